@@ -1,0 +1,44 @@
+import { parseConfig, type AppConfig } from "../config/appConfig";
+import type { Settings } from "../config/settingParsers";
+import { RecordingIntake } from "../intake/recordingIntake";
+import { ChunkQueue } from "../storage/chunkQueue";
+import { Quarantine } from "../storage/quarantine";
+import { createBlobServiceClient, createQueueServiceClient } from "../storage/storageClients";
+
+/** Everything the functions need, built once per process from the parsed config. */
+export interface AppServices {
+  readonly config: AppConfig;
+  readonly intake: RecordingIntake;
+}
+
+/** The composition root: builds clients once and hands them to the cores. */
+export function createServices(config: AppConfig): AppServices {
+  const queues = createQueueServiceClient(config.hostStorage);
+  const blobs = createBlobServiceClient(config.recordingsStorage);
+  const intake = new RecordingIntake({
+    chunkQueue: new ChunkQueue(queues.getQueueClient(config.chunkQueue)),
+    quarantine: new Quarantine(blobs.getContainerClient(config.quarantineContainer)),
+    policy: config,
+  });
+  return { config, intake };
+}
+
+let services: AppServices | undefined;
+
+/**
+ * The process-wide services, parsed from the app settings on first use (at function registration,
+ * i.e. startup): a bad setting fails the app's start with a ConfigError that names it.
+ */
+export function appServices(settings: Settings = process.env): AppServices {
+  if (!services) {
+    const config = parseConfig(settings);
+    if (config.allowedAcsResources.length === 0) {
+      console.warn(
+        "ALLOWED_ACS_RESOURCES is not set: recording events from ANY Event Grid topic are accepted. " +
+          "Set it to your ACS resource id(s) so replayed or forged events are rejected.",
+      );
+    }
+    services = createServices(config);
+  }
+  return services;
+}

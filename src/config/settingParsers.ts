@@ -1,0 +1,91 @@
+import { ConfigError } from "../errors";
+
+/** Environment-like settings: Functions app settings / local.settings.json Values. */
+export type Settings = Readonly<Record<string, string | undefined>>;
+
+export function optionalSetting(settings: Settings, name: string): string | undefined {
+  const value = settings[name];
+  return value === undefined || value.trim() === "" ? undefined : value.trim();
+}
+
+export function requiredSetting(settings: Settings, name: string): string {
+  const value = optionalSetting(settings, name);
+  if (value === undefined) throw new ConfigError(name, "is required but not set.");
+  return value;
+}
+
+export function integerSetting(
+  settings: Settings,
+  name: string,
+  fallback: number,
+  range: { min: number; max: number },
+): number {
+  const raw = optionalSetting(settings, name);
+  if (raw === undefined) return fallback;
+  const value = /^\d+$/.test(raw) ? Number(raw) : Number.NaN;
+  if (!Number.isSafeInteger(value) || value < range.min || value > range.max) {
+    throw new ConfigError(name, `must be a whole number from ${range.min} to ${range.max}; got "${raw}".`);
+  }
+  return value;
+}
+
+export function numberSetting(
+  settings: Settings,
+  name: string,
+  fallback: number,
+  range: { min: number; max: number },
+): number {
+  const raw = optionalSetting(settings, name);
+  if (raw === undefined) return fallback;
+  const value = /^\d+(\.\d+)?$/.test(raw) ? Number(raw) : Number.NaN;
+  if (!Number.isFinite(value) || value < range.min || value > range.max) {
+    throw new ConfigError(name, `must be a number from ${range.min} to ${range.max}; got "${raw}".`);
+  }
+  return value;
+}
+
+const SIZE_UNITS: Record<string, number> = { "": 1, b: 1, kib: 1024, kb: 1024, mib: 1024 ** 2, mb: 1024 ** 2, gib: 1024 ** 3, gb: 1024 ** 3 };
+
+/** A byte size: a whole number of bytes, or with a unit (`8MiB`, `512 KiB`; KB/MB/GB mean the binary units). */
+export function byteSizeSetting(
+  settings: Settings,
+  name: string,
+  fallback: number,
+  range: { min: number; max: number },
+): number {
+  const raw = optionalSetting(settings, name);
+  if (raw === undefined) return fallback;
+  const match = /^(\d+)\s*([a-z]*)$/i.exec(raw);
+  const unit = match ? SIZE_UNITS[(match[2] ?? "").toLowerCase()] : undefined;
+  const value = match && unit ? Number(match[1]) * unit : Number.NaN;
+  if (!Number.isSafeInteger(value) || value < range.min || value > range.max) {
+    throw new ConfigError(name, `must be a byte size from ${range.min} to ${range.max} bytes (e.g. 8MiB); got "${raw}".`);
+  }
+  return value;
+}
+
+export function booleanSetting(settings: Settings, name: string, fallback: boolean): boolean {
+  const raw = optionalSetting(settings, name)?.toLowerCase();
+  if (raw === undefined) return fallback;
+  if (["true", "1", "yes"].includes(raw)) return true;
+  if (["false", "0", "no"].includes(raw)) return false;
+  throw new ConfigError(name, `must be true or false; got "${raw}".`);
+}
+
+export function listSetting(settings: Settings, name: string): string[] {
+  const raw = optionalSetting(settings, name);
+  if (raw === undefined) return [];
+  return raw
+    .split(/[,;\s]+/)
+    .map((item) => item.trim())
+    .filter((item) => item.length > 0);
+}
+
+/** Storage names (queues, containers): 3-63 lowercase letters, digits and single hyphens. */
+export function storageNameSetting(settings: Settings, name: string, fallback: string): string {
+  const value = optionalSetting(settings, name) ?? fallback;
+  if (!/^[a-z0-9](?!.*--)[a-z0-9-]{1,61}[a-z0-9]$/.test(value)) {
+    throw new ConfigError(name, `must be 3-63 lowercase letters, digits and single hyphens; got "${value}".`);
+  }
+  return value;
+}

@@ -1,0 +1,18 @@
+import { app, type EventGridEvent, type EventGridHandler, type InvocationContext } from "@azure/functions";
+import { appServices } from "../app/services";
+import type { RecordingIntake } from "../intake/recordingIntake";
+
+/**
+ * Event Grid trigger for a subscription of endpoint type "Azure Function": the host does the
+ * handshake and calls this once per event. Invalid events are quarantined and acknowledged; a
+ * Storage failure is thrown so that Event Grid retries the delivery.
+ */
+export function recordingEventsGrid(intake: RecordingIntake): EventGridHandler {
+  return async (event: EventGridEvent, context: InvocationContext): Promise<void> => {
+    await intake.receive([event], "eventGridTrigger", context);
+  };
+}
+
+app.eventGrid("recordingEventsGrid", {
+  handler: recordingEventsGrid(appServices().intake),
+});

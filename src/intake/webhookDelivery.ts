@@ -1,0 +1,52 @@
+import { InvalidDeliveryError } from "../errors";
+import { SUBSCRIPTION_VALIDATION_EVENT } from "../events/eventEnvelope";
+import { isRecord } from "../shared/records";
+
+/** Event Grid's maximum delivery size; larger bodies are refused with 413. */
+export const MAX_DELIVERY_BYTES = 1024 * 1024;
+
+/** What an HTTP delivery to the webhook asks for, decided before any event is processed. */
+export type WebhookDelivery =
+  | { readonly kind: "validation"; readonly validationCode: string }
+  | { readonly kind: "subscriptionDeleted" }
+  | { readonly kind: "events"; readonly events: readonly unknown[]; readonly schema: "EventGrid" | "CloudEvents" };
+
+/**
+ * Reads a POSTed body: Event Grid schema (JSON array, `aeg-event-type` header), CloudEvents 1.0
+ * (`application/cloudevents+json` single event or `application/cloudevents-batch+json` array).
+ * Throws InvalidDeliveryError when the body is not usable at all.
+ */
+export function readWebhookDelivery(body: string, headers: { get(name: string): string | null }): WebhookDelivery {
+  const eventType = headers.get("aeg-event-type")?.trim().toLowerCase();
+  if (eventType === "subscriptiondeletion") return { kind: "subscriptionDeleted" };
+  if (Buffer.byteLength(body, "utf8") > MAX_DELIVERY_BYTES) {
+    throw new InvalidDeliveryError("BodyTooLarge", `The body is larger than ${MAX_DELIVERY_BYTES} bytes, Event Grid's maximum delivery size.`);
+  }
+  const contentType = (headers.get("content-type") ?? "").split(";")[0]?.trim().toLowerCase() ?? "";
+  if (contentType !== "" && !contentType.endsWith("json")) {
+    throw new InvalidDeliveryError("UnsupportedMediaType", `Content-Type ${contentType} is not JSON (expected application/json or application/cloudevents[-batch]+json).`);
+  }
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(body);
+  } catch (error) {
+    throw new InvalidDeliveryError("InvalidJson", `The body is not valid JSON: ${(error as Error).message}`, { cause: error });
+  }
+  const cloudEvents = contentType.startsWith("application/cloudevents");
+  if (contentType === "application/cloudevents+json" && !isRecord(parsed)) {
+    throw new InvalidDeliveryError("InvalidBody", "An application/cloudevents+json body must be one event object.");
+  }
+  const events = Array.isArray(parsed) ? parsed : isRecord(parsed) ? [parsed] : undefined;
+  if (!events) throw new InvalidDeliveryError("InvalidBody", "The body must be an event object or an array of events.");
+  if (events.length === 0) throw new InvalidDeliveryError("InvalidBody", "The body is an empty array: there are no events.");
+
+  const first = events[0];
+  if (isRecord(first) && first["eventType"] === SUBSCRIPTION_VALIDATION_EVENT) {
+    const code = isRecord(first["data"]) ? first["data"]["validationCode"] : undefined;
+    if (typeof code !== "string" || code.length === 0) {
+      throw new InvalidDeliveryError("InvalidBody", "The SubscriptionValidationEvent has no data.validationCode.");
+    }
+    return { kind: "validation", validationCode: code };
+  }
+  return { kind: "events", events, schema: cloudEvents || (isRecord(first) && "specversion" in first) ? "CloudEvents" : "EventGrid" };
+}
