@@ -1,0 +1,60 @@
+import type { CliOptions } from "./cliArgs";
+import { startAcsSimulator } from "./startAcsSimulator";
+import type { AcsSimulator } from "./types";
+
+/** Starts a simulator as the CLI options say, prints how to reach it, and posts the requested events. */
+export async function runCli(options: CliOptions, print: (line: string) => void): Promise<AcsSimulator> {
+  const simulator = await startAcsSimulator({
+    ...(options.accessKey === undefined ? {} : { accessKey: options.accessKey }),
+    ...(options.host === undefined ? {} : { host: options.host }),
+    ...(options.port === undefined ? {} : { ports: { endpoint: options.port } }),
+  });
+  try {
+    for (const { documentId, size } of options.documents) simulator.addDocument(documentId, { size });
+    for (const { documentId, fault } of options.faults) {
+      const document = simulator.document(documentId);
+      if (!document) throw new Error(`--fault names "${documentId}", which no --document added`);
+      simulator.setFaults(documentId, [...document.faults.map((armed) => armed.spec), fault]);
+    }
+    describe(simulator, options, print);
+    for (const url of options.postEventUrls) await postEvent(simulator, options, url, print);
+    return simulator;
+  } catch (error) {
+    await simulator.close();
+    throw error;
+  }
+}
+
+function describe(simulator: AcsSimulator, options: CliOptions, print: (line: string) => void): void {
+  print("ACS recording simulator (local test double; the access key below is a throwaway test key)");
+  print(`  connection string       ${simulator.connectionString}`);
+  print(`  endpoint                ${simulator.endpointUrl}`);
+  print(`  storage                 ${simulator.storageUrl}`);
+  print(`  regional                ${simulator.regionalUrl}`);
+  print(`  foreign (not ACS)       ${simulator.foreignUrl}`);
+  print(`  ALLOWED_DOWNLOAD_HOSTS=${simulator.allowedHosts.join(",")}`);
+  for (const { documentId, size } of options.documents) {
+    const urls = simulator.urls(documentId);
+    const faults = simulator.document(documentId)?.faults.map((armed) => armed.spec.kind) ?? [];
+    print(`  document ${documentId} (${size} bytes${faults.length ? `, faults: ${faults.join(", ")}` : ""})`);
+    print(`    contentLocation   ${urls.contentLocation}`);
+    print(`    metadataLocation  ${urls.metadataLocation}`);
+    print(`    deleteLocation    ${urls.deleteLocation}`);
+    print(`    founding media    ${urls.legacyContent}`);
+  }
+}
+
+async function postEvent(simulator: AcsSimulator, options: CliOptions, url: string, print: (line: string) => void): Promise<void> {
+  if (options.documents.length === 0) throw new Error("--post-event needs at least one --document");
+  const event = simulator.recordingEvent({
+    schema: options.eventSchema,
+    era: options.era,
+    chunks: options.documents.map(({ documentId, size }) => ({ documentId, size })),
+  });
+  try {
+    const result = await simulator.postEvents(url, [event], { schema: options.eventSchema });
+    print(`  posted event ${event.id} to ${url}: HTTP ${result.status}${result.body ? ` ${result.body.slice(0, 200)}` : ""}`);
+  } catch (error) {
+    print(`  posting the event to ${url} failed: ${error instanceof Error ? error.message : String(error)}`);
+  }
+}

@@ -1,0 +1,169 @@
+import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from "node:http";
+import type { CloudEvent, EventGridEvent, RecordingEventSpec } from "./eventTypes";
+
+/** The four loopback listeners of the simulator. */
+export type SimListenerName = "endpoint" | "storage" | "regional" | "foreign";
+
+export type MediaFormat = "mp4" | "mp3" | "wav";
+
+export interface StartAcsSimulatorOptions {
+  /** Base64 access key; a random 32-byte key when omitted. */
+  accessKey?: string;
+  /** Interface to listen on; default "127.0.0.1". */
+  host?: string;
+  /** Accepted distance between the signed date and the simulator's clock; default 15 minutes. */
+  maxClockSkewMs?: number;
+  /** Fixed ports (0 or omitted: a free port). The CLI uses `endpoint`. */
+  ports?: Partial<Record<SimListenerName, number>>;
+}
+
+export type FaultKind = "reset" | "truncate" | "status" | "redirect" | "expired" | "bandwidth" | "stall";
+export type FaultTarget = "content" | "metadata" | "delete" | "any";
+
+export interface FaultSpec {
+  kind: FaultKind;
+  /** Which requests of the document the fault applies to; default "content". */
+  target?: FaultTarget;
+  /** Apply to the first K matching requests; always when omitted. */
+  times?: number;
+  /**
+   * reset/truncate: body bytes sent before the socket is reset (RST, 50 ms after the bytes were handed to the
+   * kernel, so a reading client gets them) or closed cleanly (truncate; default half the body). A reset without
+   * afterBytes happens before any response.
+   */
+  afterBytes?: number;
+  /** status: the HTTP status to answer with. */
+  status?: number;
+  /** status 429/503: adds a Retry-After header when set. */
+  retryAfterSeconds?: number;
+  /** redirect: 302 to the same path on the regional or foreign listener, or to an absolute URL. */
+  redirectTo?: "regional" | "foreign" | string;
+  /** bandwidth: cap for the response body, bytes per second. */
+  bytesPerSecond?: number;
+  /** stall: headers are sent, then nothing for stallMs, then the body. */
+  stallMs?: number;
+}
+
+export interface SimDocumentOptions {
+  /** Media size in bytes; content is generated on the fly, never held in memory. */
+  size: number;
+  /** video/mp4, audio/mpeg, audio/wav; default mp4. */
+  format?: MediaFormat;
+  /** Metadata JSON body to serve (a string is served verbatim); a realistic default when omitted. */
+  metadata?: string | object;
+  /** Behave like a server that ignores Range: 200 + whole body, no Content-Range. */
+  ignoreRange?: boolean;
+  faults?: FaultSpec[];
+}
+
+/** A recording file (one chunk) held by the simulator. */
+export interface SimDocument {
+  readonly documentId: string;
+  readonly size: number;
+  readonly format: MediaFormat;
+  /** Media content type: video/mp4, audio/mpeg or audio/wav. */
+  readonly contentType: string;
+  readonly ignoreRange: boolean;
+  /** True once a DELETE succeeded; GETs then answer 404. */
+  readonly deleted: boolean;
+  /** The faults still armed (times already used up are reflected in `remaining`). */
+  readonly faults: ReadonlyArray<ArmedFault>;
+  readonly metadata: Buffer;
+}
+
+export interface ArmedFault {
+  readonly spec: FaultSpec;
+  /** Requests this fault still applies to; Infinity when `times` was omitted. */
+  readonly remaining: number;
+}
+
+/** Counts for one document, or for all requests together. */
+export interface SimCounts {
+  requests: number;
+  contentRequests: number;
+  /** Media body bytes accepted by the socket (at most what a client could have received). */
+  contentBytesServed: number;
+  metadataRequests: number;
+  metadataBytesServed: number;
+  deletes: number;
+  unauthorized: number;
+  notFound: number;
+  faultsInjected: Record<FaultKind, number>;
+}
+
+export interface SimCounters {
+  readonly totals: SimCounts & { foreignRequests: number; endpointRouteRequests: number };
+  /** Per document id; an entry exists from the moment a document is registered or named in a request. */
+  readonly documents: Record<string, SimCounts>;
+}
+
+export interface SimRequestRecord {
+  readonly at: Date;
+  readonly listener: SimListenerName;
+  readonly method: string;
+  /** The raw request target (path and query). */
+  readonly url: string;
+  readonly hostHeader: string | undefined;
+  readonly headers: IncomingHttpHeaders;
+  readonly range: string | undefined;
+  documentId: string | undefined;
+  /** 0 until the response headers are sent (or when the socket was reset before any response). */
+  status: number;
+  authorized: boolean;
+  /** Why the signature was refused (never the signature or key). */
+  authFailure?: string;
+  fault?: FaultKind;
+  bytesSent: number;
+  /** True once the exchange is over (response finished or socket closed). */
+  done: boolean;
+}
+
+export type EndpointRoute = (req: IncomingMessage, res: ServerResponse, body: Buffer) => boolean | Promise<boolean>;
+
+export interface DocumentUrls {
+  contentLocation: string;
+  metadataLocation: string;
+  deleteLocation: string;
+  legacyContent: string;
+  legacyMetadata: string;
+}
+
+export interface PostEventsOptions {
+  schema?: "eventgrid" | "cloudevents";
+  headers?: Record<string, string>;
+}
+
+export interface AcsSimulator {
+  readonly accessKey: string;
+  /** The fake ACS resource endpoint, no trailing slash. */
+  readonly endpointUrl: string;
+  /** `endpoint=${endpointUrl}/;accesskey=${accessKey}` */
+  readonly connectionString: string;
+  /** The fake recording storage host (like https://us-storage.asm.skype.com). */
+  readonly storageUrl: string;
+  /** A second storage host that 302 redirects may point to. */
+  readonly regionalUrl: string;
+  /** A host that is NOT an ACS host; it records whatever reaches it. */
+  readonly foreignUrl: string;
+  /** host:port of the endpoint, storage and regional listeners. */
+  readonly allowedHosts: string[];
+  addDocument(documentId: string, options: SimDocumentOptions): SimDocument;
+  document(documentId: string): SimDocument | undefined;
+  setFaults(documentId: string, faults: FaultSpec[]): void;
+  /** Deterministic bytes of a document, [start, end). */
+  contentRange(documentId: string, start: number, end: number): Buffer;
+  /** SHA-256 (hex) of the whole content of a document (streamed, cached). */
+  contentSha256(documentId: string): string;
+  metadataBytes(documentId: string): Buffer;
+  urls(documentId: string): DocumentUrls;
+  recordingEvent(spec: RecordingEventSpec & { schema: "cloudevents" }): CloudEvent;
+  recordingEvent(spec: RecordingEventSpec & { schema?: "eventgrid" }): EventGridEvent;
+  recordingEvent(spec: RecordingEventSpec): EventGridEvent | CloudEvent;
+  postEvents(url: string, events: object[], options?: PostEventsOptions): Promise<{ status: number; body: string }>;
+  readonly counters: SimCounters;
+  resetCounters(): void;
+  readonly requests: SimRequestRecord[];
+  /** Adds a route to the endpoint listener; requests reaching it are already HMAC-verified. */
+  addEndpointRoute(route: EndpointRoute): void;
+  close(): Promise<void>;
+}
