@@ -70,3 +70,64 @@ export function describeError(error: unknown): string {
   if (error instanceof Error) return `${error.name}: ${error.message}`;
   return String(error);
 }
+
+/** A URL that must not receive a signed request (allowlist); permanent for the chunk. */
+export class DownloadUrlRejectedError extends ArchiverError {
+  override readonly name = "DownloadUrlRejectedError";
+  readonly code = "DownloadUrlRejected";
+
+  constructor(
+    readonly field: string,
+    problem: string,
+  ) {
+    super(`${field} ${problem}; no signed request was sent.`);
+  }
+}
+
+/** ACS answered with an unexpected HTTP status. `retryAfterMs` comes from Retry-After when sent. */
+export class AcsHttpError extends ArchiverError {
+  override readonly name = "AcsHttpError";
+  readonly code = "AcsHttpStatus";
+
+  constructor(
+    readonly status: number,
+    readonly operation: string,
+    detail: string,
+    readonly retryAfterMs?: number,
+  ) {
+    super(`${operation} answered HTTP ${status}${detail ? `: ${detail}` : ""}`);
+  }
+}
+
+/** The transfer broke (reset, timeout, stall, fewer or more bytes than promised); worth resuming. */
+export class TransferInterruptedError extends ArchiverError {
+  override readonly name = "TransferInterruptedError";
+  readonly code = "TransferInterrupted";
+
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+  }
+}
+
+/** A blob already exists at the chunk's name but holds something else; never overwritten. */
+export class ArchiveConflictError extends ArchiverError {
+  override readonly name = "ArchiveConflictError";
+  readonly code = "ArchiveConflict";
+
+  constructor(message: string) {
+    super(message);
+  }
+}
+
+/** A queue message that is not a chunk message. */
+export class InvalidChunkMessageError extends ArchiverError {
+  override readonly name = "InvalidChunkMessageError";
+  readonly code = "InvalidChunkMessage";
+
+  constructor(
+    readonly field: string,
+    problem: string,
+  ) {
+    super(`${field} ${problem}`);
+  }
+}

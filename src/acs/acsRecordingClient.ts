@@ -1,0 +1,157 @@
+import { AzureKeyCredential } from "@azure/core-auth";
+import { createCommunicationAccessKeyCredentialPolicy } from "@azure/communication-common";
+import {
+  createDefaultHttpClient,
+  createEmptyPipeline,
+  createPipelineRequest,
+  type HttpClient,
+  type PipelinePolicy,
+  type PipelineRequest,
+  type PipelineResponse,
+} from "@azure/core-rest-pipeline";
+import type { AcsConnection } from "../config/acsConnectionString";
+import { downloadUrlProblem, isLoopbackHost, type DownloadHostPolicy } from "../config/downloadHosts";
+import { AcsHttpError, DownloadUrlRejectedError, TransferInterruptedError } from "../errors";
+
+// Why not `@azure/communication-call-automation`'s CallRecording.downloadStreaming/delete: it refuses any
+// host but *.asm.skype.com & co. over https (so it cannot reach the local simulator), throws when
+// offset is 0 and a length is given (our first ranged GET), throws plain objects instead of Errors,
+// crashes on non-JSON error bodies and has no parallel or resumable download. We keep its signing
+// scheme and use the maintained HMAC policy from @azure/communication-common on a core-rest-pipeline.
+
+const LEGACY_API_VERSION = "2021-04-15-preview1";
+const MAX_REDIRECTS = 5;
+const HEADERS_TIMEOUT_MS = 30_000;
+
+export interface AcsRequestOptions {
+  /** Byte range, inclusive end; open-ended when `end` is omitted. */
+  readonly range?: { readonly start: number; readonly end?: number };
+  readonly abortSignal?: AbortSignal;
+  /** Which message field the URL came from, for error messages. */
+  readonly field: string;
+}
+
+export interface AcsResponse {
+  readonly status: number;
+  readonly headers: PipelineResponse["headers"];
+  /** Streamed body for 200/206 GETs; the caller must consume or destroy it. */
+  readonly body?: NodeJS.ReadableStream;
+}
+
+/** Where a request to a storage host really goes; the signature covers the ACS endpoint instead. */
+const storageTargets = new WeakMap<PipelineRequest, string>();
+
+const sendToStorageHost: PipelinePolicy = {
+  name: "sendToStorageHost",
+  async sendRequest(request, next) {
+    const target = storageTargets.get(request);
+    if (target) {
+      request.url = target;
+      request.headers.set("Host", new URL(target).host);
+    }
+    return next(request);
+  },
+};
+
+/**
+ * Signed access to ACS recording files. Every request (and every redirect hop) is checked against the
+ * download host allowlist before it is signed; each attempt is signed afresh by the pipeline.
+ */
+export class AcsRecordingClient {
+  private readonly pipeline = createEmptyPipeline();
+  private readonly endpoint: URL;
+
+  constructor(
+    private readonly acs: AcsConnection,
+    private readonly hosts: DownloadHostPolicy,
+    private readonly httpClient: HttpClient = createDefaultHttpClient(),
+  ) {
+    this.endpoint = new URL(acs.endpoint);
+    this.pipeline.addPolicy(createCommunicationAccessKeyCredentialPolicy(new AzureKeyCredential(acs.accessKey)), { phase: "Sign" });
+    this.pipeline.addPolicy(sendToStorageHost, { afterPhase: "Sign" });
+  }
+
+  /** The founding documents' download URLs, used when a chunk has no contentLocation/metadataLocation. */
+  legacyUrl(documentId: string, part: "content" | "metadata"): string {
+    const path = `/recording/download/${encodeURIComponent(documentId)}${part === "metadata" ? "/metadata" : ""}`;
+    return `${this.acs.endpoint}${path}?api-version=${LEGACY_API_VERSION}`;
+  }
+
+  async get(url: string, options: AcsRequestOptions): Promise<AcsResponse> {
+    return this.send("GET", url, options);
+  }
+
+  async delete(url: string, options: AcsRequestOptions): Promise<AcsResponse> {
+    return this.send("DELETE", url, options);
+  }
+
+  private async send(method: "GET" | "DELETE", url: string, options: AcsRequestOptions): Promise<AcsResponse> {
+    let current = url;
+    for (let hop = 0; ; hop++) {
+      const problem = downloadUrlProblem(this.hosts, current);
+      if (problem) throw new DownloadUrlRejectedError(hop === 0 ? options.field : `${options.field} (redirected to ${safeUrl(current)})`, problem);
+      const response = await this.sendOnce(method, current, options);
+      const location = response.headers.get("location");
+      if (response.status >= 300 && response.status < 400 && location) {
+        response.body?.resume();
+        if (hop >= MAX_REDIRECTS) throw new AcsHttpError(response.status, `${method} ${safeUrl(url)}`, `more than ${MAX_REDIRECTS} redirects`);
+        current = new URL(location, current).toString();
+        continue;
+      }
+      return response;
+    }
+  }
+
+  private async sendOnce(method: "GET" | "DELETE", url: string, options: AcsRequestOptions): Promise<AcsResponse> {
+    const target = new URL(url);
+    const onEndpoint = target.host === this.endpoint.host;
+    // Storage-host URLs are signed the way the official SDKs sign them: the ACS endpoint's origin plus
+    // the URL's path, with x-ms-host naming the endpoint; the request itself then goes to the real URL.
+    const request = createPipelineRequest({
+      url: onEndpoint ? url : `${this.endpoint.origin}${target.pathname}`,
+      method,
+      timeout: HEADERS_TIMEOUT_MS,
+      allowInsecureConnection: isLoopbackHost(target.hostname),
+      streamResponseStatusCodes: new Set([200, 206]),
+      ...(options.abortSignal ? { abortSignal: options.abortSignal } : {}),
+    });
+    if (!onEndpoint) {
+      storageTargets.set(request, url);
+      request.headers.set("x-ms-host", this.endpoint.host);
+    }
+    if (options.range) request.headers.set("Range", `bytes=${options.range.start}-${options.range.end ?? ""}`);
+    let response: PipelineResponse;
+    try {
+      response = await this.pipeline.sendRequest(this.httpClient, request);
+    } catch (error) {
+      throw new TransferInterruptedError(`${method} ${safeUrl(url)} failed: ${(error as Error).message ?? String(error)}`, { cause: error });
+    }
+    if (method === "GET" && (response.status === 200 || response.status === 206)) {
+      return { status: response.status, headers: response.headers, ...(response.readableStreamBody ? { body: response.readableStreamBody } : {}) };
+    }
+    if ((response.status >= 200 && response.status < 400) || response.status === 416) return { status: response.status, headers: response.headers };
+    throw new AcsHttpError(response.status, `${method} ${safeUrl(url)}`, summarize(response.bodyAsText), retryAfterMs(response.headers.get("retry-after")));
+  }
+}
+
+/** A URL without its query string (which may carry tokens), for messages. */
+export function safeUrl(url: string): string {
+  try {
+    const parsed = new URL(url);
+    return `${parsed.origin}${parsed.pathname}`;
+  } catch {
+    return "(invalid URL)";
+  }
+}
+
+function summarize(body: string | null | undefined): string {
+  if (!body) return "";
+  return body.replace(/\s+/g, " ").slice(0, 200);
+}
+
+function retryAfterMs(value: string | undefined): number | undefined {
+  if (!value) return undefined;
+  if (/^\d+$/.test(value.trim())) return Number(value.trim()) * 1000;
+  const date = Date.parse(value);
+  return Number.isNaN(date) ? undefined : Math.max(0, date - Date.now());
+}

@@ -1,0 +1,149 @@
+import type { ContainerClient } from "@azure/storage-blob";
+import type { AcsRecordingClient } from "../acs/acsRecordingClient";
+import { TransferInterruptedError } from "../errors";
+import type { ChunkMessage } from "../events/chunkMessage";
+import type { Log } from "../shared/log";
+import { chunkBlobMetadata } from "./blobMetadata";
+import { chunkBlobNames, mediaFormat } from "./blobLayout";
+import { commitMedia, findArchivedMedia } from "./mediaCommit";
+import { transferMedia } from "./mediaTransfer";
+import { transferMetadata } from "./metadataTransfer";
+import { DEFAULT_RETRY, type RetryPolicy } from "./retryPolicy";
+import { deleteFromAcs } from "./acsCleanup";
+
+export interface ChunkArchiverOptions {
+  readonly acs: AcsRecordingClient;
+  readonly container: ContainerClient;
+  readonly blockSize: number;
+  readonly concurrency: number;
+  readonly retentionHours: number;
+  readonly deleteAfterArchive: boolean;
+  readonly retry?: RetryPolicy;
+  /** A body that sends nothing for this long is abandoned and resumed. */
+  readonly idleTimeoutMs?: number;
+  /** Work longer than this is stopped and left to the queue's redelivery (which resumes it). */
+  readonly invocationBudgetMs?: number;
+  readonly now?: () => Date;
+}
+
+export interface ArchivedChunk {
+  readonly outcome: "archived" | "alreadyArchived";
+  readonly mediaBlob: string;
+  readonly metadataBlob: string;
+  readonly bytes: number;
+  /** Bytes received from ACS in this invocation. */
+  readonly downloadedBytes: number;
+  readonly resumedBlocks: number;
+  readonly contentMd5?: string;
+  readonly metadataValidJson?: boolean;
+  readonly deletedFromAcs: boolean;
+}
+
+/**
+ * Makes one chunk and its metadata exist, complete and verified, in the archive container: exactly
+ * once however often it is called. Throws domain errors; the caller decides retry or record.
+ */
+export class ChunkArchiver {
+  private readonly retry: RetryPolicy;
+  private readonly now: () => Date;
+
+  constructor(private readonly options: ChunkArchiverOptions) {
+    this.retry = options.retry ?? DEFAULT_RETRY;
+    this.now = options.now ?? (() => new Date());
+  }
+
+  get containerName(): string {
+    return this.options.container.containerName;
+  }
+
+  async archive(message: ChunkMessage, log: Log): Promise<ArchivedChunk> {
+    const { acs, container } = this.options;
+    const names = chunkBlobNames(message);
+    const deadline = Date.parse(message.deadline);
+    this.warnIfLate(message, deadline, log);
+    const budget = new AbortController();
+    const timer = setTimeout(() => budget.abort(new TransferInterruptedError("the invocation's time budget ran out")), this.options.invocationBudgetMs ?? 8 * 60_000);
+    const common = { acs, retry: this.retry, deadlinePassed: () => this.now().getTime() > deadline, signal: budget.signal, log };
+    const identity = chunkBlobMetadata(message);
+    try {
+      await container.createIfNotExists({ abortSignal: budget.signal });
+      // A metadata failure must not cost the media: it is raised only after the media is archived.
+      const metadata = await transferMetadata({
+        ...common,
+        blob: container.getBlockBlobClient(names.metadata),
+        url: message.metadataLocation ?? acs.legacyUrl(message.documentId, "metadata"),
+        field: message.metadataLocation ? "metadataLocation" : "documentId (founding download URL)",
+        blobMetadata: identity,
+      }).catch((error: unknown) => ({ error }));
+      const raiseMetadataError = (): void => {
+        if ("error" in metadata) throw metadata.error;
+      };
+      const metadataValidJson = "error" in metadata ? undefined : metadata.validJson;
+      const mediaBlob = container.getBlockBlobClient(names.media);
+      const existing = await findArchivedMedia(mediaBlob, message, budget.signal);
+      if (existing !== undefined) {
+        log.info(`Chunk ${message.chunkKey} is already archived at ${container.containerName}/${names.media} (${existing} bytes).`);
+        raiseMetadataError();
+        return this.finish(
+          message,
+          { outcome: "alreadyArchived", names, bytes: existing, downloadedBytes: 0, resumedBlocks: 0, ...(metadataValidJson === undefined ? {} : { metadataValidJson }) },
+          common,
+          log,
+        );
+      }
+      const context = {
+        ...common,
+        blob: mediaBlob,
+        url: message.contentLocation ?? acs.legacyUrl(message.documentId, "content"),
+        field: message.contentLocation ? "contentLocation" : "documentId (founding download URL)",
+        blockSize: this.options.blockSize,
+        concurrency: this.options.concurrency,
+        idleTimeoutMs: this.options.idleTimeoutMs ?? 60_000,
+        downloadedBytes: 0,
+      };
+      const media = await transferMedia(context);
+      const committed = await commitMedia(mediaBlob, message, media, mediaFormat(message).contentType, identity, budget.signal);
+      log.info(
+        `Archived chunk ${message.chunkKey} to ${container.containerName}/${names.media}: ${media.bytes} bytes` +
+          ` (${media.mode}, ${media.resumedBlocks} blocks resumed, ${context.downloadedBytes} bytes downloaded).`,
+      );
+      raiseMetadataError();
+      return this.finish(
+        message,
+        {
+          outcome: committed ? "archived" : "alreadyArchived",
+          names,
+          bytes: media.bytes,
+          downloadedBytes: context.downloadedBytes,
+          resumedBlocks: media.resumedBlocks,
+          ...(media.contentMd5 ? { contentMd5: media.contentMd5.toString("base64") } : {}),
+          ...(metadataValidJson === undefined ? {} : { metadataValidJson }),
+        },
+        common,
+        log,
+      );
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  private async finish(
+    message: ChunkMessage,
+    result: Omit<ArchivedChunk, "mediaBlob" | "metadataBlob" | "deletedFromAcs"> & { names: { media: string; metadata: string } },
+    common: { signal: AbortSignal; log: Log },
+    log: Log,
+  ): Promise<ArchivedChunk> {
+    const { names, ...rest } = result;
+    const deletedFromAcs = this.options.deleteAfterArchive && (await deleteFromAcs(this.options.acs, this.options.container, message, names, common.signal, log));
+    return { ...rest, mediaBlob: `${this.containerName}/${names.media}`, metadataBlob: `${this.containerName}/${names.metadata}`, deletedFromAcs };
+  }
+
+  private warnIfLate(message: ChunkMessage, deadline: number, log: Log): void {
+    const left = deadline - this.now().getTime();
+    const window = this.options.retentionHours * 3_600_000;
+    if (left < window / 4) {
+      const when = left > 0 ? `${(left / 3_600_000).toFixed(1)} h left` : `${(-left / 3_600_000).toFixed(1)} h past`;
+      log.warn(`Chunk ${message.chunkKey} is close to its retention deadline ${message.deadline} (${when}); ACS may delete it.`);
+    }
+  }
+}

@@ -1,0 +1,32 @@
+import { createHash, type Hash } from "node:crypto";
+
+/**
+ * Hashes blocks that finish out of order as one stream, in block order. A block handed in early is
+ * held until its predecessors are hashed; `onHashed` then lets its buffer go back to the pool.
+ */
+export class OrderedHasher {
+  private readonly hash: Hash = createHash("md5");
+  private readonly pending = new Map<number, { data: Buffer; onHashed: () => void }>();
+
+  constructor(private next: number) {}
+
+  add(index: number, data: Buffer, onHashed: () => void): void {
+    this.pending.set(index, { data, onHashed });
+    for (let entry = this.pending.get(this.next); entry; entry = this.pending.get(this.next)) {
+      this.pending.delete(this.next);
+      this.hash.update(entry.data);
+      entry.onHashed();
+      this.next += 1;
+    }
+  }
+
+  /** Releases held blocks without hashing them (after a failure). */
+  abandon(): void {
+    for (const entry of this.pending.values()) entry.onHashed();
+    this.pending.clear();
+  }
+
+  digest(): Buffer {
+    return this.hash.digest();
+  }
+}

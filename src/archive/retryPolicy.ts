@@ -1,0 +1,82 @@
+import { RestError } from "@azure/core-rest-pipeline";
+import { AcsHttpError, TransferInterruptedError } from "../errors";
+
+export interface RetryPolicy {
+  /** Attempts per operation inside one invocation (then the queue redelivers). */
+  readonly attempts: number;
+  readonly baseDelayMs: number;
+  readonly maxDelayMs: number;
+  /** A Retry-After longer than this is not waited out in-process: the queue redelivers instead. */
+  readonly maxRetryAfterMs: number;
+}
+
+export const DEFAULT_RETRY: RetryPolicy = { attempts: 6, baseDelayMs: 500, maxDelayMs: 15_000, maxRetryAfterMs: 60_000 };
+
+const TRANSIENT_STATUS = new Set([408, 429, 500, 502, 503, 504]);
+
+/**
+ * Whether an error may go away by itself. 404 counts as transient before the chunk's deadline (the
+ * file may not be ready yet) and permanent after it (ACS deleted it).
+ */
+export function isTransient(error: unknown, deadlinePassed: boolean): boolean {
+  if (error instanceof TransferInterruptedError) return true;
+  if (error instanceof AcsHttpError) return TRANSIENT_STATUS.has(error.status) || (error.status === 404 && !deadlinePassed);
+  if (error instanceof RestError) {
+    if (error.statusCode === undefined) return true;
+    return TRANSIENT_STATUS.has(error.statusCode);
+  }
+  return false;
+}
+
+/** Runs `operation` until it succeeds, a permanent error occurs, or the attempts are used up. */
+export async function withRetries<T>(
+  operation: (attempt: number) => Promise<T>,
+  options: {
+    policy: RetryPolicy;
+    deadlinePassed: () => boolean;
+    onRetry?: (error: unknown, delayMs: number, attempt: number) => void;
+    signal?: AbortSignal;
+    /** Bytes done so far: an attempt that moved it forward does not use up the budget. */
+    progress?: () => number;
+  },
+): Promise<T> {
+  let progressMark = options.progress?.() ?? 0;
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await operation(attempt);
+    } catch (error) {
+      const progress = options.progress?.() ?? 0;
+      if (progress > progressMark) {
+        progressMark = progress;
+        attempt = 1;
+      }
+      if (attempt >= options.policy.attempts || !isTransient(error, options.deadlinePassed()) || options.signal?.aborted) throw error;
+      const delay = retryDelay(error, attempt, options.policy);
+      if (delay === undefined) throw error;
+      options.onRetry?.(error, delay, attempt);
+      await sleep(delay, options.signal);
+    }
+  }
+}
+
+function retryDelay(error: unknown, attempt: number, policy: RetryPolicy): number | undefined {
+  const hinted = error instanceof AcsHttpError ? error.retryAfterMs : undefined;
+  if (hinted !== undefined) return hinted > policy.maxRetryAfterMs ? undefined : hinted;
+  const exponential = Math.min(policy.maxDelayMs, policy.baseDelayMs * 2 ** (attempt - 1));
+  return exponential / 2 + Math.random() * (exponential / 2);
+}
+
+export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
+  return new Promise((resolve, reject) => {
+    if (signal?.aborted) return reject(signal.reason);
+    const timer = setTimeout(() => {
+      signal?.removeEventListener("abort", onAbort);
+      resolve();
+    }, ms);
+    const onAbort = (): void => {
+      clearTimeout(timer);
+      reject(signal?.reason);
+    };
+    signal?.addEventListener("abort", onAbort, { once: true });
+  });
+}
