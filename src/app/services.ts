@@ -1,6 +1,11 @@
+import { AcsRecordingClient } from "../acs/acsRecordingClient";
+import { ChunkArchiveJob } from "../archive/chunkArchiveJob";
+import { ChunkArchiver } from "../archive/chunkArchiver";
+import { FailureRecords } from "../archive/failureRecords";
 import { parseConfig, type AppConfig } from "../config/appConfig";
 import type { Settings } from "../config/settingParsers";
 import { RecordingIntake } from "../intake/recordingIntake";
+import { RecordingControl } from "../recordingControl/recordingControl";
 import { ChunkQueue } from "../storage/chunkQueue";
 import { Quarantine } from "../storage/quarantine";
 import { createBlobServiceClient, createQueueServiceClient } from "../storage/storageClients";
@@ -9,6 +14,10 @@ import { createBlobServiceClient, createQueueServiceClient } from "../storage/st
 export interface AppServices {
   readonly config: AppConfig;
   readonly intake: RecordingIntake;
+  /** Archives one chunk message (queue function and command line). */
+  readonly archiveJob: ChunkArchiveJob;
+  /** Start, state, pause, resume and stop of call recordings (ACS Call Automation). */
+  readonly recordingControl: RecordingControl;
 }
 
 /** The composition root: builds clients once and hands them to the cores. */
@@ -20,7 +29,21 @@ export function createServices(config: AppConfig): AppServices {
     quarantine: new Quarantine(blobs.getContainerClient(config.quarantineContainer)),
     policy: config,
   });
-  return { config, intake };
+  const recordingControl = RecordingControl.forAcs(config.acs);
+  const recordings = blobs.getContainerClient(config.recordingsContainer);
+  const archiveJob = new ChunkArchiveJob({
+    archiver: new ChunkArchiver({
+      acs: new AcsRecordingClient(config.acs, config.downloadHosts),
+      container: recordings,
+      blockSize: config.downloadBlockSize,
+      concurrency: config.downloadConcurrency,
+      retentionHours: config.retentionHours,
+      deleteAfterArchive: config.deleteAfterArchive,
+    }),
+    failures: new FailureRecords(recordings),
+    downloadHosts: config.downloadHosts,
+  });
+  return { config, intake, archiveJob, recordingControl };
 }
 
 let services: AppServices | undefined;
