@@ -1,3 +1,4 @@
+import { setMaxListeners } from "node:events";
 import type { ContainerClient } from "@azure/storage-blob";
 import type { AcsRecordingClient } from "../acs/acsRecordingClient";
 import { TransferInterruptedError } from "../errors";
@@ -62,6 +63,7 @@ export class ChunkArchiver {
     const deadline = Date.parse(message.deadline);
     this.warnIfLate(message, deadline, log);
     const budget = new AbortController();
+    setMaxListeners(0, budget.signal);
     const timer = setTimeout(() => budget.abort(new TransferInterruptedError("the invocation's time budget ran out")), this.options.invocationBudgetMs ?? 8 * 60_000);
     const common = { acs, retry: this.retry, deadlinePassed: () => this.now().getTime() > deadline, signal: budget.signal, log };
     const identity = chunkBlobMetadata(message);
@@ -122,6 +124,10 @@ export class ChunkArchiver {
         common,
         log,
       );
+    } catch (error) {
+      // Whatever broke because the budget ran out is one thing: time to hand back to the queue.
+      if (budget.signal.aborted) throw budget.signal.reason;
+      throw error;
     } finally {
       clearTimeout(timer);
     }

@@ -1,4 +1,5 @@
 import type { AcsResponse } from "../acs/acsRecordingClient";
+import { setMaxListeners } from "node:events";
 import { AcsHttpError, TransferInterruptedError } from "../errors";
 import { blockId, parseContentRange, planBlocks, type PlannedBlock } from "./blockPlan";
 import { BufferPool } from "./bufferPool";
@@ -54,46 +55,42 @@ export async function transferMedia(context: TransferContext): Promise<MediaTran
   const hasher = done.size === 0 ? new OrderedHasher(0) : undefined;
   const todo = plan.filter((block) => !done.has(block.index));
 
-  // The probe's body is the first missing block; keep it if it arrives whole.
-  let prefilled: PlannedBlock | undefined;
-  const probeBlock = plan[firstMissing];
-  if (probe.status === 206 && probe.body && probeBlock && !done.has(probeBlock.index) && range.end === probeBlock.end - 1) {
-    try {
-      await copyBodyInto(probe.body, probeBuffer, 0, probeBlock.end - probeBlock.start, {
-        idleTimeoutMs: context.idleTimeoutMs,
-        signal: context.signal,
-        onBytes: (bytes) => (context.downloadedBytes += bytes),
-      });
-      prefilled = probeBlock;
-    } catch (error) {
-      context.log.warn(`The first block of ${context.blob.name} broke off (${(error as Error).message}); it will be fetched again.`);
-    }
-  } else {
-    probe.body?.resume();
-  }
-
   const workers = new AbortController();
   const signal = AbortSignal.any([context.signal, workers.signal]);
-  const queue = todo.filter((block) => block !== prefilled);
-  const finish = async (block: PlannedBlock, buffer: Buffer): Promise<void> => {
-    const data = buffer.subarray(0, block.end - block.start);
-    await stageBlock({ ...context, signal }, block.id, data);
-    if (hasher) hasher.add(block.index, data, () => pool.release(buffer));
-    else pool.release(buffer);
+  setMaxListeners(0, signal, workers.signal);
+  /** Downloads (or finishes downloading) a block, stages it, hands it to the hasher; frees the buffer. */
+  const transfer = async (block: PlannedBlock, buffer: Buffer, firstResponse?: AcsResponse): Promise<void> => {
+    try {
+      await fetchBlock({ ...context, signal }, block, buffer, firstResponse);
+      const data = buffer.subarray(0, block.end - block.start);
+      await stageBlock({ ...context, signal }, block.id, data);
+      if (hasher) return hasher.add(block.index, data, () => pool.release(buffer));
+    } catch (error) {
+      pool.release(buffer);
+      throw error;
+    }
+    pool.release(buffer);
   };
   const guard = async (work: () => Promise<void>): Promise<void> => {
     try {
       await work();
     } catch (error) {
+      // Stop everything: in-flight requests abort, waiting workers wake up, held buffers go back.
       workers.abort(error);
+      pool.close(error);
+      hasher?.abandon();
       throw error;
     }
   };
   const jobs: Promise<void>[] = [];
-  if (prefilled) {
-    const block = prefilled;
-    jobs.push(guard(() => finish(block, probeBuffer)));
+  // The probe's body is the first missing block: it streams in while the other blocks start.
+  const probeBlock = plan[firstMissing];
+  let queue = todo;
+  if (probe.status === 206 && probeBlock && !done.has(probeBlock.index)) {
+    queue = todo.filter((block) => block !== probeBlock);
+    jobs.push(guard(() => transfer(probeBlock, probeBuffer, probe)));
   } else {
+    probe.body?.resume();
     pool.release(probeBuffer);
   }
   let next = 0;
@@ -105,23 +102,14 @@ export async function transferMedia(context: TransferContext): Promise<MediaTran
           const block = queue[next];
           if (!block || signal.aborted) return pool.release(buffer);
           next += 1;
-          try {
-            await fetchBlock({ ...context, signal }, block, buffer);
-          } catch (error) {
-            pool.release(buffer);
-            throw error;
-          }
-          await finish(block, buffer);
+          await transfer(block, buffer);
         }
       }),
     );
   }
   const settled = await Promise.allSettled(jobs);
   const failure = settled.find((result): result is PromiseRejectedResult => result.status === "rejected");
-  if (failure) {
-    hasher?.abandon();
-    throw failure.reason;
-  }
+  if (failure) throw failure.reason;
   return {
     bytes: total,
     blockIds: plan.map((block) => block.id),
@@ -135,14 +123,16 @@ export async function transferMedia(context: TransferContext): Promise<MediaTran
  * Downloads one block into `buffer`. A broken or short answer is resumed by Range from the last byte
  * received; attempts that made progress do not count against the retry budget.
  */
-async function fetchBlock(context: TransferContext, block: PlannedBlock, buffer: Buffer): Promise<void> {
+async function fetchBlock(context: TransferContext, block: PlannedBlock, buffer: Buffer, firstResponse?: AcsResponse): Promise<void> {
   const length = block.end - block.start;
   let received = 0;
+  let pending = firstResponse;
   const options = { ...retryOptions(context, `Block ${block.index}`), progress: () => received };
   while (received < length) {
     await withRetries(async () => {
       const from = block.start + received;
-      const response: AcsResponse = await context.acs.get(context.url, { field: context.field, range: { start: from, end: block.end - 1 }, abortSignal: context.signal });
+      const response: AcsResponse = pending ?? (await context.acs.get(context.url, { field: context.field, range: { start: from, end: block.end - 1 }, abortSignal: context.signal }));
+      pending = undefined;
       if (!response.body) throw new AcsHttpError(response.status, "A ranged GET", "no body");
       let skip = 0;
       let want = length - received;
@@ -150,11 +140,13 @@ async function fetchBlock(context: TransferContext, block: PlannedBlock, buffer:
         skip = from; // the server ignored Range this time: skip to where we are
       } else {
         const range = parseContentRange(response.headers.get("content-range"));
-        if (!range || range.start !== from || range.end > block.end - 1 || range.end < from) {
+        if (!range || range.start !== from || range.end < from) {
           response.body.resume();
           throw new TransferInterruptedError(`asked for bytes ${from}-${block.end - 1}, got ${response.headers.get("content-range") ?? "no Content-Range"}`);
         }
-        want = range.end - from + 1; // a server may answer with less than asked; the loop asks again
+        // A server may answer with less than asked (the loop asks again), and the first answer may
+        // run past the block when the probe asked for more than a short last block holds.
+        want = Math.min(range.end, block.end - 1) - from + 1;
       }
       await copyBodyInto(response.body, buffer, received, want, {
         idleTimeoutMs: context.idleTimeoutMs,
