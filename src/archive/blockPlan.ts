@@ -1,12 +1,60 @@
-/** One block of a chunk: bytes [start, end) staged under a deterministic id. */
+/** One staged block of a chunk: bytes [start, end) under a deterministic id. */
 export interface PlannedBlock {
+  /** Position in the blob's block list. */
   readonly index: number;
   readonly id: string;
   readonly start: number;
   readonly end: number;
 }
 
+/** One ranged GET (DOWNLOAD_BLOCK_SIZE bytes), staged as one or more blocks while it streams in. */
+export interface PlannedRange {
+  readonly index: number;
+  readonly start: number;
+  readonly end: number;
+  readonly blocks: readonly PlannedBlock[];
+}
+
 export const MAX_BLOCKS = 50_000;
+
+/**
+ * Blocks are staged at most this large, so that staging overlaps the download of the same range
+ * instead of waiting for the whole range (Azure recommends blocks of a few MiB for throughput).
+ */
+export const MAX_STAGED_BLOCK = 2 * 1024 * 1024;
+
+export function blocksPerRange(rangeSize: number): number {
+  return Math.ceil(rangeSize / MAX_STAGED_BLOCK);
+}
+
+/** Byte bounds of block `index` when ranges are `rangeSize` long (the last one cut at `total`). */
+export function blockBounds(index: number, rangeSize: number, total = Number.POSITIVE_INFINITY): { start: number; end: number } {
+  const perRange = blocksPerRange(rangeSize);
+  const blockSize = Math.ceil(rangeSize / perRange);
+  const range = Math.floor(index / perRange);
+  const start = range * rangeSize + (index % perRange) * blockSize;
+  const end = Math.min(start + blockSize, (range + 1) * rangeSize, total);
+  return { start, end };
+}
+
+/** Ranges of `rangeSize` bytes, each cut into equal blocks of at most MAX_STAGED_BLOCK. */
+export function planRanges(total: number, rangeSize: number): PlannedRange[] {
+  const perRange = blocksPerRange(rangeSize);
+  const count = Math.ceil(total / rangeSize);
+  if (count * perRange > MAX_BLOCKS) throw new RangeError(`${total} bytes need ${count * perRange} blocks; the limit is ${MAX_BLOCKS}. Raise DOWNLOAD_BLOCK_SIZE.`);
+  return Array.from({ length: count }, (_, index) => {
+    const start = index * rangeSize;
+    const end = Math.min(total, start + rangeSize);
+    const blocks: PlannedBlock[] = [];
+    for (let part = 0; part < perRange; part++) {
+      const blockIndex = index * perRange + part;
+      const bounds = blockBounds(blockIndex, rangeSize, total);
+      if (bounds.start >= end) break;
+      blocks.push({ index: blockIndex, id: blockId(blockIndex, rangeSize), ...bounds });
+    }
+    return { index, start, end, blocks };
+  });
+}
 
 /**
  * Deterministic, equal-length block id: the same chunk and block size always give the same ids, so
@@ -15,17 +63,6 @@ export const MAX_BLOCKS = 50_000;
  */
 export function blockId(index: number, blockSize: number): string {
   return Buffer.from(`blk${String(index).padStart(6, "0")}s${String(blockSize).padStart(10, "0")}`).toString("base64");
-}
-
-export function planBlocks(total: number, blockSize: number): PlannedBlock[] {
-  const count = Math.ceil(total / blockSize);
-  if (count > MAX_BLOCKS) throw new RangeError(`${total} bytes need ${count} blocks of ${blockSize}; the limit is ${MAX_BLOCKS}.`);
-  return Array.from({ length: count }, (_, index) => ({
-    index,
-    id: blockId(index, blockSize),
-    start: index * blockSize,
-    end: Math.min(total, (index + 1) * blockSize),
-  }));
 }
 
 export interface ContentRange {

@@ -1,5 +1,5 @@
 import { setMaxListeners } from "node:events";
-import type { ContainerClient } from "@azure/storage-blob";
+import type { BlockBlobClient, ContainerClient } from "@azure/storage-blob";
 import type { AcsRecordingClient } from "../acs/acsRecordingClient";
 import { TransferInterruptedError } from "../errors";
 import type { ChunkMessage } from "../events/chunkMessage";
@@ -8,6 +8,8 @@ import { chunkBlobMetadata } from "./blobMetadata";
 import { chunkBlobNames, mediaFormat } from "./blobLayout";
 import { commitMedia, findArchivedMedia } from "./mediaCommit";
 import { transferMedia } from "./mediaTransfer";
+import { ensureOnce } from "../storage/ensureOnce";
+import type { TransferContext } from "./transferContext";
 import { transferMetadata } from "./metadataTransfer";
 import { DEFAULT_RETRY, type RetryPolicy } from "./retryPolicy";
 import { deleteFromAcs } from "./acsCleanup";
@@ -35,7 +37,8 @@ export interface ArchivedChunk {
   /** Bytes received from ACS in this invocation. */
   readonly downloadedBytes: number;
   readonly resumedBlocks: number;
-  readonly contentMd5?: string;
+  /** SHA-256 (hex) of the media, when it was all downloaded in one invocation (also in blob metadata). */
+  readonly contentSha256?: string;
   readonly metadataValidJson?: boolean;
   readonly deletedFromAcs: boolean;
 }
@@ -47,10 +50,14 @@ export interface ArchivedChunk {
 export class ChunkArchiver {
   private readonly retry: RetryPolicy;
   private readonly now: () => Date;
+  private readonly ensureContainer: () => Promise<void>;
 
   constructor(private readonly options: ChunkArchiverOptions) {
     this.retry = options.retry ?? DEFAULT_RETRY;
     this.now = options.now ?? (() => new Date());
+    this.ensureContainer = ensureOnce(async () => {
+      await options.container.createIfNotExists();
+    });
   }
 
   get containerName(): string {
@@ -68,62 +75,33 @@ export class ChunkArchiver {
     const common = { acs, retry: this.retry, deadlinePassed: () => this.now().getTime() > deadline, signal: budget.signal, log };
     const identity = chunkBlobMetadata(message);
     try {
-      await container.createIfNotExists({ abortSignal: budget.signal });
-      // A metadata failure must not cost the media: it is raised only after the media is archived.
-      const metadata = await transferMetadata({
+      await this.ensureContainer();
+      const mediaBlob = container.getBlockBlobClient(names.media);
+      const existing = await findArchivedMedia(mediaBlob, message, budget.signal);
+      // Metadata and media travel side by side; a metadata failure never costs the media.
+      const metadata = transferMetadata({
         ...common,
         blob: container.getBlockBlobClient(names.metadata),
         url: message.metadataLocation ?? acs.legacyUrl(message.documentId, "metadata"),
         field: message.metadataLocation ? "metadataLocation" : "documentId (founding download URL)",
         blobMetadata: identity,
-      }).catch((error: unknown) => ({ error }));
-      const raiseMetadataError = (): void => {
-        if ("error" in metadata) throw metadata.error;
-      };
-      const metadataValidJson = "error" in metadata ? undefined : metadata.validJson;
-      const mediaBlob = container.getBlockBlobClient(names.media);
-      const existing = await findArchivedMedia(mediaBlob, message, budget.signal);
-      if (existing !== undefined) {
+      }).then(
+        (result) => ({ result }),
+        (error: unknown) => ({ error }),
+      );
+      const media = await (existing === undefined ? this.archiveMedia(message, mediaBlob, identity, common) : Promise.resolve(undefined)).then(
+        (result) => ({ result }),
+        (error: unknown) => ({ error }),
+      );
+      const metadataDone = await metadata;
+      if ("error" in media) throw media.error;
+      if ("error" in metadataDone) throw metadataDone.error;
+      const validJson = { metadataValidJson: metadataDone.result.validJson };
+      if (!media.result) {
         log.info(`Chunk ${message.chunkKey} is already archived at ${container.containerName}/${names.media} (${existing} bytes).`);
-        raiseMetadataError();
-        return this.finish(
-          message,
-          { outcome: "alreadyArchived", names, bytes: existing, downloadedBytes: 0, resumedBlocks: 0, ...(metadataValidJson === undefined ? {} : { metadataValidJson }) },
-          common,
-          log,
-        );
+        return this.finish(message, { outcome: "alreadyArchived", names, bytes: existing ?? 0, downloadedBytes: 0, resumedBlocks: 0, ...validJson }, common, log);
       }
-      const context = {
-        ...common,
-        blob: mediaBlob,
-        url: message.contentLocation ?? acs.legacyUrl(message.documentId, "content"),
-        field: message.contentLocation ? "contentLocation" : "documentId (founding download URL)",
-        blockSize: this.options.blockSize,
-        concurrency: this.options.concurrency,
-        idleTimeoutMs: this.options.idleTimeoutMs ?? 60_000,
-        downloadedBytes: 0,
-      };
-      const media = await transferMedia(context);
-      const committed = await commitMedia(mediaBlob, message, media, mediaFormat(message).contentType, identity, budget.signal);
-      log.info(
-        `Archived chunk ${message.chunkKey} to ${container.containerName}/${names.media}: ${media.bytes} bytes` +
-          ` (${media.mode}, ${media.resumedBlocks} blocks resumed, ${context.downloadedBytes} bytes downloaded).`,
-      );
-      raiseMetadataError();
-      return this.finish(
-        message,
-        {
-          outcome: committed ? "archived" : "alreadyArchived",
-          names,
-          bytes: media.bytes,
-          downloadedBytes: context.downloadedBytes,
-          resumedBlocks: media.resumedBlocks,
-          ...(media.contentMd5 ? { contentMd5: media.contentMd5.toString("base64") } : {}),
-          ...(metadataValidJson === undefined ? {} : { metadataValidJson }),
-        },
-        common,
-        log,
-      );
+      return this.finish(message, { ...media.result, names, ...validJson }, common, log);
     } catch (error) {
       // Whatever broke because the budget ran out is one thing: time to hand back to the queue.
       if (budget.signal.aborted) throw budget.signal.reason;
@@ -131,6 +109,37 @@ export class ChunkArchiver {
     } finally {
       clearTimeout(timer);
     }
+  }
+
+  private async archiveMedia(
+    message: ChunkMessage,
+    blob: BlockBlobClient,
+    identity: Record<string, string>,
+    common: Pick<TransferContext, "acs" | "retry" | "deadlinePassed" | "signal" | "log">,
+  ): Promise<Pick<ArchivedChunk, "outcome" | "bytes" | "downloadedBytes" | "resumedBlocks" | "contentSha256">> {
+    const context: TransferContext = {
+      ...common,
+      blob,
+      url: message.contentLocation ?? common.acs.legacyUrl(message.documentId, "content"),
+      field: message.contentLocation ? "contentLocation" : "documentId (founding download URL)",
+      blockSize: this.options.blockSize,
+      concurrency: this.options.concurrency,
+      idleTimeoutMs: this.options.idleTimeoutMs ?? 60_000,
+      downloadedBytes: 0,
+    };
+    const media = await transferMedia(context);
+    const committed = await commitMedia(blob, message, media, mediaFormat(message).contentType, identity, common.signal);
+    common.log.info(
+      `Archived chunk ${message.chunkKey} to ${this.containerName}/${blob.name}: ${media.bytes} bytes` +
+        ` (${media.mode}, ${media.resumedBlocks} blocks resumed, ${context.downloadedBytes} bytes downloaded).`,
+    );
+    return {
+      outcome: committed ? "archived" : "alreadyArchived",
+      bytes: media.bytes,
+      downloadedBytes: context.downloadedBytes,
+      resumedBlocks: media.resumedBlocks,
+      ...(media.contentSha256 ? { contentSha256: media.contentSha256 } : {}),
+    };
   }
 
   private async finish(

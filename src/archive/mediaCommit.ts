@@ -27,7 +27,7 @@ export async function findArchivedMedia(blob: BlockBlobClient, message: ChunkMes
 }
 
 /**
- * Commits the staged blocks once, with content type, Content-MD5 (when known) and the chunk's identity
+ * Commits the staged blocks once, with content type, the chunk's identity, byte count and SHA-256
  * as metadata, and `ifNoneMatch: "*"` so a committed archive is never overwritten. Returns false when
  * a concurrent delivery committed the same chunk first.
  */
@@ -41,8 +41,13 @@ export async function commitMedia(
 ): Promise<boolean> {
   try {
     await blob.commitBlockList([...media.blockIds], {
-      blobHTTPHeaders: { blobContentType: contentType, ...(media.contentMd5 ? { blobContentMD5: media.contentMd5 } : {}) },
-      metadata: { ...identity, bytecount: String(media.bytes), ...(media.contentMd5 ? { contentmd5: media.contentMd5.toString("base64") } : {}) },
+      blobHTTPHeaders: { blobContentType: contentType },
+      metadata: {
+        ...identity,
+        bytecount: String(media.bytes),
+        ...(media.contentSha256 ? { contentsha256: media.contentSha256 } : {}),
+        ...(media.sourceContentMd5 ? { sourcecontentmd5: media.sourceContentMd5 } : {}),
+      },
       conditions: { ifNoneMatch: "*" },
       abortSignal: signal,
     });

@@ -1,12 +1,13 @@
-import type { AcsResponse } from "../acs/acsRecordingClient";
 import { setMaxListeners } from "node:events";
+import type { AcsResponse } from "../acs/acsRecordingClient";
 import { AcsHttpError, TransferInterruptedError } from "../errors";
-import { blockId, parseContentRange, planBlocks, type PlannedBlock } from "./blockPlan";
+import { blockId, blocksPerRange, parseContentRange, planRanges, type PlannedBlock, type PlannedRange } from "./blockPlan";
+import { BodyReader } from "./bodyReader";
 import { BufferPool } from "./bufferPool";
 import { OrderedHasher } from "./orderedHasher";
+import { RangeWindow } from "./rangeWindow";
 import { withRetries } from "./retryPolicy";
-import { sequentialTransfer } from "./sequentialTransfer";
-import { copyBodyInto } from "./streamCopy";
+import { sequentialTransfer, sourceHash } from "./sequentialTransfer";
 import { stageBlock, uncommittedBlocks, type TransferContext } from "./transferContext";
 
 export interface MediaTransferResult {
@@ -14,151 +15,159 @@ export interface MediaTransferResult {
   readonly bytes: number;
   /** Block ids to commit, in order. */
   readonly blockIds: readonly string[];
-  /** MD5 of the whole content when every block was downloaded in this invocation. */
-  readonly contentMd5?: Buffer;
+  /** SHA-256 (hex) of the whole content, when every block was downloaded in this invocation. */
+  readonly contentSha256?: string;
+  /** A whole-file MD5 the source sent, recorded as is. */
+  readonly sourceContentMd5?: string;
   /** Blocks found already staged by an earlier attempt. */
   readonly resumedBlocks: number;
   readonly mode: "ranged" | "sequential";
 }
 
 /**
- * Stages a chunk's media as blocks: the first ranged GET tells the size, the rest are fetched as
- * parallel ranged GETs (`concurrency` at a time, one pool buffer each), each block staged with a
- * transactional MD5. Blocks an earlier attempt staged with the right size are skipped. A server that
- * ignores Range is read sequentially instead. Nothing is committed here.
+ * Stages a chunk's media: the first ranged GET tells the size, then ranges of `blockSize` bytes are
+ * fetched `concurrency` at a time. Each range is cut into blocks that are staged (transactional MD5)
+ * while the rest of the range still streams in, from a fixed pool of buffers: memory is bounded by
+ * `concurrency x blockSize` whatever the chunk size. Blocks an earlier attempt staged with the right
+ * size are skipped. A server that ignores Range is read sequentially instead. Nothing is committed here.
  */
 export async function transferMedia(context: TransferContext): Promise<MediaTransferResult> {
   const { blockSize } = context;
   const staged = await uncommittedBlocks(context.blob, context.signal);
   let firstMissing = 0;
   while (staged.has(blockId(firstMissing, blockSize))) firstMissing += 1;
-
-  const pool = new BufferPool(context.concurrency, blockSize);
-  const probeBuffer = await pool.acquire();
-  const probeStart = firstMissing * blockSize;
-  const probe = await withRetries(() => context.acs.get(context.url, { field: context.field, range: { start: probeStart, end: probeStart + blockSize - 1 }, abortSignal: context.signal }), retryOptions(context, "Starting the download"));
-
-  if (probe.status === 200) {
-    pool.release(probeBuffer);
-    return sequentialTransfer(context, probe, staged);
-  }
+  const probeStart = Math.floor(firstMissing / blocksPerRange(blockSize)) * blockSize;
+  const probe = await withRetries(
+    () => context.acs.get(context.url, { field: context.field, range: { start: probeStart, end: probeStart + blockSize - 1 }, abortSignal: context.signal }),
+    retryOptions(context, "Starting the download"),
+  );
+  if (probe.status === 200) return sequentialTransfer(context, probe, staged);
   const range = parseContentRange(probe.headers.get("content-range"));
-  if (probe.status === 416 && range) {
-    probe.body?.resume();
-  } else if (probe.status !== 206 || !range || range.start !== probeStart) {
+  if (!range || (probe.status !== 416 && (probe.status !== 206 || range.start !== probeStart))) {
     probe.body?.resume();
     throw new AcsHttpError(probe.status, "The first ranged GET", `unexpected Content-Range ${probe.headers.get("content-range") ?? "(none)"}`);
   }
-  const total = range.total;
-  const plan = planBlocks(total, blockSize);
-  const done = new Set(plan.filter((block) => staged.get(block.id) === block.end - block.start).map((block) => block.index));
-  const hasher = done.size === 0 ? new OrderedHasher(0) : undefined;
-  const todo = plan.filter((block) => !done.has(block.index));
+  const ranges = planRanges(range.total, blockSize);
+  const isStaged = (block: PlannedBlock): boolean => staged.get(block.id) === block.end - block.start;
+  const todo = ranges.filter((planned) => planned.blocks.some((block) => !isStaged(block)));
+  const resumedBlocks = ranges.reduce((sum, planned) => sum + planned.blocks.filter(isStaged).length, 0);
+  const hasher = resumedBlocks === 0 ? new OrderedHasher(0) : undefined;
+  const probeFor = probe.status === 206 && todo[0]?.start === probeStart ? todo[0] : undefined;
+  if (!probeFor) probe.body?.resume();
 
   const workers = new AbortController();
   const signal = AbortSignal.any([context.signal, workers.signal]);
   setMaxListeners(0, signal, workers.signal);
-  /** Downloads (or finishes downloading) a block, stages it, hands it to the hasher; frees the buffer. */
-  const transfer = async (block: PlannedBlock, buffer: Buffer, firstResponse?: AcsResponse): Promise<void> => {
-    try {
-      await fetchBlock({ ...context, signal }, block, buffer, firstResponse);
-      const data = buffer.subarray(0, block.end - block.start);
-      await stageBlock({ ...context, signal }, block.id, data);
-      if (hasher) return hasher.add(block.index, data, () => pool.release(buffer));
-    } catch (error) {
-      pool.release(buffer);
-      throw error;
-    }
-    pool.release(buffer);
+  const pool = new BufferPool(context.concurrency * blocksPerRange(blockSize), Math.ceil(blockSize / blocksPerRange(blockSize)));
+  const window = new RangeWindow(context.concurrency);
+  const stages: Promise<void>[] = [];
+  const stop = (error: unknown): void => {
+    workers.abort(error);
+    pool.close(error);
+    window.open();
+    hasher?.abandon();
   };
-  const guard = async (work: () => Promise<void>): Promise<void> => {
-    try {
-      await work();
-    } catch (error) {
-      // Stop everything: in-flight requests abort, waiting workers wake up, held buffers go back.
-      workers.abort(error);
-      pool.close(error);
-      hasher?.abandon();
-      throw error;
-    }
-  };
-  const jobs: Promise<void>[] = [];
-  // The probe's body is the first missing block: it streams in while the other blocks start.
-  const probeBlock = plan[firstMissing];
-  let queue = todo;
-  if (probe.status === 206 && probeBlock && !done.has(probeBlock.index)) {
-    queue = todo.filter((block) => block !== probeBlock);
-    jobs.push(guard(() => transfer(probeBlock, probeBuffer, probe)));
-  } else {
-    probe.body?.resume();
-    pool.release(probeBuffer);
-  }
+  const rangeContext = { ...context, signal, pool, isStaged };
+
   let next = 0;
-  for (let worker = 0; worker < context.concurrency; worker++) {
-    jobs.push(
-      guard(async () => {
-        for (;;) {
-          const buffer = await pool.acquire();
-          const block = queue[next];
-          if (!block || signal.aborted) return pool.release(buffer);
-          next += 1;
-          await transfer(block, buffer);
-        }
-      }),
-    );
-  }
-  const settled = await Promise.allSettled(jobs);
-  const failure = settled.find((result): result is PromiseRejectedResult => result.status === "rejected");
+  const worker = async (): Promise<void> => {
+    for (let position = next++; position < todo.length && !signal.aborted; position = next++) {
+      await window.enter(position);
+      const planned = todo[position] as PlannedRange;
+      let outstanding = planned.blocks.length;
+      const settle = (): void => {
+        if (--outstanding === 0) window.finish(position);
+      };
+      await fetchRange(rangeContext, planned, planned === probeFor ? probe : undefined, (block, data, buffer) => {
+        const staging = stageBlock({ ...context, signal }, block.id, data).then(
+          () => (hasher ? hasher.add(block.index, data, () => (pool.release(buffer), settle())) : (pool.release(buffer), settle())),
+          (error: unknown) => {
+            pool.release(buffer);
+            stop(error);
+            throw error;
+          },
+        );
+        stages.push(staging);
+      }, settle);
+    }
+  };
+  const settled = await Promise.allSettled(Array.from({ length: context.concurrency }, () => worker().catch((error: unknown) => (stop(error), Promise.reject(error)))));
+  const stageResults = await Promise.allSettled(stages);
+  const failure = [...settled, ...stageResults].find((result): result is PromiseRejectedResult => result.status === "rejected");
   if (failure) throw failure.reason;
   return {
-    bytes: total,
-    blockIds: plan.map((block) => block.id),
-    ...(hasher ? { contentMd5: hasher.digest() } : {}),
-    resumedBlocks: done.size,
+    bytes: range.total,
+    blockIds: ranges.flatMap((planned) => planned.blocks.map((block) => block.id)),
+    ...(hasher ? { contentSha256: hasher.digest().toString("hex") } : {}),
+    ...sourceHash(probe),
+    resumedBlocks,
     mode: "ranged",
   };
 }
 
+type RangeContext = TransferContext & { readonly pool: BufferPool; readonly isStaged: (block: PlannedBlock) => boolean };
+
 /**
- * Downloads one block into `buffer`. A broken or short answer is resumed by Range from the last byte
- * received; attempts that made progress do not count against the retry budget.
+ * Streams one range and hands each completed block to `stage` (with the pool buffer that holds it).
+ * Blocks already staged are read past, and reported through `skipped`. A broken or short answer is
+ * resumed by Range from the last byte received; attempts that made progress do not use up retries.
  */
-async function fetchBlock(context: TransferContext, block: PlannedBlock, buffer: Buffer, firstResponse?: AcsResponse): Promise<void> {
-  const length = block.end - block.start;
-  let received = 0;
+async function fetchRange(
+  context: RangeContext,
+  planned: PlannedRange,
+  firstResponse: AcsResponse | undefined,
+  stage: (block: PlannedBlock, data: Buffer, buffer: Buffer) => void,
+  skipped: () => void,
+): Promise<void> {
+  const first = planned.blocks.findIndex((block) => !context.isStaged(block));
+  const blocks = planned.blocks.slice(first);
+  for (let i = 0; i < first; i++) skipped();
+  let position = blocks[0]?.start ?? planned.end;
+  let current = 0;
+  let buffer: Buffer | undefined;
   let pending = firstResponse;
-  const options = { ...retryOptions(context, `Block ${block.index}`), progress: () => received };
-  while (received < length) {
+  const options = { ...retryOptions(context, `Range ${planned.index}`), progress: () => position };
+  while (position < planned.end) {
     await withRetries(async () => {
-      const from = block.start + received;
-      const response: AcsResponse = pending ?? (await context.acs.get(context.url, { field: context.field, range: { start: from, end: block.end - 1 }, abortSignal: context.signal }));
+      const response = pending ?? (await context.acs.get(context.url, { field: context.field, range: { start: position, end: planned.end - 1 }, abortSignal: context.signal }));
       pending = undefined;
       if (!response.body) throw new AcsHttpError(response.status, "A ranged GET", "no body");
-      let skip = 0;
-      let want = length - received;
-      if (response.status === 200) {
-        skip = from; // the server ignored Range this time: skip to where we are
-      } else {
-        const range = parseContentRange(response.headers.get("content-range"));
-        if (!range || range.start !== from || range.end < from) {
-          response.body.resume();
-          throw new TransferInterruptedError(`asked for bytes ${from}-${block.end - 1}, got ${response.headers.get("content-range") ?? "no Content-Range"}`);
-        }
-        // A server may answer with less than asked (the loop asks again), and the first answer may
-        // run past the block when the probe asked for more than a short last block holds.
-        want = Math.min(range.end, block.end - 1) - from + 1;
+      const answer = parseContentRange(response.headers.get("content-range"));
+      const ignoredRange = response.status === 200;
+      if (!ignoredRange && (!answer || answer.start !== position || answer.end < position)) {
+        response.body.resume();
+        throw new TransferInterruptedError(`asked for bytes ${position}-${planned.end - 1}, got ${response.headers.get("content-range") ?? "no Content-Range"}`);
       }
-      await copyBodyInto(response.body, buffer, received, want, {
-        idleTimeoutMs: context.idleTimeoutMs,
-        signal: context.signal,
-        skip,
-        stopAtLength: response.status === 200,
-        onBytes: (bytes) => {
-          received += bytes;
-          context.downloadedBytes += bytes;
-        },
-      });
-    }, options);
+      // A server may answer with less than asked (the loop asks again for the rest).
+      const answerEnd = ignoredRange ? planned.end : Math.min(planned.end, (answer?.end ?? 0) + 1);
+      const reader = new BodyReader(response.body, context.idleTimeoutMs, context.signal);
+      if (ignoredRange) await reader.skip(position);
+      while (position < answerEnd) {
+        const block = blocks[current] as PlannedBlock;
+        const upTo = Math.min(block.end, answerEnd);
+        if (context.isStaged(block)) {
+          await reader.skip(upTo - position);
+          position = upTo;
+        } else {
+          buffer ??= await context.pool.acquire();
+          await reader.read(buffer, position - block.start, upTo - position, (bytes) => {
+            position += bytes;
+            context.downloadedBytes += bytes;
+          });
+        }
+        if (position === block.end) {
+          if (context.isStaged(block)) skipped();
+          else stage(block, (buffer as Buffer).subarray(0, block.end - block.start), buffer as Buffer);
+          buffer = undefined;
+          current += 1;
+        }
+      }
+      if (ignoredRange || answerEnd < (answer?.end ?? 0) + 1) reader.destroy();
+      else await reader.end();
+    }, options).catch((error: unknown) => {
+      if (buffer) context.pool.release(buffer);
+      throw error;
+    });
   }
 }
 

@@ -1,11 +1,11 @@
 import { createHash, type Hash } from "node:crypto";
 
 /**
- * Hashes blocks that finish out of order as one stream, in block order. A block handed in early is
+ * SHA-256 of blocks that finish out of order, computed as one stream in block order. A block handed in early is
  * held until its predecessors are hashed; `onHashed` then lets its buffer go back to the pool.
  */
 export class OrderedHasher {
-  private readonly hash: Hash = createHash("md5");
+  private readonly hash: Hash = createHash("sha256");
   private readonly pending = new Map<number, { data: Buffer; onHashed: () => void }>();
 
   constructor(private next: number) {}

@@ -1,26 +1,31 @@
 import { createHash } from "node:crypto";
 import type { AcsResponse } from "../acs/acsRecordingClient";
 import { AcsHttpError, TransferInterruptedError } from "../errors";
-import { blockId, parseContentRange } from "./blockPlan";
+import { blockBounds, blockId, parseContentRange } from "./blockPlan";
 import type { MediaTransferResult } from "./mediaTransfer";
 import { withRetries } from "./retryPolicy";
 import { stageBlock, type TransferContext } from "./transferContext";
 
 /**
- * For a server that ignores Range (200, whole body): one stream, cut into blocks as it arrives and
+ * For a server that ignores Range (blocks laid out exactly as in the ranged path, so either path can
+ * resume the other's blocks) (200, whole body): one stream, cut into blocks as it arrives and
  * staged block by block (one buffer). After a failure it asks again with Range from the last complete
  * block, and if the server still sends everything, skips what is already staged.
  */
 export async function sequentialTransfer(context: TransferContext, first: AcsResponse, staged: Map<string, number>): Promise<MediaTransferResult> {
   const declared = contentLength(first);
-  const hash = createHash("md5");
-  const buffer = Buffer.allocUnsafeSlow(context.blockSize);
+  const hash = createHash("sha256");
+  const buffer = Buffer.allocUnsafeSlow(blockBounds(0, context.blockSize).end);
   const ids: string[] = [];
   let offset = 0;
   let fill = 0;
   let resumed = 0;
   let pending: AcsResponse | undefined = first;
 
+  const blockSize = (index: number): number => {
+    const bounds = blockBounds(index, context.blockSize);
+    return bounds.end - bounds.start;
+  };
   const flush = async (): Promise<void> => {
     const id = blockId(ids.length, context.blockSize);
     const data = buffer.subarray(0, fill);
@@ -52,11 +57,12 @@ export async function sequentialTransfer(context: TransferContext, first: AcsRes
         }
         context.downloadedBytes += data.length;
         while (data.length > 0) {
-          const take = Math.min(data.length, context.blockSize - fill);
+          const size = blockSize(ids.length);
+          const take = Math.min(data.length, size - fill);
           data.copy(buffer, fill, 0, take);
           fill += take;
           data = data.subarray(take);
-          if (fill === context.blockSize) await flush();
+          if (fill === size) await flush();
         }
       }
       if (declared !== undefined && offset + fill !== declared) {
@@ -66,7 +72,13 @@ export async function sequentialTransfer(context: TransferContext, first: AcsRes
     },
     { policy: context.retry, deadlinePassed: context.deadlinePassed, signal: context.signal, progress: () => offset },
   );
-  return { bytes: offset, blockIds: ids, contentMd5: hash.digest(), resumedBlocks: resumed, mode: "sequential" };
+  return { bytes: offset, blockIds: ids, ...(resumed === 0 ? { contentSha256: hash.digest("hex") } : {}), ...sourceHash(first), resumedBlocks: resumed, mode: "sequential" };
+}
+
+/** A whole-file hash the source volunteered (Content-MD5 on a full answer, or Azure's x-ms-blob-content-md5). */
+export function sourceHash(response: AcsResponse): { sourceContentMd5?: string } {
+  const value = response.headers.get("x-ms-blob-content-md5") ?? (response.status === 200 ? response.headers.get("content-md5") : undefined);
+  return value && /^[A-Za-z0-9+/]{22}==$/.test(value) ? { sourceContentMd5: value } : {};
 }
 
 function contentLength(response: AcsResponse): number | undefined {

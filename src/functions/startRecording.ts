@@ -1,0 +1,40 @@
+import { app, type HttpHandler, type HttpRequest, type HttpResponseInit, type InvocationContext } from "@azure/functions";
+import { appServices } from "../app/services";
+import { errorResponse, readJsonBody } from "../recordingControl/httpEdge";
+import type { RecordingControl } from "../recordingControl/recordingControl";
+import { parseStartRecordingRequest } from "../recordingControl/requestValidation";
+
+/**
+ * POST /api/recordings `{ serverCallId | conversationId | conversationUrl, operationContext?, recordingStateCallbackUri?,
+ * content?, channel?, format? }` -> 200 `{ recordingId, recordingState, recordingKind?, serverCallId, operationContext? }`.
+ */
+export function startRecording(control: RecordingControl): HttpHandler {
+  return async (request: HttpRequest, context: InvocationContext): Promise<HttpResponseInit> => {
+    try {
+      const start = parseStartRecordingRequest(await readJsonBody(request, false));
+      const started = await control.start(start);
+      context.info(
+        `Started recording ${started.recordingId} (${started.recordingState}) of server call ${start.serverCallId}` +
+          (start.operationContext !== undefined ? ` [operationContext ${JSON.stringify(start.operationContext)}]` : "") +
+          ".",
+      );
+      return {
+        status: 200,
+        jsonBody: {
+          ...started,
+          serverCallId: start.serverCallId,
+          ...(start.operationContext !== undefined ? { operationContext: start.operationContext } : {}),
+        },
+      };
+    } catch (error) {
+      return errorResponse(error, context);
+    }
+  };
+}
+
+app.http("startRecording", {
+  route: "recordings",
+  methods: ["POST"],
+  authLevel: "function",
+  handler: startRecording(appServices().recordingControl),
+});

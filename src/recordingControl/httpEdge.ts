@@ -1,0 +1,82 @@
+import type { HttpRequest, HttpResponseInit } from "@azure/functions";
+import { describeError } from "../errors";
+import type { Log } from "../shared/log";
+import {
+  InvalidRecordingRequestError,
+  RecordingNotFoundError,
+  RecordingRequestRejectedError,
+  RecordingServiceError,
+  type ServiceErrorDetail,
+} from "./errors";
+
+/** The founding documents' error shape (also the recording service's, inside its `error`). */
+export interface ErrorBody {
+  readonly code: string;
+  readonly message: string;
+  readonly target?: string;
+  readonly details?: readonly ErrorBody[];
+}
+
+const MAX_BODY_BYTES = 64 * 1024;
+
+/**
+ * Reads a JSON request body. An empty body is `undefined` when `optional`, an error naming `body` otherwise.
+ * The Content-Type is not enforced (curl's `-d` sends form encoding); the text must be JSON.
+ */
+export async function readJsonBody(request: HttpRequest, optional: boolean): Promise<unknown> {
+  if (Number(request.headers.get("content-length") ?? "0") > MAX_BODY_BYTES) {
+    throw new InvalidRecordingRequestError("body", `must be at most ${MAX_BODY_BYTES} bytes.`);
+  }
+  const text = await request.text();
+  if (Buffer.byteLength(text, "utf8") > MAX_BODY_BYTES) throw new InvalidRecordingRequestError("body", `must be at most ${MAX_BODY_BYTES} bytes.`);
+  if (text.trim().length === 0) {
+    if (optional) return undefined;
+    throw new InvalidRecordingRequestError("body", "is required: a JSON object.");
+  }
+  try {
+    return JSON.parse(text) as unknown;
+  } catch {
+    throw new InvalidRecordingRequestError("body", "is not valid JSON.");
+  }
+}
+
+/**
+ * Maps a failure to the founding documents' error shape: bad input 400, service refusal 400, unknown call or
+ * recording 404, service failure 502, anything else 500. Bodies and logs carry messages only: never a stack
+ * trace, never the request the client signed.
+ */
+export function errorResponse(error: unknown, log: Log): HttpResponseInit {
+  if (error instanceof InvalidRecordingRequestError) {
+    log.warn(`Refused a recording control request: ${error.message}`);
+    return reply(400, { code: error.code, message: error.message, target: error.target });
+  }
+  if (error instanceof RecordingRequestRejectedError) {
+    log.warn(`${error.message}${serviceSaid(error.answer.serviceError)}`);
+    const detail = error.answer.serviceError;
+    return reply(400, {
+      code: error.code,
+      message: error.message,
+      ...(detail?.target ? { target: detail.target } : {}),
+      ...(detail ? { details: [detail] } : {}),
+    });
+  }
+  if (error instanceof RecordingNotFoundError) {
+    log.warn(`${error.message}${serviceSaid(error.answer.serviceError)}`);
+    const detail = error.answer.serviceError;
+    return reply(404, { code: error.code, message: error.message, target: error.target, ...(detail ? { details: [detail] } : {}) });
+  }
+  if (error instanceof RecordingServiceError) {
+    log.error(`${error.message}${serviceSaid(error.answer.serviceError)}`);
+    return reply(502, { code: error.code, message: error.message });
+  }
+  log.error(`Unexpected failure in recording control: ${describeError(error)}`);
+  return reply(500, { code: "InternalError", message: "The request could not be processed; see the function's log." });
+}
+
+function reply(status: number, body: ErrorBody): HttpResponseInit {
+  return { status, jsonBody: body };
+}
+
+function serviceSaid(detail: ServiceErrorDetail | undefined): string {
+  return detail ? ` (service said ${detail.code}: ${detail.message})` : "";
+}
