@@ -10,6 +10,8 @@ import { withRetries } from "./retryPolicy";
 import { sequentialTransfer, sourceHash } from "./sequentialTransfer";
 import { stageBlock, uncommittedBlocks, type TransferContext } from "./transferContext";
 
+const SPARE_RANGES = 1;
+
 export interface MediaTransferResult {
   /** Size the server declared, and that the staged blocks add up to. */
   readonly bytes: number;
@@ -58,8 +60,11 @@ export async function transferMedia(context: TransferContext): Promise<MediaTran
   const workers = new AbortController();
   const signal = AbortSignal.any([context.signal, workers.signal]);
   setMaxListeners(0, signal, workers.signal);
-  const pool = new BufferPool(context.concurrency * blocksPerRange(blockSize), Math.ceil(blockSize / blocksPerRange(blockSize)));
-  const window = new RangeWindow(context.concurrency);
+  // One spare range in the window lets a worker start its next GET while the previous wave's last
+  // blocks are still being staged, instead of every wave waiting for the slowest stage.
+  const width = context.concurrency + SPARE_RANGES;
+  const pool = new BufferPool(width * blocksPerRange(blockSize), Math.ceil(blockSize / blocksPerRange(blockSize)));
+  const window = new RangeWindow(width);
   const stages: Promise<void>[] = [];
   const stop = (error: unknown): void => {
     workers.abort(error);
