@@ -9,7 +9,7 @@ export const ACS_DOWNLOAD_HOST_SUFFIXES: readonly string[] = [
 
 interface AllowedHost {
   readonly hostname: string;
-  /** "" means the scheme's default port. */
+  /** As written in the setting; "" means the default port of the URL's scheme. */
   readonly port: string;
   readonly allowHttp: boolean;
 }
@@ -18,6 +18,10 @@ interface AllowedHost {
 export interface DownloadHostPolicy {
   readonly suffixes: readonly string[];
   readonly hosts: readonly AllowedHost[];
+}
+
+function defaultPort(protocol: string): string {
+  return protocol === "http:" ? "80" : "443";
 }
 
 export function isLoopbackHost(hostname: string): boolean {
@@ -51,7 +55,9 @@ export function buildDownloadHostPolicy(entries: readonly string[], acsEndpoint:
     if (parsed.username || parsed.password || parsed.pathname !== "/" || parsed.search || parsed.hash || entry.includes("/")) {
       throw new ConfigError(setting, `has an entry that is not a host or host:port: "${entry}".`);
     }
-    hosts.push({ hostname: parsed.hostname, port: parsed.port, allowHttp: isLoopbackHost(parsed.hostname) });
+    // The URL parser drops ":443" (https default), so the port is taken from the entry as written.
+    const port = /:(\d+)$/.exec(entry)?.[1] ?? "";
+    hosts.push({ hostname: parsed.hostname, port: port === "" ? "" : String(Number(port)), allowHttp: isLoopbackHost(parsed.hostname) });
   }
   const endpoint = new URL(acsEndpoint);
   hosts.push({ hostname: endpoint.hostname, port: endpoint.port, allowHttp: endpoint.protocol === "http:" });
@@ -72,7 +78,9 @@ export function downloadUrlProblem(policy: DownloadHostPolicy, text: string): st
   if (url.protocol !== "https:" && url.protocol !== "http:") return `uses scheme ${url.protocol} (only https is allowed)`;
   if (url.username || url.password) return "carries user information";
   const hostname = url.hostname.toLowerCase();
-  const explicit = policy.hosts.find((host) => host.hostname === hostname && host.port === url.port);
+  // Ports compare as numbers, each side's default taken from the URL's own scheme.
+  const urlPort = url.port || defaultPort(url.protocol);
+  const explicit = policy.hosts.find((host) => host.hostname === hostname && (host.port || defaultPort(url.protocol)) === urlPort);
   if (explicit) {
     return url.protocol === "https:" || explicit.allowHttp ? undefined : "uses http (only https is allowed)";
   }

@@ -49,7 +49,8 @@ function serviceUri(settings: Settings, name: string): string | undefined {
   if (value === undefined) return undefined;
   try {
     const url = new URL(value);
-    if (url.protocol !== "https:" && url.protocol !== "http:") throw new Error("scheme");
+    // Identity-based connections send a bearer token, which the SDK refuses over plain http.
+    if (url.protocol !== "https:") throw new Error("scheme");
     return value.replace(/\/+$/, "");
   } catch {
     throw new ConfigError(name, "must be an absolute https URL of the storage service.");

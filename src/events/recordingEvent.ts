@@ -2,7 +2,7 @@ import type { AcsRecordingChunkInfo, AcsRecordingFileStatusUpdatedEventData } fr
 import { normalizeResourceId } from "../config/appConfig";
 import { downloadUrlProblem, type DownloadHostPolicy } from "../config/downloadHosts";
 import { InvalidEventError } from "../errors";
-import { isNonEmptyString, isRecord, parseIsoDateTime, type JsonRecord } from "../shared/records";
+import { isNonEmptyString, isRecord, parseIsoDateTime, printable, type JsonRecord } from "../shared/records";
 import { chunkKey, encodeChunkMessage, MAX_ENCODED_MESSAGE_BYTES, type ChunkMessage } from "./chunkMessage";
 import type { EventEnvelope } from "./eventEnvelope";
 import { documentIdProblem } from "./documentId";
@@ -119,7 +119,7 @@ function checkSource(event: EventEnvelope, policy: RecordingEventPolicy): string
   if (!isNonEmptyString(source)) throw new InvalidEventError(event.fields.source, "is required when ALLOWED_ACS_RESOURCES is set.");
   const normalized = normalizeResourceId(source);
   if (!policy.allowedAcsResources.includes(normalized)) {
-    throw new InvalidEventError(event.fields.source, `names ${source}, which is not in ALLOWED_ACS_RESOURCES.`);
+    throw new InvalidEventError(event.fields.source, `names ${printable(source)}, which is not in ALLOWED_ACS_RESOURCES.`);
   }
   return normalized;
 }

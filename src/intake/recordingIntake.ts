@@ -3,6 +3,7 @@ import type { ChunkMessage } from "../events/chunkMessage";
 import { readEnvelope, RECORDING_FILE_STATUS_UPDATED } from "../events/eventEnvelope";
 import { chunkMessagesFromEvent, type RecordingEventPolicy } from "../events/recordingEvent";
 import type { Log } from "../shared/log";
+import { printable } from "../shared/records";
 import type { ChunkQueue } from "../storage/chunkQueue";
 import type { Quarantine, RejectedInput } from "../storage/quarantine";
 
@@ -50,7 +51,7 @@ export class RecordingIntake {
       }
       if (envelope.type !== RECORDING_FILE_STATUS_UPDATED) {
         ignored += 1;
-        log.debug(`Ignored event ${String(envelope.id)} of type ${String(envelope.type)}.`);
+        log.debug(`Ignored event ${printable(envelope.id)} of type ${printable(envelope.type)}.`);
         return;
       }
       try {
@@ -71,7 +72,7 @@ export class RecordingIntake {
 
     const [kept] = await Promise.all([this.quarantineAll(rejections, log), this.deps.chunkQueue.enqueue(messages)]);
     for (const message of messages) {
-      log.info(`Queued chunk ${message.index} (document ${message.documentId}) of event ${message.eventId} on ${this.deps.chunkQueue.name}.`);
+      log.info(`Queued chunk ${message.index} (document ${message.documentId}) of event ${printable(message.eventId)} on ${this.deps.chunkQueue.name}.`);
     }
     return { received: events.length, accepted, ignored, enqueued: messages.length, rejected: kept };
   }
@@ -88,7 +89,7 @@ export class RecordingIntake {
     const kept: RejectedEvent[] = [];
     settled.forEach((result, position) => {
       const rejection = rejections[position] as RejectedInput;
-      const name = rejection.eventId ?? "(no id)";
+      const name = rejection.eventId === undefined ? "(no id)" : printable(rejection.eventId);
       if (result.status === "rejected") {
         log.error(`Rejected event ${name}: ${rejection.reason.message} It could NOT be quarantined; the delivery will be retried.`);
         return;

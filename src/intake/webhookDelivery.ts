@@ -23,7 +23,7 @@ export function readWebhookDelivery(body: string, headers: { get(name: string): 
     throw new InvalidDeliveryError("BodyTooLarge", `The body is larger than ${MAX_DELIVERY_BYTES} bytes, Event Grid's maximum delivery size.`);
   }
   const contentType = (headers.get("content-type") ?? "").split(";")[0]?.trim().toLowerCase() ?? "";
-  if (contentType !== "" && !contentType.endsWith("json")) {
+  if (contentType !== "" && !/^(application|text)\/([a-z0-9.-]+\+)?json$/.test(contentType)) {
     throw new InvalidDeliveryError("UnsupportedMediaType", `Content-Type ${contentType} is not JSON (expected application/json or application/cloudevents[-batch]+json).`);
   }
   let parsed: unknown;

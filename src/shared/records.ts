@@ -28,3 +28,11 @@ export function parseIsoDateTime(value: unknown): Date | undefined {
   const millis = Date.parse(zoned);
   return Number.isNaN(millis) ? undefined : new Date(millis);
 }
+
+/** An untrusted value made safe for one log line: control characters escaped, length capped. */
+export function printable(value: unknown, max = 200): string {
+  const text = typeof value === "string" ? value : JSON.stringify(value) ?? String(value);
+  // eslint-disable-next-line no-control-regex
+  const escaped = text.replace(/[\u0000-\u001f\u007f-\u009f\u2028\u2029]/g, (char) => `\\u${char.charCodeAt(0).toString(16).padStart(4, "0")}`);
+  return escaped.length > max ? `${escaped.slice(0, max)}…` : escaped;
+}

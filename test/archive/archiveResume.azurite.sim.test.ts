@@ -15,9 +15,9 @@ const CONCURRENCY = 4;
 describe("resume, idempotency and concurrent deliveries", () => {
   it("resumes after an invocation is cut off half way, re-downloading at most concurrency x block size", async () => {
     const size = 40 * BLOCK + 999;
-    // ~2 MiB/s per connection: the 250 ms budget stops the first attempt part way through.
-    sim.addDocument("doc-resume", { size, faults: [{ kind: "bandwidth", bytesPerSecond: 2 * 1024 * 1024, times: 6 }] });
-    const cut = archiveHarness(sim, inject("azuriteConnectionString"), { blockSize: BLOCK, concurrency: CONCURRENCY, invocationBudgetMs: 600 });
+    // 4 MiB/s per connection, 4 connections: ~0.7 s in all, so a 300 ms budget stops the first attempt part way.
+    sim.addDocument("doc-resume", { size, faults: [{ kind: "bandwidth", bytesPerSecond: 4 * 1024 * 1024 }] });
+    const cut = archiveHarness(sim, inject("azuriteConnectionString"), { blockSize: BLOCK, concurrency: CONCURRENCY, invocationBudgetMs: 300 });
     const [message] = cut.messagesFor({ callId: "call-resume", chunks: [{ documentId: "doc-resume", size }] });
     const { context } = capturingContext();
     const first = await cut.job.run(message, context);

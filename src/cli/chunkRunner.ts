@@ -1,0 +1,73 @@
+import type { ChunkArchiveJob, ChunkJobResult } from "../archive/chunkArchiveJob";
+import { chunkBlobNames } from "../archive/blobLayout";
+import { sleep } from "../archive/retryPolicy";
+import { describeError } from "../errors";
+import type { ChunkMessage } from "../events/chunkMessage";
+import type { Log } from "../shared/log";
+import type { ChunkReport } from "./summary";
+
+export interface ChunkRunOptions {
+  readonly job: ChunkArchiveJob;
+  readonly container: string;
+  /** Runs before giving up; the last run is told it is the last delivery, so it records the failure. */
+  readonly attempts: number;
+  readonly log: Log;
+  /** Wait before run n+1 (the queue's visibility timeout, shortened for an interactive tool). */
+  readonly pauseMs?: (attempt: number) => number;
+}
+
+/**
+ * Archives one chunk with the queue function's job, standing in for the queue: a transient failure
+ * ("retry") runs the job again, up to `attempts` times, and the last run writes the failure record.
+ */
+export async function runChunk(message: ChunkMessage, options: ChunkRunOptions): Promise<ChunkReport> {
+  const names = chunkBlobNames(message);
+  const base = {
+    chunkKey: message.chunkKey,
+    documentId: message.documentId,
+    index: message.index,
+    eventId: message.eventId,
+    blob: `${options.container}/${names.media}`,
+    metadataBlob: `${options.container}/${names.metadata}`,
+  };
+  for (let attempt = 1; ; attempt++) {
+    let result: ChunkJobResult;
+    try {
+      result = await options.job.run(message, options.log, { dequeueCount: attempt, maxDequeueCount: options.attempts });
+    } catch (error) {
+      options.log.error(`Archiving chunk ${message.chunkKey} failed and no outcome record could be written: ${describeError(error)}`);
+      return { ...base, bytes: 0, outcome: "failed", reason: describeError(error), attempts: attempt };
+    }
+    switch (result.status) {
+      case "archived":
+      case "alreadyArchived":
+        return {
+          ...base,
+          blob: result.mediaBlob,
+          metadataBlob: result.metadataBlob,
+          bytes: result.bytes,
+          outcome: result.status,
+          attempts: attempt,
+          downloadedBytes: result.downloadedBytes,
+          resumedBlocks: result.resumedBlocks,
+        };
+      case "retry":
+        if (attempt < options.attempts) {
+          const pause = options.pauseMs?.(attempt) ?? 2_000 * attempt;
+          options.log.warn(`Chunk ${message.chunkKey}: run ${attempt} of ${options.attempts} failed for now; retrying in ${pause} ms (it resumes from the staged blocks).`);
+          await sleep(pause);
+          continue;
+        }
+        return {
+          ...base,
+          bytes: 0,
+          outcome: "retriesExhausted",
+          reason: describeError(result.error),
+          ...(result.recordedAt ? { failureRecord: result.recordedAt } : {}),
+          attempts: attempt,
+        };
+      default:
+        return { ...base, bytes: 0, outcome: result.status, reason: result.reason, failureRecord: result.recordedAt, attempts: attempt };
+    }
+  }
+}

@@ -1,0 +1,84 @@
+import { basename } from "node:path";
+import type { Settings } from "../config/settingParsers";
+import { ConfigError, describeError } from "../errors";
+import type { Log } from "../shared/log";
+import { archiveEvents, type RunContext } from "./archiveRun";
+import { parseCliArgs, type CliCommand } from "./cliArgs";
+import { CliLog } from "./cliLog";
+import { createCliServices, type CliServices } from "./cliServices";
+import { loadSettings, type LoadedSettings } from "./cliSettings";
+import { readEventsInput } from "./eventInput";
+import { readFailureRecord } from "./failureRecordInput";
+import { formatBytes } from "./formatBytes";
+import { NO_PROGRESS, ProgressBar, type Progress } from "./progressBar";
+import { Redactor } from "./redact";
+import { replayFailure } from "./replayRun";
+import { summaryLine, type RunSummary } from "./summary";
+import { Terminal, type TextSink } from "./terminal";
+import { USAGE } from "./usage";
+import { UsageError } from "./usageError";
+
+export interface CliIo {
+  readonly env: Settings;
+  readonly cwd: string;
+  readonly stdin: NodeJS.ReadableStream;
+  readonly stdout: TextSink;
+  readonly stderr: TextSink;
+}
+
+const NAME = "recording-archiver";
+/** Warnings that announce a retry (the progress line counts them). */
+const RETRY_WARNING = /retrying|deliver it again/i;
+
+/** Runs one command line; returns the exit code (0 ok, 1 a chunk or event failed, 2 bad usage or settings). */
+export async function runCli(argv: readonly string[], io: CliIo): Promise<number> {
+  let command: CliCommand;
+  let loaded: LoadedSettings;
+  try {
+    command = parseCliArgs(argv);
+    if (command.kind === "help") {
+      io.stdout.write(USAGE);
+      return 0;
+    }
+    loaded = loadSettings(io.env, io.cwd, command.settingsFile);
+  } catch (error) {
+    if (!(error instanceof UsageError)) throw error;
+    io.stderr.write(`${NAME}: ${error.message}\nRun "${NAME} --help" for usage.\n`);
+    return 2;
+  }
+  const redactor = new Redactor(loaded.settings);
+  const terminal = new Terminal(io.stderr, redactor);
+  let progress: Progress = NO_PROGRESS;
+  const log = new CliLog(terminal, command.verbose, (message) => {
+    if (RETRY_WARNING.test(message)) progress.retried();
+  });
+  const makeProgress = (chunks: number): Progress => (progress = command.progress && terminal.interactive ? new ProgressBar(terminal, chunks) : NO_PROGRESS);
+  try {
+    const summary = await run(command, io, loaded.settings, log, (services) => ({ services, log, attempts: command.attempts, progress: makeProgress }));
+    io.stdout.write(`${redactor.redact(JSON.stringify(summary, null, 2))}\n`);
+    terminal.line(summaryLine(summary, formatBytes));
+    return summary.exitCode;
+  } catch (error) {
+    if (error instanceof ConfigError) {
+      const where = loaded.fromFile.has(error.setting) && loaded.file ? ` (set in ${loaded.file})` : "";
+      terminal.line(`${NAME}: ${error.message}${where}`);
+      return 2;
+    }
+    if (error instanceof UsageError) {
+      terminal.line(`${NAME}: ${error.message}\nRun "${NAME} --help" for usage.`);
+      return 2;
+    }
+    terminal.line(`${NAME}: ${describeError(error)}`);
+    return 1;
+  }
+}
+
+async function run(command: Exclude<CliCommand, { kind: "help" }>, io: CliIo, settings: Settings, log: Log, contextFor: (services: CliServices) => RunContext): Promise<RunSummary> {
+  if (command.kind === "archive") {
+    const events = await readEventsInput(command.event, io.stdin);
+    const context = contextFor(createCliServices(settings, log));
+    return archiveEvents(events, `${NAME} archive --event ${command.event === "-" ? "-" : basename(command.event)}`, context);
+  }
+  const context = contextFor(createCliServices(settings, log));
+  return replayFailure(await readFailureRecord(command.failure, context.services.recordings, io.cwd), context);
+}

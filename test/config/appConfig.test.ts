@@ -1,0 +1,336 @@
+import { describe, expect, it } from "vitest";
+import { parseConfig } from "../../src/config/appConfig";
+import { downloadUrlProblem } from "../../src/config/downloadHosts";
+import type { Settings } from "../../src/config/settingParsers";
+import { ConfigError } from "../../src/errors";
+import { TEST_ACS_RESOURCE } from "../support/testSettings";
+
+/** Secrets planted in the settings; no error message may ever contain them. */
+const ACS_KEY = Buffer.from("acs-access-key-that-must-never-be-logged!").toString("base64");
+const STORAGE_KEY = Buffer.from("storage-account-key-that-must-never-be-logged").toString("base64");
+const ACS = `endpoint=https://contoso-test.communication.azure.com/;accesskey=${ACS_KEY}`;
+const STORAGE = `DefaultEndpointsProtocol=https;AccountName=contosoarchive;AccountKey=${STORAGE_KEY};EndpointSuffix=core.windows.net`;
+
+const VALID: Settings = { AzureWebJobsStorage: STORAGE, ACS_CONNECTION_STRING: ACS };
+
+function settings(changes: Record<string, string | undefined>): Settings {
+  const merged: Record<string, string | undefined> = { ...VALID, ...changes };
+  for (const [key, value] of Object.entries(merged)) if (value === undefined) delete merged[key];
+  return merged;
+}
+
+function configError(changes: Record<string, string | undefined>): ConfigError {
+  try {
+    parseConfig(settings(changes));
+  } catch (error) {
+    if (error instanceof ConfigError) return error;
+    throw new Error(`expected a ConfigError, got ${String(error)}`);
+  }
+  throw new Error(`parseConfig accepted ${JSON.stringify(changes)}`);
+}
+
+function expectNoSecrets(text: string): void {
+  expect(text).not.toContain(ACS_KEY);
+  expect(text).not.toContain(STORAGE_KEY);
+  // A key's recognisable prefix is as bad as the whole key.
+  expect(text).not.toContain(ACS_KEY.slice(0, 16));
+  expect(text).not.toContain(STORAGE_KEY.slice(0, 16));
+}
+
+describe("parseConfig: defaults", () => {
+  const config = parseConfig(VALID);
+
+  it("applies the documented defaults", () => {
+    expect(config).toMatchObject({
+      chunkQueue: "recording-chunks",
+      recordingsContainer: "recordings",
+      quarantineContainer: "rejected-events",
+      allowedAcsResources: [],
+      retentionHours: 48,
+      downloadBlockSize: 8 * 1024 * 1024,
+      downloadConcurrency: 8,
+      deleteAfterArchive: false,
+    });
+  });
+
+  it("keeps the host storage connection string and uses it for recordings too", () => {
+    expect(config.hostStorage).toEqual({ kind: "connectionString", setting: "AzureWebJobsStorage", connectionString: STORAGE });
+    expect(config.recordingsStorage).toEqual(config.hostStorage);
+  });
+
+  it("parses the ACS connection string", () => {
+    expect(config.acs).toEqual({ endpoint: "https://contoso-test.communication.azure.com", endpointHost: "contoso-test.communication.azure.com", accessKey: ACS_KEY });
+  });
+
+  it("allows the ACS endpoint host and the built-in ACS storage hosts for downloads", () => {
+    expect(downloadUrlProblem(config.downloadHosts, "https://contoso-test.communication.azure.com/recording/download/x")).toBeUndefined();
+    expect(downloadUrlProblem(config.downloadHosts, "https://storage.asm.skype.com/v1/objects/x/content/video")).toBeUndefined();
+    expect(downloadUrlProblem(config.downloadHosts, "https://example.com/x")).toBeDefined();
+  });
+
+  it("treats blank settings as unset", () => {
+    const blank = parseConfig(settings({ CHUNK_QUEUE: "  ", RETENTION_HOURS: "", ALLOWED_ACS_RESOURCES: " ", DELETE_AFTER_ARCHIVE: "" }));
+    expect(blank.chunkQueue).toBe("recording-chunks");
+    expect(blank.retentionHours).toBe(48);
+    expect(blank.allowedAcsResources).toEqual([]);
+    expect(blank.deleteAfterArchive).toBe(false);
+  });
+});
+
+describe("parseConfig: accepted values", () => {
+  it("reads identity-based host storage (__queueServiceUri / __blobServiceUri / __credential / __clientId)", () => {
+    const config = parseConfig(
+      settings({
+        AzureWebJobsStorage: undefined,
+        AzureWebJobsStorage__queueServiceUri: "https://contosoarchive.queue.core.windows.net/",
+        AzureWebJobsStorage__blobServiceUri: "https://contosoarchive.blob.core.windows.net",
+        AzureWebJobsStorage__credential: "managedidentity",
+        AzureWebJobsStorage__clientId: "00000000-1111-2222-3333-444444444444",
+      }),
+    );
+    expect(config.hostStorage).toEqual({
+      kind: "identity",
+      setting: "AzureWebJobsStorage",
+      queueServiceUri: "https://contosoarchive.queue.core.windows.net",
+      blobServiceUri: "https://contosoarchive.blob.core.windows.net",
+      clientId: "00000000-1111-2222-3333-444444444444",
+      managedIdentity: true,
+    });
+  });
+
+  it("derives service URIs from AzureWebJobsStorage__accountName", () => {
+    const config = parseConfig(settings({ AzureWebJobsStorage: undefined, AzureWebJobsStorage__accountName: "contosoarchive" }));
+    expect(config.hostStorage).toMatchObject({
+      kind: "identity",
+      queueServiceUri: "https://contosoarchive.queue.core.windows.net",
+      blobServiceUri: "https://contosoarchive.blob.core.windows.net",
+      managedIdentity: false,
+    });
+  });
+
+  it("uses RECORDINGS_STORAGE (connection string or identity) for the archive when set", () => {
+    const other = "UseDevelopmentStorage=true";
+    expect(parseConfig(settings({ RECORDINGS_STORAGE: other })).recordingsStorage).toEqual({ kind: "connectionString", setting: "RECORDINGS_STORAGE", connectionString: other });
+    expect(parseConfig(settings({ RECORDINGS_STORAGE__blobServiceUri: "https://archive.blob.core.windows.net" })).recordingsStorage).toMatchObject({
+      kind: "identity",
+      setting: "RECORDINGS_STORAGE",
+      blobServiceUri: "https://archive.blob.core.windows.net",
+    });
+  });
+
+  it("accepts an http ACS endpoint on loopback (the local simulator) and lets it serve http downloads", () => {
+    const config = parseConfig(settings({ ACS_CONNECTION_STRING: `AccessKey=${ACS_KEY};Endpoint=http://127.0.0.1:7777/` }));
+    expect(config.acs.endpoint).toBe("http://127.0.0.1:7777");
+    expect(config.acs.endpointHost).toBe("127.0.0.1:7777");
+    expect(downloadUrlProblem(config.downloadHosts, "http://127.0.0.1:7777/recording/download/doc")).toBeUndefined();
+    expect(parseConfig(settings({ ACS_CONNECTION_STRING: `endpoint=http://localhost:7777;accesskey=${ACS_KEY}` })).acs.endpointHost).toBe("localhost:7777");
+  });
+
+  it("normalizes ALLOWED_ACS_RESOURCES (case, trailing slash) and splits on commas", () => {
+    const second = TEST_ACS_RESOURCE.replace("contoso-acs", "contoso-acs-2");
+    const config = parseConfig(settings({ ALLOWED_ACS_RESOURCES: `${TEST_ACS_RESOURCE.toUpperCase()}/ , ${second}` }));
+    expect(config.allowedAcsResources).toEqual([TEST_ACS_RESOURCE.toLowerCase(), second.toLowerCase()]);
+  });
+
+  it.each([
+    ["24", 24],
+    ["1", 1],
+    ["1.5", 1.5],
+    ["8760", 8760],
+  ])("RETENTION_HOURS=%s gives %d hours", (raw, hours) => {
+    expect(parseConfig(settings({ RETENTION_HOURS: raw })).retentionHours).toBe(hours);
+  });
+
+  it.each([
+    ["8MiB", 8 * 1024 ** 2],
+    ["512 KiB", 512 * 1024],
+    ["4mb", 4 * 1024 ** 2],
+    ["1kb", undefined],
+    ["262144", 256 * 1024],
+    ["256MiB", 256 * 1024 ** 2],
+    ["16 MB", 16 * 1024 ** 2],
+  ])("DOWNLOAD_BLOCK_SIZE=%s gives %s bytes", (raw, bytes) => {
+    if (bytes === undefined) expect(configError({ DOWNLOAD_BLOCK_SIZE: raw }).setting).toBe("DOWNLOAD_BLOCK_SIZE");
+    else expect(parseConfig(settings({ DOWNLOAD_BLOCK_SIZE: raw })).downloadBlockSize).toBe(bytes);
+  });
+
+  it.each([
+    ["1", 1],
+    ["64", 64],
+    [" 16 ", 16],
+  ])("DOWNLOAD_CONCURRENCY=%s gives %d", (raw, value) => {
+    expect(parseConfig(settings({ DOWNLOAD_CONCURRENCY: raw })).downloadConcurrency).toBe(value);
+  });
+
+  it.each([
+    ["true", true],
+    ["TRUE", true],
+    ["1", true],
+    ["yes", true],
+    ["false", false],
+    ["0", false],
+    ["No", false],
+  ])("DELETE_AFTER_ARCHIVE=%s gives %s", (raw, value) => {
+    expect(parseConfig(settings({ DELETE_AFTER_ARCHIVE: raw })).deleteAfterArchive).toBe(value);
+  });
+
+  it("accepts a custom CHUNK_QUEUE and extra download hosts", () => {
+    const config = parseConfig(settings({ CHUNK_QUEUE: "chunks-2", ALLOWED_DOWNLOAD_HOSTS: "127.0.0.1:10000, .contoso.example" }));
+    expect(config.chunkQueue).toBe("chunks-2");
+    expect(downloadUrlProblem(config.downloadHosts, "http://127.0.0.1:10000/x")).toBeUndefined();
+    expect(downloadUrlProblem(config.downloadHosts, "https://files.contoso.example/x")).toBeUndefined();
+  });
+});
+
+interface BadCase {
+  readonly name: string;
+  readonly changes: Record<string, string | undefined>;
+  readonly setting: string;
+}
+
+const BAD: readonly BadCase[] = [
+  { name: "AzureWebJobsStorage missing", changes: { AzureWebJobsStorage: undefined }, setting: "AzureWebJobsStorage" },
+  { name: "AzureWebJobsStorage blank", changes: { AzureWebJobsStorage: "   " }, setting: "AzureWebJobsStorage" },
+  { name: "AzureWebJobsStorage not a connection string", changes: { AzureWebJobsStorage: "hello world" }, setting: "AzureWebJobsStorage" },
+  { name: "AzureWebJobsStorage key without account", changes: { AzureWebJobsStorage: `AccountKey=${STORAGE_KEY}` }, setting: "AzureWebJobsStorage" },
+  {
+    name: "AzureWebJobsStorage__queueServiceUri not a URL",
+    changes: { AzureWebJobsStorage: undefined, AzureWebJobsStorage__queueServiceUri: "contosoarchive.queue.core.windows.net" },
+    setting: "AzureWebJobsStorage__queueServiceUri",
+  },
+  {
+    name: "AzureWebJobsStorage__queueServiceUri not http(s)",
+    changes: { AzureWebJobsStorage: undefined, AzureWebJobsStorage__queueServiceUri: "ftp://contosoarchive.queue.core.windows.net" },
+    setting: "AzureWebJobsStorage__queueServiceUri",
+  },
+  {
+    name: "AzureWebJobsStorage__blobServiceUri not a URL",
+    changes: { AzureWebJobsStorage: undefined, AzureWebJobsStorage__blobServiceUri: "not a url" },
+    setting: "AzureWebJobsStorage__blobServiceUri",
+  },
+  {
+    name: "AzureWebJobsStorage__credential not managedidentity",
+    changes: { AzureWebJobsStorage: undefined, AzureWebJobsStorage__queueServiceUri: "https://a.queue.core.windows.net", AzureWebJobsStorage__credential: "clientsecret" },
+    setting: "AzureWebJobsStorage__credential",
+  },
+  { name: "RECORDINGS_STORAGE__blobServiceUri not a URL", changes: { RECORDINGS_STORAGE__blobServiceUri: "archive.blob.core.windows.net" }, setting: "RECORDINGS_STORAGE__blobServiceUri" },
+  { name: "RECORDINGS_STORAGE__blobServiceUri javascript:", changes: { RECORDINGS_STORAGE__blobServiceUri: "javascript:alert(1)" }, setting: "RECORDINGS_STORAGE__blobServiceUri" },
+  { name: "RECORDINGS_STORAGE not a connection string", changes: { RECORDINGS_STORAGE: "nonsense" }, setting: "RECORDINGS_STORAGE" },
+  { name: "CHUNK_QUEUE upper case and underscore", changes: { CHUNK_QUEUE: "Recording_Chunks" }, setting: "CHUNK_QUEUE" },
+  { name: "CHUNK_QUEUE too short", changes: { CHUNK_QUEUE: "ab" }, setting: "CHUNK_QUEUE" },
+  { name: "CHUNK_QUEUE too long", changes: { CHUNK_QUEUE: "a".repeat(64) }, setting: "CHUNK_QUEUE" },
+  { name: "CHUNK_QUEUE double hyphen", changes: { CHUNK_QUEUE: "recording--chunks" }, setting: "CHUNK_QUEUE" },
+  { name: "CHUNK_QUEUE leading hyphen", changes: { CHUNK_QUEUE: "-chunks" }, setting: "CHUNK_QUEUE" },
+  { name: "CHUNK_QUEUE trailing hyphen", changes: { CHUNK_QUEUE: "chunks-" }, setting: "CHUNK_QUEUE" },
+  { name: "CHUNK_QUEUE with a dot", changes: { CHUNK_QUEUE: "recording.chunks" }, setting: "CHUNK_QUEUE" },
+  { name: "RECORDINGS_CONTAINER invalid", changes: { RECORDINGS_CONTAINER: "Recordings" }, setting: "RECORDINGS_CONTAINER" },
+  { name: "ACS_CONNECTION_STRING missing", changes: { ACS_CONNECTION_STRING: undefined }, setting: "ACS_CONNECTION_STRING" },
+  { name: "ACS_CONNECTION_STRING garbage", changes: { ACS_CONNECTION_STRING: `garbage ${ACS_KEY}` }, setting: "ACS_CONNECTION_STRING" },
+  { name: "ACS_CONNECTION_STRING without accesskey", changes: { ACS_CONNECTION_STRING: "endpoint=https://contoso-test.communication.azure.com/" }, setting: "ACS_CONNECTION_STRING" },
+  { name: "ACS_CONNECTION_STRING without endpoint", changes: { ACS_CONNECTION_STRING: `accesskey=${ACS_KEY}` }, setting: "ACS_CONNECTION_STRING" },
+  { name: "ACS_CONNECTION_STRING endpoint not a URL", changes: { ACS_CONNECTION_STRING: `endpoint=contoso-test.communication.azure.com;accesskey=${ACS_KEY}` }, setting: "ACS_CONNECTION_STRING" },
+  { name: "ACS_CONNECTION_STRING http, not loopback", changes: { ACS_CONNECTION_STRING: `endpoint=http://contoso-test.communication.azure.com/;accesskey=${ACS_KEY}` }, setting: "ACS_CONNECTION_STRING" },
+  { name: "ACS_CONNECTION_STRING http on a loopback look-alike", changes: { ACS_CONNECTION_STRING: `endpoint=http://localhost.evil.example/;accesskey=${ACS_KEY}` }, setting: "ACS_CONNECTION_STRING" },
+  { name: "ACS_CONNECTION_STRING ftp endpoint", changes: { ACS_CONNECTION_STRING: `endpoint=ftp://contoso-test.communication.azure.com/;accesskey=${ACS_KEY}` }, setting: "ACS_CONNECTION_STRING" },
+  { name: "ACS_CONNECTION_STRING endpoint with a path", changes: { ACS_CONNECTION_STRING: `endpoint=https://contoso-test.communication.azure.com/api/;accesskey=${ACS_KEY}` }, setting: "ACS_CONNECTION_STRING" },
+  { name: "ACS_CONNECTION_STRING endpoint with a query", changes: { ACS_CONNECTION_STRING: `endpoint=https://contoso-test.communication.azure.com/?x=1;accesskey=${ACS_KEY}` }, setting: "ACS_CONNECTION_STRING" },
+  { name: "ACS_CONNECTION_STRING endpoint with userinfo", changes: { ACS_CONNECTION_STRING: `endpoint=https://${ACS_KEY.slice(0, 20)}@contoso-test.communication.azure.com/;accesskey=${ACS_KEY}` }, setting: "ACS_CONNECTION_STRING" },
+  { name: "ACS_CONNECTION_STRING key not base64", changes: { ACS_CONNECTION_STRING: `endpoint=https://contoso-test.communication.azure.com/;accesskey=${ACS_KEY.slice(0, 20)}!!${ACS_KEY.slice(20)}` }, setting: "ACS_CONNECTION_STRING" },
+  { name: "ACS_CONNECTION_STRING key too short", changes: { ACS_CONNECTION_STRING: "endpoint=https://contoso-test.communication.azure.com/;accesskey=c2hvcnQ=" }, setting: "ACS_CONNECTION_STRING" },
+  { name: "ACS_CONNECTION_STRING empty key", changes: { ACS_CONNECTION_STRING: "endpoint=https://contoso-test.communication.azure.com/;accesskey=" }, setting: "ACS_CONNECTION_STRING" },
+  { name: "ALLOWED_ACS_RESOURCES a bare name", changes: { ALLOWED_ACS_RESOURCES: "contoso-acs" }, setting: "ALLOWED_ACS_RESOURCES" },
+  {
+    name: "ALLOWED_ACS_RESOURCES another resource type",
+    changes: { ALLOWED_ACS_RESOURCES: "/subscriptions/1/resourceGroups/rg/providers/Microsoft.Storage/storageAccounts/contoso" },
+    setting: "ALLOWED_ACS_RESOURCES",
+  },
+  { name: "ALLOWED_ACS_RESOURCES one good, one bad", changes: { ALLOWED_ACS_RESOURCES: `${TEST_ACS_RESOURCE},/subscriptions/1` }, setting: "ALLOWED_ACS_RESOURCES" },
+  { name: "ALLOWED_ACS_RESOURCES with a sub-path", changes: { ALLOWED_ACS_RESOURCES: `${TEST_ACS_RESOURCE}/extra` }, setting: "ALLOWED_ACS_RESOURCES" },
+  { name: "ALLOWED_DOWNLOAD_HOSTS with a path", changes: { ALLOWED_DOWNLOAD_HOSTS: "files.contoso.example/recordings" }, setting: "ALLOWED_DOWNLOAD_HOSTS" },
+  { name: "ALLOWED_DOWNLOAD_HOSTS with userinfo", changes: { ALLOWED_DOWNLOAD_HOSTS: "user@files.contoso.example" }, setting: "ALLOWED_DOWNLOAD_HOSTS" },
+  { name: "ALLOWED_DOWNLOAD_HOSTS with user:password", changes: { ALLOWED_DOWNLOAD_HOSTS: "user:pw@127.0.0.1:10000" }, setting: "ALLOWED_DOWNLOAD_HOSTS" },
+  { name: "ALLOWED_DOWNLOAD_HOSTS with a scheme", changes: { ALLOWED_DOWNLOAD_HOSTS: "https://files.contoso.example" }, setting: "ALLOWED_DOWNLOAD_HOSTS" },
+  { name: "ALLOWED_DOWNLOAD_HOSTS with a query", changes: { ALLOWED_DOWNLOAD_HOSTS: "files.contoso.example?x=1" }, setting: "ALLOWED_DOWNLOAD_HOSTS" },
+  { name: "ALLOWED_DOWNLOAD_HOSTS a one-label suffix", changes: { ALLOWED_DOWNLOAD_HOSTS: ".com" }, setting: "ALLOWED_DOWNLOAD_HOSTS" },
+  { name: "ALLOWED_DOWNLOAD_HOSTS a bad port", changes: { ALLOWED_DOWNLOAD_HOSTS: "127.0.0.1:99999" }, setting: "ALLOWED_DOWNLOAD_HOSTS" },
+  { name: "RETENTION_HOURS 0", changes: { RETENTION_HOURS: "0" }, setting: "RETENTION_HOURS" },
+  { name: "RETENTION_HOURS abc", changes: { RETENTION_HOURS: "abc" }, setting: "RETENTION_HOURS" },
+  { name: "RETENTION_HOURS negative", changes: { RETENTION_HOURS: "-24" }, setting: "RETENTION_HOURS" },
+  { name: "RETENTION_HOURS exponent", changes: { RETENTION_HOURS: "1e3" }, setting: "RETENTION_HOURS" },
+  { name: "RETENTION_HOURS over a year", changes: { RETENTION_HOURS: "8761" }, setting: "RETENTION_HOURS" },
+  { name: "RETENTION_HOURS with a unit", changes: { RETENTION_HOURS: "24h" }, setting: "RETENTION_HOURS" },
+  { name: "DOWNLOAD_BLOCK_SIZE below 256 KiB", changes: { DOWNLOAD_BLOCK_SIZE: "1000" }, setting: "DOWNLOAD_BLOCK_SIZE" },
+  { name: "DOWNLOAD_BLOCK_SIZE above 256 MiB", changes: { DOWNLOAD_BLOCK_SIZE: "257MiB" }, setting: "DOWNLOAD_BLOCK_SIZE" },
+  { name: "DOWNLOAD_BLOCK_SIZE unknown unit", changes: { DOWNLOAD_BLOCK_SIZE: "8 TB" }, setting: "DOWNLOAD_BLOCK_SIZE" },
+  { name: "DOWNLOAD_BLOCK_SIZE fraction", changes: { DOWNLOAD_BLOCK_SIZE: "1.5MiB" }, setting: "DOWNLOAD_BLOCK_SIZE" },
+  { name: "DOWNLOAD_BLOCK_SIZE negative", changes: { DOWNLOAD_BLOCK_SIZE: "-8MiB" }, setting: "DOWNLOAD_BLOCK_SIZE" },
+  { name: "DOWNLOAD_BLOCK_SIZE words", changes: { DOWNLOAD_BLOCK_SIZE: "eight megabytes" }, setting: "DOWNLOAD_BLOCK_SIZE" },
+  { name: "DOWNLOAD_CONCURRENCY 0", changes: { DOWNLOAD_CONCURRENCY: "0" }, setting: "DOWNLOAD_CONCURRENCY" },
+  { name: "DOWNLOAD_CONCURRENCY 65", changes: { DOWNLOAD_CONCURRENCY: "65" }, setting: "DOWNLOAD_CONCURRENCY" },
+  { name: "DOWNLOAD_CONCURRENCY fraction", changes: { DOWNLOAD_CONCURRENCY: "2.5" }, setting: "DOWNLOAD_CONCURRENCY" },
+  { name: "DOWNLOAD_CONCURRENCY negative", changes: { DOWNLOAD_CONCURRENCY: "-1" }, setting: "DOWNLOAD_CONCURRENCY" },
+  { name: "DOWNLOAD_CONCURRENCY words", changes: { DOWNLOAD_CONCURRENCY: "eight" }, setting: "DOWNLOAD_CONCURRENCY" },
+  { name: "DELETE_AFTER_ARCHIVE maybe", changes: { DELETE_AFTER_ARCHIVE: "maybe" }, setting: "DELETE_AFTER_ARCHIVE" },
+  { name: "DELETE_AFTER_ARCHIVE 2", changes: { DELETE_AFTER_ARCHIVE: "2" }, setting: "DELETE_AFTER_ARCHIVE" },
+];
+
+describe("parseConfig: a bad value fails fast, naming the setting", () => {
+  it.each(BAD.map((c) => [c.name, c] as const))("%s", (_name, bad) => {
+    const error = configError(bad.changes);
+    expect(error.setting).toBe(bad.setting);
+    expect(error.code).toBe("InvalidSetting");
+    expect(error.name).toBe("ConfigError");
+    expect(error.message).toContain(bad.setting);
+    expectNoSecrets(error.message);
+    expectNoSecrets(String(error.stack));
+  });
+});
+
+describe("parseConfig: the result is read-only", () => {
+  const config = parseConfig(settings({ ALLOWED_ACS_RESOURCES: TEST_ACS_RESOURCE, ALLOWED_DOWNLOAD_HOSTS: "127.0.0.1:10000" }));
+
+  it("freezes the config and everything in it", () => {
+    const pending: unknown[] = [config];
+    let checked = 0;
+    while (pending.length > 0) {
+      const value = pending.pop();
+      if (typeof value !== "object" || value === null) continue;
+      expect(Object.isFrozen(value)).toBe(true);
+      checked += 1;
+      pending.push(...Object.values(value));
+    }
+    // config, hostStorage, acs, allowedAcsResources, downloadHosts, its suffixes and hosts and each host entry.
+    expect(checked).toBeGreaterThanOrEqual(9);
+  });
+
+  it("throws on any attempt to change it", () => {
+    const mutable = config as unknown as { chunkQueue: string; allowedAcsResources: string[]; downloadHosts: { suffixes: string[] } };
+    expect(() => {
+      mutable.chunkQueue = "other";
+    }).toThrow(TypeError);
+    expect(() => mutable.allowedAcsResources.push("/subscriptions/evil")).toThrow(TypeError);
+    expect(() => mutable.downloadHosts.suffixes.push(".evil.example")).toThrow(TypeError);
+    expect(config.chunkQueue).toBe("recording-chunks");
+    expect(downloadUrlProblem(config.downloadHosts, "https://www.evil.example/x")).toBeDefined();
+  });
+
+  it("does not freeze or change the settings object it was given", () => {
+    const input: Record<string, string | undefined> = { ...VALID };
+    parseConfig(input);
+    expect(Object.isFrozen(input)).toBe(false);
+    expect(input).toEqual(VALID);
+  });
+});
+
+describe("identity-based storage URIs must be https (tokens are never sent over http)", () => {
+  // @azure/core-rest-pipeline's bearerTokenAuthenticationPolicy refuses non-https URLs, so an http service URI
+  // with an identity-based connection would only fail at the first enqueue (503 for 24 hours of Event Grid
+  // retries) instead of at startup. The setting's own error message already says "absolute https URL".
+  it.each([
+    ["AzureWebJobsStorage__queueServiceUri", { AzureWebJobsStorage: undefined, AzureWebJobsStorage__queueServiceUri: "http://contosoarchive.queue.core.windows.net" }],
+    ["AzureWebJobsStorage__blobServiceUri", { AzureWebJobsStorage: undefined, AzureWebJobsStorage__queueServiceUri: "https://contosoarchive.queue.core.windows.net", AzureWebJobsStorage__blobServiceUri: "http://contosoarchive.blob.core.windows.net" }],
+    ["RECORDINGS_STORAGE__blobServiceUri", { RECORDINGS_STORAGE__blobServiceUri: "http://archive.blob.core.windows.net" }],
+  ])("%s over http is refused at startup", (setting, changes) => {
+    expect(configError(changes).setting).toBe(setting);
+  });
+});
