@@ -24,8 +24,9 @@ export interface AppServices {
 export function createServices(config: AppConfig): AppServices {
   const queues = createQueueServiceClient(config.hostStorage);
   const blobs = createBlobServiceClient(config.recordingsStorage);
+  const chunkQueue = new ChunkQueue(queues.getQueueClient(config.chunkQueue));
   const intake = new RecordingIntake({
-    chunkQueue: new ChunkQueue(queues.getQueueClient(config.chunkQueue)),
+    chunkQueue,
     quarantine: new Quarantine(blobs.getContainerClient(config.quarantineContainer)),
     policy: config,
   });
@@ -42,6 +43,7 @@ export function createServices(config: AppConfig): AppServices {
     }),
     failures: new FailureRecords(recordings),
     downloadHosts: config.downloadHosts,
+    requeue: (message, delaySeconds) => chunkQueue.requeue(message, delaySeconds),
   });
   return { config, intake, archiveJob, recordingControl };
 }

@@ -10,24 +10,38 @@ import { isTransient } from "./retryPolicy";
 export type ChunkJobResult =
   | ({ readonly status: "archived" | "alreadyArchived" } & ArchivedChunk)
   | { readonly status: FailureOutcome; readonly recordedAt: string; readonly reason: string; readonly chunkKey?: string }
+  | { readonly status: "requeued"; readonly delaySeconds: number; readonly reason: string; readonly chunkKey: string }
   | { readonly status: "retry"; readonly error: unknown; readonly recordedAt?: string };
 
 export interface ChunkJobDependencies {
   readonly archiver: ChunkArchiver;
   readonly failures: FailureRecords;
   readonly downloadHosts: DownloadHostPolicy;
+  /** Puts a chunk back on its queue with a delay (a fresh message); absent for the command line. */
+  readonly requeue?: (message: ChunkMessage, delaySeconds: number) => Promise<void>;
   readonly now?: () => Date;
 }
+
+export interface Delivery {
+  readonly dequeueCount?: number;
+  readonly maxDequeueCount?: number;
+}
+
+/** Re-queue delays after the queue's own deliveries ran out: 5 min, doubling, at most 1 h. */
+const REQUEUE_BASE_SECONDS = 300;
+const REQUEUE_MAX_SECONDS = 3600;
 
 /**
  * One queue message, start to finish, for the queue function and the command line alike: parse,
  * archive, and on failure either record the outcome (permanent: wrong key, 400, rejected URL,
- * expired) or hand back "retry" (transient) so that the queue redelivers.
+ * expired) or hand back "retry" (transient) so that the queue redelivers. When the queue's deliveries
+ * are used up but the deadline is still ahead, the chunk is re-queued with a growing delay instead
+ * of going to the poison queue: an outage of hours must not cost a recording.
  */
 export class ChunkArchiveJob {
   constructor(private readonly deps: ChunkJobDependencies) {}
 
-  async run(input: unknown, log: Log, delivery: { dequeueCount?: number; maxDequeueCount?: number } = {}): Promise<ChunkJobResult> {
+  async run(input: unknown, log: Log, delivery: Delivery = {}): Promise<ChunkJobResult> {
     const now = this.deps.now ?? (() => new Date());
     let message: ChunkMessage | undefined;
     try {
@@ -36,21 +50,36 @@ export class ChunkArchiveJob {
       return { status: archived.outcome, ...archived };
     } catch (error) {
       const deadlinePassed = message ? now().getTime() > Date.parse(message.deadline) : false;
+      if (message && isTransient(error, deadlinePassed)) return this.transient(message, error, log, delivery, now());
       const who = message ? `chunk ${message.chunkKey}` : "an unreadable chunk message";
-      if (message && isTransient(error, deadlinePassed)) {
-        const lastTry = delivery.dequeueCount !== undefined && delivery.maxDequeueCount !== undefined && delivery.dequeueCount >= delivery.maxDequeueCount;
-        if (!lastTry) {
-          log.warn(`Archiving ${who} failed for now (${describeError(error)}); the queue will deliver it again.`);
-          return { status: "retry", error };
-        }
-        const recordedAt = await this.deps.failures.record({ outcome: "retriesExhausted", error, message, ...(delivery.dequeueCount === undefined ? {} : { dequeueCount: delivery.dequeueCount }) });
-        log.error(`Archiving ${who} failed on its last delivery (${describeError(error)}); the message goes to the poison queue. Record: ${recordedAt}`);
-        return { status: "retry", error, recordedAt };
-      }
       const outcome: FailureOutcome = !message ? "rejected" : error instanceof AcsHttpError && error.status === 404 && deadlinePassed ? "expired" : "failed";
       const recordedAt = await this.deps.failures.record({ outcome, error, ...(message ? { message } : { rawMessage: input }) });
       log.error(`Could not archive ${who}: ${describeError(error)} (${outcome}; not retried). Record: ${recordedAt}`);
       return { status: outcome, recordedAt, reason: describeError(error), ...(message ? { chunkKey: message.chunkKey } : {}) };
     }
+  }
+
+  private async transient(message: ChunkMessage, error: unknown, log: Log, delivery: Delivery, now: Date): Promise<ChunkJobResult> {
+    const who = `chunk ${message.chunkKey}`;
+    const lastTry = delivery.dequeueCount !== undefined && delivery.maxDequeueCount !== undefined && delivery.dequeueCount >= delivery.maxDequeueCount;
+    if (!lastTry) {
+      log.warn(`Archiving ${who} failed for now (${describeError(error)}); the queue will deliver it again.`);
+      return { status: "retry", error };
+    }
+    const redelivery = (message.redelivery ?? 0) + 1;
+    const untilDeadline = (Date.parse(message.deadline) - now.getTime()) / 1000;
+    const delaySeconds = Math.min(REQUEUE_MAX_SECONDS, REQUEUE_BASE_SECONDS * 2 ** (redelivery - 1), Math.max(0, untilDeadline - 60));
+    if (this.deps.requeue && untilDeadline > 120) {
+      try {
+        await this.deps.requeue({ ...message, redelivery }, delaySeconds);
+        log.warn(`Archiving ${who} still fails after ${delivery.dequeueCount} deliveries (${describeError(error)}); re-queued (#${redelivery}) to try again in ${Math.round(delaySeconds)} s, before its deadline ${message.deadline}.`);
+        return { status: "requeued", delaySeconds, reason: describeError(error), chunkKey: message.chunkKey };
+      } catch (requeueError) {
+        log.error(`Could not re-queue ${who}: ${describeError(requeueError)}`);
+      }
+    }
+    const recordedAt = await this.deps.failures.record({ outcome: "retriesExhausted", error, message, ...(delivery.dequeueCount === undefined ? {} : { dequeueCount: delivery.dequeueCount }) });
+    log.error(`Archiving ${who} failed on its last delivery (${describeError(error)}); the message goes to the poison queue. Record: ${recordedAt}`);
+    return { status: "retry", error, recordedAt };
   }
 }

@@ -30,6 +30,8 @@ export interface ChunkMessage {
   readonly channelType?: string;
   readonly formatType?: string;
   readonly storageType?: string;
+  /** How often the archiver re-queued this chunk after its deliveries ran out (absent at first). */
+  readonly redelivery?: number;
 }
 
 export function chunkKey(resource: string, documentId: string, index: number): string {

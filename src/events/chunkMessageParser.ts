@@ -49,6 +49,8 @@ export function parseChunkMessage(input: unknown, hosts: DownloadHostPolicy): Ch
     if (rejected) throw new DownloadUrlRejectedError(field, rejected);
     message[field] = url;
   }
+  const redelivery = value["redelivery"];
+  if (redelivery !== undefined) message["redelivery"] = integer(value, "redelivery", 0);
   const duration = value["recordingDurationMs"];
   if (typeof duration === "number" && Number.isFinite(duration) && duration >= 0) message["recordingDurationMs"] = duration;
   return message as unknown as ChunkMessage;

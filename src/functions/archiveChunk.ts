@@ -1,9 +1,8 @@
 import { app, type InvocationContext, type StorageQueueHandler } from "@azure/functions";
 import { appServices } from "../app/services";
 import type { ChunkArchiveJob } from "../archive/chunkArchiveJob";
+import { MAX_DEQUEUE_COUNT } from "../storage/chunkQueue";
 
-/** Must equal host.json extensions.queues.maxDequeueCount (a test checks it). */
-export const MAX_DEQUEUE_COUNT = 5;
 
 /**
  * Queue trigger: one message per recording chunk. Returns when the chunk is archived (or was already),
@@ -17,6 +16,8 @@ export function archiveChunk(job: ChunkArchiveJob): StorageQueueHandler {
       ...(Number.isFinite(dequeueCount) ? { dequeueCount } : {}),
       maxDequeueCount: MAX_DEQUEUE_COUNT,
     });
+    // Archived, already archived, recorded as failed, or re-queued: the message is done. Otherwise
+    // throwing makes the queue deliver it again (after host.json visibilityTimeout).
     if (result.status === "retry") throw result.error;
   };
 }

@@ -4,6 +4,9 @@ import { encodeChunkMessage, type ChunkMessage } from "../events/chunkMessage";
 import { mapConcurrent } from "../shared/mapConcurrent";
 import { ensureOnce } from "./ensureOnce";
 
+/** Deliveries before the Functions host moves a message to `<queue>-poison`; equals host.json maxDequeueCount (a test checks it). */
+export const MAX_DEQUEUE_COUNT = 5;
+
 /** The Storage queue the archiver is triggered from; one message per chunk, base64-encoded JSON. */
 export class ChunkQueue {
   private readonly ensureQueue: () => Promise<void>;
@@ -19,6 +22,19 @@ export class ChunkQueue {
 
   get name(): string {
     return this.queue.name;
+  }
+
+  /**
+   * Puts a chunk back on the queue, invisible for `delaySeconds`: a fresh message (dequeue count 0)
+   * so that retries can go on, spaced out, until the chunk's deadline.
+   */
+  async requeue(message: ChunkMessage, delaySeconds: number): Promise<void> {
+    try {
+      await this.ensureQueue();
+      await this.queue.sendMessage(encodeChunkMessage(message), { visibilityTimeout: Math.max(0, Math.round(delaySeconds)), messageTimeToLive: -1 });
+    } catch (error) {
+      throw new StorageUnavailableError(`Could not re-queue chunk ${message.chunkKey} on ${this.queue.name}: ${describeError(error)}`, { cause: error });
+    }
   }
 
   /** Sends every message (bounded parallelism); throws StorageUnavailableError if any could not be sent. */

@@ -1,4 +1,7 @@
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
 import { describe, expect, inject, it } from "vitest";
+import { MAX_DEQUEUE_COUNT } from "../../src/storage/chunkQueue";
 import { findFunction, loadCompiledApp } from "../support/compiledApp";
 import { TEST_ACS_CONNECTION_STRING, uniqueName } from "../support/testSettings";
 
@@ -20,6 +23,24 @@ describe("the compiled app, loaded as the Functions runtime loads it", () => {
   it("registers the Event Grid trigger", () => {
     const grid = findFunction(functions, "recordingEventsGrid");
     expect(Object.values(grid.metadata.bindings).map((binding) => binding.type)).toContain("eventGridTrigger");
+  });
+
+  it("registers the archiver as a queue trigger on CHUNK_QUEUE in host storage", () => {
+    const archiver = findFunction(functions, "archiveChunk");
+    const trigger = Object.values(archiver.metadata.bindings).find((binding) => binding.direction === "in");
+    expect(trigger).toMatchObject({ type: "queueTrigger", queueName: queue, connection: "AzureWebJobsStorage" });
+  });
+
+  it("registers exactly the documented functions", () => {
+    expect(functions.map((fn) => fn.metadata.name).sort()).toEqual(
+      ["archiveChunk", "getRecordingState", "pauseRecording", "recordingEventsGrid", "recordingEventsWebhook", "resumeRecording", "startRecording", "stopRecording"].sort(),
+    );
+  });
+
+  it("host.json decodes queue messages as intake encodes them, and retries as the archiver expects", () => {
+    const host = JSON.parse(readFileSync(join(__dirname, "..", "..", "host.json"), "utf8")) as { extensions: { queues: Record<string, unknown> } };
+    expect(host.extensions.queues["messageEncoding"]).toBe("base64");
+    expect(host.extensions.queues["maxDequeueCount"]).toBe(MAX_DEQUEUE_COUNT);
   });
 
   it("fails to load, naming the setting, when a setting is bad", () => {

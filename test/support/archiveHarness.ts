@@ -33,6 +33,7 @@ export function archiveHarness(
   overrides: Partial<Pick<ChunkArchiverOptions, "blockSize" | "concurrency" | "deleteAfterArchive" | "idleTimeoutMs" | "invocationBudgetMs" | "now">> & {
     retry?: RetryPolicy;
     settings?: Record<string, string>;
+    requeue?: (message: ChunkMessage, delaySeconds: number) => Promise<void>;
   } = {},
 ): ArchiveHarness {
   const config = parseConfig({
@@ -55,7 +56,13 @@ export function archiveHarness(
     ...(overrides.invocationBudgetMs ? { invocationBudgetMs: overrides.invocationBudgetMs } : {}),
     ...(overrides.now ? { now: overrides.now } : {}),
   });
-  const job = new ChunkArchiveJob({ archiver, failures: new FailureRecords(container), downloadHosts: config.downloadHosts, ...(overrides.now ? { now: overrides.now } : {}) });
+  const job = new ChunkArchiveJob({
+    archiver,
+    failures: new FailureRecords(container),
+    downloadHosts: config.downloadHosts,
+    ...(overrides.now ? { now: overrides.now } : {}),
+    ...(overrides.requeue ? { requeue: overrides.requeue } : {}),
+  });
   return {
     config,
     container,
