@@ -18,7 +18,8 @@ export interface ChunkRunOptions {
 
 /**
  * Archives one chunk with the queue function's job, standing in for the queue: a transient failure
- * ("retry") runs the job again, up to `attempts` times, and the last run writes the failure record.
+ * ("retry") runs the job again, up to `attempts` times. The last run is the job's last delivery: it
+ * re-queues the chunk on the app's queue when the deadline is still ahead, or writes the failure record.
  */
 export async function runChunk(message: ChunkMessage, options: ChunkRunOptions): Promise<ChunkReport> {
   const names = chunkBlobNames(message);
@@ -66,6 +67,8 @@ export async function runChunk(message: ChunkMessage, options: ChunkRunOptions):
           ...(result.recordedAt ? { failureRecord: result.recordedAt } : {}),
           attempts: attempt,
         };
+      case "requeued":
+        return { ...base, bytes: 0, outcome: "requeued", reason: result.reason, requeuedForSeconds: result.delaySeconds, attempts: attempt };
       default:
         return { ...base, bytes: 0, outcome: result.status, reason: result.reason, failureRecord: result.recordedAt, attempts: attempt };
     }

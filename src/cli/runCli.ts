@@ -75,7 +75,8 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
 
 async function run(command: Exclude<CliCommand, { kind: "help" }>, io: CliIo, settings: Settings, log: Log, contextFor: (services: CliServices) => RunContext): Promise<RunSummary> {
   if (command.kind === "archive") {
-    const events = await readEventsInput(command.event, io.stdin);
+    if (command.event === "-" && (io.stdin as { isTTY?: boolean }).isTTY === true) log.warn("Reading the event(s) from the terminal: paste the JSON, then press Ctrl+D.");
+    const events = await readEventsInput(command.event, io.stdin, io.cwd);
     const context = contextFor(createCliServices(settings, log));
     return archiveEvents(events, `${NAME} archive --event ${command.event === "-" ? "-" : basename(command.event)}`, context);
   }

@@ -1,5 +1,5 @@
 /** What happened to one chunk, as the command line reports it on stdout. */
-export type ChunkOutcome = "archived" | "alreadyArchived" | "failed" | "expired" | "rejected" | "retriesExhausted";
+export type ChunkOutcome = "archived" | "alreadyArchived" | "failed" | "expired" | "rejected" | "retriesExhausted" | "requeued";
 
 export interface ChunkReport {
   readonly chunkKey: string;
@@ -16,6 +16,8 @@ export interface ChunkReport {
   readonly reason?: string;
   /** `<container>/archive-failures/...` outcome record, when one was written. */
   readonly failureRecord?: string;
+  /** requeued: the job put the chunk back on the app's queue; the Functions app retries it after this delay. */
+  readonly requeuedForSeconds?: number;
   /** How many times the archive job ran for this chunk (the command's own "redeliveries"). */
   readonly attempts: number;
   readonly downloadedBytes?: number;

@@ -12,10 +12,11 @@ Usage:
 Commands:
   archive   Reads one Microsoft.Communication.RecordingFileStatusUpdated event, or a JSON array of events
             (Event Grid or CloudEvents 1.0 schema, GA or 2021 preview shape; an Event Grid dead-letter blob
-            works as is) from <file>, or from stdin with "-". Validates every event exactly as the intake
-            functions do: an invalid event is kept in the "rejected-events" container and reported; events of
-            other types are skipped. Then archives every chunk, one after the other, with the queue function's
-            archive job (same blob names, resume, idempotency, failure records under archive-failures/).
+            and a "rejected-events" quarantine record work as they are) from <file>, or from stdin with "-".
+            Validates every event exactly as the intake functions do: an invalid event is kept in the
+            "rejected-events" container and reported; events of other types are skipped. Then archives
+            every chunk, one after the other, with the queue function's archive job (same blob names,
+            resume, idempotency, failure records under archive-failures/).
   replay    Runs a chunk again from an outcome record written under archive-failures/ (the record holds the
             chunk message). Give the record's blob name ("archive-failures/...", optionally prefixed with the
             recordings container) or a local copy of it.
@@ -24,7 +25,9 @@ Options:
   --settings <file>   Settings file in local.settings.json format (default: ./local.settings.json when present).
   --attempts <n>      Runs of the archive job per chunk before it counts as failed, standing in for queue
                       redeliveries (default ${DEFAULT_ATTEMPTS}; every run already retries transient faults itself).
-                      The last run writes a "retriesExhausted" record, as the queue function's last delivery does.
+                      The last run acts as the queue function's last delivery: with the deadline still ahead the
+                      job re-queues the chunk on the app's queue for later (outcome "requeued"), otherwise it
+                      writes a "retriesExhausted" record.
   --no-progress       No progress bar (it is drawn on stderr only when stderr is a terminal).
   -v, --verbose       Information-level log lines on stderr (warnings and errors are always shown).
   -h, --help          This text.
@@ -33,13 +36,14 @@ Settings:
   Read from the environment and, when present, from the "Values" of local.settings.json in the current
   directory (or --settings <file>); the environment wins. The same settings as the Functions app:
   AzureWebJobsStorage (required), ACS_CONNECTION_STRING (required), RECORDINGS_STORAGE, RECORDINGS_CONTAINER,
-  ALLOWED_ACS_RESOURCES, ALLOWED_DOWNLOAD_HOSTS, RETENTION_HOURS, DOWNLOAD_BLOCK_SIZE, DOWNLOAD_CONCURRENCY,
-  DELETE_AFTER_ARCHIVE (identity-based <NAME>__blobServiceUri / __queueServiceUri work too).
+  CHUNK_QUEUE, ALLOWED_ACS_RESOURCES, ALLOWED_DOWNLOAD_HOSTS, RETENTION_HOURS, DOWNLOAD_BLOCK_SIZE,
+  DOWNLOAD_CONCURRENCY, DELETE_AFTER_ARCHIVE (identity-based <NAME>__blobServiceUri / __queueServiceUri work too).
   Keys and signatures are never printed.
 
 Output:
   stdout: one JSON summary: per chunk { chunkKey, documentId, index, eventId, blob, metadataBlob, bytes, outcome,
-  reason?, failureRecord?, attempts }, the rejected events with where they were kept, and totals.
+  reason?, failureRecord?, requeuedForSeconds?, attempts }; outcome is archived, alreadyArchived, failed,
+  expired, rejected, retriesExhausted or requeued. Then the rejected events with where they were kept, and totals.
   stderr: warnings, errors and the progress bar.
 
 Exit codes:
