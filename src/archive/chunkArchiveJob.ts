@@ -17,7 +17,7 @@ export interface ChunkJobDependencies {
   readonly archiver: ChunkArchiver;
   readonly failures: FailureRecords;
   readonly downloadHosts: DownloadHostPolicy;
-  /** Puts a chunk back on its queue with a delay (a fresh message); absent for the command line. */
+  /** Puts a chunk back on the app's queue with a delay (a fresh message), for the queue function and the CLI alike. */
   readonly requeue?: (message: ChunkMessage, delaySeconds: number) => Promise<void>;
   readonly now?: () => Date;
 }

@@ -1,10 +1,9 @@
-import { InvalidEventError, StorageUnavailableError, type InvalidDeliveryError } from "../errors";
-import type { ChunkMessage } from "../events/chunkMessage";
-import { readEnvelope, RECORDING_FILE_STATUS_UPDATED } from "../events/eventEnvelope";
-import { chunkMessagesFromEvent, type RecordingEventPolicy } from "../events/recordingEvent";
+import { StorageUnavailableError, type InvalidDeliveryError } from "../errors";
+import type { RecordingEventPolicy } from "../events/recordingEvent";
 import type { Log } from "../shared/log";
 import { printable } from "../shared/records";
 import type { ChunkQueue } from "../storage/chunkQueue";
+import { triageEvents } from "./eventTriage";
 import type { Quarantine, RejectedInput } from "../storage/quarantine";
 
 export interface IntakeDependencies {
@@ -39,37 +38,8 @@ export class RecordingIntake {
   constructor(private readonly deps: IntakeDependencies) {}
 
   async receive(events: readonly unknown[], receivedVia: string, log: Log): Promise<IntakeReport> {
-    const messages: ChunkMessage[] = [];
-    const rejections: RejectedInput[] = [];
-    let accepted = 0;
-    let ignored = 0;
-    events.forEach((raw, position) => {
-      const envelope = readEnvelope(raw);
-      if (!envelope) {
-        rejections.push({ reason: { code: "InvalidEvent", message: `events[${position}] is not an event object.` }, receivedVia, input: raw });
-        return;
-      }
-      if (envelope.type !== RECORDING_FILE_STATUS_UPDATED) {
-        ignored += 1;
-        log.debug(`Ignored event ${printable(envelope.id)} of type ${printable(envelope.type)}.`);
-        return;
-      }
-      try {
-        messages.push(...chunkMessagesFromEvent(envelope, this.deps.policy));
-        accepted += 1;
-      } catch (error) {
-        if (!(error instanceof InvalidEventError)) throw error;
-        rejections.push({
-          reason: { code: error.code, message: error.message, field: error.field },
-          ...(typeof envelope.id === "string" ? { eventId: envelope.id } : {}),
-          eventType: RECORDING_FILE_STATUS_UPDATED,
-          ...(typeof envelope.source === "string" ? { source: envelope.source } : {}),
-          receivedVia: `${receivedVia} (${envelope.schema} schema)`,
-          input: raw,
-        });
-      }
-    });
-
+    const { messages, rejections: triaged, accepted, ignored } = triageEvents(events, this.deps.policy, receivedVia, log);
+    const rejections = triaged.map((entry) => entry.rejection);
     const [kept] = await Promise.all([this.quarantineAll(rejections, log), this.deps.chunkQueue.enqueue(messages)]);
     for (const message of messages) {
       log.info(`Queued chunk ${message.index} (document ${message.documentId}) of event ${printable(message.eventId)} on ${this.deps.chunkQueue.name}.`);
