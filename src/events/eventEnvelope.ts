@@ -22,6 +22,16 @@ export interface EventEnvelope {
 type EventGridWire = Partial<EventGridEvent<unknown>> & { topic?: unknown };
 type CloudEventWire = Partial<CloudEvent<unknown>> & { specversion?: unknown };
 
+/** Some senders put `data` in as JSON text; read it as the object it encodes. */
+function dataOf(data: unknown): unknown {
+  if (typeof data !== "string") return data;
+  try {
+    return JSON.parse(data) as unknown;
+  } catch {
+    return data;
+  }
+}
+
 /** Reads an event in either schema; undefined when the value is not an event object at all. */
 export function readEnvelope(value: unknown): EventEnvelope | undefined {
   if (!isRecord(value)) return undefined;
@@ -34,7 +44,7 @@ export function readEnvelope(value: unknown): EventEnvelope | undefined {
       source: event.source,
       subject: event.subject,
       time: event.time,
-      data: event.data,
+      data: dataOf(event.data),
       fields: { id: "id", type: "type", source: "source", time: "time" },
     };
   }
@@ -46,7 +56,7 @@ export function readEnvelope(value: unknown): EventEnvelope | undefined {
     source: event.topic,
     subject: event.subject,
     time: event.eventTime,
-    data: event.data,
+    data: dataOf(event.data),
     fields: { id: "id", type: "eventType", source: "topic", time: "eventTime" },
   };
 }
