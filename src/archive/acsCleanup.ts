@@ -3,11 +3,12 @@ import type { AcsRecordingClient } from "../acs/acsRecordingClient";
 import { describeError } from "../errors";
 import type { ChunkMessage } from "../events/chunkMessage";
 import type { Log } from "../shared/log";
+import { withRetries, type RetryPolicy } from "./retryPolicy";
 
 /**
  * DELETE_AFTER_ARCHIVE: removes the ACS copy through the chunk's deleteLocation, only once both the
- * media and the metadata blobs are committed. A failed delete is logged, not retried: the archive is
- * safe and ACS deletes the file at the end of its retention window anyway.
+ * media and the metadata blobs are committed. A delete that still fails after retries is logged, not
+ * raised: the archive is safe and ACS deletes the file at the end of its retention window anyway.
  */
 export async function deleteFromAcs(
   acs: AcsRecordingClient,
@@ -16,6 +17,7 @@ export async function deleteFromAcs(
   names: { media: string; metadata: string },
   signal: AbortSignal,
   log: Log,
+  retry: RetryPolicy,
 ): Promise<boolean> {
   if (!message.deleteLocation) {
     log.info(`Chunk ${message.chunkKey} has no deleteLocation; its ACS copy is left to expire.`);
@@ -26,8 +28,10 @@ export async function deleteFromAcs(
     log.warn(`Chunk ${message.chunkKey} is not fully archived; its ACS copy is kept.`);
     return false;
   }
+  const url = message.deleteLocation;
   try {
-    await acs.delete(message.deleteLocation, { field: "deleteLocation", abortSignal: signal });
+    // DELETE is idempotent (404 means done), so transient failures are simply retried.
+    await withRetries(() => acs.delete(url, { field: "deleteLocation", abortSignal: signal }), { policy: retry, deadlinePassed: () => true, signal });
     log.info(`Deleted the ACS copy of chunk ${message.chunkKey}.`);
     return true;
   } catch (error) {

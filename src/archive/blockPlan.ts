@@ -57,12 +57,14 @@ export function planRanges(total: number, rangeSize: number): PlannedRange[] {
 }
 
 /**
- * Deterministic, equal-length block id: the same chunk and block size always give the same ids, so
- * a redelivery finds the blocks an earlier attempt staged. The block size is part of the id, so
- * blocks staged under another DOWNLOAD_BLOCK_SIZE are never mixed in.
+ * Deterministic, equal-length block id: the same chunk and layout always give the same ids, so a
+ * redelivery finds the blocks an earlier attempt staged. The layout (version, range size and staged
+ * block size) is part of the id, so blocks staged under another DOWNLOAD_BLOCK_SIZE or by another
+ * version of the archiver are never mixed in.
  */
-export function blockId(index: number, blockSize: number): string {
-  return Buffer.from(`blk${String(index).padStart(6, "0")}s${String(blockSize).padStart(10, "0")}`).toString("base64");
+export function blockId(index: number, rangeSize: number): string {
+  const staged = Math.ceil(rangeSize / blocksPerRange(rangeSize));
+  return Buffer.from(`v2-${String(index).padStart(7, "0")}-${String(rangeSize).padStart(10, "0")}-${String(staged).padStart(8, "0")}`).toString("base64");
 }
 
 export interface ContentRange {

@@ -1,7 +1,7 @@
 import { setMaxListeners } from "node:events";
 import type { BlockBlobClient, ContainerClient } from "@azure/storage-blob";
 import type { AcsRecordingClient } from "../acs/acsRecordingClient";
-import { TransferInterruptedError } from "../errors";
+import { describeError, TransferInterruptedError } from "../errors";
 import type { ChunkMessage } from "../events/chunkMessage";
 import type { Log } from "../shared/log";
 import { chunkBlobMetadata } from "./blobMetadata";
@@ -105,7 +105,12 @@ export class ChunkArchiver {
     } catch (error) {
       // Whatever broke because the budget ran out is one thing: time to hand back to the queue.
       if (budget.signal.aborted) throw budget.signal.reason;
-      throw error;
+      // A concurrent delivery may have finished the chunk meanwhile (and, with DELETE_AFTER_ARCHIVE,
+      // deleted the ACS copy, hence our 404): then there is nothing left to do.
+      const bytes = await this.finishedMeanwhile(message, names, budget.signal);
+      if (bytes === undefined) throw error;
+      log.info(`Chunk ${message.chunkKey} was archived by another delivery meanwhile (${describeError(error)} here).`);
+      return this.finish(message, { outcome: "alreadyArchived", names, bytes, downloadedBytes: 0, resumedBlocks: 0 }, common, log);
     } finally {
       clearTimeout(timer);
     }
@@ -125,21 +130,34 @@ export class ChunkArchiver {
       blockSize: this.options.blockSize,
       concurrency: this.options.concurrency,
       idleTimeoutMs: this.options.idleTimeoutMs ?? 60_000,
-      downloadedBytes: 0,
+      received: { bytes: 0 },
     };
     const media = await transferMedia(context);
     const committed = await commitMedia(blob, message, media, mediaFormat(message).contentType, identity, common.signal);
     common.log.info(
       `Archived chunk ${message.chunkKey} to ${this.containerName}/${blob.name}: ${media.bytes} bytes` +
-        ` (${media.mode}, ${media.resumedBlocks} blocks resumed, ${context.downloadedBytes} bytes downloaded).`,
+        ` (${media.mode}, ${media.resumedBlocks} blocks resumed, ${context.received.bytes} bytes downloaded).`,
     );
     return {
       outcome: committed ? "archived" : "alreadyArchived",
       bytes: media.bytes,
-      downloadedBytes: context.downloadedBytes,
+      downloadedBytes: context.received.bytes,
       resumedBlocks: media.resumedBlocks,
       ...(media.contentSha256 ? { contentSha256: media.contentSha256 } : {}),
     };
+  }
+
+  private async finishedMeanwhile(message: ChunkMessage, names: { media: string; metadata: string }, signal: AbortSignal): Promise<number | undefined> {
+    try {
+      const { container } = this.options;
+      const [bytes, metadata] = await Promise.all([
+        findArchivedMedia(container.getBlockBlobClient(names.media), message, signal),
+        container.getBlockBlobClient(names.metadata).exists({ abortSignal: signal }),
+      ]);
+      return metadata ? bytes : undefined;
+    } catch {
+      return undefined;
+    }
   }
 
   private async finish(
@@ -149,7 +167,7 @@ export class ChunkArchiver {
     log: Log,
   ): Promise<ArchivedChunk> {
     const { names, ...rest } = result;
-    const deletedFromAcs = this.options.deleteAfterArchive && (await deleteFromAcs(this.options.acs, this.options.container, message, names, common.signal, log));
+    const deletedFromAcs = this.options.deleteAfterArchive && (await deleteFromAcs(this.options.acs, this.options.container, message, names, common.signal, log, this.retry));
     return { ...rest, mediaBlob: `${this.containerName}/${names.media}`, metadataBlob: `${this.containerName}/${names.metadata}`, deletedFromAcs };
   }
 

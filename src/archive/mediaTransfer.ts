@@ -1,7 +1,7 @@
 import { setMaxListeners } from "node:events";
 import type { AcsResponse } from "../acs/acsRecordingClient";
 import { AcsHttpError, TransferInterruptedError } from "../errors";
-import { blockId, blocksPerRange, parseContentRange, planRanges, type PlannedBlock, type PlannedRange } from "./blockPlan";
+import { blockBounds, blockId, blocksPerRange, parseContentRange, planRanges, type PlannedBlock, type PlannedRange } from "./blockPlan";
 import { BodyReader } from "./bodyReader";
 import { BufferPool } from "./bufferPool";
 import { OrderedHasher } from "./orderedHasher";
@@ -38,9 +38,11 @@ export async function transferMedia(context: TransferContext): Promise<MediaTran
   const staged = await uncommittedBlocks(context.blob, context.signal);
   let firstMissing = 0;
   while (staged.has(blockId(firstMissing, blockSize))) firstMissing += 1;
-  const probeStart = Math.floor(firstMissing / blocksPerRange(blockSize)) * blockSize;
+  // The first GET starts at the first block not staged yet and runs to the end of its range.
+  const probeStart = blockBounds(firstMissing, blockSize).start;
+  const probeEnd = (Math.floor(firstMissing / blocksPerRange(blockSize)) + 1) * blockSize - 1;
   const probe = await withRetries(
-    () => context.acs.get(context.url, { field: context.field, range: { start: probeStart, end: probeStart + blockSize - 1 }, abortSignal: context.signal }),
+    () => context.acs.get(context.url, { field: context.field, range: { start: probeStart, end: probeEnd }, abortSignal: context.signal }),
     retryOptions(context, "Starting the download"),
   );
   if (probe.status === 200) return sequentialTransfer(context, probe, staged);
@@ -54,7 +56,8 @@ export async function transferMedia(context: TransferContext): Promise<MediaTran
   const todo = ranges.filter((planned) => planned.blocks.some((block) => !isStaged(block)));
   const resumedBlocks = ranges.reduce((sum, planned) => sum + planned.blocks.filter(isStaged).length, 0);
   const hasher = resumedBlocks === 0 ? new OrderedHasher(0) : undefined;
-  const probeFor = probe.status === 206 && todo[0]?.start === probeStart ? todo[0] : undefined;
+  const resumesAt = (planned: PlannedRange): number | undefined => planned.blocks.find((block) => !isStaged(block))?.start;
+  const probeFor = probe.status === 206 && todo[0] && resumesAt(todo[0]) === probeStart ? todo[0] : undefined;
   if (!probeFor) probe.body?.resume();
 
   const workers = new AbortController();
@@ -157,7 +160,7 @@ async function fetchRange(
           buffer ??= await context.pool.acquire();
           await reader.read(buffer, position - block.start, upTo - position, (bytes) => {
             position += bytes;
-            context.downloadedBytes += bytes;
+            context.received.bytes += bytes;
           });
         }
         if (position === block.end) {

@@ -55,7 +55,7 @@ export async function sequentialTransfer(context: TransferContext, first: AcsRes
           skip -= dropped;
           data = data.subarray(dropped);
         }
-        context.downloadedBytes += data.length;
+        context.received.bytes += data.length;
         while (data.length > 0) {
           const size = blockSize(ids.length);
           const take = Math.min(data.length, size - fill);

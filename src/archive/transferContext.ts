@@ -18,8 +18,8 @@ export interface TransferContext {
   readonly deadlinePassed: () => boolean;
   readonly signal: AbortSignal;
   readonly log: Log;
-  /** Bytes received from ACS in this invocation (the re-download overhead is measured from it). */
-  downloadedBytes: number;
+  /** Bytes received from ACS in this invocation (shared by reference, so copies of the context add to it). */
+  readonly received: { bytes: number };
 }
 
 /** Stages one block with a transactional MD5, retrying transient Storage failures (429/503 included). */

@@ -28,7 +28,11 @@ describe("resume, idempotency and concurrent deliveries", () => {
     const servedBefore = sim.counters.documents["doc-resume"]!.contentBytesServed;
 
     const again = archiveHarness(sim, inject("azuriteConnectionString"), { blockSize: BLOCK, concurrency: CONCURRENCY, settings: { RECORDINGS_CONTAINER: cut.config.recordingsContainer } });
-    const second = await again.job.run(message, context);
+    const { context: secondContext, logs: secondLogs } = capturingContext();
+    const second = await again.job.run(message, secondContext);
+    // The first GET of the resumed run starts exactly where the staged blocks end: nothing is thrown away.
+    expect(secondLogs.filter((line) => line.message.includes("asked for bytes"))).toEqual([]);
+    if (second.status === "archived") expect(second.downloadedBytes).toBe(size - second.resumedBlocks * BLOCK);
     expect(second).toMatchObject({ status: "archived", bytes: size });
     if (second.status === "archived") expect(second.resumedBlocks).toBe(staged.uncommittedBlocks!.length);
     const servedTotal = sim.counters.documents["doc-resume"]!.contentBytesServed;
@@ -85,6 +89,18 @@ describe("resume, idempotency and concurrent deliveries", () => {
     expect(result).toMatchObject({ status: "archived", deletedFromAcs: true });
     expect(sim.document("doc-delete")?.deleted).toBe(true);
     expect(await harness.blobSha256((await listBlobs(harness.container)).find((name) => name.endsWith(".mp4"))!)).toBe(sim.contentSha256("doc-delete"));
+  });
+
+  it("DELETE_AFTER_ARCHIVE with two racing deliveries: the loser finds the archive instead of retrying a 404", async () => {
+    const harness = archiveHarness(sim, inject("azuriteConnectionString"), { deleteAfterArchive: true });
+    sim.addDocument("doc-delete-race", { size: 6 * BLOCK });
+    const [message] = harness.messagesFor({ callId: "call-delete-race", chunks: [{ documentId: "doc-delete-race", size: 6 * BLOCK }] });
+    const { context } = capturingContext();
+    const started = Date.now();
+    const results = await Promise.all([harness.job.run(message, context), harness.job.run(message, context)]);
+    expect(results.every((result) => result.status === "archived" || result.status === "alreadyArchived")).toBe(true);
+    expect(Date.now() - started).toBeLessThan(5_000);
+    expect(sim.document("doc-delete-race")?.deleted).toBe(true);
   });
 
   it("DELETE_AFTER_ARCHIVE keeps the ACS copy when the archive is not complete", async () => {

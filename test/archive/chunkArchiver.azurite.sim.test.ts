@@ -24,6 +24,7 @@ describe("archiving a multi-chunk recording", () => {
     for (const message of messages) {
       const result = await harness.job.run(message, context);
       expect(result.status).toBe("archived");
+      if (result.status === "archived") expect(result.downloadedBytes).toBe(sim.document(message.documentId)!.size);
     }
     const names = await listBlobs(harness.container);
     expect(names).toHaveLength(6);

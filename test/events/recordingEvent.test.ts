@@ -317,7 +317,8 @@ const BAD_EVENTS: readonly BadEvent[] = [
   { name: "unknown CloudEvents source (allowlist set)", event: () => cloudEvent({ source: "/subscriptions/{subscription-id}" }), field: "source" },
   // data
   { name: "data missing", event: () => eventGridEvent({ data: undefined }), field: "data" },
-  { name: "data a string", event: () => eventGridEvent({ data: "{}" }), field: "data" },
+  { name: "data a string that is not JSON", event: () => eventGridEvent({ data: "recording" }), field: "data" },
+  { name: "data JSON text without recordingStorageInfo", event: () => eventGridEvent({ data: "{}" }), field: "data.recordingStorageInfo" },
   { name: "data an array", event: () => eventGridEvent({ data: [gaData()] }), field: "data" },
   { name: "recordingStorageInfo missing", event: () => eventGridEvent({ data: { recordingStartTime: "2024-05-06T07:08:09Z" } }), field: "data.recordingStorageInfo" },
   { name: "recordingStorageInfo a string", event: () => eventGridEvent({ data: { recordingStorageInfo: "chunks" } }), field: "data.recordingStorageInfo" },
