@@ -2,8 +2,10 @@ import { AcsRecordingClient } from "../acs/acsRecordingClient";
 import { ChunkArchiveJob } from "../archive/chunkArchiveJob";
 import { ChunkArchiver } from "../archive/chunkArchiver";
 import { FailureRecords } from "../archive/failureRecords";
+import { PoisonedChunkRescue } from "../archive/poisonedChunkRescue";
 import { parseConfig, type AppConfig } from "../config/appConfig";
 import type { Settings } from "../config/settingParsers";
+import type { ChunkMessage } from "../events/chunkMessage";
 import { RecordingIntake } from "../intake/recordingIntake";
 import { RecordingControl } from "../recordingControl/recordingControl";
 import { ChunkQueue } from "../storage/chunkQueue";
@@ -16,6 +18,8 @@ export interface AppServices {
   readonly intake: RecordingIntake;
   /** Archives one chunk message (queue function and command line). */
   readonly archiveJob: ChunkArchiveJob;
+  /** Puts chunks that reached the poison queue back, or records them. */
+  readonly poisonRescue: PoisonedChunkRescue;
   /** Start, state, pause, resume and stop of call recordings (ACS Call Automation). */
   readonly recordingControl: RecordingControl;
 }
@@ -32,6 +36,8 @@ export function createServices(config: AppConfig): AppServices {
   });
   const recordingControl = RecordingControl.forAcs(config.acs);
   const recordings = blobs.getContainerClient(config.recordingsContainer);
+  const requeue = (message: ChunkMessage, delaySeconds: number): Promise<void> => chunkQueue.requeue(message, delaySeconds);
+  const failures = new FailureRecords(recordings);
   const archiveJob = new ChunkArchiveJob({
     archiver: new ChunkArchiver({
       acs: new AcsRecordingClient(config.acs, config.downloadHosts),
@@ -41,11 +47,12 @@ export function createServices(config: AppConfig): AppServices {
       retentionHours: config.retentionHours,
       deleteAfterArchive: config.deleteAfterArchive,
     }),
-    failures: new FailureRecords(recordings),
+    failures,
     downloadHosts: config.downloadHosts,
-    requeue: (message, delaySeconds) => chunkQueue.requeue(message, delaySeconds),
+    requeue,
   });
-  return { config, intake, archiveJob, recordingControl };
+  const poisonRescue = new PoisonedChunkRescue({ failures, downloadHosts: config.downloadHosts, requeue });
+  return { config, intake, archiveJob, poisonRescue, recordingControl };
 }
 
 let services: AppServices | undefined;

@@ -5,6 +5,7 @@ import { parseChunkMessage } from "../events/chunkMessageParser";
 import type { Log } from "../shared/log";
 import type { ArchivedChunk, ChunkArchiver } from "./chunkArchiver";
 import type { FailureOutcome, FailureRecords } from "./failureRecords";
+import { requeuePlan } from "./requeuePlan";
 import { isTransient } from "./retryPolicy";
 
 export type ChunkJobResult =
@@ -27,9 +28,6 @@ export interface Delivery {
   readonly maxDequeueCount?: number;
 }
 
-/** Re-queue delays after the queue's own deliveries ran out: 5 min, doubling, at most 1 h. */
-const REQUEUE_BASE_SECONDS = 300;
-const REQUEUE_MAX_SECONDS = 3600;
 
 /**
  * One queue message, start to finish, for the queue function and the command line alike: parse,
@@ -66,10 +64,8 @@ export class ChunkArchiveJob {
       log.warn(`Archiving ${who} failed for now (${describeError(error)}); the queue will deliver it again.`);
       return { status: "retry", error };
     }
-    const redelivery = (message.redelivery ?? 0) + 1;
-    const untilDeadline = (Date.parse(message.deadline) - now.getTime()) / 1000;
-    const delaySeconds = Math.min(REQUEUE_MAX_SECONDS, REQUEUE_BASE_SECONDS * 2 ** (redelivery - 1), Math.max(0, untilDeadline - 60));
-    if (this.deps.requeue && untilDeadline > 120) {
+    const { redelivery, delaySeconds, worthIt } = requeuePlan(message, now);
+    if (this.deps.requeue && worthIt) {
       try {
         await this.deps.requeue({ ...message, redelivery }, delaySeconds);
         log.warn(`Archiving ${who} still fails after ${delivery.dequeueCount} deliveries (${describeError(error)}); re-queued (#${redelivery}) to try again in ${Math.round(delaySeconds)} s, before its deadline ${message.deadline}.`);

@@ -43,7 +43,7 @@ export function parseConfig(settings: Settings): AppConfig {
   const config: AppConfig = {
     hostStorage,
     recordingsStorage,
-    chunkQueue: storageNameSetting(settings, "CHUNK_QUEUE", "recording-chunks"),
+    chunkQueue: chunkQueueSetting(settings),
     recordingsContainer: storageNameSetting(settings, "RECORDINGS_CONTAINER", "recordings"),
     quarantineContainer: "rejected-events",
     acs,
@@ -55,6 +55,13 @@ export function parseConfig(settings: Settings): AppConfig {
     deleteAfterArchive: booleanSetting(settings, "DELETE_AFTER_ARCHIVE", false),
   };
   return deepFreeze(config);
+}
+
+/** The host names the poison queue `<CHUNK_QUEUE>-poison`, which must be a valid queue name too. */
+function chunkQueueSetting(settings: Settings): string {
+  const name = storageNameSetting(settings, "CHUNK_QUEUE", "recording-chunks");
+  if (name.length > 56) throw new ConfigError("CHUNK_QUEUE", `must be at most 56 characters, so that "${name}-poison" is a valid queue name.`);
+  return name;
 }
 
 function parseResourceId(value: string): string {

@@ -7,6 +7,11 @@ import { ensureOnce } from "./ensureOnce";
 /** Deliveries before the Functions host moves a message to `<queue>-poison`; equals host.json maxDequeueCount (a test checks it). */
 export const MAX_DEQUEUE_COUNT = 5;
 
+/** Where the Functions host moves a message after MAX_DEQUEUE_COUNT deliveries. */
+export function poisonQueueName(queue: string): string {
+  return `${queue}-poison`;
+}
+
 /** The Storage queue the archiver is triggered from; one message per chunk, base64-encoded JSON. */
 export class ChunkQueue {
   private readonly ensureQueue: () => Promise<void>;

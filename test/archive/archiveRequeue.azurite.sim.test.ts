@@ -1,5 +1,7 @@
 import { QueueClient } from "@azure/storage-queue";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
+import { FailureRecords } from "../../src/archive/failureRecords";
+import { PoisonedChunkRescue } from "../../src/archive/poisonedChunkRescue";
 import { ChunkQueue } from "../../src/storage/chunkQueue";
 import { startAcsSimulator, type AcsSimulator } from "../../tools/acsSimulator";
 import { archiveHarness, listBlobs } from "../support/archiveHarness";
@@ -44,5 +46,29 @@ describe("when the queue's deliveries run out before the deadline", () => {
     expect(result.status).toBe("retry");
     const [record] = await listBlobs(harness.container, "archive-failures/");
     expect(record).toContain("retriesExhausted");
+  });
+});
+
+describe("chunks that reach the poison queue (crash, timeout or out of memory on the last delivery)", () => {
+  it("are re-queued while the deadline is ahead, recorded when it is not, and never dropped", async () => {
+    const harness = archiveHarness(sim, inject("azuriteConnectionString"));
+    const queue = new QueueClient(inject("azuriteConnectionString"), uniqueName("rescue"));
+    const chunkQueue = new ChunkQueue(queue);
+    const rescue = new PoisonedChunkRescue({ failures: new FailureRecords(harness.container), downloadHosts: harness.config.downloadHosts, requeue: (message, delay) => chunkQueue.requeue(message, delay) });
+    sim.addDocument("doc-poisoned", { size: 1000 });
+    const [message] = harness.messagesFor({ callId: "call-poisoned", chunks: [{ documentId: "doc-poisoned", size: 1000 }] });
+    const { context, logs } = capturingContext();
+
+    // What the host puts on the poison queue is the message body; the worker hands it over JSON-parsed.
+    expect(await rescue.rescue(JSON.parse(JSON.stringify(message)), context)).toMatchObject({ status: "requeued", chunkKey: message!.chunkKey, delaySeconds: 300 });
+    expect((await queue.getProperties()).approximateMessagesCount).toBe(1);
+    expect(logs.some((line) => line.message.includes("reached the poison queue; re-queued (#1)"))).toBe(true);
+
+    const late = { ...message!, deadline: new Date(Date.now() + 30_000).toISOString() };
+    expect((await rescue.rescue(late, context)).status).toBe("recorded");
+    expect((await rescue.rescue("garbage", context)).status).toBe("recorded");
+    const records = await listBlobs(harness.container, "archive-failures/");
+    expect(records.filter((name) => name.includes("retriesExhausted"))).toHaveLength(1);
+    expect(records.filter((name) => name.includes("rejected"))).toHaveLength(1);
   });
 });

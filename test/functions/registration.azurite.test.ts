@@ -31,9 +31,15 @@ describe("the compiled app, loaded as the Functions runtime loads it", () => {
     expect(trigger).toMatchObject({ type: "queueTrigger", queueName: queue, connection: "AzureWebJobsStorage" });
   });
 
+  it("registers the poison-queue rescue on <CHUNK_QUEUE>-poison", () => {
+    const rescue = findFunction(functions, "rescuePoisonedChunk");
+    const trigger = Object.values(rescue.metadata.bindings).find((binding) => binding.direction === "in");
+    expect(trigger).toMatchObject({ type: "queueTrigger", queueName: `${queue}-poison`, connection: "AzureWebJobsStorage" });
+  });
+
   it("registers exactly the documented functions", () => {
     expect(functions.map((fn) => fn.metadata.name).sort()).toEqual(
-      ["archiveChunk", "getRecordingState", "pauseRecording", "recordingEventsGrid", "recordingEventsWebhook", "resumeRecording", "startRecording", "stopRecording"].sort(),
+      ["archiveChunk", "getRecordingState", "pauseRecording", "recordingEventsGrid", "recordingEventsWebhook", "rescuePoisonedChunk", "resumeRecording", "startRecording", "stopRecording"].sort(),
     );
   });
 
