@@ -3,14 +3,14 @@
  * this setup, on loopback with Azurite and the ACS simulator started here. `--quick` keeps 64 MiB only.
  */
 import { execFileSync, spawn } from "node:child_process";
-import { mkdirSync, writeFileSync } from "node:fs";
-import { cpus, totalmem } from "node:os";
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { cpus, tmpdir, totalmem } from "node:os";
 import { join, resolve } from "node:path";
 import { BlobServiceClient } from "@azure/storage-blob";
 import { parseConfig } from "../src/config/appConfig";
 import { readEnvelope } from "../src/events/eventEnvelope";
 import { chunkMessagesFromEvent } from "../src/events/recordingEvent";
-import { startAzurite } from "../tools/azurite";
+import { startAzurite, type RunningAzurite } from "../tools/azurite";
 import { startAcsSimulator, type AcsSimulator } from "../tools/acsSimulator";
 import type { BenchJob, BenchMeasurement, BenchMode } from "./benchJob";
 import { markdownTable, type BenchCell } from "./benchReport";
@@ -37,66 +37,99 @@ async function main(): Promise<void> {
   const sizes = (flag("sizes") ?? (quick ? "64" : "64,512,1536")).split(",").map((mib) => Number(mib) * MIB);
   const capMiBps = Number(flag("cap") ?? 16);
   const runs = Number(flag("runs") ?? 3);
-  const azurite = await startAzurite();
   const sim = await startAcsSimulator();
-  const blobs = BlobServiceClient.fromConnectionString(azurite.connectionString);
-  const config = parseConfig({ AzureWebJobsStorage: azurite.connectionString, ACS_CONNECTION_STRING: sim.connectionString, ALLOWED_DOWNLOAD_HOSTS: sim.allowedHosts.join(",") });
+  const modes = ["limitSource", "limitSink", "baseline", "ours"] as const;
   const cells: BenchCell[] = [];
-  let sequence = 0;
-  const measure = async (sim: AcsSimulator, mode: BenchMode, documentId: string, size: number): Promise<BenchMeasurement> => {
-    const envelope = readEnvelope(sim.recordingEvent({ callId: `bench-${documentId}`, chunks: [{ documentId, size }] }));
-    const [message] = chunkMessagesFromEvent(envelope!, config);
-    const container = `bench-${process.pid}-${++sequence}`;
-    try {
-      return await runWorker({
-        mode,
-        storage: azurite.connectionString,
-        acsConnectionString: sim.connectionString,
-        allowedHosts: sim.allowedHosts.join(","),
-        container,
-        message: message!,
-        size,
-        blockSize: config.downloadBlockSize,
-        concurrency: config.downloadConcurrency,
-      });
-    } finally {
-      await blobs.getContainerClient(container).deleteIfExists();
-    }
-  };
-  const best = async (mode: BenchMode, documentId: string, size: number): Promise<BenchMeasurement> => {
-    const results: BenchMeasurement[] = [];
-    for (let run = 0; run < runs; run++) results.push(await measure(sim, mode, documentId, size));
-    const fastest = results.reduce((a, b) => (a.seconds <= b.seconds ? a : b));
-    return { ...fastest, maxRssBytes: Math.max(...results.map((result) => result.maxRssBytes)) };
-  };
+  let settings = { blockSize: 0, concurrency: 0 };
   try {
     for (const profile of ["uncapped", "capped"] as const) {
       const faults = profile === "capped" ? [{ kind: "bandwidth" as const, bytesPerSecond: capMiBps * MIB }] : [];
       sim.addDocument(`warmup-${profile}`, { size: 64 * MIB, faults });
-      for (const mode of ["limitSource", "limitSink", "baseline", "ours"] as const) await measure(sim, mode, `warmup-${profile}`, 64 * MIB);
       for (const size of sizes) {
-        const documentId = `bench-${profile}-${size / MIB}mib`;
-        sim.addDocument(documentId, { size, faults });
-        const cell: Partial<Record<BenchMode, BenchMeasurement>> = {};
-        for (const mode of ["limitSource", "limitSink", "baseline", "ours"] as const) {
-          cell[mode] = await best(mode, documentId, size);
-          console.error(`${profile} ${size / MIB} MiB ${mode}: ${(cell[mode]!.bytes / MIB / cell[mode]!.seconds).toFixed(1)} MiB/s, peak RSS ${(cell[mode]!.maxRssBytes / MIB).toFixed(0)} MiB`);
+        // A fresh Azurite per cell (on disk: gigabytes per cell would exhaust its in-memory store), and
+        // the modes measured in turn, run after run: an Azurite filling up slows every mode alike.
+        const bench = await BenchStorage.start(sim);
+        settings = bench.settings;
+        try {
+          for (const mode of modes) await bench.measure(mode, `warmup-${profile}`, 64 * MIB);
+          const documentId = `bench-${profile}-${size / MIB}mib`;
+          sim.addDocument(documentId, { size, faults });
+          const results = new Map<BenchMode, BenchMeasurement[]>(modes.map((mode) => [mode, []]));
+          for (let run = 0; run < runs; run++) {
+            for (const mode of modes) results.get(mode)?.push(await bench.measure(mode, documentId, size));
+          }
+          const cell = Object.fromEntries(modes.map((mode) => [mode, best(results.get(mode) ?? [])])) as Record<BenchMode, BenchMeasurement>;
+          for (const mode of modes) {
+            console.error(`${profile} ${size / MIB} MiB ${mode}: ${(cell[mode].bytes / MIB / cell[mode].seconds).toFixed(1)} MiB/s, peak RSS ${(cell[mode].maxRssBytes / MIB).toFixed(0)} MiB`);
+          }
+          cells.push({ profile, sizeBytes: size, capMiBps: profile === "capped" ? capMiBps : undefined, ...cell });
+        } finally {
+          await bench.stop();
         }
-        cells.push({ profile, sizeBytes: size, capMiBps: profile === "capped" ? capMiBps : undefined, ...(cell as Record<BenchMode, BenchMeasurement>) });
       }
     }
   } finally {
     await sim.close();
-    await azurite.stop();
   }
   const machine = `${cpus().length} × ${cpus()[0]?.model ?? "CPU"}, ${(totalmem() / 1024 ** 3).toFixed(0)} GiB, Node ${process.version}`;
-  const report = { date: new Date().toISOString(), machine, runsPerCell: runs, blockSize: config.downloadBlockSize, concurrency: config.downloadConcurrency, cells };
+  const report = { date: new Date().toISOString(), machine, runsPerCell: runs, blockSize: settings.blockSize, concurrency: settings.concurrency, cells };
   mkdirSync(join(root, "bench", "results"), { recursive: true });
   writeFileSync(join(root, "bench", "results", "latest.json"), `${JSON.stringify(report, null, 2)}\n`);
   const table = markdownTable(report);
   writeFileSync(join(root, "bench", "results", "latest.md"), table);
   console.log(table);
   if (!quick && !process.argv.includes("--no-intake")) execFileSync(process.execPath, [join(__dirname, "intakeBench.js")], { stdio: "inherit" });
+}
+
+/** Fastest run, with the highest peak RSS seen in any run. */
+function best(results: readonly BenchMeasurement[]): BenchMeasurement {
+  const fastest = results.reduce((a, b) => (a.seconds <= b.seconds ? a : b));
+  return { ...fastest, maxRssBytes: Math.max(...results.map((result) => result.maxRssBytes)) };
+}
+
+/** One Azurite on disk, and measurements against it, each in a fresh container deleted afterwards. */
+class BenchStorage {
+  private sequence = 0;
+
+  private constructor(
+    private readonly sim: AcsSimulator,
+    private readonly azurite: RunningAzurite,
+    private readonly location: string,
+    readonly settings: { blockSize: number; concurrency: number },
+    private readonly config: ReturnType<typeof parseConfig>,
+  ) {}
+
+  static async start(sim: AcsSimulator): Promise<BenchStorage> {
+    const location = mkdtempSync(join(tmpdir(), "bench-azurite-"));
+    const azurite = await startAzurite({ location });
+    const config = parseConfig({ AzureWebJobsStorage: azurite.connectionString, ACS_CONNECTION_STRING: sim.connectionString, ALLOWED_DOWNLOAD_HOSTS: sim.allowedHosts.join(",") });
+    return new BenchStorage(sim, azurite, location, { blockSize: config.downloadBlockSize, concurrency: config.downloadConcurrency }, config);
+  }
+
+  async measure(mode: BenchMode, documentId: string, size: number): Promise<BenchMeasurement> {
+    const envelope = readEnvelope(this.sim.recordingEvent({ callId: `bench-${documentId}`, chunks: [{ documentId, size }] }));
+    const [message] = chunkMessagesFromEvent(envelope!, this.config);
+    const container = `bench-${process.pid}-${++this.sequence}`;
+    try {
+      return await runWorker({
+        mode,
+        storage: this.azurite.connectionString,
+        acsConnectionString: this.sim.connectionString,
+        allowedHosts: this.sim.allowedHosts.join(","),
+        container,
+        message: message!,
+        size,
+        ...this.settings,
+      });
+    } finally {
+      await BlobServiceClient.fromConnectionString(this.azurite.connectionString).getContainerClient(container).deleteIfExists();
+    }
+  }
+
+  async stop(): Promise<void> {
+    await this.azurite.stop();
+    rmSync(this.location, { recursive: true, force: true });
+  }
 }
 
 main().catch((error: unknown) => {

@@ -1,6 +1,6 @@
 import { InvocationContext } from "@azure/functions";
 import { inspect } from "node:util";
-import { loadCompiledApp, type RegisteredFunction } from "./compiledApp";
+import { loadCompiledApp, type RegisteredFunction } from "../functionsHost";
 import { isInvokeRequest, type InvokeRequest, type WorkerMessage } from "./workerProtocol";
 
 /**

@@ -1,7 +1,7 @@
 import { readdirSync, readFileSync } from "node:fs";
 import Module from "node:module";
 import { join } from "node:path";
-import { repoRoot } from "./repoRoot";
+import { repoRoot } from "./soak/repoRoot";
 
 /** What the Functions host receives through `registerFunction(metadata, handler)`. */
 export interface RegisteredFunction {
@@ -13,7 +13,7 @@ export interface RegisteredFunction {
 }
 
 /** package.json `main` (`{a,b}` alternatives, `*` in the file name) expanded against the compiled tree. */
-function mainEntryFiles(root: string): string[] {
+export function mainEntryFiles(root: string = repoRoot()): string[] {
   const main = (JSON.parse(readFileSync(join(root, "package.json"), "utf8")) as { main: string }).main;
   const brace = /\{([^}]*)\}/.exec(main);
   const patterns = brace ? (brace[1] ?? "").split(",").map((alternative) => main.replace(brace[0], alternative)) : [main];
@@ -31,7 +31,7 @@ function mainEntryFiles(root: string): string[] {
  * (here a recorder of registrations), then every file named by package.json `main` is required. The app
  * settings are this process's environment.
  */
-export function loadCompiledApp(root: string = repoRoot()): RegisteredFunction[] {
+export function loadCompiledApp(root: string = repoRoot(), load: (file: string) => unknown = require): RegisteredFunction[] {
   const registered: RegisteredFunction[] = [];
   const core = {
     setProgrammingModel: () => undefined,
@@ -50,7 +50,7 @@ export function loadCompiledApp(root: string = repoRoot()): RegisteredFunction[]
     return originalLoad.call(this, request, parent, isMain);
   };
   try {
-    for (const file of mainEntryFiles(root)) require(file);
+    for (const file of mainEntryFiles(root)) load(file);
   } finally {
     internals._load = originalLoad;
   }
