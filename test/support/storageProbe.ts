@@ -4,6 +4,7 @@ import type { ContainerClient, StorageRetryOptions } from "@azure/storage-blob";
 import type { QueueClient } from "@azure/storage-queue";
 import { azuriteConnectionString } from "../../tools/azurite";
 import { freePort } from "../../tools/freePort";
+import type { RejectedInput } from "../../src/storage/quarantine";
 
 const root = resolve(__dirname, "..", "..");
 
@@ -61,15 +62,8 @@ export async function closedStorageConnectionString(): Promise<string> {
 export interface QuarantinedBlob {
   readonly name: string;
   readonly text: string;
-  readonly json: {
-    readonly rejectedAt: string;
-    readonly reason: { readonly code: string; readonly message: string; readonly field?: string };
-    readonly eventId?: string;
-    readonly eventType?: string;
-    readonly source?: string;
-    readonly receivedVia: string;
-    readonly input: unknown;
-  };
+  /** What src/storage/quarantine.ts writes: the rejected input and when. */
+  readonly json: RejectedInput & { readonly rejectedAt: string };
 }
 
 /** Downloads one quarantine blob and parses it. */
