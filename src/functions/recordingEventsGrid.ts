@@ -8,8 +8,9 @@ import type { RecordingIntake } from "../intake/recordingIntake";
  * Storage failure is thrown so that Event Grid retries the delivery.
  */
 export function recordingEventsGrid(intake: RecordingIntake): EventGridHandler {
-  return async (event: EventGridEvent, context: InvocationContext): Promise<void> => {
-    await intake.receive([event], "eventGridTrigger", context);
+  return async (event: EventGridEvent | EventGridEvent[], context: InvocationContext): Promise<void> => {
+    // The host calls once per event; a batch (cardinality many) is taken as it comes.
+    await intake.receive(Array.isArray(event) ? event : [event], "eventGridTrigger", context);
   };
 }
 
