@@ -32,6 +32,11 @@ function portInUse(port: number): Promise<boolean> {
 }
 
 async function main(): Promise<number> {
+  const settings = join(root, "local.settings.json");
+  if (!existsSync(settings)) {
+    copyFileSync(join(root, "local.settings.json.example"), settings);
+    console.log("Created local.settings.json from local.settings.json.example; edit it to point at your ACS resource.");
+  }
   const func = findFunc();
   if (!func) {
     console.error(
@@ -43,11 +48,6 @@ async function main(): Promise<number> {
         "Everything else works without it: npm test, npm run demo, npm run acs-sim.",
     );
     return 1;
-  }
-  const settings = join(root, "local.settings.json");
-  if (!existsSync(settings)) {
-    copyFileSync(join(root, "local.settings.json.example"), settings);
-    console.log("Created local.settings.json from local.settings.json.example; edit it to point at your ACS resource.");
   }
   let azurite: RunningAzurite | undefined;
   if (await portInUse(10000)) {
