@@ -11,9 +11,11 @@ import { startAzurite, type RunningAzurite } from "../tools/azurite";
 
 const root = resolve(__dirname, "..", "..");
 
+/** `func` from node_modules/.bin or PATH; FUNC_PATH, when set, is the only candidate. */
 function findFunc(): string | undefined {
   const local = join(root, "node_modules", ".bin", process.platform === "win32" ? "func.cmd" : "func");
-  for (const candidate of [local, "func"]) {
+  const candidates = process.env["FUNC_PATH"] ? [process.env["FUNC_PATH"]] : [local, "func"];
+  for (const candidate of candidates) {
     const probe = spawnSync(candidate, ["--version"], { encoding: "utf8", shell: process.platform === "win32", timeout: 60_000 });
     if (probe.status === 0 && /^\d+\.\d+/.test(probe.stdout.trim())) return candidate;
   }
