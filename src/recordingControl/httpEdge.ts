@@ -1,4 +1,4 @@
-import type { HttpRequest, HttpResponseInit } from "@azure/functions";
+import type { HttpHandler, HttpRequest, HttpResponseInit, InvocationContext } from "@azure/functions";
 import { describeError } from "../errors";
 import type { Log } from "../shared/log";
 import {
@@ -8,6 +8,8 @@ import {
   RecordingServiceError,
   type ServiceErrorDetail,
 } from "./errors";
+import type { ControlOutcome } from "./recordingControl";
+import { parseControlRequest, parseRecordingId } from "./requestValidation";
 
 /** The founding documents' error shape (also the recording service's, inside its `error`). */
 export interface ErrorBody {
@@ -38,6 +40,25 @@ export async function readJsonBody(request: HttpRequest, optional: boolean): Pro
   } catch {
     throw new InvalidRecordingRequestError("body", "is not valid JSON.");
   }
+}
+
+/**
+ * The handler of pause, resume and stop: `{recordingId}` from the route, an optional `{ operationContext }`
+ * body, then 202 `{}` when the service accepted the action for asynchronous completion, 200 `{}` otherwise.
+ */
+export function recordingActionHandler(action: (recordingId: string) => Promise<ControlOutcome>, verbs: { readonly noun: string; readonly past: string }): HttpHandler {
+  return async (request: HttpRequest, context: InvocationContext): Promise<HttpResponseInit> => {
+    try {
+      const recordingId = parseRecordingId(request.params["recordingId"]);
+      const { operationContext } = parseControlRequest(await readJsonBody(request, true));
+      const outcome = await action(recordingId);
+      const note = operationContext !== undefined ? ` [operationContext ${JSON.stringify(operationContext)}]` : "";
+      context.info(`${outcome.accepted ? `The service accepted the ${verbs.noun} of` : verbs.past} recording ${recordingId}${note}.`);
+      return { status: outcome.accepted ? 202 : 200, jsonBody: {} };
+    } catch (error) {
+      return errorResponse(error, context);
+    }
+  };
 }
 
 /**
