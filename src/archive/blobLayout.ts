@@ -1,3 +1,4 @@
+import { createHash } from "node:crypto";
 import type { ChunkMessage } from "../events/chunkMessage";
 
 export interface MediaFormat {
@@ -6,11 +7,27 @@ export interface MediaFormat {
 }
 
 export interface ChunkBlobNames {
-  /** `<callId or serverCallId>/<recording start, compact UTC>` */
+  /** `calls/<call>/<recording>/`: the recording's folder, ending in `/`. */
   readonly folder: string;
   readonly media: string;
   readonly metadata: string;
 }
+
+/**
+ * Everything named from event data lives under this prefix of the recordings container, and nothing
+ * else does: operational records (failure records, indexes, receipts...) use the other top-level
+ * prefixes in OPERATIONAL_PREFIXES, which no event-derived name can reach.
+ */
+export const RECORDINGS_PREFIX = "calls/";
+
+/** Top-level prefixes of the recordings container that hold the archiver's own records, never event data. */
+export const OPERATIONAL_PREFIXES = {
+  /** Outcome records of chunks that could not be archived (replayable). */
+  failures: "archive-failures/",
+} as const;
+
+/** Longest escaped segment kept as is; longer ones are shortened with a hash (names stay under 1,024). */
+const MAX_SEGMENT = 160;
 
 /**
  * File type from the event's recordingFormatType. Chunks of the founding documents' era (no format,
@@ -27,27 +44,64 @@ export function mediaFormat(message: ChunkMessage): MediaFormat {
   return { extension: "bin", contentType: "application/octet-stream" };
 }
 
-/** `2026-11-22T10:15:00.123Z` -> `20261122T101500Z` */
+/** `2026-11-22T10:15:00.123Z` -> `20261122T101500123Z` (milliseconds kept, so close starts stay apart). */
 export function compactUtc(iso: string): string {
-  return iso.replace(/\.\d+Z$/, "Z").replace(/[-:]/g, "");
+  const time = new Date(iso);
+  if (Number.isNaN(time.getTime())) return pathSegment(iso);
+  return time.toISOString().replace(/[-:.]/g, "");
 }
 
-/** A path segment from an untrusted id: no separators, dot-segments or control characters. */
-export function safeSegment(value: string): string {
-  // eslint-disable-next-line no-control-regex
-  const cleaned = value.replace(/[\u0000-\u001f\u007f/\\?#%]/g, "_").slice(0, 200);
-  return cleaned === "" || /^\.+$/.test(cleaned) ? "_" : cleaned;
+/**
+ * An untrusted id as one blob-name segment, injectively: `A-Z a-z 0-9 _ -` and non-leading `.` stay,
+ * every other UTF-8 byte becomes `~XX` (so `/`, `~`, `%`, `?`, `#`, control characters and a leading
+ * dot cannot steer the name). A result longer than MAX_SEGMENT keeps a readable prefix and ends in
+ * `~~` plus a SHA-256 of the whole id: `~~` never appears in an escaped name otherwise.
+ */
+export function pathSegment(value: string): string {
+  let escaped = "";
+  for (const byte of Buffer.from(value, "utf8")) {
+    const char = String.fromCharCode(byte);
+    const plain = /[A-Za-z0-9_-]/.test(char) || (char === "." && escaped !== "");
+    escaped += plain ? char : `~${byte.toString(16).toUpperCase().padStart(2, "0")}`;
+  }
+  if (escaped === "") return "~";
+  if (escaped.length <= MAX_SEGMENT) return escaped;
+  const digest = createHash("sha256").update(value, "utf8").digest("hex").slice(0, 40);
+  return `${escaped.slice(0, MAX_SEGMENT - 42).replace(/~[0-9A-F]?$/, "")}~~${digest}`;
+}
+
+/** The call a recording belongs to: its callId, or its serverCallId when the event named no callId. */
+export function callKey(message: Pick<ChunkMessage, "callId" | "serverCallId">): string {
+  return message.callId ?? message.serverCallId ?? "unknown-call";
+}
+
+/** `calls/<call>/`: every recording of one call (what the status API lists). */
+export function callFolder(call: string): string {
+  return `${RECORDINGS_PREFIX}${pathSegment(call)}/`;
+}
+
+/**
+ * `calls/<call>/<recording start, compact UTC with ms>-<recordingId>/`: one folder per recording. The
+ * recording id (absent in the 2021 preview's events) keeps two recordings of one call apart.
+ */
+export function recordingFolder(message: Pick<ChunkMessage, "callId" | "serverCallId" | "recordingId" | "recordingStartTime" | "eventTime">): string {
+  const start = compactUtc(message.recordingStartTime ?? message.eventTime);
+  const recording = message.recordingId === undefined ? "" : `-${pathSegment(message.recordingId)}`;
+  return `${callFolder(callKey(message))}${start}${recording}/`;
+}
+
+/** The manifest of a recording, written once when all its chunks are archived. */
+export function manifestName(folder: string): string {
+  return `${folder}manifest.json`;
 }
 
 /**
  * Deterministic names, so every delivery of the same chunk lands on the same blobs:
- * `<callId or serverCallId>/<recordingStartTime, compact UTC>/<index, zero-padded>-<documentId>.<ext>`
- * and `...-<documentId>.metadata.json` beside it.
+ * `<recording folder><index, zero-padded>-<documentId>.<ext>` and `...-<documentId>.metadata.json`.
  */
 export function chunkBlobNames(message: ChunkMessage): ChunkBlobNames {
-  const call = safeSegment(message.callId ?? message.serverCallId ?? "unknown-call");
-  const folder = `${call}/${compactUtc(message.recordingStartTime ?? message.eventTime)}`;
+  const folder = recordingFolder(message);
   const width = Math.max(4, String(Math.max(message.chunkCount - 1, message.index)).length);
-  const stem = `${folder}/${String(message.index).padStart(width, "0")}-${message.documentId}`;
+  const stem = `${folder}${String(message.index).padStart(width, "0")}-${pathSegment(message.documentId)}`;
   return { folder, media: `${stem}.${mediaFormat(message).extension}`, metadata: `${stem}.metadata.json` };
 }

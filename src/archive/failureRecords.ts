@@ -1,9 +1,9 @@
 import type { ContainerClient } from "@azure/storage-blob";
 import { AcsHttpError, describeError, isArchiverError, StorageUnavailableError } from "../errors";
 import type { ChunkMessage } from "../events/chunkMessage";
-import { safeSegment } from "./blobLayout";
+import { callKey, OPERATIONAL_PREFIXES, pathSegment } from "./blobLayout";
 
-export const FAILURES_PREFIX = "archive-failures/";
+export const FAILURES_PREFIX = OPERATIONAL_PREFIXES.failures;
 
 export type FailureOutcome = "failed" | "expired" | "rejected" | "retriesExhausted";
 
@@ -40,7 +40,7 @@ export class FailureRecords {
       dequeueCount: record.dequeueCount,
       message: message ?? record.rawMessage,
     };
-    const who = message ? `${safeSegment(message.callId ?? message.serverCallId ?? "unknown-call")}-${message.index}-${safeSegment(message.documentId)}` : "unreadable-message";
+    const who = message ? `${pathSegment(callKey(message))}-${message.index}-${pathSegment(message.documentId)}` : "unreadable-message";
     const name = `${FAILURES_PREFIX}${now.toISOString().slice(0, 10)}/${who}-${record.outcome}-${now.getTime()}.json`;
     const text = JSON.stringify(body, null, 2);
     try {

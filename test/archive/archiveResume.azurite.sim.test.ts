@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
+import { chunkBlobNames } from "../../src/archive/blobLayout";
 import { startAcsSimulator, type AcsSimulator } from "../../tools/acsSimulator";
 import { archiveHarness, listBlobs } from "../support/archiveHarness";
 import { capturingContext } from "../support/testSettings";
@@ -22,7 +23,7 @@ describe("resume, idempotency and concurrent deliveries", () => {
     const { context } = capturingContext();
     const first = await cut.job.run(message, context);
     expect(first.status).toBe("retry");
-    const mediaName = `call-resume/${message!.recordingStartTime!.replace(/\.\d+Z$/, "Z").replace(/[-:]/g, "")}/0000-doc-resume.mp4`;
+    const mediaName = chunkBlobNames(message!).media;
     const staged = await cut.container.getBlockBlobClient(mediaName).getBlockList("uncommitted");
     expect(staged.uncommittedBlocks?.length ?? 0).toBeGreaterThan(0);
     const servedBefore = sim.counters.documents["doc-resume"]!.contentBytesServed;
@@ -71,7 +72,7 @@ describe("resume, idempotency and concurrent deliveries", () => {
     const harness = archiveHarness(sim, inject("azuriteConnectionString"));
     sim.addDocument("doc-conflict", { size: BLOCK });
     const [message] = harness.messagesFor({ callId: "call-conflict", chunks: [{ documentId: "doc-conflict", size: BLOCK }] });
-    const name = `call-conflict/${message!.recordingStartTime!.replace(/\.\d+Z$/, "Z").replace(/[-:]/g, "")}/0000-doc-conflict.mp4`;
+    const name = chunkBlobNames(message!).media;
     await harness.container.createIfNotExists();
     await harness.container.getBlockBlobClient(name).upload("someone else's file", 19);
     const { context } = capturingContext();

@@ -130,7 +130,7 @@ describe("recording-archiver archive (compiled, against the simulator and Azurit
     expect(summary.chunks[0]).toMatchObject({
       chunkKey: `${event.topic.toLowerCase()}|cli-ga-0|0`,
       eventId: event.id,
-      blob: expect.stringMatching(new RegExp(`^${settings["RECORDINGS_CONTAINER"]}/cli-call-ga/\\d{8}T\\d{6}Z/0000-cli-ga-0\\.mp4$`)) as unknown,
+      blob: expect.stringMatching(new RegExp(`^${settings["RECORDINGS_CONTAINER"]}/calls/cli-call-ga/\\d{8}T\\d{9}Z-[0-9a-f-]+/0000-cli-ga-0\\.mp4$`)) as unknown,
       metadataBlob: expect.stringMatching(/\/0000-cli-ga-0\.metadata\.json$/) as unknown,
     });
     expect(summary.totals).toEqual({ chunks: 3, archived: 3, alreadyArchived: 0, failed: 0, rejectedEvents: 0, bytes: 1_600_003 });

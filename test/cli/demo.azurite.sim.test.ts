@@ -25,7 +25,7 @@ describe("npm run demo (compiled)", () => {
     });
     expect(code, `${stdout}\n${stderr}`).toBe(0);
     expect(Date.now() - started).toBeLessThan(45_000);
-    const rows = stdout.split("\n").filter((line) => /^\d\s+archived\s+recordings\/demo-call\//.test(line));
+    const rows = stdout.split("\n").filter((line) => /^\d\s+archived\s+recordings\/calls\/demo-call\//.test(line));
     expect(rows).toHaveLength(3);
     for (const row of rows) expect(row).toMatch(/\smatch\s+identical$/);
     expect(stdout).toMatch(/faults injected: .*reset x1.*status x1/);

@@ -45,7 +45,7 @@ export function prepareFeed(sim: AcsSimulator, recordings: readonly PlannedRecor
     });
     for (const chunk of recording.chunks) {
       if (chunk.faults.length > 0) sim.setFaults(chunk.documentId, chunk.faults);
-      const names = expectedNames(recording.callId, event.data.recordingStartTime, chunk.index, recording.chunks.length, chunk.documentId, recording.format);
+      const names = expectedNames(recording.callId, event.data.recordingStartTime, recordingIdOf(event), chunk.index, recording.chunks.length, chunk.documentId, recording.format);
       expected.push({
         chunkKey: chunkKeyOf(DEFAULT_TOPIC, chunk.documentId, chunk.index),
         documentId: chunk.documentId,
@@ -83,4 +83,11 @@ export function prepareFeed(sim: AcsSimulator, recordings: readonly PlannedRecor
     events: recordings.length,
     eventDeliveries: deliveries.reduce((sum, delivery) => sum + delivery.events.length, 0),
   };
+}
+
+/** The recording id the event names (data.recordingId, or the subject's `/recordingId/<id>`), read independently of src/. */
+function recordingIdOf(event: EventGridEvent | CloudEvent): string | undefined {
+  const fromData = (event.data as { recordingId?: unknown }).recordingId;
+  if (typeof fromData === "string") return fromData;
+  return /\/recordingId\/([^/]+)/.exec(event.subject ?? "")?.[1];
 }

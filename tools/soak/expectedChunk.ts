@@ -20,19 +20,21 @@ export interface ExpectedChunk {
   readonly copies: number;
 }
 
-/** `2026-11-22T10:15:00.123Z` -> `20261122T101500Z`, written out independently of src/archive/blobLayout.ts. */
+/** `2026-11-22T10:15:00.123Z` -> `20261122T101500123Z`, written out independently of src/archive/blobLayout.ts. */
 function compact(iso: string): string {
   const date = new Date(iso).toISOString();
-  return `${date.slice(0, 4)}${date.slice(5, 7)}${date.slice(8, 10)}T${date.slice(11, 13)}${date.slice(14, 16)}${date.slice(17, 19)}Z`;
+  return `${date.slice(0, 4)}${date.slice(5, 7)}${date.slice(8, 10)}T${date.slice(11, 13)}${date.slice(14, 16)}${date.slice(17, 19)}${date.slice(20, 23)}Z`;
 }
 
 /**
- * The documented layout (issue 3): `<callId>/<recordingStartTime, compact UTC>/<index, zero-padded>-<documentId>.<ext>`
- * and `...-<documentId>.metadata.json` beside it; the index is padded to 4 digits, or more for long recordings.
+ * The documented layout (README, "Archive layout"): `calls/<callId>/<recordingStartTime, compact UTC with ms>[-<recordingId>]/`
+ * `<index, zero-padded>-<documentId>.<ext>` and `...-<documentId>.metadata.json` beside it; the index is padded to 4
+ * digits, or more for long recordings. The soak's ids need no escaping.
  */
-export function expectedNames(callId: string, recordingStartTime: string, index: number, chunkCount: number, documentId: string, extension: string): { media: string; metadata: string } {
+export function expectedNames(callId: string, recordingStartTime: string, recordingId: string | undefined, index: number, chunkCount: number, documentId: string, extension: string): { media: string; metadata: string } {
   const width = Math.max(4, String(Math.max(chunkCount - 1, index)).length);
-  const stem = `${callId}/${compact(recordingStartTime)}/${String(index).padStart(width, "0")}-${documentId}`;
+  const folder = `calls/${callId}/${compact(recordingStartTime)}${recordingId === undefined ? "" : `-${recordingId}`}`;
+  const stem = `${folder}/${String(index).padStart(width, "0")}-${documentId}`;
   return { media: `${stem}.${extension}`, metadata: `${stem}.metadata.json` };
 }
 
