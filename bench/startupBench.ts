@@ -2,7 +2,8 @@
  * `npm run bench:startup`: how long loading the app takes, the way the Functions worker loads it on every cold start
  * and scale-out (every file package.json `main` names, with an injected @azure/functions-core), in fresh processes,
  * median of `--runs` (default 15), next to a bare `require("@azure/functions")`. `--bundle` also measures the app
- * bundled into one file by esbuild (the alternative to loading on first use; see the README's benchmark section).
+ * bundled into one file by esbuild (the alternative to loading on first use; see the README's benchmark section);
+ * `--compare <folder>` another compiled checkout (e.g. an older commit, built, with node_modules) the same way.
  */
 import { execFileSync } from "node:child_process";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
@@ -50,7 +51,9 @@ function bundleApp(): string {
 }
 
 function main(): void {
-  const { values } = parseArgs({ options: { runs: { type: "string", default: "15" }, bundle: { type: "boolean", default: false } } });
+  const { values } = parseArgs({
+    options: { runs: { type: "string", default: "15" }, bundle: { type: "boolean", default: false }, compare: { type: "string" } },
+  });
   const runs = Number(values.runs);
   if (!Number.isInteger(runs) || runs < 1) throw new Error(`--runs must be a whole number of at least 1; got "${values.runs}".`);
   const bundle = values.bundle ? bundleApp() : undefined;
@@ -59,6 +62,7 @@ function main(): void {
       ["bare @azure/functions", "bare", root],
       ["app (package.json main)", "app", root],
       ...(bundle ? [["app bundled by esbuild", "app", bundle] as [string, string, string]] : []),
+      ...(values.compare ? [[`compare: ${values.compare}`, "app", values.compare] as [string, string, string]] : []),
     ];
     // Warm the file cache, then interleave the variants run by run so that a busy moment slows all alike.
     for (const [, variant, appRoot] of variants) measureOnce(variant, appRoot);
@@ -71,7 +75,7 @@ function main(): void {
       const times = list.map((sample) => sample.ms);
       const functions = list[0]?.functions ?? 0;
       process.stdout.write(
-        `  ${label.padEnd(26)} median ${median(times).toFixed(1)} ms (min ${Math.min(...times).toFixed(1)}, max ${Math.max(...times).toFixed(1)})` +
+        `  ${label.padEnd(28)} median ${median(times).toFixed(1)} ms (min ${Math.min(...times).toFixed(1)}, max ${Math.max(...times).toFixed(1)})` +
           `${functions > 0 ? `, ${functions} functions registered` : ""}\n`,
       );
     }
