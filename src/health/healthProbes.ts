@@ -40,26 +40,23 @@ function probeFor(build: () => DependencyProbe): DependencyProbe {
 /** The chunk queue in host storage: it answers (a queue not created yet is fine: intake creates it). */
 function queueProbe(settings: Settings): DependencyProbe {
   const queue = createQueueServiceClient(hostStorageSetting(settings), PROBE_RETRY).getQueueClient(triggerQueueName(settings));
-  return async (signal) => {
-    try {
-      await queue.getProperties({ abortSignal: storageSignal(signal) });
-      return { ok: true, detail: "the chunk queue answered" };
-    } catch (error) {
-      return storageFailure(error, "the chunk queue does not exist yet (intake creates it)");
-    }
-  };
+  return storageProbe((options) => queue.getProperties(options), "the chunk queue", "intake");
 }
 
 /** The archive container: it answers (a container not created yet is fine: the archiver creates it). */
 function containerProbe(settings: Settings): DependencyProbe {
   const storage = recordingsStorageSetting(settings, hostStorageSetting(settings));
   const container = createBlobServiceClient(storage, PROBE_RETRY).getContainerClient(recordingsContainerSetting(settings));
+  return storageProbe((options) => container.getProperties(options), "the archive container", "the archiver");
+}
+
+function storageProbe(getProperties: (options: { abortSignal: AbortSignal }) => Promise<unknown>, what: string, creator: string): DependencyProbe {
   return async (signal) => {
     try {
-      await container.getProperties({ abortSignal: storageSignal(signal) });
-      return { ok: true, detail: "the archive container answered" };
+      await getProperties({ abortSignal: storageSignal(signal) });
+      return { ok: true, detail: `${what} answered` };
     } catch (error) {
-      return storageFailure(error, "the archive container does not exist yet (the archiver creates it)");
+      return storageFailure(error, `${what} does not exist yet (${creator} creates it)`);
     }
   };
 }
