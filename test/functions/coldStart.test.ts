@@ -16,7 +16,7 @@ function packagesLoaded(afterLoad = "", storage = "UseDevelopmentStorage=true"):
     const functions = loadCompiledApp(${JSON.stringify(root)});
     const done = () => {
       const packages = new Set(Object.keys(require.cache).filter((file) => file.includes("node_modules"))
-        .map((file) => file.split("node_modules/").pop().split("/").slice(0, 2).filter((part, at) => at === 0 || part.length > 0))
+        .map((file) => file.split("node_modules/").pop().split("/"))
         .map(([first, second]) => (first.startsWith("@") ? first + "/" + second : first)));
       process.stdout.write(JSON.stringify({ functions: functions.map((fn) => fn.metadata.name), packages: [...packages].sort() }));
     };
