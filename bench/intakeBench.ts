@@ -191,11 +191,11 @@ function round(ms: number): number {
 function loadApp(settings: Record<string, string>): { services: AppServices; webhook: HttpHandler } {
   Object.assign(process.env, settings);
   // eslint-disable-next-line @typescript-eslint/no-require-imports
-  const servicesModule = require("../src/app/services") as typeof import("../src/app/services");
+  const providerModule = require("../src/app/serviceProvider") as typeof import("../src/app/serviceProvider");
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   const webhookModule = require("../src/functions/recordingEventsWebhook") as typeof import("../src/functions/recordingEventsWebhook");
-  const services = servicesModule.appServices();
-  return { services, webhook: webhookModule.recordingEventsWebhook(services.intake) };
+  const services = providerModule.appServices();
+  return { services, webhook: webhookModule.recordingEventsWebhook(() => services.intake) };
 }
 
 async function main(): Promise<void> {

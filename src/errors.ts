@@ -10,7 +10,10 @@ export abstract class ArchiverError extends Error {
   }
 }
 
-/** A setting is missing or malformed. Thrown at startup; `setting` names it. */
+/** Why a setting is unusable, in words that never include its value. */
+export type SettingProblem = "missing" | "unresolvedKeyVaultReference" | "invalid";
+
+/** A setting is missing or malformed. Thrown by the config parser; `setting` names it. */
 export class ConfigError extends ArchiverError {
   override readonly name = "ConfigError";
   readonly code = "InvalidSetting";
@@ -18,8 +21,36 @@ export class ConfigError extends ArchiverError {
   constructor(
     readonly setting: string,
     problem: string,
+    readonly problemKind: SettingProblem = "invalid",
   ) {
     super(`Setting ${setting} ${problem}`);
+  }
+}
+
+const PROBLEM_WORDS: Record<SettingProblem, string> = {
+  missing: "is not set",
+  unresolvedKeyVaultReference: "holds a Key Vault reference the platform could not resolve",
+  invalid: "is not valid",
+};
+
+/**
+ * The app started with a bad setting, so it refuses work that needs it (503 / a thrown error: the sender retries).
+ * The message names the setting and what is wrong in general words, never its value; the ConfigError is the cause.
+ */
+export class AppNotConfiguredError extends ArchiverError {
+  override readonly name = "AppNotConfiguredError";
+  readonly code = "ConfigurationError";
+  readonly setting: string;
+  readonly problemKind: SettingProblem;
+
+  constructor(configError: ConfigError) {
+    super(
+      `The app is not configured: setting ${configError.setting} ${PROBLEM_WORDS[configError.problemKind]}. ` +
+        "It refuses work until the setting is fixed and the app restarted (see the error logged at start).",
+      { cause: configError },
+    );
+    this.setting = configError.setting;
+    this.problemKind = configError.problemKind;
   }
 }
 

@@ -1,4 +1,9 @@
 import { app } from "@azure/functions";
+import { appConfiguration } from "./app/serviceProvider";
 
 // Sets the app up; each function registers itself in src/functions/<name>.ts.
 app.setup({ enableHttpStream: false });
+
+// Reads the settings once, at start: a bad one is logged here, once, by name; the functions still register and
+// refuse work that needs it (see "A start that cannot fail silently" in the README).
+appConfiguration();

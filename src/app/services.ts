@@ -3,8 +3,7 @@ import { ChunkArchiveJob } from "../archive/chunkArchiveJob";
 import { ChunkArchiver } from "../archive/chunkArchiver";
 import { FailureRecords } from "../archive/failureRecords";
 import { PoisonedChunkRescue } from "../archive/poisonedChunkRescue";
-import { parseConfig, type AppConfig } from "../config/appConfig";
-import type { Settings } from "../config/settingParsers";
+import type { AppConfig } from "../config/appConfig";
 import type { ChunkMessage } from "../events/chunkMessage";
 import { RecordingIntake } from "../intake/recordingIntake";
 import { RecordingControl } from "../recordingControl/recordingControl";
@@ -20,11 +19,15 @@ export interface AppServices {
   readonly archiveJob: ChunkArchiveJob;
   /** Puts chunks that reached the poison queue back, or records them. */
   readonly poisonRescue: PoisonedChunkRescue;
-  /** Start, state, pause, resume and stop of call recordings (ACS Call Automation). */
+  /** Start, state, pause, resume and stop of call recordings (ACS Call Automation); built on first use. */
   readonly recordingControl: RecordingControl;
 }
 
-/** The composition root: builds clients once and hands them to the cores. */
+/**
+ * The composition root: builds clients once and hands them to the cores. The app loads this module on its first
+ * invocation (src/app/serviceProvider.ts), not at start; the Call Automation client is built (and its SDK loaded)
+ * only when the control API is first used.
+ */
 export function createServices(config: AppConfig): AppServices {
   const queues = createQueueServiceClient(config.hostStorage);
   const blobs = createBlobServiceClient(config.recordingsStorage);
@@ -34,7 +37,6 @@ export function createServices(config: AppConfig): AppServices {
     quarantine: new Quarantine(blobs.getContainerClient(config.quarantineContainer)),
     policy: config,
   });
-  const recordingControl = RecordingControl.forAcs(config.acs);
   const recordings = blobs.getContainerClient(config.recordingsContainer);
   const requeue = (message: ChunkMessage, delaySeconds: number): Promise<void> => chunkQueue.requeue(message, delaySeconds);
   const failures = new FailureRecords(recordings);
@@ -52,25 +54,15 @@ export function createServices(config: AppConfig): AppServices {
     requeue,
   });
   const poisonRescue = new PoisonedChunkRescue({ failures, downloadHosts: config.downloadHosts, requeue });
-  return { config, intake, archiveJob, poisonRescue, recordingControl };
-}
-
-let services: AppServices | undefined;
-
-/**
- * The process-wide services, parsed from the app settings on first use (at function registration,
- * i.e. startup): a bad setting fails the app's start with a ConfigError that names it.
- */
-export function appServices(settings: Settings = process.env): AppServices {
-  if (!services) {
-    const config = parseConfig(settings);
-    if (config.allowedAcsResources.length === 0) {
-      console.warn(
-        "ALLOWED_ACS_RESOURCES is not set: recording events from ANY Event Grid topic are accepted. " +
-          "Set it to your ACS resource id(s) so replayed or forged events are rejected.",
-      );
-    }
-    services = createServices(config);
-  }
-  return services;
+  let recordingControl: RecordingControl | undefined;
+  return {
+    config,
+    intake,
+    archiveJob,
+    poisonRescue,
+    get recordingControl() {
+      recordingControl ??= RecordingControl.forAcs(config.acs);
+      return recordingControl;
+    },
+  };
 }

@@ -36,15 +36,14 @@ export interface AppConfig {
 
 /** Parses settings (app settings / local.settings.json Values); throws ConfigError naming the bad setting. */
 export function parseConfig(settings: Settings): AppConfig {
-  const hostStorage = readStorageConnection(settings, "AzureWebJobsStorage");
-  if (!hostStorage) throw new ConfigError("AzureWebJobsStorage", "is required but not set (nor AzureWebJobsStorage__accountName / __queueServiceUri).");
-  const recordingsStorage = readStorageConnection(settings, "RECORDINGS_STORAGE") ?? hostStorage;
-  const acs = parseAcsConnectionString(requiredSetting(settings, "ACS_CONNECTION_STRING"));
+  const hostStorage = hostStorageSetting(settings);
+  const recordingsStorage = recordingsStorageSetting(settings, hostStorage);
+  const acs = acsSetting(settings);
   const config: AppConfig = {
     hostStorage,
     recordingsStorage,
     chunkQueue: chunkQueueSetting(settings),
-    recordingsContainer: storageNameSetting(settings, "RECORDINGS_CONTAINER", "recordings"),
+    recordingsContainer: recordingsContainerSetting(settings),
     quarantineContainer: "rejected-events",
     acs,
     allowedAcsResources: listSetting(settings, "ALLOWED_ACS_RESOURCES").map(parseResourceId),
@@ -57,11 +56,62 @@ export function parseConfig(settings: Settings): AppConfig {
   return deepFreeze(config);
 }
 
+/*
+ * The parts below are exported for the health check, which reads each dependency's settings on its own so that it can
+ * still probe the others when one setting is bad.
+ */
+
+/** Host storage (`AzureWebJobsStorage`), where the chunk queue lives. */
+export function hostStorageSetting(settings: Settings): StorageConnection {
+  const hostStorage = readStorageConnection(settings, "AzureWebJobsStorage");
+  if (!hostStorage) throw new ConfigError("AzureWebJobsStorage", "is required but not set (nor AzureWebJobsStorage__accountName / __queueServiceUri).", "missing");
+  requireServiceUri(hostStorage, "queueServiceUri", "the chunk queue");
+  return hostStorage;
+}
+
+/** Archive storage (`RECORDINGS_STORAGE`, host storage when not set). */
+export function recordingsStorageSetting(settings: Settings, hostStorage: StorageConnection): StorageConnection {
+  const recordingsStorage = readStorageConnection(settings, "RECORDINGS_STORAGE") ?? hostStorage;
+  requireServiceUri(recordingsStorage, "blobServiceUri", "the archive");
+  return recordingsStorage;
+}
+
+export function recordingsContainerSetting(settings: Settings): string {
+  return storageNameSetting(settings, "RECORDINGS_CONTAINER", "recordings");
+}
+
+export function acsSetting(settings: Settings): AcsConnection {
+  return parseAcsConnectionString(requiredSetting(settings, "ACS_CONNECTION_STRING"));
+}
+
+/** An identity-based connection names each service it is used for (checked here, not when a client is first built). */
+function requireServiceUri(connection: StorageConnection, service: "queueServiceUri" | "blobServiceUri", use: string): void {
+  if (connection.kind === "identity" && !connection[service]) {
+    throw new ConfigError(`${connection.setting}__${service}`, `is required for ${use} (or set ${connection.setting}__accountName).`, "missing");
+  }
+}
+
+const DEFAULT_CHUNK_QUEUE = "recording-chunks";
+
 /** The host names the poison queue `<CHUNK_QUEUE>-poison`, which must be a valid queue name too. */
 function chunkQueueSetting(settings: Settings): string {
-  const name = storageNameSetting(settings, "CHUNK_QUEUE", "recording-chunks");
+  const name = storageNameSetting(settings, "CHUNK_QUEUE", DEFAULT_CHUNK_QUEUE);
   if (name.length > 56) throw new ConfigError("CHUNK_QUEUE", `must be at most 56 characters, so that "${name}-poison" is a valid queue name.`);
   return name;
+}
+
+/**
+ * The queue the queue triggers are registered on: CHUNK_QUEUE when it is valid, the default otherwise. Registration
+ * must never fail (a function that does not register cannot even report the problem), and the host refuses to index a
+ * trigger whose `%SETTING%` expression does not resolve, so the name is read here instead; a bad CHUNK_QUEUE is
+ * reported by parseConfig, and the functions refuse work until it is fixed.
+ */
+export function triggerQueueName(settings: Settings): string {
+  try {
+    return chunkQueueSetting(settings);
+  } catch {
+    return DEFAULT_CHUNK_QUEUE;
+  }
 }
 
 function parseResourceId(value: string): string {

@@ -3,14 +3,30 @@ import { ConfigError } from "../errors";
 /** Environment-like settings: Functions app settings / local.settings.json Values. */
 export type Settings = Readonly<Record<string, string | undefined>>;
 
+/**
+ * The platform leaves `@Microsoft.KeyVault(...)` in place when it cannot resolve a Key Vault reference (no access
+ * yet, a wrong name): such a value is never a usable setting, whatever the setting.
+ */
+const KEY_VAULT_REFERENCE = /^@Microsoft\.KeyVault\(/i;
+
+/** A setting's trimmed value, or undefined when empty; throws (without the value) on an unresolved Key Vault reference. */
 export function optionalSetting(settings: Settings, name: string): string | undefined {
-  const value = settings[name];
-  return value === undefined || value.trim() === "" ? undefined : value.trim();
+  const value = settings[name]?.trim();
+  if (value === undefined || value === "") return undefined;
+  if (KEY_VAULT_REFERENCE.test(value)) {
+    throw new ConfigError(
+      name,
+      "holds a Key Vault reference the platform could not resolve: check that the app's identity may read the secret " +
+        "(Key Vault Secrets User) and that the secret exists, then restart the app (references are cached).",
+      "unresolvedKeyVaultReference",
+    );
+  }
+  return value;
 }
 
 export function requiredSetting(settings: Settings, name: string): string {
   const value = optionalSetting(settings, name);
-  if (value === undefined) throw new ConfigError(name, "is required but not set.");
+  if (value === undefined) throw new ConfigError(name, "is required but not set.", "missing");
   return value;
 }
 

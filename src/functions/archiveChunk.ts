@@ -1,18 +1,19 @@
 import { app, type InvocationContext, type StorageQueueHandler } from "@azure/functions";
-import { appServices } from "../app/services";
+import { lazyService, type Lazy } from "../app/serviceProvider";
 import type { ChunkArchiveJob } from "../archive/chunkArchiveJob";
+import { triggerQueueName } from "../config/appConfig";
 import { MAX_DEQUEUE_COUNT } from "../storage/chunkQueue";
-
 
 /**
  * Queue trigger: one message per recording chunk. Returns when the chunk is archived (or was already),
  * or when a permanent failure has been recorded under archive-failures/; throws on a transient failure
- * so that the queue delivers the message again (and after MAX_DEQUEUE_COUNT tries, moves it to poison).
+ * or a bad setting so that the queue delivers the message again (and after MAX_DEQUEUE_COUNT tries,
+ * moves it to poison): a message is never completed unless its chunk is archived or recorded.
  */
-export function archiveChunk(job: ChunkArchiveJob): StorageQueueHandler {
+export function archiveChunk(job: Lazy<ChunkArchiveJob>): StorageQueueHandler {
   return async (message: unknown, context: InvocationContext): Promise<void> => {
     const dequeueCount = Number(context.triggerMetadata?.["dequeueCount"] ?? Number.NaN);
-    const result = await job.run(message, context, {
+    const result = await job().run(message, context, {
       ...(Number.isFinite(dequeueCount) ? { dequeueCount } : {}),
       maxDequeueCount: MAX_DEQUEUE_COUNT,
     });
@@ -22,10 +23,8 @@ export function archiveChunk(job: ChunkArchiveJob): StorageQueueHandler {
   };
 }
 
-const services = appServices();
-
 app.storageQueue("archiveChunk", {
-  queueName: services.config.chunkQueue,
+  queueName: triggerQueueName(process.env),
   connection: "AzureWebJobsStorage",
-  handler: archiveChunk(services.archiveJob),
+  handler: archiveChunk(lazyService((services) => services.archiveJob)),
 });

@@ -1,15 +1,15 @@
 import { app, type HttpHandler, type HttpRequest, type HttpResponseInit, type InvocationContext } from "@azure/functions";
-import { appServices } from "../app/services";
-import { errorResponse } from "../recordingControl/httpEdge";
+import { lazyService, type Lazy } from "../app/serviceProvider";
+import { controlErrorResponse } from "../recordingControl/httpEdge";
 import type { RecordingControl } from "../recordingControl/recordingControl";
 
 /** GET /api/recordings/{recordingId} -> 200 `{ recordingId, recordingState, recordingKind? }`. */
-export function getRecordingState(control: RecordingControl): HttpHandler {
+export function getRecordingState(control: Lazy<RecordingControl>): HttpHandler {
   return async (request: HttpRequest, context: InvocationContext): Promise<HttpResponseInit> => {
     try {
-      return { status: 200, jsonBody: await control.getState(request.params["recordingId"] ?? "") };
+      return { status: 200, jsonBody: await control().getState(request.params["recordingId"] ?? "") };
     } catch (error) {
-      return errorResponse(error, context);
+      return controlErrorResponse(error, context);
     }
   };
 }
@@ -18,5 +18,5 @@ app.http("getRecordingState", {
   route: "recordings/{recordingId}",
   methods: ["GET"],
   authLevel: "function",
-  handler: getRecordingState(appServices().recordingControl),
+  handler: getRecordingState(lazyService((services) => services.recordingControl)),
 });

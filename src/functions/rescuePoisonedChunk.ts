@@ -1,23 +1,22 @@
 import { app, type InvocationContext, type StorageQueueHandler } from "@azure/functions";
-import { appServices } from "../app/services";
+import { lazyService, type Lazy } from "../app/serviceProvider";
 import type { PoisonedChunkRescue } from "../archive/poisonedChunkRescue";
+import { triggerQueueName } from "../config/appConfig";
 import { poisonQueueName } from "../storage/chunkQueue";
 
 /**
  * Queue trigger on `<CHUNK_QUEUE>-poison`: a chunk whose deliveries ended without an answer (crash,
  * out of memory, timeout) is re-queued while its deadline is ahead, or recorded under archive-failures/.
- * Throws only when Storage fails, so that the host tries again.
+ * Throws when Storage fails or a setting is bad, so that the host tries again (never completing the message).
  */
-export function rescuePoisonedChunk(rescue: PoisonedChunkRescue): StorageQueueHandler {
+export function rescuePoisonedChunk(rescue: Lazy<PoisonedChunkRescue>): StorageQueueHandler {
   return async (message: unknown, context: InvocationContext): Promise<void> => {
-    await rescue.rescue(message, context);
+    await rescue().rescue(message, context);
   };
 }
 
-const services = appServices();
-
 app.storageQueue("rescuePoisonedChunk", {
-  queueName: poisonQueueName(services.config.chunkQueue),
+  queueName: poisonQueueName(triggerQueueName(process.env)),
   connection: "AzureWebJobsStorage",
-  handler: rescuePoisonedChunk(services.poisonRescue),
+  handler: rescuePoisonedChunk(lazyService((services) => services.poisonRescue)),
 });

@@ -1,6 +1,6 @@
 import { app, type HttpHandler, type HttpRequest, type HttpResponseInit, type InvocationContext } from "@azure/functions";
-import { appServices } from "../app/services";
-import { errorResponse, readJsonBody } from "../recordingControl/httpEdge";
+import { lazyService, type Lazy } from "../app/serviceProvider";
+import { controlErrorResponse, readJsonBody } from "../recordingControl/httpEdge";
 import type { RecordingControl } from "../recordingControl/recordingControl";
 import { parseStartRecordingRequest } from "../recordingControl/requestValidation";
 
@@ -8,11 +8,12 @@ import { parseStartRecordingRequest } from "../recordingControl/requestValidatio
  * POST /api/recordings `{ serverCallId | conversationId | conversationUrl, operationContext?, recordingStateCallbackUri?,
  * content?, channel?, format? }` -> 200 `{ recordingId, recordingState, recordingKind?, serverCallId, operationContext? }`.
  */
-export function startRecording(control: RecordingControl): HttpHandler {
+export function startRecording(control: Lazy<RecordingControl>): HttpHandler {
   return async (request: HttpRequest, context: InvocationContext): Promise<HttpResponseInit> => {
     try {
+      const recording = control();
       const start = parseStartRecordingRequest(await readJsonBody(request, false));
-      const started = await control.start(start);
+      const started = await recording.start(start);
       context.info(
         `Started recording ${started.recordingId} (${started.recordingState}) of server call ${start.serverCallId}` +
           (start.operationContext !== undefined ? ` [operationContext ${JSON.stringify(start.operationContext)}]` : "") +
@@ -27,7 +28,7 @@ export function startRecording(control: RecordingControl): HttpHandler {
         },
       };
     } catch (error) {
-      return errorResponse(error, context);
+      return controlErrorResponse(error, context);
     }
   };
 }
@@ -36,5 +37,5 @@ app.http("startRecording", {
   route: "recordings",
   methods: ["POST"],
   authLevel: "function",
-  handler: startRecording(appServices().recordingControl),
+  handler: startRecording(lazyService((services) => services.recordingControl)),
 });

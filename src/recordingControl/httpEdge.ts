@@ -1,5 +1,7 @@
 import type { HttpHandler, HttpRequest, HttpResponseInit, InvocationContext } from "@azure/functions";
-import { describeError } from "../errors";
+import type { Lazy } from "../app/serviceProvider";
+import { AppNotConfiguredError, describeError } from "../errors";
+import { errorResponse, notConfiguredResponse } from "../http/errorResponse";
 import type { Log } from "../shared/log";
 import {
   InvalidRecordingRequestError,
@@ -8,16 +10,8 @@ import {
   RecordingServiceError,
   type ServiceErrorDetail,
 } from "./errors";
-import type { ControlOutcome } from "./recordingControl";
+import type { ControlOutcome, RecordingControl } from "./recordingControl";
 import { parseControlRequest, parseRecordingId } from "./requestValidation";
-
-/** The founding documents' error shape (also the recording service's, inside its `error`). */
-export interface ErrorBody {
-  readonly code: string;
-  readonly message: string;
-  readonly target?: string;
-  readonly details?: readonly ErrorBody[];
-}
 
 const MAX_BODY_BYTES = 64 * 1024;
 
@@ -46,56 +40,57 @@ export async function readJsonBody(request: HttpRequest, optional: boolean): Pro
  * The handler of pause, resume and stop: `{recordingId}` from the route, an optional `{ operationContext }`
  * body, then 202 `{}` when the service accepted the action for asynchronous completion, 200 `{}` otherwise.
  */
-export function recordingActionHandler(action: (recordingId: string) => Promise<ControlOutcome>, verbs: { readonly noun: string; readonly past: string }): HttpHandler {
+export function recordingActionHandler(
+  control: Lazy<RecordingControl>,
+  action: (control: RecordingControl, recordingId: string) => Promise<ControlOutcome>,
+  verbs: { readonly noun: string; readonly past: string },
+): HttpHandler {
   return async (request: HttpRequest, context: InvocationContext): Promise<HttpResponseInit> => {
     try {
+      const recording = control();
       const recordingId = parseRecordingId(request.params["recordingId"]);
       const { operationContext } = parseControlRequest(await readJsonBody(request, true));
-      const outcome = await action(recordingId);
+      const outcome = await action(recording, recordingId);
       const note = operationContext !== undefined ? ` [operationContext ${JSON.stringify(operationContext)}]` : "";
       context.info(`${outcome.accepted ? `The service accepted the ${verbs.noun} of` : verbs.past} recording ${recordingId}${note}.`);
       return { status: outcome.accepted ? 202 : 200, jsonBody: {} };
     } catch (error) {
-      return errorResponse(error, context);
+      return controlErrorResponse(error, context);
     }
   };
 }
 
 /**
- * Maps a failure to the founding documents' error shape: bad input 400, service refusal 400, unknown call or
- * recording 404, service failure 502, anything else 500. Bodies and logs carry messages only: never a stack
- * trace, never the request the client signed.
+ * Maps a failure to the founding documents' error shape (bare, see src/http/errorResponse.ts): bad input 400, service
+ * refusal 400, unknown call or recording 404, service failure 502, a bad setting 503 `ConfigurationError`, anything
+ * else 500. Bodies and logs carry messages only: never a stack trace, never the request the client signed.
  */
-export function errorResponse(error: unknown, log: Log): HttpResponseInit {
+export function controlErrorResponse(error: unknown, log: Log): HttpResponseInit {
+  if (error instanceof AppNotConfiguredError) {
+    log.warn(`Refused a recording control request: ${error.message}`);
+    return notConfiguredResponse(error, "bare");
+  }
   if (error instanceof InvalidRecordingRequestError) {
     log.warn(`Refused a recording control request: ${error.message}`);
-    return reply(400, { code: error.code, message: error.message, target: error.target });
+    return errorResponse(400, { code: error.code, message: error.message, target: error.target }, "bare");
   }
   if (error instanceof RecordingRequestRejectedError) {
     log.warn(`${error.message}${serviceSaid(error.answer.serviceError)}`);
     const detail = error.answer.serviceError;
-    return reply(400, {
-      code: error.code,
-      message: error.message,
-      ...(detail?.target ? { target: detail.target } : {}),
-      ...(detail ? { details: [detail] } : {}),
-    });
+    const body = { code: error.code, message: error.message, ...(detail?.target ? { target: detail.target } : {}), ...(detail ? { details: [detail] } : {}) };
+    return errorResponse(400, body, "bare");
   }
   if (error instanceof RecordingNotFoundError) {
     log.warn(`${error.message}${serviceSaid(error.answer.serviceError)}`);
     const detail = error.answer.serviceError;
-    return reply(404, { code: error.code, message: error.message, target: error.target, ...(detail ? { details: [detail] } : {}) });
+    return errorResponse(404, { code: error.code, message: error.message, target: error.target, ...(detail ? { details: [detail] } : {}) }, "bare");
   }
   if (error instanceof RecordingServiceError) {
     log.error(`${error.message}${serviceSaid(error.answer.serviceError)}`);
-    return reply(502, { code: error.code, message: error.message });
+    return errorResponse(502, { code: error.code, message: error.message }, "bare");
   }
   log.error(`Unexpected failure in recording control: ${describeError(error)}`);
-  return reply(500, { code: "InternalError", message: "The request could not be processed; see the function's log." });
-}
-
-function reply(status: number, body: ErrorBody): HttpResponseInit {
-  return { status, jsonBody: body };
+  return errorResponse(500, { code: "InternalError", message: "The request could not be processed; see the function's log." }, "bare");
 }
 
 function serviceSaid(detail: ServiceErrorDetail | undefined): string {

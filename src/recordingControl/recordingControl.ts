@@ -1,4 +1,4 @@
-import { CallAutomationClient, type CallRecording } from "@azure/communication-call-automation";
+import type { CallRecording } from "@azure/communication-call-automation";
 import type { AcsConnection } from "../config/acsConnectionString";
 import { isLoopbackHost } from "../config/downloadHosts";
 import { RecordingServiceError, type RecordingOperation } from "./errors";
@@ -44,6 +44,10 @@ export class RecordingControl {
    */
   static forAcs(acs: AcsConnection, options: RecordingControlOptions = {}): RecordingControl {
     const endpoint = new URL(acs.endpoint);
+    // Loaded here, not at the top: only the control API needs this SDK, and the functions that do not should not
+    // pay for loading it on a cold start.
+    // eslint-disable-next-line @typescript-eslint/no-require-imports -- deferred load, see above
+    const { CallAutomationClient } = require("@azure/communication-call-automation") as typeof import("@azure/communication-call-automation");
     const client = new CallAutomationClient(`endpoint=${acs.endpoint}/;accesskey=${acs.accessKey}`, {
       allowInsecureConnection: endpoint.protocol === "http:" && isLoopbackHost(endpoint.hostname),
       retryOptions: { ...DEFAULT_RETRY, ...options.retry },

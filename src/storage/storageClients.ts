@@ -1,5 +1,4 @@
 import type { TokenCredential } from "@azure/core-auth";
-import { DefaultAzureCredential, ManagedIdentityCredential } from "@azure/identity";
 import { BlobServiceClient, type StorageRetryOptions } from "@azure/storage-blob";
 import { QueueServiceClient } from "@azure/storage-queue";
 import { ConfigError } from "../errors";
@@ -12,6 +11,9 @@ import type { StorageConnection } from "../config/storageConnection";
 export const STORAGE_RETRY: StorageRetryOptions = { maxTries: 3, retryDelayInMs: 200, maxRetryDelayInMs: 2_000, tryTimeoutInMs: 30_000 };
 
 function credentialFor(connection: Extract<StorageConnection, { kind: "identity" }>): TokenCredential {
+  // Loaded only for identity-based connections: a connection string never needs this (large) SDK.
+  // eslint-disable-next-line @typescript-eslint/no-require-imports -- deferred load, see above
+  const { DefaultAzureCredential, ManagedIdentityCredential } = require("@azure/identity") as typeof import("@azure/identity");
   if (connection.managedIdentity) return new ManagedIdentityCredential(connection.clientId ? { clientId: connection.clientId } : {});
   return new DefaultAzureCredential(connection.clientId ? { managedIdentityClientId: connection.clientId } : {});
 }

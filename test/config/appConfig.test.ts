@@ -1,8 +1,8 @@
 import { describe, expect, it } from "vitest";
-import { parseConfig } from "../../src/config/appConfig";
+import { parseConfig, triggerQueueName } from "../../src/config/appConfig";
 import { downloadUrlProblem } from "../../src/config/downloadHosts";
 import type { Settings } from "../../src/config/settingParsers";
-import { ConfigError } from "../../src/errors";
+import { AppNotConfiguredError, ConfigError } from "../../src/errors";
 import { TEST_ACS_RESOURCE } from "../support/testSettings";
 
 /** Secrets planted in the settings; no error message may ever contain them. */
@@ -332,5 +332,61 @@ describe("identity-based storage URIs must be https (tokens are never sent over 
     ["RECORDINGS_STORAGE__blobServiceUri", { RECORDINGS_STORAGE__blobServiceUri: "http://archive.blob.core.windows.net" }],
   ])("%s over http is refused at startup", (setting, changes) => {
     expect(configError(changes).setting).toBe(setting);
+  });
+});
+
+describe("a setting the platform left as an unresolved Key Vault reference", () => {
+  const REFERENCE = "@Microsoft.KeyVault(SecretUri=https://kv-contoso.vault.azure.net/secrets/acs-connection/)";
+
+  it.each(["ACS_CONNECTION_STRING", "AzureWebJobsStorage", "RECORDINGS_STORAGE", "ALLOWED_ACS_RESOURCES", "RETENTION_HOURS", "CHUNK_QUEUE"])(
+    "%s: refused as such, naming the setting and not the reference",
+    (setting) => {
+      const error = configError({ [setting]: `  ${REFERENCE}` });
+      expect(error.setting).toBe(setting);
+      expect(error.problemKind).toBe("unresolvedKeyVaultReference");
+      expect(error.message).toMatch(/Key Vault reference/);
+      expect(error.message).not.toContain("kv-contoso");
+    },
+  );
+
+  it("is recognised in any letter case (the platform's own check is case-insensitive)", () => {
+    expect(configError({ ACS_CONNECTION_STRING: "@microsoft.keyvault(VaultName=kv;SecretName=acs)" }).problemKind).toBe("unresolvedKeyVaultReference");
+  });
+});
+
+describe("AppNotConfiguredError: what a refused request is told", () => {
+  it.each([
+    [{ ACS_CONNECTION_STRING: undefined }, "missing", /ACS_CONNECTION_STRING is not set/],
+    [{ ACS_CONNECTION_STRING: "@Microsoft.KeyVault(SecretUri=https://kv/secrets/s)" }, "unresolvedKeyVaultReference", /ACS_CONNECTION_STRING holds a Key Vault reference/],
+    [{ RETENTION_HOURS: "forever" }, "invalid", /RETENTION_HOURS is not valid/],
+    [{ AzureWebJobsStorage: undefined }, "missing", /AzureWebJobsStorage is not set/],
+  ] as const)("%j -> %s", (changes, kind, words) => {
+    const refusal = new AppNotConfiguredError(configError(changes));
+    expect(refusal.code).toBe("ConfigurationError");
+    expect(refusal.problemKind).toBe(kind);
+    expect(refusal.message).toMatch(words);
+    expect(refusal.message).not.toMatch(/forever|kv\/secrets/);
+  });
+});
+
+describe("identity-based connections name every service they are used for (checked at start, not at first use)", () => {
+  it("host storage without a queue service URI", () => {
+    const error = configError({ AzureWebJobsStorage: undefined, AzureWebJobsStorage__blobServiceUri: "https://contosoarchive.blob.core.windows.net" });
+    expect(error.setting).toBe("AzureWebJobsStorage__queueServiceUri");
+  });
+
+  it("archive storage without a blob service URI", () => {
+    const error = configError({ AzureWebJobsStorage: undefined, AzureWebJobsStorage__queueServiceUri: "https://contosoarchive.queue.core.windows.net" });
+    expect(error.setting).toBe("AzureWebJobsStorage__blobServiceUri");
+  });
+});
+
+describe("triggerQueueName: what the queue triggers register on", () => {
+  it("is CHUNK_QUEUE when valid, the default otherwise (registration never fails)", () => {
+    expect(triggerQueueName({ CHUNK_QUEUE: "my-chunks" })).toBe("my-chunks");
+    expect(triggerQueueName({})).toBe("recording-chunks");
+    expect(triggerQueueName({ CHUNK_QUEUE: "Bad_Name" })).toBe("recording-chunks");
+    expect(triggerQueueName({ CHUNK_QUEUE: "a".repeat(57) })).toBe("recording-chunks");
+    expect(triggerQueueName({ CHUNK_QUEUE: "@Microsoft.KeyVault(SecretUri=https://kv/secrets/q)" })).toBe("recording-chunks");
   });
 });

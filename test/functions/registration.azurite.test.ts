@@ -39,7 +39,7 @@ describe("the compiled app, loaded as the Functions runtime loads it", () => {
 
   it("registers exactly the documented functions", () => {
     expect(functions.map((fn) => fn.metadata.name).sort()).toEqual(
-      ["archiveChunk", "getRecordingState", "pauseRecording", "recordingEventsGrid", "recordingEventsWebhook", "rescuePoisonedChunk", "resumeRecording", "startRecording", "stopRecording"].sort(),
+      ["archiveChunk", "getRecordingState", "health", "pauseRecording", "recordingEventsGrid", "recordingEventsWebhook", "rescuePoisonedChunk", "resumeRecording", "startRecording", "stopRecording"].sort(),
     );
   });
 
@@ -49,12 +49,23 @@ describe("the compiled app, loaded as the Functions runtime loads it", () => {
     expect(host.extensions.queues["maxDequeueCount"]).toBe(MAX_DEQUEUE_COUNT);
   });
 
-  it("fails to load, naming the setting, when a setting is bad", () => {
-    expect(() =>
-      loadCompiledApp({
-        AzureWebJobsStorage: inject("azuriteConnectionString"),
-        ACS_CONNECTION_STRING: "endpoint=http://contoso.communication.azure.com/;accesskey=abc",
-      }),
-    ).toThrow(/ACS_CONNECTION_STRING/);
+  it("registers the health check as a function-key GET on /api/health", () => {
+    const health = findFunction(functions, "health");
+    const trigger = Object.values(health.metadata.bindings).find((binding) => binding.direction === "in");
+    expect(trigger).toMatchObject({ type: "httpTrigger", authLevel: "function", route: "health", methods: ["GET"] });
+  });
+
+  it("registers every function, queue triggers on the default queue, when CHUNK_QUEUE is malformed (the setting is reported, not fatal)", () => {
+    const names = (fns: typeof functions): string[] => fns.map((fn) => fn.metadata.name).sort();
+    const malformed = loadCompiledApp({
+      AzureWebJobsStorage: inject("azuriteConnectionString"),
+      ACS_CONNECTION_STRING: "endpoint=http://contoso.communication.azure.com/;accesskey=abc",
+      CHUNK_QUEUE: "Not_A_Queue",
+    });
+    expect(names(malformed)).toEqual(names(functions));
+    const archiver = Object.values(findFunction(malformed, "archiveChunk").metadata.bindings).find((binding) => binding.direction === "in");
+    const rescue = Object.values(findFunction(malformed, "rescuePoisonedChunk").metadata.bindings).find((binding) => binding.direction === "in");
+    expect(archiver?.["queueName"]).toBe("recording-chunks");
+    expect(rescue?.["queueName"]).toBe("recording-chunks-poison");
   });
 });
