@@ -6,11 +6,7 @@ const blocks = [Buffer.from("alpha-"), Buffer.from("bravo-"), Buffer.from("charl
 const whole = createHash("sha256").update(Buffer.concat(blocks)).digest();
 
 describe("OrderedHasher", () => {
-  it.each([
-    [[0, 1, 2, 3]],
-    [[3, 2, 1, 0]],
-    [[2, 0, 3, 1]],
-  ])("hashes blocks handed in as %j as one stream in block order", (order) => {
+  it.each([[[0, 1, 2, 3]], [[3, 2, 1, 0]], [[2, 0, 3, 1]]])("hashes blocks handed in as %j as one stream in block order", (order) => {
     const hasher = new OrderedHasher(0);
     for (const index of order) hasher.add(index, blocks[index] ?? Buffer.alloc(0), () => undefined);
     expect(hasher.digest()).toEqual(whole);
@@ -33,6 +29,10 @@ describe("OrderedHasher", () => {
     hasher.abandon();
     expect(released).toEqual([3]);
     hasher.add(2, blocks[2] ?? Buffer.alloc(0), () => released.push(2));
-    expect(hasher.digest()).toEqual(createHash("sha256").update(blocks[2] ?? Buffer.alloc(0)).digest());
+    expect(hasher.digest()).toEqual(
+      createHash("sha256")
+        .update(blocks[2] ?? Buffer.alloc(0))
+        .digest(),
+    );
   });
 });

@@ -50,7 +50,12 @@ describe("withRetries", () => {
 
   it("returns the first success and does not retry permanent errors", async () => {
     let calls = 0;
-    expect(await withRetries((attempt) => (attempt < 2 ? Promise.reject(new TransferInterruptedError("cut")) : Promise.resolve("done")), { policy: FAST, deadlinePassed: () => false })).toBe("done");
+    expect(
+      await withRetries((attempt) => (attempt < 2 ? Promise.reject(new TransferInterruptedError("cut")) : Promise.resolve("done")), {
+        policy: FAST,
+        deadlinePassed: () => false,
+      }),
+    ).toBe("done");
     await expect(
       withRetries(
         () => {
