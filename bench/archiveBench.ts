@@ -24,7 +24,8 @@ const USAGE = `Usage: npm run bench -- [options]
   --sizes <list>   chunk sizes in MiB, comma-separated (default 64,512,1536)
   --cap <MiB/s>    per-connection bandwidth of the capped profile (default 16)
   --runs <n>       timed runs per cell (default 3)
-  --no-intake      skip the intake benchmark (npm run bench:intake) at the end`;
+  --no-intake      skip the intake benchmark (npm run bench:intake) at the end
+  -h, --help       this text`;
 
 const FLAGS = {
   quick: { type: "boolean" },
@@ -32,6 +33,7 @@ const FLAGS = {
   cap: { type: "string" },
   runs: { type: "string" },
   "no-intake": { type: "boolean" },
+  help: { type: "boolean", short: "h" },
 } as const;
 
 /** A whole number of at least 1, or the usage. */
@@ -57,6 +59,7 @@ function runWorker(job: BenchJob): Promise<BenchMeasurement> {
 
 async function main(): Promise<void> {
   const { values } = parseCommandLine(process.argv.slice(2), FLAGS, { usage: USAGE });
+  if (values.help === true) return console.log(USAGE);
   const quick = values.quick === true;
   const sizes = (values.sizes ?? (quick ? "64" : "64,512,1536")).split(",").map((mib) => positive("--sizes", mib.trim()) * MIB);
   const capMiBps = positive("--cap", values.cap ?? "16");
