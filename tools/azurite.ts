@@ -5,7 +5,7 @@ import { join } from "node:path";
 import { freePort } from "./freePort";
 
 /** Well-known Azurite development account (public, documented; not a secret). */
-export const AZURITE_ACCOUNT = "devstoreaccount1";
+const AZURITE_ACCOUNT = "devstoreaccount1";
 export const AZURITE_KEY =
   "Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw==";
 

@@ -13,7 +13,7 @@ export interface CliOptions {
   era: "ga" | "preview";
 }
 
-export const CLI_USAGE = `Usage: acs-sim [options]
+const CLI_USAGE = `Usage: acs-sim [options]
   --port <n>                     endpoint port (storage, regional and foreign listeners take free ports)
   --host <address>               interface to listen on (default 127.0.0.1)
   --access-key <base64>          access key (random when omitted)
