@@ -93,7 +93,7 @@ export function planRecordings(rng: Prng, options: SoakOptions): PlannedRecordin
   const sizes = planSizes(rng.derive("sizes"), options, options.chunks - permanentCount);
   const shapes = rng.derive("recordings");
   const recordings: PlannedRecording[] = [];
-  for (let next = 0; next < sizes.length; ) {
+  for (let next = 0; next < sizes.length;) {
     const length = shapes.chance(0.4) ? 1 : shapes.int(2, 5);
     recordings.push(recording(shapes, options, sizes.slice(next, next + length)));
     next += length;
