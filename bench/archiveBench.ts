@@ -1,6 +1,6 @@
 /**
  * `npm run bench`: archiver throughput and memory against the single-stream baseline and the limit of
- * this setup, on loopback with Azurite and the ACS simulator started here. `--quick` keeps 64 MiB only.
+ * this setup, on loopback with Azurite and the ACS simulator started here. See USAGE for the flags.
  */
 import { execFileSync, spawn } from "node:child_process";
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
@@ -10,6 +10,7 @@ import { BlobServiceClient } from "@azure/storage-blob";
 import { parseConfig } from "../src/config/appConfig";
 import { readEnvelope } from "../src/events/eventEnvelope";
 import { chunkMessagesFromEvent } from "../src/events/recordingEvent";
+import { CommandLineError, parseCommandLine } from "../src/shared/commandLine";
 import { startAzurite, type RunningAzurite } from "../tools/azurite";
 import { startAcsSimulator, type AcsSimulator } from "../tools/acsSimulator";
 import type { BenchJob, BenchMeasurement, BenchMode } from "./benchJob";
@@ -18,25 +19,51 @@ import { markdownTable, type BenchCell } from "./benchReport";
 const MIB = 1024 * 1024;
 const root = resolve(__dirname, "..", "..");
 
-function flag(name: string): string | undefined {
-  const at = process.argv.indexOf(`--${name}`);
-  return at >= 0 ? process.argv[at + 1] : undefined;
+const USAGE = `Usage: npm run bench -- [options]
+  --quick          64 MiB only, and no intake benchmark afterwards
+  --sizes <list>   chunk sizes in MiB, comma-separated (default 64,512,1536)
+  --cap <MiB/s>    per-connection bandwidth of the capped profile (default 16)
+  --runs <n>       timed runs per cell (default 3)
+  --no-intake      skip the intake benchmark (npm run bench:intake) at the end
+  -h, --help       this text`;
+
+const FLAGS = {
+  quick: { type: "boolean" },
+  sizes: { type: "string" },
+  cap: { type: "string" },
+  runs: { type: "string" },
+  "no-intake": { type: "boolean" },
+  help: { type: "boolean", short: "h" },
+} as const;
+
+/** A whole number of at least 1, or the usage. */
+function positive(flag: string, text: string): number {
+  const value = /^\d+$/.test(text) ? Number(text) : Number.NaN;
+  if (!Number.isSafeInteger(value) || value < 1) throw new CommandLineError(`${flag} must be a whole number of at least 1; got "${text}"`, USAGE);
+  return value;
 }
 
 function runWorker(job: BenchJob): Promise<BenchMeasurement> {
   return new Promise((done, fail) => {
-    const child = spawn(process.execPath, [join(__dirname, "benchWorker.js")], { env: { ...process.env, BENCH_JOB: JSON.stringify(job) }, stdio: ["ignore", "pipe", "inherit"] });
+    const child = spawn(process.execPath, [join(__dirname, "benchWorker.js")], {
+      env: { ...process.env, BENCH_JOB: JSON.stringify(job) },
+      stdio: ["ignore", "pipe", "inherit"],
+    });
     let out = "";
     child.stdout.on("data", (piece: Buffer) => (out += piece.toString()));
-    child.once("exit", (code) => (code === 0 ? done(JSON.parse(out.trim().split("\n").pop() as string) as BenchMeasurement) : fail(new Error(`${job.mode} worker exited ${code}`))));
+    child.once("exit", (code) =>
+      code === 0 ? done(JSON.parse(out.trim().split("\n").pop() as string) as BenchMeasurement) : fail(new Error(`${job.mode} worker exited ${code}`)),
+    );
   });
 }
 
 async function main(): Promise<void> {
-  const quick = process.argv.includes("--quick");
-  const sizes = (flag("sizes") ?? (quick ? "64" : "64,512,1536")).split(",").map((mib) => Number(mib) * MIB);
-  const capMiBps = Number(flag("cap") ?? 16);
-  const runs = Number(flag("runs") ?? 3);
+  const { values } = parseCommandLine(process.argv.slice(2), FLAGS, { usage: USAGE });
+  if (values.help === true) return console.log(USAGE);
+  const quick = values.quick === true;
+  const sizes = (values.sizes ?? (quick ? "64" : "64,512,1536")).split(",").map((mib) => positive("--sizes", mib.trim()) * MIB);
+  const capMiBps = positive("--cap", values.cap ?? "16");
+  const runs = positive("--runs", values.runs ?? "3");
   const sim = await startAcsSimulator();
   const modes = ["limitSource", "limitSink", "baseline", "ours"] as const;
   const cells: BenchCell[] = [];
@@ -60,7 +87,9 @@ async function main(): Promise<void> {
           }
           const cell = Object.fromEntries(modes.map((mode) => [mode, best(results.get(mode) ?? [])])) as Record<BenchMode, BenchMeasurement>;
           for (const mode of modes) {
-            console.error(`${profile} ${size / MIB} MiB ${mode}: ${(cell[mode].bytes / MIB / cell[mode].seconds).toFixed(1)} MiB/s, peak RSS ${(cell[mode].maxRssBytes / MIB).toFixed(0)} MiB`);
+            console.error(
+              `${profile} ${size / MIB} MiB ${mode}: ${(cell[mode].bytes / MIB / cell[mode].seconds).toFixed(1)} MiB/s, peak RSS ${(cell[mode].maxRssBytes / MIB).toFixed(0)} MiB`,
+            );
           }
           cells.push({ profile, sizeBytes: size, capMiBps: profile === "capped" ? capMiBps : undefined, ...cell });
         } finally {
@@ -78,7 +107,7 @@ async function main(): Promise<void> {
   const table = markdownTable(report);
   writeFileSync(join(root, "bench", "results", "latest.md"), table);
   console.log(table);
-  if (!quick && !process.argv.includes("--no-intake")) execFileSync(process.execPath, [join(__dirname, "intakeBench.js")], { stdio: "inherit" });
+  if (!quick && values["no-intake"] !== true) execFileSync(process.execPath, [join(__dirname, "intakeBench.js")], { stdio: "inherit" });
 }
 
 /** Fastest run, with the highest peak RSS seen in any run. */
@@ -102,7 +131,11 @@ class BenchStorage {
   static async start(sim: AcsSimulator): Promise<BenchStorage> {
     const location = mkdtempSync(join(tmpdir(), "bench-azurite-"));
     const azurite = await startAzurite({ location });
-    const config = parseConfig({ AzureWebJobsStorage: azurite.connectionString, ACS_CONNECTION_STRING: sim.connectionString, ALLOWED_DOWNLOAD_HOSTS: sim.allowedHosts.join(",") });
+    const config = parseConfig({
+      AzureWebJobsStorage: azurite.connectionString,
+      ACS_CONNECTION_STRING: sim.connectionString,
+      ALLOWED_DOWNLOAD_HOSTS: sim.allowedHosts.join(","),
+    });
     return new BenchStorage(sim, azurite, location, { blockSize: config.downloadBlockSize, concurrency: config.downloadConcurrency }, config);
   }
 
@@ -133,6 +166,7 @@ class BenchStorage {
 }
 
 main().catch((error: unknown) => {
-  console.error(error instanceof Error ? error.stack : String(error));
-  process.exit(1);
+  if (error instanceof CommandLineError) console.error(error.message);
+  else console.error(error instanceof Error ? error.stack : String(error));
+  process.exit(error instanceof CommandLineError ? 2 : 1);
 });

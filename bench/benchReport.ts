@@ -2,7 +2,10 @@ import type { BenchMeasurement, BenchMode } from "./benchJob";
 
 const MIB = 1024 * 1024;
 
-export type BenchCell = { readonly profile: "uncapped" | "capped"; readonly sizeBytes: number; readonly capMiBps: number | undefined } & Record<BenchMode, BenchMeasurement>;
+export type BenchCell = { readonly profile: "uncapped" | "capped"; readonly sizeBytes: number; readonly capMiBps: number | undefined } & Record<
+  BenchMode,
+  BenchMeasurement
+>;
 
 export interface BenchReport {
   readonly date: string;

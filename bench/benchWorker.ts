@@ -66,8 +66,8 @@ async function run(job: BenchJob, config: AppConfig, container: ContainerClient)
       const count = Math.ceil(job.size / job.blockSize);
       const ids = Array.from({ length: count }, (_, i) => blockId(i, job.blockSize));
       const staged = await mapConcurrent(ids, job.concurrency, (id) => blob.stageBlock(id, block, block.length, { transactionalContentMD5: md5 }));
-      const failed = staged.find((result) => result.status === "rejected");
-      if (failed) throw (failed as PromiseRejectedResult).reason;
+      const failed = staged.find((result): result is PromiseRejectedResult => result.status === "rejected");
+      if (failed) throw failed.reason;
       await blob.commitBlockList(ids);
       return count * job.blockSize;
     }

@@ -2,10 +2,10 @@
  * Intake benchmark: how fast is a maximal (1 MiB) Event Grid delivery of RecordingFileStatusUpdated events
  * answered, against a real Azurite on this machine?
  *
- *   npm run bench:intake        (= npm run build && node dist/bench/intakeBench.js)
+ *   npm run bench:intake [-- --runs <n>]   (= npm run build && node dist/bench/intakeBench.js)
  *
  * Starts its own Azurite (in memory, free ports), builds a batch of realistic GA events that fills 1 MiB,
- * and measures two paths, each with one warm-up run and BENCH_RUNS timed runs (default 3):
+ * and measures two paths, each with one warm-up run and --runs timed runs (default BENCH_RUNS, else 3):
  *   - core:    RecordingIntake.receive(events) from the composition root (validate + fan out + enqueue);
  *   - webhook: the HTTP function's handler (read body, parse, validate, enqueue, answer), as registered.
  * Every run is checked: the queue must hold exactly one message per chunk afterwards.
@@ -19,11 +19,13 @@ import { performance } from "node:perf_hooks";
 import { HttpRequest, HttpResponse, InvocationContext, type HttpHandler } from "@azure/functions";
 import { QueueServiceClient, type QueueClient } from "@azure/storage-queue";
 import type { AppServices } from "../src/app/services";
+import { CommandLineError, parseCommandLine } from "../src/shared/commandLine";
 import type { Log } from "../src/shared/log";
 import { startAzurite, type RunningAzurite } from "../tools/azurite";
 
 const MIB = 1024 * 1024;
-const RUNS = Math.max(1, Number(process.env["BENCH_RUNS"] ?? "3") || 3);
+const USAGE = "Usage: npm run bench:intake [-- --runs <n>]   (default: BENCH_RUNS from the environment, else 3)";
+const RUNS = runsFromCommandLine();
 const DEADLINE_MS = 115_000;
 const RESOURCE =
   "/subscriptions/2b0f1a3c-5d6e-4f70-8a9b-0c1d2e3f4a5b/resourceGroups/contoso-calls-rg/providers/Microsoft.Communication/communicationServices/contoso-calls";
@@ -181,6 +183,20 @@ async function measure(path: string, batch: Batch, queue: QueueClient, run: () =
     eventsPerSecondMedian: Math.round((batch.events * 1000) / medianMs),
     messagesPerSecondMedian: Math.round((batch.chunks * 1000) / medianMs),
   };
+}
+
+/** `--runs <n>` (default BENCH_RUNS, else 3); a bad command line ends the process with the usage (exit code 2). */
+function runsFromCommandLine(): number {
+  try {
+    const text = parseCommandLine(process.argv.slice(2), { runs: { type: "string" } }, { usage: USAGE }).values.runs ?? process.env["BENCH_RUNS"] ?? "3";
+    const runs = /^\d+$/.test(text) ? Number(text) : Number.NaN;
+    if (!Number.isSafeInteger(runs) || runs < 1) throw new CommandLineError(`--runs must be a whole number of at least 1; got "${text}"`, USAGE);
+    return runs;
+  } catch (error) {
+    if (!(error instanceof CommandLineError)) throw error;
+    process.stderr.write(`${error.message}\n`);
+    return process.exit(2);
+  }
 }
 
 function round(ms: number): number {

@@ -5,9 +5,8 @@ import { join } from "node:path";
 import { freePort } from "./freePort";
 
 /** Well-known Azurite development account (public, documented; not a secret). */
-export const AZURITE_ACCOUNT = "devstoreaccount1";
-export const AZURITE_KEY =
-  "Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw==";
+const AZURITE_ACCOUNT = "devstoreaccount1";
+export const AZURITE_KEY = "Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw==";
 
 export interface AzuriteOptions {
   /** Folder for Azurite's data; when omitted, data is kept in memory. */
@@ -30,14 +29,16 @@ export interface RunningAzurite {
 }
 
 export function azuriteConnectionString(blobPort: number, queuePort: number, tablePort: number): string {
-  return [
-    "DefaultEndpointsProtocol=http",
-    `AccountName=${AZURITE_ACCOUNT}`,
-    `AccountKey=${AZURITE_KEY}`,
-    `BlobEndpoint=http://127.0.0.1:${blobPort}/${AZURITE_ACCOUNT}`,
-    `QueueEndpoint=http://127.0.0.1:${queuePort}/${AZURITE_ACCOUNT}`,
-    `TableEndpoint=http://127.0.0.1:${tablePort}/${AZURITE_ACCOUNT}`,
-  ].join(";") + ";";
+  return (
+    [
+      "DefaultEndpointsProtocol=http",
+      `AccountName=${AZURITE_ACCOUNT}`,
+      `AccountKey=${AZURITE_KEY}`,
+      `BlobEndpoint=http://127.0.0.1:${blobPort}/${AZURITE_ACCOUNT}`,
+      `QueueEndpoint=http://127.0.0.1:${queuePort}/${AZURITE_ACCOUNT}`,
+      `TableEndpoint=http://127.0.0.1:${tablePort}/${AZURITE_ACCOUNT}`,
+    ].join(";") + ";"
+  );
 }
 
 /** Starts Azurite (blob, queue, table) as a child process and waits until every service listens. */
@@ -48,10 +49,21 @@ export async function startAzurite(options: AzuriteOptions = {}): Promise<Runnin
   const scratch = options.location ? undefined : mkdtempSync(join(tmpdir(), "azurite-"));
   const args = [
     require.resolve("azurite/dist/src/azurite.js"),
-    "--blobHost", "127.0.0.1", "--blobPort", String(blobPort),
-    "--queueHost", "127.0.0.1", "--queuePort", String(queuePort),
-    "--tableHost", "127.0.0.1", "--tablePort", String(tablePort),
-    "--skipApiVersionCheck", "--loose", "--disableTelemetry",
+    "--blobHost",
+    "127.0.0.1",
+    "--blobPort",
+    String(blobPort),
+    "--queueHost",
+    "127.0.0.1",
+    "--queuePort",
+    String(queuePort),
+    "--tableHost",
+    "127.0.0.1",
+    "--tablePort",
+    String(tablePort),
+    "--skipApiVersionCheck",
+    "--loose",
+    "--disableTelemetry",
   ];
   if (options.location) args.push("--location", options.location);
   else args.push("--inMemoryPersistence");

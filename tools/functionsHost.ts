@@ -1,6 +1,7 @@
-import { readdirSync, readFileSync } from "node:fs";
+import { readFileSync } from "node:fs";
 import Module from "node:module";
 import { join } from "node:path";
+import { globSync } from "tinyglobby";
 import { repoRoot } from "./soak/repoRoot";
 
 /** What the Functions host receives through `registerFunction(metadata, handler)`. */
@@ -12,18 +13,16 @@ export interface RegisteredFunction {
   readonly handler: (...args: unknown[]) => unknown;
 }
 
-/** package.json `main` (`{a,b}` alternatives, `*` in the file name) expanded against the compiled tree. */
+/**
+ * package.json `main` expanded as the Functions Node.js worker expands it (a glob against the app root: `{a,b}`,
+ * `*`, `**`), in a stable order. Like the worker, an app whose `main` matches no file is refused.
+ */
 export function mainEntryFiles(root: string = repoRoot()): string[] {
-  const main = (JSON.parse(readFileSync(join(root, "package.json"), "utf8")) as { main: string }).main;
-  const brace = /\{([^}]*)\}/.exec(main);
-  const patterns = brace ? (brace[1] ?? "").split(",").map((alternative) => main.replace(brace[0], alternative)) : [main];
-  return patterns.flatMap((pattern) => {
-    const full = join(root, pattern);
-    const dir = full.slice(0, full.lastIndexOf("/"));
-    const name = full.slice(full.lastIndexOf("/") + 1);
-    const matcher = new RegExp(`^${name.replace(/\./g, "\\.").replace(/\*/g, "[^/]*")}$`);
-    return readdirSync(dir).filter((file) => matcher.test(file)).map((file) => join(dir, file));
-  });
+  const main = (JSON.parse(readFileSync(join(root, "package.json"), "utf8")) as { main?: unknown }).main;
+  if (typeof main !== "string" || main === "") throw new Error(`${join(root, "package.json")} has no "main" naming the app's entry files`);
+  const files = globSync(main, { cwd: root, absolute: true, onlyFiles: true }).sort();
+  if (files.length === 0) throw new Error(`package.json "main" (${main}) matches no file under ${root}: build the app first (npm run build)`);
+  return files;
 }
 
 /**

@@ -1,3 +1,4 @@
+import { CommandLineError, parseCommandLine, type CommandLineOptions } from "../shared/commandLine";
 import { UsageError } from "./usageError";
 
 /** Flags both commands share. */
@@ -20,45 +21,76 @@ export type CliCommand =
 export const DEFAULT_ATTEMPTS = 3;
 const MAX_ATTEMPTS = 20;
 
+const COMMON_FLAGS = {
+  settings: { type: "string" },
+  attempts: { type: "string" },
+  "no-progress": { type: "boolean" },
+  verbose: { type: "boolean", short: "v" },
+} as const satisfies CommandLineOptions;
+
+type Values<T extends CommandLineOptions> = ReturnType<typeof parseCommandLine<T>>["values"];
+
+/** One subcommand: its own `util.parseArgs` flags, and how their values become a CliCommand. */
+function subcommand<const T extends CommandLineOptions>(
+  flags: T,
+  build: (values: Values<T>, positionals: readonly string[]) => CliCommand,
+  allowPositionals = false,
+): (argv: readonly string[]) => CliCommand {
+  return (argv) => {
+    const { values, positionals } = parseCommandLine(argv, flags, { allowPositionals });
+    return build(values, positionals);
+  };
+}
+
+/**
+ * The subcommands, by name. A new one is one entry: its flags (spread COMMON_FLAGS when it runs the archive job
+ * with the app's settings) and a builder that checks them and returns its CliCommand variant; runCli.ts runs it.
+ */
+const SUBCOMMANDS: Readonly<Record<string, (argv: readonly string[]) => CliCommand>> = {
+  archive: subcommand({ ...COMMON_FLAGS, event: { type: "string" } }, (values) => ({
+    kind: "archive",
+    event: required(values.event, "archive needs --event <file|->."),
+    ...commonOptions(values),
+  })),
+  replay: subcommand({ ...COMMON_FLAGS, failure: { type: "string" } }, (values) => ({
+    kind: "replay",
+    failure: required(values.failure, "replay needs --failure <blob name|file>."),
+    ...commonOptions(values),
+  })),
+};
+
 /** Parses `archive --event <file|->` / `replay --failure <name|file>` / `--help`; throws UsageError. */
 export function parseCliArgs(argv: readonly string[]): CliCommand {
   if (argv.length === 0 || argv.some((arg) => arg === "--help" || arg === "-h") || argv[0] === "help") return { kind: "help" };
-  const [command, ...rest] = argv;
-  if (command !== "archive" && command !== "replay") throw new UsageError(`unknown command "${command ?? ""}" (expected archive or replay).`);
-  const values = new Map<string, string>();
-  let progress = true;
-  let verbose = false;
-  for (let at = 0; at < rest.length; at++) {
-    const flag = rest[at] as string;
-    if (flag === "--no-progress") progress = false;
-    else if (flag === "--verbose" || flag === "-v") verbose = true;
-    else if (["--event", "--failure", "--settings", "--attempts"].includes(flag)) {
-      const value = rest[at + 1];
-      if (value === undefined || (value.startsWith("--") && value !== "-")) throw new UsageError(`${flag} needs a value.`);
-      if (values.has(flag)) throw new UsageError(`${flag} is given twice.`);
-      values.set(flag, value);
-      at += 1;
-    } else {
-      throw new UsageError(`unknown argument "${flag}".`);
-    }
+  const [name = "", ...rest] = argv;
+  const parse = Object.hasOwn(SUBCOMMANDS, name) ? SUBCOMMANDS[name] : undefined;
+  if (parse === undefined) throw new UsageError(`unknown command "${name}" (expected ${Object.keys(SUBCOMMANDS).join(" or ")}).`);
+  try {
+    return parse(rest);
+  } catch (error) {
+    if (error instanceof CommandLineError) throw new UsageError(`${error.problem}.`, { cause: error });
+    throw error;
   }
-  const common: CommonOptions = {
-    ...(values.has("--settings") ? { settingsFile: values.get("--settings") as string } : {}),
-    attempts: attemptsOf(values.get("--attempts")),
-    progress,
-    verbose,
+}
+
+function commonOptions(values: Values<typeof COMMON_FLAGS>): CommonOptions {
+  return {
+    ...(values.settings === undefined ? {} : { settingsFile: values.settings }),
+    attempts: attemptsOf(values.attempts),
+    progress: values["no-progress"] !== true,
+    verbose: values.verbose === true,
   };
-  const wanted = command === "archive" ? "--event" : "--failure";
-  const stray = command === "archive" ? "--failure" : "--event";
-  if (values.has(stray)) throw new UsageError(`${stray} does not belong to ${command}.`);
-  const input = values.get(wanted);
-  if (input === undefined || input === "") throw new UsageError(`${command} needs ${wanted} ${command === "archive" ? "<file|->" : "<blob name|file>"}.`);
-  return command === "archive" ? { kind: "archive", event: input, ...common } : { kind: "replay", failure: input, ...common };
+}
+
+function required(value: string | undefined, message: string): string {
+  if (value === undefined || value === "") throw new UsageError(message);
+  return value;
 }
 
 function attemptsOf(raw: string | undefined): number {
   if (raw === undefined) return DEFAULT_ATTEMPTS;
   const value = /^\d+$/.test(raw) ? Number(raw) : Number.NaN;
-  if (!Number.isSafeInteger(value) || value < 1 || value > MAX_ATTEMPTS) throw new UsageError(`--attempts must be a whole number from 1 to ${MAX_ATTEMPTS}; got "${raw}".`);
+  if (!Number.isSafeInteger(value) || value < 1 || value > MAX_ATTEMPTS)
+    throw new UsageError(`--attempts must be a whole number from 1 to ${MAX_ATTEMPTS}; got "${raw}".`);
   return value;
 }

@@ -1,4 +1,5 @@
 import { ConfigError } from "../errors";
+import { parseByteSize } from "../shared/byteSize";
 
 /** Environment-like settings: Functions app settings / local.settings.json Values. */
 export type Settings = Readonly<Record<string, string | undefined>>;
@@ -60,9 +61,7 @@ export function numberSetting(
   return value;
 }
 
-const SIZE_UNITS: Record<string, number> = { "": 1, b: 1, kib: 1024, kb: 1024, mib: 1024 ** 2, mb: 1024 ** 2, gib: 1024 ** 3, gb: 1024 ** 3 };
-
-/** A byte size: a whole number of bytes, or with a unit (`8MiB`, `512 KiB`; KB/MB/GB mean the binary units). */
+/** A byte size: a whole number of bytes, or with a unit (`8MiB`, `512 KiB`; `MB` means 10^6 bytes, see shared/byteSize.ts). */
 export function byteSizeSetting(
   settings: Settings,
   name: string,
@@ -71,10 +70,8 @@ export function byteSizeSetting(
 ): number {
   const raw = optionalSetting(settings, name);
   if (raw === undefined) return fallback;
-  const match = /^(\d+)\s*([a-z]*)$/i.exec(raw);
-  const unit = match ? SIZE_UNITS[(match[2] ?? "").toLowerCase()] : undefined;
-  const value = match && unit ? Number(match[1]) * unit : Number.NaN;
-  if (!Number.isSafeInteger(value) || value < range.min || value > range.max) {
+  const value = parseByteSize(raw);
+  if (value === undefined || value < range.min || value > range.max) {
     throw new ConfigError(name, `must be a byte size from ${range.min} to ${range.max} bytes (e.g. 8MiB); got "${raw}".`);
   }
   return value;

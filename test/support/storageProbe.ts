@@ -14,7 +14,7 @@ export function hostJsonMessageEncoding(): "base64" | "none" {
     extensions?: { queues?: { messageEncoding?: unknown } };
   };
   const encoding = host.extensions?.queues?.messageEncoding ?? "base64";
-  if (encoding !== "base64" && encoding !== "none") throw new Error(`host.json has an unknown messageEncoding ${String(encoding)}`);
+  if (encoding !== "base64" && encoding !== "none") throw new Error(`host.json has an unknown messageEncoding ${JSON.stringify(encoding)}`);
   return encoding;
 }
 

@@ -1,3 +1,5 @@
+import { parseByteSize } from "../../src/shared/byteSize";
+import { parseCommandLine } from "../../src/shared/commandLine";
 import type { FaultKind, FaultSpec } from "./types";
 
 export interface CliOptions {
@@ -11,11 +13,11 @@ export interface CliOptions {
   era: "ga" | "preview";
 }
 
-export const CLI_USAGE = `Usage: acs-sim [options]
+const CLI_USAGE = `Usage: acs-sim [options]
   --port <n>                     endpoint port (storage, regional and foreign listeners take free ports)
   --host <address>               interface to listen on (default 127.0.0.1)
   --access-key <base64>          access key (random when omitted)
-  --document <id>:<size>         add a document, size like 64MiB, 1.5GiB, 10MB, 12345 (repeatable)
+  --document <id>:<size>         add a document, size like 64MiB, 1.5GiB, 10MB (10^6 bytes), 12345 (repeatable)
   --fault <id>:<kind>[:k=v,...]  arm a fault, e.g. doc1:status:status=503,times=2,retryAfterSeconds=1 (repeatable)
   --post-event <url>             after start, POST one RecordingFileStatusUpdated event for all documents (repeatable)
   --event-schema <eventgrid|cloudevents>   schema of posted events (default eventgrid)
@@ -23,42 +25,35 @@ export const CLI_USAGE = `Usage: acs-sim [options]
 
 const FAULT_KINDS: readonly FaultKind[] = ["reset", "truncate", "status", "redirect", "expired", "bandwidth", "stall"];
 const NUMERIC_FAULT_FIELDS = ["times", "afterBytes", "status", "retryAfterSeconds", "bytesPerSecond", "stallMs"] as const;
-const UNITS: Record<string, number> = {
-  "": 1, b: 1, kb: 1e3, mb: 1e6, gb: 1e9, kib: 1024, mib: 1024 ** 2, gib: 1024 ** 3,
-};
+const FLAGS = {
+  port: { type: "string" },
+  host: { type: "string" },
+  "access-key": { type: "string" },
+  document: { type: "string", multiple: true },
+  fault: { type: "string", multiple: true },
+  "post-event": { type: "string", multiple: true },
+  "event-schema": { type: "string" },
+  era: { type: "string" },
+} as const;
 
 export function parseCliArgs(argv: readonly string[]): CliOptions {
-  const options: CliOptions = { documents: [], faults: [], postEventUrls: [], eventSchema: "eventgrid", era: "ga" };
-  for (let i = 0; i < argv.length; i += 1) {
-    const flag = argv[i] ?? "";
-    const value = (): string => {
-      const next = argv[i + 1];
-      if (next === undefined || next.startsWith("--")) throw new Error(`${flag} needs a value\n${CLI_USAGE}`);
-      i += 1;
-      return next;
-    };
-    switch (flag) {
-      case "--port": options.port = parseInteger(value(), flag); break;
-      case "--host": options.host = value(); break;
-      case "--access-key": options.accessKey = value(); break;
-      case "--document": options.documents.push(parseDocument(value())); break;
-      case "--fault": options.faults.push(parseFault(value())); break;
-      case "--post-event": options.postEventUrls.push(value()); break;
-      case "--event-schema": options.eventSchema = oneOf(value(), ["eventgrid", "cloudevents"] as const, flag); break;
-      case "--era": options.era = oneOf(value(), ["ga", "preview"] as const, flag); break;
-      default: throw new Error(`unknown argument "${flag}"\n${CLI_USAGE}`);
-    }
-  }
-  return options;
+  const { values } = parseCommandLine(argv, FLAGS, { usage: CLI_USAGE });
+  return {
+    ...(values.port === undefined ? {} : { port: parseInteger(values.port, "--port") }),
+    ...(values.host === undefined ? {} : { host: values.host }),
+    ...(values["access-key"] === undefined ? {} : { accessKey: values["access-key"] }),
+    documents: (values.document ?? []).map(parseDocument),
+    faults: (values.fault ?? []).map(parseFault),
+    postEventUrls: values["post-event"] ?? [],
+    eventSchema: oneOf(values["event-schema"] ?? "eventgrid", ["eventgrid", "cloudevents"] as const, "--event-schema"),
+    era: oneOf(values.era ?? "ga", ["ga", "preview"] as const, "--era"),
+  };
 }
 
-/** "64MiB" -> 67108864, "1.5GiB" -> 1610612736, "10MB" -> 10000000, "123" -> 123. */
+/** "64MiB" -> 67108864, "1.5GiB" -> 1610612736, "10MB" -> 10000000, "123" -> 123 (src/shared/byteSize.ts). */
 export function parseSize(text: string): number {
-  const match = /^(\d+(?:\.\d+)?)\s*([a-zA-Z]*)$/.exec(text.trim());
-  const unit = UNITS[(match?.[2] ?? "").toLowerCase()];
-  if (!match || unit === undefined) throw new Error(`invalid size "${text}" (use e.g. 64MiB, 1.5GiB, 10MB, 12345)`);
-  const bytes = Math.round(Number(match[1]) * unit);
-  if (!Number.isSafeInteger(bytes)) throw new Error(`size "${text}" is too large`);
+  const bytes = parseByteSize(text);
+  if (bytes === undefined) throw new Error(`invalid size "${text}" (use a whole number of bytes, e.g. 64MiB, 1.5GiB, 10MB, 12345)`);
   return bytes;
 }
 

@@ -37,7 +37,8 @@ export interface FaultSpec {
   /** status 429/503: adds a Retry-After header when set. */
   retryAfterSeconds?: number;
   /** redirect: 302 to the same path on the regional or foreign listener, or to an absolute URL. */
-  redirectTo?: "regional" | "foreign" | string;
+  // `string & {}` keeps the two names visible to editors (a plain `| string` would swallow them).
+  redirectTo?: "regional" | "foreign" | (string & {});
   /** bandwidth: cap for the response body, bytes per second. */
   bytesPerSecond?: number;
   /** stall: headers are sent, then nothing for stallMs, then the body. */

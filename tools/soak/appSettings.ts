@@ -6,7 +6,11 @@ import type { SoakOptions } from "./soakOptions";
  * simulator as the ACS resource (its hosts allowlisted, its topic the one allowed event source), and the
  * download knobs. Queue and container names are the app's defaults.
  */
-export function appSettings(storage: string, sim: AcsSimulator, options: Pick<SoakOptions, "blockSize" | "concurrency" | "deleteAfterArchive">): Record<string, string> {
+export function appSettings(
+  storage: string,
+  sim: AcsSimulator,
+  options: Pick<SoakOptions, "blockSize" | "concurrency" | "deleteAfterArchive">,
+): Record<string, string> {
   return {
     FUNCTIONS_WORKER_RUNTIME: "node",
     AzureWebJobsStorage: storage,

@@ -4,7 +4,7 @@ import type { Prng } from "./prng";
 import { MIB, type SoakOptions } from "./soakOptions";
 
 /** One chunk (one ACS document) of a planned recording, and what the soak expects of it. */
-export interface PlannedChunk {
+interface PlannedChunk {
   readonly documentId: string;
   readonly index: number;
   readonly size: number;
@@ -47,7 +47,7 @@ function documentId(rng: Prng): string {
 }
 
 /** Chunk sizes: a few large (the first at exactly maxSize), some medium, the rest small, one empty file. */
-export function planSizes(rng: Prng, options: SoakOptions, count: number): number[] {
+function planSizes(rng: Prng, options: SoakOptions, count: number): number[] {
   const cap = (value: number): number => Math.min(value, options.maxSize);
   const large = options.largeShare > 0 && options.maxSize > 32 * MIB ? Math.max(1, Math.round(count * options.largeShare)) : 0;
   const medium = Math.round(count * options.mediumShare);
@@ -93,7 +93,7 @@ export function planRecordings(rng: Prng, options: SoakOptions): PlannedRecordin
   const sizes = planSizes(rng.derive("sizes"), options, options.chunks - permanentCount);
   const shapes = rng.derive("recordings");
   const recordings: PlannedRecording[] = [];
-  for (let next = 0; next < sizes.length; ) {
+  for (let next = 0; next < sizes.length;) {
     const length = shapes.chance(0.4) ? 1 : shapes.int(2, 5);
     recordings.push(recording(shapes, options, sizes.slice(next, next + length)));
     next += length;

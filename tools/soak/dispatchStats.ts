@@ -51,7 +51,10 @@ export function emptyDispatchStats(): DispatchStats {
 }
 
 export function countFailure(stats: DispatchStats, error: string | undefined): void {
-  const reason = (error ?? "unknown").replace(/\d{5,}/g, "N").replace(/https?:\/\/\S+/g, "<url>").slice(0, 140);
+  const reason = (error ?? "unknown")
+    .replace(/\d{5,}/g, "N")
+    .replace(/https?:\/\/\S+/g, "<url>")
+    .slice(0, 140);
   stats.failureReasons[reason] = (stats.failureReasons[reason] ?? 0) + 1;
 }
 

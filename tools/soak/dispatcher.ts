@@ -167,7 +167,9 @@ export class Dispatcher {
     const watchdog = setTimeout(() => {
       if (!this.pool.isRunning(invocation.workerId, invocation.id)) return;
       const chunk = identity ? this.options.describeChunk(identity.chunkKey) : `message ${item.messageId}`;
-      this.stats.hung.push(`${chunk}, delivery ${item.dequeueCount}: no answer after ${this.options.hangMs} ms; last log: ${this.pool.lastLine(invocation.id) ?? "(none)"}`);
+      this.stats.hung.push(
+        `${chunk}, delivery ${item.dequeueCount}: no answer after ${this.options.hangMs} ms; last log: ${this.pool.lastLine(invocation.id) ?? "(none)"}`,
+      );
       this.pool.kill(invocation.workerId, "hang");
     }, this.options.hangMs);
     const outcome = await invocation.outcome;

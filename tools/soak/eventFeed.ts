@@ -45,7 +45,15 @@ export function prepareFeed(sim: AcsSimulator, recordings: readonly PlannedRecor
     });
     for (const chunk of recording.chunks) {
       if (chunk.faults.length > 0) sim.setFaults(chunk.documentId, chunk.faults);
-      const names = expectedNames(recording.callId, event.data.recordingStartTime, recordingIdOf(event), chunk.index, recording.chunks.length, chunk.documentId, recording.format);
+      const names = expectedNames(
+        recording.callId,
+        event.data.recordingStartTime,
+        recordingIdOf(event),
+        chunk.index,
+        recording.chunks.length,
+        chunk.documentId,
+        recording.format,
+      );
       expected.push({
         chunkKey: chunkKeyOf(DEFAULT_TOPIC, chunk.documentId, chunk.index),
         documentId: chunk.documentId,
@@ -70,7 +78,7 @@ export function prepareFeed(sim: AcsSimulator, recordings: readonly PlannedRecor
     }
   });
   const batches: Delivery[] = [];
-  for (let next = 0; next < firsts.length; ) {
+  for (let next = 0; next < firsts.length;) {
     const size = rng.int(1, 6);
     const batch = firsts.slice(next, next + size);
     batches.push({ atMs: batch[0]?.at ?? 0, events: batch.map((item) => item.event), repeats: 0 });

@@ -31,7 +31,15 @@ function compact(iso: string): string {
  * `<index, zero-padded>-<documentId>.<ext>` and `...-<documentId>.metadata.json` beside it; the index is padded to 4
  * digits, or more for long recordings. The soak's ids need no escaping.
  */
-export function expectedNames(callId: string, recordingStartTime: string, recordingId: string | undefined, index: number, chunkCount: number, documentId: string, extension: string): { media: string; metadata: string } {
+export function expectedNames(
+  callId: string,
+  recordingStartTime: string,
+  recordingId: string | undefined,
+  index: number,
+  chunkCount: number,
+  documentId: string,
+  extension: string,
+): { media: string; metadata: string } {
   const width = Math.max(4, String(Math.max(chunkCount - 1, index)).length);
   const folder = `calls/${callId}/${compact(recordingStartTime)}${recordingId === undefined ? "" : `-${recordingId}`}`;
   const stem = `${folder}/${String(index).padStart(width, "0")}-${documentId}`;

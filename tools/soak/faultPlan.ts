@@ -71,9 +71,17 @@ export interface PermanentExpectation {
 export function permanentFaults(kind: PermanentKind): PlannedFaults & { expectation: PermanentExpectation } {
   switch (kind) {
     case "forbidden":
-      return { faults: [{ kind: "status", status: 403, target: "any" }], labels: ["403 (wrong key)"], expectation: { kind, outcome: "failed", httpStatus: 403 } };
+      return {
+        faults: [{ kind: "status", status: 403, target: "any" }],
+        labels: ["403 (wrong key)"],
+        expectation: { kind, outcome: "failed", httpStatus: 403 },
+      };
     case "hostileRedirect":
-      return { faults: [{ kind: "redirect", redirectTo: "foreign", target: "any" }], labels: ["302 to a foreign host"], expectation: { kind, outcome: "failed" } };
+      return {
+        faults: [{ kind: "redirect", redirectTo: "foreign", target: "any" }],
+        labels: ["302 to a foreign host"],
+        expectation: { kind, outcome: "failed" },
+      };
     case "expired":
       return { faults: [{ kind: "expired", target: "any" }], labels: ["404 after the deadline"], expectation: { kind, outcome: "expired", httpStatus: 404 } };
   }

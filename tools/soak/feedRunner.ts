@@ -27,7 +27,16 @@ function sleep(ms: number): Promise<void> {
  * a delivery the intake refuses is tried again (up to 5 times).
  */
 export async function runFeed(deliveries: readonly Delivery[], intake: RecordingIntake, stop: () => boolean, log: Log = QUIET): Promise<FeedReport> {
-  const report: FeedReport = { deliveries: 0, eventsDelivered: 0, repeatsDelivered: 0, messagesEnqueued: 0, eventsRejected: 0, eventsIgnored: 0, intakeRetries: 0, lostDeliveries: 0 };
+  const report: FeedReport = {
+    deliveries: 0,
+    eventsDelivered: 0,
+    repeatsDelivered: 0,
+    messagesEnqueued: 0,
+    eventsRejected: 0,
+    eventsIgnored: 0,
+    intakeRetries: 0,
+    lostDeliveries: 0,
+  };
   const started = Date.now();
   for (const delivery of deliveries) {
     if (stop()) break;

@@ -14,7 +14,9 @@ function table(rows: readonly (readonly [string, string | number])[]): string {
 export function renderMarkdown(report: SoakReport): string {
   const { verification: v, dispatch, kills, bytes, plan, feed } = report;
   const faults = Object.entries(report.faultsInjected).filter(([, count]) => count > 0);
-  const reasons = Object.entries(dispatch.failureReasons).sort((a, b) => b[1] - a[1]).slice(0, 8);
+  const reasons = Object.entries(dispatch.failureReasons)
+    .sort((a, b) => b[1] - a[1])
+    .slice(0, 8);
   return [
     `## Soak ${report.passed ? "PASSED" : "FAILED"} (seed ${report.seed})`,
     "",

@@ -24,13 +24,16 @@ export class MessageLease {
 
   /** Renews the lock every third of `lockSeconds` until the delivery ends. */
   keepLocked(lockSeconds: number): void {
-    this.renewal = setInterval(() => {
-      this.serial(async () => {
-        const renewed = await this.queue.updateMessage(this.item.messageId, this.receipt, undefined, lockSeconds);
-        if (renewed.popReceipt) this.receipt = renewed.popReceipt;
-        this.stats.lockRenewals += 1;
-      }).catch((error: unknown) => this.stats.harnessErrors.push(`renewing a lock: ${(error as Error).message}`));
-    }, (lockSeconds * 1000) / 3);
+    this.renewal = setInterval(
+      () => {
+        this.serial(async () => {
+          const renewed = await this.queue.updateMessage(this.item.messageId, this.receipt, undefined, lockSeconds);
+          if (renewed.popReceipt) this.receipt = renewed.popReceipt;
+          this.stats.lockRenewals += 1;
+        }).catch((error: unknown) => this.stats.harnessErrors.push(`renewing a lock: ${(error as Error).message}`));
+      },
+      (lockSeconds * 1000) / 3,
+    );
   }
 
   /** Success: the message is deleted. */

@@ -10,7 +10,10 @@ export class Prng {
   private c: number;
   private d: number;
 
-  constructor(readonly seed: number, label = "") {
+  constructor(
+    readonly seed: number,
+    label = "",
+  ) {
     const digest = createHash("sha256").update(`${seed}:${label}`).digest();
     this.a = digest.readUInt32LE(0);
     this.b = digest.readUInt32LE(4);

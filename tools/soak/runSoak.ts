@@ -49,17 +49,24 @@ export async function runSoak(options: SoakOptions): Promise<SoakReport> {
       workers: options.workers,
       invocationsPerWorker: options.invocationsPerWorker,
       onLog: (id, level, text) => workerLog.line(`invocation ${id}`, level, text),
-      onOutput: (text) => text.split("\n").filter((line) => line.trim() !== "").forEach((line) => workerLog.line("worker", "output", line)),
+      onOutput: (text) =>
+        text
+          .split("\n")
+          .filter((line) => line.trim() !== "")
+          .forEach((line) => workerLog.line("worker", "output", line)),
     });
     const binding = await pool.start();
-    if (binding.queueName !== config.chunkQueue) throw new Error(`the app's queue trigger listens on "${binding.queueName}", intake writes to "${config.chunkQueue}"`);
+    if (binding.queueName !== config.chunkQueue)
+      throw new Error(`the app's queue trigger listens on "${binding.queueName}", intake writes to "${config.chunkQueue}"`);
     const queues = QueueServiceClient.fromConnectionString(azurite.connectionString);
     const queue = queues.getQueueClient(binding.queueName);
     await queue.createIfNotExists();
     const activity = new ActivityLog();
     const killer = new KillPlanner(rng.derive("kills"), options.killRate, options.killMaxDequeue, (documentId) => sim.document(documentId)?.size);
     const setupDone = Date.now();
-    options.log(`Seed ${options.seed}: ${feed.expected.length} chunks in ${recordings.length} recordings, ${feed.deliveries.length} deliveries; workers ready.`);
+    options.log(
+      `Seed ${options.seed}: ${feed.expected.length} chunks in ${recordings.length} recordings, ${feed.deliveries.length} deliveries; workers ready.`,
+    );
 
     let feedDone = false;
     const workers = pool;
@@ -104,7 +111,13 @@ export async function runSoak(options: SoakOptions): Promise<SoakReport> {
       seed: options.seed,
       startedAt: new Date(started).toISOString(),
       source,
-      machine: { cpus: cpus().length, cpuModel: cpus()[0]?.model ?? "unknown", memoryGiB: Math.round(totalmem() / 2 ** 30), node: process.version, platform: platform() },
+      machine: {
+        cpus: cpus().length,
+        cpuModel: cpus()[0]?.model ?? "unknown",
+        memoryGiB: Math.round(totalmem() / 2 ** 30),
+        node: process.version,
+        platform: platform(),
+      },
       settings: {
         chunks: options.chunks,
         maxSize: options.maxSize,

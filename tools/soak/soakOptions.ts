@@ -106,4 +106,4 @@ export const SHORT_SOAK: Omit<SoakOptions, "seed" | "log"> = {
   timeLimitMs: 100_000,
 };
 
-export { KIB, MIB };
+export { MIB };

@@ -60,10 +60,13 @@ export function failuresOf(report: Omit<SoakReport, "passed" | "failures">): str
   list("hung invocations", dispatch.hung);
   if (v.quarantined > 0) failures.push(`${v.quarantined} events were quarantined by intake`);
   if (v.foreignRequests > 0) failures.push(`${v.foreignRequests} requests reached the foreign (non-ACS) host`);
-  if (dispatch.poisoned > 0) failures.push(`${dispatch.poisoned} messages went to poison (every fault was transient or recorded): ${dispatch.poisonedMessages.slice(0, 5).join("; ")}`);
-  if (dispatch.strandedMessages > 0) failures.push(`${dispatch.strandedMessages} messages were left on the queue with a long delay (re-queued after their deliveries ran out)`);
+  if (dispatch.poisoned > 0)
+    failures.push(`${dispatch.poisoned} messages went to poison (every fault was transient or recorded): ${dispatch.poisonedMessages.slice(0, 5).join("; ")}`);
+  if (dispatch.strandedMessages > 0)
+    failures.push(`${dispatch.strandedMessages} messages were left on the queue with a long delay (re-queued after their deliveries ran out)`);
   if (dispatch.timedOut) failures.push("the run hit its time limit before the queue was drained");
-  if (feed.lostDeliveries > 0 || feed.eventsRejected > 0) failures.push(`intake lost ${feed.lostDeliveries} deliveries and rejected ${feed.eventsRejected} events`);
+  if (feed.lostDeliveries > 0 || feed.eventsRejected > 0)
+    failures.push(`intake lost ${feed.lostDeliveries} deliveries and rejected ${feed.eventsRejected} events`);
   if (kills.unexpectedExits > 0) failures.push(`${kills.unexpectedExits} worker processes died by themselves`);
   if (logs.secretLeaks > 0) failures.push(`${logs.secretLeaks} log lines carry the access key or a signature`);
   return failures;

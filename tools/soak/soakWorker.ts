@@ -56,7 +56,8 @@ function main(): void {
   }
   const fn = archive;
   const trigger = Object.values(fn.metadata.bindings).find((binding) => binding.direction === "in");
-  send({ type: "ready", queueName: String(trigger?.["queueName"] ?? ""), connection: String(trigger?.["connection"] ?? "") });
+  const text = (value: unknown): string => (typeof value === "string" ? value : "");
+  send({ type: "ready", queueName: text(trigger?.["queueName"]), connection: text(trigger?.["connection"]) });
   process.on("message", (message: unknown) => {
     if (isInvokeRequest(message)) void invoke(fn, message);
   });

@@ -55,7 +55,9 @@ function topOverheads(expected: readonly ExpectedChunk[], inputs: VerifyInputs):
     .slice(0, 5)
     .map(({ chunk, excess }) => {
       const activity = inputs.activity.get(chunk.chunkKey);
-      const how = activity ? `${activity.invocations} invocations, ${activity.killed} killed, ${activity.failed} failed${activity.overlapped ? ", raced by a duplicate" : ""}` : "no activity";
+      const how = activity
+        ? `${activity.invocations} invocations, ${activity.killed} killed, ${activity.failed} failed${activity.overlapped ? ", raced by a duplicate" : ""}`
+        : "no activity";
       return `${chunk.documentId}#${chunk.index}: ${excess} bytes again for ${chunk.size} (${how}${chunk.ignoreRange ? ", no Range" : ""})`;
     });
 }
@@ -94,7 +96,8 @@ export async function verifyArchive(inputs: VerifyInputs): Promise<Verification>
   const mediaByDocument = new Map<string, string[]>();
   for (const [name, blob] of blobs) {
     const documentId = blob.metadata?.["documentid"];
-    if (documentId && !name.endsWith(".metadata.json") && !name.startsWith(RECORDS_PREFIX)) mediaByDocument.set(documentId, [...(mediaByDocument.get(documentId) ?? []), name]);
+    if (documentId && !name.endsWith(".metadata.json") && !name.startsWith(RECORDS_PREFIX))
+      mediaByDocument.set(documentId, [...(mediaByDocument.get(documentId) ?? []), name]);
   }
   await forEachLimited(expected, 4, async (chunk) => {
     const who = `${chunk.documentId}#${chunk.index}`;
@@ -108,22 +111,32 @@ export async function verifyArchive(inputs: VerifyInputs): Promise<Verification>
     if ((await uncommittedBlockCount(container, chunk.mediaName)) > 0) result.leftoverUncommitted += 1;
     if (chunk.permanent) {
       const expectedOutcome = chunk.permanent;
-      const matching = chunkRecords.find((record) => record.outcome === expectedOutcome.outcome && (expectedOutcome.httpStatus === undefined || record.httpStatus === expectedOutcome.httpStatus));
+      const matching = chunkRecords.find(
+        (record) =>
+          record.outcome === expectedOutcome.outcome && (expectedOutcome.httpStatus === undefined || record.httpStatus === expectedOutcome.httpStatus),
+      );
       if (media) result.stray.push(`${who}: media committed although it must fail (${expectedOutcome.kind})`);
       if (sim.document(chunk.documentId)?.deleted === true) result.acsCopies.push(`${who}: not archived, but its ACS copy was deleted`);
       if (matching) result.recorded += 1;
-      else if (chunkRecords.length > 0) result.unexpectedRecords.push(`${who} (${expectedOutcome.kind}): records ${chunkRecords.map((record) => `${record.outcome}/${record.httpStatus ?? "-"}`).join(", ")}, expected ${expectedOutcome.outcome}/${expectedOutcome.httpStatus ?? "-"}`);
+      else if (chunkRecords.length > 0)
+        result.unexpectedRecords.push(
+          `${who} (${expectedOutcome.kind}): records ${chunkRecords.map((record) => `${record.outcome}/${record.httpStatus ?? "-"}`).join(", ")}, expected ${expectedOutcome.outcome}/${expectedOutcome.httpStatus ?? "-"}`,
+        );
       else result.missing.push(`${who} (${expectedOutcome.kind}): neither archived nor recorded`);
       return;
     }
-    if (chunkRecords.length > 0) result.unexpectedRecords.push(`${who} (faults: ${chunk.faultLabels.join(", ") || "none"}): ${chunkRecords.map((record) => `${record.outcome}: ${record.reason}`).join(" | ")}`);
+    if (chunkRecords.length > 0)
+      result.unexpectedRecords.push(
+        `${who} (faults: ${chunk.faultLabels.join(", ") || "none"}): ${chunkRecords.map((record) => `${record.outcome}: ${record.reason}`).join(" | ")}`,
+      );
     const problems = await checkArchivedChunk(container, sim, chunk, media, metadata);
     for (const problem of problems) result[problem.kind].push(problem.detail);
     if (media && !problems.some((problem) => problem.kind !== "metadata")) {
       result.archived += 1;
       result.archivedBytes += chunk.size;
     }
-    if (inputs.deleteAfterArchive && chunk.deletable && media && metadata && sim.document(chunk.documentId)?.deleted !== true) result.acsCopies.push(`${who}: archived, but its ACS copy was not deleted`);
+    if (inputs.deleteAfterArchive && chunk.deletable && media && metadata && sim.document(chunk.documentId)?.deleted !== true)
+      result.acsCopies.push(`${who}: archived, but its ACS copy was not deleted`);
     const bound = resumeBound(chunk, inputs.activity.get(chunk.chunkKey), sim.counters.documents[chunk.documentId], inputs.blockSize, inputs.concurrency);
     if (bound.checked) result.resumeChecked += 1;
     if (bound.violation) result.resumeBoundViolations.push(`${who}: ${bound.violation}`);
@@ -131,7 +144,18 @@ export async function verifyArchive(inputs: VerifyInputs): Promise<Verification>
   for (const name of blobs.keys()) if (!accounted.has(name)) result.stray.push(name);
   result.topOverheads = topOverheads(expected, inputs);
   result.passed =
-    [result.missing, result.duplicated, result.partial, result.corrupt, result.metadata, result.stray, result.unexpectedRecords, result.acsCopies, result.recordProblems, result.resumeBoundViolations].every((list) => list.length === 0) &&
+    [
+      result.missing,
+      result.duplicated,
+      result.partial,
+      result.corrupt,
+      result.metadata,
+      result.stray,
+      result.unexpectedRecords,
+      result.acsCopies,
+      result.recordProblems,
+      result.resumeBoundViolations,
+    ].every((list) => list.length === 0) &&
     result.quarantined === 0 &&
     result.foreignRequests === 0;
   return result;

@@ -22,7 +22,10 @@ export class WorkerLog {
   readonly figures: LogFigures;
   private readonly stream: WriteStream;
 
-  constructor(path: string, private readonly secrets: readonly string[]) {
+  constructor(
+    path: string,
+    private readonly secrets: readonly string[],
+  ) {
     mkdirSync(dirname(path), { recursive: true });
     this.stream = createWriteStream(path, { flags: "w" });
     this.figures = { path, lines: 0, warnings: 0, errors: 0, secretLeaks: 0, firstErrors: [] };

@@ -4,7 +4,6 @@ import type { Invocation, InvocationOutcome, PoolStats, WorkerPoolOptions } from
 
 export type { Invocation, InvocationOutcome, PoolStats, WorkerPoolOptions } from "./workerTypes";
 
-
 interface Worker {
   readonly id: number;
   readonly child: ChildProcess;

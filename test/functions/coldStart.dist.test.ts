@@ -13,9 +13,11 @@ const root = resolve(__dirname, "..", "..");
 function packagesLoaded(afterLoad = "", storage = "UseDevelopmentStorage=true"): { functions: string[]; packages: string[] } {
   const script = `
     const { loadCompiledApp } = require(${JSON.stringify(join(root, "dist", "tools", "functionsHost.js"))});
+    // What the stand-in host itself loads (its glob library) is not the app's doing.
+    const host = new Set(Object.keys(require.cache));
     const functions = loadCompiledApp(${JSON.stringify(root)});
     const done = () => {
-      const packages = new Set(Object.keys(require.cache).filter((file) => file.includes("node_modules"))
+      const packages = new Set(Object.keys(require.cache).filter((file) => file.includes("node_modules") && !host.has(file))
         .map((file) => file.split("node_modules/").pop().split("/"))
         .map(([first, second]) => (first.startsWith("@") ? first + "/" + second : first)));
       process.stdout.write(JSON.stringify({ functions: functions.map((fn) => fn.metadata.name), packages: [...packages].sort() }));

@@ -1,0 +1,39 @@
+import { describe, expect, it } from "vitest";
+import { requeuePlan } from "../../src/archive/requeuePlan";
+import type { ChunkMessage } from "../../src/events/chunkMessage";
+
+const NOW = new Date("2026-11-29T12:00:00.000Z");
+
+function message(hoursLeft: number, redelivery?: number): ChunkMessage {
+  return {
+    version: 1,
+    chunkKey: "resource|doc|0",
+    resource: "resource",
+    documentId: "doc",
+    index: 0,
+    eventId: "event",
+    eventTime: NOW.toISOString(),
+    deadline: new Date(NOW.getTime() + hoursLeft * 3_600_000).toISOString(),
+    chunkCount: 1,
+    ...(redelivery === undefined ? {} : { redelivery }),
+  };
+}
+
+describe("requeuePlan", () => {
+  it("waits 5 minutes first, doubling each time, at most an hour", () => {
+    expect(requeuePlan(message(24), NOW)).toEqual({ redelivery: 1, delaySeconds: 300, worthIt: true });
+    expect(requeuePlan(message(24, 1), NOW)).toEqual({ redelivery: 2, delaySeconds: 600, worthIt: true });
+    expect(requeuePlan(message(24, 3), NOW).delaySeconds).toBe(2400);
+    expect(requeuePlan(message(24, 4), NOW).delaySeconds).toBe(3600);
+    expect(requeuePlan(message(24, 30), NOW).delaySeconds).toBe(3600);
+  });
+
+  it("never schedules past the deadline (a minute before it at the latest)", () => {
+    expect(requeuePlan(message(0.25, 2), NOW)).toEqual({ redelivery: 3, delaySeconds: 840, worthIt: true });
+  });
+
+  it("is not worth it within two minutes of the deadline or after it", () => {
+    expect(requeuePlan(message(100 / 3600), NOW)).toMatchObject({ worthIt: false, delaySeconds: 40 });
+    expect(requeuePlan(message(-1), NOW)).toMatchObject({ worthIt: false, delaySeconds: 0 });
+  });
+});
