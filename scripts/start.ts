@@ -1,13 +1,15 @@
 /**
  * `npm start`: runs the Functions app locally. Creates local.settings.json from the example when
  * missing, starts Azurite (data in ./.azurite, default ports) unless one already listens, and runs
- * `func start`. Exits non-zero with one clear message when Azure Functions Core Tools is missing.
+ * `func start`. Exits non-zero with one clear message when Azure Functions Core Tools is missing, saying
+ * what to do on this Node and npm version (scripts/coreToolsAdvice.ts).
  */
 import { spawn, spawnSync } from "node:child_process";
 import { copyFileSync, existsSync, mkdirSync } from "node:fs";
 import { connect } from "node:net";
 import { join, resolve } from "node:path";
 import { startAzurite, type RunningAzurite } from "../tools/azurite";
+import { coreToolsAdvice, npmVersionFromUserAgent } from "./coreToolsAdvice";
 
 const root = resolve(__dirname, "..", "..");
 
@@ -41,14 +43,7 @@ async function main(): Promise<number> {
   }
   const func = findFunc();
   if (!func) {
-    console.error(
-      "Azure Functions Core Tools (func) is not available, so the app cannot be started locally.\n" +
-        "Its npm package downloads the Functions host during install; here that download did not happen\n" +
-        "(no network to its CDN, install scripts disabled, or Node older than it requires).\n" +
-        "Install it from a machine with internet access: npm install --global azure-functions-core-tools@4\n" +
-        "(or see https://learn.microsoft.com/azure/azure-functions/functions-run-local), then run npm start again.\n" +
-        "Everything else works without it: npm test, npm run demo, npm run acs-sim.",
-    );
+    console.error(coreToolsAdvice({ node: process.versions.node, npm: npmVersionFromUserAgent(process.env["npm_config_user_agent"]) }));
     return 1;
   }
   let azurite: RunningAzurite | undefined;

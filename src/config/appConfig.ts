@@ -64,7 +64,7 @@ export function parseConfig(settings: Settings): AppConfig {
 /** Host storage (`AzureWebJobsStorage`), where the chunk queue lives. */
 export function hostStorageSetting(settings: Settings): StorageConnection {
   const hostStorage = readStorageConnection(settings, "AzureWebJobsStorage");
-  if (!hostStorage) throw new ConfigError("AzureWebJobsStorage", "is required but not set (nor AzureWebJobsStorage__accountName / __queueServiceUri).", "missing");
+  if (!hostStorage) throw new ConfigError("AzureWebJobsStorage", "is required but not set (nor AzureWebJobsStorage__blobServiceUri / __queueServiceUri for an identity-based connection).", "missing");
   requireServiceUri(hostStorage, "queueServiceUri", "the chunk queue");
   return hostStorage;
 }
@@ -87,7 +87,7 @@ export function acsSetting(settings: Settings): AcsConnection {
 /** An identity-based connection names each service it is used for (checked here, not when a client is first built). */
 function requireServiceUri(connection: StorageConnection, service: "queueServiceUri" | "blobServiceUri", use: string): void {
   if (connection.kind === "identity" && !connection[service]) {
-    throw new ConfigError(`${connection.setting}__${service}`, `is required for ${use} (or set ${connection.setting}__accountName).`, "missing");
+    throw new ConfigError(`${connection.setting}__${service}`, `is required for ${use} (the account's endpoint, e.g. its primaryEndpoints value).`, "missing");
   }
 }
 

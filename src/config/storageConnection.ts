@@ -3,7 +3,7 @@ import { optionalSetting, type Settings } from "./settingParsers";
 
 /**
  * A Storage connection as the Functions host understands it: a connection string in `<NAME>`, or an
- * identity-based connection in `<NAME>__accountName` / `<NAME>__blobServiceUri` / `<NAME>__queueServiceUri`
+ * identity-based connection in `<NAME>__blobServiceUri` / `<NAME>__queueServiceUri` (the account's primaryEndpoints)
  * (with optional `<NAME>__credential` = managedidentity and `<NAME>__clientId`).
  */
 export type StorageConnection =
@@ -26,9 +26,19 @@ export function readStorageConnection(settings: Settings, name: string): Storage
     return { kind: "connectionString", setting: name, connectionString };
   }
   const accountName = optionalSetting(settings, `${name}__accountName`);
-  const blobServiceUri = serviceUri(settings, `${name}__blobServiceUri`) ?? (accountName && `https://${accountName}.blob.core.windows.net`);
-  const queueServiceUri = serviceUri(settings, `${name}__queueServiceUri`) ?? (accountName && `https://${accountName}.queue.core.windows.net`);
-  if (!blobServiceUri && !queueServiceUri) return undefined;
+  const blobServiceUri = serviceUri(settings, `${name}__blobServiceUri`);
+  const queueServiceUri = serviceUri(settings, `${name}__queueServiceUri`);
+  if (!blobServiceUri && !queueServiceUri) {
+    // An account name alone does not say which cloud (endpoint suffix) the account is in, so the app
+    // does not guess public-cloud host names: sovereign clouds would silently point at the wrong host.
+    if (accountName !== undefined) {
+      throw new ConfigError(
+        `${name}__blobServiceUri`,
+        `must be set (with ${name}__queueServiceUri) to the account's endpoints; ${name}__accountName alone does not name the cloud's endpoint suffix.`,
+      );
+    }
+    return undefined;
+  }
   const credential = optionalSetting(settings, `${name}__credential`);
   if (credential !== undefined && credential.toLowerCase() !== "managedidentity") {
     throw new ConfigError(`${name}__credential`, `must be "managedidentity" when set; got "${credential}".`);

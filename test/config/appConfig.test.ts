@@ -98,14 +98,10 @@ describe("parseConfig: accepted values", () => {
     });
   });
 
-  it("derives service URIs from AzureWebJobsStorage__accountName", () => {
-    const config = parseConfig(settings({ AzureWebJobsStorage: undefined, AzureWebJobsStorage__accountName: "contosoarchive" }));
-    expect(config.hostStorage).toMatchObject({
-      kind: "identity",
-      queueServiceUri: "https://contosoarchive.queue.core.windows.net",
-      blobServiceUri: "https://contosoarchive.blob.core.windows.net",
-      managedIdentity: false,
-    });
+  it("refuses AzureWebJobsStorage__accountName alone: no public-cloud host names are guessed (sovereign clouds)", () => {
+    expect(() => parseConfig(settings({ AzureWebJobsStorage: undefined, AzureWebJobsStorage__accountName: "contosoarchive" }))).toThrow(
+      expect.objectContaining({ setting: "AzureWebJobsStorage__blobServiceUri" }),
+    );
   });
 
   it("uses RECORDINGS_STORAGE (connection string or identity) for the archive when set", () => {

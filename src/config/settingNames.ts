@@ -1,0 +1,57 @@
+/**
+ * Every app setting the deployed app reads, in one list: the contract between the app and the
+ * template (infra/main.bicep sets only names listed here; test/infra/appSettings.test.ts checks it).
+ *
+ * - `app`: parsed by src/config (some arrive with later features, see `feature`).
+ * - `sdk`: read by an Azure SDK inside the app process, not by our parser (for example
+ *   `AZURE_CLIENT_ID`, which `DefaultAzureCredential` needs to pick the user-assigned identity).
+ * - `host`: read by the Functions host or platform only.
+ *
+ * A `connection` setting may be given as `<NAME>` (connection string) or as identity-based
+ * `<NAME>__<suffix>` settings (see CONNECTION_SUFFIXES); either form satisfies it.
+ */
+export interface SettingName {
+  readonly name: string;
+  readonly readBy: "app" | "sdk" | "host";
+  /** The app cannot work without it (missing = configuration error). */
+  readonly required: boolean;
+  readonly connection?: boolean;
+  /** The issue whose feature reads it, when that feature is not the core archiver. */
+  readonly feature?: string;
+}
+
+export const CONNECTION_SUFFIXES = ["accountName", "blobServiceUri", "queueServiceUri", "credential", "clientId"] as const;
+
+export const SETTING_NAMES: readonly SettingName[] = [
+  { name: "AzureWebJobsStorage", readBy: "app", required: true, connection: true },
+  { name: "RECORDINGS_STORAGE", readBy: "app", required: false, connection: true },
+  { name: "RECORDINGS_CONTAINER", readBy: "app", required: false },
+  { name: "CHUNK_QUEUE", readBy: "app", required: false },
+  { name: "ACS_CONNECTION_STRING", readBy: "app", required: true },
+  { name: "ALLOWED_ACS_RESOURCES", readBy: "app", required: false },
+  { name: "ALLOWED_DOWNLOAD_HOSTS", readBy: "app", required: false },
+  { name: "RETENTION_HOURS", readBy: "app", required: false },
+  { name: "DOWNLOAD_BLOCK_SIZE", readBy: "app", required: false },
+  { name: "DOWNLOAD_CONCURRENCY", readBy: "app", required: false },
+  { name: "DELETE_AFTER_ARCHIVE", readBy: "app", required: false },
+  { name: "ARCHIVE_EVENTS_ENDPOINT", readBy: "app", required: false, feature: "issue 10" },
+  { name: "ARCHIVE_EVENTS_KEY", readBy: "app", required: false, feature: "issue 10" },
+  { name: "ARCHIVE_EVENTS_SCHEMA", readBy: "app", required: false, feature: "issue 10" },
+  { name: "APPLICATIONINSIGHTS_CONNECTION_STRING", readBy: "app", required: false, feature: "issue 10" },
+  { name: "PARTICIPANT_INDEX_KEY", readBy: "app", required: false, feature: "issue 11" },
+  { name: "BYOS_STORAGE_ACCOUNTS", readBy: "app", required: false, feature: "issue 11" },
+  { name: "BYOS_COPY", readBy: "app", required: false, feature: "issue 11" },
+  { name: "AZURE_CLIENT_ID", readBy: "sdk", required: false },
+  { name: "APPLICATIONINSIGHTS_AUTHENTICATION_STRING", readBy: "host", required: false },
+];
+
+/** The listed setting that `key` sets (`AzureWebJobsStorage__clientId` -> AzureWebJobsStorage), if any. */
+export function settingFor(key: string): SettingName | undefined {
+  const exact = SETTING_NAMES.find((setting) => setting.name === key);
+  if (exact) return exact;
+  const separator = key.indexOf("__");
+  if (separator < 0) return undefined;
+  const base = SETTING_NAMES.find((setting) => setting.connection && setting.name === key.slice(0, separator));
+  const suffix = key.slice(separator + 2);
+  return base && (CONNECTION_SUFFIXES as readonly string[]).includes(suffix) ? base : undefined;
+}
