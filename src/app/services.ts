@@ -1,3 +1,4 @@
+import type { ContainerClient } from "@azure/storage-blob";
 import { AcsRecordingClient } from "../acs/acsRecordingClient";
 import { ChunkArchiveJob } from "../archive/chunkArchiveJob";
 import { ChunkArchiver } from "../archive/chunkArchiver";
@@ -7,6 +8,9 @@ import { parseConfig, type AppConfig } from "../config/appConfig";
 import type { Settings } from "../config/settingParsers";
 import type { ChunkMessage } from "../events/chunkMessage";
 import { RecordingIntake } from "../intake/recordingIntake";
+import { ArchiveIndexStep } from "../participants/archiveIndexStep";
+import { PARTICIPANT_INDEX_CONTAINER } from "../participants/indexLayout";
+import { ParticipantIndex } from "../participants/participantIndex";
 import { RecordingControl } from "../recordingControl/recordingControl";
 import { ChunkQueue } from "../storage/chunkQueue";
 import { Quarantine } from "../storage/quarantine";
@@ -22,6 +26,8 @@ export interface AppServices {
   readonly poisonRescue: PoisonedChunkRescue;
   /** Start, state, pause, resume and stop of call recordings (ACS Call Automation). */
   readonly recordingControl: RecordingControl;
+  /** Data-subject requests (issue 11): the index and the archive it points into; absent without PARTICIPANT_INDEX_KEY. */
+  readonly participants?: { readonly index: ParticipantIndex; readonly recordings: ContainerClient };
 }
 
 /** The composition root: builds clients once and hands them to the cores. */
@@ -38,6 +44,7 @@ export function createServices(config: AppConfig): AppServices {
   const recordings = blobs.getContainerClient(config.recordingsContainer);
   const requeue = (message: ChunkMessage, delaySeconds: number): Promise<void> => chunkQueue.requeue(message, delaySeconds);
   const failures = new FailureRecords(recordings);
+  const participantIndex = config.participantIndexKey === undefined ? undefined : new ParticipantIndex(blobs.getContainerClient(PARTICIPANT_INDEX_CONTAINER), config.participantIndexKey, recordings.containerName);
   const archiveJob = new ChunkArchiveJob({
     archiver: new ChunkArchiver({
       acs: new AcsRecordingClient(config.acs, config.downloadHosts),
@@ -50,9 +57,10 @@ export function createServices(config: AppConfig): AppServices {
     failures,
     downloadHosts: config.downloadHosts,
     requeue,
+    ...(participantIndex ? { participantIndex: new ArchiveIndexStep(participantIndex, recordings) } : {}),
   });
   const poisonRescue = new PoisonedChunkRescue({ failures, downloadHosts: config.downloadHosts, requeue });
-  return { config, intake, archiveJob, poisonRescue, recordingControl };
+  return { config, intake, archiveJob, poisonRescue, recordingControl, ...(participantIndex ? { participants: { index: participantIndex, recordings } } : {}) };
 }
 
 let services: AppServices | undefined;
@@ -69,6 +77,9 @@ export function appServices(settings: Settings = process.env): AppServices {
         "ALLOWED_ACS_RESOURCES is not set: recording events from ANY Event Grid topic are accepted. " +
           "Set it to your ACS resource id(s) so replayed or forged events are rejected.",
       );
+    }
+    if (config.participantIndexKey === undefined) {
+      console.warn("PARTICIPANT_INDEX_KEY is not set: the participant index is disabled (no entries written, /api/archive/participants answers 503).");
     }
     services = createServices(config);
   }

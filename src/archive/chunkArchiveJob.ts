@@ -20,6 +20,8 @@ export interface ChunkJobDependencies {
   readonly downloadHosts: DownloadHostPolicy;
   /** Puts a chunk back on the app's queue with a delay (a fresh message), for the queue function and the CLI alike. */
   readonly requeue?: (message: ChunkMessage, delaySeconds: number) => Promise<void>;
+  /** Participant index (issue 11): told of every archived chunk; absent when PARTICIPANT_INDEX_KEY is unset. */
+  readonly participantIndex?: { chunkArchived(message: ChunkMessage, log: Log): Promise<void> };
   readonly now?: () => Date;
 }
 
@@ -45,6 +47,7 @@ export class ChunkArchiveJob {
     try {
       message = parseChunkMessage(input, this.deps.downloadHosts);
       const archived = await this.deps.archiver.archive(message, log);
+      await this.deps.participantIndex?.chunkArchived(message, log);
       return { status: archived.outcome, ...archived };
     } catch (error) {
       const deadlinePassed = message ? now().getTime() > Date.parse(message.deadline) : false;

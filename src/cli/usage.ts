@@ -7,6 +7,7 @@ synchronously, with the same validation, archive job and settings as the Functio
 Usage:
   recording-archiver archive --event <file|-> [options]
   recording-archiver replay --failure <blob name|file> [options]
+  recording-archiver participants find|export|erase|reindex ...   (see "recording-archiver participants --help")
   recording-archiver --help
 
 Commands:
