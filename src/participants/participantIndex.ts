@@ -61,7 +61,7 @@ export class ParticipantIndex {
       const participant = this.keyOf(id);
       const entry: IndexEntry = { version: 1, participant, container: this.recordingsContainer, folder, indexedAt, source };
       const body = JSON.stringify(entry);
-      await this.index.getBlockBlobClient(entryName(participant, folder)).upload(body, Buffer.byteLength(body), {
+      await this.index.getBlockBlobClient(entryName(participant, this.recordingsContainer, folder)).upload(body, Buffer.byteLength(body), {
         blobHTTPHeaders: { blobContentType: "application/json" },
         abortSignal: storageSignal(signal),
       });
@@ -91,7 +91,7 @@ export class ParticipantIndex {
   async foldersOf(key: string, signal?: AbortSignal): Promise<string[]> {
     if (!(await this.index.exists({ abortSignal: storageSignal(signal) }))) return [];
     const folders: string[] = [];
-    for await (const page of this.index.listBlobsFlat({ prefix: participantPrefix(key) }).byPage({ maxPageSize: 1000 })) {
+    for await (const page of this.index.listBlobsFlat({ prefix: participantPrefix(key, this.recordingsContainer) }).byPage({ maxPageSize: 1000 })) {
       for (const blob of page.segment.blobItems) {
         const folder = folderOfEntry(blob.name);
         if (folder) folders.push(folder);
@@ -102,7 +102,7 @@ export class ParticipantIndex {
 
   /** Deletes the entries of `folder` for the given keyed hashes; returns the names deleted. */
   async removeEntries(folder: string, keys: readonly string[], signal?: AbortSignal): Promise<string[]> {
-    const names = [...new Set(keys)].map((key) => entryName(key, folder));
+    const names = [...new Set(keys)].map((key) => entryName(key, this.recordingsContainer, folder));
     const results = await mapConcurrent(names, INDEX_CONCURRENCY, async (name) => {
       const response = await this.index.getBlobClient(name).deleteIfExists({ abortSignal: storageSignal(signal) });
       return response.succeeded ? name : undefined;
