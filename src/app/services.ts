@@ -1,6 +1,8 @@
 import type { ContainerClient } from "@azure/storage-blob";
 import { AcsRecordingClient } from "../acs/acsRecordingClient";
 import { ChunkArchiveJob } from "../archive/chunkArchiveJob";
+import { byosAccess } from "../byos/byosAccess";
+import { ByosArchiver } from "../byos/byosArchiver";
 import { ChunkArchiver } from "../archive/chunkArchiver";
 import { FailureRecords } from "../archive/failureRecords";
 import { PoisonedChunkRescue } from "../archive/poisonedChunkRescue";
@@ -57,6 +59,7 @@ export function createServices(config: AppConfig): AppServices {
     failures,
     downloadHosts: config.downloadHosts,
     requeue,
+    byos: new ByosArchiver({ container: recordings, access: byosAccess(config.recordingsStorage), accounts: config.byosStorageAccounts, copy: config.byosCopy }),
     ...(participantIndex ? { participantIndex: new ArchiveIndexStep(participantIndex, recordings) } : {}),
   });
   const poisonRescue = new PoisonedChunkRescue({ failures, downloadHosts: config.downloadHosts, requeue });

@@ -11,7 +11,7 @@ import type { StorageConnection } from "../config/storageConnection";
  */
 export const STORAGE_RETRY: StorageRetryOptions = { maxTries: 3, retryDelayInMs: 200, maxRetryDelayInMs: 2_000, tryTimeoutInMs: 30_000 };
 
-function credentialFor(connection: Extract<StorageConnection, { kind: "identity" }>): TokenCredential {
+export function credentialFor(connection: Extract<StorageConnection, { kind: "identity" }>): TokenCredential {
   if (connection.managedIdentity) return new ManagedIdentityCredential(connection.clientId ? { clientId: connection.clientId } : {});
   return new DefaultAzureCredential(connection.clientId ? { managedIdentityClientId: connection.clientId } : {});
 }
