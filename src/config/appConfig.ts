@@ -92,15 +92,17 @@ function participantIndexKeySetting(settings: Settings): { participantIndexKey?:
 
 /** A BYOS account as its blob endpoint origin: `https://<account>.blob.core.windows.net` (or any https/loopback origin). */
 function blobEndpoint(value: string): string {
+  // A pasted SAS URL must not end up in an error message: show the value without its query.
+  const shown = value.split("?")[0] ?? "";
   let url: URL;
   try {
     url = new URL(/^https?:\/\//i.test(value) ? value : `https://${value}`);
   } catch {
-    throw new ConfigError("BYOS_STORAGE_ACCOUNTS", `has "${value}", which is not a blob endpoint (https://<account>.blob.core.windows.net).`);
+    throw new ConfigError("BYOS_STORAGE_ACCOUNTS", `has "${shown}", which is not a blob endpoint (https://<account>.blob.core.windows.net).`);
   }
   const loopback = isLoopbackHost(url.hostname);
   if ((url.protocol !== "https:" && !loopback) || url.username || url.password || url.search || url.hash) {
-    throw new ConfigError("BYOS_STORAGE_ACCOUNTS", `has "${value}", which is not an https blob endpoint (https://<account>.blob.core.windows.net).`);
+    throw new ConfigError("BYOS_STORAGE_ACCOUNTS", `has "${shown}", which is not an https blob endpoint without query or user information (https://<account>.blob.core.windows.net).`);
   }
   // Azurite-style endpoints name the account in the path (http://127.0.0.1:10000/devstoreaccount1).
   const path = url.pathname.replace(/\/+$/, "");
