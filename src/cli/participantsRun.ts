@@ -1,4 +1,5 @@
 import { hostname, userInfo } from "node:os";
+import { byosAccess } from "../byos/byosAccess";
 import { parseParticipantConfig } from "../config/appConfig";
 import type { StorageConnection } from "../config/storageConnection";
 import { ConfigError, describeError } from "../errors";
@@ -77,6 +78,7 @@ export async function runParticipantsCli(argv: readonly string[], io: CliIo): Pr
         directory: command.out,
         idleTimeoutMs: command.idleTimeoutMs,
         log,
+        byos: { access: byosAccess(config.recordingsStorage), accounts: config.byosStorageAccounts },
         progress: {
           start: (position, total, label, bytes) => {
             if (position === 0) progress = bar(total);
@@ -91,7 +93,11 @@ export async function runParticipantsCli(argv: readonly string[], io: CliIo): Pr
       out.line(`Exported ${totals.files} files (${formatBytes(totals.bytes)}): ${totals.downloaded} downloaded, ${totals.alreadyVerified} already verified, ${totals.failed} failed.`);
       return totals.failed === 0 ? 0 : 1;
     }
-    const report = await eraseParticipant(participantId, { index, recordings, identity: identityOf(config.recordingsStorage), dryRun: !command.yes, log });
+    const report = await eraseParticipant(participantId, { index, recordings, identity: identityOf(config.recordingsStorage),
+      dryRun: !command.yes,
+      log,
+      byos: { access: byosAccess(config.recordingsStorage), accounts: config.byosStorageAccounts },
+    });
     io.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
     out.line(eraseSummary(report));
     return report.complete ? 0 : 1;

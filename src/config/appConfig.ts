@@ -42,7 +42,7 @@ export interface AppConfig {
 }
 
 /** The part of the config that data-subject requests need (no ACS settings: operators may not have them). */
-export type ParticipantConfig = Pick<AppConfig, "recordingsStorage" | "recordingsContainer" | "participantIndexKey">;
+export type ParticipantConfig = Pick<AppConfig, "recordingsStorage" | "recordingsContainer" | "participantIndexKey" | "byosStorageAccounts">;
 
 /** Parses settings (app settings / local.settings.json Values); throws ConfigError naming the bad setting. */
 export function parseConfig(settings: Settings): AppConfig {
@@ -79,6 +79,7 @@ export function parseParticipantConfig(settings: Settings): ParticipantConfig {
     recordingsStorage,
     recordingsContainer: storageNameSetting(settings, "RECORDINGS_CONTAINER", "recordings"),
     ...participantIndexKeySetting(settings),
+    byosStorageAccounts: listSetting(settings, "BYOS_STORAGE_ACCOUNTS").map(blobEndpoint),
   });
 }
 

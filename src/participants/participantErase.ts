@@ -1,5 +1,7 @@
 import { isRestError } from "@azure/core-rest-pipeline";
-import type { ContainerClient } from "@azure/storage-blob";
+import type { BlobClient, ContainerClient } from "@azure/storage-blob";
+import type { ByosAccess } from "../byos/byosAccess";
+import { byosFilesOf } from "../byos/byosCatalogue";
 import { OPERATIONAL_PREFIXES, compactUtc } from "../archive/blobLayout";
 import { describeError } from "../errors";
 import type { Log } from "../shared/log";
@@ -52,6 +54,8 @@ export interface EraseOptions {
   readonly dryRun: boolean;
   readonly log: Log;
   readonly onBlob?: (name: string, outcome: "deleted" | "refused") => void;
+  /** BYOS recordings: their media and metadata in the customer's account (listed in BYOS_STORAGE_ACCOUNTS) are erased too. */
+  readonly byos?: { readonly access: ByosAccess; readonly accounts: readonly string[] };
 }
 
 /**
@@ -66,13 +70,17 @@ export async function eraseParticipant(participantId: string, options: EraseOpti
   const found = await findParticipant(index, recordings, participantId);
   const results: RecordingErasure[] = [];
   for (const recording of found.recordings) {
-    const blobs = recording.files.map((file) => ({ name: file.name, bytes: file.bytes }));
+    const external = await byosFilesOf(recordings, recording.files.filter((file) => file.kind === "catalogue").map((file) => file.name), options.byos?.accounts ?? []);
+    const blobs = [...recording.files.map((file) => ({ name: file.name, bytes: file.bytes })), ...external.map((file) => ({ name: file.url, bytes: file.bytes }))];
     if (options.dryRun) {
       results.push({ folder: recording.folder, blobs, deleted: [], refused: [], indexEntriesDeleted: 0 });
       continue;
     }
     const keys = new Set([found.participant, ...(await participantKeysOf(index, recordings, recording.files.filter((file) => file.kind === "metadata").map((file) => file.name)))]);
-    const outcomes = await mapConcurrent(blobs, DELETE_CONCURRENCY, (blob) => deleteBlob(recordings, blob.name));
+    const access = options.byos?.access;
+    const outcomes = await mapConcurrent(blobs, DELETE_CONCURRENCY, (blob) =>
+      deleteBlob(/^https?:\/\//.test(blob.name) && access ? access.blob(blob.name) : recordings.getBlobClient(blob.name), blob.name),
+    );
     const deleted: string[] = [];
     const refused: ErasureRefusal[] = [];
     outcomes.forEach((outcome, position) => {
@@ -82,7 +90,7 @@ export async function eraseParticipant(participantId: string, options: EraseOpti
       else deleted.push(name);
       options.onBlob?.(name, refusal ? "refused" : "deleted");
     });
-    for (const refusal of refused) log.error(`Not erased: ${recordings.containerName}/${refusal.blob}: ${refusal.reason}`);
+    for (const refusal of refused) log.error(`Not erased: ${/^https?:\/\//.test(refusal.blob) ? refusal.blob : `${recordings.containerName}/${refusal.blob}`}: ${refusal.reason}`);
     const indexEntriesDeleted = refused.length === 0 ? (await index.removeEntries(recording.folder, [...keys])).length : 0;
     results.push({ folder: recording.folder, blobs, deleted, refused, indexEntriesDeleted });
   }
@@ -112,9 +120,9 @@ async function participantKeysOf(index: ParticipantIndex, recordings: ContainerC
 }
 
 /** Deletes one blob; returns why it was not deleted, or undefined once it is gone. */
-async function deleteBlob(recordings: ContainerClient, name: string): Promise<ErasureRefusal | undefined> {
+async function deleteBlob(blob: BlobClient, name: string): Promise<ErasureRefusal | undefined> {
   try {
-    await recordings.getBlobClient(name).deleteIfExists({ deleteSnapshots: "include", abortSignal: storageSignal() });
+    await blob.deleteIfExists({ deleteSnapshots: "include", abortSignal: storageSignal() });
     return undefined;
   } catch (error) {
     if (!isRestError(error)) return { blob: name, kind: "failed", reason: describeError(error) };

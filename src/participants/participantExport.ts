@@ -1,14 +1,16 @@
 import { existsSync } from "node:fs";
 import { mkdir, rename, rm, stat, writeFile } from "node:fs/promises";
 import { dirname, join, relative, resolve } from "node:path";
-import type { ContainerClient } from "@azure/storage-blob";
+import type { BlobClient, ContainerClient } from "@azure/storage-blob";
+import type { ByosAccess } from "../byos/byosAccess";
+import { byosFilesOf } from "../byos/byosCatalogue";
 import { RECORDINGS_PREFIX } from "../archive/blobLayout";
 import { describeError } from "../errors";
 import type { Log } from "../shared/log";
 import { downloadBlobToFile, hashFile, type DownloadedFile } from "./blobDownload";
 import { findParticipant, type ParticipantRecordings } from "./participantFind";
 import type { ParticipantIndex } from "./participantIndex";
-import type { RecordingFile } from "./recordingInventory";
+import { CATALOGUE_SUFFIX, type RecordingFile } from "./recordingInventory";
 
 export const EXPORT_FILE = "export.json";
 
@@ -41,6 +43,15 @@ export interface ExportOptions {
   readonly idleTimeoutMs: number;
   readonly log: Log;
   readonly progress?: { start(position: number, total: number, label: string, bytes: () => number): void; finish(ok: boolean): void };
+  /** BYOS recordings: media and metadata only in the customer's account (listed) are exported from there. */
+  readonly byos?: { readonly access: ByosAccess; readonly accounts: readonly string[] };
+}
+
+interface PlannedFile {
+  readonly file: RecordingFile;
+  readonly blob: BlobClient;
+  /** Local path below the export directory. */
+  readonly local: string;
 }
 
 /**
@@ -52,16 +63,30 @@ export async function exportParticipant(participantId: string, options: ExportOp
   const { recordings, log } = options;
   const directory = resolve(options.directory);
   const found = await findParticipant(options.index, recordings, participantId);
-  const planned = found.recordings.flatMap((recording) => recording.files);
+  const planned: PlannedFile[] = [];
+  for (const recording of found.recordings) {
+    for (const file of recording.files) planned.push({ file, blob: recordings.getBlobClient(file.name), local: file.name.slice(RECORDINGS_PREFIX.length) });
+    const byos = options.byos;
+    if (!byos) continue;
+    const records = recording.files.filter((file) => file.kind === "catalogue").map((file) => file.name);
+    for (const external of await byosFilesOf(recordings, records, byos.accounts)) {
+      const base = new URL(external.url).pathname.split("/").pop() ?? "";
+      // The metadata document is always in the archive, and media copied with BYOS_COPY too: exported from there.
+      const stem = external.record.slice(0, -CATALOGUE_SUFFIX.length);
+      if (external.kind === "metadata" || recording.files.some((file) => file.kind === "media" && file.name.startsWith(`${stem}.`))) continue;
+      const file: RecordingFile = { name: external.url, kind: external.kind, bytes: external.bytes, ...(external.md5 ? { md5: external.md5 } : {}) };
+      planned.push({ file, blob: byos.access.blob(external.url), local: `${recording.folder.slice(RECORDINGS_PREFIX.length)}byos-${base}` });
+    }
+  }
   const files: ExportedFile[] = [];
-  for (const [position, file] of planned.entries()) {
-    const path = join(directory, ...file.name.slice(RECORDINGS_PREFIX.length).split("/"));
+  for (const [position, { file, blob, local }] of planned.entries()) {
+    const path = join(directory, ...local.split("/"));
     let done = 0;
     options.progress?.start(position, planned.length, file.name.split("/").pop() ?? file.name, () => done);
-    const result = await exportFile(recordings, file, path, options.idleTimeoutMs, (bytes) => (done = bytes)).catch(
+    const result = await exportFile(blob, file, path, options.idleTimeoutMs, (bytes) => (done = bytes)).catch(
       (error: unknown): Omit<ExportedFile, "blob" | "path"> => ({ bytes: 0, status: "failed", reason: describeError(error) }),
     );
-    if (result.status === "failed") log.error(`Export of ${recordings.containerName}/${file.name} failed: ${result.reason ?? ""}`);
+    if (result.status === "failed") log.error(`Export of ${/^https?:\/\//.test(file.name) ? file.name : `${recordings.containerName}/${file.name}`} failed: ${result.reason ?? ""}`);
     options.progress?.finish(result.status !== "failed");
     files.push({ blob: file.name, path: relative(directory, path).split("\\").join("/"), ...result });
   }
@@ -85,7 +110,7 @@ export async function exportParticipant(participantId: string, options: ExportOp
   return report;
 }
 
-async function exportFile(recordings: ContainerClient, file: RecordingFile, path: string, idleTimeoutMs: number, onBytes: (bytes: number) => void): Promise<Omit<ExportedFile, "blob" | "path">> {
+async function exportFile(blob: BlobClient, file: RecordingFile, path: string, idleTimeoutMs: number, onBytes: (bytes: number) => void): Promise<Omit<ExportedFile, "blob" | "path">> {
   if (existsSync(path) && (await stat(path)).size === file.bytes) {
     const local = await hashFile(path);
     const check = verify(file, local);
@@ -94,7 +119,7 @@ async function exportFile(recordings: ContainerClient, file: RecordingFile, path
   await mkdir(dirname(path), { recursive: true });
   const partial = `${path}.part`;
   try {
-    const downloaded = await downloadBlobToFile(recordings.getBlobClient(file.name), partial, { idleTimeoutMs, onBytes });
+    const downloaded = await downloadBlobToFile(blob, partial, { idleTimeoutMs, onBytes });
     const check = verify(file, downloaded);
     if (!check.ok) return { bytes: downloaded.bytes, sha256: downloaded.sha256, status: "failed", reason: check.reason };
     await rename(partial, path);

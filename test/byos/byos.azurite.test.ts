@@ -1,11 +1,15 @@
 import { randomBytes, randomUUID, createHash } from "node:crypto";
-import { readFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { BlobServiceClient } from "@azure/storage-blob";
 import { QueueClient } from "@azure/storage-queue";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { createServices, type AppServices } from "../../src/app/services";
 import { parseConfig } from "../../src/config/appConfig";
+import { byosAccess } from "../../src/byos/byosAccess";
+import { eraseParticipant } from "../../src/participants/participantErase";
+import { exportParticipant } from "../../src/participants/participantExport";
 import { findParticipant } from "../../src/participants/participantFind";
 import type { Log } from "../../src/shared/log";
 import { listBlobs } from "../support/archiveHarness";
@@ -88,6 +92,9 @@ function servicesFor(overrides: Record<string, string>): { services: AppServices
   return { services: createServices(config), queue: new QueueClient(inject("azuriteConnectionString"), queue), container };
 }
 
+/** The app's access to BYOS accounts, as the command line builds it. */
+const access = (): ReturnType<typeof byosAccess> => byosAccess(parseConfig({ AzureWebJobsStorage: archiveStorage, ACS_CONNECTION_STRING: TEST_ACS_CONNECTION_STRING }).recordingsStorage);
+
 /** Intake, then the queued message through the archive job: the app's real path. */
 async function intakeAndArchive(services: AppServices, queue: QueueClient, event: object, log: Log): Promise<{ report: Awaited<ReturnType<AppServices["intake"]["receive"]>>; results: unknown[]; messages: string[] }> {
   await queue.createIfNotExists();
@@ -151,6 +158,34 @@ describe("bring-your-own-storage chunks (Azurite)", () => {
     const again = await services.archiveJob.run(messages[0], log);
     expect(again).toMatchObject({ status: "alreadyArchived", bytes: recording.media.length });
     expect(log.lines.join("\n")).not.toContain(PARTICIPANT);
+
+    // Export fetches the catalogued media from the customer's account and verifies it against the recorded MD5.
+    const out = mkdtempSync(join(tmpdir(), "byos-export-"));
+    try {
+      const exported = await exportParticipant(PARTICIPANT, { index: participants.index, recordings: participants.recordings, directory: out, idleTimeoutMs: 30_000, log, byos: { access: access(), accounts: [`${proxy.url}/devstoreaccount1`] } });
+      expect(exported.totals).toMatchObject({ files: 3, failed: 0 });
+      const media = exported.files.find((file) => file.blob.startsWith("http"));
+      expect(media).toMatchObject({ status: "downloaded", verifiedAgainst: "contentMD5", bytes: recording.media.length });
+      expect(readFileSync(join(out, media?.path ?? "")).equals(recording.media)).toBe(true);
+    } finally {
+      rmSync(out, { recursive: true, force: true });
+    }
+
+    // Erasing the participant erases the customer's BYOS blobs of the recording too (listed account only).
+    const byosBlobs = await listBlobs(blobs.getContainerClient(byosContainer));
+    expect(byosBlobs).toHaveLength(2);
+    const erased = await eraseParticipant(PARTICIPANT, {
+      index: participants.index,
+      recordings: participants.recordings,
+      identity: "test",
+      dryRun: false,
+      log,
+      byos: { access: access(), accounts: [`${proxy.url}/devstoreaccount1`] },
+    });
+    expect(erased.complete).toBe(true);
+    expect(erased.recordings[0]?.deleted.filter((name) => name.startsWith("http"))).toHaveLength(2);
+    expect(await listBlobs(blobs.getContainerClient(byosContainer))).toEqual([]);
+    expect(await listBlobs(archive, "calls/")).toEqual([]);
   });
 
   it("quarantines a chunk in an account that is not listed, with a reason naming BYOS_STORAGE_ACCOUNTS", async () => {

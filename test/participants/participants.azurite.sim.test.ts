@@ -196,6 +196,31 @@ describe("participant index at archive time, find, export, erase (Azurite + simu
     expect(createHmac("sha256", "x").update(readFileSync(join(out, damaged.path))).digest("hex")).toBe(createHmac("sha256", "x").update(await container.getBlobClient(damaged.blob).downloadToBuffer()).digest("hex"));
   });
 
+  it("export gives up on a download that stalls (idle timeout), reports it, exits 1, and a later run completes it", async () => {
+    const blobEndpoint = /BlobEndpoint=([^;]+)/.exec(inject("azuriteConnectionString"))?.[1] ?? "";
+    let stalled = 0;
+    const proxy = await startStorageRefusalProxy(new URL(blobEndpoint).origin, () => undefined, {
+      stall: (request) => request.method === "GET" && /\.mp4(\?|$)/.test(request.url ?? "") && stalled++ === 0,
+    });
+    const out = join(workDir, "export-stall");
+    try {
+      const viaProxy = { ...settings(), RECORDINGS_STORAGE: `DefaultEndpointsProtocol=http;AccountName=devstoreaccount1;AccountKey=${AZURITE_KEY};BlobEndpoint=${proxy.url}/devstoreaccount1;` };
+      const first = await runCli(["participants", "export", BOB, "--out", out, "--idle-timeout", "2"], viaProxy);
+      expect(first.code, first.stderr).toBe(1);
+      expect(first.stderr).toMatch(/Export of .*\.mp4 failed: TransferInterruptedError: .*no bytes for 2000 ms/);
+      const report = JSON.parse(readFileSync(join(out, "export.json"), "utf8")) as { files: { status: string }[] };
+      expect(report.files.filter((file) => file.status === "failed")).toHaveLength(1);
+      expect(report.files.filter((file) => file.status === "downloaded").length).toBeGreaterThan(0);
+    } finally {
+      await proxy.close();
+    }
+    const second = await runCli(["participants", "export", BOB, "--out", out], settings());
+    expect(second.code, second.stderr).toBe(0);
+    const again = JSON.parse(readFileSync(join(out, "export.json"), "utf8")) as { files: { status: string }[] };
+    expect(again.files.filter((file) => file.status === "downloaded")).toHaveLength(1);
+    expect(again.files.every((file) => file.status !== "failed")).toBe(true);
+  });
+
   it("erase without --yes only prints what it would erase; with --yes deletes the blobs, the index entries of all their participants, and writes a receipt", async () => {
     const container = blobs.getContainerClient(shared["RECORDINGS_CONTAINER"] as string);
     const before = await listBlobs(container, "calls/");

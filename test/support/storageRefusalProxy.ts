@@ -22,7 +22,11 @@ export interface StorageRefusalProxy {
  * Storage answers them (status, x-ms-error-code, XML error body); all others are forwarded as they
  * are (Shared Key signatures do not cover the Host header, so they stay valid).
  */
-export async function startStorageRefusalProxy(target: string, refuse: (request: IncomingMessage) => Refusal | undefined): Promise<StorageRefusalProxy> {
+export async function startStorageRefusalProxy(
+  target: string,
+  refuse: (request: IncomingMessage) => Refusal | undefined,
+  options: { stall?: (request: IncomingMessage) => boolean } = {},
+): Promise<StorageRefusalProxy> {
   const upstream = new URL(target);
   const refused: string[] = [];
   const server: Server = createServer((req, res) => {
@@ -35,9 +39,18 @@ export async function startStorageRefusalProxy(target: string, refuse: (request:
       res.end(body);
       return;
     }
+    const stall = options.stall?.(req) ?? false;
     const forward = httpRequest({ host: upstream.hostname, port: upstream.port, method: req.method, path: req.url, headers: { ...req.headers, host: upstream.host } }, (answer) => {
       res.writeHead(answer.statusCode ?? 502, answer.headers);
-      answer.pipe(res);
+      if (!stall) {
+        answer.pipe(res);
+        return;
+      }
+      // A peer that sends the headers and the first piece of the body, then nothing (connection kept open).
+      answer.once("data", (piece: Buffer) => {
+        res.write(piece.subarray(0, Math.min(piece.length, 16 * 1024)));
+        answer.destroy();
+      });
     });
     forward.on("error", () => res.destroy());
     req.pipe(forward);
@@ -47,6 +60,10 @@ export async function startStorageRefusalProxy(target: string, refuse: (request:
   return {
     url: `http://127.0.0.1:${port}`,
     refused,
-    close: () => new Promise<void>((done) => server.close(() => done())),
+    close: () =>
+      new Promise<void>((done) => {
+        server.close(() => done());
+        server.closeAllConnections();
+      }),
   };
 }
