@@ -1,8 +1,7 @@
-import { execFileSync, spawn } from "node:child_process";
 import { createHmac } from "node:crypto";
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join, resolve } from "node:path";
+import { join } from "node:path";
 import { BlobServiceClient, type ContainerClient } from "@azure/storage-blob";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { createServices } from "../../src/app/services";
@@ -17,11 +16,10 @@ import { reindexParticipants } from "../../src/participants/participantReindex";
 import { startAcsSimulator, type AcsSimulator } from "../../tools/acsSimulator";
 import { AZURITE_KEY } from "../../tools/azurite";
 import { listBlobs } from "../support/archiveHarness";
+import { ensureCompiledCli, runCompiledCli, type CliRun } from "../support/compiledCli";
 import { startStorageRefusalProxy } from "../support/storageRefusalProxy";
 import { uniqueName } from "../support/testSettings";
 
-const root = resolve(__dirname, "..", "..");
-const cliPath = join(root, "dist", "src", "cli", "main.js");
 const INDEX_KEY = "test-participant-index-key-0123456789abcdef";
 const ALICE = "8:acs:11111111-aaaa-4aaa-8aaa-000000000001_0000001a-alice";
 const BOB = "8:acs:11111111-aaaa-4aaa-8aaa-000000000001_0000001b-bob";
@@ -30,23 +28,8 @@ const RAW_IDS = [ALICE, BOB, CAROL];
 
 const keyed = (id: string): string => createHmac("sha256", INDEX_KEY).update(id, "utf8").digest("hex");
 
-interface CliRun {
-  readonly code: number | null;
-  readonly stdout: string;
-  readonly stderr: string;
-}
-
 function runCli(args: readonly string[], env: Record<string, string>, stdin = ""): Promise<CliRun> {
-  return new Promise((done, fail) => {
-    const child = spawn(process.execPath, [cliPath, ...args], { cwd: workDir, env: { PATH: process.env["PATH"] ?? "", ...env }, stdio: ["pipe", "pipe", "pipe"] });
-    let stdout = "";
-    let stderr = "";
-    child.stdout.on("data", (piece: Buffer) => (stdout += piece.toString("utf8")));
-    child.stderr.on("data", (piece: Buffer) => (stderr += piece.toString("utf8")));
-    child.once("error", fail);
-    child.once("close", (code) => done({ code, stdout, stderr }));
-    child.stdin.end(stdin);
-  });
+  return runCompiledCli(args, { env, cwd: workDir, stdin });
 }
 
 /** A Log that keeps every line, to prove no raw participantId reaches a log. */
@@ -65,7 +48,7 @@ let workDir: string;
 let blobs: BlobServiceClient;
 
 beforeAll(async () => {
-  if (!existsSync(cliPath)) execFileSync(process.execPath, [join(root, "node_modules", "typescript", "bin", "tsc"), "-p", join(root, "tsconfig.json")], { stdio: "inherit" });
+  ensureCompiledCli();
   sim = await startAcsSimulator();
   workDir = mkdtempSync(join(tmpdir(), "participants-"));
   blobs = BlobServiceClient.fromConnectionString(inject("azuriteConnectionString"));
