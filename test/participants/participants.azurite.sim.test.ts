@@ -1,4 +1,4 @@
-import { createHmac } from "node:crypto";
+import { createHash, createHmac } from "node:crypto";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -11,6 +11,8 @@ import { readEnvelope } from "../../src/events/eventEnvelope";
 import { chunkMessagesFromEvent } from "../../src/events/recordingEvent";
 import type { Log } from "../../src/shared/log";
 import { PARTICIPANT_INDEX_CONTAINER, checkpointName } from "../../src/participants/indexLayout";
+import { exportParticipant } from "../../src/participants/participantExport";
+import { findParticipant } from "../../src/participants/participantFind";
 import { ParticipantIndex } from "../../src/participants/participantIndex";
 import { reindexParticipants } from "../../src/participants/participantReindex";
 import { startAcsSimulator, type AcsSimulator } from "../../tools/acsSimulator";
@@ -270,6 +272,47 @@ describe("erase under an immutability policy (Azurite has none: a real HTTP hop 
     } finally {
       await proxy.close();
     }
+  });
+});
+
+describe("manifest.json is optional input (written by the catalogue step once a recording is complete)", () => {
+  it("when present, its SHA-256s are what export verifies against, and a recording with one counts as complete", async () => {
+    const shared = settingsFor();
+    await archiveRecordings(shared, [[CAROL]], capturingLog());
+    const recordings = blobs.getContainerClient(shared["RECORDINGS_CONTAINER"] as string);
+    const index = new ParticipantIndex(blobs.getContainerClient(PARTICIPANT_INDEX_CONTAINER), INDEX_KEY, recordings.containerName);
+    const names = await listBlobs(recordings, "calls/");
+    const folder = (names[0] ?? "").replace(/[^/]+$/, "");
+    const media = names.filter((name) => name.endsWith(".mp4"));
+    const sha = async (name: string): Promise<string> => createHash("sha256").update(await recordings.getBlobClient(name).downloadToBuffer()).digest("hex");
+    // The shape the catalogue step (issue 10) writes: ids, chunks[] with media and metadata, participantIds.
+    const manifest = async (wrong: boolean): Promise<string> =>
+      JSON.stringify({
+        callId: "c",
+        chunks: await Promise.all(
+          media.map(async (name, position) => ({
+            index: position,
+            media: { blob: `${recordings.containerName}/${name}`, bytes: 1, sha256: wrong && position === 0 ? "0".repeat(64) : await sha(name), contentType: "video/mp4" },
+            metadata: { blob: name.replace(/\.mp4$/, ".metadata.json"), bytes: 1 },
+          })),
+        ),
+        participantIds: [],
+      });
+    await recordings.getBlockBlobClient(`${folder}manifest.json`).upload(await manifest(false), Buffer.byteLength(await manifest(false)));
+    const found = await findParticipant(index, recordings, CAROL);
+    expect(found.recordings[0]?.complete).toBe(true);
+    const sources = found.recordings[0]?.files.filter((file) => file.kind === "media").map((file) => file.sha256From);
+    expect(sources).toEqual(["manifest", "manifest"]);
+    const out = join(workDir, "export-manifest");
+    const report = await exportParticipant(CAROL, { index, recordings, directory: out, idleTimeoutMs: 30_000, log: capturingLog() });
+    expect(report.files.find((file) => file.blob.endsWith("manifest.json"))?.status).toBe("downloaded");
+    expect(report.files.filter((file) => file.blob.endsWith(".mp4")).map((file) => file.verifiedAgainst)).toEqual(["manifest", "manifest"]);
+
+    // A manifest that disagrees with the bytes: the file fails verification (so the manifest is really used).
+    await recordings.getBlockBlobClient(`${folder}manifest.json`).upload(await manifest(true), Buffer.byteLength(await manifest(true)));
+    const wrong = await exportParticipant(CAROL, { index, recordings, directory: join(workDir, "export-manifest-wrong"), idleTimeoutMs: 30_000, log: capturingLog() });
+    expect(wrong.totals.failed).toBe(1);
+    expect(wrong.files.find((file) => file.status === "failed")?.reason).toMatch(/differs from the manifest's 0{64}/);
   });
 });
 
