@@ -8,6 +8,7 @@ import type { ChunkMessage } from "../events/chunkMessage";
 import { CATALOGUE_SUFFIX } from "../participants/recordingInventory";
 import { MAX_METADATA_READ } from "../participants/metadataParticipants";
 import type { Log } from "../shared/log";
+import { ensureOnce } from "../storage/ensureOnce";
 import { readSmallBlob } from "../storage/smallBlob";
 import { storageSignal } from "../storage/storageDeadline";
 import type { ByosAccess } from "./byosAccess";
@@ -56,7 +57,13 @@ export interface ByosArchiverOptions {
  * writes the catalogue record last (its presence means "done"). Same result shape as ChunkArchiver.
  */
 export class ByosArchiver {
-  constructor(private readonly options: ByosArchiverOptions) {}
+  private readonly ensureContainer: () => Promise<void>;
+
+  constructor(private readonly options: ByosArchiverOptions) {
+    this.ensureContainer = ensureOnce(async () => {
+      await options.container.createIfNotExists({ abortSignal: storageSignal() });
+    });
+  }
 
   async archive(message: ChunkMessage & { byos: ByosLocation }, log: Log): Promise<ArchivedChunk> {
     const { container, access } = this.options;
@@ -67,7 +74,7 @@ export class ByosArchiver {
     const result = (outcome: ArchivedChunk["outcome"], bytes: number, media: string): ArchivedChunk => ({
       outcome, mediaBlob: `${container.containerName}/${media}`, metadataBlob: `${container.containerName}/${names.metadata}`, bytes, downloadedBytes: 0, resumedBlocks: 0, deletedFromAcs: false,
     });
-    await container.createIfNotExists({ abortSignal: storageSignal() });
+    await this.ensureContainer();
     const existing = await catalogue.exists({ abortSignal: storageSignal() });
     if (existing) {
       log.info(`BYOS chunk ${message.chunkKey} is already catalogued at ${container.containerName}/${catalogue.name}.`);

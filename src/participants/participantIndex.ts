@@ -8,6 +8,8 @@ import { entryName, folderOfEntry, participantPrefix } from "./indexLayout";
 import { MAX_METADATA_READ, participantIdsOf } from "./metadataParticipants";
 import { participantKey } from "./participantKey";
 
+/** A whole listing (a few pages at most) must finish within this. */
+export const LISTING_TIMEOUT_MS = 60_000;
 /** Writes to the index in flight at once (per call). */
 const INDEX_CONCURRENCY = 4;
 
@@ -91,7 +93,7 @@ export class ParticipantIndex {
   async foldersOf(key: string, signal?: AbortSignal): Promise<string[]> {
     if (!(await this.index.exists({ abortSignal: storageSignal(signal) }))) return [];
     const folders: string[] = [];
-    for await (const page of this.index.listBlobsFlat({ prefix: participantPrefix(key, this.recordingsContainer) }).byPage({ maxPageSize: 1000 })) {
+    for await (const page of this.index.listBlobsFlat({ prefix: participantPrefix(key, this.recordingsContainer), abortSignal: storageSignal(signal, LISTING_TIMEOUT_MS) }).byPage({ maxPageSize: 1000 })) {
       for (const blob of page.segment.blobItems) {
         const folder = folderOfEntry(blob.name);
         if (folder) folders.push(folder);

@@ -2,6 +2,8 @@ import type { BlobItem, ContainerClient } from "@azure/storage-blob";
 import { manifestName } from "../archive/blobLayout";
 import { isRecord } from "../shared/records";
 import { readSmallBlob } from "../storage/smallBlob";
+import { storageSignal } from "../storage/storageDeadline";
+import { LISTING_TIMEOUT_MS } from "./participantIndex";
 
 const MAX_MANIFEST_BYTES = 8 * 1024 * 1024;
 /** BYOS catalogue records sit next to the chunk they describe: `<index>-<documentId>.byos.json`. */
@@ -41,7 +43,7 @@ export interface RecordingSummary {
 /** Lists one recording folder with what the archiver recorded about each blob. */
 export async function describeRecording(recordings: ContainerClient, folder: string, signal?: AbortSignal): Promise<RecordingSummary> {
   const items: BlobItem[] = [];
-  for await (const page of recordings.listBlobsFlat({ prefix: folder, includeMetadata: true }).byPage({ maxPageSize: 1000 })) items.push(...page.segment.blobItems);
+  for await (const page of recordings.listBlobsFlat({ prefix: folder, includeMetadata: true, abortSignal: storageSignal(signal, LISTING_TIMEOUT_MS) }).byPage({ maxPageSize: 1000 })) items.push(...page.segment.blobItems);
   const manifest = items.some((item) => item.name === manifestName(folder)) ? await manifestHashes(recordings, folder, signal) : new Map<string, string>();
   const files = items.map((item) => fileOf(item, folder, manifest));
   const first = items.find((item) => item.metadata?.["chunkcount"] !== undefined)?.metadata ?? {};
