@@ -94,7 +94,8 @@ export async function eraseParticipant(participantId: string, options: EraseOpti
     const indexEntriesDeleted = refused.length === 0 ? (await index.removeEntries(recording.folder, [...keys])).length : 0;
     results.push({ folder: recording.folder, blobs, deleted, refused, indexEntriesDeleted });
   }
-  const staleIndexEntriesDeleted = options.dryRun ? 0 : (await Promise.all(found.staleEntries.map((folder) => index.removeEntries(folder, [found.participant])))).flat().length;
+  let staleIndexEntriesDeleted = 0;
+  for (const folder of options.dryRun ? [] : found.staleEntries) staleIndexEntriesDeleted += (await index.removeEntries(folder, [found.participant])).length;
   const report: ErasureReport = {
     participant: found.participant,
     dryRun: options.dryRun,
