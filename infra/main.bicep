@@ -203,6 +203,7 @@ var resolvedSystemTopicName = empty(systemTopicName) ? 'evgt-${acsName}' : syste
 
 var deploymentContainerName = 'app-package-${resourceToken}'
 var quarantineContainerName = 'rejected-events' // fixed in the app (src/config/appConfig.ts)
+var participantIndexContainerName = 'participant-index' // fixed in the app (src/participants/indexLayout.ts); not under WORM, so erase can remove entries
 var deadLetterContainerName = 'eventgrid-deadletter'
 var acsSecretName = 'acs-connection-string'
 var participantIndexSecretName = 'participant-index-key'
@@ -234,6 +235,7 @@ var hostStorageRoles = [
 var appArchiveContainers = [
   recordingsContainerName
   quarantineContainerName
+  participantIndexContainerName
 ]
 // Documented condition shape ("delete blobs only in named containers"), naming a container that
 // cannot exist ('~' is not allowed in container names): blob deletion is never granted.
@@ -394,6 +396,14 @@ resource recordingsImmutability 'Microsoft.Storage/storageAccounts/blobServices/
 resource quarantineContainer 'Microsoft.Storage/storageAccounts/blobServices/containers@2023-05-01' = {
   parent: archiveBlobService
   name: quarantineContainerName
+  properties: {
+    publicAccess: 'None'
+  }
+}
+
+resource participantIndexContainer 'Microsoft.Storage/storageAccounts/blobServices/containers@2023-05-01' = {
+  parent: archiveBlobService
+  name: participantIndexContainerName
   properties: {
     publicAccess: 'None'
   }
@@ -623,6 +633,7 @@ resource appArchiveWriter 'Microsoft.Authorization/roleAssignments@2022-04-01' =
     dependsOn: [
       recordingsContainer
       quarantineContainer
+      participantIndexContainer
     ]
   }
 ]

@@ -13,7 +13,7 @@ import { BlobServiceClient, type ContainerClient } from "@azure/storage-blob";
 import { formatBytes } from "../src/cli/formatBytes";
 import { runCli } from "../src/cli/runCli";
 import type { RunSummary } from "../src/cli/summary";
-import { textTable } from "./textTable";
+import { textTable } from "../src/cli/textTable";
 import { startAcsSimulator, DEFAULT_TOPIC, type AcsSimulator, type FaultSpec } from "../tools/acsSimulator";
 import { startAzurite, type RunningAzurite } from "../tools/azurite";
 

@@ -61,6 +61,9 @@ function readConfiguration(settings: Settings): Configuration {
           "Set it to your ACS resource id(s) so replayed or forged events are rejected.",
       );
     }
+    if (config.participantIndexKey === undefined) {
+      console.warn("PARTICIPANT_INDEX_KEY is not set: the participant index is disabled (no entries written, /api/archive/participants answers 503).");
+    }
     return { valid: true, config, settings };
   } catch (thrown) {
     // Only ConfigError is expected; anything else still must not stop the functions from registering.

@@ -1,15 +1,30 @@
+import type { ContainerClient } from "@azure/storage-blob";
 import { AcsRecordingClient } from "../acs/acsRecordingClient";
 import { ChunkArchiveJob } from "../archive/chunkArchiveJob";
+import { byosAccess } from "../byos/byosAccess";
+import { ByosArchiver } from "../byos/byosArchiver";
 import { ChunkArchiver } from "../archive/chunkArchiver";
 import { FailureRecords } from "../archive/failureRecords";
 import { PoisonedChunkRescue } from "../archive/poisonedChunkRescue";
 import type { AppConfig } from "../config/appConfig";
 import type { ChunkMessage } from "../events/chunkMessage";
 import { RecordingIntake } from "../intake/recordingIntake";
+import { ArchiveIndexStep } from "../participants/archiveIndexStep";
+import { PARTICIPANT_INDEX_CONTAINER } from "../participants/indexLayout";
+import { ParticipantIndex } from "../participants/participantIndex";
+import { findParticipant, type ParticipantRecordings } from "../participants/participantFind";
 import { RecordingControl } from "../recordingControl/recordingControl";
 import { ChunkQueue } from "../storage/chunkQueue";
 import { Quarantine } from "../storage/quarantine";
 import { createBlobServiceClient, createQueueServiceClient } from "../storage/storageClients";
+
+/** What the participants API needs: `participants find --json` for one participant. */
+export interface ParticipantLookup {
+  readonly index: ParticipantIndex;
+  /** The archive container the index points into. */
+  readonly recordings: ContainerClient;
+  find(participantId: string): Promise<ParticipantRecordings>;
+}
 
 /** Everything the functions need, built once per process from the parsed config. */
 export interface AppServices {
@@ -21,6 +36,8 @@ export interface AppServices {
   readonly poisonRescue: PoisonedChunkRescue;
   /** Start, state, pause, resume and stop of call recordings (ACS Call Automation); built on first use. */
   readonly recordingControl: RecordingControl;
+  /** Data-subject requests (issue 11): every archived recording of a participant; absent without PARTICIPANT_INDEX_KEY. */
+  readonly participants?: ParticipantLookup;
 }
 
 /**
@@ -40,6 +57,7 @@ export function createServices(config: AppConfig): AppServices {
   const recordings = blobs.getContainerClient(config.recordingsContainer);
   const requeue = (message: ChunkMessage, delaySeconds: number): Promise<void> => chunkQueue.requeue(message, delaySeconds);
   const failures = new FailureRecords(recordings);
+  const participantIndex = config.participantIndexKey === undefined ? undefined : new ParticipantIndex(blobs.getContainerClient(PARTICIPANT_INDEX_CONTAINER), config.participantIndexKey, recordings.containerName);
   const archiveJob = new ChunkArchiveJob({
     archiver: new ChunkArchiver({
       acs: new AcsRecordingClient(config.acs, config.downloadHosts),
@@ -52,6 +70,8 @@ export function createServices(config: AppConfig): AppServices {
     failures,
     downloadHosts: config.downloadHosts,
     requeue,
+    byos: new ByosArchiver({ container: recordings, access: byosAccess(config.recordingsStorage), accounts: config.byosStorageAccounts, copy: config.byosCopy }),
+    ...(participantIndex ? { participantIndex: new ArchiveIndexStep(participantIndex, recordings) } : {}),
   });
   const poisonRescue = new PoisonedChunkRescue({ failures, downloadHosts: config.downloadHosts, requeue });
   let recordingControl: RecordingControl | undefined;
@@ -64,5 +84,6 @@ export function createServices(config: AppConfig): AppServices {
       recordingControl ??= RecordingControl.forAcs(config.acs);
       return recordingControl;
     },
+    ...(participantIndex ? { participants: { index: participantIndex, recordings, find: (participantId: string) => findParticipant(participantIndex, recordings, participantId) } } : {}),
   };
 }

@@ -24,6 +24,8 @@ export const RECORDINGS_PREFIX = "calls/";
 export const OPERATIONAL_PREFIXES = {
   /** Outcome records of chunks that could not be archived (replayable). */
   failures: "archive-failures/",
+  /** Receipts of data-subject erasures (`participants erase`), one per run; the participant only as its keyed hash. */
+  erasures: "participant-erasures/",
 } as const;
 
 /** Longest escaped segment kept as is; longer ones are shortened with a hash (names stay under 1,024). */

@@ -1,5 +1,6 @@
 import type { DownloadHostPolicy } from "../config/downloadHosts";
-import { AcsHttpError, describeError } from "../errors";
+import type { ByosLocation } from "../byos/byosLocation";
+import { AcsHttpError, describeError, DownloadUrlRejectedError } from "../errors";
 import type { ChunkMessage } from "../events/chunkMessage";
 import { parseChunkMessage } from "../events/chunkMessageParser";
 import type { Log } from "../shared/log";
@@ -20,6 +21,10 @@ export interface ChunkJobDependencies {
   readonly downloadHosts: DownloadHostPolicy;
   /** Puts a chunk back on the app's queue with a delay (a fresh message), for the queue function and the CLI alike. */
   readonly requeue?: (message: ChunkMessage, delaySeconds: number) => Promise<void>;
+  /** Participant index (issue 11): told of every archived chunk; absent when PARTICIPANT_INDEX_KEY is unset. */
+  readonly participantIndex?: { chunkArchived(message: ChunkMessage, log: Log): Promise<void> };
+  /** Bring-your-own-storage chunks (issue 11): catalogued (or copied server-side), never downloaded from ACS. */
+  readonly byos?: { archive(message: ChunkMessage & { byos: ByosLocation }, log: Log): Promise<ArchivedChunk> };
   readonly now?: () => Date;
 }
 
@@ -44,7 +49,8 @@ export class ChunkArchiveJob {
     let message: ChunkMessage | undefined;
     try {
       message = parseChunkMessage(input, this.deps.downloadHosts);
-      const archived = await this.deps.archiver.archive(message, log);
+      const archived = message.byos ? await this.archiveByos({ ...message, byos: message.byos }, log) : await this.deps.archiver.archive(message, log);
+      await this.deps.participantIndex?.chunkArchived(message, log);
       return { status: archived.outcome, ...archived };
     } catch (error) {
       const deadlinePassed = message ? now().getTime() > Date.parse(message.deadline) : false;
@@ -55,6 +61,11 @@ export class ChunkArchiveJob {
       log.error(`Could not archive ${who}: ${describeError(error)} (${outcome}; not retried). Record: ${recordedAt}`);
       return { status: outcome, recordedAt, reason: describeError(error), ...(message ? { chunkKey: message.chunkKey } : {}) };
     }
+  }
+
+  private archiveByos(message: ChunkMessage & { byos: ByosLocation }, log: Log): Promise<ArchivedChunk> {
+    if (!this.deps.byos) throw new DownloadUrlRejectedError("byos", "names a bring-your-own-storage chunk, which this job cannot archive");
+    return this.deps.byos.archive(message, log);
   }
 
   private async transient(message: ChunkMessage, error: unknown, log: Log, delivery: Delivery, now: Date): Promise<ChunkJobResult> {

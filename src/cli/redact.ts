@@ -25,6 +25,8 @@ export class Redactor {
         }
       }
     }
+    const indexKey = settings["PARTICIPANT_INDEX_KEY"]?.trim();
+    if (indexKey && indexKey.length >= 8) found.add(indexKey);
     // Longest first, so a secret that contains another is masked whole.
     this.secrets = [...found].sort((a, b) => b.length - a.length);
   }

@@ -10,6 +10,7 @@ import { loadSettings, type LoadedSettings } from "./cliSettings";
 import { readEventsInput } from "./eventInput";
 import { readFailureRecord } from "./failureRecordInput";
 import { formatBytes } from "./formatBytes";
+import { runParticipantsCli } from "./participantsRun";
 import { NO_PROGRESS, ProgressBar, type Progress } from "./progressBar";
 import { Redactor } from "./redact";
 import { replayFailure } from "./replayRun";
@@ -32,6 +33,7 @@ const RETRY_WARNING = /retrying|deliver it again/i;
 
 /** Runs one command line; returns the exit code (0 ok, 1 a chunk or event failed, 2 bad usage or settings). */
 export async function runCli(argv: readonly string[], io: CliIo): Promise<number> {
+  if (argv[0] === "participants") return runParticipantsCli(argv.slice(1), io);
   let command: CliCommand;
   let loaded: LoadedSettings;
   try {

@@ -7,6 +7,7 @@ synchronously, with the same validation, archive job and settings as the Functio
 Usage:
   recording-archiver archive --event <file|-> [options]
   recording-archiver replay --failure <blob name|file> [options]
+  recording-archiver participants find|export|erase|reindex ...   (see "recording-archiver participants --help")
   recording-archiver --help
 
 Commands:
@@ -37,7 +38,7 @@ Settings:
   directory (or --settings <file>); the environment wins. The same settings as the Functions app:
   AzureWebJobsStorage (required), ACS_CONNECTION_STRING (required), RECORDINGS_STORAGE, RECORDINGS_CONTAINER,
   CHUNK_QUEUE, ALLOWED_ACS_RESOURCES, ALLOWED_DOWNLOAD_HOSTS, RETENTION_HOURS, DOWNLOAD_BLOCK_SIZE,
-  DOWNLOAD_CONCURRENCY, DELETE_AFTER_ARCHIVE (identity-based <NAME>__blobServiceUri / __queueServiceUri work too).
+  DOWNLOAD_CONCURRENCY, DELETE_AFTER_ARCHIVE, PARTICIPANT_INDEX_KEY, BYOS_STORAGE_ACCOUNTS, BYOS_COPY (identity-based <NAME>__blobServiceUri / __queueServiceUri work too).
   Keys and signatures are never printed.
 
 Output:

@@ -1,12 +1,13 @@
 import { ConfigError } from "../errors";
 import { parseAcsConnectionString, type AcsConnection } from "./acsConnectionString";
-import { buildDownloadHostPolicy, type DownloadHostPolicy } from "./downloadHosts";
+import { buildDownloadHostPolicy, isLoopbackHost, type DownloadHostPolicy } from "./downloadHosts";
 import {
   booleanSetting,
   byteSizeSetting,
   integerSetting,
   listSetting,
   numberSetting,
+  optionalSetting,
   requiredSetting,
   storageNameSetting,
   type Settings,
@@ -32,7 +33,16 @@ export interface AppConfig {
   readonly downloadBlockSize: number;
   readonly downloadConcurrency: number;
   readonly deleteAfterArchive: boolean;
+  /** `PARTICIPANT_INDEX_KEY`: the HMAC key of the participant index; undefined = index disabled (warned once). */
+  readonly participantIndexKey?: string;
+  /** `BYOS_STORAGE_ACCOUNTS`: blob endpoints (origin, lower-cased) of accounts ACS writes recordings into. */
+  readonly byosStorageAccounts: readonly string[];
+  /** `BYOS_COPY`: also copy BYOS chunks server-side into the archive container. */
+  readonly byosCopy: boolean;
 }
+
+/** The part of the config that data-subject requests need (no ACS settings: operators may not have them). */
+export type ParticipantConfig = Pick<AppConfig, "recordingsStorage" | "recordingsContainer" | "participantIndexKey" | "byosStorageAccounts">;
 
 /** Parses settings (app settings / local.settings.json Values); throws ConfigError naming the bad setting. */
 export function parseConfig(settings: Settings): AppConfig {
@@ -52,6 +62,9 @@ export function parseConfig(settings: Settings): AppConfig {
     downloadBlockSize: byteSizeSetting(settings, "DOWNLOAD_BLOCK_SIZE", 8 * MIB, { min: 256 * 1024, max: 256 * MIB }),
     downloadConcurrency: integerSetting(settings, "DOWNLOAD_CONCURRENCY", 8, { min: 1, max: 64 }),
     deleteAfterArchive: booleanSetting(settings, "DELETE_AFTER_ARCHIVE", false),
+    ...participantIndexKeySetting(settings),
+    byosStorageAccounts: listSetting(settings, "BYOS_STORAGE_ACCOUNTS").map(blobEndpoint),
+    byosCopy: booleanSetting(settings, "BYOS_COPY", false),
   };
   return deepFreeze(config);
 }
@@ -92,6 +105,46 @@ function requireServiceUri(connection: StorageConnection, service: "queueService
 }
 
 const DEFAULT_CHUNK_QUEUE = "recording-chunks";
+
+/** Settings for the `participants` commands: archive storage and the index key only. */
+export function parseParticipantConfig(settings: Settings): ParticipantConfig {
+  const hostStorage = readStorageConnection(settings, "AzureWebJobsStorage");
+  const recordingsStorage = readStorageConnection(settings, "RECORDINGS_STORAGE") ?? hostStorage;
+  if (!recordingsStorage) throw new ConfigError("RECORDINGS_STORAGE", "is required (or AzureWebJobsStorage, which it defaults to) to reach the archive.");
+  return deepFreeze({
+    recordingsStorage,
+    recordingsContainer: storageNameSetting(settings, "RECORDINGS_CONTAINER", "recordings"),
+    ...participantIndexKeySetting(settings),
+    byosStorageAccounts: listSetting(settings, "BYOS_STORAGE_ACCOUNTS").map(blobEndpoint),
+  });
+}
+
+/** At least 32 characters (e.g. 32 random bytes base64-encoded, from Key Vault): a keyed hash is only as strong as its key. */
+function participantIndexKeySetting(settings: Settings): { participantIndexKey?: string } {
+  const key = optionalSetting(settings, "PARTICIPANT_INDEX_KEY");
+  if (key === undefined) return {};
+  if (key.length < 32) throw new ConfigError("PARTICIPANT_INDEX_KEY", "must be at least 32 characters (e.g. 32 random bytes, base64-encoded).");
+  return { participantIndexKey: key };
+}
+
+/** A BYOS account as its blob endpoint origin: `https://<account>.blob.core.windows.net` (or any https/loopback origin). */
+function blobEndpoint(value: string): string {
+  // A pasted SAS URL must not end up in an error message: show the value without its query.
+  const shown = value.split("?")[0] ?? "";
+  let url: URL;
+  try {
+    url = new URL(/^https?:\/\//i.test(value) ? value : `https://${value}`);
+  } catch {
+    throw new ConfigError("BYOS_STORAGE_ACCOUNTS", `has "${shown}", which is not a blob endpoint (https://<account>.blob.core.windows.net).`);
+  }
+  const loopback = isLoopbackHost(url.hostname);
+  if ((url.protocol !== "https:" && !loopback) || url.username || url.password || url.search || url.hash) {
+    throw new ConfigError("BYOS_STORAGE_ACCOUNTS", `has "${shown}", which is not an https blob endpoint without query or user information (https://<account>.blob.core.windows.net).`);
+  }
+  // Azurite-style endpoints name the account in the path (http://127.0.0.1:10000/devstoreaccount1).
+  const path = url.pathname.replace(/\/+$/, "");
+  return `${url.origin}${loopback ? path : ""}`.toLowerCase();
+}
 
 /** The host names the poison queue `<CHUNK_QUEUE>-poison`, which must be a valid queue name too. */
 function chunkQueueSetting(settings: Settings): string {

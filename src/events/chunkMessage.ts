@@ -1,3 +1,5 @@
+import type { ByosLocation } from "../byos/byosLocation";
+
 /**
  * One queue message per recording chunk: everything the archiver needs, without the original event.
  * The chunk's identity is (resource, documentId, index); repeats of the same identity are no-ops.
@@ -30,6 +32,8 @@ export interface ChunkMessage {
   readonly channelType?: string;
   readonly formatType?: string;
   readonly storageType?: string;
+  /** Bring your own storage (issue 11): the chunk is in the customer's account; no ACS request is made for it. */
+  readonly byos?: ByosLocation;
   /** How often the archiver re-queued this chunk after its deliveries ran out (absent at first). */
   readonly redelivery?: number;
 }

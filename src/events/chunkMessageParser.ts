@@ -1,3 +1,4 @@
+import { parseByosLocation } from "../byos/byosLocation";
 import { downloadUrlProblem, type DownloadHostPolicy } from "../config/downloadHosts";
 import { DownloadUrlRejectedError, InvalidChunkMessageError } from "../errors";
 import { isRecord, parseIsoDateTime, type JsonRecord } from "../shared/records";
@@ -49,6 +50,8 @@ export function parseChunkMessage(input: unknown, hosts: DownloadHostPolicy): Ch
     if (rejected) throw new DownloadUrlRejectedError(field, rejected);
     message[field] = url;
   }
+  const byos = parseByosLocation(value["byos"]);
+  if (byos) message["byos"] = byos;
   const redelivery = value["redelivery"];
   if (redelivery !== undefined) message["redelivery"] = integer(value, "redelivery", 0);
   const duration = value["recordingDurationMs"];

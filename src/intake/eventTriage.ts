@@ -1,7 +1,8 @@
 import { InvalidEventError } from "../errors";
 import type { ChunkMessage } from "../events/chunkMessage";
 import { readEnvelope, RECORDING_FILE_STATUS_UPDATED } from "../events/eventEnvelope";
-import { chunkMessagesFromEvent, type RecordingEventPolicy } from "../events/recordingEvent";
+import { chunkMessagesWithByos } from "../byos/byosIntake";
+import type { RecordingEventPolicy } from "../events/recordingEvent";
 import type { Log } from "../shared/log";
 import { printable } from "../shared/records";
 import type { RejectedInput } from "../storage/quarantine";
@@ -37,7 +38,8 @@ export function triageEvents(events: readonly unknown[], policy: RecordingEventP
       return;
     }
     try {
-      messages.push(...chunkMessagesFromEvent(envelope, policy));
+      // Bring-your-own-storage step (issue 11): recognises BYOS chunks, then runs the usual validation.
+      messages.push(...chunkMessagesWithByos(envelope, policy));
       accepted += 1;
     } catch (error) {
       if (!(error instanceof InvalidEventError)) throw error;

@@ -10,7 +10,7 @@ import type { StorageConnection } from "../config/storageConnection";
  */
 export const STORAGE_RETRY: StorageRetryOptions = { maxTries: 3, retryDelayInMs: 200, maxRetryDelayInMs: 2_000, tryTimeoutInMs: 30_000 };
 
-function credentialFor(connection: Extract<StorageConnection, { kind: "identity" }>): TokenCredential {
+export function credentialFor(connection: Extract<StorageConnection, { kind: "identity" }>): TokenCredential {
   // Loaded only for identity-based connections: a connection string never needs this (large) SDK.
   // eslint-disable-next-line @typescript-eslint/no-require-imports -- deferred load, see above
   const { DefaultAzureCredential, ManagedIdentityCredential } = require("@azure/identity") as typeof import("@azure/identity");

@@ -1,49 +1,25 @@
-import { execFileSync, spawn } from "node:child_process";
 import { createHash } from "node:crypto";
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join, resolve } from "node:path";
+import { join } from "node:path";
 import { BlobServiceClient, type ContainerClient } from "@azure/storage-blob";
 import { QueueServiceClient } from "@azure/storage-queue";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
+import { ensureCompiledCli, runCompiledCli as runCli, type CliRun } from "../support/compiledCli";
 import type { RunSummary } from "../../src/cli/summary";
 import { startAcsSimulator, type AcsSimulator, type EventGridEvent } from "../../tools/acsSimulator";
 import { AZURITE_KEY } from "../../tools/azurite";
 import { uniqueName } from "../support/testSettings";
 
-const root = resolve(__dirname, "..", "..");
-const cliPath = join(root, "dist", "src", "cli", "main.js");
-
-interface CliRun {
-  readonly code: number | null;
-  readonly stdout: string;
-  readonly stderr: string;
-}
-
-/** Runs the compiled CLI in a clean environment (only PATH plus `env`), in `cwd`, with optional stdin. */
-function runCompiledCli(args: readonly string[], options: { env?: Record<string, string>; cwd?: string; stdin?: string } = {}): Promise<CliRun> {
-  return new Promise((done, fail) => {
-    const child = spawn(process.execPath, [cliPath, ...args], {
-      cwd: options.cwd ?? workDir,
-      env: { PATH: process.env["PATH"] ?? "", ...options.env },
-      stdio: ["pipe", "pipe", "pipe"],
-    });
-    let stdout = "";
-    let stderr = "";
-    child.stdout.on("data", (piece: Buffer) => (stdout += piece.toString("utf8")));
-    child.stderr.on("data", (piece: Buffer) => (stderr += piece.toString("utf8")));
-    child.once("error", fail);
-    child.once("close", (code) => done({ code, stdout, stderr }));
-    child.stdin.end(options.stdin ?? "");
-  });
-}
+/** The compiled CLI, run in this file's work directory unless told otherwise. */
+const runCompiledCli = (args: readonly string[], options: { env?: Record<string, string>; cwd?: string; stdin?: string } = {}): Promise<CliRun> => runCli(args, { cwd: workDir, ...options });
 
 let sim: AcsSimulator;
 let workDir: string;
 let blobs: BlobServiceClient;
 
 beforeAll(async () => {
-  if (!existsSync(cliPath)) execFileSync(process.execPath, [join(root, "node_modules", "typescript", "bin", "tsc"), "-p", join(root, "tsconfig.json")], { stdio: "inherit" });
+  ensureCompiledCli();
   sim = await startAcsSimulator();
   workDir = mkdtempSync(join(tmpdir(), "archive-cli-"));
   blobs = BlobServiceClient.fromConnectionString(inject("azuriteConnectionString"));

@@ -388,3 +388,40 @@ describe("triggerQueueName: what the queue triggers register on", () => {
     expect(triggerQueueName({ CHUNK_QUEUE: "@Microsoft.KeyVault(SecretUri=https://kv/secrets/q)" })).toBe("recording-chunks");
   });
 });
+
+describe("issue 11 settings: PARTICIPANT_INDEX_KEY, BYOS_STORAGE_ACCOUNTS, BYOS_COPY", () => {
+  const INDEX_KEY = "participant-index-key-that-must-never-be-logged-0123";
+
+  it("leaves the participant index disabled (no key) and BYOS off by default", () => {
+    const config = parseConfig(VALID);
+    expect(config.participantIndexKey).toBeUndefined();
+    expect(config.byosStorageAccounts).toEqual([]);
+    expect(config.byosCopy).toBe(false);
+  });
+
+  it("reads the index key, BYOS accounts (endpoint or bare host, normalized to the origin) and BYOS_COPY", () => {
+    const config = parseConfig(
+      settings({
+        PARTICIPANT_INDEX_KEY: INDEX_KEY,
+        BYOS_STORAGE_ACCOUNTS: "https://ContosoRecordings.blob.core.windows.net/, fabrikamrec.blob.core.windows.net; http://127.0.0.1:10000/devstoreaccount1",
+        BYOS_COPY: "true",
+      }),
+    );
+    expect(config.participantIndexKey).toBe(INDEX_KEY);
+    expect(config.byosStorageAccounts).toEqual(["https://contosorecordings.blob.core.windows.net", "https://fabrikamrec.blob.core.windows.net", "http://127.0.0.1:10000/devstoreaccount1"]);
+    expect(config.byosCopy).toBe(true);
+  });
+
+  it.each([
+    ["PARTICIPANT_INDEX_KEY", { PARTICIPANT_INDEX_KEY: "too-short-key" }],
+    ["BYOS_STORAGE_ACCOUNTS", { BYOS_STORAGE_ACCOUNTS: "http://contosorecordings.blob.core.windows.net" }],
+    ["BYOS_STORAGE_ACCOUNTS", { BYOS_STORAGE_ACCOUNTS: "https://contosorecordings.blob.core.windows.net/?sv=2024&sig=abc" }],
+    ["BYOS_COPY", { BYOS_COPY: "sometimes" }],
+  ])("refuses a bad %s, naming it without echoing the key", (setting, changes) => {
+    const error = configError(changes);
+    expect(error.setting).toBe(setting);
+    expect(error.message).not.toContain("too-short-key");
+    expect(error.message).not.toContain("sig=");
+    expectNoSecrets(error.message);
+  });
+});

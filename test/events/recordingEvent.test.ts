@@ -568,6 +568,9 @@ const EXPECTED: Record<string, FixtureExpectation> = {
   },
   // Every value is a quoted placeholder ("string", "int"): not an acceptable event.
   "docs-byos-quickstart.private-preview-2023.byos.eventgrid.schema-verbatim.json": { invalidField: "eventTime" },
+  "docs-byos-quickstart.ga-2023.byos.eventgrid.schema-verbatim.json": { invalidField: "eventTime" },
+  // Blob URLs in the customer's account: accepted only through the BYOS step (test/byos/byosIntake.test.ts).
+  "derived-docs-byos-quickstart.ga-2023.azureblob.eventgrid.json": { invalidField: "data.recordingStorageInfo.recordingChunks[0].contentLocation" },
 };
 
 /** A resource id usable in ALLOWED_ACS_RESOURCES, or undefined (the docs' samples use placeholders that still fit the pattern). */

@@ -39,7 +39,7 @@ describe("the compiled app, loaded as the Functions runtime loads it", () => {
 
   it("registers exactly the documented functions", () => {
     expect(functions.map((fn) => fn.metadata.name).sort()).toEqual(
-      ["archiveChunk", "getRecordingState", "health", "pauseRecording", "recordingEventsGrid", "recordingEventsWebhook", "rescuePoisonedChunk", "resumeRecording", "startRecording", "stopRecording"].sort(),
+      ["archiveChunk", "getParticipantRecordings", "getRecordingState", "health", "pauseRecording", "recordingEventsGrid", "recordingEventsWebhook", "rescuePoisonedChunk", "resumeRecording", "startRecording", "stopRecording"].sort(),
     );
   });
 

@@ -1,0 +1,31 @@
+import { isRestError } from "@azure/core-rest-pipeline";
+import type { BlobClient } from "@azure/storage-blob";
+import { storageSignal } from "./storageDeadline";
+
+/** A blob too large for what it claims to be (a metadata document, a manifest, a record). */
+export class BlobTooLargeError extends Error {
+  override readonly name = "BlobTooLargeError";
+}
+
+/**
+ * Reads a small blob whole, within the Storage deadline and `maxBytes`; undefined when it does not
+ * exist. The declared length is checked before the body is read, the bytes read while reading.
+ */
+export async function readSmallBlob(blob: BlobClient, maxBytes: number, signal?: AbortSignal): Promise<Buffer | undefined> {
+  try {
+    const abortSignal = storageSignal(signal);
+    const download = await blob.download(0, undefined, { abortSignal });
+    if ((download.contentLength ?? 0) > maxBytes) throw new BlobTooLargeError(`${blob.name} has ${download.contentLength} bytes; at most ${maxBytes} are read.`);
+    const pieces: Buffer[] = [];
+    let size = 0;
+    for await (const piece of download.readableStreamBody as AsyncIterable<Buffer>) {
+      size += piece.length;
+      if (size > maxBytes) throw new BlobTooLargeError(`${blob.name} is larger than ${maxBytes} bytes.`);
+      pieces.push(piece);
+    }
+    return Buffer.concat(pieces, size);
+  } catch (error) {
+    if (isRestError(error) && error.statusCode === 404) return undefined;
+    throw error;
+  }
+}

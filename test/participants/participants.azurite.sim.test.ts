@@ -1,0 +1,359 @@
+import { createHash, createHmac } from "node:crypto";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { BlobServiceClient, type ContainerClient } from "@azure/storage-blob";
+import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
+import { createServices } from "../../src/app/services";
+import { OPERATIONAL_PREFIXES } from "../../src/archive/blobLayout";
+import { parseConfig } from "../../src/config/appConfig";
+import { readEnvelope } from "../../src/events/eventEnvelope";
+import { chunkMessagesFromEvent } from "../../src/events/recordingEvent";
+import type { Log } from "../../src/shared/log";
+import { PARTICIPANT_INDEX_CONTAINER, checkpointName } from "../../src/participants/indexLayout";
+import { exportParticipant } from "../../src/participants/participantExport";
+import { findParticipant } from "../../src/participants/participantFind";
+import { ParticipantIndex } from "../../src/participants/participantIndex";
+import { reindexParticipants } from "../../src/participants/participantReindex";
+import { startAcsSimulator, type AcsSimulator } from "../../tools/acsSimulator";
+import { AZURITE_KEY } from "../../tools/azurite";
+import { listBlobs } from "../support/archiveHarness";
+import { ensureCompiledCli, runCompiledCli, type CliRun } from "../support/compiledCli";
+import { startStorageRefusalProxy } from "../support/storageRefusalProxy";
+import { uniqueName } from "../support/testSettings";
+
+const INDEX_KEY = "test-participant-index-key-0123456789abcdef";
+const ALICE = "8:acs:11111111-aaaa-4aaa-8aaa-000000000001_0000001a-alice";
+const BOB = "8:acs:11111111-aaaa-4aaa-8aaa-000000000001_0000001b-bob";
+const CAROL = "4:+31612345678";
+const RAW_IDS = [ALICE, BOB, CAROL];
+
+const keyed = (id: string): string => createHmac("sha256", INDEX_KEY).update(id, "utf8").digest("hex");
+
+function runCli(args: readonly string[], env: Record<string, string>, stdin = ""): Promise<CliRun> {
+  return runCompiledCli(args, { env, cwd: workDir, stdin });
+}
+
+/** A Log that keeps every line, to prove no raw participantId reaches a log. */
+function capturingLog(): Log & { lines: string[] } {
+  const lines: string[] = [];
+  const push = (...args: unknown[]): void => void lines.push(args.map(String).join(" "));
+  return { lines, debug: push, info: push, warn: push, error: push };
+}
+
+function expectNoRawId(text: string): void {
+  for (const id of RAW_IDS) expect(text).not.toContain(id);
+}
+
+let sim: AcsSimulator;
+let workDir: string;
+let blobs: BlobServiceClient;
+
+beforeAll(async () => {
+  ensureCompiledCli();
+  sim = await startAcsSimulator();
+  workDir = mkdtempSync(join(tmpdir(), "participants-"));
+  blobs = BlobServiceClient.fromConnectionString(inject("azuriteConnectionString"));
+}, 120_000);
+afterAll(async () => {
+  await sim.close();
+  rmSync(workDir, { recursive: true, force: true });
+});
+
+function settingsFor(overrides: Record<string, string> = {}): Record<string, string> {
+  return {
+    AzureWebJobsStorage: inject("azuriteConnectionString"),
+    ACS_CONNECTION_STRING: sim.connectionString,
+    ALLOWED_DOWNLOAD_HOSTS: sim.allowedHosts.join(","),
+    RECORDINGS_CONTAINER: uniqueName("dsr"),
+    CHUNK_QUEUE: uniqueName("dsr-chunks"),
+    PARTICIPANT_INDEX_KEY: INDEX_KEY,
+    ...overrides,
+  };
+}
+
+/** Archives recordings with the app's own composition root (so with the archive job's index step when the key is set). */
+async function archiveRecordings(settings: Record<string, string>, recordings: readonly (readonly string[])[], log: Log): Promise<void> {
+  const config = parseConfig(settings);
+  const services = createServices(config);
+  for (const participants of recordings) {
+    const chunks = [0, 1].map((position) => {
+      const documentId = `0-eus-d1-${uniqueName("doc").replace(/-/g, "")}`;
+      sim.addDocument(documentId, { size: 200_000 + position * 1_000, metadata: { chunkDocumentId: documentId, participants: participants.map((participantId) => ({ participantId })) } });
+      return { documentId, size: 200_000 + position * 1_000 };
+    });
+    const envelope = readEnvelope(sim.recordingEvent({ chunks }));
+    if (!envelope) throw new Error("no event");
+    for (const message of chunkMessagesFromEvent(envelope, config)) {
+      const result = await services.archiveJob.run(message, log);
+      expect(result.status, JSON.stringify(result)).toBe("archived");
+    }
+  }
+}
+
+async function indexBlobs(): Promise<{ name: string; body: string }[]> {
+  const container = blobs.getContainerClient(PARTICIPANT_INDEX_CONTAINER);
+  const names = await listBlobs(container);
+  return Promise.all(names.map(async (name) => ({ name, body: (await container.getBlobClient(name).downloadToBuffer()).toString("utf8") })));
+}
+
+interface FoundJson {
+  participant: string;
+  recordings: { folder: string; complete: boolean; chunks: number; files: { name: string; kind: string; sha256?: string; bytes: number }[] }[];
+  totals: { recordings: number };
+}
+
+describe("participant index at archive time, find, export, erase (Azurite + simulator)", () => {
+  const settings = (): Record<string, string> => shared;
+  let shared: Record<string, string>;
+  let archiveLog: Log & { lines: string[] };
+
+  beforeAll(async () => {
+    shared = settingsFor();
+    archiveLog = capturingLog();
+    // Recording 1: Alice and Bob; recording 2: Alice and Carol; recording 3: Bob only.
+    await archiveRecordings(shared, [[ALICE, BOB], [ALICE, CAROL], [BOB]], archiveLog);
+  }, 120_000);
+
+  it("indexes every participant at archive time under keyed hashes only: no raw id in any index blob name, body or log line", async () => {
+    const entries = (await indexBlobs()).filter((entry) => entry.body.includes(shared["RECORDINGS_CONTAINER"] as string));
+    expect(entries.filter((entry) => entry.name.startsWith(`participants/${keyed(ALICE)}/${shared["RECORDINGS_CONTAINER"] as string}/`))).toHaveLength(2);
+    expect(entries.filter((entry) => entry.name.startsWith(`participants/${keyed(BOB)}/${shared["RECORDINGS_CONTAINER"] as string}/`))).toHaveLength(2);
+    expect(entries.filter((entry) => entry.name.startsWith(`participants/${keyed(CAROL)}/${shared["RECORDINGS_CONTAINER"] as string}/`))).toHaveLength(1);
+    for (const entry of entries) {
+      expectNoRawId(entry.name);
+      expectNoRawId(entry.body);
+    }
+    expect(archiveLog.lines.some((line) => line.includes("Participant index"))).toBe(true);
+    expectNoRawId(archiveLog.lines.join("\n"));
+  });
+
+  it("find --json lists the participant's recordings with chunks, blobs, bytes, SHA-256 and completeness", async () => {
+    const run = await runCli(["participants", "find", ALICE, "--json", "--verbose"], settings());
+    expect(run.code, run.stderr).toBe(0);
+    const found = JSON.parse(run.stdout) as FoundJson;
+    expect(found.participant).toBe(keyed(ALICE));
+    expect(found.totals.recordings).toBe(2);
+    for (const recording of found.recordings) {
+      expect(recording.complete).toBe(true);
+      expect(recording.chunks).toBe(2);
+      const media = recording.files.filter((file) => file.kind === "media");
+      expect(media).toHaveLength(2);
+      for (const file of media) expect(file.sha256).toMatch(/^[0-9a-f]{64}$/);
+    }
+    expectNoRawId(run.stderr);
+    expectNoRawId(run.stdout);
+  });
+
+  it("find reads the participantId from stdin with '-', and prints a table without --json", async () => {
+    const run = await runCli(["participants", "find", "-"], settings(), `${CAROL}\n`);
+    expect(run.code, run.stderr).toBe(0);
+    expect(run.stdout).toContain(keyed(CAROL));
+    expect(run.stdout).toMatch(/1 recording\(s\), 2 chunk\(s\)/);
+  });
+
+  it("export downloads and verifies every file against the recorded SHA-256, and a second run skips verified files", async () => {
+    const out = join(workDir, "export-alice");
+    const first = await runCli(["participants", "export", ALICE, "--out", out], settings());
+    expect(first.code, first.stderr).toBe(0);
+    const report = JSON.parse(readFileSync(join(out, "export.json"), "utf8")) as { participant: string; files: { blob: string; path: string; status: string; verifiedAgainst?: string; sha256: string }[] };
+    expect(report.participant).toBe(keyed(ALICE));
+    expect(report.files).toHaveLength(8); // 2 recordings x 2 chunks x (media + metadata)
+    expect(report.files.every((file) => file.status === "downloaded")).toBe(true);
+    expect(report.files.filter((file) => file.blob.endsWith(".mp4")).every((file) => file.verifiedAgainst === "blobMetadata")).toBe(true);
+    const container = blobs.getContainerClient(shared["RECORDINGS_CONTAINER"] as string);
+    for (const file of report.files) {
+      expect(readFileSync(join(out, file.path)).equals(await container.getBlobClient(file.blob).downloadToBuffer())).toBe(true);
+    }
+    expectNoRawId(readFileSync(join(out, "export.json"), "utf8"));
+
+    // Damage one exported file: the resumed run downloads that one again and skips the rest.
+    const damaged = report.files.find((file) => file.blob.endsWith(".mp4"));
+    if (!damaged) throw new Error("no media exported");
+    const bytes = readFileSync(join(out, damaged.path));
+    bytes[10] = (bytes[10] ?? 0) ^ 0xff;
+    writeFileSync(join(out, damaged.path), bytes);
+    const second = await runCli(["participants", "export", ALICE, "--out", out], settings());
+    expect(second.code, second.stderr).toBe(0);
+    const again = JSON.parse(readFileSync(join(out, "export.json"), "utf8")) as typeof report;
+    expect(again.files.filter((file) => file.status === "alreadyVerified")).toHaveLength(7);
+    expect(again.files.find((file) => file.blob === damaged.blob)?.status).toBe("downloaded");
+    expect(createHmac("sha256", "x").update(readFileSync(join(out, damaged.path))).digest("hex")).toBe(createHmac("sha256", "x").update(await container.getBlobClient(damaged.blob).downloadToBuffer()).digest("hex"));
+  });
+
+  it("export gives up on a download that stalls (idle timeout), reports it, exits 1, and a later run completes it", async () => {
+    const blobEndpoint = /BlobEndpoint=([^;]+)/.exec(inject("azuriteConnectionString"))?.[1] ?? "";
+    let stalled = 0;
+    const proxy = await startStorageRefusalProxy(new URL(blobEndpoint).origin, () => undefined, {
+      stall: (request) => request.method === "GET" && /\.mp4(\?|$)/.test(request.url ?? "") && stalled++ === 0,
+    });
+    const out = join(workDir, "export-stall");
+    try {
+      const viaProxy = { ...settings(), RECORDINGS_STORAGE: `DefaultEndpointsProtocol=http;AccountName=devstoreaccount1;AccountKey=${AZURITE_KEY};BlobEndpoint=${proxy.url}/devstoreaccount1;` };
+      const first = await runCli(["participants", "export", BOB, "--out", out, "--idle-timeout", "2"], viaProxy);
+      expect(first.code, first.stderr).toBe(1);
+      expect(first.stderr).toMatch(/Export of .*\.mp4 failed: TransferInterruptedError: .*no bytes for 2000 ms/);
+      const report = JSON.parse(readFileSync(join(out, "export.json"), "utf8")) as { files: { status: string }[] };
+      expect(report.files.filter((file) => file.status === "failed")).toHaveLength(1);
+      expect(report.files.filter((file) => file.status === "downloaded").length).toBeGreaterThan(0);
+    } finally {
+      await proxy.close();
+    }
+    const second = await runCli(["participants", "export", BOB, "--out", out], settings());
+    expect(second.code, second.stderr).toBe(0);
+    const again = JSON.parse(readFileSync(join(out, "export.json"), "utf8")) as { files: { status: string }[] };
+    expect(again.files.filter((file) => file.status === "downloaded")).toHaveLength(1);
+    expect(again.files.every((file) => file.status !== "failed")).toBe(true);
+  });
+
+  it("erase without --yes only prints what it would erase; with --yes deletes the blobs, the index entries of all their participants, and writes a receipt", async () => {
+    const container = blobs.getContainerClient(shared["RECORDINGS_CONTAINER"] as string);
+    const before = await listBlobs(container, "calls/");
+    const dry = await runCli(["participants", "erase", CAROL], settings());
+    expect(dry.code, dry.stderr).toBe(0);
+    expect(dry.stderr).toMatch(/Would erase 1 recording\(s\), 4 blob\(s\).*--yes/);
+    expect(await listBlobs(container, "calls/")).toEqual(before);
+
+    const run = await runCli(["participants", "erase", CAROL, "--yes"], settings());
+    expect(run.code, run.stderr).toBe(0);
+    const report = JSON.parse(run.stdout) as { participant: string; receipt: string; recordings: { folder: string; deleted: string[]; indexEntriesDeleted: number }[] };
+    const folder = report.recordings[0]?.folder ?? "";
+    expect(report.recordings[0]?.deleted).toHaveLength(4);
+    expect(report.recordings[0]?.indexEntriesDeleted).toBe(2); // Carol's and Alice's entries of that recording
+    expect((await listBlobs(container, folder)).length).toBe(0);
+    expect((await listBlobs(container, "calls/")).length).toBe(before.length - 4);
+
+    const alice = JSON.parse((await runCli(["participants", "find", ALICE, "--json"], settings())).stdout) as FoundJson;
+    expect(alice.recordings.map((recording) => recording.folder)).not.toContain(folder);
+    expect(alice.totals.recordings).toBe(1);
+
+    expect(report.receipt.startsWith(`${container.containerName}/${OPERATIONAL_PREFIXES.erasures}`)).toBe(true);
+    const receipt = (await container.getBlobClient(report.receipt.slice(container.containerName.length + 1)).downloadToBuffer()).toString("utf8");
+    expect(JSON.parse(receipt)).toMatchObject({ kind: "participantErasure", participant: keyed(CAROL), dryRun: false, complete: true });
+    expect(receipt).toMatch(/"identity": ".+ via a connection string \(account devstoreaccount1\)"/);
+    expectNoRawId(receipt);
+    expectNoRawId(run.stderr + run.stdout);
+  });
+});
+
+describe("erase under an immutability policy (Azurite has none: a real HTTP hop in front of it answers as Storage does)", () => {
+  it("reports each refused blob with Storage's reason, keeps the index entries, writes a receipt, and exits 1", async () => {
+    const shared = settingsFor();
+    await archiveRecordings(shared, [[ALICE, BOB]], capturingLog());
+    const blobEndpoint = /BlobEndpoint=([^;]+)/.exec(inject("azuriteConnectionString"))?.[1] ?? "";
+    const proxy = await startStorageRefusalProxy(new URL(blobEndpoint).origin, (request) =>
+      request.method === "DELETE" && /\.mp4(\?|$)/.test(request.url ?? "")
+        ? { status: 409, code: "BlobImmutableDueToPolicy", message: "This operation is not permitted as the blob is immutable due to a policy." }
+        : undefined,
+    );
+    try {
+      const viaProxy = { ...shared, RECORDINGS_STORAGE: `DefaultEndpointsProtocol=http;AccountName=devstoreaccount1;AccountKey=${AZURITE_KEY};BlobEndpoint=${proxy.url}/devstoreaccount1;` };
+      const run = await runCli(["participants", "erase", ALICE, "--yes"], viaProxy);
+      expect(run.code, run.stderr).toBe(1);
+      const report = JSON.parse(run.stdout) as { complete: boolean; receipt: string; recordings: { deleted: string[]; refused: { blob: string; kind: string; code: string; status: number; reason: string }[]; indexEntriesDeleted: number }[] };
+      const recording = report.recordings[0];
+      expect(report.complete).toBe(false);
+      expect(recording?.refused).toHaveLength(2);
+      for (const refusal of recording?.refused ?? []) {
+        expect(refusal).toMatchObject({ kind: "immutable", status: 409, code: "BlobImmutableDueToPolicy" });
+        expect(refusal.blob).toMatch(/\.mp4$/);
+        expect(refusal.reason).toMatch(/immutability policy or legal hold/);
+      }
+      expect(recording?.deleted).toHaveLength(2); // the two metadata documents
+      expect(recording?.indexEntriesDeleted).toBe(0);
+      expect(proxy.refused.length).toBeGreaterThanOrEqual(2);
+      expect(run.stderr).toMatch(/Not erased: .*\.mp4: Storage keeps it under an immutability policy or legal hold \(BlobImmutableDueToPolicy\)/);
+      expect(run.stderr).toMatch(/2 blob\(s\) NOT erased \(2 under an immutability policy or legal hold\)/);
+      const found = JSON.parse((await runCli(["participants", "find", ALICE, "--json"], shared)).stdout) as FoundJson;
+      expect(found.totals.recordings).toBe(1);
+      expect(found.recordings[0]?.files.map((file) => file.kind).sort()).toEqual(["media", "media"]);
+      expect(report.receipt).toContain(OPERATIONAL_PREFIXES.erasures);
+      expectNoRawId(run.stdout + run.stderr);
+    } finally {
+      await proxy.close();
+    }
+  });
+});
+
+describe("manifest.json is optional input (written by the catalogue step once a recording is complete)", () => {
+  it("when present, its SHA-256s are what export verifies against, and a recording with one counts as complete", async () => {
+    const shared = settingsFor();
+    await archiveRecordings(shared, [[CAROL]], capturingLog());
+    const recordings = blobs.getContainerClient(shared["RECORDINGS_CONTAINER"] as string);
+    const index = new ParticipantIndex(blobs.getContainerClient(PARTICIPANT_INDEX_CONTAINER), INDEX_KEY, recordings.containerName);
+    const names = await listBlobs(recordings, "calls/");
+    const folder = (names[0] ?? "").replace(/[^/]+$/, "");
+    const media = names.filter((name) => name.endsWith(".mp4"));
+    const sha = async (name: string): Promise<string> => createHash("sha256").update(await recordings.getBlobClient(name).downloadToBuffer()).digest("hex");
+    // The shape the catalogue step (issue 10) writes: ids, chunks[] with media and metadata, participantIds.
+    const manifest = async (wrong: boolean): Promise<string> =>
+      JSON.stringify({
+        callId: "c",
+        chunks: await Promise.all(
+          media.map(async (name, position) => ({
+            index: position,
+            media: { blob: `${recordings.containerName}/${name}`, bytes: 1, sha256: wrong && position === 0 ? "0".repeat(64) : await sha(name), contentType: "video/mp4" },
+            metadata: { blob: name.replace(/\.mp4$/, ".metadata.json"), bytes: 1 },
+          })),
+        ),
+        participantIds: [],
+      });
+    await recordings.getBlockBlobClient(`${folder}manifest.json`).upload(await manifest(false), Buffer.byteLength(await manifest(false)));
+    const found = await findParticipant(index, recordings, CAROL);
+    expect(found.recordings[0]?.complete).toBe(true);
+    const sources = found.recordings[0]?.files.filter((file) => file.kind === "media").map((file) => file.sha256From);
+    expect(sources).toEqual(["manifest", "manifest"]);
+    const out = join(workDir, "export-manifest");
+    const report = await exportParticipant(CAROL, { index, recordings, directory: out, idleTimeoutMs: 30_000, log: capturingLog() });
+    expect(report.files.find((file) => file.blob.endsWith("manifest.json"))?.status).toBe("downloaded");
+    expect(report.files.filter((file) => file.blob.endsWith(".mp4")).map((file) => file.verifiedAgainst)).toEqual(["manifest", "manifest"]);
+
+    // A manifest that disagrees with the bytes: the file fails verification (so the manifest is really used).
+    await recordings.getBlockBlobClient(`${folder}manifest.json`).upload(await manifest(true), Buffer.byteLength(await manifest(true)));
+    const wrong = await exportParticipant(CAROL, { index, recordings, directory: join(workDir, "export-manifest-wrong"), idleTimeoutMs: 30_000, log: capturingLog() });
+    expect(wrong.totals.failed).toBe(1);
+    expect(wrong.files.find((file) => file.status === "failed")?.reason).toMatch(/differs from the manifest's 0{64}/);
+  });
+});
+
+describe("participants reindex (archives made before the index)", () => {
+  it("builds the index from archived metadata, resumably from a checkpoint, with progress", async () => {
+    const base = settingsFor();
+    const { PARTICIPANT_INDEX_KEY: _unused, ...withoutKey } = base;
+    await archiveRecordings(withoutKey, [[ALICE], [BOB], [ALICE, BOB]], capturingLog());
+    const recordings: ContainerClient = blobs.getContainerClient(base["RECORDINGS_CONTAINER"] as string);
+    const index = new ParticipantIndex(blobs.getContainerClient(PARTICIPANT_INDEX_CONTAINER), INDEX_KEY, recordings.containerName);
+    expect(await index.foldersOf(keyed(ALICE))).toEqual([]);
+
+    // An interrupted run: one page of 3 blobs, then stop. The checkpoint is there.
+    const log = capturingLog();
+    const progress: number[] = [];
+    const partial = await reindexParticipants({ index, recordings, log, pageSize: 3, maxPages: 1, onProgress: (state) => progress.push(state.scannedBlobs) });
+    expect(partial.scannedBlobs).toBe(3);
+    expect(await index.container.getBlobClient(checkpointName(recordings.containerName)).exists()).toBe(true);
+
+    // The CLI resumes from it and finishes.
+    const run = await runCli(["participants", "reindex", "--verbose"], base);
+    expect(run.code, run.stderr).toBe(0);
+    const report = JSON.parse(run.stdout) as { resumed: boolean; scannedBlobs: number; metadataDocuments: number; entries: number };
+    expect(report.resumed).toBe(true);
+    expect(report.scannedBlobs).toBe(12); // 3 recordings x 2 chunks x (media + metadata)
+    expect(report.metadataDocuments).toBe(6);
+    expect(await index.container.getBlobClient(checkpointName(recordings.containerName)).exists()).toBe(false);
+    expect(progress).toEqual([3]);
+
+    const alice = JSON.parse((await runCli(["participants", "find", ALICE, "--json"], base)).stdout) as FoundJson;
+    expect(alice.totals.recordings).toBe(2);
+    const bob = JSON.parse((await runCli(["participants", "find", BOB, "--json"], base)).stdout) as FoundJson;
+    expect(bob.totals.recordings).toBe(2);
+    expectNoRawId(run.stderr + log.lines.join("\n"));
+  });
+
+  it("refuses to run without PARTICIPANT_INDEX_KEY, naming the setting (exit 2)", async () => {
+    const { PARTICIPANT_INDEX_KEY: _unused, ...withoutKey } = settingsFor();
+    const run = await runCli(["participants", "find", ALICE], withoutKey);
+    expect(run.code).toBe(2);
+    expect(run.stderr).toMatch(/PARTICIPANT_INDEX_KEY is required/);
+    expectNoRawId(run.stderr);
+  });
+});
