@@ -1,8 +1,10 @@
 import { app, type HttpHandler, type HttpRequest, type HttpResponseInit, type InvocationContext } from "@azure/functions";
 import { appServices } from "../app/services";
 import { describeError, InvalidDeliveryError, StorageUnavailableError } from "../errors";
+import { readDeliveryBody } from "../intake/deliveryBody";
 import type { RecordingIntake } from "../intake/recordingIntake";
-import { MAX_DELIVERY_BYTES, readWebhookDelivery } from "../intake/webhookDelivery";
+import { readWebhookDelivery } from "../intake/webhookDelivery";
+import { intakeDeadline } from "../storage/storageDeadline";
 
 const HANDLED_METHODS = ["POST", "OPTIONS"];
 
@@ -13,12 +15,11 @@ export function recordingEventsWebhook(intake: RecordingIntake): HttpHandler {
     if (request.method !== "POST") {
       return { ...errorResponse(405, "MethodNotAllowed", `${request.method} is not supported; Event Grid POSTs events here.`), headers: { Allow: HANDLED_METHODS.join(", ") } };
     }
-    const declaredLength = Number(request.headers.get("content-length") ?? "0");
-    if (declaredLength > MAX_DELIVERY_BYTES) {
-      return errorResponse(413, "BodyTooLarge", `The body is larger than ${MAX_DELIVERY_BYTES} bytes, Event Grid's maximum delivery size.`);
-    }
-    const body = await request.text();
+    // One deadline from arrival to answer, well inside Event Grid's 30 s: body, queue and quarantine share it.
+    const deadline = intakeDeadline();
+    let body: string | undefined;
     try {
+      body = await readDeliveryBody(request, deadline);
       const delivery = readWebhookDelivery(body, request.headers);
       if (delivery.kind === "validation") {
         context.info("Answered the Event Grid subscription validation handshake.");
@@ -28,10 +29,10 @@ export function recordingEventsWebhook(intake: RecordingIntake): HttpHandler {
         context.warn("Event Grid reports that this subscription was deleted.");
         return { status: 200 };
       }
-      const report = await intake.receive(delivery.events, "webhook", context);
+      const report = await intake.receive(delivery.events, "webhook", context, deadline);
       return { status: 200, jsonBody: report };
     } catch (error) {
-      return await failureResponse(error, body, intake, context);
+      return await failureResponse(error, body, intake, context, deadline);
     }
   };
 }
@@ -43,11 +44,17 @@ function abuseProtectionHandshake(request: HttpRequest): HttpResponseInit {
   return { status: 200, headers: { "WebHook-Allowed-Origin": origin, "WebHook-Allowed-Rate": "*", Allow: HANDLED_METHODS.join(", ") } };
 }
 
-async function failureResponse(error: unknown, body: string, intake: RecordingIntake, context: InvocationContext): Promise<HttpResponseInit> {
+const DELIVERY_STATUS: Record<InvalidDeliveryError["code"], number> = { BodyTooLarge: 413, BodyTimeout: 408, UnsupportedMediaType: 415, InvalidJson: 400, InvalidBody: 400 };
+
+async function failureResponse(error: unknown, body: string | undefined, intake: RecordingIntake, context: InvocationContext, deadline: AbortSignal): Promise<HttpResponseInit> {
   if (error instanceof InvalidDeliveryError) {
-    const status = error.code === "BodyTooLarge" ? 413 : error.code === "UnsupportedMediaType" ? 415 : 400;
-    if (status !== 413) await intake.rejectDelivery(body, error, "webhook", context).catch(() => context.error("The rejected delivery could not be quarantined either."));
-    return errorResponse(status, error.code, error.message);
+    // A body read whole is kept for an operator; an oversized or incomplete one was never read whole.
+    if (body !== undefined) {
+      await intake.rejectDelivery(body, error, "webhook", context, deadline).catch(() => context.error("The rejected delivery could not be quarantined either."));
+    } else {
+      context.warn(`Refused a delivery (${error.code}): ${error.message}`);
+    }
+    return errorResponse(DELIVERY_STATUS[error.code], error.code, error.message);
   }
   if (error instanceof StorageUnavailableError) {
     context.error(`Storage unavailable; asking Event Grid to retry: ${error.message}`);

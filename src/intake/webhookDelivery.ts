@@ -2,9 +2,6 @@ import { InvalidDeliveryError } from "../errors";
 import { SUBSCRIPTION_VALIDATION_EVENT } from "../events/eventEnvelope";
 import { isRecord } from "../shared/records";
 
-/** Event Grid's maximum delivery size; larger bodies are refused with 413. */
-export const MAX_DELIVERY_BYTES = 1024 * 1024;
-
 /** What an HTTP delivery to the webhook asks for, decided before any event is processed. */
 export type WebhookDelivery =
   | { readonly kind: "validation"; readonly validationCode: string }
@@ -12,16 +9,13 @@ export type WebhookDelivery =
   | { readonly kind: "events"; readonly events: readonly unknown[]; readonly schema: "EventGrid" | "CloudEvents" };
 
 /**
- * Reads a POSTed body: Event Grid schema (JSON array, `aeg-event-type` header), CloudEvents 1.0
+ * Reads a POSTed body (already read within its size bound: see deliveryBody.ts): Event Grid schema (JSON array, `aeg-event-type` header), CloudEvents 1.0
  * (`application/cloudevents+json` single event or `application/cloudevents-batch+json` array).
  * Throws InvalidDeliveryError when the body is not usable at all.
  */
 export function readWebhookDelivery(body: string, headers: { get(name: string): string | null }): WebhookDelivery {
   const eventType = headers.get("aeg-event-type")?.trim().toLowerCase();
   if (eventType === "subscriptiondeletion") return { kind: "subscriptionDeleted" };
-  if (Buffer.byteLength(body, "utf8") > MAX_DELIVERY_BYTES) {
-    throw new InvalidDeliveryError("BodyTooLarge", `The body is larger than ${MAX_DELIVERY_BYTES} bytes, Event Grid's maximum delivery size.`);
-  }
   const contentType = (headers.get("content-type") ?? "").split(";")[0]?.trim().toLowerCase() ?? "";
   if (contentType !== "" && !/^(application|text)\/([a-z0-9.-]+\+)?json$/.test(contentType)) {
     throw new InvalidDeliveryError("UnsupportedMediaType", `Content-Type ${contentType} is not JSON (expected application/json or application/cloudevents[-batch]+json).`);
