@@ -2,6 +2,12 @@ import { InvalidDeliveryError } from "../errors";
 import { SUBSCRIPTION_VALIDATION_EVENT } from "../events/eventEnvelope";
 import { isRecord } from "../shared/records";
 
+/**
+ * Deepest JSON nesting a delivery may have (an event needs about 6; the Functions host's own JSON reader
+ * stops at 64). Deeper values could not even be written back out as JSON (quarantine records are JSON).
+ */
+export const MAX_JSON_DEPTH = 64;
+
 /** What an HTTP delivery to the webhook asks for, decided before any event is processed. */
 export type WebhookDelivery =
   | { readonly kind: "validation"; readonly validationCode: string }
@@ -26,6 +32,9 @@ export function readWebhookDelivery(body: string, headers: { get(name: string): 
   } catch (error) {
     throw new InvalidDeliveryError("InvalidJson", `The body is not valid JSON: ${(error as Error).message}`, { cause: error });
   }
+  if (nestsDeeperThan(parsed, MAX_JSON_DEPTH)) {
+    throw new InvalidDeliveryError("InvalidBody", `The body nests deeper than ${MAX_JSON_DEPTH} levels; no event does.`);
+  }
   const cloudEvents = contentType.startsWith("application/cloudevents");
   if (contentType === "application/cloudevents+json" && !isRecord(parsed)) {
     throw new InvalidDeliveryError("InvalidBody", "An application/cloudevents+json body must be one event object.");
@@ -43,4 +52,15 @@ export function readWebhookDelivery(body: string, headers: { get(name: string): 
     return { kind: "validation", validationCode: code };
   }
   return { kind: "events", events, schema: cloudEvents || (isRecord(first) && "specversion" in first) ? "CloudEvents" : "EventGrid" };
+}
+
+/** Whether `value` nests arrays/objects deeper than `limit` (iterative: no recursion on hostile input). */
+function nestsDeeperThan(value: unknown, limit: number): boolean {
+  const pending: { readonly value: unknown; readonly depth: number }[] = [{ value, depth: 0 }];
+  for (let next = pending.pop(); next !== undefined; next = pending.pop()) {
+    if (typeof next.value !== "object" || next.value === null) continue;
+    if (next.depth >= limit) return true;
+    for (const child of Object.values(next.value)) pending.push({ value: child, depth: next.depth + 1 });
+  }
+  return false;
 }
