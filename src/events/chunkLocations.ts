@@ -30,7 +30,7 @@ export function chunkLocationProblem(policy: LocationPolicy, text: string, docum
 }
 
 /** The documentId a URL path names (percent-decoded; dot segments are already resolved by URL), if any. */
-export function namedDocument(pathname: string): string | undefined {
+function namedDocument(pathname: string): string | undefined {
   for (const shape of DOCUMENT_PATHS) {
     const segment = shape.exec(pathname)?.[1];
     if (segment === undefined) continue;

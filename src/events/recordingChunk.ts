@@ -6,7 +6,7 @@ import { chunkLocationProblem, type LocationPolicy } from "./chunkLocations";
 import { documentIdProblem } from "./documentId";
 
 /** The most chunks one event may list (a real recording has a handful: one per 4 h or 1.5 GB). */
-export const MAX_CHUNKS = 1000;
+const MAX_CHUNKS = 1000;
 
 const CHUNKS_FIELD = "data.recordingStorageInfo.recordingChunks";
 

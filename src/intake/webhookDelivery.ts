@@ -6,7 +6,7 @@ import { isRecord } from "../shared/records";
  * Deepest JSON nesting a delivery may have (an event needs about 6; the Functions host's own JSON reader
  * stops at 64). Deeper values could not even be written back out as JSON (quarantine records are JSON).
  */
-export const MAX_JSON_DEPTH = 64;
+const MAX_JSON_DEPTH = 64;
 
 /** What an HTTP delivery to the webhook asks for, decided before any event is processed. */
 export type WebhookDelivery =

@@ -31,7 +31,7 @@ export function intakeDeadline(timeoutMs: number = INTAKE_DEADLINE_MS): AbortSig
 }
 
 /** True when `error` is an abort or timeout of one of our signals (as the SDK or fetch reports it). */
-export function isDeadlineError(error: unknown): boolean {
+function isDeadlineError(error: unknown): boolean {
   return error instanceof Error && (error.name === "AbortError" || error.name === "TimeoutError");
 }
 

@@ -30,18 +30,20 @@ export async function serveHttpFunction(fn: RegisteredFunction): Promise<Functio
     const { context, logs: invocationLogs } = capturingContext(fn.metadata.name);
     const counted = countedBody(req, (bytes) => (bodyBytesRead += bytes));
     const init: StreamingInit = { nativeRequest: new Request(`http://127.0.0.1${req.url ?? "/"}`, requestInit(req, counted)) };
+    // The invocation's log lines are recorded before its answer leaves, so a client that has the answer sees them.
     Promise.resolve(fn.handler(new HttpRequest(init), context))
       .then(async (result) => {
         const response = new HttpResponse(result as HttpResponseInit);
         const body = Buffer.from(await response.arrayBuffer());
+        logs.push(...invocationLogs);
         res.writeHead(response.status, { ...Object.fromEntries(response.headers), "content-length": String(body.length), connection: "close" });
         res.end(body);
       })
       .catch((error: unknown) => {
+        logs.push(...invocationLogs);
         res.writeHead(500, { connection: "close" });
         res.end(String(error));
-      })
-      .finally(() => logs.push(...invocationLogs));
+      });
     res.on("finish", () => {
       if (!req.complete) req.destroy();
     });

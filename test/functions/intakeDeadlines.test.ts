@@ -4,12 +4,13 @@ import { serveHttpFunction, type FunctionHttpServer } from "../support/functionH
 import { invokeEventGrid } from "../support/functionInvoke";
 import { eventGridEvent, gaData, subscriptionValidationEvent } from "../support/recordingEvents";
 import { startSilentStorage, type SilentStorage } from "../support/silentStorage";
-import { repeated, streamingPost } from "../support/streamingPost";
+import { repeated, stalling, streamingPost } from "../support/streamingPost";
 import { capturingContext, TEST_ACS_CONNECTION_STRING, TEST_ACS_RESOURCE, uniqueName } from "../support/testSettings";
 
-// Both entry points of the compiled app, with Storage that accepts connections and never answers: each
-// must answer (503 with Retry-After / a thrown StorageUnavailableError) well inside Event Grid's 30 s, so
-// that Event Grid retries instead of timing out. Bounds are generous; the assertions are on the outcome.
+// Both entry points of the compiled app against peers that never finish: Storage that accepts connections
+// and never answers, and a client whose body stops arriving. Each must answer (503 with Retry-After / a
+// thrown StorageUnavailableError / 408) well inside Event Grid's 30 s, so that Event Grid retries instead of
+// timing out. Bounds are generous; the assertions are on the outcome. The tests run concurrently: they wait.
 const WELL_INSIDE_EVENT_GRID_WINDOW_MS = 28_000;
 const JSON_HEADERS = { "content-type": "application/json", "aeg-event-type": "Notification" };
 
@@ -33,7 +34,7 @@ const postToWebhook = (body: unknown, headers: Record<string, string> = JSON_HEA
   return streamingPost(`${webhook.url}/api/recording-events`, headers, repeated(Buffer.from(text), text.length));
 };
 
-describe.concurrent("intake entry points when Storage never answers", () => {
+describe.concurrent("intake entry points against peers that never finish", () => {
   it("the webhook answers 503 with Retry-After for valid events (the queue hangs)", async () => {
     const started = Date.now();
     const answer = await postToWebhook([eventGridEvent()]);
@@ -69,5 +70,20 @@ describe.concurrent("intake entry points when Storage never answers", () => {
     expect(error).toMatchObject({ name: "StorageUnavailableError", code: "StorageUnavailable" });
     expect(Date.now() - started).toBeLessThan(WELL_INSIDE_EVENT_GRID_WINDOW_MS);
     expect(logs.filter((log) => log.level === "information")).toEqual([]);
+  });
+
+  it("the webhook answers 408 to a body that stops arriving (the intake deadline covers reading it), and keeps nothing", async () => {
+    let release = (): void => undefined;
+    const stop = new Promise<void>((resolve) => (release = resolve));
+    const started = Date.now();
+    try {
+      const answer = await streamingPost(`${webhook.url}/api/recording-events`, JSON_HEADERS, stalling(Buffer.from(`[${JSON.stringify(eventGridEvent())},`), stop));
+      expect(answer.status).toBe(408);
+      expect((JSON.parse(answer.text) as { error: { code: string } }).error.code).toBe("BodyTimeout");
+      expect(Date.now() - started).toBeLessThan(WELL_INSIDE_EVENT_GRID_WINDOW_MS);
+    } finally {
+      release();
+    }
+    expect(webhook.logs.some((log) => log.level === "warning" && log.message.includes("BodyTimeout"))).toBe(true);
   });
 });
