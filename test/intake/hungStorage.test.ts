@@ -13,10 +13,15 @@ import { startSilentStorage, type SilentStorage } from "../support/silentStorage
 const WELL_INSIDE_EVENT_GRID_WINDOW_MS = 25_000;
 
 let silent: SilentStorage;
+let stalling: SilentStorage;
 beforeAll(async () => {
   silent = await startSilentStorage();
+  stalling = await startSilentStorage("headersOnly");
 });
-afterAll(() => silent.stop());
+afterAll(async () => {
+  await silent.stop();
+  await stalling.stop();
+});
 
 async function outcome(work: () => Promise<unknown>): Promise<{ error: StorageUnavailableError; elapsedMs: number }> {
   const started = Date.now();
@@ -70,6 +75,13 @@ describe.concurrent("intake against Storage that never answers", () => {
     const { elapsedMs } = await outcome(() => rig.intake.receive([eventGridEvent(), invalid], "test", log));
     expect(log.at("error").some((line) => line.includes("evt-never-kept") && line.includes("could NOT be quarantined"))).toBe(true);
     expect(log.at("info")).toEqual([]);
+    expect(elapsedMs).toBeLessThan(WELL_INSIDE_EVENT_GRID_WINDOW_MS);
+  });
+
+  it("a Storage answer whose body never comes (status and headers, then silence) ends the same way", async () => {
+    const rig = intakeRig(stalling.connectionString);
+    const { elapsedMs } = await outcome(() => rig.intake.receive([eventGridEvent(), eventGridEvent({ data: gaData([]) })], "test", new RecordingLog()));
+    expect(stalling.connections).toBeGreaterThan(0);
     expect(elapsedMs).toBeLessThan(WELL_INSIDE_EVENT_GRID_WINDOW_MS);
   });
 });

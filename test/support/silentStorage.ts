@@ -10,14 +10,22 @@ export interface SilentStorage {
   stop(): Promise<void>;
 }
 
+/** How much of an answer the server gives: nothing at all, or a status line and headers whose body never comes. */
+export type SilentAnswer = "nothing" | "headersOnly";
+
+const HEADERS_ONLY = "HTTP/1.1 201 Created\r\nContent-Length: 1000\r\nx-ms-request-id: silent\r\n\r\n{";
+
 /** Starts the silent server on a free loopback port; the test stops it. */
-export async function startSilentStorage(): Promise<SilentStorage> {
+export async function startSilentStorage(answer: SilentAnswer = "nothing"): Promise<SilentStorage> {
   const sockets = new Set<Socket>();
   let connections = 0;
   const server = createServer((socket) => {
     connections += 1;
     sockets.add(socket);
-    socket.on("data", () => undefined); // read and drop: the request arrives, no answer ever leaves
+    // Read and drop: the request arrives; no answer (or no body) ever leaves.
+    socket.on("data", () => {
+      if (answer === "headersOnly") socket.write(HEADERS_ONLY);
+    });
     socket.on("error", () => undefined);
     socket.on("close", () => sockets.delete(socket));
   });
