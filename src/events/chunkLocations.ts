@@ -1,4 +1,5 @@
 import { downloadUrlProblem, type DownloadHostPolicy } from "../config/downloadHosts";
+import { printable } from "../shared/records";
 
 /** What a chunk's URLs are checked against (intake and the queue-side parser use the same rules). */
 export interface LocationPolicy {
@@ -12,21 +13,31 @@ export interface LocationPolicy {
  */
 const DOCUMENT_PATHS: readonly RegExp[] = [/^\/v1\/objects\/([^/]+)(?:\/.*)?$/i, /^\/recording\/download\/([^/]+)(?:\/metadata)?\/?$/i];
 
+/** Why a URL cannot be a chunk's location: its host (no signed request may go there) or the document it names. */
+export interface LocationProblem {
+  readonly kind: "host" | "document";
+  readonly problem: string;
+}
+
 /**
  * Why `text` cannot be a location of the chunk `documentId`, or undefined when it can: it must pass
  * the download host allowlist, and it must name that very document — otherwise an event could have
  * another document archived under this chunk's name, or another recording deleted.
  */
-export function chunkLocationProblem(policy: LocationPolicy, text: string, documentId: string): string | undefined {
+export function chunkLocationProblem(policy: LocationPolicy, text: string, documentId: string): LocationProblem | undefined {
   const hostProblem = downloadUrlProblem(policy.downloadHosts, text);
-  if (hostProblem) return hostProblem;
+  if (hostProblem) return { kind: "host", problem: hostProblem };
   const url = new URL(text);
   if (isCustomerStorage(url, policy)) return undefined;
   const named = namedDocument(url.pathname);
   if (named === documentId) return undefined;
-  return named === undefined
-    ? `is not a recording document URL (/v1/objects/{documentId}/… or /recording/download/{documentId}) naming ${documentId}`
-    : `names document ${named}, not the chunk's documentId ${documentId}`;
+  return {
+    kind: "document",
+    problem:
+      named === undefined
+        ? `is not a recording document URL (/v1/objects/{documentId}/… or /recording/download/{documentId}) naming ${documentId}`
+        : `names document ${printable(named)}, not the chunk's documentId ${documentId}`,
+  };
 }
 
 /** The documentId a URL path names (percent-decoded; dot segments are already resolved by URL), if any. */

@@ -9,8 +9,8 @@ import { documentIdProblem } from "./documentId";
  * Reads a chunk message as the queue trigger hands it over (already JSON-parsed, or text: JSON or
  * base64 JSON) and checks it again: the message is input too. Every URL must pass the same rules as
  * at intake (download host allowlist, naming the chunk's own documentId), so a tampered message never
- * makes us sign a request to another host or for another document. The fields are ChunkMessage's
- * own lists (chunkMessage.ts).
+ * makes us sign a request to another host, download another document under this chunk's name, or
+ * delete another recording. The fields are ChunkMessage's own lists (chunkMessage.ts).
  */
 export function parseChunkMessage(input: unknown, hosts: DownloadHostPolicy): ChunkMessage {
   const value = decode(input);
@@ -46,7 +46,10 @@ export function parseChunkMessage(input: unknown, hosts: DownloadHostPolicy): Ch
     if (url === undefined || url === null) continue;
     if (typeof url !== "string") throw new InvalidChunkMessageError(field, "must be a URL string.");
     const rejected = chunkLocationProblem({ downloadHosts: hosts }, url, documentId);
-    if (rejected) throw new DownloadUrlRejectedError(field, rejected);
+    // A delete URL for another document (a message queued before intake checked this) is dropped, not
+    // obeyed: the chunk is still archived, and its ACS copy is left to expire.
+    if (rejected?.kind === "document" && field === "deleteLocation") continue;
+    if (rejected) throw new DownloadUrlRejectedError(field, rejected.problem);
     message[field] = url;
   }
   if (value["redelivery"] !== undefined) message["redelivery"] = integer(value, "redelivery", 0);

@@ -62,8 +62,8 @@ function readLocations(chunk: Record<string, unknown>, path: string, documentId:
     const value = chunk[field];
     if (value === undefined || value === null) continue;
     if (typeof value !== "string" || value.length > 2048) throw new InvalidEventError(`${path}.${field}`, "must be a URL string.");
-    const problem = chunkLocationProblem(policy, value, documentId);
-    if (problem) throw new InvalidEventError(`${path}.${field}`, `${problem}.`);
+    const rejected = chunkLocationProblem(policy, value, documentId);
+    if (rejected) throw new InvalidEventError(`${path}.${field}`, `${rejected.problem}.`);
     locations[field] = value;
   }
   return locations;
