@@ -54,9 +54,9 @@ export class AppNotConfiguredError extends ArchiverError {
   }
 }
 
-export type DeliveryProblem = "InvalidJson" | "InvalidBody" | "BodyTooLarge" | "UnsupportedMediaType";
+export type DeliveryProblem = "InvalidJson" | "InvalidBody" | "BodyTooLarge" | "BodyTimeout" | "UnsupportedMediaType";
 
-/** The whole HTTP delivery is unusable (not JSON, not an event or array, too large). */
+/** The whole HTTP delivery is unusable (not JSON, not an event or array, too large, too slow to arrive). */
 export class InvalidDeliveryError extends ArchiverError {
   override readonly name = "InvalidDeliveryError";
 

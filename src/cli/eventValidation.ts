@@ -2,7 +2,9 @@ import { describeError } from "../errors";
 import type { ChunkMessage } from "../events/chunkMessage";
 import type { RecordingEventPolicy } from "../events/recordingEvent";
 import { triageEvents } from "../intake/eventTriage";
+import { QUARANTINE_CONCURRENCY } from "../intake/rejectionKeeping";
 import type { Log } from "../shared/log";
+import { mapConcurrent } from "../shared/mapConcurrent";
 import { printable } from "../shared/records";
 import type { Quarantine, RejectedInput } from "../storage/quarantine";
 import type { EventsReport, RejectedEventReport } from "./summary";
@@ -20,7 +22,8 @@ export interface ValidatedEvents {
  */
 export async function validateEvents(events: readonly unknown[], policy: RecordingEventPolicy, quarantine: Quarantine, receivedVia: string, log: Log): Promise<ValidatedEvents> {
   const { messages, rejections, accepted, ignored } = triageEvents(events, policy, receivedVia, log);
-  const rejected = await Promise.all(rejections.map(({ position, rejection }) => keep(quarantine, position, rejection, log)));
+  const settled = await mapConcurrent(rejections, QUARANTINE_CONCURRENCY, ({ position, rejection }) => keep(quarantine, position, rejection, log));
+  const rejected = settled.flatMap((result) => (result.status === "fulfilled" ? [result.value] : []));
   return { messages, report: { received: events.length, accepted, ignored, rejected } };
 }
 

@@ -1,3 +1,4 @@
+import { escapeControlCharacters } from "../shared/records";
 import type { Redactor } from "./redact";
 
 /** Where text goes: process.stderr, or anything with the same shape in tests. */
@@ -52,6 +53,5 @@ export class Terminal {
 
 /** Escapes control characters (an event id could carry terminal escape sequences); keeps line breaks. */
 function safeForTerminal(text: string): string {
-  // eslint-disable-next-line no-control-regex
-  return text.replace(/[\u0000-\u0009\u000b-\u001f\u007f-\u009f]/g, (char) => `\\u${char.charCodeAt(0).toString(16).padStart(4, "0")}`);
+  return escapeControlCharacters(text, { keepLineBreaks: true });
 }

@@ -3,6 +3,8 @@ import type { ByosLocation } from "../byos/byosLocation";
 /**
  * One queue message per recording chunk: everything the archiver needs, without the original event.
  * The chunk's identity is (resource, documentId, index); repeats of the same identity are no-ops.
+ * This file is the one description of the message: the interface, and the field lists the builder
+ * (recordingEvent.ts) and the parser (chunkMessageParser.ts) work from, checked against each other.
  */
 export interface ChunkMessage {
   readonly version: 1;
@@ -13,6 +15,7 @@ export interface ChunkMessage {
   readonly documentId: string;
   readonly index: number;
   readonly endReason?: string;
+  /** The chunk's URLs; each names the chunk's own documentId (chunkLocations.ts). */
   readonly contentLocation?: string;
   readonly metadataLocation?: string;
   readonly deleteLocation?: string;
@@ -37,6 +40,45 @@ export interface ChunkMessage {
   /** How often the archiver re-queued this chunk after its deliveries ran out (absent at first). */
   readonly redelivery?: number;
 }
+
+/** Optional free-text fields, copied as they came (each at most 256 characters at intake). */
+export const CHUNK_TEXT_FIELDS = [
+  "endReason",
+  "callId",
+  "serverCallId",
+  "recordingId",
+  "sessionEndReason",
+  "contentType",
+  "channelType",
+  "formatType",
+  "storageType",
+] as const satisfies readonly (keyof ChunkMessage)[];
+
+/** The chunk's URLs: each must pass the download host allowlist and name the chunk's documentId. */
+export const CHUNK_LOCATION_FIELDS = ["contentLocation", "metadataLocation", "deleteLocation"] as const satisfies readonly (keyof ChunkMessage)[];
+export type ChunkLocationField = (typeof CHUNK_LOCATION_FIELDS)[number];
+
+/** The remaining fields, each read by its own rule (the parser names each one). */
+const CHUNK_OWN_RULE_FIELDS = [
+  "version",
+  "chunkKey",
+  "resource",
+  "documentId",
+  "index",
+  "chunkCount",
+  "eventId",
+  "eventTime",
+  "deadline",
+  "recordingStartTime",
+  "recordingDurationMs",
+  "redelivery",
+  "byos",
+] as const satisfies readonly (keyof ChunkMessage)[];
+
+// Every field of ChunkMessage is in a list above: a field added to the interface alone fails to compile.
+type ListedField = (typeof CHUNK_TEXT_FIELDS | typeof CHUNK_LOCATION_FIELDS | typeof CHUNK_OWN_RULE_FIELDS)[number];
+const everyFieldListed: Exclude<keyof ChunkMessage, ListedField> extends never ? true : never = true;
+void everyFieldListed;
 
 export function chunkKey(resource: string, documentId: string, index: number): string {
   return `${resource.toLowerCase()}|${documentId}|${index}`;

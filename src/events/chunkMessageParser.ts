@@ -1,27 +1,26 @@
 import { parseByosLocation } from "../byos/byosLocation";
-import { downloadUrlProblem, type DownloadHostPolicy } from "../config/downloadHosts";
+import type { DownloadHostPolicy } from "../config/downloadHosts";
 import { DownloadUrlRejectedError, InvalidChunkMessageError } from "../errors";
 import { isRecord, parseIsoDateTime, type JsonRecord } from "../shared/records";
-import { chunkKey, type ChunkMessage } from "./chunkMessage";
+import { CHUNK_LOCATION_FIELDS, CHUNK_TEXT_FIELDS, chunkKey, type ChunkMessage } from "./chunkMessage";
+import { chunkLocationProblem } from "./chunkLocations";
 import { documentIdProblem } from "./documentId";
-
-const OPTIONAL_TEXT = ["endReason", "callId", "serverCallId", "recordingId", "recordingStartTime", "sessionEndReason", "contentType", "channelType", "formatType", "storageType"] as const;
-const LOCATIONS = ["contentLocation", "metadataLocation", "deleteLocation"] as const;
 
 /**
  * Reads a chunk message as the queue trigger hands it over (already JSON-parsed, or text: JSON or
- * base64 JSON) and checks it again: the message is input too. Every URL must pass the same download
- * host allowlist as at intake, so a tampered message never makes us sign a request to another host.
+ * base64 JSON) and checks it again: the message is input too. Every URL must pass the same rules as
+ * at intake (download host allowlist, naming the chunk's own documentId), so a tampered message never
+ * makes us sign a request to another host, download another document under this chunk's name, or
+ * delete another recording. The fields are ChunkMessage's own lists (chunkMessage.ts).
  */
 export function parseChunkMessage(input: unknown, hosts: DownloadHostPolicy): ChunkMessage {
   const value = decode(input);
   if (!isRecord(value)) throw new InvalidChunkMessageError("message", "is not a JSON object.");
   if (value["version"] !== 1) throw new InvalidChunkMessageError("version", "must be 1.");
-  const problem = documentIdProblem(value["documentId"]);
-  if (problem) throw new InvalidChunkMessageError("documentId", problem);
-  const documentId = value["documentId"] as string;
+  const documentId = value["documentId"];
+  const problem = documentIdProblem(documentId);
+  if (problem || typeof documentId !== "string") throw new InvalidChunkMessageError("documentId", problem ?? "must be a string.");
   const index = integer(value, "index", 0);
-  const chunkCount = integer(value, "chunkCount", 1);
   const resource = typeof value["resource"] === "string" ? value["resource"] : "";
   const eventId = value["eventId"];
   if (typeof eventId !== "string" || eventId === "") throw new InvalidChunkMessageError("eventId", "must be a non-empty string.");
@@ -31,29 +30,32 @@ export function parseChunkMessage(input: unknown, hosts: DownloadHostPolicy): Ch
     resource,
     documentId,
     index,
-    chunkCount,
+    chunkCount: integer(value, "chunkCount", 1),
     eventId,
     eventTime: date(value, "eventTime"),
     deadline: date(value, "deadline"),
   };
-  for (const field of OPTIONAL_TEXT) {
+  if (value["recordingStartTime"] !== undefined && value["recordingStartTime"] !== null) message["recordingStartTime"] = date(value, "recordingStartTime");
+  for (const field of CHUNK_TEXT_FIELDS) {
     const text = value[field];
     if (text === undefined || text === null) continue;
     if (typeof text !== "string") throw new InvalidChunkMessageError(field, "must be a string.");
-    message[field] = field === "recordingStartTime" ? date(value, field) : text;
+    message[field] = text;
   }
-  for (const field of LOCATIONS) {
+  for (const field of CHUNK_LOCATION_FIELDS) {
     const url = value[field];
     if (url === undefined || url === null) continue;
     if (typeof url !== "string") throw new InvalidChunkMessageError(field, "must be a URL string.");
-    const rejected = downloadUrlProblem(hosts, url);
-    if (rejected) throw new DownloadUrlRejectedError(field, rejected);
+    const rejected = chunkLocationProblem({ downloadHosts: hosts }, url, documentId);
+    // A delete URL for another document (a message queued before intake checked this) is dropped, not
+    // obeyed: the chunk is still archived, and its ACS copy is left to expire.
+    if (rejected?.kind === "document" && field === "deleteLocation") continue;
+    if (rejected) throw new DownloadUrlRejectedError(field, rejected.problem);
     message[field] = url;
   }
   const byos = parseByosLocation(value["byos"]);
   if (byos) message["byos"] = byos;
-  const redelivery = value["redelivery"];
-  if (redelivery !== undefined) message["redelivery"] = integer(value, "redelivery", 0);
+  if (value["redelivery"] !== undefined) message["redelivery"] = integer(value, "redelivery", 0);
   const duration = value["recordingDurationMs"];
   if (typeof duration === "number" && Number.isFinite(duration) && duration >= 0) message["recordingDurationMs"] = duration;
   return message as unknown as ChunkMessage;

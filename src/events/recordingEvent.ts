@@ -1,115 +1,107 @@
-import type { AcsRecordingChunkInfo, AcsRecordingFileStatusUpdatedEventData } from "@azure/eventgrid";
+import type { AcsRecordingFileStatusUpdatedEventData } from "@azure/eventgrid";
 import { normalizeResourceId } from "../config/appConfig";
-import { downloadUrlProblem, type DownloadHostPolicy } from "../config/downloadHosts";
 import { InvalidEventError } from "../errors";
-import { isNonEmptyString, isRecord, parseIsoDateTime, printable, type JsonRecord } from "../shared/records";
+import { isNonEmptyString, isRecord, parseIsoDateTime, printable } from "../shared/records";
 import { chunkKey, encodeChunkMessage, MAX_ENCODED_MESSAGE_BYTES, type ChunkMessage } from "./chunkMessage";
+import type { LocationPolicy } from "./chunkLocations";
 import type { EventEnvelope } from "./eventEnvelope";
-import { documentIdProblem } from "./documentId";
+import { chunkList, readChunks, type RecordingChunk } from "./recordingChunk";
 import { parseRecordingSubject } from "./recordingSubject";
 
 /** What intake checks a RecordingFileStatusUpdated event against. */
-export interface RecordingEventPolicy {
+export interface RecordingEventPolicy extends LocationPolicy {
   readonly allowedAcsResources: readonly string[];
-  readonly downloadHosts: DownloadHostPolicy;
   readonly retentionHours: number;
 }
 
-const MAX_CHUNKS = 1000;
-const LOCATION_FIELDS = ["contentLocation", "metadataLocation", "deleteLocation"] as const satisfies readonly (keyof AcsRecordingChunkInfo)[];
-const TEXT_FIELDS = ["recordingContentType", "recordingChannelType", "recordingFormatType", "sessionEndReason", "storageType", "recordingId"] as const;
+/** How far an eventTime may lie ahead of our clock (clock skew); later ones are rejected. */
+export const MAX_EVENT_TIME_AHEAD_MS = 3_600_000;
+
+/** `data` text fields and the chunk message fields they become. */
+const DATA_TEXT_FIELDS = {
+  recordingContentType: "contentType",
+  recordingChannelType: "channelType",
+  recordingFormatType: "formatType",
+  sessionEndReason: "sessionEndReason",
+  storageType: "storageType",
+  recordingId: "recordingId",
+} as const;
+
+/** The fields every chunk message of one event shares. */
+type RecordingFields = Omit<ChunkMessage, "chunkKey" | "documentId" | "index" | "endReason" | "contentLocation" | "metadataLocation" | "deleteLocation" | "chunkCount">;
 
 /**
  * Validates one RecordingFileStatusUpdated event and returns one chunk message per chunk, or throws
- * InvalidEventError naming the first offending field. All chunk URLs are checked before anything is returned.
+ * InvalidEventError naming the first offending field. Every chunk (and each of its URLs) is checked
+ * before anything is returned.
  */
-export function chunkMessagesFromEvent(event: EventEnvelope, policy: RecordingEventPolicy): ChunkMessage[] {
+export function chunkMessagesFromEvent(event: EventEnvelope, policy: RecordingEventPolicy, now: Date = new Date()): ChunkMessage[] {
+  const recording = recordingFields(event, policy, now);
+  const chunks = readChunks(chunkList(event.data), policy);
+  const messages = chunks.map((chunk) => chunkMessage(recording, chunk, chunks.length));
+  for (const message of messages) {
+    if (encodeChunkMessage(message).length > MAX_ENCODED_MESSAGE_BYTES) throw new InvalidEventError("data", `makes a chunk message over ${MAX_ENCODED_MESSAGE_BYTES} bytes.`);
+  }
+  return messages;
+}
+
+/** Envelope (id, time, source), subject ids and the recording's `data` fields, checked. */
+function recordingFields(event: EventEnvelope, policy: RecordingEventPolicy, now: Date): RecordingFields {
   const eventId = requireText(event.id, event.fields.id);
-  const eventTime = requireDate(event.time, event.fields.time);
+  const eventTime = requireEventTime(event.time, event.fields.time, now);
   const resource = checkSource(event, policy);
   if (!isRecord(event.data)) throw new InvalidEventError("data", "must be an object.");
-  const data = event.data as JsonRecord & Partial<Record<keyof AcsRecordingFileStatusUpdatedEventData, unknown>>;
-  const storageInfo = data.recordingStorageInfo;
-  if (!isRecord(storageInfo)) throw new InvalidEventError("data.recordingStorageInfo", "must be an object.");
-  const chunks = storageInfo["recordingChunks"];
-  if (!Array.isArray(chunks) || chunks.length === 0) {
-    throw new InvalidEventError("data.recordingStorageInfo.recordingChunks", "must be a non-empty array.");
-  }
-  if (chunks.length > MAX_CHUNKS) throw new InvalidEventError("data.recordingStorageInfo.recordingChunks", `has more than ${MAX_CHUNKS} chunks.`);
-
-  const recordingStartTime = data.recordingStartTime === undefined ? undefined : requireDate(data.recordingStartTime, "data.recordingStartTime");
-  const duration = data.recordingDurationMs;
+  const fields = event.data as Record<string, unknown> & Partial<Record<keyof AcsRecordingFileStatusUpdatedEventData, unknown>>;
+  const start = fields.recordingStartTime === undefined ? undefined : requireDate(fields.recordingStartTime, "data.recordingStartTime");
+  const duration = fields.recordingDurationMs;
   if (duration !== undefined && (typeof duration !== "number" || !Number.isFinite(duration) || duration < 0)) {
     throw new InvalidEventError("data.recordingDurationMs", "must be a non-negative number.");
   }
-  const text: Partial<Record<(typeof TEXT_FIELDS)[number], string>> = {};
-  for (const field of TEXT_FIELDS) {
-    const value = data[field];
+  const text: Partial<Record<(typeof DATA_TEXT_FIELDS)[keyof typeof DATA_TEXT_FIELDS], string>> = {};
+  for (const [field, target] of Object.entries(DATA_TEXT_FIELDS) as [keyof typeof DATA_TEXT_FIELDS, (typeof DATA_TEXT_FIELDS)[keyof typeof DATA_TEXT_FIELDS]][]) {
+    const value = fields[field];
     if (value === undefined || value === null) continue;
     if (typeof value !== "string" || value.length > 256) throw new InvalidEventError(`data.${field}`, "must be a string of at most 256 characters.");
-    text[field] = value;
+    text[target] = value;
   }
   const subject = parseRecordingSubject(event.subject);
-  const deadline = new Date(eventTime.getTime() + policy.retentionHours * 3_600_000);
-  const seen = new Set<string>();
+  const recordingId = text.recordingId ?? subject.recordingId;
+  return {
+    version: 1,
+    resource,
+    eventId,
+    eventTime: eventTime.toISOString(),
+    deadline: new Date(eventTime.getTime() + policy.retentionHours * 3_600_000).toISOString(),
+    ...(subject.callId ? { callId: subject.callId } : {}),
+    ...(subject.serverCallId ? { serverCallId: subject.serverCallId } : {}),
+    ...(recordingId ? { recordingId } : {}),
+    ...(start ? { recordingStartTime: start.toISOString() } : {}),
+    ...(typeof duration === "number" ? { recordingDurationMs: duration } : {}),
+    ...(text.sessionEndReason ? { sessionEndReason: text.sessionEndReason } : {}),
+    ...(text.contentType ? { contentType: text.contentType } : {}),
+    ...(text.channelType ? { channelType: text.channelType } : {}),
+    ...(text.formatType ? { formatType: text.formatType } : {}),
+    ...(text.storageType ? { storageType: text.storageType } : {}),
+  };
+}
 
-  const messages = chunks.map((chunk: unknown, position): ChunkMessage => {
-    const path = `data.recordingStorageInfo.recordingChunks[${position}]`;
-    if (!isRecord(chunk)) throw new InvalidEventError(path, "must be an object.");
-    const documentId = chunk["documentId"];
-    const problem = documentIdProblem(documentId);
-    if (problem) throw new InvalidEventError(`${path}.documentId`, problem);
-    const index = chunk["index"];
-    if (typeof index !== "number" || !Number.isSafeInteger(index) || index < 0) {
-      throw new InvalidEventError(`${path}.index`, "must be a non-negative integer.");
-    }
-    for (const key of [`d:${documentId as string}`, `i:${index}`]) {
-      if (seen.has(key)) throw new InvalidEventError(path, `repeats ${key.startsWith("d") ? "documentId" : "index"} of another chunk.`);
-      seen.add(key);
-    }
-    const endReason = chunk["endReason"];
-    if (endReason !== undefined && endReason !== null && typeof endReason !== "string") {
-      throw new InvalidEventError(`${path}.endReason`, "must be a string.");
-    }
-    const locations: Partial<Record<(typeof LOCATION_FIELDS)[number], string>> = {};
-    for (const field of LOCATION_FIELDS) {
-      const value = chunk[field];
-      if (value === undefined || value === null) continue;
-      if (typeof value !== "string" || value.length > 2048) throw new InvalidEventError(`${path}.${field}`, "must be a URL string.");
-      const urlProblem = downloadUrlProblem(policy.downloadHosts, value);
-      if (urlProblem) throw new InvalidEventError(`${path}.${field}`, urlProblem + ".");
-      locations[field] = value;
-    }
-    return {
-      version: 1,
-      chunkKey: chunkKey(resource, documentId as string, index),
-      resource,
-      documentId: documentId as string,
-      index,
-      ...(typeof endReason === "string" ? { endReason } : {}),
-      ...locations,
-      eventId,
-      eventTime: eventTime.toISOString(),
-      deadline: deadline.toISOString(),
-      ...(subject.callId ? { callId: subject.callId } : {}),
-      ...(subject.serverCallId ? { serverCallId: subject.serverCallId } : {}),
-      ...(text.recordingId ?? subject.recordingId ? { recordingId: text.recordingId ?? subject.recordingId } : {}),
-      chunkCount: chunks.length,
-      ...(recordingStartTime ? { recordingStartTime: recordingStartTime.toISOString() } : {}),
-      ...(typeof duration === "number" ? { recordingDurationMs: duration } : {}),
-      ...(text.sessionEndReason ? { sessionEndReason: text.sessionEndReason } : {}),
-      ...(text.recordingContentType ? { contentType: text.recordingContentType } : {}),
-      ...(text.recordingChannelType ? { channelType: text.recordingChannelType } : {}),
-      ...(text.recordingFormatType ? { formatType: text.recordingFormatType } : {}),
-      ...(text.storageType ? { storageType: text.storageType } : {}),
-    };
-  });
-  for (const message of messages) {
-    if (encodeChunkMessage(message).length > MAX_ENCODED_MESSAGE_BYTES) {
-      throw new InvalidEventError("data", `makes a chunk message over ${MAX_ENCODED_MESSAGE_BYTES} bytes.`);
-    }
-  }
-  return messages;
+/** The message of one chunk: the recording's fields plus the chunk's own. */
+function chunkMessage(recording: RecordingFields, chunk: RecordingChunk, chunkCount: number): ChunkMessage {
+  const { version, resource, eventId, eventTime, deadline, ...rest } = recording;
+  return {
+    version,
+    chunkKey: chunkKey(resource, chunk.documentId, chunk.index),
+    resource,
+    documentId: chunk.documentId,
+    index: chunk.index,
+    ...(chunk.endReason !== undefined ? { endReason: chunk.endReason } : {}),
+    ...chunk.locations,
+    eventId,
+    eventTime,
+    deadline,
+    chunkCount,
+    ...rest,
+  };
 }
 
 function checkSource(event: EventEnvelope, policy: RecordingEventPolicy): string {
@@ -133,4 +125,13 @@ function requireDate(value: unknown, field: string): Date {
   const date = parseIsoDateTime(value);
   if (!date) throw new InvalidEventError(field, "must be an ISO 8601 date-time.");
   return date;
+}
+
+/** An ISO 8601 date-time no more than MAX_EVENT_TIME_AHEAD_MS ahead of `now` (it sets the chunk's deadline). */
+function requireEventTime(value: unknown, field: string, now: Date): Date {
+  const time = requireDate(value, field);
+  if (time.getTime() > now.getTime() + MAX_EVENT_TIME_AHEAD_MS) {
+    throw new InvalidEventError(field, `lies more than an hour in the future (${time.toISOString()}; now ${now.toISOString()}).`);
+  }
+  return time;
 }

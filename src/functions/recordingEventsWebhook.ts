@@ -2,8 +2,10 @@ import { app, type HttpHandler, type HttpRequest, type HttpResponseInit, type In
 import { lazyService, type Lazy } from "../app/serviceProvider";
 import { AppNotConfiguredError, describeError, InvalidDeliveryError, StorageUnavailableError } from "../errors";
 import { errorResponse, notConfiguredResponse } from "../http/errorResponse";
+import { readDeliveryBody } from "../intake/deliveryBody";
 import type { RecordingIntake } from "../intake/recordingIntake";
-import { MAX_DELIVERY_BYTES, readWebhookDelivery } from "../intake/webhookDelivery";
+import { readWebhookDelivery } from "../intake/webhookDelivery";
+import { intakeDeadline } from "../storage/storageDeadline";
 
 const HANDLED_METHODS = ["POST", "OPTIONS"];
 
@@ -17,12 +19,11 @@ export function recordingEventsWebhook(intake: Lazy<RecordingIntake>): HttpHandl
     if (request.method !== "POST") {
       return errorResponse(405, { code: "MethodNotAllowed", message: `${request.method} is not supported; Event Grid POSTs events here.` }, "error", { Allow: HANDLED_METHODS.join(", ") });
     }
-    const declaredLength = Number(request.headers.get("content-length") ?? "0");
-    if (declaredLength > MAX_DELIVERY_BYTES) {
-      return errorResponse(413, { code: "BodyTooLarge", message: `The body is larger than ${MAX_DELIVERY_BYTES} bytes, Event Grid's maximum delivery size.` }, "error");
-    }
-    const body = await request.text();
+    // One deadline from arrival to answer, well inside Event Grid's 30 s: body, queue and quarantine share it.
+    const deadline = intakeDeadline();
+    let body: string | undefined;
     try {
+      body = await readDeliveryBody(request, deadline);
       const delivery = readWebhookDelivery(body, request.headers);
       if (delivery.kind === "validation") {
         context.info("Answered the Event Grid subscription validation handshake.");
@@ -32,10 +33,10 @@ export function recordingEventsWebhook(intake: Lazy<RecordingIntake>): HttpHandl
         context.warn("Event Grid reports that this subscription was deleted.");
         return { status: 200 };
       }
-      const report = await intake().receive(delivery.events, "webhook", context);
+      const report = await intake().receive(delivery.events, "webhook", context, deadline);
       return { status: 200, jsonBody: report };
     } catch (error) {
-      return await failureResponse(error, body, intake, context);
+      return await failureResponse(error, body, intake, context, deadline);
     }
   };
 }
@@ -47,20 +48,30 @@ function abuseProtectionHandshake(request: HttpRequest): HttpResponseInit {
   return { status: 200, headers: { "WebHook-Allowed-Origin": origin, "WebHook-Allowed-Rate": "*", Allow: HANDLED_METHODS.join(", ") } };
 }
 
-async function failureResponse(error: unknown, body: string, intake: Lazy<RecordingIntake>, context: InvocationContext): Promise<HttpResponseInit> {
+const DELIVERY_STATUS: Record<InvalidDeliveryError["code"], number> = { BodyTooLarge: 413, BodyTimeout: 408, UnsupportedMediaType: 415, InvalidJson: 400, InvalidBody: 400 };
+
+async function failureResponse(
+  error: unknown,
+  body: string | undefined,
+  intake: Lazy<RecordingIntake>,
+  context: InvocationContext,
+  deadline: AbortSignal,
+): Promise<HttpResponseInit> {
   if (error instanceof InvalidDeliveryError) {
-    const status = error.code === "BodyTooLarge" ? 413 : error.code === "UnsupportedMediaType" ? 415 : 400;
-    if (status !== 413) {
+    // A body read whole is kept for an operator; an oversized or incomplete one was never read whole.
+    if (body === undefined) {
+      context.warn(`Refused a delivery (${error.code}): ${error.message}`);
+    } else {
       // Quarantined before the refusal; while a bad setting prevents that, 503 leaves the body with Event Grid (retried).
       let quarantine: RecordingIntake;
       try {
         quarantine = intake();
       } catch (notConfigured) {
-        return failureResponse(notConfigured, body, intake, context);
+        return failureResponse(notConfigured, body, intake, context, deadline);
       }
-      await quarantine.rejectDelivery(body, error, "webhook", context).catch(() => context.error("The rejected delivery could not be quarantined either."));
+      await quarantine.rejectDelivery(body, error, "webhook", context, deadline).catch(() => context.error("The rejected delivery could not be quarantined either."));
     }
-    return errorResponse(status, { code: error.code, message: error.message }, "error");
+    return errorResponse(DELIVERY_STATUS[error.code], { code: error.code, message: error.message }, "error");
   }
   if (error instanceof AppNotConfiguredError) {
     context.warn(`Refused a delivery (Event Grid retries it): ${error.message}`);

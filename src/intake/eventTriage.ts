@@ -5,25 +5,29 @@ import { chunkMessagesWithByos } from "../byos/byosIntake";
 import type { RecordingEventPolicy } from "../events/recordingEvent";
 import type { Log } from "../shared/log";
 import { printable } from "../shared/records";
-import type { RejectedInput } from "../storage/quarantine";
+import type { TriagedRejection } from "./rejectionKeeping";
 
 export interface TriagedEvents {
   /** One chunk message per chunk of every valid recording event. */
   readonly messages: readonly ChunkMessage[];
-  /** Invalid events with their reason and where in the delivery they were. */
-  readonly rejections: readonly { readonly position: number; readonly rejection: RejectedInput }[];
+  /** Invalid elements with their reason and where in the delivery they were. */
+  readonly rejections: readonly TriagedRejection[];
   readonly accepted: number;
   readonly ignored: number;
 }
 
+/** Event types quoted in the one debug line about ignored events. */
+const QUOTED_TYPES = 5;
+
 /**
  * Sorts a delivery's events: valid RecordingFileStatusUpdated events become chunk messages, invalid
  * ones become quarantine records (reason, id, type, source, how they came, the event as received),
- * other event types are ignored. Pure: nothing is written here.
+ * other event types are ignored (one debug line for all of them). Pure: nothing is written here.
  */
 export function triageEvents(events: readonly unknown[], policy: RecordingEventPolicy, receivedVia: string, log: Log): TriagedEvents {
   const messages: ChunkMessage[] = [];
-  const rejections: { position: number; rejection: RejectedInput }[] = [];
+  const rejections: TriagedRejection[] = [];
+  const ignoredTypes = new Map<string, number>();
   let accepted = 0;
   let ignored = 0;
   events.forEach((raw, position) => {
@@ -34,7 +38,8 @@ export function triageEvents(events: readonly unknown[], policy: RecordingEventP
     }
     if (envelope.type !== RECORDING_FILE_STATUS_UPDATED) {
       ignored += 1;
-      log.debug(`Ignored event ${printable(envelope.id)} of type ${printable(envelope.type)}.`);
+      const type = printable(envelope.type, 100);
+      ignoredTypes.set(type, (ignoredTypes.get(type) ?? 0) + 1);
       return;
     }
     try {
@@ -56,5 +61,9 @@ export function triageEvents(events: readonly unknown[], policy: RecordingEventP
       });
     }
   });
+  if (ignored > 0) {
+    const types = [...ignoredTypes].slice(0, QUOTED_TYPES).map(([type, count]) => `${type} ×${count}`);
+    log.debug(`Ignored ${ignored} events of other types: ${types.join(", ")}${ignoredTypes.size > QUOTED_TYPES ? ", …" : ""}.`);
+  }
   return { messages, rejections, accepted, ignored };
 }

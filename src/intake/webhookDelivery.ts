@@ -2,8 +2,11 @@ import { InvalidDeliveryError } from "../errors";
 import { SUBSCRIPTION_VALIDATION_EVENT } from "../events/eventEnvelope";
 import { isRecord } from "../shared/records";
 
-/** Event Grid's maximum delivery size; larger bodies are refused with 413. */
-export const MAX_DELIVERY_BYTES = 1024 * 1024;
+/**
+ * Deepest JSON nesting a delivery may have (an event needs about 6; the Functions host's own JSON reader
+ * stops at 64). Deeper values could not even be written back out as JSON (quarantine records are JSON).
+ */
+const MAX_JSON_DEPTH = 64;
 
 /** What an HTTP delivery to the webhook asks for, decided before any event is processed. */
 export type WebhookDelivery =
@@ -12,16 +15,13 @@ export type WebhookDelivery =
   | { readonly kind: "events"; readonly events: readonly unknown[]; readonly schema: "EventGrid" | "CloudEvents" };
 
 /**
- * Reads a POSTed body: Event Grid schema (JSON array, `aeg-event-type` header), CloudEvents 1.0
+ * Reads a POSTed body (already read within its size bound: see deliveryBody.ts): Event Grid schema (JSON array, `aeg-event-type` header), CloudEvents 1.0
  * (`application/cloudevents+json` single event or `application/cloudevents-batch+json` array).
  * Throws InvalidDeliveryError when the body is not usable at all.
  */
 export function readWebhookDelivery(body: string, headers: { get(name: string): string | null }): WebhookDelivery {
   const eventType = headers.get("aeg-event-type")?.trim().toLowerCase();
   if (eventType === "subscriptiondeletion") return { kind: "subscriptionDeleted" };
-  if (Buffer.byteLength(body, "utf8") > MAX_DELIVERY_BYTES) {
-    throw new InvalidDeliveryError("BodyTooLarge", `The body is larger than ${MAX_DELIVERY_BYTES} bytes, Event Grid's maximum delivery size.`);
-  }
   const contentType = (headers.get("content-type") ?? "").split(";")[0]?.trim().toLowerCase() ?? "";
   if (contentType !== "" && !/^(application|text)\/([a-z0-9.-]+\+)?json$/.test(contentType)) {
     throw new InvalidDeliveryError("UnsupportedMediaType", `Content-Type ${contentType} is not JSON (expected application/json or application/cloudevents[-batch]+json).`);
@@ -31,6 +31,9 @@ export function readWebhookDelivery(body: string, headers: { get(name: string): 
     parsed = JSON.parse(body);
   } catch (error) {
     throw new InvalidDeliveryError("InvalidJson", `The body is not valid JSON: ${(error as Error).message}`, { cause: error });
+  }
+  if (nestsDeeperThan(parsed, MAX_JSON_DEPTH)) {
+    throw new InvalidDeliveryError("InvalidBody", `The body nests deeper than ${MAX_JSON_DEPTH} levels; no event does.`);
   }
   const cloudEvents = contentType.startsWith("application/cloudevents");
   if (contentType === "application/cloudevents+json" && !isRecord(parsed)) {
@@ -49,4 +52,15 @@ export function readWebhookDelivery(body: string, headers: { get(name: string): 
     return { kind: "validation", validationCode: code };
   }
   return { kind: "events", events, schema: cloudEvents || (isRecord(first) && "specversion" in first) ? "CloudEvents" : "EventGrid" };
+}
+
+/** Whether `value` nests arrays/objects deeper than `limit` (iterative: no recursion on hostile input). */
+function nestsDeeperThan(value: unknown, limit: number): boolean {
+  const pending: { readonly value: unknown; readonly depth: number }[] = [{ value, depth: 0 }];
+  for (let next = pending.pop(); next !== undefined; next = pending.pop()) {
+    if (typeof next.value !== "object" || next.value === null) continue;
+    if (next.depth >= limit) return true;
+    for (const child of Object.values(next.value)) pending.push({ value: child, depth: next.depth + 1 });
+  }
+  return false;
 }

@@ -87,9 +87,20 @@ export function parseControlRequest(body: unknown): ControlRequest {
   return operationContext !== undefined ? { operationContext } : {};
 }
 
-/** Validates a recording id (from the route). */
+/**
+ * Characters that would change which URL the id lands in when it is put into the service's path
+ * (`/calling/recordings/{recordingId}`): path separators, query and fragment starts, and `%` (an
+ * encoded `/`, `.` or `?` such as `%2F`). ACS recording ids are base64: none of these appear in them.
+ */
+const PATH_STEERING = /[/\\?#%]/;
+
+/** Validates a recording id (from the route): an id, never a path (`.`, `..`, `/`, `\`, `?`, `#`, `%`). */
 export function parseRecordingId(value: unknown): string {
-  return requireId(value, "recordingId", MAX_RECORDING_ID_LENGTH);
+  const id = requireId(value, "recordingId", MAX_RECORDING_ID_LENGTH);
+  if (/^\.+$/.test(id)) throw new InvalidRecordingRequestError("recordingId", "must not be a dot segment (. or ..).");
+  const steering = PATH_STEERING.exec(id)?.[0];
+  if (steering !== undefined) throw new InvalidRecordingRequestError("recordingId", `must not contain ${JSON.stringify(steering)} (recording ids are base64; a path, query or escape is refused).`);
+  return id;
 }
 
 function requireObject(body: unknown, known: ReadonlySet<string>): Record<string, unknown> {

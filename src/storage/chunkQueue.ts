@@ -1,8 +1,8 @@
 import type { QueueClient } from "@azure/storage-queue";
-import { describeError, StorageUnavailableError } from "../errors";
 import { encodeChunkMessage, type ChunkMessage } from "../events/chunkMessage";
 import { mapConcurrent } from "../shared/mapConcurrent";
 import { ensureOnce } from "./ensureOnce";
+import { storageFailure, storageSignal } from "./storageDeadline";
 
 /** Deliveries before the Functions host moves a message to `<queue>-poison`; equals host.json maxDequeueCount (a test checks it). */
 export const MAX_DEQUEUE_COUNT = 5;
@@ -14,14 +14,14 @@ export function poisonQueueName(queue: string): string {
 
 /** The Storage queue the archiver is triggered from; one message per chunk, base64-encoded JSON. */
 export class ChunkQueue {
-  private readonly ensureQueue: () => Promise<void>;
+  private readonly ensureQueue: (signal?: AbortSignal) => Promise<void>;
 
   constructor(
     private readonly queue: QueueClient,
     private readonly concurrency = 32,
   ) {
-    this.ensureQueue = ensureOnce(async () => {
-      await queue.createIfNotExists();
+    this.ensureQueue = ensureOnce(async (signal) => {
+      await queue.createIfNotExists({ abortSignal: signal });
     });
   }
 
@@ -33,30 +33,46 @@ export class ChunkQueue {
    * Puts a chunk back on the queue, invisible for `delaySeconds`: a fresh message (dequeue count 0)
    * so that retries can go on, spaced out, until the chunk's deadline.
    */
-  async requeue(message: ChunkMessage, delaySeconds: number): Promise<void> {
+  async requeue(message: ChunkMessage, delaySeconds: number, signal?: AbortSignal): Promise<void> {
     try {
-      await this.ensureQueue();
-      await this.queue.sendMessage(encodeChunkMessage(message), { visibilityTimeout: Math.max(0, Math.round(delaySeconds)), messageTimeToLive: -1 });
+      await this.ensureQueue(signal);
+      await this.queue.sendMessage(encodeChunkMessage(message), {
+        visibilityTimeout: Math.max(0, Math.round(delaySeconds)),
+        messageTimeToLive: -1,
+        abortSignal: storageSignal(signal),
+      });
     } catch (error) {
-      throw new StorageUnavailableError(`Could not re-queue chunk ${message.chunkKey} on ${this.queue.name}: ${describeError(error)}`, { cause: error });
+      throw storageFailure(`Could not re-queue chunk ${message.chunkKey} on ${this.queue.name}`, error);
     }
   }
 
-  /** Sends every message (bounded parallelism); throws StorageUnavailableError if any could not be sent. */
-  async enqueue(messages: readonly ChunkMessage[]): Promise<void> {
+  /**
+   * Sends every message (bounded parallelism, each send with its own Storage deadline within `signal`);
+   * throws StorageUnavailableError if any could not be sent. The first failure stops the sends still
+   * waiting: the delivery is retried as a whole anyway.
+   */
+  async enqueue(messages: readonly ChunkMessage[], signal?: AbortSignal): Promise<void> {
     if (messages.length === 0) return;
     try {
-      await this.ensureQueue();
+      await this.ensureQueue(signal);
     } catch (error) {
-      throw new StorageUnavailableError(`Could not reach queue ${this.queue.name}: ${describeError(error)}`, { cause: error });
+      throw storageFailure(`Could not reach queue ${this.queue.name}`, error);
     }
-    const results = await mapConcurrent(messages, this.concurrency, (message) => this.queue.sendMessage(encodeChunkMessage(message)));
-    const failures = results.filter((result): result is PromiseRejectedResult => result.status === "rejected");
-    if (failures.length > 0) {
-      throw new StorageUnavailableError(
-        `${failures.length} of ${messages.length} chunk messages could not be queued on ${this.queue.name}: ${describeError(failures[0]?.reason)}`,
-        { cause: failures[0]?.reason },
-      );
+    const giveUp = new AbortController();
+    const sends = signal ? AbortSignal.any([signal, giveUp.signal]) : giveUp.signal;
+    let firstFailure: unknown;
+    const results = await mapConcurrent(messages, this.concurrency, async (message) => {
+      try {
+        return await this.queue.sendMessage(encodeChunkMessage(message), { abortSignal: storageSignal(sends) });
+      } catch (error) {
+        if (!giveUp.signal.aborted) firstFailure = error;
+        giveUp.abort();
+        throw error;
+      }
+    });
+    const failed = results.filter((result) => result.status === "rejected").length;
+    if (failed > 0) {
+      throw storageFailure(`${failed} of ${messages.length} chunk messages could not be queued on ${this.queue.name}`, firstFailure);
     }
   }
 }

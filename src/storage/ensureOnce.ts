@@ -1,11 +1,18 @@
-/** Runs `action` once; concurrent callers share the run, and a failed run is retried by the next caller. */
-export function ensureOnce(action: () => Promise<void>): () => Promise<void> {
+import { untilAborted } from "../shared/untilAborted";
+import { storageSignal } from "./storageDeadline";
+
+/**
+ * Runs `action` once (e.g. creating a container); concurrent callers share the run, and a failed run is
+ * retried by the next caller. The run gets its own Storage deadline (`storageSignal()`), and each caller
+ * waits at most as long as its own `signal` allows.
+ */
+export function ensureOnce(action: (signal: AbortSignal) => Promise<void>): (signal?: AbortSignal) => Promise<void> {
   let pending: Promise<void> | undefined;
-  return () => {
-    pending ??= action().catch((error: unknown) => {
+  return (signal) => {
+    pending ??= action(storageSignal()).catch((error: unknown) => {
       pending = undefined;
       throw error;
     });
-    return pending;
+    return untilAborted(pending, signal);
   };
 }

@@ -1,11 +1,20 @@
 import { createHash } from "node:crypto";
+import { isRestError } from "@azure/core-rest-pipeline";
 import type { ContainerClient } from "@azure/storage-blob";
-import { describeError, StorageUnavailableError } from "../errors";
+import { pathSegment } from "../archive/blobLayout";
 import { ensureOnce } from "./ensureOnce";
+import { storageFailure, storageSignal } from "./storageDeadline";
+
+export interface RejectionReason {
+  readonly code: string;
+  readonly message: string;
+  /** JSON path of the offending value, when one field is to blame. */
+  readonly field?: string;
+}
 
 /** What was rejected and why; stored as one JSON blob so an operator can inspect and replay it. */
 export interface RejectedInput {
-  readonly reason: { readonly code: string; readonly message: string; readonly field?: string };
+  readonly reason: RejectionReason;
   readonly eventId?: string;
   readonly eventType?: string;
   readonly source?: string;
@@ -15,13 +24,38 @@ export interface RejectedInput {
   readonly input: unknown;
 }
 
-/** The `rejected-events` container: one blob per rejected event, named by date and event id. */
+/** One rejected element of a delivery kept as a batch: where it was and why (its input is in the batch's `input`). */
+export interface BatchRejection {
+  readonly position: number;
+  readonly reason: RejectionReason;
+  readonly eventId?: string;
+}
+
+/**
+ * Many rejected elements of one delivery, kept as ONE record: `input[i]` is the element at
+ * `rejections[i].position`, exactly as received (the command line's `archive --event` replays `input`).
+ */
+export interface RejectedBatch {
+  readonly reason: RejectionReason;
+  readonly receivedVia: string;
+  readonly rejections: readonly BatchRejection[];
+  readonly input: readonly unknown[];
+}
+
+export type QuarantineRecord = RejectedInput | RejectedBatch;
+
+/**
+ * The `rejected-events` container. Names depend on the content only (never on the time), so a
+ * redelivery of the same input lands on the same blob, and an identical blob already there counts as
+ * kept: `events/<eventId>-<hash>.json` for one rejected event or body (`no-event-id` when it had no id),
+ * `deliveries/<hash>.json` for the rejected elements of one delivery kept together.
+ */
 export class Quarantine {
-  private readonly ensureContainer: () => Promise<void>;
+  private readonly ensureContainer: (signal?: AbortSignal) => Promise<void>;
 
   constructor(private readonly container: ContainerClient) {
-    this.ensureContainer = ensureOnce(async () => {
-      await container.createIfNotExists();
+    this.ensureContainer = ensureOnce(async (signal) => {
+      await container.createIfNotExists({ abortSignal: signal });
     });
   }
 
@@ -29,20 +63,44 @@ export class Quarantine {
     return this.container.containerName;
   }
 
-  /** Stores the rejected input; returns `<container>/<blob name>`. Throws StorageUnavailableError. */
-  async keep(rejected: RejectedInput, now = new Date()): Promise<string> {
-    const body = JSON.stringify({ rejectedAt: now.toISOString(), ...rejected }, null, 2);
-    const digest = createHash("sha256").update(body).digest("hex").slice(0, 12);
-    const id = (rejected.eventId ?? "no-event-id").replace(/[^A-Za-z0-9._-]/g, "_").slice(0, 100);
-    const blobName = `${now.toISOString().slice(0, 10)}/${id}-${digest}.json`;
+  /** Stores the record (unless an identical one is there); returns `<container>/<blob name>`. Throws StorageUnavailableError. */
+  async keep(record: QuarantineRecord, signal?: AbortSignal, now = new Date()): Promise<string> {
+    const content = storableJson(record);
+    const blobName = quarantineBlobName(record, content);
+    const body = `{"rejectedAt":${JSON.stringify(now.toISOString())},${content.slice(1)}`;
     try {
-      await this.ensureContainer();
+      await this.ensureContainer(signal);
       await this.container.getBlockBlobClient(blobName).upload(body, Buffer.byteLength(body), {
         blobHTTPHeaders: { blobContentType: "application/json" },
+        conditions: { ifNoneMatch: "*" },
+        abortSignal: storageSignal(signal),
       });
     } catch (error) {
-      throw new StorageUnavailableError(`Could not quarantine rejected input in ${this.container.containerName}: ${describeError(error)}`, { cause: error });
+      if (!(isRestError(error) && error.statusCode === 409)) {
+        throw storageFailure(`Could not quarantine rejected input in ${this.container.containerName}`, error);
+      }
+      // Already kept by an earlier delivery of the same content.
     }
     return `${this.container.containerName}/${blobName}`;
+  }
+}
+
+/** The blob name of a record: a function of its content (reason, origin, input), never of the time. */
+function quarantineBlobName(record: QuarantineRecord, content: string): string {
+  const digest = createHash("sha256").update(content).digest("hex").slice(0, 32);
+  if ("rejections" in record) return `deliveries/${digest}.json`;
+  return `events/${record.eventId === undefined ? "no-event-id" : pathSegment(record.eventId)}-${digest}.json`;
+}
+
+/**
+ * The record as JSON. Input that cannot be written as JSON (nested deeper than JSON.stringify goes; the
+ * webhook refuses such bodies, so only another caller can bring one) is replaced by a note rather than
+ * turning a bad input into a Storage failure that Event Grid would retry for a day.
+ */
+function storableJson(record: QuarantineRecord): string {
+  try {
+    return JSON.stringify(record);
+  } catch {
+    return JSON.stringify({ ...record, input: "(not stored: the input nests too deeply to be written as JSON)" });
   }
 }

@@ -6,7 +6,10 @@ import type { StorageConnection } from "../config/storageConnection";
 
 /**
  * Retries bounded so that a Storage outage is reported within a few seconds: intake must answer
- * Event Grid within 30 s, and Event Grid's own retries (up to 24 h) do the long waiting.
+ * Event Grid within 30 s, and Event Grid's own retries (up to 24 h) do the long waiting. These tries
+ * all happen inside one call's client-side deadline (storageSignal, STORAGE_CALL_TIMEOUT_MS): a call
+ * is over after 3 tries or 8 s, whichever comes first. `tryTimeoutInMs` is only the service's
+ * `timeout=` parameter; it does not end a call that hangs.
  */
 export const STORAGE_RETRY: StorageRetryOptions = { maxTries: 3, retryDelayInMs: 200, maxRetryDelayInMs: 2_000, tryTimeoutInMs: 30_000 };
 

@@ -307,6 +307,18 @@ const BAD_EVENTS: readonly BadEvent[] = [
   { name: "eventTime RFC 1123", event: () => eventGridEvent({ time: "Tue, 27 Jul 2021 15:20:34 GMT" }), field: "eventTime" },
   { name: "CloudEvents time bad", event: () => cloudEvent({ time: "not a time" }), field: "time" },
   { name: "CloudEvents time missing", event: () => cloudEvent({ time: undefined }), field: "time" },
+  { name: "eventTime in year 9999", event: () => eventGridEvent({ time: "9999-12-31T23:59:59Z" }), field: "eventTime" },
+  { name: "eventTime two hours ahead", event: () => eventGridEvent({ time: new Date(Date.now() + 2 * 3_600_000).toISOString() }), field: "eventTime" },
+  { name: "CloudEvents time a day ahead", event: () => cloudEvent({ time: new Date(Date.now() + 24 * 3_600_000).toISOString() }), field: "time" },
+  // a chunk's URLs must name the chunk's own documentId
+  { name: "contentLocation of another document", event: () => withChunk({ documentId: "0-eus-d12-mine", contentLocation: "https://storage.asm.skype.com/v1/objects/0-eus-d12-other/content/video" }), field: `${C0}.contentLocation` },
+  { name: "metadataLocation of another document", event: () => withChunk({ documentId: "0-eus-d12-mine", metadataLocation: "https://storage.asm.skype.com/v1/objects/0-eus-d12-other/content/acsmetadata" }), field: `${C0}.metadataLocation` },
+  { name: "deleteLocation of another document", event: () => withChunk({ documentId: "0-eus-d12-mine", deleteLocation: "https://us-storage.asm.skype.com/v1/objects/0-eus-d12-other" }), field: `${C0}.deleteLocation` },
+  { name: "founding download URL of another document", event: () => withChunk({ documentId: "0-eus-d12-mine", contentLocation: "https://storage.asm.skype.com/recording/download/0-eus-d12-other" }), field: `${C0}.contentLocation` },
+  { name: "own document, then .. to another", event: () => withChunk({ documentId: "0-eus-d12-mine", deleteLocation: "https://storage.asm.skype.com/v1/objects/0-eus-d12-mine/../0-eus-d12-other" }), field: `${C0}.deleteLocation` },
+  { name: "own document only in the query", event: () => withChunk({ documentId: "0-eus-d12-mine", contentLocation: "https://storage.asm.skype.com/v1/other?doc=/v1/objects/0-eus-d12-mine" }), field: `${C0}.contentLocation` },
+  { name: "own document with an encoded slash", event: () => withChunk({ documentId: "0-eus-d12-mine", contentLocation: "https://storage.asm.skype.com/v1/objects/0-eus-d12-mine%2F..%2Fother/content/video" }), field: `${C0}.contentLocation` },
+  { name: "an unknown URL shape", event: () => withChunk({ documentId: "0-eus-d12-mine", contentLocation: "https://storage.asm.skype.com/download?id=0-eus-d12-mine" }), field: `${C0}.contentLocation` },
   { name: "topic a number", event: () => eventGridEvent({ source: 7 }), field: "topic", policy: open },
   { name: "CloudEvents source an object", event: () => cloudEvent({ source: { id: TEST_ACS_RESOURCE } }), field: "source", policy: open },
   { name: "unknown topic (allowlist set)", event: () => eventGridEvent({ source: TEST_ACS_RESOURCE.replace("contoso-acs", "mallory-acs") }), field: "topic" },
@@ -403,6 +415,21 @@ describe("invalid events are rejected naming the field", () => {
     expect(result).toBeUndefined();
   });
 
+  it("accepts an eventTime up to an hour ahead (clock skew), and old ones", () => {
+    expect(parse(eventGridEvent({ time: new Date(Date.now() + 30 * 60_000).toISOString() }))).toHaveLength(1);
+    expect(parse(eventGridEvent({ time: "2017-08-16T03:54:38Z" }))).toHaveLength(1);
+  });
+
+  it("accepts every location shape that names the chunk's own document (today's and the founding one)", () => {
+    const documentId = "0-eus-d12-mine";
+    const own = [
+      { contentLocation: `https://storage.asm.skype.com/v1/objects/${documentId}/content/video`, metadataLocation: `https://storage.asm.skype.com/v1/objects/${documentId}/content/acsmetadata`, deleteLocation: `https://us-storage.asm.skype.com/v1/objects/${documentId}` },
+      { contentLocation: `https://contoso-test.communication.azure.com/recording/download/${documentId}?api-version=2021-04-15-preview1`, metadataLocation: `https://contoso-test.communication.azure.com/recording/download/${documentId}/metadata?api-version=2021-04-15-preview1` },
+      { contentLocation: `https://storage.asm.skype.com/v1/objects/${encodeURIComponent(documentId)}/content/audio` },
+    ];
+    for (const locations of own) expect(only(parse(withChunk({ documentId, ...locations }), open))).toMatchObject(locations);
+  });
+
   it("accepts what the bad table rejects once it is fixed (the table is not rejecting everything)", () => {
     expect(parse(withChunk({ documentId: "0-eus-d12-good" }))).toHaveLength(1);
     expect(parse(eventGridEvent({ data: gaData([gaChunk(0), gaChunk(1)]) }))).toHaveLength(2);
@@ -478,42 +505,10 @@ const EXPECTED: Record<string, FixtureExpectation> = {
     ],
     absent: ["deleteLocation", "serverCallId", "contentType", "channelType", "formatType"],
   },
-  "docs-eventgrid-acs-voice-video-events.ga.servercallid-subject.eventgrid.json": {
-    messages: [
-      {
-        documentId: DOCS_DOCUMENT,
-        index: 0,
-        endReason: "SessionEnded",
-        contentLocation: DOCS_CONTENT,
-        metadataLocation: DOCS_METADATA,
-        deleteLocation: DOCS_DELETE,
-        eventId: "7283825e-f8f1-4c61-a9ea-752c56890500",
-        eventTime: "2021-07-27T15:20:34.219Z",
-        deadline: "2021-07-29T15:20:34.219Z",
-        callId: "{call-id}",
-        serverCallId: "{server-call-id}",
-        recordingId: "{recording-id}",
-        chunkCount: 1,
-        ...DOCS_RECORDING,
-      },
-    ],
-  },
-  "derived-docs-eventgrid-acs-voice-video-events.ga.cloudevents.json": {
-    messages: [
-      {
-        documentId: DOCS_DOCUMENT,
-        contentLocation: DOCS_CONTENT,
-        metadataLocation: DOCS_METADATA,
-        deleteLocation: DOCS_DELETE,
-        eventId: "7283825e-f8f1-4c61-a9ea-752c56890500",
-        deadline: "2021-07-29T15:20:34.219Z",
-        callId: "{call-id}",
-        serverCallId: "{server-call-id}",
-        recordingId: "{recording-id}",
-        ...DOCS_RECORDING,
-      },
-    ],
-  },
+  // The GA docs sample's deleteLocation names another document (0-eus-d1-83e9…) than its chunk: an event
+  // that could delete another recording is rejected, naming the field (SOURCES.md, README "archive layout").
+  "docs-eventgrid-acs-voice-video-events.ga.servercallid-subject.eventgrid.json": { invalidField: `${C0}.deleteLocation` },
+  "derived-docs-eventgrid-acs-voice-video-events.ga.cloudevents.json": { invalidField: `${C0}.deleteLocation` },
   "sdk-go-azsystemevents-tests.ga.eventgrid.json": {
     messages: [
       {
@@ -648,14 +643,20 @@ describe.skipIf(fixtureFiles.length === 0)("published samples (test/fixtures/eve
     },
   );
 
-  it("does not accept a sample's URLs once their host is not allowed (the policy is what lets them in)", () => {
+  it("accepts the GA docs sample once its deleteLocation names the chunk's own document, and only while its hosts are allowed", () => {
     const file = "docs-eventgrid-acs-voice-video-events.ga.servercallid-subject.eventgrid.json";
     if (!fixtureFiles.includes(file)) return;
-    const event = only(fixtureEvents(file));
-    const data = event["data"] as { recordingStorageInfo: { recordingChunks: Json[] } };
-    const moved = structuredClone(event);
-    const movedChunks = (moved["data"] as typeof data).recordingStorageInfo.recordingChunks;
-    (movedChunks[0] as Json)["deleteLocation"] = String(data.recordingStorageInfo.recordingChunks[0]?.["deleteLocation"]).replace("us-storage.asm.skype.com", "us-storage.asm.skype.com.evil.example");
-    expect(rejection(moved, open).field).toBe(`${C0}.deleteLocation`);
+    const published = only(fixtureEvents(file));
+    expect(rejection(published, open).message).toContain(`names document ${DOCS_DELETE.split("/").at(-1) ?? "?"}, not the chunk's documentId ${DOCS_DOCUMENT}`);
+    const fixed = structuredClone(published);
+    const chunk = (fixed["data"] as { recordingStorageInfo: { recordingChunks: Json[] } }).recordingStorageInfo.recordingChunks[0] as Json;
+    const ownDelete = `https://us-storage.asm.skype.com/v1/objects/${DOCS_DOCUMENT}`;
+    chunk["deleteLocation"] = ownDelete;
+    expect(parse(fixed, open)).toEqual([
+      expect.objectContaining({ documentId: DOCS_DOCUMENT, contentLocation: DOCS_CONTENT, metadataLocation: DOCS_METADATA, deleteLocation: ownDelete, serverCallId: "{server-call-id}", chunkCount: 1, ...DOCS_RECORDING }),
+    ]);
+    chunk["deleteLocation"] = ownDelete.replace("us-storage.asm.skype.com", "us-storage.asm.skype.com.evil.example");
+    expect(rejection(fixed, open).field).toBe(`${C0}.deleteLocation`);
   });
+
 });

@@ -235,6 +235,34 @@ describe("recording control HTTP functions (compiled app) against the simulated 
       expect(calls.requests.length).toBe(before);
     });
 
+    // Ids that would steer the service URL (/calling/recordings/{id}) or are not ids at all: 400, and nothing reaches ACS.
+    const PATH_TRICKS: readonly (readonly [string, string])[] = [
+      ["empty", ""],
+      ["blank", "   "],
+      [".", "."],
+      ["..", ".."],
+      ["...", "..."],
+      ["a slash", "eyJh/../../calls"],
+      ["a leading slash", "/eyJh"],
+      ["a backslash", "eyJh\\..\\x"],
+      ["a query", "eyJh?api-version=1"],
+      ["a fragment", "eyJh#x"],
+      ["an encoded slash", "eyJh%2F..%2Fx"],
+      ["encoded dots", "%2e%2e"],
+      ["a NUL", "eyJh\u0000"],
+      ["a line break", "eyJh\nx"],
+      ["a DEL", "eyJh\u007f"],
+    ];
+    const OPERATIONS = ["getRecordingState", "pauseRecording", "resumeRecording", "stopRecording"] as const;
+
+    it.each(PATH_TRICKS.flatMap(([label, id]) => OPERATIONS.map((name) => [name, label, id] as const)))("%s with a recording id that is %s: 400, nothing sent", async (name, _label, recordingId) => {
+      const before = { calls: calls.requests.length, sim: sim.requests.length };
+      const answer = await invoke(name, { recordingId });
+      expect(answer).toMatchObject({ status: 400, body: { code: "InvalidRequest", target: "recordingId" } });
+      expectErrorShape(answer.body);
+      expect({ calls: calls.requests.length, sim: sim.requests.length }).toEqual(before);
+    });
+
     it.each(["pauseRecording", "resumeRecording", "stopRecording"] as const)("%s with a body other than { operationContext }", async (name) => {
       const { recordingId } = await startedRecording();
       const before = calls.requests.length;

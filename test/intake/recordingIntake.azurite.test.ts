@@ -1,85 +1,28 @@
-import { BlobServiceClient, type ContainerClient } from "@azure/storage-blob";
-import { QueueServiceClient, type QueueClient } from "@azure/storage-queue";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
-import { parseConfig, type AppConfig } from "../../src/config/appConfig";
+import { pathSegment } from "../../src/archive/blobLayout";
+import type { AppConfig } from "../../src/config/appConfig";
 import { readStorageConnection } from "../../src/config/storageConnection";
 import type { ChunkMessage } from "../../src/events/chunkMessage";
 import { readEnvelope } from "../../src/events/eventEnvelope";
 import { chunkMessagesFromEvent } from "../../src/events/recordingEvent";
 import { InvalidDeliveryError, StorageUnavailableError } from "../../src/errors";
-import { RecordingIntake, type IntakeReport } from "../../src/intake/recordingIntake";
-import type { Log } from "../../src/shared/log";
+import type { IntakeReport } from "../../src/intake/recordingIntake";
 import { ChunkQueue } from "../../src/storage/chunkQueue";
-import { Quarantine } from "../../src/storage/quarantine";
-import { createBlobServiceClient, createQueueServiceClient } from "../../src/storage/storageClients";
+import { createQueueServiceClient } from "../../src/storage/storageClients";
+import { azuriteProbes, intakeRig, RecordingLog, type IntakeRig, type IntakeRigOptions } from "../support/intakeRig";
 import { cloudEvent, eventGridEvent, gaChunk, gaData, otherAcsEvent, previewChunk, type Json } from "../support/recordingEvents";
-import {
-  blobNameFromKeptAt,
-  closedStorageConnectionString,
-  decodeAsQueueTrigger,
-  drainQueue,
-  FAST_FAIL_RETRY,
-  hostJsonMessageEncoding,
-  listQuarantined,
-  readQuarantined,
-  utcDate,
-} from "../support/storageProbe";
-import { TEST_ACS_CONNECTION_STRING, TEST_ACS_RESOURCE, uniqueName } from "../support/testSettings";
+import { blobNameFromKeptAt, closedStorageConnectionString, decodeAsQueueTrigger, drainQueue, hostJsonMessageEncoding, listQuarantined, readQuarantined } from "../support/storageProbe";
+import { TEST_ACS_RESOURCE, uniqueName } from "../support/testSettings";
 
 const connectionString = inject("azuriteConnectionString");
 
-/** A Log that keeps every line, so tests can assert what was said (and what was not). */
-class RecordingLog implements Log {
-  readonly lines: { level: string; text: string }[] = [];
-  debug(...args: unknown[]): void {
-    this.lines.push({ level: "debug", text: args.map(String).join(" ") });
-  }
-  info(...args: unknown[]): void {
-    this.lines.push({ level: "info", text: args.map(String).join(" ") });
-  }
-  warn(...args: unknown[]): void {
-    this.lines.push({ level: "warn", text: args.map(String).join(" ") });
-  }
-  error(...args: unknown[]): void {
-    this.lines.push({ level: "error", text: args.map(String).join(" ") });
-  }
-  at(level: string): string[] {
-    return this.lines.filter((line) => line.level === level).map((line) => line.text);
-  }
-}
+type Rig = IntakeRig;
+const rig = (options: IntakeRigOptions = {}): Rig => intakeRig(connectionString, options);
 
-interface Rig {
-  readonly intake: RecordingIntake;
-  readonly queue: QueueClient;
-  readonly container: ContainerClient;
-  readonly config: AppConfig;
-}
-
-/** Builds the intake core as createServices does, on this test's own queue and quarantine container. */
-function rig(options: { queueConnection?: string; blobConnection?: string; fastFail?: boolean } = {}): Rig {
-  const config = parseConfig({
-    AzureWebJobsStorage: options.queueConnection ?? connectionString,
-    RECORDINGS_STORAGE: options.blobConnection ?? connectionString,
-    ACS_CONNECTION_STRING: TEST_ACS_CONNECTION_STRING,
-    ALLOWED_ACS_RESOURCES: TEST_ACS_RESOURCE,
-    CHUNK_QUEUE: uniqueName("intake"),
-  });
-  const retry = options.fastFail ? { retryOptions: FAST_FAIL_RETRY } : {};
-  const queue = createQueueServiceClient(config.hostStorage, retry).getQueueClient(config.chunkQueue);
-  const container = createBlobServiceClient(config.recordingsStorage, retry).getContainerClient(uniqueName("rejected"));
-  const intake = new RecordingIntake({ chunkQueue: new ChunkQueue(queue), quarantine: new Quarantine(container), policy: config });
-  return { intake, queue, container, config };
-}
-
-/** Probes that talk to the real Azurite whatever the rig points at. */
-const azuriteQueues = QueueServiceClient.fromConnectionString(connectionString);
-const azuriteBlobs = BlobServiceClient.fromConnectionString(connectionString);
-const probeQueue = (queue: QueueClient): QueueClient => azuriteQueues.getQueueClient(queue.name);
-const probeContainer = (container: ContainerClient): ContainerClient => azuriteBlobs.getContainerClient(container.containerName);
-
-async function receivedMessages(queue: QueueClient): Promise<ChunkMessage[]> {
-  return (await drainQueue(probeQueue(queue))).map((text) => decodeAsQueueTrigger(text) as ChunkMessage);
-}
+const probes = azuriteProbes(connectionString);
+const probeQueue = probes.queue;
+const probeContainer = probes.container;
+const receivedMessages = probes.messages;
 
 function expectedMessages(raw: Json, config: AppConfig): ChunkMessage[] {
   const envelope = readEnvelope(raw);
@@ -99,7 +42,7 @@ describe("RecordingIntake against Azurite: fan-out", () => {
     const event = eventGridEvent({ data: gaData([gaChunk(0), gaChunk(1), gaChunk(2)]) });
     const log = new RecordingLog();
     const report = await r.intake.receive([event], "test", log);
-    expect(report).toEqual<IntakeReport>({ received: 1, accepted: 1, ignored: 0, enqueued: 3, rejected: [] });
+    expect(report).toEqual<IntakeReport>({ received: 1, accepted: 1, ignored: 0, enqueued: 3, rejectedCount: 0, rejected: [] });
     const messages = await receivedMessages(r.queue);
     expect(messages.map((m) => m.index).sort()).toEqual([0, 1, 2]);
     expect(new Set(messages.map((m) => m.chunkKey)).size).toBe(3);
@@ -141,11 +84,12 @@ describe("RecordingIntake against Azurite: fan-out", () => {
 
   it("enqueues nothing and quarantines nothing for an empty batch or only other event types", async () => {
     const log = new RecordingLog();
-    expect(await r.intake.receive([], "test", log)).toEqual({ received: 0, accepted: 0, ignored: 0, enqueued: 0, rejected: [] });
-    expect(await r.intake.receive([otherAcsEvent(), otherAcsEvent()], "test", log)).toEqual({ received: 2, accepted: 0, ignored: 2, enqueued: 0, rejected: [] });
+    expect(await r.intake.receive([], "test", log)).toEqual({ received: 0, accepted: 0, ignored: 0, enqueued: 0, rejectedCount: 0, rejected: [] });
+    expect(await r.intake.receive([otherAcsEvent(), otherAcsEvent()], "test", log)).toEqual({ received: 2, accepted: 0, ignored: 2, enqueued: 0, rejectedCount: 0, rejected: [] });
     expect(await receivedMessages(r.queue)).toEqual([]);
     expect(await listQuarantined(probeContainer(r.container))).toEqual([]);
-    expect(log.at("debug").filter((line) => line.includes("Microsoft.Communication.CallStarted"))).toHaveLength(2);
+    // One line for the delivery, with the count: junk of other types costs one line, not one per event.
+    expect(log.at("debug").filter((line) => line.includes("Microsoft.Communication.CallStarted"))).toEqual(["Ignored 2 events of other types: Microsoft.Communication.CallStarted ×2."]);
     expect(log.at("error")).toEqual([]);
   });
 });
@@ -180,7 +124,6 @@ describe("RecordingIntake against Azurite: a mixed batch", () => {
     const messages = await receivedMessages(r.queue);
     expect(messages.map((m) => m.eventId).sort()).toEqual([validGrid["id"], validGrid["id"], validCloud["id"]].sort());
 
-    const today = utcDate();
     const expectations: { readonly id: string | undefined; readonly input: unknown; readonly field?: string }[] = [
       { id: "evt-hostile/../x", input: hostile, field: "data.recordingStorageInfo.recordingChunks[0].contentLocation" },
       { id: "evt-bad-index", input: badIndex, field: "data.recordingStorageInfo.recordingChunks[1].index" },
@@ -193,10 +136,9 @@ describe("RecordingIntake against Azurite: a mixed batch", () => {
       const blob = kept.find((candidate) => JSON.stringify(candidate.json.input) === JSON.stringify(expected.input));
       expect(blob, `quarantine blob for ${expected.id ?? JSON.stringify(expected.input).slice(0, 40)}`).toBeDefined();
       if (!blob) continue;
-      expect(blob.name.startsWith(`${today}/`)).toBe(true);
-      expect(blob.name).toMatch(/\.json$/);
-      // The id is in the name, made safe for a blob name (no "/" or ".." path games).
-      expect(blob.name).toContain(expected.id ? expected.id.replace(/[^A-Za-z0-9._-]/g, "_") : "no-event-id");
+      expect(blob.name).toMatch(/^events\/.+-[0-9a-f]{32}\.json$/);
+      // The id is in the name, escaped injectively like every blob name (no "/" or ".." path games).
+      expect(blob.name).toContain(expected.id ? pathSegment(expected.id) : "no-event-id");
       expect(blob.name.split("/")).toHaveLength(2);
       expect(blob.json.reason.code).toBe("InvalidEvent");
       expect(blob.json.reason.message.length).toBeGreaterThan(0);
@@ -207,9 +149,10 @@ describe("RecordingIntake against Azurite: a mixed batch", () => {
     }
     // Exactly the five, nothing else.
     expect(await listQuarantined(probeContainer(r.container))).toHaveLength(5);
-    // Each rejection is logged at error level, naming where it was kept.
-    expect(log.at("error")).toHaveLength(5);
-    for (const rejected of report.rejected) expect(log.at("error").some((line) => line.includes(rejected.keptAt))).toBe(true);
+    // ONE error line for the delivery: the counts, the first reasons, and where each was kept.
+    expect(log.at("error")).toHaveLength(1);
+    expect(log.at("error")[0]).toMatch(/^Rejected 5 of 8 events \(InvalidEvent ×5\)/);
+    for (const rejected of report.rejected) expect(log.at("error")[0]).toContain(rejected.keptAt);
   });
 
   it("keeps a whole unreadable delivery with its reason", async () => {
@@ -219,7 +162,7 @@ describe("RecordingIntake against Azurite: a mixed batch", () => {
     const blob = await readQuarantined(probeContainer(r.container), blobNameFromKeptAt(r.container, keptAt));
     expect(blob.json.input).toBe(body);
     expect(blob.json.reason).toEqual({ code: "InvalidJson", message: "The body is not valid JSON." });
-    expect(blob.name.startsWith(`${utcDate()}/no-event-id-`)).toBe(true);
+    expect(blob.name).toMatch(/^events\/no-event-id-[0-9a-f]{32}\.json$/);
     expect(log.at("error").some((line) => line.includes(keptAt))).toBe(true);
   });
 });
@@ -296,6 +239,7 @@ describe("RecordingIntake against Azurite: storage down", () => {
     const log = new RecordingLog();
     await failure(r.intake.receive([valid, invalid], "test", log));
     expect(log.at("error").some((line) => line.includes("evt-unkept") && line.includes("could NOT be quarantined"))).toBe(true);
+    // Deterministic: intake answers only after the queue write has finished, whatever the quarantine did.
     // The valid event's chunk was queued; Event Grid's redelivery makes a duplicate, which the archiver ignores.
     expect((await receivedMessages(r.queue)).map((m) => m.eventId)).toEqual([valid["id"]]);
   });

@@ -89,8 +89,3 @@ export function blobNameFromKeptAt(container: ContainerClient, keptAt: string): 
   if (!keptAt.startsWith(prefix)) throw new Error(`${keptAt} is not in container ${container.containerName}`);
   return keptAt.slice(prefix.length);
 }
-
-/** Today's UTC date as quarantine blob names start with it. */
-export function utcDate(now = new Date()): string {
-  return now.toISOString().slice(0, 10);
-}

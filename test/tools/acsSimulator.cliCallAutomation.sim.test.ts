@@ -4,6 +4,7 @@ import { parseAcsConnectionString } from "../../src/config/acsConnectionString";
 import { RecordingControl } from "../../src/recordingControl/recordingControl";
 import { runCli } from "../../tools/acsSimulator/cliRunner";
 import type { AcsSimulator } from "../../tools/acsSimulator";
+import { eventually } from "../support/polling";
 
 let hook: Server;
 let hookUrl: string;
@@ -33,7 +34,7 @@ describe("npm run acs-sim serves the Call Automation recording routes", () => {
       const started = await control.start({ serverCallId: "c2VydmVyLWNhbGwtMQ", callIdField: "serverCallId" });
       expect(started.recordingState).toBe("active");
       await control.stop(started.recordingId);
-      for (let wait = 0; wait < 50 && received.length === 0; wait++) await new Promise((resolve) => setTimeout(resolve, 20));
+      await eventually(() => (received.length > 0 ? true : undefined), "the recording's event to be posted to --post-event");
       const [delivery] = received as { subject: string; data: { recordingStorageInfo: { recordingChunks: { documentId: string }[] } } }[][];
       expect(delivery?.[0]?.subject).toContain(`/serverCallId/c2VydmVyLWNhbGwtMQ/recordingId/${started.recordingId}`);
       const documentId = delivery?.[0]?.data.recordingStorageInfo.recordingChunks[0]?.documentId as string;

@@ -1,0 +1,64 @@
+import { downloadUrlProblem, type DownloadHostPolicy } from "../config/downloadHosts";
+import { printable } from "../shared/records";
+
+/** What a chunk's URLs are checked against (intake and the queue-side parser use the same rules). */
+export interface LocationPolicy {
+  readonly downloadHosts: DownloadHostPolicy;
+}
+
+/**
+ * The URL shapes that name a recording document, with the segment that holds its documentId:
+ * today's storage-host URLs `/v1/objects/{documentId}` (delete) and `/v1/objects/{documentId}/content/…`
+ * (media, metadata), and the founding documents' `/recording/download/{documentId}[/metadata]`.
+ */
+const DOCUMENT_PATHS: readonly RegExp[] = [/^\/v1\/objects\/([^/]+)(?:\/.*)?$/i, /^\/recording\/download\/([^/]+)(?:\/metadata)?\/?$/i];
+
+/** Why a URL cannot be a chunk's location: its host (no signed request may go there) or the document it names. */
+export interface LocationProblem {
+  readonly kind: "host" | "document";
+  readonly problem: string;
+}
+
+/**
+ * Why `text` cannot be a location of the chunk `documentId`, or undefined when it can: it must pass
+ * the download host allowlist, and it must name that very document — otherwise an event could have
+ * another document archived under this chunk's name, or another recording deleted.
+ */
+export function chunkLocationProblem(policy: LocationPolicy, text: string, documentId: string): LocationProblem | undefined {
+  const hostProblem = downloadUrlProblem(policy.downloadHosts, text);
+  if (hostProblem) return { kind: "host", problem: hostProblem };
+  const url = new URL(text);
+  if (isCustomerStorage(url, policy)) return undefined;
+  const named = namedDocument(url.pathname);
+  if (named === documentId) return undefined;
+  return {
+    kind: "document",
+    problem:
+      named === undefined
+        ? `is not a recording document URL (/v1/objects/{documentId}/… or /recording/download/{documentId}) naming ${documentId}`
+        : `names document ${printable(named)}, not the chunk's documentId ${documentId}`,
+  };
+}
+
+/** The documentId a URL path names (percent-decoded; dot segments are already resolved by URL), if any. */
+function namedDocument(pathname: string): string | undefined {
+  for (const shape of DOCUMENT_PATHS) {
+    const segment = shape.exec(pathname)?.[1];
+    if (segment === undefined) continue;
+    try {
+      return decodeURIComponent(segment);
+    } catch {
+      return undefined;
+    }
+  }
+  return undefined;
+}
+
+/**
+ * The one place where URLs in a customer's own blob storage (bring your own storage) are exempted
+ * from the documentId check: their layout is the customer's container's, not ACS's. None are today;
+ * the BYOS_STORAGE_ACCOUNTS setting (issue 11) plugs in here.
+ */
+function isCustomerStorage(_url: URL, _policy: LocationPolicy): boolean {
+  return false;
+}
