@@ -3,6 +3,11 @@ import { ChunkArchiveJob } from "../archive/chunkArchiveJob";
 import { ChunkArchiver } from "../archive/chunkArchiver";
 import { FailureRecords } from "../archive/failureRecords";
 import { PoisonedChunkRescue } from "../archive/poisonedChunkRescue";
+import { eventSinkFor } from "../catalog/eventPublisher";
+import { ExpectedRecords } from "../catalog/expectedRecords";
+import { IntakeCatalog } from "../catalog/intakeCatalog";
+import { RecordingCatalog } from "../catalog/recordingCatalog";
+import { CallStatusReader } from "../catalog/callStatus";
 import { parseConfig, type AppConfig } from "../config/appConfig";
 import type { Settings } from "../config/settingParsers";
 import type { ChunkMessage } from "../events/chunkMessage";
@@ -22,6 +27,10 @@ export interface AppServices {
   readonly poisonRescue: PoisonedChunkRescue;
   /** Start, state, pause, resume and stop of call recordings (ACS Call Automation). */
   readonly recordingControl: RecordingControl;
+  /** Manifests and downstream events (after each chunk, and for the `manifest` command). */
+  readonly catalog: RecordingCatalog;
+  /** What the archive knows about a call (status API and `status` command). */
+  readonly callStatus: CallStatusReader;
 }
 
 /** The composition root: builds clients once and hands them to the cores. */
@@ -29,13 +38,15 @@ export function createServices(config: AppConfig): AppServices {
   const queues = createQueueServiceClient(config.hostStorage);
   const blobs = createBlobServiceClient(config.recordingsStorage);
   const chunkQueue = new ChunkQueue(queues.getQueueClient(config.chunkQueue));
+  const recordings = blobs.getContainerClient(config.recordingsContainer);
   const intake = new RecordingIntake({
     chunkQueue,
     quarantine: new Quarantine(blobs.getContainerClient(config.quarantineContainer)),
     policy: config,
+    catalog: new IntakeCatalog(new ExpectedRecords(recordings)),
   });
   const recordingControl = RecordingControl.forAcs(config.acs);
-  const recordings = blobs.getContainerClient(config.recordingsContainer);
+  const catalog = new RecordingCatalog({ container: recordings, events: eventSinkFor(config.archiveEvents) });
   const requeue = (message: ChunkMessage, delaySeconds: number): Promise<void> => chunkQueue.requeue(message, delaySeconds);
   const failures = new FailureRecords(recordings);
   const archiveJob = new ChunkArchiveJob({
@@ -50,9 +61,10 @@ export function createServices(config: AppConfig): AppServices {
     failures,
     downloadHosts: config.downloadHosts,
     requeue,
+    catalog,
   });
   const poisonRescue = new PoisonedChunkRescue({ failures, downloadHosts: config.downloadHosts, requeue });
-  return { config, intake, archiveJob, poisonRescue, recordingControl };
+  return { config, intake, archiveJob, poisonRescue, recordingControl, catalog, callStatus: new CallStatusReader(recordings) };
 }
 
 let services: AppServices | undefined;

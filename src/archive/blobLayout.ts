@@ -24,6 +24,8 @@ export const RECORDINGS_PREFIX = "calls/";
 export const OPERATIONAL_PREFIXES = {
   /** Outcome records of chunks that could not be archived (replayable). */
   failures: "archive-failures/",
+  /** Per-recording catalog records: what intake expects, and the outcomes of chunks (status API). */
+  catalog: "archive-catalog/",
 } as const;
 
 /** Longest escaped segment kept as is; longer ones are shortened with a hash (names stay under 1,024). */

@@ -1,5 +1,6 @@
 import { ConfigError } from "../errors";
 import { parseAcsConnectionString, type AcsConnection } from "./acsConnectionString";
+import { archiveEventsSetting, type ArchiveEventsConfig } from "./archiveEventsSettings";
 import { buildDownloadHostPolicy, type DownloadHostPolicy } from "./downloadHosts";
 import {
   booleanSetting,
@@ -7,6 +8,7 @@ import {
   integerSetting,
   listSetting,
   numberSetting,
+  optionalSetting,
   requiredSetting,
   storageNameSetting,
   type Settings,
@@ -32,6 +34,10 @@ export interface AppConfig {
   readonly downloadBlockSize: number;
   readonly downloadConcurrency: number;
   readonly deleteAfterArchive: boolean;
+  /** ARCHIVE_EVENTS_*: downstream events; absent = no events are published. */
+  readonly archiveEvents?: ArchiveEventsConfig;
+  /** True when APPLICATIONINSIGHTS_CONNECTION_STRING is set (telemetry goes to Application Insights). */
+  readonly telemetryEnabled: boolean;
 }
 
 /** Parses settings (app settings / local.settings.json Values); throws ConfigError naming the bad setting. */
@@ -53,8 +59,15 @@ export function parseConfig(settings: Settings): AppConfig {
     downloadBlockSize: byteSizeSetting(settings, "DOWNLOAD_BLOCK_SIZE", 8 * MIB, { min: 256 * 1024, max: 256 * MIB }),
     downloadConcurrency: integerSetting(settings, "DOWNLOAD_CONCURRENCY", 8, { min: 1, max: 64 }),
     deleteAfterArchive: booleanSetting(settings, "DELETE_AFTER_ARCHIVE", false),
+    ...optionalArchiveEvents(settings),
+    telemetryEnabled: optionalSetting(settings, "APPLICATIONINSIGHTS_CONNECTION_STRING") !== undefined,
   };
   return deepFreeze(config);
+}
+
+function optionalArchiveEvents(settings: Settings): { archiveEvents?: ArchiveEventsConfig } {
+  const archiveEvents = archiveEventsSetting(settings);
+  return archiveEvents ? { archiveEvents } : {};
 }
 
 /** The host names the poison queue `<CHUNK_QUEUE>-poison`, which must be a valid queue name too. */

@@ -3,6 +3,7 @@ import type { RecordingEventPolicy } from "../events/recordingEvent";
 import type { Log } from "../shared/log";
 import { printable } from "../shared/records";
 import type { ChunkQueue } from "../storage/chunkQueue";
+import type { IntakeCatalog } from "../catalog/intakeCatalog";
 import { triageEvents } from "./eventTriage";
 import type { Quarantine, RejectedInput } from "../storage/quarantine";
 
@@ -10,6 +11,8 @@ export interface IntakeDependencies {
   readonly chunkQueue: ChunkQueue;
   readonly quarantine: Quarantine;
   readonly policy: RecordingEventPolicy;
+  /** Leaves the trace the status API reads (expected chunks) and counts events; absent = none. */
+  readonly catalog?: IntakeCatalog;
 }
 
 export interface RejectedEvent {
@@ -40,7 +43,11 @@ export class RecordingIntake {
   async receive(events: readonly unknown[], receivedVia: string, log: Log): Promise<IntakeReport> {
     const { messages, rejections: triaged, accepted, ignored } = triageEvents(events, this.deps.policy, receivedVia, log);
     const rejections = triaged.map((entry) => entry.rejection);
-    const [kept] = await Promise.all([this.quarantineAll(rejections, log), this.deps.chunkQueue.enqueue(messages)]);
+    const [kept] = await Promise.all([
+      this.quarantineAll(rejections, log),
+      this.deps.chunkQueue.enqueue(messages),
+      this.deps.catalog?.received({ messages, accepted, ignored, rejected: rejections.length }),
+    ]);
     for (const message of messages) {
       log.info(`Queued chunk ${message.index} (document ${message.documentId}) of event ${printable(message.eventId)} on ${this.deps.chunkQueue.name}.`);
     }
