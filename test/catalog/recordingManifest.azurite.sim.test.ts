@@ -87,4 +87,34 @@ describe("the manifest of a recording", () => {
     const manifest = (await readManifest(first.container, manifestName(folder))) as RecordingManifest;
     expect(manifest.chunks).toHaveLength(4);
   });
+
+  it("picks up chunks an earlier version archived: the manifest is written when the remaining chunk completes", async () => {
+    const harness = catalogHarness(sim, inject("azuriteConnectionString"));
+    const messages = harness.messagesFor({ callId: "call-upgrade", chunks: [{ documentId: "up-doc-0", size: 90_000 }, { documentId: "up-doc-1", size: 10_000 }] });
+    const { context } = capturingContext();
+    expect((await harness.job.run(messages[0], context)).status).toBe("archived");
+    const folder = chunkBlobNames(messages[0]!).folder;
+    expect(await readManifest(harness.container, manifestName(folder))).toBeUndefined();
+    expect((await harness.catalogJob.run(messages[1], context)).status).toBe("archived");
+    const manifest = (await readManifest(harness.container, manifestName(folder))) as RecordingManifest;
+    expect(manifest.chunks.map((chunk) => [chunk.documentId, chunk.media.sha256])).toEqual([
+      ["up-doc-0", sim.contentSha256("up-doc-0")],
+      ["up-doc-1", sim.contentSha256("up-doc-1")],
+    ]);
+  });
+
+  it("waits for the chunks intake expected, by documentId, when intake left its record", async () => {
+    const harness = catalogHarness(sim, inject("azuriteConnectionString"));
+    const messages = harness.messagesFor({ callId: "call-expected", chunks: [{ documentId: "exp-doc-0", size: 1_000 }, { documentId: "exp-doc-1", size: 2_000 }] });
+    expect(await harness.expected.write(messages)).toBe(1);
+    // Written once: a redelivered event finds the record there (409) and succeeds.
+    expect(await harness.expected.write(messages)).toBe(1);
+    const { context } = capturingContext();
+    expect((await harness.catalogJob.run(messages[0], context)).status).toBe("archived");
+    const folder = chunkBlobNames(messages[0]!).folder;
+    expect(await readManifest(harness.container, manifestName(folder))).toBeUndefined();
+    expect((await harness.catalogJob.run(messages[1], context)).status).toBe("archived");
+    expect((await readManifest(harness.container, manifestName(folder)))?.chunks).toHaveLength(2);
+    expect((await listBlobs(harness.container, "archive-catalog/")).filter((name) => name.endsWith("expected.json"))).toHaveLength(1);
+  });
 });
