@@ -72,7 +72,7 @@ export class ExpectedRecords {
 
   constructor(
     private readonly container: ContainerClient,
-    private readonly concurrency = 16,
+    private readonly concurrency = 32,
   ) {
     this.ensureContainer = ensureOnce(async () => {
       await container.createIfNotExists({ abortSignal: storageSignal() });
