@@ -8,27 +8,32 @@ export const MAX_LISTED_BLOBS = 2_100;
 const PAGE_SIZE = 500;
 
 /**
- * Lists blobs under `prefix` with their metadata, one page per request, each with its own Storage
- * deadline; stops at `max` results (`truncated` says so). A missing container lists as empty.
+ * Reads pages until `max` items or the end, one request per page, each with its own Storage deadline.
+ * A missing container reads as empty.
  */
-export async function listWithMetadata(container: ContainerClient, prefix: string, max = MAX_LISTED_BLOBS): Promise<{ blobs: BlobItem[]; truncated: boolean }> {
-  const blobs: BlobItem[] = [];
-  let continuationToken: string | undefined;
+async function boundedPages<T>(max: number, page: (size: number, token: string | undefined, signal: AbortSignal) => Promise<{ items: T[]; token?: string }>): Promise<{ items: T[]; truncated: boolean }> {
+  const items: T[] = [];
+  let token: string | undefined;
   try {
     do {
-      const pages = container
-        .listBlobsFlat({ prefix, includeMetadata: true, abortSignal: storageSignal() })
-        .byPage({ maxPageSize: Math.min(PAGE_SIZE, max - blobs.length + 1), ...(continuationToken ? { continuationToken } : {}) });
-      const page = (await pages.next()).value;
-      if (!page) break;
-      blobs.push(...page.segment.blobItems);
-      continuationToken = page.continuationToken || undefined;
-    } while (continuationToken && blobs.length <= max);
+      const next = await page(Math.min(PAGE_SIZE, max - items.length + 1), token, storageSignal());
+      items.push(...next.items);
+      token = next.token || undefined;
+    } while (token && items.length <= max);
   } catch (error) {
-    if (isRestError(error) && error.statusCode === 404) return { blobs: [], truncated: false };
+    if (isRestError(error) && error.statusCode === 404) return { items: [], truncated: false };
     throw error;
   }
-  return { blobs: blobs.slice(0, max), truncated: blobs.length > max || continuationToken !== undefined };
+  return { items: items.slice(0, max), truncated: items.length > max || token !== undefined };
+}
+
+/** Lists blobs under `prefix` with their metadata; stops at `max` results (`truncated` says so). */
+export async function listWithMetadata(container: ContainerClient, prefix: string, max = MAX_LISTED_BLOBS): Promise<{ blobs: BlobItem[]; truncated: boolean }> {
+  const { items, truncated } = await boundedPages(max, async (maxPageSize, continuationToken, abortSignal) => {
+    const page = (await container.listBlobsFlat({ prefix, includeMetadata: true, abortSignal }).byPage({ maxPageSize, ...(continuationToken ? { continuationToken } : {}) }).next()).value;
+    return page ? { items: page.segment.blobItems, token: page.continuationToken } : { items: [] };
+  });
+  return { blobs: items, truncated };
 }
 
 /** Downloads a small blob whole, refusing one larger than `maxBytes`; undefined when it does not exist. */
@@ -74,21 +79,28 @@ export async function blobSha256(container: ContainerClient, name: string, bytes
 
 /** The virtual folders directly under `prefix` (one delimiter level), at most `max` of them. */
 export async function listFolders(container: ContainerClient, prefix: string, max: number): Promise<{ folders: string[]; truncated: boolean }> {
-  const folders: string[] = [];
-  let continuationToken: string | undefined;
+  const { items, truncated } = await boundedPages(max, async (maxPageSize, continuationToken, abortSignal) => {
+    const page = (await container.listBlobsByHierarchy("/", { prefix, abortSignal }).byPage({ maxPageSize, ...(continuationToken ? { continuationToken } : {}) }).next()).value;
+    return page ? { items: (page.segment.blobPrefixes ?? []).map((entry: { name: string }) => entry.name), token: page.continuationToken } : { items: [] };
+  });
+  return { folders: items, truncated };
+}
+
+/**
+ * Writes a small JSON blob once (`If-None-Match: *`: never overwrites, WORM-compatible). Returns
+ * false when it already exists (a redelivery, or a concurrent writer).
+ */
+export async function writeJsonOnce(container: ContainerClient, name: string, text: string, metadata?: Record<string, string>): Promise<boolean> {
   try {
-    do {
-      const pages = container
-        .listBlobsByHierarchy("/", { prefix, abortSignal: storageSignal() })
-        .byPage({ maxPageSize: Math.min(PAGE_SIZE, max - folders.length + 1), ...(continuationToken ? { continuationToken } : {}) });
-      const page = (await pages.next()).value;
-      if (!page) break;
-      folders.push(...(page.segment.blobPrefixes ?? []).map((entry: { name: string }) => entry.name));
-      continuationToken = page.continuationToken || undefined;
-    } while (continuationToken && folders.length <= max);
+    await container.getBlockBlobClient(name).upload(text, Buffer.byteLength(text), {
+      blobHTTPHeaders: { blobContentType: "application/json" },
+      ...(metadata ? { metadata } : {}),
+      conditions: { ifNoneMatch: "*" },
+      abortSignal: storageSignal(),
+    });
+    return true;
   } catch (error) {
-    if (isRestError(error) && error.statusCode === 404) return { folders: [], truncated: false };
+    if (isRestError(error) && (error.statusCode === 409 || error.statusCode === 412)) return false;
     throw error;
   }
-  return { folders: folders.slice(0, max), truncated: folders.length > max || continuationToken !== undefined };
 }

@@ -4,7 +4,7 @@ import { AcsHttpError, describeError, isArchiverError } from "../errors";
 import type { ChunkMessage } from "../events/chunkMessage";
 import { isRestError } from "@azure/core-rest-pipeline";
 import { isRecord } from "../shared/records";
-import { storageSignal } from "../storage/storageDeadline";
+import { writeJsonOnce } from "./boundedReads";
 import { outcomesFolder } from "./catalogLayout";
 import { chunkBlobNames } from "../archive/blobLayout";
 
@@ -41,17 +41,7 @@ export function chunkOutcome(message: ChunkMessage, outcome: string, error: unkn
  */
 export async function writeChunkOutcome(container: ContainerClient, message: ChunkMessage, outcome: ChunkOutcome): Promise<void> {
   const name = `${outcomesFolder(chunkBlobNames(message).folder)}${message.index}-${pathSegment(message.documentId)}-${Date.parse(outcome.recordedAt) || Date.now()}.json`;
-  const text = JSON.stringify(outcome);
-  try {
-    await container.getBlockBlobClient(name).upload(text, Buffer.byteLength(text), {
-      blobHTTPHeaders: { blobContentType: "application/json" },
-      conditions: { ifNoneMatch: "*" },
-      abortSignal: storageSignal(),
-    });
-  } catch (error) {
-    if (isRestError(error) && (error.statusCode === 409 || error.statusCode === 412)) return;
-    throw error;
-  }
+  await writeJsonOnce(container, name, JSON.stringify(outcome));
 }
 
 export function readChunkOutcome(value: unknown): ChunkOutcome | undefined {

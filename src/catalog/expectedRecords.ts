@@ -1,5 +1,4 @@
 import type { ContainerClient } from "@azure/storage-blob";
-import { isRestError } from "@azure/core-rest-pipeline";
 import { chunkBlobNames } from "../archive/blobLayout";
 import { describeError, StorageUnavailableError } from "../errors";
 import type { ChunkMessage } from "../events/chunkMessage";
@@ -7,6 +6,7 @@ import { mapConcurrent } from "../shared/mapConcurrent";
 import { isRecord } from "../shared/records";
 import { ensureOnce } from "../storage/ensureOnce";
 import { storageSignal } from "../storage/storageDeadline";
+import { writeJsonOnce } from "./boundedReads";
 import { expectedRecordName } from "./catalogLayout";
 import { readRecordingInfo, recordingInfoOf, type RecordingInfo } from "./recordingInfo";
 
@@ -98,18 +98,8 @@ export class ExpectedRecords {
     return byRecording.size;
   }
 
+  /** A record already there is the same recording seen before (a redelivery, or another event of it). */
   private async writeOne(record: ExpectedRecording): Promise<void> {
-    const text = JSON.stringify(record);
-    try {
-      await this.container.getBlockBlobClient(expectedRecordName(record.recordingFolder)).upload(text, Buffer.byteLength(text), {
-        blobHTTPHeaders: { blobContentType: "application/json" },
-        conditions: { ifNoneMatch: "*" },
-        abortSignal: storageSignal(),
-      });
-    } catch (error) {
-      // Already there: the same recording was seen before (a redelivery, or another event of it).
-      if (isRestError(error) && (error.statusCode === 409 || error.statusCode === 412)) return;
-      throw error;
-    }
+    await writeJsonOnce(this.container, expectedRecordName(record.recordingFolder), JSON.stringify(record));
   }
 }

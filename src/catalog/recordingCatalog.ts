@@ -17,6 +17,8 @@ import { writeManifestIfComplete, type ManifestResult } from "./recordingManifes
 import { recordingInfoOf, type RecordingInfo } from "./recordingInfo";
 
 const MAX_RECORDINGS_PER_CALL = 200;
+/** Event Grid accepts events up to 1 MB; the envelope and the other fields fit in what is left. */
+const MAX_MANIFEST_IN_EVENT_BYTES = 900 * 1024;
 
 /** What the archive job tells the catalog; each call that throws makes the job hand the message back for a retry. */
 export interface ChunkCatalogHooks {
@@ -70,7 +72,10 @@ export class RecordingCatalog implements ChunkCatalogHooks {
     }
     if (!result.equivalent) log.error(`The manifest ${result.blob} was written by another instance and describes different chunks; it is kept as written.`);
     if (result.status === "written") log.info(`Recording ${folder} is complete: wrote ${result.blob} (${result.manifest.chunks.length} chunks).`);
-    const event = archiveEvent(ARCHIVE_EVENT_TYPES.recordingArchived, folder, recordingSubject(subjectOf), { manifest: result.manifest, manifestBlob: result.blob, manifestUrl: result.url }, this.now());
+    // Event Grid refuses events over 1 MB: a manifest that large (hundreds of chunks) is referenced, not carried.
+    const carried = Buffer.byteLength(JSON.stringify(result.manifest)) <= MAX_MANIFEST_IN_EVENT_BYTES;
+    const data = { manifest: carried ? result.manifest : null, ...(carried ? {} : { manifestOmitted: "larger than an event may be; read manifestBlob" }), manifestBlob: result.blob, manifestUrl: result.url };
+    const event = archiveEvent(ARCHIVE_EVENT_TYPES.recordingArchived, folder, recordingSubject(subjectOf), data, this.now());
     await this.deps.events.publish([event]);
     return result;
   }

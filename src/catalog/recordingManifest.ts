@@ -1,13 +1,12 @@
 import type { ContainerClient } from "@azure/storage-blob";
-import { isRestError } from "@azure/core-rest-pipeline";
+import { StorageUnavailableError } from "../errors";
 import { safeUrl } from "../acs/acsRecordingClient";
 import { manifestName } from "../archive/blobLayout";
 import { mapConcurrent } from "../shared/mapConcurrent";
 import { isRecord } from "../shared/records";
-import { storageSignal } from "../storage/storageDeadline";
 import { inSpan } from "../telemetry/spans";
 import { completeChunks, readRecordingFolder, type ArchivedChunkBlobs } from "./archivedChunks";
-import { blobSha256, readJsonBlob, readSmallBlob } from "./boundedReads";
+import { blobSha256, readJsonBlob, readSmallBlob, writeJsonOnce } from "./boundedReads";
 import { participantIdsOf } from "./participants";
 import type { RecordingInfo } from "./recordingInfo";
 
@@ -82,20 +81,13 @@ export async function writeManifestIfComplete(
   }
   const manifest = await buildManifest(container, info, chosen, now());
   const text = JSON.stringify(manifest, null, 2);
-  try {
-    await inSpan("Storage write manifest", { "archiver.chunk.count": manifest.chunks.length }, () =>
-      container.getBlockBlobClient(name).upload(text, Buffer.byteLength(text), {
-        blobHTTPHeaders: { blobContentType: "application/json" },
-        metadata: { schemaversion: String(MANIFEST_SCHEMA_VERSION), chunkcount: String(manifest.chunks.length) },
-        conditions: { ifNoneMatch: "*" },
-        abortSignal: storageSignal(),
-      }),
-    );
-  } catch (error) {
-    if (!(isRestError(error) && (error.statusCode === 409 || error.statusCode === 412))) throw error;
+  const written = await inSpan("Storage write manifest", { "archiver.chunk.count": manifest.chunks.length }, () =>
+    writeJsonOnce(container, name, text, { schemaversion: String(MANIFEST_SCHEMA_VERSION), chunkcount: String(manifest.chunks.length) }),
+  );
+  if (!written) {
     // Someone else wrote it first (a concurrent "last" chunk): theirs stands, and it should say the same.
     const existing = await readManifest(container, name);
-    if (!existing) throw error;
+    if (!existing) throw new StorageUnavailableError(`${name} exists but could not be read back as a manifest.`);
     return { status: "existing", manifest: existing, blob, url, equivalent: sameChunks(existing.chunks, manifest.chunks) };
   }
   return { status: "written", manifest, blob, url, equivalent: true };

@@ -83,15 +83,16 @@ describe("events for downstream systems, through EventGridPublisherClient to a l
     sim.addDocument("risk-doc-0", { size: 1_000, faults: [{ kind: "status", status: 503 }] });
     const probe = catalogHarness(sim, inject("azuriteConnectionString"));
     const [template] = probe.messagesFor({ callId: "call-risk", chunks: [{ documentId: "risk-doc-0", size: 1_000 }] });
-    // Ten hours before a 48-hour deadline: less than a quarter of the window is left.
-    const now = (): Date => new Date(Date.parse(template!.deadline) - 10 * 3_600_000);
+    // An eighth of the retention window before the deadline: less than a quarter is left.
+    const window = Date.parse(template!.deadline) - Date.parse(template!.eventTime);
+    const now = (): Date => new Date(Date.parse(template!.deadline) - window / 8);
     const harness = catalogHarness(sim, inject("azuriteConnectionString"), { receiver, schema: "CloudEvent", now });
     const { context } = capturingContext();
     const result = await harness.catalogJob.run(template, context);
     expect(result.status).toBe("retry");
     const [event] = eventsOfType(ARCHIVE_EVENT_TYPES.chunkDeadlineAtRisk, `recordings/call-risk/${template!.recordingStartTime}`);
     expect(event).toMatchObject({ specversion: "1.0", source: "recording-archiver", id: archiveEventId(ARCHIVE_EVENT_TYPES.chunkDeadlineAtRisk, template!.chunkKey) });
-    expect(event!["data"]).toMatchObject({ chunkKey: template!.chunkKey, deadline: template!.deadline, hoursLeft: 10 });
+    expect(event!["data"]).toMatchObject({ chunkKey: template!.chunkKey, deadline: template!.deadline, hoursLeft: Math.round((window / 8 / 3_600_000) * 100) / 100 });
     const publish = receiver.publishes.find((item) => item.events.includes(event!) || item.events.some((candidate) => candidate["id"] === event!["id"]));
     expect(publish?.contentType).toMatch(/^application\/cloudevents-batch\+json/);
   });

@@ -23,6 +23,7 @@ beforeAll(async () => {
     CHUNK_QUEUE: queueName,
     RECORDINGS_CONTAINER: uniqueName("rec"),
     DOWNLOAD_BLOCK_SIZE: "256KiB",
+    RETENTION_HOURS: "48",
   });
   webhook = findFunction(functions, "recordingEventsWebhook");
   archiveChunk = findFunction(functions, "archiveChunk");

@@ -37,6 +37,7 @@ beforeAll(async () => {
       CHUNK_QUEUE: uniqueName("tel-chunks"),
       RECORDINGS_CONTAINER: uniqueName("tel"),
       DOWNLOAD_BLOCK_SIZE: "256KiB",
+      RETENTION_HOURS: "48",
       ARCHIVE_EVENTS_ENDPOINT: receiver.endpoint,
       ARCHIVE_EVENTS_KEY: receiver.key,
     }),
