@@ -44,7 +44,8 @@ async function drainInto(handler: RegisteredFunction): Promise<void> {
     if (receivedMessageItems.length === 0) return;
     for (const item of receivedMessageItems) {
       const context = new InvocationContext({ functionName: "archiveChunk", triggerMetadata: { dequeueCount: item.dequeueCount } });
-      await handler.handler(JSON.parse(Buffer.from(item.messageText, "base64").toString("utf8")) as unknown, context).catch(() => undefined);
+      // A transient failure throws (the queue would redeliver); this test only needs the chunks that archive.
+      await Promise.resolve(handler.handler(JSON.parse(Buffer.from(item.messageText, "base64").toString("utf8")) as unknown, context)).catch(() => undefined);
       await queue.deleteMessage(item.messageId, item.popReceipt);
     }
   }
