@@ -39,7 +39,8 @@ export function expectedRecordingOf(messages: readonly ChunkMessage[]): Expected
     recordingFolder: chunkBlobNames(first).folder,
     eventId: first.eventId,
     ...recordingInfoOf(first),
-    chunks: [...messages]
+    // One entry per documentId: a delivery may carry the same event twice.
+    chunks: [...new Map(messages.map((message) => [message.documentId, message])).values()]
       .sort((a, b) => a.index - b.index)
       .map((message) => {
         const names = chunkBlobNames(message);
