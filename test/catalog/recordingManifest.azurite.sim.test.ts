@@ -80,7 +80,11 @@ describe("the manifest of a recording", () => {
     // that have not reached their catalog step yet), then let every chunk's catalog step run at once.
     for (const message of messages) expect((await first.job.run(message, context)).status).toBe("archived");
     const folder = chunkBlobNames(messages[0]!).folder;
-    const results = await Promise.all(messages.map((message) => first.catalogJob.run(message, context)));
+    const { context: racing, logs } = capturingContext();
+    const results = await Promise.all(messages.map((message) => first.catalogJob.run(message, racing)));
+    // Every racer saw the recording complete; one wrote, the others found an equivalent manifest.
+    expect(logs.filter((line) => line.message.includes("is complete: wrote"))).toHaveLength(1);
+    expect(logs.filter((line) => line.level === "error")).toEqual([]);
     expect(results.map((result) => result.status)).toEqual(["alreadyArchived", "alreadyArchived", "alreadyArchived", "alreadyArchived"]);
     const manifests = (await listBlobs(first.container, folder)).filter((name) => name.endsWith("manifest.json"));
     expect(manifests).toEqual([manifestName(folder)]);
