@@ -1,12 +1,11 @@
 import type { ContainerClient } from "@azure/storage-blob";
-import { pathSegment } from "../archive/blobLayout";
+import { chunkBlobNames, pathSegment } from "../archive/blobLayout";
 import { AcsHttpError, describeError, isArchiverError } from "../errors";
 import type { ChunkMessage } from "../events/chunkMessage";
 import { isRestError } from "@azure/core-rest-pipeline";
 import { isRecord } from "../shared/records";
 import { writeJsonOnce } from "./boundedReads";
 import { outcomesFolder } from "./catalogLayout";
-import { chunkBlobNames } from "../archive/blobLayout";
 
 /** Why a chunk was not archived, as the status API and ChunkArchiveFailed report it (no secrets, no URLs' queries). */
 export interface ChunkOutcome {

@@ -57,11 +57,11 @@ export class RecordingCatalog implements ChunkCatalogHooks {
       meter.deadlineMargin.record((Date.parse(message.deadline) - finished.getTime()) / 3_600_000);
     }
     meter.bytesRedownloaded.add(Math.max(0, archived.downloadedBytes - archived.bytes));
-    await this.completeRecording(chunkBlobNames(message).folder, recordingInfoOf(message), message, log);
+    await this.completeRecording(chunkBlobNames(message).folder, recordingInfoOf(message), recordingSubject(message), log);
   }
 
   /** Writes the manifest of a recording when it is complete and publishes RecordingArchived (again, with the same id, when it exists). */
-  async completeRecording(folder: string, info: RecordingInfo, subjectOf: Parameters<typeof recordingSubject>[0], log: Log): Promise<ManifestResult> {
+  async completeRecording(folder: string, info: RecordingInfo, subject: string, log: Log): Promise<ManifestResult> {
     const { container } = this.deps;
     const expected = readExpectedRecording(await readJsonBlob(container, expectedRecordName(folder), MAX_EXPECTED_RECORD_BYTES));
     const documents = expected && expected.chunks.length > 0 ? expected.chunks.map((chunk) => chunk.documentId) : undefined;
@@ -75,7 +75,7 @@ export class RecordingCatalog implements ChunkCatalogHooks {
     // Event Grid refuses events over 1 MB: a manifest that large (hundreds of chunks) is referenced, not carried.
     const carried = Buffer.byteLength(JSON.stringify(result.manifest)) <= MAX_MANIFEST_IN_EVENT_BYTES;
     const data = { manifest: carried ? result.manifest : null, ...(carried ? {} : { manifestOmitted: "larger than an event may be; read manifestBlob" }), manifestBlob: result.blob, manifestUrl: result.url };
-    const event = archiveEvent(ARCHIVE_EVENT_TYPES.recordingArchived, folder, recordingSubject(subjectOf), data, this.now());
+    const event = archiveEvent(ARCHIVE_EVENT_TYPES.recordingArchived, folder, subject, data, this.now());
     await this.deps.events.publish([event]);
     return result;
   }
@@ -95,7 +95,13 @@ export class RecordingCatalog implements ChunkCatalogHooks {
         log.warn(`${folder} holds no chunk blob the archiver wrote; skipped.`);
         continue;
       }
-      const subject = { ...(info.callId ? { callId: info.callId } : { callId: call }), ...(info.serverCallId ? { serverCallId: info.serverCallId } : {}), eventTime: info.recordingStartTime ?? "unknown-start", ...(info.recordingStartTime ? { recordingStartTime: info.recordingStartTime } : {}) };
+      // The recording's identity as its chunk messages had it (the event time stands in for a missing start).
+      const subject = recordingSubject({
+        ...(info.callId ? { callId: info.callId } : {}),
+        ...(info.serverCallId ? { serverCallId: info.serverCallId } : {}),
+        ...(info.recordingStartTime ? { recordingStartTime: info.recordingStartTime } : {}),
+        eventTime: expected?.chunks[0]?.eventTime ?? "unknown",
+      });
       done.push({ folder, result: await this.completeRecording(folder, info, subject, log) });
     }
     return done;
