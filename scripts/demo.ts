@@ -4,6 +4,8 @@
  * faults into one chunk, runs `recording-archiver archive --event <file>` in-process (the same core as the
  * command line and the same archive job as the queue function), then checks every archived blob against
  * the simulator's content (SHA-256) and metadata (byte for byte), runs it again to show idempotency, and stops.
+ * A local Event Grid stand-in (loopback) receives the archiver's events: the demo shows the recording's
+ * manifest.json and the RecordingArchived event it got.
  */
 import { createHash } from "node:crypto";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
@@ -16,6 +18,9 @@ import type { RunSummary } from "../src/cli/summary";
 import { textTable } from "../src/cli/textTable";
 import { startAcsSimulator, DEFAULT_TOPIC, type AcsSimulator, type FaultSpec } from "../tools/acsSimulator";
 import { startAzurite, type RunningAzurite } from "../tools/azurite";
+import { startEventReceiver, type EventReceiver } from "../tools/eventReceiver";
+import { ARCHIVE_EVENT_TYPES } from "../src/catalog/archiveEvents";
+import { manifestName } from "../src/archive/blobLayout";
 
 const MIB = 1024 * 1024;
 const CHUNKS: readonly { documentId: string; size: number; faults: FaultSpec[] }[] = [
@@ -75,11 +80,37 @@ async function verify(sim: AcsSimulator, azurite: RunningAzurite, summary: RunSu
   return { table: textTable(header, rows, [0, 3, 4]), ok };
 }
 
+/** Shows the manifest and the RecordingArchived event; true when they agree with the archive. */
+async function showCatalog(azurite: RunningAzurite, receiver: EventReceiver, summary: RunSummary): Promise<boolean> {
+  const container = BlobServiceClient.fromConnectionString(azurite.connectionString).getContainerClient(summary.recordingsContainer);
+  const first = summary.chunks[0];
+  if (!first) return false;
+  const inContainer = first.blob.slice(summary.recordingsContainer.length + 1);
+  const name = manifestName(inContainer.slice(0, inContainer.lastIndexOf("/") + 1));
+  const manifestText = (await container.getBlobClient(name).downloadToBuffer()).toString("utf8");
+  const manifest = JSON.parse(manifestText) as { chunks: { media: { sha256: string } }[]; participantIds: string[] };
+  say(`\nThe recording is complete: ${summary.recordingsContainer}/${name}`);
+  say(manifestText);
+  const archived = receiver.events.filter((event) => event["eventType"] === ARCHIVE_EVENT_TYPES.recordingArchived);
+  const event = archived[0];
+  if (!event) {
+    say("\nNo RecordingArchived event reached the local event receiver.");
+    return false;
+  }
+  const data = event["data"] as { manifest: { participantIds: string[] }; manifestBlob: string; manifestUrl: string };
+  // The manifest inside the event is the stored one; shown abridged (chunks and participants counted).
+  const shown = { ...event, data: { manifestBlob: data.manifestBlob, manifestUrl: data.manifestUrl, manifest: "(the manifest above)" } };
+  say(`\nThe local Event Grid receiver got ${receiver.events.length} event(s); ${archived.length} ${ARCHIVE_EVENT_TYPES.recordingArchived} (one id: ${new Set(archived.map((item) => item["id"])).size === 1 ? "yes" : "NO"}), authenticated with ${receiver.publishes.every((publish) => publish.auth === "key") ? "the topic key (aeg-sas-key)" : "SOMETHING ELSE"}:`);
+  say(JSON.stringify(shown, null, 2));
+  return JSON.stringify(data.manifest) === JSON.stringify(manifest) && manifest.chunks.length === CHUNKS.length && new Set(archived.map((item) => item["id"])).size === 1;
+}
+
 async function main(): Promise<number> {
   const started = Date.now();
   const workDir = mkdtempSync(join(tmpdir(), "recording-archiver-demo-"));
   say("Starting Azurite (in memory, free ports) and the ACS recording simulator...");
-  const [azurite, sim] = await Promise.all([startAzurite(), startAcsSimulator()]);
+  const [azurite, sim, receiver] = await Promise.all([startAzurite(), startAcsSimulator(), startEventReceiver()]);
+  say(`Local Event Grid topic (event receiver) at ${receiver.endpoint}.`);
   try {
     for (const chunk of CHUNKS) sim.addDocument(chunk.documentId, { size: chunk.size, faults: chunk.faults });
     const event = sim.recordingEvent({ callId: "demo-call", recordingId: "demo-recording", chunks: CHUNKS.map(({ documentId, size }) => ({ documentId, size })) });
@@ -93,6 +124,8 @@ async function main(): Promise<number> {
       RECORDINGS_CONTAINER: "recordings",
       DOWNLOAD_BLOCK_SIZE: "1MiB",
       DOWNLOAD_CONCURRENCY: "4",
+      ARCHIVE_EVENTS_ENDPOINT: receiver.endpoint,
+      ARCHIVE_EVENTS_KEY: receiver.key,
     };
     say(`Recording: call demo-call, ${CHUNKS.length} chunks (GA event, Event Grid schema), ${formatBytes(CHUNKS.reduce((sum, chunk) => sum + chunk.size, 0))} in all.`);
     say("Chunk 1 will suffer a connection reset mid-body and a 503 with Retry-After: 1 (watch the retries on stderr).");
@@ -102,6 +135,7 @@ async function main(): Promise<number> {
     const { table, ok } = await verify(sim, azurite, first.summary);
     say(table);
     const totals = sim.counters.totals;
+    const catalogOk = await showCatalog(azurite, receiver, first.summary);
     say(`\nSimulator: ${totals.contentRequests} ranged content GETs, ${formatBytes(totals.contentBytesServed)} served, ${totals.unauthorized} unauthorized, faults injected: ${Object.entries(totals.faultsInjected).filter(([, count]) => count > 0).map(([kind, count]) => `${kind} x${count}`).join(", ") || "none"}.`);
 
     sim.resetCounters();
@@ -110,13 +144,13 @@ async function main(): Promise<number> {
     const again = second.summary.chunks.map((chunk) => `${chunk.index}: ${chunk.outcome}`).join(", ");
     say(`exit code ${second.code}; ${again}; ${formatBytes(sim.counters.totals.contentBytesServed)} of media downloaded.`);
 
-    const passed = ok && first.code === 0 && second.code === 0 && second.summary.chunks.every((chunk) => chunk.outcome === "alreadyArchived");
+    const passed = ok && catalogOk && first.code === 0 && second.code === 0 && second.summary.chunks.every((chunk) => chunk.outcome === "alreadyArchived");
     say(`\n${passed ? "OK" : "FAILED"}: ${first.summary.totals.archived} chunks archived and verified against the simulator in ${((Date.now() - started) / 1000).toFixed(1)} s.`);
     return passed ? 0 : 1;
   } finally {
-    await Promise.all([sim.close(), azurite.stop()]);
+    await Promise.all([sim.close(), azurite.stop(), receiver.close()]);
     rmSync(workDir, { recursive: true, force: true });
-    say("Stopped Azurite and the simulator.");
+    say("Stopped Azurite, the simulator and the event receiver.");
   }
 }
 

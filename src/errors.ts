@@ -162,3 +162,13 @@ export class InvalidChunkMessageError extends ArchiverError {
     super(`${field} ${problem}`);
   }
 }
+
+/** An archiver event could not be published to the Event Grid topic; the chunk's message is retried. */
+export class EventPublishError extends ArchiverError {
+  override readonly name = "EventPublishError";
+  readonly code = "EventPublishFailed";
+
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+  }
+}

@@ -1,3 +1,5 @@
+// OpenTelemetry to Application Insights, only when APPLICATIONINSIGHTS_CONNECTION_STRING is set (loaded lazily).
+import "./telemetry/bootstrap";
 import { app } from "@azure/functions";
 import { appConfiguration } from "./app/serviceProvider";
 

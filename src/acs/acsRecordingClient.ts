@@ -12,6 +12,7 @@ import {
 import type { AcsConnection } from "../config/acsConnectionString";
 import { downloadUrlProblem, isLoopbackHost, type DownloadHostPolicy } from "../config/downloadHosts";
 import { AcsHttpError, DownloadUrlRejectedError, TransferInterruptedError } from "../errors";
+import { inSpan } from "../telemetry/spans";
 
 // Why not `@azure/communication-call-automation`'s CallRecording.downloadStreaming/delete: it refuses any
 // host but *.asm.skype.com & co. over https (so it cannot reach the local simulator), throws when
@@ -122,7 +123,12 @@ export class AcsRecordingClient {
     if (options.range) request.headers.set("Range", `bytes=${options.range.start}-${options.range.end ?? ""}`);
     let response: PipelineResponse;
     try {
-      response = await this.pipeline.sendRequest(this.httpClient, request);
+      const attributes = { "http.request.method": method, "server.address": target.hostname, "archiver.ranged": options.range !== undefined };
+      response = await inSpan(`ACS ${method}`, attributes, async (span) => {
+        const answer = await this.pipeline.sendRequest(this.httpClient, request);
+        span.setAttribute("http.response.status_code", answer.status);
+        return answer;
+      });
     } catch (error) {
       throw new TransferInterruptedError(`${method} ${safeUrl(url)} failed: ${(error as Error).message ?? String(error)}`, { cause: error });
     }

@@ -6,6 +6,11 @@ import { ByosArchiver } from "../byos/byosArchiver";
 import { ChunkArchiver } from "../archive/chunkArchiver";
 import { FailureRecords } from "../archive/failureRecords";
 import { PoisonedChunkRescue } from "../archive/poisonedChunkRescue";
+import { eventSinkFor } from "../catalog/eventPublisher";
+import { ExpectedRecords } from "../catalog/expectedRecords";
+import { IntakeCatalog } from "../catalog/intakeCatalog";
+import { RecordingCatalog } from "../catalog/recordingCatalog";
+import { CallStatusReader } from "../catalog/callStatus";
 import type { AppConfig } from "../config/appConfig";
 import type { ChunkMessage } from "../events/chunkMessage";
 import { RecordingIntake } from "../intake/recordingIntake";
@@ -38,6 +43,10 @@ export interface AppServices {
   readonly recordingControl: RecordingControl;
   /** Data-subject requests (issue 11): every archived recording of a participant; absent without PARTICIPANT_INDEX_KEY. */
   readonly participants?: ParticipantLookup;
+  /** Manifests and downstream events (after each chunk, and for the `manifest` command). */
+  readonly catalog: RecordingCatalog;
+  /** What the archive knows about a call (status API and `status` command). */
+  readonly callStatus: CallStatusReader;
 }
 
 /**
@@ -49,12 +58,14 @@ export function createServices(config: AppConfig): AppServices {
   const queues = createQueueServiceClient(config.hostStorage);
   const blobs = createBlobServiceClient(config.recordingsStorage);
   const chunkQueue = new ChunkQueue(queues.getQueueClient(config.chunkQueue));
+  const recordings = blobs.getContainerClient(config.recordingsContainer);
   const intake = new RecordingIntake({
     chunkQueue,
     quarantine: new Quarantine(blobs.getContainerClient(config.quarantineContainer)),
     policy: config,
+    catalog: new IntakeCatalog(new ExpectedRecords(recordings)),
   });
-  const recordings = blobs.getContainerClient(config.recordingsContainer);
+  const catalog = new RecordingCatalog({ container: recordings, events: eventSinkFor(config.archiveEvents) });
   const requeue = (message: ChunkMessage, delaySeconds: number): Promise<void> => chunkQueue.requeue(message, delaySeconds);
   const failures = new FailureRecords(recordings);
   const participantIndex = config.participantIndexKey === undefined ? undefined : new ParticipantIndex(blobs.getContainerClient(PARTICIPANT_INDEX_CONTAINER), config.participantIndexKey, recordings.containerName);
@@ -72,6 +83,7 @@ export function createServices(config: AppConfig): AppServices {
     requeue,
     byos: new ByosArchiver({ container: recordings, access: byosAccess(config.recordingsStorage), accounts: config.byosStorageAccounts, copy: config.byosCopy }),
     ...(participantIndex ? { participantIndex: new ArchiveIndexStep(participantIndex, recordings) } : {}),
+    catalog,
   });
   const poisonRescue = new PoisonedChunkRescue({ failures, downloadHosts: config.downloadHosts, requeue });
   let recordingControl: RecordingControl | undefined;
@@ -84,6 +96,8 @@ export function createServices(config: AppConfig): AppServices {
       recordingControl ??= RecordingControl.forAcs(config.acs);
       return recordingControl;
     },
+    catalog,
+    callStatus: new CallStatusReader(recordings),
     ...(participantIndex ? { participants: { index: participantIndex, recordings, find: (participantId: string) => findParticipant(participantIndex, recordings, participantId) } } : {}),
   };
 }

@@ -26,6 +26,8 @@ export const OPERATIONAL_PREFIXES = {
   failures: "archive-failures/",
   /** Receipts of data-subject erasures (`participants erase`), one per run; the participant only as its keyed hash. */
   erasures: "participant-erasures/",
+  /** Per-recording catalog records: what intake expects, and the outcomes of chunks (status API). */
+  catalog: "archive-catalog/",
 } as const;
 
 /** Longest escaped segment kept as is; longer ones are shortened with a hash (names stay under 1,024). */

@@ -1,3 +1,5 @@
+import { SpanKind } from "@opentelemetry/api";
+import type { ChunkCatalogHooks } from "../catalog/recordingCatalog";
 import type { DownloadHostPolicy } from "../config/downloadHosts";
 import type { ByosLocation } from "../byos/byosLocation";
 import { AcsHttpError, describeError, DownloadUrlRejectedError } from "../errors";
@@ -8,6 +10,7 @@ import type { ArchivedChunk, ChunkArchiver } from "./chunkArchiver";
 import type { FailureOutcome, FailureRecords } from "./failureRecords";
 import { requeuePlan } from "./requeuePlan";
 import { isTransient } from "./retryPolicy";
+import { inSpan } from "../telemetry/spans";
 
 export type ChunkJobResult =
   | ({ readonly status: "archived" | "alreadyArchived" } & ArchivedChunk)
@@ -21,11 +24,13 @@ export interface ChunkJobDependencies {
   readonly downloadHosts: DownloadHostPolicy;
   /** Puts a chunk back on the app's queue with a delay (a fresh message), for the queue function and the CLI alike. */
   readonly requeue?: (message: ChunkMessage, delaySeconds: number) => Promise<void>;
+  readonly now?: () => Date;
   /** Participant index (issue 11): told of every archived chunk; absent when PARTICIPANT_INDEX_KEY is unset. */
   readonly participantIndex?: { chunkArchived(message: ChunkMessage, log: Log): Promise<void> };
   /** Bring-your-own-storage chunks (issue 11): catalogued (or copied server-side), never downloaded from ACS. */
   readonly byos?: { archive(message: ChunkMessage & { byos: ByosLocation }, log: Log): Promise<ArchivedChunk> };
-  readonly now?: () => Date;
+  /** Manifest, downstream events and metrics after each outcome (src/catalog); absent = none. */
+  readonly catalog?: ChunkCatalogHooks;
 }
 
 export interface Delivery {
@@ -47,11 +52,18 @@ export class ChunkArchiveJob {
   async run(input: unknown, log: Log, delivery: Delivery = {}): Promise<ChunkJobResult> {
     const now = this.deps.now ?? (() => new Date());
     let message: ChunkMessage | undefined;
+    const startedAt = now();
+    let archived: ArchivedChunk;
     try {
       message = parseChunkMessage(input, this.deps.downloadHosts);
-      const archived = message.byos ? await this.archiveByos({ ...message, byos: message.byos }, log) : await this.deps.archiver.archive(message, log);
-      await this.deps.participantIndex?.chunkArchived(message, log);
-      return { status: archived.outcome, ...archived };
+      const parsed = message;
+      archived = await inSpan(
+        "archive chunk",
+        { "archiver.chunk.index": parsed.index },
+        () => (parsed.byos ? this.archiveByos({ ...parsed, byos: parsed.byos }, log) : this.deps.archiver.archive(parsed, log)),
+        SpanKind.INTERNAL,
+      );
+      await this.deps.participantIndex?.chunkArchived(parsed, log);
     } catch (error) {
       const deadlinePassed = message ? now().getTime() > Date.parse(message.deadline) : false;
       if (message && isTransient(error, deadlinePassed)) return this.transient(message, error, log, delivery, now());
@@ -59,8 +71,12 @@ export class ChunkArchiveJob {
       const outcome: FailureOutcome = !message ? "rejected" : error instanceof AcsHttpError && error.status === 404 && deadlinePassed ? "expired" : "failed";
       const recordedAt = await this.deps.failures.record({ outcome, error, ...(message ? { message } : { rawMessage: input }) });
       log.error(`Could not archive ${who}: ${describeError(error)} (${outcome}; not retried). Record: ${recordedAt}`);
-      return { status: outcome, recordedAt, reason: describeError(error), ...(message ? { chunkKey: message.chunkKey } : {}) };
+      const unpublished = await this.catalogStep(() => this.deps.catalog?.chunkFailed(message, { outcome, error, recordedAt }, log), log);
+      return unpublished ?? { status: outcome, recordedAt, reason: describeError(error), ...(message ? { chunkKey: message.chunkKey } : {}) };
     }
+    const parsed = message;
+    const unpublished = await this.catalogStep(() => this.deps.catalog?.chunkArchived(parsed, archived, startedAt, log), log);
+    return unpublished ?? { status: archived.outcome, ...archived };
   }
 
   private archiveByos(message: ChunkMessage & { byos: ByosLocation }, log: Log): Promise<ArchivedChunk> {
@@ -68,9 +84,24 @@ export class ChunkArchiveJob {
     return this.deps.byos.archive(message, log);
   }
 
+  /**
+   * The catalog's step after an outcome (manifest, events). When it fails the message goes back to
+   * the queue: the archive is idempotent (no re-download), and the retry publishes with the same ids.
+   */
+  private async catalogStep(step: () => Promise<void> | undefined, log: Log): Promise<ChunkJobResult | undefined> {
+    try {
+      await step();
+      return undefined;
+    } catch (error) {
+      log.warn(`The catalog step failed (${describeError(error)}); the queue will deliver the chunk again.`);
+      return { status: "retry", error };
+    }
+  }
+
   private async transient(message: ChunkMessage, error: unknown, log: Log, delivery: Delivery, now: Date): Promise<ChunkJobResult> {
     const who = `chunk ${message.chunkKey}`;
     const lastTry = delivery.dequeueCount !== undefined && delivery.maxDequeueCount !== undefined && delivery.dequeueCount >= delivery.maxDequeueCount;
+    await this.deps.catalog?.chunkRetrying(message, log);
     if (!lastTry) {
       log.warn(`Archiving ${who} failed for now (${describeError(error)}); the queue will deliver it again.`);
       return { status: "retry", error };
@@ -87,6 +118,7 @@ export class ChunkArchiveJob {
     }
     const recordedAt = await this.deps.failures.record({ outcome: "retriesExhausted", error, message, ...(delivery.dequeueCount === undefined ? {} : { dequeueCount: delivery.dequeueCount }) });
     log.error(`Archiving ${who} failed on its last delivery (${describeError(error)}); the message goes to the poison queue. Record: ${recordedAt}`);
+    await this.catalogStep(() => this.deps.catalog?.chunkFailed(message, { outcome: "retriesExhausted", error, recordedAt }, log), log);
     return { status: "retry", error, recordedAt };
   }
 }

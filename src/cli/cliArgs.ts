@@ -16,7 +16,9 @@ export interface CommonOptions {
 export type CliCommand =
   | { readonly kind: "help" }
   | ({ readonly kind: "archive"; readonly event: string } & CommonOptions)
-  | ({ readonly kind: "replay"; readonly failure: string } & CommonOptions);
+  | ({ readonly kind: "replay"; readonly failure: string } & CommonOptions)
+  | ({ readonly kind: "status"; readonly call: string; readonly json: boolean } & CommonOptions)
+  | ({ readonly kind: "manifest"; readonly call: string } & CommonOptions);
 
 export const DEFAULT_ATTEMPTS = 3;
 const MAX_ATTEMPTS = 20;
@@ -57,9 +59,20 @@ const SUBCOMMANDS: Readonly<Record<string, (argv: readonly string[]) => CliComma
     failure: required(values.failure, "replay needs --failure <blob name|file>."),
     ...commonOptions(values),
   })),
+  status: subcommand({ ...COMMON_FLAGS, call: { type: "string" }, json: { type: "boolean" } }, (values) => ({
+    kind: "status",
+    call: required(values.call, "status needs --call <call id>."),
+    json: values.json === true,
+    ...commonOptions(values),
+  })),
+  manifest: subcommand({ ...COMMON_FLAGS, call: { type: "string" } }, (values) => ({
+    kind: "manifest",
+    call: required(values.call, "manifest needs --call <call id>."),
+    ...commonOptions(values),
+  })),
 };
 
-/** Parses `archive --event <file|->` / `replay --failure <name|file>` / `--help`; throws UsageError. */
+/** Parses `archive --event <file|->` / `replay --failure <name|file>` / `status --call <id> [--json]` / `manifest --call <id>` / `--help`; throws UsageError. */
 export function parseCliArgs(argv: readonly string[]): CliCommand {
   if (argv.length === 0 || argv.some((arg) => arg === "--help" || arg === "-h") || argv[0] === "help") return { kind: "help" };
   const [name = "", ...rest] = argv;

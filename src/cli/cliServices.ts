@@ -1,5 +1,7 @@
 import type { ContainerClient } from "@azure/storage-blob";
 import { createServices } from "../app/services";
+import type { CallStatusReader } from "../catalog/callStatus";
+import type { RecordingCatalog } from "../catalog/recordingCatalog";
 import type { ChunkArchiveJob } from "../archive/chunkArchiveJob";
 import { parseConfig, type AppConfig } from "../config/appConfig";
 import type { Settings } from "../config/settingParsers";
@@ -15,6 +17,10 @@ export interface CliServices {
   /** The `rejected-events` container, as intake writes to it. */
   readonly quarantine: Quarantine;
   readonly recordings: ContainerClient;
+  /** Manifests and archive events (the `manifest` command). */
+  readonly catalog: RecordingCatalog;
+  /** What the archive knows about a call (the `status` command). */
+  readonly callStatus: CallStatusReader;
 }
 
 /** Parses the settings (ConfigError names a bad one) and builds the services the way the app does. */
@@ -30,5 +36,7 @@ export function createCliServices(settings: Settings, log: Log): CliServices {
     archiveJob: services.archiveJob,
     quarantine: new Quarantine(blobs.getContainerClient(config.quarantineContainer)),
     recordings: blobs.getContainerClient(config.recordingsContainer),
+    catalog: services.catalog,
+    callStatus: services.callStatus,
   };
 }

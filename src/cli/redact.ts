@@ -1,7 +1,9 @@
 import type { Settings } from "../config/settingParsers";
 
 /** Parts of connection strings that are secrets: their values are never printed. */
-const SECRET_PARTS = /(?:^|;)\s*(accountkey|accesskey|sharedaccesssignature)\s*=\s*([^;]+)/gi;
+const SECRET_PARTS = /(?:^|;)\s*(accountkey|accesskey|sharedaccesssignature|instrumentationkey)\s*=\s*([^;]+)/gi;
+/** Settings whose whole value is a secret. */
+const SECRET_SETTINGS: readonly string[] = ["ARCHIVE_EVENTS_KEY"];
 /** Signatures that could appear in a URL or a header, whatever their origin. */
 const SIGNATURE_PATTERNS: readonly RegExp[] = [/([?&]sig=)[^&\s"']+/gi, /(Signature=)[A-Za-z0-9+/=%]+/g];
 const MASK = "[redacted]";
@@ -15,6 +17,10 @@ export class Redactor {
 
   constructor(settings: Settings) {
     const found = new Set<string>();
+    for (const name of SECRET_SETTINGS) {
+      const secret = settings[name]?.trim();
+      if (secret && secret.length >= 8) found.add(secret);
+    }
     for (const value of Object.values(settings)) {
       if (typeof value !== "string") continue;
       for (const match of value.matchAll(SECRET_PARTS)) {

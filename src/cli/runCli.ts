@@ -3,6 +3,7 @@ import type { Settings } from "../config/settingParsers";
 import { ConfigError, describeError } from "../errors";
 import type { Log } from "../shared/log";
 import { archiveEvents, type RunContext } from "./archiveRun";
+import { manifestsOfCall, statusOfCall } from "./catalogRun";
 import { parseCliArgs, type CliCommand } from "./cliArgs";
 import { CliLog } from "./cliLog";
 import { createCliServices, type CliServices } from "./cliServices";
@@ -56,6 +57,12 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
   });
   const makeProgress = (chunks: number): Progress => (progress = command.progress && terminal.interactive ? new ProgressBar(terminal, chunks) : NO_PROGRESS);
   try {
+    if (command.kind === "status" || command.kind === "manifest") {
+      const services = createCliServices(loaded.settings, log);
+      const output = command.kind === "status" ? await statusOfCall(services.callStatus, command.call, command.json, log) : await manifestsOfCall(services.catalog, command.call, log);
+      io.stdout.write(redactor.redact(output.stdout));
+      return output.exitCode;
+    }
     const summary = await run(command, io, loaded.settings, log, (services) => ({ services, log, attempts: command.attempts, progress: makeProgress }));
     io.stdout.write(`${redactor.redact(JSON.stringify(summary, null, 2))}\n`);
     terminal.line(summaryLine(summary, formatBytes));
@@ -75,7 +82,7 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
   }
 }
 
-async function run(command: Exclude<CliCommand, { kind: "help" }>, io: CliIo, settings: Settings, log: Log, contextFor: (services: CliServices) => RunContext): Promise<RunSummary> {
+async function run(command: Extract<CliCommand, { kind: "archive" | "replay" }>, io: CliIo, settings: Settings, log: Log, contextFor: (services: CliServices) => RunContext): Promise<RunSummary> {
   if (command.kind === "archive") {
     if (command.event === "-" && (io.stdin as { isTTY?: boolean }).isTTY === true) log.warn("Reading the event(s) from the terminal: paste the JSON, then press Ctrl+D.");
     const events = await readEventsInput(command.event, io.stdin, io.cwd);

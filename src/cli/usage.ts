@@ -7,6 +7,8 @@ synchronously, with the same validation, archive job and settings as the Functio
 Usage:
   recording-archiver archive --event <file|-> [options]
   recording-archiver replay --failure <blob name|file> [options]
+  recording-archiver status --call <call id> [--json] [options]
+  recording-archiver manifest --call <call id> [options]
   recording-archiver participants find|export|erase|reindex ...   (see "recording-archiver participants --help")
   recording-archiver --help
 
@@ -21,6 +23,13 @@ Commands:
   replay    Runs a chunk again from an outcome record written under archive-failures/ (the record holds the
             chunk message). Give the record's blob name ("archive-failures/...", optionally prefixed with the
             recordings container) or a local copy of it.
+  status    What the archive knows about a call (the status API's answer): each recording, its expected
+            chunk count, whether it is complete (manifest), and per chunk its state (pending, archived, failed,
+            expired) with deadline and time left. A table, or the JSON with --json. Exit 1 for a call the
+            archive has never seen.
+  manifest  Writes manifest.json for every complete recording of the call that has none yet (recordings
+            archived before manifests existed) and publishes RecordingArchived when ARCHIVE_EVENTS_ENDPOINT
+            is set. Prints one JSON line per recording: written, existing, or incomplete (exit 1).
 
 Options:
   --settings <file>   Settings file in local.settings.json format (default: ./local.settings.json when present).
@@ -29,6 +38,8 @@ Options:
                       The last run acts as the queue function's last delivery: with the deadline still ahead the
                       job re-queues the chunk on the app's queue for later (outcome "requeued"), otherwise it
                       writes a "retriesExhausted" record.
+  --call <id>         The call id (or the server call id, for recordings whose event named no call id).
+  --json              status: print JSON instead of a table.
   --no-progress       No progress bar (it is drawn on stderr only when stderr is a terminal).
   -v, --verbose       Information-level log lines on stderr (warnings and errors are always shown).
   -h, --help          This text.
@@ -38,7 +49,8 @@ Settings:
   directory (or --settings <file>); the environment wins. The same settings as the Functions app:
   AzureWebJobsStorage (required), ACS_CONNECTION_STRING (required), RECORDINGS_STORAGE, RECORDINGS_CONTAINER,
   CHUNK_QUEUE, ALLOWED_ACS_RESOURCES, ALLOWED_DOWNLOAD_HOSTS, RETENTION_HOURS, DOWNLOAD_BLOCK_SIZE,
-  DOWNLOAD_CONCURRENCY, DELETE_AFTER_ARCHIVE, PARTICIPANT_INDEX_KEY, BYOS_STORAGE_ACCOUNTS, BYOS_COPY (identity-based <NAME>__blobServiceUri / __queueServiceUri work too).
+  DOWNLOAD_CONCURRENCY, DELETE_AFTER_ARCHIVE, ARCHIVE_EVENTS_ENDPOINT, ARCHIVE_EVENTS_KEY, ARCHIVE_EVENTS_SCHEMA,
+  PARTICIPANT_INDEX_KEY, BYOS_STORAGE_ACCOUNTS, BYOS_COPY (identity-based <NAME>__blobServiceUri / __queueServiceUri work too).
   Keys and signatures are never printed.
 
 Output:

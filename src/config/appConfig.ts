@@ -1,5 +1,6 @@
 import { ConfigError } from "../errors";
 import { parseAcsConnectionString, type AcsConnection } from "./acsConnectionString";
+import { archiveEventsSetting, type ArchiveEventsConfig } from "./archiveEventsSettings";
 import { buildDownloadHostPolicy, isLoopbackHost, type DownloadHostPolicy } from "./downloadHosts";
 import {
   booleanSetting,
@@ -39,6 +40,10 @@ export interface AppConfig {
   readonly byosStorageAccounts: readonly string[];
   /** `BYOS_COPY`: also copy BYOS chunks server-side into the archive container. */
   readonly byosCopy: boolean;
+  /** ARCHIVE_EVENTS_*: downstream events; absent = no events are published. */
+  readonly archiveEvents?: ArchiveEventsConfig;
+  /** True when APPLICATIONINSIGHTS_CONNECTION_STRING is set (telemetry goes to Application Insights). */
+  readonly telemetryEnabled: boolean;
 }
 
 /** The part of the config that data-subject requests need (no ACS settings: operators may not have them). */
@@ -65,6 +70,8 @@ export function parseConfig(settings: Settings): AppConfig {
     ...participantIndexKeySetting(settings),
     byosStorageAccounts: listSetting(settings, "BYOS_STORAGE_ACCOUNTS").map(blobEndpoint),
     byosCopy: booleanSetting(settings, "BYOS_COPY", false),
+    ...optionalArchiveEvents(settings),
+    telemetryEnabled: optionalSetting(settings, "APPLICATIONINSIGHTS_CONNECTION_STRING") !== undefined,
   };
   return deepFreeze(config);
 }
@@ -144,6 +151,11 @@ function blobEndpoint(value: string): string {
   // Azurite-style endpoints name the account in the path (http://127.0.0.1:10000/devstoreaccount1).
   const path = url.pathname.replace(/\/+$/, "");
   return `${url.origin}${loopback ? path : ""}`.toLowerCase();
+}
+
+function optionalArchiveEvents(settings: Settings): { archiveEvents?: ArchiveEventsConfig } {
+  const archiveEvents = archiveEventsSetting(settings);
+  return archiveEvents ? { archiveEvents } : {};
 }
 
 /** The host names the poison queue `<CHUNK_QUEUE>-poison`, which must be a valid queue name too. */

@@ -5,6 +5,7 @@ import { printable } from "../shared/records";
 import type { ChunkQueue } from "../storage/chunkQueue";
 import type { Quarantine } from "../storage/quarantine";
 import { intakeDeadline } from "../storage/storageDeadline";
+import type { IntakeCatalog } from "../catalog/intakeCatalog";
 import { triageEvents } from "./eventTriage";
 import { keepRejections, MAX_SEPARATE_RECORDS, type RejectedEvent } from "./rejectionKeeping";
 
@@ -14,6 +15,8 @@ export interface IntakeDependencies {
   readonly chunkQueue: ChunkQueue;
   readonly quarantine: Quarantine;
   readonly policy: RecordingEventPolicy;
+  /** Leaves the trace the status API reads (expected chunks) and counts events; absent = none. */
+  readonly catalog?: IntakeCatalog;
 }
 
 export interface IntakeReport {
@@ -40,12 +43,15 @@ export class RecordingIntake {
 
   async receive(events: readonly unknown[], receivedVia: string, log: Log, deadline: AbortSignal = intakeDeadline()): Promise<IntakeReport> {
     const { messages, rejections, accepted, ignored } = triageEvents(events, this.deps.policy, receivedVia, log);
-    // Both writes run to their end before answering (allSettled): what was queued is known, whatever failed.
-    const [kept, queued] = await Promise.allSettled([
+    // Every write runs to its end before answering (allSettled): what was queued is known, whatever failed.
+    const [kept, queued, catalogued] = await Promise.allSettled([
       keepRejections(this.deps.quarantine, rejections, events.length, log, deadline),
       this.deps.chunkQueue.enqueue(messages, deadline),
+      this.deps.catalog?.received({ messages, accepted, ignored, rejected: rejections.length }, deadline),
     ]);
     if (queued.status === "rejected") throw queued.reason;
+    // Without its expected record a queued chunk would not show as pending: the redelivery writes it.
+    if (catalogued.status === "rejected") throw catalogued.reason;
     for (const message of messages) {
       log.info(`Queued chunk ${printable(message.chunkKey)} (event ${printable(message.eventId)}) on ${this.deps.chunkQueue.name}.`);
     }

@@ -14,7 +14,7 @@ function usageProblem(argv: readonly string[]): string {
 
 describe("recording-archiver command line", () => {
   it("says what is wrong, naming the flag or the command", () => {
-    expect(usageProblem(["frobnicate"])).toBe('unknown command "frobnicate" (expected archive or replay).');
+    expect(usageProblem(["frobnicate"])).toBe('unknown command "frobnicate" (expected archive or replay or status or manifest).');
     expect(usageProblem(["archive"])).toBe("archive needs --event <file|->.");
     expect(usageProblem(["replay", "--attempts", "2"])).toBe("replay needs --failure <blob name|file>.");
     expect(usageProblem(["archive", "--event"])).toBe("--event needs a value.");

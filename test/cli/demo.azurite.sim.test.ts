@@ -31,7 +31,14 @@ describe("npm run demo (compiled)", () => {
     expect(stdout).toMatch(/faults injected: .*reset x1.*status x1/);
     expect(stdout).toMatch(/0: alreadyArchived, 1: alreadyArchived, 2: alreadyArchived; 0 B of media downloaded/);
     expect(stdout).toMatch(/^OK: 3 chunks archived and verified/m);
-    expect(stdout).toContain("Stopped Azurite and the simulator.");
+    expect(stdout).toContain("Stopped Azurite, the simulator and the event receiver.");
+    // The manifest and the RecordingArchived event the local Event Grid receiver got.
+    expect(stdout).toMatch(/^The recording is complete: recordings\/calls\/demo-call\/[^/]+-demo-recording\/manifest\.json$/m);
+    expect(stdout).toMatch(/"schemaVersion": 1,/);
+    expect(stdout.match(/"documentId": "demo-doc-\d"/g)).toHaveLength(3);
+    expect(stdout).toMatch(/receiver got 1 event\(s\); 1 RecordingArchiver\.RecordingArchived \(one id: yes\), authenticated with the topic key/);
+    expect(stdout).toMatch(/"eventType": "RecordingArchiver\.RecordingArchived"/);
+    expect(stdout).toMatch(/"subject": "recordings\/demo-call\/\d{4}-\d\d-\d\dT[\d:.]+Z"/);
     expect(stderr).toMatch(/warning: .*0001-demo-doc-1\.mp4 failed .*retrying/);
     expect(`${stdout}${stderr}`).not.toMatch(/accesskey=|AccountKey=/i);
   }, 60_000);

@@ -13,6 +13,7 @@ const connectionString = inject("azuriteConnectionString");
 const KEY_VAULT_REFERENCE = "@Microsoft.KeyVault(SecretUri=https://kv-archiver-test.vault.azure.net/secrets/acs-connection-string/)";
 const ALL_FUNCTIONS = [
   "archiveChunk",
+  "archiveStatus",
   "getParticipantRecordings",
   "getRecordingState",
   "health",

@@ -37,9 +37,15 @@ describe("the compiled app, loaded as the Functions runtime loads it", () => {
     expect(trigger).toMatchObject({ type: "queueTrigger", queueName: `${queue}-poison`, connection: "AzureWebJobsStorage" });
   });
 
+  it("registers the archive status API as a function-key GET on archive/calls/{callId}", () => {
+    const api = findFunction(functions, "archiveStatus");
+    const trigger = Object.values(api.metadata.bindings).find((binding) => binding.direction === "in");
+    expect(trigger).toMatchObject({ type: "httpTrigger", authLevel: "function", route: "archive/calls/{callId}", methods: ["GET"] });
+  });
+
   it("registers exactly the documented functions", () => {
     expect(functions.map((fn) => fn.metadata.name).sort()).toEqual(
-      ["archiveChunk", "getParticipantRecordings", "getRecordingState", "health", "pauseRecording", "recordingEventsGrid", "recordingEventsWebhook", "rescuePoisonedChunk", "resumeRecording", "startRecording", "stopRecording"].sort(),
+      ["archiveChunk", "archiveStatus", "getParticipantRecordings", "getRecordingState", "health", "pauseRecording", "recordingEventsGrid", "recordingEventsWebhook", "rescuePoisonedChunk", "resumeRecording", "startRecording", "stopRecording"].sort(),
     );
   });
 

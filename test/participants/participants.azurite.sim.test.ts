@@ -158,9 +158,9 @@ describe("participant index at archive time, find, export, erase (Azurite + simu
     expect(first.code, first.stderr).toBe(0);
     const report = JSON.parse(readFileSync(join(out, "export.json"), "utf8")) as { participant: string; files: { blob: string; path: string; status: string; verifiedAgainst?: string; sha256: string }[] };
     expect(report.participant).toBe(keyed(ALICE));
-    expect(report.files).toHaveLength(8); // 2 recordings x 2 chunks x (media + metadata)
+    expect(report.files).toHaveLength(10); // 2 recordings x (2 chunks x (media + metadata) + manifest)
     expect(report.files.every((file) => file.status === "downloaded")).toBe(true);
-    expect(report.files.filter((file) => file.blob.endsWith(".mp4")).every((file) => file.verifiedAgainst === "blobMetadata")).toBe(true);
+    expect(report.files.filter((file) => file.blob.endsWith(".mp4")).every((file) => file.verifiedAgainst === "manifest")).toBe(true);
     const container = blobs.getContainerClient(shared["RECORDINGS_CONTAINER"] as string);
     for (const file of report.files) {
       expect(readFileSync(join(out, file.path)).equals(await container.getBlobClient(file.blob).downloadToBuffer())).toBe(true);
@@ -176,7 +176,7 @@ describe("participant index at archive time, find, export, erase (Azurite + simu
     const second = await runCli(["participants", "export", ALICE, "--out", out], settings());
     expect(second.code, second.stderr).toBe(0);
     const again = JSON.parse(readFileSync(join(out, "export.json"), "utf8")) as typeof report;
-    expect(again.files.filter((file) => file.status === "alreadyVerified")).toHaveLength(7);
+    expect(again.files.filter((file) => file.status === "alreadyVerified")).toHaveLength(9);
     expect(again.files.find((file) => file.blob === damaged.blob)?.status).toBe("downloaded");
     expect(createHmac("sha256", "x").update(readFileSync(join(out, damaged.path))).digest("hex")).toBe(createHmac("sha256", "x").update(await container.getBlobClient(damaged.blob).downloadToBuffer()).digest("hex"));
   });
@@ -211,17 +211,17 @@ describe("participant index at archive time, find, export, erase (Azurite + simu
     const before = await listBlobs(container, "calls/");
     const dry = await runCli(["participants", "erase", CAROL], settings());
     expect(dry.code, dry.stderr).toBe(0);
-    expect(dry.stderr).toMatch(/Would erase 1 recording\(s\), 4 blob\(s\).*--yes/);
+    expect(dry.stderr).toMatch(/Would erase 1 recording\(s\), 5 blob\(s\).*--yes/);
     expect(await listBlobs(container, "calls/")).toEqual(before);
 
     const run = await runCli(["participants", "erase", CAROL, "--yes"], settings());
     expect(run.code, run.stderr).toBe(0);
     const report = JSON.parse(run.stdout) as { participant: string; receipt: string; recordings: { folder: string; deleted: string[]; indexEntriesDeleted: number }[] };
     const folder = report.recordings[0]?.folder ?? "";
-    expect(report.recordings[0]?.deleted).toHaveLength(4);
+    expect(report.recordings[0]?.deleted).toHaveLength(5); // 2 x (media + metadata) + the manifest
     expect(report.recordings[0]?.indexEntriesDeleted).toBe(2); // Carol's and Alice's entries of that recording
     expect((await listBlobs(container, folder)).length).toBe(0);
-    expect((await listBlobs(container, "calls/")).length).toBe(before.length - 4);
+    expect((await listBlobs(container, "calls/")).length).toBe(before.length - 5);
 
     const alice = JSON.parse((await runCli(["participants", "find", ALICE, "--json"], settings())).stdout) as FoundJson;
     expect(alice.recordings.map((recording) => recording.folder)).not.toContain(folder);
@@ -259,7 +259,7 @@ describe("erase under an immutability policy (Azurite has none: a real HTTP hop 
         expect(refusal.blob).toMatch(/\.mp4$/);
         expect(refusal.reason).toMatch(/immutability policy or legal hold/);
       }
-      expect(recording?.deleted).toHaveLength(2); // the two metadata documents
+      expect(recording?.deleted).toHaveLength(3); // the two metadata documents and the manifest
       expect(recording?.indexEntriesDeleted).toBe(0);
       expect(proxy.refused.length).toBeGreaterThanOrEqual(2);
       expect(run.stderr).toMatch(/Not erased: .*\.mp4: Storage keeps it under an immutability policy or legal hold \(BlobImmutableDueToPolicy\)/);
@@ -337,7 +337,7 @@ describe("participants reindex (archives made before the index)", () => {
     expect(run.code, run.stderr).toBe(0);
     const report = JSON.parse(run.stdout) as { resumed: boolean; scannedBlobs: number; metadataDocuments: number; entries: number };
     expect(report.resumed).toBe(true);
-    expect(report.scannedBlobs).toBe(12); // 3 recordings x 2 chunks x (media + metadata)
+    expect(report.scannedBlobs).toBe(15); // 3 recordings x (2 chunks x (media + metadata) + manifest)
     expect(report.metadataDocuments).toBe(6);
     expect(await index.container.getBlobClient(checkpointName(recordings.containerName)).exists()).toBe(false);
     expect(progress).toEqual([3]);

@@ -1,4 +1,5 @@
 import type { ContainerClient } from "@azure/storage-blob";
+import { OPERATIONAL_PREFIXES } from "../../src/archive/blobLayout";
 import type { AcsSimulator } from "../acsSimulator";
 import { checkArchivedChunk } from "./archivedChunkCheck";
 import { forEachLimited, listCommitted, uncommittedBlockCount } from "./blobInspect";
@@ -141,6 +142,18 @@ export async function verifyArchive(inputs: VerifyInputs): Promise<Verification>
     if (bound.checked) result.resumeChecked += 1;
     if (bound.violation) result.resumeBoundViolations.push(`${who}: ${bound.violation}`);
   });
+  // Every recording whose chunks must all archive has its manifest (written once by whichever delivery finished last).
+  const recordings = new Map<string, boolean>();
+  for (const chunk of expected) {
+    const folder = chunk.mediaName.slice(0, chunk.mediaName.lastIndexOf("/") + 1);
+    recordings.set(folder, (recordings.get(folder) ?? true) && !chunk.permanent);
+  }
+  for (const [folder, allArchive] of recordings) {
+    accounted.add(`${folder}manifest.json`);
+    if (allArchive && !blobs.has(`${folder}manifest.json`)) result.missing.push(`${folder}: every chunk archived, but no manifest.json`);
+  }
+  // Intake's catalog records (expected chunks, failure outcomes) live under their own prefix.
+  for (const name of blobs.keys()) if (name.startsWith(OPERATIONAL_PREFIXES.catalog)) accounted.add(name);
   for (const name of blobs.keys()) if (!accounted.has(name)) result.stray.push(name);
   result.topOverheads = topOverheads(expected, inputs);
   result.passed =

@@ -1,0 +1,75 @@
+import type { BlobItem, ContainerClient } from "@azure/storage-blob";
+import { manifestName } from "../archive/blobLayout";
+import { listWithMetadata } from "./boundedReads";
+import { recordingInfoFromBlobMetadata, type RecordingInfo } from "./recordingInfo";
+
+/** One chunk as found in the archive (committed blobs only: a listing never shows uncommitted ones). */
+export interface ArchivedChunkBlobs {
+  readonly index: number;
+  readonly documentId: string;
+  readonly media?: { readonly name: string; readonly bytes: number; readonly contentType: string; readonly sha256?: string };
+  readonly metadata?: { readonly name: string; readonly bytes: number };
+}
+
+export interface RecordingFolderContents {
+  /** Chunks by documentId (identity: the HA/DR case can repeat an index with another document). */
+  readonly chunks: ReadonlyMap<string, ArchivedChunkBlobs>;
+  /** The recording as the chunk blobs' own metadata describes it (first chunk found). */
+  readonly info?: RecordingInfo;
+  readonly manifestExists: boolean;
+  readonly truncated: boolean;
+}
+
+const METADATA_SUFFIX = ".metadata.json";
+
+/**
+ * Lists one recording folder and pairs each chunk's media and metadata blob by the identity the
+ * archiver writes into every commit (documentid, chunkindex). A media blob whose declared byte count
+ * does not match its size is not counted as archived (the archiver's own rule).
+ */
+export async function readRecordingFolder(container: ContainerClient, folder: string): Promise<RecordingFolderContents> {
+  const { blobs, truncated } = await listWithMetadata(container, folder);
+  const chunks = new Map<string, ArchivedChunkBlobs>();
+  let info: RecordingInfo | undefined;
+  let manifestExists = false;
+  for (const blob of blobs) {
+    if (blob.name === manifestName(folder)) {
+      manifestExists = true;
+      continue;
+    }
+    if (blob.name.slice(folder.length).includes("/")) continue;
+    const identity = identityOf(blob);
+    if (!identity) continue;
+    info ??= recordingInfoFromBlobMetadata(blob.metadata);
+    const known = chunks.get(identity.documentId) ?? { index: identity.index, documentId: identity.documentId };
+    const bytes = blob.properties.contentLength ?? 0;
+    if (blob.name.endsWith(METADATA_SUFFIX)) {
+      chunks.set(identity.documentId, { ...known, metadata: { name: blob.name, bytes } });
+    } else if (blob.metadata?.["bytecount"] === String(bytes)) {
+      const sha256 = blob.metadata["contentsha256"];
+      chunks.set(identity.documentId, {
+        ...known,
+        media: { name: blob.name, bytes, contentType: blob.properties.contentType ?? "application/octet-stream", ...(sha256 && /^[0-9a-f]{64}$/.test(sha256) ? { sha256 } : {}) },
+      });
+    }
+  }
+  return { chunks, ...(info ? { info } : {}), manifestExists, truncated };
+}
+
+function identityOf(blob: BlobItem): { documentId: string; index: number } | undefined {
+  const raw = blob.metadata?.["documentid"];
+  const index = Number(blob.metadata?.["chunkindex"]);
+  if (raw === undefined || !Number.isSafeInteger(index) || index < 0) return undefined;
+  let documentId = raw;
+  try {
+    documentId = decodeURIComponent(raw);
+  } catch {
+    // Stored as is (plain ASCII documentIds are never percent-encoded).
+  }
+  return { documentId, index };
+}
+
+/** Chunks with both blobs committed. */
+export function completeChunks(contents: RecordingFolderContents): ArchivedChunkBlobs[] {
+  return [...contents.chunks.values()].filter((chunk) => chunk.media && chunk.metadata).sort((a, b) => a.index - b.index || a.documentId.localeCompare(b.documentId));
+}

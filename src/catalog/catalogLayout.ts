@@ -1,0 +1,35 @@
+import { callFolder, OPERATIONAL_PREFIXES, RECORDINGS_PREFIX } from "../archive/blobLayout";
+
+/**
+ * The catalog mirrors the recordings' folders under its own operational prefix, so that one listing
+ * of `archive-catalog/<call>/` finds every recording intake has seen for a call:
+ * `archive-catalog/<call>/<recording>/expected.json` (written at intake) and
+ * `archive-catalog/<call>/<recording>/outcomes/<index>-<documentId>-<ms>.json` (a chunk's failure outcome).
+ */
+export const CATALOG_PREFIX = OPERATIONAL_PREFIXES.catalog;
+
+/** `calls/<call>/<recording>/` -> `archive-catalog/<call>/<recording>/`. */
+export function catalogFolder(recordingFolder: string): string {
+  return `${CATALOG_PREFIX}${recordingFolder.slice(RECORDINGS_PREFIX.length)}`;
+}
+
+/** `archive-catalog/<call>/`: every recording of one call in the catalog. */
+export function catalogCallFolder(call: string): string {
+  return `${CATALOG_PREFIX}${callFolder(call).slice(RECORDINGS_PREFIX.length)}`;
+}
+
+/** `archive-catalog/<call>/<recording>/...` -> `calls/<call>/<recording>/` (undefined for other names). */
+export function recordingFolderOf(catalogName: string): string | undefined {
+  if (!catalogName.startsWith(CATALOG_PREFIX)) return undefined;
+  const parts = catalogName.slice(CATALOG_PREFIX.length).split("/");
+  if (parts.length < 3 || !parts[0] || !parts[1]) return undefined;
+  return `${RECORDINGS_PREFIX}${parts[0]}/${parts[1]}/`;
+}
+
+export function expectedRecordName(recordingFolder: string): string {
+  return `${catalogFolder(recordingFolder)}expected.json`;
+}
+
+export function outcomesFolder(recordingFolder: string): string {
+  return `${catalogFolder(recordingFolder)}outcomes/`;
+}

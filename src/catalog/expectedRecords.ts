@@ -1,0 +1,105 @@
+import type { ContainerClient } from "@azure/storage-blob";
+import { chunkBlobNames } from "../archive/blobLayout";
+import { describeError, StorageUnavailableError } from "../errors";
+import type { ChunkMessage } from "../events/chunkMessage";
+import { mapConcurrent } from "../shared/mapConcurrent";
+import { isRecord } from "../shared/records";
+import { ensureOnce } from "../storage/ensureOnce";
+import { writeJsonOnce } from "./boundedReads";
+import { expectedRecordName } from "./catalogLayout";
+import { readRecordingInfo, recordingInfoOf, type RecordingInfo } from "./recordingInfo";
+
+/** One chunk intake queued: what the status API reports as `pending` until it is archived. */
+export interface ExpectedChunk {
+  readonly index: number;
+  readonly documentId: string;
+  /** eventTime + RETENTION_HOURS: ACS may delete the file after this. */
+  readonly deadline: string;
+  readonly eventTime: string;
+  readonly mediaBlob: string;
+  readonly metadataBlob: string;
+}
+
+/** `archive-catalog/<call>/<recording>/expected.json`, written once at intake. */
+export interface ExpectedRecording extends RecordingInfo {
+  readonly schemaVersion: 1;
+  readonly recordingFolder: string;
+  readonly eventId: string;
+  readonly chunks: readonly ExpectedChunk[];
+}
+
+/** Expected records stay small: the event allows at most 1,000 chunks of a few hundred bytes. */
+export const MAX_EXPECTED_RECORD_BYTES = 1024 * 1024;
+
+export function expectedRecordingOf(messages: readonly ChunkMessage[]): ExpectedRecording {
+  const first = messages[0] as ChunkMessage;
+  return {
+    schemaVersion: 1,
+    recordingFolder: chunkBlobNames(first).folder,
+    eventId: first.eventId,
+    ...recordingInfoOf(first),
+    // One entry per documentId: a delivery may carry the same event twice.
+    chunks: [...new Map(messages.map((message) => [message.documentId, message])).values()]
+      .sort((a, b) => a.index - b.index)
+      .map((message) => {
+        const names = chunkBlobNames(message);
+        return { index: message.index, documentId: message.documentId, deadline: message.deadline, eventTime: message.eventTime, mediaBlob: names.media, metadataBlob: names.metadata };
+      }),
+  };
+}
+
+/** Reads an expected record back; undefined when it is not one. */
+export function readExpectedRecording(value: unknown): ExpectedRecording | undefined {
+  const info = readRecordingInfo(value);
+  if (!info || !isRecord(value) || !Array.isArray(value["chunks"]) || typeof value["recordingFolder"] !== "string") return undefined;
+  const chunks: ExpectedChunk[] = [];
+  for (const chunk of value["chunks"]) {
+    if (!isRecord(chunk)) continue;
+    const { index, documentId, deadline, eventTime, mediaBlob, metadataBlob } = chunk;
+    if (typeof index !== "number" || typeof documentId !== "string" || typeof deadline !== "string") continue;
+    chunks.push({ index, documentId, deadline, eventTime: String(eventTime ?? ""), mediaBlob: String(mediaBlob ?? ""), metadataBlob: String(metadataBlob ?? "") });
+  }
+  return { ...info, schemaVersion: 1, recordingFolder: value["recordingFolder"], eventId: String(value["eventId"] ?? ""), chunks };
+}
+
+/**
+ * The trace intake leaves for the status API: one small JSON blob per recording, named by the
+ * recording's folder (stable), written with `If-None-Match: *` (a redelivered event finds it there:
+ * idempotent, WORM-compatible), at most `concurrency` writes at once, each with a Storage deadline.
+ */
+export class ExpectedRecords {
+  private readonly ensureContainer: (signal?: AbortSignal) => Promise<void>;
+
+  constructor(
+    private readonly container: ContainerClient,
+    private readonly concurrency = 32,
+  ) {
+    this.ensureContainer = ensureOnce(async (signal) => {
+      await container.createIfNotExists({ abortSignal: signal });
+    });
+  }
+
+  /** Writes the expected record of every recording among `messages`; throws StorageUnavailableError. */
+  async write(messages: readonly ChunkMessage[], deadline?: AbortSignal): Promise<number> {
+    if (messages.length === 0) return 0;
+    const byRecording = new Map<string, ChunkMessage[]>();
+    for (const message of messages) {
+      const folder = chunkBlobNames(message).folder;
+      byRecording.set(folder, [...(byRecording.get(folder) ?? []), message]);
+    }
+    try {
+      await this.ensureContainer(deadline);
+    } catch (error) {
+      throw new StorageUnavailableError(`Could not reach container ${this.container.containerName}: ${describeError(error)}`, { cause: error });
+    }
+    const results = await mapConcurrent([...byRecording.values()], this.concurrency, (group) => this.writeOne(expectedRecordingOf(group), deadline));
+    const failed = results.find((result): result is PromiseRejectedResult => result.status === "rejected");
+    if (failed) throw new StorageUnavailableError(`Could not write an expected-chunks record: ${describeError(failed.reason)}`, { cause: failed.reason });
+    return byRecording.size;
+  }
+
+  /** A record already there is the same recording seen before (a redelivery, or another event of it). */
+  private async writeOne(record: ExpectedRecording, deadline?: AbortSignal): Promise<void> {
+    await writeJsonOnce(this.container, expectedRecordName(record.recordingFolder), JSON.stringify(record), undefined, deadline);
+  }
+}

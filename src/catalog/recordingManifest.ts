@@ -1,0 +1,146 @@
+import type { ContainerClient } from "@azure/storage-blob";
+import { StorageUnavailableError } from "../errors";
+import { safeUrl } from "../acs/acsRecordingClient";
+import { manifestName } from "../archive/blobLayout";
+import { mapConcurrent } from "../shared/mapConcurrent";
+import { isRecord } from "../shared/records";
+import { inSpan } from "../telemetry/spans";
+import { completeChunks, readRecordingFolder, type ArchivedChunkBlobs } from "./archivedChunks";
+import { blobSha256, readJsonBlob, readSmallBlob, writeJsonOnce } from "./boundedReads";
+import { participantIdsOf } from "./participants";
+import type { RecordingInfo } from "./recordingInfo";
+
+export const MANIFEST_SCHEMA_VERSION = 1;
+/** Metadata documents are a few KiB; the archiver refuses any over 8 MiB. */
+const MAX_METADATA_BYTES = 8 * 1024 * 1024;
+const MAX_MANIFEST_BYTES = 16 * 1024 * 1024;
+
+/**
+ * Where a chunk's media lives. Today always a blob in the recordings container (`store: "archive"`);
+ * a chunk kept elsewhere (bring-your-own-storage) is another `store` with its own locator.
+ */
+export interface ManifestMedia {
+  readonly store: "archive";
+  /** `<container>/<blob name>`. */
+  readonly blob: string;
+  readonly bytes: number;
+  /** SHA-256 (hex) of the archived bytes. */
+  readonly sha256: string;
+  /** `blobMetadata`: computed while downloading, kept in the blob's metadata; `archiveRead`: computed from the archived blob. */
+  readonly sha256Source: "blobMetadata" | "archiveRead";
+  readonly contentType: string;
+}
+
+export interface ManifestChunk {
+  readonly index: number;
+  readonly documentId: string;
+  readonly media: ManifestMedia;
+  readonly metadata: { readonly blob: string; readonly bytes: number };
+}
+
+/** `manifest.json` in a recording's folder: the one "this recording is archived, here is everything" record. */
+export interface RecordingManifest extends Omit<RecordingInfo, "chunkCount"> {
+  readonly schemaVersion: typeof MANIFEST_SCHEMA_VERSION;
+  readonly chunkCount: number;
+  readonly chunks: readonly ManifestChunk[];
+  /** Distinct participant ids of all chunks' metadata documents (personal data: see README). */
+  readonly participantIds: readonly string[];
+  readonly completedAt: string;
+}
+
+export type ManifestResult =
+  | { readonly status: "incomplete"; readonly archived: number; readonly expected: number }
+  | { readonly status: "written" | "existing"; readonly manifest: RecordingManifest; readonly blob: string; readonly url: string; readonly equivalent: boolean };
+
+/**
+ * Writes a recording's manifest when, and only when, storage holds every chunk (media and metadata
+ * committed): completion is decided from a listing of the folder, never from memory, so whichever
+ * instance archives the last chunk (in whatever order) writes it. `If-None-Match: *` makes the write
+ * happen once: a concurrent writer's 409 means the manifest exists, which is read back and compared.
+ * `expectedDocuments` (from intake's record) names the chunks when known; otherwise the count decides.
+ */
+export async function writeManifestIfComplete(
+  container: ContainerClient,
+  folder: string,
+  info: RecordingInfo,
+  expectedDocuments: readonly string[] | undefined,
+  now: () => Date,
+): Promise<ManifestResult> {
+  const name = manifestName(folder);
+  const contents = await inSpan("Storage list recording", { "archiver.chunk.count": info.chunkCount }, () => readRecordingFolder(container, folder));
+  const complete = completeChunks(contents);
+  const chosen = expectedDocuments ? complete.filter((chunk) => expectedDocuments.includes(chunk.documentId)) : complete;
+  const isComplete = expectedDocuments ? chosen.length === new Set(expectedDocuments).size : new Set(chosen.map((chunk) => chunk.index)).size >= info.chunkCount;
+  if (!contents.manifestExists && !isComplete) return { status: "incomplete", archived: chosen.length, expected: info.chunkCount };
+  const url = safeUrl(container.getBlockBlobClient(name).url);
+  const blob = `${container.containerName}/${name}`;
+  if (contents.manifestExists) {
+    const existing = await readManifest(container, name);
+    // Written before (by another chunk, another delivery or the CLI): it stands as written.
+    if (existing) return { status: "existing", manifest: existing, blob, url, equivalent: true };
+  }
+  const manifest = await buildManifest(container, info, chosen, now());
+  const text = JSON.stringify(manifest, null, 2);
+  const written = await inSpan("Storage write manifest", { "archiver.chunk.count": manifest.chunks.length }, () =>
+    writeJsonOnce(container, name, text, { schemaversion: String(MANIFEST_SCHEMA_VERSION), chunkcount: String(manifest.chunks.length) }),
+  );
+  if (!written) {
+    // Someone else wrote it first (a concurrent "last" chunk): theirs stands, and it should say the same.
+    const existing = await readManifest(container, name);
+    if (!existing) throw new StorageUnavailableError(`${name} exists but could not be read back as a manifest.`);
+    return { status: "existing", manifest: existing, blob, url, equivalent: sameChunks(existing.chunks, manifest.chunks) };
+  }
+  return { status: "written", manifest, blob, url, equivalent: true };
+}
+
+async function buildManifest(container: ContainerClient, info: RecordingInfo, chunks: readonly ArchivedChunkBlobs[], completedAt: Date): Promise<RecordingManifest> {
+  const described = await describeChunks(container, chunks);
+  const documents = await mapConcurrent(chunks, 8, (chunk) => readSmallBlob(container, chunk.metadata?.name ?? "", MAX_METADATA_BYTES));
+  const participants = new Set<string>();
+  for (const document of documents) {
+    if (document.status === "rejected") throw document.reason;
+    if (document.value) for (const id of participantIdsOf(document.value)) participants.add(id);
+  }
+  const { chunkCount: _count, ...identity } = info;
+  return {
+    schemaVersion: MANIFEST_SCHEMA_VERSION,
+    ...identity,
+    chunkCount: described.length,
+    chunks: described,
+    participantIds: [...participants].sort(),
+    completedAt: completedAt.toISOString(),
+  };
+}
+
+/** The manifest entries of complete chunks; a SHA-256 the blob's metadata lacks (a resumed transfer) is computed from the archived blob. */
+async function describeChunks(container: ContainerClient, chunks: readonly ArchivedChunkBlobs[]): Promise<ManifestChunk[]> {
+  const at = (name: string): string => `${container.containerName}/${name}`;
+  const settled = await mapConcurrent(chunks, 4, async (chunk): Promise<ManifestChunk> => {
+    const media = chunk.media as NonNullable<ArchivedChunkBlobs["media"]>;
+    const metadata = chunk.metadata as NonNullable<ArchivedChunkBlobs["metadata"]>;
+    const sha256 = media.sha256 ?? (await inSpan("Storage read for SHA-256", { "archiver.bytes": media.bytes }, () => blobSha256(container, media.name, media.bytes)));
+    return {
+      index: chunk.index,
+      documentId: chunk.documentId,
+      media: { store: "archive", blob: at(media.name), bytes: media.bytes, sha256, sha256Source: media.sha256 ? "blobMetadata" : "archiveRead", contentType: media.contentType },
+      metadata: { blob: at(metadata.name), bytes: metadata.bytes },
+    };
+  });
+  return settled.map((result) => {
+    if (result.status === "rejected") throw result.reason;
+    return result.value;
+  });
+}
+
+/** Two manifests describe the same archive when their chunks match (completedAt may differ). */
+function sameChunks(a: readonly ManifestChunk[], b: readonly ManifestChunk[]): boolean {
+  const key = (chunk: ManifestChunk): string => JSON.stringify([chunk.index, chunk.documentId, chunk.media.blob, chunk.media.bytes, chunk.media.sha256, chunk.metadata.blob, chunk.metadata.bytes]);
+  return a.length === b.length && a.map(key).sort().join("\n") === b.map(key).sort().join("\n");
+}
+
+/** Reads a manifest back; undefined when absent or not one. */
+export async function readManifest(container: ContainerClient, name: string): Promise<RecordingManifest | undefined> {
+  const parsed = await readJsonBlob(container, name, MAX_MANIFEST_BYTES);
+  if (!isRecord(parsed) || parsed["schemaVersion"] !== MANIFEST_SCHEMA_VERSION || !Array.isArray(parsed["chunks"])) return undefined;
+  return parsed as unknown as RecordingManifest;
+}

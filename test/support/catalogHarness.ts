@@ -1,0 +1,41 @@
+import { ChunkArchiveJob } from "../../src/archive/chunkArchiveJob";
+import { FailureRecords } from "../../src/archive/failureRecords";
+import { CallStatusReader } from "../../src/catalog/callStatus";
+import { eventSinkFor, NO_EVENTS } from "../../src/catalog/eventPublisher";
+import { ExpectedRecords } from "../../src/catalog/expectedRecords";
+import { RecordingCatalog } from "../../src/catalog/recordingCatalog";
+import { archiveEventsSetting } from "../../src/config/archiveEventsSettings";
+import type { ChunkMessage } from "../../src/events/chunkMessage";
+import type { AcsSimulator } from "../../tools/acsSimulator";
+import type { EventReceiver } from "../../tools/eventReceiver";
+import { archiveHarness, type ArchiveHarness } from "./archiveHarness";
+
+export interface CatalogHarness extends ArchiveHarness {
+  /** The archive job with the catalog step (manifest, events, metrics), as the app wires it. */
+  readonly catalogJob: ChunkArchiveJob;
+  readonly catalog: RecordingCatalog;
+  readonly expected: ExpectedRecords;
+  readonly status: CallStatusReader;
+}
+
+/** archiveHarness plus the catalog, publishing to `receiver` (a loopback Event Grid stand-in) when given. */
+export function catalogHarness(
+  sim: AcsSimulator,
+  storage: string,
+  options: { receiver?: EventReceiver; schema?: "EventGrid" | "CloudEvent"; now?: () => Date; requeue?: (message: ChunkMessage, delaySeconds: number) => Promise<void> } = {},
+): CatalogHarness {
+  const harness = archiveHarness(sim, storage, { ...(options.now ? { now: options.now } : {}), ...(options.requeue ? { requeue: options.requeue } : {}) });
+  const events = options.receiver
+    ? eventSinkFor(archiveEventsSetting({ ARCHIVE_EVENTS_ENDPOINT: options.receiver.endpoint, ARCHIVE_EVENTS_KEY: options.receiver.key, ARCHIVE_EVENTS_SCHEMA: options.schema ?? "EventGrid" }))
+    : NO_EVENTS;
+  const catalog = new RecordingCatalog({ container: harness.container, events, ...(options.now ? { now: options.now } : {}) });
+  const catalogJob = new ChunkArchiveJob({
+    archiver: harness.archiver,
+    failures: new FailureRecords(harness.container),
+    downloadHosts: harness.config.downloadHosts,
+    catalog,
+    ...(options.now ? { now: options.now } : {}),
+    ...(options.requeue ? { requeue: options.requeue } : {}),
+  });
+  return { ...harness, catalogJob, catalog, expected: new ExpectedRecords(harness.container), status: new CallStatusReader(harness.container, options.now) };
+}
