@@ -12,6 +12,7 @@ import {
 import type { AcsConnection } from "../config/acsConnectionString";
 import { downloadUrlProblem, isLoopbackHost, type DownloadHostPolicy } from "../config/downloadHosts";
 import { AcsHttpError, DownloadUrlRejectedError, TransferInterruptedError } from "../errors";
+import { discardBody, readBounded } from "../http/bodyReading";
 
 // Why not `@azure/communication-call-automation`'s CallRecording.downloadStreaming/delete: it refuses any
 // host but *.asm.skype.com & co. over https (so it cannot reach the local simulator), throws when
@@ -22,6 +23,12 @@ import { AcsHttpError, DownloadUrlRejectedError, TransferInterruptedError } from
 const LEGACY_API_VERSION = "2021-04-15-preview1";
 const MAX_REDIRECTS = 5;
 const HEADERS_TIMEOUT_MS = 30_000;
+/** Error bodies are read to at most this prefix, then the connection is dropped. */
+export const MAX_ERROR_BODY_BYTES = 64 * 1024;
+/** No byte of an error body for this long: the rest is not waited for. */
+const ERROR_BODY_IDLE_MS = 10_000;
+/** Every status is streamed: core-rest-pipeline would otherwise buffer the body without bound or deadline. */
+const STREAM_EVERY_STATUS = new Set([Number.POSITIVE_INFINITY]);
 
 export interface AcsRequestOptions {
   /** Byte range, inclusive end; open-ended when `end` is omitted. */
@@ -93,7 +100,6 @@ export class AcsRecordingClient {
       const response = await this.sendOnce(method, current, options);
       const location = response.headers.get("location");
       if (response.status >= 300 && response.status < 400 && location) {
-        response.body?.resume();
         if (hop >= MAX_REDIRECTS) throw new AcsHttpError(response.status, `${method} ${safeUrl(url)}`, `more than ${MAX_REDIRECTS} redirects`);
         current = new URL(location, current).toString();
         continue;
@@ -112,7 +118,7 @@ export class AcsRecordingClient {
       method,
       timeout: HEADERS_TIMEOUT_MS,
       allowInsecureConnection: isLoopbackHost(target.hostname),
-      streamResponseStatusCodes: new Set([200, 206]),
+      streamResponseStatusCodes: STREAM_EVERY_STATUS,
       ...(options.abortSignal ? { abortSignal: options.abortSignal } : {}),
     });
     if (!onEndpoint) {
@@ -124,13 +130,32 @@ export class AcsRecordingClient {
     try {
       response = await this.pipeline.sendRequest(this.httpClient, request);
     } catch (error) {
-      throw new TransferInterruptedError(`${method} ${safeUrl(url)} failed: ${(error as Error).message ?? String(error)}`, { cause: error });
+      throw new TransferInterruptedError(`${method} ${safeUrl(url)} failed: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
     }
+    const body = response.readableStreamBody;
     if (method === "GET" && (response.status === 200 || response.status === 206)) {
-      return { status: response.status, headers: response.headers, ...(response.readableStreamBody ? { body: response.readableStreamBody } : {}) };
+      return { status: response.status, headers: response.headers, ...(body ? { body } : {}) };
     }
-    if ((response.status >= 200 && response.status < 400) || response.status === 416) return { status: response.status, headers: response.headers };
-    throw new AcsHttpError(response.status, `${method} ${safeUrl(url)}`, summarize(response.bodyAsText), retryAfterMs(response.headers.get("retry-after")));
+    // Redirects and successes without a media body: nothing in the body is wanted.
+    if ((response.status >= 200 && response.status < 400) || response.status === 416) {
+      discardBody(body);
+      return { status: response.status, headers: response.headers };
+    }
+    const detail = await errorDetail(body, options.abortSignal);
+    throw new AcsHttpError(response.status, `${method} ${safeUrl(url)}`, detail, retryAfterMs(response.headers.get("retry-after")));
+  }
+}
+
+/** The start of an error body, for the message: a bounded prefix read with an idle timeout, then the connection is dropped. */
+async function errorDetail(body: NodeJS.ReadableStream | undefined, signal: AbortSignal | undefined): Promise<string> {
+  if (!body) return "";
+  try {
+    const { bytes } = await readBounded(body, MAX_ERROR_BODY_BYTES, { idleTimeoutMs: ERROR_BODY_IDLE_MS, ...(signal ? { signal } : {}) });
+    return summarize(bytes.toString("utf8"));
+  } catch {
+    return "(the error body did not arrive)";
+  } finally {
+    discardBody(body);
   }
 }
 
@@ -144,8 +169,7 @@ export function safeUrl(url: string): string {
   }
 }
 
-function summarize(body: string | null | undefined): string {
-  if (!body) return "";
+function summarize(body: string): string {
   return body.replace(/\s+/g, " ").slice(0, 200);
 }
 

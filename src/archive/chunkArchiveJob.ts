@@ -1,11 +1,12 @@
 import type { DownloadHostPolicy } from "../config/downloadHosts";
-import { AcsHttpError, describeError } from "../errors";
+import { AcsHttpError, describeError, UnverifiableSourceError } from "../errors";
 import type { ChunkMessage } from "../events/chunkMessage";
 import { parseChunkMessage } from "../events/chunkMessageParser";
 import type { Log } from "../shared/log";
 import type { ArchivedChunk, ChunkArchiver } from "./chunkArchiver";
 import type { FailureOutcome, FailureRecords } from "./failureRecords";
 import { requeuePlan } from "./requeuePlan";
+import { notFoundMeansExpired } from "./retention";
 import { isTransient } from "./retryPolicy";
 
 export type ChunkJobResult =
@@ -47,10 +48,10 @@ export class ChunkArchiveJob {
       const archived = await this.deps.archiver.archive(message, log);
       return { status: archived.outcome, ...archived };
     } catch (error) {
-      const deadlinePassed = message ? now().getTime() > Date.parse(message.deadline) : false;
-      if (message && isTransient(error, deadlinePassed)) return this.transient(message, error, log, delivery, now());
+      const expired = message ? notFoundMeansExpired(message.deadline, now()) : false;
+      if (message && isTransient(error, expired)) return this.transient(message, error, log, delivery, now());
       const who = message ? `chunk ${message.chunkKey}` : "an unreadable chunk message";
-      const outcome: FailureOutcome = !message ? "rejected" : error instanceof AcsHttpError && error.status === 404 && deadlinePassed ? "expired" : "failed";
+      const outcome: FailureOutcome = !message ? "rejected" : error instanceof AcsHttpError && error.status === 404 && expired ? "expired" : "failed";
       const recordedAt = await this.deps.failures.record({ outcome, error, ...(message ? { message } : { rawMessage: input }) });
       log.error(`Could not archive ${who}: ${describeError(error)} (${outcome}; not retried). Record: ${recordedAt}`);
       return { status: outcome, recordedAt, reason: describeError(error), ...(message ? { chunkKey: message.chunkKey } : {}) };
@@ -68,14 +69,19 @@ export class ChunkArchiveJob {
     if (this.deps.requeue && worthIt) {
       try {
         await this.deps.requeue({ ...message, redelivery }, delaySeconds);
-        log.warn(`Archiving ${who} still fails after ${delivery.dequeueCount} deliveries (${describeError(error)}); re-queued (#${redelivery}) to try again in ${Math.round(delaySeconds)} s, before its deadline ${message.deadline}.`);
+        log.warn(`Archiving ${who} still fails after ${delivery.dequeueCount} deliveries (${describeError(error)}); re-queued (#${redelivery}) to try again in ${Math.round(delaySeconds)} s (deadline ${message.deadline}).`);
         return { status: "requeued", delaySeconds, reason: describeError(error), chunkKey: message.chunkKey };
       } catch (requeueError) {
-        log.error(`Could not re-queue ${who}: ${describeError(requeueError)}`);
+        // The message goes to the poison queue, whose rescue re-queues it: no final record yet.
+        log.error(`Could not re-queue ${who} (${describeError(requeueError)}); it goes to the poison queue, whose rescue tries again.`);
+        return { status: "retry", error };
       }
     }
-    const recordedAt = await this.deps.failures.record({ outcome: "retriesExhausted", error, message, ...(delivery.dequeueCount === undefined ? {} : { dequeueCount: delivery.dequeueCount }) });
-    log.error(`Archiving ${who} failed on its last delivery (${describeError(error)}); the message goes to the poison queue. Record: ${recordedAt}`);
-    return { status: "retry", error, recordedAt };
+    // No one will try again (past the late-try bound, or no queue to go back to): the final record,
+    // written once, and the message is done.
+    const outcome: FailureOutcome = error instanceof UnverifiableSourceError ? "unverifiable" : "retriesExhausted";
+    const recordedAt = await this.deps.failures.record({ outcome, error, message, ...(delivery.dequeueCount === undefined ? {} : { dequeueCount: delivery.dequeueCount }) });
+    log.error(`Archiving ${who} failed on its last delivery (${describeError(error)}); ${outcome}, not retried. Record: ${recordedAt}`);
+    return { status: outcome, recordedAt, reason: describeError(error), chunkKey: message.chunkKey };
   }
 }

@@ -17,6 +17,7 @@ class StoredDocument implements SimDocument {
     readonly size: number,
     readonly format: MediaFormat,
     readonly ignoreRange: boolean,
+    readonly contentMd5: boolean,
     metadata: Buffer,
     faults: FaultSpec[],
   ) {
@@ -48,6 +49,7 @@ export class DocumentStore {
       options.size,
       format,
       options.ignoreRange === true,
+      options.contentMd5 === true,
       metadataBuffer(metadata),
       options.faults ?? [],
     );
@@ -109,6 +111,7 @@ function checkedFault(spec: FaultSpec): FaultSpec {
   if (spec.kind === "status" && spec.status === undefined) throw new Error("a status fault needs `status`");
   if (spec.kind === "bandwidth" && !positive(spec.bytesPerSecond)) throw new Error("a bandwidth fault needs `bytesPerSecond` > 0");
   if (spec.kind === "stall" && !positive(spec.stallMs)) throw new Error("a stall fault needs `stallMs` > 0");
+  if (spec.kind === "resize" && !(spec.size !== undefined && Number.isSafeInteger(spec.size) && spec.size >= 0)) throw new Error("a resize fault needs `size` >= 0");
   if (spec.times !== undefined && !(spec.times >= 0)) throw new Error("`times` must be >= 0");
   return { ...spec };
 }
