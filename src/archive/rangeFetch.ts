@@ -5,7 +5,7 @@ import { parseContentRange, type PlannedBlock, type PlannedRange } from "./block
 import { BodyReader } from "./bodyReader";
 import type { BufferPool } from "./bufferPool";
 import { withRetries } from "./retryPolicy";
-import { expectSameSource } from "./sourceSize";
+import { expectSameSource, unsatisfiedRangeError } from "./sourceSize";
 import type { TransferContext } from "./transferContext";
 
 export type RangeContext = TransferContext & {
@@ -63,7 +63,7 @@ async function readAnswer(
   skipped: () => void,
 ): Promise<void> {
   // Inside a known size a 416 is the server's mistake (or a replica behind): transient, never permanent.
-  if (response.status === 416) throw new TransferInterruptedError(`a 416 for bytes ${cursor.position}-${planned.end - 1} of a ${context.total}-byte source`);
+  if (response.status === 416) throw unsatisfiedRangeError(context.total, response, `bytes ${cursor.position}-${planned.end - 1}`);
   if (!response.body) throw new AcsHttpError(response.status, "A ranged GET", "no body");
   const answer = parseContentRange(response.headers.get("content-range"));
   const ignoredRange = response.status === 200;

@@ -36,7 +36,10 @@ export async function stageRanges(context: TransferContext, probe: SourceProbe, 
   const pool = new BufferPool(width * blocksPerRange(blockSize), Math.ceil(blockSize / blocksPerRange(blockSize)));
   const window = new RangeWindow(width);
   const stages: Promise<void>[] = [];
+  // The first failure is the cause; what fails after it was cancelled because of it.
+  let cause: { error: unknown } | undefined;
   const stop = (error: unknown): void => {
+    cause ??= { error };
     workers.abort(error);
     pool.close(error);
     window.open();
@@ -70,7 +73,7 @@ export async function stageRanges(context: TransferContext, probe: SourceProbe, 
   const settled = await Promise.allSettled(Array.from({ length: context.concurrency }, () => worker().catch((error: unknown) => (stop(error), Promise.reject(error)))));
   const stageResults = await Promise.allSettled(stages);
   const failure = [...settled, ...stageResults].find((result): result is PromiseRejectedResult => result.status === "rejected");
-  if (failure) throw failure.reason;
+  if (failure) throw cause ? cause.error : failure.reason;
   return {
     bytes: probe.total,
     blockIds: ranges.flatMap((planned) => planned.blocks.map((block) => block.id)),

@@ -5,7 +5,7 @@ import { discardBody, guardIdle } from "../http/bodyReading";
 import { blockBounds, blockId, parseContentRange } from "./blockPlan";
 import type { MediaTransferResult } from "./mediaTransfer";
 import { withRetries } from "./retryPolicy";
-import { declaredTotal, expectSameSource } from "./sourceSize";
+import { declaredTotal, expectSameSource, unsatisfiedRangeError } from "./sourceSize";
 import { stageBlock, type TransferContext } from "./transferContext";
 
 /**
@@ -62,7 +62,7 @@ class SequentialBlocks {
   /** Reads one answer from `offset` on; a short, broken or changed answer throws (transient). */
   async readAnswer(response: AcsResponse): Promise<void> {
     this.fill = 0;
-    if (response.status === 416) throw new TransferInterruptedError(`a 416 for bytes from ${this.offset} of a ${this.total}-byte source`);
+    if (response.status === 416) throw unsatisfiedRangeError(this.total, response, `bytes from ${this.offset}`);
     if (!response.body) throw new AcsHttpError(response.status, "GET", "no body");
     try {
       expectSameSource(this.total, response);

@@ -1,5 +1,5 @@
 import type { AcsResponse } from "../acs/acsRecordingClient";
-import { SourceChangedError, UnverifiableSourceError } from "../errors";
+import { SourceChangedError, TransferInterruptedError, UnverifiableSourceError } from "../errors";
 import { parseContentRange } from "./blockPlan";
 
 /**
@@ -29,4 +29,14 @@ export function expectSameSource(expectedTotal: number, response: AcsResponse): 
   if (total !== expectedTotal) {
     throw new SourceChangedError(`the source's size changed from ${expectedTotal} to ${total} bytes mid-download; the chunk starts over`);
   }
+}
+
+/**
+ * The error for a 416 to a range inside the known size: the source changed when the 416 declares
+ * another size, and otherwise the server is wrong or behind (transient). Never permanent.
+ */
+export function unsatisfiedRangeError(expectedTotal: number, response: AcsResponse, asked: string): Error {
+  const declared = parseContentRange(response.headers.get("content-range"))?.total;
+  if (declared !== undefined && declared !== expectedTotal) return new SourceChangedError(`a 416 for ${asked} declares ${declared} bytes; the source had ${expectedTotal}: the chunk starts over`);
+  return new TransferInterruptedError(`a 416 for ${asked} of a ${expectedTotal}-byte source`);
 }

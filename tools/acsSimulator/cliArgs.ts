@@ -22,7 +22,7 @@ export const CLI_USAGE = `Usage: acs-sim [options]
   --event-schema <eventgrid|cloudevents>   schema of posted events (default eventgrid)
   --era <ga|preview>             shape of posted events (default ga)`;
 
-const NUMERIC_FAULT_FIELDS = ["times", "afterBytes", "status", "retryAfterSeconds", "bytesPerSecond", "stallMs", "size"] as const;
+const NUMERIC_FAULT_FIELDS = ["times", "afterBytes", "status", "retryAfterSeconds", "bytesPerSecond", "stallMs", "size", "skipRequests"] as const;
 const UNITS: Record<string, number> = {
   "": 1, b: 1, kb: 1e3, mb: 1e6, gb: 1e9, kib: 1024, mib: 1024 ** 2, gib: 1024 ** 3,
 };

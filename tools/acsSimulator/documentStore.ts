@@ -29,6 +29,8 @@ class StoredDocument implements SimDocument {
 
 interface MutableFault extends ArmedFault {
   remaining: number;
+  /** Matching requests still to let pass before the fault applies. */
+  skip: number;
 }
 
 /** The documents (recording chunks) a simulator holds, and the faults armed on them. */
@@ -87,9 +89,11 @@ export class DocumentStore {
   takeFault(documentId: string, resource: RecordingResource, listener: SimListenerName): FaultSpec | undefined {
     const document = this.documents.get(documentId);
     if (!document) return undefined;
-    const fault = document.faults.find(
+    const matching = document.faults.filter(
       (armed) => armed.remaining > 0 && targets(armed.spec, resource) && !redirectsToItself(armed.spec, listener),
     );
+    const fault = matching.find((armed) => armed.skip === 0);
+    for (const waiting of matching) if (waiting.skip > 0) waiting.skip -= 1;
     if (!fault) return undefined;
     fault.remaining -= 1;
     return fault.spec;
@@ -103,7 +107,7 @@ export class DocumentStore {
 }
 
 function arm(faults: FaultSpec[]): MutableFault[] {
-  return faults.map((spec) => ({ spec: checkedFault(spec), remaining: spec.times ?? Number.POSITIVE_INFINITY }));
+  return faults.map((spec) => ({ spec: checkedFault(spec), remaining: spec.times ?? Number.POSITIVE_INFINITY, skip: spec.skipRequests ?? 0 }));
 }
 
 function checkedFault(spec: FaultSpec): FaultSpec {

@@ -11,7 +11,7 @@ import type { FaultSpec, SimRequestRecord } from "./types";
 const ENDLESS_PIECE = Buffer.alloc(16 * 1024, 0x20);
 
 /** Response headers adjusted for the framing a fault asks for; call before writeHead. */
-export function hostileFraming(res: ServerResponse, fault: FaultSpec | undefined, headers: OutgoingHttpHeaders): number | undefined {
+export function hostileFraming(res: ServerResponse, fault: FaultSpec | undefined, headers: OutgoingHttpHeaders, size: number): number | undefined {
   if (fault?.kind === "closeDelimited") {
     // HTTP/1.1 without Content-Length and without chunked framing: the body ends when the connection does.
     res.useChunkedEncodingByDefault = false;
@@ -20,7 +20,11 @@ export function hostileFraming(res: ServerResponse, fault: FaultSpec | undefined
     headers["Connection"] = "close";
     return 200;
   }
-  if (fault?.kind === "dropTerminator") delete headers["Content-Length"]; // chunked; the cut drops the last chunk
+  if (fault?.kind === "dropTerminator") {
+    // Chunked framing (the cut drops the terminating chunk); the size stays declared, in Content-Range even on a 200.
+    delete headers["Content-Length"];
+    headers["Content-Range"] ??= size > 0 ? `bytes 0-${size - 1}/${size}` : `bytes */0`;
+  }
   return undefined;
 }
 

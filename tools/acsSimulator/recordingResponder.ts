@@ -105,7 +105,7 @@ async function sendBody(exchange: RecordingExchange, document: SimDocument, faul
   if (isContent && range.kind === "whole" && (document.contentMd5 || fault?.kind === "badMd5")) {
     headers["Content-MD5"] = wholeFileMd5(fault, () => context.content.md5Base64(document.documentId, size));
   }
-  const status = hostileFraming(res, fault, headers) ?? (range.kind === "partial" ? 206 : 200);
+  const status = hostileFraming(res, fault, headers, size) ?? (range.kind === "partial" ? 206 : 200);
   record.status = status;
   res.writeHead(status, headers);
 

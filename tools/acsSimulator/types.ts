@@ -38,6 +38,8 @@ export interface FaultSpec {
   target?: FaultTarget;
   /** Apply to the first K matching requests; always when omitted. */
   times?: number;
+  /** Let this many matching requests pass untouched before the fault applies (a fault mid-download). */
+  skipRequests?: number;
   /**
    * reset/truncate: body bytes sent before the socket is reset (RST, 50 ms after the bytes were handed to the
    * kernel, so a reading client gets them) or closed cleanly (truncate; default half the body). A reset without
