@@ -20,6 +20,8 @@ export interface HandSignedRequest {
   omit?: string[];
   /** Give up after this long without a response or body bytes (ms). */
   timeoutMs?: number;
+  /** Stop reading (and drop the connection) once the body is larger than this; error "limit". */
+  maxBodyBytes?: number;
 }
 
 export interface RawResponse {
@@ -51,7 +53,7 @@ export function handSignedRequest(options: HandSignedRequest): Promise<RawRespon
     ...options.headers,
   };
   for (const name of options.omit ?? []) delete headers[name];
-  return send(url, method, headers, body, options.timeoutMs);
+  return send(url, method, headers, body, options.timeoutMs, options.maxBodyBytes);
 }
 
 export function send(
@@ -60,6 +62,7 @@ export function send(
   headers: Record<string, string>,
   body = "",
   timeoutMs?: number,
+  maxBodyBytes?: number,
 ): Promise<RawResponse> {
   return new Promise((resolve) => {
     let status = 0;
@@ -75,7 +78,15 @@ export function send(
     const req = request(url, { method, headers: allHeaders, agent: false }, (res) => {
       status = res.statusCode ?? 0;
       responseHeaders = res.headers;
-      res.on("data", (chunk: Buffer) => chunks.push(chunk));
+      let received = 0;
+      res.on("data", (chunk: Buffer) => {
+        chunks.push(chunk);
+        received += chunk.length;
+        if (maxBodyBytes !== undefined && received > maxBodyBytes) {
+          finish(false, "limit");
+          req.destroy();
+        }
+      });
       res.on("end", () => finish(res.complete));
       res.on("error", (error: NodeJS.ErrnoException) => finish(false, error.code ?? error.message));
       res.on("close", () => finish(res.complete, res.complete ? undefined : "closed"));
