@@ -31,7 +31,8 @@ export function isTransient(error: unknown, notFoundIsExpiry: boolean): boolean 
 
 /**
  * Runs `operation` until it succeeds, a permanent error occurs, or the attempts are used up. A
- * changed source is not retried in place: the transfer has to start over with a new plan.
+ * changed source is not retried in place (the transfer has to start over with a new plan), nor an
+ * unverifiable one (asking again at once does not give a server a length; the queue's redelivery does).
  */
 export async function withRetries<T>(
   operation: (attempt: number) => Promise<T>,
@@ -54,7 +55,7 @@ export async function withRetries<T>(
         progressMark = progress;
         attempt = 1;
       }
-      if (attempt >= options.policy.attempts || error instanceof SourceChangedError || !isTransient(error, options.deadlinePassed()) || options.signal?.aborted) throw error;
+      if (attempt >= options.policy.attempts || error instanceof SourceChangedError || error instanceof UnverifiableSourceError || !isTransient(error, options.deadlinePassed()) || options.signal?.aborted) throw error;
       const delay = retryDelay(error, attempt, options.policy);
       if (delay === undefined) throw error;
       options.onRetry?.(error, delay, attempt);

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { startAcsSimulator, type AcsSimulator, type FaultSpec } from "../../tools/acsSimulator";
-import { handSignedRequest, type RawResponse } from "./support/handSignedRequest";
+import { handSignedRequest, signedStorageGet, type RawResponse } from "./support/handSignedRequest";
 import { SdkSigningClient } from "./support/sdkSigningClient";
 
 const SIZE = 1024 * 1024;
@@ -26,15 +26,7 @@ describe("ACS simulator: injected faults", () => {
 
   /** GET a storage URL signed like the SDK, over node:http (to observe resets and short bodies). */
   function get(url: string, headers: Record<string, string> = {}, timeoutMs?: number): Promise<RawResponse> {
-    const endpointHost = new URL(sim.endpointUrl).host;
-    return handSignedRequest({
-      accessKey: sim.accessKey,
-      url,
-      signedPathAndQuery: new URL(url).pathname,
-      signedHost: endpointHost,
-      headers: { "x-ms-host": endpointHost, ...headers },
-      ...(timeoutMs === undefined ? {} : { timeoutMs }),
-    });
+    return signedStorageGet(sim, url, headers, timeoutMs === undefined ? {} : { timeoutMs });
   }
 
   it("reset: without afterBytes the connection is reset before any response", async () => {

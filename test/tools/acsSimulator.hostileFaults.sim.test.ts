@@ -1,7 +1,7 @@
 import { createHash } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startAcsSimulator, type AcsSimulator, type FaultSpec, type SimDocumentOptions } from "../../tools/acsSimulator";
-import { handSignedRequest, type RawResponse } from "./support/handSignedRequest";
+import { signedStorageGet, type RawResponse } from "./support/handSignedRequest";
 
 // The simulator's hostile-server faults (issue 8) behave as tools/acsSimulator/README.md says.
 
@@ -23,16 +23,7 @@ describe("ACS simulator: hostile-server faults", () => {
   }
 
   function get(url: string, headers: Record<string, string> = {}, timeoutMs?: number, maxBodyBytes?: number): Promise<RawResponse> {
-    const endpointHost = new URL(sim.endpointUrl).host;
-    return handSignedRequest({
-      accessKey: sim.accessKey,
-      url,
-      signedPathAndQuery: new URL(url).pathname,
-      signedHost: endpointHost,
-      headers: { "x-ms-host": endpointHost, ...headers },
-      ...(timeoutMs === undefined ? {} : { timeoutMs }),
-      ...(maxBodyBytes === undefined ? {} : { maxBodyBytes }),
-    });
+    return signedStorageGet(sim, url, headers, { ...(timeoutMs === undefined ? {} : { timeoutMs }), ...(maxBodyBytes === undefined ? {} : { maxBodyBytes }) });
   }
 
   it("closeDelimited: 200 with no length or chunked framing, N bytes, then a clean close — even for a ranged request", async () => {

@@ -101,3 +101,24 @@ export function send(
     req.end(body);
   });
 }
+
+/**
+ * GET a storage-host URL of the simulator signed the way the SDKs sign it (endpoint origin + path, `x-ms-host`),
+ * over node:http, to observe resets, short bodies and framing. `limits` bound the wait and the body read.
+ */
+export function signedStorageGet(
+  sim: { accessKey: string; endpointUrl: string },
+  url: string,
+  headers: Record<string, string> = {},
+  limits: { timeoutMs?: number; maxBodyBytes?: number } = {},
+): Promise<RawResponse> {
+  const endpointHost = new URL(sim.endpointUrl).host;
+  return handSignedRequest({
+    accessKey: sim.accessKey,
+    url,
+    signedPathAndQuery: new URL(url).pathname,
+    signedHost: endpointHost,
+    headers: { "x-ms-host": endpointHost, ...headers },
+    ...limits,
+  });
+}
