@@ -39,7 +39,7 @@ describe("when the queue's deliveries run out before the deadline", () => {
 
   it("keeps re-queuing at and past the deadline: the deadline is no reason to stop while ACS may serve the chunk", async () => {
     const requeued: number[] = [];
-    const harness = archiveHarness(sim, inject("azuriteConnectionString"), { requeue: async (_message, delay) => void requeued.push(delay) });
+    const harness = archiveHarness(sim, inject("azuriteConnectionString"), { requeue: async (_message, delay) => void requeued.push(delay), settings: { RETENTION_HOURS: "24" } });
     sim.addDocument("doc-deadline-outage", { size: 1000, faults: [{ kind: "status", status: 503 }] });
     for (const hoursAgo of [24 - 1 / 60, 25]) {
       const [message] = harness.messagesFor({ callId: "call-deadline", eventTime: new Date(Date.now() - hoursAgo * 3_600_000).toISOString(), chunks: [{ documentId: "doc-deadline-outage", size: 1000 }] });
