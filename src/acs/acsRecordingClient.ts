@@ -12,7 +12,8 @@ import {
 import type { AcsConnection } from "../config/acsConnectionString";
 import { downloadUrlProblem, isLoopbackHost, type DownloadHostPolicy } from "../config/downloadHosts";
 import { AcsHttpError, DownloadUrlRejectedError, TransferInterruptedError } from "../errors";
-import { discardBody, readBounded } from "../http/bodyReading";
+import { discardBody } from "../http/bodyReading";
+import { errorDetail, retryAfterMs } from "./acsErrorAnswer";
 
 // Why not `@azure/communication-call-automation`'s CallRecording.downloadStreaming/delete: it refuses any
 // host but *.asm.skype.com & co. over https (so it cannot reach the local simulator), throws when
@@ -23,10 +24,6 @@ import { discardBody, readBounded } from "../http/bodyReading";
 const LEGACY_API_VERSION = "2021-04-15-preview1";
 const MAX_REDIRECTS = 5;
 const HEADERS_TIMEOUT_MS = 30_000;
-/** Error bodies are read to at most this prefix, then the connection is dropped. */
-export const MAX_ERROR_BODY_BYTES = 64 * 1024;
-/** No byte of an error body for this long: the rest is not waited for. */
-const ERROR_BODY_IDLE_MS = 10_000;
 /** Every status is streamed: core-rest-pipeline would otherwise buffer the body without bound or deadline. */
 const STREAM_EVERY_STATUS = new Set([Number.POSITIVE_INFINITY]);
 
@@ -146,19 +143,6 @@ export class AcsRecordingClient {
   }
 }
 
-/** The start of an error body, for the message: a bounded prefix read with an idle timeout, then the connection is dropped. */
-async function errorDetail(body: NodeJS.ReadableStream | undefined, signal: AbortSignal | undefined): Promise<string> {
-  if (!body) return "";
-  try {
-    const { bytes } = await readBounded(body, MAX_ERROR_BODY_BYTES, { idleTimeoutMs: ERROR_BODY_IDLE_MS, ...(signal ? { signal } : {}) });
-    return summarize(bytes.toString("utf8"));
-  } catch {
-    return "(the error body did not arrive)";
-  } finally {
-    discardBody(body);
-  }
-}
-
 /** A URL without its query string (which may carry tokens), for messages. */
 export function safeUrl(url: string): string {
   try {
@@ -167,15 +151,4 @@ export function safeUrl(url: string): string {
   } catch {
     return "(invalid URL)";
   }
-}
-
-function summarize(body: string): string {
-  return body.replace(/\s+/g, " ").slice(0, 200);
-}
-
-function retryAfterMs(value: string | undefined): number | undefined {
-  if (!value) return undefined;
-  if (/^\d+$/.test(value.trim())) return Number(value.trim()) * 1000;
-  const date = Date.parse(value);
-  return Number.isNaN(date) ? undefined : Math.max(0, date - Date.now());
 }
