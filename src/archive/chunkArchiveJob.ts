@@ -66,7 +66,9 @@ export class ChunkArchiveJob {
       return { status: "retry", error };
     }
     const { redelivery, delaySeconds, worthIt } = requeuePlan(message, now);
-    if (this.deps.requeue && worthIt) {
+    // A source that never proves its length is not "serving the chunk": past the deadline it is recorded.
+    const giveUp = !worthIt || (error instanceof UnverifiableSourceError && now.getTime() > Date.parse(message.deadline));
+    if (this.deps.requeue && !giveUp) {
       try {
         await this.deps.requeue({ ...message, redelivery }, delaySeconds);
         log.warn(`Archiving ${who} still fails after ${delivery.dequeueCount} deliveries (${describeError(error)}); re-queued (#${redelivery}) to try again in ${Math.round(delaySeconds)} s (deadline ${message.deadline}).`);
@@ -77,8 +79,8 @@ export class ChunkArchiveJob {
         return { status: "retry", error };
       }
     }
-    // No one will try again (past the late-try bound, or no queue to go back to): the final record,
-    // written once, and the message is done.
+    // No one will try again (past the late-try bound, unverifiable past the deadline, or no queue to go
+    // back to): the final record, written once, and the message is done.
     const outcome: FailureOutcome = error instanceof UnverifiableSourceError ? "unverifiable" : "retriesExhausted";
     const recordedAt = await this.deps.failures.record({ outcome, error, message, ...(delivery.dequeueCount === undefined ? {} : { dequeueCount: delivery.dequeueCount }) });
     log.error(`Archiving ${who} failed on its last delivery (${describeError(error)}); ${outcome}, not retried. Record: ${recordedAt}`);

@@ -61,6 +61,19 @@ describe("a body whose end cannot be proven is never committed and never deleted
     expect(records[0]).toContain("-unverifiable-");
   });
 
+  it("a source that never sends a length is re-queued while the deadline is ahead, and recorded `unverifiable` once it has passed", async () => {
+    const requeued: number[] = [];
+    const harness = archiveHarness(sim, inject("azuriteConnectionString"), { blockSize: BLOCK, requeue: async (_message, delay) => void requeued.push(delay), settings: { RETENTION_HOURS: "24" } });
+    sim.addDocument("doc-close-requeue", { size: BLOCK, faults: [{ kind: "closeDelimited" }] });
+    const { context } = capturingContext();
+    const [ahead] = harness.messagesFor({ callId: "call-close-requeue", chunks: [{ documentId: "doc-close-requeue", size: BLOCK }] });
+    expect((await harness.job.run(ahead, context, LAST_DELIVERY)).status).toBe("requeued");
+    const [past] = harness.messagesFor({ callId: "call-close-requeue", eventTime: new Date(Date.now() - 25 * 3_600_000).toISOString(), chunks: [{ documentId: "doc-close-requeue", size: BLOCK }] });
+    expect((await harness.job.run(past, context, LAST_DELIVERY)).status).toBe("unverifiable");
+    expect(requeued).toHaveLength(1);
+    expect(await mediaBlobs(harness)).toEqual([]);
+  });
+
   it("a whole-file Content-MD5 that does not match the body: never committed, `unverifiable` on the last delivery", async () => {
     const { harness, message } = setUp("doc-bad-md5", { size: 2 * BLOCK + 9, ignoreRange: true, faults: [{ kind: "badMd5" }] }, true);
     const { context } = capturingContext();
