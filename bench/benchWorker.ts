@@ -64,7 +64,7 @@ async function run(job: BenchJob, config: AppConfig, container: ContainerClient)
       const md5 = createHash("md5").update(block).digest();
       const blob = container.getBlockBlobClient(`sink-${job.message.documentId}`);
       const count = Math.ceil(job.size / job.blockSize);
-      const ids = Array.from({ length: count }, (_, i) => blockId(i, job.blockSize));
+      const ids = Array.from({ length: count }, (_, i) => blockId(i, job.blockSize, count * job.blockSize));
       const staged = await mapConcurrent(ids, job.concurrency, (id) => blob.stageBlock(id, block, block.length, { transactionalContentMD5: md5 }));
       const failed = staged.find((result): result is PromiseRejectedResult => result.status === "rejected");
       if (failed) throw failed.reason;

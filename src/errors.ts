@@ -172,3 +172,27 @@ export class EventPublishError extends ArchiverError {
     super(message, options);
   }
 }
+
+/**
+ * The source's bytes cannot be verified: no length from Content-Length or Content-Range, or a whole-file
+ * Content-MD5 that does not match what arrived. Transient (a later answer may be verifiable); when it
+ * never becomes verifiable the chunk is recorded as `unverifiable`: never committed, never deleted.
+ */
+export class UnverifiableSourceError extends ArchiverError {
+  override readonly name = "UnverifiableSourceError";
+  readonly code = "UnverifiableSource";
+
+  constructor(message: string) {
+    super(message);
+  }
+}
+
+/** The source's size changed between answers: the staged layout no longer fits; the chunk starts over. Transient. */
+export class SourceChangedError extends ArchiverError {
+  override readonly name = "SourceChangedError";
+  readonly code = "SourceChanged";
+
+  constructor(message: string) {
+    super(message);
+  }
+}

@@ -41,8 +41,23 @@ export function azuriteConnectionString(blobPort: number, queuePort: number, tab
   );
 }
 
-/** Starts Azurite (blob, queue, table) as a child process and waits until every service listens. */
+/**
+ * Starts Azurite (blob, queue, table) as a child process and waits until every service listens. Free ports
+ * are picked, then bound by the child: on a busy machine another process may take one in between, so an
+ * EADDRINUSE start is tried again with new ports (when the ports were not fixed by the caller).
+ */
 export async function startAzurite(options: AzuriteOptions = {}): Promise<RunningAzurite> {
+  const fixedPorts = options.blobPort !== undefined || options.queuePort !== undefined || options.tablePort !== undefined;
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await startOnce(options);
+    } catch (error) {
+      if (fixedPorts || attempt >= 3 || !(error instanceof Error) || !error.message.includes("EADDRINUSE")) throw error;
+    }
+  }
+}
+
+async function startOnce(options: AzuriteOptions): Promise<RunningAzurite> {
   const blobPort = options.blobPort ?? (await freePort());
   const queuePort = options.queuePort ?? (await freePort());
   const tablePort = options.tablePort ?? (await freePort());
@@ -72,7 +87,12 @@ export async function startAzurite(options: AzuriteOptions = {}): Promise<Runnin
     cwd: options.location ?? scratch,
     stdio: ["ignore", "pipe", "pipe"],
   });
-  await waitForListening(child, options.verbose === true);
+  try {
+    await waitForListening(child, options.verbose === true);
+  } catch (error) {
+    if (scratch) rmSync(scratch, { recursive: true, force: true });
+    throw error;
+  }
   let stopped = false;
   return {
     blobPort,

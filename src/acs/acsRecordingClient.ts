@@ -13,6 +13,8 @@ import type { AcsConnection } from "../config/acsConnectionString";
 import { downloadUrlProblem, isLoopbackHost, type DownloadHostPolicy } from "../config/downloadHosts";
 import { AcsHttpError, DownloadUrlRejectedError, TransferInterruptedError } from "../errors";
 import { inSpan } from "../telemetry/spans";
+import { discardBody } from "../http/bodyReading";
+import { errorDetail, retryAfterMs } from "./acsErrorAnswer";
 
 // Why not `@azure/communication-call-automation`'s CallRecording.downloadStreaming/delete: it refuses any
 // host but *.asm.skype.com & co. over https (so it cannot reach the local simulator), throws when
@@ -23,6 +25,8 @@ import { inSpan } from "../telemetry/spans";
 const LEGACY_API_VERSION = "2021-04-15-preview1";
 const MAX_REDIRECTS = 5;
 const HEADERS_TIMEOUT_MS = 30_000;
+/** Every status is streamed: core-rest-pipeline would otherwise buffer the body without bound or deadline. */
+const STREAM_EVERY_STATUS = new Set([Number.POSITIVE_INFINITY]);
 
 export interface AcsRequestOptions {
   /** Byte range, inclusive end; open-ended when `end` is omitted. */
@@ -94,7 +98,6 @@ export class AcsRecordingClient {
       const response = await this.sendOnce(method, current, options);
       const location = response.headers.get("location");
       if (response.status >= 300 && response.status < 400 && location) {
-        response.body?.resume();
         if (hop >= MAX_REDIRECTS) throw new AcsHttpError(response.status, `${method} ${safeUrl(url)}`, `more than ${MAX_REDIRECTS} redirects`);
         current = new URL(location, current).toString();
         continue;
@@ -113,7 +116,7 @@ export class AcsRecordingClient {
       method,
       timeout: HEADERS_TIMEOUT_MS,
       allowInsecureConnection: isLoopbackHost(target.hostname),
-      streamResponseStatusCodes: new Set([200, 206]),
+      streamResponseStatusCodes: STREAM_EVERY_STATUS,
       ...(options.abortSignal ? { abortSignal: options.abortSignal } : {}),
     });
     if (!onEndpoint) {
@@ -130,13 +133,19 @@ export class AcsRecordingClient {
         return answer;
       });
     } catch (error) {
-      throw new TransferInterruptedError(`${method} ${safeUrl(url)} failed: ${(error as Error).message ?? String(error)}`, { cause: error });
+      throw new TransferInterruptedError(`${method} ${safeUrl(url)} failed: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
     }
+    const body = response.readableStreamBody;
     if (method === "GET" && (response.status === 200 || response.status === 206)) {
-      return { status: response.status, headers: response.headers, ...(response.readableStreamBody ? { body: response.readableStreamBody } : {}) };
+      return { status: response.status, headers: response.headers, ...(body ? { body } : {}) };
     }
-    if ((response.status >= 200 && response.status < 400) || response.status === 416) return { status: response.status, headers: response.headers };
-    throw new AcsHttpError(response.status, `${method} ${safeUrl(url)}`, summarize(response.bodyAsText), retryAfterMs(response.headers.get("retry-after")));
+    // Redirects and successes without a media body: nothing in the body is wanted.
+    if ((response.status >= 200 && response.status < 400) || response.status === 416) {
+      discardBody(body);
+      return { status: response.status, headers: response.headers };
+    }
+    const detail = await errorDetail(body, options.abortSignal);
+    throw new AcsHttpError(response.status, `${method} ${safeUrl(url)}`, detail, retryAfterMs(response.headers.get("retry-after")));
   }
 }
 
@@ -148,16 +157,4 @@ export function safeUrl(url: string): string {
   } catch {
     return "(invalid URL)";
   }
-}
-
-function summarize(body: string | null | undefined): string {
-  if (!body) return "";
-  return body.replace(/\s+/g, " ").slice(0, 200);
-}
-
-function retryAfterMs(value: string | undefined): number | undefined {
-  if (!value) return undefined;
-  if (/^\d+$/.test(value.trim())) return Number(value.trim()) * 1000;
-  const date = Date.parse(value);
-  return Number.isNaN(date) ? undefined : Math.max(0, date - Date.now());
 }

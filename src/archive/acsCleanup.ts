@@ -1,20 +1,30 @@
+import { isRestError } from "@azure/core-rest-pipeline";
 import type { ContainerClient } from "@azure/storage-blob";
 import type { AcsRecordingClient } from "../acs/acsRecordingClient";
-import { describeError } from "../errors";
+import { AcsHttpError, describeError } from "../errors";
 import type { ChunkMessage } from "../events/chunkMessage";
 import type { Log } from "../shared/log";
+import { storageSignal } from "../storage/storageDeadline";
 import { withRetries, type RetryPolicy } from "./retryPolicy";
 
+/** What this invocation knows about the archived chunk: where it is, its size, and its SHA-256 when computed. */
+export interface ArchivedCopy {
+  readonly media: string;
+  readonly metadata: string;
+  readonly bytes: number;
+  readonly contentSha256?: string;
+}
+
 /**
- * DELETE_AFTER_ARCHIVE: removes the ACS copy through the chunk's deleteLocation, only once both the
- * media and the metadata blobs are committed. A delete that still fails after retries is logged, not
- * raised: the archive is safe and ACS deletes the file at the end of its retention window anyway.
+ * DELETE_AFTER_ARCHIVE: removes the ACS copy through the chunk's deleteLocation, only once the committed
+ * blobs have been read back and match (archiveProblem). A delete that still fails after retries is
+ * logged, not raised: the archive is safe and ACS deletes the file at the end of its retention anyway.
  */
 export async function deleteFromAcs(
   acs: AcsRecordingClient,
   container: ContainerClient,
   message: ChunkMessage,
-  names: { media: string; metadata: string },
+  archived: ArchivedCopy,
   signal: AbortSignal,
   log: Log,
   retry: RetryPolicy,
@@ -23,9 +33,9 @@ export async function deleteFromAcs(
     log.info(`Chunk ${message.chunkKey} has no deleteLocation; its ACS copy is left to expire.`);
     return false;
   }
-  const [media, metadata] = await Promise.all([container.getBlockBlobClient(names.media).exists({ abortSignal: signal }), container.getBlockBlobClient(names.metadata).exists({ abortSignal: signal })]);
-  if (!media || !metadata) {
-    log.warn(`Chunk ${message.chunkKey} is not fully archived; its ACS copy is kept.`);
+  const problem = await archiveProblem(container, message, archived, signal).catch((error: unknown) => `could not be read back (${describeError(error)})`);
+  if (problem) {
+    log.warn(`Chunk ${message.chunkKey}: the archive ${problem}; its ACS copy is kept.`);
     return false;
   }
   const url = message.deleteLocation;
@@ -35,8 +45,38 @@ export async function deleteFromAcs(
     log.info(`Deleted the ACS copy of chunk ${message.chunkKey}.`);
     return true;
   } catch (error) {
-    if ((error as { status?: number }).status === 404) return true;
+    if (error instanceof AcsHttpError && error.status === 404) return true;
     log.warn(`Could not delete the ACS copy of chunk ${message.chunkKey}: ${describeError(error)}`);
     return false;
+  }
+}
+
+/**
+ * Why the committed archive cannot be trusted yet, or undefined when it can: the media blob's
+ * properties, read back now, must name this document and hold exactly the bytes archived (size and
+ * the byte count stored at commit), with the stored SHA-256 equal to the one computed; the metadata
+ * blob must exist and hold the byte count stored with it. `exists()` proves none of this.
+ */
+export async function archiveProblem(container: ContainerClient, message: ChunkMessage, archived: ArchivedCopy, signal: AbortSignal): Promise<string | undefined> {
+  const media = await properties(container, archived.media, signal);
+  if (!media) return `media blob ${archived.media} is missing`;
+  const stored = media.metadata ?? {};
+  if (stored["documentid"] !== message.documentId) return `media blob names document ${stored["documentid"] ?? "(none)"}`;
+  if (media.contentLength !== archived.bytes || stored["bytecount"] !== String(archived.bytes)) {
+    return `media blob holds ${media.contentLength ?? "?"} bytes (declared ${stored["bytecount"] ?? "none"}); ${archived.bytes} were archived`;
+  }
+  if (archived.contentSha256 !== undefined && stored["contentsha256"] !== archived.contentSha256) return `media blob's stored SHA-256 does not match the one computed`;
+  const metadata = await properties(container, archived.metadata, signal);
+  if (!metadata) return `metadata blob ${archived.metadata} is missing`;
+  if (metadata.metadata?.["bytecount"] !== undefined && metadata.metadata["bytecount"] !== String(metadata.contentLength)) return `metadata blob holds ${metadata.contentLength ?? "?"} bytes, not ${metadata.metadata["bytecount"]}`;
+  return undefined;
+}
+
+async function properties(container: ContainerClient, name: string, signal: AbortSignal): Promise<{ contentLength?: number; metadata?: Record<string, string> } | undefined> {
+  try {
+    return await container.getBlockBlobClient(name).getProperties({ abortSignal: storageSignal(signal) });
+  } catch (error) {
+    if (isRestError(error) && error.statusCode === 404) return undefined;
+    throw error;
   }
 }

@@ -1,3 +1,5 @@
+import { createHash } from "node:crypto";
+
 /** One staged block of a chunk: bytes [start, end) under a deterministic id. */
 export interface PlannedBlock {
   /** Position in the blob's block list. */
@@ -50,21 +52,37 @@ export function planRanges(total: number, rangeSize: number): PlannedRange[] {
       const blockIndex = index * perRange + part;
       const bounds = blockBounds(blockIndex, rangeSize, total);
       if (bounds.start >= end) break;
-      blocks.push({ index: blockIndex, id: blockId(blockIndex, rangeSize), ...bounds });
+      blocks.push({ index: blockIndex, id: blockId(blockIndex, rangeSize, total), ...bounds });
     }
     return { index, start, end, blocks };
   });
 }
 
 /**
- * Deterministic, equal-length block id: the same chunk and layout always give the same ids, so a
- * redelivery finds the blocks an earlier attempt staged. The layout (version, range size and staged
- * block size) is part of the id, so blocks staged under another DOWNLOAD_BLOCK_SIZE or by another
- * version of the archiver are never mixed in.
+ * Deterministic, equal-length block id: the same chunk, layout and source size always give the same
+ * ids, so a redelivery finds the blocks an earlier attempt staged. The layout (range size and staged
+ * block size, as a short tag) and the source's total size are part of the id: blocks staged under
+ * another DOWNLOAD_BLOCK_SIZE, or from a source whose size has changed since, are never mixed in
+ * (a commit discards the uncommitted blocks it does not name). Same length as the v2 ids before it.
  */
-export function blockId(index: number, rangeSize: number): string {
+export function blockId(index: number, rangeSize: number, total: number): string {
+  return Buffer.from(`v3-${String(index).padStart(7, "0")}-${String(total).padStart(13, "0")}-${layoutTag(rangeSize)}`).toString("base64");
+}
+
+/** The source sizes that blocks staged under this layout were cut for (normally one, or none). */
+export function stagedTotals(stagedIds: Iterable<string>, rangeSize: number): number[] {
+  const tag = layoutTag(rangeSize);
+  const totals = new Set<number>();
+  for (const id of stagedIds) {
+    const parts = /^v3-\d{7}-(\d{13})-([0-9a-f]{5})$/.exec(Buffer.from(id, "base64").toString("latin1"));
+    if (parts?.[2] === tag) totals.add(Number(parts[1]));
+  }
+  return [...totals];
+}
+
+function layoutTag(rangeSize: number): string {
   const staged = Math.ceil(rangeSize / blocksPerRange(rangeSize));
-  return Buffer.from(`v2-${String(index).padStart(7, "0")}-${String(rangeSize).padStart(10, "0")}-${String(staged).padStart(8, "0")}`).toString("base64");
+  return createHash("sha256").update(`${rangeSize}/${staged}`).digest("hex").slice(0, 5);
 }
 
 export interface ContentRange {

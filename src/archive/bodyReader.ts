@@ -1,20 +1,22 @@
 import { TransferInterruptedError } from "../errors";
+import { discardBody, guardIdle } from "../http/bodyReading";
 
 /**
- * Reads a response body piece by piece into caller buffers, keeping the stream open between reads.
- * A read that sees no data for `idleTimeoutMs`, an early end, or a broken stream fails with
- * TransferInterruptedError; bytes already copied are reported through `onBytes` so the caller can resume.
+ * Reads a response body piece by piece into caller buffers, keeping the stream open between reads
+ * (the idle clock runs only while a read waits: see guardIdle). An early end, a stall or a broken
+ * stream fails with TransferInterruptedError; bytes already copied are reported through `onBytes`
+ * so the caller can resume.
  */
 export class BodyReader {
-  private readonly iterator: AsyncIterator<Buffer>;
+  private readonly pieces: AsyncGenerator<Buffer, void, undefined>;
   private leftover: Buffer | undefined;
 
   constructor(
     private readonly stream: NodeJS.ReadableStream,
-    private readonly idleTimeoutMs: number,
-    private readonly signal: AbortSignal,
+    idleTimeoutMs: number,
+    signal: AbortSignal,
   ) {
-    this.iterator = (stream as AsyncIterable<Buffer>)[Symbol.asyncIterator]();
+    this.pieces = guardIdle(stream, { idleTimeoutMs, signal });
   }
 
   /** Copies exactly `length` bytes into `target` at `offset`. */
@@ -30,27 +32,28 @@ export class BodyReader {
     }
   }
 
-  /** Reads and drops `length` bytes. */
-  async skip(length: number): Promise<void> {
+  /** Reads and drops `length` bytes, handing each piece to `onPiece` (to hash what is skipped). */
+  async skip(length: number, onPiece?: (piece: Buffer) => void): Promise<void> {
     let dropped = 0;
     while (dropped < length) {
       const piece = await this.nextPiece();
       const take = Math.min(piece.length, length - dropped);
       if (take < piece.length) this.leftover = piece.subarray(take);
+      onPiece?.(piece.subarray(0, take));
       dropped += take;
     }
   }
 
   /** The body must end here: more bytes than promised is an error. Leaves the connection reusable. */
   async end(): Promise<void> {
-    if (this.leftover && this.leftover.length > 0) throw this.fail(new TransferInterruptedError("the body holds more bytes than promised"));
-    const rest = await this.timed(this.iterator.next());
-    if (!rest.done && rest.value.length > 0) throw this.fail(new TransferInterruptedError("the body holds more bytes than promised"));
+    if (this.leftover && this.leftover.length > 0) throw this.fail("the body holds more bytes than promised");
+    const rest = await this.pieces.next();
+    if (!rest.done && rest.value.length > 0) throw this.fail("the body holds more bytes than promised");
   }
 
   /** Drops the connection (after a failure, or when the rest of the body is not wanted). */
   destroy(): void {
-    (this.stream as NodeJS.ReadableStream & { destroy?: () => void }).destroy?.();
+    discardBody(this.stream);
   }
 
   private async nextPiece(): Promise<Buffer> {
@@ -59,32 +62,13 @@ export class BodyReader {
       this.leftover = undefined;
       return piece;
     }
-    const next = await this.timed(this.iterator.next());
-    if (next.done) throw this.fail(new TransferInterruptedError("the body ended before all promised bytes arrived"));
+    const next = await this.pieces.next();
+    if (next.done) throw this.fail("the body ended before all promised bytes arrived");
     return next.value;
   }
 
-  private async timed<T>(step: Promise<T>): Promise<T> {
-    if (this.signal.aborted) throw this.fail(new TransferInterruptedError("the transfer was cancelled"));
-    let timer: NodeJS.Timeout | undefined;
-    let onAbort: (() => void) | undefined;
-    const stop = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => reject(new TransferInterruptedError(`no data for ${this.idleTimeoutMs} ms`)), this.idleTimeoutMs);
-      onAbort = () => reject(new TransferInterruptedError("the transfer was cancelled"));
-      this.signal.addEventListener("abort", onAbort, { once: true });
-    });
-    try {
-      return await Promise.race([step, stop]);
-    } catch (error) {
-      throw this.fail(error instanceof TransferInterruptedError ? error : new TransferInterruptedError(`the body broke: ${(error as Error).message}`, { cause: error }));
-    } finally {
-      clearTimeout(timer);
-      if (onAbort) this.signal.removeEventListener("abort", onAbort);
-    }
-  }
-
-  private fail(error: TransferInterruptedError): TransferInterruptedError {
+  private fail(problem: string): TransferInterruptedError {
     this.destroy();
-    return error;
+    return new TransferInterruptedError(problem);
   }
 }

@@ -2,13 +2,14 @@ import { SpanKind } from "@opentelemetry/api";
 import type { ChunkCatalogHooks } from "../catalog/recordingCatalog";
 import type { DownloadHostPolicy } from "../config/downloadHosts";
 import type { ByosLocation } from "../byos/byosLocation";
-import { AcsHttpError, describeError, DownloadUrlRejectedError } from "../errors";
+import { AcsHttpError, describeError, DownloadUrlRejectedError, UnverifiableSourceError } from "../errors";
 import type { ChunkMessage } from "../events/chunkMessage";
 import { parseChunkMessage } from "../events/chunkMessageParser";
 import type { Log } from "../shared/log";
 import type { ArchivedChunk, ChunkArchiver } from "./chunkArchiver";
 import type { FailureOutcome, FailureRecords } from "./failureRecords";
 import { requeuePlan } from "./requeuePlan";
+import { notFoundMeansExpired } from "./retention";
 import { isTransient } from "./retryPolicy";
 import { inSpan } from "../telemetry/spans";
 
@@ -65,10 +66,10 @@ export class ChunkArchiveJob {
       );
       await this.deps.participantIndex?.chunkArchived(parsed, log);
     } catch (error) {
-      const deadlinePassed = message ? now().getTime() > Date.parse(message.deadline) : false;
-      if (message && isTransient(error, deadlinePassed)) return this.transient(message, error, log, delivery, now());
+      const expired = message ? notFoundMeansExpired(message.deadline, now()) : false;
+      if (message && isTransient(error, expired)) return this.transient(message, error, log, delivery, now());
       const who = message ? `chunk ${message.chunkKey}` : "an unreadable chunk message";
-      const outcome: FailureOutcome = !message ? "rejected" : error instanceof AcsHttpError && error.status === 404 && deadlinePassed ? "expired" : "failed";
+      const outcome: FailureOutcome = !message ? "rejected" : error instanceof AcsHttpError && error.status === 404 && expired ? "expired" : "failed";
       const recordedAt = await this.deps.failures.record({ outcome, error, ...(message ? { message } : { rawMessage: input }) });
       log.error(`Could not archive ${who}: ${describeError(error)} (${outcome}; not retried). Record: ${recordedAt}`);
       const unpublished = await this.catalogStep(() => this.deps.catalog?.chunkFailed(message, { outcome, error, recordedAt }, log), log);
@@ -107,18 +108,25 @@ export class ChunkArchiveJob {
       return { status: "retry", error };
     }
     const { redelivery, delaySeconds, worthIt } = requeuePlan(message, now);
-    if (this.deps.requeue && worthIt) {
+    // A source that never proves its length is not "serving the chunk": past the deadline it is recorded.
+    const giveUp = !worthIt || (error instanceof UnverifiableSourceError && now.getTime() > Date.parse(message.deadline));
+    if (this.deps.requeue && !giveUp) {
       try {
         await this.deps.requeue({ ...message, redelivery }, delaySeconds);
-        log.warn(`Archiving ${who} still fails after ${delivery.dequeueCount} deliveries (${describeError(error)}); re-queued (#${redelivery}) to try again in ${Math.round(delaySeconds)} s, before its deadline ${message.deadline}.`);
+        log.warn(`Archiving ${who} still fails after ${delivery.dequeueCount} deliveries (${describeError(error)}); re-queued (#${redelivery}) to try again in ${Math.round(delaySeconds)} s (deadline ${message.deadline}).`);
         return { status: "requeued", delaySeconds, reason: describeError(error), chunkKey: message.chunkKey };
       } catch (requeueError) {
-        log.error(`Could not re-queue ${who}: ${describeError(requeueError)}`);
+        // The message goes to the poison queue, whose rescue re-queues it: no final record yet.
+        log.error(`Could not re-queue ${who} (${describeError(requeueError)}); it goes to the poison queue, whose rescue tries again.`);
+        return { status: "retry", error };
       }
     }
-    const recordedAt = await this.deps.failures.record({ outcome: "retriesExhausted", error, message, ...(delivery.dequeueCount === undefined ? {} : { dequeueCount: delivery.dequeueCount }) });
-    log.error(`Archiving ${who} failed on its last delivery (${describeError(error)}); the message goes to the poison queue. Record: ${recordedAt}`);
-    await this.catalogStep(() => this.deps.catalog?.chunkFailed(message, { outcome: "retriesExhausted", error, recordedAt }, log), log);
-    return { status: "retry", error, recordedAt };
+    // No one will try again (past the late-try bound, unverifiable past the deadline, or no queue to go
+    // back to): the final record, written once, and the message is done.
+    const outcome: FailureOutcome = error instanceof UnverifiableSourceError ? "unverifiable" : "retriesExhausted";
+    const recordedAt = await this.deps.failures.record({ outcome, error, message, ...(delivery.dequeueCount === undefined ? {} : { dequeueCount: delivery.dequeueCount }) });
+    log.error(`Archiving ${who} failed on its last delivery (${describeError(error)}); ${outcome}, not retried. Record: ${recordedAt}`);
+    const unpublished = await this.catalogStep(() => this.deps.catalog?.chunkFailed(message, { outcome, error, recordedAt }, log), log);
+    return unpublished ?? { status: outcome, recordedAt, reason: describeError(error), chunkKey: message.chunkKey };
   }
 }

@@ -13,6 +13,8 @@ import type { TransferContext } from "./transferContext";
 import { transferMetadata } from "./metadataTransfer";
 import { DEFAULT_RETRY, type RetryPolicy } from "./retryPolicy";
 import { deleteFromAcs } from "./acsCleanup";
+import { deadlineAtRisk, notFoundMeansExpired } from "./retention";
+import { storageSignal } from "../storage/storageDeadline";
 
 export interface ChunkArchiverOptions {
   readonly acs: AcsRecordingClient;
@@ -56,7 +58,7 @@ export class ChunkArchiver {
     this.retry = options.retry ?? DEFAULT_RETRY;
     this.now = options.now ?? (() => new Date());
     this.ensureContainer = ensureOnce(async () => {
-      await options.container.createIfNotExists();
+      await options.container.createIfNotExists({ abortSignal: storageSignal() });
     });
   }
 
@@ -67,12 +69,12 @@ export class ChunkArchiver {
   async archive(message: ChunkMessage, log: Log): Promise<ArchivedChunk> {
     const { acs, container } = this.options;
     const names = chunkBlobNames(message);
-    const deadline = Date.parse(message.deadline);
-    this.warnIfLate(message, deadline, log);
+    this.warnIfLate(message, log);
     const budget = new AbortController();
     setMaxListeners(0, budget.signal);
     const timer = setTimeout(() => budget.abort(new TransferInterruptedError("the invocation's time budget ran out")), this.options.invocationBudgetMs ?? 8 * 60_000);
-    const common = { acs, retry: this.retry, deadlinePassed: () => this.now().getTime() > deadline, signal: budget.signal, log };
+    const idleTimeoutMs = this.options.idleTimeoutMs ?? 60_000;
+    const common = { acs, retry: this.retry, deadlinePassed: () => notFoundMeansExpired(message.deadline, this.now()), signal: budget.signal, log };
     const identity = chunkBlobMetadata(message);
     try {
       await this.ensureContainer();
@@ -81,6 +83,7 @@ export class ChunkArchiver {
       // Metadata and media travel side by side; a metadata failure never costs the media.
       const metadata = transferMetadata({
         ...common,
+        idleTimeoutMs,
         blob: container.getBlockBlobClient(names.metadata),
         url: message.metadataLocation ?? acs.legacyUrl(message.documentId, "metadata"),
         field: message.metadataLocation ? "metadataLocation" : "documentId (founding download URL)",
@@ -152,7 +155,7 @@ export class ChunkArchiver {
       const { container } = this.options;
       const [bytes, metadata] = await Promise.all([
         findArchivedMedia(container.getBlockBlobClient(names.media), message, signal),
-        container.getBlockBlobClient(names.metadata).exists({ abortSignal: signal }),
+        container.getBlockBlobClient(names.metadata).exists({ abortSignal: storageSignal(signal) }),
       ]);
       return metadata ? bytes : undefined;
     } catch {
@@ -167,16 +170,13 @@ export class ChunkArchiver {
     log: Log,
   ): Promise<ArchivedChunk> {
     const { names, ...rest } = result;
-    const deletedFromAcs = this.options.deleteAfterArchive && (await deleteFromAcs(this.options.acs, this.options.container, message, names, common.signal, log, this.retry));
+    const archived = { ...names, bytes: rest.bytes, ...(rest.contentSha256 ? { contentSha256: rest.contentSha256 } : {}) };
+    const deletedFromAcs = this.options.deleteAfterArchive && (await deleteFromAcs(this.options.acs, this.options.container, message, archived, common.signal, log, this.retry));
     return { ...rest, mediaBlob: `${this.containerName}/${names.media}`, metadataBlob: `${this.containerName}/${names.metadata}`, deletedFromAcs };
   }
 
-  private warnIfLate(message: ChunkMessage, deadline: number, log: Log): void {
-    const left = deadline - this.now().getTime();
-    const window = this.options.retentionHours * 3_600_000;
-    if (left < window / 4) {
-      const when = left > 0 ? `${(left / 3_600_000).toFixed(1)} h left` : `${(-left / 3_600_000).toFixed(1)} h past`;
-      log.warn(`Chunk ${message.chunkKey} is close to its retention deadline ${message.deadline} (${when}); ACS may delete it.`);
-    }
+  private warnIfLate(message: ChunkMessage, log: Log): void {
+    const risk = deadlineAtRisk(message.deadline, this.now(), this.options.retentionHours);
+    if (risk) log.warn(`Chunk ${message.chunkKey} is close to its retention deadline ${message.deadline} (${risk}); ACS may delete it.`);
   }
 }

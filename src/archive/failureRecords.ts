@@ -1,11 +1,15 @@
+import { createHash } from "node:crypto";
+import { isRestError } from "@azure/core-rest-pipeline";
 import type { ContainerClient } from "@azure/storage-blob";
+import { safeUrl } from "../acs/acsRecordingClient";
 import { AcsHttpError, describeError, isArchiverError, StorageUnavailableError } from "../errors";
 import type { ChunkMessage } from "../events/chunkMessage";
+import { storageSignal } from "../storage/storageDeadline";
 import { callKey, OPERATIONAL_PREFIXES, pathSegment } from "./blobLayout";
 
 export const FAILURES_PREFIX = OPERATIONAL_PREFIXES.failures;
 
-export type FailureOutcome = "failed" | "expired" | "rejected" | "retriesExhausted";
+export type FailureOutcome = "failed" | "expired" | "rejected" | "retriesExhausted" | "unverifiable";
 
 export interface FailureRecord {
   readonly outcome: FailureOutcome;
@@ -19,7 +23,10 @@ export interface FailureRecord {
 /**
  * Outcome records for chunks that could not be archived: one JSON blob under `archive-failures/` in
  * the recordings container, with the message (so it can be replayed), the reason, the HTTP status
- * and the time. Secret-free: errors carry no keys, signatures or query strings.
+ * and the time. One record per chunk and outcome: the name is stable (the chunk, the outcome and its
+ * deadline; a hash of the input for unreadable messages) and a record is never overwritten, so
+ * redeliveries and retries near the deadline do not multiply records. Secret-free: errors carry no
+ * keys or signatures, and location URLs are stored without their query strings.
  */
 export class FailureRecords {
   constructor(private readonly container: ContainerClient) {}
@@ -34,21 +41,47 @@ export class FailureRecords {
       reason: {
         code: isArchiverError(error) ? error.code : "Unexpected",
         name: error instanceof Error ? error.name : typeof error,
-        message: describeError(error),
+        message: withoutQueryStrings(describeError(error)),
       },
-      httpStatus: error instanceof AcsHttpError ? error.status : (error as { statusCode?: number } | undefined)?.statusCode,
+      httpStatus: error instanceof AcsHttpError ? error.status : isRestError(error) ? error.statusCode : undefined,
       dequeueCount: record.dequeueCount,
-      message: message ?? record.rawMessage,
+      message: withoutQueryStrings(message ?? record.rawMessage),
     };
-    const who = message ? `${pathSegment(callKey(message))}-${message.index}-${pathSegment(message.documentId)}` : "unreadable-message";
-    const name = `${FAILURES_PREFIX}${now.toISOString().slice(0, 10)}/${who}-${record.outcome}-${now.getTime()}.json`;
+    const name = recordName(record);
     const text = JSON.stringify(body, null, 2);
     try {
-      await this.container.createIfNotExists();
-      await this.container.getBlockBlobClient(name).upload(text, Buffer.byteLength(text), { blobHTTPHeaders: { blobContentType: "application/json" } });
+      await this.container.createIfNotExists({ abortSignal: storageSignal() });
+      await this.container.getBlockBlobClient(name).upload(text, Buffer.byteLength(text), {
+        blobHTTPHeaders: { blobContentType: "application/json" },
+        conditions: { ifNoneMatch: "*" },
+        abortSignal: storageSignal(),
+      });
     } catch (storageError) {
-      throw new StorageUnavailableError(`Could not write the failure record ${name}: ${describeError(storageError)}`, { cause: storageError });
+      // 409/412: this chunk's record for this outcome exists already (the first one is kept).
+      if (!(isRestError(storageError) && (storageError.statusCode === 409 || storageError.statusCode === 412))) {
+        throw new StorageUnavailableError(`Could not write the failure record ${name}: ${describeError(storageError)}`, { cause: storageError });
+      }
     }
     return `${this.container.containerName}/${name}`;
   }
+}
+
+function recordName(record: FailureRecord): string {
+  const { message } = record;
+  if (!message) {
+    const digest = createHash("sha256").update(JSON.stringify(record.rawMessage ?? null) ?? "undefined").digest("hex").slice(0, 24);
+    return `${FAILURES_PREFIX}unreadable/unreadable-message-${record.outcome}-${digest}.json`;
+  }
+  const deadline = Date.parse(message.deadline);
+  const day = Number.isNaN(deadline) ? "no-deadline" : new Date(deadline).toISOString().slice(0, 10);
+  const who = `${pathSegment(callKey(message))}-${message.index}-${pathSegment(message.documentId)}`;
+  return `${FAILURES_PREFIX}${day}/${who}-${record.outcome}-${Number.isNaN(deadline) ? 0 : deadline}.json`;
+}
+
+/** A copy of a value with every http(s) URL in its strings cut to origin and path (query strings may hold tokens). */
+export function withoutQueryStrings(value: unknown): unknown {
+  if (typeof value === "string") return value.replace(/https?:\/\/[^\s"'<>]+/gi, (url) => safeUrl(url));
+  if (Array.isArray(value)) return value.map(withoutQueryStrings);
+  if (value && typeof value === "object") return Object.fromEntries(Object.entries(value).map(([key, inner]) => [key, withoutQueryStrings(inner)]));
+  return value;
 }

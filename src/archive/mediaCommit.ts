@@ -1,7 +1,12 @@
+import { isRestError } from "@azure/core-rest-pipeline";
 import type { BlockBlobClient } from "@azure/storage-blob";
+import { storageSignal } from "../storage/storageDeadline";
 import { ArchiveConflictError, TransferInterruptedError } from "../errors";
 import type { ChunkMessage } from "../events/chunkMessage";
 import type { MediaTransferResult } from "./mediaTransfer";
+
+/** A commit of up to 50,000 block ids gets this long (the SDK's own tries included). */
+const COMMIT_TIMEOUT_MS = 60_000;
 
 /**
  * The committed media blob's size when it already holds this chunk, undefined when no blob is
@@ -10,9 +15,9 @@ import type { MediaTransferResult } from "./mediaTransfer";
 export async function findArchivedMedia(blob: BlockBlobClient, message: ChunkMessage, signal: AbortSignal): Promise<number | undefined> {
   let properties;
   try {
-    properties = await blob.getProperties({ abortSignal: signal });
+    properties = await blob.getProperties({ abortSignal: storageSignal(signal) });
   } catch (error) {
-    if ((error as { statusCode?: number }).statusCode === 404) return undefined;
+    if (isRestError(error) && error.statusCode === 404) return undefined;
     throw error;
   }
   const size = properties.contentLength ?? -1;
@@ -27,7 +32,9 @@ export async function findArchivedMedia(blob: BlockBlobClient, message: ChunkMes
 }
 
 /**
- * Commits the staged blocks once, with content type, the chunk's identity, byte count and SHA-256
+ * Commits the staged blocks once. Only a transfer that proved the whole declared length arrived gets
+ * here (sourceSize.ts: the length comes from Content-Length or the Content-Range total, never from a
+ * clean close). It commits with content type, the chunk's identity, byte count and SHA-256
  * as metadata, and `ifNoneMatch: "*"` so a committed archive is never overwritten. Returns false when
  * a concurrent delivery committed the same chunk first.
  */
@@ -49,11 +56,11 @@ export async function commitMedia(
         ...(media.sourceContentMd5 ? { sourcecontentmd5: media.sourceContentMd5 } : {}),
       },
       conditions: { ifNoneMatch: "*" },
-      abortSignal: signal,
+      abortSignal: storageSignal(signal, COMMIT_TIMEOUT_MS),
     });
   } catch (error) {
-    const status = (error as { statusCode?: number }).statusCode;
-    const code = (error as { code?: string }).code;
+    const status = isRestError(error) ? error.statusCode : undefined;
+    const code = isRestError(error) ? error.code : undefined;
     // 409: someone committed it first. InvalidBlockList: a concurrent commit discarded our blocks.
     if (status === 409 || status === 412 || code === "InvalidBlockList") {
       if ((await findArchivedMedia(blob, message, signal)) === media.bytes) return false;
@@ -61,7 +68,7 @@ export async function commitMedia(
     }
     throw error;
   }
-  const size = (await blob.getProperties({ abortSignal: signal })).contentLength;
+  const size = (await blob.getProperties({ abortSignal: storageSignal(signal) })).contentLength;
   if (size !== media.bytes) throw new ArchiveConflictError(`${blob.name} holds ${size} bytes after commit; ${media.bytes} were staged.`);
   return true;
 }

@@ -1,11 +1,15 @@
 import type { BlockBlobClient } from "@azure/storage-blob";
 import type { AcsRecordingClient } from "../acs/acsRecordingClient";
-import { AcsHttpError, TransferInterruptedError } from "../errors";
+import { isRestError } from "@azure/core-rest-pipeline";
+import { AcsHttpError, TransferInterruptedError, UnverifiableSourceError } from "../errors";
+import { readBounded } from "../http/bodyReading";
+import { storageSignal } from "../storage/storageDeadline";
+import { parseContentRange } from "./blockPlan";
 import type { Log } from "../shared/log";
 import { withRetries, type RetryPolicy } from "./retryPolicy";
 
 /** Metadata documents are a few KiB; anything near this is not a metadata document. */
-const MAX_METADATA_BYTES = 8 * 1024 * 1024;
+export const MAX_METADATA_BYTES = 4 * 1024 * 1024;
 
 export interface MetadataContext {
   readonly acs: AcsRecordingClient;
@@ -13,6 +17,8 @@ export interface MetadataContext {
   readonly url: string;
   readonly field: string;
   readonly retry: RetryPolicy;
+  /** The same idle timeout as media: a body that sends nothing this long is dropped and retried. */
+  readonly idleTimeoutMs: number;
   readonly deadlinePassed: () => boolean;
   readonly signal: AbortSignal;
   readonly log: Log;
@@ -31,12 +37,12 @@ export interface MetadataResult {
  * logged. Never overwrites an existing blob.
  */
 export async function transferMetadata(context: MetadataContext): Promise<MetadataResult> {
-  if (await context.blob.exists({ abortSignal: context.signal })) return { bytes: 0, validJson: true, alreadyArchived: true };
+  if (await context.blob.exists({ abortSignal: storageSignal(context.signal) })) return { bytes: 0, validJson: true, alreadyArchived: true };
   const body = await withRetries(() => downloadSmall(context), {
     policy: context.retry,
     deadlinePassed: context.deadlinePassed,
     signal: context.signal,
-    onRetry: (error, delay) => context.log.warn(`Downloading metadata for ${context.blob.name} failed (${(error as Error).message}); retrying in ${Math.round(delay)} ms.`),
+    onRetry: (error, delay) => context.log.warn(`Downloading metadata for ${context.blob.name} failed (${error instanceof Error ? error.message : String(error)}); retrying in ${Math.round(delay)} ms.`),
   });
   let validJson = true;
   try {
@@ -50,36 +56,33 @@ export async function transferMetadata(context: MetadataContext): Promise<Metada
       blobHTTPHeaders: { blobContentType: "application/json" },
       metadata: { ...context.blobMetadata, bytecount: String(body.length), jsonvalid: String(validJson) },
       conditions: { ifNoneMatch: "*" },
-      abortSignal: context.signal,
+      abortSignal: storageSignal(context.signal),
     });
   } catch (error) {
-    const status = (error as { statusCode?: number }).statusCode;
-    if (status === 409 || status === 412) return { bytes: body.length, validJson, alreadyArchived: true };
+    if (isRestError(error) && (error.statusCode === 409 || error.statusCode === 412)) return { bytes: body.length, validJson, alreadyArchived: true };
     throw error;
   }
   return { bytes: body.length, validJson, alreadyArchived: false };
 }
 
+/**
+ * One GET of the metadata, bounded in size and time. Its end must be provable: a declared length
+ * (Content-Length, or the Content-Range total the service sends even on 200) that the body matches,
+ * or chunked framing (whose terminator arrived). A close-delimited body without either is unverifiable.
+ */
 async function downloadSmall(context: MetadataContext): Promise<Buffer> {
   const response = await context.acs.get(context.url, { field: context.field, abortSignal: context.signal });
   if (!response.body) throw new AcsHttpError(response.status, "GET metadata", "no body");
-  const declared = Number(response.headers.get("content-length") ?? Number.NaN);
-  if (declared > MAX_METADATA_BYTES) {
+  const lengthHeader = response.headers.get("content-length");
+  const declared = lengthHeader !== undefined && /^\d+$/.test(lengthHeader.trim()) ? Number(lengthHeader) : parseContentRange(response.headers.get("content-range"))?.total;
+  const chunked = /\bchunked\b/i.test(response.headers.get("transfer-encoding") ?? "");
+  if (declared !== undefined && declared > MAX_METADATA_BYTES) {
     response.body.resume();
     throw new AcsHttpError(response.status, "GET metadata", `declares ${declared} bytes; metadata documents are small`);
   }
-  const pieces: Buffer[] = [];
-  let size = 0;
-  try {
-    for await (const piece of response.body as AsyncIterable<Buffer>) {
-      size += piece.length;
-      if (size > MAX_METADATA_BYTES) throw new AcsHttpError(response.status, "GET metadata", `is larger than ${MAX_METADATA_BYTES} bytes`);
-      pieces.push(piece);
-    }
-  } catch (error) {
-    if (error instanceof AcsHttpError) throw error;
-    throw new TransferInterruptedError(`the metadata body broke: ${(error as Error).message}`, { cause: error });
-  }
-  if (!Number.isNaN(declared) && size !== declared) throw new TransferInterruptedError(`the metadata body ended after ${size} of ${declared} bytes`);
-  return Buffer.concat(pieces, size);
+  const { bytes, complete } = await readBounded(response.body, MAX_METADATA_BYTES, { idleTimeoutMs: context.idleTimeoutMs, signal: context.signal });
+  if (!complete) throw new AcsHttpError(response.status, "GET metadata", `is larger than ${MAX_METADATA_BYTES} bytes`);
+  if (declared !== undefined && bytes.length !== declared) throw new TransferInterruptedError(`the metadata body ended after ${bytes.length} of ${declared} bytes`);
+  if (declared === undefined && !chunked) throw new UnverifiableSourceError("the metadata answer has no Content-Length, Content-Range or chunked framing: its end cannot be told from a dropped connection");
+  return bytes;
 }

@@ -21,7 +21,7 @@ export type PoisonRescueResult =
  * The Functions host moves a message to `<queue>-poison` when its deliveries end without an answer
  * the archiver could act on — a crash, an out-of-memory, a timeout on the last delivery. Nothing
  * else reads that queue, so this puts such a chunk back on the chunk queue (with a growing delay)
- * while its deadline is ahead, and otherwise writes an outcome record: never a silent loss.
+ * until a day past its deadline (requeuePlan), and otherwise writes an outcome record: never a silent loss.
  */
 export class PoisonedChunkRescue {
   constructor(private readonly deps: PoisonRescueDependencies) {}
@@ -39,12 +39,12 @@ export class PoisonedChunkRescue {
     const plan = requeuePlan(message, now);
     if (plan.worthIt) {
       await this.deps.requeue({ ...message, redelivery: plan.redelivery }, plan.delaySeconds);
-      log.warn(`Chunk ${message.chunkKey} reached the poison queue; re-queued (#${plan.redelivery}) to try again in ${Math.round(plan.delaySeconds)} s, before its deadline ${message.deadline}.`);
+      log.warn(`Chunk ${message.chunkKey} reached the poison queue; re-queued (#${plan.redelivery}) to try again in ${Math.round(plan.delaySeconds)} s, (deadline ${message.deadline}).`);
       return { status: "requeued", chunkKey: message.chunkKey, delaySeconds: plan.delaySeconds };
     }
-    const reason = new Error(`The message reached the poison queue with its deadline ${message.deadline} too close for another try.`);
+    const reason = new Error(`The message reached the poison queue more than a day past its deadline ${message.deadline}; no further try is made.`);
     const recordedAt = await this.deps.failures.record({ outcome: "retriesExhausted", error: reason, message }, now);
-    log.error(`Chunk ${message.chunkKey} reached the poison queue at its deadline; it could not be archived. Record: ${recordedAt}`);
+    log.error(`Chunk ${message.chunkKey} reached the poison queue long past its deadline; it could not be archived. Record: ${recordedAt}`);
     return { status: "recorded", recordedAt };
   }
 }

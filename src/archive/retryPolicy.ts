@@ -1,5 +1,5 @@
-import { RestError } from "@azure/core-rest-pipeline";
-import { AcsHttpError, TransferInterruptedError } from "../errors";
+import { isRestError } from "@azure/core-rest-pipeline";
+import { AcsHttpError, SourceChangedError, TransferInterruptedError, UnverifiableSourceError } from "../errors";
 
 export interface RetryPolicy {
   /** Attempts per operation inside one invocation (then the queue redelivers). */
@@ -15,20 +15,25 @@ export const DEFAULT_RETRY: RetryPolicy = { attempts: 6, baseDelayMs: 500, maxDe
 const TRANSIENT_STATUS = new Set([408, 429, 500, 502, 503, 504]);
 
 /**
- * Whether an error may go away by itself. 404 counts as transient before the chunk's deadline (the
- * file may not be ready yet) and permanent after it (ACS deleted it).
+ * Whether an error may go away by itself. A 404 counts as transient until `notFoundIsExpiry` (near or
+ * past the chunk's deadline, ACS deleted it: see retention.ts). A 416 never reaches here as an
+ * AcsHttpError for a range inside a known size (the transfers turn it into TransferInterruptedError).
  */
-export function isTransient(error: unknown, deadlinePassed: boolean): boolean {
-  if (error instanceof TransferInterruptedError) return true;
-  if (error instanceof AcsHttpError) return TRANSIENT_STATUS.has(error.status) || (error.status === 404 && !deadlinePassed);
-  if (error instanceof RestError) {
+export function isTransient(error: unknown, notFoundIsExpiry: boolean): boolean {
+  if (error instanceof TransferInterruptedError || error instanceof SourceChangedError || error instanceof UnverifiableSourceError) return true;
+  if (error instanceof AcsHttpError) return TRANSIENT_STATUS.has(error.status) || (error.status === 404 && !notFoundIsExpiry);
+  if (isRestError(error)) {
     if (error.statusCode === undefined) return true;
     return TRANSIENT_STATUS.has(error.statusCode);
   }
   return false;
 }
 
-/** Runs `operation` until it succeeds, a permanent error occurs, or the attempts are used up. */
+/**
+ * Runs `operation` until it succeeds, a permanent error occurs, or the attempts are used up. A
+ * changed source is not retried in place (the transfer has to start over with a new plan), nor an
+ * unverifiable one (asking again at once does not give a server a length; the queue's redelivery does).
+ */
 export async function withRetries<T>(
   operation: (attempt: number) => Promise<T>,
   options: {
@@ -50,7 +55,7 @@ export async function withRetries<T>(
         progressMark = progress;
         attempt = 1;
       }
-      if (attempt >= options.policy.attempts || !isTransient(error, options.deadlinePassed()) || options.signal?.aborted) throw error;
+      if (attempt >= options.policy.attempts || error instanceof SourceChangedError || error instanceof UnverifiableSourceError || !isTransient(error, options.deadlinePassed()) || options.signal?.aborted) throw error;
       const delay = retryDelay(error, attempt, options.policy);
       if (delay === undefined) throw error;
       options.onRetry?.(error, delay, attempt);

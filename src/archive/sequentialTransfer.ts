@@ -1,111 +1,136 @@
 import { createHash } from "node:crypto";
 import type { AcsResponse } from "../acs/acsRecordingClient";
-import { AcsHttpError, TransferInterruptedError } from "../errors";
+import { AcsHttpError, TransferInterruptedError, UnverifiableSourceError } from "../errors";
+import { discardBody, guardIdle } from "../http/bodyReading";
 import { blockBounds, blockId, parseContentRange } from "./blockPlan";
 import type { MediaTransferResult } from "./mediaTransfer";
 import { withRetries } from "./retryPolicy";
+import { declaredTotal, expectSameSource, unsatisfiedRangeError } from "./sourceSize";
 import { stageBlock, type TransferContext } from "./transferContext";
 
 /**
- * For a server that ignores Range (blocks laid out exactly as in the ranged path, so either path can
- * resume the other's blocks) (200, whole body): one stream, cut into blocks as it arrives and
- * staged block by block (one buffer). After a failure it asks again with Range from the last complete
- * block, and if the server still sends everything, skips what is already staged.
+ * For a server that ignores Range (200, whole body): one stream, cut into blocks as it arrives and
+ * staged block by block (one buffer), laid out exactly as in the ranged path so either path can resume
+ * the other's blocks. The size must be declared (sourceSize.ts) and every answer must declare the same;
+ * a body that ends short of it is resumed with Range from the last complete block. A whole-file
+ * Content-MD5 is checked against the bytes staged (then no earlier delivery's blocks are reused).
  */
 export async function sequentialTransfer(context: TransferContext, first: AcsResponse, staged: Map<string, number>): Promise<MediaTransferResult> {
-  const declared = contentLength(first);
-  const hash = createHash("sha256");
-  const buffer = Buffer.allocUnsafeSlow(blockBounds(0, context.blockSize).end);
-  const ids: string[] = [];
-  let offset = 0;
-  let fill = 0;
-  let resumed = 0;
+  let total: number;
+  try {
+    total = declaredTotal(first);
+  } catch (error) {
+    discardBody(first.body);
+    throw error;
+  }
+  const expectedMd5 = wholeFileMd5(first);
+  const blocks = new SequentialBlocks(context, total, expectedMd5 === undefined ? staged : new Map());
   let pending: AcsResponse | undefined = first;
-
-  const blockSize = (index: number): number => {
-    const bounds = blockBounds(index, context.blockSize);
-    return bounds.end - bounds.start;
-  };
-  const flush = async (): Promise<void> => {
-    const id = blockId(ids.length, context.blockSize);
-    const data = buffer.subarray(0, fill);
-    if (staged.get(id) === fill) resumed += 1;
-    else await stageBlock(context, id, data);
-    hash.update(data);
-    ids.push(id);
-    offset += fill;
-    fill = 0;
-  };
-
   await withRetries(
     async () => {
-      fill = 0;
-      const response: AcsResponse = pending ?? (await context.acs.get(context.url, { field: context.field, range: { start: offset }, abortSignal: context.signal }));
+      if (blocks.offset === total) return; // every byte is in (a connection dropped after the last one)
+      const response: AcsResponse = pending ?? (await context.acs.get(context.url, { field: context.field, range: { start: blocks.offset }, abortSignal: context.signal }));
       pending = undefined;
-      if (!response.body) throw new AcsHttpError(response.status, "GET", "no body");
-      let skip = response.status === 200 ? offset : 0;
-      if (response.status === 206 && parseContentRange(response.headers.get("content-range"))?.start !== offset) {
-        response.body.resume();
-        throw new TransferInterruptedError(`asked for bytes from ${offset}, got ${response.headers.get("content-range") ?? "no Content-Range"}`);
-      }
-      for await (const piece of idleGuarded(response.body, context)) {
-        let data = piece;
-        if (skip > 0) {
-          const dropped = Math.min(skip, data.length);
-          skip -= dropped;
-          data = data.subarray(dropped);
-        }
-        context.received.bytes += data.length;
-        while (data.length > 0) {
-          const size = blockSize(ids.length);
-          const take = Math.min(data.length, size - fill);
-          data.copy(buffer, fill, 0, take);
-          fill += take;
-          data = data.subarray(take);
-          if (fill === size) await flush();
-        }
-      }
-      if (declared !== undefined && offset + fill !== declared) {
-        throw new TransferInterruptedError(`the body ended after ${offset + fill} of ${declared} bytes`);
-      }
-      if (fill > 0) await flush();
+      await blocks.readAnswer(response);
     },
-    { policy: context.retry, deadlinePassed: context.deadlinePassed, signal: context.signal, progress: () => offset },
+    { policy: context.retry, deadlinePassed: context.deadlinePassed, signal: context.signal, progress: () => blocks.offset },
   );
-  return { bytes: offset, blockIds: ids, ...(resumed === 0 ? { contentSha256: hash.digest("hex") } : {}), ...sourceHash(first), resumedBlocks: resumed, mode: "sequential" };
-}
-
-/** A whole-file hash the source volunteered (Content-MD5 on a full answer, or Azure's x-ms-blob-content-md5). */
-export function sourceHash(response: AcsResponse): { sourceContentMd5?: string } {
-  const value = response.headers.get("x-ms-blob-content-md5") ?? (response.status === 200 ? response.headers.get("content-md5") : undefined);
-  return value && /^[A-Za-z0-9+/]{22}==$/.test(value) ? { sourceContentMd5: value } : {};
-}
-
-function contentLength(response: AcsResponse): number | undefined {
-  const value = response.headers.get("content-length");
-  return value && /^\d+$/.test(value) ? Number(value) : undefined;
-}
-
-/** Yields the body's pieces; fails with TransferInterruptedError when it stalls or breaks. */
-async function* idleGuarded(body: NodeJS.ReadableStream, context: TransferContext): AsyncGenerator<Buffer> {
-  const stream = body as NodeJS.ReadableStream & { destroy: (error?: Error) => void };
-  let idle: NodeJS.Timeout | undefined;
-  const arm = (): void => {
-    clearTimeout(idle);
-    idle = setTimeout(() => stream.destroy(new TransferInterruptedError(`no data for ${context.idleTimeoutMs} ms`)), context.idleTimeoutMs);
-  };
-  const onAbort = (): void => stream.destroy(new TransferInterruptedError("the transfer was cancelled"));
-  context.signal.addEventListener("abort", onAbort, { once: true });
-  arm();
-  try {
-    for await (const piece of stream as AsyncIterable<Buffer>) {
-      arm();
-      yield piece;
-    }
-  } catch (error) {
-    throw error instanceof TransferInterruptedError ? error : new TransferInterruptedError(`the body broke: ${(error as Error).message}`, { cause: error });
-  } finally {
-    clearTimeout(idle);
-    context.signal.removeEventListener("abort", onAbort);
+  if (expectedMd5 !== undefined && blocks.md5() !== expectedMd5) {
+    throw new UnverifiableSourceError(`the body's MD5 ${blocks.md5()} does not match the Content-MD5 ${expectedMd5} the source sent; nothing is committed`);
   }
+  return { ...blocks.result(), ...(expectedMd5 ? { sourceContentMd5: expectedMd5 } : azureBlobMd5(first)) };
+}
+
+/** The blocks of one sequential transfer: what is staged so far, in order, and the hashes of those bytes. */
+class SequentialBlocks {
+  readonly ids: string[] = [];
+  offset = 0;
+  private fill = 0;
+  private resumed = 0;
+  private readonly buffer: Buffer;
+  private readonly sha256 = createHash("sha256");
+  private readonly md5Hash = createHash("md5");
+
+  constructor(
+    private readonly context: TransferContext,
+    private readonly total: number,
+    private readonly staged: Map<string, number>,
+  ) {
+    this.buffer = Buffer.allocUnsafeSlow(blockBounds(0, context.blockSize).end);
+  }
+
+  /** Reads one answer from `offset` on; a short, broken or changed answer throws (transient). */
+  async readAnswer(response: AcsResponse): Promise<void> {
+    this.fill = 0;
+    if (response.status === 416) throw unsatisfiedRangeError(this.total, response, `bytes from ${this.offset}`);
+    if (!response.body) throw new AcsHttpError(response.status, "GET", "no body");
+    try {
+      expectSameSource(this.total, response);
+      if (response.status === 206 && parseContentRange(response.headers.get("content-range"))?.start !== this.offset) {
+        throw new TransferInterruptedError(`asked for bytes from ${this.offset}, got ${response.headers.get("content-range") ?? "no Content-Range"}`);
+      }
+    } catch (error) {
+      discardBody(response.body);
+      throw error;
+    }
+    let skip = response.status === 200 ? this.offset : 0;
+    for await (const piece of guardIdle(response.body, { idleTimeoutMs: this.context.idleTimeoutMs, signal: this.context.signal })) {
+      const dropped = Math.min(skip, piece.length);
+      skip -= dropped;
+      await this.take(piece.subarray(dropped));
+    }
+    if (this.offset + this.fill !== this.total) throw new TransferInterruptedError(`the body ended after ${this.offset + this.fill} of ${this.total} bytes`);
+    if (this.fill > 0) await this.flush();
+  }
+
+  md5(): string {
+    return this.md5Hash.copy().digest("base64");
+  }
+
+  result(): Omit<MediaTransferResult, "sourceContentMd5"> {
+    return { bytes: this.offset, blockIds: this.ids, ...(this.resumed === 0 ? { contentSha256: this.sha256.digest("hex") } : {}), resumedBlocks: this.resumed, mode: "sequential" };
+  }
+
+  private async take(piece: Buffer): Promise<void> {
+    if (this.offset + this.fill + piece.length > this.total) throw new TransferInterruptedError(`the body holds more than the ${this.total} bytes declared`);
+    this.context.received.bytes += piece.length;
+    let data = piece;
+    while (data.length > 0) {
+      const size = this.blockSize(this.ids.length);
+      const take = Math.min(data.length, size - this.fill);
+      data.copy(this.buffer, this.fill, 0, take);
+      this.fill += take;
+      data = data.subarray(take);
+      if (this.fill === size) await this.flush();
+    }
+  }
+
+  private async flush(): Promise<void> {
+    const id = blockId(this.ids.length, this.context.blockSize, this.total);
+    const data = this.buffer.subarray(0, this.fill);
+    if (this.staged.get(id) === this.fill) this.resumed += 1;
+    else await stageBlock(this.context, id, data);
+    this.sha256.update(data);
+    this.md5Hash.update(data);
+    this.ids.push(id);
+    this.offset += this.fill;
+    this.fill = 0;
+  }
+
+  private blockSize(index: number): number {
+    const bounds = blockBounds(index, this.context.blockSize, this.total);
+    return bounds.end - bounds.start;
+  }
+}
+
+/** A whole-file Content-MD5 (only a 200 answer's covers the whole file). */
+function wholeFileMd5(response: AcsResponse): string | undefined {
+  const value = response.status === 200 ? response.headers.get("content-md5")?.trim() : undefined;
+  return value && /^[A-Za-z0-9+/]{22}==$/.test(value) ? value : undefined;
+}
+
+/** An Azure blob source's whole-file MD5, recorded as is (it describes the source, not this answer). */
+export function azureBlobMd5(response: AcsResponse): { sourceContentMd5?: string } {
+  const value = response.headers.get("x-ms-blob-content-md5")?.trim();
+  return value && /^[A-Za-z0-9+/]{22}==$/.test(value) ? { sourceContentMd5: value } : {};
 }

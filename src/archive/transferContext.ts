@@ -1,8 +1,11 @@
+import { isRestError } from "@azure/core-rest-pipeline";
 import type { BlockBlobClient } from "@azure/storage-blob";
 import { createHash } from "node:crypto";
 import type { AcsRecordingClient } from "../acs/acsRecordingClient";
 import type { Log } from "../shared/log";
-import { withRetries, type RetryPolicy } from "./retryPolicy";
+import { STORAGE_RETRY } from "../storage/storageClients";
+import { storageSignal } from "../storage/storageDeadline";
+import { sleep, type RetryPolicy } from "./retryPolicy";
 
 /** What one chunk's media transfer works with. */
 export interface TransferContext {
@@ -22,27 +25,46 @@ export interface TransferContext {
   readonly received: { bytes: number };
 }
 
-/** Stages one block with a transactional MD5, retrying transient Storage failures (429/503 included). */
+/** A staged block of up to a few MiB gets this long per Storage call (the SDK's own tries included). */
+export const STAGE_CALL_TIMEOUT_MS = 60_000;
+
+/**
+ * Retry layers for a block, decided once (README, "Failures"): the Storage SDK's pipeline
+ * (STORAGE_RETRY, maxTries 3) retries network errors, 500 and 503 on every Storage call. This layer
+ * retries only what the SDK does not — 408, 429, 502, 504 — up to STAGE_ATTEMPTS times, so one block
+ * costs at most STAGE_ATTEMPTS x maxTries (9) Storage requests in one delivery; anything else fails
+ * the transfer and the queue's redelivery resumes from the blocks already staged.
+ */
+export const STAGE_ATTEMPTS = 3;
+const RETRIED_HERE = new Set([408, 429, 502, 504]);
+
+/** Stages one block with a transactional MD5 (see the retry layers above). */
 export async function stageBlock(context: TransferContext, id: string, data: Buffer): Promise<void> {
   const md5 = createHash("md5").update(data).digest();
-  await withRetries(
-    () => context.blob.stageBlock(id, data, data.length, { transactionalContentMD5: md5, abortSignal: context.signal }),
-    {
-      policy: context.retry,
-      deadlinePassed: () => false,
-      signal: context.signal,
-      onRetry: (error, delay) => context.log.warn(`Staging a block of ${context.blob.name} failed (${(error as Error).message}); retrying in ${Math.round(delay)} ms.`),
-    },
-  );
+  for (let attempt = 1; ; attempt++) {
+    try {
+      await context.blob.stageBlock(id, data, data.length, { transactionalContentMD5: md5, abortSignal: storageSignal(context.signal, STAGE_CALL_TIMEOUT_MS) });
+      return;
+    } catch (error) {
+      const status = isRestError(error) ? error.statusCode : undefined;
+      if (attempt >= STAGE_ATTEMPTS || status === undefined || !RETRIED_HERE.has(status) || context.signal.aborted) throw error;
+      const delay = Math.min(context.retry.maxDelayMs, context.retry.baseDelayMs * 2 ** attempt);
+      context.log.warn(`Staging a block of ${context.blob.name} answered ${status}; retrying in ${Math.round(delay)} ms (attempt ${attempt} of ${STAGE_ATTEMPTS}).`);
+      await sleep(delay, context.signal);
+    }
+  }
 }
+
+/** Requests one block may cost in one delivery, all layers together. */
+export const MAX_STAGE_REQUESTS = STAGE_ATTEMPTS * (STORAGE_RETRY.maxTries ?? 1);
 
 /** Sizes of the blocks an earlier attempt staged but did not commit (the basis of resume). */
 export async function uncommittedBlocks(blob: BlockBlobClient, signal: AbortSignal): Promise<Map<string, number>> {
   try {
-    const list = await blob.getBlockList("uncommitted", { abortSignal: signal });
+    const list = await blob.getBlockList("uncommitted", { abortSignal: storageSignal(signal) });
     return new Map((list.uncommittedBlocks ?? []).map((block) => [block.name, block.size]));
   } catch (error) {
-    if ((error as { statusCode?: number }).statusCode === 404) return new Map();
+    if (isRestError(error) && error.statusCode === 404) return new Map();
     throw error;
   }
 }

@@ -1,5 +1,6 @@
 import { readFile } from "node:fs/promises";
 import { resolve } from "node:path";
+import { readBounded } from "../http/bodyReading";
 import { isRecord } from "../shared/records";
 import { UsageError } from "./usageError";
 
@@ -41,8 +42,11 @@ function unwrapQuarantineRecord(value: unknown, shown: string): unknown {
   }
 }
 
+/** Event input larger than this is not an Event Grid delivery or dead-letter blob. */
+const MAX_EVENT_INPUT_BYTES = 64 * 1024 * 1024;
+
 async function readAll(stream: NodeJS.ReadableStream): Promise<string> {
-  const pieces: Buffer[] = [];
-  for await (const piece of stream as AsyncIterable<Buffer | string>) pieces.push(typeof piece === "string" ? Buffer.from(piece) : piece);
-  return Buffer.concat(pieces).toString("utf8");
+  const { bytes, complete } = await readBounded(stream, MAX_EVENT_INPUT_BYTES);
+  if (!complete) throw new Error(`the input is larger than ${MAX_EVENT_INPUT_BYTES} bytes`);
+  return bytes.toString("utf8");
 }

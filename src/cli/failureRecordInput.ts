@@ -3,7 +3,10 @@ import { readFile } from "node:fs/promises";
 import { resolve } from "node:path";
 import type { ContainerClient } from "@azure/storage-blob";
 import { FAILURES_PREFIX } from "../archive/failureRecords";
+import { isRestError } from "@azure/core-rest-pipeline";
 import { describeError } from "../errors";
+import { readBounded } from "../http/bodyReading";
+import { storageSignal } from "../storage/storageDeadline";
 import { isRecord } from "../shared/records";
 import { UsageError } from "./usageError";
 
@@ -41,18 +44,14 @@ export async function readFailureRecord(source: string, recordings: ContainerCli
 
 async function downloadText(container: ContainerClient, name: string): Promise<string> {
   try {
-    const download = await container.getBlobClient(name).download();
-    const pieces: Buffer[] = [];
-    let size = 0;
-    for await (const piece of download.readableStreamBody as AsyncIterable<Buffer>) {
-      size += piece.length;
-      if (size > MAX_RECORD_BYTES) throw new UsageError(`${name} is larger than a failure record can be.`);
-      pieces.push(piece);
-    }
-    return Buffer.concat(pieces).toString("utf8");
+    const download = await container.getBlobClient(name).download(0, undefined, { abortSignal: storageSignal() });
+    if (!download.readableStreamBody) return "";
+    const { bytes, complete } = await readBounded(download.readableStreamBody, MAX_RECORD_BYTES, { idleTimeoutMs: 30_000 });
+    if (!complete) throw new UsageError(`${name} is larger than a failure record can be.`);
+    return bytes.toString("utf8");
   } catch (error) {
     if (error instanceof UsageError) throw error;
-    if ((error as { statusCode?: number }).statusCode === 404) throw new UsageError(`there is no failure record ${container.containerName}/${name}.`, { cause: error });
+    if (isRestError(error) && error.statusCode === 404) throw new UsageError(`there is no failure record ${container.containerName}/${name}.`, { cause: error });
     throw new Error(`Could not read ${container.containerName}/${name}: ${describeError(error)}`, { cause: error });
   }
 }

@@ -1,5 +1,5 @@
 /** What happened to one chunk, as the command line reports it on stdout. */
-export type ChunkOutcome = "archived" | "alreadyArchived" | "failed" | "expired" | "rejected" | "retriesExhausted" | "requeued";
+export type ChunkOutcome = "archived" | "alreadyArchived" | "failed" | "expired" | "rejected" | "retriesExhausted" | "unverifiable" | "requeued";
 
 export interface ChunkReport {
   readonly chunkKey: string;

@@ -35,9 +35,9 @@ Options:
   --settings <file>   Settings file in local.settings.json format (default: ./local.settings.json when present).
   --attempts <n>      Runs of the archive job per chunk before it counts as failed, standing in for queue
                       redeliveries (default ${DEFAULT_ATTEMPTS}; every run already retries transient faults itself).
-                      The last run acts as the queue function's last delivery: with the deadline still ahead the
+                      The last run acts as the queue function's last delivery: until a day past the deadline the
                       job re-queues the chunk on the app's queue for later (outcome "requeued"), otherwise it
-                      writes a "retriesExhausted" record.
+                      writes a "retriesExhausted" record ("unverifiable" when the source never sent a length).
   --call <id>         The call id (or the server call id, for recordings whose event named no call id).
   --json              status: print JSON instead of a table.
   --no-progress       No progress bar (it is drawn on stderr only when stderr is a terminal).
@@ -56,7 +56,7 @@ Settings:
 Output:
   stdout: one JSON summary: per chunk { chunkKey, documentId, index, eventId, blob, metadataBlob, bytes, outcome,
   reason?, failureRecord?, requeuedForSeconds?, attempts }; outcome is archived, alreadyArchived, failed,
-  expired, rejected, retriesExhausted or requeued. Then the rejected events with where they were kept, and totals.
+  expired, rejected, retriesExhausted, unverifiable or requeued. Then the rejected events with where they were kept, and totals.
   stderr: warnings, errors and the progress bar.
 
 Exit codes:

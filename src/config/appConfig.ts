@@ -63,7 +63,8 @@ export function parseConfig(settings: Settings): AppConfig {
     acs,
     allowedAcsResources: listSetting(settings, "ALLOWED_ACS_RESOURCES").map(parseResourceId),
     downloadHosts: buildDownloadHostPolicy(listSetting(settings, "ALLOWED_DOWNLOAD_HOSTS"), acs.endpoint),
-    retentionHours: numberSetting(settings, "RETENTION_HOURS", 48, { min: 1, max: 24 * 365 }),
+    // Today's ACS documentation keeps recordings 24 h; the founding documents said 48 (README, Settings).
+    retentionHours: numberSetting(settings, "RETENTION_HOURS", 24, { min: 1, max: 24 * 365 }),
     downloadBlockSize: byteSizeSetting(settings, "DOWNLOAD_BLOCK_SIZE", 8 * MIB, { min: 256 * 1024, max: 256 * MIB }),
     downloadConcurrency: integerSetting(settings, "DOWNLOAD_CONCURRENCY", 8, { min: 1, max: 64 }),
     deleteAfterArchive: booleanSetting(settings, "DELETE_AFTER_ARCHIVE", false),

@@ -37,15 +37,44 @@ describe("when the queue's deliveries run out before the deadline", () => {
     expect(again).toMatchObject({ status: "requeued", delaySeconds: 2400 });
   });
 
-  it("records retriesExhausted and lets the message go to poison when the deadline is too close", async () => {
+  it("keeps re-queuing at and past the deadline: the deadline is no reason to stop while ACS may serve the chunk", async () => {
+    const requeued: number[] = [];
+    const harness = archiveHarness(sim, inject("azuriteConnectionString"), { requeue: async (_message, delay) => void requeued.push(delay), settings: { RETENTION_HOURS: "24" } });
+    sim.addDocument("doc-deadline-outage", { size: 1000, faults: [{ kind: "status", status: 503 }] });
+    for (const hoursAgo of [24 - 1 / 60, 25]) {
+      const [message] = harness.messagesFor({ callId: "call-deadline", eventTime: new Date(Date.now() - hoursAgo * 3_600_000).toISOString(), chunks: [{ documentId: "doc-deadline-outage", size: 1000 }] });
+      const { context } = capturingContext();
+      expect(await harness.job.run(message, context, { dequeueCount: 5, maxDequeueCount: 5 })).toMatchObject({ status: "requeued" });
+    }
+    // Never spun: even at the deadline the next try is at least a minute away.
+    expect(Math.min(...requeued)).toBeGreaterThanOrEqual(60);
+    expect(await listBlobs(harness.container, "archive-failures/")).toEqual([]);
+  });
+
+  it("records retriesExhausted once, and completes the message, only when no one will try again (a day past the deadline)", async () => {
     const harness = archiveHarness(sim, inject("azuriteConnectionString"), { requeue: async () => undefined });
     sim.addDocument("doc-late-outage", { size: 1000, faults: [{ kind: "status", status: 503 }] });
-    const [message] = harness.messagesFor({ callId: "call-late", eventTime: new Date(Date.now() - 48 * 3_600_000 + 60_000).toISOString(), chunks: [{ documentId: "doc-late-outage", size: 1000 }] });
+    const [message] = harness.messagesFor({ callId: "call-late", eventTime: new Date(Date.now() - 49 * 3_600_000).toISOString(), chunks: [{ documentId: "doc-late-outage", size: 1000 }] });
     const { context } = capturingContext();
-    const result = await harness.job.run(message, context, { dequeueCount: 5, maxDequeueCount: 5 });
-    expect(result.status).toBe("retry");
-    const [record] = await listBlobs(harness.container, "archive-failures/");
-    expect(record).toContain("retriesExhausted");
+    for (let delivery = 0; delivery < 3; delivery++) {
+      expect(await harness.job.run(message, context, { dequeueCount: 5, maxDequeueCount: 5 })).toMatchObject({ status: "retriesExhausted" });
+    }
+    const records = await listBlobs(harness.container, "archive-failures/");
+    expect(records).toHaveLength(1);
+    expect(records[0]).toContain("retriesExhausted");
+  });
+
+  it("writes no retriesExhausted record when the re-queue fails: the poison rescue can still archive the chunk", async () => {
+    const harness = archiveHarness(sim, inject("azuriteConnectionString"), {
+      requeue: async () => {
+        throw new Error("the queue is down");
+      },
+    });
+    sim.addDocument("doc-requeue-down", { size: 1000, faults: [{ kind: "status", status: 503 }] });
+    const [message] = harness.messagesFor({ callId: "call-requeue-down", chunks: [{ documentId: "doc-requeue-down", size: 1000 }] });
+    const { context } = capturingContext();
+    expect((await harness.job.run(message, context, { dequeueCount: 5, maxDequeueCount: 5 })).status).toBe("retry");
+    expect(await listBlobs(harness.container, "archive-failures/")).toEqual([]);
   });
 });
 
@@ -64,11 +93,15 @@ describe("chunks that reach the poison queue (crash, timeout or out of memory on
     expect((await queue.getProperties()).approximateMessagesCount).toBe(1);
     expect(logs.some((line) => line.message.includes("reached the poison queue; re-queued (#1)"))).toBe(true);
 
-    const late = { ...message!, deadline: new Date(Date.now() + 30_000).toISOString() };
-    expect((await rescue.rescue(late, context)).status).toBe("recorded");
+    const atDeadline = { ...message!, deadline: new Date(Date.now() + 30_000).toISOString() };
+    expect((await rescue.rescue(atDeadline, context)).status).toBe("requeued");
+    const longPast = { ...message!, deadline: new Date(Date.now() - 25 * 3_600_000).toISOString() };
+    expect((await rescue.rescue(longPast, context)).status).toBe("recorded");
+    expect((await rescue.rescue(longPast, context)).status).toBe("recorded"); // the same record, not a second one
     expect((await rescue.rescue("garbage", context)).status).toBe("recorded");
     const records = await listBlobs(harness.container, "archive-failures/");
     expect(records.filter((name) => name.includes("retriesExhausted"))).toHaveLength(1);
     expect(records.filter((name) => name.includes("rejected"))).toHaveLength(1);
+    expect((await queue.getProperties()).approximateMessagesCount).toBe(2);
   });
 });

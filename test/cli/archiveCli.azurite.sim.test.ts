@@ -206,26 +206,28 @@ describe("recording-archiver archive (compiled, against the simulator and Azurit
     expectNoSecrets(failed, replayed);
   });
 
-  it("reports expired chunks, and transient failures that outlast --attempts: re-queued for the app, or recorded near the deadline", async () => {
+  it("reports expired chunks, and transient failures that outlast --attempts: re-queued for the app (even at the deadline), recorded only long past it", async () => {
     sim.addDocument("cli-expired-0", { size: 1000, faults: [{ kind: "expired", target: "any" }] });
-    for (const id of ["cli-busy-early", "cli-busy-late"]) sim.addDocument(id, { size: 1000, faults: [{ kind: "status", status: 503, retryAfterSeconds: 0 }] });
+    for (const id of ["cli-busy-early", "cli-busy-late", "cli-busy-long-past"]) sim.addDocument(id, { size: 1000, faults: [{ kind: "status", status: 503, retryAfterSeconds: 0 }] });
     const minutesAgo = (minutes: number): string => new Date(Date.now() - minutes * 60_000).toISOString();
     const events = [
       sim.recordingEvent({ eventTime: minutesAgo(120), chunks: [{ documentId: "cli-expired-0", size: 1000 }] }),
       sim.recordingEvent({ eventTime: minutesAgo(0), chunks: [{ documentId: "cli-busy-early", size: 1000 }] }),
       sim.recordingEvent({ eventTime: minutesAgo(59), chunks: [{ documentId: "cli-busy-late", size: 1000 }] }),
+      sim.recordingEvent({ eventTime: minutesAgo(26 * 60), chunks: [{ documentId: "cli-busy-long-past", size: 1000 }] }),
     ];
     const settings = settingsFor({ RETENTION_HOURS: "1" });
     const run = await runCompiledCli(["archive", "--event", writeEvents("late.json", events), "--attempts", "2"], { env: settings });
     expect(run.code, run.stderr).toBe(1);
-    const [expired, requeued, exhausted] = summaryOf(run).chunks;
+    const [expired, requeued, requeuedAtDeadline, exhausted] = summaryOf(run).chunks;
     expect(expired).toMatchObject({ documentId: "cli-expired-0", outcome: "expired", attempts: 1, failureRecord: expect.stringMatching(/archive-failures\/.*-expired-/) as unknown });
     expect(requeued).toMatchObject({ documentId: "cli-busy-early", outcome: "requeued", attempts: 2, requeuedForSeconds: 300 });
-    expect(exhausted).toMatchObject({ documentId: "cli-busy-late", outcome: "retriesExhausted", attempts: 2, failureRecord: expect.stringMatching(/archive-failures\/.*-retriesExhausted-/) as unknown });
+    expect(requeuedAtDeadline).toMatchObject({ documentId: "cli-busy-late", outcome: "requeued", attempts: 2 });
+    expect(exhausted).toMatchObject({ documentId: "cli-busy-long-past", outcome: "retriesExhausted", attempts: 2, failureRecord: expect.stringMatching(/archive-failures\/.*-retriesExhausted-/) as unknown });
     expect(exhausted?.reason).toMatch(/503/);
     expect(run.stderr).toMatch(/run 1 of 2 failed for now; retrying/);
     const queue = QueueServiceClient.fromConnectionString(inject("azuriteConnectionString")).getQueueClient(settings["CHUNK_QUEUE"] ?? "");
-    expect((await queue.getProperties()).approximateMessagesCount).toBe(1);
+    expect((await queue.getProperties()).approximateMessagesCount).toBe(2);
     expectNoSecrets(run);
   });
 

@@ -46,7 +46,7 @@ describe("parseConfig: defaults", () => {
       recordingsContainer: "recordings",
       quarantineContainer: "rejected-events",
       allowedAcsResources: [],
-      retentionHours: 48,
+      retentionHours: 24,
       downloadBlockSize: 8 * 1024 * 1024,
       downloadConcurrency: 8,
       deleteAfterArchive: false,
@@ -71,7 +71,7 @@ describe("parseConfig: defaults", () => {
   it("treats blank settings as unset", () => {
     const blank = parseConfig(settings({ CHUNK_QUEUE: "  ", RETENTION_HOURS: "", ALLOWED_ACS_RESOURCES: " ", DELETE_AFTER_ARCHIVE: "" }));
     expect(blank.chunkQueue).toBe("recording-chunks");
-    expect(blank.retentionHours).toBe(48);
+    expect(blank.retentionHours).toBe(24);
     expect(blank.allowedAcsResources).toEqual([]);
     expect(blank.deleteAfterArchive).toBe(false);
   });

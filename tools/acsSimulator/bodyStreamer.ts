@@ -15,8 +15,9 @@ export interface BodyPlan {
   onBytes(count: number): void;
   /** Cap for this response's body (one response at a time per HTTP/1.1 connection, so per connection). */
   bytesPerSecond?: number;
-  /** Headers first, then silence for this long, then the body. */
+  /** Headers (and `stallAfterBytes` body bytes) first, then silence for this long, then the rest. */
   stallMs?: number;
+  stallAfterBytes?: number;
   /** Stop after this many body bytes: "reset" sends a TCP RST, "truncate" closes the connection cleanly. */
   cut?: { afterBytes: number; how: "reset" | "truncate" };
 }
@@ -31,16 +32,22 @@ export async function streamBody(res: ServerResponse, plan: BodyPlan): Promise<v
   res.once("close", () => {
     gone = true;
   });
-  if (plan.stallMs !== undefined) {
+  if (plan.stallMs !== undefined && !plan.stallAfterBytes) {
     res.flushHeaders();
     await pause(res, plan.stallMs);
   }
+  let stallAt = plan.stallMs !== undefined && plan.stallAfterBytes ? plan.start + plan.stallAfterBytes : undefined;
   const stopAt = plan.cut ? Math.min(plan.end, plan.start + plan.cut.afterBytes) : plan.end;
   const chunkBytes = plan.bytesPerSecond ? throttledChunk(plan.bytesPerSecond) : CHUNK_BYTES;
   const began = Date.now();
   let position = plan.start;
   while (position < stopAt && !gone) {
-    const next = Math.min(position + chunkBytes, stopAt);
+    if (stallAt !== undefined && position >= stallAt) {
+      stallAt = undefined;
+      await pause(res, plan.stallMs ?? 0);
+      if (gone) break;
+    }
+    const next = Math.min(position + chunkBytes, stopAt, stallAt ?? Number.POSITIVE_INFINITY);
     if (plan.bytesPerSecond) {
       const due = began + ((next - plan.start) / plan.bytesPerSecond) * 1000;
       const wait = due - Date.now();
@@ -87,7 +94,7 @@ function written(res: ServerResponse, chunk: Buffer): Promise<void> {
   });
 }
 
-function drained(res: ServerResponse): Promise<void> {
+export function drained(res: ServerResponse): Promise<void> {
   return new Promise((resolve) => {
     const done = (): void => {
       res.off("drain", done);

@@ -1,6 +1,7 @@
 import { parseByteSize } from "../../src/shared/byteSize";
 import { parseCommandLine } from "../../src/shared/commandLine";
-import type { FaultKind, FaultSpec } from "./types";
+import { FAULT_KINDS } from "./simCounters";
+import type { FaultSpec } from "./types";
 
 export interface CliOptions {
   port?: number;
@@ -23,8 +24,7 @@ const CLI_USAGE = `Usage: acs-sim [options]
   --event-schema <eventgrid|cloudevents>   schema of posted events (default eventgrid)
   --era <ga|preview>             shape of posted events (default ga)`;
 
-const FAULT_KINDS: readonly FaultKind[] = ["reset", "truncate", "status", "redirect", "expired", "bandwidth", "stall"];
-const NUMERIC_FAULT_FIELDS = ["times", "afterBytes", "status", "retryAfterSeconds", "bytesPerSecond", "stallMs"] as const;
+const NUMERIC_FAULT_FIELDS = ["times", "afterBytes", "status", "retryAfterSeconds", "bytesPerSecond", "stallMs", "size", "skipRequests"] as const;
 const FLAGS = {
   port: { type: "string" },
   host: { type: "string" },
@@ -75,7 +75,7 @@ function parseFault(text: string): { documentId: string; fault: FaultSpec } {
     const raw = pair.slice(equals + 1);
     if (equals <= 0) throw new Error(`--fault setting "${pair}" is not k=v`);
     if ((NUMERIC_FAULT_FIELDS as readonly string[]).includes(key)) {
-      fault[key as (typeof NUMERIC_FAULT_FIELDS)[number]] = key === "bytesPerSecond" ? parseSize(raw) : parseInteger(raw, key);
+      fault[key as (typeof NUMERIC_FAULT_FIELDS)[number]] = key === "bytesPerSecond" || key === "size" ? parseSize(raw) : parseInteger(raw, key);
     } else if (key === "target") {
       fault.target = oneOf(raw, ["content", "metadata", "delete", "any"] as const, key);
     } else if (key === "redirectTo") {

@@ -44,15 +44,24 @@ export class DocumentContent {
 
   /** SHA-256 (hex) of the first `size` bytes of a document's content, computed by streaming and cached. */
   sha256Hex(documentId: string, size: number): string {
-    const cacheKey = `${size}:${documentId}`;
+    return this.digest("sha256", "hex", documentId, size);
+  }
+
+  /** MD5 (base64, as in Content-MD5) of the first `size` bytes of a document's content, cached. */
+  md5Base64(documentId: string, size: number): string {
+    return this.digest("md5", "base64", documentId, size);
+  }
+
+  private digest(algorithm: "sha256" | "md5", encoding: "hex" | "base64", documentId: string, size: number): string {
+    const cacheKey = `${algorithm}:${size}:${documentId}`;
     const cached = this.digests.get(cacheKey);
     if (cached) return cached;
-    const hash = createHash("sha256");
+    const hash = createHash(algorithm);
     const step = 4 * PATTERN_BYTES;
     for (let position = 0; position < size; position += step) {
       hash.update(this.bytes(documentId, position, Math.min(position + step, size)));
     }
-    const digest = hash.digest("hex");
+    const digest = hash.digest(encoding);
     this.digests.set(cacheKey, digest);
     return digest;
   }

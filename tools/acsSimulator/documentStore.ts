@@ -17,6 +17,7 @@ class StoredDocument implements SimDocument {
     readonly size: number,
     readonly format: MediaFormat,
     readonly ignoreRange: boolean,
+    readonly contentMd5: boolean,
     metadata: Buffer,
     faults: FaultSpec[],
   ) {
@@ -28,6 +29,8 @@ class StoredDocument implements SimDocument {
 
 interface MutableFault extends ArmedFault {
   remaining: number;
+  /** Matching requests still to let pass before the fault applies. */
+  skip: number;
 }
 
 /** The documents (recording chunks) a simulator holds, and the faults armed on them. */
@@ -48,6 +51,7 @@ export class DocumentStore {
       options.size,
       format,
       options.ignoreRange === true,
+      options.contentMd5 === true,
       metadataBuffer(metadata),
       options.faults ?? [],
     );
@@ -85,9 +89,11 @@ export class DocumentStore {
   takeFault(documentId: string, resource: RecordingResource, listener: SimListenerName): FaultSpec | undefined {
     const document = this.documents.get(documentId);
     if (!document) return undefined;
-    const fault = document.faults.find(
+    const matching = document.faults.filter(
       (armed) => armed.remaining > 0 && targets(armed.spec, resource) && !redirectsToItself(armed.spec, listener),
     );
+    const fault = matching.find((armed) => armed.skip === 0);
+    for (const waiting of matching) if (waiting.skip > 0) waiting.skip -= 1;
     if (!fault) return undefined;
     fault.remaining -= 1;
     return fault.spec;
@@ -101,7 +107,7 @@ export class DocumentStore {
 }
 
 function arm(faults: FaultSpec[]): MutableFault[] {
-  return faults.map((spec) => ({ spec: checkedFault(spec), remaining: spec.times ?? Number.POSITIVE_INFINITY }));
+  return faults.map((spec) => ({ spec: checkedFault(spec), remaining: spec.times ?? Number.POSITIVE_INFINITY, skip: spec.skipRequests ?? 0 }));
 }
 
 function checkedFault(spec: FaultSpec): FaultSpec {
@@ -109,6 +115,7 @@ function checkedFault(spec: FaultSpec): FaultSpec {
   if (spec.kind === "status" && spec.status === undefined) throw new Error("a status fault needs `status`");
   if (spec.kind === "bandwidth" && !positive(spec.bytesPerSecond)) throw new Error("a bandwidth fault needs `bytesPerSecond` > 0");
   if (spec.kind === "stall" && !positive(spec.stallMs)) throw new Error("a stall fault needs `stallMs` > 0");
+  if (spec.kind === "resize" && !(spec.size !== undefined && Number.isSafeInteger(spec.size) && spec.size >= 0)) throw new Error("a resize fault needs `size` >= 0");
   if (spec.times !== undefined && !(spec.times >= 0)) throw new Error("`times` must be >= 0");
   return { ...spec };
 }

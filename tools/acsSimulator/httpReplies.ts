@@ -1,7 +1,9 @@
 import type { IncomingMessage, OutgoingHttpHeaders, ServerResponse } from "node:http";
+import { readBounded } from "../../src/http/bodyReading";
 import type { SimRequestRecord } from "./types";
 
 const MAX_REQUEST_BODY_BYTES = 4 * 1024 * 1024;
+const REQUEST_BODY_IDLE_MS = 30_000;
 
 /** Sends an ACS-style error body: `{"error":{"code","message"}}` (the SDKs JSON.parse error bodies). */
 export function replyError(
@@ -41,18 +43,8 @@ export function replyBytes(
   record.bytesSent += body.length;
 }
 
-/** Reads the whole request body (bounded); undefined when it is larger than the limit. */
-export function readBody(req: IncomingMessage): Promise<Buffer | undefined> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    let length = 0;
-    let tooLarge = false;
-    req.on("data", (chunk: Buffer) => {
-      length += chunk.length;
-      if (length > MAX_REQUEST_BODY_BYTES) tooLarge = true;
-      else chunks.push(chunk);
-    });
-    req.on("end", () => resolve(tooLarge ? undefined : Buffer.concat(chunks)));
-    req.on("error", reject);
-  });
+/** Reads the whole request body (bounded, with an idle timeout); undefined when it is larger than the limit. */
+export async function readBody(req: IncomingMessage): Promise<Buffer | undefined> {
+  const { bytes, complete } = await readBounded(req, MAX_REQUEST_BODY_BYTES, { idleTimeoutMs: REQUEST_BODY_IDLE_MS });
+  return complete ? bytes : undefined;
 }

@@ -4,6 +4,7 @@ import { contentRangeHeader, parseRange } from "./byteRange";
 import { replyBytes, replyError } from "./httpReplies";
 import type { RecordingRoute } from "./recordingRoutes";
 import type { SimContext } from "./simContext";
+import { hostileFraming, replyEndlessError, wholeFileMd5 } from "./hostileReplies";
 import { count } from "./simCounters";
 import type { FaultSpec, SimDocument, SimListenerName, SimRequestRecord } from "./types";
 
@@ -33,6 +34,7 @@ export async function respondRecording(exchange: RecordingExchange): Promise<voi
   if (fault) {
     record.fault = fault.kind;
     count(context.counters, documentId, (counts) => (counts.faultsInjected[fault.kind] += 1));
+    if (fault.kind === "endlessErrorBody") return replyEndlessError(exchange.res, record, fault);
     if (answeredByFault(exchange, fault)) return;
   }
 
@@ -83,7 +85,7 @@ function answeredByFault(exchange: RecordingExchange, fault: FaultSpec): boolean
 async function sendBody(exchange: RecordingExchange, document: SimDocument, fault: FaultSpec | undefined): Promise<void> {
   const { context, route, res, record } = exchange;
   const isContent = route.resource === "content";
-  const size = isContent ? document.size : document.metadata.length;
+  const size = isContent ? (fault?.kind === "resize" ? (fault.size ?? document.size) : document.size) : document.metadata.length;
   const honourRange = !(isContent && document.ignoreRange);
   const range = honourRange ? parseRange(exchange.range, size) : { kind: "whole" as const };
   if (range.kind === "unsatisfiable") {
@@ -100,7 +102,10 @@ async function sendBody(exchange: RecordingExchange, document: SimDocument, faul
   if (honourRange) headers["Accept-Ranges"] = "bytes";
   // Metadata carries Content-Range even on 200 (a quirk of the real service).
   if (range.kind === "partial" || (!isContent && size > 0)) headers["Content-Range"] = contentRangeHeader(start, end, size);
-  const status = range.kind === "partial" ? 206 : 200;
+  if (isContent && range.kind === "whole" && (document.contentMd5 || fault?.kind === "badMd5")) {
+    headers["Content-MD5"] = wholeFileMd5(fault, () => context.content.md5Base64(document.documentId, size));
+  }
+  const status = hostileFraming(res, fault, headers, size) ?? (range.kind === "partial" ? 206 : 200);
   record.status = status;
   res.writeHead(status, headers);
 
@@ -119,7 +124,12 @@ async function sendBody(exchange: RecordingExchange, document: SimDocument, faul
     },
   };
   if (fault?.kind === "bandwidth") plan.bytesPerSecond = fault.bytesPerSecond;
-  if (fault?.kind === "stall") plan.stallMs = fault.stallMs;
+  if (fault?.kind === "stall") {
+    plan.stallMs = fault.stallMs;
+    if (fault.afterBytes !== undefined) plan.stallAfterBytes = fault.afterBytes;
+  }
+  if (fault?.kind === "dropTerminator") plan.cut = { afterBytes: end - start, how: "reset" };
+  if (fault?.kind === "closeDelimited") plan.cut = { afterBytes: fault.afterBytes ?? end - start, how: "truncate" };
   if (fault?.kind === "reset") plan.cut = { afterBytes: fault.afterBytes ?? 0, how: "reset" };
   if (fault?.kind === "truncate") {
     plan.cut = { afterBytes: fault.afterBytes ?? Math.floor((end - start) / 2), how: "truncate" };

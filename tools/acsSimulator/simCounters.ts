@@ -1,6 +1,7 @@
 import type { FaultKind, SimCounters, SimCounts } from "./types";
 
-const FAULT_KINDS: readonly FaultKind[] = ["reset", "truncate", "status", "redirect", "expired", "bandwidth", "stall"];
+/** Every fault kind the simulator knows (the CLI's --fault accepts these). */
+export const FAULT_KINDS: readonly FaultKind[] = ["reset", "truncate", "status", "redirect", "expired", "bandwidth", "stall", "closeDelimited", "endlessErrorBody", "dropTerminator", "resize", "badMd5"];
 
 export function createCounts(): SimCounts {
   return {
@@ -56,5 +57,5 @@ function zero(counts: SimCounts): void {
 }
 
 function zeroFaults(): Record<FaultKind, number> {
-  return { reset: 0, truncate: 0, status: 0, redirect: 0, expired: 0, bandwidth: 0, stall: 0 };
+  return Object.fromEntries(FAULT_KINDS.map((kind) => [kind, 0])) as Record<FaultKind, number>;
 }

@@ -17,7 +17,19 @@ export interface StartAcsSimulatorOptions {
   ports?: Partial<Record<SimListenerName, number>>;
 }
 
-export type FaultKind = "reset" | "truncate" | "status" | "redirect" | "expired" | "bandwidth" | "stall";
+export type FaultKind =
+  | "reset"
+  | "truncate"
+  | "status"
+  | "redirect"
+  | "expired"
+  | "bandwidth"
+  | "stall"
+  | "closeDelimited"
+  | "endlessErrorBody"
+  | "dropTerminator"
+  | "resize"
+  | "badMd5";
 export type FaultTarget = "content" | "metadata" | "delete" | "any";
 
 export interface FaultSpec {
@@ -26,6 +38,8 @@ export interface FaultSpec {
   target?: FaultTarget;
   /** Apply to the first K matching requests; always when omitted. */
   times?: number;
+  /** Let this many matching requests pass untouched before the fault applies (a fault mid-download). */
+  skipRequests?: number;
   /**
    * reset/truncate: body bytes sent before the socket is reset (RST, 50 ms after the bytes were handed to the
    * kernel, so a reading client gets them) or closed cleanly (truncate; default half the body). A reset without
@@ -41,8 +55,10 @@ export interface FaultSpec {
   redirectTo?: "regional" | "foreign" | (string & {});
   /** bandwidth: cap for the response body, bytes per second. */
   bytesPerSecond?: number;
-  /** stall: headers are sent, then nothing for stallMs, then the body. */
+  /** stall: headers (and `afterBytes` body bytes, when set) are sent, then nothing for stallMs, then the rest. */
   stallMs?: number;
+  /** resize: this answer describes a source of `size` bytes (its Content-Range total and length), as if the file changed. */
+  size?: number;
 }
 
 export interface SimDocumentOptions {
@@ -54,6 +70,8 @@ export interface SimDocumentOptions {
   metadata?: string | object;
   /** Behave like a server that ignores Range: 200 + whole body, no Content-Range. */
   ignoreRange?: boolean;
+  /** Send the whole file's Content-MD5 on 200 answers for the media (ACS may; the archiver then verifies it). */
+  contentMd5?: boolean;
   faults?: FaultSpec[];
 }
 
@@ -65,6 +83,7 @@ export interface SimDocument {
   /** Media content type: video/mp4, audio/mpeg or audio/wav. */
   readonly contentType: string;
   readonly ignoreRange: boolean;
+  readonly contentMd5: boolean;
   /** True once a DELETE succeeded; GETs then answer 404. */
   readonly deleted: boolean;
   /** The faults still armed (times already used up are reflected in `remaining`). */

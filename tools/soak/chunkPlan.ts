@@ -28,6 +28,7 @@ export interface PlannedRecording {
   readonly chunks: PlannedChunk[];
 }
 
+/** Older than RETENTION_HOURS (24) plus the day of late tries (requeuePlan): no re-queue, a final record. */
 const EXPIRED_AGE_MS = 49 * 3_600_000;
 
 function hex(rng: Prng, length: number): string {
@@ -78,7 +79,7 @@ function recording(rng: Prng, options: SoakOptions, sizes: number[], permanent?:
     era,
     schema: rng.chance(0.4) ? "cloudevents" : "eventgrid",
     format,
-    eventAgeMs: permanent === "expired" ? EXPIRED_AGE_MS : rng.int(0, 600_000),
+    eventAgeMs: permanent === "expired" || permanent === "unverifiable" ? EXPIRED_AGE_MS : rng.int(0, 600_000),
     copies: rng.chance(options.duplicateRate) ? rng.int(2, 3) : 1,
     chunks,
   };

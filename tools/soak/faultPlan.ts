@@ -27,6 +27,9 @@ const TRANSIENT: readonly TransientMaker[] = [
   () => ({ fault: { kind: "expired", times: 1 }, label: "404 not ready" }),
   (rng) => ({ fault: { kind: rng.pick(["reset", "truncate"] as const), target: "metadata", times: rng.int(1, 2) }, label: "metadata broken" }),
   (rng) => ({ fault: { kind: "status", status: 503, target: "metadata", times: rng.int(1, 2) }, label: "metadata 503" }),
+  (rng) => ({ fault: { kind: "dropTerminator", times: rng.int(1, 3) }, label: "dropped chunked terminator" }),
+  (rng) => ({ fault: { kind: "endlessErrorBody", status: rng.pick([500, 503]), target: rng.pick(["content", "metadata"] as const), times: rng.int(1, 2) }, label: "endless error body" }),
+  (rng) => ({ fault: { kind: "stall", target: "metadata", afterBytes: rng.int(1, 64), stallMs: rng.int(500, 3_000), times: 1 }, label: "metadata stalls mid-body" }),
 ];
 
 /**
@@ -56,18 +59,21 @@ export function transientFaults(rng: Prng, size: number, blockSize: number, exha
   return { faults, labels };
 }
 
-export type PermanentKind = "forbidden" | "hostileRedirect" | "expired";
+export type PermanentKind = "forbidden" | "hostileRedirect" | "expired" | "unverifiable";
 
-export const PERMANENT_KINDS: readonly PermanentKind[] = ["forbidden", "hostileRedirect", "expired"];
+export const PERMANENT_KINDS: readonly PermanentKind[] = ["forbidden", "hostileRedirect", "expired", "unverifiable"];
 
 /** What a chunk that cannot be archived must leave behind: an outcome record of this kind. */
 export interface PermanentExpectation {
   readonly kind: PermanentKind;
-  readonly outcome: "failed" | "expired";
+  readonly outcome: "failed" | "expired" | "unverifiable";
   readonly httpStatus?: number;
 }
 
-/** Faults that no retry can cure. "expired" also needs an event older than the retention window. */
+/**
+ * Faults that no retry can cure. "expired" also needs an event older than the retention window, and
+ * "unverifiable" (a server that never sends a length) one more than a day past it, when re-queuing stops.
+ */
 export function permanentFaults(kind: PermanentKind): PlannedFaults & { expectation: PermanentExpectation } {
   switch (kind) {
     case "forbidden":
@@ -84,5 +90,7 @@ export function permanentFaults(kind: PermanentKind): PlannedFaults & { expectat
       };
     case "expired":
       return { faults: [{ kind: "expired", target: "any" }], labels: ["404 after the deadline"], expectation: { kind, outcome: "expired", httpStatus: 404 } };
+    case "unverifiable":
+      return { faults: [{ kind: "closeDelimited" }], labels: ["no length (close-delimited 200)"], expectation: { kind, outcome: "unverifiable" } };
   }
 }

@@ -20,6 +20,8 @@ export interface HandSignedRequest {
   omit?: string[];
   /** Give up after this long without a response or body bytes (ms). */
   timeoutMs?: number;
+  /** Stop reading (and drop the connection) once the body is larger than this; error "limit". */
+  maxBodyBytes?: number;
 }
 
 export interface RawResponse {
@@ -51,7 +53,7 @@ export function handSignedRequest(options: HandSignedRequest): Promise<RawRespon
     ...options.headers,
   };
   for (const name of options.omit ?? []) delete headers[name];
-  return send(url, method, headers, body, options.timeoutMs);
+  return send(url, method, headers, body, options.timeoutMs, options.maxBodyBytes);
 }
 
 export function send(
@@ -60,6 +62,7 @@ export function send(
   headers: Record<string, string>,
   body = "",
   timeoutMs?: number,
+  maxBodyBytes?: number,
 ): Promise<RawResponse> {
   return new Promise((resolve) => {
     let status = 0;
@@ -75,7 +78,15 @@ export function send(
     const req = request(url, { method, headers: allHeaders, agent: false }, (res) => {
       status = res.statusCode ?? 0;
       responseHeaders = res.headers;
-      res.on("data", (chunk: Buffer) => chunks.push(chunk));
+      let received = 0;
+      res.on("data", (chunk: Buffer) => {
+        chunks.push(chunk);
+        received += chunk.length;
+        if (maxBodyBytes !== undefined && received > maxBodyBytes) {
+          finish(false, "limit");
+          req.destroy();
+        }
+      });
       res.on("end", () => finish(res.complete));
       res.on("error", (error: NodeJS.ErrnoException) => finish(false, error.code ?? error.message));
       res.on("close", () => finish(res.complete, res.complete ? undefined : "closed"));
@@ -88,5 +99,26 @@ export function send(
     }
     req.on("error", (error: NodeJS.ErrnoException) => finish(false, error.code ?? error.message));
     req.end(body);
+  });
+}
+
+/**
+ * GET a storage-host URL of the simulator signed the way the SDKs sign it (endpoint origin + path, `x-ms-host`),
+ * over node:http, to observe resets, short bodies and framing. `limits` bound the wait and the body read.
+ */
+export function signedStorageGet(
+  sim: { accessKey: string; endpointUrl: string },
+  url: string,
+  headers: Record<string, string> = {},
+  limits: { timeoutMs?: number; maxBodyBytes?: number } = {},
+): Promise<RawResponse> {
+  const endpointHost = new URL(sim.endpointUrl).host;
+  return handSignedRequest({
+    accessKey: sim.accessKey,
+    url,
+    signedPathAndQuery: new URL(url).pathname,
+    signedHost: endpointHost,
+    headers: { "x-ms-host": endpointHost, ...headers },
+    ...limits,
   });
 }
