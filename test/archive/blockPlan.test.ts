@@ -16,10 +16,10 @@ describe("block ids", () => {
   // Resuming finds the blocks an earlier attempt staged by these ids: changing their format orphans every staged
   // block of every chunk in flight during an upgrade. Change it only with a new version prefix, on purpose, and
   // update these expectations with it.
-  it("keep their format: version, block index, range size and staged block size, base64", () => {
-    expect(idOf(100 * MIB, 8 * MIB, 0)).toBe("djItMDAwMDAwMC0wMDA4Mzg4NjA4LTAyMDk3MTUy");
-    expect(Buffer.from(idOf(100 * MIB, 8 * MIB, 5), "base64").toString()).toBe("v2-0000005-0008388608-02097152");
-    expect(Buffer.from(idOf(10_000_000, 3_000_000, 3), "base64").toString()).toBe("v2-0000003-0003000000-01500000");
+  it("keep their format: version, block index, source size and a tag of the layout (range and staged block size), base64", () => {
+    expect(idOf(100 * MIB, 8 * MIB, 0)).toBe("djMtMDAwMDAwMC0wMDAwMTA0ODU3NjAwLTVjZTVh");
+    expect(Buffer.from(idOf(100 * MIB, 8 * MIB, 5), "base64").toString()).toBe("v3-0000005-0000104857600-5ce5a");
+    expect(Buffer.from(idOf(10_000_000, 3_000_000, 3), "base64").toString()).toBe("v3-0000003-0000010000000-8560a");
   });
 
   it("have one length across a blob (Blob Storage requires it), and differ per block and per layout", () => {
@@ -62,11 +62,13 @@ describe("planRanges", () => {
     expect(position).toBe(total);
   });
 
-  it("numbers blocks by their place in the layout, so the same byte always gets the same block id", () => {
+  it("numbers blocks by their place in the layout, and names the source size, so blocks of another size are never mixed in", () => {
     const short = planRanges(9 * MIB, 8 * MIB);
     const long = planRanges(20 * MIB, 8 * MIB);
-    expect(short[1]?.blocks[0]?.id).toBe(long[1]?.blocks[0]?.id);
     expect(short[1]?.blocks[0]?.index).toBe(4);
+    expect(long[1]?.blocks[0]?.index).toBe(4);
+    expect(short[1]?.blocks[0]?.id).not.toBe(long[1]?.blocks[0]?.id);
+    expect(planRanges(20 * MIB, 8 * MIB)[1]?.blocks[0]?.id).toBe(long[1]?.blocks[0]?.id);
   });
 
   it("refuses a chunk that needs more than 50,000 blocks, naming the setting to raise", () => {

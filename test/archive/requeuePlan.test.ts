@@ -32,8 +32,9 @@ describe("requeuePlan", () => {
     expect(requeuePlan(message(0.25, 2), NOW)).toEqual({ redelivery: 3, delaySeconds: 840, worthIt: true });
   });
 
-  it("is not worth it within two minutes of the deadline or after it", () => {
-    expect(requeuePlan(message(100 / 3600), NOW)).toMatchObject({ worthIt: false, delaySeconds: 40 });
-    expect(requeuePlan(message(-1), NOW)).toMatchObject({ worthIt: false, delaySeconds: 0 });
+  it("keeps trying at and past the deadline, a minute apart at least, until a day after it (only a 404 says the file is gone)", () => {
+    expect(requeuePlan(message(100 / 3600), NOW)).toMatchObject({ worthIt: true, delaySeconds: 60 });
+    expect(requeuePlan(message(-1), NOW)).toMatchObject({ worthIt: true, delaySeconds: 300 });
+    expect(requeuePlan(message(-23.95), NOW)).toMatchObject({ worthIt: false });
   });
 });
