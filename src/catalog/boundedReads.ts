@@ -1,6 +1,7 @@
 import type { BlobItem, ContainerClient } from "@azure/storage-blob";
 import { createHash } from "node:crypto";
 import { isRestError } from "@azure/core-rest-pipeline";
+import { readSmallBlob } from "../storage/smallBlob";
 import { storageSignal } from "../storage/storageDeadline";
 
 /** At most this many blobs are listed under one prefix (a recording has at most 1,000 chunks, two blobs each). */
@@ -36,27 +37,9 @@ export async function listWithMetadata(container: ContainerClient, prefix: strin
   return { blobs: items, truncated };
 }
 
-/** Downloads a small blob whole, refusing one larger than `maxBytes`; undefined when it does not exist. */
-export async function readSmallBlob(container: ContainerClient, name: string, maxBytes: number): Promise<Buffer | undefined> {
-  try {
-    const download = await container.getBlobClient(name).download(0, maxBytes + 1, { abortSignal: storageSignal() });
-    const pieces: Buffer[] = [];
-    let size = 0;
-    for await (const piece of download.readableStreamBody as AsyncIterable<Buffer>) {
-      size += piece.length;
-      if (size > maxBytes) throw new Error(`${name} is larger than ${maxBytes} bytes`);
-      pieces.push(piece);
-    }
-    return Buffer.concat(pieces, size);
-  } catch (error) {
-    if (isRestError(error) && error.statusCode === 404) return undefined;
-    throw error;
-  }
-}
-
 /** Reads a blob's JSON; undefined when absent or not JSON. */
 export async function readJsonBlob(container: ContainerClient, name: string, maxBytes: number): Promise<unknown> {
-  const bytes = await readSmallBlob(container, name, maxBytes);
+  const bytes = await readSmallBlob(container.getBlobClient(name), maxBytes);
   if (!bytes) return undefined;
   try {
     return JSON.parse(bytes.toString("utf8").replace(/^\uFEFF/, "")) as unknown;

@@ -6,8 +6,9 @@ import { mapConcurrent } from "../shared/mapConcurrent";
 import { isRecord } from "../shared/records";
 import { inSpan } from "../telemetry/spans";
 import { completeChunks, readRecordingFolder, type ArchivedChunkBlobs } from "./archivedChunks";
-import { blobSha256, readJsonBlob, readSmallBlob, writeJsonOnce } from "./boundedReads";
-import { participantIdsOf } from "./participants";
+import { readSmallBlob } from "../storage/smallBlob";
+import { blobSha256, readJsonBlob, writeJsonOnce } from "./boundedReads";
+import { participantIdsOf } from "../participants/metadataParticipants";
 import type { RecordingInfo } from "./recordingInfo";
 
 export const MANIFEST_SCHEMA_VERSION = 1;
@@ -95,7 +96,7 @@ export async function writeManifestIfComplete(
 
 async function buildManifest(container: ContainerClient, info: RecordingInfo, chunks: readonly ArchivedChunkBlobs[], completedAt: Date): Promise<RecordingManifest> {
   const described = await describeChunks(container, chunks);
-  const documents = await mapConcurrent(chunks, 8, (chunk) => readSmallBlob(container, chunk.metadata?.name ?? "", MAX_METADATA_BYTES));
+  const documents = await mapConcurrent(chunks, 8, (chunk) => readSmallBlob(container.getBlobClient(chunk.metadata?.name ?? ""), MAX_METADATA_BYTES));
   const participants = new Set<string>();
   for (const document of documents) {
     if (document.status === "rejected") throw document.reason;

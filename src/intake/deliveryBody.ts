@@ -1,5 +1,5 @@
 import { InvalidDeliveryError } from "../errors";
-import { untilAborted } from "../shared/untilAborted";
+import { readBounded } from "../http/bodyReading";
 
 /** Event Grid's maximum delivery size; larger bodies are refused with 413. */
 export const MAX_DELIVERY_BYTES = 1024 * 1024;
@@ -20,27 +20,17 @@ export async function readDeliveryBody(request: DeliveryRequest, deadline: Abort
   const declared = request.headers.get("content-length");
   if (declared !== null && Number(declared) > limit) throw tooLarge(limit);
   if (!request.body) return "";
-  const reader = request.body.getReader();
-  const parts: Uint8Array[] = [];
-  let received = 0;
+  let read: { bytes: Buffer; complete: boolean };
   try {
-    for (;;) {
-      const { done, value } = await untilAborted(reader.read(), deadline).catch((error: unknown) => {
-        throw deadline.aborted
-          ? new InvalidDeliveryError("BodyTimeout", "The body did not arrive in time; nothing of it was processed.", { cause: error })
-          : new InvalidDeliveryError("InvalidBody", "The body could not be read to its end.", { cause: error });
-      });
-      if (done) break;
-      received += value.byteLength;
-      if (received > limit) throw tooLarge(limit);
-      parts.push(value);
-    }
+    // Stops at the limit (the rest is never read) or at the deadline; either way the body is dropped.
+    read = await readBounded(request.body, limit, { signal: deadline });
   } catch (error) {
-    // Stop reading: whatever else the client sends is never buffered.
-    reader.cancel().catch(() => undefined);
-    throw error;
+    throw deadline.aborted
+      ? new InvalidDeliveryError("BodyTimeout", "The body did not arrive in time; nothing of it was processed.", { cause: error })
+      : new InvalidDeliveryError("InvalidBody", "The body could not be read to its end.", { cause: error });
   }
-  return new TextDecoder("utf-8").decode(Buffer.concat(parts, received));
+  if (!read.complete) throw tooLarge(limit);
+  return new TextDecoder("utf-8").decode(read.bytes);
 }
 
 function tooLarge(limit: number): InvalidDeliveryError {

@@ -1,9 +1,10 @@
 import { createHash } from "node:crypto";
 import { createReadStream, createWriteStream } from "node:fs";
-import { Transform } from "node:stream";
+import { Readable } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import type { BlobClient } from "@azure/storage-blob";
 import { TransferInterruptedError } from "../errors";
+import { guardIdle } from "../http/bodyReading";
 
 export interface DownloadedFile {
   readonly bytes: number;
@@ -13,41 +14,42 @@ export interface DownloadedFile {
 }
 
 /**
- * Streams a blob to `path` (never held in memory), hashing as it goes. A body that sends nothing for
- * `idleTimeoutMs` is abandoned with TransferInterruptedError; so is a response that never starts.
+ * Streams a blob to `path` (never held in memory), hashing as it goes. A response that does not start
+ * within `idleTimeoutMs`, or a body that sends nothing for that long, is abandoned with TransferInterruptedError.
  */
 export async function downloadBlobToFile(blob: BlobClient, path: string, options: { idleTimeoutMs: number; onBytes?: (bytes: number) => void }): Promise<DownloadedFile> {
-  const idle = new AbortController();
-  let timer = setTimeout(() => idle.abort(), options.idleTimeoutMs);
-  const rearm = (): void => {
-    clearTimeout(timer);
-    timer = setTimeout(() => idle.abort(), options.idleTimeoutMs);
-  };
-  const sha256 = createHash("sha256");
-  const md5 = createHash("md5");
-  let bytes = 0;
+  const { idleTimeoutMs } = options;
+  // The headers get their own clock; the body's gaps are guarded by guardIdle (a timer here would cut a long body).
+  const headers = new AbortController();
+  const timer = setTimeout(() => headers.abort(), idleTimeoutMs);
+  let body: NodeJS.ReadableStream | undefined;
   try {
-    // The idle timer guards the wait for the headers and then every gap in the body.
-    const response = await blob.download(0, undefined, { abortSignal: idle.signal, maxRetryRequests: 0 });
-    const body = response.readableStreamBody;
-    if (!body) throw new TransferInterruptedError(`${blob.name}: the download has no body.`);
-    idle.signal.addEventListener("abort", () => body.destroy(new TransferInterruptedError(`${blob.name}: no bytes for ${options.idleTimeoutMs} ms.`)), { once: true });
-    const meter = new Transform({
-      transform(piece: Buffer, _encoding, done) {
-        rearm();
-        bytes += piece.length;
-        sha256.update(piece);
-        md5.update(piece);
-        options.onBytes?.(bytes);
-        done(null, piece);
-      },
-    });
-    await pipeline(body, meter, createWriteStream(path));
+    body = (await blob.download(0, undefined, { abortSignal: headers.signal, maxRetryRequests: 0 })).readableStreamBody;
   } catch (error) {
-    if (idle.signal.aborted && !(error instanceof TransferInterruptedError)) throw new TransferInterruptedError(`${blob.name}: no bytes for ${options.idleTimeoutMs} ms.`, { cause: error });
+    if (headers.signal.aborted) throw new TransferInterruptedError(`${blob.name}: no answer for ${idleTimeoutMs} ms.`, { cause: error });
     throw error;
   } finally {
     clearTimeout(timer);
+  }
+  if (!body) throw new TransferInterruptedError(`${blob.name}: the download has no body.`);
+  const sha256 = createHash("sha256");
+  const md5 = createHash("md5");
+  let bytes = 0;
+  const source = body;
+  async function* metered(): AsyncGenerator<Buffer> {
+    for await (const piece of guardIdle(source, { idleTimeoutMs })) {
+      bytes += piece.length;
+      sha256.update(piece);
+      md5.update(piece);
+      options.onBytes?.(bytes);
+      yield piece;
+    }
+  }
+  try {
+    await pipeline(Readable.from(metered()), createWriteStream(path));
+  } catch (error) {
+    if (error instanceof TransferInterruptedError) throw new TransferInterruptedError(`${blob.name}: ${error.message}.`, { cause: error });
+    throw error;
   }
   return { bytes, sha256: sha256.digest("hex"), md5: md5.digest("base64") };
 }

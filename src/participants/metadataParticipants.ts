@@ -5,8 +5,10 @@ import { MAX_PARTICIPANT_ID } from "./participantKey";
 export const MAX_METADATA_READ = 8 * 1024 * 1024;
 
 /**
- * The participantIds of one recording metadata document (`participants[].participantId`), read
- * tolerantly: a body that is not JSON, or has no participants array, has none. Duplicates are dropped.
+ * The participantIds of one recording metadata document, read tolerantly: real documents vary
+ * (`participants[].participantId`, casing variants, plain strings); a body that is not JSON, or has no
+ * participants array, has none. Duplicates are dropped. The one reader for the manifest and the index,
+ * so both name the same participants. Participant ids are personal data: never logged.
  */
 export function participantIdsOf(body: Buffer): string[] {
   let parsed: unknown;
@@ -15,11 +17,18 @@ export function participantIdsOf(body: Buffer): string[] {
   } catch {
     return [];
   }
-  if (!isRecord(parsed) || !Array.isArray(parsed["participants"])) return [];
+  if (!isRecord(parsed)) return [];
+  const list = fieldOf(parsed, "participants");
+  if (!Array.isArray(list)) return [];
   const ids = new Set<string>();
-  for (const participant of parsed["participants"] as unknown[]) {
-    const id = isRecord(participant) ? participant["participantId"] : undefined;
+  for (const participant of list as unknown[]) {
+    const id = typeof participant === "string" ? participant : isRecord(participant) ? fieldOf(participant, "participantid") : undefined;
     if (typeof id === "string" && id.trim() !== "" && id.length <= MAX_PARTICIPANT_ID) ids.add(id);
   }
   return [...ids];
+}
+
+/** A field by its name in any letter case (real documents have had `Participants`, `participantid`). */
+function fieldOf(record: Record<string, unknown>, lowerCaseName: string): unknown {
+  return Object.entries(record).find(([key]) => key.toLowerCase() === lowerCaseName)?.[1];
 }

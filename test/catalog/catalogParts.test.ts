@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { archiveEventId, ARCHIVE_EVENT_TYPES, recordingSubject } from "../../src/catalog/archiveEvents";
 import { catalogCallFolder, catalogFolder, expectedRecordName, recordingFolderOf } from "../../src/catalog/catalogLayout";
-import { participantIdsOf } from "../../src/catalog/participants";
+import { participantIdsOf } from "../../src/participants/metadataParticipants";
 import { OPERATIONAL_PREFIXES, recordingFolder } from "../../src/archive/blobLayout";
 
 describe("archive event ids and subjects", () => {

@@ -192,7 +192,7 @@ describe("participant index at archive time, find, export, erase (Azurite + simu
       const viaProxy = { ...settings(), RECORDINGS_STORAGE: `DefaultEndpointsProtocol=http;AccountName=devstoreaccount1;AccountKey=${AZURITE_KEY};BlobEndpoint=${proxy.url}/devstoreaccount1;` };
       const first = await runCli(["participants", "export", BOB, "--out", out, "--idle-timeout", "2"], viaProxy);
       expect(first.code, first.stderr).toBe(1);
-      expect(first.stderr).toMatch(/Export of .*\.mp4 failed: TransferInterruptedError: .*no bytes for 2000 ms/);
+      expect(first.stderr).toMatch(/Export of .*\.mp4 failed: TransferInterruptedError: .*no data for 2000 ms/);
       const report = JSON.parse(readFileSync(join(out, "export.json"), "utf8")) as { files: { status: string }[] };
       expect(report.files.filter((file) => file.status === "failed")).toHaveLength(1);
       expect(report.files.filter((file) => file.status === "downloaded").length).toBeGreaterThan(0);
