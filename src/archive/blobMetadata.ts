@@ -19,5 +19,7 @@ export function chunkBlobMetadata(message: ChunkMessage): Record<string, string>
     ["recordingstarttime", message.recordingStartTime],
     ["acsresource", message.resource || undefined],
   ];
-  return Object.fromEntries(entries.filter((entry): entry is [string, string | number] => entry[1] !== undefined).map(([key, value]) => [key, headerSafe(String(value))]));
+  return Object.fromEntries(
+    entries.filter((entry): entry is [string, string | number] => entry[1] !== undefined).map(([key, value]) => [key, headerSafe(String(value))]),
+  );
 }

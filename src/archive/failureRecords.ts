@@ -69,7 +69,10 @@ export class FailureRecords {
 function recordName(record: FailureRecord): string {
   const { message } = record;
   if (!message) {
-    const digest = createHash("sha256").update(JSON.stringify(record.rawMessage ?? null) ?? "undefined").digest("hex").slice(0, 24);
+    const digest = createHash("sha256")
+      .update(JSON.stringify(record.rawMessage ?? null) ?? "undefined")
+      .digest("hex")
+      .slice(0, 24);
     return `${FAILURES_PREFIX}unreadable/unreadable-message-${record.outcome}-${digest}.json`;
   }
   const deadline = Date.parse(message.deadline);

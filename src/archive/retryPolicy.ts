@@ -55,7 +55,14 @@ export async function withRetries<T>(
         progressMark = progress;
         attempt = 1;
       }
-      if (attempt >= options.policy.attempts || error instanceof SourceChangedError || error instanceof UnverifiableSourceError || !isTransient(error, options.deadlinePassed()) || options.signal?.aborted) throw error;
+      if (
+        attempt >= options.policy.attempts ||
+        error instanceof SourceChangedError ||
+        error instanceof UnverifiableSourceError ||
+        !isTransient(error, options.deadlinePassed()) ||
+        options.signal?.aborted
+      )
+        throw error;
       const delay = retryDelay(error, attempt, options.policy);
       if (delay === undefined) throw error;
       options.onRetry?.(error, delay, attempt);

@@ -1,5 +1,12 @@
 import type { TokenCredential } from "@azure/core-auth";
-import { BlobClient, BlobSASPermissions, BlobServiceClient, generateBlobSASQueryParameters, StorageSharedKeyCredential, type HttpAuthorization } from "@azure/storage-blob";
+import {
+  BlobClient,
+  BlobSASPermissions,
+  BlobServiceClient,
+  generateBlobSASQueryParameters,
+  StorageSharedKeyCredential,
+  type HttpAuthorization,
+} from "@azure/storage-blob";
 import type { StorageConnection } from "../config/storageConnection";
 import { credentialFor, STORAGE_RETRY } from "../storage/storageClients";
 
@@ -32,7 +39,12 @@ export function byosAccess(storage: StorageConnection): ByosAccess {
     async copySource(blob) {
       if (usesSharedKey(blob.url) && shared) {
         const sas = generateBlobSASQueryParameters(
-          { containerName: blob.containerName, blobName: blob.name, permissions: BlobSASPermissions.parse("r"), expiresOn: new Date(Date.now() + COPY_SAS_MINUTES * 60_000) },
+          {
+            containerName: blob.containerName,
+            blobName: blob.name,
+            permissions: BlobSASPermissions.parse("r"),
+            expiresOn: new Date(Date.now() + COPY_SAS_MINUTES * 60_000),
+          },
           shared.credential,
         ).toString();
         return { url: `${blob.url}?${sas}` };

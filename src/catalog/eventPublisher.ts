@@ -36,14 +36,29 @@ export function eventSinkFor(config: ArchiveEventsConfig | undefined): ArchiveEv
       const client = new eventGrid.EventGridPublisherClient(config.endpoint, "CloudEvent", credential, options);
       send = (events, abortSignal) =>
         client.send(
-          events.map((event) => ({ id: event.id, type: event.type, source: ARCHIVE_EVENT_SOURCE, subject: event.subject, time: new Date(event.time), datacontenttype: "application/json", data: event.data })),
+          events.map((event) => ({
+            id: event.id,
+            type: event.type,
+            source: ARCHIVE_EVENT_SOURCE,
+            subject: event.subject,
+            time: new Date(event.time),
+            datacontenttype: "application/json",
+            data: event.data,
+          })),
           { abortSignal },
         );
     } else {
       const client = new eventGrid.EventGridPublisherClient(config.endpoint, "EventGrid", credential, options);
       send = (events, abortSignal) =>
         client.send(
-          events.map((event) => ({ id: event.id, eventType: event.type, subject: event.subject, eventTime: new Date(event.time), dataVersion: "1.0", data: event.data })),
+          events.map((event) => ({
+            id: event.id,
+            eventType: event.type,
+            subject: event.subject,
+            eventTime: new Date(event.time),
+            dataVersion: "1.0",
+            data: event.data,
+          })),
           { abortSignal },
         );
     }
@@ -55,9 +70,13 @@ export function eventSinkFor(config: ArchiveEventsConfig | undefined): ArchiveEv
       if (events.length === 0) return;
       const types = [...new Set(events.map((event) => event.type))].join(",");
       try {
-        await inSpan("EventGrid publish", { "archiver.events.count": events.length, "archiver.events.types": types }, () => sender()(events, AbortSignal.timeout(PUBLISH_TIMEOUT_MS)));
+        await inSpan("EventGrid publish", { "archiver.events.count": events.length, "archiver.events.types": types }, () =>
+          sender()(events, AbortSignal.timeout(PUBLISH_TIMEOUT_MS)),
+        );
       } catch (error) {
-        throw new EventPublishError(`Publishing ${events.length} event(s) (${types}) to the archive events topic failed: ${describeError(error)}`, { cause: error });
+        throw new EventPublishError(`Publishing ${events.length} event(s) (${types}) to the archive events topic failed: ${describeError(error)}`, {
+          cause: error,
+        });
       }
     },
   };

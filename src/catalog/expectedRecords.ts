@@ -43,7 +43,14 @@ export function expectedRecordingOf(messages: readonly ChunkMessage[]): Expected
       .sort((a, b) => a.index - b.index)
       .map((message) => {
         const names = chunkBlobNames(message);
-        return { index: message.index, documentId: message.documentId, deadline: message.deadline, eventTime: message.eventTime, mediaBlob: names.media, metadataBlob: names.metadata };
+        return {
+          index: message.index,
+          documentId: message.documentId,
+          deadline: message.deadline,
+          eventTime: message.eventTime,
+          mediaBlob: names.media,
+          metadataBlob: names.metadata,
+        };
       }),
   };
 }
@@ -57,7 +64,14 @@ export function readExpectedRecording(value: unknown): ExpectedRecording | undef
     if (!isRecord(chunk)) continue;
     const { index, documentId, deadline, eventTime, mediaBlob, metadataBlob } = chunk;
     if (typeof index !== "number" || typeof documentId !== "string" || typeof deadline !== "string") continue;
-    chunks.push({ index, documentId, deadline, eventTime: String(eventTime ?? ""), mediaBlob: String(mediaBlob ?? ""), metadataBlob: String(metadataBlob ?? "") });
+    chunks.push({
+      index,
+      documentId,
+      deadline,
+      eventTime: String(eventTime ?? ""),
+      mediaBlob: String(mediaBlob ?? ""),
+      metadataBlob: String(metadataBlob ?? ""),
+    });
   }
   return { ...info, schemaVersion: 1, recordingFolder: value["recordingFolder"], eventId: String(value["eventId"] ?? ""), chunks };
 }

@@ -40,7 +40,8 @@ function readValues(file: string, shown: string): Record<string, string> {
     throw new UsageError(`${shown} is not readable JSON (${(error as Error).message}).`, { cause: error });
   }
   if (!isRecord(parsed)) throw new UsageError(`${shown} must be a JSON object with "Values".`);
-  if (parsed["IsEncrypted"] === true) throw new UsageError(`${shown} is encrypted (IsEncrypted: true); run "func settings decrypt" or set the values in the environment.`);
+  if (parsed["IsEncrypted"] === true)
+    throw new UsageError(`${shown} is encrypted (IsEncrypted: true); run "func settings decrypt" or set the values in the environment.`);
   const values = parsed["Values"] ?? {};
   if (!isRecord(values)) throw new UsageError(`${shown}: "Values" must be an object.`);
   const result: Record<string, string> = {};

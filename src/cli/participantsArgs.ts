@@ -76,7 +76,8 @@ export function parseParticipantsArgs(argv: readonly string[]): ParticipantsComm
 function idleTimeout(raw: string | undefined): number {
   if (raw === undefined) return DEFAULT_IDLE_TIMEOUT_S * 1000;
   const seconds = /^\d+$/.test(raw) ? Number(raw) : Number.NaN;
-  if (!Number.isSafeInteger(seconds) || seconds < 1 || seconds > 3600) throw new UsageError(`--idle-timeout must be whole seconds from 1 to 3600; got "${raw}".`);
+  if (!Number.isSafeInteger(seconds) || seconds < 1 || seconds > 3600)
+    throw new UsageError(`--idle-timeout must be whole seconds from 1 to 3600; got "${raw}".`);
   return seconds * 1000;
 }
 

@@ -24,7 +24,10 @@ export function readWebhookDelivery(body: string, headers: { get(name: string): 
   if (eventType === "subscriptiondeletion") return { kind: "subscriptionDeleted" };
   const contentType = (headers.get("content-type") ?? "").split(";")[0]?.trim().toLowerCase() ?? "";
   if (contentType !== "" && !/^(application|text)\/([a-z0-9.-]+\+)?json$/.test(contentType)) {
-    throw new InvalidDeliveryError("UnsupportedMediaType", `Content-Type ${contentType} is not JSON (expected application/json or application/cloudevents[-batch]+json).`);
+    throw new InvalidDeliveryError(
+      "UnsupportedMediaType",
+      `Content-Type ${contentType} is not JSON (expected application/json or application/cloudevents[-batch]+json).`,
+    );
   }
   let parsed: unknown;
   try {

@@ -99,7 +99,11 @@ export function parseRecordingId(value: unknown): string {
   const id = requireId(value, "recordingId", MAX_RECORDING_ID_LENGTH);
   if (/^\.+$/.test(id)) throw new InvalidRecordingRequestError("recordingId", "must not be a dot segment (. or ..).");
   const steering = PATH_STEERING.exec(id)?.[0];
-  if (steering !== undefined) throw new InvalidRecordingRequestError("recordingId", `must not contain ${JSON.stringify(steering)} (recording ids are base64; a path, query or escape is refused).`);
+  if (steering !== undefined)
+    throw new InvalidRecordingRequestError(
+      "recordingId",
+      `must not contain ${JSON.stringify(steering)} (recording ids are base64; a path, query or escape is refused).`,
+    );
   return id;
 }
 

@@ -22,7 +22,9 @@ const MAX_SERVICE_TEXT = 500;
  */
 export function fromServiceFailure(error: unknown, operation: RecordingOperation, target: string, timeoutMs: number): unknown {
   if (isAbort(error)) {
-    return new RecordingServiceError({ operation }, `it did not answer within ${timeoutMs < 1000 ? `${timeoutMs} ms` : `${Math.round(timeoutMs / 1000)} s`}.`, { cause: error });
+    return new RecordingServiceError({ operation }, `it did not answer within ${timeoutMs < 1000 ? `${timeoutMs} ms` : `${Math.round(timeoutMs / 1000)} s`}.`, {
+      cause: error,
+    });
   }
   if (!isRestError(error)) return error;
   const status = error.statusCode;

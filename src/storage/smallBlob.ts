@@ -15,7 +15,8 @@ export async function readSmallBlob(blob: BlobClient, maxBytes: number, signal?:
   try {
     const abortSignal = storageSignal(signal);
     const download = await blob.download(0, undefined, { abortSignal });
-    if ((download.contentLength ?? 0) > maxBytes) throw new BlobTooLargeError(`${blob.name} has ${download.contentLength} bytes; at most ${maxBytes} are read.`);
+    if ((download.contentLength ?? 0) > maxBytes)
+      throw new BlobTooLargeError(`${blob.name} has ${download.contentLength} bytes; at most ${maxBytes} are read.`);
     const pieces: Buffer[] = [];
     let size = 0;
     for await (const piece of download.readableStreamBody as AsyncIterable<Buffer>) {

@@ -17,7 +17,8 @@ export function startTelemetry(settings: Settings = process.env): boolean {
     const { useAzureMonitor } = require("@azure/monitor-opentelemetry") as typeof import("@azure/monitor-opentelemetry");
     useAzureMonitor({ azureMonitorExporterOptions: { connectionString } });
     // eslint-disable-next-line @typescript-eslint/no-require-imports
-    const { AzureFunctionsInstrumentation } = require("@azure/functions-opentelemetry-instrumentation") as typeof import("@azure/functions-opentelemetry-instrumentation");
+    const { AzureFunctionsInstrumentation } =
+      require("@azure/functions-opentelemetry-instrumentation") as typeof import("@azure/functions-opentelemetry-instrumentation");
     // Enabled on construction; it hooks @azure/functions as it is loaded (so this runs before that import).
     new AzureFunctionsInstrumentation();
     started = true;

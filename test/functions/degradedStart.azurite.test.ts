@@ -132,7 +132,10 @@ describe.each(cases)("the compiled app started with $label in ACS_CONNECTION_STR
   });
 
   it("refuses a webhook delivery with 503, Retry-After and ConfigurationError naming the setting (Event Grid retries)", async () => {
-    const answer = await webhook({ body: JSON.stringify([eventGridEvent()]), headers: { "content-type": "application/json", "aeg-event-type": "Notification" } });
+    const answer = await webhook({
+      body: JSON.stringify([eventGridEvent()]),
+      headers: { "content-type": "application/json", "aeg-event-type": "Notification" },
+    });
     expect(answer.status).toBe(503);
     expect(Number(answer.headers.get("retry-after"))).toBeGreaterThan(0);
     const error = errorBody(answer);
@@ -148,7 +151,9 @@ describe.each(cases)("the compiled app started with $label in ACS_CONNECTION_STR
   });
 
   it("throws for an Event Grid trigger delivery (Event Grid retries it)", async () => {
-    const error = await rejection(async () => findFunction(functions, "recordingEventsGrid").handler(eventGridEvent(), capturingContext("recordingEventsGrid").context));
+    const error = await rejection(async () =>
+      findFunction(functions, "recordingEventsGrid").handler(eventGridEvent(), capturingContext("recordingEventsGrid").context),
+    );
     expect(error).toMatchObject({ code: "ConfigurationError", setting: "ACS_CONNECTION_STRING", problemKind: problem });
   });
 

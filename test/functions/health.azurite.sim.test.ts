@@ -54,7 +54,11 @@ async function health(settings: Record<string, string>): Promise<{ answer: HttpA
 
 describe("GET /api/health (compiled app)", () => {
   it("answers 200 when the settings are valid and Azurite and the ACS simulator answer", async () => {
-    const { answer, report } = await health({ AzureWebJobsStorage: connectionString, ACS_CONNECTION_STRING: sim.connectionString, CHUNK_QUEUE: uniqueName("health") });
+    const { answer, report } = await health({
+      AzureWebJobsStorage: connectionString,
+      ACS_CONNECTION_STRING: sim.connectionString,
+      CHUNK_QUEUE: uniqueName("health"),
+    });
     expect(answer.status).toBe(200);
     expect(answer.headers.get("cache-control")).toBe("no-store");
     expect(report).toMatchObject({
