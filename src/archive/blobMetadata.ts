@@ -2,7 +2,6 @@ import type { ChunkMessage } from "../events/chunkMessage";
 
 /** Blob metadata values must be ASCII header text; anything else is percent-encoded. */
 function headerSafe(value: string): string {
-  // eslint-disable-next-line no-control-regex
   return /^[\x20-\x7e]*$/.test(value) ? value : encodeURIComponent(value);
 }
 

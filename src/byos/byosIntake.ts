@@ -34,7 +34,7 @@ export function chunkMessagesWithByos(envelope: EventEnvelope, policy: ByosPolic
     const matches = BYOS_FIELDS.map((field) => ({
       field,
       url: chunk[field],
-      match: typeof chunk[field] === "string" ? locate(chunk[field] as string, accounts, blobStorage, policy) : undefined,
+      match: typeof chunk[field] === "string" ? locate(chunk[field], accounts, blobStorage, policy) : undefined,
     }));
     const unlisted = matches.find((entry) => entry.match && "unlisted" in entry.match);
     if (unlisted?.match && "unlisted" in unlisted.match) {

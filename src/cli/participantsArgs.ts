@@ -56,7 +56,7 @@ export function parseParticipantsArgs(argv: readonly string[]): ParticipantsComm
     if (!["--settings", "--no-progress", "--verbose", ...allowed].includes(flag)) throw new UsageError(`${flag} does not belong to participants ${command}.`);
   }
   const options: ParticipantsOptions = {
-    ...(values.has("--settings") ? { settingsFile: values.get("--settings") as string } : {}),
+    ...(values.has("--settings") ? { settingsFile: values.get("--settings") } : {}),
     progress: !switches.has("--no-progress"),
     verbose: switches.has("--verbose"),
   };
