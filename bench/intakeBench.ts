@@ -19,7 +19,9 @@ import { performance } from "node:perf_hooks";
 import { HttpRequest, HttpResponse, InvocationContext, type HttpHandler } from "@azure/functions";
 import { QueueServiceClient, type QueueClient } from "@azure/storage-queue";
 import { BlobServiceClient, type ContainerClient } from "@azure/storage-blob";
+import type * as ServiceProvider from "../src/app/serviceProvider";
 import type { AppServices } from "../src/app/services";
+import type * as RecordingEventsWebhook from "../src/functions/recordingEventsWebhook";
 import { CommandLineError, parseCommandLine } from "../src/shared/commandLine";
 import { OPERATIONAL_PREFIXES } from "../src/archive/blobLayout";
 import { mapConcurrent } from "../src/shared/mapConcurrent";
@@ -221,10 +223,10 @@ function round(ms: number): number {
 /** Loads the app's function module the way the host would (settings in the environment first). */
 function loadApp(settings: Record<string, string>): { services: AppServices; webhook: HttpHandler } {
   Object.assign(process.env, settings);
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
-  const providerModule = require("../src/app/serviceProvider") as typeof import("../src/app/serviceProvider");
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
-  const webhookModule = require("../src/functions/recordingEventsWebhook") as typeof import("../src/functions/recordingEventsWebhook");
+  // eslint-disable-next-line @typescript-eslint/no-require-imports -- loaded after the settings are in the environment
+  const providerModule = require("../src/app/serviceProvider") as typeof ServiceProvider;
+  // eslint-disable-next-line @typescript-eslint/no-require-imports -- loaded after the settings are in the environment
+  const webhookModule = require("../src/functions/recordingEventsWebhook") as typeof RecordingEventsWebhook;
   const services = providerModule.appServices();
   return { services, webhook: webhookModule.recordingEventsWebhook(() => services.intake) };
 }

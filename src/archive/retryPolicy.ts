@@ -80,14 +80,14 @@ function retryDelay(error: unknown, attempt: number, policy: RetryPolicy): numbe
 
 export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
   return new Promise((resolve, reject) => {
-    if (signal?.aborted) return reject(signal.reason);
+    if (signal?.aborted) return reject(signal.reason as unknown);
     const timer = setTimeout(() => {
       signal?.removeEventListener("abort", onAbort);
       resolve();
     }, ms);
     const onAbort = (): void => {
       clearTimeout(timer);
-      reject(signal?.reason);
+      reject(signal?.reason as unknown);
     };
     signal?.addEventListener("abort", onAbort, { once: true });
   });

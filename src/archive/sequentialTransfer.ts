@@ -24,7 +24,7 @@ export async function sequentialTransfer(context: TransferContext, first: AcsRes
     throw error;
   }
   const expectedMd5 = wholeFileMd5(first);
-  const blocks = new SequentialBlocks(context, total, expectedMd5 === undefined ? staged : new Map());
+  const blocks = new SequentialBlocks(context, total, expectedMd5 === undefined ? staged : new Map<string, number>());
   let pending: AcsResponse | undefined = first;
   await withRetries(
     async () => {

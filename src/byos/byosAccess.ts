@@ -1,4 +1,5 @@
 import type { TokenCredential } from "@azure/core-auth";
+import type * as Identity from "@azure/identity";
 import {
   BlobClient,
   BlobSASPermissions,
@@ -76,6 +77,6 @@ function sharedKeyOf(storage: StorageConnection): { endpoint: string; credential
 /** Loaded on first use only: @azure/identity is large, and a connection-string setup may never need it. */
 function defaultCredential(): TokenCredential {
   // eslint-disable-next-line @typescript-eslint/no-require-imports -- deferred load, see above
-  const { DefaultAzureCredential } = require("@azure/identity") as typeof import("@azure/identity");
+  const { DefaultAzureCredential } = require("@azure/identity") as typeof Identity;
   return new DefaultAzureCredential();
 }

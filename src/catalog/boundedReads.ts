@@ -34,13 +34,11 @@ async function boundedPages<T>(
 /** Lists blobs under `prefix` with their metadata; stops at `max` results (`truncated` says so). */
 export async function listWithMetadata(container: ContainerClient, prefix: string, max = MAX_LISTED_BLOBS): Promise<{ blobs: BlobItem[]; truncated: boolean }> {
   const { items, truncated } = await boundedPages(max, async (maxPageSize, continuationToken, abortSignal) => {
-    const page = (
-      await container
-        .listBlobsFlat({ prefix, includeMetadata: true, abortSignal })
-        .byPage({ maxPageSize, ...(continuationToken ? { continuationToken } : {}) })
-        .next()
-    ).value;
-    return page ? { items: page.segment.blobItems, token: page.continuationToken } : { items: [] };
+    const page = await container
+      .listBlobsFlat({ prefix, includeMetadata: true, abortSignal })
+      .byPage({ maxPageSize, ...(continuationToken ? { continuationToken } : {}) })
+      .next();
+    return page.done ? { items: [] } : { items: page.value.segment.blobItems, token: page.value.continuationToken };
   });
   return { blobs: items, truncated };
 }
@@ -71,13 +69,11 @@ export async function blobSha256(container: ContainerClient, name: string, bytes
 /** The virtual folders directly under `prefix` (one delimiter level), at most `max` of them. */
 export async function listFolders(container: ContainerClient, prefix: string, max: number): Promise<{ folders: string[]; truncated: boolean }> {
   const { items, truncated } = await boundedPages(max, async (maxPageSize, continuationToken, abortSignal) => {
-    const page = (
-      await container
-        .listBlobsByHierarchy("/", { prefix, abortSignal })
-        .byPage({ maxPageSize, ...(continuationToken ? { continuationToken } : {}) })
-        .next()
-    ).value;
-    return page ? { items: (page.segment.blobPrefixes ?? []).map((entry: { name: string }) => entry.name), token: page.continuationToken } : { items: [] };
+    const page = await container
+      .listBlobsByHierarchy("/", { prefix, abortSignal })
+      .byPage({ maxPageSize, ...(continuationToken ? { continuationToken } : {}) })
+      .next();
+    return page.done ? { items: [] } : { items: (page.value.segment.blobPrefixes ?? []).map((entry) => entry.name), token: page.value.continuationToken };
   });
   return { folders: items, truncated };
 }

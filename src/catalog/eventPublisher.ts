@@ -1,3 +1,5 @@
+import type * as EventGrid from "@azure/eventgrid";
+import type * as Identity from "@azure/identity";
 import type { ArchiveEventsConfig } from "../config/archiveEventsSettings";
 import { describeError, EventPublishError } from "../errors";
 import { inSpan } from "../telemetry/spans";
@@ -10,7 +12,7 @@ export interface ArchiveEventSink {
 }
 
 /** No ARCHIVE_EVENTS_ENDPOINT: nothing is published. */
-export const NO_EVENTS: ArchiveEventSink = { enabled: false, publish: async () => undefined };
+export const NO_EVENTS: ArchiveEventSink = { enabled: false, publish: () => Promise.resolve() };
 
 const PUBLISH_TIMEOUT_MS = 30_000;
 
@@ -25,12 +27,12 @@ export function eventSinkFor(config: ArchiveEventsConfig | undefined): ArchiveEv
   let send: ((events: readonly ArchiveEvent[], signal: AbortSignal) => Promise<void>) | undefined;
   const sender = (): ((events: readonly ArchiveEvent[], signal: AbortSignal) => Promise<void>) => {
     if (send) return send;
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
-    const eventGrid = require("@azure/eventgrid") as typeof import("@azure/eventgrid");
+    // eslint-disable-next-line @typescript-eslint/no-require-imports -- deferred load, see above: not at cold start
+    const eventGrid = require("@azure/eventgrid") as typeof EventGrid;
     const credential = config.key
       ? new eventGrid.AzureKeyCredential(config.key)
-      : // eslint-disable-next-line @typescript-eslint/no-require-imports
-        new (require("@azure/identity") as typeof import("@azure/identity")).DefaultAzureCredential();
+      : // eslint-disable-next-line @typescript-eslint/no-require-imports -- deferred load, see above: not at cold start
+        new (require("@azure/identity") as typeof Identity).DefaultAzureCredential();
     const options = { allowInsecureConnection: config.insecureLoopback, retryOptions: { maxRetries: 3, retryDelayInMs: 500, maxRetryDelayInMs: 8_000 } };
     if (config.schema === "CloudEvent") {
       const client = new eventGrid.EventGridPublisherClient(config.endpoint, "CloudEvent", credential, options);

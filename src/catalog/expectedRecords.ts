@@ -68,12 +68,17 @@ export function readExpectedRecording(value: unknown): ExpectedRecording | undef
       index,
       documentId,
       deadline,
-      eventTime: String(eventTime ?? ""),
-      mediaBlob: String(mediaBlob ?? ""),
-      metadataBlob: String(metadataBlob ?? ""),
+      eventTime: textOrEmpty(eventTime),
+      mediaBlob: textOrEmpty(mediaBlob),
+      metadataBlob: textOrEmpty(metadataBlob),
     });
   }
-  return { ...info, schemaVersion: 1, recordingFolder: value["recordingFolder"], eventId: String(value["eventId"] ?? ""), chunks };
+  return { ...info, schemaVersion: 1, recordingFolder: value["recordingFolder"], eventId: textOrEmpty(value["eventId"]), chunks };
+}
+
+/** A text field of our own record; anything else (absent, or not text) reads as "". */
+function textOrEmpty(value: unknown): string {
+  return typeof value === "string" ? value : "";
 }
 
 /**

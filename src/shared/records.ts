@@ -28,7 +28,7 @@ export function parseIsoDateTime(value: unknown): Date | undefined {
   return Number.isNaN(millis) ? undefined : new Date(millis);
 }
 
-// eslint-disable-next-line no-control-regex
+// eslint-disable-next-line no-control-regex -- finding control characters is this pattern's job
 const CONTROL_CHARACTERS = /[\u0000-\u001f\u007f-\u009f\u2028\u2029]/g;
 
 /**
