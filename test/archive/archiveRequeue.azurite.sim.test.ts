@@ -40,7 +40,10 @@ describe("when the queue's deliveries run out before the deadline", () => {
   it("keeps re-queuing at and past the deadline: the deadline is no reason to stop while ACS may serve the chunk", async () => {
     const requeued: number[] = [];
     const harness = archiveHarness(sim, inject("azuriteConnectionString"), {
-      requeue: async (_message, delay) => void requeued.push(delay),
+      requeue: (_message, delay) => {
+        requeued.push(delay);
+        return Promise.resolve();
+      },
       settings: { RETENTION_HOURS: "24" },
     });
     sim.addDocument("doc-deadline-outage", { size: 1000, faults: [{ kind: "status", status: 503 }] });
@@ -59,7 +62,7 @@ describe("when the queue's deliveries run out before the deadline", () => {
   });
 
   it("records retriesExhausted once, and completes the message, only when no one will try again (a day past the deadline)", async () => {
-    const harness = archiveHarness(sim, inject("azuriteConnectionString"), { requeue: async () => undefined });
+    const harness = archiveHarness(sim, inject("azuriteConnectionString"), { requeue: () => Promise.resolve() });
     sim.addDocument("doc-late-outage", { size: 1000, faults: [{ kind: "status", status: 503 }] });
     const [message] = harness.messagesFor({
       callId: "call-late",
@@ -77,9 +80,7 @@ describe("when the queue's deliveries run out before the deadline", () => {
 
   it("writes no retriesExhausted record when the re-queue fails: the poison rescue can still archive the chunk", async () => {
     const harness = archiveHarness(sim, inject("azuriteConnectionString"), {
-      requeue: async () => {
-        throw new Error("the queue is down");
-      },
+      requeue: () => Promise.reject(new Error("the queue is down")),
     });
     sim.addDocument("doc-requeue-down", { size: 1000, faults: [{ kind: "status", status: 503 }] });
     const [message] = harness.messagesFor({ callId: "call-requeue-down", chunks: [{ documentId: "doc-requeue-down", size: 1000 }] });

@@ -69,7 +69,10 @@ describe("a body whose end cannot be proven is never committed and never deleted
     const requeued: number[] = [];
     const harness = archiveHarness(sim, inject("azuriteConnectionString"), {
       blockSize: BLOCK,
-      requeue: async (_message, delay) => void requeued.push(delay),
+      requeue: (_message, delay) => {
+        requeued.push(delay);
+        return Promise.resolve();
+      },
       settings: { RETENTION_HOURS: "24" },
     });
     sim.addDocument("doc-close-requeue", { size: BLOCK, faults: [{ kind: "closeDelimited" }] });

@@ -24,7 +24,7 @@ function configError(changes: Record<string, string | undefined>): ConfigError {
     parseConfig(settings(changes));
   } catch (error) {
     if (error instanceof ConfigError) return error;
-    throw new Error(`expected a ConfigError, got ${String(error)}`);
+    throw new Error(`expected a ConfigError, got ${String(error)}`, { cause: error });
   }
   throw new Error(`parseConfig accepted ${JSON.stringify(changes)}`);
 }
@@ -103,8 +103,8 @@ describe("parseConfig: accepted values", () => {
   });
 
   it("refuses AzureWebJobsStorage__accountName alone: no public-cloud host names are guessed (sovereign clouds)", () => {
-    expect(() => parseConfig(settings({ AzureWebJobsStorage: undefined, AzureWebJobsStorage__accountName: "contosoarchive" }))).toThrow(
-      expect.objectContaining({ setting: "AzureWebJobsStorage__blobServiceUri" }),
+    expect(configError({ AzureWebJobsStorage: undefined, AzureWebJobsStorage__accountName: "contosoarchive" }).setting).toBe(
+      "AzureWebJobsStorage__blobServiceUri",
     );
   });
 
@@ -363,7 +363,7 @@ describe("parseConfig: the result is read-only", () => {
       if (typeof value !== "object" || value === null) continue;
       expect(Object.isFrozen(value)).toBe(true);
       checked += 1;
-      pending.push(...Object.values(value));
+      pending.push(...(Object.values(value) as unknown[]));
     }
     // config, hostStorage, acs, allowedAcsResources, downloadHosts, its suffixes and hosts and each host entry.
     expect(checked).toBeGreaterThanOrEqual(9);

@@ -38,7 +38,7 @@ function rejection(raw: unknown, policy: RecordingEventPolicy = strict): Invalid
     parse(raw, policy);
   } catch (error) {
     if (error instanceof InvalidEventError) return error;
-    throw new Error(`expected InvalidEventError, got ${String(error)}`);
+    throw new Error(`expected InvalidEventError, got ${String(error)}`, { cause: error });
   }
   throw new Error("the event was accepted");
 }

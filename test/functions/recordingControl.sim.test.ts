@@ -85,7 +85,7 @@ describe("recording control HTTP functions (compiled app) against the simulated 
 
   /** The founding documents' error shape, and nothing else (no stack, no request). */
   function expectErrorShape(body: unknown): void {
-    expect(body).toEqual(expect.objectContaining({ code: expect.any(String), message: expect.any(String) }));
+    expect(body).toEqual(expect.objectContaining({ code: expect.any(String) as unknown, message: expect.any(String) as unknown }));
     expect(Object.keys(body as object).every((key) => ["code", "message", "target", "details"].includes(key))).toBe(true);
     expect(JSON.stringify(body)).not.toMatch(/\n\s+at |RestError|stack|HMAC-SHA256|authorization/i);
   }
@@ -131,7 +131,7 @@ describe("recording control HTTP functions (compiled app) against the simulated 
       const started = await invoke("startRecording", { body: { serverCallId, content: "audioVideo", channel: "mixed", format: "mp4" } });
       expect(started).toMatchObject({
         status: 200,
-        body: { recordingId: expect.any(String), recordingState: "active", recordingKind: "azureCommunicationServices", serverCallId },
+        body: { recordingId: expect.any(String) as unknown, recordingState: "active", recordingKind: "azureCommunicationServices", serverCallId },
       });
       const { recordingId } = started.body as { recordingId: string };
       expect(started.logs.join("\n")).toContain(`Started recording ${recordingId} (active) of server call ${serverCallId}`);
@@ -229,7 +229,7 @@ describe("recording control HTTP functions (compiled app) against the simulated 
       const before = calls.requests.length;
       const answer = await invoke("startRecording", options);
       expect(answer.status).toBe(400);
-      expect(answer.body).toMatchObject({ code: "InvalidRequest", target, message: expect.stringMatching(new RegExp(`^${target} `)) });
+      expect(answer.body).toMatchObject({ code: "InvalidRequest", target, message: expect.stringMatching(new RegExp(`^${target} `)) as unknown });
       expectErrorShape(answer.body);
       expect(calls.requests.length).toBe(before);
     });
@@ -372,7 +372,7 @@ describe("recording control HTTP functions (compiled app) against the simulated 
       expect(answer.status).toBe(502);
       expect(answer.body).toEqual({
         code: "UpstreamFailure",
-        message: expect.stringMatching(/^The recording service failed to .+: it answered HTTP 500 \(8500\)\.$/),
+        message: expect.stringMatching(/^The recording service failed to .+: it answered HTTP 500 \(8500\)\.$/) as unknown,
       });
       expectErrorShape(answer.body);
       expect(JSON.stringify(answer.body)).not.toContain("Internal detail");
@@ -417,7 +417,10 @@ describe("recording control HTTP functions (compiled app) against the simulated 
       const serverCallId = newCallId();
       calls.addCall(serverCallId);
       const answer = await invokeIn(stranger, "startRecording", { body: { serverCallId } });
-      expect(answer).toMatchObject({ status: 502, body: { code: "UpstreamFailure", message: expect.stringContaining("check ACS_CONNECTION_STRING") } });
+      expect(answer).toMatchObject({
+        status: 502,
+        body: { code: "UpstreamFailure", message: expect.stringContaining("check ACS_CONNECTION_STRING") as unknown },
+      });
       expect(sim.requests.at(-1)).toMatchObject({ authorized: false, status: 401 });
       expect(seen.join("\n")).not.toContain(wrongKey);
     });

@@ -29,7 +29,7 @@ async function outcome(work: () => Promise<unknown>): Promise<{ error: StorageUn
     await work();
   } catch (error) {
     if (error instanceof StorageUnavailableError) return { error, elapsedMs: Date.now() - started };
-    throw new Error(`expected StorageUnavailableError, got ${String(error)}`);
+    throw new Error(`expected StorageUnavailableError, got ${String(error)}`, { cause: error });
   }
   throw new Error("reported success against storage that never answers");
 }

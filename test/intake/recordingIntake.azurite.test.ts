@@ -229,7 +229,7 @@ describe("RecordingIntake against Azurite: storage down", () => {
       await promise;
     } catch (error) {
       if (error instanceof StorageUnavailableError) return error;
-      throw new Error(`expected StorageUnavailableError, got ${String(error)}`);
+      throw new Error(`expected StorageUnavailableError, got ${String(error)}`, { cause: error });
     }
     throw new Error("intake reported success while storage was down");
   }

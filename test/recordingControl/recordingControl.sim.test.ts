@@ -51,7 +51,7 @@ describe("RecordingControl against the simulated Call Automation recording API",
     const call = newCallId();
     calls.addCall(call);
     const started = await control.start(startOf(call));
-    expect(started).toEqual({ recordingId: expect.any(String), recordingState: "active", recordingKind: "azureCommunicationServices" });
+    expect(started).toEqual({ recordingId: expect.any(String) as unknown, recordingState: "active", recordingKind: "azureCommunicationServices" });
 
     const request = calls.requests.at(-1);
     expect(request).toMatchObject({ operation: "start", method: "POST", status: 200, apiVersion: "2026-03-12" });
@@ -93,7 +93,7 @@ describe("RecordingControl against the simulated Call Automation recording API",
         recordingId,
         serverCallId: call,
         endReason: "stopped",
-        pauseResumeIntervals: [expect.objectContaining({ durationMs: expect.any(Number) })],
+        pauseResumeIntervals: [expect.objectContaining({ durationMs: expect.any(Number) as unknown })],
       }),
     ]);
     expect(calls.requests.slice(-5).map((request) => [request.operation, request.status])).toEqual([
