@@ -2,7 +2,7 @@ import { createServer, type IncomingMessage, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 
 /** One publish the receiver accepted (or refused). */
-export interface ReceivedPublish {
+interface ReceivedPublish {
   readonly at: Date;
   readonly path: string;
   readonly contentType: string;

@@ -57,12 +57,7 @@ export async function deleteFromAcs(
  * the byte count stored at commit), with the stored SHA-256 equal to the one computed; the metadata
  * blob must exist and hold the byte count stored with it. `exists()` proves none of this.
  */
-export async function archiveProblem(
-  container: ContainerClient,
-  message: ChunkMessage,
-  archived: ArchivedCopy,
-  signal: AbortSignal,
-): Promise<string | undefined> {
+async function archiveProblem(container: ContainerClient, message: ChunkMessage, archived: ArchivedCopy, signal: AbortSignal): Promise<string | undefined> {
   const media = await properties(container, archived.media, signal);
   if (!media) return `media blob ${archived.media} is missing`;
   const stored = media.metadata ?? {};

@@ -82,7 +82,7 @@ function recordName(record: FailureRecord): string {
 }
 
 /** A copy of a value with every http(s) URL in its strings cut to origin and path (query strings may hold tokens). */
-export function withoutQueryStrings(value: unknown): unknown {
+function withoutQueryStrings(value: unknown): unknown {
   if (typeof value === "string") return value.replace(/https?:\/\/[^\s"'<>]+/gi, (url) => safeUrl(url));
   if (Array.isArray(value)) return value.map(withoutQueryStrings);
   if (value && typeof value === "object") return Object.fromEntries(Object.entries(value).map(([key, inner]) => [key, withoutQueryStrings(inner)]));

@@ -9,7 +9,7 @@ import type { Log } from "../shared/log";
 import { withRetries, type RetryPolicy } from "./retryPolicy";
 
 /** Metadata documents are a few KiB; anything near this is not a metadata document. */
-export const MAX_METADATA_BYTES = 4 * 1024 * 1024;
+const MAX_METADATA_BYTES = 4 * 1024 * 1024;
 
 export interface MetadataContext {
   readonly acs: AcsRecordingClient;

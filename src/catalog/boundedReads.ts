@@ -5,7 +5,7 @@ import { readSmallBlob } from "../storage/smallBlob";
 import { storageSignal } from "../storage/storageDeadline";
 
 /** At most this many blobs are listed under one prefix (a recording has at most 1,000 chunks, two blobs each). */
-export const MAX_LISTED_BLOBS = 2_100;
+const MAX_LISTED_BLOBS = 2_100;
 const PAGE_SIZE = 500;
 
 /**

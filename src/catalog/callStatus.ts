@@ -9,7 +9,7 @@ import { readChunkOutcome, type ChunkOutcome } from "./chunkOutcomes";
 import { MAX_EXPECTED_RECORD_BYTES, readExpectedRecording, type ExpectedRecording } from "./expectedRecords";
 import type { RecordingInfo } from "./recordingInfo";
 
-export type ChunkState = "pending" | "archived" | "failed" | "expired";
+type ChunkState = "pending" | "archived" | "failed" | "expired";
 
 export interface ChunkStatus {
   readonly index: number;

@@ -10,7 +10,7 @@ import { expectedRecordName } from "./catalogLayout";
 import { readRecordingInfo, recordingInfoOf, type RecordingInfo } from "./recordingInfo";
 
 /** One chunk intake queued: what the status API reports as `pending` until it is archived. */
-export interface ExpectedChunk {
+interface ExpectedChunk {
   readonly index: number;
   readonly documentId: string;
   /** eventTime + RETENTION_HOURS: ACS may delete the file after this. */
@@ -31,7 +31,7 @@ export interface ExpectedRecording extends RecordingInfo {
 /** Expected records stay small: the event allows at most 1,000 chunks of a few hundred bytes. */
 export const MAX_EXPECTED_RECORD_BYTES = 1024 * 1024;
 
-export function expectedRecordingOf(messages: readonly ChunkMessage[]): ExpectedRecording {
+function expectedRecordingOf(messages: readonly ChunkMessage[]): ExpectedRecording {
   const first = messages[0] as ChunkMessage;
   return {
     schemaVersion: 1,

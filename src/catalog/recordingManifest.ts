@@ -11,7 +11,7 @@ import { blobSha256, readJsonBlob, writeJsonOnce } from "./boundedReads";
 import { participantIdsOf } from "../participants/metadataParticipants";
 import type { RecordingInfo } from "./recordingInfo";
 
-export const MANIFEST_SCHEMA_VERSION = 1;
+const MANIFEST_SCHEMA_VERSION = 1;
 /** Metadata documents are a few KiB; the archiver refuses any over 8 MiB. */
 const MAX_METADATA_BYTES = 8 * 1024 * 1024;
 const MAX_MANIFEST_BYTES = 16 * 1024 * 1024;
@@ -20,7 +20,7 @@ const MAX_MANIFEST_BYTES = 16 * 1024 * 1024;
  * Where a chunk's media lives. Today always a blob in the recordings container (`store: "archive"`);
  * a chunk kept elsewhere (bring-your-own-storage) is another `store` with its own locator.
  */
-export interface ManifestMedia {
+interface ManifestMedia {
   readonly store: "archive";
   /** `<container>/<blob name>`. */
   readonly blob: string;
@@ -32,7 +32,7 @@ export interface ManifestMedia {
   readonly contentType: string;
 }
 
-export interface ManifestChunk {
+interface ManifestChunk {
   readonly index: number;
   readonly documentId: string;
   readonly media: ManifestMedia;

@@ -24,7 +24,7 @@ export async function statusOfCall(reader: CallStatusReader, call: string, json:
   return { stdout: json ? `${JSON.stringify(status, null, 2)}\n` : statusTable(status), exitCode: 0 };
 }
 
-export function statusTable(status: CallStatus): string {
+function statusTable(status: CallStatus): string {
   const parts = [`Call ${status.call}: ${status.recordings.length} recording(s), checked ${status.checkedAt}${status.truncated ? " (listing truncated)" : ""}`];
   for (const recording of status.recordings) {
     const archived = recording.chunks.filter((chunk) => chunk.state === "archived").length;

@@ -4,7 +4,7 @@ import type { Settings } from "../config/settingParsers";
 import { isRecord } from "../shared/records";
 import { UsageError } from "./usageError";
 
-export const LOCAL_SETTINGS_FILE = "local.settings.json";
+const LOCAL_SETTINGS_FILE = "local.settings.json";
 
 export interface LoadedSettings {
   /** The environment over the file's Values. */

@@ -7,7 +7,7 @@ export type ParticipantsCommand =
   | ({ readonly kind: "erase"; readonly participantId: string; readonly yes: boolean } & ParticipantsOptions)
   | ({ readonly kind: "reindex"; readonly restart: boolean } & ParticipantsOptions);
 
-export interface ParticipantsOptions {
+interface ParticipantsOptions {
   readonly settingsFile?: string;
   readonly progress: boolean;
   readonly verbose: boolean;

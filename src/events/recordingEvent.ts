@@ -15,7 +15,7 @@ export interface RecordingEventPolicy extends LocationPolicy {
 }
 
 /** How far an eventTime may lie ahead of our clock (clock skew); later ones are rejected. */
-export const MAX_EVENT_TIME_AHEAD_MS = 3_600_000;
+const MAX_EVENT_TIME_AHEAD_MS = 3_600_000;
 
 /** `data` text fields and the chunk message fields they become. */
 const DATA_TEXT_FIELDS = {

@@ -14,7 +14,7 @@ import { MAX_METADATA_READ, participantIdsOf } from "./metadataParticipants";
 
 const DELETE_CONCURRENCY = 4;
 
-export interface ErasureRefusal {
+interface ErasureRefusal {
   readonly blob: string;
   /** `immutable`: an immutability policy or legal hold keeps it (kept on purpose); `failed`: anything else. */
   readonly kind: "immutable" | "failed";
@@ -23,7 +23,7 @@ export interface ErasureRefusal {
   readonly reason: string;
 }
 
-export interface RecordingErasure {
+interface RecordingErasure {
   readonly folder: string;
   readonly blobs: readonly { readonly name: string; readonly bytes: number }[];
   readonly deleted: readonly string[];

@@ -12,9 +12,9 @@ import { findParticipant, type ParticipantRecordings } from "./participantFind";
 import type { ParticipantIndex } from "./participantIndex";
 import { CATALOGUE_SUFFIX, type RecordingFile } from "./recordingInventory";
 
-export const EXPORT_FILE = "export.json";
+const EXPORT_FILE = "export.json";
 
-export interface ExportedFile {
+interface ExportedFile {
   readonly blob: string;
   /** Relative to the export directory. */
   readonly path: string;

@@ -11,7 +11,7 @@ import type { ParticipantIndex } from "./participantIndex";
 const PAGE_SIZE = 500;
 const READ_CONCURRENCY = 4;
 
-export interface ReindexProgress {
+interface ReindexProgress {
   readonly scannedBlobs: number;
   readonly metadataDocuments: number;
   readonly entries: number;

@@ -9,7 +9,7 @@ const MAX_MANIFEST_BYTES = 8 * 1024 * 1024;
 /** BYOS catalogue records sit next to the chunk they describe: `<index>-<documentId>.byos.json`. */
 export const CATALOGUE_SUFFIX = ".byos.json";
 
-export type FileKind = "media" | "metadata" | "manifest" | "catalogue" | "other";
+type FileKind = "media" | "metadata" | "manifest" | "catalogue" | "other";
 
 export interface RecordingFile {
   /** Blob name in the archive container. */

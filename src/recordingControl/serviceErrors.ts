@@ -43,7 +43,7 @@ export function fromServiceFailure(error: unknown, operation: RecordingOperation
 }
 
 /** Reads `{ error: { code, message, target? } }` (CommunicationErrorResponse); nested details are not kept. */
-export function readServiceError(body: unknown): ServiceErrorDetail | undefined {
+function readServiceError(body: unknown): ServiceErrorDetail | undefined {
   const error = isRecord(body) ? body["error"] : undefined;
   if (!isRecord(error)) return undefined;
   const code = error["code"];

@@ -3,7 +3,7 @@ import type { BlobClient } from "@azure/storage-blob";
 import { storageSignal } from "./storageDeadline";
 
 /** A blob too large for what it claims to be (a metadata document, a manifest, a record). */
-export class BlobTooLargeError extends Error {
+class BlobTooLargeError extends Error {
   override readonly name = "BlobTooLargeError";
 }
 

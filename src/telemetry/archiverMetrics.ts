@@ -1,7 +1,7 @@
 import { metrics, type Counter, type Histogram, type MeterProvider } from "@opentelemetry/api";
 
 /** The meter every archiver metric comes from. */
-export const METER_NAME = "recording-archiver";
+const METER_NAME = "recording-archiver";
 
 /**
  * The archiver's metrics (OpenTelemetry API only: with no SDK registered every call is a no-op).

@@ -5,7 +5,7 @@ import { join, resolve } from "node:path";
 
 const root = resolve(__dirname, "..", "..");
 /** The compiled `recording-archiver` (package.json `bin`). */
-export const CLI_PATH = join(root, "dist", "src", "cli", "main.js");
+const CLI_PATH = join(root, "dist", "src", "cli", "main.js");
 
 export interface CliRun {
   readonly code: number | null;

@@ -17,7 +17,7 @@ export function replyError(
   replyJson(res, record, status, { error: { code, message } }, headers);
 }
 
-export function replyJson(res: ServerResponse, record: SimRequestRecord, status: number, value: unknown, headers: OutgoingHttpHeaders = {}): void {
+function replyJson(res: ServerResponse, record: SimRequestRecord, status: number, value: unknown, headers: OutgoingHttpHeaders = {}): void {
   replyBytes(res, record, status, Buffer.from(JSON.stringify(value), "utf8"), {
     "Content-Type": "application/json; charset=utf-8",
     ...headers,

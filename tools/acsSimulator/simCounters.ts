@@ -16,7 +16,7 @@ export const FAULT_KINDS: readonly FaultKind[] = [
   "badMd5",
 ];
 
-export function createCounts(): SimCounts {
+function createCounts(): SimCounts {
   return {
     requests: 0,
     contentRequests: 0,
