@@ -49,6 +49,9 @@ export default tseslint.config(
       // A promise in a void position (an event handler, a timer) is handled there on purpose often enough;
       // floating promises elsewhere stay errors (no-floating-promises).
       "@typescript-eslint/no-misused-promises": ["error", { checksVoidReturn: { arguments: false, attributes: false } }],
+      // Passing on a failure as it came (a caught error, an abort signal's reason: both `unknown`) is how a promise
+      // forwards it, like `throw error` in a catch block (which only-throw-error allows); new rejections must be Errors.
+      "@typescript-eslint/prefer-promise-reject-errors": ["error", { allowThrowingUnknown: true }],
       // Numbers and booleans read naturally in messages; objects (which print as [object Object]) stay errors.
       "@typescript-eslint/restrict-template-expressions": ["error", { allowNumber: true, allowBoolean: true }],
     },

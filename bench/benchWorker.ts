@@ -11,7 +11,12 @@ import { parseConfig, type AppConfig } from "../src/config/appConfig";
 import { mapConcurrent } from "../src/shared/mapConcurrent";
 import type { BenchJob, BenchMeasurement } from "./benchJob";
 
-const quiet = { debug: () => undefined, info: () => undefined, warn: (...args: unknown[]) => console.error(...args), error: (...args: unknown[]) => console.error(...args) };
+const quiet = {
+  debug: () => undefined,
+  info: () => undefined,
+  warn: (...args: unknown[]) => console.error(...args),
+  error: (...args: unknown[]) => console.error(...args),
+};
 
 async function main(): Promise<void> {
   const job = JSON.parse(process.env["BENCH_JOB"] ?? "{}") as BenchJob;
@@ -44,7 +49,9 @@ async function run(job: BenchJob, config: AppConfig, container: ContainerClient)
     case "baseline": {
       // What the public samples do: one signed GET of the whole file, piped into uploadStream(8 MiB, 5).
       const response = await acs.get(url, { field: "contentLocation" });
-      await container.getBlockBlobClient(`baseline-${job.message.documentId}`).uploadStream(response.body as NodeJS.ReadableStream as never, 8 * 1024 * 1024, 5);
+      await container
+        .getBlockBlobClient(`baseline-${job.message.documentId}`)
+        .uploadStream(response.body as NodeJS.ReadableStream as never, 8 * 1024 * 1024, 5);
       return job.size;
     }
     case "limitSource": {

@@ -19,7 +19,9 @@ import { performance } from "node:perf_hooks";
 import { HttpRequest, HttpResponse, InvocationContext, type HttpHandler } from "@azure/functions";
 import { QueueServiceClient, type QueueClient } from "@azure/storage-queue";
 import { BlobServiceClient, type ContainerClient } from "@azure/storage-blob";
+import type * as ServiceProvider from "../src/app/serviceProvider";
 import type { AppServices } from "../src/app/services";
+import type * as RecordingEventsWebhook from "../src/functions/recordingEventsWebhook";
 import { CommandLineError, parseCommandLine } from "../src/shared/commandLine";
 import { OPERATIONAL_PREFIXES } from "../src/archive/blobLayout";
 import { mapConcurrent } from "../src/shared/mapConcurrent";
@@ -43,7 +45,10 @@ const root = basename(dirname(__dirname)) === "dist" ? resolve(__dirname, "..", 
 // ------------------------------------------------------------------------------------------------
 
 function hex(bytes: number): string {
-  return randomUUID().replace(/-/g, "").repeat(Math.ceil((bytes * 2) / 32)).slice(0, bytes * 2);
+  return randomUUID()
+    .replace(/-/g, "")
+    .repeat(Math.ceil((bytes * 2) / 32))
+    .slice(0, bytes * 2);
 }
 
 function base64url(text: string): string {
@@ -109,7 +114,7 @@ function oneMebibyteBatch(): Batch {
     if (bytes + added > MIB) break;
     parts.push(json);
     bytes += added;
-    chunks += ((event["data"] as { recordingStorageInfo: { recordingChunks: unknown[] } }).recordingStorageInfo.recordingChunks).length;
+    chunks += (event["data"] as { recordingStorageInfo: { recordingChunks: unknown[] } }).recordingStorageInfo.recordingChunks.length;
   }
   const body = `[${parts.join(",")}]`;
   return { body, events: parts.length, chunks, bytes: Buffer.byteLength(body), averageEventBytes: Math.round(Buffer.byteLength(body) / parts.length) };
@@ -218,10 +223,10 @@ function round(ms: number): number {
 /** Loads the app's function module the way the host would (settings in the environment first). */
 function loadApp(settings: Record<string, string>): { services: AppServices; webhook: HttpHandler } {
   Object.assign(process.env, settings);
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
-  const providerModule = require("../src/app/serviceProvider") as typeof import("../src/app/serviceProvider");
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
-  const webhookModule = require("../src/functions/recordingEventsWebhook") as typeof import("../src/functions/recordingEventsWebhook");
+  // eslint-disable-next-line @typescript-eslint/no-require-imports -- loaded after the settings are in the environment
+  const providerModule = require("../src/app/serviceProvider") as typeof ServiceProvider;
+  // eslint-disable-next-line @typescript-eslint/no-require-imports -- loaded after the settings are in the environment
+  const webhookModule = require("../src/functions/recordingEventsWebhook") as typeof RecordingEventsWebhook;
   const services = providerModule.appServices();
   return { services, webhook: webhookModule.recordingEventsWebhook(() => services.intake) };
 }
@@ -253,30 +258,48 @@ async function main(): Promise<void> {
     // Intake also writes one expected-chunks record per recording there (issue 10); cleared between runs.
     const recordings = BlobServiceClient.fromConnectionString(azurite.connectionString).getContainerClient(services.config.recordingsContainer);
 
-    const core = await measure("core (RecordingIntake.receive)", batch, queue, async () => {
-      const report = await services.intake.receive(events, "bench", silentLog);
-      if (report.rejected.length > 0) throw new Error(`rejected: ${JSON.stringify(report.rejected[0])}`);
-      return report.enqueued;
-    }, recordings);
+    const core = await measure(
+      "core (RecordingIntake.receive)",
+      batch,
+      queue,
+      async () => {
+        const report = await services.intake.receive(events, "bench", silentLog);
+        if (report.rejected.length > 0) throw new Error(`rejected: ${JSON.stringify(report.rejected[0])}`);
+        return report.enqueued;
+      },
+      recordings,
+    );
 
     const bodyBytes = Buffer.from(batch.body, "utf8");
-    const http = await measure("webhook (HTTP handler, 1 MiB body)", batch, queue, async () => {
-      const request = new HttpRequest({
-        method: "POST",
-        url: "http://localhost:7071/api/recording-events?code=bench",
-        headers: { "content-type": "application/json", "aeg-event-type": "Notification", "content-length": String(bodyBytes.length) },
-        body: { bytes: bodyBytes },
-      });
-      const context = new InvocationContext({ functionName: "recordingEventsWebhook", invocationId: randomUUID(), logHandler: () => undefined });
-      const response = new HttpResponse(await webhook(request, context));
-      const text = await response.text();
-      if (response.status !== 200) throw new Error(`webhook answered ${response.status}: ${text.slice(0, 300)}`);
-      return (JSON.parse(text) as { enqueued: number }).enqueued;
-    }, recordings);
+    const http = await measure(
+      "webhook (HTTP handler, 1 MiB body)",
+      batch,
+      queue,
+      async () => {
+        const request = new HttpRequest({
+          method: "POST",
+          url: "http://localhost:7071/api/recording-events?code=bench",
+          headers: { "content-type": "application/json", "aeg-event-type": "Notification", "content-length": String(bodyBytes.length) },
+          body: { bytes: bodyBytes },
+        });
+        const context = new InvocationContext({ functionName: "recordingEventsWebhook", invocationId: randomUUID(), logHandler: () => undefined });
+        const response = new HttpResponse(await webhook(request, context));
+        const text = await response.text();
+        if (response.status !== 200) throw new Error(`webhook answered ${response.status}: ${text.slice(0, 300)}`);
+        return (JSON.parse(text) as { enqueued: number }).enqueued;
+      },
+      recordings,
+    );
 
     const results = {
       when: new Date().toISOString(),
-      machine: { cpus: cpus().length, cpuModel: cpus()[0]?.model ?? "unknown", memoryGiB: Math.round(totalmem() / 1024 ** 3), node: process.version, platform: process.platform },
+      machine: {
+        cpus: cpus().length,
+        cpuModel: cpus()[0]?.model ?? "unknown",
+        memoryGiB: Math.round(totalmem() / 1024 ** 3),
+        node: process.version,
+        platform: process.platform,
+      },
       storage: "Azurite (in memory, child process on loopback)",
       runs: RUNS,
       batch: { bytes: batch.bytes, events: batch.events, chunks: batch.chunks, averageEventBytes: batch.averageEventBytes },

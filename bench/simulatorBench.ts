@@ -33,7 +33,11 @@ function median(values: number[]): number {
 
 async function main(): Promise<void> {
   const sim = await startAcsSimulator();
-  const config = parseConfig({ AzureWebJobsStorage: "UseDevelopmentStorage=true", ACS_CONNECTION_STRING: sim.connectionString, ALLOWED_DOWNLOAD_HOSTS: sim.allowedHosts.join(",") });
+  const config = parseConfig({
+    AzureWebJobsStorage: "UseDevelopmentStorage=true",
+    ACS_CONNECTION_STRING: sim.connectionString,
+    ALLOWED_DOWNLOAD_HOSTS: sim.allowedHosts.join(","),
+  });
   const acs = new AcsRecordingClient(config.acs, config.downloadHosts);
   try {
     const bandwidth: number[] = [];
@@ -42,7 +46,9 @@ async function main(): Promise<void> {
       bandwidth.push(await timedGet(sim, acs, `bench-bandwidth-${run}`, 2 * MIB, { kind: "bandwidth", bytesPerSecond: 4 * MIB }));
       stall.push(await timedGet(sim, acs, `bench-stall-${run}`, MIB, { kind: "stall", stallMs: 400 }));
     }
-    console.log(`bandwidth cap: 2 MiB at 4 MiB/s, expected 0.50 s, median ${median(bandwidth).toFixed(3)} s (runs: ${bandwidth.map((s) => s.toFixed(3)).join(", ")})`);
+    console.log(
+      `bandwidth cap: 2 MiB at 4 MiB/s, expected 0.50 s, median ${median(bandwidth).toFixed(3)} s (runs: ${bandwidth.map((s) => s.toFixed(3)).join(", ")})`,
+    );
     console.log(`stall: 400 ms before a 1 MiB body, median ${median(stall).toFixed(3)} s (runs: ${stall.map((s) => s.toFixed(3)).join(", ")})`);
   } finally {
     await sim.close();

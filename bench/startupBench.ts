@@ -43,8 +43,21 @@ function median(values: readonly number[]): number {
 function bundleApp(): string {
   const folder = mkdtempSync(join(tmpdir(), "startup-bundle-"));
   const entry = join(folder, "entry.js");
-  writeFileSync(entry, mainEntryFiles(root).map((file) => `require(${JSON.stringify(file)});`).join("\n"));
-  buildSync({ entryPoints: [entry], bundle: true, platform: "node", target: "node20", outfile: join(folder, "app.js"), external: ["@azure/functions-core"], logLevel: "warning" });
+  writeFileSync(
+    entry,
+    mainEntryFiles(root)
+      .map((file) => `require(${JSON.stringify(file)});`)
+      .join("\n"),
+  );
+  buildSync({
+    entryPoints: [entry],
+    bundle: true,
+    platform: "node",
+    target: "node20",
+    outfile: join(folder, "app.js"),
+    external: ["@azure/functions-core"],
+    logLevel: "warning",
+  });
   writeFileSync(join(folder, "package.json"), JSON.stringify({ main: "app.js" }));
   writeFileSync(join(folder, "host.json"), "{}");
   return folder;

@@ -26,7 +26,14 @@ const MIB = 1024 * 1024;
 const CHUNKS: readonly { documentId: string; size: number; faults: FaultSpec[] }[] = [
   { documentId: "demo-doc-0", size: 5 * MIB + 12_345, faults: [] },
   // Transient faults on the second chunk: a connection reset mid-body, then a 503 with Retry-After.
-  { documentId: "demo-doc-1", size: 4 * MIB, faults: [{ kind: "reset", afterBytes: 300_000, times: 1 }, { kind: "status", status: 503, retryAfterSeconds: 1, times: 1 }] },
+  {
+    documentId: "demo-doc-1",
+    size: 4 * MIB,
+    faults: [
+      { kind: "reset", afterBytes: 300_000, times: 1 },
+      { kind: "status", status: 503, retryAfterSeconds: 1, times: 1 },
+    ],
+  },
   { documentId: "demo-doc-2", size: 2 * MIB + 777, faults: [] },
 ];
 
@@ -100,9 +107,15 @@ async function showCatalog(azurite: RunningAzurite, receiver: EventReceiver, sum
   const data = event["data"] as { manifest: { participantIds: string[] }; manifestBlob: string; manifestUrl: string };
   // The manifest inside the event is the stored one; shown abridged (chunks and participants counted).
   const shown = { ...event, data: { manifestBlob: data.manifestBlob, manifestUrl: data.manifestUrl, manifest: "(the manifest above)" } };
-  say(`\nThe local Event Grid receiver got ${receiver.events.length} event(s); ${archived.length} ${ARCHIVE_EVENT_TYPES.recordingArchived} (one id: ${new Set(archived.map((item) => item["id"])).size === 1 ? "yes" : "NO"}), authenticated with ${receiver.publishes.every((publish) => publish.auth === "key") ? "the topic key (aeg-sas-key)" : "SOMETHING ELSE"}:`);
+  say(
+    `\nThe local Event Grid receiver got ${receiver.events.length} event(s); ${archived.length} ${ARCHIVE_EVENT_TYPES.recordingArchived} (one id: ${new Set(archived.map((item) => item["id"])).size === 1 ? "yes" : "NO"}), authenticated with ${receiver.publishes.every((publish) => publish.auth === "key") ? "the topic key (aeg-sas-key)" : "SOMETHING ELSE"}:`,
+  );
   say(JSON.stringify(shown, null, 2));
-  return JSON.stringify(data.manifest) === JSON.stringify(manifest) && manifest.chunks.length === CHUNKS.length && new Set(archived.map((item) => item["id"])).size === 1;
+  return (
+    JSON.stringify(data.manifest) === JSON.stringify(manifest) &&
+    manifest.chunks.length === CHUNKS.length &&
+    new Set(archived.map((item) => item["id"])).size === 1
+  );
 }
 
 async function main(): Promise<number> {
@@ -113,7 +126,11 @@ async function main(): Promise<number> {
   say(`Local Event Grid topic (event receiver) at ${receiver.endpoint}.`);
   try {
     for (const chunk of CHUNKS) sim.addDocument(chunk.documentId, { size: chunk.size, faults: chunk.faults });
-    const event = sim.recordingEvent({ callId: "demo-call", recordingId: "demo-recording", chunks: CHUNKS.map(({ documentId, size }) => ({ documentId, size })) });
+    const event = sim.recordingEvent({
+      callId: "demo-call",
+      recordingId: "demo-recording",
+      chunks: CHUNKS.map(({ documentId, size }) => ({ documentId, size })),
+    });
     const eventFile = join(workDir, "recording-event.json");
     writeFileSync(eventFile, JSON.stringify([event], null, 2));
     const settings = {
@@ -127,7 +144,9 @@ async function main(): Promise<number> {
       ARCHIVE_EVENTS_ENDPOINT: receiver.endpoint,
       ARCHIVE_EVENTS_KEY: receiver.key,
     };
-    say(`Recording: call demo-call, ${CHUNKS.length} chunks (GA event, Event Grid schema), ${formatBytes(CHUNKS.reduce((sum, chunk) => sum + chunk.size, 0))} in all.`);
+    say(
+      `Recording: call demo-call, ${CHUNKS.length} chunks (GA event, Event Grid schema), ${formatBytes(CHUNKS.reduce((sum, chunk) => sum + chunk.size, 0))} in all.`,
+    );
     say("Chunk 1 will suffer a connection reset mid-body and a 503 with Retry-After: 1 (watch the retries on stderr).");
     say(`\n$ recording-archiver archive --event ${eventFile}   (blocks of 1 MiB, 4 ranged GETs in flight)`);
     const first = await archiveOnce(eventFile, workDir, settings);
@@ -136,7 +155,14 @@ async function main(): Promise<number> {
     say(table);
     const totals = sim.counters.totals;
     const catalogOk = await showCatalog(azurite, receiver, first.summary);
-    say(`\nSimulator: ${totals.contentRequests} ranged content GETs, ${formatBytes(totals.contentBytesServed)} served, ${totals.unauthorized} unauthorized, faults injected: ${Object.entries(totals.faultsInjected).filter(([, count]) => count > 0).map(([kind, count]) => `${kind} x${count}`).join(", ") || "none"}.`);
+    say(
+      `\nSimulator: ${totals.contentRequests} ranged content GETs, ${formatBytes(totals.contentBytesServed)} served, ${totals.unauthorized} unauthorized, faults injected: ${
+        Object.entries(totals.faultsInjected)
+          .filter(([, count]) => count > 0)
+          .map(([kind, count]) => `${kind} x${count}`)
+          .join(", ") || "none"
+      }.`,
+    );
 
     sim.resetCounters();
     say("\n$ recording-archiver archive --event ... (again: the archiver is idempotent per chunk)");
@@ -145,7 +171,9 @@ async function main(): Promise<number> {
     say(`exit code ${second.code}; ${again}; ${formatBytes(sim.counters.totals.contentBytesServed)} of media downloaded.`);
 
     const passed = ok && catalogOk && first.code === 0 && second.code === 0 && second.summary.chunks.every((chunk) => chunk.outcome === "alreadyArchived");
-    say(`\n${passed ? "OK" : "FAILED"}: ${first.summary.totals.archived} chunks archived and verified against the simulator in ${((Date.now() - started) / 1000).toFixed(1)} s.`);
+    say(
+      `\n${passed ? "OK" : "FAILED"}: ${first.summary.totals.archived} chunks archived and verified against the simulator in ${((Date.now() - started) / 1000).toFixed(1)} s.`,
+    );
     return passed ? 0 : 1;
   } finally {
     await Promise.all([sim.close(), azurite.stop(), receiver.close()]);
@@ -157,7 +185,7 @@ async function main(): Promise<number> {
 main().then(
   (code) => process.stdout.write("", () => process.exit(code)),
   (error: unknown) => {
-    process.stderr.write(`demo failed: ${error instanceof Error ? error.stack ?? error.message : String(error)}\n`);
+    process.stderr.write(`demo failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
     process.exit(1);
   },
 );

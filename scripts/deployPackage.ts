@@ -55,11 +55,23 @@ function walk(root: string, dir: string, keep: (path: string) => boolean, skipDi
 export function deploymentFiles(root: string): PackageFile[] {
   if (!existsSync(join(root, APP_DIR, "index.js"))) throw new Error(`${APP_DIR}/index.js is missing: run npm run build first.`);
   const files: PackageFile[] = APP_FILES.map((path) => ({ path, bytes: statSync(join(root, path)).size }));
-  walk(root, APP_DIR, (path) => path.endsWith(".js"), () => false, files);
+  walk(
+    root,
+    APP_DIR,
+    (path) => path.endsWith(".js"),
+    () => false,
+    files,
+  );
   for (const dir of productionPackageDirs(root)) {
     if (!existsSync(join(root, dir, "package.json"))) throw new Error(`${dir} is missing: run npm ci first.`);
     // A nested node_modules holds other lock entries (listed, and filtered, on their own).
-    walk(root, dir, () => true, (name) => name === "node_modules", files);
+    walk(
+      root,
+      dir,
+      () => true,
+      (name) => name === "node_modules",
+      files,
+    );
   }
   return files;
 }
@@ -93,7 +105,10 @@ export function summarize(root: string, files: readonly PackageFile[]): PackageS
     const name = match?.[1] ?? "(app)";
     perPackage.set(name, (perPackage.get(name) ?? 0) + file.bytes);
   }
-  const largestPackages = [...perPackage].map(([name, bytes]) => ({ name, bytes })).sort((a, b) => b.bytes - a.bytes).slice(0, 8);
+  const largestPackages = [...perPackage]
+    .map(([name, bytes]) => ({ name, bytes }))
+    .sort((a, b) => b.bytes - a.bytes)
+    .slice(0, 8);
   return { files: files.length, bytes: files.reduce((sum, file) => sum + file.bytes, 0), zipBytes, largestPackages };
 }
 

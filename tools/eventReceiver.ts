@@ -2,7 +2,7 @@ import { createServer, type IncomingMessage, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 
 /** One publish the receiver accepted (or refused). */
-export interface ReceivedPublish {
+interface ReceivedPublish {
   readonly at: Date;
   readonly path: string;
   readonly contentType: string;
@@ -58,7 +58,9 @@ export async function startEventReceiver(options: { key?: string; host?: string 
         const batch = Array.isArray(parsed) ? (parsed as Record<string, unknown>[]) : [];
         publishes.push({ at: new Date(), path: request.url ?? "", contentType: request.headers["content-type"] ?? "", auth, status, events: batch });
         if (status === 200) events.push(...batch);
-        response.writeHead(status, { "content-type": "application/json" }).end(status === 200 ? "" : JSON.stringify({ error: { code: "Refused", message: `status ${status}` } }));
+        response
+          .writeHead(status, { "content-type": "application/json" })
+          .end(status === 200 ? "" : JSON.stringify({ error: { code: "Refused", message: `status ${status}` } }));
       },
       () => response.writeHead(413).end(),
     );

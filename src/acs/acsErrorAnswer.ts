@@ -7,7 +7,7 @@ import { discardBody, readBounded } from "../http/bodyReading";
  */
 
 /** Error bodies are read to at most this prefix, then the connection is dropped. */
-export const MAX_ERROR_BODY_BYTES = 64 * 1024;
+const MAX_ERROR_BODY_BYTES = 64 * 1024;
 /** No byte of an error body for this long: the rest is not waited for. */
 const ERROR_BODY_IDLE_MS = 10_000;
 

@@ -2,7 +2,9 @@ import { parseConfig, type AppConfig } from "../config/appConfig";
 import type { Settings } from "../config/settingParsers";
 import { AppNotConfiguredError, ConfigError, describeError } from "../errors";
 import type { HealthCheck } from "../health/healthCheck";
+import type * as Services from "./services";
 import type { AppServices } from "./services";
+import type * as HealthProbes from "../health/healthProbes";
 
 /**
  * What a handler factory takes instead of a built dependency: called on each invocation, it builds the dependency on
@@ -36,7 +38,7 @@ export function appServices(): AppServices {
   // The composition root loads every Azure SDK the functions use: required here, on the first invocation, so that
   // loading the function files (every cold start, every scale-out) does not pay for it.
   // eslint-disable-next-line @typescript-eslint/no-require-imports -- deferred load, see the comment above
-  services ??= (require("./services") as typeof import("./services")).createServices(current.config);
+  services ??= (require("./services") as typeof Services).createServices(current.config);
   return services;
 }
 
@@ -48,7 +50,7 @@ export function lazyService<T>(pick: (built: AppServices) => T): Lazy<T> {
 /** The health check (works whatever the settings hold: it reports them), built on first use. */
 export function appHealth(): HealthCheck {
   // eslint-disable-next-line @typescript-eslint/no-require-imports -- deferred load: the probes use the storage SDKs
-  health ??= (require("../health/healthProbes") as typeof import("../health/healthProbes")).createHealthCheck(appConfiguration());
+  health ??= (require("../health/healthProbes") as typeof HealthProbes).createHealthCheck(appConfiguration());
   return health;
 }
 

@@ -68,7 +68,10 @@ export function createServices(config: AppConfig): AppServices {
   const catalog = new RecordingCatalog({ container: recordings, events: eventSinkFor(config.archiveEvents) });
   const requeue = (message: ChunkMessage, delaySeconds: number): Promise<void> => chunkQueue.requeue(message, delaySeconds);
   const failures = new FailureRecords(recordings);
-  const participantIndex = config.participantIndexKey === undefined ? undefined : new ParticipantIndex(blobs.getContainerClient(PARTICIPANT_INDEX_CONTAINER), config.participantIndexKey, recordings.containerName);
+  const participantIndex =
+    config.participantIndexKey === undefined
+      ? undefined
+      : new ParticipantIndex(blobs.getContainerClient(PARTICIPANT_INDEX_CONTAINER), config.participantIndexKey, recordings.containerName);
   const archiveJob = new ChunkArchiveJob({
     archiver: new ChunkArchiver({
       acs: new AcsRecordingClient(config.acs, config.downloadHosts),
@@ -81,7 +84,12 @@ export function createServices(config: AppConfig): AppServices {
     failures,
     downloadHosts: config.downloadHosts,
     requeue,
-    byos: new ByosArchiver({ container: recordings, access: byosAccess(config.recordingsStorage), accounts: config.byosStorageAccounts, copy: config.byosCopy }),
+    byos: new ByosArchiver({
+      container: recordings,
+      access: byosAccess(config.recordingsStorage),
+      accounts: config.byosStorageAccounts,
+      copy: config.byosCopy,
+    }),
     ...(participantIndex ? { participantIndex: new ArchiveIndexStep(participantIndex, recordings) } : {}),
     catalog,
   });
@@ -98,6 +106,8 @@ export function createServices(config: AppConfig): AppServices {
     },
     catalog,
     callStatus: new CallStatusReader(recordings),
-    ...(participantIndex ? { participants: { index: participantIndex, recordings, find: (participantId: string) => findParticipant(participantIndex, recordings, participantId) } } : {}),
+    ...(participantIndex
+      ? { participants: { index: participantIndex, recordings, find: (participantId: string) => findParticipant(participantIndex, recordings, participantId) } }
+      : {}),
   };
 }

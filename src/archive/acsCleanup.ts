@@ -57,7 +57,7 @@ export async function deleteFromAcs(
  * the byte count stored at commit), with the stored SHA-256 equal to the one computed; the metadata
  * blob must exist and hold the byte count stored with it. `exists()` proves none of this.
  */
-export async function archiveProblem(container: ContainerClient, message: ChunkMessage, archived: ArchivedCopy, signal: AbortSignal): Promise<string | undefined> {
+async function archiveProblem(container: ContainerClient, message: ChunkMessage, archived: ArchivedCopy, signal: AbortSignal): Promise<string | undefined> {
   const media = await properties(container, archived.media, signal);
   if (!media) return `media blob ${archived.media} is missing`;
   const stored = media.metadata ?? {};
@@ -65,14 +65,20 @@ export async function archiveProblem(container: ContainerClient, message: ChunkM
   if (media.contentLength !== archived.bytes || stored["bytecount"] !== String(archived.bytes)) {
     return `media blob holds ${media.contentLength ?? "?"} bytes (declared ${stored["bytecount"] ?? "none"}); ${archived.bytes} were archived`;
   }
-  if (archived.contentSha256 !== undefined && stored["contentsha256"] !== archived.contentSha256) return `media blob's stored SHA-256 does not match the one computed`;
+  if (archived.contentSha256 !== undefined && stored["contentsha256"] !== archived.contentSha256)
+    return `media blob's stored SHA-256 does not match the one computed`;
   const metadata = await properties(container, archived.metadata, signal);
   if (!metadata) return `metadata blob ${archived.metadata} is missing`;
-  if (metadata.metadata?.["bytecount"] !== undefined && metadata.metadata["bytecount"] !== String(metadata.contentLength)) return `metadata blob holds ${metadata.contentLength ?? "?"} bytes, not ${metadata.metadata["bytecount"]}`;
+  if (metadata.metadata?.["bytecount"] !== undefined && metadata.metadata["bytecount"] !== String(metadata.contentLength))
+    return `metadata blob holds ${metadata.contentLength ?? "?"} bytes, not ${metadata.metadata["bytecount"]}`;
   return undefined;
 }
 
-async function properties(container: ContainerClient, name: string, signal: AbortSignal): Promise<{ contentLength?: number; metadata?: Record<string, string> } | undefined> {
+async function properties(
+  container: ContainerClient,
+  name: string,
+  signal: AbortSignal,
+): Promise<{ contentLength?: number; metadata?: Record<string, string> } | undefined> {
   try {
     return await container.getBlockBlobClient(name).getProperties({ abortSignal: storageSignal(signal) });
   } catch (error) {

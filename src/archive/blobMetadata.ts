@@ -2,7 +2,6 @@ import type { ChunkMessage } from "../events/chunkMessage";
 
 /** Blob metadata values must be ASCII header text; anything else is percent-encoded. */
 function headerSafe(value: string): string {
-  // eslint-disable-next-line no-control-regex
   return /^[\x20-\x7e]*$/.test(value) ? value : encodeURIComponent(value);
 }
 
@@ -19,5 +18,7 @@ export function chunkBlobMetadata(message: ChunkMessage): Record<string, string>
     ["recordingstarttime", message.recordingStartTime],
     ["acsresource", message.resource || undefined],
   ];
-  return Object.fromEntries(entries.filter((entry): entry is [string, string | number] => entry[1] !== undefined).map(([key, value]) => [key, headerSafe(String(value))]));
+  return Object.fromEntries(
+    entries.filter((entry): entry is [string, string | number] => entry[1] !== undefined).map(([key, value]) => [key, headerSafe(String(value))]),
+  );
 }

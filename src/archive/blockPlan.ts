@@ -43,7 +43,8 @@ export function blockBounds(index: number, rangeSize: number, total = Number.POS
 export function planRanges(total: number, rangeSize: number): PlannedRange[] {
   const perRange = blocksPerRange(rangeSize);
   const count = Math.ceil(total / rangeSize);
-  if (count * perRange > MAX_BLOCKS) throw new RangeError(`${total} bytes need ${count * perRange} blocks; the limit is ${MAX_BLOCKS}. Raise DOWNLOAD_BLOCK_SIZE.`);
+  if (count * perRange > MAX_BLOCKS)
+    throw new RangeError(`${total} bytes need ${count * perRange} blocks; the limit is ${MAX_BLOCKS}. Raise DOWNLOAD_BLOCK_SIZE.`);
   return Array.from({ length: count }, (_, index) => {
     const start = index * rangeSize;
     const end = Math.min(total, start + rangeSize);

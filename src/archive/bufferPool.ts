@@ -7,7 +7,10 @@ export class BufferPool {
   private readonly waiting: { resolve: (buffer: Buffer) => void; reject: (reason: unknown) => void }[] = [];
   private closedBy: { reason: unknown } | undefined;
 
-  constructor(count: number, private readonly size: number) {
+  constructor(
+    count: number,
+    private readonly size: number,
+  ) {
     for (let i = 0; i < count; i++) this.free.push(Buffer.allocUnsafeSlow(size));
   }
 

@@ -39,7 +39,6 @@ export interface Delivery {
   readonly maxDequeueCount?: number;
 }
 
-
 /**
  * One queue message, start to finish, for the queue function and the command line alike: parse,
  * archive, and on failure either record the outcome (permanent: wrong key, 400, rejected URL,
@@ -113,7 +112,9 @@ export class ChunkArchiveJob {
     if (this.deps.requeue && !giveUp) {
       try {
         await this.deps.requeue({ ...message, redelivery }, delaySeconds);
-        log.warn(`Archiving ${who} still fails after ${delivery.dequeueCount} deliveries (${describeError(error)}); re-queued (#${redelivery}) to try again in ${Math.round(delaySeconds)} s (deadline ${message.deadline}).`);
+        log.warn(
+          `Archiving ${who} still fails after ${delivery.dequeueCount} deliveries (${describeError(error)}); re-queued (#${redelivery}) to try again in ${Math.round(delaySeconds)} s (deadline ${message.deadline}).`,
+        );
         return { status: "requeued", delaySeconds, reason: describeError(error), chunkKey: message.chunkKey };
       } catch (requeueError) {
         // The message goes to the poison queue, whose rescue re-queues it: no final record yet.
@@ -124,7 +125,12 @@ export class ChunkArchiveJob {
     // No one will try again (past the late-try bound, unverifiable past the deadline, or no queue to go
     // back to): the final record, written once, and the message is done.
     const outcome: FailureOutcome = error instanceof UnverifiableSourceError ? "unverifiable" : "retriesExhausted";
-    const recordedAt = await this.deps.failures.record({ outcome, error, message, ...(delivery.dequeueCount === undefined ? {} : { dequeueCount: delivery.dequeueCount }) });
+    const recordedAt = await this.deps.failures.record({
+      outcome,
+      error,
+      message,
+      ...(delivery.dequeueCount === undefined ? {} : { dequeueCount: delivery.dequeueCount }),
+    });
     log.error(`Archiving ${who} failed on its last delivery (${describeError(error)}); ${outcome}, not retried. Record: ${recordedAt}`);
     const unpublished = await this.catalogStep(() => this.deps.catalog?.chunkFailed(message, { outcome, error, recordedAt }, log), log);
     return unpublished ?? { status: outcome, recordedAt, reason: describeError(error), chunkKey: message.chunkKey };

@@ -72,7 +72,10 @@ export class ChunkArchiver {
     this.warnIfLate(message, log);
     const budget = new AbortController();
     setMaxListeners(0, budget.signal);
-    const timer = setTimeout(() => budget.abort(new TransferInterruptedError("the invocation's time budget ran out")), this.options.invocationBudgetMs ?? 8 * 60_000);
+    const timer = setTimeout(
+      () => budget.abort(new TransferInterruptedError("the invocation's time budget ran out")),
+      this.options.invocationBudgetMs ?? 8 * 60_000,
+    );
     const idleTimeoutMs = this.options.idleTimeoutMs ?? 60_000;
     const common = { acs, retry: this.retry, deadlinePassed: () => notFoundMeansExpired(message.deadline, this.now()), signal: budget.signal, log };
     const identity = chunkBlobMetadata(message);
@@ -102,7 +105,12 @@ export class ChunkArchiver {
       const validJson = { metadataValidJson: metadataDone.result.validJson };
       if (!media.result) {
         log.info(`Chunk ${message.chunkKey} is already archived at ${container.containerName}/${names.media} (${existing} bytes).`);
-        return this.finish(message, { outcome: "alreadyArchived", names, bytes: existing ?? 0, downloadedBytes: 0, resumedBlocks: 0, ...validJson }, common, log);
+        return this.finish(
+          message,
+          { outcome: "alreadyArchived", names, bytes: existing ?? 0, downloadedBytes: 0, resumedBlocks: 0, ...validJson },
+          common,
+          log,
+        );
       }
       return this.finish(message, { ...media.result, names, ...validJson }, common, log);
     } catch (error) {
@@ -171,7 +179,8 @@ export class ChunkArchiver {
   ): Promise<ArchivedChunk> {
     const { names, ...rest } = result;
     const archived = { ...names, bytes: rest.bytes, ...(rest.contentSha256 ? { contentSha256: rest.contentSha256 } : {}) };
-    const deletedFromAcs = this.options.deleteAfterArchive && (await deleteFromAcs(this.options.acs, this.options.container, message, archived, common.signal, log, this.retry));
+    const deletedFromAcs =
+      this.options.deleteAfterArchive && (await deleteFromAcs(this.options.acs, this.options.container, message, archived, common.signal, log, this.retry));
     return { ...rest, mediaBlob: `${this.containerName}/${names.media}`, metadataBlob: `${this.containerName}/${names.metadata}`, deletedFromAcs };
   }
 

@@ -69,7 +69,10 @@ export class FailureRecords {
 function recordName(record: FailureRecord): string {
   const { message } = record;
   if (!message) {
-    const digest = createHash("sha256").update(JSON.stringify(record.rawMessage ?? null) ?? "undefined").digest("hex").slice(0, 24);
+    const digest = createHash("sha256")
+      .update(JSON.stringify(record.rawMessage ?? null) ?? "undefined")
+      .digest("hex")
+      .slice(0, 24);
     return `${FAILURES_PREFIX}unreadable/unreadable-message-${record.outcome}-${digest}.json`;
   }
   const deadline = Date.parse(message.deadline);
@@ -79,7 +82,7 @@ function recordName(record: FailureRecord): string {
 }
 
 /** A copy of a value with every http(s) URL in its strings cut to origin and path (query strings may hold tokens). */
-export function withoutQueryStrings(value: unknown): unknown {
+function withoutQueryStrings(value: unknown): unknown {
   if (typeof value === "string") return value.replace(/https?:\/\/[^\s"'<>]+/gi, (url) => safeUrl(url));
   if (Array.isArray(value)) return value.map(withoutQueryStrings);
   if (value && typeof value === "object") return Object.fromEntries(Object.entries(value).map(([key, inner]) => [key, withoutQueryStrings(inner)]));

@@ -64,7 +64,9 @@ export async function commitMedia(
     // 409: someone committed it first. InvalidBlockList: a concurrent commit discarded our blocks.
     if (status === 409 || status === 412 || code === "InvalidBlockList") {
       if ((await findArchivedMedia(blob, message, signal)) === media.bytes) return false;
-      throw new TransferInterruptedError(`committing ${blob.name} failed (${code ?? status}) and no complete blob is there; the chunk will be retried.`, { cause: error });
+      throw new TransferInterruptedError(`committing ${blob.name} failed (${code ?? status}) and no complete blob is there; the chunk will be retried.`, {
+        cause: error,
+      });
     }
     throw error;
   }

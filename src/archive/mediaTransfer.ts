@@ -60,26 +60,30 @@ async function transferOnce(context: TransferContext): Promise<MediaTransferResu
 async function probeSource(context: TransferContext, staged: Map<string, number>): Promise<SourceProbe> {
   const start = resumePoint(context.blockSize, staged);
   const end = (Math.floor(blockIndexAt(start, context.blockSize) / blocksPerRange(context.blockSize)) + 1) * context.blockSize - 1;
-  return withRetries(async () => {
-    const response = await context.acs.get(context.url, { field: context.field, range: { start, end }, abortSignal: context.signal });
-    if (response.status === 416) {
-      const total = parseContentRange(response.headers.get("content-range"))?.total;
-      // A 416 is an answer only when the size it declares is at or before where we asked to start.
-      if (total === undefined || total > start) throw new TransferInterruptedError(`a 416 for bytes from ${start} declaring ${response.headers.get("content-range") ?? "no size"}`);
-      return { response, start, total };
-    }
-    try {
-      if (response.status !== 200 && response.status !== 206) throw new AcsHttpError(response.status, "The first ranged GET", "no media body");
-      const total = declaredTotal(response);
-      if (response.status === 206 && parseContentRange(response.headers.get("content-range"))?.start !== start) {
-        throw new TransferInterruptedError(`asked for bytes from ${start}, got ${response.headers.get("content-range") ?? "no Content-Range"}`);
+  return withRetries(
+    async () => {
+      const response = await context.acs.get(context.url, { field: context.field, range: { start, end }, abortSignal: context.signal });
+      if (response.status === 416) {
+        const total = parseContentRange(response.headers.get("content-range"))?.total;
+        // A 416 is an answer only when the size it declares is at or before where we asked to start.
+        if (total === undefined || total > start)
+          throw new TransferInterruptedError(`a 416 for bytes from ${start} declaring ${response.headers.get("content-range") ?? "no size"}`);
+        return { response, start, total };
       }
-      return { response, start, total };
-    } catch (error) {
-      discardBody(response.body);
-      throw error;
-    }
-  }, retryOptions(context, "Starting the download"));
+      try {
+        if (response.status !== 200 && response.status !== 206) throw new AcsHttpError(response.status, "The first ranged GET", "no media body");
+        const total = declaredTotal(response);
+        if (response.status === 206 && parseContentRange(response.headers.get("content-range"))?.start !== start) {
+          throw new TransferInterruptedError(`asked for bytes from ${start}, got ${response.headers.get("content-range") ?? "no Content-Range"}`);
+        }
+        return { response, start, total };
+      } catch (error) {
+        discardBody(response.body);
+        throw error;
+      }
+    },
+    retryOptions(context, "Starting the download"),
+  );
 }
 
 /** Where to start: after the blocks staged for the one size they were all staged for; else at 0. */

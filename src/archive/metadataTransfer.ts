@@ -9,7 +9,7 @@ import type { Log } from "../shared/log";
 import { withRetries, type RetryPolicy } from "./retryPolicy";
 
 /** Metadata documents are a few KiB; anything near this is not a metadata document. */
-export const MAX_METADATA_BYTES = 4 * 1024 * 1024;
+const MAX_METADATA_BYTES = 4 * 1024 * 1024;
 
 export interface MetadataContext {
   readonly acs: AcsRecordingClient;
@@ -42,7 +42,10 @@ export async function transferMetadata(context: MetadataContext): Promise<Metada
     policy: context.retry,
     deadlinePassed: context.deadlinePassed,
     signal: context.signal,
-    onRetry: (error, delay) => context.log.warn(`Downloading metadata for ${context.blob.name} failed (${error instanceof Error ? error.message : String(error)}); retrying in ${Math.round(delay)} ms.`),
+    onRetry: (error, delay) =>
+      context.log.warn(
+        `Downloading metadata for ${context.blob.name} failed (${error instanceof Error ? error.message : String(error)}); retrying in ${Math.round(delay)} ms.`,
+      ),
   });
   let validJson = true;
   try {
@@ -74,7 +77,8 @@ async function downloadSmall(context: MetadataContext): Promise<Buffer> {
   const response = await context.acs.get(context.url, { field: context.field, abortSignal: context.signal });
   if (!response.body) throw new AcsHttpError(response.status, "GET metadata", "no body");
   const lengthHeader = response.headers.get("content-length");
-  const declared = lengthHeader !== undefined && /^\d+$/.test(lengthHeader.trim()) ? Number(lengthHeader) : parseContentRange(response.headers.get("content-range"))?.total;
+  const declared =
+    lengthHeader !== undefined && /^\d+$/.test(lengthHeader.trim()) ? Number(lengthHeader) : parseContentRange(response.headers.get("content-range"))?.total;
   const chunked = /\bchunked\b/i.test(response.headers.get("transfer-encoding") ?? "");
   if (declared !== undefined && declared > MAX_METADATA_BYTES) {
     response.body.resume();
@@ -82,7 +86,11 @@ async function downloadSmall(context: MetadataContext): Promise<Buffer> {
   }
   const { bytes, complete } = await readBounded(response.body, MAX_METADATA_BYTES, { idleTimeoutMs: context.idleTimeoutMs, signal: context.signal });
   if (!complete) throw new AcsHttpError(response.status, "GET metadata", `is larger than ${MAX_METADATA_BYTES} bytes`);
-  if (declared !== undefined && bytes.length !== declared) throw new TransferInterruptedError(`the metadata body ended after ${bytes.length} of ${declared} bytes`);
-  if (declared === undefined && !chunked) throw new UnverifiableSourceError("the metadata answer has no Content-Length, Content-Range or chunked framing: its end cannot be told from a dropped connection");
+  if (declared !== undefined && bytes.length !== declared)
+    throw new TransferInterruptedError(`the metadata body ended after ${bytes.length} of ${declared} bytes`);
+  if (declared === undefined && !chunked)
+    throw new UnverifiableSourceError(
+      "the metadata answer has no Content-Length, Content-Range or chunked framing: its end cannot be told from a dropped connection",
+    );
   return bytes;
 }

@@ -14,8 +14,7 @@ export interface PoisonRescueDependencies {
 }
 
 export type PoisonRescueResult =
-  | { readonly status: "requeued"; readonly chunkKey: string; readonly delaySeconds: number }
-  | { readonly status: "recorded"; readonly recordedAt: string };
+  { readonly status: "requeued"; readonly chunkKey: string; readonly delaySeconds: number } | { readonly status: "recorded"; readonly recordedAt: string };
 
 /**
  * The Functions host moves a message to `<queue>-poison` when its deliveries end without an answer
@@ -39,7 +38,9 @@ export class PoisonedChunkRescue {
     const plan = requeuePlan(message, now);
     if (plan.worthIt) {
       await this.deps.requeue({ ...message, redelivery: plan.redelivery }, plan.delaySeconds);
-      log.warn(`Chunk ${message.chunkKey} reached the poison queue; re-queued (#${plan.redelivery}) to try again in ${Math.round(plan.delaySeconds)} s, (deadline ${message.deadline}).`);
+      log.warn(
+        `Chunk ${message.chunkKey} reached the poison queue; re-queued (#${plan.redelivery}) to try again in ${Math.round(plan.delaySeconds)} s, (deadline ${message.deadline}).`,
+      );
       return { status: "requeued", chunkKey: message.chunkKey, delaySeconds: plan.delaySeconds };
     }
     const reason = new Error(`The message reached the poison queue more than a day past its deadline ${message.deadline}; no further try is made.`);

@@ -36,7 +36,9 @@ export async function fetchRange(
   const options = { ...retryOptions(context, `Range ${planned.index}`), progress: () => cursor.position };
   await withRetries(async () => {
     while (cursor.position < planned.end) {
-      const response = pending ?? (await context.acs.get(context.url, { field: context.field, range: { start: cursor.position, end: planned.end - 1 }, abortSignal: context.signal }));
+      const response =
+        pending ??
+        (await context.acs.get(context.url, { field: context.field, range: { start: cursor.position, end: planned.end - 1 }, abortSignal: context.signal }));
       pending = undefined;
       await readAnswer(context, planned, blocks, cursor, response, stage, skipped);
     }
@@ -70,7 +72,9 @@ async function readAnswer(
   try {
     expectSameSource(context.total, response);
     if (!ignoredRange && (!answer || answer.start !== cursor.position || answer.end < cursor.position)) {
-      throw new TransferInterruptedError(`asked for bytes ${cursor.position}-${planned.end - 1}, got ${response.headers.get("content-range") ?? "no Content-Range"}`);
+      throw new TransferInterruptedError(
+        `asked for bytes ${cursor.position}-${planned.end - 1}, got ${response.headers.get("content-range") ?? "no Content-Range"}`,
+      );
     }
   } catch (error) {
     discardBody(response.body);
@@ -111,6 +115,8 @@ export function retryOptions(context: TransferContext, what: string): Parameters
     deadlinePassed: context.deadlinePassed,
     signal: context.signal,
     onRetry: (error, delay, attempt) =>
-      context.log.warn(`${what} of ${context.blob.name} failed (attempt ${attempt}: ${error instanceof Error ? error.message : String(error)}); retrying in ${Math.round(delay)} ms.`),
+      context.log.warn(
+        `${what} of ${context.blob.name} failed (attempt ${attempt}: ${error instanceof Error ? error.message : String(error)}); retrying in ${Math.round(delay)} ms.`,
+      ),
   };
 }

@@ -70,7 +70,9 @@ export async function stageRanges(context: TransferContext, probe: SourceProbe, 
       await fetchRange(rangeContext, planned, planned === probeFor ? probe.response : undefined, stage, settle);
     }
   };
-  const settled = await Promise.allSettled(Array.from({ length: context.concurrency }, () => worker().catch((error: unknown) => (stop(error), Promise.reject(error)))));
+  const settled = await Promise.allSettled(
+    Array.from({ length: context.concurrency }, () => worker().catch((error: unknown) => (stop(error), Promise.reject(error)))),
+  );
   const stageResults = await Promise.allSettled(stages);
   const failure = [...settled, ...stageResults].find((result): result is PromiseRejectedResult => result.status === "rejected");
   if (failure) throw cause ? cause.error : failure.reason;

@@ -9,7 +9,7 @@ const MIN_SECONDS = 60;
  * The deadline drives urgency, not giving up: ACS may serve a file past the documented retention, and
  * only its 404 says the file is gone (recorded as `expired`). Tries stop this long after the deadline.
  */
-export const LATE_TRY_SECONDS = 24 * 3600;
+const LATE_TRY_SECONDS = 24 * 3600;
 
 export interface RequeuePlan {
   readonly redelivery: number;

@@ -8,7 +8,7 @@
  * this close to our deadline, or after it, means ACS deleted the file. Earlier, a 404 is transient
  * (the file may not be ready yet, or a replica lags).
  */
-export const EXPIRY_MARGIN_MS = 30 * 60_000;
+const EXPIRY_MARGIN_MS = 30 * 60_000;
 
 /** Whether a 404 for this chunk now means `expired`. */
 export function notFoundMeansExpired(deadline: string, now: Date): boolean {

@@ -55,7 +55,14 @@ export async function withRetries<T>(
         progressMark = progress;
         attempt = 1;
       }
-      if (attempt >= options.policy.attempts || error instanceof SourceChangedError || error instanceof UnverifiableSourceError || !isTransient(error, options.deadlinePassed()) || options.signal?.aborted) throw error;
+      if (
+        attempt >= options.policy.attempts ||
+        error instanceof SourceChangedError ||
+        error instanceof UnverifiableSourceError ||
+        !isTransient(error, options.deadlinePassed()) ||
+        options.signal?.aborted
+      )
+        throw error;
       const delay = retryDelay(error, attempt, options.policy);
       if (delay === undefined) throw error;
       options.onRetry?.(error, delay, attempt);
@@ -73,14 +80,14 @@ function retryDelay(error: unknown, attempt: number, policy: RetryPolicy): numbe
 
 export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
   return new Promise((resolve, reject) => {
-    if (signal?.aborted) return reject(signal.reason);
+    if (signal?.aborted) return reject(signal.reason as unknown);
     const timer = setTimeout(() => {
       signal?.removeEventListener("abort", onAbort);
       resolve();
     }, ms);
     const onAbort = (): void => {
       clearTimeout(timer);
-      reject(signal?.reason);
+      reject(signal?.reason as unknown);
     };
     signal?.addEventListener("abort", onAbort, { once: true });
   });

@@ -24,12 +24,13 @@ export async function sequentialTransfer(context: TransferContext, first: AcsRes
     throw error;
   }
   const expectedMd5 = wholeFileMd5(first);
-  const blocks = new SequentialBlocks(context, total, expectedMd5 === undefined ? staged : new Map());
+  const blocks = new SequentialBlocks(context, total, expectedMd5 === undefined ? staged : new Map<string, number>());
   let pending: AcsResponse | undefined = first;
   await withRetries(
     async () => {
       if (blocks.offset === total) return; // every byte is in (a connection dropped after the last one)
-      const response: AcsResponse = pending ?? (await context.acs.get(context.url, { field: context.field, range: { start: blocks.offset }, abortSignal: context.signal }));
+      const response: AcsResponse =
+        pending ?? (await context.acs.get(context.url, { field: context.field, range: { start: blocks.offset }, abortSignal: context.signal }));
       pending = undefined;
       await blocks.readAnswer(response);
     },
@@ -88,7 +89,13 @@ class SequentialBlocks {
   }
 
   result(): Omit<MediaTransferResult, "sourceContentMd5"> {
-    return { bytes: this.offset, blockIds: this.ids, ...(this.resumed === 0 ? { contentSha256: this.sha256.digest("hex") } : {}), resumedBlocks: this.resumed, mode: "sequential" };
+    return {
+      bytes: this.offset,
+      blockIds: this.ids,
+      ...(this.resumed === 0 ? { contentSha256: this.sha256.digest("hex") } : {}),
+      resumedBlocks: this.resumed,
+      mode: "sequential",
+    };
   }
 
   private async take(piece: Buffer): Promise<void> {

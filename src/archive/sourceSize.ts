@@ -19,7 +19,8 @@ export function declaredTotal(response: AcsResponse): number {
     throw new UnverifiableSourceError(`a 200 answer declares ${length} bytes in Content-Length and ${range.total} in Content-Range`);
   }
   const total = length ?? range?.total;
-  if (total === undefined) throw new UnverifiableSourceError("a 200 answer came without Content-Length or Content-Range: its end cannot be told from a dropped connection");
+  if (total === undefined)
+    throw new UnverifiableSourceError("a 200 answer came without Content-Length or Content-Range: its end cannot be told from a dropped connection");
   return total;
 }
 
@@ -37,6 +38,7 @@ export function expectSameSource(expectedTotal: number, response: AcsResponse): 
  */
 export function unsatisfiedRangeError(expectedTotal: number, response: AcsResponse, asked: string): Error {
   const declared = parseContentRange(response.headers.get("content-range"))?.total;
-  if (declared !== undefined && declared !== expectedTotal) return new SourceChangedError(`a 416 for ${asked} declares ${declared} bytes; the source had ${expectedTotal}: the chunk starts over`);
+  if (declared !== undefined && declared !== expectedTotal)
+    return new SourceChangedError(`a 416 for ${asked} declares ${declared} bytes; the source had ${expectedTotal}: the chunk starts over`);
   return new TransferInterruptedError(`a 416 for ${asked} of a ${expectedTotal}-byte source`);
 }

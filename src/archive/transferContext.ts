@@ -26,7 +26,7 @@ export interface TransferContext {
 }
 
 /** A staged block of up to a few MiB gets this long per Storage call (the SDK's own tries included). */
-export const STAGE_CALL_TIMEOUT_MS = 60_000;
+const STAGE_CALL_TIMEOUT_MS = 60_000;
 
 /**
  * Retry layers for a block, decided once (README, "Failures"): the Storage SDK's pipeline
@@ -35,7 +35,7 @@ export const STAGE_CALL_TIMEOUT_MS = 60_000;
  * costs at most STAGE_ATTEMPTS x maxTries (9) Storage requests in one delivery; anything else fails
  * the transfer and the queue's redelivery resumes from the blocks already staged.
  */
-export const STAGE_ATTEMPTS = 3;
+const STAGE_ATTEMPTS = 3;
 const RETRIED_HERE = new Set([408, 429, 502, 504]);
 
 /** Stages one block with a transactional MD5 (see the retry layers above). */
@@ -49,7 +49,9 @@ export async function stageBlock(context: TransferContext, id: string, data: Buf
       const status = isRestError(error) ? error.statusCode : undefined;
       if (attempt >= STAGE_ATTEMPTS || status === undefined || !RETRIED_HERE.has(status) || context.signal.aborted) throw error;
       const delay = Math.min(context.retry.maxDelayMs, context.retry.baseDelayMs * 2 ** attempt);
-      context.log.warn(`Staging a block of ${context.blob.name} answered ${status}; retrying in ${Math.round(delay)} ms (attempt ${attempt} of ${STAGE_ATTEMPTS}).`);
+      context.log.warn(
+        `Staging a block of ${context.blob.name} answered ${status}; retrying in ${Math.round(delay)} ms (attempt ${attempt} of ${STAGE_ATTEMPTS}).`,
+      );
       await sleep(delay, context.signal);
     }
   }

@@ -1,5 +1,13 @@
 import type { TokenCredential } from "@azure/core-auth";
-import { BlobClient, BlobSASPermissions, BlobServiceClient, generateBlobSASQueryParameters, StorageSharedKeyCredential, type HttpAuthorization } from "@azure/storage-blob";
+import type * as Identity from "@azure/identity";
+import {
+  BlobClient,
+  BlobSASPermissions,
+  BlobServiceClient,
+  generateBlobSASQueryParameters,
+  StorageSharedKeyCredential,
+  type HttpAuthorization,
+} from "@azure/storage-blob";
 import type { StorageConnection } from "../config/storageConnection";
 import { credentialFor, STORAGE_RETRY } from "../storage/storageClients";
 
@@ -32,7 +40,12 @@ export function byosAccess(storage: StorageConnection): ByosAccess {
     async copySource(blob) {
       if (usesSharedKey(blob.url) && shared) {
         const sas = generateBlobSASQueryParameters(
-          { containerName: blob.containerName, blobName: blob.name, permissions: BlobSASPermissions.parse("r"), expiresOn: new Date(Date.now() + COPY_SAS_MINUTES * 60_000) },
+          {
+            containerName: blob.containerName,
+            blobName: blob.name,
+            permissions: BlobSASPermissions.parse("r"),
+            expiresOn: new Date(Date.now() + COPY_SAS_MINUTES * 60_000),
+          },
           shared.credential,
         ).toString();
         return { url: `${blob.url}?${sas}` };
@@ -64,6 +77,6 @@ function sharedKeyOf(storage: StorageConnection): { endpoint: string; credential
 /** Loaded on first use only: @azure/identity is large, and a connection-string setup may never need it. */
 function defaultCredential(): TokenCredential {
   // eslint-disable-next-line @typescript-eslint/no-require-imports -- deferred load, see above
-  const { DefaultAzureCredential } = require("@azure/identity") as typeof import("@azure/identity");
+  const { DefaultAzureCredential } = require("@azure/identity") as typeof Identity;
   return new DefaultAzureCredential();
 }

@@ -72,7 +72,13 @@ export class ByosArchiver {
     const names = chunkBlobNames(message);
     const catalogue = container.getBlockBlobClient(names.metadata.replace(/\.metadata\.json$/, CATALOGUE_SUFFIX));
     const result = (outcome: ArchivedChunk["outcome"], bytes: number, media: string): ArchivedChunk => ({
-      outcome, mediaBlob: `${container.containerName}/${media}`, metadataBlob: `${container.containerName}/${names.metadata}`, bytes, downloadedBytes: 0, resumedBlocks: 0, deletedFromAcs: false,
+      outcome,
+      mediaBlob: `${container.containerName}/${media}`,
+      metadataBlob: `${container.containerName}/${names.metadata}`,
+      bytes,
+      downloadedBytes: 0,
+      resumedBlocks: 0,
+      deletedFromAcs: false,
     });
     await this.ensureContainer();
     const existing = await catalogue.exists({ abortSignal: storageSignal() });
@@ -89,7 +95,12 @@ export class ByosArchiver {
     if (!metadata) log.warn(`BYOS chunk ${message.chunkKey} names no metadata document; its participants cannot be indexed.`);
     const md5 = properties.contentMD5 ? Buffer.from(properties.contentMD5).toString("base64") : undefined;
     const copied = this.options.copy
-      ? await copyServerSide(container.getBlockBlobClient(names.media), { blob: source, bytes, ...(md5 ? { md5 } : {}), contentType: properties.contentType ?? mediaFormat(message).contentType }, access, { ...identity, bytecount: String(bytes) })
+      ? await copyServerSide(
+          container.getBlockBlobClient(names.media),
+          { blob: source, bytes, ...(md5 ? { md5 } : {}), contentType: properties.contentType ?? mediaFormat(message).contentType },
+          access,
+          { ...identity, bytecount: String(bytes) },
+        )
       : undefined;
     const record: ByosCatalogueRecord = {
       version: 1,
@@ -118,12 +129,19 @@ export class ByosArchiver {
     };
     const body = JSON.stringify(record, null, 2);
     try {
-      await catalogue.upload(body, Buffer.byteLength(body), { blobHTTPHeaders: { blobContentType: "application/json" }, metadata: { ...identity, bytecount: String(bytes) }, conditions: { ifNoneMatch: "*" }, abortSignal: storageSignal() });
+      await catalogue.upload(body, Buffer.byteLength(body), {
+        blobHTTPHeaders: { blobContentType: "application/json" },
+        metadata: { ...identity, bytecount: String(bytes) },
+        conditions: { ifNoneMatch: "*" },
+        abortSignal: storageSignal(),
+      });
     } catch (error) {
       if (!(isRestError(error) && (error.statusCode === 409 || error.statusCode === 412))) throw error;
       return result("alreadyArchived", bytes, copied ? names.media : catalogue.name);
     }
-    log.info(`Catalogued BYOS chunk ${message.chunkKey}: ${bytes} bytes in ${byos.account}${copied ? `, copied server-side to ${container.containerName}/${copied.blob} (verified: ${copied.verified})` : " (not copied)"}.`);
+    log.info(
+      `Catalogued BYOS chunk ${message.chunkKey}: ${bytes} bytes in ${byos.account}${copied ? `, copied server-side to ${container.containerName}/${copied.blob} (verified: ${copied.verified})` : " (not copied)"}.`,
+    );
     return result("archived", bytes, copied ? names.media : catalogue.name);
   }
 
@@ -131,7 +149,8 @@ export class ByosArchiver {
   private checkAccount(byos: ByosLocation): void {
     const listed = this.options.accounts.includes(byos.account);
     const inside = [byos.contentBlob, byos.metadataBlob].every((url) => url === undefined || url.toLowerCase().startsWith(`${byos.account}/`));
-    if (!listed || !inside) throw new DownloadUrlRejectedError("byos.account", `${byos.account} is not listed in BYOS_STORAGE_ACCOUNTS (or a blob is outside it)`);
+    if (!listed || !inside)
+      throw new DownloadUrlRejectedError("byos.account", `${byos.account} is not listed in BYOS_STORAGE_ACCOUNTS (or a blob is outside it)`);
   }
 
   private async copyMetadata(url: string, archivedName: string, identity: Record<string, string>): Promise<ByosCatalogueRecord["metadata"]> {

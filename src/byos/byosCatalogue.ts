@@ -35,7 +35,13 @@ export async function byosFilesOf(recordings: ContainerClient, records: readonly
       const entry = parsed[kind];
       if (!isRecord(entry) || typeof entry["url"] !== "string" || !entry["url"].toLowerCase().startsWith(`${account}/`)) continue;
       const md5 = entry["contentMD5"];
-      found.push({ url: entry["url"], kind, bytes: typeof entry["bytes"] === "number" ? entry["bytes"] : 0, ...(typeof md5 === "string" ? { md5 } : {}), record });
+      found.push({
+        url: entry["url"],
+        kind,
+        bytes: typeof entry["bytes"] === "number" ? entry["bytes"] : 0,
+        ...(typeof md5 === "string" ? { md5 } : {}),
+        record,
+      });
     }
   }
   return found;

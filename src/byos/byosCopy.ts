@@ -30,22 +30,38 @@ export interface CopyResult {
  * authorization (Bearer token, or a short read-only SAS in shared-key setups); no byte passes
  * through the function. Never overwrites (`ifNoneMatch: "*"`); verified after the copy.
  */
-export async function copyServerSide(destination: BlockBlobClient, source: SourceBlob, access: ByosAccess, metadata: Record<string, string>): Promise<CopyResult> {
+export async function copyServerSide(
+  destination: BlockBlobClient,
+  source: SourceBlob,
+  access: ByosAccess,
+  metadata: Record<string, string>,
+): Promise<CopyResult> {
   const existed = await destination.exists({ abortSignal: storageSignal() });
   if (!existed) {
     const { url, authorization } = await access.copySource(source.blob);
     const auth = authorization ? { sourceAuthorization: authorization } : {};
     if (source.bytes <= SYNC_COPY_LIMIT) {
-      await destination.syncCopyFromURL(url, { ...auth, metadata, conditions: { ifNoneMatch: "*" }, abortSignal: storageSignal(undefined, COPY_CALL_TIMEOUT_MS) });
+      await destination.syncCopyFromURL(url, {
+        ...auth,
+        metadata,
+        conditions: { ifNoneMatch: "*" },
+        abortSignal: storageSignal(undefined, COPY_CALL_TIMEOUT_MS),
+      });
     } else {
       const ids: string[] = [];
       for (let offset = 0, block = 0; offset < source.bytes; offset += BLOCK_FROM_URL, block += 1) {
         const id = Buffer.from(`byos-${String(block).padStart(6, "0")}`).toString("base64");
-        await destination.stageBlockFromURL(id, url, offset, Math.min(BLOCK_FROM_URL, source.bytes - offset), { ...auth, abortSignal: storageSignal(undefined, COPY_CALL_TIMEOUT_MS) });
+        await destination.stageBlockFromURL(id, url, offset, Math.min(BLOCK_FROM_URL, source.bytes - offset), {
+          ...auth,
+          abortSignal: storageSignal(undefined, COPY_CALL_TIMEOUT_MS),
+        });
         ids.push(id);
       }
       await destination.commitBlockList(ids, {
-        blobHTTPHeaders: { ...(source.contentType ? { blobContentType: source.contentType } : {}), ...(source.md5 ? { blobContentMD5: Buffer.from(source.md5, "base64") } : {}) },
+        blobHTTPHeaders: {
+          ...(source.contentType ? { blobContentType: source.contentType } : {}),
+          ...(source.md5 ? { blobContentMD5: Buffer.from(source.md5, "base64") } : {}),
+        },
         metadata,
         conditions: { ifNoneMatch: "*" },
         abortSignal: storageSignal(),
@@ -53,8 +69,10 @@ export async function copyServerSide(destination: BlockBlobClient, source: Sourc
     }
   }
   const copied = await destination.getProperties({ abortSignal: storageSignal() });
-  if (copied.contentLength !== source.bytes) throw new ArchiveConflictError(`${destination.name} holds ${copied.contentLength ?? "?"} bytes; the BYOS source has ${source.bytes}.`);
+  if (copied.contentLength !== source.bytes)
+    throw new ArchiveConflictError(`${destination.name} holds ${copied.contentLength ?? "?"} bytes; the BYOS source has ${source.bytes}.`);
   const copiedMd5 = copied.contentMD5 ? Buffer.from(copied.contentMD5).toString("base64") : undefined;
-  if (source.md5 && copiedMd5 && copiedMd5 !== source.md5) throw new ArchiveConflictError(`${destination.name} has Content-MD5 ${copiedMd5}; the BYOS source has ${source.md5}.`);
+  if (source.md5 && copiedMd5 && copiedMd5 !== source.md5)
+    throw new ArchiveConflictError(`${destination.name} has Content-MD5 ${copiedMd5}; the BYOS source has ${source.md5}.`);
   return { blob: destination.name, bytes: source.bytes, verified: source.md5 && copiedMd5 ? "md5" : "length", alreadyCopied: existed };
 }

@@ -31,7 +31,11 @@ export function chunkMessagesWithByos(envelope: EventEnvelope, policy: ByosPolic
   const stripped = chunks.map((chunk: unknown, position) => {
     if (!isRecord(chunk)) return chunk;
     const path = `data.recordingStorageInfo.recordingChunks[${position}]`;
-    const matches = BYOS_FIELDS.map((field) => ({ field, url: chunk[field], match: typeof chunk[field] === "string" ? locate(chunk[field] as string, accounts, blobStorage, policy) : undefined }));
+    const matches = BYOS_FIELDS.map((field) => ({
+      field,
+      url: chunk[field],
+      match: typeof chunk[field] === "string" ? locate(chunk[field], accounts, blobStorage, policy) : undefined,
+    }));
     const unlisted = matches.find((entry) => entry.match && "unlisted" in entry.match);
     if (unlisted?.match && "unlisted" in unlisted.match) {
       throw new InvalidEventError(
@@ -41,7 +45,8 @@ export function chunkMessagesWithByos(envelope: EventEnvelope, policy: ByosPolic
     }
     const content = matches[0];
     if (!content?.match || !("listed" in content.match)) {
-      if (matches.some((entry) => entry.match)) throw new InvalidEventError(`${path}.contentLocation`, "must be a blob in the same BYOS_STORAGE_ACCOUNTS account as the chunk's other locations.");
+      if (matches.some((entry) => entry.match))
+        throw new InvalidEventError(`${path}.contentLocation`, "must be a blob in the same BYOS_STORAGE_ACCOUNTS account as the chunk's other locations.");
       found.push(undefined);
       return chunk;
     }
@@ -49,7 +54,12 @@ export function chunkMessagesWithByos(envelope: EventEnvelope, policy: ByosPolic
     if (metadata?.url !== undefined && !(metadata.match && "listed" in metadata.match)) {
       throw new InvalidEventError(`${path}.metadataLocation`, "must be a blob in a BYOS_STORAGE_ACCOUNTS account when the chunk's content is.");
     }
-    found.push({ account: content.match.listed, contentBlob: content.url as string, ...(typeof metadata?.url === "string" ? { metadataBlob: metadata.url } : {}), ...(storageType ? { storageType } : {}) });
+    found.push({
+      account: content.match.listed,
+      contentBlob: content.url as string,
+      ...(typeof metadata?.url === "string" ? { metadataBlob: metadata.url } : {}),
+      ...(storageType ? { storageType } : {}),
+    });
     const rest: Record<string, unknown> = { ...chunk };
     for (const field of BYOS_FIELDS) delete rest[field];
     return rest;

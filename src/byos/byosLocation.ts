@@ -29,7 +29,10 @@ export function accountOf(text: string, accounts: readonly string[]): AccountMat
   }
   const lower = `${url.origin}${url.pathname}`.toLowerCase();
   const listed = accounts.find((account) => lower.startsWith(`${account}/`));
-  if (listed) return url.search === "" && url.username === "" && url.password === "" ? { listed } : { unlisted: `${url.origin} (a URL with a query or user information)` };
+  if (listed)
+    return url.search === "" && url.username === "" && url.password === ""
+      ? { listed }
+      : { unlisted: `${url.origin} (a URL with a query or user information)` };
   if (BLOB_HOST.test(url.hostname.toLowerCase())) return { unlisted: url.origin };
   return undefined;
 }
@@ -46,5 +49,10 @@ export function parseByosLocation(value: unknown): ByosLocation | undefined {
   };
   const metadataBlob = text("metadataBlob", false);
   const storageType = text("storageType", false);
-  return { account: text("account", true) as string, contentBlob: text("contentBlob", true) as string, ...(metadataBlob ? { metadataBlob } : {}), ...(storageType ? { storageType } : {}) };
+  return {
+    account: text("account", true) as string,
+    contentBlob: text("contentBlob", true) as string,
+    ...(metadataBlob ? { metadataBlob } : {}),
+    ...(storageType ? { storageType } : {}),
+  };
 }

@@ -49,7 +49,12 @@ export async function readRecordingFolder(container: ContainerClient, folder: st
       const sha256 = blob.metadata["contentsha256"];
       chunks.set(identity.documentId, {
         ...known,
-        media: { name: blob.name, bytes, contentType: blob.properties.contentType ?? "application/octet-stream", ...(sha256 && /^[0-9a-f]{64}$/.test(sha256) ? { sha256 } : {}) },
+        media: {
+          name: blob.name,
+          bytes,
+          contentType: blob.properties.contentType ?? "application/octet-stream",
+          ...(sha256 && /^[0-9a-f]{64}$/.test(sha256) ? { sha256 } : {}),
+        },
       });
     }
   }
@@ -71,5 +76,7 @@ function identityOf(blob: BlobItem): { documentId: string; index: number } | und
 
 /** Chunks with both blobs committed. */
 export function completeChunks(contents: RecordingFolderContents): ArchivedChunkBlobs[] {
-  return [...contents.chunks.values()].filter((chunk) => chunk.media && chunk.metadata).sort((a, b) => a.index - b.index || a.documentId.localeCompare(b.documentId));
+  return [...contents.chunks.values()]
+    .filter((chunk) => chunk.media && chunk.metadata)
+    .sort((a, b) => a.index - b.index || a.documentId.localeCompare(b.documentId));
 }

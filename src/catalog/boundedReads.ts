@@ -5,14 +5,17 @@ import { readSmallBlob } from "../storage/smallBlob";
 import { storageSignal } from "../storage/storageDeadline";
 
 /** At most this many blobs are listed under one prefix (a recording has at most 1,000 chunks, two blobs each). */
-export const MAX_LISTED_BLOBS = 2_100;
+const MAX_LISTED_BLOBS = 2_100;
 const PAGE_SIZE = 500;
 
 /**
  * Reads pages until `max` items or the end, one request per page, each with its own Storage deadline.
  * A missing container reads as empty.
  */
-async function boundedPages<T>(max: number, page: (size: number, token: string | undefined, signal: AbortSignal) => Promise<{ items: T[]; token?: string }>): Promise<{ items: T[]; truncated: boolean }> {
+async function boundedPages<T>(
+  max: number,
+  page: (size: number, token: string | undefined, signal: AbortSignal) => Promise<{ items: T[]; token?: string }>,
+): Promise<{ items: T[]; truncated: boolean }> {
   const items: T[] = [];
   let token: string | undefined;
   try {
@@ -31,8 +34,11 @@ async function boundedPages<T>(max: number, page: (size: number, token: string |
 /** Lists blobs under `prefix` with their metadata; stops at `max` results (`truncated` says so). */
 export async function listWithMetadata(container: ContainerClient, prefix: string, max = MAX_LISTED_BLOBS): Promise<{ blobs: BlobItem[]; truncated: boolean }> {
   const { items, truncated } = await boundedPages(max, async (maxPageSize, continuationToken, abortSignal) => {
-    const page = (await container.listBlobsFlat({ prefix, includeMetadata: true, abortSignal }).byPage({ maxPageSize, ...(continuationToken ? { continuationToken } : {}) }).next()).value;
-    return page ? { items: page.segment.blobItems, token: page.continuationToken } : { items: [] };
+    const page = await container
+      .listBlobsFlat({ prefix, includeMetadata: true, abortSignal })
+      .byPage({ maxPageSize, ...(continuationToken ? { continuationToken } : {}) })
+      .next();
+    return page.done ? { items: [] } : { items: page.value.segment.blobItems, token: page.value.continuationToken };
   });
   return { blobs: items, truncated };
 }
@@ -63,8 +69,11 @@ export async function blobSha256(container: ContainerClient, name: string, bytes
 /** The virtual folders directly under `prefix` (one delimiter level), at most `max` of them. */
 export async function listFolders(container: ContainerClient, prefix: string, max: number): Promise<{ folders: string[]; truncated: boolean }> {
   const { items, truncated } = await boundedPages(max, async (maxPageSize, continuationToken, abortSignal) => {
-    const page = (await container.listBlobsByHierarchy("/", { prefix, abortSignal }).byPage({ maxPageSize, ...(continuationToken ? { continuationToken } : {}) }).next()).value;
-    return page ? { items: (page.segment.blobPrefixes ?? []).map((entry: { name: string }) => entry.name), token: page.continuationToken } : { items: [] };
+    const page = await container
+      .listBlobsByHierarchy("/", { prefix, abortSignal })
+      .byPage({ maxPageSize, ...(continuationToken ? { continuationToken } : {}) })
+      .next();
+    return page.done ? { items: [] } : { items: (page.value.segment.blobPrefixes ?? []).map((entry) => entry.name), token: page.value.continuationToken };
   });
   return { folders: items, truncated };
 }
@@ -73,7 +82,13 @@ export async function listFolders(container: ContainerClient, prefix: string, ma
  * Writes a small JSON blob once (`If-None-Match: *`: never overwrites, WORM-compatible). Returns
  * false when it already exists (a redelivery, or a concurrent writer).
  */
-export async function writeJsonOnce(container: ContainerClient, name: string, text: string, metadata?: Record<string, string>, signal?: AbortSignal): Promise<boolean> {
+export async function writeJsonOnce(
+  container: ContainerClient,
+  name: string,
+  text: string,
+  metadata?: Record<string, string>,
+  signal?: AbortSignal,
+): Promise<boolean> {
   try {
     await container.getBlockBlobClient(name).upload(text, Buffer.byteLength(text), {
       blobHTTPHeaders: { blobContentType: "application/json" },

@@ -9,7 +9,7 @@ import { readChunkOutcome, type ChunkOutcome } from "./chunkOutcomes";
 import { MAX_EXPECTED_RECORD_BYTES, readExpectedRecording, type ExpectedRecording } from "./expectedRecords";
 import type { RecordingInfo } from "./recordingInfo";
 
-export type ChunkState = "pending" | "archived" | "failed" | "expired";
+type ChunkState = "pending" | "archived" | "failed" | "expired";
 
 export interface ChunkStatus {
   readonly index: number;
@@ -115,7 +115,8 @@ export class CallStatusReader {
     const known = new Map<string, { index: number; deadline: string | null }>();
     for (const chunk of expected?.chunks ?? []) known.set(chunk.documentId, { index: chunk.index, deadline: chunk.deadline });
     for (const chunk of contents.chunks.values()) if (!known.has(chunk.documentId)) known.set(chunk.documentId, { index: chunk.index, deadline: null });
-    for (const outcome of outcomes.values()) if (!known.has(outcome.documentId)) known.set(outcome.documentId, { index: outcome.index, deadline: outcome.deadline });
+    for (const outcome of outcomes.values())
+      if (!known.has(outcome.documentId)) known.set(outcome.documentId, { index: outcome.index, deadline: outcome.deadline });
     const at = (name: string): string => `${this.container.containerName}/${name}`;
     return [...known.entries()]
       .map(([documentId, { index, deadline }]): ChunkStatus => {
@@ -124,7 +125,12 @@ export class CallStatusReader {
         const hoursLeft = deadline === null ? null : Math.round(((Date.parse(deadline) - now) / 3_600_000) * 100) / 100;
         const base = { index, documentId, deadline, hoursLeft };
         if (blobs?.media && blobs.metadata) {
-          return { ...base, state: "archived", media: { blob: at(blobs.media.name), bytes: blobs.media.bytes, sha256: blobs.media.sha256 ?? null }, metadata: { blob: at(blobs.metadata.name), bytes: blobs.metadata.bytes } };
+          return {
+            ...base,
+            state: "archived",
+            media: { blob: at(blobs.media.name), bytes: blobs.media.bytes, sha256: blobs.media.sha256 ?? null },
+            metadata: { blob: at(blobs.metadata.name), bytes: blobs.metadata.bytes },
+          };
         }
         if (outcome) return { ...base, state: outcome.outcome === "expired" ? "expired" : "failed", outcome };
         // Not archived, nothing recorded, and the deadline is behind us: ACS may have deleted it.

@@ -6,7 +6,7 @@ import { callFolder, OPERATIONAL_PREFIXES, RECORDINGS_PREFIX } from "../archive/
  * `archive-catalog/<call>/<recording>/expected.json` (written at intake) and
  * `archive-catalog/<call>/<recording>/outcomes/<index>-<documentId>-<ms>.json` (a chunk's failure outcome).
  */
-export const CATALOG_PREFIX = OPERATIONAL_PREFIXES.catalog;
+const CATALOG_PREFIX = OPERATIONAL_PREFIXES.catalog;
 
 /** `calls/<call>/<recording>/` -> `archive-catalog/<call>/<recording>/`. */
 export function catalogFolder(recordingFolder: string): string {

@@ -44,6 +44,7 @@ export async function writeChunkOutcome(container: ContainerClient, message: Chu
 }
 
 export function readChunkOutcome(value: unknown): ChunkOutcome | undefined {
-  if (!isRecord(value) || typeof value["outcome"] !== "string" || typeof value["documentId"] !== "string" || typeof value["recordedAt"] !== "string") return undefined;
+  if (!isRecord(value) || typeof value["outcome"] !== "string" || typeof value["documentId"] !== "string" || typeof value["recordedAt"] !== "string")
+    return undefined;
   return value as unknown as ChunkOutcome;
 }

@@ -1,3 +1,5 @@
+import type * as EventGrid from "@azure/eventgrid";
+import type * as Identity from "@azure/identity";
 import type { ArchiveEventsConfig } from "../config/archiveEventsSettings";
 import { describeError, EventPublishError } from "../errors";
 import { inSpan } from "../telemetry/spans";
@@ -10,7 +12,7 @@ export interface ArchiveEventSink {
 }
 
 /** No ARCHIVE_EVENTS_ENDPOINT: nothing is published. */
-export const NO_EVENTS: ArchiveEventSink = { enabled: false, publish: async () => undefined };
+export const NO_EVENTS: ArchiveEventSink = { enabled: false, publish: () => Promise.resolve() };
 
 const PUBLISH_TIMEOUT_MS = 30_000;
 
@@ -25,25 +27,40 @@ export function eventSinkFor(config: ArchiveEventsConfig | undefined): ArchiveEv
   let send: ((events: readonly ArchiveEvent[], signal: AbortSignal) => Promise<void>) | undefined;
   const sender = (): ((events: readonly ArchiveEvent[], signal: AbortSignal) => Promise<void>) => {
     if (send) return send;
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
-    const eventGrid = require("@azure/eventgrid") as typeof import("@azure/eventgrid");
+    // eslint-disable-next-line @typescript-eslint/no-require-imports -- deferred load, see above: not at cold start
+    const eventGrid = require("@azure/eventgrid") as typeof EventGrid;
     const credential = config.key
       ? new eventGrid.AzureKeyCredential(config.key)
-      : // eslint-disable-next-line @typescript-eslint/no-require-imports
-        new (require("@azure/identity") as typeof import("@azure/identity")).DefaultAzureCredential();
+      : // eslint-disable-next-line @typescript-eslint/no-require-imports -- deferred load, see above: not at cold start
+        new (require("@azure/identity") as typeof Identity).DefaultAzureCredential();
     const options = { allowInsecureConnection: config.insecureLoopback, retryOptions: { maxRetries: 3, retryDelayInMs: 500, maxRetryDelayInMs: 8_000 } };
     if (config.schema === "CloudEvent") {
       const client = new eventGrid.EventGridPublisherClient(config.endpoint, "CloudEvent", credential, options);
       send = (events, abortSignal) =>
         client.send(
-          events.map((event) => ({ id: event.id, type: event.type, source: ARCHIVE_EVENT_SOURCE, subject: event.subject, time: new Date(event.time), datacontenttype: "application/json", data: event.data })),
+          events.map((event) => ({
+            id: event.id,
+            type: event.type,
+            source: ARCHIVE_EVENT_SOURCE,
+            subject: event.subject,
+            time: new Date(event.time),
+            datacontenttype: "application/json",
+            data: event.data,
+          })),
           { abortSignal },
         );
     } else {
       const client = new eventGrid.EventGridPublisherClient(config.endpoint, "EventGrid", credential, options);
       send = (events, abortSignal) =>
         client.send(
-          events.map((event) => ({ id: event.id, eventType: event.type, subject: event.subject, eventTime: new Date(event.time), dataVersion: "1.0", data: event.data })),
+          events.map((event) => ({
+            id: event.id,
+            eventType: event.type,
+            subject: event.subject,
+            eventTime: new Date(event.time),
+            dataVersion: "1.0",
+            data: event.data,
+          })),
           { abortSignal },
         );
     }
@@ -55,9 +72,13 @@ export function eventSinkFor(config: ArchiveEventsConfig | undefined): ArchiveEv
       if (events.length === 0) return;
       const types = [...new Set(events.map((event) => event.type))].join(",");
       try {
-        await inSpan("EventGrid publish", { "archiver.events.count": events.length, "archiver.events.types": types }, () => sender()(events, AbortSignal.timeout(PUBLISH_TIMEOUT_MS)));
+        await inSpan("EventGrid publish", { "archiver.events.count": events.length, "archiver.events.types": types }, () =>
+          sender()(events, AbortSignal.timeout(PUBLISH_TIMEOUT_MS)),
+        );
       } catch (error) {
-        throw new EventPublishError(`Publishing ${events.length} event(s) (${types}) to the archive events topic failed: ${describeError(error)}`, { cause: error });
+        throw new EventPublishError(`Publishing ${events.length} event(s) (${types}) to the archive events topic failed: ${describeError(error)}`, {
+          cause: error,
+        });
       }
     },
   };

@@ -10,7 +10,7 @@ import { expectedRecordName } from "./catalogLayout";
 import { readRecordingInfo, recordingInfoOf, type RecordingInfo } from "./recordingInfo";
 
 /** One chunk intake queued: what the status API reports as `pending` until it is archived. */
-export interface ExpectedChunk {
+interface ExpectedChunk {
   readonly index: number;
   readonly documentId: string;
   /** eventTime + RETENTION_HOURS: ACS may delete the file after this. */
@@ -31,7 +31,7 @@ export interface ExpectedRecording extends RecordingInfo {
 /** Expected records stay small: the event allows at most 1,000 chunks of a few hundred bytes. */
 export const MAX_EXPECTED_RECORD_BYTES = 1024 * 1024;
 
-export function expectedRecordingOf(messages: readonly ChunkMessage[]): ExpectedRecording {
+function expectedRecordingOf(messages: readonly ChunkMessage[]): ExpectedRecording {
   const first = messages[0] as ChunkMessage;
   return {
     schemaVersion: 1,
@@ -43,7 +43,14 @@ export function expectedRecordingOf(messages: readonly ChunkMessage[]): Expected
       .sort((a, b) => a.index - b.index)
       .map((message) => {
         const names = chunkBlobNames(message);
-        return { index: message.index, documentId: message.documentId, deadline: message.deadline, eventTime: message.eventTime, mediaBlob: names.media, metadataBlob: names.metadata };
+        return {
+          index: message.index,
+          documentId: message.documentId,
+          deadline: message.deadline,
+          eventTime: message.eventTime,
+          mediaBlob: names.media,
+          metadataBlob: names.metadata,
+        };
       }),
   };
 }
@@ -57,9 +64,21 @@ export function readExpectedRecording(value: unknown): ExpectedRecording | undef
     if (!isRecord(chunk)) continue;
     const { index, documentId, deadline, eventTime, mediaBlob, metadataBlob } = chunk;
     if (typeof index !== "number" || typeof documentId !== "string" || typeof deadline !== "string") continue;
-    chunks.push({ index, documentId, deadline, eventTime: String(eventTime ?? ""), mediaBlob: String(mediaBlob ?? ""), metadataBlob: String(metadataBlob ?? "") });
+    chunks.push({
+      index,
+      documentId,
+      deadline,
+      eventTime: textOrEmpty(eventTime),
+      mediaBlob: textOrEmpty(mediaBlob),
+      metadataBlob: textOrEmpty(metadataBlob),
+    });
   }
-  return { ...info, schemaVersion: 1, recordingFolder: value["recordingFolder"], eventId: String(value["eventId"] ?? ""), chunks };
+  return { ...info, schemaVersion: 1, recordingFolder: value["recordingFolder"], eventId: textOrEmpty(value["eventId"]), chunks };
+}
+
+/** A text field of our own record; anything else (absent, or not text) reads as "". */
+function textOrEmpty(value: unknown): string {
+  return typeof value === "string" ? value : "";
 }
 
 /**

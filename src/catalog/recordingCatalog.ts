@@ -74,7 +74,12 @@ export class RecordingCatalog implements ChunkCatalogHooks {
     if (result.status === "written") log.info(`Recording ${folder} is complete: wrote ${result.blob} (${result.manifest.chunks.length} chunks).`);
     // Event Grid refuses events over 1 MB: a manifest that large (hundreds of chunks) is referenced, not carried.
     const carried = Buffer.byteLength(JSON.stringify(result.manifest)) <= MAX_MANIFEST_IN_EVENT_BYTES;
-    const data = { manifest: carried ? result.manifest : null, ...(carried ? {} : { manifestOmitted: "larger than an event may be; read manifestBlob" }), manifestBlob: result.blob, manifestUrl: result.url };
+    const data = {
+      manifest: carried ? result.manifest : null,
+      ...(carried ? {} : { manifestOmitted: "larger than an event may be; read manifestBlob" }),
+      manifestBlob: result.blob,
+      manifestUrl: result.url,
+    };
     const event = archiveEvent(ARCHIVE_EVENT_TYPES.recordingArchived, folder, subject, data, this.now());
     await this.deps.events.publish([event]);
     return result;
@@ -112,8 +117,16 @@ export class RecordingCatalog implements ChunkCatalogHooks {
     if (!message) return;
     const outcome = chunkOutcome(message, failure.outcome, failure.error, this.now().toISOString(), failure.recordedAt);
     await writeChunkOutcome(this.deps.container, message, outcome);
-    const data = { chunkKey: message.chunkKey, callId: message.callId ?? null, serverCallId: message.serverCallId ?? null, recordingId: message.recordingId ?? null, ...outcome };
-    await this.deps.events.publish([archiveEvent(ARCHIVE_EVENT_TYPES.chunkArchiveFailed, `${message.chunkKey}|${failure.outcome}`, recordingSubject(message), data, this.now())]);
+    const data = {
+      chunkKey: message.chunkKey,
+      callId: message.callId ?? null,
+      serverCallId: message.serverCallId ?? null,
+      recordingId: message.recordingId ?? null,
+      ...outcome,
+    };
+    await this.deps.events.publish([
+      archiveEvent(ARCHIVE_EVENT_TYPES.chunkArchiveFailed, `${message.chunkKey}|${failure.outcome}`, recordingSubject(message), data, this.now()),
+    ]);
     log.debug(`Published ${ARCHIVE_EVENT_TYPES.chunkArchiveFailed} for chunk ${message.chunkKey}.`);
   }
 
@@ -143,6 +156,16 @@ export class RecordingCatalog implements ChunkCatalogHooks {
 
 /** Fields the expected record knows and a message-less caller (the CLI) may not. */
 function pick(expected: RecordingInfo, info: RecordingInfo): Partial<RecordingInfo> {
-  const fields = ["recordingDurationMs", "contentType", "channelType", "formatType", "recordingStartTime", "callId", "serverCallId", "recordingId", "acsResource"] as const;
+  const fields = [
+    "recordingDurationMs",
+    "contentType",
+    "channelType",
+    "formatType",
+    "recordingStartTime",
+    "callId",
+    "serverCallId",
+    "recordingId",
+    "acsResource",
+  ] as const;
   return Object.fromEntries(fields.filter((field) => info[field] === null && expected[field] !== null).map((field) => [field, expected[field]]));
 }

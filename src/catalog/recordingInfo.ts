@@ -31,14 +31,14 @@ export function recordingInfoOf(message: ChunkMessage): RecordingInfo {
   };
 }
 
-const TEXT_FIELDS = ["callId", "serverCallId", "recordingId", "acsResource", "recordingStartTime", "contentType", "channelType", "formatType"] as const;
+type TextField = "callId" | "serverCallId" | "recordingId" | "acsResource" | "recordingStartTime" | "contentType" | "channelType" | "formatType";
 
 /** Reads a RecordingInfo back from a stored record (our own JSON, still read defensively). */
 export function readRecordingInfo(value: unknown): RecordingInfo | undefined {
   if (!isRecord(value)) return undefined;
   const chunkCount = value["chunkCount"];
   if (typeof chunkCount !== "number" || !Number.isSafeInteger(chunkCount) || chunkCount < 1) return undefined;
-  const text = (name: (typeof TEXT_FIELDS)[number]): string | null => {
+  const text = (name: TextField): string | null => {
     const field = value[name];
     return typeof field === "string" ? field : null;
   };

@@ -11,7 +11,7 @@ import { blobSha256, readJsonBlob, writeJsonOnce } from "./boundedReads";
 import { participantIdsOf } from "../participants/metadataParticipants";
 import type { RecordingInfo } from "./recordingInfo";
 
-export const MANIFEST_SCHEMA_VERSION = 1;
+const MANIFEST_SCHEMA_VERSION = 1;
 /** Metadata documents are a few KiB; the archiver refuses any over 8 MiB. */
 const MAX_METADATA_BYTES = 8 * 1024 * 1024;
 const MAX_MANIFEST_BYTES = 16 * 1024 * 1024;
@@ -20,7 +20,7 @@ const MAX_MANIFEST_BYTES = 16 * 1024 * 1024;
  * Where a chunk's media lives. Today always a blob in the recordings container (`store: "archive"`);
  * a chunk kept elsewhere (bring-your-own-storage) is another `store` with its own locator.
  */
-export interface ManifestMedia {
+interface ManifestMedia {
   readonly store: "archive";
   /** `<container>/<blob name>`. */
   readonly blob: string;
@@ -32,7 +32,7 @@ export interface ManifestMedia {
   readonly contentType: string;
 }
 
-export interface ManifestChunk {
+interface ManifestChunk {
   readonly index: number;
   readonly documentId: string;
   readonly media: ManifestMedia;
@@ -51,7 +51,13 @@ export interface RecordingManifest extends Omit<RecordingInfo, "chunkCount"> {
 
 export type ManifestResult =
   | { readonly status: "incomplete"; readonly archived: number; readonly expected: number }
-  | { readonly status: "written" | "existing"; readonly manifest: RecordingManifest; readonly blob: string; readonly url: string; readonly equivalent: boolean };
+  | {
+      readonly status: "written" | "existing";
+      readonly manifest: RecordingManifest;
+      readonly blob: string;
+      readonly url: string;
+      readonly equivalent: boolean;
+    };
 
 /**
  * Writes a recording's manifest when, and only when, storage holds every chunk (media and metadata
@@ -71,7 +77,9 @@ export async function writeManifestIfComplete(
   const contents = await inSpan("Storage list recording", { "archiver.chunk.count": info.chunkCount }, () => readRecordingFolder(container, folder));
   const complete = completeChunks(contents);
   const chosen = expectedDocuments ? complete.filter((chunk) => expectedDocuments.includes(chunk.documentId)) : complete;
-  const isComplete = expectedDocuments ? chosen.length === new Set(expectedDocuments).size : new Set(chosen.map((chunk) => chunk.index)).size >= info.chunkCount;
+  const isComplete = expectedDocuments
+    ? chosen.length === new Set(expectedDocuments).size
+    : new Set(chosen.map((chunk) => chunk.index)).size >= info.chunkCount;
   if (!contents.manifestExists && !isComplete) return { status: "incomplete", archived: chosen.length, expected: info.chunkCount };
   const url = safeUrl(container.getBlockBlobClient(name).url);
   const blob = `${container.containerName}/${name}`;
@@ -94,7 +102,12 @@ export async function writeManifestIfComplete(
   return { status: "written", manifest, blob, url, equivalent: true };
 }
 
-async function buildManifest(container: ContainerClient, info: RecordingInfo, chunks: readonly ArchivedChunkBlobs[], completedAt: Date): Promise<RecordingManifest> {
+async function buildManifest(
+  container: ContainerClient,
+  info: RecordingInfo,
+  chunks: readonly ArchivedChunkBlobs[],
+  completedAt: Date,
+): Promise<RecordingManifest> {
   const described = await describeChunks(container, chunks);
   const documents = await mapConcurrent(chunks, 8, (chunk) => readSmallBlob(container.getBlobClient(chunk.metadata?.name ?? ""), MAX_METADATA_BYTES));
   const participants = new Set<string>();
@@ -119,11 +132,19 @@ async function describeChunks(container: ContainerClient, chunks: readonly Archi
   const settled = await mapConcurrent(chunks, 4, async (chunk): Promise<ManifestChunk> => {
     const media = chunk.media as NonNullable<ArchivedChunkBlobs["media"]>;
     const metadata = chunk.metadata as NonNullable<ArchivedChunkBlobs["metadata"]>;
-    const sha256 = media.sha256 ?? (await inSpan("Storage read for SHA-256", { "archiver.bytes": media.bytes }, () => blobSha256(container, media.name, media.bytes)));
+    const sha256 =
+      media.sha256 ?? (await inSpan("Storage read for SHA-256", { "archiver.bytes": media.bytes }, () => blobSha256(container, media.name, media.bytes)));
     return {
       index: chunk.index,
       documentId: chunk.documentId,
-      media: { store: "archive", blob: at(media.name), bytes: media.bytes, sha256, sha256Source: media.sha256 ? "blobMetadata" : "archiveRead", contentType: media.contentType },
+      media: {
+        store: "archive",
+        blob: at(media.name),
+        bytes: media.bytes,
+        sha256,
+        sha256Source: media.sha256 ? "blobMetadata" : "archiveRead",
+        contentType: media.contentType,
+      },
       metadata: { blob: at(metadata.name), bytes: metadata.bytes },
     };
   });
@@ -135,7 +156,8 @@ async function describeChunks(container: ContainerClient, chunks: readonly Archi
 
 /** Two manifests describe the same archive when their chunks match (completedAt may differ). */
 function sameChunks(a: readonly ManifestChunk[], b: readonly ManifestChunk[]): boolean {
-  const key = (chunk: ManifestChunk): string => JSON.stringify([chunk.index, chunk.documentId, chunk.media.blob, chunk.media.bytes, chunk.media.sha256, chunk.metadata.blob, chunk.metadata.bytes]);
+  const key = (chunk: ManifestChunk): string =>
+    JSON.stringify([chunk.index, chunk.documentId, chunk.media.blob, chunk.media.bytes, chunk.media.sha256, chunk.metadata.blob, chunk.metadata.bytes]);
   return a.length === b.length && a.map(key).sort().join("\n") === b.map(key).sort().join("\n");
 }
 

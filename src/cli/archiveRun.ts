@@ -28,7 +28,14 @@ export async function archiveEvents(events: readonly unknown[], receivedVia: str
   const validated = await validateEvents(events, services.config, services.quarantine, receivedVia, context.log);
   const chunks = await archiveMessages(validated.messages, context);
   const totals = totalsOf(chunks, validated.report.rejected.length);
-  return { command: "archive", recordingsContainer: services.config.recordingsContainer, events: validated.report, chunks, totals, exitCode: exitCodeOf(totals) };
+  return {
+    command: "archive",
+    recordingsContainer: services.config.recordingsContainer,
+    events: validated.report,
+    chunks,
+    totals,
+    exitCode: exitCodeOf(totals),
+  };
 }
 
 /** Archives chunk messages one after the other, with progress. */

@@ -16,12 +16,15 @@ export async function statusOfCall(reader: CallStatusReader, call: string, json:
   const status = await reader.read(call);
   if (!status) {
     log.error(`The archive (container ${reader.containerName}) has never seen call ${JSON.stringify(call)}.`);
-    return { stdout: json ? `${JSON.stringify({ error: { code: "CallNotFound", message: "The archive has never seen this call." } }, null, 2)}\n` : "", exitCode: 1 };
+    return {
+      stdout: json ? `${JSON.stringify({ error: { code: "CallNotFound", message: "The archive has never seen this call." } }, null, 2)}\n` : "",
+      exitCode: 1,
+    };
   }
   return { stdout: json ? `${JSON.stringify(status, null, 2)}\n` : statusTable(status), exitCode: 0 };
 }
 
-export function statusTable(status: CallStatus): string {
+function statusTable(status: CallStatus): string {
   const parts = [`Call ${status.call}: ${status.recordings.length} recording(s), checked ${status.checkedAt}${status.truncated ? " (listing truncated)" : ""}`];
   for (const recording of status.recordings) {
     const archived = recording.chunks.filter((chunk) => chunk.state === "archived").length;
@@ -36,7 +39,9 @@ export function statusTable(status: CallStatus): string {
 
 function row(chunk: ChunkStatus): string[] {
   const left = chunk.hoursLeft === null ? "-" : `${chunk.hoursLeft.toFixed(1)} h`;
-  const where = chunk.media?.blob ?? (chunk.outcome ? `${chunk.outcome.outcome}: ${chunk.outcome.reason.message}` : chunk.state === "expired" ? "deadline passed, not archived" : "");
+  const where =
+    chunk.media?.blob ??
+    (chunk.outcome ? `${chunk.outcome.outcome}: ${chunk.outcome.reason.message}` : chunk.state === "expired" ? "deadline passed, not archived" : "");
   return [String(chunk.index), chunk.documentId, chunk.state, chunk.deadline ?? "-", left, chunk.media ? formatBytes(chunk.media.bytes) : "", where];
 }
 

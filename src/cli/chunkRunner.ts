@@ -55,7 +55,9 @@ export async function runChunk(message: ChunkMessage, options: ChunkRunOptions):
       case "retry":
         if (attempt < options.attempts) {
           const pause = options.pauseMs?.(attempt) ?? 2_000 * attempt;
-          options.log.warn(`Chunk ${message.chunkKey}: run ${attempt} of ${options.attempts} failed for now; retrying in ${pause} ms (it resumes from the staged blocks).`);
+          options.log.warn(
+            `Chunk ${message.chunkKey}: run ${attempt} of ${options.attempts} failed for now; retrying in ${pause} ms (it resumes from the staged blocks).`,
+          );
           await sleep(pause);
           continue;
         }

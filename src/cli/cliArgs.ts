@@ -2,7 +2,7 @@ import { CommandLineError, parseCommandLine, type CommandLineOptions } from "../
 import { UsageError } from "./usageError";
 
 /** Flags both commands share. */
-export interface CommonOptions {
+interface CommonOptions {
   /** A local.settings.json-style file; default ./local.settings.json when it exists. */
   readonly settingsFile?: string;
   /** Times a chunk is run before giving up (the command's stand-in for queue redeliveries). */

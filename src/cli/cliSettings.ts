@@ -4,7 +4,7 @@ import type { Settings } from "../config/settingParsers";
 import { isRecord } from "../shared/records";
 import { UsageError } from "./usageError";
 
-export const LOCAL_SETTINGS_FILE = "local.settings.json";
+const LOCAL_SETTINGS_FILE = "local.settings.json";
 
 export interface LoadedSettings {
   /** The environment over the file's Values. */
@@ -40,7 +40,8 @@ function readValues(file: string, shown: string): Record<string, string> {
     throw new UsageError(`${shown} is not readable JSON (${(error as Error).message}).`, { cause: error });
   }
   if (!isRecord(parsed)) throw new UsageError(`${shown} must be a JSON object with "Values".`);
-  if (parsed["IsEncrypted"] === true) throw new UsageError(`${shown} is encrypted (IsEncrypted: true); run "func settings decrypt" or set the values in the environment.`);
+  if (parsed["IsEncrypted"] === true)
+    throw new UsageError(`${shown} is encrypted (IsEncrypted: true); run "func settings decrypt" or set the values in the environment.`);
   const values = parsed["Values"] ?? {};
   if (!isRecord(values)) throw new UsageError(`${shown}: "Values" must be an object.`);
   const result: Record<string, string> = {};

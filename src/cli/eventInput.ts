@@ -24,7 +24,7 @@ export async function readEventsInput(source: string, stdin: NodeJS.ReadableStre
     throw new UsageError(`${shown} is not JSON: ${(error as Error).message}`, { cause: error });
   }
   parsed = unwrapQuarantineRecord(parsed, shown);
-  const events = Array.isArray(parsed) ? parsed : typeof parsed === "object" && parsed !== null ? [parsed] : undefined;
+  const events: unknown[] | undefined = Array.isArray(parsed) ? parsed : typeof parsed === "object" && parsed !== null ? [parsed] : undefined;
   if (!events) throw new UsageError(`${shown} must hold an event object or an array of events.`);
   if (events.length === 0) throw new UsageError(`${shown} is an empty array: there are no events.`);
   return events;

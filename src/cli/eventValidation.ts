@@ -20,7 +20,13 @@ export interface ValidatedEvents {
  * quarantine container with the same record as intake writes. A quarantine write that fails is reported
  * on the event instead of stopping the run.
  */
-export async function validateEvents(events: readonly unknown[], policy: RecordingEventPolicy, quarantine: Quarantine, receivedVia: string, log: Log): Promise<ValidatedEvents> {
+export async function validateEvents(
+  events: readonly unknown[],
+  policy: RecordingEventPolicy,
+  quarantine: Quarantine,
+  receivedVia: string,
+  log: Log,
+): Promise<ValidatedEvents> {
   const { messages, rejections, accepted, ignored } = triageEvents(events, policy, receivedVia, log);
   const settled = await mapConcurrent(rejections, QUARANTINE_CONCURRENCY, ({ position, rejection }) => keep(quarantine, position, rejection, log));
   const rejected = settled.flatMap((result) => (result.status === "fulfilled" ? [result.value] : []));

@@ -51,7 +51,8 @@ async function downloadText(container: ContainerClient, name: string): Promise<s
     return bytes.toString("utf8");
   } catch (error) {
     if (error instanceof UsageError) throw error;
-    if (isRestError(error) && error.statusCode === 404) throw new UsageError(`there is no failure record ${container.containerName}/${name}.`, { cause: error });
+    if (isRestError(error) && error.statusCode === 404)
+      throw new UsageError(`there is no failure record ${container.containerName}/${name}.`, { cause: error });
     throw new Error(`Could not read ${container.containerName}/${name}: ${describeError(error)}`, { cause: error });
   }
 }

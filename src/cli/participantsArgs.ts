@@ -7,7 +7,7 @@ export type ParticipantsCommand =
   | ({ readonly kind: "erase"; readonly participantId: string; readonly yes: boolean } & ParticipantsOptions)
   | ({ readonly kind: "reindex"; readonly restart: boolean } & ParticipantsOptions);
 
-export interface ParticipantsOptions {
+interface ParticipantsOptions {
   readonly settingsFile?: string;
   readonly progress: boolean;
   readonly verbose: boolean;
@@ -56,7 +56,7 @@ export function parseParticipantsArgs(argv: readonly string[]): ParticipantsComm
     if (!["--settings", "--no-progress", "--verbose", ...allowed].includes(flag)) throw new UsageError(`${flag} does not belong to participants ${command}.`);
   }
   const options: ParticipantsOptions = {
-    ...(values.has("--settings") ? { settingsFile: values.get("--settings") as string } : {}),
+    ...(values.has("--settings") ? { settingsFile: values.get("--settings") } : {}),
     progress: !switches.has("--no-progress"),
     verbose: switches.has("--verbose"),
   };
@@ -76,7 +76,8 @@ export function parseParticipantsArgs(argv: readonly string[]): ParticipantsComm
 function idleTimeout(raw: string | undefined): number {
   if (raw === undefined) return DEFAULT_IDLE_TIMEOUT_S * 1000;
   const seconds = /^\d+$/.test(raw) ? Number(raw) : Number.NaN;
-  if (!Number.isSafeInteger(seconds) || seconds < 1 || seconds > 3600) throw new UsageError(`--idle-timeout must be whole seconds from 1 to 3600; got "${raw}".`);
+  if (!Number.isSafeInteger(seconds) || seconds < 1 || seconds > 3600)
+    throw new UsageError(`--idle-timeout must be whole seconds from 1 to 3600; got "${raw}".`);
   return seconds * 1000;
 }
 

@@ -45,7 +45,11 @@ export async function runParticipantsCli(argv: readonly string[], io: CliIo): Pr
     terminal = new Terminal(io.stderr, new Redactor(loaded.settings));
     const log = new CliLog(terminal, command.verbose);
     const config = parseParticipantConfig(loaded.settings);
-    if (config.participantIndexKey === undefined) throw new ConfigError("PARTICIPANT_INDEX_KEY", "is required for the participants commands: the index is keyed with it (use the app's value, from Key Vault).");
+    if (config.participantIndexKey === undefined)
+      throw new ConfigError(
+        "PARTICIPANT_INDEX_KEY",
+        "is required for the participants commands: the index is keyed with it (use the app's value, from Key Vault).",
+      );
     const blobs = createBlobServiceClient(config.recordingsStorage);
     const recordings = blobs.getContainerClient(config.recordingsContainer);
     const index = new ParticipantIndex(blobs.getContainerClient(PARTICIPANT_INDEX_CONTAINER), config.participantIndexKey, recordings.containerName);
@@ -57,11 +61,14 @@ export async function runParticipantsCli(argv: readonly string[], io: CliIo): Pr
         recordings,
         log,
         restart: command.restart,
-        onProgress: (progress) => out.setStatus(`reindex: ${progress.scannedBlobs} blobs scanned, ${progress.metadataDocuments} metadata documents, ${progress.entries} index entries`),
+        onProgress: (progress) =>
+          out.setStatus(`reindex: ${progress.scannedBlobs} blobs scanned, ${progress.metadataDocuments} metadata documents, ${progress.entries} index entries`),
       });
       out.clearStatus();
       io.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
-      out.line(`Reindexed ${report.container}: ${report.metadataDocuments} metadata documents, ${report.entries} index entries${report.resumed ? " (resumed from a checkpoint)" : ""}.`);
+      out.line(
+        `Reindexed ${report.container}: ${report.metadataDocuments} metadata documents, ${report.entries} index entries${report.resumed ? " (resumed from a checkpoint)" : ""}.`,
+      );
       return 0;
     }
     const participantId = await participantIdOf(command.participantId, io.stdin);
@@ -89,11 +96,18 @@ export async function runParticipantsCli(argv: readonly string[], io: CliIo): Pr
       });
       progress.stop();
       const { totals } = report;
-      io.stdout.write(`${JSON.stringify({ participant: report.participant, directory: report.directory, exportFile: `${report.directory}/export.json`, totals }, null, 2)}\n`);
-      out.line(`Exported ${totals.files} files (${formatBytes(totals.bytes)}): ${totals.downloaded} downloaded, ${totals.alreadyVerified} already verified, ${totals.failed} failed.`);
+      io.stdout.write(
+        `${JSON.stringify({ participant: report.participant, directory: report.directory, exportFile: `${report.directory}/export.json`, totals }, null, 2)}\n`,
+      );
+      out.line(
+        `Exported ${totals.files} files (${formatBytes(totals.bytes)}): ${totals.downloaded} downloaded, ${totals.alreadyVerified} already verified, ${totals.failed} failed.`,
+      );
       return totals.failed === 0 ? 0 : 1;
     }
-    const report = await eraseParticipant(participantId, { index, recordings, identity: identityOf(config.recordingsStorage),
+    const report = await eraseParticipant(participantId, {
+      index,
+      recordings,
+      identity: identityOf(config.recordingsStorage),
       dryRun: !command.yes,
       log,
       byos: { access: byosAccess(config.recordingsStorage), accounts: config.byosStorageAccounts },
@@ -147,10 +161,14 @@ function findTable(found: ParticipantRecordings): string {
 
 function eraseSummary(report: ErasureReport): string {
   const blobs = report.recordings.reduce((sum, recording) => sum + recording.blobs.length, 0);
-  if (report.dryRun) return `Would erase ${report.recordings.length} recording(s), ${blobs} blob(s) of participant ${report.participant}. Nothing was deleted: run again with --yes.`;
+  if (report.dryRun)
+    return `Would erase ${report.recordings.length} recording(s), ${blobs} blob(s) of participant ${report.participant}. Nothing was deleted: run again with --yes.`;
   const deleted = report.recordings.reduce((sum, recording) => sum + recording.deleted.length, 0);
   const refused = report.recordings.flatMap((recording) => recording.refused);
-  const kept = refused.length === 0 ? "" : ` ${refused.length} blob(s) NOT erased (${refused.filter((refusal) => refusal.kind === "immutable").length} under an immutability policy or legal hold); see "refused".`;
+  const kept =
+    refused.length === 0
+      ? ""
+      : ` ${refused.length} blob(s) NOT erased (${refused.filter((refusal) => refusal.kind === "immutable").length} under an immutability policy or legal hold); see "refused".`;
   return `Erased ${deleted} of ${blobs} blob(s) in ${report.recordings.length} recording(s).${kept} Receipt: ${report.receipt ?? "(none)"}.`;
 }
 
@@ -162,7 +180,8 @@ function identityOf(storage: StorageConnection): string {
   } catch {
     // No user database entry (containers): keep "unknown user".
   }
-  if (storage.kind === "identity") return `${user} via Entra ID (${storage.managedIdentity ? "managed identity" : "DefaultAzureCredential"}${storage.clientId ? `, client ${storage.clientId}` : ""})`;
+  if (storage.kind === "identity")
+    return `${user} via Entra ID (${storage.managedIdentity ? "managed identity" : "DefaultAzureCredential"}${storage.clientId ? `, client ${storage.clientId}` : ""})`;
   const account = /(?:^|;)\s*AccountName\s*=\s*([^;]+)/i.exec(storage.connectionString)?.[1]?.trim();
   return `${user} via a connection string${account ? ` (account ${account})` : /usedevelopmentstorage/i.test(storage.connectionString) ? " (development storage)" : ""}`;
 }

@@ -20,5 +20,12 @@ export async function replayFailure(record: FailureRecordInput, context: RunCont
   context.log.info(`Replaying chunk ${message.chunkKey} from ${record.name}.`);
   const chunks = await archiveMessages([message], context);
   const totals = totalsOf(chunks, 0);
-  return { command: "replay", recordingsContainer: context.services.config.recordingsContainer, replayOf: record.name, chunks, totals, exitCode: exitCodeOf(totals) };
+  return {
+    command: "replay",
+    recordingsContainer: context.services.config.recordingsContainer,
+    replayOf: record.name,
+    chunks,
+    totals,
+    exitCode: exitCodeOf(totals),
+  };
 }

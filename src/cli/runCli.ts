@@ -59,7 +59,10 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
   try {
     if (command.kind === "status" || command.kind === "manifest") {
       const services = createCliServices(loaded.settings, log);
-      const output = command.kind === "status" ? await statusOfCall(services.callStatus, command.call, command.json, log) : await manifestsOfCall(services.catalog, command.call, log);
+      const output =
+        command.kind === "status"
+          ? await statusOfCall(services.callStatus, command.call, command.json, log)
+          : await manifestsOfCall(services.catalog, command.call, log);
       io.stdout.write(redactor.redact(output.stdout));
       return output.exitCode;
     }
@@ -82,9 +85,16 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
   }
 }
 
-async function run(command: Extract<CliCommand, { kind: "archive" | "replay" }>, io: CliIo, settings: Settings, log: Log, contextFor: (services: CliServices) => RunContext): Promise<RunSummary> {
+async function run(
+  command: Extract<CliCommand, { kind: "archive" | "replay" }>,
+  io: CliIo,
+  settings: Settings,
+  log: Log,
+  contextFor: (services: CliServices) => RunContext,
+): Promise<RunSummary> {
   if (command.kind === "archive") {
-    if (command.event === "-" && (io.stdin as { isTTY?: boolean }).isTTY === true) log.warn("Reading the event(s) from the terminal: paste the JSON, then press Ctrl+D.");
+    if (command.event === "-" && (io.stdin as { isTTY?: boolean }).isTTY === true)
+      log.warn("Reading the event(s) from the terminal: paste the JSON, then press Ctrl+D.");
     const events = await readEventsInput(command.event, io.stdin, io.cwd);
     const context = contextFor(createCliServices(settings, log));
     return archiveEvents(events, `${NAME} archive --event ${command.event === "-" ? "-" : basename(command.event)}`, context);

@@ -85,7 +85,12 @@ export function parseConfig(settings: Settings): AppConfig {
 /** Host storage (`AzureWebJobsStorage`), where the chunk queue lives. */
 export function hostStorageSetting(settings: Settings): StorageConnection {
   const hostStorage = readStorageConnection(settings, "AzureWebJobsStorage");
-  if (!hostStorage) throw new ConfigError("AzureWebJobsStorage", "is required but not set (nor AzureWebJobsStorage__blobServiceUri / __queueServiceUri for an identity-based connection).", "missing");
+  if (!hostStorage)
+    throw new ConfigError(
+      "AzureWebJobsStorage",
+      "is required but not set (nor AzureWebJobsStorage__blobServiceUri / __queueServiceUri for an identity-based connection).",
+      "missing",
+    );
   requireServiceUri(hostStorage, "queueServiceUri", "the chunk queue");
   return hostStorage;
 }
@@ -147,7 +152,10 @@ function blobEndpoint(value: string): string {
   }
   const loopback = isLoopbackHost(url.hostname);
   if ((url.protocol !== "https:" && !loopback) || url.username || url.password || url.search || url.hash) {
-    throw new ConfigError("BYOS_STORAGE_ACCOUNTS", `has "${shown}", which is not an https blob endpoint without query or user information (https://<account>.blob.core.windows.net).`);
+    throw new ConfigError(
+      "BYOS_STORAGE_ACCOUNTS",
+      `has "${shown}", which is not an https blob endpoint without query or user information (https://<account>.blob.core.windows.net).`,
+    );
   }
   // Azurite-style endpoints name the account in the path (http://127.0.0.1:10000/devstoreaccount1).
   const path = url.pathname.replace(/\/+$/, "");

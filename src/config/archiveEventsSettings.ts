@@ -2,7 +2,7 @@ import { ConfigError } from "../errors";
 import { isLoopbackHost } from "./downloadHosts";
 import { optionalSetting, type Settings } from "./settingParsers";
 
-export type ArchiveEventSchema = "EventGrid" | "CloudEvent";
+type ArchiveEventSchema = "EventGrid" | "CloudEvent";
 
 /** Where the archiver publishes its own events (RecordingArchived, ChunkArchiveFailed, ChunkDeadlineAtRisk). */
 export interface ArchiveEventsConfig {

@@ -1,11 +1,7 @@
 import { ConfigError } from "../errors";
 
 /** Host suffixes ACS serves recording files from (the same list the official SDK allows). */
-export const ACS_DOWNLOAD_HOST_SUFFIXES: readonly string[] = [
-  ".asm.skype.com",
-  ".asyncgw.teams.microsoft.com",
-  ".ams.gov.teams.microsoft.us",
-];
+export const ACS_DOWNLOAD_HOST_SUFFIXES: readonly string[] = [".asm.skype.com", ".asyncgw.teams.microsoft.com", ".ams.gov.teams.microsoft.us"];
 
 interface AllowedHost {
   readonly hostname: string;

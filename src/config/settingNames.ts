@@ -20,7 +20,7 @@ export interface SettingName {
   readonly feature?: string;
 }
 
-export const CONNECTION_SUFFIXES = ["accountName", "blobServiceUri", "queueServiceUri", "credential", "clientId"] as const;
+const CONNECTION_SUFFIXES = ["accountName", "blobServiceUri", "queueServiceUri", "credential", "clientId"] as const;
 
 export const SETTING_NAMES: readonly SettingName[] = [
   { name: "AzureWebJobsStorage", readBy: "app", required: true, connection: true },

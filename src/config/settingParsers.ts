@@ -31,12 +31,7 @@ export function requiredSetting(settings: Settings, name: string): string {
   return value;
 }
 
-export function integerSetting(
-  settings: Settings,
-  name: string,
-  fallback: number,
-  range: { min: number; max: number },
-): number {
+export function integerSetting(settings: Settings, name: string, fallback: number, range: { min: number; max: number }): number {
   const raw = optionalSetting(settings, name);
   if (raw === undefined) return fallback;
   const value = /^\d+$/.test(raw) ? Number(raw) : Number.NaN;
@@ -46,12 +41,7 @@ export function integerSetting(
   return value;
 }
 
-export function numberSetting(
-  settings: Settings,
-  name: string,
-  fallback: number,
-  range: { min: number; max: number },
-): number {
+export function numberSetting(settings: Settings, name: string, fallback: number, range: { min: number; max: number }): number {
   const raw = optionalSetting(settings, name);
   if (raw === undefined) return fallback;
   const value = /^\d+(\.\d+)?$/.test(raw) ? Number(raw) : Number.NaN;
@@ -62,12 +52,7 @@ export function numberSetting(
 }
 
 /** A byte size: a whole number of bytes, or with a unit (`8MiB`, `512 KiB`; `MB` means 10^6 bytes, see shared/byteSize.ts). */
-export function byteSizeSetting(
-  settings: Settings,
-  name: string,
-  fallback: number,
-  range: { min: number; max: number },
-): number {
+export function byteSizeSetting(settings: Settings, name: string, fallback: number, range: { min: number; max: number }): number {
   const raw = optionalSetting(settings, name);
   if (raw === undefined) return fallback;
   const value = parseByteSize(raw);

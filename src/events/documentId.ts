@@ -4,7 +4,7 @@ export function documentIdProblem(value: unknown): string | undefined {
   if (value.length > 200) return "must be at most 200 characters.";
   if (/[/\\]/.test(value)) return "must not contain / or \\.";
   if (value.includes("..")) return "must not contain '..'.";
-  // eslint-disable-next-line no-control-regex
+  // eslint-disable-next-line no-control-regex -- finding control characters is this pattern's job
   if (/[\u0000-\u001f\u007f-\u009f]/.test(value)) return "must not contain control characters.";
   if (value.trim() !== value) return "must not start or end with whitespace.";
   return undefined;

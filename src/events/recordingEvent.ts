@@ -15,7 +15,7 @@ export interface RecordingEventPolicy extends LocationPolicy {
 }
 
 /** How far an eventTime may lie ahead of our clock (clock skew); later ones are rejected. */
-export const MAX_EVENT_TIME_AHEAD_MS = 3_600_000;
+const MAX_EVENT_TIME_AHEAD_MS = 3_600_000;
 
 /** `data` text fields and the chunk message fields they become. */
 const DATA_TEXT_FIELDS = {
@@ -28,7 +28,10 @@ const DATA_TEXT_FIELDS = {
 } as const;
 
 /** The fields every chunk message of one event shares. */
-type RecordingFields = Omit<ChunkMessage, "chunkKey" | "documentId" | "index" | "endReason" | "contentLocation" | "metadataLocation" | "deleteLocation" | "chunkCount">;
+type RecordingFields = Omit<
+  ChunkMessage,
+  "chunkKey" | "documentId" | "index" | "endReason" | "contentLocation" | "metadataLocation" | "deleteLocation" | "chunkCount"
+>;
 
 /**
  * Validates one RecordingFileStatusUpdated event and returns one chunk message per chunk, or throws
@@ -40,7 +43,8 @@ export function chunkMessagesFromEvent(event: EventEnvelope, policy: RecordingEv
   const chunks = readChunks(chunkList(event.data), policy);
   const messages = chunks.map((chunk) => chunkMessage(recording, chunk, chunks.length));
   for (const message of messages) {
-    if (encodeChunkMessage(message).length > MAX_ENCODED_MESSAGE_BYTES) throw new InvalidEventError("data", `makes a chunk message over ${MAX_ENCODED_MESSAGE_BYTES} bytes.`);
+    if (encodeChunkMessage(message).length > MAX_ENCODED_MESSAGE_BYTES)
+      throw new InvalidEventError("data", `makes a chunk message over ${MAX_ENCODED_MESSAGE_BYTES} bytes.`);
   }
   return messages;
 }
@@ -58,7 +62,10 @@ function recordingFields(event: EventEnvelope, policy: RecordingEventPolicy, now
     throw new InvalidEventError("data.recordingDurationMs", "must be a non-negative number.");
   }
   const text: Partial<Record<(typeof DATA_TEXT_FIELDS)[keyof typeof DATA_TEXT_FIELDS], string>> = {};
-  for (const [field, target] of Object.entries(DATA_TEXT_FIELDS) as [keyof typeof DATA_TEXT_FIELDS, (typeof DATA_TEXT_FIELDS)[keyof typeof DATA_TEXT_FIELDS]][]) {
+  for (const [field, target] of Object.entries(DATA_TEXT_FIELDS) as [
+    keyof typeof DATA_TEXT_FIELDS,
+    (typeof DATA_TEXT_FIELDS)[keyof typeof DATA_TEXT_FIELDS],
+  ][]) {
     const value = fields[field];
     if (value === undefined || value === null) continue;
     if (typeof value !== "string" || value.length > 256) throw new InvalidEventError(`data.${field}`, "must be a string of at most 256 characters.");

@@ -15,7 +15,8 @@ export function archiveStatus(reader: Lazy<CallStatusReader>): HttpHandler {
     }
     try {
       const status = await reader().read(call);
-      if (!status) return errorResponse(404, { code: "CallNotFound", message: "The archive has never seen this call (no recording, chunk or outcome)." }, "error");
+      if (!status)
+        return errorResponse(404, { code: "CallNotFound", message: "The archive has never seen this call (no recording, chunk or outcome)." }, "error");
       return { status: 200, jsonBody: status };
     } catch (error) {
       if (error instanceof AppNotConfiguredError) return notConfiguredResponse(error, "error");

@@ -17,7 +17,8 @@ export function getParticipantRecordings(participantsOf: Lazy<ParticipantLookup 
     if (problem) return errorResponse(400, { code: "InvalidParticipantId", message: `participantId ${problem}.`, target: "participantId" }, "error");
     try {
       const participants = participantsOf();
-      if (!participants) return errorResponse(503, { code: "ParticipantIndexDisabled", message: "The participant index is disabled: set PARTICIPANT_INDEX_KEY." }, "error");
+      if (!participants)
+        return errorResponse(503, { code: "ParticipantIndexDisabled", message: "The participant index is disabled: set PARTICIPANT_INDEX_KEY." }, "error");
       const found = await participants.find(participantId);
       context.info(`Participant ${found.participant.slice(0, 12)}…: ${found.totals.recordings} recording(s).`);
       return { status: 200, jsonBody: found };

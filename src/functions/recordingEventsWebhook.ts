@@ -17,7 +17,9 @@ export function recordingEventsWebhook(intake: Lazy<RecordingIntake>): HttpHandl
   return async (request: HttpRequest, context: InvocationContext): Promise<HttpResponseInit> => {
     if (request.method === "OPTIONS") return abuseProtectionHandshake(request);
     if (request.method !== "POST") {
-      return errorResponse(405, { code: "MethodNotAllowed", message: `${request.method} is not supported; Event Grid POSTs events here.` }, "error", { Allow: HANDLED_METHODS.join(", ") });
+      return errorResponse(405, { code: "MethodNotAllowed", message: `${request.method} is not supported; Event Grid POSTs events here.` }, "error", {
+        Allow: HANDLED_METHODS.join(", "),
+      });
     }
     // One deadline from arrival to answer, well inside Event Grid's 30 s: body, queue and quarantine share it.
     const deadline = intakeDeadline();
@@ -44,11 +46,22 @@ export function recordingEventsWebhook(intake: Lazy<RecordingIntake>): HttpHandl
 /** CloudEvents 1.0 abuse protection: allow the requesting origin to deliver to us. */
 function abuseProtectionHandshake(request: HttpRequest): HttpResponseInit {
   const origin = request.headers.get("webhook-request-origin");
-  if (!origin) return errorResponse(400, { code: "MissingOrigin", message: "OPTIONS requests must carry a WebHook-Request-Origin header (CloudEvents abuse protection)." }, "error");
+  if (!origin)
+    return errorResponse(
+      400,
+      { code: "MissingOrigin", message: "OPTIONS requests must carry a WebHook-Request-Origin header (CloudEvents abuse protection)." },
+      "error",
+    );
   return { status: 200, headers: { "WebHook-Allowed-Origin": origin, "WebHook-Allowed-Rate": "*", Allow: HANDLED_METHODS.join(", ") } };
 }
 
-const DELIVERY_STATUS: Record<InvalidDeliveryError["code"], number> = { BodyTooLarge: 413, BodyTimeout: 408, UnsupportedMediaType: 415, InvalidJson: 400, InvalidBody: 400 };
+const DELIVERY_STATUS: Record<InvalidDeliveryError["code"], number> = {
+  BodyTooLarge: 413,
+  BodyTimeout: 408,
+  UnsupportedMediaType: 415,
+  InvalidJson: 400,
+  InvalidBody: 400,
+};
 
 async function failureResponse(
   error: unknown,
@@ -69,7 +82,9 @@ async function failureResponse(
       } catch (notConfigured) {
         return failureResponse(notConfigured, body, intake, context, deadline);
       }
-      await quarantine.rejectDelivery(body, error, "webhook", context, deadline).catch(() => context.error("The rejected delivery could not be quarantined either."));
+      await quarantine
+        .rejectDelivery(body, error, "webhook", context, deadline)
+        .catch(() => context.error("The rejected delivery could not be quarantined either."));
     }
     return errorResponse(DELIVERY_STATUS[error.code], { code: error.code, message: error.message }, "error");
   }

@@ -19,7 +19,12 @@ export function createHealthCheck(configuration: Configuration): HealthCheck {
   const { settings } = configuration;
   const status: ConfigurationStatus = configuration.valid
     ? { valid: true }
-    : { valid: false, invalidSetting: configuration.error.setting, problem: configuration.error.problemKind, message: new AppNotConfiguredError(configuration.error).message };
+    : {
+        valid: false,
+        invalidSetting: configuration.error.setting,
+        problem: configuration.error.problemKind,
+        message: new AppNotConfiguredError(configuration.error).message,
+      };
   return new HealthCheck(status, {
     hostStorage: probeFor(() => queueProbe(settings)),
     archiveContainer: probeFor(() => containerProbe(settings)),

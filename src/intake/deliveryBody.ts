@@ -2,7 +2,7 @@ import { InvalidDeliveryError } from "../errors";
 import { readBounded } from "../http/bodyReading";
 
 /** Event Grid's maximum delivery size; larger bodies are refused with 413. */
-export const MAX_DELIVERY_BYTES = 1024 * 1024;
+const MAX_DELIVERY_BYTES = 1024 * 1024;
 
 /** What a webhook request offers: headers and a body stream (`HttpRequest` of @azure/functions). */
 export interface DeliveryRequest {

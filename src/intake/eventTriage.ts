@@ -33,7 +33,10 @@ export function triageEvents(events: readonly unknown[], policy: RecordingEventP
   events.forEach((raw, position) => {
     const envelope = readEnvelope(raw);
     if (!envelope) {
-      rejections.push({ position, rejection: { reason: { code: "InvalidEvent", message: `events[${position}] is not an event object.` }, receivedVia, input: raw } });
+      rejections.push({
+        position,
+        rejection: { reason: { code: "InvalidEvent", message: `events[${position}] is not an event object.` }, receivedVia, input: raw },
+      });
       return;
     }
     if (envelope.type !== RECORDING_FILE_STATUS_UPDATED) {

@@ -9,8 +9,6 @@ import type { IntakeCatalog } from "../catalog/intakeCatalog";
 import { triageEvents } from "./eventTriage";
 import { keepRejections, MAX_SEPARATE_RECORDS, type RejectedEvent } from "./rejectionKeeping";
 
-export type { RejectedEvent } from "./rejectionKeeping";
-
 export interface IntakeDependencies {
   readonly chunkQueue: ChunkQueue;
   readonly quarantine: Quarantine;

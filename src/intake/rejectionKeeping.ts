@@ -34,7 +34,13 @@ export interface RejectedEvent {
  * flood is kept as one record listing each element's position and reason. Logs ONE line with the
  * counts and the first few reasons. Throws StorageUnavailableError when anything could not be kept.
  */
-export async function keepRejections(quarantine: Quarantine, rejected: readonly TriagedRejection[], received: number, log: Log, signal?: AbortSignal): Promise<RejectedEvent[]> {
+export async function keepRejections(
+  quarantine: Quarantine,
+  rejected: readonly TriagedRejection[],
+  received: number,
+  log: Log,
+  signal?: AbortSignal,
+): Promise<RejectedEvent[]> {
   if (rejected.length === 0) return [];
   const summary = `Rejected ${rejected.length} of ${received} events (${countByCode(rejected)}); first: ${firstReasons(rejected)}`;
   let kept: RejectedEvent[];
@@ -45,7 +51,9 @@ export async function keepRejections(quarantine: Quarantine, rejected: readonly 
     throw error instanceof StorageUnavailableError ? error : new StorageUnavailableError("Quarantine failed.", { cause: error });
   }
   const places = [...new Set(kept.map((entry) => entry.keptAt))];
-  log.error(`${summary}. Kept at ${places.slice(0, QUOTED_REASONS).join(", ")}${places.length > QUOTED_REASONS ? ` and ${places.length - QUOTED_REASONS} more` : ""}.`);
+  log.error(
+    `${summary}. Kept at ${places.slice(0, QUOTED_REASONS).join(", ")}${places.length > QUOTED_REASONS ? ` and ${places.length - QUOTED_REASONS} more` : ""}.`,
+  );
   return kept;
 }
 
@@ -60,9 +68,16 @@ async function keepTogether(quarantine: Quarantine, rejected: readonly TriagedRe
   const first = rejected[0] as TriagedRejection;
   const keptAt = await quarantine.keep(
     {
-      reason: { code: "RejectedEvents", message: `${rejected.length} elements of one delivery were rejected; each one's position and reason is in "rejections", and the element itself at the same index of "input".` },
+      reason: {
+        code: "RejectedEvents",
+        message: `${rejected.length} elements of one delivery were rejected; each one's position and reason is in "rejections", and the element itself at the same index of "input".`,
+      },
       receivedVia: first.rejection.receivedVia,
-      rejections: rejected.map(({ position, rejection }) => ({ position, reason: rejection.reason, ...(rejection.eventId !== undefined ? { eventId: rejection.eventId } : {}) })),
+      rejections: rejected.map(({ position, rejection }) => ({
+        position,
+        reason: rejection.reason,
+        ...(rejection.eventId !== undefined ? { eventId: rejection.eventId } : {}),
+      })),
       input: rejected.map(({ rejection }) => rejection.input),
     },
     signal,
@@ -72,7 +87,14 @@ async function keepTogether(quarantine: Quarantine, rejected: readonly TriagedRe
 
 function described({ position, rejection }: TriagedRejection, keptAt: string): RejectedEvent {
   const { code, message, field } = rejection.reason;
-  return { position, ...(rejection.eventId !== undefined ? { eventId: rejection.eventId } : {}), code, ...(field !== undefined ? { field } : {}), message, keptAt };
+  return {
+    position,
+    ...(rejection.eventId !== undefined ? { eventId: rejection.eventId } : {}),
+    code,
+    ...(field !== undefined ? { field } : {}),
+    message,
+    keptAt,
+  };
 }
 
 function countByCode(rejected: readonly TriagedRejection[]): string {

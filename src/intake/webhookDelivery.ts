@@ -24,7 +24,10 @@ export function readWebhookDelivery(body: string, headers: { get(name: string): 
   if (eventType === "subscriptiondeletion") return { kind: "subscriptionDeleted" };
   const contentType = (headers.get("content-type") ?? "").split(";")[0]?.trim().toLowerCase() ?? "";
   if (contentType !== "" && !/^(application|text)\/([a-z0-9.-]+\+)?json$/.test(contentType)) {
-    throw new InvalidDeliveryError("UnsupportedMediaType", `Content-Type ${contentType} is not JSON (expected application/json or application/cloudevents[-batch]+json).`);
+    throw new InvalidDeliveryError(
+      "UnsupportedMediaType",
+      `Content-Type ${contentType} is not JSON (expected application/json or application/cloudevents[-batch]+json).`,
+    );
   }
   let parsed: unknown;
   try {
@@ -39,7 +42,7 @@ export function readWebhookDelivery(body: string, headers: { get(name: string): 
   if (contentType === "application/cloudevents+json" && !isRecord(parsed)) {
     throw new InvalidDeliveryError("InvalidBody", "An application/cloudevents+json body must be one event object.");
   }
-  const events = Array.isArray(parsed) ? parsed : isRecord(parsed) ? [parsed] : undefined;
+  const events: readonly unknown[] | undefined = Array.isArray(parsed) ? parsed : isRecord(parsed) ? [parsed] : undefined;
   if (!events) throw new InvalidDeliveryError("InvalidBody", "The body must be an event object or an array of events.");
   if (events.length === 0) throw new InvalidDeliveryError("InvalidBody", "The body is an empty array: there are no events.");
 

@@ -17,7 +17,11 @@ export interface DownloadedFile {
  * Streams a blob to `path` (never held in memory), hashing as it goes. A response that does not start
  * within `idleTimeoutMs`, or a body that sends nothing for that long, is abandoned with TransferInterruptedError.
  */
-export async function downloadBlobToFile(blob: BlobClient, path: string, options: { idleTimeoutMs: number; onBytes?: (bytes: number) => void }): Promise<DownloadedFile> {
+export async function downloadBlobToFile(
+  blob: BlobClient,
+  path: string,
+  options: { idleTimeoutMs: number; onBytes?: (bytes: number) => void },
+): Promise<DownloadedFile> {
   const { idleTimeoutMs } = options;
   // The headers get their own clock; the body's gaps are guarded by guardIdle (a timer here would cut a long body).
   const headers = new AbortController();

@@ -10,7 +10,7 @@ import { RECORDINGS_PREFIX } from "../archive/blobLayout";
  */
 export const PARTICIPANT_INDEX_CONTAINER = "participant-index";
 
-export const INDEX_PREFIXES = {
+const INDEX_PREFIXES = {
   entries: "participants/",
   checkpoints: "reindex/",
 } as const;

@@ -14,7 +14,7 @@ import { MAX_METADATA_READ, participantIdsOf } from "./metadataParticipants";
 
 const DELETE_CONCURRENCY = 4;
 
-export interface ErasureRefusal {
+interface ErasureRefusal {
   readonly blob: string;
   /** `immutable`: an immutability policy or legal hold keeps it (kept on purpose); `failed`: anything else. */
   readonly kind: "immutable" | "failed";
@@ -23,7 +23,7 @@ export interface ErasureRefusal {
   readonly reason: string;
 }
 
-export interface RecordingErasure {
+interface RecordingErasure {
   readonly folder: string;
   readonly blobs: readonly { readonly name: string; readonly bytes: number }[];
   readonly deleted: readonly string[];
@@ -70,13 +70,27 @@ export async function eraseParticipant(participantId: string, options: EraseOpti
   const found = await findParticipant(index, recordings, participantId);
   const results: RecordingErasure[] = [];
   for (const recording of found.recordings) {
-    const external = await byosFilesOf(recordings, recording.files.filter((file) => file.kind === "catalogue").map((file) => file.name), options.byos?.accounts ?? []);
-    const blobs = [...recording.files.map((file) => ({ name: file.name, bytes: file.bytes })), ...external.map((file) => ({ name: file.url, bytes: file.bytes }))];
+    const external = await byosFilesOf(
+      recordings,
+      recording.files.filter((file) => file.kind === "catalogue").map((file) => file.name),
+      options.byos?.accounts ?? [],
+    );
+    const blobs = [
+      ...recording.files.map((file) => ({ name: file.name, bytes: file.bytes })),
+      ...external.map((file) => ({ name: file.url, bytes: file.bytes })),
+    ];
     if (options.dryRun) {
       results.push({ folder: recording.folder, blobs, deleted: [], refused: [], indexEntriesDeleted: 0 });
       continue;
     }
-    const keys = new Set([found.participant, ...(await participantKeysOf(index, recordings, recording.files.filter((file) => file.kind === "metadata").map((file) => file.name)))]);
+    const keys = new Set([
+      found.participant,
+      ...(await participantKeysOf(
+        index,
+        recordings,
+        recording.files.filter((file) => file.kind === "metadata").map((file) => file.name),
+      )),
+    ]);
     const access = options.byos?.access;
     const outcomes = await mapConcurrent(blobs, DELETE_CONCURRENCY, (blob) =>
       deleteBlob(/^https?:\/\//.test(blob.name) && access ? access.blob(blob.name) : recordings.getBlobClient(blob.name), blob.name),
@@ -90,7 +104,8 @@ export async function eraseParticipant(participantId: string, options: EraseOpti
       else deleted.push(name);
       options.onBlob?.(name, refusal ? "refused" : "deleted");
     });
-    for (const refusal of refused) log.error(`Not erased: ${/^https?:\/\//.test(refusal.blob) ? refusal.blob : `${recordings.containerName}/${refusal.blob}`}: ${refusal.reason}`);
+    for (const refusal of refused)
+      log.error(`Not erased: ${/^https?:\/\//.test(refusal.blob) ? refusal.blob : `${recordings.containerName}/${refusal.blob}`}: ${refusal.reason}`);
     const indexEntriesDeleted = refused.length === 0 ? (await index.removeEntries(recording.folder, [...keys])).length : 0;
     results.push({ folder: recording.folder, blobs, deleted, refused, indexEntriesDeleted });
   }
@@ -132,7 +147,13 @@ async function deleteBlob(blob: BlobClient, name: string): Promise<ErasureRefusa
     const reason = immutable
       ? `Storage keeps it under an immutability policy or legal hold (${code}); it was not deleted. Lift the hold or wait for the policy to expire, then run erase again.`
       : `Storage refused the delete (HTTP ${error.statusCode ?? "?"}${code ? ` ${code}` : ""}): ${error.message.split("\n")[0] ?? ""}`;
-    return { blob: name, kind: immutable ? "immutable" : "failed", ...(error.statusCode === undefined ? {} : { status: error.statusCode }), ...(code ? { code } : {}), reason };
+    return {
+      blob: name,
+      kind: immutable ? "immutable" : "failed",
+      ...(error.statusCode === undefined ? {} : { status: error.statusCode }),
+      ...(code ? { code } : {}),
+      reason,
+    };
   }
 }
 

@@ -12,9 +12,9 @@ import { findParticipant, type ParticipantRecordings } from "./participantFind";
 import type { ParticipantIndex } from "./participantIndex";
 import { CATALOGUE_SUFFIX, type RecordingFile } from "./recordingInventory";
 
-export const EXPORT_FILE = "export.json";
+const EXPORT_FILE = "export.json";
 
-export interface ExportedFile {
+interface ExportedFile {
   readonly blob: string;
   /** Relative to the export directory. */
   readonly path: string;
@@ -86,7 +86,8 @@ export async function exportParticipant(participantId: string, options: ExportOp
     const result = await exportFile(blob, file, path, options.idleTimeoutMs, (bytes) => (done = bytes)).catch(
       (error: unknown): Omit<ExportedFile, "blob" | "path"> => ({ bytes: 0, status: "failed", reason: describeError(error) }),
     );
-    if (result.status === "failed") log.error(`Export of ${/^https?:\/\//.test(file.name) ? file.name : `${recordings.containerName}/${file.name}`} failed: ${result.reason ?? ""}`);
+    if (result.status === "failed")
+      log.error(`Export of ${/^https?:\/\//.test(file.name) ? file.name : `${recordings.containerName}/${file.name}`} failed: ${result.reason ?? ""}`);
     options.progress?.finish(result.status !== "failed");
     files.push({ blob: file.name, path: relative(directory, path).split("\\").join("/"), ...result });
   }
@@ -110,7 +111,13 @@ export async function exportParticipant(participantId: string, options: ExportOp
   return report;
 }
 
-async function exportFile(blob: BlobClient, file: RecordingFile, path: string, idleTimeoutMs: number, onBytes: (bytes: number) => void): Promise<Omit<ExportedFile, "blob" | "path">> {
+async function exportFile(
+  blob: BlobClient,
+  file: RecordingFile,
+  path: string,
+  idleTimeoutMs: number,
+  onBytes: (bytes: number) => void,
+): Promise<Omit<ExportedFile, "blob" | "path">> {
   if (existsSync(path) && (await stat(path)).size === file.bytes) {
     const local = await hashFile(path);
     const check = verify(file, local);
@@ -135,8 +142,13 @@ type Verification = { ok: true; against: NonNullable<ExportedFile["verifiedAgain
 function verify(file: RecordingFile, local: DownloadedFile): Verification {
   if (local.bytes !== file.bytes) return { ok: false, reason: `has ${local.bytes} bytes; the archive lists ${file.bytes}.` };
   if (file.sha256 && file.sha256From) {
-    return local.sha256 === file.sha256.toLowerCase() ? { ok: true, against: file.sha256From } : { ok: false, reason: `SHA-256 ${local.sha256} differs from the ${file.sha256From === "manifest" ? "manifest's" : "blob metadata's"} ${file.sha256}.` };
+    return local.sha256 === file.sha256.toLowerCase()
+      ? { ok: true, against: file.sha256From }
+      : { ok: false, reason: `SHA-256 ${local.sha256} differs from the ${file.sha256From === "manifest" ? "manifest's" : "blob metadata's"} ${file.sha256}.` };
   }
-  if (file.md5) return local.md5 === file.md5 ? { ok: true, against: "contentMD5" } : { ok: false, reason: `Content-MD5 ${local.md5} differs from the blob's ${file.md5}.` };
+  if (file.md5)
+    return local.md5 === file.md5
+      ? { ok: true, against: "contentMD5" }
+      : { ok: false, reason: `Content-MD5 ${local.md5} differs from the blob's ${file.md5}.` };
   return { ok: true, against: "length" };
 }

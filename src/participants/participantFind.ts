@@ -17,7 +17,12 @@ export interface ParticipantRecordings {
 }
 
 /** Every archived recording of one participant: one index listing, then one listing per recording folder. */
-export async function findParticipant(index: ParticipantIndex, recordings: ContainerClient, participantId: string, signal?: AbortSignal): Promise<ParticipantRecordings> {
+export async function findParticipant(
+  index: ParticipantIndex,
+  recordings: ContainerClient,
+  participantId: string,
+  signal?: AbortSignal,
+): Promise<ParticipantRecordings> {
   const participant = index.keyOf(participantId);
   const folders = await index.foldersOf(participant, signal);
   const settled = await mapConcurrent(folders, DESCRIBE_CONCURRENCY, (folder) => describeRecording(recordings, folder, signal));

@@ -77,7 +77,14 @@ export class ParticipantIndex {
    * Reads one archived metadata document and indexes its participants. Returns the number of
    * participants found (0 for a document without any, or one that is not JSON).
    */
-  async indexMetadataBlob(recordings: ContainerClient, metadataBlob: string, folder: string, source: IndexEntry["source"], log: Log, signal?: AbortSignal): Promise<number> {
+  async indexMetadataBlob(
+    recordings: ContainerClient,
+    metadataBlob: string,
+    folder: string,
+    source: IndexEntry["source"],
+    log: Log,
+    signal?: AbortSignal,
+  ): Promise<number> {
     const body = await readSmallBlob(recordings.getBlobClient(metadataBlob), MAX_METADATA_READ, signal);
     if (body === undefined) {
       log.warn(`Participant index: ${recordings.containerName}/${metadataBlob} does not exist; nothing indexed for it.`);
@@ -93,7 +100,9 @@ export class ParticipantIndex {
   async foldersOf(key: string, signal?: AbortSignal): Promise<string[]> {
     if (!(await this.index.exists({ abortSignal: storageSignal(signal) }))) return [];
     const folders: string[] = [];
-    for await (const page of this.index.listBlobsFlat({ prefix: participantPrefix(key, this.recordingsContainer), abortSignal: storageSignal(signal, LISTING_TIMEOUT_MS) }).byPage({ maxPageSize: 1000 })) {
+    for await (const page of this.index
+      .listBlobsFlat({ prefix: participantPrefix(key, this.recordingsContainer), abortSignal: storageSignal(signal, LISTING_TIMEOUT_MS) })
+      .byPage({ maxPageSize: 1000 })) {
       for (const blob of page.segment.blobItems) {
         const folder = folderOfEntry(blob.name);
         if (folder) folders.push(folder);

@@ -11,7 +11,7 @@ import type { ParticipantIndex } from "./participantIndex";
 const PAGE_SIZE = 500;
 const READ_CONCURRENCY = 4;
 
-export interface ReindexProgress {
+interface ReindexProgress {
   readonly scannedBlobs: number;
   readonly metadataDocuments: number;
   readonly entries: number;
@@ -60,11 +60,15 @@ export async function reindexParticipants(options: ReindexOptions): Promise<Rein
   let pagesThisRun = 0;
   await index.ready();
   for (;;) {
-    const pages = recordings.listBlobsFlat({ prefix: RECORDINGS_PREFIX, abortSignal: storageSignal() }).byPage({ maxPageSize: options.pageSize ?? PAGE_SIZE, ...(token ? { continuationToken: token } : {}) });
+    const pages = recordings
+      .listBlobsFlat({ prefix: RECORDINGS_PREFIX, abortSignal: storageSignal() })
+      .byPage({ maxPageSize: options.pageSize ?? PAGE_SIZE, ...(token ? { continuationToken: token } : {}) });
     const page = (await pages.next()).value as { continuationToken?: string; segment: { blobItems: { name: string }[] } } | undefined;
     const names = page?.segment.blobItems.map((item) => item.name) ?? [];
     const documents = names.filter((name) => name.endsWith(".metadata.json"));
-    const counts = await mapConcurrent(documents, READ_CONCURRENCY, (name) => index.indexMetadataBlob(recordings, name, name.slice(0, name.lastIndexOf("/") + 1), "reindex", log));
+    const counts = await mapConcurrent(documents, READ_CONCURRENCY, (name) =>
+      index.indexMetadataBlob(recordings, name, name.slice(0, name.lastIndexOf("/") + 1), "reindex", log),
+    );
     const failed = counts.find((result): result is PromiseRejectedResult => result.status === "rejected");
     if (failed) throw failed.reason;
     progress = {

@@ -9,7 +9,7 @@ const MAX_MANIFEST_BYTES = 8 * 1024 * 1024;
 /** BYOS catalogue records sit next to the chunk they describe: `<index>-<documentId>.byos.json`. */
 export const CATALOGUE_SUFFIX = ".byos.json";
 
-export type FileKind = "media" | "metadata" | "manifest" | "catalogue" | "other";
+type FileKind = "media" | "metadata" | "manifest" | "catalogue" | "other";
 
 export interface RecordingFile {
   /** Blob name in the archive container. */
@@ -43,7 +43,10 @@ export interface RecordingSummary {
 /** Lists one recording folder with what the archiver recorded about each blob. */
 export async function describeRecording(recordings: ContainerClient, folder: string, signal?: AbortSignal): Promise<RecordingSummary> {
   const items: BlobItem[] = [];
-  for await (const page of recordings.listBlobsFlat({ prefix: folder, includeMetadata: true, abortSignal: storageSignal(signal, LISTING_TIMEOUT_MS) }).byPage({ maxPageSize: 1000 })) items.push(...page.segment.blobItems);
+  for await (const page of recordings
+    .listBlobsFlat({ prefix: folder, includeMetadata: true, abortSignal: storageSignal(signal, LISTING_TIMEOUT_MS) })
+    .byPage({ maxPageSize: 1000 }))
+    items.push(...page.segment.blobItems);
   const manifest = items.some((item) => item.name === manifestName(folder)) ? await manifestHashes(recordings, folder, signal) : new Map<string, string>();
   const files = items.map((item) => fileOf(item, folder, manifest));
   const first = items.find((item) => item.metadata?.["chunkcount"] !== undefined)?.metadata ?? {};
@@ -52,7 +55,10 @@ export async function describeRecording(recordings: ContainerClient, folder: str
   const media = chunkIndexes("media");
   for (const index of chunkIndexes("catalogue")) media.add(index);
   const metadata = chunkIndexes("metadata");
-  const allThere = chunkCount !== undefined && Number.isSafeInteger(chunkCount) && Array.from({ length: chunkCount }, (_, index) => index).every((index) => media.has(index) && metadata.has(index));
+  const allThere =
+    chunkCount !== undefined &&
+    Number.isSafeInteger(chunkCount) &&
+    Array.from({ length: chunkCount }, (_, index) => index).every((index) => media.has(index) && metadata.has(index));
   return {
     container: recordings.containerName,
     folder,
@@ -71,7 +77,15 @@ export async function describeRecording(recordings: ContainerClient, folder: str
 function fileOf(item: BlobItem, folder: string, manifest: ReadonlyMap<string, string>): RecordingFile {
   const relative = item.name.slice(folder.length);
   const kind: FileKind =
-    relative === "manifest.json" ? "manifest" : relative.endsWith(".metadata.json") ? "metadata" : relative.endsWith(CATALOGUE_SUFFIX) ? "catalogue" : /^\d+-/.test(relative) ? "media" : "other";
+    relative === "manifest.json"
+      ? "manifest"
+      : relative.endsWith(".metadata.json")
+        ? "metadata"
+        : relative.endsWith(CATALOGUE_SUFFIX)
+          ? "catalogue"
+          : /^\d+-/.test(relative)
+            ? "media"
+            : "other";
   const fromManifest = manifest.get(relative);
   const fromMetadata = item.metadata?.["contentsha256"];
   const md5 = item.properties.contentMD5 ? Buffer.from(item.properties.contentMD5).toString("base64") : undefined;
@@ -79,7 +93,11 @@ function fileOf(item: BlobItem, folder: string, manifest: ReadonlyMap<string, st
     name: item.name,
     kind,
     bytes: item.properties.contentLength ?? 0,
-    ...(fromManifest ? { sha256: fromManifest, sha256From: "manifest" as const } : fromMetadata ? { sha256: fromMetadata, sha256From: "blobMetadata" as const } : {}),
+    ...(fromManifest
+      ? { sha256: fromManifest, sha256From: "manifest" as const }
+      : fromMetadata
+        ? { sha256: fromMetadata, sha256From: "blobMetadata" as const }
+        : {}),
     ...(md5 ? { md5 } : {}),
   };
 }
@@ -125,4 +143,3 @@ function decodeHeaderValue(value: string): string {
     return value;
   }
 }
-

@@ -3,13 +3,7 @@ import type { Lazy } from "../app/serviceProvider";
 import { AppNotConfiguredError, describeError } from "../errors";
 import { errorResponse, notConfiguredResponse } from "../http/errorResponse";
 import type { Log } from "../shared/log";
-import {
-  InvalidRecordingRequestError,
-  RecordingNotFoundError,
-  RecordingRequestRejectedError,
-  RecordingServiceError,
-  type ServiceErrorDetail,
-} from "./errors";
+import { InvalidRecordingRequestError, RecordingNotFoundError, RecordingRequestRejectedError, RecordingServiceError, type ServiceErrorDetail } from "./errors";
 import type { ControlOutcome, RecordingControl } from "./recordingControl";
 import { parseControlRequest, parseRecordingId } from "./requestValidation";
 

@@ -1,3 +1,4 @@
+import type * as CallAutomation from "@azure/communication-call-automation";
 import type { CallRecording } from "@azure/communication-call-automation";
 import type { AcsConnection } from "../config/acsConnectionString";
 import { isLoopbackHost } from "../config/downloadHosts";
@@ -47,7 +48,7 @@ export class RecordingControl {
     // Loaded here, not at the top: only the control API needs this SDK, and the functions that do not should not
     // pay for loading it on a cold start.
     // eslint-disable-next-line @typescript-eslint/no-require-imports -- deferred load, see above
-    const { CallAutomationClient } = require("@azure/communication-call-automation") as typeof import("@azure/communication-call-automation");
+    const { CallAutomationClient } = require("@azure/communication-call-automation") as typeof CallAutomation;
     const client = new CallAutomationClient(`endpoint=${acs.endpoint}/;accesskey=${acs.accessKey}`, {
       allowInsecureConnection: endpoint.protocol === "http:" && isLoopbackHost(endpoint.hostname),
       retryOptions: { ...DEFAULT_RETRY, ...options.retry },

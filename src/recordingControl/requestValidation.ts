@@ -2,12 +2,12 @@ import { isRecord } from "../shared/records";
 import { serverCallIdFromConversationUrl } from "./conversationId";
 import { InvalidRecordingRequestError } from "./errors";
 
-export type RecordingContent = "audioVideo" | "audio";
-export type RecordingChannel = "mixed" | "unmixed";
-export type RecordingFormat = "mp4" | "mp3" | "wav";
+type RecordingContent = "audioVideo" | "audio";
+type RecordingChannel = "mixed" | "unmixed";
+type RecordingFormat = "mp4" | "mp3" | "wav";
 
 /** The request fields that may name the call: today's name, the founding documents' name, and the client's URL. */
-export type CallIdField = "serverCallId" | "conversationId" | "conversationUrl";
+type CallIdField = "serverCallId" | "conversationId" | "conversationUrl";
 
 /** A validated start request. Combinations (e.g. unmixed mp4) are the service's to judge. */
 export interface StartRecordingRequest {
@@ -99,7 +99,11 @@ export function parseRecordingId(value: unknown): string {
   const id = requireId(value, "recordingId", MAX_RECORDING_ID_LENGTH);
   if (/^\.+$/.test(id)) throw new InvalidRecordingRequestError("recordingId", "must not be a dot segment (. or ..).");
   const steering = PATH_STEERING.exec(id)?.[0];
-  if (steering !== undefined) throw new InvalidRecordingRequestError("recordingId", `must not contain ${JSON.stringify(steering)} (recording ids are base64; a path, query or escape is refused).`);
+  if (steering !== undefined)
+    throw new InvalidRecordingRequestError(
+      "recordingId",
+      `must not contain ${JSON.stringify(steering)} (recording ids are base64; a path, query or escape is refused).`,
+    );
   return id;
 }
 

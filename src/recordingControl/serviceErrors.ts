@@ -22,7 +22,9 @@ const MAX_SERVICE_TEXT = 500;
  */
 export function fromServiceFailure(error: unknown, operation: RecordingOperation, target: string, timeoutMs: number): unknown {
   if (isAbort(error)) {
-    return new RecordingServiceError({ operation }, `it did not answer within ${timeoutMs < 1000 ? `${timeoutMs} ms` : `${Math.round(timeoutMs / 1000)} s`}.`, { cause: error });
+    return new RecordingServiceError({ operation }, `it did not answer within ${timeoutMs < 1000 ? `${timeoutMs} ms` : `${Math.round(timeoutMs / 1000)} s`}.`, {
+      cause: error,
+    });
   }
   if (!isRestError(error)) return error;
   const status = error.statusCode;
@@ -41,7 +43,7 @@ export function fromServiceFailure(error: unknown, operation: RecordingOperation
 }
 
 /** Reads `{ error: { code, message, target? } }` (CommunicationErrorResponse); nested details are not kept. */
-export function readServiceError(body: unknown): ServiceErrorDetail | undefined {
+function readServiceError(body: unknown): ServiceErrorDetail | undefined {
   const error = isRecord(body) ? body["error"] : undefined;
   if (!isRecord(error)) return undefined;
   const code = error["code"];

@@ -9,8 +9,7 @@ export function isNonEmptyString(value: unknown): value is string {
   return typeof value === "string" && value.trim().length > 0;
 }
 
-const ISO_DATE_TIME =
-  /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2})(?::(\d{2})(?:\.\d+)?)?(Z|[+-]\d{2}:?\d{2})?$/i;
+const ISO_DATE_TIME = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2})(?::(\d{2})(?:\.\d+)?)?(Z|[+-]\d{2}:?\d{2})?$/i;
 
 /**
  * Parses an ISO 8601 date-time as ACS and Event Grid write it (up to 7 fractional digits, `Z` or an
@@ -29,7 +28,7 @@ export function parseIsoDateTime(value: unknown): Date | undefined {
   return Number.isNaN(millis) ? undefined : new Date(millis);
 }
 
-// eslint-disable-next-line no-control-regex
+// eslint-disable-next-line no-control-regex -- finding control characters is this pattern's job
 const CONTROL_CHARACTERS = /[\u0000-\u001f\u007f-\u009f\u2028\u2029]/g;
 
 /**
@@ -38,12 +37,14 @@ const CONTROL_CHARACTERS = /[\u0000-\u001f\u007f-\u009f\u2028\u2029]/g;
  * terminal. `keepLineBreaks` leaves `\n` alone (for our own multi-line text).
  */
 export function escapeControlCharacters(text: string, options: { keepLineBreaks?: boolean } = {}): string {
-  return text.replace(CONTROL_CHARACTERS, (char) => (options.keepLineBreaks && char === "\n" ? char : `\\u${char.charCodeAt(0).toString(16).padStart(4, "0")}`));
+  return text.replace(CONTROL_CHARACTERS, (char) =>
+    options.keepLineBreaks && char === "\n" ? char : `\\u${char.charCodeAt(0).toString(16).padStart(4, "0")}`,
+  );
 }
 
 /** An untrusted value made safe for one log line: control characters escaped, length capped. */
 export function printable(value: unknown, max = 200): string {
-  const text = typeof value === "string" ? value : JSON.stringify(value) ?? String(value);
+  const text = typeof value === "string" ? value : (JSON.stringify(value) ?? String(value));
   const escaped = escapeControlCharacters(text);
   return escaped.length > max ? `${escaped.slice(0, max)}…` : escaped;
 }

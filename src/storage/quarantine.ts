@@ -5,7 +5,7 @@ import { pathSegment } from "../archive/blobLayout";
 import { ensureOnce } from "./ensureOnce";
 import { storageFailure, storageSignal } from "./storageDeadline";
 
-export interface RejectionReason {
+interface RejectionReason {
   readonly code: string;
   readonly message: string;
   /** JSON path of the offending value, when one field is to blame. */
@@ -25,7 +25,7 @@ export interface RejectedInput {
 }
 
 /** One rejected element of a delivery kept as a batch: where it was and why (its input is in the batch's `input`). */
-export interface BatchRejection {
+interface BatchRejection {
   readonly position: number;
   readonly reason: RejectionReason;
   readonly eventId?: string;

@@ -3,7 +3,7 @@ import type { BlobClient } from "@azure/storage-blob";
 import { storageSignal } from "./storageDeadline";
 
 /** A blob too large for what it claims to be (a metadata document, a manifest, a record). */
-export class BlobTooLargeError extends Error {
+class BlobTooLargeError extends Error {
   override readonly name = "BlobTooLargeError";
 }
 
@@ -15,7 +15,8 @@ export async function readSmallBlob(blob: BlobClient, maxBytes: number, signal?:
   try {
     const abortSignal = storageSignal(signal);
     const download = await blob.download(0, undefined, { abortSignal });
-    if ((download.contentLength ?? 0) > maxBytes) throw new BlobTooLargeError(`${blob.name} has ${download.contentLength} bytes; at most ${maxBytes} are read.`);
+    if ((download.contentLength ?? 0) > maxBytes)
+      throw new BlobTooLargeError(`${blob.name} has ${download.contentLength} bytes; at most ${maxBytes} are read.`);
     const pieces: Buffer[] = [];
     let size = 0;
     for await (const piece of download.readableStreamBody as AsyncIterable<Buffer>) {

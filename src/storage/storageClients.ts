@@ -1,4 +1,5 @@
 import type { TokenCredential } from "@azure/core-auth";
+import type * as Identity from "@azure/identity";
 import { BlobServiceClient, type StorageRetryOptions } from "@azure/storage-blob";
 import { QueueServiceClient } from "@azure/storage-queue";
 import { ConfigError } from "../errors";
@@ -16,7 +17,7 @@ export const STORAGE_RETRY: StorageRetryOptions = { maxTries: 3, retryDelayInMs:
 export function credentialFor(connection: Extract<StorageConnection, { kind: "identity" }>): TokenCredential {
   // Loaded only for identity-based connections: a connection string never needs this (large) SDK.
   // eslint-disable-next-line @typescript-eslint/no-require-imports -- deferred load, see above
-  const { DefaultAzureCredential, ManagedIdentityCredential } = require("@azure/identity") as typeof import("@azure/identity");
+  const { DefaultAzureCredential, ManagedIdentityCredential } = require("@azure/identity") as typeof Identity;
   if (connection.managedIdentity) return new ManagedIdentityCredential(connection.clientId ? { clientId: connection.clientId } : {});
   return new DefaultAzureCredential(connection.clientId ? { managedIdentityClientId: connection.clientId } : {});
 }

@@ -10,7 +10,7 @@ import { StorageUnavailableError, describeError } from "../errors";
  * tries, 0.2–2 s apart): a refused or failing call is retried inside these 8 s, a hung one is aborted
  * at 8 s (an abort is not retried).
  */
-export const STORAGE_CALL_TIMEOUT_MS = 8_000;
+const STORAGE_CALL_TIMEOUT_MS = 8_000;
 
 /**
  * What intake may spend on one delivery (reading the webhook body, creating the queue and container,
@@ -18,7 +18,7 @@ export const STORAGE_CALL_TIMEOUT_MS = 8_000;
  * an answer; at 20 s intake gives up and answers 503 (webhook) or throws (Event Grid trigger), leaving
  * 10 s for the host. Two sequential Storage calls (create, then write) fit: 2 × 8 s < 20 s.
  */
-export const INTAKE_DEADLINE_MS = 20_000;
+const INTAKE_DEADLINE_MS = 20_000;
 
 export function storageSignal(parent?: AbortSignal, timeoutMs: number = STORAGE_CALL_TIMEOUT_MS): AbortSignal {
   const deadline = AbortSignal.timeout(timeoutMs);

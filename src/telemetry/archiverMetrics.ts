@@ -1,7 +1,7 @@
 import { metrics, type Counter, type Histogram, type MeterProvider } from "@opentelemetry/api";
 
 /** The meter every archiver metric comes from. */
-export const METER_NAME = "recording-archiver";
+const METER_NAME = "recording-archiver";
 
 /**
  * The archiver's metrics (OpenTelemetry API only: with no SDK registered every call is a no-op).
@@ -30,10 +30,18 @@ export function archiverMetrics(): ArchiverMetrics {
       chunksArchived: meter.createCounter("archiver.chunks.archived", { description: "Chunks archived (or found archived), by outcome." }),
       bytesArchived: meter.createCounter("archiver.bytes.archived", { description: "Media bytes committed to the archive.", unit: "By" }),
       chunkDuration: meter.createHistogram("archiver.chunk.duration", { description: "Time to archive one chunk in one invocation.", unit: "s" }),
-      deadlineMargin: meter.createHistogram("archiver.deadline.margin", { description: "Time left before the retention deadline when a chunk was archived.", unit: "h" }),
+      deadlineMargin: meter.createHistogram("archiver.deadline.margin", {
+        description: "Time left before the retention deadline when a chunk was archived.",
+        unit: "h",
+      }),
       chunksFailed: meter.createCounter("archiver.chunks.failed", { description: "Chunks recorded as not archived, by outcome." }),
-      bytesRedownloaded: meter.createCounter("archiver.bytes.redownloaded", { description: "Bytes received from ACS beyond the chunk's size in one invocation (ranges fetched again).", unit: "By" }),
-      eventsReceived: meter.createCounter("archiver.events.received", { description: "Recording events received by intake, by result (accepted, rejected, ignored)." }),
+      bytesRedownloaded: meter.createCounter("archiver.bytes.redownloaded", {
+        description: "Bytes received from ACS beyond the chunk's size in one invocation (ranges fetched again).",
+        unit: "By",
+      }),
+      eventsReceived: meter.createCounter("archiver.events.received", {
+        description: "Recording events received by intake, by result (accepted, rejected, ignored).",
+      }),
     };
     byProvider.set(provider, found);
   }

@@ -1,3 +1,5 @@
+import type * as FunctionsInstrumentation from "@azure/functions-opentelemetry-instrumentation";
+import type * as AzureMonitor from "@azure/monitor-opentelemetry";
 import type { Settings } from "../config/settingParsers";
 import { describeError } from "../errors";
 
@@ -13,11 +15,11 @@ export function startTelemetry(settings: Settings = process.env): boolean {
   const connectionString = settings["APPLICATIONINSIGHTS_CONNECTION_STRING"]?.trim();
   if (!connectionString || started) return started;
   try {
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
-    const { useAzureMonitor } = require("@azure/monitor-opentelemetry") as typeof import("@azure/monitor-opentelemetry");
+    // eslint-disable-next-line @typescript-eslint/no-require-imports -- deferred load: only with the setting, see above
+    const { useAzureMonitor } = require("@azure/monitor-opentelemetry") as typeof AzureMonitor;
     useAzureMonitor({ azureMonitorExporterOptions: { connectionString } });
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
-    const { AzureFunctionsInstrumentation } = require("@azure/functions-opentelemetry-instrumentation") as typeof import("@azure/functions-opentelemetry-instrumentation");
+    // eslint-disable-next-line @typescript-eslint/no-require-imports -- deferred load: only with the setting, see above
+    const { AzureFunctionsInstrumentation } = require("@azure/functions-opentelemetry-instrumentation") as typeof FunctionsInstrumentation;
     // Enabled on construction; it hooks @azure/functions as it is loaded (so this runs before that import).
     new AzureFunctionsInstrumentation();
     started = true;

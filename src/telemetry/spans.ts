@@ -2,7 +2,7 @@ import { SpanKind, SpanStatusCode, trace, type Attributes, type Span } from "@op
 import { isRestError } from "@azure/core-rest-pipeline";
 import { AcsHttpError } from "../errors";
 
-export const TRACER_NAME = "recording-archiver";
+const TRACER_NAME = "recording-archiver";
 
 /**
  * Runs `work` inside a span (a client span by default: ACS and Storage calls). Attributes must be

@@ -24,7 +24,9 @@ async function committed(documentId: string, media: { bytes: number; metadata: R
   await harness.container.createIfNotExists();
   await harness.container.getBlockBlobClient(names.media).upload(Buffer.alloc(media.bytes, 1), media.bytes, { metadata: media.metadata });
   const metadataBody = sim.metadataBytes(documentId);
-  await harness.container.getBlockBlobClient(names.metadata).upload(metadataBody, metadataBody.length, { metadata: { bytecount: String(metadataBody.length) } });
+  await harness.container
+    .getBlockBlobClient(names.metadata)
+    .upload(metadataBody, metadataBody.length, { metadata: { bytecount: String(metadataBody.length) } });
   return { harness, message: message!, names };
 }
 
@@ -33,12 +35,24 @@ describe("DELETE_AFTER_ARCHIVE re-reads the committed blobs before deleting", ()
     ["the media blob is shorter than what was archived", { bytes: 10, metadata: { documentid: "doc-clean-short", bytecount: "10" } }, { bytes: 1000 }],
     ["the stored byte count disagrees with the blob", { bytes: 1000, metadata: { documentid: "doc-clean-count", bytecount: "999" } }, { bytes: 1000 }],
     ["the blob names another document", { bytes: 1000, metadata: { documentid: "someone-else", bytecount: "1000" } }, { bytes: 1000 }],
-    ["the stored SHA-256 is not the one computed", { bytes: 1000, metadata: { documentid: "doc-clean-sha", bytecount: "1000", contentsha256: "0".repeat(64) } }, { bytes: 1000, contentSha256: "f".repeat(64) }],
+    [
+      "the stored SHA-256 is not the one computed",
+      { bytes: 1000, metadata: { documentid: "doc-clean-sha", bytecount: "1000", contentsha256: "0".repeat(64) } },
+      { bytes: 1000, contentSha256: "f".repeat(64) },
+    ],
   ])("keeps the ACS copy when %s", async (label, media, archived) => {
     const documentId = media.metadata.documentid === "someone-else" ? "doc-clean-other" : media.metadata.documentid;
     const { harness, message, names } = await committed(documentId, media);
     const { context, logs } = capturingContext();
-    const deleted = await deleteFromAcs(new AcsRecordingClient(harness.config.acs, harness.config.downloadHosts), harness.container, message, { ...names, ...archived }, AbortSignal.timeout(30_000), context, DEFAULT_RETRY);
+    const deleted = await deleteFromAcs(
+      new AcsRecordingClient(harness.config.acs, harness.config.downloadHosts),
+      harness.container,
+      message,
+      { ...names, ...archived },
+      AbortSignal.timeout(30_000),
+      context,
+      DEFAULT_RETRY,
+    );
     expect(deleted, label).toBe(false);
     expect(sim.counters.documents[documentId]!.deletes).toBe(0);
     expect(logs.some((line) => line.message.includes("its ACS copy is kept"))).toBe(true);

@@ -39,10 +39,20 @@ describe("when the queue's deliveries run out before the deadline", () => {
 
   it("keeps re-queuing at and past the deadline: the deadline is no reason to stop while ACS may serve the chunk", async () => {
     const requeued: number[] = [];
-    const harness = archiveHarness(sim, inject("azuriteConnectionString"), { requeue: async (_message, delay) => void requeued.push(delay), settings: { RETENTION_HOURS: "24" } });
+    const harness = archiveHarness(sim, inject("azuriteConnectionString"), {
+      requeue: (_message, delay) => {
+        requeued.push(delay);
+        return Promise.resolve();
+      },
+      settings: { RETENTION_HOURS: "24" },
+    });
     sim.addDocument("doc-deadline-outage", { size: 1000, faults: [{ kind: "status", status: 503 }] });
     for (const hoursAgo of [24 - 1 / 60, 25]) {
-      const [message] = harness.messagesFor({ callId: "call-deadline", eventTime: new Date(Date.now() - hoursAgo * 3_600_000).toISOString(), chunks: [{ documentId: "doc-deadline-outage", size: 1000 }] });
+      const [message] = harness.messagesFor({
+        callId: "call-deadline",
+        eventTime: new Date(Date.now() - hoursAgo * 3_600_000).toISOString(),
+        chunks: [{ documentId: "doc-deadline-outage", size: 1000 }],
+      });
       const { context } = capturingContext();
       expect(await harness.job.run(message, context, { dequeueCount: 5, maxDequeueCount: 5 })).toMatchObject({ status: "requeued" });
     }
@@ -52,9 +62,13 @@ describe("when the queue's deliveries run out before the deadline", () => {
   });
 
   it("records retriesExhausted once, and completes the message, only when no one will try again (a day past the deadline)", async () => {
-    const harness = archiveHarness(sim, inject("azuriteConnectionString"), { requeue: async () => undefined });
+    const harness = archiveHarness(sim, inject("azuriteConnectionString"), { requeue: () => Promise.resolve() });
     sim.addDocument("doc-late-outage", { size: 1000, faults: [{ kind: "status", status: 503 }] });
-    const [message] = harness.messagesFor({ callId: "call-late", eventTime: new Date(Date.now() - 49 * 3_600_000).toISOString(), chunks: [{ documentId: "doc-late-outage", size: 1000 }] });
+    const [message] = harness.messagesFor({
+      callId: "call-late",
+      eventTime: new Date(Date.now() - 49 * 3_600_000).toISOString(),
+      chunks: [{ documentId: "doc-late-outage", size: 1000 }],
+    });
     const { context } = capturingContext();
     for (let delivery = 0; delivery < 3; delivery++) {
       expect(await harness.job.run(message, context, { dequeueCount: 5, maxDequeueCount: 5 })).toMatchObject({ status: "retriesExhausted" });
@@ -66,9 +80,7 @@ describe("when the queue's deliveries run out before the deadline", () => {
 
   it("writes no retriesExhausted record when the re-queue fails: the poison rescue can still archive the chunk", async () => {
     const harness = archiveHarness(sim, inject("azuriteConnectionString"), {
-      requeue: async () => {
-        throw new Error("the queue is down");
-      },
+      requeue: () => Promise.reject(new Error("the queue is down")),
     });
     sim.addDocument("doc-requeue-down", { size: 1000, faults: [{ kind: "status", status: 503 }] });
     const [message] = harness.messagesFor({ callId: "call-requeue-down", chunks: [{ documentId: "doc-requeue-down", size: 1000 }] });
@@ -83,13 +95,21 @@ describe("chunks that reach the poison queue (crash, timeout or out of memory on
     const harness = archiveHarness(sim, inject("azuriteConnectionString"));
     const queue = new QueueClient(inject("azuriteConnectionString"), uniqueName("rescue"));
     const chunkQueue = new ChunkQueue(queue);
-    const rescue = new PoisonedChunkRescue({ failures: new FailureRecords(harness.container), downloadHosts: harness.config.downloadHosts, requeue: (message, delay) => chunkQueue.requeue(message, delay) });
+    const rescue = new PoisonedChunkRescue({
+      failures: new FailureRecords(harness.container),
+      downloadHosts: harness.config.downloadHosts,
+      requeue: (message, delay) => chunkQueue.requeue(message, delay),
+    });
     sim.addDocument("doc-poisoned", { size: 1000 });
     const [message] = harness.messagesFor({ callId: "call-poisoned", chunks: [{ documentId: "doc-poisoned", size: 1000 }] });
     const { context, logs } = capturingContext();
 
     // What the host puts on the poison queue is the message body; the worker hands it over JSON-parsed.
-    expect(await rescue.rescue(JSON.parse(JSON.stringify(message)), context)).toMatchObject({ status: "requeued", chunkKey: message!.chunkKey, delaySeconds: 300 });
+    expect(await rescue.rescue(JSON.parse(JSON.stringify(message)), context)).toMatchObject({
+      status: "requeued",
+      chunkKey: message!.chunkKey,
+      delaySeconds: 300,
+    });
     expect((await queue.getProperties()).approximateMessagesCount).toBe(1);
     expect(logs.some((line) => line.message.includes("reached the poison queue; re-queued (#1)"))).toBe(true);
 

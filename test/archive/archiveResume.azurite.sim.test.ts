@@ -28,7 +28,11 @@ describe("resume, idempotency and concurrent deliveries", () => {
     expect(staged.uncommittedBlocks?.length ?? 0).toBeGreaterThan(0);
     const servedBefore = sim.counters.documents["doc-resume"]!.contentBytesServed;
 
-    const again = archiveHarness(sim, inject("azuriteConnectionString"), { blockSize: BLOCK, concurrency: CONCURRENCY, settings: { RECORDINGS_CONTAINER: cut.config.recordingsContainer } });
+    const again = archiveHarness(sim, inject("azuriteConnectionString"), {
+      blockSize: BLOCK,
+      concurrency: CONCURRENCY,
+      settings: { RECORDINGS_CONTAINER: cut.config.recordingsContainer },
+    });
     const { context: secondContext, logs: secondLogs } = capturingContext();
     const second = await again.job.run(message, secondContext);
     // The first GET of the resumed run starts exactly where the staged blocks end: nothing is thrown away.
@@ -120,7 +124,10 @@ describe("resume, idempotency and concurrent deliveries", () => {
     const [message] = harness.messagesFor({ callId: "call-secret", chunks: [{ documentId: "doc-secret", size: BLOCK }] });
     const { context, logs } = capturingContext();
     await harness.job.run(message, context);
-    const signatures = sim.requests.filter((request) => request.documentId === "doc-secret").map((request) => String(request.headers["authorization"] ?? "").split("Signature=")[1]).filter(Boolean);
+    const signatures = sim.requests
+      .filter((request) => request.documentId === "doc-secret")
+      .map((request) => String(request.headers["authorization"] ?? "").split("Signature=")[1])
+      .filter(Boolean);
     expect(signatures.length).toBeGreaterThan(0);
     const records = await listBlobs(harness.container, "archive-failures/");
     const stored = await Promise.all(records.map(async (name) => (await harness.container.getBlobClient(name).downloadToBuffer()).toString()));

@@ -1,5 +1,14 @@
 import { describe, expect, it } from "vitest";
-import { callFolder, chunkBlobNames, compactUtc, manifestName, OPERATIONAL_PREFIXES, pathSegment, RECORDINGS_PREFIX, recordingFolder } from "../../src/archive/blobLayout";
+import {
+  callFolder,
+  chunkBlobNames,
+  compactUtc,
+  manifestName,
+  OPERATIONAL_PREFIXES,
+  pathSegment,
+  RECORDINGS_PREFIX,
+  recordingFolder,
+} from "../../src/archive/blobLayout";
 import type { ChunkMessage } from "../../src/events/chunkMessage";
 
 function chunk(overrides: Partial<ChunkMessage> = {}): ChunkMessage {

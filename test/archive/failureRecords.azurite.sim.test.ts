@@ -24,7 +24,11 @@ describe("failure records", () => {
     });
     sim.addDocument("doc-record-once", { size: 1000 });
     const [message] = harness.messagesFor({ callId: "call-record-once", chunks: [{ documentId: "doc-record-once", size: 1000 }] });
-    const withToken = { ...message!, contentLocation: `${message!.contentLocation}?sig=SECRET-TOKEN&se=2099`, metadataLocation: `${message!.metadataLocation}?sig=SECRET-TOKEN` };
+    const withToken = {
+      ...message!,
+      contentLocation: `${message!.contentLocation}?sig=SECRET-TOKEN&se=2099`,
+      metadataLocation: `${message!.metadataLocation}?sig=SECRET-TOKEN`,
+    };
     const { context } = capturingContext();
     const first = await harness.job.run(withToken, context);
     const second = await harness.job.run(withToken, context);
@@ -41,7 +45,9 @@ describe("failure records", () => {
   it("are not written while a Storage that never answers holds the call: the write fails within its deadline", async () => {
     const storage = await startHostileStorage(inject("azuriteConnectionString"), () => "hang");
     try {
-      const container = BlobServiceClient.fromConnectionString(storage.connectionString, { retryOptions: { maxTries: 1 } }).getContainerClient(uniqueName("hang"));
+      const container = BlobServiceClient.fromConnectionString(storage.connectionString, { retryOptions: { maxTries: 1 } }).getContainerClient(
+        uniqueName("hang"),
+      );
       const records = new FailureRecords(container);
       await expect(records.record({ outcome: "failed", error: new Error("x"), rawMessage: "garbage" })).rejects.toBeInstanceOf(StorageUnavailableError);
       expect(storage.requests.length).toBeGreaterThan(0);

@@ -16,7 +16,11 @@ afterAll(async () => sim.close());
 const BLOCK = 256 * 1024;
 const LAST_DELIVERY = { dequeueCount: 5, maxDequeueCount: 5 };
 
-function setUp(documentId: string, options: SimDocumentOptions, deleteAfterArchive = false): { harness: ArchiveHarness; message: NonNullable<ReturnType<ArchiveHarness["messagesFor"]>[number]> } {
+function setUp(
+  documentId: string,
+  options: SimDocumentOptions,
+  deleteAfterArchive = false,
+): { harness: ArchiveHarness; message: NonNullable<ReturnType<ArchiveHarness["messagesFor"]>[number]> } {
   const harness = archiveHarness(sim, inject("azuriteConnectionString"), { blockSize: BLOCK, concurrency: 3, deleteAfterArchive });
   sim.addDocument(documentId, options);
   const [message] = harness.messagesFor({ callId: `call-${documentId}`, chunks: [{ documentId, size: options.size }] });
@@ -63,12 +67,23 @@ describe("a body whose end cannot be proven is never committed and never deleted
 
   it("a source that never sends a length is re-queued while the deadline is ahead, and recorded `unverifiable` once it has passed", async () => {
     const requeued: number[] = [];
-    const harness = archiveHarness(sim, inject("azuriteConnectionString"), { blockSize: BLOCK, requeue: async (_message, delay) => void requeued.push(delay), settings: { RETENTION_HOURS: "24" } });
+    const harness = archiveHarness(sim, inject("azuriteConnectionString"), {
+      blockSize: BLOCK,
+      requeue: (_message, delay) => {
+        requeued.push(delay);
+        return Promise.resolve();
+      },
+      settings: { RETENTION_HOURS: "24" },
+    });
     sim.addDocument("doc-close-requeue", { size: BLOCK, faults: [{ kind: "closeDelimited" }] });
     const { context } = capturingContext();
     const [ahead] = harness.messagesFor({ callId: "call-close-requeue", chunks: [{ documentId: "doc-close-requeue", size: BLOCK }] });
     expect((await harness.job.run(ahead, context, LAST_DELIVERY)).status).toBe("requeued");
-    const [past] = harness.messagesFor({ callId: "call-close-requeue", eventTime: new Date(Date.now() - 25 * 3_600_000).toISOString(), chunks: [{ documentId: "doc-close-requeue", size: BLOCK }] });
+    const [past] = harness.messagesFor({
+      callId: "call-close-requeue",
+      eventTime: new Date(Date.now() - 25 * 3_600_000).toISOString(),
+      chunks: [{ documentId: "doc-close-requeue", size: BLOCK }],
+    });
     expect((await harness.job.run(past, context, LAST_DELIVERY)).status).toBe("unverifiable");
     expect(requeued).toHaveLength(1);
     expect(await mediaBlobs(harness)).toEqual([]);
@@ -90,7 +105,9 @@ describe("a body whose end cannot be proven is never committed and never deleted
     expect((await harness.job.run(message, context)).status).toBe("archived");
     await expectIntact(harness, "doc-good-md5", size);
     const [media] = await mediaBlobs(harness);
-    const expected = createHash("md5").update(sim.contentRange("doc-good-md5", 0, size)).digest("base64");
+    const expected = createHash("md5")
+      .update(sim.contentRange("doc-good-md5", 0, size))
+      .digest("base64");
     expect((await harness.container.getBlobClient(media!).getProperties()).metadata?.["sourcecontentmd5"]).toBe(expected);
   });
 });
@@ -112,7 +129,14 @@ describe("a source whose size changes mid-download starts over: never a short or
   });
 
   it("a server that ignores Range and changes size on the retry", async () => {
-    const { harness, message } = setUp("doc-resize-sequential", { size, ignoreRange: true, faults: [{ kind: "reset", afterBytes: BLOCK + 3, times: 1 }, { kind: "resize", size: size + 1, times: 1 }] });
+    const { harness, message } = setUp("doc-resize-sequential", {
+      size,
+      ignoreRange: true,
+      faults: [
+        { kind: "reset", afterBytes: BLOCK + 3, times: 1 },
+        { kind: "resize", size: size + 1, times: 1 },
+      ],
+    });
     const { context } = capturingContext();
     expect((await harness.job.run(message, context)).status).toBe("archived");
     await expectIntact(harness, "doc-resize-sequential", size);

@@ -56,7 +56,11 @@ describe("the archiver and the deadline", () => {
     const documentId = `doc-404-${label.replace(/\W+/g, "-")}`;
     const harness = archiveHarness(sim, inject("azuriteConnectionString"));
     sim.addDocument(documentId, { size: 1000, faults: [{ kind: "expired", target: "any" }] });
-    const [message] = harness.messagesFor({ callId: `call-${documentId}`, eventTime: new Date(Date.now() - (24 - hoursLeft) * HOUR).toISOString(), chunks: [{ documentId, size: 1000 }] });
+    const [message] = harness.messagesFor({
+      callId: `call-${documentId}`,
+      eventTime: new Date(Date.now() - (24 - hoursLeft) * HOUR).toISOString(),
+      chunks: [{ documentId, size: 1000 }],
+    });
     const { context } = capturingContext();
     expect((await harness.job.run(message, context)).status).toBe(status);
   });
@@ -68,7 +72,11 @@ describe("the archiver and the deadline", () => {
     const documentId = `doc-warn-${hoursGone}`;
     const harness = archiveHarness(sim, inject("azuriteConnectionString"));
     sim.addDocument(documentId, { size: 1000, faults: [{ kind: "status", status: 503, times: 3 }] });
-    const [message] = harness.messagesFor({ callId: `call-${documentId}`, eventTime: new Date(Date.now() - hoursGone * HOUR).toISOString(), chunks: [{ documentId, size: 1000 }] });
+    const [message] = harness.messagesFor({
+      callId: `call-${documentId}`,
+      eventTime: new Date(Date.now() - hoursGone * HOUR).toISOString(),
+      chunks: [{ documentId, size: 1000 }],
+    });
     const { context, logs } = capturingContext();
     expect((await harness.job.run(message, context)).status).toBe("archived");
     expect(logs.filter((line) => line.message.includes("close to its retention deadline"))).toHaveLength(warnings);

@@ -25,10 +25,24 @@ afterAll(async () => sim.close());
 const BLOCK = 256 * 1024;
 
 async function archiveThrough(storage: HostileStorage, documentId: string) {
-  const config = parseConfig({ AzureWebJobsStorage: storage.connectionString, ACS_CONNECTION_STRING: sim.connectionString, ALLOWED_DOWNLOAD_HOSTS: sim.allowedHosts.join(","), RECORDINGS_CONTAINER: uniqueName("stage") });
+  const config = parseConfig({
+    AzureWebJobsStorage: storage.connectionString,
+    ACS_CONNECTION_STRING: sim.connectionString,
+    ALLOWED_DOWNLOAD_HOSTS: sim.allowedHosts.join(","),
+    RECORDINGS_CONTAINER: uniqueName("stage"),
+  });
   // The app's own Storage client (STORAGE_RETRY), as services.ts builds it.
   const container = createBlobServiceClient(config.recordingsStorage).getContainerClient(config.recordingsContainer);
-  const archiver = new ChunkArchiver({ acs: new AcsRecordingClient(config.acs, config.downloadHosts), container, blockSize: BLOCK, concurrency: 2, retentionHours: 24, deleteAfterArchive: false, retry: FAST_RETRY, idleTimeoutMs: 5_000 });
+  const archiver = new ChunkArchiver({
+    acs: new AcsRecordingClient(config.acs, config.downloadHosts),
+    container,
+    blockSize: BLOCK,
+    concurrency: 2,
+    retentionHours: 24,
+    deleteAfterArchive: false,
+    retry: FAST_RETRY,
+    idleTimeoutMs: 5_000,
+  });
   const job = new ChunkArchiveJob({ archiver, failures: new FailureRecords(container), downloadHosts: config.downloadHosts });
   sim.addDocument(documentId, { size: 2 * BLOCK });
   const { context } = capturingContext();
@@ -54,17 +68,23 @@ describe("staging a block is retried by one layer per kind of fault, with a boun
     [500, 3],
     [429, 3],
     [502, 3],
-  ])("Storage answering %i to every staged block: at most %i requests per block", async (status, bound) => {
-    const storage = await startHostileStorage(inject("azuriteConnectionString"), (req) => (req.method === "PUT" && req.url?.includes("comp=block") && !req.url.includes("comp=blocklist") ? { answer: status } : undefined));
-    try {
-      const result = await archiveThrough(storage, `doc-stage-${status}`);
-      expect(result.status).toBe("retry");
-      const counts = stageRequestsPerBlock(storage);
-      expect(counts.length).toBeGreaterThan(0);
-      expect(Math.max(...counts)).toBeLessThanOrEqual(bound);
-      expect(bound).toBeLessThanOrEqual(MAX_STAGE_REQUESTS);
-    } finally {
-      await storage.close();
-    }
-  }, 60_000);
+  ])(
+    "Storage answering %i to every staged block: at most %i requests per block",
+    async (status, bound) => {
+      const storage = await startHostileStorage(inject("azuriteConnectionString"), (req) =>
+        req.method === "PUT" && req.url?.includes("comp=block") && !req.url.includes("comp=blocklist") ? { answer: status } : undefined,
+      );
+      try {
+        const result = await archiveThrough(storage, `doc-stage-${status}`);
+        expect(result.status).toBe("retry");
+        const counts = stageRequestsPerBlock(storage);
+        expect(counts.length).toBeGreaterThan(0);
+        expect(Math.max(...counts)).toBeLessThanOrEqual(bound);
+        expect(bound).toBeLessThanOrEqual(MAX_STAGE_REQUESTS);
+      } finally {
+        await storage.close();
+      }
+    },
+    60_000,
+  );
 });

@@ -59,10 +59,16 @@ async function byosRecording(byosContainer: string): Promise<{ event: object; me
   const folder = `20231117/${callId}/${recordingId.slice(0, 8)}-${randomUUID()}`;
   const media = randomBytes(300_000);
   const mediaName = `${folder}/0-audiomp3.${documentId}.mp3`;
-  await container.getBlockBlobClient(mediaName).uploadData(media, { blobHTTPHeaders: { blobContentType: "audio/mpeg", blobContentMD5: createHash("md5").update(media).digest() } });
+  await container
+    .getBlockBlobClient(mediaName)
+    .uploadData(media, { blobHTTPHeaders: { blobContentType: "audio/mpeg", blobContentMD5: createHash("md5").update(media).digest() } });
   const metadata = JSON.stringify({ chunkDocumentId: documentId, chunkIndex: 0, participants: [{ participantId: PARTICIPANT }] });
   await container.getBlockBlobClient(`${folder}/0-acsmetadata.${documentId}.json`).upload(metadata, Buffer.byteLength(metadata));
-  const template = JSON.parse(readFileSync(FIXTURE, "utf8")) as { subject: string; id: string; data: { recordingId: string; recordingStorageInfo: { recordingChunks: Record<string, unknown>[] } } };
+  const template = JSON.parse(readFileSync(FIXTURE, "utf8")) as {
+    subject: string;
+    id: string;
+    data: { recordingId: string; recordingStorageInfo: { recordingChunks: Record<string, unknown>[] } };
+  };
   const base = `${proxy.url}/devstoreaccount1/${byosContainer}`;
   const chunk = template.data.recordingStorageInfo.recordingChunks[0] ?? {};
   return {
@@ -70,7 +76,15 @@ async function byosRecording(byosContainer: string): Promise<{ event: object; me
       ...template,
       id: randomUUID(),
       subject: `/recording/call/${callId}/serverCallId/${template.subject.split("/").pop() ?? ""}`,
-      data: { ...template.data, recordingId, recordingStorageInfo: { recordingChunks: [{ ...chunk, documentId, contentLocation: `${base}/${mediaName}`, metadataLocation: `${base}/${folder}/0-acsmetadata.${documentId}.json` }] } },
+      data: {
+        ...template.data,
+        recordingId,
+        recordingStorageInfo: {
+          recordingChunks: [
+            { ...chunk, documentId, contentLocation: `${base}/${mediaName}`, metadataLocation: `${base}/${folder}/0-acsmetadata.${documentId}.json` },
+          ],
+        },
+      },
     },
     media,
     mediaName,
@@ -93,10 +107,16 @@ function servicesFor(overrides: Record<string, string>): { services: AppServices
 }
 
 /** The app's access to BYOS accounts, as the command line builds it. */
-const access = (): ReturnType<typeof byosAccess> => byosAccess(parseConfig({ AzureWebJobsStorage: archiveStorage, ACS_CONNECTION_STRING: TEST_ACS_CONNECTION_STRING }).recordingsStorage);
+const access = (): ReturnType<typeof byosAccess> =>
+  byosAccess(parseConfig({ AzureWebJobsStorage: archiveStorage, ACS_CONNECTION_STRING: TEST_ACS_CONNECTION_STRING }).recordingsStorage);
 
 /** Intake, then the queued message through the archive job: the app's real path. */
-async function intakeAndArchive(services: AppServices, queue: QueueClient, event: object, log: Log): Promise<{ report: Awaited<ReturnType<AppServices["intake"]["receive"]>>; results: unknown[]; messages: string[] }> {
+async function intakeAndArchive(
+  services: AppServices,
+  queue: QueueClient,
+  event: object,
+  log: Log,
+): Promise<{ report: Awaited<ReturnType<AppServices["intake"]["receive"]>>; results: unknown[]; messages: string[] }> {
   await queue.createIfNotExists();
   const report = await services.intake.receive([event], "test", log);
   const results: unknown[] = [];
@@ -126,7 +146,9 @@ describe("bring-your-own-storage chunks (Azurite)", () => {
     expect(names.filter((name) => name.endsWith(".byos.json"))).toHaveLength(1);
     expect(names.filter((name) => name.endsWith(".metadata.json"))).toHaveLength(1);
     expect(names.filter((name) => name.endsWith(".mp3"))).toHaveLength(0);
-    const record = JSON.parse((await archive.getBlobClient(names.find((name) => name.endsWith(".byos.json")) ?? "").downloadToBuffer()).toString("utf8")) as Record<string, unknown>;
+    const record = JSON.parse(
+      (await archive.getBlobClient(names.find((name) => name.endsWith(".byos.json")) ?? "").downloadToBuffer()).toString("utf8"),
+    ) as Record<string, unknown>;
     expect(record).toMatchObject({
       version: 1,
       kind: "byosChunk",
@@ -162,7 +184,14 @@ describe("bring-your-own-storage chunks (Azurite)", () => {
     // Export fetches the catalogued media from the customer's account and verifies it against the recorded MD5.
     const out = mkdtempSync(join(tmpdir(), "byos-export-"));
     try {
-      const exported = await exportParticipant(PARTICIPANT, { index: participants.index, recordings: participants.recordings, directory: out, idleTimeoutMs: 30_000, log, byos: { access: access(), accounts: [`${proxy.url}/devstoreaccount1`] } });
+      const exported = await exportParticipant(PARTICIPANT, {
+        index: participants.index,
+        recordings: participants.recordings,
+        directory: out,
+        idleTimeoutMs: 30_000,
+        log,
+        byos: { access: access(), accounts: [`${proxy.url}/devstoreaccount1`] },
+      });
       expect(exported.totals).toMatchObject({ files: 3, failed: 0 });
       const media = exported.files.find((file) => file.blob.startsWith("http"));
       expect(media).toMatchObject({ status: "downloaded", verifiedAgainst: "contentMD5", bytes: recording.media.length });
@@ -195,9 +224,16 @@ describe("bring-your-own-storage chunks (Azurite)", () => {
     expect(report.enqueued).toBe(0);
     expect(results).toHaveLength(0);
     expect(report.rejected).toHaveLength(1);
-    expect(report.rejected[0]?.message).toMatch(/contentLocation is a blob in storage account .*not listed in BYOS_STORAGE_ACCOUNTS.*add that account's blob endpoint to the BYOS_STORAGE_ACCOUNTS setting/);
+    expect(report.rejected[0]?.message).toMatch(
+      /contentLocation is a blob in storage account .*not listed in BYOS_STORAGE_ACCOUNTS.*add that account's blob endpoint to the BYOS_STORAGE_ACCOUNTS setting/,
+    );
     const [quarantineContainer, ...rest] = (report.rejected[0]?.keptAt ?? "").split("/");
-    expect(await blobs.getContainerClient(quarantineContainer ?? "").getBlobClient(rest.join("/")).exists()).toBe(true);
+    expect(
+      await blobs
+        .getContainerClient(quarantineContainer ?? "")
+        .getBlobClient(rest.join("/"))
+        .exists(),
+    ).toBe(true);
 
     const cloud = JSON.parse(JSON.stringify(recording.event)) as { data: { recordingStorageInfo: { recordingChunks: { contentLocation: string }[] } } };
     const chunk = cloud.data.recordingStorageInfo.recordingChunks[0];
@@ -229,7 +265,9 @@ describe("bring-your-own-storage chunks (Azurite)", () => {
     const copied = names.find((name) => name.endsWith(".mp3"));
     if (!copied) throw new Error(`no copy in ${names.join(", ")}`);
     expect((await archive.getBlobClient(copied).downloadToBuffer()).equals(recording.media)).toBe(true);
-    const record = JSON.parse((await archive.getBlobClient(names.find((name) => name.endsWith(".byos.json")) ?? "").downloadToBuffer()).toString("utf8")) as { media: { archivedCopy?: unknown } };
+    const record = JSON.parse((await archive.getBlobClient(names.find((name) => name.endsWith(".byos.json")) ?? "").downloadToBuffer()).toString("utf8")) as {
+      media: { archivedCopy?: unknown };
+    };
     expect(record.media.archivedCopy).toMatchObject({ blob: copied, bytes: recording.media.length });
     // The source has a Content-MD5 and the copy carries the same one.
     expect((record.media.archivedCopy as { verified: string }).verified).toBe("md5");

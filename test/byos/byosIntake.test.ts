@@ -12,7 +12,10 @@ const FIXTURES = join(__dirname, "..", "fixtures", "events");
 const GA = "derived-docs-byos-quickstart.ga-2023.azureblob.eventgrid.json";
 const PREVIEW = "derived-docs-byos-quickstart.private-preview-2023.byos.eventgrid.json";
 
-function envelopeOf(file: string, change?: (event: { data: { storageType?: string; recordingStorageInfo: { recordingChunks: Record<string, unknown>[] } } }) => void): EventEnvelope {
+function envelopeOf(
+  file: string,
+  change?: (event: { data: { storageType?: string; recordingStorageInfo: { recordingChunks: Record<string, unknown>[] } } }) => void,
+): EventEnvelope {
   const event = JSON.parse(readFileSync(join(FIXTURES, file), "utf8")) as Parameters<NonNullable<typeof change>>[0];
   change?.(event);
   const envelope = readEnvelope(event);
@@ -20,7 +23,8 @@ function envelopeOf(file: string, change?: (event: { data: { storageType?: strin
   return envelope;
 }
 
-const policy = (accounts = "") => parseConfig({ AzureWebJobsStorage: "UseDevelopmentStorage=true", ACS_CONNECTION_STRING: TEST_ACS_CONNECTION_STRING, BYOS_STORAGE_ACCOUNTS: accounts });
+const policy = (accounts = "") =>
+  parseConfig({ AzureWebJobsStorage: "UseDevelopmentStorage=true", ACS_CONNECTION_STRING: TEST_ACS_CONNECTION_STRING, BYOS_STORAGE_ACCOUNTS: accounts });
 
 function rejection(run: () => unknown): InvalidEventError {
   try {

@@ -21,7 +21,14 @@ function eventsOfType(type: string, subject?: string): Record<string, unknown>[]
 describe("events for downstream systems, through EventGridPublisherClient to a loopback topic", () => {
   it("publishes RecordingArchived with the manifest and its URL, under a deterministic id (Event Grid schema, key credential)", async () => {
     const harness = catalogHarness(sim, inject("azuriteConnectionString"), { receiver });
-    const messages = harness.messagesFor({ callId: "call-events", recordingId: "rec-events", chunks: [{ documentId: "ev-doc-0", size: 10_000 }, { documentId: "ev-doc-1", size: 20_000 }] });
+    const messages = harness.messagesFor({
+      callId: "call-events",
+      recordingId: "rec-events",
+      chunks: [
+        { documentId: "ev-doc-0", size: 10_000 },
+        { documentId: "ev-doc-1", size: 20_000 },
+      ],
+    });
     const { context } = capturingContext();
     for (const message of messages) expect((await harness.catalogJob.run(message, context)).status).toBe("archived");
     const folder = chunkBlobNames(messages[0]!).folder;
@@ -71,7 +78,15 @@ describe("events for downstream systems, through EventGridPublisherClient to a l
     expect(result.status).toBe("failed");
     const [event] = eventsOfType(ARCHIVE_EVENT_TYPES.chunkArchiveFailed, `recordings/call-failed/${message!.recordingStartTime}`);
     expect(event).toMatchObject({ id: archiveEventId(ARCHIVE_EVENT_TYPES.chunkArchiveFailed, `${message!.chunkKey}|failed`) });
-    expect(event!["data"]).toMatchObject({ chunkKey: message!.chunkKey, callId: "call-failed", index: 0, documentId: "failed-doc-0", outcome: "failed", httpStatus: 400, deadline: message!.deadline });
+    expect(event!["data"]).toMatchObject({
+      chunkKey: message!.chunkKey,
+      callId: "call-failed",
+      index: 0,
+      documentId: "failed-doc-0",
+      outcome: "failed",
+      httpStatus: 400,
+      deadline: message!.deadline,
+    });
     expect((event!["data"] as { reason: { code: string } }).reason.code).toBe("AcsHttpStatus");
     expect((event!["data"] as { failureRecord: string }).failureRecord).toContain("archive-failures/");
     const text = JSON.stringify(event);
@@ -91,8 +106,16 @@ describe("events for downstream systems, through EventGridPublisherClient to a l
     const result = await harness.catalogJob.run(template, context);
     expect(result.status).toBe("retry");
     const [event] = eventsOfType(ARCHIVE_EVENT_TYPES.chunkDeadlineAtRisk, `recordings/call-risk/${template!.recordingStartTime}`);
-    expect(event).toMatchObject({ specversion: "1.0", source: "recording-archiver", id: archiveEventId(ARCHIVE_EVENT_TYPES.chunkDeadlineAtRisk, template!.chunkKey) });
-    expect(event!["data"]).toMatchObject({ chunkKey: template!.chunkKey, deadline: template!.deadline, hoursLeft: Math.round((window / 8 / 3_600_000) * 100) / 100 });
+    expect(event).toMatchObject({
+      specversion: "1.0",
+      source: "recording-archiver",
+      id: archiveEventId(ARCHIVE_EVENT_TYPES.chunkDeadlineAtRisk, template!.chunkKey),
+    });
+    expect(event!["data"]).toMatchObject({
+      chunkKey: template!.chunkKey,
+      deadline: template!.deadline,
+      hoursLeft: Math.round((window / 8 / 3_600_000) * 100) / 100,
+    });
     const publish = receiver.publishes.find((item) => item.events.includes(event!) || item.events.some((candidate) => candidate["id"] === event!["id"]));
     expect(publish?.contentType).toMatch(/^application\/cloudevents-batch\+json/);
   });

@@ -14,7 +14,9 @@ describe("archive event ids and subjects", () => {
   });
 
   it("name the call (escaped as in blob names) and the recording start", () => {
-    expect(recordingSubject({ callId: "a/b", eventTime: "2026-01-01T00:00:00.000Z", recordingStartTime: "2025-12-31T23:00:00.000Z" })).toBe("recordings/a~2Fb/2025-12-31T23:00:00.000Z");
+    expect(recordingSubject({ callId: "a/b", eventTime: "2026-01-01T00:00:00.000Z", recordingStartTime: "2025-12-31T23:00:00.000Z" })).toBe(
+      "recordings/a~2Fb/2025-12-31T23:00:00.000Z",
+    );
     expect(recordingSubject({ serverCallId: "srv", eventTime: "2026-01-01T00:00:00.000Z" })).toBe("recordings/srv/2026-01-01T00:00:00.000Z");
   });
 });

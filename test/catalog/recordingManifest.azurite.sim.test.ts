@@ -94,7 +94,13 @@ describe("the manifest of a recording", () => {
 
   it("picks up chunks an earlier version archived: the manifest is written when the remaining chunk completes", async () => {
     const harness = catalogHarness(sim, inject("azuriteConnectionString"));
-    const messages = harness.messagesFor({ callId: "call-upgrade", chunks: [{ documentId: "up-doc-0", size: 90_000 }, { documentId: "up-doc-1", size: 10_000 }] });
+    const messages = harness.messagesFor({
+      callId: "call-upgrade",
+      chunks: [
+        { documentId: "up-doc-0", size: 90_000 },
+        { documentId: "up-doc-1", size: 10_000 },
+      ],
+    });
     const { context } = capturingContext();
     expect((await harness.job.run(messages[0], context)).status).toBe("archived");
     const folder = chunkBlobNames(messages[0]!).folder;
@@ -109,7 +115,13 @@ describe("the manifest of a recording", () => {
 
   it("waits for the chunks intake expected, by documentId, when intake left its record", async () => {
     const harness = catalogHarness(sim, inject("azuriteConnectionString"));
-    const messages = harness.messagesFor({ callId: "call-expected", chunks: [{ documentId: "exp-doc-0", size: 1_000 }, { documentId: "exp-doc-1", size: 2_000 }] });
+    const messages = harness.messagesFor({
+      callId: "call-expected",
+      chunks: [
+        { documentId: "exp-doc-0", size: 1_000 },
+        { documentId: "exp-doc-1", size: 2_000 },
+      ],
+    });
     expect(await harness.expected.write(messages)).toBe(1);
     // Written once: a redelivered event finds the record there (409) and succeeds.
     expect(await harness.expected.write(messages)).toBe(1);

@@ -12,7 +12,8 @@ import { AZURITE_KEY } from "../../tools/azurite";
 import { uniqueName } from "../support/testSettings";
 
 /** The compiled CLI, run in this file's work directory unless told otherwise. */
-const runCompiledCli = (args: readonly string[], options: { env?: Record<string, string>; cwd?: string; stdin?: string } = {}): Promise<CliRun> => runCli(args, { cwd: workDir, ...options });
+const runCompiledCli = (args: readonly string[], options: { env?: Record<string, string>; cwd?: string; stdin?: string } = {}): Promise<CliRun> =>
+  runCli(args, { cwd: workDir, ...options });
 
 let sim: AcsSimulator;
 let workDir: string;
@@ -106,7 +107,9 @@ describe("recording-archiver archive (compiled, against the simulator and Azurit
     expect(summary.chunks[0]).toMatchObject({
       chunkKey: `${event.topic.toLowerCase()}|cli-ga-0|0`,
       eventId: event.id,
-      blob: expect.stringMatching(new RegExp(`^${settings["RECORDINGS_CONTAINER"]}/calls/cli-call-ga/\\d{8}T\\d{9}Z-[0-9a-f-]+/0000-cli-ga-0\\.mp4$`)) as unknown,
+      blob: expect.stringMatching(
+        new RegExp(`^${settings["RECORDINGS_CONTAINER"]}/calls/cli-call-ga/\\d{8}T\\d{9}Z-[0-9a-f-]+/0000-cli-ga-0\\.mp4$`),
+      ) as unknown,
       metadataBlob: expect.stringMatching(/\/0000-cli-ga-0\.metadata\.json$/) as unknown,
     });
     expect(summary.totals).toEqual({ chunks: 3, archived: 3, alreadyArchived: 0, failed: 0, rejectedEvents: 0, bytes: 1_600_003 });
@@ -120,7 +123,12 @@ describe("recording-archiver archive (compiled, against the simulator and Azurit
   });
 
   it("reads a CloudEvents preview-era event from stdin, with settings from local.settings.json (the environment wins)", async () => {
-    const event = sim.recordingEvent({ schema: "cloudevents", era: "preview", callId: "cli-call-preview", chunks: [{ documentId: "cli-preview-0", size: 700_001 }] });
+    const event = sim.recordingEvent({
+      schema: "cloudevents",
+      era: "preview",
+      callId: "cli-call-preview",
+      chunks: [{ documentId: "cli-preview-0", size: 700_001 }],
+    });
     const cwd = mkdtempSync(join(workDir, "settings-"));
     const { DOWNLOAD_CONCURRENCY: _concurrency, ...fileValues } = settingsFor();
     writeFileSync(join(cwd, "local.settings.json"), JSON.stringify({ IsEncrypted: false, Values: { ...fileValues, DOWNLOAD_CONCURRENCY: "lots" } }));
@@ -141,7 +149,8 @@ describe("recording-archiver archive (compiled, against the simulator and Azurit
 
   it("quarantines invalid events exactly as intake does, archives the valid one and exits 1", async () => {
     const valid = sim.recordingEvent({ callId: "cli-call-mixed", chunks: [{ documentId: "cli-mixed-ok", size: 300_000 }] });
-    const copy = (): EventGridEvent => JSON.parse(JSON.stringify(sim.recordingEvent({ chunks: [{ documentId: "cli-mixed-bad", size: 1000 }] }))) as EventGridEvent;
+    const copy = (): EventGridEvent =>
+      JSON.parse(JSON.stringify(sim.recordingEvent({ chunks: [{ documentId: "cli-mixed-bad", size: 1000 }] }))) as EventGridEvent;
     const hostile = copy();
     const hostileChunk = hostile.data.recordingStorageInfo.recordingChunks[0];
     if (hostileChunk) hostileChunk.contentLocation = `${sim.foreignUrl}/v1/objects/cli-mixed-bad/content/video`;
@@ -198,17 +207,24 @@ describe("recording-archiver archive (compiled, against the simulator and Azurit
     expect(chunk?.failureRecord).toMatch(new RegExp(`^${settings["RECORDINGS_CONTAINER"]}/archive-failures/`));
     for (const output of [failed.stdout, failed.stderr]) expect(output).not.toContain(wrongKey);
 
-    const replayed = await runCompiledCli(["replay", "--failure", chunk?.failureRecord ?? ""], { env: { ...settings, ACS_CONNECTION_STRING: sim.connectionString } });
+    const replayed = await runCompiledCli(["replay", "--failure", chunk?.failureRecord ?? ""], {
+      env: { ...settings, ACS_CONNECTION_STRING: sim.connectionString },
+    });
     expect(replayed.code, replayed.stderr).toBe(0);
     const summary = summaryOf(replayed);
-    expect(summary).toMatchObject({ command: "replay", replayOf: chunk?.failureRecord, chunks: [{ documentId: "cli-key-0", outcome: "archived", bytes: 400_000 }] });
+    expect(summary).toMatchObject({
+      command: "replay",
+      replayOf: chunk?.failureRecord,
+      chunks: [{ documentId: "cli-key-0", outcome: "archived", bytes: 400_000 }],
+    });
     await expectArchivedExactly(summary);
     expectNoSecrets(failed, replayed);
   });
 
   it("reports expired chunks, and transient failures that outlast --attempts: re-queued for the app (even at the deadline), recorded only long past it", async () => {
     sim.addDocument("cli-expired-0", { size: 1000, faults: [{ kind: "expired", target: "any" }] });
-    for (const id of ["cli-busy-early", "cli-busy-late", "cli-busy-long-past"]) sim.addDocument(id, { size: 1000, faults: [{ kind: "status", status: 503, retryAfterSeconds: 0 }] });
+    for (const id of ["cli-busy-early", "cli-busy-late", "cli-busy-long-past"])
+      sim.addDocument(id, { size: 1000, faults: [{ kind: "status", status: 503, retryAfterSeconds: 0 }] });
     const minutesAgo = (minutes: number): string => new Date(Date.now() - minutes * 60_000).toISOString();
     const events = [
       sim.recordingEvent({ eventTime: minutesAgo(120), chunks: [{ documentId: "cli-expired-0", size: 1000 }] }),
@@ -220,10 +236,20 @@ describe("recording-archiver archive (compiled, against the simulator and Azurit
     const run = await runCompiledCli(["archive", "--event", writeEvents("late.json", events), "--attempts", "2"], { env: settings });
     expect(run.code, run.stderr).toBe(1);
     const [expired, requeued, requeuedAtDeadline, exhausted] = summaryOf(run).chunks;
-    expect(expired).toMatchObject({ documentId: "cli-expired-0", outcome: "expired", attempts: 1, failureRecord: expect.stringMatching(/archive-failures\/.*-expired-/) as unknown });
+    expect(expired).toMatchObject({
+      documentId: "cli-expired-0",
+      outcome: "expired",
+      attempts: 1,
+      failureRecord: expect.stringMatching(/archive-failures\/.*-expired-/) as unknown,
+    });
     expect(requeued).toMatchObject({ documentId: "cli-busy-early", outcome: "requeued", attempts: 2, requeuedForSeconds: 300 });
     expect(requeuedAtDeadline).toMatchObject({ documentId: "cli-busy-late", outcome: "requeued", attempts: 2 });
-    expect(exhausted).toMatchObject({ documentId: "cli-busy-long-past", outcome: "retriesExhausted", attempts: 2, failureRecord: expect.stringMatching(/archive-failures\/.*-retriesExhausted-/) as unknown });
+    expect(exhausted).toMatchObject({
+      documentId: "cli-busy-long-past",
+      outcome: "retriesExhausted",
+      attempts: 2,
+      failureRecord: expect.stringMatching(/archive-failures\/.*-retriesExhausted-/) as unknown,
+    });
     expect(exhausted?.reason).toMatch(/503/);
     expect(run.stderr).toMatch(/run 1 of 2 failed for now; retrying/);
     const queue = QueueServiceClient.fromConnectionString(inject("azuriteConnectionString")).getQueueClient(settings["CHUNK_QUEUE"] ?? "");
@@ -235,9 +261,17 @@ describe("recording-archiver archive (compiled, against the simulator and Azurit
     const file = writeEvents("usage.json", sim.recordingEvent({ chunks: [{ documentId: "cli-usage-0", size: 10 }] }));
     const cases: { args: string[]; env: Record<string, string>; expected: RegExp }[] = [
       { args: ["archive", "--event", file], env: { ...settingsFor(), ACS_CONNECTION_STRING: "" }, expected: /Setting ACS_CONNECTION_STRING is required/ },
-      { args: ["archive", "--event", file], env: { ...settingsFor(), ACS_CONNECTION_STRING: `endpoint=ftp://x/;accesskey=${sim.accessKey}` }, expected: /Setting ACS_CONNECTION_STRING must use an https endpoint/ },
+      {
+        args: ["archive", "--event", file],
+        env: { ...settingsFor(), ACS_CONNECTION_STRING: `endpoint=ftp://x/;accesskey=${sim.accessKey}` },
+        expected: /Setting ACS_CONNECTION_STRING must use an https endpoint/,
+      },
       { args: ["archive", "--event", file], env: settingsFor({ DOWNLOAD_BLOCK_SIZE: "huge" }), expected: /Setting DOWNLOAD_BLOCK_SIZE/ },
-      { args: ["archive", "--event", file], env: settingsFor({ AzureWebJobsStorage: `AccountKey=${AZURITE_KEY}` }), expected: /Setting AzureWebJobsStorage is not a Storage connection string/ },
+      {
+        args: ["archive", "--event", file],
+        env: settingsFor({ AzureWebJobsStorage: `AccountKey=${AZURITE_KEY}` }),
+        expected: /Setting AzureWebJobsStorage is not a Storage connection string/,
+      },
       { args: ["archive", "--event", join(workDir, "missing.json")], env: settingsFor(), expected: /cannot read .*missing\.json/ },
       { args: ["archive", "--event", "-"], env: settingsFor(), expected: /stdin is not JSON/ },
       { args: ["archive"], env: settingsFor(), expected: /archive needs --event/ },

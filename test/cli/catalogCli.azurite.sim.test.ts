@@ -17,7 +17,8 @@ const cliPath = join(root, "dist", "src", "cli", "main.js");
 let sim: AcsSimulator;
 let receiver: EventReceiver;
 beforeAll(async () => {
-  if (!existsSync(cliPath)) execFileSync(process.execPath, [join(root, "node_modules", "typescript", "bin", "tsc"), "-p", join(root, "tsconfig.json")], { stdio: "inherit" });
+  if (!existsSync(cliPath))
+    execFileSync(process.execPath, [join(root, "node_modules", "typescript", "bin", "tsc"), "-p", join(root, "tsconfig.json")], { stdio: "inherit" });
   [sim, receiver] = await Promise.all([startAcsSimulator(), startEventReceiver()]);
 }, 120_000);
 afterAll(async () => Promise.all([sim.close(), receiver.close()]));
@@ -46,7 +47,13 @@ function cli(args: readonly string[], harness: ArchiveHarness): Promise<{ code: 
 describe("recording-archiver manifest / status (compiled CLI)", () => {
   it("writes the manifest of a recording archived before manifests existed, computing a SHA-256 its blob lacks, and publishes RecordingArchived", async () => {
     const harness = archiveHarness(sim, inject("azuriteConnectionString"));
-    const messages = harness.messagesFor({ callId: "cli-old-call", chunks: [{ documentId: "cli-old-0", size: 70_000 }, { documentId: "cli-old-1", size: 30_000 }] });
+    const messages = harness.messagesFor({
+      callId: "cli-old-call",
+      chunks: [
+        { documentId: "cli-old-0", size: 70_000 },
+        { documentId: "cli-old-1", size: 30_000 },
+      ],
+    });
     const { context } = capturingContext();
     // An earlier version archived both chunks (no catalog step, no manifest).
     for (const message of messages) expect((await harness.job.run(message, context)).status).toBe("archived");
@@ -67,7 +74,9 @@ describe("recording-archiver manifest / status (compiled CLI)", () => {
       ["cli-old-0", sim.contentSha256("cli-old-0"), "blobMetadata"],
       ["cli-old-1", sim.contentSha256("cli-old-1"), "archiveRead"],
     ]);
-    const events = receiver.events.filter((event) => event["eventType"] === ARCHIVE_EVENT_TYPES.recordingArchived && String(event["subject"]).startsWith("recordings/cli-old-call/"));
+    const events = receiver.events.filter(
+      (event) => event["eventType"] === ARCHIVE_EVENT_TYPES.recordingArchived && String(event["subject"]).startsWith("recordings/cli-old-call/"),
+    );
     expect(events).toHaveLength(1);
     expect(`${run.stdout}${run.stderr}`).not.toContain(receiver.key);
 
@@ -79,7 +88,14 @@ describe("recording-archiver manifest / status (compiled CLI)", () => {
 
   it("prints a call's status as a table, the same as JSON with --json, and exits 1 for an unknown call", async () => {
     const harness = archiveHarness(sim, inject("azuriteConnectionString"));
-    const messages = harness.messagesFor({ callId: "cli-status-call", recordingId: "cli-status-rec", chunks: [{ documentId: "cli-st-0", size: 9_000 }, { documentId: "cli-st-1", size: 8_000 }] });
+    const messages = harness.messagesFor({
+      callId: "cli-status-call",
+      recordingId: "cli-status-rec",
+      chunks: [
+        { documentId: "cli-st-0", size: 9_000 },
+        { documentId: "cli-st-1", size: 8_000 },
+      ],
+    });
     const { context } = capturingContext();
     expect((await harness.job.run(messages[0], context)).status).toBe("archived");
 

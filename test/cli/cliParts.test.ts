@@ -15,11 +15,23 @@ describe("command line parts", () => {
   it("parses commands and refuses bad usage", () => {
     expect(parseCliArgs(["archive", "--event", "-"])).toEqual({ kind: "archive", event: "-", attempts: DEFAULT_ATTEMPTS, progress: true, verbose: false });
     expect(parseCliArgs(["replay", "--failure", "f.json", "--attempts", "1", "--no-progress", "-v", "--settings", "s.json"])).toEqual({
-      kind: "replay", failure: "f.json", attempts: 1, progress: false, verbose: true, settingsFile: "s.json",
+      kind: "replay",
+      failure: "f.json",
+      attempts: 1,
+      progress: false,
+      verbose: true,
+      settingsFile: "s.json",
     });
     expect(parseCliArgs([])).toEqual({ kind: "help" });
     expect(parseCliArgs(["archive", "--help"])).toEqual({ kind: "help" });
-    for (const argv of [["archive"], ["archive", "--event"], ["archive", "--event", "a", "--event", "b"], ["replay", "--event", "a"], ["archive", "--event", "a", "--attempts", "0"], ["x"]]) {
+    for (const argv of [
+      ["archive"],
+      ["archive", "--event"],
+      ["archive", "--event", "a", "--event", "b"],
+      ["replay", "--event", "a"],
+      ["archive", "--event", "a", "--attempts", "0"],
+      ["x"],
+    ]) {
       expect(() => parseCliArgs(argv), argv.join(" ")).toThrow(UsageError);
     }
   });
@@ -87,7 +99,17 @@ describe("command line parts", () => {
   });
 
   it("exits 0 only when every chunk is archived or already was and no event was rejected", () => {
-    const chunk = (outcome: ChunkReport["outcome"], bytes: number): ChunkReport => ({ chunkKey: "k", documentId: "d", index: 0, eventId: "e", blob: "c/b", metadataBlob: "c/m", bytes, outcome, attempts: 1 });
+    const chunk = (outcome: ChunkReport["outcome"], bytes: number): ChunkReport => ({
+      chunkKey: "k",
+      documentId: "d",
+      index: 0,
+      eventId: "e",
+      blob: "c/b",
+      metadataBlob: "c/m",
+      bytes,
+      outcome,
+      attempts: 1,
+    });
     const fine = totalsOf([chunk("archived", 10), chunk("alreadyArchived", 5)], 0);
     expect(fine).toEqual({ chunks: 2, archived: 1, alreadyArchived: 1, failed: 0, rejectedEvents: 0, bytes: 15 });
     expect(exitCodeOf(fine)).toBe(0);

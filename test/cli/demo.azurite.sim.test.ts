@@ -7,7 +7,8 @@ const root = resolve(__dirname, "..", "..");
 const demoPath = join(root, "dist", "scripts", "demo.js");
 
 beforeAll(() => {
-  if (!existsSync(demoPath)) execFileSync(process.execPath, [join(root, "node_modules", "typescript", "bin", "tsc"), "-p", join(root, "tsconfig.json")], { stdio: "inherit" });
+  if (!existsSync(demoPath))
+    execFileSync(process.execPath, [join(root, "node_modules", "typescript", "bin", "tsc"), "-p", join(root, "tsconfig.json")], { stdio: "inherit" });
 }, 120_000);
 
 describe("npm run demo (compiled)", () => {

@@ -24,7 +24,7 @@ function configError(changes: Record<string, string | undefined>): ConfigError {
     parseConfig(settings(changes));
   } catch (error) {
     if (error instanceof ConfigError) return error;
-    throw new Error(`expected a ConfigError, got ${String(error)}`);
+    throw new Error(`expected a ConfigError, got ${String(error)}`, { cause: error });
   }
   throw new Error(`parseConfig accepted ${JSON.stringify(changes)}`);
 }
@@ -59,7 +59,11 @@ describe("parseConfig: defaults", () => {
   });
 
   it("parses the ACS connection string", () => {
-    expect(config.acs).toEqual({ endpoint: "https://contoso-test.communication.azure.com", endpointHost: "contoso-test.communication.azure.com", accessKey: ACS_KEY });
+    expect(config.acs).toEqual({
+      endpoint: "https://contoso-test.communication.azure.com",
+      endpointHost: "contoso-test.communication.azure.com",
+      accessKey: ACS_KEY,
+    });
   });
 
   it("allows the ACS endpoint host and the built-in ACS storage hosts for downloads", () => {
@@ -99,14 +103,18 @@ describe("parseConfig: accepted values", () => {
   });
 
   it("refuses AzureWebJobsStorage__accountName alone: no public-cloud host names are guessed (sovereign clouds)", () => {
-    expect(() => parseConfig(settings({ AzureWebJobsStorage: undefined, AzureWebJobsStorage__accountName: "contosoarchive" }))).toThrow(
-      expect.objectContaining({ setting: "AzureWebJobsStorage__blobServiceUri" }),
+    expect(configError({ AzureWebJobsStorage: undefined, AzureWebJobsStorage__accountName: "contosoarchive" }).setting).toBe(
+      "AzureWebJobsStorage__blobServiceUri",
     );
   });
 
   it("uses RECORDINGS_STORAGE (connection string or identity) for the archive when set", () => {
     const other = "UseDevelopmentStorage=true";
-    expect(parseConfig(settings({ RECORDINGS_STORAGE: other })).recordingsStorage).toEqual({ kind: "connectionString", setting: "RECORDINGS_STORAGE", connectionString: other });
+    expect(parseConfig(settings({ RECORDINGS_STORAGE: other })).recordingsStorage).toEqual({
+      kind: "connectionString",
+      setting: "RECORDINGS_STORAGE",
+      connectionString: other,
+    });
     expect(parseConfig(settings({ RECORDINGS_STORAGE__blobServiceUri: "https://archive.blob.core.windows.net" })).recordingsStorage).toMatchObject({
       kind: "identity",
       setting: "RECORDINGS_STORAGE",
@@ -208,11 +216,23 @@ const BAD: readonly BadCase[] = [
   },
   {
     name: "AzureWebJobsStorage__credential not managedidentity",
-    changes: { AzureWebJobsStorage: undefined, AzureWebJobsStorage__queueServiceUri: "https://a.queue.core.windows.net", AzureWebJobsStorage__credential: "clientsecret" },
+    changes: {
+      AzureWebJobsStorage: undefined,
+      AzureWebJobsStorage__queueServiceUri: "https://a.queue.core.windows.net",
+      AzureWebJobsStorage__credential: "clientsecret",
+    },
     setting: "AzureWebJobsStorage__credential",
   },
-  { name: "RECORDINGS_STORAGE__blobServiceUri not a URL", changes: { RECORDINGS_STORAGE__blobServiceUri: "archive.blob.core.windows.net" }, setting: "RECORDINGS_STORAGE__blobServiceUri" },
-  { name: "RECORDINGS_STORAGE__blobServiceUri javascript:", changes: { RECORDINGS_STORAGE__blobServiceUri: "javascript:alert(1)" }, setting: "RECORDINGS_STORAGE__blobServiceUri" },
+  {
+    name: "RECORDINGS_STORAGE__blobServiceUri not a URL",
+    changes: { RECORDINGS_STORAGE__blobServiceUri: "archive.blob.core.windows.net" },
+    setting: "RECORDINGS_STORAGE__blobServiceUri",
+  },
+  {
+    name: "RECORDINGS_STORAGE__blobServiceUri javascript:",
+    changes: { RECORDINGS_STORAGE__blobServiceUri: "javascript:alert(1)" },
+    setting: "RECORDINGS_STORAGE__blobServiceUri",
+  },
   { name: "RECORDINGS_STORAGE not a connection string", changes: { RECORDINGS_STORAGE: "nonsense" }, setting: "RECORDINGS_STORAGE" },
   { name: "CHUNK_QUEUE upper case and underscore", changes: { CHUNK_QUEUE: "Recording_Chunks" }, setting: "CHUNK_QUEUE" },
   { name: "CHUNK_QUEUE too short", changes: { CHUNK_QUEUE: "ab" }, setting: "CHUNK_QUEUE" },
@@ -224,25 +244,73 @@ const BAD: readonly BadCase[] = [
   { name: "RECORDINGS_CONTAINER invalid", changes: { RECORDINGS_CONTAINER: "Recordings" }, setting: "RECORDINGS_CONTAINER" },
   { name: "ACS_CONNECTION_STRING missing", changes: { ACS_CONNECTION_STRING: undefined }, setting: "ACS_CONNECTION_STRING" },
   { name: "ACS_CONNECTION_STRING garbage", changes: { ACS_CONNECTION_STRING: `garbage ${ACS_KEY}` }, setting: "ACS_CONNECTION_STRING" },
-  { name: "ACS_CONNECTION_STRING without accesskey", changes: { ACS_CONNECTION_STRING: "endpoint=https://contoso-test.communication.azure.com/" }, setting: "ACS_CONNECTION_STRING" },
+  {
+    name: "ACS_CONNECTION_STRING without accesskey",
+    changes: { ACS_CONNECTION_STRING: "endpoint=https://contoso-test.communication.azure.com/" },
+    setting: "ACS_CONNECTION_STRING",
+  },
   { name: "ACS_CONNECTION_STRING without endpoint", changes: { ACS_CONNECTION_STRING: `accesskey=${ACS_KEY}` }, setting: "ACS_CONNECTION_STRING" },
-  { name: "ACS_CONNECTION_STRING endpoint not a URL", changes: { ACS_CONNECTION_STRING: `endpoint=contoso-test.communication.azure.com;accesskey=${ACS_KEY}` }, setting: "ACS_CONNECTION_STRING" },
-  { name: "ACS_CONNECTION_STRING http, not loopback", changes: { ACS_CONNECTION_STRING: `endpoint=http://contoso-test.communication.azure.com/;accesskey=${ACS_KEY}` }, setting: "ACS_CONNECTION_STRING" },
-  { name: "ACS_CONNECTION_STRING http on a loopback look-alike", changes: { ACS_CONNECTION_STRING: `endpoint=http://localhost.evil.example/;accesskey=${ACS_KEY}` }, setting: "ACS_CONNECTION_STRING" },
-  { name: "ACS_CONNECTION_STRING ftp endpoint", changes: { ACS_CONNECTION_STRING: `endpoint=ftp://contoso-test.communication.azure.com/;accesskey=${ACS_KEY}` }, setting: "ACS_CONNECTION_STRING" },
-  { name: "ACS_CONNECTION_STRING endpoint with a path", changes: { ACS_CONNECTION_STRING: `endpoint=https://contoso-test.communication.azure.com/api/;accesskey=${ACS_KEY}` }, setting: "ACS_CONNECTION_STRING" },
-  { name: "ACS_CONNECTION_STRING endpoint with a query", changes: { ACS_CONNECTION_STRING: `endpoint=https://contoso-test.communication.azure.com/?x=1;accesskey=${ACS_KEY}` }, setting: "ACS_CONNECTION_STRING" },
-  { name: "ACS_CONNECTION_STRING endpoint with userinfo", changes: { ACS_CONNECTION_STRING: `endpoint=https://${ACS_KEY.slice(0, 20)}@contoso-test.communication.azure.com/;accesskey=${ACS_KEY}` }, setting: "ACS_CONNECTION_STRING" },
-  { name: "ACS_CONNECTION_STRING key not base64", changes: { ACS_CONNECTION_STRING: `endpoint=https://contoso-test.communication.azure.com/;accesskey=${ACS_KEY.slice(0, 20)}!!${ACS_KEY.slice(20)}` }, setting: "ACS_CONNECTION_STRING" },
-  { name: "ACS_CONNECTION_STRING key too short", changes: { ACS_CONNECTION_STRING: "endpoint=https://contoso-test.communication.azure.com/;accesskey=c2hvcnQ=" }, setting: "ACS_CONNECTION_STRING" },
-  { name: "ACS_CONNECTION_STRING empty key", changes: { ACS_CONNECTION_STRING: "endpoint=https://contoso-test.communication.azure.com/;accesskey=" }, setting: "ACS_CONNECTION_STRING" },
+  {
+    name: "ACS_CONNECTION_STRING endpoint not a URL",
+    changes: { ACS_CONNECTION_STRING: `endpoint=contoso-test.communication.azure.com;accesskey=${ACS_KEY}` },
+    setting: "ACS_CONNECTION_STRING",
+  },
+  {
+    name: "ACS_CONNECTION_STRING http, not loopback",
+    changes: { ACS_CONNECTION_STRING: `endpoint=http://contoso-test.communication.azure.com/;accesskey=${ACS_KEY}` },
+    setting: "ACS_CONNECTION_STRING",
+  },
+  {
+    name: "ACS_CONNECTION_STRING http on a loopback look-alike",
+    changes: { ACS_CONNECTION_STRING: `endpoint=http://localhost.evil.example/;accesskey=${ACS_KEY}` },
+    setting: "ACS_CONNECTION_STRING",
+  },
+  {
+    name: "ACS_CONNECTION_STRING ftp endpoint",
+    changes: { ACS_CONNECTION_STRING: `endpoint=ftp://contoso-test.communication.azure.com/;accesskey=${ACS_KEY}` },
+    setting: "ACS_CONNECTION_STRING",
+  },
+  {
+    name: "ACS_CONNECTION_STRING endpoint with a path",
+    changes: { ACS_CONNECTION_STRING: `endpoint=https://contoso-test.communication.azure.com/api/;accesskey=${ACS_KEY}` },
+    setting: "ACS_CONNECTION_STRING",
+  },
+  {
+    name: "ACS_CONNECTION_STRING endpoint with a query",
+    changes: { ACS_CONNECTION_STRING: `endpoint=https://contoso-test.communication.azure.com/?x=1;accesskey=${ACS_KEY}` },
+    setting: "ACS_CONNECTION_STRING",
+  },
+  {
+    name: "ACS_CONNECTION_STRING endpoint with userinfo",
+    changes: { ACS_CONNECTION_STRING: `endpoint=https://${ACS_KEY.slice(0, 20)}@contoso-test.communication.azure.com/;accesskey=${ACS_KEY}` },
+    setting: "ACS_CONNECTION_STRING",
+  },
+  {
+    name: "ACS_CONNECTION_STRING key not base64",
+    changes: { ACS_CONNECTION_STRING: `endpoint=https://contoso-test.communication.azure.com/;accesskey=${ACS_KEY.slice(0, 20)}!!${ACS_KEY.slice(20)}` },
+    setting: "ACS_CONNECTION_STRING",
+  },
+  {
+    name: "ACS_CONNECTION_STRING key too short",
+    changes: { ACS_CONNECTION_STRING: "endpoint=https://contoso-test.communication.azure.com/;accesskey=c2hvcnQ=" },
+    setting: "ACS_CONNECTION_STRING",
+  },
+  {
+    name: "ACS_CONNECTION_STRING empty key",
+    changes: { ACS_CONNECTION_STRING: "endpoint=https://contoso-test.communication.azure.com/;accesskey=" },
+    setting: "ACS_CONNECTION_STRING",
+  },
   { name: "ALLOWED_ACS_RESOURCES a bare name", changes: { ALLOWED_ACS_RESOURCES: "contoso-acs" }, setting: "ALLOWED_ACS_RESOURCES" },
   {
     name: "ALLOWED_ACS_RESOURCES another resource type",
     changes: { ALLOWED_ACS_RESOURCES: "/subscriptions/1/resourceGroups/rg/providers/Microsoft.Storage/storageAccounts/contoso" },
     setting: "ALLOWED_ACS_RESOURCES",
   },
-  { name: "ALLOWED_ACS_RESOURCES one good, one bad", changes: { ALLOWED_ACS_RESOURCES: `${TEST_ACS_RESOURCE},/subscriptions/1` }, setting: "ALLOWED_ACS_RESOURCES" },
+  {
+    name: "ALLOWED_ACS_RESOURCES one good, one bad",
+    changes: { ALLOWED_ACS_RESOURCES: `${TEST_ACS_RESOURCE},/subscriptions/1` },
+    setting: "ALLOWED_ACS_RESOURCES",
+  },
   { name: "ALLOWED_ACS_RESOURCES with a sub-path", changes: { ALLOWED_ACS_RESOURCES: `${TEST_ACS_RESOURCE}/extra` }, setting: "ALLOWED_ACS_RESOURCES" },
   { name: "ALLOWED_DOWNLOAD_HOSTS with a path", changes: { ALLOWED_DOWNLOAD_HOSTS: "files.contoso.example/recordings" }, setting: "ALLOWED_DOWNLOAD_HOSTS" },
   { name: "ALLOWED_DOWNLOAD_HOSTS with userinfo", changes: { ALLOWED_DOWNLOAD_HOSTS: "user@files.contoso.example" }, setting: "ALLOWED_DOWNLOAD_HOSTS" },
@@ -295,7 +363,7 @@ describe("parseConfig: the result is read-only", () => {
       if (typeof value !== "object" || value === null) continue;
       expect(Object.isFrozen(value)).toBe(true);
       checked += 1;
-      pending.push(...Object.values(value));
+      pending.push(...(Object.values(value) as unknown[]));
     }
     // config, hostStorage, acs, allowedAcsResources, downloadHosts, its suffixes and hosts and each host entry.
     expect(checked).toBeGreaterThanOrEqual(9);
@@ -325,8 +393,18 @@ describe("identity-based storage URIs must be https (tokens are never sent over 
   // with an identity-based connection would only fail at the first enqueue (503 for 24 hours of Event Grid
   // retries) instead of at startup. The setting's own error message already says "absolute https URL".
   it.each([
-    ["AzureWebJobsStorage__queueServiceUri", { AzureWebJobsStorage: undefined, AzureWebJobsStorage__queueServiceUri: "http://contosoarchive.queue.core.windows.net" }],
-    ["AzureWebJobsStorage__blobServiceUri", { AzureWebJobsStorage: undefined, AzureWebJobsStorage__queueServiceUri: "https://contosoarchive.queue.core.windows.net", AzureWebJobsStorage__blobServiceUri: "http://contosoarchive.blob.core.windows.net" }],
+    [
+      "AzureWebJobsStorage__queueServiceUri",
+      { AzureWebJobsStorage: undefined, AzureWebJobsStorage__queueServiceUri: "http://contosoarchive.queue.core.windows.net" },
+    ],
+    [
+      "AzureWebJobsStorage__blobServiceUri",
+      {
+        AzureWebJobsStorage: undefined,
+        AzureWebJobsStorage__queueServiceUri: "https://contosoarchive.queue.core.windows.net",
+        AzureWebJobsStorage__blobServiceUri: "http://contosoarchive.blob.core.windows.net",
+      },
+    ],
     ["RECORDINGS_STORAGE__blobServiceUri", { RECORDINGS_STORAGE__blobServiceUri: "http://archive.blob.core.windows.net" }],
   ])("%s over http is refused at startup", (setting, changes) => {
     expect(configError(changes).setting).toBe(setting);
@@ -355,7 +433,11 @@ describe("a setting the platform left as an unresolved Key Vault reference", () 
 describe("AppNotConfiguredError: what a refused request is told", () => {
   it.each([
     [{ ACS_CONNECTION_STRING: undefined }, "missing", /ACS_CONNECTION_STRING is not set/],
-    [{ ACS_CONNECTION_STRING: "@Microsoft.KeyVault(SecretUri=https://kv/secrets/s)" }, "unresolvedKeyVaultReference", /ACS_CONNECTION_STRING holds a Key Vault reference/],
+    [
+      { ACS_CONNECTION_STRING: "@Microsoft.KeyVault(SecretUri=https://kv/secrets/s)" },
+      "unresolvedKeyVaultReference",
+      /ACS_CONNECTION_STRING holds a Key Vault reference/,
+    ],
     [{ RETENTION_HOURS: "forever" }, "invalid", /RETENTION_HOURS is not valid/],
     [{ AzureWebJobsStorage: undefined }, "missing", /AzureWebJobsStorage is not set/],
   ] as const)("%j -> %s", (changes, kind, words) => {
@@ -408,7 +490,11 @@ describe("issue 11 settings: PARTICIPANT_INDEX_KEY, BYOS_STORAGE_ACCOUNTS, BYOS_
       }),
     );
     expect(config.participantIndexKey).toBe(INDEX_KEY);
-    expect(config.byosStorageAccounts).toEqual(["https://contosorecordings.blob.core.windows.net", "https://fabrikamrec.blob.core.windows.net", "http://127.0.0.1:10000/devstoreaccount1"]);
+    expect(config.byosStorageAccounts).toEqual([
+      "https://contosorecordings.blob.core.windows.net",
+      "https://fabrikamrec.blob.core.windows.net",
+      "http://127.0.0.1:10000/devstoreaccount1",
+    ]);
     expect(config.byosCopy).toBe(true);
   });
 

@@ -16,7 +16,13 @@ describe("ARCHIVE_EVENTS_* settings", () => {
       schema: "EventGrid",
       insecureLoopback: false,
     });
-    expect(archiveEventsSetting({ ARCHIVE_EVENTS_ENDPOINT: "https://t.eventgrid.azure.net/api/events", ARCHIVE_EVENTS_KEY: "k3y", ARCHIVE_EVENTS_SCHEMA: "cloudevent" })).toMatchObject({ key: "k3y", schema: "CloudEvent" });
+    expect(
+      archiveEventsSetting({
+        ARCHIVE_EVENTS_ENDPOINT: "https://t.eventgrid.azure.net/api/events",
+        ARCHIVE_EVENTS_KEY: "k3y",
+        ARCHIVE_EVENTS_SCHEMA: "cloudevent",
+      }),
+    ).toMatchObject({ key: "k3y", schema: "CloudEvent" });
   });
 
   it("allow http only on loopback", () => {
@@ -29,7 +35,9 @@ describe("ARCHIVE_EVENTS_* settings", () => {
     for (const endpoint of ["topic.eventgrid.azure.net", "ftp://x/api/events", "https://user:pw@t.net/api/events", "https://t.net/api/events?sig=abc"]) {
       expect(() => archiveEventsSetting({ ARCHIVE_EVENTS_ENDPOINT: endpoint }), endpoint).toThrow(ConfigError);
     }
-    expect(() => archiveEventsSetting({ ARCHIVE_EVENTS_ENDPOINT: "https://t.net/api/events", ARCHIVE_EVENTS_SCHEMA: "Custom" })).toThrow(/ARCHIVE_EVENTS_SCHEMA/);
+    expect(() => archiveEventsSetting({ ARCHIVE_EVENTS_ENDPOINT: "https://t.net/api/events", ARCHIVE_EVENTS_SCHEMA: "Custom" })).toThrow(
+      /ARCHIVE_EVENTS_SCHEMA/,
+    );
     try {
       archiveEventsSetting({ ARCHIVE_EVENTS_ENDPOINT: "https://user:supersecret@t.net/" });
     } catch (error) {

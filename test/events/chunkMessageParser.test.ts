@@ -12,7 +12,9 @@ const config = parseConfig({ AzureWebJobsStorage: "UseDevelopmentStorage=true", 
 
 /** A message as intake builds it, with every optional field set. */
 function fullMessage(): ChunkMessage {
-  const event = eventGridEvent({ data: gaData([gaChunk(0), gaChunk(1, { endReason: "ChunkMaximumSizeExceeded" })], { storageType: "AzureBlob", recordingId: "rec-1" }) });
+  const event = eventGridEvent({
+    data: gaData([gaChunk(0), gaChunk(1, { endReason: "ChunkMaximumSizeExceeded" })], { storageType: "AzureBlob", recordingId: "rec-1" }),
+  });
   const envelope = readEnvelope(event);
   if (!envelope) throw new Error("not an event");
   const [message] = chunkMessagesFromEvent(envelope, config);

@@ -14,7 +14,12 @@ const RESOURCE = TEST_ACS_RESOURCE.toLowerCase();
 
 /** The fixtures' expected deadlines were written for a 48-hour window (the founding documents'); the default is 24. */
 function policyFor(settings: Record<string, string> = {}): RecordingEventPolicy {
-  return parseConfig({ AzureWebJobsStorage: "UseDevelopmentStorage=true", ACS_CONNECTION_STRING: TEST_ACS_CONNECTION_STRING, RETENTION_HOURS: "48", ...settings });
+  return parseConfig({
+    AzureWebJobsStorage: "UseDevelopmentStorage=true",
+    ACS_CONNECTION_STRING: TEST_ACS_CONNECTION_STRING,
+    RETENTION_HOURS: "48",
+    ...settings,
+  });
 }
 
 /** ALLOWED_ACS_RESOURCES set to the test resource. */
@@ -33,7 +38,7 @@ function rejection(raw: unknown, policy: RecordingEventPolicy = strict): Invalid
     parse(raw, policy);
   } catch (error) {
     if (error instanceof InvalidEventError) return error;
-    throw new Error(`expected InvalidEventError, got ${String(error)}`);
+    throw new Error(`expected InvalidEventError, got ${String(error)}`, { cause: error });
   }
   throw new Error("the event was accepted");
 }
@@ -84,7 +89,9 @@ describe("valid events: today's (GA) shape", () => {
   });
 
   it("carries audio-only, unmixed recordings' types through", () => {
-    const message = only(parse(eventGridEvent({ data: gaData([gaChunk()], { recordingContentType: "Audio", recordingChannelType: "Unmixed", recordingFormatType: "Wav" }) })));
+    const message = only(
+      parse(eventGridEvent({ data: gaData([gaChunk()], { recordingContentType: "Audio", recordingChannelType: "Unmixed", recordingFormatType: "Wav" }) })),
+    );
     expect(message).toMatchObject({ contentType: "Audio", channelType: "Unmixed", formatType: "Wav" });
   });
 
@@ -114,7 +121,18 @@ describe("valid events: today's (GA) shape", () => {
 
   it("accepts events without the optional recording fields", () => {
     const message = only(parse(eventGridEvent({ subject: undefined, data: { recordingStorageInfo: { recordingChunks: [gaChunk(0)] } } })));
-    for (const field of ["callId", "serverCallId", "recordingId", "recordingStartTime", "recordingDurationMs", "sessionEndReason", "contentType", "channelType", "formatType", "storageType"]) {
+    for (const field of [
+      "callId",
+      "serverCallId",
+      "recordingId",
+      "recordingStartTime",
+      "recordingDurationMs",
+      "sessionEndReason",
+      "contentType",
+      "channelType",
+      "formatType",
+      "storageType",
+    ]) {
       expect(message).not.toHaveProperty(field);
     }
   });
@@ -125,7 +143,7 @@ describe("valid events: today's (GA) shape", () => {
     expect(message.chunkKey.startsWith(`${RESOURCE}|`)).toBe(true);
   });
 
-  it("without ALLOWED_ACS_RESOURCES, accepts any topic, or none (resource \"\")", () => {
+  it('without ALLOWED_ACS_RESOURCES, accepts any topic, or none (resource "")', () => {
     expect(only(parse(eventGridEvent({ source: "/subscriptions/x/resourceGroups/y/providers/Other/things/z" }), open)).resource).toBe(
       "/subscriptions/x/resourcegroups/y/providers/other/things/z",
     );
@@ -140,10 +158,21 @@ describe("valid events: the 2021 preview shape (seeds)", () => {
     const chunk = previewChunk(0);
     const event = eventGridEvent({
       subject: "/recording/call/43563209-4ec6-4119-be5b-88398cda2caf",
-      data: { recordingStorageInfo: { recordingChunks: [chunk] }, recordingStartTime: "2021-03-24T18:52:14.1321393Z", recordingDurationMs: 15000, sessionEndReason: "CallEnded" },
+      data: {
+        recordingStorageInfo: { recordingChunks: [chunk] },
+        recordingStartTime: "2021-03-24T18:52:14.1321393Z",
+        recordingDurationMs: 15000,
+        sessionEndReason: "CallEnded",
+      },
     });
     const message = only(parse(event));
-    expect(message).toMatchObject({ documentId: chunk["documentId"], index: 0, endReason: "SessionEnded", callId: "43563209-4ec6-4119-be5b-88398cda2caf", recordingDurationMs: 15000 });
+    expect(message).toMatchObject({
+      documentId: chunk["documentId"],
+      index: 0,
+      endReason: "SessionEnded",
+      callId: "43563209-4ec6-4119-be5b-88398cda2caf",
+      recordingDurationMs: 15000,
+    });
     for (const field of ["contentLocation", "metadataLocation", "deleteLocation", "serverCallId", "recordingId", "contentType", "channelType", "formatType"]) {
       expect(message).not.toHaveProperty(field);
     }
@@ -166,11 +195,18 @@ describe("valid events: bring-your-own-storage", () => {
         }),
       ),
     );
-    expect(message).toMatchObject({ storageType: "blobstorage", recordingId: "eyJQbGF0Zm9ybUVuZHBvaW50SWQiOiJ4In0", callId: "c1", serverCallId: "aHR0cHM6Ly9leGFtcGxl" });
+    expect(message).toMatchObject({
+      storageType: "blobstorage",
+      recordingId: "eyJQbGF0Zm9ybUVuZHBvaW50SWQiOiJ4In0",
+      callId: "c1",
+      serverCallId: "aHR0cHM6Ly9leGFtcGxl",
+    });
   });
 
   it("takes recordingId from data when the subject has none (BYOS subject shape)", () => {
-    const message = only(parse(eventGridEvent({ subject: "/recording/call/c1/serverCallId/s1", data: gaData([gaChunk()], { storageType: "acsstorage", recordingId: "r-data" }) })));
+    const message = only(
+      parse(eventGridEvent({ subject: "/recording/call/c1/serverCallId/s1", data: gaData([gaChunk()], { storageType: "acsstorage", recordingId: "r-data" }) })),
+    );
     expect(message).toMatchObject({ callId: "c1", serverCallId: "s1", recordingId: "r-data", storageType: "acsstorage" });
   });
 });
@@ -225,7 +261,14 @@ describe("message size", () => {
       subject: `/recording/call/${"c".repeat(64)}/serverCallId/${"s".repeat(300)}/recordingId/${"r".repeat(200)}`,
       data: gaData(
         Array.from({ length: count }, (_, i) => largestChunk(i)),
-        { recordingContentType: bigText, recordingChannelType: bigText, recordingFormatType: bigText, sessionEndReason: bigText, storageType: bigText, recordingId: bigText },
+        {
+          recordingContentType: bigText,
+          recordingChannelType: bigText,
+          recordingFormatType: bigText,
+          sessionEndReason: bigText,
+          storageType: bigText,
+          recordingId: bigText,
+        },
       ),
     });
 
@@ -312,14 +355,47 @@ const BAD_EVENTS: readonly BadEvent[] = [
   { name: "eventTime two hours ahead", event: () => eventGridEvent({ time: new Date(Date.now() + 2 * 3_600_000).toISOString() }), field: "eventTime" },
   { name: "CloudEvents time a day ahead", event: () => cloudEvent({ time: new Date(Date.now() + 24 * 3_600_000).toISOString() }), field: "time" },
   // a chunk's URLs must name the chunk's own documentId
-  { name: "contentLocation of another document", event: () => withChunk({ documentId: "0-eus-d12-mine", contentLocation: "https://storage.asm.skype.com/v1/objects/0-eus-d12-other/content/video" }), field: `${C0}.contentLocation` },
-  { name: "metadataLocation of another document", event: () => withChunk({ documentId: "0-eus-d12-mine", metadataLocation: "https://storage.asm.skype.com/v1/objects/0-eus-d12-other/content/acsmetadata" }), field: `${C0}.metadataLocation` },
-  { name: "deleteLocation of another document", event: () => withChunk({ documentId: "0-eus-d12-mine", deleteLocation: "https://us-storage.asm.skype.com/v1/objects/0-eus-d12-other" }), field: `${C0}.deleteLocation` },
-  { name: "founding download URL of another document", event: () => withChunk({ documentId: "0-eus-d12-mine", contentLocation: "https://storage.asm.skype.com/recording/download/0-eus-d12-other" }), field: `${C0}.contentLocation` },
-  { name: "own document, then .. to another", event: () => withChunk({ documentId: "0-eus-d12-mine", deleteLocation: "https://storage.asm.skype.com/v1/objects/0-eus-d12-mine/../0-eus-d12-other" }), field: `${C0}.deleteLocation` },
-  { name: "own document only in the query", event: () => withChunk({ documentId: "0-eus-d12-mine", contentLocation: "https://storage.asm.skype.com/v1/other?doc=/v1/objects/0-eus-d12-mine" }), field: `${C0}.contentLocation` },
-  { name: "own document with an encoded slash", event: () => withChunk({ documentId: "0-eus-d12-mine", contentLocation: "https://storage.asm.skype.com/v1/objects/0-eus-d12-mine%2F..%2Fother/content/video" }), field: `${C0}.contentLocation` },
-  { name: "an unknown URL shape", event: () => withChunk({ documentId: "0-eus-d12-mine", contentLocation: "https://storage.asm.skype.com/download?id=0-eus-d12-mine" }), field: `${C0}.contentLocation` },
+  {
+    name: "contentLocation of another document",
+    event: () => withChunk({ documentId: "0-eus-d12-mine", contentLocation: "https://storage.asm.skype.com/v1/objects/0-eus-d12-other/content/video" }),
+    field: `${C0}.contentLocation`,
+  },
+  {
+    name: "metadataLocation of another document",
+    event: () => withChunk({ documentId: "0-eus-d12-mine", metadataLocation: "https://storage.asm.skype.com/v1/objects/0-eus-d12-other/content/acsmetadata" }),
+    field: `${C0}.metadataLocation`,
+  },
+  {
+    name: "deleteLocation of another document",
+    event: () => withChunk({ documentId: "0-eus-d12-mine", deleteLocation: "https://us-storage.asm.skype.com/v1/objects/0-eus-d12-other" }),
+    field: `${C0}.deleteLocation`,
+  },
+  {
+    name: "founding download URL of another document",
+    event: () => withChunk({ documentId: "0-eus-d12-mine", contentLocation: "https://storage.asm.skype.com/recording/download/0-eus-d12-other" }),
+    field: `${C0}.contentLocation`,
+  },
+  {
+    name: "own document, then .. to another",
+    event: () => withChunk({ documentId: "0-eus-d12-mine", deleteLocation: "https://storage.asm.skype.com/v1/objects/0-eus-d12-mine/../0-eus-d12-other" }),
+    field: `${C0}.deleteLocation`,
+  },
+  {
+    name: "own document only in the query",
+    event: () => withChunk({ documentId: "0-eus-d12-mine", contentLocation: "https://storage.asm.skype.com/v1/other?doc=/v1/objects/0-eus-d12-mine" }),
+    field: `${C0}.contentLocation`,
+  },
+  {
+    name: "own document with an encoded slash",
+    event: () =>
+      withChunk({ documentId: "0-eus-d12-mine", contentLocation: "https://storage.asm.skype.com/v1/objects/0-eus-d12-mine%2F..%2Fother/content/video" }),
+    field: `${C0}.contentLocation`,
+  },
+  {
+    name: "an unknown URL shape",
+    event: () => withChunk({ documentId: "0-eus-d12-mine", contentLocation: "https://storage.asm.skype.com/download?id=0-eus-d12-mine" }),
+    field: `${C0}.contentLocation`,
+  },
   { name: "topic a number", event: () => eventGridEvent({ source: 7 }), field: "topic", policy: open },
   { name: "CloudEvents source an object", event: () => cloudEvent({ source: { id: TEST_ACS_RESOURCE } }), field: "source", policy: open },
   { name: "unknown topic (allowlist set)", event: () => eventGridEvent({ source: TEST_ACS_RESOURCE.replace("contoso-acs", "mallory-acs") }), field: "topic" },
@@ -333,15 +409,23 @@ const BAD_EVENTS: readonly BadEvent[] = [
   { name: "data a string that is not JSON", event: () => eventGridEvent({ data: "recording" }), field: "data" },
   { name: "data JSON text without recordingStorageInfo", event: () => eventGridEvent({ data: "{}" }), field: "data.recordingStorageInfo" },
   { name: "data an array", event: () => eventGridEvent({ data: [gaData()] }), field: "data" },
-  { name: "recordingStorageInfo missing", event: () => eventGridEvent({ data: { recordingStartTime: "2024-05-06T07:08:09Z" } }), field: "data.recordingStorageInfo" },
+  {
+    name: "recordingStorageInfo missing",
+    event: () => eventGridEvent({ data: { recordingStartTime: "2024-05-06T07:08:09Z" } }),
+    field: "data.recordingStorageInfo",
+  },
   { name: "recordingStorageInfo a string", event: () => eventGridEvent({ data: { recordingStorageInfo: "chunks" } }), field: "data.recordingStorageInfo" },
   { name: "recordingChunks missing", event: () => eventGridEvent({ data: { recordingStorageInfo: {} } }), field: "data.recordingStorageInfo.recordingChunks" },
   { name: "recordingChunks empty", event: () => eventGridEvent({ data: gaData([]) }), field: "data.recordingStorageInfo.recordingChunks" },
-  { name: "recordingChunks an object", event: () => eventGridEvent({ data: { recordingStorageInfo: { recordingChunks: { 0: gaChunk() } } } }), field: "data.recordingStorageInfo.recordingChunks" },
+  {
+    name: "recordingChunks an object",
+    event: () => eventGridEvent({ data: { recordingStorageInfo: { recordingChunks: { 0: gaChunk() } } } }),
+    field: "data.recordingStorageInfo.recordingChunks",
+  },
   { name: "recordingStartTime bad", event: () => withData({ recordingStartTime: "2024-13-01T00:00:00Z" }), field: "data.recordingStartTime" },
   { name: "recordingStartTime a number", event: () => withData({ recordingStartTime: 0 }), field: "data.recordingStartTime" },
   { name: "recordingDurationMs negative", event: () => withData({ recordingDurationMs: -1 }), field: "data.recordingDurationMs" },
-  { name: "recordingDurationMs a string (BYOS schema's \"int\")", event: () => withData({ recordingDurationMs: "6620" }), field: "data.recordingDurationMs" },
+  { name: 'recordingDurationMs a string (BYOS schema\'s "int")', event: () => withData({ recordingDurationMs: "6620" }), field: "data.recordingDurationMs" },
   { name: "recordingContentType a number", event: () => withData({ recordingContentType: 1 }), field: "data.recordingContentType" },
   { name: "recordingChannelType over 256 characters", event: () => withData({ recordingChannelType: "M".repeat(257) }), field: "data.recordingChannelType" },
   { name: "recordingFormatType an object", event: () => withData({ recordingFormatType: { value: "Mp4" } }), field: "data.recordingFormatType" },
@@ -372,8 +456,8 @@ const BAD_EVENTS: readonly BadEvent[] = [
   { name: "index missing", event: () => withChunk({ index: undefined }), field: `${C0}.index` },
   { name: "index -1", event: () => withChunk({}, -1), field: `${C0}.index` },
   { name: "index 1.5", event: () => withChunk({}, 1.5), field: `${C0}.index` },
-  { name: "index \"0\" (a string)", event: () => withChunk({ index: "0" }), field: `${C0}.index` },
-  { name: "index \"int\" (BYOS schema placeholder)", event: () => withChunk({ index: "int" }), field: `${C0}.index` },
+  { name: 'index "0" (a string)', event: () => withChunk({ index: "0" }), field: `${C0}.index` },
+  { name: 'index "int" (BYOS schema placeholder)', event: () => withChunk({ index: "int" }), field: `${C0}.index` },
   { name: "index null", event: () => withChunk({ index: null }), field: `${C0}.index` },
   { name: "index true", event: () => withChunk({ index: true }), field: `${C0}.index` },
   { name: "index beyond safe integers", event: () => withChunk({}, 2 ** 53), field: `${C0}.index` },
@@ -389,9 +473,21 @@ const BAD_EVENTS: readonly BadEvent[] = [
     field: C1,
   },
   { name: "contentLocation a number", event: () => withChunk({ contentLocation: 443 }), field: `${C0}.contentLocation` },
-  ...HOSTILE_URLS.map(([what, url]): BadEvent => ({ name: `contentLocation ${what}`, event: () => withChunk({ contentLocation: url }), field: `${C0}.contentLocation` })),
-  ...HOSTILE_URLS.map(([what, url]): BadEvent => ({ name: `metadataLocation ${what}`, event: () => withChunk({ metadataLocation: url }), field: `${C0}.metadataLocation` })),
-  ...HOSTILE_URLS.map(([what, url]): BadEvent => ({ name: `deleteLocation ${what}`, event: () => withChunk({ deleteLocation: url }), field: `${C0}.deleteLocation` })),
+  ...HOSTILE_URLS.map(([what, url]): BadEvent => ({
+    name: `contentLocation ${what}`,
+    event: () => withChunk({ contentLocation: url }),
+    field: `${C0}.contentLocation`,
+  })),
+  ...HOSTILE_URLS.map(([what, url]): BadEvent => ({
+    name: `metadataLocation ${what}`,
+    event: () => withChunk({ metadataLocation: url }),
+    field: `${C0}.metadataLocation`,
+  })),
+  ...HOSTILE_URLS.map(([what, url]): BadEvent => ({
+    name: `deleteLocation ${what}`,
+    event: () => withChunk({ deleteLocation: url }),
+    field: `${C0}.deleteLocation`,
+  })),
   {
     name: "a hostile URL in the last chunk only",
     event: () => eventGridEvent({ data: gaData([gaChunk(0), gaChunk(1, { contentLocation: "https://evil.example.com/x" })]) }),
@@ -424,8 +520,15 @@ describe("invalid events are rejected naming the field", () => {
   it("accepts every location shape that names the chunk's own document (today's and the founding one)", () => {
     const documentId = "0-eus-d12-mine";
     const own = [
-      { contentLocation: `https://storage.asm.skype.com/v1/objects/${documentId}/content/video`, metadataLocation: `https://storage.asm.skype.com/v1/objects/${documentId}/content/acsmetadata`, deleteLocation: `https://us-storage.asm.skype.com/v1/objects/${documentId}` },
-      { contentLocation: `https://contoso-test.communication.azure.com/recording/download/${documentId}?api-version=2021-04-15-preview1`, metadataLocation: `https://contoso-test.communication.azure.com/recording/download/${documentId}/metadata?api-version=2021-04-15-preview1` },
+      {
+        contentLocation: `https://storage.asm.skype.com/v1/objects/${documentId}/content/video`,
+        metadataLocation: `https://storage.asm.skype.com/v1/objects/${documentId}/content/acsmetadata`,
+        deleteLocation: `https://us-storage.asm.skype.com/v1/objects/${documentId}`,
+      },
+      {
+        contentLocation: `https://contoso-test.communication.azure.com/recording/download/${documentId}?api-version=2021-04-15-preview1`,
+        metadataLocation: `https://contoso-test.communication.azure.com/recording/download/${documentId}/metadata?api-version=2021-04-15-preview1`,
+      },
       { contentLocation: `https://storage.asm.skype.com/v1/objects/${encodeURIComponent(documentId)}/content/audio` },
     ];
     for (const locations of own) expect(only(parse(withChunk({ documentId, ...locations }), open))).toMatchObject(locations);
@@ -444,7 +547,11 @@ describe("invalid events are rejected naming the field", () => {
 // ---------------------------------------------------------------------------------------------
 
 const FIXTURES = join(__dirname, "..", "fixtures", "events");
-const fixtureFiles = existsSync(FIXTURES) ? readdirSync(FIXTURES).filter((file) => file.endsWith(".json")).sort() : [];
+const fixtureFiles = existsSync(FIXTURES)
+  ? readdirSync(FIXTURES)
+      .filter((file) => file.endsWith(".json"))
+      .sort()
+  : [];
 
 function fixtureEvents(file: string): Json[] {
   const parsed = JSON.parse(readFileSync(join(FIXTURES, file), "utf8")) as unknown;
@@ -572,7 +679,9 @@ const EXPECTED: Record<string, FixtureExpectation> = {
 /** A resource id usable in ALLOWED_ACS_RESOURCES, or undefined (the docs' samples use placeholders that still fit the pattern). */
 function allowlistable(source: unknown): string | undefined {
   if (typeof source !== "string") return undefined;
-  return /^\/subscriptions\/[^/]+\/resourceGroups\/[^/]+\/providers\/Microsoft\.Communication\/communicationServices\/[^/]+\/?$/i.test(source) ? source : undefined;
+  return /^\/subscriptions\/[^/]+\/resourceGroups\/[^/]+\/providers\/Microsoft\.Communication\/communicationServices\/[^/]+\/?$/i.test(source)
+    ? source
+    : undefined;
 }
 
 describe.skipIf(fixtureFiles.length === 0)("published samples (test/fixtures/events)", () => {
@@ -615,16 +724,19 @@ describe.skipIf(fixtureFiles.length === 0)("published samples (test/fixtures/eve
     }
   });
 
-  it.each(Object.entries(EXPECTED).filter(([file, e]) => fixtureFiles.includes(file) && e.messages))("%s: parses into the expected chunk messages", (file, expectation) => {
-    const events = fixtureEvents(file);
-    const messages = events.flatMap((event) => parse(event, open));
-    expect(messages).toHaveLength(expectation.messages?.length ?? 0);
-    messages.forEach((message, position) => {
-      expect(message).toMatchObject(expectation.messages?.[position] ?? {});
-      expect(message.chunkKey).toBe(`${message.resource}|${message.documentId}|${message.index}`);
-      for (const field of expectation.absent ?? []) expect(message).not.toHaveProperty(field);
-    });
-  });
+  it.each(Object.entries(EXPECTED).filter(([file, e]) => fixtureFiles.includes(file) && e.messages))(
+    "%s: parses into the expected chunk messages",
+    (file, expectation) => {
+      const events = fixtureEvents(file);
+      const messages = events.flatMap((event) => parse(event, open));
+      expect(messages).toHaveLength(expectation.messages?.length ?? 0);
+      messages.forEach((message, position) => {
+        expect(message).toMatchObject(expectation.messages?.[position] ?? {});
+        expect(message.chunkKey).toBe(`${message.resource}|${message.documentId}|${message.index}`);
+        for (const field of expectation.absent ?? []) expect(message).not.toHaveProperty(field);
+      });
+    },
+  );
 
   it.each(Object.entries(EXPECTED).filter(([file, e]) => fixtureFiles.includes(file) && e.messages))(
     "%s: with ALLOWED_ACS_RESOURCES set to its own topic it is still accepted; with another resource it is rejected",
@@ -654,10 +766,17 @@ describe.skipIf(fixtureFiles.length === 0)("published samples (test/fixtures/eve
     const ownDelete = `https://us-storage.asm.skype.com/v1/objects/${DOCS_DOCUMENT}`;
     chunk["deleteLocation"] = ownDelete;
     expect(parse(fixed, open)).toEqual([
-      expect.objectContaining({ documentId: DOCS_DOCUMENT, contentLocation: DOCS_CONTENT, metadataLocation: DOCS_METADATA, deleteLocation: ownDelete, serverCallId: "{server-call-id}", chunkCount: 1, ...DOCS_RECORDING }),
+      expect.objectContaining({
+        documentId: DOCS_DOCUMENT,
+        contentLocation: DOCS_CONTENT,
+        metadataLocation: DOCS_METADATA,
+        deleteLocation: ownDelete,
+        serverCallId: "{server-call-id}",
+        chunkCount: 1,
+        ...DOCS_RECORDING,
+      }),
     ]);
     chunk["deleteLocation"] = ownDelete.replace("us-storage.asm.skype.com", "us-storage.asm.skype.com.evil.example");
     expect(rejection(fixed, open).field).toBe(`${C0}.deleteLocation`);
   });
-
 });

@@ -33,7 +33,10 @@ afterAll(async () => sim.close());
 /** What the Functions host hands a queue trigger: base64-decoded text, JSON-parsed by the worker. */
 async function receiveAsHost(queue: QueueClient): Promise<{ body: unknown; dequeueCount: number }[]> {
   const { receivedMessageItems } = await queue.receiveMessages({ numberOfMessages: 32 });
-  return receivedMessageItems.map((item) => ({ body: JSON.parse(Buffer.from(item.messageText, "base64").toString("utf8")) as unknown, dequeueCount: item.dequeueCount }));
+  return receivedMessageItems.map((item) => ({
+    body: JSON.parse(Buffer.from(item.messageText, "base64").toString("utf8")) as unknown,
+    dequeueCount: item.dequeueCount,
+  }));
 }
 
 function queueContext(dequeueCount: number): { context: InvocationContext; logs: { level: string; message: string }[] } {
@@ -56,7 +59,12 @@ describe("archiveChunk, registered by the compiled app", () => {
     const { context } = capturingContext();
     const { HttpRequest } = await import("@azure/functions");
     const answer = (await webhook.handler(
-      new HttpRequest({ method: "POST", url: "http://localhost/api/recording-events", headers: { "content-type": "application/json", "aeg-event-type": "Notification" }, body: { bytes: Buffer.from(JSON.stringify([event])) } }),
+      new HttpRequest({
+        method: "POST",
+        url: "http://localhost/api/recording-events",
+        headers: { "content-type": "application/json", "aeg-event-type": "Notification" },
+        body: { bytes: Buffer.from(JSON.stringify([event])) },
+      }),
       context,
     )) as { status?: number };
     expect(answer.status ?? 200).toBe(200);
@@ -83,7 +91,19 @@ describe("archiveChunk, registered by the compiled app", () => {
   it("throws on a transient failure so that the queue delivers the message again", async () => {
     sim.addDocument("fn-doc-503", { size: 1000, faults: [{ kind: "status", status: 503 }] });
     const event = sim.recordingEvent({ callId: "fn-call-503", chunks: [{ documentId: "fn-doc-503", size: 1000 }] });
-    const message = { version: 1, documentId: "fn-doc-503", index: 0, chunkCount: 1, resource: "", eventId: event.id, eventTime: new Date().toISOString(), deadline: new Date(Date.now() + 3_600_000).toISOString(), callId: "fn-call-503", contentLocation: sim.urls("fn-doc-503").contentLocation, metadataLocation: sim.urls("fn-doc-503").metadataLocation };
+    const message = {
+      version: 1,
+      documentId: "fn-doc-503",
+      index: 0,
+      chunkCount: 1,
+      resource: "",
+      eventId: event.id,
+      eventTime: new Date().toISOString(),
+      deadline: new Date(Date.now() + 3_600_000).toISOString(),
+      callId: "fn-call-503",
+      contentLocation: sim.urls("fn-doc-503").contentLocation,
+      metadataLocation: sim.urls("fn-doc-503").metadataLocation,
+    };
     const { context } = queueContext(1);
     // (The default in-invocation retries back off for several seconds before giving up.)
     await expect(archiveChunk.handler(message, context)).rejects.toThrow(/503/);

@@ -33,7 +33,11 @@ afterAll(async () => sim.close());
 
 async function deliver(events: object[]): Promise<void> {
   const { context } = capturingContext();
-  const answer = await invokeHttp(webhook, webhookRequest({ body: JSON.stringify(events), headers: { "content-type": "application/json", "aeg-event-type": "Notification" } }), context);
+  const answer = await invokeHttp(
+    webhook,
+    webhookRequest({ body: JSON.stringify(events), headers: { "content-type": "application/json", "aeg-event-type": "Notification" } }),
+    context,
+  );
   expect(answer.status, answer.text).toBe(200);
 }
 
@@ -75,7 +79,12 @@ describe("GET /api/archive/calls/{callId} (compiled app)", () => {
     ];
     const event = sim.recordingEvent({ callId: "status-call", recordingId: "status-rec", chunks });
     // An older recording of the same call whose retention window is over (event three days ago).
-    const old = sim.recordingEvent({ callId: "status-call", recordingId: "status-old", eventTime: new Date(Date.now() - 72 * 3_600_000).toISOString(), chunks: [{ documentId: "st-old-0", size: 1_000 }] });
+    const old = sim.recordingEvent({
+      callId: "status-call",
+      recordingId: "status-old",
+      eventTime: new Date(Date.now() - 72 * 3_600_000).toISOString(),
+      chunks: [{ documentId: "st-old-0", size: 1_000 }],
+    });
     await deliver([event, old]);
 
     const pending = (await status("status-call")).json as CallStatus;
@@ -105,7 +114,11 @@ describe("GET /api/archive/calls/{callId} (compiled app)", () => {
     const chunksNow = later.recordings.find((recording) => recording.recordingId === "status-rec")!.chunks;
     expect(chunksNow[0]).toMatchObject({ state: "archived", documentId: "st-doc-0", media: { bytes: 300_000, sha256: sim.contentSha256("st-doc-0") } });
     expect(chunksNow[0]!.media!.blob).toMatch(/\/calls\/status-call\/.+0000-st-doc-0\.mp4$/);
-    expect(chunksNow[1]).toMatchObject({ state: "failed", documentId: "st-doc-1", outcome: { outcome: "failed", httpStatus: 400, reason: { code: "AcsHttpStatus" } } });
+    expect(chunksNow[1]).toMatchObject({
+      state: "failed",
+      documentId: "st-doc-1",
+      outcome: { outcome: "failed", httpStatus: 400, reason: { code: "AcsHttpStatus" } },
+    });
     expect(chunksNow[1]!.outcome!.failureRecord).toContain("archive-failures/");
     expect(chunksNow[2]).toMatchObject({ state: "pending", documentId: "st-doc-2" });
     const stored = later.recordings.find((recording) => recording.recordingId === "status-old")!;

@@ -53,12 +53,15 @@ describe("cold start: loading the app loads no Azure SDK but @azure/functions (R
 
   it("loads the Call Automation SDK for the control API only: a webhook delivery does not load it", async () => {
     const down = await closedStorageConnectionString();
-    const { packages } = packagesLoaded(`
+    const { packages } = packagesLoaded(
+      `
       const { HttpRequest, InvocationContext } = require("@azure/functions");
       const webhook = functions.find((fn) => fn.metadata.name === "recordingEventsWebhook");
       // Storage is down here: the empty batch cannot be quarantined (400 all the same), after the intake was built.
       await webhook.handler(new HttpRequest({ method: "POST", url: "http://localhost/api/recording-events", headers: { "content-type": "application/json" }, body: { string: "[]" } }), new InvocationContext({ logHandler: () => undefined }));
-    `, down);
+    `,
+      down,
+    );
     expect(packages).toEqual(expect.arrayContaining(["@azure/storage-blob", "@azure/storage-queue"]));
     expect(packages).not.toContain("@azure/communication-call-automation");
     expect(packages).not.toContain("@azure/identity");

@@ -93,7 +93,8 @@ describe.each(cases)("the compiled app started with $label in ACS_CONNECTION_STR
     return answer;
   }
 
-  async function rejection(run: () => Promise<unknown>): Promise<Error> {
+  /** Runs `run` and returns what it threw, synchronously or by rejecting. */
+  async function rejection(run: () => unknown): Promise<Error> {
     try {
       await run();
     } catch (error) {
@@ -132,7 +133,10 @@ describe.each(cases)("the compiled app started with $label in ACS_CONNECTION_STR
   });
 
   it("refuses a webhook delivery with 503, Retry-After and ConfigurationError naming the setting (Event Grid retries)", async () => {
-    const answer = await webhook({ body: JSON.stringify([eventGridEvent()]), headers: { "content-type": "application/json", "aeg-event-type": "Notification" } });
+    const answer = await webhook({
+      body: JSON.stringify([eventGridEvent()]),
+      headers: { "content-type": "application/json", "aeg-event-type": "Notification" },
+    });
     expect(answer.status).toBe(503);
     expect(Number(answer.headers.get("retry-after"))).toBeGreaterThan(0);
     const error = errorBody(answer);
@@ -148,16 +152,18 @@ describe.each(cases)("the compiled app started with $label in ACS_CONNECTION_STR
   });
 
   it("throws for an Event Grid trigger delivery (Event Grid retries it)", async () => {
-    const error = await rejection(async () => findFunction(functions, "recordingEventsGrid").handler(eventGridEvent(), capturingContext("recordingEventsGrid").context));
+    const error = await rejection(() =>
+      findFunction(functions, "recordingEventsGrid").handler(eventGridEvent(), capturingContext("recordingEventsGrid").context),
+    );
     expect(error).toMatchObject({ code: "ConfigurationError", setting: "ACS_CONNECTION_STRING", problemKind: problem });
   });
 
   it("throws for a chunk message on every delivery, the last included: it is neither completed, re-queued nor recorded", async () => {
     for (const dequeueCount of [1, 5]) {
-      const error = await rejection(async () => findFunction(functions, "archiveChunk").handler(chunkMessage(), queueContext("archiveChunk", dequeueCount)));
+      const error = await rejection(() => findFunction(functions, "archiveChunk").handler(chunkMessage(), queueContext("archiveChunk", dequeueCount)));
       expect(error).toMatchObject({ code: "ConfigurationError", setting: "ACS_CONNECTION_STRING" });
     }
-    const rescued = await rejection(async () => findFunction(functions, "rescuePoisonedChunk").handler(chunkMessage(), queueContext("rescuePoisonedChunk", 1)));
+    const rescued = await rejection(() => findFunction(functions, "rescuePoisonedChunk").handler(chunkMessage(), queueContext("rescuePoisonedChunk", 1)));
     expect(rescued).toMatchObject({ code: "ConfigurationError", setting: "ACS_CONNECTION_STRING" });
     const queue = QueueServiceClient.fromConnectionString(connectionString).getQueueClient(queueName);
     expect(await queue.exists()).toBe(false);
@@ -177,7 +183,7 @@ describe.each(cases)("the compiled app started with $label in ACS_CONNECTION_STR
     const answer = await invokeHttp(findFunction(functions, name), request, context);
     seen.push(answer.text);
     expect(answer.status).toBe(503);
-    expect(answer.json).toEqual({ code: "ConfigurationError", message: expect.stringContaining("ACS_CONNECTION_STRING") });
+    expect(answer.json).toEqual({ code: "ConfigurationError", message: expect.stringContaining("ACS_CONNECTION_STRING") as unknown });
   });
 
   it("reports the setting on GET /api/health with 503, and that storage answers", async () => {
@@ -191,7 +197,7 @@ describe.each(cases)("the compiled app started with $label in ACS_CONNECTION_STR
       dependencies: {
         hostStorage: { ok: true },
         archiveContainer: { ok: true },
-        acsEndpoint: { ok: false, detail: expect.stringContaining("ACS_CONNECTION_STRING") },
+        acsEndpoint: { ok: false, detail: expect.stringContaining("ACS_CONNECTION_STRING") as unknown },
       },
     });
   });

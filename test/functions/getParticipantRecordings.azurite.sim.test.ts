@@ -11,8 +11,16 @@ import { capturingContext, uniqueName, type CapturedLog } from "../support/testS
 const INDEX_KEY = "function-test-participant-index-key-0123456789";
 const PARTICIPANT = "8:acs:22222222-bbbb-4bbb-8bbb-000000000002_00000002-dana";
 
-async function getParticipant(functions: readonly RegisteredFunction[], participantId: string, logs: CapturedLog[] = []): Promise<{ status: number; body: unknown }> {
-  const request = new HttpRequest({ method: "GET", url: `http://localhost:7071/api/archive/participants/${encodeURIComponent(participantId)}`, params: { participantId } });
+async function getParticipant(
+  functions: readonly RegisteredFunction[],
+  participantId: string,
+  logs: CapturedLog[] = [],
+): Promise<{ status: number; body: unknown }> {
+  const request = new HttpRequest({
+    method: "GET",
+    url: `http://localhost:7071/api/archive/participants/${encodeURIComponent(participantId)}`,
+    params: { participantId },
+  });
   const { context, logs: captured } = capturingContext("getParticipantRecordings");
   const response = (await findFunction(functions, "getParticipantRecordings").handler(request, context)) as HttpResponseInit;
   logs.push(...captured);

@@ -85,7 +85,7 @@ describe("recording control HTTP functions (compiled app) against the simulated 
 
   /** The founding documents' error shape, and nothing else (no stack, no request). */
   function expectErrorShape(body: unknown): void {
-    expect(body).toEqual(expect.objectContaining({ code: expect.any(String), message: expect.any(String) }));
+    expect(body).toEqual(expect.objectContaining({ code: expect.any(String) as unknown, message: expect.any(String) as unknown }));
     expect(Object.keys(body as object).every((key) => ["code", "message", "target", "details"].includes(key))).toBe(true);
     expect(JSON.stringify(body)).not.toMatch(/\n\s+at |RestError|stack|HMAC-SHA256|authorization/i);
   }
@@ -131,7 +131,7 @@ describe("recording control HTTP functions (compiled app) against the simulated 
       const started = await invoke("startRecording", { body: { serverCallId, content: "audioVideo", channel: "mixed", format: "mp4" } });
       expect(started).toMatchObject({
         status: 200,
-        body: { recordingId: expect.any(String), recordingState: "active", recordingKind: "azureCommunicationServices", serverCallId },
+        body: { recordingId: expect.any(String) as unknown, recordingState: "active", recordingKind: "azureCommunicationServices", serverCallId },
       });
       const { recordingId } = started.body as { recordingId: string };
       expect(started.logs.join("\n")).toContain(`Started recording ${recordingId} (active) of server call ${serverCallId}`);
@@ -182,7 +182,14 @@ describe("recording control HTTP functions (compiled app) against the simulated 
       const serverCallId = newCallId();
       calls.addCall(serverCallId);
       const started = await invoke("startRecording", {
-        body: { serverCallId, content: "Audio", channel: "Mixed", format: "Mp3", recordingStateCallbackUri: "https://app.example.com/state", operationContext: "case-7" },
+        body: {
+          serverCallId,
+          content: "Audio",
+          channel: "Mixed",
+          format: "Mp3",
+          recordingStateCallbackUri: "https://app.example.com/state",
+          operationContext: "case-7",
+        },
       });
       expect(started).toMatchObject({ status: 200, body: { operationContext: "case-7" } });
       expect(started.logs.join("\n")).toContain('[operationContext "case-7"]');
@@ -209,7 +216,11 @@ describe("recording control HTTP functions (compiled app) against the simulated 
       ["a bad content", { body: { serverCallId: "a", content: "video" } }, "content"],
       ["a bad channel", { body: { serverCallId: "a", channel: "stereo" } }, "channel"],
       ["a bad format", { body: { serverCallId: "a", format: "ogg" } }, "format"],
-      ["a recordingStateCallbackUri that is not http(s)", { body: { serverCallId: "a", recordingStateCallbackUri: "ftp://x.example/cb" } }, "recordingStateCallbackUri"],
+      [
+        "a recordingStateCallbackUri that is not http(s)",
+        { body: { serverCallId: "a", recordingStateCallbackUri: "ftp://x.example/cb" } },
+        "recordingStateCallbackUri",
+      ],
       ["an operationContext that is not a string", { body: { serverCallId: "a", operationContext: { id: 1 } } }, "operationContext"],
       ["an unknown field (a typo of format)", { body: { serverCallId: "a", fromat: "mp3" } }, "fromat"],
     ];
@@ -218,7 +229,7 @@ describe("recording control HTTP functions (compiled app) against the simulated 
       const before = calls.requests.length;
       const answer = await invoke("startRecording", options);
       expect(answer.status).toBe(400);
-      expect(answer.body).toMatchObject({ code: "InvalidRequest", target, message: expect.stringMatching(new RegExp(`^${target} `)) });
+      expect(answer.body).toMatchObject({ code: "InvalidRequest", target, message: expect.stringMatching(new RegExp(`^${target} `)) as unknown });
       expectErrorShape(answer.body);
       expect(calls.requests.length).toBe(before);
     });
@@ -255,13 +266,16 @@ describe("recording control HTTP functions (compiled app) against the simulated 
     ];
     const OPERATIONS = ["getRecordingState", "pauseRecording", "resumeRecording", "stopRecording"] as const;
 
-    it.each(PATH_TRICKS.flatMap(([label, id]) => OPERATIONS.map((name) => [name, label, id] as const)))("%s with a recording id that is %s: 400, nothing sent", async (name, _label, recordingId) => {
-      const before = { calls: calls.requests.length, sim: sim.requests.length };
-      const answer = await invoke(name, { recordingId });
-      expect(answer).toMatchObject({ status: 400, body: { code: "InvalidRequest", target: "recordingId" } });
-      expectErrorShape(answer.body);
-      expect({ calls: calls.requests.length, sim: sim.requests.length }).toEqual(before);
-    });
+    it.each(PATH_TRICKS.flatMap(([label, id]) => OPERATIONS.map((name) => [name, label, id] as const)))(
+      "%s with a recording id that is %s: 400, nothing sent",
+      async (name, _label, recordingId) => {
+        const before = { calls: calls.requests.length, sim: sim.requests.length };
+        const answer = await invoke(name, { recordingId });
+        expect(answer).toMatchObject({ status: 400, body: { code: "InvalidRequest", target: "recordingId" } });
+        expectErrorShape(answer.body);
+        expect({ calls: calls.requests.length, sim: sim.requests.length }).toEqual(before);
+      },
+    );
 
     it.each(["pauseRecording", "resumeRecording", "stopRecording"] as const)("%s with a body other than { operationContext }", async (name) => {
       const { recordingId } = await startedRecording();
@@ -347,11 +361,19 @@ describe("recording control HTTP functions (compiled app) against the simulated 
     ] as const)("%s answers 502 when the service keeps answering 500", async (name, operation) => {
       const { serverCallId, recordingId } = await startedRecording();
       if (name === "startRecording") calls.endCall(serverCallId);
-      calls.failNext({ operation, status: 500, times: Infinity, body: { error: { code: "8500", message: "Internal detail: node-17 at Handler.run (svc.cs:42)" } } });
+      calls.failNext({
+        operation,
+        status: 500,
+        times: Infinity,
+        body: { error: { code: "8500", message: "Internal detail: node-17 at Handler.run (svc.cs:42)" } },
+      });
       const before = calls.requests.length;
       const answer = await invoke(name, name === "startRecording" ? { body: { serverCallId } } : { recordingId });
       expect(answer.status).toBe(502);
-      expect(answer.body).toEqual({ code: "UpstreamFailure", message: expect.stringMatching(/^The recording service failed to .+: it answered HTTP 500 \(8500\)\.$/) });
+      expect(answer.body).toEqual({
+        code: "UpstreamFailure",
+        message: expect.stringMatching(/^The recording service failed to .+: it answered HTTP 500 \(8500\)\.$/) as unknown,
+      });
       expectErrorShape(answer.body);
       expect(JSON.stringify(answer.body)).not.toContain("Internal detail");
       expect(calls.requests.length - before).toBe(4);
@@ -359,9 +381,17 @@ describe("recording control HTTP functions (compiled app) against the simulated 
 
     it("answers 502 for an HTML error page, without copying it", async () => {
       const { recordingId } = await startedRecording();
-      calls.failNext({ operation: "getState", status: 503, times: Infinity, body: "<html><h1>503 Service Unavailable</h1><pre>at Gateway.forward</pre></html>" });
+      calls.failNext({
+        operation: "getState",
+        status: 503,
+        times: Infinity,
+        body: "<html><h1>503 Service Unavailable</h1><pre>at Gateway.forward</pre></html>",
+      });
       const answer = await invoke("getRecordingState", { recordingId });
-      expect(answer).toMatchObject({ status: 502, body: { code: "UpstreamFailure", message: "The recording service failed to report the recording's state: it answered HTTP 503." } });
+      expect(answer).toMatchObject({
+        status: 502,
+        body: { code: "UpstreamFailure", message: "The recording service failed to report the recording's state: it answered HTTP 503." },
+      });
       expectErrorShape(answer.body);
     });
 
@@ -387,7 +417,10 @@ describe("recording control HTTP functions (compiled app) against the simulated 
       const serverCallId = newCallId();
       calls.addCall(serverCallId);
       const answer = await invokeIn(stranger, "startRecording", { body: { serverCallId } });
-      expect(answer).toMatchObject({ status: 502, body: { code: "UpstreamFailure", message: expect.stringContaining("check ACS_CONNECTION_STRING") } });
+      expect(answer).toMatchObject({
+        status: 502,
+        body: { code: "UpstreamFailure", message: expect.stringContaining("check ACS_CONNECTION_STRING") as unknown },
+      });
       expect(sim.requests.at(-1)).toMatchObject({ authorized: false, status: 401 });
       expect(seen.join("\n")).not.toContain(wrongKey);
     });

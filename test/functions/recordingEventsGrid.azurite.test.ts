@@ -140,7 +140,9 @@ describe("Event Grid trigger with storage down", () => {
   });
 
   it("throws when an invalid event cannot be quarantined (instead of losing it)", async () => {
-    await expect(deliver(down, eventGridEvent({ data: gaData([gaChunk(0, { documentId: "a/b" })]) }))).rejects.toMatchObject({ name: "StorageUnavailableError" });
+    await expect(deliver(down, eventGridEvent({ data: gaData([gaChunk(0, { documentId: "a/b" })]) }))).rejects.toMatchObject({
+      name: "StorageUnavailableError",
+    });
   });
 });
 

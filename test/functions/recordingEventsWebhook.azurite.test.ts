@@ -6,7 +6,15 @@ import { AZURITE_KEY } from "../../tools/azurite";
 import { findFunction, loadCompiledApp, type RegisteredFunction } from "../support/compiledApp";
 import { errorBody, invokeHttp, webhookRequest, type HttpAnswer } from "../support/functionInvoke";
 import { cloudEvent, eventGridEvent, gaChunk, gaData, otherAcsEvent, previewChunk, subscriptionValidationEvent, type Json } from "../support/recordingEvents";
-import { blobNameFromKeptAt, closedStorageConnectionString, decodeAsQueueTrigger, drainQueue, listQuarantined, readQuarantined, type QuarantinedBlob } from "../support/storageProbe";
+import {
+  blobNameFromKeptAt,
+  closedStorageConnectionString,
+  decodeAsQueueTrigger,
+  drainQueue,
+  listQuarantined,
+  readQuarantined,
+  type QuarantinedBlob,
+} from "../support/storageProbe";
 import { capturingContext, TEST_ACS_CONNECTION_STRING, TEST_ACS_RESOURCE, uniqueName, type CapturedLog } from "../support/testSettings";
 
 const connectionString = inject("azuriteConnectionString");
@@ -90,7 +98,10 @@ afterAll(async () => {
 describe("webhook handshakes", () => {
   it("answers the Event Grid validation handshake with 200 {validationResponse}", async () => {
     const code = `512d38b6-c7b8-40c8-89fe-${uniqueName("v").slice(-12)}`;
-    const { answer, logs } = await post([subscriptionValidationEvent(code)], { "content-type": "application/json", "aeg-event-type": "SubscriptionValidation" });
+    const { answer, logs } = await post([subscriptionValidationEvent(code)], {
+      "content-type": "application/json",
+      "aeg-event-type": "SubscriptionValidation",
+    });
     expect(answer.status).toBe(200);
     expect(answer.json).toEqual({ validationResponse: code });
     expect(answer.headers.get("content-type")).toMatch(/application\/json/);
@@ -237,12 +248,40 @@ const BAD_DELIVERIES: readonly BadDelivery[] = [
   { name: "JSON null", body: "null", headers: JSON_HEADERS, status: 400, code: "InvalidBody", quarantined: true },
   { name: "an empty array", body: "[]", headers: JSON_HEADERS, status: 400, code: "InvalidBody", quarantined: true },
   { name: "an empty body", body: "", headers: JSON_HEADERS, status: 400, code: "InvalidJson", quarantined: true },
-  { name: "nested 5,000 levels deep (kept as text, not a 503 loop)", body: `${"[".repeat(5_000)}${"]".repeat(5_000)}`, headers: JSON_HEADERS, status: 400, code: "InvalidBody", quarantined: true },
-  { name: "an array under application/cloudevents+json", body: JSON.stringify([cloudEvent()]), headers: { "content-type": "application/cloudevents+json" }, status: 400, code: "InvalidBody", quarantined: true },
+  {
+    name: "nested 5,000 levels deep (kept as text, not a 503 loop)",
+    body: `${"[".repeat(5_000)}${"]".repeat(5_000)}`,
+    headers: JSON_HEADERS,
+    status: 400,
+    code: "InvalidBody",
+    quarantined: true,
+  },
+  {
+    name: "an array under application/cloudevents+json",
+    body: JSON.stringify([cloudEvent()]),
+    headers: { "content-type": "application/cloudevents+json" },
+    status: 400,
+    code: "InvalidBody",
+    quarantined: true,
+  },
   { name: "text/plain", body: validBatch(), headers: { "content-type": "text/plain" }, status: 415, code: "UnsupportedMediaType", quarantined: true },
   { name: "application/xml", body: validBatch(), headers: { "content-type": "application/xml" }, status: 415, code: "UnsupportedMediaType", quarantined: true },
-  { name: "form-encoded", body: validBatch(), headers: { "content-type": "application/x-www-form-urlencoded" }, status: 415, code: "UnsupportedMediaType", quarantined: true },
-  { name: "over 1 MiB, declared in Content-Length", body: oversizedBatch(), headers: { ...JSON_HEADERS, "content-length": String(MIB + 1) }, status: 413, code: "BodyTooLarge", quarantined: false },
+  {
+    name: "form-encoded",
+    body: validBatch(),
+    headers: { "content-type": "application/x-www-form-urlencoded" },
+    status: 415,
+    code: "UnsupportedMediaType",
+    quarantined: true,
+  },
+  {
+    name: "over 1 MiB, declared in Content-Length",
+    body: oversizedBatch(),
+    headers: { ...JSON_HEADERS, "content-length": String(MIB + 1) },
+    status: 413,
+    code: "BodyTooLarge",
+    quarantined: false,
+  },
   { name: "over 1 MiB, no Content-Length (chunked)", body: oversizedBatch(), headers: JSON_HEADERS, status: 413, code: "BodyTooLarge", quarantined: false },
   { name: "GET", method: "GET", headers: {}, status: 405, code: "MethodNotAllowed", quarantined: false },
   { name: "PUT with a valid batch", method: "PUT", body: validBatch(), headers: JSON_HEADERS, status: 405, code: "MethodNotAllowed", quarantined: false },
@@ -252,7 +291,11 @@ const BAD_DELIVERIES: readonly BadDelivery[] = [
 
 describe("webhook: bad deliveries get a clear JSON error and nothing is enqueued", () => {
   it.each(BAD_DELIVERIES.map((bad) => [bad.name, bad] as const))("%s", async (_name, bad) => {
-    const { answer, startedAt } = await call(webhook, { method: bad.method ?? "POST", headers: bad.headers, ...(bad.body !== undefined ? { body: bad.body } : {}) });
+    const { answer, startedAt } = await call(webhook, {
+      method: bad.method ?? "POST",
+      headers: bad.headers,
+      ...(bad.body !== undefined ? { body: bad.body } : {}),
+    });
     expect(answer.status).toBe(bad.status);
     const error = errorBody(answer);
     expect(error.code).toBe(bad.code);
@@ -290,14 +333,26 @@ const BAD_EVENTS: readonly BadEvent[] = [
   { name: "a decimal IP", event: chunkWith({ contentLocation: "http://2130706433/" }), field: `${C0}.contentLocation` },
   { name: "path traversal in documentId", event: chunkWith({ documentId: "../../recordings/victim" }), field: `${C0}.documentId` },
   { name: "index -1", event: chunkWith({ index: -1 }), field: `${C0}.index` },
-  { name: "index \"0\"", event: chunkWith({ index: "0" }), field: `${C0}.index` },
+  { name: 'index "0"', event: chunkWith({ index: "0" }), field: `${C0}.index` },
   { name: "missing chunks", event: (id) => eventGridEvent({ id, data: gaData([]) }), field: "data.recordingStorageInfo.recordingChunks" },
   { name: "bad eventTime", event: (id) => eventGridEvent({ id, time: "2021-02-30T00:00:00Z" }), field: "eventTime" },
   { name: "eventTime in year 9999", event: (id) => eventGridEvent({ id, time: "9999-01-01T00:00:00Z" }), field: "eventTime" },
   { name: "CloudEvents time two hours ahead", event: (id) => cloudEvent({ id, time: new Date(Date.now() + 7_200_000).toISOString() }), field: "time" },
-  { name: "deleteLocation naming another document", event: chunkWith({ deleteLocation: "https://us-storage.asm.skype.com/v1/objects/0-eus-d12-someone-elses" }), field: `${C0}.deleteLocation` },
-  { name: "contentLocation naming another document", event: chunkWith({ contentLocation: "https://storage.asm.skype.com/v1/objects/0-eus-d12-someone-elses/content/video" }), field: `${C0}.contentLocation` },
-  { name: "metadataLocation of the founding shape naming another document", event: chunkWith({ metadataLocation: "https://contoso-test.communication.azure.com/recording/download/0-eus-d12-someone-elses/metadata" }), field: `${C0}.metadataLocation` },
+  {
+    name: "deleteLocation naming another document",
+    event: chunkWith({ deleteLocation: "https://us-storage.asm.skype.com/v1/objects/0-eus-d12-someone-elses" }),
+    field: `${C0}.deleteLocation`,
+  },
+  {
+    name: "contentLocation naming another document",
+    event: chunkWith({ contentLocation: "https://storage.asm.skype.com/v1/objects/0-eus-d12-someone-elses/content/video" }),
+    field: `${C0}.contentLocation`,
+  },
+  {
+    name: "metadataLocation of the founding shape naming another document",
+    event: chunkWith({ metadataLocation: "https://contoso-test.communication.azure.com/recording/download/0-eus-d12-someone-elses/metadata" }),
+    field: `${C0}.metadataLocation`,
+  },
   { name: "unknown topic", event: (id) => eventGridEvent({ id, source: TEST_ACS_RESOURCE.replace("contoso-acs", "mallory-acs") }), field: "topic" },
   { name: "unknown CloudEvents source", event: (id) => cloudEvent({ id, source: "/subscriptions/{subscription-id}" }), field: "source" },
 ];
@@ -348,7 +403,10 @@ describe("webhook: storage down", () => {
   });
 
   it("still answers the validation handshake and refuses bad bodies with 400", async () => {
-    const handshake = await call(down, { body: JSON.stringify([subscriptionValidationEvent("abc")]), headers: { "content-type": "application/json", "aeg-event-type": "SubscriptionValidation" } });
+    const handshake = await call(down, {
+      body: JSON.stringify([subscriptionValidationEvent("abc")]),
+      headers: { "content-type": "application/json", "aeg-event-type": "SubscriptionValidation" },
+    });
     expect(handshake.answer.status).toBe(200);
     const bad = await call(down, { body: "{nope", headers: JSON_HEADERS });
     expect(bad.answer.status).toBe(400);

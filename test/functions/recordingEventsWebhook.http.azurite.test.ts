@@ -27,7 +27,12 @@ beforeAll(async () => {
   const queueName = uniqueName("http-chunks");
   queue = QueueServiceClient.fromConnectionString(azurite.connectionString).getQueueClient(queueName);
   quarantine = BlobServiceClient.fromConnectionString(azurite.connectionString).getContainerClient("rejected-events");
-  const app = loadCompiledApp({ AzureWebJobsStorage: azurite.connectionString, ACS_CONNECTION_STRING: TEST_ACS_CONNECTION_STRING, CHUNK_QUEUE: queueName, ALLOWED_ACS_RESOURCES: TEST_ACS_RESOURCE });
+  const app = loadCompiledApp({
+    AzureWebJobsStorage: azurite.connectionString,
+    ACS_CONNECTION_STRING: TEST_ACS_CONNECTION_STRING,
+    CHUNK_QUEUE: queueName,
+    ALLOWED_ACS_RESOURCES: TEST_ACS_RESOURCE,
+  });
   server = await serveHttpFunction(findFunction(app, "recordingEventsWebhook"));
 });
 
@@ -36,7 +41,8 @@ afterAll(async () => {
   await azurite?.stop();
 });
 
-const post = (body: string, headers: Record<string, string> = JSON_HEADERS): Promise<StreamedAnswer> => streamingPost(`${server.url}/api/recording-events`, headers, repeated(Buffer.from(body), body.length));
+const post = (body: string, headers: Record<string, string> = JSON_HEADERS): Promise<StreamedAnswer> =>
+  streamingPost(`${server.url}/api/recording-events`, headers, repeated(Buffer.from(body), body.length));
 const errorCode = (answer: StreamedAnswer): unknown => (JSON.parse(answer.text) as { error?: { code?: unknown } }).error?.code;
 const queued = async (): Promise<ChunkMessage[]> => (await drainQueue(queue)).map((text) => decodeAsQueueTrigger(text) as ChunkMessage);
 
@@ -63,7 +69,11 @@ describe("webhook over HTTP: the body limit counts bytes as they arrive", () => 
 
   it("refuses a declared Content-Length over 1 MiB with 413 without reading the body", async () => {
     const before = server.bodyBytesRead;
-    const answer = await streamingPost(`${server.url}/api/recording-events`, { ...JSON_HEADERS, "content-length": String(8 * MIB) }, repeated(Buffer.alloc(64 * 1024, 0x20), 8 * MIB));
+    const answer = await streamingPost(
+      `${server.url}/api/recording-events`,
+      { ...JSON_HEADERS, "content-length": String(8 * MIB) },
+      repeated(Buffer.alloc(64 * 1024, 0x20), 8 * MIB),
+    );
     expect(answer.status).toBe(413);
     expect(server.bodyBytesRead - before).toBe(0);
   });

@@ -45,7 +45,20 @@ describe("the compiled app, loaded as the Functions runtime loads it", () => {
 
   it("registers exactly the documented functions", () => {
     expect(functions.map((fn) => fn.metadata.name).sort()).toEqual(
-      ["archiveChunk", "archiveStatus", "getParticipantRecordings", "getRecordingState", "health", "pauseRecording", "recordingEventsGrid", "recordingEventsWebhook", "rescuePoisonedChunk", "resumeRecording", "startRecording", "stopRecording"].sort(),
+      [
+        "archiveChunk",
+        "archiveStatus",
+        "getParticipantRecordings",
+        "getRecordingState",
+        "health",
+        "pauseRecording",
+        "recordingEventsGrid",
+        "recordingEventsWebhook",
+        "rescuePoisonedChunk",
+        "resumeRecording",
+        "startRecording",
+        "stopRecording",
+      ].sort(),
     );
   });
 

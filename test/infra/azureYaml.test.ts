@@ -12,7 +12,17 @@ type Hook = HookCommand & { readonly posix?: HookCommand; readonly windows?: Hoo
 interface AzureYaml {
   readonly name?: string;
   readonly infra?: { readonly provider?: string; readonly path?: string; readonly module?: string };
-  readonly services?: Record<string, { readonly project?: string; readonly language?: string; readonly host?: string; readonly dist?: string; readonly remoteBuild?: boolean; readonly hooks?: Record<string, Hook> }>;
+  readonly services?: Record<
+    string,
+    {
+      readonly project?: string;
+      readonly language?: string;
+      readonly host?: string;
+      readonly dist?: string;
+      readonly remoteBuild?: boolean;
+      readonly hooks?: Record<string, Hook>;
+    }
+  >;
   readonly hooks?: Record<string, Hook>;
 }
 

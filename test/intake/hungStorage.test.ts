@@ -29,7 +29,7 @@ async function outcome(work: () => Promise<unknown>): Promise<{ error: StorageUn
     await work();
   } catch (error) {
     if (error instanceof StorageUnavailableError) return { error, elapsedMs: Date.now() - started };
-    throw new Error(`expected StorageUnavailableError, got ${String(error)}`);
+    throw new Error(`expected StorageUnavailableError, got ${String(error)}`, { cause: error });
   }
   throw new Error("reported success against storage that never answers");
 }
@@ -63,7 +63,9 @@ describe.concurrent("intake against Storage that never answers", () => {
 
   it("Quarantine.keep gives up with StorageUnavailableError", async () => {
     const rig = hung();
-    const { error, elapsedMs } = await outcome(() => rig.quarantine.keep({ reason: { code: "InvalidJson", message: "not JSON" }, receivedVia: "test", input: "{" }));
+    const { error, elapsedMs } = await outcome(() =>
+      rig.quarantine.keep({ reason: { code: "InvalidJson", message: "not JSON" }, receivedVia: "test", input: "{" }),
+    );
     expect(error.message).toContain(rig.container.containerName);
     expect(elapsedMs).toBeLessThan(WELL_INSIDE_EVENT_GRID_WINDOW_MS);
   });

@@ -11,7 +11,15 @@ import { ChunkQueue } from "../../src/storage/chunkQueue";
 import { createQueueServiceClient } from "../../src/storage/storageClients";
 import { azuriteProbes, intakeRig, RecordingLog, type IntakeRig, type IntakeRigOptions } from "../support/intakeRig";
 import { cloudEvent, eventGridEvent, gaChunk, gaData, otherAcsEvent, previewChunk, type Json } from "../support/recordingEvents";
-import { blobNameFromKeptAt, closedStorageConnectionString, decodeAsQueueTrigger, drainQueue, hostJsonMessageEncoding, listQuarantined, readQuarantined } from "../support/storageProbe";
+import {
+  blobNameFromKeptAt,
+  closedStorageConnectionString,
+  decodeAsQueueTrigger,
+  drainQueue,
+  hostJsonMessageEncoding,
+  listQuarantined,
+  readQuarantined,
+} from "../support/storageProbe";
 import { TEST_ACS_RESOURCE, uniqueName } from "../support/testSettings";
 
 const connectionString = inject("azuriteConnectionString");
@@ -85,11 +93,20 @@ describe("RecordingIntake against Azurite: fan-out", () => {
   it("enqueues nothing and quarantines nothing for an empty batch or only other event types", async () => {
     const log = new RecordingLog();
     expect(await r.intake.receive([], "test", log)).toEqual({ received: 0, accepted: 0, ignored: 0, enqueued: 0, rejectedCount: 0, rejected: [] });
-    expect(await r.intake.receive([otherAcsEvent(), otherAcsEvent()], "test", log)).toEqual({ received: 2, accepted: 0, ignored: 2, enqueued: 0, rejectedCount: 0, rejected: [] });
+    expect(await r.intake.receive([otherAcsEvent(), otherAcsEvent()], "test", log)).toEqual({
+      received: 2,
+      accepted: 0,
+      ignored: 2,
+      enqueued: 0,
+      rejectedCount: 0,
+      rejected: [],
+    });
     expect(await receivedMessages(r.queue)).toEqual([]);
     expect(await listQuarantined(probeContainer(r.container))).toEqual([]);
     // One line for the delivery, with the count: junk of other types costs one line, not one per event.
-    expect(log.at("debug").filter((line) => line.includes("Microsoft.Communication.CallStarted"))).toEqual(["Ignored 2 events of other types: Microsoft.Communication.CallStarted ×2."]);
+    expect(log.at("debug").filter((line) => line.includes("Microsoft.Communication.CallStarted"))).toEqual([
+      "Ignored 2 events of other types: Microsoft.Communication.CallStarted ×2.",
+    ]);
     expect(log.at("error")).toEqual([]);
   });
 });
@@ -131,7 +148,9 @@ describe("RecordingIntake against Azurite: a mixed batch", () => {
       { id: "evt-foreign", input: foreign, field: "topic" },
       { id: undefined, input: noId, field: "id" },
     ];
-    const kept = await Promise.all(report.rejected.map((rejected) => readQuarantined(probeContainer(r.container), blobNameFromKeptAt(r.container, rejected.keptAt))));
+    const kept = await Promise.all(
+      report.rejected.map((rejected) => readQuarantined(probeContainer(r.container), blobNameFromKeptAt(r.container, rejected.keptAt))),
+    );
     for (const expected of expectations) {
       const blob = kept.find((candidate) => JSON.stringify(candidate.json.input) === JSON.stringify(expected.input));
       expect(blob, `quarantine blob for ${expected.id ?? JSON.stringify(expected.input).slice(0, 40)}`).toBeDefined();
@@ -210,7 +229,7 @@ describe("RecordingIntake against Azurite: storage down", () => {
       await promise;
     } catch (error) {
       if (error instanceof StorageUnavailableError) return error;
-      throw new Error(`expected StorageUnavailableError, got ${String(error)}`);
+      throw new Error(`expected StorageUnavailableError, got ${String(error)}`, { cause: error });
     }
     throw new Error("intake reported success while storage was down");
   }

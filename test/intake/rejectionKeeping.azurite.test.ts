@@ -28,14 +28,20 @@ describe("quarantine: bounded, content-named, aggregated", () => {
   it(`keeps up to ${MAX_SEPARATE_RECORDS} rejected events as one record each, logged in ONE line`, async () => {
     const r = rig();
     const log = new RecordingLog();
-    const report = await r.intake.receive(Array.from({ length: MAX_SEPARATE_RECORDS }, (_, n) => invalidEvent(n)), "test", log);
+    const report = await r.intake.receive(
+      Array.from({ length: MAX_SEPARATE_RECORDS }, (_, n) => invalidEvent(n)),
+      "test",
+      log,
+    );
     expect(report.rejectedCount).toBe(MAX_SEPARATE_RECORDS);
     expect(new Set(report.rejected.map((rejected) => rejected.keptAt)).size).toBe(MAX_SEPARATE_RECORDS);
     const blobs = await listQuarantined(probes.container(r.container));
     expect(blobs.map((blob) => blob.name).sort()).toEqual(report.rejected.map((rejected) => blobNameFromKeptAt(r.container, rejected.keptAt)).sort());
     expect(blobs.every((blob) => /^events\/evt-invalid-\d+-[0-9a-f]{32}\.json$/.test(blob.name))).toBe(true);
     expect(log.at("error")).toHaveLength(1);
-    expect(log.at("error")[0]).toMatch(/^Rejected 16 of 16 events \(InvalidEvent ×16\); first: #0 evt-invalid-0: data\.recordingStorageInfo\.recordingChunks\[0\]\.index .*; … 11 more\. Kept at /);
+    expect(log.at("error")[0]).toMatch(
+      /^Rejected 16 of 16 events \(InvalidEvent ×16\); first: #0 evt-invalid-0: data\.recordingStorageInfo\.recordingChunks\[0\]\.index .*; … 11 more\. Kept at /,
+    );
   });
 
   it(`keeps more than ${MAX_SEPARATE_RECORDS} rejected elements as ONE record, each findable by position, and still enqueues the valid events among them`, async () => {
@@ -50,7 +56,9 @@ describe("quarantine: bounded, content-named, aggregated", () => {
 
     expect(report).toMatchObject({ received: 5_003, accepted: 3, enqueued: 4, rejectedCount: 5_000 });
     expect(report.rejected).toHaveLength(MAX_SEPARATE_RECORDS);
-    expect((await probes.messages(r.queue)).map((message) => message.eventId).sort()).toEqual([valid[0], valid[1], valid[1], valid[2]].map((event) => String(event?.["id"])).sort());
+    expect((await probes.messages(r.queue)).map((message) => message.eventId).sort()).toEqual(
+      [valid[0], valid[1], valid[1], valid[2]].map((event) => String(event?.["id"])).sort(),
+    );
     const blobs = await listQuarantined(probes.container(r.container));
     expect(blobs).toHaveLength(1);
     expect(blobs[0]?.name).toMatch(/^deliveries\/[0-9a-f]{32}\.json$/);
@@ -62,7 +70,9 @@ describe("quarantine: bounded, content-named, aggregated", () => {
       expect(record.input[i]).toEqual(delivery[rejection.position]);
       expect(rejection.reason.code).toBe("InvalidEvent");
     });
-    expect(record.rejections.find((rejection) => rejection.eventId === "evt-invalid-1")?.reason.field).toBe("data.recordingStorageInfo.recordingChunks[0].index");
+    expect(record.rejections.find((rejection) => rejection.eventId === "evt-invalid-1")?.reason.field).toBe(
+      "data.recordingStorageInfo.recordingChunks[0].index",
+    );
     expect(log.at("error")).toHaveLength(1);
   });
 

@@ -79,7 +79,10 @@ async function archiveRecordings(settings: Record<string, string>, recordings: r
   for (const participants of recordings) {
     const chunks = [0, 1].map((position) => {
       const documentId = `0-eus-d1-${uniqueName("doc").replace(/-/g, "")}`;
-      sim.addDocument(documentId, { size: 200_000 + position * 1_000, metadata: { chunkDocumentId: documentId, participants: participants.map((participantId) => ({ participantId })) } });
+      sim.addDocument(documentId, {
+        size: 200_000 + position * 1_000,
+        metadata: { chunkDocumentId: documentId, participants: participants.map((participantId) => ({ participantId })) },
+      });
       return { documentId, size: 200_000 + position * 1_000 };
     });
     const envelope = readEnvelope(sim.recordingEvent({ chunks }));
@@ -156,7 +159,10 @@ describe("participant index at archive time, find, export, erase (Azurite + simu
     const out = join(workDir, "export-alice");
     const first = await runCli(["participants", "export", ALICE, "--out", out], settings());
     expect(first.code, first.stderr).toBe(0);
-    const report = JSON.parse(readFileSync(join(out, "export.json"), "utf8")) as { participant: string; files: { blob: string; path: string; status: string; verifiedAgainst?: string; sha256: string }[] };
+    const report = JSON.parse(readFileSync(join(out, "export.json"), "utf8")) as {
+      participant: string;
+      files: { blob: string; path: string; status: string; verifiedAgainst?: string; sha256: string }[];
+    };
     expect(report.participant).toBe(keyed(ALICE));
     expect(report.files).toHaveLength(10); // 2 recordings x (2 chunks x (media + metadata) + manifest)
     expect(report.files.every((file) => file.status === "downloaded")).toBe(true);
@@ -178,7 +184,15 @@ describe("participant index at archive time, find, export, erase (Azurite + simu
     const again = JSON.parse(readFileSync(join(out, "export.json"), "utf8")) as typeof report;
     expect(again.files.filter((file) => file.status === "alreadyVerified")).toHaveLength(9);
     expect(again.files.find((file) => file.blob === damaged.blob)?.status).toBe("downloaded");
-    expect(createHmac("sha256", "x").update(readFileSync(join(out, damaged.path))).digest("hex")).toBe(createHmac("sha256", "x").update(await container.getBlobClient(damaged.blob).downloadToBuffer()).digest("hex"));
+    expect(
+      createHmac("sha256", "x")
+        .update(readFileSync(join(out, damaged.path)))
+        .digest("hex"),
+    ).toBe(
+      createHmac("sha256", "x")
+        .update(await container.getBlobClient(damaged.blob).downloadToBuffer())
+        .digest("hex"),
+    );
   });
 
   it("export gives up on a download that stalls (idle timeout), reports it, exits 1, and a later run completes it", async () => {
@@ -189,7 +203,10 @@ describe("participant index at archive time, find, export, erase (Azurite + simu
     });
     const out = join(workDir, "export-stall");
     try {
-      const viaProxy = { ...settings(), RECORDINGS_STORAGE: `DefaultEndpointsProtocol=http;AccountName=devstoreaccount1;AccountKey=${AZURITE_KEY};BlobEndpoint=${proxy.url}/devstoreaccount1;` };
+      const viaProxy = {
+        ...settings(),
+        RECORDINGS_STORAGE: `DefaultEndpointsProtocol=http;AccountName=devstoreaccount1;AccountKey=${AZURITE_KEY};BlobEndpoint=${proxy.url}/devstoreaccount1;`,
+      };
       const first = await runCli(["participants", "export", BOB, "--out", out, "--idle-timeout", "2"], viaProxy);
       expect(first.code, first.stderr).toBe(1);
       expect(first.stderr).toMatch(/Export of .*\.mp4 failed: TransferInterruptedError: .*no data for 2000 ms/);
@@ -216,7 +233,11 @@ describe("participant index at archive time, find, export, erase (Azurite + simu
 
     const run = await runCli(["participants", "erase", CAROL, "--yes"], settings());
     expect(run.code, run.stderr).toBe(0);
-    const report = JSON.parse(run.stdout) as { participant: string; receipt: string; recordings: { folder: string; deleted: string[]; indexEntriesDeleted: number }[] };
+    const report = JSON.parse(run.stdout) as {
+      participant: string;
+      receipt: string;
+      recordings: { folder: string; deleted: string[]; indexEntriesDeleted: number }[];
+    };
     const folder = report.recordings[0]?.folder ?? "";
     expect(report.recordings[0]?.deleted).toHaveLength(5); // 2 x (media + metadata) + the manifest
     expect(report.recordings[0]?.indexEntriesDeleted).toBe(2); // Carol's and Alice's entries of that recording
@@ -247,10 +268,21 @@ describe("erase under an immutability policy (Azurite has none: a real HTTP hop 
         : undefined,
     );
     try {
-      const viaProxy = { ...shared, RECORDINGS_STORAGE: `DefaultEndpointsProtocol=http;AccountName=devstoreaccount1;AccountKey=${AZURITE_KEY};BlobEndpoint=${proxy.url}/devstoreaccount1;` };
+      const viaProxy = {
+        ...shared,
+        RECORDINGS_STORAGE: `DefaultEndpointsProtocol=http;AccountName=devstoreaccount1;AccountKey=${AZURITE_KEY};BlobEndpoint=${proxy.url}/devstoreaccount1;`,
+      };
       const run = await runCli(["participants", "erase", ALICE, "--yes"], viaProxy);
       expect(run.code, run.stderr).toBe(1);
-      const report = JSON.parse(run.stdout) as { complete: boolean; receipt: string; recordings: { deleted: string[]; refused: { blob: string; kind: string; code: string; status: number; reason: string }[]; indexEntriesDeleted: number }[] };
+      const report = JSON.parse(run.stdout) as {
+        complete: boolean;
+        receipt: string;
+        recordings: {
+          deleted: string[];
+          refused: { blob: string; kind: string; code: string; status: number; reason: string }[];
+          indexEntriesDeleted: number;
+        }[];
+      };
       const recording = report.recordings[0];
       expect(report.complete).toBe(false);
       expect(recording?.refused).toHaveLength(2);
@@ -284,7 +316,10 @@ describe("manifest.json is optional input (written by the catalogue step once a 
     const names = await listBlobs(recordings, "calls/");
     const folder = (names[0] ?? "").replace(/[^/]+$/, "");
     const media = names.filter((name) => name.endsWith(".mp4"));
-    const sha = async (name: string): Promise<string> => createHash("sha256").update(await recordings.getBlobClient(name).downloadToBuffer()).digest("hex");
+    const sha = async (name: string): Promise<string> =>
+      createHash("sha256")
+        .update(await recordings.getBlobClient(name).downloadToBuffer())
+        .digest("hex");
     // The shape the catalogue step (issue 10) writes: ids, chunks[] with media and metadata, participantIds.
     const manifest = async (wrong: boolean): Promise<string> =>
       JSON.stringify({
@@ -292,7 +327,12 @@ describe("manifest.json is optional input (written by the catalogue step once a 
         chunks: await Promise.all(
           media.map(async (name, position) => ({
             index: position,
-            media: { blob: `${recordings.containerName}/${name}`, bytes: 1, sha256: wrong && position === 0 ? "0".repeat(64) : await sha(name), contentType: "video/mp4" },
+            media: {
+              blob: `${recordings.containerName}/${name}`,
+              bytes: 1,
+              sha256: wrong && position === 0 ? "0".repeat(64) : await sha(name),
+              contentType: "video/mp4",
+            },
             metadata: { blob: name.replace(/\.mp4$/, ".metadata.json"), bytes: 1 },
           })),
         ),
@@ -310,7 +350,13 @@ describe("manifest.json is optional input (written by the catalogue step once a 
 
     // A manifest that disagrees with the bytes: the file fails verification (so the manifest is really used).
     await recordings.getBlockBlobClient(`${folder}manifest.json`).upload(await manifest(true), Buffer.byteLength(await manifest(true)));
-    const wrong = await exportParticipant(CAROL, { index, recordings, directory: join(workDir, "export-manifest-wrong"), idleTimeoutMs: 30_000, log: capturingLog() });
+    const wrong = await exportParticipant(CAROL, {
+      index,
+      recordings,
+      directory: join(workDir, "export-manifest-wrong"),
+      idleTimeoutMs: 30_000,
+      log: capturingLog(),
+    });
     expect(wrong.totals.failed).toBe(1);
     expect(wrong.files.find((file) => file.status === "failed")?.reason).toMatch(/differs from the manifest's 0{64}/);
   });

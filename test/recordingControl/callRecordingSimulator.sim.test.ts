@@ -37,7 +37,10 @@ describe("simulated Call Automation recording routes", () => {
   });
 
   it("walks the state machine with the service's status codes and bodies", async () => {
-    const start = await signed("POST", `/calling/recordings?${API}`, { callLocator: { kind: "serverCallLocator", serverCallId: "call-a" }, pauseOnStart: true });
+    const start = await signed("POST", `/calling/recordings?${API}`, {
+      callLocator: { kind: "serverCallLocator", serverCallId: "call-a" },
+      pauseOnStart: true,
+    });
     expect(start.status).toBe(200);
     expect(start.headers["content-type"]).toMatch(/^application\/json/);
     const { recordingId } = json(start) as { recordingId: string };
@@ -53,7 +56,12 @@ describe("simulated Call Automation recording routes", () => {
     const stop = await signed("DELETE", `${path}?${API}`);
     expect(stop.status).toBe(204);
     expect(stop.body.length).toBe(0);
-    for (const [method, suffix] of [["GET", ""], ["DELETE", ""], ["POST", ":pause"], ["POST", ":resume"]] as const) {
+    for (const [method, suffix] of [
+      ["GET", ""],
+      ["DELETE", ""],
+      ["POST", ":pause"],
+      ["POST", ":resume"],
+    ] as const) {
       const gone = await signed(method, `${path}${suffix}?${API}`);
       expect(gone.status, `${method} ${suffix}`).toBe(404);
       expect(json(gone)).toMatchObject({ error: { code: "RecordingNotFound", target: "recordingId" } });
@@ -71,10 +79,19 @@ describe("simulated Call Automation recording routes", () => {
     expect(json(noLocator)).toMatchObject({ error: { code: "InvalidRequest", target: "callLocator" } });
     const group = await signed("POST", `/calling/recordings?${API}`, { callLocator: { kind: "groupCallLocator", groupCallId: "g" } });
     expect(json(group)).toMatchObject({ error: { target: "callLocator.kind" } });
-    const badFormat = await signed("POST", `/calling/recordings?${API}`, { callLocator: { kind: "serverCallLocator", serverCallId: "call-b" }, recordingFormatType: "ogg" });
+    const badFormat = await signed("POST", `/calling/recordings?${API}`, {
+      callLocator: { kind: "serverCallLocator", serverCallId: "call-b" },
+      recordingFormatType: "ogg",
+    });
     expect(badFormat.status).toBe(400);
     expect(json(badFormat)).toMatchObject({ error: { target: "recordingFormatType" } });
-    const textBody = await handSignedRequest({ accessKey: sim.accessKey, method: "POST", url: `${sim.endpointUrl}/calling/recordings?${API}`, body: "x", headers: { "Content-Type": "text/plain" } });
+    const textBody = await handSignedRequest({
+      accessKey: sim.accessKey,
+      method: "POST",
+      url: `${sim.endpointUrl}/calling/recordings?${API}`,
+      body: "x",
+      headers: { "Content-Type": "text/plain" },
+    });
     expect(textBody.status).toBe(415);
   });
 

@@ -1,11 +1,6 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { parseAcsConnectionString } from "../../src/config/acsConnectionString";
-import {
-  InvalidRecordingRequestError,
-  RecordingNotFoundError,
-  RecordingRequestRejectedError,
-  RecordingServiceError,
-} from "../../src/recordingControl/errors";
+import { InvalidRecordingRequestError, RecordingNotFoundError, RecordingRequestRejectedError, RecordingServiceError } from "../../src/recordingControl/errors";
 import { RecordingControl } from "../../src/recordingControl/recordingControl";
 import type { StartRecordingRequest } from "../../src/recordingControl/requestValidation";
 import { startAcsSimulator, type AcsSimulator } from "../../tools/acsSimulator";
@@ -56,7 +51,7 @@ describe("RecordingControl against the simulated Call Automation recording API",
     const call = newCallId();
     calls.addCall(call);
     const started = await control.start(startOf(call));
-    expect(started).toEqual({ recordingId: expect.any(String), recordingState: "active", recordingKind: "azureCommunicationServices" });
+    expect(started).toEqual({ recordingId: expect.any(String) as unknown, recordingState: "active", recordingKind: "azureCommunicationServices" });
 
     const request = calls.requests.at(-1);
     expect(request).toMatchObject({ operation: "start", method: "POST", status: 200, apiVersion: "2026-03-12" });
@@ -94,7 +89,12 @@ describe("RecordingControl against the simulated Call Automation recording API",
     await calls.drain();
 
     expect(stopped).toEqual([
-      expect.objectContaining({ recordingId, serverCallId: call, endReason: "stopped", pauseResumeIntervals: [expect.objectContaining({ durationMs: expect.any(Number) })] }),
+      expect.objectContaining({
+        recordingId,
+        serverCallId: call,
+        endReason: "stopped",
+        pauseResumeIntervals: [expect.objectContaining({ durationMs: expect.any(Number) as unknown })],
+      }),
     ]);
     expect(calls.requests.slice(-5).map((request) => [request.operation, request.status])).toEqual([
       ["pause", 202],
@@ -170,7 +170,12 @@ describe("RecordingControl against the simulated Call Automation recording API",
       [200, false],
     ]);
     expect(attempts[0]?.repeatabilityRequestId).toBe(attempts[1]?.repeatabilityRequestId);
-    expect(calls.recordings().filter((recording) => recording.serverCallId === call).map((recording) => recording.recordingId)).toEqual([started.recordingId]);
+    expect(
+      calls
+        .recordings()
+        .filter((recording) => recording.serverCallId === call)
+        .map((recording) => recording.recordingId),
+    ).toEqual([started.recordingId]);
   });
 
   it("maps a lasting 500 to RecordingServiceError after the retries", async () => {

@@ -22,12 +22,27 @@ describe("deployment package (scripts/deployPackage.ts, staged by azd's prepacka
   });
 
   it("leaves out sources, tests, tools, the simulator, Core Tools and every dev dependency", () => {
-    const excludedPrefixes = ["src/", "test/", "tools/", "bench/", "scripts/", "infra/", "dist/test/", "dist/tools/", "dist/bench/", "dist/scripts/", ".azure/"];
+    const excludedPrefixes = [
+      "src/",
+      "test/",
+      "tools/",
+      "bench/",
+      "scripts/",
+      "infra/",
+      "dist/test/",
+      "dist/tools/",
+      "dist/bench/",
+      "dist/scripts/",
+      ".azure/",
+    ];
     expect(files.filter((path) => excludedPrefixes.some((prefix) => path.startsWith(prefix)))).toEqual([]);
     expect(files.filter((path) => path.endsWith(".js.map") && path.startsWith("dist/"))).toEqual([]);
     expect(files.filter((path) => path === "local.settings.json" || path === "package-lock.json")).toEqual([]);
     for (const dev of ["azure-functions-core-tools", "vitest", "typescript", "azurite", "esbuild", "eslint", "tree-sitter", "tree-sitter-bicep", "knip"]) {
-      expect(files.some((path) => path.startsWith(`node_modules/${dev}/`)), dev).toBe(false);
+      expect(
+        files.some((path) => path.startsWith(`node_modules/${dev}/`)),
+        dev,
+      ).toBe(false);
     }
   });
 

@@ -31,7 +31,10 @@ describe("short soak: the queue trigger on Azurite, with faults in ACS and kille
     expect(report.logs.secretLeaks, summary).toBe(0);
 
     // The run really was hostile: faults injected, workers killed mid-archive, events delivered more than once.
-    expect(Object.values(report.faultsInjected).reduce((sum, count) => sum + count, 0), summary).toBeGreaterThan(10);
+    expect(
+      Object.values(report.faultsInjected).reduce((sum, count) => sum + count, 0),
+      summary,
+    ).toBeGreaterThan(10);
     expect(report.kills.fired, summary).toBeGreaterThan(0);
     expect(report.feed.repeatsDelivered, summary).toBeGreaterThan(0);
     expect(report.dispatch.maxDequeueCount, summary).toBeGreaterThan(1);

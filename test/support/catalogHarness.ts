@@ -22,11 +22,22 @@ export interface CatalogHarness extends ArchiveHarness {
 export function catalogHarness(
   sim: AcsSimulator,
   storage: string,
-  options: { receiver?: EventReceiver; schema?: "EventGrid" | "CloudEvent"; now?: () => Date; requeue?: (message: ChunkMessage, delaySeconds: number) => Promise<void> } = {},
+  options: {
+    receiver?: EventReceiver;
+    schema?: "EventGrid" | "CloudEvent";
+    now?: () => Date;
+    requeue?: (message: ChunkMessage, delaySeconds: number) => Promise<void>;
+  } = {},
 ): CatalogHarness {
   const harness = archiveHarness(sim, storage, { ...(options.now ? { now: options.now } : {}), ...(options.requeue ? { requeue: options.requeue } : {}) });
   const events = options.receiver
-    ? eventSinkFor(archiveEventsSetting({ ARCHIVE_EVENTS_ENDPOINT: options.receiver.endpoint, ARCHIVE_EVENTS_KEY: options.receiver.key, ARCHIVE_EVENTS_SCHEMA: options.schema ?? "EventGrid" }))
+    ? eventSinkFor(
+        archiveEventsSetting({
+          ARCHIVE_EVENTS_ENDPOINT: options.receiver.endpoint,
+          ARCHIVE_EVENTS_KEY: options.receiver.key,
+          ARCHIVE_EVENTS_SCHEMA: options.schema ?? "EventGrid",
+        }),
+      )
     : NO_EVENTS;
   const catalog = new RecordingCatalog({ container: harness.container, events, ...(options.now ? { now: options.now } : {}) });
   const catalogJob = new ChunkArchiveJob({

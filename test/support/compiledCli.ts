@@ -5,7 +5,7 @@ import { join, resolve } from "node:path";
 
 const root = resolve(__dirname, "..", "..");
 /** The compiled `recording-archiver` (package.json `bin`). */
-export const CLI_PATH = join(root, "dist", "src", "cli", "main.js");
+const CLI_PATH = join(root, "dist", "src", "cli", "main.js");
 
 export interface CliRun {
   readonly code: number | null;
@@ -15,7 +15,8 @@ export interface CliRun {
 
 /** Compiles the app once when dist/ is missing (a test file run on its own). */
 export function ensureCompiledCli(): void {
-  if (!existsSync(CLI_PATH)) execFileSync(process.execPath, [join(root, "node_modules", "typescript", "bin", "tsc"), "-p", join(root, "tsconfig.json")], { stdio: "inherit" });
+  if (!existsSync(CLI_PATH))
+    execFileSync(process.execPath, [join(root, "node_modules", "typescript", "bin", "tsc"), "-p", join(root, "tsconfig.json")], { stdio: "inherit" });
 }
 
 /** Runs the compiled CLI in a clean environment (only PATH plus `env`), in `cwd`, with optional stdin. */

@@ -11,7 +11,7 @@ export interface HttpAnswer {
   readonly json: unknown;
 }
 
-export const WEBHOOK_URL = "http://localhost:7071/api/recording-events?code=test-function-key";
+const WEBHOOK_URL = "http://localhost:7071/api/recording-events?code=test-function-key";
 
 /**
  * An HTTP request as the Functions worker builds it from the host's RPC data: the body arrives as bytes

@@ -66,7 +66,11 @@ export function intakeRig(azurite: string, options: IntakeRigOptions = {}): Inta
 }
 
 /** Clients that talk to the real Azurite whatever a rig points at. */
-export function azuriteProbes(azurite: string): { queue(queue: QueueClient): QueueClient; container(container: ContainerClient): ContainerClient; messages(queue: QueueClient): Promise<ChunkMessage[]> } {
+export function azuriteProbes(azurite: string): {
+  queue: (queue: QueueClient) => QueueClient;
+  container: (container: ContainerClient) => ContainerClient;
+  messages: (queue: QueueClient) => Promise<ChunkMessage[]>;
+} {
   const queues = QueueServiceClient.fromConnectionString(azurite);
   const blobs = BlobServiceClient.fromConnectionString(azurite);
   return {

@@ -8,10 +8,10 @@ import { TEST_ACS_RESOURCE } from "./testSettings";
  */
 export type Json = Record<string, unknown>;
 
-export const RECORDING_EVENT_TYPE = "Microsoft.Communication.RecordingFileStatusUpdated";
+const RECORDING_EVENT_TYPE = "Microsoft.Communication.RecordingFileStatusUpdated";
 
 /** A documentId shaped like the published ones (`0-eus-d12-<32 hex>`), unique per call. */
-export function documentId(): string {
+function documentId(): string {
   return `0-eus-d12-${randomUUID().replace(/-/g, "")}`;
 }
 

@@ -35,23 +35,31 @@ export async function startStorageRefusalProxy(
       refused.push(`${req.method ?? ""} ${req.url ?? ""}`);
       req.resume();
       const body = `<?xml version="1.0" encoding="utf-8"?><Error><Code>${refusal.code}</Code><Message>${refusal.message}</Message></Error>`;
-      res.writeHead(refusal.status, { "content-type": "application/xml", "x-ms-error-code": refusal.code, "x-ms-request-id": "refusal-proxy", "content-length": Buffer.byteLength(body) });
+      res.writeHead(refusal.status, {
+        "content-type": "application/xml",
+        "x-ms-error-code": refusal.code,
+        "x-ms-request-id": "refusal-proxy",
+        "content-length": Buffer.byteLength(body),
+      });
       res.end(body);
       return;
     }
     const stall = options.stall?.(req) ?? false;
-    const forward = httpRequest({ host: upstream.hostname, port: upstream.port, method: req.method, path: req.url, headers: { ...req.headers, host: upstream.host } }, (answer) => {
-      res.writeHead(answer.statusCode ?? 502, answer.headers);
-      if (!stall) {
-        answer.pipe(res);
-        return;
-      }
-      // A peer that sends the headers and the first piece of the body, then nothing (connection kept open).
-      answer.once("data", (piece: Buffer) => {
-        res.write(piece.subarray(0, Math.min(piece.length, 16 * 1024)));
-        answer.destroy();
-      });
-    });
+    const forward = httpRequest(
+      { host: upstream.hostname, port: upstream.port, method: req.method, path: req.url, headers: { ...req.headers, host: upstream.host } },
+      (answer) => {
+        res.writeHead(answer.statusCode ?? 502, answer.headers);
+        if (!stall) {
+          answer.pipe(res);
+          return;
+        }
+        // A peer that sends the headers and the first piece of the body, then nothing (connection kept open).
+        answer.once("data", (piece: Buffer) => {
+          res.write(piece.subarray(0, Math.min(piece.length, 16 * 1024)));
+          answer.destroy();
+        });
+      },
+    );
     forward.on("error", () => res.destroy());
     req.pipe(forward);
   });

@@ -14,7 +14,7 @@ export interface StreamedAnswer {
  * answers, whichever comes first, and resolves with the answer. Errors after the answer (the server
  * dropping the rest) are expected and ignored.
  */
-export function streamingPost(url: string, headers: Record<string, string>, body: AsyncIterable<Buffer>): Promise<StreamedAnswer> {
+export function streamingPost(url: string, headers: Record<string, string>, body: AsyncIterable<Buffer> | Iterable<Buffer>): Promise<StreamedAnswer> {
   return new Promise((resolve, reject) => {
     let answered = false;
     let bytesSent = 0;
@@ -45,7 +45,7 @@ export function streamingPost(url: string, headers: Record<string, string>, body
 }
 
 /** `total` bytes of `piece` repeated, in pieces (for oversized bodies). */
-export async function* repeated(piece: Buffer, total: number): AsyncGenerator<Buffer> {
+export function* repeated(piece: Buffer, total: number): Generator<Buffer> {
   for (let sent = 0; sent < total; sent += piece.length) yield piece;
 }
 

@@ -94,12 +94,16 @@ describe("telemetry through the OpenTelemetry API, read with in-memory exporters
     expect(sum(found.get("archiver.bytes.redownloaded")?.points)).toBe(0);
 
     const names = spans.getFinishedSpans().map((span) => span.name);
-    for (const name of ["archive chunk", "ACS GET", "Storage list recording", "Storage write manifest", "Storage write expected records", "EventGrid publish"]) expect(names).toContain(name);
+    for (const name of ["archive chunk", "ACS GET", "Storage list recording", "Storage write manifest", "Storage write expected records", "EventGrid publish"])
+      expect(names).toContain(name);
     const acs = spans.getFinishedSpans().filter((span) => span.name === "ACS GET");
     expect(acs.some((span) => span.attributes["http.response.status_code"] === 206)).toBe(true);
     expect(acs.some((span) => span.attributes["http.response.status_code"] === 400)).toBe(true);
     // No secrets and no participant ids in any attribute of any span or metric point.
-    const everything = JSON.stringify([spans.getFinishedSpans().map((span) => [span.name, span.attributes]), [...found.values()].map((metric) => metric.points.map((point) => point.attributes))]);
+    const everything = JSON.stringify([
+      spans.getFinishedSpans().map((span) => [span.name, span.attributes]),
+      [...found.values()].map((metric) => metric.points.map((point) => point.attributes)),
+    ]);
     expect(everything).not.toContain(participant);
     expect(everything).not.toContain(sim.accessKey);
     expect(everything).not.toContain(receiver.key);

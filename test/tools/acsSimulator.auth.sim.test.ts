@@ -22,11 +22,7 @@ describe("ACS simulator: HMAC-SHA256 as ACS verifies it", () => {
     const parsed = parseClientArguments(sim.connectionString);
     expect(parsed.url).toBe(`${sim.endpointUrl}/`);
     expect(sim.connectionString).toBe(`endpoint=${sim.endpointUrl}/;accesskey=${sim.accessKey}`);
-    expect(sim.allowedHosts).toEqual([
-      new URL(sim.endpointUrl).host,
-      new URL(sim.storageUrl).host,
-      new URL(sim.regionalUrl).host,
-    ]);
+    expect(sim.allowedHosts).toEqual([new URL(sim.endpointUrl).host, new URL(sim.storageUrl).host, new URL(sim.regionalUrl).host]);
     expect(sim.allowedHosts).not.toContain(new URL(sim.foreignUrl).host);
   });
 

@@ -16,15 +16,24 @@ describe("ACS simulator CLI", () => {
 
   it("parses documents, faults and event flags", () => {
     const options = parseCliArgs([
-      "--port", "40001",
-      "--access-key", "a2V5",
-      "--document", "doc1:64MiB",
-      "--fault", "doc1:status:status=503,times=2,retryAfterSeconds=1,target=any",
-      "--fault", "doc1:redirect:redirectTo=https://elsewhere.example:8443/x",
-      "--fault", "doc1:bandwidth:bytesPerSecond=4MiB",
-      "--post-event", "http://127.0.0.1:7071/runtime/webhooks/EventGrid",
-      "--event-schema", "cloudevents",
-      "--era", "preview",
+      "--port",
+      "40001",
+      "--access-key",
+      "a2V5",
+      "--document",
+      "doc1:64MiB",
+      "--fault",
+      "doc1:status:status=503,times=2,retryAfterSeconds=1,target=any",
+      "--fault",
+      "doc1:redirect:redirectTo=https://elsewhere.example:8443/x",
+      "--fault",
+      "doc1:bandwidth:bytesPerSecond=4MiB",
+      "--post-event",
+      "http://127.0.0.1:7071/runtime/webhooks/EventGrid",
+      "--event-schema",
+      "cloudevents",
+      "--era",
+      "preview",
     ]);
     expect(options).toEqual({
       port: 40001,
@@ -58,11 +67,7 @@ describe("ACS simulator CLI", () => {
     const webhookUrl = `http://127.0.0.1:${(webhook.address() as AddressInfo).port}/hook`;
     const lines: string[] = [];
     const sim = await runCli(
-      parseCliArgs([
-        "--document", "cli-doc:64KiB",
-        "--fault", "cli-doc:status:status=500,times=1",
-        "--post-event", webhookUrl,
-      ]),
+      parseCliArgs(["--document", "cli-doc:64KiB", "--fault", "cli-doc:status:status=500,times=1", "--post-event", webhookUrl]),
       (line) => lines.push(line),
     );
     try {

@@ -28,7 +28,9 @@ afterAll(() => new Promise<void>((resolve) => hook.close(() => resolve())));
 describe("npm run acs-sim serves the Call Automation recording routes", () => {
   it("starts and stops a recording, then posts the recording's event to --post-event", async () => {
     const lines: string[] = [];
-    const sim: AcsSimulator = await runCli({ documents: [], faults: [], postEventUrls: [hookUrl], eventSchema: "eventgrid", era: "ga" }, (line) => lines.push(line));
+    const sim: AcsSimulator = await runCli({ documents: [], faults: [], postEventUrls: [hookUrl], eventSchema: "eventgrid", era: "ga" }, (line) =>
+      lines.push(line),
+    );
     try {
       const control = RecordingControl.forAcs(parseAcsConnectionString(sim.connectionString));
       const started = await control.start({ serverCallId: "c2VydmVyLWNhbGwtMQ", callIdField: "serverCallId" });

@@ -75,7 +75,9 @@ describe("ACS simulator: media, metadata and delete", () => {
     expect(other.equals(first)).toBe(false);
     const pieces = Buffer.concat([sim.contentRange(MEDIA, 0, 1000), sim.contentRange(MEDIA, 1000, 70_000)]);
     expect(pieces.equals(sim.contentRange(MEDIA, 0, 70_000))).toBe(true);
-    const hash = createHash("sha256").update(sim.contentRange(MEDIA, 0, SIZE)).digest("hex");
+    const hash = createHash("sha256")
+      .update(sim.contentRange(MEDIA, 0, SIZE))
+      .digest("hex");
     expect(sim.contentSha256(MEDIA)).toBe(hash);
   });
 
@@ -88,7 +90,9 @@ describe("ACS simulator: media, metadata and delete", () => {
     expect(whole.body.equals(metadata)).toBe(true);
     const parsed = JSON.parse(metadata.toString()) as Record<string, unknown>;
     expect(parsed).toMatchObject({ chunkDocumentId: MEDIA, chunkIndex: 0, recordingInfo: { format: "mp4" } });
-    expect(Object.keys(parsed)).toEqual(expect.arrayContaining(["resourceId", "callId", "chunkStartTime", "chunkDuration", "pauseResumeIntervals", "participants"]));
+    expect(Object.keys(parsed)).toEqual(
+      expect.arrayContaining(["resourceId", "callId", "chunkStartTime", "chunkDuration", "pauseResumeIntervals", "participants"]),
+    );
     const part = await sdk.storage("GET", sim.urls(MEDIA).metadataLocation, { Range: "bytes=0-9" });
     expect(part.status).toBe(206);
     expect(part.body.equals(metadata.subarray(0, 10))).toBe(true);

@@ -2,14 +2,7 @@ import { createServer, type IncomingHttpHeaders, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { EventGridDeserializer, isSystemEvent } from "@azure/eventgrid";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import {
-  DEFAULT_TOPIC,
-  RECORDING_EVENT_TYPE,
-  startAcsSimulator,
-  type AcsSimulator,
-  type CloudEvent,
-  type EventGridEvent,
-} from "../../tools/acsSimulator";
+import { DEFAULT_TOPIC, RECORDING_EVENT_TYPE, startAcsSimulator, type AcsSimulator, type CloudEvent, type EventGridEvent } from "../../tools/acsSimulator";
 import { SdkSigningClient } from "./support/sdkSigningClient";
 
 interface Delivery {
@@ -88,12 +81,8 @@ describe("ACS simulator: RecordingFileStatusUpdated events", () => {
   it("builds the 2021 preview shape: chunks with documentId, index and endReason only", () => {
     const event = sim.recordingEvent({ era: "preview", callId: "call-2", chunks: [{ documentId: "preview-0", size: 10 }] });
     expect(event.subject).toBe("/recording/call/call-2");
-    expect(event.data.recordingStorageInfo.recordingChunks).toEqual([
-      { documentId: "preview-0", index: 0, endReason: "SessionEnded" },
-    ]);
-    expect(Object.keys(event.data).sort()).toEqual(
-      ["recordingDurationMs", "recordingStartTime", "recordingStorageInfo", "sessionEndReason"].sort(),
-    );
+    expect(event.data.recordingStorageInfo.recordingChunks).toEqual([{ documentId: "preview-0", index: 0, endReason: "SessionEnded" }]);
+    expect(Object.keys(event.data).sort()).toEqual(["recordingDurationMs", "recordingStartTime", "recordingStorageInfo", "sessionEndReason"].sort());
   });
 
   it("builds CloudEvents 1.0 envelopes and every subject shape", async () => {

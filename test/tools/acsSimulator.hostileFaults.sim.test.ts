@@ -65,7 +65,9 @@ describe("ACS simulator: hostile-server faults", () => {
 
   it("contentMd5 sends the whole file's Content-MD5 on a 200; badMd5 sends a wrong one", async () => {
     const good = documentWith([], { contentMd5: true });
-    const expected = createHash("md5").update(sim.contentRange(good, 0, SIZE)).digest("base64");
+    const expected = createHash("md5")
+      .update(sim.contentRange(good, 0, SIZE))
+      .digest("base64");
     expect((await get(sim.urls(good).contentLocation)).headers["content-md5"]).toBe(expected);
     expect((await get(sim.urls(good).contentLocation, { Range: "bytes=0-9" })).headers["content-md5"]).toBeUndefined();
     const bad = documentWith([{ kind: "badMd5" }]);

@@ -89,9 +89,7 @@ export class DocumentStore {
   takeFault(documentId: string, resource: RecordingResource, listener: SimListenerName): FaultSpec | undefined {
     const document = this.documents.get(documentId);
     if (!document) return undefined;
-    const matching = document.faults.filter(
-      (armed) => armed.remaining > 0 && targets(armed.spec, resource) && !redirectsToItself(armed.spec, listener),
-    );
+    const matching = document.faults.filter((armed) => armed.remaining > 0 && targets(armed.spec, resource) && !redirectsToItself(armed.spec, listener));
     const fault = matching.find((armed) => armed.skip === 0);
     for (const waiting of matching) if (waiting.skip > 0) waiting.skip -= 1;
     if (!fault) return undefined;
@@ -115,7 +113,8 @@ function checkedFault(spec: FaultSpec): FaultSpec {
   if (spec.kind === "status" && spec.status === undefined) throw new Error("a status fault needs `status`");
   if (spec.kind === "bandwidth" && !positive(spec.bytesPerSecond)) throw new Error("a bandwidth fault needs `bytesPerSecond` > 0");
   if (spec.kind === "stall" && !positive(spec.stallMs)) throw new Error("a stall fault needs `stallMs` > 0");
-  if (spec.kind === "resize" && !(spec.size !== undefined && Number.isSafeInteger(spec.size) && spec.size >= 0)) throw new Error("a resize fault needs `size` >= 0");
+  if (spec.kind === "resize" && !(spec.size !== undefined && Number.isSafeInteger(spec.size) && spec.size >= 0))
+    throw new Error("a resize fault needs `size` >= 0");
   if (spec.times !== undefined && !(spec.times >= 0)) throw new Error("`times` must be >= 0");
   return { ...spec };
 }

@@ -2,7 +2,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from "node:net";
 import type { SimListenerName } from "./types";
 
-export const LISTENER_NAMES: readonly SimListenerName[] = ["endpoint", "storage", "regional", "foreign"];
+const LISTENER_NAMES: readonly SimListenerName[] = ["endpoint", "storage", "regional", "foreign"];
 
 export interface RunningListener {
   name: SimListenerName;

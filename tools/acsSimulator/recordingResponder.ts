@@ -112,9 +112,7 @@ async function sendBody(exchange: RecordingExchange, document: SimDocument, faul
   const plan: BodyPlan = {
     start,
     end,
-    read: isContent
-      ? (from, to) => context.content.bytes(document.documentId, from, to)
-      : (from, to) => document.metadata.subarray(from, to),
+    read: isContent ? (from, to) => context.content.bytes(document.documentId, from, to) : (from, to) => document.metadata.subarray(from, to),
     onBytes: (bytes) => {
       record.bytesSent += bytes;
       count(context.counters, document.documentId, (counts) => {

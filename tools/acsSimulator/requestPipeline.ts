@@ -9,12 +9,7 @@ import { count } from "./simCounters";
 import type { SimListenerName, SimRequestRecord } from "./types";
 
 /** Handles one request on one listener: log, read body, verify HMAC, route. Never throws. */
-export async function handleRequest(
-  context: SimContext,
-  listener: SimListenerName,
-  req: IncomingMessage,
-  res: ServerResponse,
-): Promise<void> {
+export async function handleRequest(context: SimContext, listener: SimListenerName, req: IncomingMessage, res: ServerResponse): Promise<void> {
   const record = logRequest(context.requests, listener, req, res);
   try {
     await dispatch(context, listener, req, res, record);
@@ -24,13 +19,7 @@ export async function handleRequest(
   }
 }
 
-async function dispatch(
-  context: SimContext,
-  listener: SimListenerName,
-  req: IncomingMessage,
-  res: ServerResponse,
-  record: SimRequestRecord,
-): Promise<void> {
+async function dispatch(context: SimContext, listener: SimListenerName, req: IncomingMessage, res: ServerResponse, record: SimRequestRecord): Promise<void> {
   const body = await readBody(req);
   if (listener === "foreign") {
     context.counters.totals.foreignRequests += 1;
@@ -68,14 +57,7 @@ async function dispatch(
  * Endpoint: the signed host is the Host header and the signed path is the raw request target (path and query).
  * Storage hosts: the client signs the ACS endpoint's host (sent as x-ms-host) and the path without query.
  */
-function authenticate(
-  context: SimContext,
-  listener: SimListenerName,
-  req: IncomingMessage,
-  target: string,
-  pathname: string,
-  body: Buffer,
-): HmacVerdict {
+function authenticate(context: SimContext, listener: SimListenerName, req: IncomingMessage, target: string, pathname: string, body: Buffer): HmacVerdict {
   const common = {
     headers: req.headers,
     method: req.method ?? "GET",
@@ -120,12 +102,7 @@ function checkRequest(
   return true;
 }
 
-async function tryEndpointRoutes(
-  context: SimContext,
-  req: IncomingMessage,
-  res: ServerResponse,
-  body: Buffer,
-): Promise<boolean> {
+async function tryEndpointRoutes(context: SimContext, req: IncomingMessage, res: ServerResponse, body: Buffer): Promise<boolean> {
   for (const route of context.endpointRoutes) {
     if (await route(req, res, body)) {
       context.counters.totals.endpointRouteRequests += 1;

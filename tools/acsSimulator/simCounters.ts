@@ -1,9 +1,22 @@
 import type { FaultKind, SimCounters, SimCounts } from "./types";
 
 /** Every fault kind the simulator knows (the CLI's --fault accepts these). */
-export const FAULT_KINDS: readonly FaultKind[] = ["reset", "truncate", "status", "redirect", "expired", "bandwidth", "stall", "closeDelimited", "endlessErrorBody", "dropTerminator", "resize", "badMd5"];
+export const FAULT_KINDS: readonly FaultKind[] = [
+  "reset",
+  "truncate",
+  "status",
+  "redirect",
+  "expired",
+  "bandwidth",
+  "stall",
+  "closeDelimited",
+  "endlessErrorBody",
+  "dropTerminator",
+  "resize",
+  "badMd5",
+];
 
-export function createCounts(): SimCounts {
+function createCounts(): SimCounts {
   return {
     requests: 0,
     contentRequests: 0,

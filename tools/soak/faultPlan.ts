@@ -28,8 +28,14 @@ const TRANSIENT: readonly TransientMaker[] = [
   (rng) => ({ fault: { kind: rng.pick(["reset", "truncate"] as const), target: "metadata", times: rng.int(1, 2) }, label: "metadata broken" }),
   (rng) => ({ fault: { kind: "status", status: 503, target: "metadata", times: rng.int(1, 2) }, label: "metadata 503" }),
   (rng) => ({ fault: { kind: "dropTerminator", times: rng.int(1, 3) }, label: "dropped chunked terminator" }),
-  (rng) => ({ fault: { kind: "endlessErrorBody", status: rng.pick([500, 503]), target: rng.pick(["content", "metadata"] as const), times: rng.int(1, 2) }, label: "endless error body" }),
-  (rng) => ({ fault: { kind: "stall", target: "metadata", afterBytes: rng.int(1, 64), stallMs: rng.int(500, 3_000), times: 1 }, label: "metadata stalls mid-body" }),
+  (rng) => ({
+    fault: { kind: "endlessErrorBody", status: rng.pick([500, 503]), target: rng.pick(["content", "metadata"] as const), times: rng.int(1, 2) },
+    label: "endless error body",
+  }),
+  (rng) => ({
+    fault: { kind: "stall", target: "metadata", afterBytes: rng.int(1, 64), stallMs: rng.int(500, 3_000), times: 1 },
+    label: "metadata stalls mid-body",
+  }),
 ];
 
 /**

@@ -56,14 +56,7 @@ export function handSignedRequest(options: HandSignedRequest): Promise<RawRespon
   return send(url, method, headers, body, options.timeoutMs, options.maxBodyBytes);
 }
 
-export function send(
-  url: URL,
-  method: string,
-  headers: Record<string, string>,
-  body = "",
-  timeoutMs?: number,
-  maxBodyBytes?: number,
-): Promise<RawResponse> {
+export function send(url: URL, method: string, headers: Record<string, string>, body = "", timeoutMs?: number, maxBodyBytes?: number): Promise<RawResponse> {
   return new Promise((resolve) => {
     let status = 0;
     let responseHeaders: RawResponse["headers"] = {};

@@ -151,7 +151,8 @@ export function createCallRecordingSimulator(options: CallRecordingSimulatorOpti
     let operation: CallRecordingOperation;
     let recordingId: string | undefined;
     if (pathname === RECORDINGS_PATH) {
-      if (method !== "POST") return send(res, refusal(new ServiceRefusal(405, "MethodNotAllowed", `${method} is not allowed on ${pathname}.`)), { Allow: "POST" });
+      if (method !== "POST")
+        return send(res, refusal(new ServiceRefusal(405, "MethodNotAllowed", `${method} is not allowed on ${pathname}.`)), { Allow: "POST" });
       operation = "start";
     } else {
       const match = RECORDING_PATH.exec(pathname);

@@ -1,10 +1,4 @@
-import {
-  ServiceRefusal,
-  type SimRecordingChannel,
-  type SimRecordingContent,
-  type SimRecordingFormat,
-  type StartSpec,
-} from "./recordingSessions";
+import { ServiceRefusal, type SimRecordingChannel, type SimRecordingContent, type SimRecordingFormat, type StartSpec } from "./recordingSessions";
 
 const CONTENTS: readonly SimRecordingContent[] = ["audioVideo", "audio"];
 const CHANNELS: readonly SimRecordingChannel[] = ["mixed", "unmixed"];
@@ -30,7 +24,12 @@ export function parseStartRequest(body: Buffer): StartSpec {
   }
   if (!isObject(locator)) throw new ServiceRefusal(400, "InvalidRequest", "callLocator is required.", "callLocator");
   if (locator["kind"] !== "serverCallLocator") {
-    throw new ServiceRefusal(400, "InvalidRequest", `callLocator.kind "${String(locator["kind"])}" is not supported here; use serverCallLocator.`, "callLocator.kind");
+    throw new ServiceRefusal(
+      400,
+      "InvalidRequest",
+      `callLocator.kind "${String(locator["kind"])}" is not supported here; use serverCallLocator.`,
+      "callLocator.kind",
+    );
   }
   const serverCallId = locator["serverCallId"];
   if (typeof serverCallId !== "string" || serverCallId.length === 0) {

@@ -20,7 +20,12 @@ let webhook: FunctionHttpServer;
 
 beforeAll(async () => {
   silent = await startSilentStorage();
-  app = loadCompiledApp({ AzureWebJobsStorage: silent.connectionString, ACS_CONNECTION_STRING: TEST_ACS_CONNECTION_STRING, CHUNK_QUEUE: uniqueName("hung"), ALLOWED_ACS_RESOURCES: TEST_ACS_RESOURCE });
+  app = loadCompiledApp({
+    AzureWebJobsStorage: silent.connectionString,
+    ACS_CONNECTION_STRING: TEST_ACS_CONNECTION_STRING,
+    CHUNK_QUEUE: uniqueName("hung"),
+    ALLOWED_ACS_RESOURCES: TEST_ACS_RESOURCE,
+  });
   webhook = await serveHttpFunction(findFunction(app, "recordingEventsWebhook"));
 });
 
@@ -53,7 +58,10 @@ describe.concurrent("intake entry points against peers that never finish", () =>
   });
 
   it("the webhook still answers the validation handshake (it needs no Storage)", async () => {
-    const answer = await postToWebhook([subscriptionValidationEvent("abc-123")], { "content-type": "application/json", "aeg-event-type": "SubscriptionValidation" });
+    const answer = await postToWebhook([subscriptionValidationEvent("abc-123")], {
+      "content-type": "application/json",
+      "aeg-event-type": "SubscriptionValidation",
+    });
     expect(answer.status).toBe(200);
     expect(JSON.parse(answer.text)).toEqual({ validationResponse: "abc-123" });
   });
@@ -77,7 +85,11 @@ describe.concurrent("intake entry points against peers that never finish", () =>
     const stop = new Promise<void>((resolve) => (release = resolve));
     const started = Date.now();
     try {
-      const answer = await streamingPost(`${webhook.url}/api/recording-events`, JSON_HEADERS, stalling(Buffer.from(`[${JSON.stringify(eventGridEvent())},`), stop));
+      const answer = await streamingPost(
+        `${webhook.url}/api/recording-events`,
+        JSON_HEADERS,
+        stalling(Buffer.from(`[${JSON.stringify(eventGridEvent())},`), stop),
+      );
       expect(answer.status).toBe(408);
       expect((JSON.parse(answer.text) as { error: { code: string } }).error.code).toBe("BodyTimeout");
       expect(Date.now() - started).toBeLessThan(WELL_INSIDE_EVENT_GRID_WINDOW_MS);
