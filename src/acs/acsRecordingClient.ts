@@ -22,7 +22,7 @@ import { errorDetail, retryAfterMs } from "./acsErrorAnswer";
 // crashes on non-JSON error bodies and has no parallel or resumable download. We keep its signing
 // scheme and use the maintained HMAC policy from @azure/communication-common on a core-rest-pipeline.
 
-const LEGACY_API_VERSION = "2021-04-15-preview1";
+const FOUNDING_API_VERSION = "2021-04-15-preview1";
 const MAX_REDIRECTS = 5;
 const HEADERS_TIMEOUT_MS = 30_000;
 /** Every status is streamed: core-rest-pipeline would otherwise buffer the body without bound or deadline. */
@@ -77,9 +77,9 @@ export class AcsRecordingClient {
   }
 
   /** The founding documents' download URLs, used when a chunk has no contentLocation/metadataLocation. */
-  legacyUrl(documentId: string, part: "content" | "metadata"): string {
+  foundingUrl(documentId: string, part: "content" | "metadata"): string {
     const path = `/recording/download/${encodeURIComponent(documentId)}${part === "metadata" ? "/metadata" : ""}`;
-    return `${this.acs.endpoint}${path}?api-version=${LEGACY_API_VERSION}`;
+    return `${this.acs.endpoint}${path}?api-version=${FOUNDING_API_VERSION}`;
   }
 
   async get(url: string, options: AcsRequestOptions): Promise<AcsResponse> {

@@ -4,6 +4,7 @@ import { ChunkArchiveJob } from "../archive/chunkArchiveJob";
 import { byosAccess } from "../byos/byosAccess";
 import { ByosArchiver } from "../byos/byosArchiver";
 import { ChunkArchiver } from "../archive/chunkArchiver";
+import { DEFAULT_RETRY } from "../archive/retryPolicy";
 import { FailureRecords } from "../archive/failureRecords";
 import { PoisonedChunkRescue } from "../archive/poisonedChunkRescue";
 import { eventSinkFor } from "../catalog/eventPublisher";
@@ -49,12 +50,18 @@ export interface AppServices {
   readonly callStatus: CallStatusReader;
 }
 
+/** Hooks for a caller that shows progress (the command line); the functions pass none. */
+export interface ServiceObservers {
+  /** Told of every retry inside an archive invocation. */
+  readonly onRetry?: () => void;
+}
+
 /**
  * The composition root: builds clients once and hands them to the cores. The app loads this module on its first
  * invocation (src/app/serviceProvider.ts), not at start; the Call Automation client is built (and its SDK loaded)
  * only when the control API is first used.
  */
-export function createServices(config: AppConfig): AppServices {
+export function createServices(config: AppConfig, observers: ServiceObservers = {}): AppServices {
   const queues = createQueueServiceClient(config.hostStorage);
   const blobs = createBlobServiceClient(config.recordingsStorage);
   const chunkQueue = new ChunkQueue(queues.getQueueClient(config.chunkQueue));
@@ -80,6 +87,7 @@ export function createServices(config: AppConfig): AppServices {
       concurrency: config.downloadConcurrency,
       retentionHours: config.retentionHours,
       deleteAfterArchive: config.deleteAfterArchive,
+      ...(observers.onRetry ? { retry: { ...DEFAULT_RETRY, onRetry: observers.onRetry } } : {}),
     }),
     failures,
     downloadHosts: config.downloadHosts,

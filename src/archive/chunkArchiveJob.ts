@@ -34,7 +34,8 @@ export interface ChunkJobDependencies {
   readonly catalog?: ChunkCatalogHooks;
 }
 
-export interface Delivery {
+/** Which try of a queue message this is (the trigger's dequeueCount), so the last one can re-queue or record. */
+export interface QueueAttempt {
   readonly dequeueCount?: number;
   readonly maxDequeueCount?: number;
 }
@@ -49,7 +50,7 @@ export interface Delivery {
 export class ChunkArchiveJob {
   constructor(private readonly deps: ChunkJobDependencies) {}
 
-  async run(input: unknown, log: Log, delivery: Delivery = {}): Promise<ChunkJobResult> {
+  async run(input: unknown, log: Log, attempt: QueueAttempt = {}): Promise<ChunkJobResult> {
     const now = this.deps.now ?? (() => new Date());
     let message: ChunkMessage | undefined;
     const startedAt = now();
@@ -66,7 +67,7 @@ export class ChunkArchiveJob {
       await this.deps.participantIndex?.chunkArchived(parsed, log);
     } catch (error) {
       const expired = message ? notFoundMeansExpired(message.deadline, now()) : false;
-      if (message && isTransient(error, expired)) return this.transient(message, error, log, delivery, now());
+      if (message && isTransient(error, expired)) return this.transient(message, error, log, attempt, now());
       const who = message ? `chunk ${message.chunkKey}` : "an unreadable chunk message";
       const outcome: FailureOutcome = !message ? "rejected" : error instanceof AcsHttpError && error.status === 404 && expired ? "expired" : "failed";
       const recordedAt = await this.deps.failures.record({ outcome, error, ...(message ? { message } : { rawMessage: input }) });
@@ -98,9 +99,9 @@ export class ChunkArchiveJob {
     }
   }
 
-  private async transient(message: ChunkMessage, error: unknown, log: Log, delivery: Delivery, now: Date): Promise<ChunkJobResult> {
+  private async transient(message: ChunkMessage, error: unknown, log: Log, attempt: QueueAttempt, now: Date): Promise<ChunkJobResult> {
     const who = `chunk ${message.chunkKey}`;
-    const lastTry = delivery.dequeueCount !== undefined && delivery.maxDequeueCount !== undefined && delivery.dequeueCount >= delivery.maxDequeueCount;
+    const lastTry = attempt.dequeueCount !== undefined && attempt.maxDequeueCount !== undefined && attempt.dequeueCount >= attempt.maxDequeueCount;
     await this.deps.catalog?.chunkRetrying(message, log);
     if (!lastTry) {
       log.warn(`Archiving ${who} failed for now (${describeError(error)}); the queue will deliver it again.`);
@@ -113,7 +114,7 @@ export class ChunkArchiveJob {
       try {
         await this.deps.requeue({ ...message, redelivery }, delaySeconds);
         log.warn(
-          `Archiving ${who} still fails after ${delivery.dequeueCount} deliveries (${describeError(error)}); re-queued (#${redelivery}) to try again in ${Math.round(delaySeconds)} s (deadline ${message.deadline}).`,
+          `Archiving ${who} still fails after ${attempt.dequeueCount} deliveries (${describeError(error)}); re-queued (#${redelivery}) to try again in ${Math.round(delaySeconds)} s (deadline ${message.deadline}).`,
         );
         return { status: "requeued", delaySeconds, reason: describeError(error), chunkKey: message.chunkKey };
       } catch (requeueError) {
@@ -129,7 +130,7 @@ export class ChunkArchiveJob {
       outcome,
       error,
       message,
-      ...(delivery.dequeueCount === undefined ? {} : { dequeueCount: delivery.dequeueCount }),
+      ...(attempt.dequeueCount === undefined ? {} : { dequeueCount: attempt.dequeueCount }),
     });
     log.error(`Archiving ${who} failed on its last delivery (${describeError(error)}); ${outcome}, not retried. Record: ${recordedAt}`);
     const unpublished = await this.catalogStep(() => this.deps.catalog?.chunkFailed(message, { outcome, error, recordedAt }, log), log);

@@ -88,7 +88,7 @@ export class ChunkArchiver {
         ...common,
         idleTimeoutMs,
         blob: container.getBlockBlobClient(names.metadata),
-        url: message.metadataLocation ?? acs.legacyUrl(message.documentId, "metadata"),
+        url: message.metadataLocation ?? acs.foundingUrl(message.documentId, "metadata"),
         field: message.metadataLocation ? "metadataLocation" : "documentId (founding download URL)",
         blobMetadata: identity,
       }).then(
@@ -136,7 +136,7 @@ export class ChunkArchiver {
     const context: TransferContext = {
       ...common,
       blob,
-      url: message.contentLocation ?? common.acs.legacyUrl(message.documentId, "content"),
+      url: message.contentLocation ?? common.acs.foundingUrl(message.documentId, "content"),
       field: message.contentLocation ? "contentLocation" : "documentId (founding download URL)",
       blockSize: this.options.blockSize,
       concurrency: this.options.concurrency,

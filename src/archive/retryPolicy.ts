@@ -8,6 +8,8 @@ export interface RetryPolicy {
   readonly maxDelayMs: number;
   /** A Retry-After longer than this is not waited out in-process: the queue redelivers instead. */
   readonly maxRetryAfterMs: number;
+  /** Told of every retry inside an invocation (the command line's progress counts them); decides nothing. */
+  readonly onRetry?: () => void;
 }
 
 export const DEFAULT_RETRY: RetryPolicy = { attempts: 6, baseDelayMs: 500, maxDelayMs: 15_000, maxRetryAfterMs: 60_000 };
@@ -66,6 +68,7 @@ export async function withRetries<T>(
       const delay = retryDelay(error, attempt, options.policy);
       if (delay === undefined) throw error;
       options.onRetry?.(error, delay, attempt);
+      options.policy.onRetry?.();
       await sleep(delay, options.signal);
     }
   }

@@ -49,6 +49,7 @@ export async function stageBlock(context: TransferContext, id: string, data: Buf
       const status = isRestError(error) ? error.statusCode : undefined;
       if (attempt >= STAGE_ATTEMPTS || status === undefined || !RETRIED_HERE.has(status) || context.signal.aborted) throw error;
       const delay = Math.min(context.retry.maxDelayMs, context.retry.baseDelayMs * 2 ** attempt);
+      context.retry.onRetry?.();
       context.log.warn(
         `Staging a block of ${context.blob.name} answered ${status}; retrying in ${Math.round(delay)} ms (attempt ${attempt} of ${STAGE_ATTEMPTS}).`,
       );

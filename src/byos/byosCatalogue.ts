@@ -1,5 +1,5 @@
 import type { ContainerClient } from "@azure/storage-blob";
-import { isRecord } from "../shared/records";
+import { isRecord } from "../shared/untrustedJson";
 import { readSmallBlob } from "../storage/smallBlob";
 
 const MAX_RECORD_BYTES = 1024 * 1024;

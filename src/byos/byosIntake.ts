@@ -2,7 +2,7 @@ import { InvalidEventError } from "../errors";
 import type { ChunkMessage } from "../events/chunkMessage";
 import type { EventEnvelope } from "../events/eventEnvelope";
 import { chunkMessagesFromEvent, type RecordingEventPolicy } from "../events/recordingEvent";
-import { isRecord } from "../shared/records";
+import { isRecord } from "../shared/untrustedJson";
 import { downloadUrlProblem } from "../config/downloadHosts";
 import { accountOf, type AccountMatch, type ByosLocation } from "./byosLocation";
 

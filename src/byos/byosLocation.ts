@@ -1,5 +1,5 @@
 import { InvalidChunkMessageError } from "../errors";
-import { isRecord } from "../shared/records";
+import { isRecord } from "../shared/untrustedJson";
 
 /** Where ACS put a bring-your-own-storage chunk: blobs in the customer's account (no SAS, no query). */
 export interface ByosLocation {

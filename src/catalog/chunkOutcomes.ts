@@ -3,7 +3,7 @@ import { chunkBlobNames, pathSegment } from "../archive/blobLayout";
 import { AcsHttpError, describeError, isArchiverError } from "../errors";
 import type { ChunkMessage } from "../events/chunkMessage";
 import { isRestError } from "@azure/core-rest-pipeline";
-import { isRecord } from "../shared/records";
+import { isRecord } from "../shared/untrustedJson";
 import { writeJsonOnce } from "./boundedReads";
 import { outcomesFolder } from "./catalogLayout";
 

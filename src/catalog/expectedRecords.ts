@@ -3,7 +3,7 @@ import { chunkBlobNames } from "../archive/blobLayout";
 import { describeError, StorageUnavailableError } from "../errors";
 import type { ChunkMessage } from "../events/chunkMessage";
 import { mapConcurrent } from "../shared/mapConcurrent";
-import { isRecord } from "../shared/records";
+import { isRecord } from "../shared/untrustedJson";
 import { ensureOnce } from "../storage/ensureOnce";
 import { writeJsonOnce } from "./boundedReads";
 import { expectedRecordName } from "./catalogLayout";

@@ -1,5 +1,5 @@
 import type { ChunkMessage } from "../events/chunkMessage";
-import { isRecord } from "../shared/records";
+import { isRecord } from "../shared/untrustedJson";
 
 /** What identifies a recording and describes it, as the event told it (every field may be absent in old events). */
 export interface RecordingInfo {

@@ -3,7 +3,7 @@ import { StorageUnavailableError } from "../errors";
 import { safeUrl } from "../acs/acsRecordingClient";
 import { manifestName } from "../archive/blobLayout";
 import { mapConcurrent } from "../shared/mapConcurrent";
-import { isRecord } from "../shared/records";
+import { isRecord } from "../shared/untrustedJson";
 import { inSpan } from "../telemetry/spans";
 import { completeChunks, readRecordingFolder, type ArchivedChunkBlobs } from "./archivedChunks";
 import { readSmallBlob } from "../storage/smallBlob";

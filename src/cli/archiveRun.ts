@@ -51,6 +51,7 @@ export async function archiveMessages(messages: readonly ChunkMessage[], context
         container: context.services.config.recordingsContainer,
         attempts: context.attempts,
         log: context.log,
+        onRetry: () => progress.retried(),
         ...(context.pauseMs ? { pauseMs: context.pauseMs } : {}),
       });
       progress.finishChunk(isSuccess(report.outcome));

@@ -14,6 +14,8 @@ export interface ChunkRunOptions {
   readonly log: Log;
   /** Wait before run n+1 (the queue's visibility timeout, shortened for an interactive tool). */
   readonly pauseMs?: (attempt: number) => number;
+  /** Told when a run failed for now and the chunk is run again (the progress line counts retries). */
+  readonly onRetry?: () => void;
 }
 
 /**
@@ -58,6 +60,7 @@ export async function runChunk(message: ChunkMessage, options: ChunkRunOptions):
           options.log.warn(
             `Chunk ${message.chunkKey}: run ${attempt} of ${options.attempts} failed for now; retrying in ${pause} ms (it resumes from the staged blocks).`,
           );
+          options.onRetry?.();
           await sleep(pause);
           continue;
         }

@@ -3,20 +3,14 @@ import type { Terminal } from "./terminal";
 
 /**
  * The Log the cores write to, on stderr: warnings and errors always, information and debug lines with
- * --verbose. Warnings are counted (they are the in-process retries) for the progress line.
+ * --verbose. Retries reach the progress line through callbacks (ServiceObservers, runChunk's onRetry),
+ * never by reading log text.
  */
 export class CliLog implements Log {
-  private warningCount = 0;
-
   constructor(
     private readonly terminal: Terminal,
     private readonly verbose: boolean,
-    private readonly onWarning: (message: string) => void = () => undefined,
   ) {}
-
-  get warnings(): number {
-    return this.warningCount;
-  }
 
   debug(...args: unknown[]): void {
     if (this.verbose) this.terminal.line(`debug: ${text(args)}`);
@@ -27,10 +21,7 @@ export class CliLog implements Log {
   }
 
   warn(...args: unknown[]): void {
-    this.warningCount += 1;
-    const message = text(args);
-    this.onWarning(message);
-    this.terminal.line(`warning: ${message}`);
+    this.terminal.line(`warning: ${text(args)}`);
   }
 
   error(...args: unknown[]): void {

@@ -1,5 +1,5 @@
 import type { ContainerClient } from "@azure/storage-blob";
-import { createServices } from "../app/services";
+import { createServices, type ServiceObservers } from "../app/services";
 import type { CallStatusReader } from "../catalog/callStatus";
 import type { RecordingCatalog } from "../catalog/recordingCatalog";
 import type { ChunkArchiveJob } from "../archive/chunkArchiveJob";
@@ -24,9 +24,9 @@ export interface CliServices {
 }
 
 /** Parses the settings (ConfigError names a bad one) and builds the services the way the app does. */
-export function createCliServices(settings: Settings, log: Log): CliServices {
+export function createCliServices(settings: Settings, log: Log, observers: ServiceObservers = {}): CliServices {
   const config = parseConfig(settings);
-  const services = createServices(config);
+  const services = createServices(config, observers);
   const blobs = createBlobServiceClient(config.recordingsStorage);
   if (config.allowedAcsResources.length === 0) {
     log.warn("ALLOWED_ACS_RESOURCES is not set: events from ANY Event Grid topic are accepted (as the app does).");

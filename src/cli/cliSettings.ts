@@ -1,7 +1,7 @@
 import { existsSync, readFileSync } from "node:fs";
 import { resolve } from "node:path";
 import type { Settings } from "../config/settingParsers";
-import { isRecord } from "../shared/records";
+import { isRecord } from "../shared/untrustedJson";
 import { UsageError } from "./usageError";
 
 const LOCAL_SETTINGS_FILE = "local.settings.json";

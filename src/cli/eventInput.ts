@@ -1,7 +1,7 @@
 import { readFile } from "node:fs/promises";
 import { resolve } from "node:path";
 import { readBounded } from "../http/bodyReading";
-import { isRecord } from "../shared/records";
+import { isRecord } from "../shared/untrustedJson";
 import { UsageError } from "./usageError";
 
 /**

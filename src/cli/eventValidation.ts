@@ -5,7 +5,7 @@ import { triageEvents } from "../intake/eventTriage";
 import { QUARANTINE_CONCURRENCY } from "../intake/rejectionKeeping";
 import type { Log } from "../shared/log";
 import { mapConcurrent } from "../shared/mapConcurrent";
-import { printable } from "../shared/records";
+import { printable } from "../shared/logSafe";
 import type { Quarantine, RejectedInput } from "../storage/quarantine";
 import type { EventsReport, RejectedEventReport } from "./summary";
 

@@ -7,7 +7,7 @@ import { isRestError } from "@azure/core-rest-pipeline";
 import { describeError } from "../errors";
 import { readBounded } from "../http/bodyReading";
 import { storageSignal } from "../storage/storageDeadline";
-import { isRecord } from "../shared/records";
+import { isRecord } from "../shared/untrustedJson";
 import { UsageError } from "./usageError";
 
 const MAX_RECORD_BYTES = 1024 * 1024;

@@ -6,6 +6,7 @@ import { archiveEvents, type RunContext } from "./archiveRun";
 import { manifestsOfCall, statusOfCall } from "./catalogRun";
 import { parseCliArgs, type CliCommand } from "./cliArgs";
 import { CliLog } from "./cliLog";
+import type { ServiceObservers } from "../app/services";
 import { createCliServices, type CliServices } from "./cliServices";
 import { loadSettings, type LoadedSettings } from "./cliSettings";
 import { readEventsInput } from "./eventInput";
@@ -29,8 +30,6 @@ export interface CliIo {
 }
 
 const NAME = "recording-archiver";
-/** Warnings that announce a retry (the progress line counts them). */
-const RETRY_WARNING = /retrying|deliver it again/i;
 
 /** Runs one command line; returns the exit code (0 ok, 1 a chunk or event failed, 2 bad usage or settings). */
 export async function runCli(argv: readonly string[], io: CliIo): Promise<number> {
@@ -52,9 +51,9 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
   const redactor = new Redactor(loaded.settings);
   const terminal = new Terminal(io.stderr, redactor);
   let progress: Progress = NO_PROGRESS;
-  const log = new CliLog(terminal, command.verbose, (message) => {
-    if (RETRY_WARNING.test(message)) progress.retried();
-  });
+  const log = new CliLog(terminal, command.verbose);
+  // The archiver tells of each retry inside a run; the chunk runner of each run repeated (archiveMessages).
+  const observers = { onRetry: () => progress.retried() };
   const makeProgress = (chunks: number): Progress => (progress = command.progress && terminal.interactive ? new ProgressBar(terminal, chunks) : NO_PROGRESS);
   try {
     if (command.kind === "status" || command.kind === "manifest") {
@@ -66,7 +65,12 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
       io.stdout.write(redactor.redact(output.stdout));
       return output.exitCode;
     }
-    const summary = await run(command, io, loaded.settings, log, (services) => ({ services, log, attempts: command.attempts, progress: makeProgress }));
+    const summary = await run(command, io, loaded.settings, log, observers, (services) => ({
+      services,
+      log,
+      attempts: command.attempts,
+      progress: makeProgress,
+    }));
     io.stdout.write(`${redactor.redact(JSON.stringify(summary, null, 2))}\n`);
     terminal.line(summaryLine(summary, formatBytes));
     return summary.exitCode;
@@ -90,15 +94,16 @@ async function run(
   io: CliIo,
   settings: Settings,
   log: Log,
+  observers: ServiceObservers,
   contextFor: (services: CliServices) => RunContext,
 ): Promise<RunSummary> {
   if (command.kind === "archive") {
     if (command.event === "-" && (io.stdin as { isTTY?: boolean }).isTTY === true)
       log.warn("Reading the event(s) from the terminal: paste the JSON, then press Ctrl+D.");
     const events = await readEventsInput(command.event, io.stdin, io.cwd);
-    const context = contextFor(createCliServices(settings, log));
+    const context = contextFor(createCliServices(settings, log, observers));
     return archiveEvents(events, `${NAME} archive --event ${command.event === "-" ? "-" : basename(command.event)}`, context);
   }
-  const context = contextFor(createCliServices(settings, log));
+  const context = contextFor(createCliServices(settings, log, observers));
   return replayFailure(await readFailureRecord(command.failure, context.services.recordings, io.cwd), context);
 }

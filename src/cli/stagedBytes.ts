@@ -1,3 +1,4 @@
+import { isRestError } from "@azure/core-rest-pipeline";
 import type { BlockBlobClient } from "@azure/storage-blob";
 
 /**
@@ -11,7 +12,7 @@ export function stagedBytesOf(blob: BlockBlobClient): () => Promise<number> {
       const sum = (blocks: readonly { size: number }[] | undefined): number => (blocks ?? []).reduce((total, block) => total + block.size, 0);
       return Math.max(sum(list.committedBlocks), sum(list.uncommittedBlocks));
     } catch (error) {
-      if ((error as { statusCode?: number }).statusCode === 404) return 0;
+      if (isRestError(error) && error.statusCode === 404) return 0;
       throw error;
     }
   };

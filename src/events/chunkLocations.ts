@@ -1,5 +1,5 @@
 import { downloadUrlProblem, type DownloadHostPolicy } from "../config/downloadHosts";
-import { printable } from "../shared/records";
+import { printable } from "../shared/logSafe";
 
 /** What a chunk's URLs are checked against (intake and the queue-side parser use the same rules). */
 export interface LocationPolicy {

@@ -1,7 +1,8 @@
 import { parseByosLocation } from "../byos/byosLocation";
 import type { DownloadHostPolicy } from "../config/downloadHosts";
 import { DownloadUrlRejectedError, InvalidChunkMessageError } from "../errors";
-import { isRecord, parseIsoDateTime, type JsonRecord } from "../shared/records";
+import { isRecord, type JsonRecord } from "../shared/untrustedJson";
+import { parseIsoDateTime } from "../shared/isoDateTime";
 import { CHUNK_LOCATION_FIELDS, CHUNK_TEXT_FIELDS, chunkKey, type ChunkMessage } from "./chunkMessage";
 import { chunkLocationProblem } from "./chunkLocations";
 import { documentIdProblem } from "./documentId";

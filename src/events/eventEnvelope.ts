@@ -1,5 +1,5 @@
 import type { CloudEvent, EventGridEvent } from "@azure/eventgrid";
-import { isRecord } from "../shared/records";
+import { isRecord } from "../shared/untrustedJson";
 
 export const RECORDING_FILE_STATUS_UPDATED = "Microsoft.Communication.RecordingFileStatusUpdated";
 export const SUBSCRIPTION_VALIDATION_EVENT = "Microsoft.EventGrid.SubscriptionValidationEvent";

@@ -1,6 +1,6 @@
 import type { AcsRecordingChunkInfo } from "@azure/eventgrid";
 import { InvalidEventError } from "../errors";
-import { isRecord } from "../shared/records";
+import { isRecord } from "../shared/untrustedJson";
 import { CHUNK_LOCATION_FIELDS, type ChunkLocationField } from "./chunkMessage";
 import { chunkLocationProblem, type LocationPolicy } from "./chunkLocations";
 import { documentIdProblem } from "./documentId";

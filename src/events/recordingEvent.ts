@@ -1,7 +1,9 @@
 import type { AcsRecordingFileStatusUpdatedEventData } from "@azure/eventgrid";
 import { normalizeResourceId } from "../config/appConfig";
 import { InvalidEventError } from "../errors";
-import { isNonEmptyString, isRecord, parseIsoDateTime, printable } from "../shared/records";
+import { isNonEmptyString, isRecord } from "../shared/untrustedJson";
+import { parseIsoDateTime } from "../shared/isoDateTime";
+import { printable } from "../shared/logSafe";
 import { chunkKey, encodeChunkMessage, MAX_ENCODED_MESSAGE_BYTES, type ChunkMessage } from "./chunkMessage";
 import type { LocationPolicy } from "./chunkLocations";
 import type { EventEnvelope } from "./eventEnvelope";

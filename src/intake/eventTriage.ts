@@ -4,7 +4,7 @@ import { readEnvelope, RECORDING_FILE_STATUS_UPDATED } from "../events/eventEnve
 import { chunkMessagesWithByos } from "../byos/byosIntake";
 import type { RecordingEventPolicy } from "../events/recordingEvent";
 import type { Log } from "../shared/log";
-import { printable } from "../shared/records";
+import { printable } from "../shared/logSafe";
 import type { TriagedRejection } from "./rejectionKeeping";
 
 export interface TriagedEvents {

@@ -1,7 +1,7 @@
 import type { InvalidDeliveryError } from "../errors";
 import type { RecordingEventPolicy } from "../events/recordingEvent";
 import type { Log } from "../shared/log";
-import { printable } from "../shared/records";
+import { printable } from "../shared/logSafe";
 import type { ChunkQueue } from "../storage/chunkQueue";
 import type { Quarantine } from "../storage/quarantine";
 import { intakeDeadline } from "../storage/storageDeadline";

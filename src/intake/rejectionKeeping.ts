@@ -1,7 +1,7 @@
 import { StorageUnavailableError } from "../errors";
 import type { Log } from "../shared/log";
 import { mapConcurrent } from "../shared/mapConcurrent";
-import { printable } from "../shared/records";
+import { printable } from "../shared/logSafe";
 import type { Quarantine, RejectedInput } from "../storage/quarantine";
 
 /** Up to this many rejected elements of one delivery get a record each; more are kept as ONE record. */

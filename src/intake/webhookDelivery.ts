@@ -1,6 +1,6 @@
 import { InvalidDeliveryError } from "../errors";
 import { SUBSCRIPTION_VALIDATION_EVENT } from "../events/eventEnvelope";
-import { isRecord } from "../shared/records";
+import { isRecord } from "../shared/untrustedJson";
 
 /**
  * Deepest JSON nesting a delivery may have (an event needs about 6; the Functions host's own JSON reader

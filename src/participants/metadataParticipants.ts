@@ -1,4 +1,4 @@
-import { isRecord } from "../shared/records";
+import { isRecord } from "../shared/untrustedJson";
 import { MAX_PARTICIPANT_ID } from "./participantKey";
 
 /** Metadata documents are a few KiB; this bounds what is read to find their participants. */

@@ -1,7 +1,7 @@
 import type { ContainerClient } from "@azure/storage-blob";
 import { RECORDINGS_PREFIX } from "../archive/blobLayout";
 import type { Log } from "../shared/log";
-import { isRecord } from "../shared/records";
+import { isRecord } from "../shared/untrustedJson";
 import { mapConcurrent } from "../shared/mapConcurrent";
 import { readSmallBlob } from "../storage/smallBlob";
 import { storageSignal } from "../storage/storageDeadline";

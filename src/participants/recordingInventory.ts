@@ -1,6 +1,6 @@
 import type { BlobItem, ContainerClient } from "@azure/storage-blob";
 import { manifestName } from "../archive/blobLayout";
-import { isRecord } from "../shared/records";
+import { isRecord } from "../shared/untrustedJson";
 import { readSmallBlob } from "../storage/smallBlob";
 import { storageSignal } from "../storage/storageDeadline";
 import { LISTING_TIMEOUT_MS } from "./participantIndex";

@@ -1,4 +1,4 @@
-import { isRecord } from "../shared/records";
+import { isRecord } from "../shared/untrustedJson";
 import { serverCallIdFromConversationUrl } from "./conversationId";
 import { InvalidRecordingRequestError } from "./errors";
 

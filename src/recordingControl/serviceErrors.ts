@@ -1,5 +1,5 @@
 import { isRestError } from "@azure/core-rest-pipeline";
-import { isRecord } from "../shared/records";
+import { isRecord } from "../shared/untrustedJson";
 import {
   RecordingNotFoundError,
   RecordingRequestRejectedError,

@@ -40,15 +40,15 @@ describe("archiving a multi-chunk recording", () => {
 
   it("uses the founding documents' download URLs when a chunk has no contentLocation", async () => {
     const harness = archiveHarness(sim, inject("azuriteConnectionString"));
-    const [message] = harness.messagesFor({ era: "preview", callId: "call-legacy", chunks: [{ documentId: "doc-legacy", size: 700_001 }] });
+    const [message] = harness.messagesFor({ era: "preview", callId: "call-founding", chunks: [{ documentId: "doc-founding", size: 700_001 }] });
     expect(message?.contentLocation).toBeUndefined();
     const { context } = capturingContext();
     const result = await harness.job.run(message, context);
     expect(result).toMatchObject({ status: "archived", bytes: 700_001 });
-    const legacyRequests = sim.requests.filter((request) => request.url.startsWith("/recording/download/doc-legacy"));
-    expect(legacyRequests.length).toBeGreaterThan(1);
-    expect(legacyRequests.every((request) => request.authorized)).toBe(true);
+    const foundingRequests = sim.requests.filter((request) => request.url.startsWith("/recording/download/doc-founding"));
+    expect(foundingRequests.length).toBeGreaterThan(1);
+    expect(foundingRequests.every((request) => request.authorized)).toBe(true);
     const [media] = (await listBlobs(harness.container)).filter((name) => name.endsWith(".mp4"));
-    expect(await harness.blobSha256(media as string)).toBe(sim.contentSha256("doc-legacy"));
+    expect(await harness.blobSha256(media as string)).toBe(sim.contentSha256("doc-founding"));
   });
 });

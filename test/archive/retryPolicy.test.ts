@@ -48,6 +48,16 @@ describe("withRetries", () => {
     expect(retried).toEqual([1, 2]);
   });
 
+  it("tells the policy's observer of every retry (how the command line's progress counts them, without reading logs)", async () => {
+    let told = 0;
+    const observed: RetryPolicy = { ...FAST, onRetry: () => (told += 1) };
+    const failure = new AcsHttpError(503, "GET", "busy");
+    await expect(withRetries(() => Promise.reject(failure), { policy: observed, deadlinePassed: () => false })).rejects.toBe(failure);
+    expect(told).toBe(2);
+    await expect(withRetries(() => Promise.reject(new AcsHttpError(401, "GET", "")), { policy: observed, deadlinePassed: () => false })).rejects.toThrow();
+    expect(told).toBe(2);
+  });
+
   it("returns the first success and does not retry permanent errors", async () => {
     let calls = 0;
     expect(

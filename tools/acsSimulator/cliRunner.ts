@@ -46,7 +46,7 @@ function describe(simulator: AcsSimulator, options: CliOptions, print: (line: st
     print(`    contentLocation   ${urls.contentLocation}`);
     print(`    metadataLocation  ${urls.metadataLocation}`);
     print(`    deleteLocation    ${urls.deleteLocation}`);
-    print(`    founding media    ${urls.legacyContent}`);
+    print(`    founding media    ${urls.foundingContent}`);
   }
 }
 

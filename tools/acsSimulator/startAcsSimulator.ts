@@ -52,8 +52,8 @@ export async function startAcsSimulator(options: StartAcsSimulatorOptions = {}):
       contentLocation: `${baseUrls.storage}${storage.content}`,
       metadataLocation: `${baseUrls.storage}${storage.metadata}`,
       deleteLocation: `${baseUrls.storage}${storage.object}`,
-      legacyContent: `${baseUrls.endpoint}${founding.content}`,
-      legacyMetadata: `${baseUrls.endpoint}${founding.metadata}`,
+      foundingContent: `${baseUrls.endpoint}${founding.content}`,
+      foundingMetadata: `${baseUrls.endpoint}${founding.metadata}`,
     };
   };
   let closed: Promise<void> | undefined;

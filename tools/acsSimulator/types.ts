@@ -144,8 +144,8 @@ export interface DocumentUrls {
   contentLocation: string;
   metadataLocation: string;
   deleteLocation: string;
-  legacyContent: string;
-  legacyMetadata: string;
+  foundingContent: string;
+  foundingMetadata: string;
 }
 
 export interface PostEventsOptions {

@@ -1,5 +1,5 @@
 import type { ContainerClient } from "@azure/storage-blob";
-import { isRecord } from "../../src/shared/records";
+import { isRecord } from "../../src/shared/untrustedJson";
 import { blobBytes } from "./blobInspect";
 
 export const RECORDS_PREFIX = "archive-failures/";

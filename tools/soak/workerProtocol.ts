@@ -1,4 +1,4 @@
-import { isRecord } from "../../src/shared/records";
+import { isRecord } from "../../src/shared/untrustedJson";
 
 /** Parent -> worker: run the queue function once, as the host would. */
 export interface InvokeRequest {
