@@ -7,7 +7,11 @@ import { recordingInfoFromBlobMetadata, type RecordingInfo } from "./recordingIn
 export interface ArchivedChunkBlobs {
   readonly index: number;
   readonly documentId: string;
-  readonly media?: { readonly name: string; readonly bytes: number; readonly contentType: string; readonly sha256?: string };
+  /**
+   * The media: a committed blob in the archive, or (`store: "byos"`) the catalogue record of a bring-your-own-storage
+   * chunk whose media stays in the customer's account (its `name` is the record's; its `bytes` the media's).
+   */
+  readonly media?: { readonly name: string; readonly bytes: number; readonly contentType: string; readonly sha256?: string; readonly store?: "byos" };
   readonly metadata?: { readonly name: string; readonly bytes: number };
 }
 
@@ -21,6 +25,8 @@ export interface RecordingFolderContents {
 }
 
 const METADATA_SUFFIX = ".metadata.json";
+/** src/byos/byosArchiver.ts writes one per catalogued chunk, last (its presence means "done"). */
+const BYOS_RECORD_SUFFIX = ".byos.json";
 
 /**
  * Lists one recording folder and pairs each chunk's media and metadata blob by the identity the
@@ -45,6 +51,12 @@ export async function readRecordingFolder(container: ContainerClient, folder: st
     const bytes = blob.properties.contentLength ?? 0;
     if (blob.name.endsWith(METADATA_SUFFIX)) {
       chunks.set(identity.documentId, { ...known, metadata: { name: blob.name, bytes } });
+    } else if (blob.name.endsWith(BYOS_RECORD_SUFFIX)) {
+      // Catalogued in place; a server-side copy in the archive (BYOS_COPY), when there is one, is the media instead.
+      const mediaBytes = Number(blob.metadata?.["bytecount"]);
+      if (!known.media && blob.metadata?.["byos"] === "true" && Number.isSafeInteger(mediaBytes) && mediaBytes >= 0) {
+        chunks.set(identity.documentId, { ...known, media: { name: blob.name, bytes: mediaBytes, contentType: "application/octet-stream", store: "byos" } });
+      }
     } else if (blob.metadata?.["bytecount"] === String(bytes)) {
       const sha256 = blob.metadata["contentsha256"];
       chunks.set(identity.documentId, {

@@ -19,7 +19,8 @@ export interface ChunkStatus {
   readonly deadline: string | null;
   /** Hours until the deadline (negative once passed); null without a deadline. */
   readonly hoursLeft: number | null;
-  readonly media?: { readonly blob: string; readonly bytes: number; readonly sha256: string | null };
+  /** `store: "byos"`: catalogued in the customer's own account; `blob` is then its catalogue record. */
+  readonly media?: { readonly blob: string; readonly bytes: number; readonly sha256: string | null; readonly store?: "byos" };
   readonly metadata?: { readonly blob: string; readonly bytes: number };
   /** The latest failure outcome (failed/expired), with its reason and full record. */
   readonly outcome?: ChunkOutcome;
@@ -128,7 +129,12 @@ export class CallStatusReader {
           return {
             ...base,
             state: "archived",
-            media: { blob: at(blobs.media.name), bytes: blobs.media.bytes, sha256: blobs.media.sha256 ?? null },
+            media: {
+              blob: at(blobs.media.name),
+              bytes: blobs.media.bytes,
+              sha256: blobs.media.sha256 ?? null,
+              ...(blobs.media.store ? { store: blobs.media.store } : {}),
+            },
             metadata: { blob: at(blobs.metadata.name), bytes: blobs.metadata.bytes },
           };
         }

@@ -17,10 +17,12 @@ const MAX_METADATA_BYTES = 8 * 1024 * 1024;
 const MAX_MANIFEST_BYTES = 16 * 1024 * 1024;
 
 /**
- * Where a chunk's media lives. Today always a blob in the recordings container (`store: "archive"`);
- * a chunk kept elsewhere (bring-your-own-storage) is another `store` with its own locator.
+ * Where a chunk's media lives: a blob in the recordings container (`store: "archive"`), or a blob in the
+ * customer's own account that ACS wrote (`store: "byos"`, catalogued in place, never read by the app).
  */
-interface ManifestMedia {
+type ManifestMedia = ArchiveMedia | ByosMedia;
+
+interface ArchiveMedia {
   readonly store: "archive";
   /** `<container>/<blob name>`. */
   readonly blob: string;
@@ -31,6 +33,22 @@ interface ManifestMedia {
   readonly sha256Source: "blobMetadata" | "archiveRead";
   readonly contentType: string;
 }
+
+interface ByosMedia {
+  readonly store: "byos";
+  /** The media blob in the customer's account (no query string). */
+  readonly url: string;
+  /** `<container>/<name>` of the catalogue record (`….byos.json`) that describes it. */
+  readonly record: string;
+  readonly bytes: number;
+  /** Not computed: the app never reads BYOS media. `contentMD5` (base64) is Storage's, when the blob has one. */
+  readonly sha256: null;
+  readonly contentMD5?: string;
+  readonly contentType: string;
+}
+
+/** A catalogue record is a few KiB. */
+const MAX_BYOS_RECORD_BYTES = 64 * 1024;
 
 interface ManifestChunk {
   readonly index: number;
@@ -132,6 +150,14 @@ async function describeChunks(container: ContainerClient, chunks: readonly Archi
   const settled = await mapConcurrent(chunks, 4, async (chunk): Promise<ManifestChunk> => {
     const media = chunk.media as NonNullable<ArchivedChunkBlobs["media"]>;
     const metadata = chunk.metadata as NonNullable<ArchivedChunkBlobs["metadata"]>;
+    if (media.store === "byos") {
+      return {
+        index: chunk.index,
+        documentId: chunk.documentId,
+        media: await byosMedia(container, media),
+        metadata: { blob: at(metadata.name), bytes: metadata.bytes },
+      };
+    }
     const sha256 =
       media.sha256 ?? (await inSpan("Storage read for SHA-256", { "archiver.bytes": media.bytes }, () => blobSha256(container, media.name, media.bytes)));
     return {
@@ -154,10 +180,35 @@ async function describeChunks(container: ContainerClient, chunks: readonly Archi
   });
 }
 
+/** The manifest entry of a catalogued BYOS chunk, from its catalogue record (src/byos/byosArchiver.ts). */
+async function byosMedia(container: ContainerClient, media: NonNullable<ArchivedChunkBlobs["media"]>): Promise<ByosMedia> {
+  const record = await readJsonBlob(container, media.name, MAX_BYOS_RECORD_BYTES);
+  const described = isRecord(record) && isRecord(record["media"]) ? record["media"] : {};
+  const url = typeof described["url"] === "string" ? described["url"] : "";
+  if (url === "") throw new Error(`The catalogue record ${media.name} names no media URL.`);
+  return {
+    store: "byos",
+    url,
+    record: `${container.containerName}/${media.name}`,
+    bytes: media.bytes,
+    sha256: null,
+    ...(typeof described["contentMD5"] === "string" ? { contentMD5: described["contentMD5"] } : {}),
+    contentType: typeof described["contentType"] === "string" ? described["contentType"] : media.contentType,
+  };
+}
+
 /** Two manifests describe the same archive when their chunks match (completedAt may differ). */
 function sameChunks(a: readonly ManifestChunk[], b: readonly ManifestChunk[]): boolean {
   const key = (chunk: ManifestChunk): string =>
-    JSON.stringify([chunk.index, chunk.documentId, chunk.media.blob, chunk.media.bytes, chunk.media.sha256, chunk.metadata.blob, chunk.metadata.bytes]);
+    JSON.stringify([
+      chunk.index,
+      chunk.documentId,
+      chunk.media.store === "byos" ? chunk.media.url : chunk.media.blob,
+      chunk.media.bytes,
+      chunk.media.sha256,
+      chunk.metadata.blob,
+      chunk.metadata.bytes,
+    ]);
   return a.length === b.length && a.map(key).sort().join("\n") === b.map(key).sort().join("\n");
 }
 

@@ -174,12 +174,33 @@ describe("bring-your-own-storage chunks (Azurite)", () => {
     const found = await findParticipant(participants.index, participants.recordings, PARTICIPANT);
     expect(found.totals.recordings).toBe(1);
     expect(found.recordings[0]).toMatchObject({ complete: true, chunks: 1 });
-    expect(found.recordings[0]?.files.map((file) => file.kind).sort()).toEqual(["catalogue", "metadata"]);
+    expect(found.recordings[0]?.files.map((file) => file.kind).sort()).toEqual(["catalogue", "manifest", "metadata"]);
 
     // A second delivery is a no-op.
     const again = await services.archiveJob.run(messages[0], log);
     expect(again).toMatchObject({ status: "alreadyArchived", bytes: recording.media.length });
     expect(log.lines.join("\n")).not.toContain(PARTICIPANT);
+
+    // The recording is complete in the catalog: its manifest names the media where ACS put it, and the status API agrees.
+    const manifestName = (await listBlobs(archive, "calls/")).find((name) => name.endsWith("/manifest.json"));
+    expect(manifestName).toBeDefined();
+    const manifest = JSON.parse((await archive.getBlobClient(manifestName ?? "").downloadToBuffer()).toString("utf8")) as {
+      callId: string;
+      chunks: { media: Record<string, unknown> }[];
+      participantIds: string[];
+    };
+    expect(manifest.chunks).toHaveLength(1);
+    expect(manifest.chunks[0]?.media).toMatchObject({
+      store: "byos",
+      url: `${proxy.url}/devstoreaccount1/${byosContainer}/${recording.mediaName}`,
+      bytes: recording.media.length,
+      sha256: null,
+      contentMD5: createHash("md5").update(recording.media).digest("base64"),
+      record: `${container}/${names.find((name) => name.endsWith(".byos.json")) ?? ""}`,
+    });
+    expect(manifest.participantIds).toEqual([PARTICIPANT]);
+    const status = await services.callStatus.read(manifest.callId);
+    expect(status?.recordings[0]).toMatchObject({ complete: true, chunks: [{ state: "archived", media: { store: "byos", bytes: recording.media.length } }] });
 
     // Export fetches the catalogued media from the customer's account and verifies it against the recorded MD5.
     const out = mkdtempSync(join(tmpdir(), "byos-export-"));
@@ -192,7 +213,7 @@ describe("bring-your-own-storage chunks (Azurite)", () => {
         log,
         byos: { access: access(), accounts: [`${proxy.url}/devstoreaccount1`] },
       });
-      expect(exported.totals).toMatchObject({ files: 3, failed: 0 });
+      expect(exported.totals).toMatchObject({ files: 4, failed: 0 }); // media, metadata, catalogue record, manifest
       const media = exported.files.find((file) => file.blob.startsWith("http"));
       expect(media).toMatchObject({ status: "downloaded", verifiedAgainst: "contentMD5", bytes: recording.media.length });
       expect(readFileSync(join(out, media?.path ?? "")).equals(recording.media)).toBe(true);

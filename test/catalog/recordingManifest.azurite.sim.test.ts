@@ -57,6 +57,7 @@ describe("the manifest of a recording", () => {
     expect(manifest.chunks.map((chunk) => chunk.documentId)).toEqual(["man-doc-0", "man-doc-1", "man-doc-2"]);
     for (const chunk of manifest.chunks) {
       const container = harness.container.containerName;
+      if (chunk.media.store !== "archive") throw new Error("expected media in the archive");
       expect(chunk.media.blob.startsWith(`${container}/${folder}`)).toBe(true);
       expect(chunk.media.bytes).toBe(sim.document(chunk.documentId)!.size);
       expect(chunk.media.sha256).toBe(sim.contentSha256(chunk.documentId));

@@ -70,10 +70,12 @@ describe("recording-archiver manifest / status (compiled CLI)", () => {
     expect(printed.recordings).toEqual([expect.objectContaining({ folder, status: "written", chunks: 2 })]);
     const manifest = (await readManifest(harness.container, manifestName(folder))) as RecordingManifest;
     expect(manifest.callId).toBe("cli-old-call");
-    expect(manifest.chunks.map((chunk) => [chunk.documentId, chunk.media.sha256, chunk.media.sha256Source])).toEqual([
-      ["cli-old-0", sim.contentSha256("cli-old-0"), "blobMetadata"],
-      ["cli-old-1", sim.contentSha256("cli-old-1"), "archiveRead"],
-    ]);
+    expect(manifest.chunks.map((chunk) => [chunk.documentId, chunk.media.sha256, chunk.media.store === "archive" ? chunk.media.sha256Source : "byos"])).toEqual(
+      [
+        ["cli-old-0", sim.contentSha256("cli-old-0"), "blobMetadata"],
+        ["cli-old-1", sim.contentSha256("cli-old-1"), "archiveRead"],
+      ],
+    );
     const events = receiver.events.filter(
       (event) => event["eventType"] === ARCHIVE_EVENT_TYPES.recordingArchived && String(event["subject"]).startsWith("recordings/cli-old-call/"),
     );
