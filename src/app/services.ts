@@ -12,6 +12,7 @@ import { ExpectedRecords } from "../catalog/expectedRecords";
 import { IntakeCatalog } from "../catalog/intakeCatalog";
 import { RecordingCatalog } from "../catalog/recordingCatalog";
 import { CallStatusReader } from "../catalog/callStatus";
+import { DeadlineWatch } from "../catalog/deadlineWatch";
 import type { AppConfig } from "../config/appConfig";
 import type { ChunkMessage } from "../events/chunkMessage";
 import { RecordingIntake } from "../intake/recordingIntake";
@@ -48,6 +49,8 @@ export interface AppServices {
   readonly catalog: RecordingCatalog;
   /** What the archive knows about a call (status API and `status` command). */
   readonly callStatus: CallStatusReader;
+  /** Chunks not archived with a quarter of their window left, also those never delivered (timer). */
+  readonly deadlineWatch: DeadlineWatch;
 }
 
 /** Hooks for a caller that shows progress (the command line); the functions pass none. */
@@ -72,7 +75,9 @@ export function createServices(config: AppConfig, observers: ServiceObservers = 
     policy: config,
     catalog: new IntakeCatalog(new ExpectedRecords(recordings)),
   });
-  const catalog = new RecordingCatalog({ container: recordings, events: eventSinkFor(config.archiveEvents) });
+  const events = eventSinkFor(config.archiveEvents);
+  const catalog = new RecordingCatalog({ container: recordings, events });
+  const callStatus = new CallStatusReader(recordings);
   const requeue = (message: ChunkMessage, delaySeconds: number): Promise<void> => chunkQueue.requeue(message, delaySeconds);
   const failures = new FailureRecords(recordings);
   const participantIndex =
@@ -113,7 +118,8 @@ export function createServices(config: AppConfig, observers: ServiceObservers = 
       return recordingControl;
     },
     catalog,
-    callStatus: new CallStatusReader(recordings),
+    callStatus,
+    deadlineWatch: new DeadlineWatch({ container: recordings, status: callStatus, events, retentionHours: config.retentionHours }),
     ...(participantIndex
       ? { participants: { index: participantIndex, recordings, find: (participantId: string) => findParticipant(participantIndex, recordings, participantId) } }
       : {}),

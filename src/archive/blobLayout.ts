@@ -28,6 +28,8 @@ export const OPERATIONAL_PREFIXES = {
   erasures: "participant-erasures/",
   /** Per-recording catalog records: what intake expects, and the outcomes of chunks (status API). */
   catalog: "archive-catalog/",
+  /** One small marker per recording and deadline hour, written at intake: what the deadline watch lists. */
+  deadlines: "archive-deadlines/",
 } as const;
 
 /** Longest escaped segment kept as is; longer ones are shortened with a hash (names stay under 1,024). */

@@ -36,6 +36,53 @@ export function recordingSubject(recording: Pick<ChunkMessage, "callId" | "serve
   return `recordings/${pathSegment(callKey(recording))}/${recording.recordingStartTime ?? recording.eventTime}`;
 }
 
+/** The subject of a recording known from a stored record (null fields absent; the event time stands in for a missing start). */
+export function recordingSubjectOf(info: { callId: string | null; serverCallId: string | null; recordingStartTime: string | null }, eventTime: string): string {
+  return recordingSubject({
+    ...(info.callId ? { callId: info.callId } : {}),
+    ...(info.serverCallId ? { serverCallId: info.serverCallId } : {}),
+    ...(info.recordingStartTime ? { recordingStartTime: info.recordingStartTime } : {}),
+    eventTime,
+  });
+}
+
+/** A chunk not archived yet, as ChunkDeadlineAtRisk describes it (no secrets, no participants). */
+export interface ChunkAtRisk {
+  readonly chunkKey: string;
+  readonly callId: string | null;
+  readonly serverCallId: string | null;
+  readonly recordingId: string | null;
+  readonly index: number;
+  readonly documentId: string;
+  readonly deadline: string;
+}
+
+/** True when a quarter of the chunk's window (`deadline − eventTime`) or less is left. */
+export function inLastQuarter(deadline: string, eventTime: string, now: Date): boolean {
+  const end = Date.parse(deadline);
+  const window = end - Date.parse(eventTime);
+  return window > 0 && end - now.getTime() <= window / 4;
+}
+
+/**
+ * ChunkDeadlineAtRisk, whoever detects it (the archiver on a failing delivery, the deadline watch on a
+ * chunk never delivered): identity = chunk key, so both give the same id for the same chunk.
+ */
+export function chunkDeadlineAtRiskEvent(chunk: ChunkAtRisk, subject: string, now: Date): ArchiveEvent {
+  const hoursLeft = Math.round(((Date.parse(chunk.deadline) - now.getTime()) / 3_600_000) * 100) / 100;
+  const data = {
+    chunkKey: chunk.chunkKey,
+    callId: chunk.callId,
+    serverCallId: chunk.serverCallId,
+    recordingId: chunk.recordingId,
+    index: chunk.index,
+    documentId: chunk.documentId,
+    deadline: chunk.deadline,
+    hoursLeft,
+  };
+  return archiveEvent(ARCHIVE_EVENT_TYPES.chunkDeadlineAtRisk, chunk.chunkKey, subject, data, now);
+}
+
 export function archiveEvent(type: ArchiveEventType, identity: string, subject: string, data: object, now: Date): ArchiveEvent {
   return { id: archiveEventId(type, identity), type, subject, time: now.toISOString(), data };
 }

@@ -26,7 +26,7 @@ export interface ChunkStatus {
   readonly outcome?: ChunkOutcome;
 }
 
-export interface RecordingStatus extends Omit<RecordingInfo, "chunkCount"> {
+interface RecordingStatus extends Omit<RecordingInfo, "chunkCount"> {
   readonly folder: string;
   readonly expectedChunks: number;
   readonly complete: boolean;
@@ -40,6 +40,12 @@ export interface CallStatus {
   readonly recordings: readonly RecordingStatus[];
   /** True when a listing hit its bound (more recordings or records than reported). */
   readonly truncated: boolean;
+}
+
+/** One recording's status, and the expected record intake left for it (absent for recordings from before). */
+export interface RecordingReading {
+  readonly status: RecordingStatus;
+  readonly expected: ExpectedRecording | undefined;
 }
 
 /** At most this many recordings of one call are reported (a listing bound, not a product limit). */
@@ -74,16 +80,17 @@ export class CallStatusReader {
       }
       if (folders.size === 0) return undefined;
       const chosen = [...folders].sort().slice(0, MAX_RECORDINGS);
-      const settled = await mapConcurrent(chosen, 4, (folder) => this.recording(folder));
+      const settled = await mapConcurrent(chosen, 4, (folder) => this.readRecording(folder));
       const recordings = settled.map((result) => {
         if (result.status === "rejected") throw result.reason;
-        return result.value;
+        return result.value.status;
       });
       return { call, checkedAt: this.now().toISOString(), recordings, truncated: catalog.truncated || archived.truncated || folders.size > MAX_RECORDINGS };
     });
   }
 
-  private async recording(folder: string): Promise<RecordingStatus> {
+  /** One recording's status (from `calls/<call>/<recording>/` and its catalog records), with intake's expected record. */
+  async readRecording(folder: string): Promise<RecordingReading> {
     const [expected, contents, outcomes] = await Promise.all([
       readJsonBlob(this.container, expectedRecordName(folder), MAX_EXPECTED_RECORD_BYTES).then(readExpectedRecording),
       readRecordingFolder(this.container, folder),
@@ -93,7 +100,7 @@ export class CallStatusReader {
     const chunks = this.chunks(expected, contents, outcomes);
     const expectedChunks = info?.chunkCount ?? chunks.length;
     const archivedCount = chunks.filter((chunk) => chunk.state === "archived").length;
-    return {
+    const status: RecordingStatus = {
       folder,
       callId: info?.callId ?? null,
       serverCallId: info?.serverCallId ?? null,
@@ -109,6 +116,7 @@ export class CallStatusReader {
       manifest: contents.manifestExists ? `${this.container.containerName}/${manifestName(folder)}` : null,
       chunks,
     };
+    return { status, expected };
   }
 
   private chunks(expected: ExpectedRecording | undefined, contents: RecordingFolderContents, outcomes: ReadonlyMap<string, ChunkOutcome>): ChunkStatus[] {

@@ -7,6 +7,7 @@ import { isRecord } from "../shared/untrustedJson";
 import { ensureOnce } from "../storage/ensureOnce";
 import { writeJsonOnce } from "./boundedReads";
 import { expectedRecordName } from "./catalogLayout";
+import { deadlineMarkers } from "./deadlineMarkers";
 import { readRecordingInfo, recordingInfoOf, type RecordingInfo } from "./recordingInfo";
 
 /** One chunk intake queued: what the status API reports as `pending` until it is archived. */
@@ -83,8 +84,9 @@ function textOrEmpty(value: unknown): string {
 
 /**
  * The trace intake leaves for the status API: one small JSON blob per recording, named by the
- * recording's folder (stable), written with `If-None-Match: *` (a redelivered event finds it there:
- * idempotent, WORM-compatible), at most `concurrency` writes at once, each with a Storage deadline.
+ * recording's folder (stable), and its deadline markers (deadlineMarkers.ts, for the deadline watch), written with
+ * `If-None-Match: *` (a redelivered event finds them there: idempotent, WORM-compatible), at most `concurrency`
+ * writes at once, each with a Storage deadline.
  */
 export class ExpectedRecords {
   private readonly ensureContainer: (signal?: AbortSignal) => Promise<void>;
@@ -111,14 +113,18 @@ export class ExpectedRecords {
     } catch (error) {
       throw new StorageUnavailableError(`Could not reach container ${this.container.containerName}: ${describeError(error)}`, { cause: error });
     }
-    const results = await mapConcurrent([...byRecording.values()], this.concurrency, (group) => this.writeOne(expectedRecordingOf(group), deadline));
+    // Each recording's expected record and its deadline markers (usually one): every write under one bound.
+    const writes = [...byRecording.values()].flatMap((group) => {
+      const record = expectedRecordingOf(group);
+      return [{ name: expectedRecordName(record.recordingFolder), text: JSON.stringify(record) }, ...deadlineMarkers(record.recordingFolder, record.chunks)];
+    });
+    // A blob already there is the same recording seen before (a redelivery, or another event of it).
+    const results = await mapConcurrent(writes, this.concurrency, (write) => writeJsonOnce(this.container, write.name, write.text, undefined, deadline));
     const failed = results.find((result): result is PromiseRejectedResult => result.status === "rejected");
-    if (failed) throw new StorageUnavailableError(`Could not write an expected-chunks record: ${describeError(failed.reason)}`, { cause: failed.reason });
+    if (failed)
+      throw new StorageUnavailableError(`Could not write an expected-chunks record or deadline marker: ${describeError(failed.reason)}`, {
+        cause: failed.reason,
+      });
     return byRecording.size;
-  }
-
-  /** A record already there is the same recording seen before (a redelivery, or another event of it). */
-  private async writeOne(record: ExpectedRecording, deadline?: AbortSignal): Promise<void> {
-    await writeJsonOnce(this.container, expectedRecordName(record.recordingFolder), JSON.stringify(record), undefined, deadline);
   }
 }

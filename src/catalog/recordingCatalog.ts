@@ -6,7 +6,7 @@ import { describeError } from "../errors";
 import type { ChunkMessage } from "../events/chunkMessage";
 import type { Log } from "../shared/log";
 import { archiverMetrics } from "../telemetry/archiverMetrics";
-import { ARCHIVE_EVENT_TYPES, archiveEvent, recordingSubject } from "./archiveEvents";
+import { ARCHIVE_EVENT_TYPES, archiveEvent, chunkDeadlineAtRiskEvent, inLastQuarter, recordingSubject, recordingSubjectOf } from "./archiveEvents";
 import { readRecordingFolder } from "./archivedChunks";
 import { listFolders, readJsonBlob } from "./boundedReads";
 import { expectedRecordName } from "./catalogLayout";
@@ -101,12 +101,7 @@ export class RecordingCatalog implements ChunkCatalogHooks {
         continue;
       }
       // The recording's identity as its chunk messages had it (the event time stands in for a missing start).
-      const subject = recordingSubject({
-        ...(info.callId ? { callId: info.callId } : {}),
-        ...(info.serverCallId ? { serverCallId: info.serverCallId } : {}),
-        ...(info.recordingStartTime ? { recordingStartTime: info.recordingStartTime } : {}),
-        eventTime: expected?.chunks[0]?.eventTime ?? "unknown",
-      });
+      const subject = recordingSubjectOf(info, expected?.chunks[0]?.eventTime ?? "unknown");
       done.push({ folder, result: await this.completeRecording(folder, info, subject, log) });
     }
     return done;
@@ -131,11 +126,9 @@ export class RecordingCatalog implements ChunkCatalogHooks {
   }
 
   async chunkRetrying(message: ChunkMessage, log: Log): Promise<void> {
-    const deadline = Date.parse(message.deadline);
-    const window = deadline - Date.parse(message.eventTime);
-    const left = deadline - this.now().getTime();
-    if (!(window > 0) || left > window / 4 || !this.deps.events.enabled) return;
-    const data = {
+    const now = this.now();
+    if (!inLastQuarter(message.deadline, message.eventTime, now) || !this.deps.events.enabled) return;
+    const chunk = {
       chunkKey: message.chunkKey,
       callId: message.callId ?? null,
       serverCallId: message.serverCallId ?? null,
@@ -143,10 +136,9 @@ export class RecordingCatalog implements ChunkCatalogHooks {
       index: message.index,
       documentId: message.documentId,
       deadline: message.deadline,
-      hoursLeft: Math.round((left / 3_600_000) * 100) / 100,
     };
     try {
-      await this.deps.events.publish([archiveEvent(ARCHIVE_EVENT_TYPES.chunkDeadlineAtRisk, message.chunkKey, recordingSubject(message), data, this.now())]);
+      await this.deps.events.publish([chunkDeadlineAtRiskEvent(chunk, recordingSubject(message), now)]);
     } catch (error) {
       // The chunk is retried anyway: the next failing delivery publishes again, with the same id.
       log.warn(`Could not publish ${ARCHIVE_EVENT_TYPES.chunkDeadlineAtRisk} for chunk ${message.chunkKey}: ${describeError(error)}`);

@@ -15,6 +15,7 @@ export interface ArchiverMetrics {
   readonly chunksFailed: Counter;
   readonly bytesRedownloaded: Counter;
   readonly eventsReceived: Counter;
+  readonly chunksAtRisk: Counter;
 }
 
 // The metrics API has no proxy provider: instruments made before an SDK registers stay no-ops. So
@@ -41,6 +42,9 @@ export function archiverMetrics(): ArchiverMetrics {
       }),
       eventsReceived: meter.createCounter("archiver.events.received", {
         description: "Recording events received by intake, by result (accepted, rejected, ignored).",
+      }),
+      chunksAtRisk: meter.createCounter("archiver.chunks.atrisk", {
+        description: "Chunks the deadline watch found not archived with a quarter of their window or less left (counted on every run).",
       }),
     };
     byProvider.set(provider, found);

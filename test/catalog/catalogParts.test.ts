@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { archiveEventId, ARCHIVE_EVENT_TYPES, recordingSubject } from "../../src/catalog/archiveEvents";
+import { archiveEventId, ARCHIVE_EVENT_TYPES, inLastQuarter, recordingSubject } from "../../src/catalog/archiveEvents";
+import { deadlineHour, deadlineHoursBetween, deadlineMarkerName, deadlineMarkers, recordingFolderOfMarker } from "../../src/catalog/deadlineMarkers";
 import { catalogCallFolder, catalogFolder, expectedRecordName, recordingFolderOf } from "../../src/catalog/catalogLayout";
 import { participantIdsOf } from "../../src/participants/metadataParticipants";
 import { OPERATIONAL_PREFIXES, recordingFolder } from "../../src/archive/blobLayout";
@@ -30,6 +31,47 @@ describe("the catalog's names", () => {
     expect(recordingFolderOf(catalogFolder(folder))).toBe(folder);
     expect(catalogCallFolder("call/1")).toBe(`${OPERATIONAL_PREFIXES.catalog}call~2F1/`);
     expect(recordingFolderOf("calls/x/y/")).toBeUndefined();
+  });
+});
+
+describe("deadline markers and the last quarter of a window", () => {
+  const folder = recordingFolder({ callId: "call/1", recordingId: "r", recordingStartTime: "2026-11-22T10:15:00.123Z", eventTime: "2026-11-22T10:20:00Z" });
+
+  it("name a recording under its deadline hour, outside calls/ and archive-catalog/, and read back to its folder", () => {
+    expect(deadlineHour("2026-11-23T10:20:00.000Z")).toBe("20261123T10");
+    expect(deadlineHour("not a time")).toBeUndefined();
+    const name = deadlineMarkerName("20261123T10", folder);
+    expect(name).toBe(`${OPERATIONAL_PREFIXES.deadlines}20261123T10/call~2F1/20261122T101500123Z-r.json`);
+    expect(recordingFolderOfMarker(name)).toBe(folder);
+    expect(recordingFolderOfMarker(`${OPERATIONAL_PREFIXES.deadlines}20261123T10/x.json`)).toBeUndefined();
+    expect(recordingFolderOfMarker(expectedRecordName(folder))).toBeUndefined();
+  });
+
+  it("give one marker per distinct deadline hour of a recording's chunks", () => {
+    const markers = deadlineMarkers(folder, [
+      { deadline: "2026-11-23T10:20:00.000Z" },
+      { deadline: "2026-11-23T10:50:00.000Z" },
+      { deadline: "2026-11-23T11:05:00.000Z" },
+    ]);
+    expect(markers.map((marker) => marker.name)).toEqual([deadlineMarkerName("20261123T10", folder), deadlineMarkerName("20261123T11", folder)]);
+    expect(JSON.parse(markers[0]!.text)).toEqual({ schemaVersion: 1, recordingFolder: folder, deadline: "2026-11-23T10:20:00.000Z" });
+  });
+
+  it("list the hours between two times, both ends included", () => {
+    expect(deadlineHoursBetween(new Date("2026-11-23T22:59:59Z"), new Date("2026-11-24T01:00:00Z"))).toEqual([
+      "20261123T22",
+      "20261123T23",
+      "20261124T00",
+      "20261124T01",
+    ]);
+  });
+
+  it("inLastQuarter: a quarter of deadline − eventTime or less left", () => {
+    const eventTime = "2026-11-22T00:00:00.000Z";
+    const deadline = "2026-11-23T00:00:00.000Z";
+    expect(inLastQuarter(deadline, eventTime, new Date("2026-11-22T17:59:59Z"))).toBe(false);
+    expect(inLastQuarter(deadline, eventTime, new Date("2026-11-22T18:00:00Z"))).toBe(true);
+    expect(inLastQuarter(deadline, "", new Date("2026-11-22T23:00:00Z"))).toBe(false);
   });
 });
 

@@ -24,6 +24,7 @@ const ALL_FUNCTIONS = [
   "resumeRecording",
   "startRecording",
   "stopRecording",
+  "watchDeadlines",
 ];
 const CONTROL_CALLS = [
   { name: "startRecording", method: "POST", path: "recordings", body: JSON.stringify({ serverCallId: "aHR0cHM6Ly9leGFtcGxlLmNvbS9jYWxs" }) },
@@ -167,6 +168,13 @@ describe.each(cases)("the compiled app started with $label in ACS_CONNECTION_STR
     expect(rescued).toMatchObject({ code: "ConfigurationError", setting: "ACS_CONNECTION_STRING" });
     const queue = QueueServiceClient.fromConnectionString(connectionString).getQueueClient(queueName);
     expect(await queue.exists()).toBe(false);
+    const container = BlobServiceClient.fromConnectionString(connectionString).getContainerClient(containerName);
+    expect(await container.exists()).toBe(false);
+  });
+
+  it("throws for a deadline-watch timer run (the next run tries again), touching no storage", async () => {
+    const error = await rejection(() => findFunction(functions, "watchDeadlines").handler({ isPastDue: false }, capturingContext("watchDeadlines").context));
+    expect(error).toMatchObject({ code: "ConfigurationError", setting: "ACS_CONNECTION_STRING", problemKind: problem });
     const container = BlobServiceClient.fromConnectionString(connectionString).getContainerClient(containerName);
     expect(await container.exists()).toBe(false);
   });

@@ -43,6 +43,12 @@ describe("the compiled app, loaded as the Functions runtime loads it", () => {
     expect(trigger).toMatchObject({ type: "httpTrigger", authLevel: "function", route: "archive/calls/{callId}", methods: ["GET"] });
   });
 
+  it("registers the deadline watch as a timer every 15 minutes, not run on startup", () => {
+    const watch = findFunction(functions, "watchDeadlines");
+    const trigger = Object.values(watch.metadata.bindings).find((binding) => binding.direction === "in");
+    expect(trigger).toMatchObject({ type: "timerTrigger", schedule: "0 */15 * * * *", runOnStartup: false });
+  });
+
   it("registers exactly the documented functions", () => {
     expect(functions.map((fn) => fn.metadata.name).sort()).toEqual(
       [
@@ -58,6 +64,7 @@ describe("the compiled app, loaded as the Functions runtime loads it", () => {
         "resumeRecording",
         "startRecording",
         "stopRecording",
+        "watchDeadlines",
       ].sort(),
     );
   });

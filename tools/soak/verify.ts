@@ -152,8 +152,9 @@ export async function verifyArchive(inputs: VerifyInputs): Promise<Verification>
     accounted.add(`${folder}manifest.json`);
     if (allArchive && !blobs.has(`${folder}manifest.json`)) result.missing.push(`${folder}: every chunk archived, but no manifest.json`);
   }
-  // Intake's catalog records (expected chunks, failure outcomes) live under their own prefix.
-  for (const name of blobs.keys()) if (name.startsWith(OPERATIONAL_PREFIXES.catalog)) accounted.add(name);
+  // Intake's catalog records (expected chunks, failure outcomes) and deadline markers live under their own prefixes.
+  const operational = [OPERATIONAL_PREFIXES.catalog, OPERATIONAL_PREFIXES.deadlines];
+  for (const name of blobs.keys()) if (operational.some((prefix) => name.startsWith(prefix))) accounted.add(name);
   for (const name of blobs.keys()) if (!accounted.has(name)) result.stray.push(name);
   result.topOverheads = topOverheads(expected, inputs);
   result.passed =
