@@ -417,31 +417,57 @@ resource deadLetterContainer 'Microsoft.Storage/storageAccounts/blobServices/con
   }
 }
 
-resource archiveLifecycle 'Microsoft.Storage/storageAccounts/managementPolicies@2023-05-01' = if (!empty(lifecycleBaseBlobActions)) {
+// Tiering (and optional deletion) of event-derived recordings only (calls/ prefix).
+var recordingsTieringRule = {
+  name: 'recordings-tiering'
+  enabled: true
+  type: 'Lifecycle'
+  definition: {
+    filters: {
+      blobTypes: [
+        'blockBlob'
+      ]
+      prefixMatch: [
+        '${recordingsContainerName}/${recordingsEventPrefix}'
+      ]
+    }
+    actions: {
+      baseBlob: lifecycleBaseBlobActions
+    }
+  }
+}
+
+// The deadline watch's markers (src/catalog/deadlineMarkers.ts) matter only until their hour has passed: the
+// platform removes them after a week (the app itself has no delete rights). Immutable blobs are skipped.
+var deadlineMarkersRule = {
+  name: 'deadline-markers-cleanup'
+  enabled: true
+  type: 'Lifecycle'
+  definition: {
+    filters: {
+      blobTypes: [
+        'blockBlob'
+      ]
+      prefixMatch: [
+        '${recordingsContainerName}/archive-deadlines/'
+      ]
+    }
+    actions: {
+      baseBlob: {
+        delete: {
+          daysAfterModificationGreaterThan: 7
+        }
+      }
+    }
+  }
+}
+
+resource archiveLifecycle 'Microsoft.Storage/storageAccounts/managementPolicies@2023-05-01' = {
   parent: archiveStorage
   name: 'default'
   properties: {
     policy: {
-      rules: [
-        {
-          name: 'recordings-tiering'
-          enabled: true
-          type: 'Lifecycle'
-          definition: {
-            filters: {
-              blobTypes: [
-                'blockBlob'
-              ]
-              prefixMatch: [
-                '${recordingsContainerName}/${recordingsEventPrefix}'
-              ]
-            }
-            actions: {
-              baseBlob: lifecycleBaseBlobActions
-            }
-          }
-        }
-      ]
+      rules: concat(empty(lifecycleBaseBlobActions) ? [] : [recordingsTieringRule], [deadlineMarkersRule])
     }
   }
   dependsOn: [
