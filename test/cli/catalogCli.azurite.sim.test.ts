@@ -1,6 +1,4 @@
-import { execFileSync, spawn } from "node:child_process";
-import { existsSync } from "node:fs";
-import { join, resolve } from "node:path";
+import { resolve } from "node:path";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { chunkBlobNames, manifestName } from "../../src/archive/blobLayout";
 import { ARCHIVE_EVENT_TYPES } from "../../src/catalog/archiveEvents";
@@ -9,38 +7,30 @@ import { readManifest, type RecordingManifest } from "../../src/catalog/recordin
 import { startAcsSimulator, type AcsSimulator } from "../../tools/acsSimulator";
 import { startEventReceiver, type EventReceiver } from "../../tools/eventReceiver";
 import { archiveHarness, type ArchiveHarness } from "../support/archiveHarness";
+import { ensureCompiledCli, runCompiledCli, type CliRun } from "../support/compiledCli";
 import { capturingContext } from "../support/testSettings";
 
 const root = resolve(__dirname, "..", "..");
-const cliPath = join(root, "dist", "src", "cli", "main.js");
 
 let sim: AcsSimulator;
 let receiver: EventReceiver;
 beforeAll(async () => {
-  if (!existsSync(cliPath))
-    execFileSync(process.execPath, [join(root, "node_modules", "typescript", "bin", "tsc"), "-p", join(root, "tsconfig.json")], { stdio: "inherit" });
+  ensureCompiledCli();
   [sim, receiver] = await Promise.all([startAcsSimulator(), startEventReceiver()]);
 }, 120_000);
 afterAll(async () => Promise.all([sim.close(), receiver.close()]));
 
-function cli(args: readonly string[], harness: ArchiveHarness): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  const env = {
-    PATH: process.env["PATH"] ?? "",
-    AzureWebJobsStorage: inject("azuriteConnectionString"),
-    ACS_CONNECTION_STRING: sim.connectionString,
-    ALLOWED_DOWNLOAD_HOSTS: sim.allowedHosts.join(","),
-    RECORDINGS_CONTAINER: harness.container.containerName,
-    ARCHIVE_EVENTS_ENDPOINT: receiver.endpoint,
-    ARCHIVE_EVENTS_KEY: receiver.key,
-  };
-  return new Promise((done, fail) => {
-    const child = spawn(process.execPath, [cliPath, ...args], { cwd: root, env, stdio: ["ignore", "pipe", "pipe"] });
-    let stdout = "";
-    let stderr = "";
-    child.stdout.on("data", (piece: Buffer) => (stdout += piece.toString("utf8")));
-    child.stderr.on("data", (piece: Buffer) => (stderr += piece.toString("utf8")));
-    child.once("error", fail);
-    child.once("close", (code) => done({ code, stdout, stderr }));
+function cli(args: readonly string[], harness: ArchiveHarness): Promise<CliRun> {
+  return runCompiledCli(args, {
+    cwd: root,
+    env: {
+      AzureWebJobsStorage: inject("azuriteConnectionString"),
+      ACS_CONNECTION_STRING: sim.connectionString,
+      ALLOWED_DOWNLOAD_HOSTS: sim.allowedHosts.join(","),
+      RECORDINGS_CONTAINER: harness.container.containerName,
+      ARCHIVE_EVENTS_ENDPOINT: receiver.endpoint,
+      ARCHIVE_EVENTS_KEY: receiver.key,
+    },
   });
 }
 

@@ -7,25 +7,11 @@ import type { ChunkMessage } from "../../src/events/chunkMessage";
 import { findFunction, loadCompiledApp, type RegisteredFunction } from "../support/compiledApp";
 import { errorBody, invokeHttp, webhookRequest } from "../support/functionInvoke";
 import { eventGridEvent, subscriptionValidationEvent } from "../support/recordingEvents";
+import { APP_FUNCTIONS } from "../support/appFunctions";
 import { capturingContext, TEST_ACS_RESOURCE, uniqueName } from "../support/testSettings";
 
 const connectionString = inject("azuriteConnectionString");
 const KEY_VAULT_REFERENCE = "@Microsoft.KeyVault(SecretUri=https://kv-archiver-test.vault.azure.net/secrets/acs-connection-string/)";
-const ALL_FUNCTIONS = [
-  "archiveChunk",
-  "archiveStatus",
-  "getParticipantRecordings",
-  "getRecordingState",
-  "health",
-  "pauseRecording",
-  "recordingEventsGrid",
-  "recordingEventsWebhook",
-  "rescuePoisonedChunk",
-  "resumeRecording",
-  "startRecording",
-  "stopRecording",
-  "watchDeadlines",
-];
 const CONTROL_CALLS = [
   { name: "startRecording", method: "POST", path: "recordings", body: JSON.stringify({ serverCallId: "aHR0cHM6Ly9leGFtcGxlLmNvbS9jYWxs" }) },
   { name: "getRecordingState", method: "GET", path: "recordings/rec-1" },
@@ -106,7 +92,7 @@ describe.each(cases)("the compiled app started with $label in ACS_CONNECTION_STR
   }
 
   it("registers every function, on the configured queue", () => {
-    expect(functions.map((fn) => fn.metadata.name).sort()).toEqual(ALL_FUNCTIONS);
+    expect(functions.map((fn) => fn.metadata.name).sort()).toEqual([...APP_FUNCTIONS].sort());
     const trigger = Object.values(findFunction(functions, "archiveChunk").metadata.bindings).find((binding) => binding.direction === "in");
     expect(trigger).toMatchObject({ type: "queueTrigger", queueName, connection: "AzureWebJobsStorage" });
   });

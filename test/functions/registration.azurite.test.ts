@@ -4,6 +4,7 @@ import { describe, expect, inject, it } from "vitest";
 import { MAX_DEQUEUE_COUNT } from "../../src/storage/chunkQueue";
 import { findFunction, loadCompiledApp } from "../support/compiledApp";
 import { TEST_ACS_CONNECTION_STRING, uniqueName } from "../support/testSettings";
+import { APP_FUNCTIONS } from "../support/appFunctions";
 
 describe("the compiled app, loaded as the Functions runtime loads it", () => {
   const queue = uniqueName("chunks");
@@ -50,23 +51,7 @@ describe("the compiled app, loaded as the Functions runtime loads it", () => {
   });
 
   it("registers exactly the documented functions", () => {
-    expect(functions.map((fn) => fn.metadata.name).sort()).toEqual(
-      [
-        "archiveChunk",
-        "archiveStatus",
-        "getParticipantRecordings",
-        "getRecordingState",
-        "health",
-        "pauseRecording",
-        "recordingEventsGrid",
-        "recordingEventsWebhook",
-        "rescuePoisonedChunk",
-        "resumeRecording",
-        "startRecording",
-        "stopRecording",
-        "watchDeadlines",
-      ].sort(),
-    );
+    expect(functions.map((fn) => fn.metadata.name).sort()).toEqual([...APP_FUNCTIONS].sort());
   });
 
   it("host.json decodes queue messages as intake encodes them, and retries as the archiver expects", () => {
