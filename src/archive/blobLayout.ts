@@ -30,6 +30,8 @@ export const OPERATIONAL_PREFIXES = {
   catalog: "archive-catalog/",
   /** One small marker per recording and deadline hour, written at intake: what the deadline watch lists. */
   deadlines: "archive-deadlines/",
+  /** One tombstone per chunk a data-subject erasure removed (src/catalog/erasureTombstones.ts): it stays erased. */
+  erased: "archive-erasures/",
 } as const;
 
 /** Longest escaped segment kept as is; longer ones are shortened with a hash (names stay under 1,024). */
