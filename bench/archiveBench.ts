@@ -15,6 +15,7 @@ import { startAzurite, type RunningAzurite } from "../tools/azurite";
 import { startAcsSimulator, type AcsSimulator } from "../tools/acsSimulator";
 import type { BenchJob, BenchMeasurement, BenchMode } from "./benchJob";
 import { markdownTable, type BenchCell } from "./benchReport";
+import { queueCells, queueTables, type QueueCells } from "./queueCells";
 
 const MIB = 1024 * 1024;
 const root = resolve(__dirname, "..", "..");
@@ -25,6 +26,12 @@ const USAGE = `Usage: npm run bench -- [options]
   --cap <MiB/s>    per-connection bandwidth of the capped profile (default 16)
   --runs <n>       timed runs per cell (default 3)
   --no-intake      skip the intake benchmark (npm run bench:intake) at the end
+  --queue-only     only the queue cells (small recordings, mixed burst), not the large chunks
+  --no-queue       skip the queue cells
+  --recordings <n> recordings in the small-recordings burst (default 120)
+  --videos <n>     1.5 GiB videos in the mixed burst (default 3; 0 skips it)
+  --tight-budget <size>  ARCHIVE_MEMORY_BUDGET of the mixed burst's second run (default 256MiB)
+  --app <folder>   measure another built checkout's app in the queue cells (before/after a change)
   -h, --help       this text`;
 
 const FLAGS = {
@@ -33,6 +40,12 @@ const FLAGS = {
   cap: { type: "string" },
   runs: { type: "string" },
   "no-intake": { type: "boolean" },
+  "queue-only": { type: "boolean" },
+  "no-queue": { type: "boolean" },
+  recordings: { type: "string" },
+  videos: { type: "string" },
+  "tight-budget": { type: "string" },
+  app: { type: "string" },
   help: { type: "boolean", short: "h" },
 } as const;
 
@@ -64,12 +77,14 @@ async function main(): Promise<void> {
   const sizes = (values.sizes ?? (quick ? "64" : "64,512,1536")).split(",").map((mib) => positive("--sizes", mib.trim()) * MIB);
   const capMiBps = positive("--cap", values.cap ?? "16");
   const runs = positive("--runs", values.runs ?? "3");
+  const queueOnly = values["queue-only"] === true;
   const sim = await startAcsSimulator();
   const modes = ["limitSource", "limitSink", "baseline", "ours"] as const;
   const cells: BenchCell[] = [];
   let settings = { blockSize: 0, concurrency: 0 };
+  let queue: QueueCells | undefined;
   try {
-    for (const profile of ["uncapped", "capped"] as const) {
+    for (const profile of queueOnly ? [] : (["uncapped", "capped"] as const)) {
       const faults = profile === "capped" ? [{ kind: "bandwidth" as const, bytesPerSecond: capMiBps * MIB }] : [];
       sim.addDocument(`warmup-${profile}`, { size: 64 * MIB, faults });
       for (const size of sizes) {
@@ -97,17 +112,38 @@ async function main(): Promise<void> {
         }
       }
     }
+    if (values["no-queue"] !== true) {
+      queue = await queueCells(sim, {
+        root,
+        recordings: positive("--recordings", values.recordings ?? "120"),
+        runs,
+        capBytesPerSecond: capMiBps * MIB,
+        videos: quick ? 0 : Number(values.videos ?? "3"),
+        videoSize: 1536 * MIB,
+        tightBudget: values["tight-budget"] ?? "256MiB",
+        ...(values.app ? { appRoot: resolve(values.app) } : {}),
+      });
+    }
   } finally {
     await sim.close();
   }
   const machine = `${cpus().length} × ${cpus()[0]?.model ?? "CPU"}, ${(totalmem() / 1024 ** 3).toFixed(0)} GiB, Node ${process.version}`;
-  const report = { date: new Date().toISOString(), machine, runsPerCell: runs, blockSize: settings.blockSize, concurrency: settings.concurrency, cells };
+  const date = new Date().toISOString();
   mkdirSync(join(root, "bench", "results"), { recursive: true });
-  writeFileSync(join(root, "bench", "results", "latest.json"), `${JSON.stringify(report, null, 2)}\n`);
-  const table = markdownTable(report);
-  writeFileSync(join(root, "bench", "results", "latest.md"), table);
-  console.log(table);
-  if (!quick && values["no-intake"] !== true) execFileSync(process.execPath, [join(__dirname, "intakeBench.js")], { stdio: "inherit" });
+  if (!queueOnly) {
+    const report = { date, machine, runsPerCell: runs, blockSize: settings.blockSize, concurrency: settings.concurrency, cells };
+    writeFileSync(join(root, "bench", "results", "latest.json"), `${JSON.stringify(report, null, 2)}\n`);
+    const table = markdownTable(report);
+    writeFileSync(join(root, "bench", "results", "latest.md"), table);
+    console.log(table);
+  }
+  if (queue) {
+    writeFileSync(join(root, "bench", "results", "queue-latest.json"), `${JSON.stringify({ date, machine, runsPerCell: runs, ...queue }, null, 2)}\n`);
+    const tables = `Queue benchmark ${date.slice(0, 10)} on ${machine}; best of ${runs} by chunks/s.\n\n${queueTables(queue)}`;
+    writeFileSync(join(root, "bench", "results", "queue-latest.md"), tables);
+    console.log(tables);
+  }
+  if (!quick && !queueOnly && values["no-intake"] !== true) execFileSync(process.execPath, [join(__dirname, "intakeBench.js")], { stdio: "inherit" });
 }
 
 /** Fastest run, with the highest peak RSS seen in any run. */

@@ -25,6 +25,8 @@ export interface RunningAzurite {
   tablePort: number;
   /** Explicit connection string for these ports (UseDevelopmentStorage=true only works on the default ports). */
   connectionString: string;
+  /** Azurite's process id (the benchmarks read its CPU time). */
+  pid: number | undefined;
   stop(): Promise<void>;
 }
 
@@ -99,6 +101,7 @@ async function startOnce(options: AzuriteOptions): Promise<RunningAzurite> {
     queuePort,
     tablePort,
     connectionString: azuriteConnectionString(blobPort, queuePort, tablePort),
+    pid: child.pid,
     async stop() {
       if (stopped) return;
       stopped = true;
