@@ -4,6 +4,8 @@ import { ChunkArchiveJob } from "../archive/chunkArchiveJob";
 import { byosAccess } from "../byos/byosAccess";
 import { ByosArchiver } from "../byos/byosArchiver";
 import { ChunkArchiver } from "../archive/chunkArchiver";
+import { stagedBlockSize } from "../archive/blockPlan";
+import { MemoryBudget } from "../archive/memoryBudget";
 import { DEFAULT_RETRY } from "../archive/retryPolicy";
 import { FailureRecords } from "../archive/failureRecords";
 import { PoisonedChunkRescue } from "../archive/poisonedChunkRescue";
@@ -90,6 +92,8 @@ export function createServices(config: AppConfig, observers: ServiceObservers = 
       container: recordings,
       blockSize: config.downloadBlockSize,
       concurrency: config.downloadConcurrency,
+      // One budget for the process: every chunk in flight (the host runs many at once) draws on it.
+      memory: new MemoryBudget(config.archiveMemoryBudget, stagedBlockSize(config.downloadBlockSize)),
       retentionHours: config.retentionHours,
       deleteAfterArchive: config.deleteAfterArchive,
       ...(observers.onRetry ? { retry: { ...DEFAULT_RETRY, onRetry: observers.onRetry } } : {}),

@@ -29,10 +29,15 @@ export function blocksPerRange(rangeSize: number): number {
   return Math.ceil(rangeSize / MAX_STAGED_BLOCK);
 }
 
+/** The size of every staged block but a range's or the chunk's last (and of the memory budget's buffers). */
+export function stagedBlockSize(rangeSize: number): number {
+  return Math.ceil(rangeSize / blocksPerRange(rangeSize));
+}
+
 /** Byte bounds of block `index` when ranges are `rangeSize` long (the last one cut at `total`). */
 export function blockBounds(index: number, rangeSize: number, total = Number.POSITIVE_INFINITY): { start: number; end: number } {
   const perRange = blocksPerRange(rangeSize);
-  const blockSize = Math.ceil(rangeSize / perRange);
+  const blockSize = stagedBlockSize(rangeSize);
   const range = Math.floor(index / perRange);
   const start = range * rangeSize + (index % perRange) * blockSize;
   const end = Math.min(start + blockSize, (range + 1) * rangeSize, total);
@@ -82,7 +87,7 @@ export function stagedTotals(stagedIds: Iterable<string>, rangeSize: number): nu
 }
 
 function layoutTag(rangeSize: number): string {
-  const staged = Math.ceil(rangeSize / blocksPerRange(rangeSize));
+  const staged = stagedBlockSize(rangeSize);
   return createHash("sha256").update(`${rangeSize}/${staged}`).digest("hex").slice(0, 5);
 }
 

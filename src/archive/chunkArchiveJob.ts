@@ -27,7 +27,7 @@ export interface ChunkJobDependencies {
   readonly requeue?: (message: ChunkMessage, delaySeconds: number) => Promise<void>;
   readonly now?: () => Date;
   /** Participant index (issue 11): told of every archived chunk; absent when PARTICIPANT_INDEX_KEY is unset. */
-  readonly participantIndex?: { chunkArchived(message: ChunkMessage, log: Log): Promise<void> };
+  readonly participantIndex?: { chunkArchived(message: ChunkMessage, log: Log, metadataDocument?: Buffer): Promise<void> };
   /** Bring-your-own-storage chunks (issue 11): catalogued (or copied server-side), never downloaded from ACS. */
   readonly byos?: { archive(message: ChunkMessage & { byos: ByosLocation }, log: Log): Promise<ArchivedChunk> };
   /** Manifest, downstream events and metrics after each outcome (src/catalog); absent = none. */
@@ -61,10 +61,13 @@ export class ChunkArchiveJob {
       archived = await inSpan(
         "archive chunk",
         { "archiver.chunk.index": parsed.index },
-        () => (parsed.byos ? this.archiveByos({ ...parsed, byos: parsed.byos }, log) : this.deps.archiver.archive(parsed, log)),
+        () =>
+          parsed.byos
+            ? this.archiveByos({ ...parsed, byos: parsed.byos }, log)
+            : this.deps.archiver.archive(parsed, log, { firstDelivery: attempt.dequeueCount === 1 && parsed.redelivery === undefined }),
         SpanKind.INTERNAL,
       );
-      await this.deps.participantIndex?.chunkArchived(parsed, log);
+      await this.deps.participantIndex?.chunkArchived(parsed, log, archived.metadataDocument);
     } catch (error) {
       const expired = message ? notFoundMeansExpired(message.deadline, now()) : false;
       if (message && isTransient(error, expired)) return this.transient(message, error, log, attempt, now());

@@ -15,12 +15,16 @@ import { DEFAULT_RETRY, type RetryPolicy } from "./retryPolicy";
 import { deleteFromAcs } from "./acsCleanup";
 import { deadlineAtRisk, notFoundMeansExpired } from "./retention";
 import { storageSignal } from "../storage/storageDeadline";
+import { stagedBlockSize } from "./blockPlan";
+import { DEFAULT_MEMORY_BUDGET, MemoryBudget } from "./memoryBudget";
 
 export interface ChunkArchiverOptions {
   readonly acs: AcsRecordingClient;
   readonly container: ContainerClient;
   readonly blockSize: number;
   readonly concurrency: number;
+  /** The process's memory budget (ARCHIVE_MEMORY_BUDGET), shared by every chunk; a budget of its own when absent. */
+  readonly memory?: MemoryBudget;
   readonly retentionHours: number;
   readonly deleteAfterArchive: boolean;
   readonly retry?: RetryPolicy;
@@ -42,6 +46,8 @@ export interface ArchivedChunk {
   /** SHA-256 (hex) of the media, when it was all downloaded in one invocation (also in blob metadata). */
   readonly contentSha256?: string;
   readonly metadataValidJson?: boolean;
+  /** The metadata document as this invocation stored it (absent when an earlier delivery stored it). */
+  readonly metadataDocument?: Buffer;
   readonly deletedFromAcs: boolean;
 }
 
@@ -53,9 +59,15 @@ export class ChunkArchiver {
   private readonly retry: RetryPolicy;
   private readonly now: () => Date;
   private readonly ensureContainer: () => Promise<void>;
+  private readonly memory: MemoryBudget;
 
   constructor(private readonly options: ChunkArchiverOptions) {
     this.retry = options.retry ?? DEFAULT_RETRY;
+    this.memory = options.memory ?? new MemoryBudget(DEFAULT_MEMORY_BUDGET, stagedBlockSize(options.blockSize));
+    if (this.memory.bufferBytes !== stagedBlockSize(options.blockSize))
+      throw new RangeError(
+        `the memory budget's buffers hold ${this.memory.bufferBytes} bytes; blocks of ${options.blockSize}-byte ranges need ${stagedBlockSize(options.blockSize)}`,
+      );
     this.now = options.now ?? (() => new Date());
     this.ensureContainer = ensureOnce(async () => {
       await options.container.createIfNotExists({ abortSignal: storageSignal() });
@@ -66,7 +78,13 @@ export class ChunkArchiver {
     return this.options.container.containerName;
   }
 
-  async archive(message: ChunkMessage, log: Log): Promise<ArchivedChunk> {
+  /**
+   * `delivery.firstDelivery`: the queue's first delivery of a chunk never re-queued. Then nothing is looked up
+   * before the downloads start (the writes' `If-None-Match: *` and the large-chunk check in transferMedia find a
+   * chunk archived by a duplicate message); otherwise (a redelivery, or a caller that cannot tell) the archive is
+   * checked first, so an archived chunk is not downloaded again.
+   */
+  async archive(message: ChunkMessage, log: Log, delivery: { firstDelivery?: boolean } = {}): Promise<ArchivedChunk> {
     const { acs, container } = this.options;
     const names = chunkBlobNames(message);
     this.warnIfLate(message, log);
@@ -82,7 +100,7 @@ export class ChunkArchiver {
     try {
       await this.ensureContainer();
       const mediaBlob = container.getBlockBlobClient(names.media);
-      const existing = await findArchivedMedia(mediaBlob, message, budget.signal);
+      const existing = delivery.firstDelivery === true ? undefined : await findArchivedMedia(mediaBlob, message, budget.signal);
       // Metadata and media travel side by side; a metadata failure never costs the media.
       const metadata = transferMetadata({
         ...common,
@@ -91,28 +109,35 @@ export class ChunkArchiver {
         url: message.metadataLocation ?? acs.foundingUrl(message.documentId, "metadata"),
         field: message.metadataLocation ? "metadataLocation" : "documentId (founding download URL)",
         blobMetadata: identity,
+        mayExist: delivery.firstDelivery !== true,
       }).then(
         (result) => ({ result }),
         (error: unknown) => ({ error }),
       );
-      const media = await (existing === undefined ? this.archiveMedia(message, mediaBlob, identity, common) : Promise.resolve(undefined)).then(
+      const media = await (
+        existing === undefined ? this.archiveMedia(message, mediaBlob, identity, common, delivery.firstDelivery === true) : Promise.resolve(undefined)
+      ).then(
         (result) => ({ result }),
         (error: unknown) => ({ error }),
       );
       const metadataDone = await metadata;
       if ("error" in media) throw media.error;
       if ("error" in metadataDone) throw metadataDone.error;
-      const validJson = { metadataValidJson: metadataDone.result.validJson };
+      const stored = metadataDone.result;
+      const metadataFacts = {
+        metadataValidJson: stored.validJson,
+        ...(stored.document ? { metadataDocument: stored.document } : {}),
+      };
       if (!media.result) {
         log.info(`Chunk ${message.chunkKey} is already archived at ${container.containerName}/${names.media} (${existing} bytes).`);
         return this.finish(
           message,
-          { outcome: "alreadyArchived", names, bytes: existing ?? 0, downloadedBytes: 0, resumedBlocks: 0, ...validJson },
+          { outcome: "alreadyArchived", names, bytes: existing ?? 0, downloadedBytes: 0, resumedBlocks: 0, ...metadataFacts },
           common,
           log,
         );
       }
-      return this.finish(message, { ...media.result, names, ...validJson }, common, log);
+      return this.finish(message, { ...media.result, names, ...metadataFacts }, common, log);
     } catch (error) {
       // Whatever broke because the budget ran out is one thing: time to hand back to the queue.
       if (budget.signal.aborted) throw budget.signal.reason;
@@ -132,6 +157,7 @@ export class ChunkArchiver {
     blob: BlockBlobClient,
     identity: Record<string, string>,
     common: Pick<TransferContext, "acs" | "retry" | "deadlinePassed" | "signal" | "log">,
+    fresh: boolean,
   ): Promise<Pick<ArchivedChunk, "outcome" | "bytes" | "downloadedBytes" | "resumedBlocks" | "contentSha256">> {
     const context: TransferContext = {
       ...common,
@@ -140,11 +166,18 @@ export class ChunkArchiver {
       field: message.contentLocation ? "contentLocation" : "documentId (founding download URL)",
       blockSize: this.options.blockSize,
       concurrency: this.options.concurrency,
+      memory: this.memory,
       idleTimeoutMs: this.options.idleTimeoutMs ?? 60_000,
       received: { bytes: 0 },
     };
-    const media = await transferMedia(context);
-    const committed = await commitMedia(blob, message, media, mediaFormat(message).contentType, identity, common.signal);
+    const contentType = mediaFormat(message).contentType;
+    const outcome = await transferMedia(context, { message, contentType, identity }, fresh);
+    if (outcome.kind === "archived") {
+      common.log.info(`Chunk ${message.chunkKey} is already archived at ${this.containerName}/${blob.name} (${outcome.bytes} bytes).`);
+      return { outcome: "alreadyArchived", bytes: outcome.bytes, downloadedBytes: context.received.bytes, resumedBlocks: 0 };
+    }
+    const { media } = outcome;
+    const committed = outcome.kind === "stored" || (await commitMedia(blob, message, media, contentType, identity, common.signal));
     common.log.info(
       `Archived chunk ${message.chunkKey} to ${this.containerName}/${blob.name}: ${media.bytes} bytes` +
         ` (${media.mode}, ${media.resumedBlocks} blocks resumed, ${context.received.bytes} bytes downloaded).`,

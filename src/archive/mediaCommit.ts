@@ -49,28 +49,45 @@ export async function commitMedia(
   try {
     await blob.commitBlockList([...media.blockIds], {
       blobHTTPHeaders: { blobContentType: contentType },
-      metadata: {
-        ...identity,
-        bytecount: String(media.bytes),
-        ...(media.contentSha256 ? { contentsha256: media.contentSha256 } : {}),
-        ...(media.sourceContentMd5 ? { sourcecontentmd5: media.sourceContentMd5 } : {}),
-      },
+      metadata: mediaBlobMetadata(identity, media),
       conditions: { ifNoneMatch: "*" },
       abortSignal: storageSignal(signal, COMMIT_TIMEOUT_MS),
     });
   } catch (error) {
-    const status = isRestError(error) ? error.statusCode : undefined;
-    const code = isRestError(error) ? error.code : undefined;
-    // 409: someone committed it first. InvalidBlockList: a concurrent commit discarded our blocks.
-    if (status === 409 || status === 412 || code === "InvalidBlockList") {
-      if ((await findArchivedMedia(blob, message, signal)) === media.bytes) return false;
-      throw new TransferInterruptedError(`committing ${blob.name} failed (${code ?? status}) and no complete blob is there; the chunk will be retried.`, {
-        cause: error,
-      });
-    }
+    if (await committedBefore(blob, message, media.bytes, error, signal)) return false;
     throw error;
   }
   const size = (await blob.getProperties({ abortSignal: storageSignal(signal) })).contentLength;
   if (size !== media.bytes) throw new ArchiveConflictError(`${blob.name} holds ${size} bytes after commit; ${media.bytes} were staged.`);
   return true;
+}
+
+/** The blob metadata a committed media blob carries: the chunk's identity, its byte count and hashes. */
+export function mediaBlobMetadata(
+  identity: Record<string, string>,
+  media: Pick<MediaTransferResult, "bytes" | "contentSha256" | "sourceContentMd5">,
+): Record<string, string> {
+  return {
+    ...identity,
+    bytecount: String(media.bytes),
+    ...(media.contentSha256 ? { contentsha256: media.contentSha256 } : {}),
+    ...(media.sourceContentMd5 ? { sourcecontentmd5: media.sourceContentMd5 } : {}),
+  };
+}
+
+/**
+ * After a write with `If-None-Match: *` failed: true when it failed because this chunk is already committed there
+ * (a concurrent or earlier delivery won), with `bytes` bytes. A blob holding another document is a conflict
+ * (ArchiveConflictError); a failed write with no complete blob there is retried (TransferInterruptedError);
+ * any other failure is the caller's to throw.
+ */
+export async function committedBefore(blob: BlockBlobClient, message: ChunkMessage, bytes: number, error: unknown, signal: AbortSignal): Promise<boolean> {
+  const status = isRestError(error) ? error.statusCode : undefined;
+  const code = isRestError(error) ? error.code : undefined;
+  // 409: someone committed it first. InvalidBlockList: a concurrent commit discarded our blocks.
+  if (status !== 409 && status !== 412 && code !== "InvalidBlockList") return false;
+  if ((await findArchivedMedia(blob, message, signal)) === bytes) return true;
+  throw new TransferInterruptedError(`writing ${blob.name} failed (${code ?? status}) and no complete blob is there; the chunk will be retried.`, {
+    cause: error,
+  });
 }

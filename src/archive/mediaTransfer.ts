@@ -8,11 +8,13 @@ import { withRetries } from "./retryPolicy";
 import { sequentialTransfer } from "./sequentialTransfer";
 import { declaredTotal } from "./sourceSize";
 import { uncommittedBlocks, type TransferContext } from "./transferContext";
+import { findArchivedMedia } from "./mediaCommit";
+import { storeWhole, type WholeChunkCommit } from "./wholeTransfer";
 
 export interface MediaTransferResult {
   /** Size the server declared, and that the staged blocks add up to. */
   readonly bytes: number;
-  /** Block ids to commit, in order. */
+  /** Block ids to commit, in order (none when the chunk was written whole). */
   readonly blockIds: readonly string[];
   /** SHA-256 (hex) of the whole content, when every block was downloaded in this invocation. */
   readonly contentSha256?: string;
@@ -20,7 +22,8 @@ export interface MediaTransferResult {
   readonly sourceContentMd5?: string;
   /** Blocks found already staged by an earlier attempt. */
   readonly resumedBlocks: number;
-  readonly mode: "ranged" | "sequential";
+  /** `whole`: one range, written with one Put Blob (already committed); else staged blocks to commit. */
+  readonly mode: "ranged" | "sequential" | "whole";
 }
 
 /** The first answer: where it starts, and the source's size it declares. */
@@ -30,27 +33,58 @@ export interface SourceProbe {
   readonly total: number;
 }
 
+/** What transferMedia did: wrote the chunk whole, staged blocks for the caller to commit, or found it archived. */
+export type MediaOutcome = { readonly kind: "stored" | "staged"; readonly media: MediaTransferResult } | { readonly kind: "archived"; readonly bytes: number };
+
 /**
- * Stages a chunk's media (nothing is committed here): probe the source for its size, plan blocks for
- * that size, then stage them by ranges, or sequentially for a server that ignores Range. When the
- * source's size changes mid-download, the plan no longer fits: the transfer starts over once with a
- * new plan (block ids carry the size, so no block of the old layout is mixed in).
+ * Moves a chunk's media into the archive blob. The first GET asks for the first range; its answer declares the
+ * source's size (sourceSize.ts). A chunk that fits in that range is written whole at once (wholeTransfer.ts).
+ * A larger one is staged block by block, by ranges, or sequentially for a server that ignores Range, resuming
+ * after the blocks an earlier delivery staged; the caller commits it. `fresh`: the queue's first delivery of the
+ * chunk, so nothing was looked up before the first GET: a large chunk then checks for an archived blob and for
+ * staged blocks while its first answer waits. When the source's size changes mid-download, the plan no longer
+ * fits: the transfer starts over once with a new plan (block ids carry the size, so no block of the old layout is
+ * mixed in).
  */
-export async function transferMedia(context: TransferContext): Promise<MediaTransferResult> {
+export async function transferMedia(context: TransferContext, commit: WholeChunkCommit, fresh: boolean): Promise<MediaOutcome> {
   try {
-    return await transferOnce(context);
+    return await transferOnce(context, commit, fresh);
   } catch (error) {
     if (!(error instanceof SourceChangedError)) throw error;
     context.log.warn(`${describeError(error)}: ${context.blob.name} starts over.`);
-    return transferOnce(context);
+    return transferOnce(context, commit, false);
   }
 }
 
-async function transferOnce(context: TransferContext): Promise<MediaTransferResult> {
-  const staged = await uncommittedBlocks(context.blob, context.signal);
-  const probe = await probeSource(context, staged);
-  if (probe.response.status === 200) return sequentialTransfer(context, probe.response, staged);
-  return stageRanges(context, probe, staged);
+async function transferOnce(context: TransferContext, commit: WholeChunkCommit, fresh: boolean): Promise<MediaOutcome> {
+  let staged = fresh ? undefined : await uncommittedBlocks(context.blob, context.signal);
+  let probe = await probeSource(context, staged ?? new Map<string, number>());
+  if (probe.start === 0 && probe.response.status !== 200 && probe.total <= context.blockSize) {
+    const media = await storeWhole(context, probe, commit);
+    return media ? { kind: "stored", media } : { kind: "archived", bytes: probe.total };
+  }
+  if (staged === undefined) {
+    // A first delivery of a large chunk: did an earlier one (a duplicate message) archive it, or stage blocks?
+    let found: [number | undefined, Map<string, number>];
+    try {
+      found = await Promise.all([findArchivedMedia(context.blob, commit.message, context.signal), uncommittedBlocks(context.blob, context.signal)]);
+    } catch (error) {
+      discardBody(probe.response.body);
+      throw error;
+    }
+    const [existing, blocks] = found;
+    if (existing !== undefined) {
+      discardBody(probe.response.body);
+      return { kind: "archived", bytes: existing };
+    }
+    staged = blocks;
+    if (resumePoint(context.blockSize, staged) !== probe.start) {
+      discardBody(probe.response.body);
+      probe = await probeSource(context, staged);
+    }
+  }
+  if (probe.response.status === 200) return { kind: "staged", media: await sequentialTransfer(context, probe.response, staged) };
+  return { kind: "staged", media: await stageRanges(context, probe, staged) };
 }
 
 /**

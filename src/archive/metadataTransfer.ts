@@ -23,12 +23,19 @@ export interface MetadataContext {
   readonly signal: AbortSignal;
   readonly log: Log;
   readonly blobMetadata: Record<string, string>;
+  /**
+   * The blob may be there already (a redelivery): look first and download nothing when it is. Otherwise the
+   * download starts at once, and the write's `If-None-Match: *` finds a blob stored meanwhile.
+   */
+  readonly mayExist: boolean;
 }
 
 export interface MetadataResult {
   readonly bytes: number;
   readonly validJson: boolean;
   readonly alreadyArchived: boolean;
+  /** The bytes stored by this call (absent when the blob was there already). */
+  readonly document?: Buffer;
 }
 
 /**
@@ -37,7 +44,8 @@ export interface MetadataResult {
  * logged. Never overwrites an existing blob.
  */
 export async function transferMetadata(context: MetadataContext): Promise<MetadataResult> {
-  if (await context.blob.exists({ abortSignal: storageSignal(context.signal) })) return { bytes: 0, validJson: true, alreadyArchived: true };
+  if (context.mayExist && (await context.blob.exists({ abortSignal: storageSignal(context.signal) })))
+    return { bytes: 0, validJson: true, alreadyArchived: true };
   const body = await withRetries(() => downloadSmall(context), {
     policy: context.retry,
     deadlinePassed: context.deadlinePassed,
@@ -65,7 +73,7 @@ export async function transferMetadata(context: MetadataContext): Promise<Metada
     if (isRestError(error) && (error.statusCode === 409 || error.statusCode === 412)) return { bytes: body.length, validJson, alreadyArchived: true };
     throw error;
   }
-  return { bytes: body.length, validJson, alreadyArchived: false };
+  return { bytes: body.length, validJson, alreadyArchived: false, document: body };
 }
 
 /**

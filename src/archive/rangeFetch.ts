@@ -3,20 +3,25 @@ import { AcsHttpError, TransferInterruptedError } from "../errors";
 import { discardBody } from "../http/bodyReading";
 import { parseContentRange, type PlannedBlock, type PlannedRange } from "./blockPlan";
 import { BodyReader } from "./bodyReader";
-import type { BufferPool } from "./bufferPool";
 import { withRetries } from "./retryPolicy";
 import { expectSameSource, unsatisfiedRangeError } from "./sourceSize";
 import type { TransferContext } from "./transferContext";
 
+/** Where a range's buffers come from (its chunk's share of the memory budget) and go back to. */
+export interface RangeBuffers {
+  acquire(): Promise<Buffer>;
+  release(buffer: Buffer): void;
+}
+
 export type RangeContext = TransferContext & {
-  readonly pool: BufferPool;
+  readonly buffers: RangeBuffers;
   readonly isStaged: (block: PlannedBlock) => boolean;
   /** The source's size, as the first answer declared it: every answer must agree. */
   readonly total: number;
 };
 
 /**
- * Streams one range and hands each completed block to `stage` (with the pool buffer that holds it).
+ * Streams one range and hands each completed block to `stage` (with the budget's buffer that holds it).
  * Blocks already staged are read past, and reported through `skipped`. A broken or short answer is
  * resumed by Range from the last byte received; attempts that made progress do not use up retries.
  * A range whose bytes are all in is done, whatever happens to the connection afterwards.
@@ -43,7 +48,7 @@ export async function fetchRange(
       await readAnswer(context, planned, blocks, cursor, response, stage, skipped);
     }
   }, options).catch((error: unknown) => {
-    if (cursor.buffer) context.pool.release(cursor.buffer);
+    if (cursor.buffer) context.buffers.release(cursor.buffer);
     throw error;
   });
 }
@@ -91,7 +96,7 @@ async function readAnswer(
       await reader.skip(upTo - cursor.position);
       cursor.position = upTo;
     } else {
-      cursor.buffer ??= await context.pool.acquire();
+      cursor.buffer ??= await context.buffers.acquire();
       await reader.read(cursor.buffer, cursor.position - block.start, upTo - cursor.position, (bytes) => {
         cursor.position += bytes;
         context.received.bytes += bytes;

@@ -14,6 +14,11 @@ export class RangeWindow {
     return new Promise((resolve) => this.waiters.push({ position, resolve }));
   }
 
+  /** Whether `position` is the oldest unfinished range (the one whose progress everything else waits for). */
+  isOldest(position: number): boolean {
+    return position === this.frontier;
+  }
+
   finish(position: number): void {
     this.finished.add(position);
     while (this.finished.delete(this.frontier)) this.frontier += 1;

@@ -1,10 +1,10 @@
 import { setMaxListeners } from "node:events";
 import { discardBody } from "../http/bodyReading";
-import { blocksPerRange, planRanges, type PlannedBlock, type PlannedRange } from "./blockPlan";
-import { BufferPool } from "./bufferPool";
+import { planRanges, type PlannedBlock, type PlannedRange } from "./blockPlan";
+import type { BufferLease } from "./memoryBudget";
 import type { MediaTransferResult, SourceProbe } from "./mediaTransfer";
 import { OrderedHasher } from "./orderedHasher";
-import { fetchRange } from "./rangeFetch";
+import { fetchRange, type RangeBuffers } from "./rangeFetch";
 import { RangeWindow } from "./rangeWindow";
 import { azureBlobMd5 } from "./sequentialTransfer";
 import { stageBlock, type TransferContext } from "./transferContext";
@@ -14,9 +14,10 @@ const SPARE_RANGES = 1;
 
 /**
  * Ranges of `blockSize` bytes, fetched `concurrency` at a time; each is cut into blocks that are staged
- * (transactional MD5) while the rest of the range still streams in, from a fixed pool of buffers:
- * memory is bounded by `(concurrency + 1) x blockSize` whatever the chunk size. Blocks an earlier
- * attempt staged for this size are skipped.
+ * (transactional MD5) while the rest of the range still streams in. Buffers come from the process's memory
+ * budget: the chunk is admitted with one (kept for the oldest unfinished range, so the chunk always progresses)
+ * and asks for more as ranges start, never more than `(concurrency + 1) x blockSize` (the window of ranges).
+ * Blocks an earlier attempt staged for this size are skipped.
  */
 export async function stageRanges(context: TransferContext, probe: SourceProbe, staged: Map<string, number>): Promise<MediaTransferResult> {
   const { blockSize } = context;
@@ -28,24 +29,28 @@ export async function stageRanges(context: TransferContext, probe: SourceProbe, 
   const resumesAt = (planned: PlannedRange): number | undefined => planned.blocks.find((block) => !isStaged(block))?.start;
   const probeFor = probe.response.status === 206 && todo[0] && resumesAt(todo[0]) === probe.start ? todo[0] : undefined;
   if (!probeFor) discardBody(probe.response.body);
+  let lease: BufferLease;
+  try {
+    lease = await context.memory.admit(todo.length > 0 ? 1 : 0, { abortSignal: context.signal });
+  } catch (error) {
+    discardBody(probe.response.body);
+    throw error;
+  }
 
   const workers = new AbortController();
   const signal = AbortSignal.any([context.signal, workers.signal]);
   setMaxListeners(0, signal, workers.signal);
-  const width = context.concurrency + SPARE_RANGES;
-  const pool = new BufferPool(width * blocksPerRange(blockSize), Math.ceil(blockSize / blocksPerRange(blockSize)));
-  const window = new RangeWindow(width);
+  const window = new RangeWindow(context.concurrency + SPARE_RANGES);
   const stages: Promise<void>[] = [];
   // The first failure is the cause; what fails after it was cancelled because of it.
   let cause: { error: unknown } | undefined;
   const stop = (error: unknown): void => {
     cause ??= { error };
     workers.abort(error);
-    pool.close(error);
+    lease.close(error);
     window.open();
     hasher?.abandon();
   };
-  const rangeContext = { ...context, signal, pool, isStaged, total: probe.total };
 
   let next = 0;
   const worker = async (): Promise<void> => {
@@ -54,28 +59,41 @@ export async function stageRanges(context: TransferContext, probe: SourceProbe, 
       const planned = todo[position] as PlannedRange;
       let outstanding = planned.blocks.length;
       const settle = (): void => {
-        if (--outstanding === 0) window.finish(position);
+        if (--outstanding > 0) return;
+        window.finish(position);
+        lease.reconsider(); // a newer range may be the oldest now, and get the chunk's own buffer
       };
+      const buffers: RangeBuffers = { acquire: () => lease.acquire(() => window.isOldest(position)), release: (buffer) => lease.release(buffer) };
       const stage = (block: PlannedBlock, data: Buffer, buffer: Buffer): void => {
         const staging = stageBlock({ ...context, signal }, block.id, data).then(
-          () => (hasher ? hasher.add(block.index, data, () => (pool.release(buffer), settle())) : (pool.release(buffer), settle())),
+          () => (hasher ? hasher.add(block.index, data, () => (lease.release(buffer), settle())) : (lease.release(buffer), settle())),
           (error: unknown) => {
-            pool.release(buffer);
+            lease.release(buffer);
             stop(error);
             throw error;
           },
         );
         stages.push(staging);
       };
-      await fetchRange(rangeContext, planned, planned === probeFor ? probe.response : undefined, stage, settle);
+      await fetchRange(
+        { ...context, signal, buffers, isStaged, total: probe.total },
+        planned,
+        planned === probeFor ? probe.response : undefined,
+        stage,
+        settle,
+      );
     }
   };
-  const settled = await Promise.allSettled(
-    Array.from({ length: context.concurrency }, () => worker().catch((error: unknown) => (stop(error), Promise.reject(error)))),
-  );
-  const stageResults = await Promise.allSettled(stages);
-  const failure = [...settled, ...stageResults].find((result): result is PromiseRejectedResult => result.status === "rejected");
-  if (failure) throw cause ? cause.error : failure.reason;
+  try {
+    const settled = await Promise.allSettled(
+      Array.from({ length: context.concurrency }, () => worker().catch((error: unknown) => (stop(error), Promise.reject(error)))),
+    );
+    const stageResults = await Promise.allSettled(stages);
+    const failure = [...settled, ...stageResults].find((result): result is PromiseRejectedResult => result.status === "rejected");
+    if (failure) throw cause ? cause.error : failure.reason;
+  } finally {
+    lease.close();
+  }
   return {
     bytes: probe.total,
     blockIds: ranges.flatMap((planned) => planned.blocks.map((block) => block.id)),

@@ -10,7 +10,7 @@ import { stageBlock, type TransferContext } from "./transferContext";
 
 /**
  * For a server that ignores Range (200, whole body): one stream, cut into blocks as it arrives and
- * staged block by block (one buffer), laid out exactly as in the ranged path so either path can resume
+ * staged block by block (one buffer of the memory budget), laid out exactly as in the ranged path so either path can resume
  * the other's blocks. The size must be declared (sourceSize.ts) and every answer must declare the same;
  * a body that ends short of it is resumed with Range from the last complete block. A whole-file
  * Content-MD5 is checked against the bytes staged (then no earlier delivery's blocks are reused).
@@ -24,18 +24,31 @@ export async function sequentialTransfer(context: TransferContext, first: AcsRes
     throw error;
   }
   const expectedMd5 = wholeFileMd5(first);
-  const blocks = new SequentialBlocks(context, total, expectedMd5 === undefined ? staged : new Map<string, number>());
+  let lease;
+  try {
+    lease = await context.memory.admit(1, { abortSignal: context.signal });
+  } catch (error) {
+    discardBody(first.body);
+    throw error;
+  }
+  const buffer = await lease.acquire();
+  const blocks = new SequentialBlocks(context, total, expectedMd5 === undefined ? staged : new Map<string, number>(), buffer);
   let pending: AcsResponse | undefined = first;
-  await withRetries(
-    async () => {
-      if (blocks.offset === total) return; // every byte is in (a connection dropped after the last one)
-      const response: AcsResponse =
-        pending ?? (await context.acs.get(context.url, { field: context.field, range: { start: blocks.offset }, abortSignal: context.signal }));
-      pending = undefined;
-      await blocks.readAnswer(response);
-    },
-    { policy: context.retry, deadlinePassed: context.deadlinePassed, signal: context.signal, progress: () => blocks.offset },
-  );
+  try {
+    await withRetries(
+      async () => {
+        if (blocks.offset === total) return; // every byte is in (a connection dropped after the last one)
+        const response: AcsResponse =
+          pending ?? (await context.acs.get(context.url, { field: context.field, range: { start: blocks.offset }, abortSignal: context.signal }));
+        pending = undefined;
+        await blocks.readAnswer(response);
+      },
+      { policy: context.retry, deadlinePassed: context.deadlinePassed, signal: context.signal, progress: () => blocks.offset },
+    );
+  } finally {
+    lease.release(buffer);
+    lease.close();
+  }
   if (expectedMd5 !== undefined && blocks.md5() !== expectedMd5) {
     throw new UnverifiableSourceError(`the body's MD5 ${blocks.md5()} does not match the Content-MD5 ${expectedMd5} the source sent; nothing is committed`);
   }
@@ -48,7 +61,6 @@ class SequentialBlocks {
   offset = 0;
   private fill = 0;
   private resumed = 0;
-  private readonly buffer: Buffer;
   private readonly sha256 = createHash("sha256");
   private readonly md5Hash = createHash("md5");
 
@@ -56,9 +68,9 @@ class SequentialBlocks {
     private readonly context: TransferContext,
     private readonly total: number,
     private readonly staged: Map<string, number>,
-  ) {
-    this.buffer = Buffer.allocUnsafeSlow(blockBounds(0, context.blockSize).end);
-  }
+    /** One staged block's worth, from the memory budget. */
+    private readonly buffer: Buffer,
+  ) {}
 
   /** Reads one answer from `offset` on; a short, broken or changed answer throws (transient). */
   async readAnswer(response: AcsResponse): Promise<void> {

@@ -3,6 +3,7 @@ import type { BlockBlobClient } from "@azure/storage-blob";
 import { createHash } from "node:crypto";
 import type { AcsRecordingClient } from "../acs/acsRecordingClient";
 import type { Log } from "../shared/log";
+import type { MemoryBudget } from "./memoryBudget";
 import { STORAGE_RETRY } from "../storage/storageClients";
 import { storageSignal } from "../storage/storageDeadline";
 import { sleep, type RetryPolicy } from "./retryPolicy";
@@ -16,6 +17,8 @@ export interface TransferContext {
   readonly field: string;
   readonly blockSize: number;
   readonly concurrency: number;
+  /** The process's memory budget: every buffer of the transfer comes from it. */
+  readonly memory: MemoryBudget;
   readonly retry: RetryPolicy;
   readonly idleTimeoutMs: number;
   readonly deadlinePassed: () => boolean;
@@ -25,7 +28,7 @@ export interface TransferContext {
   readonly received: { bytes: number };
 }
 
-/** A staged block of up to a few MiB gets this long per Storage call (the SDK's own tries included). */
+/** A staged block of up to a few MiB (or a small chunk's Put Blob) gets this long per Storage call (the SDK's own tries included). */
 const STAGE_CALL_TIMEOUT_MS = 60_000;
 
 /**
@@ -41,18 +44,29 @@ const RETRIED_HERE = new Set([408, 429, 502, 504]);
 /** Stages one block with a transactional MD5 (see the retry layers above). */
 export async function stageBlock(context: TransferContext, id: string, data: Buffer): Promise<void> {
   const md5 = createHash("md5").update(data).digest();
+  await withStageRetries(context, "Staging a block", (abortSignal) =>
+    context.blob.stageBlock(id, data, data.length, { transactionalContentMD5: md5, abortSignal }),
+  );
+}
+
+/**
+ * One Storage write of chunk bytes (a staged block, or a small chunk's single Put Blob) under the retry layers
+ * above, each attempt with its own client-side deadline.
+ */
+export async function withStageRetries<T>(
+  context: Pick<TransferContext, "blob" | "retry" | "signal" | "log">,
+  what: string,
+  call: (abortSignal: AbortSignal) => Promise<T>,
+): Promise<T> {
   for (let attempt = 1; ; attempt++) {
     try {
-      await context.blob.stageBlock(id, data, data.length, { transactionalContentMD5: md5, abortSignal: storageSignal(context.signal, STAGE_CALL_TIMEOUT_MS) });
-      return;
+      return await call(storageSignal(context.signal, STAGE_CALL_TIMEOUT_MS));
     } catch (error) {
       const status = isRestError(error) ? error.statusCode : undefined;
       if (attempt >= STAGE_ATTEMPTS || status === undefined || !RETRIED_HERE.has(status) || context.signal.aborted) throw error;
       const delay = Math.min(context.retry.maxDelayMs, context.retry.baseDelayMs * 2 ** attempt);
       context.retry.onRetry?.();
-      context.log.warn(
-        `Staging a block of ${context.blob.name} answered ${status}; retrying in ${Math.round(delay)} ms (attempt ${attempt} of ${STAGE_ATTEMPTS}).`,
-      );
+      context.log.warn(`${what} of ${context.blob.name} answered ${status}; retrying in ${Math.round(delay)} ms (attempt ${attempt} of ${STAGE_ATTEMPTS}).`);
       await sleep(delay, context.signal);
     }
   }

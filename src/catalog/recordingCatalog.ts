@@ -1,7 +1,7 @@
 import type { ContainerClient } from "@azure/storage-blob";
 import type { ArchivedChunk } from "../archive/chunkArchiver";
 import type { FailureOutcome } from "../archive/failureRecords";
-import { callFolder, chunkBlobNames } from "../archive/blobLayout";
+import { callFolder, chunkBlobNames, mediaFormat } from "../archive/blobLayout";
 import { describeError } from "../errors";
 import type { ChunkMessage } from "../events/chunkMessage";
 import type { Log } from "../shared/log";
@@ -12,11 +12,14 @@ import { listFolders, readJsonBlob } from "./boundedReads";
 import { expectedRecordName } from "./catalogLayout";
 import { chunkOutcome, writeChunkOutcome } from "./chunkOutcomes";
 import type { ArchiveEventSink } from "./eventPublisher";
-import { MAX_EXPECTED_RECORD_BYTES, readExpectedRecording } from "./expectedRecords";
-import { writeManifestIfComplete, type ManifestResult } from "./recordingManifest";
+import { MAX_EXPECTED_RECORD_BYTES, readExpectedRecording, type ExpectedRecording } from "./expectedRecords";
+import { writeManifestIfComplete, writeSingleChunkManifest, type ArchiveManifestChunk, type ManifestResult, type ManifestWritten } from "./recordingManifest";
+import { storageSignal } from "../storage/storageDeadline";
 import { recordingInfoOf, type RecordingInfo } from "./recordingInfo";
 
 const MAX_RECORDINGS_PER_CALL = 200;
+/** Up to this many other chunks are looked up one by one before a folder is listed; a longer recording is listed. */
+const MAX_COMPLETION_PROBES = 16;
 /** Event Grid accepts events up to 1 MB; the envelope and the other fields fit in what is left. */
 const MAX_MANIFEST_IN_EVENT_BYTES = 900 * 1024;
 
@@ -57,19 +60,61 @@ export class RecordingCatalog implements ChunkCatalogHooks {
       meter.deadlineMargin.record((Date.parse(message.deadline) - finished.getTime()) / 3_600_000);
     }
     meter.bytesRedownloaded.add(Math.max(0, archived.downloadedBytes - archived.bytes));
-    await this.completeRecording(chunkBlobNames(message).folder, recordingInfoOf(message), recordingSubject(message), log);
+    const folder = chunkBlobNames(message).folder;
+    const info = recordingInfoOf(message);
+    const expected = await this.expectedOf(folder);
+    const single = expected && singleChunkEntry(message, archived, expected);
+    if (expected && single) {
+      const result = await writeSingleChunkManifest(this.deps.container, folder, { ...info, ...pick(expected, info) }, single.chunk, single.document, this.now);
+      await this.published(result, folder, recordingSubject(message), log);
+      return;
+    }
+    const missing = expected && (await this.chunkMissing(expected, message));
+    if (missing) {
+      log.debug(`Recording ${folder}: chunk ${missing} is not archived yet; no manifest yet.`);
+      return;
+    }
+    await this.complete(folder, info, recordingSubject(message), expected, log);
   }
 
   /** Writes the manifest of a recording when it is complete and publishes RecordingArchived (again, with the same id, when it exists). */
   async completeRecording(folder: string, info: RecordingInfo, subject: string, log: Log): Promise<ManifestResult> {
+    return this.complete(folder, info, subject, await this.expectedOf(folder), log);
+  }
+
+  private async expectedOf(folder: string): Promise<ExpectedRecording | undefined> {
+    return readExpectedRecording(await readJsonBlob(this.deps.container, expectedRecordName(folder), MAX_EXPECTED_RECORD_BYTES));
+  }
+
+  /**
+   * The index of an expected chunk (other than `message`'s) whose metadata blob is not in the archive, when there
+   * is one: the recording cannot be complete, so its folder is not listed. One HEAD per chunk, newest chunk first
+   * (the likeliest to be missing), stopping at the first missing. When all are there (or a record predates blob
+   * names), the folder listing decides: a metadata blob is not yet an archived chunk.
+   */
+  private async chunkMissing(expected: ExpectedRecording, message: ChunkMessage): Promise<number | undefined> {
+    const others = expected.chunks.filter((chunk) => chunk.documentId !== message.documentId).sort((a, b) => b.index - a.index);
+    if (others.length > MAX_COMPLETION_PROBES || others.some((chunk) => chunk.metadataBlob === "")) return undefined;
+    for (const chunk of others) {
+      if (!(await this.deps.container.getBlobClient(chunk.metadataBlob).exists({ abortSignal: storageSignal() }))) return chunk.index;
+    }
+    return undefined;
+  }
+
+  private async complete(folder: string, info: RecordingInfo, subject: string, expected: ExpectedRecording | undefined, log: Log): Promise<ManifestResult> {
     const { container } = this.deps;
-    const expected = readExpectedRecording(await readJsonBlob(container, expectedRecordName(folder), MAX_EXPECTED_RECORD_BYTES));
     const documents = expected && expected.chunks.length > 0 ? expected.chunks.map((chunk) => chunk.documentId) : undefined;
     const result = await writeManifestIfComplete(container, folder, expected ? { ...info, ...pick(expected, info) } : info, documents, this.now);
     if (result.status === "incomplete") {
       log.debug(`Recording ${folder}: ${result.archived} of ${result.expected} chunks archived; no manifest yet.`);
       return result;
     }
+    await this.published(result, folder, subject, log);
+    return result;
+  }
+
+  /** Logs a written (or found) manifest and publishes RecordingArchived for it. */
+  private async published(result: ManifestWritten, folder: string, subject: string, log: Log): Promise<void> {
     if (!result.equivalent) log.error(`The manifest ${result.blob} was written by another instance and describes different chunks; it is kept as written.`);
     if (result.status === "written") log.info(`Recording ${folder} is complete: wrote ${result.blob} (${result.manifest.chunks.length} chunks).`);
     // Event Grid refuses events over 1 MB: a manifest that large (hundreds of chunks) is referenced, not carried.
@@ -82,7 +127,6 @@ export class RecordingCatalog implements ChunkCatalogHooks {
     };
     const event = archiveEvent(ARCHIVE_EVENT_TYPES.recordingArchived, folder, subject, data, this.now());
     await this.deps.events.publish([event]);
-    return result;
   }
 
   /**
@@ -144,6 +188,37 @@ export class RecordingCatalog implements ChunkCatalogHooks {
       log.warn(`Could not publish ${ARCHIVE_EVENT_TYPES.chunkDeadlineAtRisk} for chunk ${message.chunkKey}: ${describeError(error)}`);
     }
   }
+}
+
+/**
+ * The manifest entry of the only chunk of a one-chunk recording, when this invocation has just archived it (media
+ * committed with its SHA-256, metadata stored from the bytes in hand) and intake's record expects exactly it.
+ */
+function singleChunkEntry(
+  message: ChunkMessage,
+  archived: ArchivedChunk,
+  expected: ExpectedRecording,
+): { chunk: ArchiveManifestChunk; document: Buffer } | undefined {
+  const [only, ...more] = expected.chunks;
+  const document = archived.metadataDocument;
+  if (!only || more.length > 0 || only.documentId !== message.documentId || archived.outcome !== "archived" || !archived.contentSha256 || !document)
+    return undefined;
+  return {
+    document,
+    chunk: {
+      index: message.index,
+      documentId: message.documentId,
+      media: {
+        store: "archive",
+        blob: archived.mediaBlob,
+        bytes: archived.bytes,
+        sha256: archived.contentSha256,
+        sha256Source: "blobMetadata",
+        contentType: mediaFormat(message).contentType,
+      },
+      metadata: { blob: archived.metadataBlob, bytes: document.length },
+    },
+  };
 }
 
 /** Fields the expected record knows and a message-less caller (the CLI) may not. */

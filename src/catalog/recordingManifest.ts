@@ -57,6 +57,9 @@ interface ManifestChunk {
   readonly metadata: { readonly blob: string; readonly bytes: number };
 }
 
+/** The manifest entry of a chunk whose media is in the archive container. */
+export type ArchiveManifestChunk = ManifestChunk & { readonly media: ArchiveMedia };
+
 /** `manifest.json` in a recording's folder: the one "this recording is archived, here is everything" record. */
 export interface RecordingManifest extends Omit<RecordingInfo, "chunkCount"> {
   readonly schemaVersion: typeof MANIFEST_SCHEMA_VERSION;
@@ -67,15 +70,16 @@ export interface RecordingManifest extends Omit<RecordingInfo, "chunkCount"> {
   readonly completedAt: string;
 }
 
-export type ManifestResult =
-  | { readonly status: "incomplete"; readonly archived: number; readonly expected: number }
-  | {
-      readonly status: "written" | "existing";
-      readonly manifest: RecordingManifest;
-      readonly blob: string;
-      readonly url: string;
-      readonly equivalent: boolean;
-    };
+/** A manifest written now, or found written before. */
+export interface ManifestWritten {
+  readonly status: "written" | "existing";
+  readonly manifest: RecordingManifest;
+  readonly blob: string;
+  readonly url: string;
+  readonly equivalent: boolean;
+}
+
+export type ManifestResult = { readonly status: "incomplete"; readonly archived: number; readonly expected: number } | ManifestWritten;
 
 /**
  * Writes a recording's manifest when, and only when, storage holds every chunk (media and metadata
@@ -99,14 +103,42 @@ export async function writeManifestIfComplete(
     ? chosen.length === new Set(expectedDocuments).size
     : new Set(chosen.map((chunk) => chunk.index)).size >= info.chunkCount;
   if (!contents.manifestExists && !isComplete) return { status: "incomplete", archived: chosen.length, expected: info.chunkCount };
-  const url = safeUrl(container.getBlockBlobClient(name).url);
-  const blob = `${container.containerName}/${name}`;
   if (contents.manifestExists) {
     const existing = await readManifest(container, name);
     // Written before (by another chunk, another delivery or the CLI): it stands as written.
-    if (existing) return { status: "existing", manifest: existing, blob, url, equivalent: true };
+    if (existing)
+      return {
+        status: "existing",
+        manifest: existing,
+        blob: `${container.containerName}/${name}`,
+        url: safeUrl(container.getBlockBlobClient(name).url),
+        equivalent: true,
+      };
   }
-  const manifest = await buildManifest(container, info, chosen, now());
+  return writeManifestOnce(container, name, await buildManifest(container, info, chosen, now()));
+}
+
+/**
+ * The manifest of a recording of one chunk, which the caller has just archived (media and metadata committed by
+ * this invocation, as intake's expected record lists it): built from what the archiver holds, without listing the
+ * folder or reading the metadata back. It says what the listing would: the blobs, sizes and SHA-256 committed
+ * with the media, and the participants of the metadata document as stored.
+ */
+export async function writeSingleChunkManifest(
+  container: ContainerClient,
+  folder: string,
+  info: RecordingInfo,
+  chunk: ArchiveManifestChunk,
+  metadataDocument: Buffer,
+  now: () => Date,
+): Promise<ManifestWritten> {
+  return writeManifestOnce(container, manifestName(folder), manifestOf(info, [chunk], participantIdsOf(metadataDocument), now()));
+}
+
+/** Writes a manifest once (`If-None-Match: *`); when one is there already it stands, and is compared with ours. */
+async function writeManifestOnce(container: ContainerClient, name: string, manifest: RecordingManifest): Promise<ManifestWritten> {
+  const url = safeUrl(container.getBlockBlobClient(name).url);
+  const blob = `${container.containerName}/${name}`;
   const text = JSON.stringify(manifest, null, 2);
   const written = await inSpan("Storage write manifest", { "archiver.chunk.count": manifest.chunks.length }, () =>
     writeJsonOnce(container, name, text, { schemaversion: String(MANIFEST_SCHEMA_VERSION), chunkcount: String(manifest.chunks.length) }),
@@ -133,13 +165,17 @@ async function buildManifest(
     if (document.status === "rejected") throw document.reason;
     if (document.value) for (const id of participantIdsOf(document.value)) participants.add(id);
   }
+  return manifestOf(info, described, [...participants], completedAt);
+}
+
+function manifestOf(info: RecordingInfo, chunks: readonly ManifestChunk[], participantIds: readonly string[], completedAt: Date): RecordingManifest {
   const { chunkCount: _count, ...identity } = info;
   return {
     schemaVersion: MANIFEST_SCHEMA_VERSION,
     ...identity,
-    chunkCount: described.length,
-    chunks: described,
-    participantIds: [...participants].sort(),
+    chunkCount: chunks.length,
+    chunks,
+    participantIds: [...new Set(participantIds)].sort(),
     completedAt: completedAt.toISOString(),
   };
 }

@@ -1,3 +1,4 @@
+import { DEFAULT_MEMORY_BUDGET } from "../archive/memoryBudget";
 import { ConfigError } from "../errors";
 import { parseAcsConnectionString, type AcsConnection } from "./acsConnectionString";
 import { archiveEventsSetting, type ArchiveEventsConfig } from "./archiveEventsSettings";
@@ -33,6 +34,8 @@ export interface AppConfig {
   readonly retentionHours: number;
   readonly downloadBlockSize: number;
   readonly downloadConcurrency: number;
+  /** `ARCHIVE_MEMORY_BUDGET`: bytes of chunk buffers the whole process may hold (shared by every chunk in flight). */
+  readonly archiveMemoryBudget: number;
   readonly deleteAfterArchive: boolean;
   /** `PARTICIPANT_INDEX_KEY`: the HMAC key of the participant index; undefined = index disabled (warned once). */
   readonly participantIndexKey?: string;
@@ -67,6 +70,7 @@ export function parseConfig(settings: Settings): AppConfig {
     retentionHours: numberSetting(settings, "RETENTION_HOURS", 24, { min: 1, max: 24 * 365 }),
     downloadBlockSize: byteSizeSetting(settings, "DOWNLOAD_BLOCK_SIZE", 8 * MIB, { min: 256 * 1024, max: 256 * MIB }),
     downloadConcurrency: integerSetting(settings, "DOWNLOAD_CONCURRENCY", 8, { min: 1, max: 64 }),
+    archiveMemoryBudget: memoryBudgetSetting(settings),
     deleteAfterArchive: booleanSetting(settings, "DELETE_AFTER_ARCHIVE", false),
     ...participantIndexKeySetting(settings),
     byosStorageAccounts: listSetting(settings, "BYOS_STORAGE_ACCOUNTS").map(blobEndpoint),
@@ -75,6 +79,19 @@ export function parseConfig(settings: Settings): AppConfig {
     telemetryEnabled: optionalSetting(settings, "APPLICATIONINSIGHTS_CONNECTION_STRING") !== undefined,
   };
   return deepFreeze(config);
+}
+
+/**
+ * ARCHIVE_MEMORY_BUDGET: 1 GiB by default (see DEFAULT_MEMORY_BUDGET), at least two of the largest ranged GETs
+ * (DOWNLOAD_BLOCK_SIZE: a chunk that fits in one is admitted with all of its bytes at once) and 16 MiB.
+ */
+function memoryBudgetSetting(settings: Settings): number {
+  const budget = byteSizeSetting(settings, "ARCHIVE_MEMORY_BUDGET", DEFAULT_MEMORY_BUDGET, { min: 16 * MIB, max: 64 * 1024 * MIB });
+  const blockSize = byteSizeSetting(settings, "DOWNLOAD_BLOCK_SIZE", 8 * MIB, { min: 256 * 1024, max: 256 * MIB });
+  if (budget < 2 * blockSize) {
+    throw new ConfigError("ARCHIVE_MEMORY_BUDGET", `must be at least twice DOWNLOAD_BLOCK_SIZE (${2 * blockSize} bytes).`);
+  }
+  return budget;
 }
 
 /*

@@ -33,6 +33,7 @@ export const SETTING_NAMES: readonly SettingName[] = [
   { name: "RETENTION_HOURS", readBy: "app", required: false },
   { name: "DOWNLOAD_BLOCK_SIZE", readBy: "app", required: false },
   { name: "DOWNLOAD_CONCURRENCY", readBy: "app", required: false },
+  { name: "ARCHIVE_MEMORY_BUDGET", readBy: "app", required: false },
   { name: "DELETE_AFTER_ARCHIVE", readBy: "app", required: false },
   { name: "ARCHIVE_EVENTS_ENDPOINT", readBy: "app", required: false, feature: "issue 10" },
   { name: "ARCHIVE_EVENTS_KEY", readBy: "app", required: false, feature: "issue 10" },

@@ -4,6 +4,7 @@ import { isTransient } from "../archive/retryPolicy";
 import { describeError } from "../errors";
 import type { ChunkMessage } from "../events/chunkMessage";
 import type { Log } from "../shared/log";
+import { participantIdsOf } from "./metadataParticipants";
 import type { ParticipantIndex } from "./participantIndex";
 
 /**
@@ -18,10 +19,17 @@ export class ArchiveIndexStep {
     private readonly recordings: ContainerClient,
   ) {}
 
-  async chunkArchived(message: ChunkMessage, log: Log): Promise<void> {
+  /** `metadataDocument`: the bytes the archiver just stored, when it did (then the blob is not read back). */
+  async chunkArchived(message: ChunkMessage, log: Log, metadataDocument?: Buffer): Promise<void> {
     const names = chunkBlobNames(message);
     try {
-      await this.index.indexMetadataBlob(this.recordings, names.metadata, names.folder, "archive", log);
+      if (metadataDocument) {
+        const ids = participantIdsOf(metadataDocument);
+        await this.index.record(names.folder, ids, "archive");
+        log.info(`Participant index: ${ids.length} participant(s) of ${names.folder} indexed (keyed hashes only).`);
+      } else {
+        await this.index.indexMetadataBlob(this.recordings, names.metadata, names.folder, "archive", log);
+      }
     } catch (error) {
       if (isTransient(error, false)) throw error;
       log.error(`Participant index: could not index chunk ${message.chunkKey} (${describeError(error)}); run "recording-archiver participants reindex".`);
