@@ -93,7 +93,7 @@ function fastest(measurements: readonly BurstMeasurement[]): BurstMeasurement {
   return measurements.reduce((a, b) => (rate.chunksPerSecond(a) >= rate.chunksPerSecond(b) ? a : b));
 }
 
-export function describe(m: BurstMeasurement): string {
+function describe(m: BurstMeasurement): string {
   return (
     `${m.label}: ${m.chunks} chunks in ${m.seconds.toFixed(2)} s, ${rate.chunksPerSecond(m).toFixed(1)} chunks/s, ${rate.mibPerSecond(m).toFixed(1)} MiB/s, ` +
     `CPU ${m.cpuMsPerChunk.toFixed(1)} ms/chunk (Azurite ${m.azuriteCpuMsPerChunk.toFixed(1)}, simulator ${m.simulatorCpuMsPerChunk.toFixed(1)}), ` +

@@ -49,7 +49,7 @@ export class StorageRequestCounter {
 }
 
 /** The Blob Storage REST operation a request is (by method, `comp`/`restype` and headers). */
-export function storageOperation(req: Pick<IncomingMessage, "method" | "url" | "headers">): string {
+function storageOperation(req: Pick<IncomingMessage, "method" | "url" | "headers">): string {
   const query = new URL(req.url ?? "/", "http://storage").searchParams;
   const comp = query.get("comp");
   const container = query.get("restype") === "container";

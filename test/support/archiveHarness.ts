@@ -30,7 +30,9 @@ export interface ArchiveHarness {
 export function archiveHarness(
   sim: AcsSimulator,
   storage: string,
-  overrides: Partial<Pick<ChunkArchiverOptions, "blockSize" | "concurrency" | "deleteAfterArchive" | "idleTimeoutMs" | "invocationBudgetMs" | "now">> & {
+  overrides: Partial<
+    Pick<ChunkArchiverOptions, "blockSize" | "concurrency" | "memory" | "deleteAfterArchive" | "idleTimeoutMs" | "invocationBudgetMs" | "now">
+  > & {
     retry?: RetryPolicy;
     settings?: Record<string, string>;
     requeue?: (message: ChunkMessage, delaySeconds: number) => Promise<void>;
@@ -49,6 +51,7 @@ export function archiveHarness(
     container,
     blockSize: overrides.blockSize ?? 256 * 1024,
     concurrency: overrides.concurrency ?? 4,
+    ...(overrides.memory ? { memory: overrides.memory } : {}),
     retentionHours: config.retentionHours,
     deleteAfterArchive: overrides.deleteAfterArchive ?? config.deleteAfterArchive,
     retry: overrides.retry ?? FAST_RETRY,

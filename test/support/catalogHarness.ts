@@ -27,9 +27,15 @@ export function catalogHarness(
     schema?: "EventGrid" | "CloudEvent";
     now?: () => Date;
     requeue?: (message: ChunkMessage, delaySeconds: number) => Promise<void>;
+    /** Another DOWNLOAD_BLOCK_SIZE than the harness's 256 KiB (say, so that a chunk fits in one range). */
+    blockSize?: number;
   } = {},
 ): CatalogHarness {
-  const harness = archiveHarness(sim, storage, { ...(options.now ? { now: options.now } : {}), ...(options.requeue ? { requeue: options.requeue } : {}) });
+  const harness = archiveHarness(sim, storage, {
+    ...(options.now ? { now: options.now } : {}),
+    ...(options.requeue ? { requeue: options.requeue } : {}),
+    ...(options.blockSize ? { blockSize: options.blockSize } : {}),
+  });
   const events = options.receiver
     ? eventSinkFor(
         archiveEventsSetting({
