@@ -6,6 +6,7 @@ import { ByosArchiver } from "../byos/byosArchiver";
 import { ChunkArchiver } from "../archive/chunkArchiver";
 import { stagedBlockSize } from "../archive/blockPlan";
 import { MemoryBudget } from "../archive/memoryBudget";
+import { archiverMetrics } from "../telemetry/archiverMetrics";
 import { DEFAULT_RETRY } from "../archive/retryPolicy";
 import { FailureRecords } from "../archive/failureRecords";
 import { PoisonedChunkRescue } from "../archive/poisonedChunkRescue";
@@ -93,7 +94,9 @@ export function createServices(config: AppConfig, observers: ServiceObservers = 
       blockSize: config.downloadBlockSize,
       concurrency: config.downloadConcurrency,
       // One budget for the process: every chunk in flight (the host runs many at once) draws on it.
-      memory: new MemoryBudget(config.archiveMemoryBudget, stagedBlockSize(config.downloadBlockSize)),
+      memory: new MemoryBudget(config.archiveMemoryBudget, stagedBlockSize(config.downloadBlockSize), (waitedMs) =>
+        archiverMetrics().memoryWait.record(waitedMs / 1000),
+      ),
       retentionHours: config.retentionHours,
       deleteAfterArchive: config.deleteAfterArchive,
       ...(observers.onRetry ? { retry: { ...DEFAULT_RETRY, onRetry: observers.onRetry } } : {}),

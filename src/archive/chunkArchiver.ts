@@ -79,10 +79,10 @@ export class ChunkArchiver {
   }
 
   /**
-   * `delivery.firstDelivery`: the queue's first delivery of a chunk never re-queued. Then nothing is looked up
-   * before the downloads start (the writes' `If-None-Match: *` and the large-chunk check in transferMedia find a
-   * chunk archived by a duplicate message); otherwise (a redelivery, or a caller that cannot tell) the archive is
-   * checked first, so an archived chunk is not downloaded again.
+   * The archive is checked first, so an archived chunk (a redelivery, a duplicate message) is not downloaded again.
+   * `delivery.firstDelivery`: the queue's first delivery of a chunk never re-queued, which rarely finds anything of an
+   * earlier delivery: then the metadata is not looked up before its download, and the media's first GET does not
+   * wait for the block list (the writes' `If-None-Match: *` still never overwrite).
    */
   async archive(message: ChunkMessage, log: Log, delivery: { firstDelivery?: boolean } = {}): Promise<ArchivedChunk> {
     const { acs, container } = this.options;
@@ -100,7 +100,7 @@ export class ChunkArchiver {
     try {
       await this.ensureContainer();
       const mediaBlob = container.getBlockBlobClient(names.media);
-      const existing = delivery.firstDelivery === true ? undefined : await findArchivedMedia(mediaBlob, message, budget.signal);
+      const existing = await findArchivedMedia(mediaBlob, message, budget.signal);
       // Metadata and media travel side by side; a metadata failure never costs the media.
       const metadata = transferMetadata({
         ...common,
@@ -109,7 +109,7 @@ export class ChunkArchiver {
         url: message.metadataLocation ?? acs.foundingUrl(message.documentId, "metadata"),
         field: message.metadataLocation ? "metadataLocation" : "documentId (founding download URL)",
         blobMetadata: identity,
-        mayExist: delivery.firstDelivery !== true,
+        mayExist: existing !== undefined || delivery.firstDelivery !== true,
       }).then(
         (result) => ({ result }),
         (error: unknown) => ({ error }),

@@ -8,7 +8,6 @@ import { withRetries } from "./retryPolicy";
 import { sequentialTransfer } from "./sequentialTransfer";
 import { declaredTotal } from "./sourceSize";
 import { uncommittedBlocks, type TransferContext } from "./transferContext";
-import { findArchivedMedia } from "./mediaCommit";
 import { storeWhole, type WholeChunkCommit } from "./wholeTransfer";
 
 export interface MediaTransferResult {
@@ -33,7 +32,7 @@ export interface SourceProbe {
   readonly total: number;
 }
 
-/** What transferMedia did: wrote the chunk whole, staged blocks for the caller to commit, or found it archived. */
+/** What transferMedia did: wrote the chunk whole, staged blocks for the caller to commit, or found it written by another delivery. */
 export type MediaOutcome = { readonly kind: "stored" | "staged"; readonly media: MediaTransferResult } | { readonly kind: "archived"; readonly bytes: number };
 
 /**
@@ -41,10 +40,10 @@ export type MediaOutcome = { readonly kind: "stored" | "staged"; readonly media:
  * source's size (sourceSize.ts). A chunk that fits in that range is written whole at once (wholeTransfer.ts).
  * A larger one is staged block by block, by ranges, or sequentially for a server that ignores Range, resuming
  * after the blocks an earlier delivery staged; the caller commits it. `fresh`: the queue's first delivery of the
- * chunk, so nothing was looked up before the first GET: a large chunk then checks for an archived blob and for
- * staged blocks while its first answer waits. When the source's size changes mid-download, the plan no longer
- * fits: the transfer starts over once with a new plan (block ids carry the size, so no block of the old layout is
- * mixed in).
+ * chunk, which rarely finds staged blocks, so its first GET starts at 0 without reading the block list first (a
+ * large chunk reads it once the first answer is in, and asks again from the resume point if blocks are there).
+ * When the source's size changes mid-download, the plan no longer fits: the transfer starts over once with a new
+ * plan (block ids carry the size, so no block of the old layout is mixed in).
  */
 export async function transferMedia(context: TransferContext, commit: WholeChunkCommit, fresh: boolean): Promise<MediaOutcome> {
   try {
@@ -64,20 +63,12 @@ async function transferOnce(context: TransferContext, commit: WholeChunkCommit, 
     return media ? { kind: "stored", media } : { kind: "archived", bytes: probe.total };
   }
   if (staged === undefined) {
-    // A first delivery of a large chunk: did an earlier one (a duplicate message) archive it, or stage blocks?
-    let found: [number | undefined, Map<string, number>];
     try {
-      found = await Promise.all([findArchivedMedia(context.blob, commit.message, context.signal), uncommittedBlocks(context.blob, context.signal)]);
+      staged = await uncommittedBlocks(context.blob, context.signal);
     } catch (error) {
       discardBody(probe.response.body);
       throw error;
     }
-    const [existing, blocks] = found;
-    if (existing !== undefined) {
-      discardBody(probe.response.body);
-      return { kind: "archived", bytes: existing };
-    }
-    staged = blocks;
     if (resumePoint(context.blockSize, staged) !== probe.start) {
       discardBody(probe.response.body);
       probe = await probeSource(context, staged);

@@ -31,6 +31,8 @@ export class MemoryBudget {
   constructor(
     readonly limitBytes: number,
     readonly bufferBytes: number,
+    /** Told how long each admitted chunk waited for its floor (telemetry). */
+    private readonly onAdmitted: (waitedMs: number) => void = () => undefined,
   ) {
     if (!Number.isSafeInteger(bufferBytes) || bufferBytes < 1) throw new RangeError(`a buffer must be at least one byte; got ${bufferBytes}`);
     this.capacity = Math.floor(limitBytes / bufferBytes);
@@ -53,6 +55,7 @@ export class MemoryBudget {
     const { abortSignal } = options;
     if (abortSignal?.aborted)
       return Promise.reject(abortSignal.reason instanceof Error ? abortSignal.reason : new Error("admission to the memory budget was aborted"));
+    const asked = performance.now();
     return new Promise((resolve, reject) => {
       const onAbort = (): void => {
         const at = this.admissions.indexOf(admission);
@@ -65,6 +68,7 @@ export class MemoryBudget {
         floor,
         grant: (lease) => {
           abortSignal?.removeEventListener("abort", onAbort);
+          this.onAdmitted(performance.now() - asked);
           resolve(lease);
         },
       };

@@ -16,6 +16,7 @@ export interface ArchiverMetrics {
   readonly bytesRedownloaded: Counter;
   readonly eventsReceived: Counter;
   readonly chunksAtRisk: Counter;
+  readonly memoryWait: Histogram;
 }
 
 // The metrics API has no proxy provider: instruments made before an SDK registers stay no-ops. So
@@ -45,6 +46,10 @@ export function archiverMetrics(): ArchiverMetrics {
       }),
       chunksAtRisk: meter.createCounter("archiver.chunks.atrisk", {
         description: "Chunks the deadline watch found not archived with a quarter of their window or less left (counted on every run).",
+      }),
+      memoryWait: meter.createHistogram("archiver.memory.wait", {
+        description: "Time a chunk waited to be admitted to the process's memory budget (ARCHIVE_MEMORY_BUDGET).",
+        unit: "s",
       }),
     };
     byProvider.set(provider, found);

@@ -4,12 +4,12 @@ import type { SoakOptions } from "./soakOptions";
 /**
  * The app settings of the run, as a Functions app would have them: Azurite as AzureWebJobsStorage, the
  * simulator as the ACS resource (its hosts allowlisted, its topic the one allowed event source), and the
- * download knobs. Queue and container names are the app's defaults.
+ * download and memory knobs. Queue and container names are the app's defaults.
  */
 export function appSettings(
   storage: string,
   sim: AcsSimulator,
-  options: Pick<SoakOptions, "blockSize" | "concurrency" | "deleteAfterArchive">,
+  options: Pick<SoakOptions, "blockSize" | "concurrency" | "deleteAfterArchive" | "memoryBudget">,
 ): Record<string, string> {
   return {
     FUNCTIONS_WORKER_RUNTIME: "node",
@@ -20,5 +20,6 @@ export function appSettings(
     DOWNLOAD_BLOCK_SIZE: String(options.blockSize),
     DOWNLOAD_CONCURRENCY: String(options.concurrency),
     DELETE_AFTER_ARCHIVE: String(options.deleteAfterArchive),
+    ...(options.memoryBudget === undefined ? {} : { ARCHIVE_MEMORY_BUDGET: String(options.memoryBudget) }),
   };
 }

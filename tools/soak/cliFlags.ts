@@ -14,6 +14,7 @@ export const USAGE = `Usage: npm run soak -- [options]
   --per-worker <n>       invocations each worker runs at once (default ${FULL_SOAK.invocationsPerWorker})
   --block-size <size>    DOWNLOAD_BLOCK_SIZE (default 8MiB)
   --concurrency <n>      DOWNLOAD_CONCURRENCY (default ${FULL_SOAK.concurrency})
+  --memory-budget <size> ARCHIVE_MEMORY_BUDGET of each worker (default 64MiB; --short: 16MiB)
   --time-limit <s>       stop archiving after this many seconds (default ${FULL_SOAK.timeLimitMs / 1000})
   --azurite-location <d> keep Azurite's data in this folder instead of memory
   --delete-after-archive run with DELETE_AFTER_ARCHIVE=true (ACS copies of archived chunks must be deleted)
@@ -31,6 +32,7 @@ const FLAGS = {
   "per-worker": { type: "string" },
   "block-size": { type: "string" },
   concurrency: { type: "string" },
+  "memory-budget": { type: "string" },
   "time-limit": { type: "string" },
   "azurite-location": { type: "string" },
   "delete-after-archive": { type: "boolean" },
@@ -76,9 +78,10 @@ export function parseSoakFlags(argv: readonly string[], log: (line: string) => v
       killMaxDequeue: whole("kill-max-dequeue", 0, 100),
       faultRate: fraction("fault-rate"),
       workers: whole("workers", 1, 16),
-      invocationsPerWorker: whole("per-worker", 1, 16),
+      invocationsPerWorker: whole("per-worker", 1, 32),
       blockSize: values["block-size"] === undefined ? undefined : size("--block-size", values["block-size"]),
       concurrency: whole("concurrency", 1, 64),
+      memoryBudget: values["memory-budget"] === undefined ? undefined : size("--memory-budget", values["memory-budget"]),
       timeLimitMs: timeLimit,
       azuriteLocation: values["azurite-location"],
       deleteAfterArchive: values["delete-after-archive"],

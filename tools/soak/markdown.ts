@@ -55,7 +55,10 @@ export function renderMarkdown(report: SoakReport): string {
       ...faults.map(([kind, count]): [string, number] => [`fault: ${kind}`, count]),
       ["worker SIGKILLs (planned, fired, missed, spared)", `${kills.kills} (${kills.planned}, ${kills.fired}, ${kills.missed}, ${kills.spared})`],
       ["worker processes started", kills.spawned],
-      ["worker peak RSS", mib(kills.workerPeakRssBytes)],
+      [
+        "worker peak RSS (ARCHIVE_MEMORY_BUDGET)",
+        `${mib(kills.workerPeakRssBytes)} (${typeof report.settings["ARCHIVE_MEMORY_BUDGET"] === "number" ? mib(report.settings["ARCHIVE_MEMORY_BUDGET"]) : "default"})`,
+      ],
       ["lock renewals / stale receipts", `${dispatch.lockRenewals} / ${dispatch.lockLost}`],
     ]),
     "",

@@ -129,6 +129,7 @@ export async function runSoak(options: SoakOptions): Promise<SoakReport> {
         invocationsPerWorker: options.invocationsPerWorker,
         DOWNLOAD_BLOCK_SIZE: options.blockSize,
         DOWNLOAD_CONCURRENCY: options.concurrency,
+        ARCHIVE_MEMORY_BUDGET: options.memoryBudget ?? "default",
         DELETE_AFTER_ARCHIVE: String(options.deleteAfterArchive),
         lockSeconds: options.lockSeconds,
         retryDelaySeconds: options.retryDelaySeconds,

@@ -27,9 +27,11 @@ export interface SoakOptions {
   readonly previewRate: number;
   /** Share of (small and medium) documents served by a server that ignores Range. */
   readonly ignoreRangeRate: number;
-  /** Worker processes, and invocations each runs at once (host.json batchSize 2 + newBatchThreshold 1 allows 3). */
+  /** Worker processes (instances), and invocations each runs at once (host.json allows up to 32 per instance). */
   readonly workers: number;
   readonly invocationsPerWorker: number;
+  /** ARCHIVE_MEMORY_BUDGET given to the app (each worker process has its own); the app's default when omitted. */
+  readonly memoryBudget?: number;
   /** DELETE_AFTER_ARCHIVE: archived chunks must then be gone from ACS, failed ones kept. */
   readonly deleteAfterArchive: boolean;
   /** DOWNLOAD_BLOCK_SIZE / DOWNLOAD_CONCURRENCY given to the app. */
@@ -71,8 +73,11 @@ export const FULL_SOAK: Omit<SoakOptions, "seed" | "log"> = {
   duplicateRate: 0.3,
   previewRate: 0.25,
   ignoreRangeRate: 0.05,
+  // Each worker plays one instance; a kill takes down every invocation of its worker, so few run per worker.
   workers: 2,
   invocationsPerWorker: 2,
+  // Below what two large chunks want (2 x 72 MiB): the budget binds while faults and kills happen.
+  memoryBudget: 64 * MIB,
   deleteAfterArchive: false,
   blockSize: 8 * MIB,
   concurrency: 8,
@@ -98,6 +103,7 @@ export const SHORT_SOAK: Omit<SoakOptions, "seed" | "log"> = {
   permanentRate: 0.08,
   workers: 2,
   invocationsPerWorker: 2,
+  memoryBudget: 16 * MIB,
   blockSize: 256 * KIB,
   concurrency: 4,
   feedSpreadMs: 3_000,
