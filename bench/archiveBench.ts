@@ -4,7 +4,7 @@
  */
 import { execFileSync, spawn } from "node:child_process";
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import { cpus, tmpdir, totalmem } from "node:os";
+import { cpus, loadavg, tmpdir, totalmem } from "node:os";
 import { join, resolve } from "node:path";
 import { BlobServiceClient } from "@azure/storage-blob";
 import { parseConfig } from "../src/config/appConfig";
@@ -106,7 +106,7 @@ async function main(): Promise<void> {
               `${profile} ${size / MIB} MiB ${mode}: ${(cell[mode].bytes / MIB / cell[mode].seconds).toFixed(1)} MiB/s, peak RSS ${(cell[mode].maxRssBytes / MIB).toFixed(0)} MiB`,
             );
           }
-          cells.push({ profile, sizeBytes: size, capMiBps: profile === "capped" ? capMiBps : undefined, ...cell });
+          cells.push({ profile, sizeBytes: size, capMiBps: profile === "capped" ? capMiBps : undefined, loadAverage: loadavg()[0] ?? 0, ...cell });
         } finally {
           await bench.stop();
         }

@@ -42,7 +42,7 @@ async function run(job: BenchJob, config: AppConfig, container: ContainerClient)
   const acs = new AcsRecordingClient(config.acs, config.downloadHosts);
   switch (job.mode) {
     case "ours": {
-      const result = await createServices(config).archiveJob.run(job.message, quiet);
+      const result = await createServices(config).archiveJob.run(job.message, quiet, { dequeueCount: 1, maxDequeueCount: 5 });
       if (result.status !== "archived") throw new Error(`archive ended ${result.status}`);
       return result.bytes;
     }

@@ -58,6 +58,7 @@ export class ChunkArchiveJob {
     try {
       message = parseChunkMessage(input, this.deps.downloadHosts);
       const parsed = message;
+      this.deps.catalog?.prepare?.(parsed);
       archived = await inSpan(
         "archive chunk",
         { "archiver.chunk.index": parsed.index },

@@ -18,6 +18,9 @@ import { storageSignal } from "../storage/storageDeadline";
 import { recordingInfoOf, type RecordingInfo } from "./recordingInfo";
 
 const MAX_RECORDINGS_PER_CALL = 200;
+/** Intake's records kept in memory (a few KiB each), and for how long. */
+const EXPECTED_CACHE_SIZE = 256;
+const EXPECTED_CACHE_MS = 10 * 60_000;
 /** Up to this many other chunks are looked up one by one before a folder is listed; a longer recording is listed. */
 const MAX_COMPLETION_PROBES = 16;
 /** Event Grid accepts events up to 1 MB; the envelope and the other fields fit in what is left. */
@@ -25,6 +28,8 @@ const MAX_MANIFEST_IN_EVENT_BYTES = 900 * 1024;
 
 /** What the archive job tells the catalog; each call that throws makes the job hand the message back for a retry. */
 export interface ChunkCatalogHooks {
+  /** A chunk's archiving starts: read what the step after it needs (intake's record) meanwhile. Never throws. */
+  prepare?(message: ChunkMessage): void;
   /** A chunk is archived (or was): metrics, the manifest when the recording is complete, RecordingArchived. */
   chunkArchived(message: ChunkMessage, archived: ArchivedChunk, startedAt: Date, log: Log): Promise<void>;
   /** A failure record was written: metrics, the call's outcome copy, ChunkArchiveFailed. */
@@ -45,6 +50,7 @@ export interface RecordingCatalogDependencies {
  */
 export class RecordingCatalog implements ChunkCatalogHooks {
   private readonly now: () => Date;
+  private readonly expected = new Map<string, { at: number; record: Promise<ExpectedRecording | undefined> }>();
 
   constructor(private readonly deps: RecordingCatalogDependencies) {
     this.now = deps.now ?? (() => new Date());
@@ -82,8 +88,28 @@ export class RecordingCatalog implements ChunkCatalogHooks {
     return this.complete(folder, info, subject, await this.expectedOf(folder), log);
   }
 
-  private async expectedOf(folder: string): Promise<ExpectedRecording | undefined> {
-    return readExpectedRecording(await readJsonBlob(this.deps.container, expectedRecordName(folder), MAX_EXPECTED_RECORD_BYTES));
+  prepare(message: ChunkMessage): void {
+    this.expectedOf(chunkBlobNames(message).folder).catch(() => undefined);
+  }
+
+  /**
+   * Intake's record of a recording. It is written once, before any of its chunks is queued, and never changed,
+   * so a read is kept for a while (the recording's other chunks, and the read `prepare` started): at most
+   * EXPECTED_CACHE_SIZE records, each for EXPECTED_CACHE_MS; a failed read is not kept.
+   */
+  private expectedOf(folder: string): Promise<ExpectedRecording | undefined> {
+    const now = Date.now();
+    const cached = this.expected.get(folder);
+    if (cached && now - cached.at < EXPECTED_CACHE_MS) return cached.record;
+    const record = readJsonBlob(this.deps.container, expectedRecordName(folder), MAX_EXPECTED_RECORD_BYTES).then(readExpectedRecording);
+    this.expected.delete(folder);
+    this.expected.set(folder, { at: now, record });
+    record.catch(() => this.expected.get(folder)?.record === record && this.expected.delete(folder));
+    for (const oldest of this.expected.keys()) {
+      if (this.expected.size <= EXPECTED_CACHE_SIZE) break;
+      this.expected.delete(oldest);
+    }
+    return record;
   }
 
   /**

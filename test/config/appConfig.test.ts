@@ -161,6 +161,23 @@ describe("parseConfig: accepted values", () => {
   });
 
   it.each([
+    [undefined, 1024 ** 3],
+    ["512MiB", 512 * 1024 ** 2],
+    ["2GiB", 2 * 1024 ** 3],
+    ["16MiB", 16 * 1024 ** 2],
+    ["1.5 GB", 1_500_000_000],
+  ])("ARCHIVE_MEMORY_BUDGET=%s gives %d bytes", (raw, bytes) => {
+    expect(parseConfig(settings(raw === undefined ? {} : { ARCHIVE_MEMORY_BUDGET: raw })).archiveMemoryBudget).toBe(bytes);
+  });
+
+  it("ARCHIVE_MEMORY_BUDGET must hold two of the largest ranged GETs (DOWNLOAD_BLOCK_SIZE)", () => {
+    expect(parseConfig(settings({ ARCHIVE_MEMORY_BUDGET: "64MiB", DOWNLOAD_BLOCK_SIZE: "32MiB" })).archiveMemoryBudget).toBe(64 * 1024 ** 2);
+    const error = configError({ ARCHIVE_MEMORY_BUDGET: "64MiB", DOWNLOAD_BLOCK_SIZE: "64MiB" });
+    expect(error.setting).toBe("ARCHIVE_MEMORY_BUDGET");
+    expect(error.message).toMatch(/at least twice DOWNLOAD_BLOCK_SIZE/);
+  });
+
+  it.each([
     ["1", 1],
     ["64", 64],
     [" 16 ", 16],
@@ -336,6 +353,10 @@ const BAD: readonly BadCase[] = [
   { name: "DOWNLOAD_CONCURRENCY fraction", changes: { DOWNLOAD_CONCURRENCY: "2.5" }, setting: "DOWNLOAD_CONCURRENCY" },
   { name: "DOWNLOAD_CONCURRENCY negative", changes: { DOWNLOAD_CONCURRENCY: "-1" }, setting: "DOWNLOAD_CONCURRENCY" },
   { name: "DOWNLOAD_CONCURRENCY words", changes: { DOWNLOAD_CONCURRENCY: "eight" }, setting: "DOWNLOAD_CONCURRENCY" },
+  { name: "ARCHIVE_MEMORY_BUDGET below 16 MiB", changes: { ARCHIVE_MEMORY_BUDGET: "8MiB" }, setting: "ARCHIVE_MEMORY_BUDGET" },
+  { name: "ARCHIVE_MEMORY_BUDGET above 64 GiB", changes: { ARCHIVE_MEMORY_BUDGET: "65GiB" }, setting: "ARCHIVE_MEMORY_BUDGET" },
+  { name: "ARCHIVE_MEMORY_BUDGET words", changes: { ARCHIVE_MEMORY_BUDGET: "a gigabyte" }, setting: "ARCHIVE_MEMORY_BUDGET" },
+  { name: "ARCHIVE_MEMORY_BUDGET negative", changes: { ARCHIVE_MEMORY_BUDGET: "-1GiB" }, setting: "ARCHIVE_MEMORY_BUDGET" },
   { name: "DELETE_AFTER_ARCHIVE maybe", changes: { DELETE_AFTER_ARCHIVE: "maybe" }, setting: "DELETE_AFTER_ARCHIVE" },
   { name: "DELETE_AFTER_ARCHIVE 2", changes: { DELETE_AFTER_ARCHIVE: "2" }, setting: "DELETE_AFTER_ARCHIVE" },
 ];
