@@ -19,6 +19,8 @@ export interface QueueListenerSettings {
 interface ProcessUsage {
   readonly cpuMicros: number;
   readonly maxRssBytes: number;
+  /** `process.memoryUsage()` now: RSS, V8 heap, external and ArrayBuffer memory. */
+  readonly memory: NodeJS.MemoryUsage;
 }
 
 type Result = Extract<QueueWorkerMessage, { type: "result" }>;

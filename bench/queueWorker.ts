@@ -21,9 +21,9 @@ function send(message: QueueWorkerMessage): void {
   process.send?.(message);
 }
 
-function usage(): { cpuMicros: number; maxRssBytes: number } {
+function usage(): { cpuMicros: number; maxRssBytes: number; memory: NodeJS.MemoryUsage } {
   const cpu = process.cpuUsage();
-  return { cpuMicros: cpu.user + cpu.system, maxRssBytes: process.resourceUsage().maxRSS * 1024 };
+  return { cpuMicros: cpu.user + cpu.system, maxRssBytes: process.resourceUsage().maxRSS * 1024, memory: process.memoryUsage() };
 }
 
 function appHandler(): QueueHandler {
