@@ -7,16 +7,13 @@
  */
 import { mkdirSync } from "node:fs";
 import { resolve } from "node:path";
-import { QueueServiceClient } from "@azure/storage-queue";
-import { createServices } from "../src/app/services";
-import { parseConfig } from "../src/config/appConfig";
 import { parseByteSize } from "../src/shared/byteSize";
 import { CommandLineError, parseCommandLine } from "../src/shared/commandLine";
-import type { Log } from "../src/shared/log";
-import { startAcsSimulator, type AcsSimulator } from "../tools/acsSimulator";
+import { startAcsSimulator } from "../tools/acsSimulator";
 import { azuriteConnectionString, startAzurite } from "../tools/azurite";
 import { drainQueue, QueueWorkerProcess } from "./hostQueueListener";
 import { processCpuMicros } from "./processCpu";
+import { queueRig, type QueueRig } from "./queueRig";
 import { StorageRequestCounter } from "./storageRequestCounter";
 
 const USAGE = `Usage: npm run bench:chunk -- [options]
@@ -40,7 +37,6 @@ const FLAGS = {
   help: { type: "boolean", short: "h" },
 } as const;
 
-const QUIET: Log = { debug: () => undefined, info: () => undefined, warn: () => undefined, error: (...args: unknown[]) => console.error(...args) };
 const WARM_UP = 5;
 
 function whole(flag: string, text: string): number {
@@ -65,25 +61,19 @@ async function main(): Promise<void> {
   const sim = await startAcsSimulator();
   try {
     const storage = azuriteConnectionString(counter.port, azurite.queuePort, azurite.tablePort);
-    const settings: Record<string, string> = {
-      FUNCTIONS_WORKER_RUNTIME: "node",
-      AzureWebJobsStorage: storage,
-      ACS_CONNECTION_STRING: sim.connectionString,
-      ALLOWED_DOWNLOAD_HOSTS: sim.allowedHosts.join(","),
-      ...(values.index === true ? { PARTICIPANT_INDEX_KEY: "bench-participant-index-key-0123456789abcdef" } : {}),
-    };
-    const config = parseConfig(settings);
-    const intake = createServices(config).intake;
-    const queues = QueueServiceClient.fromConnectionString(azurite.connectionString);
-    const queue = queues.getQueueClient(config.chunkQueue);
-    const poison = queues.getQueueClient(`${config.chunkQueue}-poison`);
-    await poison.createIfNotExists();
-    const worker = await QueueWorkerProcess.start(values.peers === true ? "peers" : "app", settings, values.app ? resolve(values.app) : undefined);
+    const rig = await queueRig(
+      sim,
+      storage,
+      azurite.connectionString,
+      values.index === true ? { PARTICIPANT_INDEX_KEY: "bench-participant-index-key-0123456789abcdef" } : {},
+    );
+    const { queue, poison } = rig;
+    const worker = await QueueWorkerProcess.start(values.peers === true ? "peers" : "app", rig.settings, values.app ? resolve(values.app) : undefined);
     const listener = { batchSize: 1, newBatchThreshold: 0, maxDequeueCount: 5, visibilityTimeoutSeconds: 1, maxPollingIntervalMs: 500 };
     try {
-      await feed(sim, intake, "warmup", WARM_UP, chunks, size);
+      await feed(rig, "warmup", WARM_UP, chunks, size);
       await drainQueue(queue, poison, worker, listener, WARM_UP * chunks);
-      await feed(sim, intake, "cost", recordings, chunks, size);
+      await feed(rig, "cost", recordings, chunks, size);
       counter.take();
       const acsFrom = sim.requests.length;
       const before = await worker.usage();
@@ -125,21 +115,13 @@ async function main(): Promise<void> {
 }
 
 /** Intake of `recordings` recordings of `chunks` chunks each (expected records, deadline markers, queue messages). */
-async function feed(
-  sim: AcsSimulator,
-  intake: ReturnType<typeof createServices>["intake"],
-  label: string,
-  recordings: number,
-  chunks: number,
-  size: number,
-): Promise<void> {
-  const events = Array.from({ length: recordings }, (_, r) =>
-    sim.recordingEvent({
+function feed(rig: QueueRig, label: string, recordings: number, chunks: number, size: number): Promise<void> {
+  return rig.enqueue(
+    Array.from({ length: recordings }, (_, r) => ({
       callId: `${label}-call-${r}`,
       chunks: Array.from({ length: chunks }, (_, c) => ({ documentId: `${label}-${r}-${c}`, size, format: "mp3" as const })),
-    }),
+    })),
   );
-  for (let at = 0; at < events.length; at += 50) await intake.receive(events.slice(at, at + 50), "benchmark", QUIET);
 }
 
 main().catch((error: unknown) => {

@@ -3,17 +3,14 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { BlobServiceClient } from "@azure/storage-blob";
-import { QueueServiceClient } from "@azure/storage-queue";
-import { createServices } from "../src/app/services";
 import { parseConfig } from "../src/config/appConfig";
-import type { Log } from "../src/shared/log";
 import type { AcsSimulator, MediaFormat } from "../tools/acsSimulator";
 import { startAzurite } from "../tools/azurite";
 import { drainQueue, QueueWorkerProcess, type QueueListenerSettings } from "./hostQueueListener";
 import { processCpuMicros } from "./processCpu";
+import { queueRig } from "./queueRig";
 
 const MIB = 1024 * 1024;
-const QUIET: Log = { debug: () => undefined, info: () => undefined, warn: () => undefined, error: (...args: unknown[]) => console.error(...args) };
 
 /** One recording of a burst: one chunk. */
 export interface BurstRecording {
@@ -78,27 +75,16 @@ export async function runBurst(
   const azurite = await startAzurite(location ? { location } : {});
   let worker: QueueWorkerProcess | undefined;
   try {
-    const settings: Record<string, string> = {
-      FUNCTIONS_WORKER_RUNTIME: "node",
-      AzureWebJobsStorage: azurite.connectionString,
-      ACS_CONNECTION_STRING: sim.connectionString,
-      ALLOWED_DOWNLOAD_HOSTS: sim.allowedHosts.join(","),
-      ...variant.settings,
-    };
-    const config = parseConfig(settings);
-    const intake = createServices(config).intake;
-    const queues = QueueServiceClient.fromConnectionString(azurite.connectionString);
-    const queue = queues.getQueueClient(config.chunkQueue);
-    const poison = queues.getQueueClient(`${config.chunkQueue}-poison`);
-    await poison.createIfNotExists();
+    const rig = await queueRig(sim, azurite.connectionString, azurite.connectionString, variant.settings);
     const cap = [{ kind: "bandwidth" as const, bytesPerSecond: options.capBytesPerSecond }];
-    const enqueue = async (batch: readonly BurstRecording[], tag: string): Promise<void> => {
-      const events = batch.map((recording) => {
-        sim.addDocument(recording.documentId, { size: recording.size, format: recording.format, faults: cap });
-        return sim.recordingEvent({ callId: `${tag}-${recording.documentId}`, chunks: [recording] });
-      });
-      for (let at = 0; at < events.length; at += 50) await intake.receive(events.slice(at, at + 50), "benchmark", QUIET);
-    };
+    const enqueue = (batch: readonly BurstRecording[], tag: string): Promise<void> =>
+      rig.enqueue(
+        batch.map((recording) => {
+          sim.addDocument(recording.documentId, { size: recording.size, format: recording.format, faults: cap });
+          return { callId: `${tag}-${recording.documentId}`, chunks: [recording] };
+        }),
+      );
+    const { queue, poison, settings } = rig;
     worker = await QueueWorkerProcess.start(variant.handler, settings, options.appRoot);
     const warmUp = burstRecordings(`${recordings[0]?.documentId ?? "burst"}-warmup`, 4, MIB, MIB, () => 0);
     await enqueue(warmUp, "warmup");
@@ -112,7 +98,7 @@ export async function runBurst(
     const azuriteMs = ((processCpuMicros(azurite.pid) ?? 0) - azuriteBefore) / 1000;
     const own = process.cpuUsage(ownBefore);
     if (drained.errors.length > 0) console.error(`${variant.label}: ${drained.errors.slice(0, 5).join("\n")}`);
-    await checkArchived(azurite.connectionString, config.recordingsContainer, variant.handler, recordings);
+    await checkArchived(azurite.connectionString, parseConfig(settings).recordingsContainer, variant.handler, recordings);
     const chunks = recordings.length;
     return {
       label: variant.label,
