@@ -39,11 +39,9 @@ export type MediaOutcome = { readonly kind: "stored" | "staged"; readonly media:
  * Moves a chunk's media into the archive blob. The first GET asks for the first range; its answer declares the
  * source's size (sourceSize.ts). A chunk that fits in that range is written whole at once (wholeTransfer.ts).
  * A larger one is staged block by block, by ranges, or sequentially for a server that ignores Range, resuming
- * after the blocks an earlier delivery staged; the caller commits it. `fresh`: the queue's first delivery of the
- * chunk, which rarely finds staged blocks, so its first GET starts at 0 without reading the block list first (a
- * large chunk reads it once the first answer is in, and asks again from the resume point if blocks are there).
- * When the source's size changes mid-download, the plan no longer fits: the transfer starts over once with a new
- * plan (block ids carry the size, so no block of the old layout is mixed in).
+ * after the blocks an earlier delivery staged (`fresh`, the queue's first delivery of the chunk, has none to
+ * read); the caller commits it. When the source's size changes mid-download, the plan no longer fits: the
+ * transfer starts over once with a new plan (block ids carry the size, so no block of the old layout is mixed in).
  */
 export async function transferMedia(context: TransferContext, commit: WholeChunkCommit, fresh: boolean): Promise<MediaOutcome> {
   try {
@@ -56,23 +54,13 @@ export async function transferMedia(context: TransferContext, commit: WholeChunk
 }
 
 async function transferOnce(context: TransferContext, commit: WholeChunkCommit, fresh: boolean): Promise<MediaOutcome> {
-  let staged = fresh ? undefined : await uncommittedBlocks(context.blob, context.signal);
-  let probe = await probeSource(context, staged ?? new Map<string, number>());
+  // Resume is only a saving: a first delivery (which had no predecessor to stage anything) stages every block
+  // afresh (deterministic ids: staging one again is harmless, and a commit names only the blocks of this plan).
+  const staged = fresh ? new Map<string, number>() : await uncommittedBlocks(context.blob, context.signal);
+  const probe = await probeSource(context, staged);
   if (probe.start === 0 && probe.response.status !== 200 && probe.total <= context.blockSize) {
     const media = await storeWhole(context, probe, commit);
     return media ? { kind: "stored", media } : { kind: "archived", bytes: probe.total };
-  }
-  if (staged === undefined) {
-    try {
-      staged = await uncommittedBlocks(context.blob, context.signal);
-    } catch (error) {
-      discardBody(probe.response.body);
-      throw error;
-    }
-    if (resumePoint(context.blockSize, staged) !== probe.start) {
-      discardBody(probe.response.body);
-      probe = await probeSource(context, staged);
-    }
   }
   if (probe.response.status === 200) return { kind: "staged", media: await sequentialTransfer(context, probe.response, staged) };
   return { kind: "staged", media: await stageRanges(context, probe, staged) };
