@@ -46,7 +46,7 @@ async function roundTrips(harness: CatalogHarness, message: ChunkMessage): Promi
 describe("what one chunk costs in round trips (first delivery, intake's record written)", () => {
   it("a one-chunk recording: one look at the archive, two ACS GETs side by side; media, metadata and manifest written once each, one read of intake's record, nothing listed", async () => {
     const harness = await warmHarness();
-    const [message] = harness.messagesFor({ callId: "trips-single", chunks: [{ documentId: "trips-single-doc", size: MIB }] });
+    const message = harness.messagesFor({ callId: "trips-single", chunks: [{ documentId: "trips-single-doc", size: MIB }] })[0]!;
     await harness.expected.write([message]);
     const trips = await roundTrips(harness, message);
     expect(trips).toEqual({ status: "archived", acs: 2, storage: { "Get Blob Properties (HEAD)": 1, "Put Blob": 3, "Get Blob (read)": 1 } });
