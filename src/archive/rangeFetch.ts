@@ -24,7 +24,8 @@ export type RangeContext = TransferContext & {
  * Streams one range and hands each completed block to `stage` (with the budget's buffer that holds it).
  * Blocks already staged are read past, and reported through `skipped`. A broken or short answer is
  * resumed by Range from the last byte received; attempts that made progress do not use up retries.
- * A range whose bytes are all in is done, whatever happens to the connection afterwards.
+ * A range whose bytes are all in is done, whatever happens to the connection afterwards. `firstBuffer`: a
+ * buffer acquired before the range's GET is sent, so that no connection waits open for memory.
  */
 export async function fetchRange(
   context: RangeContext,
@@ -32,11 +33,12 @@ export async function fetchRange(
   firstResponse: AcsResponse | undefined,
   stage: (block: PlannedBlock, data: Buffer, buffer: Buffer) => void,
   skipped: () => void,
+  firstBuffer?: Buffer,
 ): Promise<void> {
   const first = planned.blocks.findIndex((block) => !context.isStaged(block));
   const blocks = planned.blocks.slice(first);
   for (let i = 0; i < first; i++) skipped();
-  const cursor: RangeCursor = { position: blocks[0]?.start ?? planned.end, current: 0, buffer: undefined };
+  const cursor: RangeCursor = { position: blocks[0]?.start ?? planned.end, current: 0, buffer: firstBuffer };
   let pending = firstResponse;
   const options = { ...retryOptions(context, `Range ${planned.index}`), progress: () => cursor.position };
   await withRetries(async () => {

@@ -75,13 +75,10 @@ export async function stageRanges(context: TransferContext, probe: SourceProbe, 
         );
         stages.push(staging);
       };
-      await fetchRange(
-        { ...context, signal, buffers, isStaged, total: probe.total },
-        planned,
-        planned === probeFor ? probe.response : undefined,
-        stage,
-        settle,
-      );
+      // Memory first, then the connection: a range that waits for a buffer holds no answer open meanwhile.
+      const answered = planned === probeFor ? probe.response : undefined;
+      const firstBuffer = answered ? undefined : await buffers.acquire();
+      await fetchRange({ ...context, signal, buffers, isStaged, total: probe.total }, planned, answered, stage, settle, firstBuffer);
     }
   };
   try {
