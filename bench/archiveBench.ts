@@ -25,6 +25,7 @@ const USAGE = `Usage: npm run bench -- [options]
   --quick          64 MiB and the short recordings only (no mixed burst), and no intake benchmark afterwards
   --sizes <list>   chunk sizes in MiB, comma-separated (default 64,512,1536)
   --cap <MiB/s>    per-connection bandwidth of the capped profile (default 16)
+  --networks <list> uncapped, capped or both (default uncapped,capped)
   --runs <n>       timed runs per cell (default 3)
   --no-intake      skip the intake benchmark (npm run bench:intake) at the end
   --queue-only     only the queue cells (small recordings, mixed burst), not the large chunks
@@ -39,6 +40,7 @@ const FLAGS = {
   quick: { type: "boolean" },
   sizes: { type: "string" },
   cap: { type: "string" },
+  networks: { type: "string" },
   runs: { type: "string" },
   "no-intake": { type: "boolean" },
   "queue-only": { type: "boolean" },
@@ -79,13 +81,18 @@ async function main(): Promise<void> {
   const capMiBps = positive("--cap", values.cap ?? "16");
   const runs = positive("--runs", values.runs ?? "3");
   const queueOnly = values["queue-only"] === true;
+  const networks = (values.networks ?? "uncapped,capped").split(",").map((name) => {
+    const profile = name.trim();
+    if (profile !== "uncapped" && profile !== "capped") throw new CommandLineError(`--networks takes uncapped and/or capped; got "${profile}"`, USAGE);
+    return profile;
+  });
   const sim = await startAcsSimulator();
   const modes = ["limitSource", "limitSink", "baseline", "ours"] as const;
   const cells: BenchCell[] = [];
   let settings = { blockSize: 0, concurrency: 0 };
   let queue: QueueCells | undefined;
   try {
-    for (const profile of queueOnly ? [] : (["uncapped", "capped"] as const)) {
+    for (const profile of queueOnly ? [] : networks) {
       const faults = profile === "capped" ? [{ kind: "bandwidth" as const, bytesPerSecond: capMiBps * MIB }] : [];
       sim.addDocument(`warmup-${profile}`, { size: 64 * MIB, faults });
       for (const size of sizes) {
