@@ -72,7 +72,7 @@ suite(`Bicep resources against the Bicep type data${types ? "" : ` (skipped: ${T
     expect(readOnly.problems.join("\n")).toMatch(/plan\.properties\.provisioningState: 'provisioningState' is read-only/);
     const missing = check(
       "infra/main.bicep",
-      mutated(/\n {4}roleDefinitionId: subscriptionResourceId\('Microsoft\.Authorization\/roleDefinitions', roles\.keyVaultSecretsUser\)/, ""),
+      mutated(/\n {4}roleDefinitionId: subscriptionResourceId\('Microsoft\.Authorization\/roleDefinitions', roles\.monitoringMetricsPublisher\)/, ""),
     );
     expect(missing.problems.join("\n")).toMatch(/required property 'roleDefinitionId' is missing \(RoleAssignmentProperties\)/);
   });
