@@ -90,7 +90,9 @@ describe("app settings: the template and the app agree (src/config/settingNames.
   });
 
   it("disables only functions the app registers (AzureWebJobs.<function>.Disabled)", () => {
-    const disabled = [...templateNames, ...SETTING_NAMES.map((setting) => setting.name)].flatMap((name) => /^AzureWebJobs\.(.+)\.Disabled$/.exec(name)?.[1] ?? []);
+    const disabled = [...templateNames, ...SETTING_NAMES.map((setting) => setting.name)].flatMap(
+      (name) => /^AzureWebJobs\.(.+)\.Disabled$/.exec(name)?.[1] ?? [],
+    );
     expect(disabled.length).toBeGreaterThan(0);
     for (const name of disabled) expect(APP_FUNCTIONS as readonly string[], name).toContain(name);
   });

@@ -72,7 +72,9 @@ describe("preprovision hook (infra/hooks/preprovision.sh) against a fake az and 
     expect(run.status, run.stderr).toBe(0);
     expect(run.azdEnv["PARTICIPANT_INDEX_KEY_WRITE"]).toBe("false");
     expect(run.stdout).toContain("the vault already holds participant-index-key: it is kept");
-    expect(run.calls).toContain(`rest --method get --url ${VAULT_ID}/secrets/participant-index-key?api-version=2023-07-01 --query id -o tsv --only-show-errors`);
+    expect(run.calls).toContain(
+      `rest --method get --url ${VAULT_ID}/secrets/participant-index-key?api-version=2023-07-01 --query id -o tsv --only-show-errors`,
+    );
   });
 
   it("refuses when it cannot tell whether the vault holds a key (a new one would orphan the index)", () => {
@@ -94,7 +96,10 @@ describe("preprovision hook (infra/hooks/preprovision.sh) against a fake az and 
 
   it("adopts the ACS resource's existing system topic, keeping its user-assigned identity and its tags", () => {
     const run = azure.run("preprovision", {
-      rules: rules({ topics: `/subscriptions/acs-sub/resourceGroups/x/providers/Microsoft.EventGrid/systemTopics/other\t/subscriptions/acs-sub/resourceGroups/acs-rg/providers/Microsoft.Storage/storageAccounts/st\n${TOPIC_ID}\t${ACS_ID.toUpperCase()}\n`, topicIdentity: "UserAssigned" }),
+      rules: rules({
+        topics: `/subscriptions/acs-sub/resourceGroups/x/providers/Microsoft.EventGrid/systemTopics/other\t/subscriptions/acs-sub/resourceGroups/acs-rg/providers/Microsoft.Storage/storageAccounts/st\n${TOPIC_ID}\t${ACS_ID.toUpperCase()}\n`,
+        topicIdentity: "UserAssigned",
+      }),
       azdEnv: BASE_ENV,
     });
     expect(run.status, run.stderr).toBe(0);
@@ -147,7 +152,11 @@ describe("preprovision hook (infra/hooks/preprovision.sh) against a fake az and 
 
   it("sets KEY_VAULT_CREATE_MODE=recover for this environment's soft-deleted vault, and keeps its key", () => {
     const run = azure.run("preprovision", {
-      rules: [{ match: "keyvault show --subscription s --name kv-recarch-abc", exit: 3 }, { match: "keyvault show-deleted --subscription s --name kv-recarch-abc" }, ...rules()],
+      rules: [
+        { match: "keyvault show --subscription s --name kv-recarch-abc", exit: 3 },
+        { match: "keyvault show-deleted --subscription s --name kv-recarch-abc" },
+        ...rules(),
+      ],
       azdEnv: { ...BASE_ENV, AZURE_KEY_VAULT_NAME: "kv-recarch-abc" },
     });
     expect(run.status, run.stderr).toBe(0);
