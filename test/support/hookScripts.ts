@@ -25,7 +25,7 @@ export async function parsePowerShell(source: string): Promise<Parser.Tree> {
   if (!parser) {
     const powershell = (await import("tree-sitter-powershell")).default;
     parser = new Parser();
-    parser.setLanguage(powershell as unknown as Parser.Language);
+    parser.setLanguage(powershell);
   }
   return parser.parse(source, undefined, { bufferSize: Math.max(32 * 1024, source.length * 2) });
 }
