@@ -37,7 +37,7 @@ export const API_ROLES = {
   recordingControl: "Recordings.Control",
 } as const;
 
-export type Caller =
+type Caller =
   | { readonly kind: "entra"; readonly id: string; readonly name?: string; readonly identityProvider?: string; readonly roles: readonly string[] }
   | { readonly kind: "keyHolder" }
   | { readonly kind: "anonymous" };
@@ -52,7 +52,7 @@ export function platformAuthenticationEnabled(settings: Settings = process.env):
 }
 
 /** The caller of a request: the platform's principal when its authentication is on, otherwise the key holder. */
-export function callerOf(request: HttpRequest, platformAuthentication: boolean): Caller {
+function callerOf(request: HttpRequest, platformAuthentication: boolean): Caller {
   if (!platformAuthentication) return { kind: "keyHolder" };
   const id = request.headers.get("x-ms-client-principal-id") ?? "";
   if (id === "") return { kind: "anonymous" };
