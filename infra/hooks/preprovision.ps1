@@ -162,7 +162,8 @@ if ($vault -and $mode -eq 'default') {
   if ($LASTEXITCODE -eq 0 -and $shown) { $vaultIds += "$shown".Trim() }
 }
 if ($envName) {
-  $tagged = @(az resource list @subArgs --tag "azd-env-name=$envName" --resource-type Microsoft.KeyVault/vaults --query '[].id' -o tsv --only-show-errors)
+  # (ARM cannot combine a tag filter with a type filter: the type is filtered in the query.)
+  $tagged = @(az resource list @subArgs --tag "azd-env-name=$envName" --query "[?type=='Microsoft.KeyVault/vaults'].id" -o tsv --only-show-errors)
   if ($LASTEXITCODE -ne 0) { Fail "could not look for this environment's Key Vault (az resource list); refusing to risk replacing its participant index key." }
   $vaultIds += @($tagged | ForEach-Object { "$_".Trim() } | Where-Object { $_ })
 }

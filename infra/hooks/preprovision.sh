@@ -159,7 +159,8 @@ if [ -n "$vault" ] && [ "$mode" = default ]; then
   vault_ids=$(az keyvault show "$@" --name "$vault" --query id -o tsv --only-show-errors 2>/dev/null || true)
 fi
 if [ -n "$env_name" ]; then
-  tagged=$(az resource list "$@" --tag "azd-env-name=$env_name" --resource-type Microsoft.KeyVault/vaults --query "[].id" -o tsv --only-show-errors) \
+  # (ARM cannot combine a tag filter with a type filter: the type is filtered in the query.)
+  tagged=$(az resource list "$@" --tag "azd-env-name=$env_name" --query "[?type=='Microsoft.KeyVault/vaults'].id" -o tsv --only-show-errors) \
     || fail "could not look for this environment's Key Vault (az resource list); refusing to risk replacing its participant index key."
   vault_ids=$(printf '%s\n%s\n' "$vault_ids" "$tagged" | tr -d '\r' | grep . | sort -u || true)
 fi

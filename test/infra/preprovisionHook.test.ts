@@ -43,7 +43,10 @@ function rules(situation: Situation = {}): FakeAzRule[] {
     { match: `--method get --url ${TOPIC_ID}\\?api-version=2025-02-15 --query identity\\.type`, stdout: `${situation.topicIdentity ?? "SystemAssigned"}\n` },
     { match: `--query keys\\(identity\\.userAssignedIdentities\\)`, stdout: `${UAMI}\n` },
     { match: `--method get --url ${TOPIC_ID}\\?api-version=2025-02-15 --query tags`, stdout: '{\n  "cost-center": "42"\n}\n' },
-    { match: "resource list --subscription s --tag azd-env-name=prod --resource-type Microsoft\\.KeyVault/vaults", stdout: situation.vaults ?? "" },
+    {
+      match: "resource list --subscription s --tag azd-env-name=prod --query \\[\\?type=='Microsoft\\.KeyVault/vaults'\\]\\.id",
+      stdout: situation.vaults ?? "",
+    },
     secretRule,
   ];
 }
