@@ -42,7 +42,18 @@ export const SETTING_NAMES: readonly SettingName[] = [
   { name: "BYOS_STORAGE_ACCOUNTS", readBy: "app", required: false, feature: "issue 11" },
   { name: "BYOS_COPY", readBy: "app", required: false, feature: "issue 11" },
   { name: "AZURE_CLIENT_ID", readBy: "sdk", required: false },
-  { name: "APPLICATIONINSIGHTS_AUTHENTICATION_STRING", readBy: "host", required: false },
+  // Read by the host, and by the app's own telemetry exporter (Microsoft Entra ID with the managed identity).
+  { name: "APPLICATIONINSIGHTS_AUTHENTICATION_STRING", readBy: "app", required: false },
+  // The archive's lifecycle windows, for erasure receipts: previous blob versions are deleted once older than this many
+  // days (0 or unset: kept), and deleted blobs and versions stay soft-deleted this many days.
+  { name: "ARCHIVE_VERSION_DELETE_AFTER_DAYS", readBy: "app", required: false, feature: "data-subject erasure receipts" },
+  { name: "ARCHIVE_SOFT_DELETE_DAYS", readBy: "app", required: false, feature: "data-subject erasure receipts" },
+  // Set by App Service when its authentication (Microsoft Entra ID) runs in front of the app: only then are the
+  // x-ms-client-principal* headers the platform's own.
+  { name: "WEBSITE_AUTH_ENABLED", readBy: "app", required: false },
+  // The event delivery path not chosen (template eventDelivery) is disabled.
+  { name: "AzureWebJobs.recordingEventsWebhook.Disabled", readBy: "host", required: false },
+  { name: "AzureWebJobs.recordingEventsGrid.Disabled", readBy: "host", required: false },
 ];
 
 /** The listed setting that `key` sets (`AzureWebJobsStorage__clientId` -> AzureWebJobsStorage), if any. */

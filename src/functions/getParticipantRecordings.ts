@@ -4,6 +4,7 @@ import type { ParticipantLookup } from "../app/services";
 import { AppNotConfiguredError, describeError } from "../errors";
 import { errorResponse, notConfiguredResponse } from "../http/errorResponse";
 import { participantIdProblem } from "../participants/participantKey";
+import { API_ROLES, protectedApi } from "../http/apiAccess";
 
 /**
  * GET /api/archive/participants/{participantId} -> 200 with what `participants find --json` prints:
@@ -33,6 +34,9 @@ export function getParticipantRecordings(participantsOf: Lazy<ParticipantLookup 
 app.http("getParticipantRecordings", {
   route: "archive/participants/{participantId}",
   methods: ["GET"],
-  authLevel: "function",
-  handler: getParticipantRecordings(lazyService((services) => services.participants)),
+  authLevel: "admin",
+  handler: protectedApi(
+    { api: "participants", action: "find participant recordings", role: API_ROLES.participants, envelope: "error" },
+    getParticipantRecordings(lazyService((services) => services.participants)),
+  ),
 });

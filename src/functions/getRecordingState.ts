@@ -2,6 +2,7 @@ import { app, type HttpHandler, type HttpRequest, type HttpResponseInit, type In
 import { lazyService, type Lazy } from "../app/serviceProvider";
 import { controlErrorResponse } from "../recordingControl/httpEdge";
 import type { RecordingControl } from "../recordingControl/recordingControl";
+import { API_ROLES, protectedApi } from "../http/apiAccess";
 
 /** GET /api/recordings/{recordingId} -> 200 `{ recordingId, recordingState, recordingKind? }`. */
 export function getRecordingState(control: Lazy<RecordingControl>): HttpHandler {
@@ -17,6 +18,9 @@ export function getRecordingState(control: Lazy<RecordingControl>): HttpHandler 
 app.http("getRecordingState", {
   route: "recordings/{recordingId}",
   methods: ["GET"],
-  authLevel: "function",
-  handler: getRecordingState(lazyService((services) => services.recordingControl)),
+  authLevel: "admin",
+  handler: protectedApi(
+    { api: "recordingControl", action: "read recording state", role: API_ROLES.recordingControl, envelope: "bare", auditedParams: ["recordingId"] },
+    getRecordingState(lazyService((services) => services.recordingControl)),
+  ),
 });

@@ -2,6 +2,7 @@ import { app, type HttpHandler } from "@azure/functions";
 import { lazyService, type Lazy } from "../app/serviceProvider";
 import { recordingActionHandler } from "../recordingControl/httpEdge";
 import type { RecordingControl } from "../recordingControl/recordingControl";
+import { API_ROLES, protectedApi } from "../http/apiAccess";
 
 /** POST /api/recordings/{recordingId}/pause (`{ operationContext? }` optional) -> 202 `{}` when the service accepted it for asynchronous completion (as it does), 200 `{}` otherwise. */
 export function pauseRecording(control: Lazy<RecordingControl>): HttpHandler {
@@ -11,6 +12,9 @@ export function pauseRecording(control: Lazy<RecordingControl>): HttpHandler {
 app.http("pauseRecording", {
   route: "recordings/{recordingId}/pause",
   methods: ["POST"],
-  authLevel: "function",
-  handler: pauseRecording(lazyService((services) => services.recordingControl)),
+  authLevel: "admin",
+  handler: protectedApi(
+    { api: "recordingControl", action: "pause recording", role: API_ROLES.recordingControl, envelope: "bare", auditedParams: ["recordingId"] },
+    pauseRecording(lazyService((services) => services.recordingControl)),
+  ),
 });

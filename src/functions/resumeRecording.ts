@@ -2,6 +2,7 @@ import { app, type HttpHandler } from "@azure/functions";
 import { lazyService, type Lazy } from "../app/serviceProvider";
 import { recordingActionHandler } from "../recordingControl/httpEdge";
 import type { RecordingControl } from "../recordingControl/recordingControl";
+import { API_ROLES, protectedApi } from "../http/apiAccess";
 
 /** POST /api/recordings/{recordingId}/resume (`{ operationContext? }` optional) -> 202 `{}` when the service accepted it for asynchronous completion (as it does), 200 `{}` otherwise. */
 export function resumeRecording(control: Lazy<RecordingControl>): HttpHandler {
@@ -11,6 +12,9 @@ export function resumeRecording(control: Lazy<RecordingControl>): HttpHandler {
 app.http("resumeRecording", {
   route: "recordings/{recordingId}/resume",
   methods: ["POST"],
-  authLevel: "function",
-  handler: resumeRecording(lazyService((services) => services.recordingControl)),
+  authLevel: "admin",
+  handler: protectedApi(
+    { api: "recordingControl", action: "resume recording", role: API_ROLES.recordingControl, envelope: "bare", auditedParams: ["recordingId"] },
+    resumeRecording(lazyService((services) => services.recordingControl)),
+  ),
 });

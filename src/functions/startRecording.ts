@@ -3,6 +3,7 @@ import { lazyService, type Lazy } from "../app/serviceProvider";
 import { controlErrorResponse, readJsonBody } from "../recordingControl/httpEdge";
 import type { RecordingControl } from "../recordingControl/recordingControl";
 import { parseStartRecordingRequest } from "../recordingControl/requestValidation";
+import { API_ROLES, protectedApi } from "../http/apiAccess";
 
 /**
  * POST /api/recordings `{ serverCallId | conversationId | conversationUrl, operationContext?, recordingStateCallbackUri?,
@@ -36,6 +37,9 @@ export function startRecording(control: Lazy<RecordingControl>): HttpHandler {
 app.http("startRecording", {
   route: "recordings",
   methods: ["POST"],
-  authLevel: "function",
-  handler: startRecording(lazyService((services) => services.recordingControl)),
+  authLevel: "admin",
+  handler: protectedApi(
+    { api: "recordingControl", action: "start recording", role: API_ROLES.recordingControl, envelope: "bare" },
+    startRecording(lazyService((services) => services.recordingControl)),
+  ),
 });

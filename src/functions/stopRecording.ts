@@ -2,6 +2,7 @@ import { app, type HttpHandler } from "@azure/functions";
 import { lazyService, type Lazy } from "../app/serviceProvider";
 import { recordingActionHandler } from "../recordingControl/httpEdge";
 import type { RecordingControl } from "../recordingControl/recordingControl";
+import { API_ROLES, protectedApi } from "../http/apiAccess";
 
 /** DELETE /api/recordings/{recordingId} (stop; `{ operationContext? }` optional) -> 200 `{}`. */
 export function stopRecording(control: Lazy<RecordingControl>): HttpHandler {
@@ -11,6 +12,9 @@ export function stopRecording(control: Lazy<RecordingControl>): HttpHandler {
 app.http("stopRecording", {
   route: "recordings/{recordingId}",
   methods: ["DELETE"],
-  authLevel: "function",
-  handler: stopRecording(lazyService((services) => services.recordingControl)),
+  authLevel: "admin",
+  handler: protectedApi(
+    { api: "recordingControl", action: "stop recording", role: API_ROLES.recordingControl, envelope: "bare", auditedParams: ["recordingId"] },
+    stopRecording(lazyService((services) => services.recordingControl)),
+  ),
 });

@@ -44,10 +44,10 @@ describe("GET /api/archive/participants/{participantId} on the compiled app (Azu
   });
   afterAll(() => sim.close());
 
-  it("registers a function-key GET route, indexes through the queue function, and answers like find --json", async () => {
+  it("registers an admin-level GET route, indexes through the queue function, and answers like find --json", async () => {
     const functions = loadCompiledApp(settings);
     const trigger = Object.values(findFunction(functions, "getParticipantRecordings").metadata.bindings).find((binding) => binding.direction === "in");
-    expect(trigger).toMatchObject({ type: "httpTrigger", authLevel: "function", route: "archive/participants/{participantId}", methods: ["GET"] });
+    expect(trigger).toMatchObject({ type: "httpTrigger", authLevel: "admin", route: "archive/participants/{participantId}", methods: ["GET"] });
 
     const documentId = `0-eus-d3-${uniqueName("api").replace(/-/g, "")}`;
     sim.addDocument(documentId, { size: 100_000, metadata: { participants: [{ participantId: PARTICIPANT }] } });
