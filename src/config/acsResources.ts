@@ -140,7 +140,9 @@ export function acsResourceWarnings(resources: AcsResources): string[] {
   }
   if (resources.groups.length > 0 && !resources.defaultConnection) {
     for (const resource of resources.defaultServes) {
-      warnings.push(`ALLOWED_ACS_RESOURCES lists ${resourceName(resource)}, but no access key serves it: its recording events are quarantined until you add one.`);
+      warnings.push(
+        `ALLOWED_ACS_RESOURCES lists ${resourceName(resource)}, but no access key serves it: its recording events are quarantined until you add one.`,
+      );
     }
   }
   for (const group of resources.groups) {
@@ -175,11 +177,16 @@ function readGroups(settings: Settings): AcsResourceGroup[] {
   for (const index of [...indices].sort((a, b) => a - b)) {
     const name = (field: AcsResourceField): string => `${ACS_RESOURCES_SETTING}__${index}__${field}`;
     const idText = optionalSetting(settings, name("RESOURCE_ID"));
-    if (idText === undefined) throw new ConfigError(name("RESOURCE_ID"), `is required with the other ${ACS_RESOURCES_SETTING}__${index}__ settings.`, "missing");
+    if (idText === undefined)
+      throw new ConfigError(name("RESOURCE_ID"), `is required with the other ${ACS_RESOURCES_SETTING}__${index}__ settings.`, "missing");
     const resourceId = parseResourceId(idText, name("RESOURCE_ID"));
     const earlier = groups.find((group) => group.resourceId === resourceId);
     if (earlier) throw new ConfigError(name("RESOURCE_ID"), `names the same resource as ACS_RESOURCES__${earlier.groupIndex}__RESOURCE_ID.`);
-    const connection = readConnection(settings, { label: resourceName(resourceId), primary: name("CONNECTION_STRING"), secondary: name("SECONDARY_CONNECTION_STRING") });
+    const connection = readConnection(settings, {
+      label: resourceName(resourceId),
+      primary: name("CONNECTION_STRING"),
+      secondary: name("SECONDARY_CONNECTION_STRING"),
+    });
     if (!connection) throw new ConfigError(name("CONNECTION_STRING"), `is required with ${name("RESOURCE_ID")}.`, "missing");
     const sameEndpoint = groups.find((group) => group.primary.endpoint === connection.primary.endpoint);
     if (sameEndpoint) {

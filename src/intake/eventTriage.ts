@@ -84,6 +84,10 @@ export function triageEvents(events: readonly unknown[], policy: IntakePolicy, r
 function requireServedResource(messages: readonly ChunkMessage[], resources: AcsResources, field: string): void {
   const [first] = messages;
   if (!first) return;
-  const problem = unservedResourceProblem(resources, first.resource, messages.some((message) => message.byos === undefined));
+  const problem = unservedResourceProblem(
+    resources,
+    first.resource,
+    messages.some((message) => message.byos === undefined),
+  );
   if (problem) throw new InvalidEventError(field, `${problem}.`);
 }

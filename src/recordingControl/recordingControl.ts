@@ -60,7 +60,9 @@ export class RecordingControl {
    */
   static forAcs(acs: AcsConnection | AcsResourceConnection, options: RecordingControlOptions = {}): RecordingControl {
     const connection: AcsResourceConnection =
-      "primary" in acs ? acs : { label: "ACS_CONNECTION_STRING", primary: acs, keySettings: { primary: "ACS_CONNECTION_STRING", secondary: "ACS_SECONDARY_CONNECTION_STRING" } };
+      "primary" in acs
+        ? acs
+        : { label: "ACS_CONNECTION_STRING", primary: acs, keySettings: { primary: "ACS_CONNECTION_STRING", secondary: "ACS_SECONDARY_CONNECTION_STRING" } };
     const recordings = new Map<AcsKeyName, CallRecording>([["primary", callRecording(connection.primary, options)]]);
     if (connection.secondary) recordings.set("secondary", callRecording(connection.secondary, options));
     const keys = { connection, recordings, choice: new AcsKeyChoice(connection.secondary !== undefined) };

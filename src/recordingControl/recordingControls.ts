@@ -44,14 +44,21 @@ export class RecordingControls {
         `is required: this app serves ${all.length} ACS resources (${served}); name one by its resource id or name, e.g. ?${ACS_RESOURCE_PARAMETER}=<name>.`,
       );
     }
-    if (acsResource.length > MAX_RESOURCE_LENGTH) throw new InvalidRecordingRequestError(ACS_RESOURCE_PARAMETER, `must be at most ${MAX_RESOURCE_LENGTH} characters long.`);
+    if (acsResource.length > MAX_RESOURCE_LENGTH)
+      throw new InvalidRecordingRequestError(ACS_RESOURCE_PARAMETER, `must be at most ${MAX_RESOURCE_LENGTH} characters long.`);
     const matching = all.filter((connection) => this.names(connection, acsResource));
     const [match, second] = matching;
     if (match && !second) return match;
     if (second) {
-      throw new InvalidRecordingRequestError(ACS_RESOURCE_PARAMETER, `names ${printable(acsResource)}, which several configured resources are named: give the full resource id.`);
+      throw new InvalidRecordingRequestError(
+        ACS_RESOURCE_PARAMETER,
+        `names ${printable(acsResource)}, which several configured resources are named: give the full resource id.`,
+      );
     }
-    throw new InvalidRecordingRequestError(ACS_RESOURCE_PARAMETER, `names ${printable(acsResource)}, which is not an ACS resource this app serves (${served}).`);
+    throw new InvalidRecordingRequestError(
+      ACS_RESOURCE_PARAMETER,
+      `names ${printable(acsResource)}, which is not an ACS resource this app serves (${served}).`,
+    );
   }
 
   /** Whether `acsResource` (an id or a name) names a resource this connection serves. */

@@ -128,7 +128,10 @@ describe("parseConfig: accepted values", () => {
     expect(config.acsResources.defaultConnection?.primary.endpoint).toBe("http://127.0.0.1:7777");
     expect(config.acsResources.defaultConnection?.primary.endpointHost).toBe("127.0.0.1:7777");
     expect(downloadUrlProblem(config.downloadHosts, "http://127.0.0.1:7777/recording/download/doc")).toBeUndefined();
-    expect(parseConfig(settings({ ACS_CONNECTION_STRING: `endpoint=http://localhost:7777;accesskey=${ACS_KEY}` })).acsResources.defaultConnection?.primary.endpointHost).toBe("localhost:7777");
+    expect(
+      parseConfig(settings({ ACS_CONNECTION_STRING: `endpoint=http://localhost:7777;accesskey=${ACS_KEY}` })).acsResources.defaultConnection?.primary
+        .endpointHost,
+    ).toBe("localhost:7777");
   });
 
   it("normalizes ALLOWED_ACS_RESOURCES (case, trailing slash) and splits on commas", () => {
