@@ -21,7 +21,7 @@ import { optionalSetting, type Settings } from "./settingParsers";
  * does not reveal the key. A wrong choice costs a 401, never a credential.
  */
 
-export const ACS_RESOURCES_SETTING = "ACS_RESOURCES";
+const ACS_RESOURCES_SETTING = "ACS_RESOURCES";
 /** The fields of one ACS_RESOURCES__<n> group. */
 export const ACS_RESOURCE_FIELDS = ["RESOURCE_ID", "CONNECTION_STRING", "SECONDARY_CONNECTION_STRING"] as const;
 type AcsResourceField = (typeof ACS_RESOURCE_FIELDS)[number];
@@ -46,7 +46,7 @@ export interface AcsResourceConnection {
 }
 
 /** The connection of an ACS_RESOURCES__<n> group. */
-export type AcsResourceGroup = AcsResourceConnection & { readonly resourceId: string; readonly groupIndex: number };
+type AcsResourceGroup = AcsResourceConnection & { readonly resourceId: string; readonly groupIndex: number };
 
 export interface AcsResources {
   /** One per ACS_RESOURCES__<n> group, by index. */
