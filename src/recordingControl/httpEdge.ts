@@ -5,8 +5,8 @@ import { errorResponse, notConfiguredResponse } from "../http/errorResponse";
 import type { Log } from "../shared/log";
 import { InvalidRecordingRequestError, RecordingNotFoundError, RecordingRequestRejectedError, RecordingServiceError, type ServiceErrorDetail } from "./errors";
 import type { ControlOutcome, RecordingControl } from "./recordingControl";
-import { ACS_RESOURCE_PARAMETER, type RecordingControls } from "./recordingControls";
-import { parseControlRequest, parseRecordingId } from "./requestValidation";
+import type { RecordingControls } from "./recordingControls";
+import { ACS_RESOURCE_PARAMETER, parseControlRequest, parseRecordingId } from "./requestValidation";
 
 const MAX_BODY_BYTES = 64 * 1024;
 

@@ -3,10 +3,9 @@ import { normalizeResourceId, resourceName } from "../config/acsResourceId";
 import type { Log } from "../shared/log";
 import { printable } from "../shared/logSafe";
 import { InvalidRecordingRequestError } from "./errors";
+import { ACS_RESOURCE_PARAMETER } from "./requestValidation";
 import { RecordingControl } from "./recordingControl";
 
-/** The request parameter (query string) that names the ACS resource of a control request. */
-export const ACS_RESOURCE_PARAMETER = "acsResource";
 const MAX_RESOURCE_LENGTH = 1024;
 
 /**
