@@ -61,7 +61,7 @@ export function describeKey(connection: AcsResourceConnection, key: AcsKeyName):
 
 /** Tells the log when the key in use changed: a warning naming the key that worked (by role and setting, never the key). */
 export function reportKeyChange(log: Log | undefined, connection: AcsResourceConnection, change: KeyChange, key: AcsKeyName, refused?: KeyRefusal): void {
-  const resource = `ACS resource ${connection.label}`;
+  const resource = connection.resourceId === undefined ? "ACS" : `ACS resource ${connection.label}`;
   if (change === "switched" && refused) {
     log?.warn(
       `${resource}: ${describeKey(connection, refused.key)} was refused (HTTP ${refused.status}) and ${describeKey(connection, key)} was accepted. ` +

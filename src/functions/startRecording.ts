@@ -15,7 +15,8 @@ export function startRecording(control: Lazy<RecordingControls>): HttpHandler {
       const start = parseStartRecordingRequest(await readJsonBody(request, false));
       const started = await recording.start(start);
       context.info(
-        `Started recording ${started.recordingId} (${started.recordingState}) of server call ${start.serverCallId} on ACS resource ${recording.resourceLabel}` +
+        `Started recording ${started.recordingId} (${started.recordingState}) of server call ${start.serverCallId}` +
+          (recording.resourceName !== undefined ? ` on ACS resource ${recording.resourceName}` : "") +
           (start.operationContext !== undefined ? ` [operationContext ${JSON.stringify(start.operationContext)}]` : "") +
           ".",
       );

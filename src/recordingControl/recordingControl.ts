@@ -74,9 +74,9 @@ export class RecordingControl {
     return new RecordingControl(this.keys, this.timeoutMs, log);
   }
 
-  /** The resource this control acts on, for messages: its name, or the setting of the default connection. */
-  get resourceLabel(): string {
-    return this.keys.connection.label;
+  /** The name of the resource this control acts on, when it is one of several (ACS_RESOURCES__<n>). */
+  get resourceName(): string | undefined {
+    return this.keys.connection.resourceId === undefined ? undefined : this.keys.connection.label;
   }
 
   async start(request: StartRecordingRequest): Promise<RecordingStatus> {
