@@ -59,7 +59,7 @@ export const SETTING_NAMES: readonly SettingName[] = [
 export function settingFor(key: string): SettingName | undefined {
   const exact = SETTING_NAMES.find((setting) => setting.name === key && setting.group === undefined);
   if (exact) return exact;
-  const grouped = /^([A-Za-z0-9_]+?)__(0|[1-9]\d*)__([A-Z0-9_]+)$/.exec(key);
+  const grouped = /^([A-Za-z0-9_]+?)__(0|[1-9]\d?)__([A-Z0-9_]+)$/.exec(key);
   const group = grouped && SETTING_NAMES.find((setting) => setting.name === grouped[1] && setting.group?.includes(grouped[3] ?? ""));
   if (group) return group;
   const separator = key.indexOf("__");

@@ -103,10 +103,11 @@ describe("ACS_RESOURCES__<n>__* settings: several ACS resources", () => {
   });
 
   it("recognises the group settings as the app's (so the template may set them)", () => {
-    for (const name of ["ACS_RESOURCES__0__RESOURCE_ID", "ACS_RESOURCES__12__CONNECTION_STRING", "ACS_RESOURCES__3__SECONDARY_CONNECTION_STRING"]) {
+    for (const name of ["ACS_RESOURCES__0__RESOURCE_ID", "ACS_RESOURCES__99__CONNECTION_STRING", "ACS_RESOURCES__3__SECONDARY_CONNECTION_STRING"]) {
       expect(settingFor(name)?.name).toBe("ACS_RESOURCES");
     }
     expect(settingFor("ACS_RESOURCES__0__ACCESS_KEY")).toBeUndefined();
+    expect(settingFor("ACS_RESOURCES__100__RESOURCE_ID")).toBeUndefined();
     expect(settingFor("ACS_RESOURCES")).toBeUndefined();
     expect(settingFor("ACS_SECONDARY_CONNECTION_STRING")?.readBy).toBe("app");
   });
