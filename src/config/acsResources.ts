@@ -138,6 +138,12 @@ export function acsResourceWarnings(resources: AcsResources): string[] {
         "ALLOWED_ACS_RESOURCES entries that have no group of their own. Remove it, or list its resource in ALLOWED_ACS_RESOURCES.",
     );
   }
+  if (resources.groups.length === 0 && resources.defaultServes.length > 1) {
+    warnings.push(
+      `ALLOWED_ACS_RESOURCES lists ${resources.defaultServes.length} resources, but ACS_CONNECTION_STRING holds the key of one: ` +
+        "downloads of the others are refused (401). Give each resource its own ACS_RESOURCES__<n>__RESOURCE_ID and __CONNECTION_STRING.",
+    );
+  }
   if (resources.groups.length > 0 && !resources.defaultConnection) {
     for (const resource of resources.defaultServes) {
       warnings.push(

@@ -120,6 +120,13 @@ describe("ACS_CONNECTION_STRING alongside the groups (backwards compatible)", ()
     const { acsResources } = parseConfig({ AzureWebJobsStorage: STORAGE, ACS_CONNECTION_STRING: LEGACY });
     for (const resource of [CONTOSO, OTHER, ""]) expect(acsConnectionFor(acsResources, resource)?.label).toBe("ACS_CONNECTION_STRING");
     expect(unservedResourceProblem(acsResources, OTHER, true)).toBeUndefined();
+    expect(acsResourceWarnings(acsResources)).toEqual([]);
+  });
+
+  it("warns when ALLOWED_ACS_RESOURCES lists several resources for its one key", () => {
+    const { acsResources } = parseConfig({ AzureWebJobsStorage: STORAGE, ACS_CONNECTION_STRING: LEGACY, ALLOWED_ACS_RESOURCES: `${CONTOSO},${FABRIKAM}` });
+    expect(acsConnectionFor(acsResources, FABRIKAM)?.label).toBe("ACS_CONNECTION_STRING");
+    expect(acsResourceWarnings(acsResources).join("\n")).toMatch(/ALLOWED_ACS_RESOURCES lists 2 resources, but ACS_CONNECTION_STRING holds the key of one/);
   });
 
   it("with groups, signs only for the ALLOWED_ACS_RESOURCES entries without a group of their own", () => {
