@@ -117,21 +117,15 @@ export interface AcsClientOptions {
  * "Several ACS resources and key rotation"); the key that worked is remembered for the process.
  */
 export class AcsRecordingClient {
-  private readonly keys: AcsKeyRing;
   private readonly httpClient: HttpClient;
 
+  /** `keys` are shared by every client of the resource (AcsClients keeps one per resource for the process). */
   constructor(
-    keys: AcsResourceConnection | AcsKeyRing,
+    private readonly keys: AcsKeyRing,
     private readonly hosts: DownloadHostPolicy,
     private readonly options: AcsClientOptions = {},
   ) {
-    this.keys = keys instanceof AcsKeyRing ? keys : new AcsKeyRing(keys);
     this.httpClient = options.httpClient ?? createDefaultHttpClient();
-  }
-
-  /** The same client (same keys, same memory of which key works) reporting to `log`. */
-  withLog(log: Log): AcsRecordingClient {
-    return new AcsRecordingClient(this.keys, this.hosts, { httpClient: this.httpClient, log });
   }
 
   /** The founding documents' download URLs, used when a chunk has no contentLocation/metadataLocation. */

@@ -141,11 +141,12 @@ export class RecordingControl {
       reportKeyChange(this.log, this.keys.connection, choice.accepted(first), first);
       return result;
     } catch (error) {
-      const other = refusedStatus(error) === undefined ? undefined : choice.other(first);
-      if (other === undefined) throw fromServiceFailure(error, operation, target, this.timeoutMs, this.keySettings([first]));
+      const status = refusedStatus(error);
+      const other = status === undefined ? undefined : choice.other(first);
+      if (status === undefined || other === undefined) throw fromServiceFailure(error, operation, target, this.timeoutMs, this.keySettings([first]));
       try {
         const result = await send(this.recording(other), abortSignal);
-        reportKeyChange(this.log, this.keys.connection, choice.accepted(other, first), other, { key: first, status: refusedStatus(error) ?? 401 });
+        reportKeyChange(this.log, this.keys.connection, choice.accepted(other, first), other, { key: first, status });
         return result;
       } catch (second) {
         throw fromServiceFailure(second, operation, target, this.timeoutMs, this.keySettings([first, other]));
