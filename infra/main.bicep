@@ -34,7 +34,11 @@ param acsResourceId string
 @description('ACS connection string to store in Key Vault. Empty: read the primary connection string from the ACS resource (listKeys) at deployment time.')
 param acsConnectionString string = ''
 
-@description('Write the ACS connection string secret on every deployment. Set false once you manage (rotate) the secret yourself; the app keeps referencing the latest version of the secret.')
+@secure()
+@description('ACS secondary connection string to store in Key Vault (ACS_SECONDARY_CONNECTION_STRING: the app retries a download refused with 401/403 once with it, so a key rotation loses nothing). Empty: read the secondary connection string from the ACS resource (listKeys) at deployment time.')
+param acsSecondaryConnectionString string = ''
+
+@description('Write the ACS connection string secrets (primary and secondary) on every deployment. Set false once you manage (rotate) the secret yourself; the app keeps referencing the latest version of the secret.')
 param writeAcsSecret bool = true
 
 @description('Give the app the participant index key (PARTICIPANT_INDEX_KEY, a Key Vault reference to the secret participant-index-key).')
@@ -267,6 +271,7 @@ var quarantineContainerName = 'rejected-events' // fixed in the app (src/config/
 var participantIndexContainerName = 'participant-index' // fixed in the app (src/participants/indexLayout.ts); not under WORM, so erase can remove entries
 var deadLetterContainerName = 'eventgrid-deadletter'
 var acsSecretName = 'acs-connection-string'
+var acsSecondarySecretName = 'acs-secondary-connection-string'
 var participantIndexSecretName = 'participant-index-key'
 var recordingsEventPrefix = 'calls/' // src/archive/blobLayout.ts: every event-derived blob; operational records live elsewhere
 
@@ -721,6 +726,15 @@ resource acsSecret 'Microsoft.KeyVault/vaults/secrets@2023-07-01' = if (writeAcs
   }
 }
 
+resource acsSecondarySecret 'Microsoft.KeyVault/vaults/secrets@2023-07-01' = if (writeAcsSecret) {
+  parent: keyVault
+  name: acsSecondarySecretName
+  properties: {
+    contentType: 'ACS secondary connection string'
+    value: !empty(acsSecondaryConnectionString) ? acsSecondaryConnectionString : acs.listKeys().secondaryConnectionString
+  }
+}
+
 // Written only when asked (first deployment, or a deliberate rotation): an existing key is never overwritten by a
 // redeployment from another machine (a new key would orphan the whole index).
 resource participantIndexSecret 'Microsoft.KeyVault/vaults/secrets@2023-07-01' = if (participantIndex && writeParticipantIndexKey) {
@@ -736,6 +750,11 @@ resource participantIndexSecret 'Microsoft.KeyVault/vaults/secrets@2023-07-01' =
 resource acsSecretScope 'Microsoft.KeyVault/vaults/secrets@2023-07-01' existing = {
   parent: keyVault
   name: acsSecretName
+}
+
+resource acsSecondarySecretScope 'Microsoft.KeyVault/vaults/secrets@2023-07-01' existing = {
+  parent: keyVault
+  name: acsSecondarySecretName
 }
 
 resource participantIndexSecretScope 'Microsoft.KeyVault/vaults/secrets@2023-07-01' existing = {
@@ -826,6 +845,19 @@ resource acsSecretReader 'Microsoft.Authorization/roleAssignments@2022-04-01' = 
   }
   dependsOn: [
     acsSecret
+  ]
+}
+
+resource acsSecondarySecretReader 'Microsoft.Authorization/roleAssignments@2022-04-01' = {
+  name: guid(keyVault.id, acsSecondarySecretName, identity.id, roles.keyVaultSecretsUser)
+  scope: acsSecondarySecretScope
+  properties: {
+    roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', roles.keyVaultSecretsUser)
+    principalId: identity.properties.principalId
+    principalType: 'ServicePrincipal'
+  }
+  dependsOn: [
+    acsSecondarySecret
   ]
 }
 
@@ -928,6 +960,11 @@ var coreAppSettings = [
   {
     name: 'ACS_CONNECTION_STRING'
     value: '@Microsoft.KeyVault(SecretUri=${keyVault.properties.vaultUri}secrets/${acsSecretName})'
+  }
+  // The resource's other key: downloads refused with the first are retried once with it (key rotation).
+  {
+    name: 'ACS_SECONDARY_CONNECTION_STRING'
+    value: '@Microsoft.KeyVault(SecretUri=${keyVault.properties.vaultUri}secrets/${acsSecondarySecretName})'
   }
   {
     name: 'ALLOWED_ACS_RESOURCES'
@@ -1064,10 +1101,12 @@ resource functionApp 'Microsoft.Web/sites@2024-04-01' = {
     hostStorageRoleAssignments
     appArchiveWriter
     acsSecretReader
+    acsSecondarySecretReader
     participantIndexSecretReader
     metricsPublisher
     archiveEventsSender
     acsSecret
+    acsSecondarySecret
     participantIndexSecret
     deploymentContainer
     chunkQueue

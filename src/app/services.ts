@@ -1,5 +1,5 @@
 import type { ContainerClient } from "@azure/storage-blob";
-import { AcsRecordingClient } from "../acs/acsRecordingClient";
+import { AcsClients } from "../acs/acsClients";
 import { ChunkArchiveJob } from "../archive/chunkArchiveJob";
 import { byosAccess } from "../byos/byosAccess";
 import { ByosArchiver } from "../byos/byosArchiver";
@@ -20,7 +20,7 @@ import { ArchiveIndexStep } from "../participants/archiveIndexStep";
 import { PARTICIPANT_INDEX_CONTAINER } from "../participants/indexLayout";
 import { ParticipantIndex } from "../participants/participantIndex";
 import { findParticipant, type ParticipantRecordings } from "../participants/participantFind";
-import { RecordingControl } from "../recordingControl/recordingControl";
+import { RecordingControls } from "../recordingControl/recordingControls";
 import { ChunkQueue } from "../storage/chunkQueue";
 import { Quarantine } from "../storage/quarantine";
 import { createBlobServiceClient, createQueueServiceClient } from "../storage/storageClients";
@@ -41,8 +41,8 @@ export interface AppServices {
   readonly archiveJob: ChunkArchiveJob;
   /** Puts chunks that reached the poison queue back, or records them. */
   readonly poisonRescue: PoisonedChunkRescue;
-  /** Start, state, pause, resume and stop of call recordings (ACS Call Automation); built on first use. */
-  readonly recordingControl: RecordingControl;
+  /** Start, state, pause, resume and stop of call recordings (ACS Call Automation), per ACS resource; built on first use. */
+  readonly recordingControl: RecordingControls;
   /** Data-subject requests (issue 11): every archived recording of a participant; absent without PARTICIPANT_INDEX_KEY. */
   readonly participants?: ParticipantLookup;
   /** Manifests and downstream events (after each chunk, and for the `manifest` command). */
@@ -86,7 +86,7 @@ export function createServices(config: AppConfig, observers: ServiceObservers = 
       : new ParticipantIndex(blobs.getContainerClient(PARTICIPANT_INDEX_CONTAINER), config.participantIndexKey, recordings.containerName);
   const archiveJob = new ChunkArchiveJob({
     archiver: new ChunkArchiver({
-      acs: new AcsRecordingClient(config.acs, config.downloadHosts),
+      acs: new AcsClients(config.acsResources, config.downloadHosts),
       container: recordings,
       blockSize: config.downloadBlockSize,
       concurrency: config.downloadConcurrency,
@@ -107,14 +107,14 @@ export function createServices(config: AppConfig, observers: ServiceObservers = 
     catalog,
   });
   const poisonRescue = new PoisonedChunkRescue({ failures, downloadHosts: config.downloadHosts, requeue });
-  let recordingControl: RecordingControl | undefined;
+  let recordingControl: RecordingControls | undefined;
   return {
     config,
     intake,
     archiveJob,
     poisonRescue,
     get recordingControl() {
-      recordingControl ??= RecordingControl.forAcs(config.acs);
+      recordingControl ??= new RecordingControls(config.acsResources);
       return recordingControl;
     },
     catalog,

@@ -47,7 +47,8 @@ Options:
 Settings:
   Read from the environment and, when present, from the "Values" of local.settings.json in the current
   directory (or --settings <file>); the environment wins. The same settings as the Functions app:
-  AzureWebJobsStorage (required), ACS_CONNECTION_STRING (required), RECORDINGS_STORAGE, RECORDINGS_CONTAINER,
+  AzureWebJobsStorage (required), ACS_CONNECTION_STRING (required, unless ACS_RESOURCES__<n>__RESOURCE_ID and
+  __CONNECTION_STRING groups name several resources), ACS_SECONDARY_CONNECTION_STRING, RECORDINGS_STORAGE, RECORDINGS_CONTAINER,
   CHUNK_QUEUE, ALLOWED_ACS_RESOURCES, ALLOWED_DOWNLOAD_HOSTS, RETENTION_HOURS, DOWNLOAD_BLOCK_SIZE,
   DOWNLOAD_CONCURRENCY, DELETE_AFTER_ARCHIVE, ARCHIVE_EVENTS_ENDPOINT, ARCHIVE_EVENTS_KEY, ARCHIVE_EVENTS_SCHEMA,
   PARTICIPANT_INDEX_KEY, BYOS_STORAGE_ACCOUNTS, BYOS_COPY (identity-based <NAME>__blobServiceUri / __queueServiceUri work too).

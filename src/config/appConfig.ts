@@ -1,5 +1,6 @@
 import { ConfigError } from "../errors";
-import { parseAcsConnectionString, type AcsConnection } from "./acsConnectionString";
+import { normalizeResourceId, parseResourceId } from "./acsResourceId";
+import { acsEndpoints, parseAcsResources, type AcsResources } from "./acsResources";
 import { archiveEventsSetting, type ArchiveEventsConfig } from "./archiveEventsSettings";
 import { buildDownloadHostPolicy, isLoopbackHost, type DownloadHostPolicy } from "./downloadHosts";
 import {
@@ -9,7 +10,6 @@ import {
   listSetting,
   numberSetting,
   optionalSetting,
-  requiredSetting,
   storageNameSetting,
   type Settings,
 } from "./settingParsers";
@@ -26,8 +26,13 @@ export interface AppConfig {
   readonly chunkQueue: string;
   readonly recordingsContainer: string;
   readonly quarantineContainer: string;
-  readonly acs: AcsConnection;
-  /** Lower-cased ACS resource ids allowed as event topic/source; empty = any (warned at startup). */
+  /** ACS_CONNECTION_STRING and the ACS_RESOURCES__<n> groups: which key signs for which resource (acsResources.ts). */
+  readonly acsResources: AcsResources;
+  /**
+   * Lower-cased ACS resource ids allowed as event topic/source: ALLOWED_ACS_RESOURCES, plus every ACS_RESOURCES__<n>
+   * resource when ALLOWED_ACS_RESOURCES is set. Empty = any (warned at startup); with resource groups, intake still
+   * accepts only the groups' resources (acsResources.ts, unservedResourceProblem).
+   */
   readonly allowedAcsResources: readonly string[];
   readonly downloadHosts: DownloadHostPolicy;
   readonly retentionHours: number;
@@ -53,16 +58,17 @@ export type ParticipantConfig = Pick<AppConfig, "recordingsStorage" | "recording
 export function parseConfig(settings: Settings): AppConfig {
   const hostStorage = hostStorageSetting(settings);
   const recordingsStorage = recordingsStorageSetting(settings, hostStorage);
-  const acs = acsSetting(settings);
+  const allowed = listSetting(settings, "ALLOWED_ACS_RESOURCES").map((value) => parseResourceId(value, "ALLOWED_ACS_RESOURCES"));
+  const acsResources = parseAcsResources(settings, allowed);
   const config: AppConfig = {
     hostStorage,
     recordingsStorage,
     chunkQueue: chunkQueueSetting(settings),
     recordingsContainer: recordingsContainerSetting(settings),
     quarantineContainer: "rejected-events",
-    acs,
-    allowedAcsResources: listSetting(settings, "ALLOWED_ACS_RESOURCES").map(parseResourceId),
-    downloadHosts: buildDownloadHostPolicy(listSetting(settings, "ALLOWED_DOWNLOAD_HOSTS"), acs.endpoint),
+    acsResources,
+    allowedAcsResources: allowed.length === 0 ? [] : [...new Set([...allowed, ...acsResources.groups.map((group) => group.resourceId)])],
+    downloadHosts: buildDownloadHostPolicy(listSetting(settings, "ALLOWED_DOWNLOAD_HOSTS"), acsEndpoints(acsResources)),
     // Today's ACS documentation keeps recordings 24 h; the founding documents said 48 (README, Settings).
     retentionHours: numberSetting(settings, "RETENTION_HOURS", 24, { min: 1, max: 24 * 365 }),
     downloadBlockSize: byteSizeSetting(settings, "DOWNLOAD_BLOCK_SIZE", 8 * MIB, { min: 256 * 1024, max: 256 * MIB }),
@@ -106,8 +112,9 @@ export function recordingsContainerSetting(settings: Settings): string {
   return storageNameSetting(settings, "RECORDINGS_CONTAINER", "recordings");
 }
 
-export function acsSetting(settings: Settings): AcsConnection {
-  return parseAcsConnectionString(requiredSetting(settings, "ACS_CONNECTION_STRING"));
+/** The ACS connections alone (the health check probes their endpoints; which resource each serves does not matter there). */
+export function acsResourcesSetting(settings: Settings): AcsResources {
+  return parseAcsResources(settings, []);
 }
 
 /** An identity-based connection names each service it is used for (checked here, not when a client is first built). */
@@ -188,19 +195,7 @@ export function triggerQueueName(settings: Settings): string {
   }
 }
 
-function parseResourceId(value: string): string {
-  if (!/^\/subscriptions\/[^/]+\/resourceGroups\/[^/]+\/providers\/Microsoft\.Communication\/communicationServices\/[^/]+\/?$/i.test(value)) {
-    throw new ConfigError(
-      "ALLOWED_ACS_RESOURCES",
-      `has "${value}", which is not an ACS resource id (/subscriptions/<id>/resourceGroups/<rg>/providers/Microsoft.Communication/communicationServices/<name>).`,
-    );
-  }
-  return normalizeResourceId(value);
-}
-
-export function normalizeResourceId(value: string): string {
-  return value.trim().replace(/\/+$/, "").toLowerCase();
-}
+export { normalizeResourceId };
 
 function deepFreeze<T>(value: T): T {
   if (typeof value === "object" && value !== null) {

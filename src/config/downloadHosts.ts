@@ -31,9 +31,9 @@ function isIpLiteral(hostname: string): boolean {
 
 /**
  * Builds the policy from ALLOWED_DOWNLOAD_HOSTS entries (`host`, `host:port`, `[::1]:port`, or
- * `.suffix`), the built-in ACS suffixes and the ACS endpoint itself.
+ * `.suffix`), the built-in ACS suffixes and the endpoints of the ACS resources the app signs for.
  */
-export function buildDownloadHostPolicy(entries: readonly string[], acsEndpoint: string, setting = "ALLOWED_DOWNLOAD_HOSTS"): DownloadHostPolicy {
+export function buildDownloadHostPolicy(entries: readonly string[], acsEndpoints: readonly string[], setting = "ALLOWED_DOWNLOAD_HOSTS"): DownloadHostPolicy {
   const suffixes = [...ACS_DOWNLOAD_HOST_SUFFIXES];
   const hosts: AllowedHost[] = [];
   for (const entry of entries) {
@@ -55,8 +55,10 @@ export function buildDownloadHostPolicy(entries: readonly string[], acsEndpoint:
     const port = /:(\d+)$/.exec(entry)?.[1] ?? "";
     hosts.push({ hostname: parsed.hostname, port: port === "" ? "" : String(Number(port)), allowHttp: isLoopbackHost(parsed.hostname) });
   }
-  const endpoint = new URL(acsEndpoint);
-  hosts.push({ hostname: endpoint.hostname, port: endpoint.port, allowHttp: endpoint.protocol === "http:" });
+  for (const acsEndpoint of acsEndpoints) {
+    const endpoint = new URL(acsEndpoint);
+    hosts.push({ hostname: endpoint.hostname, port: endpoint.port, allowHttp: endpoint.protocol === "http:" });
+  }
   return { suffixes, hosts };
 }
 

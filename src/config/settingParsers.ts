@@ -25,12 +25,6 @@ export function optionalSetting(settings: Settings, name: string): string | unde
   return value;
 }
 
-export function requiredSetting(settings: Settings, name: string): string {
-  const value = optionalSetting(settings, name);
-  if (value === undefined) throw new ConfigError(name, "is required but not set.", "missing");
-  return value;
-}
-
 export function integerSetting(settings: Settings, name: string, fallback: number, range: { min: number; max: number }): number {
   const raw = optionalSetting(settings, name);
   if (raw === undefined) return fallback;

@@ -1,18 +1,17 @@
 import type { InvalidDeliveryError } from "../errors";
-import type { RecordingEventPolicy } from "../events/recordingEvent";
 import type { Log } from "../shared/log";
 import { printable } from "../shared/logSafe";
 import type { ChunkQueue } from "../storage/chunkQueue";
 import type { Quarantine } from "../storage/quarantine";
 import { intakeDeadline } from "../storage/storageDeadline";
 import type { IntakeCatalog } from "../catalog/intakeCatalog";
-import { triageEvents } from "./eventTriage";
+import { triageEvents, type IntakePolicy } from "./eventTriage";
 import { keepRejections, MAX_SEPARATE_RECORDS, type RejectedEvent } from "./rejectionKeeping";
 
 export interface IntakeDependencies {
   readonly chunkQueue: ChunkQueue;
   readonly quarantine: Quarantine;
-  readonly policy: RecordingEventPolicy;
+  readonly policy: IntakePolicy;
   /** Leaves the trace the status API reads (expected chunks) and counts events; absent = none. */
   readonly catalog?: IntakeCatalog;
 }

@@ -59,7 +59,8 @@ describe("parseConfig: defaults", () => {
   });
 
   it("parses the ACS connection string", () => {
-    expect(config.acs).toEqual({
+    expect(config.acsResources.groups).toEqual([]);
+    expect(config.acsResources.defaultConnection?.primary).toEqual({
       endpoint: "https://contoso-test.communication.azure.com",
       endpointHost: "contoso-test.communication.azure.com",
       accessKey: ACS_KEY,
@@ -124,10 +125,13 @@ describe("parseConfig: accepted values", () => {
 
   it("accepts an http ACS endpoint on loopback (the local simulator) and lets it serve http downloads", () => {
     const config = parseConfig(settings({ ACS_CONNECTION_STRING: `AccessKey=${ACS_KEY};Endpoint=http://127.0.0.1:7777/` }));
-    expect(config.acs.endpoint).toBe("http://127.0.0.1:7777");
-    expect(config.acs.endpointHost).toBe("127.0.0.1:7777");
+    expect(config.acsResources.defaultConnection?.primary.endpoint).toBe("http://127.0.0.1:7777");
+    expect(config.acsResources.defaultConnection?.primary.endpointHost).toBe("127.0.0.1:7777");
     expect(downloadUrlProblem(config.downloadHosts, "http://127.0.0.1:7777/recording/download/doc")).toBeUndefined();
-    expect(parseConfig(settings({ ACS_CONNECTION_STRING: `endpoint=http://localhost:7777;accesskey=${ACS_KEY}` })).acs.endpointHost).toBe("localhost:7777");
+    expect(
+      parseConfig(settings({ ACS_CONNECTION_STRING: `endpoint=http://localhost:7777;accesskey=${ACS_KEY}` })).acsResources.defaultConnection?.primary
+        .endpointHost,
+    ).toBe("localhost:7777");
   });
 
   it("normalizes ALLOWED_ACS_RESOURCES (case, trailing slash) and splits on commas", () => {
