@@ -100,7 +100,7 @@ function servicesFor(overrides: Record<string, string>): { services: AppServices
     ACS_CONNECTION_STRING: TEST_ACS_CONNECTION_STRING,
     RECORDINGS_CONTAINER: container,
     CHUNK_QUEUE: queue,
-    PARTICIPANT_INDEX_KEY: "byos-test-participant-index-key-0123456789",
+    PARTICIPANT_INDEX_KEY: "/b1SRYTwhsMNHBmlLmdQtyY+wof91z3ib6V8Y/4wx4Q=",
     ...overrides,
   });
   return { services: createServices(config), queue: new QueueClient(inject("azuriteConnectionString"), queue), container };
@@ -133,7 +133,7 @@ describe("bring-your-own-storage chunks (Azurite)", () => {
   it("catalogues a chunk in a listed account: size checked with the app's credential, metadata copied and indexed, media not copied, no ACS request", async () => {
     const byosContainer = uniqueName("acs-byos");
     const recording = await byosRecording(byosContainer);
-    const { services, queue, container } = servicesFor({ BYOS_STORAGE_ACCOUNTS: `${proxy.url}/devstoreaccount1` });
+    const { services, queue, container } = servicesFor({ BYOS_STORAGE_ACCOUNTS: `${proxy.url}/devstoreaccount1/${byosContainer}` });
     const log = quietLog();
     const before = seen.length;
     const { report, results, messages } = await intakeAndArchive(services, queue, recording.event, log);
@@ -157,10 +157,10 @@ describe("bring-your-own-storage chunks (Azurite)", () => {
       chunkCount: 1,
       storageType: "AzureBlob",
       account: `${proxy.url}/devstoreaccount1`,
+      container: `${proxy.url}/devstoreaccount1/${byosContainer}`,
       media: { bytes: recording.media.length, contentType: "audio/mpeg", contentMD5: createHash("md5").update(recording.media).digest("base64") },
       metadata: { archivedBlob: names.find((name) => name.endsWith(".metadata.json")) },
     });
-
     // The BYOS blobs were only looked at (HEAD, metadata GET), with Storage auth; nothing ACS-signed.
     const byosRequests = seen.slice(before).filter((request) => request.url.includes(`/${byosContainer}/`));
     expect(byosRequests.map((request) => request.method).sort()).toEqual(["GET", "HEAD"]);
@@ -168,6 +168,12 @@ describe("bring-your-own-storage chunks (Azurite)", () => {
       expect(String(request.headers["authorization"] ?? "")).not.toMatch(/HMAC-SHA256/i);
       expect(request.headers["x-ms-content-sha256"]).toBeUndefined();
     }
+    // The versions catalogued, by ETag: a later erasure deletes a customer's blob only while it is still that version.
+    const customer = blobs.getContainerClient(byosContainer);
+    expect((record["media"] as { etag?: string }).etag).toBe((await customer.getBlobClient(recording.mediaName).getProperties()).etag);
+    expect((record["metadata"] as { etag?: string }).etag).toBe(
+      (await customer.getBlobClient(recording.mediaName.replace(/0-audiomp3\.(.+)\.mp3$/, "0-acsmetadata.$1.json")).getProperties()).etag,
+    );
 
     const participants = services.participants;
     if (!participants) throw new Error("index disabled");
@@ -246,7 +252,7 @@ describe("bring-your-own-storage chunks (Azurite)", () => {
     expect(results).toHaveLength(0);
     expect(report.rejected).toHaveLength(1);
     expect(report.rejected[0]?.message).toMatch(
-      /contentLocation is a blob in storage account .*not listed in BYOS_STORAGE_ACCOUNTS.*add that account's blob endpoint to the BYOS_STORAGE_ACCOUNTS setting/,
+      /contentLocation is a blob in storage account .*not a container listed in BYOS_STORAGE_ACCOUNTS.*add the destination container's URL .* to the BYOS_STORAGE_ACCOUNTS setting/,
     );
     const [quarantineContainer, ...rest] = (report.rejected[0]?.keptAt ?? "").split("/");
     expect(
@@ -260,13 +266,13 @@ describe("bring-your-own-storage chunks (Azurite)", () => {
     const chunk = cloud.data.recordingStorageInfo.recordingChunks[0];
     if (chunk) chunk.contentLocation = "https://contosorecordings.blob.core.windows.net/recordings/20231117/x/0-audiomp3.doc.mp3";
     const second = await intakeAndArchive(services, queue, cloud, quietLog());
-    expect(second.report.rejected[0]?.message).toMatch(/https:\/\/contosorecordings\.blob\.core\.windows\.net, which is not listed in BYOS_STORAGE_ACCOUNTS/);
+    expect(second.report.rejected[0]?.message).toMatch(/https:\/\/contosorecordings\.blob\.core\.windows\.net, which is not a container listed in BYOS_STORAGE_ACCOUNTS/);
   });
 
   it("with BYOS_COPY=true asks Storage to copy server-side (Copy Blob From URL, a read-only SAS source, no media bytes through the app)", async () => {
     const byosContainer = uniqueName("acs-byos");
     const recording = await byosRecording(byosContainer);
-    const { services, queue, container } = servicesFor({ BYOS_STORAGE_ACCOUNTS: `${proxy.url}/devstoreaccount1`, BYOS_COPY: "true" });
+    const { services, queue, container } = servicesFor({ BYOS_STORAGE_ACCOUNTS: `${proxy.url}/devstoreaccount1/${byosContainer}`, BYOS_COPY: "true" });
     const before = seen.length;
     const { results } = await intakeAndArchive(services, queue, recording.event, quietLog());
     const copies = seen.slice(before).filter((request) => request.method === "PUT" && request.headers["x-ms-copy-source"] !== undefined);

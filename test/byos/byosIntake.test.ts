@@ -23,6 +23,9 @@ function envelopeOf(
   return envelope;
 }
 
+/** The fixture's destination container (BYOS_STORAGE_ACCOUNTS names containers). */
+const CONTOSO = "https://contosorecordings.blob.core.windows.net/acs-recordings";
+
 const policy = (accounts = "") =>
   parseConfig({ AzureWebJobsStorage: "UseDevelopmentStorage=true", ACS_CONNECTION_STRING: TEST_ACS_CONNECTION_STRING, BYOS_STORAGE_ACCOUNTS: accounts });
 
@@ -38,7 +41,7 @@ function rejection(run: () => unknown): InvalidEventError {
 
 describe("the BYOS intake step", () => {
   it("turns a chunk in a listed account into a BYOS message: blob URLs in `byos`, no ACS locations, format from the file name", () => {
-    const [message] = chunkMessagesWithByos(envelopeOf(GA), policy("contosorecordings.blob.core.windows.net"));
+    const [message] = chunkMessagesWithByos(envelopeOf(GA), policy(CONTOSO));
     expect(message).toMatchObject({
       documentId: "0-eus-d12-801b3f3fc462fe8a01e6810cbff729b8",
       storageType: "AzureBlob",
@@ -50,13 +53,14 @@ describe("the BYOS intake step", () => {
     expect(message).not.toHaveProperty("contentLocation");
     expect(message).not.toHaveProperty("metadataLocation");
     // The queue message carries it through the archive side's parser.
-    expect(parseChunkMessage(JSON.stringify(message), policy().downloadHosts).byos).toEqual(message?.byos);
+    const config = policy(CONTOSO);
+    expect(parseChunkMessage(JSON.stringify(message), config.downloadHosts, config.byosContainers).byos).toEqual(message?.byos);
   });
 
   it("quarantines a chunk in an account that is not listed, naming BYOS_STORAGE_ACCOUNTS", () => {
-    const error = rejection(() => chunkMessagesWithByos(envelopeOf(GA), policy("fabrikam.blob.core.windows.net")));
+    const error = rejection(() => chunkMessagesWithByos(envelopeOf(GA), policy("https://fabrikam.blob.core.windows.net/acs-recordings")));
     expect(error.field).toBe("data.recordingStorageInfo.recordingChunks[0].contentLocation");
-    expect(error.message).toMatch(/https:\/\/contosorecordings\.blob\.core\.windows\.net, which is not listed in BYOS_STORAGE_ACCOUNTS/);
+    expect(error.message).toMatch(/https:\/\/contosorecordings\.blob\.core\.windows\.net, which is not a container listed in BYOS_STORAGE_ACCOUNTS/);
   });
 
   it("refuses a listed account's URL with a query (a SAS) or a metadata document elsewhere", () => {
@@ -66,7 +70,7 @@ describe("the BYOS intake step", () => {
           const chunk = event.data.recordingStorageInfo.recordingChunks[0] ?? {};
           chunk["contentLocation"] = `${String(chunk["contentLocation"])}?sv=2024-01-01&sig=abc`;
         }),
-        policy("contosorecordings.blob.core.windows.net"),
+        policy(CONTOSO),
       ),
     );
     expect(withSas.message).not.toContain("sig=abc");
@@ -76,14 +80,14 @@ describe("the BYOS intake step", () => {
           const chunk = event.data.recordingStorageInfo.recordingChunks[0] ?? {};
           chunk["metadataLocation"] = "https://storage.asm.skype.com/v1/objects/0-eus-d12-801b3f3fc462fe8a01e6810cbff729b8/content/acsmetadata";
         }),
-        policy("contosorecordings.blob.core.windows.net"),
+        policy(CONTOSO),
       ),
     );
     expect(split.field).toBe("data.recordingStorageInfo.recordingChunks[0].metadataLocation");
   });
 
   it("leaves a BYOS event whose URLs are ACS download URLs to the usual path (archived from ACS)", () => {
-    const [message] = chunkMessagesWithByos(envelopeOf(PREVIEW), policy("contosorecordings.blob.core.windows.net"));
+    const [message] = chunkMessagesWithByos(envelopeOf(PREVIEW), policy(CONTOSO));
     expect(message?.contentLocation).toMatch(/^https:\/\/storage\.asm\.skype\.com\//);
     expect(message).not.toHaveProperty("byos");
     expect(message?.storageType).toBe("blobstorage");

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { chunkBlobNames, manifestName } from "../../src/archive/blobLayout";
 import { archiveEventId, ARCHIVE_EVENT_TYPES } from "../../src/catalog/archiveEvents";
-import { readManifest } from "../../src/catalog/recordingManifest";
+import { manifestForEvent, readManifest } from "../../src/catalog/recordingManifest";
 import { startAcsSimulator, type AcsSimulator } from "../../tools/acsSimulator";
 import { startEventReceiver, type EventReceiver } from "../../tools/eventReceiver";
 import { catalogHarness } from "../support/catalogHarness";
@@ -37,7 +37,11 @@ describe("events for downstream systems, through EventGridPublisherClient to a l
     expect(event).toBeDefined();
     expect(event).toMatchObject({ id: archiveEventId(ARCHIVE_EVENT_TYPES.recordingArchived, folder), dataVersion: "1.0" });
     const data = event!["data"] as { manifest: unknown; manifestBlob: string; manifestUrl: string };
-    expect(data.manifest).toEqual(JSON.parse(JSON.stringify(await readManifest(harness.container, manifestName(folder)))));
+    // The stored manifest, with its participants as a count only: no raw participant id leaves the archive.
+    const stored = await readManifest(harness.container, manifestName(folder));
+    expect(data.manifest).toEqual(JSON.parse(JSON.stringify(manifestForEvent(stored!))));
+    expect(data.manifest).toMatchObject({ participantCount: stored!.participantIds.length });
+    expect(data.manifest).not.toHaveProperty("participantIds");
     expect(data.manifestBlob).toBe(`${harness.container.containerName}/${manifestName(folder)}`);
     expect(data.manifestUrl).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/devstoreaccount1\/.+manifest\.json$/);
     expect(receiver.publishes.every((publish) => publish.auth === "key" && publish.contentType.startsWith("application/json"))).toBe(true);
