@@ -14,7 +14,7 @@ import { listSetting, type Settings } from "./settingParsers";
  * Secret, and the partner-operated sovereign clouds (Bleu, Delos, GovSG), as the Azure SDKs' cloud tables name them.
  * The retired Azure Germany cloud (core.cloudapi.de) is not one of them.
  */
-export const AZURE_BLOB_HOST_SUFFIXES: readonly string[] = [
+const AZURE_BLOB_HOST_SUFFIXES: readonly string[] = [
   "core.windows.net",
   "core.chinacloudapi.cn",
   "core.usgovcloudapi.net",
@@ -26,7 +26,7 @@ export const AZURE_BLOB_HOST_SUFFIXES: readonly string[] = [
 ];
 
 /** Event Grid topic endpoint suffixes: public, US Government, China, US Government Top Secret and Secret. */
-export const AZURE_EVENT_GRID_HOST_SUFFIXES: readonly string[] = [
+const AZURE_EVENT_GRID_HOST_SUFFIXES: readonly string[] = [
   "eventgrid.azure.net",
   "eventgrid.azure.us",
   "eventgrid.azure.cn",
@@ -48,7 +48,7 @@ const AZURE_BLOB_HOST = new RegExp(
 /** `<topic or domain>.<region>-<n>.eventgrid.azure.<cloud>` (topic names: 3-50 letters, digits and hyphens). */
 const EVENT_GRID_HOST = new RegExp(`^[a-z0-9][a-z0-9-]{1,48}[a-z0-9]\\.[a-z0-9]+(?:-[0-9]+)?\\.(?:${SUFFIX_GROUP(AZURE_EVENT_GRID_HOST_SUFFIXES)})$`);
 
-export const CUSTOM_SERVICE_HOSTS_SETTING = "ALLOWED_CUSTOM_SERVICE_HOSTS";
+const CUSTOM_SERVICE_HOSTS_SETTING = "ALLOWED_CUSTOM_SERVICE_HOSTS";
 
 /** A host a service setting may name without being an Azure endpoint of that service. */
 export interface CustomServiceHost {

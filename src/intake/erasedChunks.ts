@@ -29,7 +29,15 @@ export async function withoutErasedChunks(
     const erasedHere = await tombstones.erasedIn(folder, options);
     if (erasedHere.size === 0 && !erasedHere.truncated) return chunks.map(() => false);
     if (!erasedHere.truncated) return chunks.map((chunk) => erasedHere.has(chunk.documentId));
-    return Promise.all(chunks.map((chunk) => erasedHere.has(chunk.documentId) || tombstones.isErased(folder, chunk.documentId, options)));
+    const headed = await mapConcurrent(
+      chunks,
+      LISTING_CONCURRENCY,
+      async (chunk) => erasedHere.has(chunk.documentId) || tombstones.isErased(folder, chunk.documentId, options),
+    );
+    return headed.map((result) => {
+      if (result.status === "rejected") throw result.reason;
+      return result.value;
+    });
   });
   const erased = new Set<ChunkMessage>();
   [...byFolder.values()].forEach((chunks, position) => {

@@ -1,8 +1,8 @@
-import { randomBytes, randomUUID, createHash } from "node:crypto";
+import { createHash } from "node:crypto";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { BlobServiceClient } from "@azure/storage-blob";
+import { type BlobServiceClient } from "@azure/storage-blob";
 import { QueueClient } from "@azure/storage-queue";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { createServices, type AppServices } from "../../src/app/services";
@@ -13,10 +13,9 @@ import { exportParticipant } from "../../src/participants/participantExport";
 import { findParticipant } from "../../src/participants/participantFind";
 import type { Log } from "../../src/shared/log";
 import { listBlobs } from "../support/archiveHarness";
-import { startStorageRefusalProxy, type StorageRefusalProxy } from "../support/storageRefusalProxy";
+import { byosRecording as recordingIn, startByosAccount, type ByosAccount } from "../support/byosAccount";
 import { TEST_ACS_CONNECTION_STRING, uniqueName } from "../support/testSettings";
 
-const FIXTURE = join(__dirname, "..", "fixtures", "events", "derived-docs-byos-quickstart.ga-2023.azureblob.eventgrid.json");
 const PARTICIPANT = "8:acs:33333333-cccc-4ccc-8ccc-000000000003_00000003-erin";
 
 const quietLog = (): Log & { lines: string[] } => {
@@ -25,72 +24,21 @@ const quietLog = (): Log & { lines: string[] } => {
   return { lines, debug: push, info: push, warn: push, error: push };
 };
 
-interface SeenRequest {
-  readonly method: string;
-  readonly url: string;
-  readonly headers: Record<string, string | string[] | undefined>;
-}
-
-let proxy: StorageRefusalProxy;
-const seen: SeenRequest[] = [];
+let account: ByosAccount;
+let proxy: ByosAccount["proxy"];
+let seen: ByosAccount["seen"];
 let blobs: BlobServiceClient;
 let archiveStorage: string;
 
 beforeAll(async () => {
-  const azurite = inject("azuriteConnectionString");
-  const blobEndpoint = /BlobEndpoint=([^;]+)/.exec(azurite)?.[1] ?? "";
   // Every blob request (archive and BYOS account alike) goes through a recording hop, to prove what was (not) sent.
-  proxy = await startStorageRefusalProxy(new URL(blobEndpoint).origin, (request) => {
-    seen.push({ method: request.method ?? "", url: request.url ?? "", headers: { ...request.headers } });
-    return undefined;
-  });
-  archiveStorage = azurite.replace(/BlobEndpoint=[^;]+/, `BlobEndpoint=${proxy.url}/devstoreaccount1`);
-  blobs = BlobServiceClient.fromConnectionString(archiveStorage);
+  account = await startByosAccount(inject("azuriteConnectionString"));
+  ({ proxy, seen, blobs, storage: archiveStorage } = account);
 });
 afterAll(() => proxy.close());
 
 /** A BYOS recording as ACS leaves it in the customer's container (layout of the BYOS quickstart). */
-async function byosRecording(byosContainer: string): Promise<{ event: object; media: Buffer; mediaName: string; documentId: string }> {
-  const container = blobs.getContainerClient(byosContainer);
-  await container.createIfNotExists();
-  const documentId = `0-eus-d4-${randomBytes(16).toString("hex")}`;
-  const callId = randomUUID();
-  const recordingId = Buffer.from(JSON.stringify({ PlatformEndpointId: randomUUID() })).toString("base64");
-  const folder = `20231117/${callId}/${recordingId.slice(0, 8)}-${randomUUID()}`;
-  const media = randomBytes(300_000);
-  const mediaName = `${folder}/0-audiomp3.${documentId}.mp3`;
-  await container
-    .getBlockBlobClient(mediaName)
-    .uploadData(media, { blobHTTPHeaders: { blobContentType: "audio/mpeg", blobContentMD5: createHash("md5").update(media).digest() } });
-  const metadata = JSON.stringify({ chunkDocumentId: documentId, chunkIndex: 0, participants: [{ participantId: PARTICIPANT }] });
-  await container.getBlockBlobClient(`${folder}/0-acsmetadata.${documentId}.json`).upload(metadata, Buffer.byteLength(metadata));
-  const template = JSON.parse(readFileSync(FIXTURE, "utf8")) as {
-    subject: string;
-    id: string;
-    data: { recordingId: string; recordingStorageInfo: { recordingChunks: Record<string, unknown>[] } };
-  };
-  const base = `${proxy.url}/devstoreaccount1/${byosContainer}`;
-  const chunk = template.data.recordingStorageInfo.recordingChunks[0] ?? {};
-  return {
-    event: {
-      ...template,
-      id: randomUUID(),
-      subject: `/recording/call/${callId}/serverCallId/${template.subject.split("/").pop() ?? ""}`,
-      data: {
-        ...template.data,
-        recordingId,
-        recordingStorageInfo: {
-          recordingChunks: [
-            { ...chunk, documentId, contentLocation: `${base}/${mediaName}`, metadataLocation: `${base}/${folder}/0-acsmetadata.${documentId}.json` },
-          ],
-        },
-      },
-    },
-    media,
-    mediaName,
-    documentId,
-  };
-}
+const byosRecording = (byosContainer: string): ReturnType<typeof recordingIn> => recordingIn(account, byosContainer, PARTICIPANT);
 
 function servicesFor(overrides: Record<string, string>): { services: AppServices; queue: QueueClient; container: string } {
   const container = uniqueName("byos-arch");
@@ -266,7 +214,9 @@ describe("bring-your-own-storage chunks (Azurite)", () => {
     const chunk = cloud.data.recordingStorageInfo.recordingChunks[0];
     if (chunk) chunk.contentLocation = "https://contosorecordings.blob.core.windows.net/recordings/20231117/x/0-audiomp3.doc.mp3";
     const second = await intakeAndArchive(services, queue, cloud, quietLog());
-    expect(second.report.rejected[0]?.message).toMatch(/https:\/\/contosorecordings\.blob\.core\.windows\.net, which is not a container listed in BYOS_STORAGE_ACCOUNTS/);
+    expect(second.report.rejected[0]?.message).toMatch(
+      /https:\/\/contosorecordings\.blob\.core\.windows\.net, which is not a container listed in BYOS_STORAGE_ACCOUNTS/,
+    );
   });
 
   it("with BYOS_COPY=true asks Storage to copy server-side (Copy Blob From URL, a read-only SAS source, no media bytes through the app)", async () => {

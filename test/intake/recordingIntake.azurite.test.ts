@@ -92,7 +92,15 @@ describe("RecordingIntake against Azurite: fan-out", () => {
 
   it("enqueues nothing and quarantines nothing for an empty batch or only other event types", async () => {
     const log = new RecordingLog();
-    expect(await r.intake.receive([], "test", log)).toEqual({ received: 0, accepted: 0, ignored: 0, enqueued: 0, skippedErased: 0, rejectedCount: 0, rejected: [] });
+    expect(await r.intake.receive([], "test", log)).toEqual({
+      received: 0,
+      accepted: 0,
+      ignored: 0,
+      enqueued: 0,
+      skippedErased: 0,
+      rejectedCount: 0,
+      rejected: [],
+    });
     expect(await r.intake.receive([otherAcsEvent(), otherAcsEvent()], "test", log)).toEqual({
       received: 2,
       accepted: 0,
