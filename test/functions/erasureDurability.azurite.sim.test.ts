@@ -15,7 +15,7 @@ import { uniqueName } from "../support/testSettings";
 
 // Erasure lasts, through the compiled app: a recording is archived (Event Grid trigger -> queue -> archiveChunk), then
 // erased as `participants erase` does it (a tombstone per chunk, the recording's blobs deleted); redelivering the same
-// queue messages and the same event, the poison rescue, `archive --event` and the deadline watch bring nothing back,
+// queue messages and the same event, the poison rescue, `archive --event`, `replay` and the deadline watch bring nothing back,
 // and the status API says `erased`. Raw participant ids never reach the archive events topic.
 
 const HOUR = 3_600_000;
@@ -73,7 +73,7 @@ const served = (documents: readonly string[]): number =>
   documents.reduce((sum, documentId) => sum + (sim.counters.documents[documentId]?.contentBytesServed ?? 0), 0);
 
 describe("an erased recording stays erased (compiled app, Azurite, ACS simulator)", () => {
-  it("redelivered queue messages and events, the poison rescue, archive --event and the deadline watch bring nothing back; status says erased", async () => {
+  it("redelivered queue messages and events, the poison rescue, archive --event, replay and the deadline watch bring nothing back; status says erased", async () => {
     const pipeline = compiledPipeline(inject("azuriteConnectionString"), settings);
     const callId = uniqueName("erased-call");
     const { event, documents, folder } = recording(callId);
@@ -143,6 +143,13 @@ describe("an erased recording stays erased (compiled app, Azurite, ACS simulator
       const summary = JSON.parse(run.stdout) as { chunks: { outcome: string }[]; totals: { erased: number; failed: number } };
       expect(summary.chunks.map((chunk) => chunk.outcome)).toEqual(["erased", "erased"]);
       expect(summary.totals).toMatchObject({ erased: 2, failed: 0 });
+      // `recording-archiver replay --failure` of a record holding one of the chunk messages: erased, nothing written.
+      writeFileSync(join(work, "record.json"), JSON.stringify({ outcome: "failed", message: ours[0] }));
+      const replay = await runCompiledCli(["replay", "--failure", join(work, "record.json"), "--no-progress"], {
+        env: { ...settings, AzureWebJobsStorage: inject("azuriteConnectionString") },
+      });
+      expect(replay.code, replay.stderr).toBe(0);
+      expect((JSON.parse(replay.stdout) as { chunks: { outcome: string }[] }).chunks.map((chunk) => chunk.outcome)).toEqual(["erased"]);
     } finally {
       rmSync(work, { recursive: true, force: true });
     }
