@@ -131,8 +131,10 @@ export class CallStatusReader {
     const expectedChunks = Math.max(info?.chunkCount ?? 0, traced) || chunks.length;
     const archivedCount = chunks.filter((chunk) => chunk.state === "archived").length;
     const erasedCount = chunks.filter((chunk) => chunk.state === "erased").length;
-    // Complete: every chunk archived (or erased) and at least one archived; a recording erased whole is not complete.
-    const complete = archivedCount > 0 && (contents.manifestExists || archivedCount + erasedCount >= expectedChunks);
+    // Complete: every chunk archived (or erased) — also one a later event added after the manifest — and at least one
+    // archived: a recording erased whole is not complete.
+    const settled = chunks.every((chunk) => chunk.state === "archived" || chunk.state === "erased");
+    const complete = archivedCount > 0 && settled && (contents.manifestExists || archivedCount + erasedCount >= expectedChunks);
     const status: RecordingStatus = {
       folder,
       callId: info?.callId ?? null,

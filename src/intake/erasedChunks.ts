@@ -5,7 +5,7 @@ import type { ChunkMessage } from "../events/chunkMessage";
 import { mapConcurrent } from "../shared/mapConcurrent";
 
 /** Tombstone listings in flight per delivery. */
-const LISTING_CONCURRENCY = 16;
+const LISTING_CONCURRENCY = 32;
 
 /**
  * Splits a delivery's chunk messages into those to queue and those a data-subject erasure removed (a tombstone in
