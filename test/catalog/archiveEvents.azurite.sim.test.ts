@@ -12,7 +12,13 @@ let receiver: EventReceiver;
 beforeAll(async () => {
   [sim, receiver] = await Promise.all([startAcsSimulator(), startEventReceiver()]);
 });
-afterAll(async () => Promise.all([sim.close(), receiver.close()]));
+afterAll(async () => {
+  // Whatever was published in this file (RecordingArchived, ChunkArchiveFailed, ChunkDeadlineAtRisk): no raw participant
+  // id of the simulator's metadata documents left the archive.
+  expect(receiver.events.length).toBeGreaterThan(0);
+  expect(JSON.stringify(receiver.events)).not.toMatch(/8:acs:|participantIds/);
+  await Promise.all([sim.close(), receiver.close()]);
+});
 
 function eventsOfType(type: string, subject?: string): Record<string, unknown>[] {
   return receiver.events.filter((event) => (event["eventType"] ?? event["type"]) === type && (subject === undefined || event["subject"] === subject));

@@ -155,6 +155,9 @@ describe("an erased recording stays erased (compiled app, Azurite, ACS simulator
     }
     expect(await listBlobs(pipeline.recordings, folder)).toEqual([]);
     expect(served(documents)).toBe(bytesBefore);
+    // Nothing published in the whole story — RecordingArchived, the at-risk events — carried a raw participant id.
+    expect(JSON.stringify(receiver.events)).not.toContain(ALICE);
+    expect(JSON.stringify(receiver.events)).not.toContain(BOB);
   });
 
   it("holds when the erasure also removed the recording's catalog records: the tombstones alone keep it erased", async () => {
