@@ -226,7 +226,7 @@ param archiveEventsTopic bool = false
 @description('Schema of the archive events topic (ARCHIVE_EVENTS_SCHEMA).')
 param archiveEventsSchema string = 'EventGrid'
 
-@description('Blob endpoints of bring-your-own-storage accounts ACS writes recordings to (BYOS_STORAGE_ACCOUNTS, comma separated). Grant the app identity (output managedIdentityPrincipalId) Storage Blob Data Reader on each yourself.')
+@description('Destination container URLs (https://<account>.blob.core.windows.net/<container>) ACS writes bring-your-own-storage recordings to (BYOS_STORAGE_ACCOUNTS, comma separated; a whole account is refused). Grant the app identity (output managedIdentityPrincipalId) Storage Blob Data Reader on each yourself.')
 param byosStorageAccounts string = ''
 
 @description('Also copy BYOS recordings into the archive container (BYOS_COPY).')

@@ -8,6 +8,7 @@ import { DEFAULT_RETRY } from "../archive/retryPolicy";
 import { FailureRecords } from "../archive/failureRecords";
 import { PoisonedChunkRescue } from "../archive/poisonedChunkRescue";
 import { eventSinkFor } from "../catalog/eventPublisher";
+import { ErasureTombstones } from "../catalog/erasureTombstones";
 import { ExpectedRecords } from "../catalog/expectedRecords";
 import { IntakeCatalog } from "../catalog/intakeCatalog";
 import { RecordingCatalog } from "../catalog/recordingCatalog";
@@ -69,11 +70,13 @@ export function createServices(config: AppConfig, observers: ServiceObservers = 
   const blobs = createBlobServiceClient(config.recordingsStorage);
   const chunkQueue = new ChunkQueue(queues.getQueueClient(config.chunkQueue));
   const recordings = blobs.getContainerClient(config.recordingsContainer);
+  const erasures = new ErasureTombstones(recordings);
   const intake = new RecordingIntake({
     chunkQueue,
     quarantine: new Quarantine(blobs.getContainerClient(config.quarantineContainer)),
     policy: config,
     catalog: new IntakeCatalog(new ExpectedRecords(recordings)),
+    erasures,
   });
   const events = eventSinkFor(config.archiveEvents);
   const catalog = new RecordingCatalog({ container: recordings, events });
@@ -96,17 +99,19 @@ export function createServices(config: AppConfig, observers: ServiceObservers = 
     }),
     failures,
     downloadHosts: config.downloadHosts,
+    byosContainers: config.byosContainers,
     requeue,
     byos: new ByosArchiver({
       container: recordings,
       access: byosAccess(config.recordingsStorage),
-      accounts: config.byosStorageAccounts,
+      containers: config.byosContainers,
       copy: config.byosCopy,
     }),
     ...(participantIndex ? { participantIndex: new ArchiveIndexStep(participantIndex, recordings) } : {}),
     catalog,
+    erasures,
   });
-  const poisonRescue = new PoisonedChunkRescue({ failures, downloadHosts: config.downloadHosts, requeue });
+  const poisonRescue = new PoisonedChunkRescue({ failures, downloadHosts: config.downloadHosts, byosContainers: config.byosContainers, requeue, erasures });
   let recordingControl: RecordingControls | undefined;
   return {
     config,

@@ -7,7 +7,7 @@ export function parseResourceId(value: string, setting: string): string {
   if (!ACS_RESOURCE_ID.test(value.trim())) {
     throw new ConfigError(
       setting,
-      `has "${value}", which is not an ACS resource id (/subscriptions/<id>/resourceGroups/<rg>/providers/Microsoft.Communication/communicationServices/<name>).`,
+      `has an entry that is not an ACS resource id (/subscriptions/<id>/resourceGroups/<rg>/providers/Microsoft.Communication/communicationServices/<name>).`,
     );
   }
   return normalizeResourceId(value);

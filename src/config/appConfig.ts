@@ -2,7 +2,9 @@ import { ConfigError } from "../errors";
 import { normalizeResourceId, parseResourceId } from "./acsResourceId";
 import { acsEndpoints, parseAcsResources, type AcsResources } from "./acsResources";
 import { archiveEventsSetting, type ArchiveEventsConfig } from "./archiveEventsSettings";
-import { buildDownloadHostPolicy, isLoopbackHost, type DownloadHostPolicy } from "./downloadHosts";
+import { BYOS_SETTING, byosContainer, type ByosContainer } from "./byosContainers";
+import { buildDownloadHostPolicy, type DownloadHostPolicy } from "./downloadHosts";
+import { customServiceHosts } from "./serviceHosts";
 import {
   booleanSetting,
   byteSizeSetting,
@@ -41,7 +43,9 @@ export interface AppConfig {
   readonly deleteAfterArchive: boolean;
   /** `PARTICIPANT_INDEX_KEY`: the HMAC key of the participant index; undefined = index disabled (warned once). */
   readonly participantIndexKey?: string;
-  /** `BYOS_STORAGE_ACCOUNTS`: blob endpoints (origin, lower-cased) of accounts ACS writes recordings into. */
+  /** `BYOS_STORAGE_ACCOUNTS`: the destination containers ACS writes bring-your-own-storage recordings into. */
+  readonly byosContainers: readonly ByosContainer[];
+  /** The distinct accounts (blob endpoints, lower-cased) of `byosContainers`. */
   readonly byosStorageAccounts: readonly string[];
   /** `BYOS_COPY`: also copy BYOS chunks server-side into the archive container. */
   readonly byosCopy: boolean;
@@ -52,7 +56,7 @@ export interface AppConfig {
 }
 
 /** The part of the config that data-subject requests need (no ACS settings: operators may not have them). */
-export type ParticipantConfig = Pick<AppConfig, "recordingsStorage" | "recordingsContainer" | "participantIndexKey" | "byosStorageAccounts">;
+export type ParticipantConfig = Pick<AppConfig, "recordingsStorage" | "recordingsContainer" | "participantIndexKey" | "byosContainers" | "byosStorageAccounts">;
 
 /** Parses settings (app settings / local.settings.json Values); throws ConfigError naming the bad setting. */
 export function parseConfig(settings: Settings): AppConfig {
@@ -75,7 +79,7 @@ export function parseConfig(settings: Settings): AppConfig {
     downloadConcurrency: integerSetting(settings, "DOWNLOAD_CONCURRENCY", 8, { min: 1, max: 64 }),
     deleteAfterArchive: booleanSetting(settings, "DELETE_AFTER_ARCHIVE", false),
     ...participantIndexKeySetting(settings),
-    byosStorageAccounts: listSetting(settings, "BYOS_STORAGE_ACCOUNTS").map(blobEndpoint),
+    ...byosSetting(settings),
     byosCopy: booleanSetting(settings, "BYOS_COPY", false),
     ...optionalArchiveEvents(settings),
     telemetryEnabled: optionalSetting(settings, "APPLICATIONINSIGHTS_CONNECTION_STRING") !== undefined,
@@ -135,38 +139,45 @@ export function parseParticipantConfig(settings: Settings): ParticipantConfig {
     recordingsStorage,
     recordingsContainer: storageNameSetting(settings, "RECORDINGS_CONTAINER", "recordings"),
     ...participantIndexKeySetting(settings),
-    byosStorageAccounts: listSetting(settings, "BYOS_STORAGE_ACCOUNTS").map(blobEndpoint),
+    ...byosSetting(settings),
   });
 }
 
-/** At least 32 characters (e.g. 32 random bytes base64-encoded, from Key Vault): a keyed hash is only as strong as its key. */
+/** Key material PARTICIPANT_INDEX_KEY must decode to (a keyed hash is only as strong as its key). */
+const MIN_INDEX_KEY_BYTES = 32;
+/** 32 random bytes have about 30 distinct values; fewer than this means a pattern, not a random key. */
+const MIN_DISTINCT_KEY_BYTES = 16;
+const KEY_ADVICE = "generate one with `openssl rand -base64 32` (the azd hooks do) and keep it in Key Vault";
+
+/** Canonical base64 (what `openssl rand -base64` and the azd hooks write) of at least 32 random-looking bytes. */
 function participantIndexKeySetting(settings: Settings): { participantIndexKey?: string } {
   const key = optionalSetting(settings, "PARTICIPANT_INDEX_KEY");
   if (key === undefined) return {};
-  if (key.length < 32) throw new ConfigError("PARTICIPANT_INDEX_KEY", "must be at least 32 characters (e.g. 32 random bytes, base64-encoded).");
+  const material = Buffer.from(key, "base64");
+  if (!/^[A-Za-z0-9+/]+={0,2}$/.test(key) || material.toString("base64") !== key || material.length < MIN_INDEX_KEY_BYTES) {
+    throw new ConfigError("PARTICIPANT_INDEX_KEY", `must be base64 of at least ${MIN_INDEX_KEY_BYTES} bytes of random key material; ${KEY_ADVICE}.`);
+  }
+  if (new Set(material).size < MIN_DISTINCT_KEY_BYTES || isPeriodic(material)) {
+    throw new ConfigError("PARTICIPANT_INDEX_KEY", `is trivially weak (its bytes repeat a short pattern, not random key material); ${KEY_ADVICE}.`);
+  }
   return { participantIndexKey: key };
 }
 
-/** A BYOS account as its blob endpoint origin: `https://<account>.blob.core.windows.net` (or any https/loopback origin). */
-function blobEndpoint(value: string): string {
-  // A pasted SAS URL must not end up in an error message: show the value without its query.
-  const shown = value.split("?")[0] ?? "";
-  let url: URL;
-  try {
-    url = new URL(/^https?:\/\//i.test(value) ? value : `https://${value}`);
-  } catch {
-    throw new ConfigError("BYOS_STORAGE_ACCOUNTS", `has "${shown}", which is not a blob endpoint (https://<account>.blob.core.windows.net).`);
+/** True when the bytes are one shorter block repeated (a pattern, not random material). */
+function isPeriodic(bytes: Buffer): boolean {
+  for (let period = 1; period <= bytes.length / 2; period++) {
+    let repeats = true;
+    for (let at = period; at < bytes.length && repeats; at++) repeats = bytes[at] === bytes[at - period];
+    if (repeats) return true;
   }
-  const loopback = isLoopbackHost(url.hostname);
-  if ((url.protocol !== "https:" && !loopback) || url.username || url.password || url.search || url.hash) {
-    throw new ConfigError(
-      "BYOS_STORAGE_ACCOUNTS",
-      `has "${shown}", which is not an https blob endpoint without query or user information (https://<account>.blob.core.windows.net).`,
-    );
-  }
-  // Azurite-style endpoints name the account in the path (http://127.0.0.1:10000/devstoreaccount1).
-  const path = url.pathname.replace(/\/+$/, "");
-  return `${url.origin}${loopback ? path : ""}`.toLowerCase();
+  return false;
+}
+
+/** BYOS_STORAGE_ACCOUNTS: destination container URLs (see byosContainers.ts), and their distinct accounts. */
+function byosSetting(settings: Settings): Pick<AppConfig, "byosContainers" | "byosStorageAccounts"> {
+  const custom = customServiceHosts(settings);
+  const byosContainers = listSetting(settings, BYOS_SETTING).map((entry) => byosContainer(entry, custom));
+  return { byosContainers, byosStorageAccounts: [...new Set(byosContainers.map((container) => container.account))] };
 }
 
 function optionalArchiveEvents(settings: Settings): { archiveEvents?: ArchiveEventsConfig } {
@@ -177,7 +188,7 @@ function optionalArchiveEvents(settings: Settings): { archiveEvents?: ArchiveEve
 /** The host names the poison queue `<CHUNK_QUEUE>-poison`, which must be a valid queue name too. */
 function chunkQueueSetting(settings: Settings): string {
   const name = storageNameSetting(settings, "CHUNK_QUEUE", DEFAULT_CHUNK_QUEUE);
-  if (name.length > 56) throw new ConfigError("CHUNK_QUEUE", `must be at most 56 characters, so that "${name}-poison" is a valid queue name.`);
+  if (name.length > 56) throw new ConfigError("CHUNK_QUEUE", "must be at most 56 characters, so that its poison queue (<name>-poison) is a valid queue name.");
   return name;
 }
 

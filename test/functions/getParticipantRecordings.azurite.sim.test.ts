@@ -8,7 +8,8 @@ import { startAcsSimulator, type AcsSimulator } from "../../tools/acsSimulator";
 import { findFunction, loadCompiledApp, type RegisteredFunction } from "../support/compiledApp";
 import { capturingContext, uniqueName, type CapturedLog } from "../support/testSettings";
 
-const INDEX_KEY = "function-test-participant-index-key-0123456789";
+/** 32 random bytes, base64 (as `openssl rand -base64 32` writes them). */
+const INDEX_KEY = "c09runDki7QvJgVZ4z3IHsX49jawl5t7pQKKxHgw48o=";
 const PARTICIPANT = "8:acs:22222222-bbbb-4bbb-8bbb-000000000002_00000002-dana";
 
 async function getParticipant(

@@ -61,6 +61,7 @@ const LEFT_TO_THE_OPERATOR: Readonly<Record<string, string>> = {
   ARCHIVE_EVENTS_KEY: "the template's archive events topic takes the app's identity (no key)",
   ACS_RESOURCES:
     "the template subscribes one ACS resource (ACS_CONNECTION_STRING + ACS_SECONDARY_CONNECTION_STRING); more resources are added by the operator (infra/README.md, several ACS resources)",
+  ALLOWED_CUSTOM_SERVICE_HOSTS: "an opt-in for a BYOS or archive-events host outside the known Azure suffixes; empty is the safe default",
   WEBSITE_AUTH_ENABLED: "set by App Service itself when its authentication is on (apiEntraClientId)",
 };
 

@@ -22,7 +22,8 @@ import { ensureCompiledCli, runCompiledCli, type CliRun } from "../support/compi
 import { startStorageRefusalProxy } from "../support/storageRefusalProxy";
 import { uniqueName } from "../support/testSettings";
 
-const INDEX_KEY = "test-participant-index-key-0123456789abcdef";
+/** 32 random bytes, base64 (as `openssl rand -base64 32` writes them). */
+const INDEX_KEY = "iU3e+YdZ0BR9YG2SPPiPz5F3WLSWw1brHEE6+y5d1HM=";
 const ALICE = "8:acs:11111111-aaaa-4aaa-8aaa-000000000001_0000001a-alice";
 const BOB = "8:acs:11111111-aaaa-4aaa-8aaa-000000000001_0000001b-bob";
 const CAROL = "4:+31612345678";
