@@ -5,7 +5,7 @@ import { chunkBlobNames, mediaFormat } from "../archive/blobLayout";
 import type { ArchivedChunk } from "../archive/chunkArchiver";
 import { DownloadUrlRejectedError, TransferInterruptedError } from "../errors";
 import type { ChunkMessage } from "../events/chunkMessage";
-import { CATALOGUE_SUFFIX } from "../participants/recordingInventory";
+import { CATALOGUE_SUFFIX } from "../participants/chunkRef";
 import { MAX_METADATA_READ } from "../participants/metadataParticipants";
 import type { Log } from "../shared/log";
 import { ensureOnce } from "../storage/ensureOnce";
@@ -40,7 +40,7 @@ export interface ByosCatalogueRecord {
     readonly archivedCopy?: { readonly blob: string; readonly bytes: number; readonly verified: CopyResult["verified"] };
   };
   /** The metadata document ACS wrote, copied into the archive (a few KiB) so the participant index can read it. */
-  readonly metadata?: { readonly url: string; readonly bytes: number; readonly archivedBlob: string };
+  readonly metadata?: { readonly url: string; readonly bytes: number; readonly archivedBlob: string; readonly etag?: string };
   readonly cataloguedAt: string;
 }
 
@@ -154,8 +154,11 @@ export class ByosArchiver {
   }
 
   private async copyMetadata(url: string, archivedName: string, identity: Record<string, string>): Promise<ByosCatalogueRecord["metadata"]> {
-    const body = await readSmallBlob(this.options.access.blob(url), MAX_METADATA_READ);
+    const source = this.options.access.blob(url);
+    const body = await readSmallBlob(source, MAX_METADATA_READ);
     if (body === undefined) throw new TransferInterruptedError(`the BYOS metadata document ${url} does not exist (yet).`);
+    // Its ETag, so that an erasure deletes the document only while it is still the one catalogued.
+    const etag = (await source.getProperties({ abortSignal: storageSignal() }).catch(() => undefined))?.etag;
     try {
       await this.options.container.getBlockBlobClient(archivedName).upload(body, body.length, {
         blobHTTPHeaders: { blobContentType: "application/json" },
@@ -166,7 +169,7 @@ export class ByosArchiver {
     } catch (error) {
       if (!(isRestError(error) && (error.statusCode === 409 || error.statusCode === 412))) throw error;
     }
-    return { url, bytes: body.length, archivedBlob: archivedName };
+    return { url, bytes: body.length, archivedBlob: archivedName, ...(etag ? { etag } : {}) };
   }
 }
 

@@ -1,0 +1,110 @@
+import type { ContainerClient } from "@azure/storage-blob";
+import { FAILURES_PREFIX } from "../archive/failureRecords";
+import { manifestName, pathSegment, RECORDINGS_PREFIX } from "../archive/blobLayout";
+import { listWithMetadata, readJsonBlob } from "../catalog/boundedReads";
+import { expectedRecordName, outcomesFolder } from "../catalog/catalogLayout";
+import { deadlineMarkers } from "../catalog/deadlineMarkers";
+import type { ErasureTombstones } from "../catalog/erasureTombstones";
+import { MAX_EXPECTED_RECORD_BYTES, readExpectedRecording } from "../catalog/expectedRecords";
+import { readChunkOutcome } from "../catalog/chunkOutcomes";
+import { describeError } from "../errors";
+import { mapConcurrent } from "../shared/mapConcurrent";
+import { deleteOne, eraseWithVersions, type ErasureRefusal } from "./blobErasure";
+import { blobNameProblem, exactBlobClient } from "./listedNames";
+
+const MAX_OUTCOMES_LISTED = 2_100;
+const MAX_FAILURE_RECORDS_LISTED = 100;
+const DELETE_CONCURRENCY = 4;
+
+/** A record erasure left on purpose, and why. */
+export interface RetainedRecord {
+  readonly blob: string;
+  readonly reason: string;
+}
+
+/** What happened to one recording's folder-wide and catalogue records after chunks of it were erased. */
+export interface RecordingRecordsErasure {
+  readonly folder: string;
+  readonly deleted: readonly string[];
+  readonly retained: readonly RetainedRecord[];
+  readonly refused: readonly ErasureRefusal[];
+}
+
+/** An erased chunk, as the records name it. */
+export interface ErasedChunk {
+  readonly index: number;
+  readonly documentId: string;
+}
+
+/**
+ * After chunks of a recording were erased, the records that concern them: the folder's `manifest.json` (it lists
+ * every chunk and the raw participantIds of all of them) is erased with its versions; the chunks' failure outcomes
+ * (`archive-catalog/…/outcomes/`) and failure records (`archive-failures/…`) are deleted; intake's expected record
+ * and the recording's deadline markers are deleted once every chunk they name is erased (tombstones), and retained
+ * with the reason otherwise. What Storage refuses (a WORM policy) is reported.
+ */
+export async function eraseRecordingRecords(
+  recordings: ContainerClient,
+  tombstones: ErasureTombstones,
+  folder: string,
+  erased: readonly ErasedChunk[],
+  signal?: AbortSignal,
+): Promise<RecordingRecordsErasure> {
+  const deleted: string[] = [];
+  const retained: RetainedRecord[] = [];
+  const refused: ErasureRefusal[] = [];
+  const manifest = manifestName(folder);
+  const manifestErased = await eraseWithVersions(recordings, [manifest], manifest, signal);
+  refused.push(...manifestErased.refused);
+  deleted.push(...manifestErased.deleted, ...manifestErased.versionsDeleted.map((version) => `${version.blob} (version ${version.versionId})`));
+
+  const erasedSegments = new Set(erased.map((chunk) => `${chunk.index}-${pathSegment(chunk.documentId)}`));
+  const operational: string[] = [];
+  const failureRecords = new Set<string>();
+  const outcomes = await listWithMetadata(recordings, outcomesFolder(folder), MAX_OUTCOMES_LISTED);
+  for (const outcome of outcomes.blobs) {
+    const match = /^(\d+-.+)-\d+\.json$/.exec(outcome.name.slice(outcomesFolder(folder).length));
+    if (!match || !erasedSegments.has(match[1] as string)) continue;
+    operational.push(outcome.name);
+    const record = readChunkOutcome(await readJsonBlob(recordings, outcome.name, 64 * 1024));
+    const named = record?.failureRecord.slice(recordings.containerName.length + 1);
+    if (named && named.startsWith(FAILURES_PREFIX) && blobNameProblem(named) === undefined) failureRecords.add(named);
+  }
+  if (outcomes.truncated) retained.push({ blob: outcomesFolder(folder), reason: `more than ${MAX_OUTCOMES_LISTED} outcome records: run erase again for the rest.` });
+
+  const expected = readExpectedRecording(await readJsonBlob(recordings, expectedRecordName(folder), MAX_EXPECTED_RECORD_BYTES));
+  const call = folder.slice(RECORDINGS_PREFIX.length).split("/")[0] ?? "";
+  for (const chunk of expected?.chunks ?? []) {
+    if (!erased.some((candidate) => candidate.documentId === chunk.documentId)) continue;
+    const deadline = Date.parse(chunk.deadline);
+    const day = Number.isNaN(deadline) ? "no-deadline" : new Date(deadline).toISOString().slice(0, 10);
+    const prefix = `${FAILURES_PREFIX}${day}/${call}-${chunk.index}-${pathSegment(chunk.documentId)}-`;
+    const listed = await listWithMetadata(recordings, prefix, MAX_FAILURE_RECORDS_LISTED);
+    for (const record of listed.blobs) if (/^[a-zA-Z]+-\d+\.json$/.test(record.name.slice(prefix.length))) failureRecords.add(record.name);
+  }
+  operational.push(...failureRecords);
+
+  if (expected) {
+    const erasedHere = await tombstones.erasedIn(folder);
+    const markers = deadlineMarkers(folder, expected.chunks).map((marker) => marker.name);
+    const notErased = expected.chunks.filter((chunk) => !erasedHere.has(chunk.documentId) && !erased.some((candidate) => candidate.documentId === chunk.documentId));
+    if (notErased.length === 0) operational.push(expectedRecordName(folder), ...markers);
+    else
+      for (const name of [expectedRecordName(folder), ...markers])
+        retained.push({ blob: name, reason: `it also covers ${notErased.length} chunk(s) of this recording that were not erased (it holds no participant id).` });
+  } else {
+    retained.push({
+      blob: expectedRecordName(folder),
+      reason: "no expected record (intake never saw this recording, or it is gone): the recording's deadline markers, if any, were not located; they expire by the lifecycle rule for archive-deadlines/.",
+    });
+  }
+
+  const results = await mapConcurrent(operational, DELETE_CONCURRENCY, (name) => deleteOne(exactBlobClient(recordings, name), name, undefined, signal));
+  results.forEach((result, position) => {
+    const name = operational[position] as string;
+    const outcome = result.status === "fulfilled" ? result.value : { existed: true, refusal: { blob: name, kind: "failed" as const, reason: describeError(result.reason) } };
+    if (outcome.refusal) refused.push(outcome.refusal);
+    else if (outcome.existed) deleted.push(name);
+  });
+  return { folder, deleted, retained, refused };
+}
