@@ -156,7 +156,7 @@ export async function eraseParticipant(participantId: string, options: EraseOpti
     const erased = erasedByFolder.get(folder);
     erasedByFolder.delete(folder);
     if (!erased || erased.length === 0 || !receipt) return;
-    const result = await eraseRecordingRecords(recordings, tombstones, folder, erased);
+    const result = await eraseRecordingRecords(recordings, tombstones, folder, erased, (ids) => ids.some((id) => index.keyOf(id) === participant));
     records.push(result);
     await receipt.step("recordingRecords", result);
     for (const refusal of result.refused) log.error(`Not erased: ${recordings.containerName}/${refusal.blob}: ${refusal.reason}`);

@@ -9,10 +9,13 @@ import { MAX_EXPECTED_RECORD_BYTES, readExpectedRecording } from "../catalog/exp
 import { readChunkOutcome } from "../catalog/chunkOutcomes";
 import { describeError } from "../errors";
 import { mapConcurrent } from "../shared/mapConcurrent";
+import { isRecord } from "../shared/untrustedJson";
 import { deleteOne, eraseWithVersions, type ErasureRefusal } from "./blobErasure";
 import { blobNameProblem, exactBlobClient } from "./listedNames";
 
 const MAX_OUTCOMES_LISTED = 2_100;
+/** Manifests of 1,000 chunks are a few hundred KiB. */
+const MAX_MANIFEST_BYTES = 16 * 1024 * 1024;
 const MAX_FAILURE_RECORDS_LISTED = 100;
 const DELETE_CONCURRENCY = 4;
 
@@ -38,7 +41,8 @@ export interface ErasedChunk {
 
 /**
  * After chunks of a recording were erased, the records that concern them: the folder's `manifest.json` (it lists
- * every chunk and the raw participantIds of all of them) is erased with its versions; the chunks' failure outcomes
+ * every chunk and the raw participantIds of all of them) is erased with its versions when it names an erased chunk or
+ * lists the participant (a manifest of other chunks only — a recording whose folder a forged chunk joined — stays); the chunks' failure outcomes
  * (`archive-catalog/…/outcomes/`) and failure records (`archive-failures/…`) are deleted; intake's expected record
  * and the recording's deadline markers are deleted once every chunk they name is erased (tombstones), and retained
  * with the reason otherwise. What Storage refuses (a WORM policy) is reported.
@@ -48,15 +52,20 @@ export async function eraseRecordingRecords(
   tombstones: ErasureTombstones,
   folder: string,
   erased: readonly ErasedChunk[],
+  listsParticipant: (participantIds: readonly string[]) => boolean,
   signal?: AbortSignal,
 ): Promise<RecordingRecordsErasure> {
   const deleted: string[] = [];
   const retained: RetainedRecord[] = [];
   const refused: ErasureRefusal[] = [];
   const manifest = manifestName(folder);
-  const manifestErased = await eraseWithVersions(recordings, [manifest], manifest, signal);
-  refused.push(...manifestErased.refused);
-  deleted.push(...manifestErased.deleted, ...manifestErased.versionsDeleted.map((version) => `${version.blob} (version ${version.versionId})`));
+  const named = await manifestNames(recordings, manifest, erased, listsParticipant);
+  if (named === "unreadable") retained.push({ blob: manifest, reason: "it could not be read to tell whether it names the erased chunks: check it by hand." });
+  if (named === true) {
+    const manifestErased = await eraseWithVersions(recordings, [manifest], manifest, signal);
+    refused.push(...manifestErased.refused);
+    deleted.push(...manifestErased.deleted, ...manifestErased.versionsDeleted.map((version) => `${version.blob} (version ${version.versionId})`));
+  }
 
   const erasedSegments = new Set(erased.map((chunk) => `${chunk.index}-${pathSegment(chunk.documentId)}`));
   const operational: string[] = [];
@@ -107,4 +116,21 @@ export async function eraseRecordingRecords(
     else if (outcome.existed) deleted.push(name);
   });
   return { folder, deleted, retained, refused };
+}
+
+/** Whether the manifest names an erased chunk or lists the participant; false when there is none. */
+async function manifestNames(
+  recordings: ContainerClient,
+  manifest: string,
+  erased: readonly ErasedChunk[],
+  listsParticipant: (participantIds: readonly string[]) => boolean,
+): Promise<boolean | "unreadable"> {
+  const client = exactBlobClient(recordings, manifest);
+  const parsed = await readJsonBlob(recordings, manifest, MAX_MANIFEST_BYTES).catch(() => undefined);
+  if (parsed === undefined) return (await client.exists()) ? "unreadable" : false;
+  if (!isRecord(parsed)) return "unreadable";
+  const chunks = Array.isArray(parsed["chunks"]) ? (parsed["chunks"] as unknown[]) : [];
+  const documentIds = chunks.flatMap((chunk) => (isRecord(chunk) && typeof chunk["documentId"] === "string" ? [chunk["documentId"]] : []));
+  const participantIds = Array.isArray(parsed["participantIds"]) ? (parsed["participantIds"] as unknown[]).filter((id): id is string => typeof id === "string") : [];
+  return documentIds.some((documentId) => erased.some((chunk) => chunk.documentId === documentId)) || listsParticipant(participantIds);
 }
