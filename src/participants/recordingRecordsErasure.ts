@@ -10,7 +10,7 @@ import { readChunkOutcome } from "../catalog/chunkOutcomes";
 import { describeError } from "../errors";
 import { mapConcurrent } from "../shared/mapConcurrent";
 import { isRecord } from "../shared/untrustedJson";
-import { deleteOne, eraseWithVersions, type ErasureRefusal } from "./blobErasure";
+import { eraseWithVersions, type ErasureRefusal } from "./blobErasure";
 import { blobNameProblem, exactBlobClient } from "./listedNames";
 
 const MAX_OUTCOMES_LISTED = 2_100;
@@ -108,12 +108,15 @@ export async function eraseRecordingRecords(
     });
   }
 
-  const results = await mapConcurrent(operational, DELETE_CONCURRENCY, (name) => deleteOne(exactBlobClient(recordings, name), name, undefined, signal));
+  // With their versions too: on a versioned account a plain delete would leave each behind as a previous version.
+  const results = await mapConcurrent(operational, DELETE_CONCURRENCY, (name) => eraseWithVersions(recordings, [name], name, signal));
   results.forEach((result, position) => {
     const name = operational[position] as string;
-    const outcome = result.status === "fulfilled" ? result.value : { existed: true, refusal: { blob: name, kind: "failed" as const, reason: describeError(result.reason) } };
-    if (outcome.refusal) refused.push(outcome.refusal);
-    else if (outcome.existed) deleted.push(name);
+    if (result.status === "rejected") refused.push({ blob: name, kind: "failed", reason: describeError(result.reason) });
+    else {
+      refused.push(...result.value.refused);
+      deleted.push(...result.value.deleted);
+    }
   });
   return { folder, deleted, retained, refused };
 }

@@ -3,12 +3,9 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { BlobServiceClient, type ContainerClient } from "@azure/storage-blob";
-import { QueueClient } from "@azure/storage-queue";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
-import { createServices } from "../../src/app/services";
 import { OPERATIONAL_PREFIXES } from "../../src/archive/blobLayout";
 import { ErasureTombstones } from "../../src/catalog/erasureTombstones";
-import { parseConfig } from "../../src/config/appConfig";
 import type { Log } from "../../src/shared/log";
 import { PARTICIPANT_INDEX_CONTAINER, checkpointName } from "../../src/participants/indexLayout";
 import { exportParticipant } from "../../src/participants/participantExport";
@@ -20,6 +17,7 @@ import { AZURITE_KEY } from "../../tools/azurite";
 import { listBlobs } from "../support/archiveHarness";
 import { ensureCompiledCli, runCompiledCli, type CliRun } from "../support/compiledCli";
 import { startStorageRefusalProxy } from "../support/storageRefusalProxy";
+import { archiveRecordings as archiveAll } from "../support/participantArchive";
 import { uniqueName } from "../support/testSettings";
 
 const INDEX_KEY = "test-participant-index-key-0123456789abcdef";
@@ -72,31 +70,8 @@ function settingsFor(overrides: Record<string, string> = {}): Record<string, str
   };
 }
 
-/** Archives recordings with the app's own composition root (so with the archive job's index step when the key is set). */
-async function archiveRecordings(settings: Record<string, string>, recordings: readonly (readonly string[])[], log: Log): Promise<void> {
-  const config = parseConfig(settings);
-  const services = createServices(config);
-  for (const participants of recordings) {
-    const chunks = [0, 1].map((position) => {
-      const documentId = `0-eus-d1-${uniqueName("doc").replace(/-/g, "")}`;
-      sim.addDocument(documentId, {
-        size: 200_000 + position * 1_000,
-        metadata: { chunkDocumentId: documentId, participants: participants.map((participantId) => ({ participantId })) },
-      });
-      return { documentId, size: 200_000 + position * 1_000 };
-    });
-    // Intake (expected record, deadline markers, queue), then each queued message through the archive job.
-    const report = await services.intake.receive([sim.recordingEvent({ chunks })], "test", log);
-    expect(report).toMatchObject({ enqueued: 2, rejected: [] });
-    const queue = new QueueClient(inject("azuriteConnectionString"), config.chunkQueue);
-    const received = await queue.receiveMessages({ numberOfMessages: 32 });
-    expect(received.receivedMessageItems).toHaveLength(2);
-    for (const item of received.receivedMessageItems) {
-      const result = await services.archiveJob.run(Buffer.from(item.messageText, "base64").toString("utf8"), log);
-      expect(result.status, JSON.stringify(result)).toBe("archived");
-      await queue.deleteMessage(item.messageId, item.popReceipt);
-    }
-  }
+function archiveRecordings(settings: Record<string, string>, recordings: readonly (readonly string[])[], log: Log): Promise<void> {
+  return archiveAll(sim, inject("azuriteConnectionString"), settings, recordings, log);
 }
 
 async function indexBlobs(): Promise<{ name: string; body: string }[]> {

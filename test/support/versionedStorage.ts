@@ -118,7 +118,7 @@ export async function startVersionedStorage(azuriteConnectionString: string, opt
               `<Blob><Name>${escapeXml(version.name)}</Name><VersionId>${version.versionId}</VersionId><Properties><Last-Modified>${new Date().toUTCString()}</Last-Modified><Etag>0x1</Etag><Content-Length>${version.body.length}</Content-Length><Content-Type>${escapeXml(version.contentType)}</Content-Type><BlobType>BlockBlob</BlobType></Properties><Metadata /></Blob>`,
           )
           .join("");
-        xml = xml.includes("<Blobs />") ? xml.replace("<Blobs />", `<Blobs>${extra}</Blobs>`) : xml.replace("</Blobs>", `${extra}</Blobs>`);
+        xml = /<Blobs\s*\/>/.test(xml) ? xml.replace(/<Blobs\s*\/>/, `<Blobs>${extra}</Blobs>`) : xml.replace("</Blobs>", `${extra}</Blobs>`);
       }
       return send(res, { ...answer, body: Buffer.from(xml, "utf8") });
     }
