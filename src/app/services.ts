@@ -125,7 +125,8 @@ export function createServices(config: AppConfig, observers: ServiceObservers = 
           participants: {
             index: participantIndex,
             recordings,
-            search: (participantId: string, options: SearchOptions) => searchParticipant(participantIndex, recordings, participantId, { ...options, recordKey: "participantsApi" }),
+            search: (participantId: string, options: SearchOptions) =>
+              searchParticipant(participantIndex, recordings, participantId, { ...options, recordKey: "participantsApi" }),
           },
         }
       : {}),

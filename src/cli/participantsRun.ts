@@ -82,7 +82,9 @@ export async function runParticipantsCli(argv: readonly string[], io: CliIo): Pr
     };
     if (command.kind === "find") {
       let pages = 0;
-      const found = await findParticipant(index, recordings, participantId, { onPage: (page) => status(`find: page ${++pages}, ${page.chunks.length} chunk(s)`) });
+      const found = await findParticipant(index, recordings, participantId, {
+        onPage: (page) => status(`find: page ${++pages}, ${page.chunks.length} chunk(s)`),
+      });
       out.clearStatus();
       io.stdout.write(command.json ? `${JSON.stringify(found, null, 2)}\n` : `${findTable(found)}\n`);
       return 0;
@@ -100,7 +102,9 @@ export async function runParticipantsCli(argv: readonly string[], io: CliIo): Pr
       });
       out.clearStatus();
       const { totals } = report;
-      io.stdout.write(`${JSON.stringify({ participant: report.participant, directory: report.directory, exportFile: `${report.directory}/export.json`, message: report.message, totals }, null, 2)}\n`);
+      io.stdout.write(
+        `${JSON.stringify({ participant: report.participant, directory: report.directory, exportFile: `${report.directory}/export.json`, message: report.message, totals }, null, 2)}\n`,
+      );
       out.line(
         `Exported ${totals.chunks} chunk(s), ${totals.files} files (${formatBytes(totals.bytes)}): ${totals.downloaded} downloaded, ${totals.alreadyVerified} already verified, ${totals.failed} failed.${report.withheld.length > 0 ? ` ${report.withheld.length} manifest(s) withheld (they name other people's chunks).` : ""} ${report.message}`,
       );
@@ -164,12 +168,16 @@ function findTable(found: ParticipantChunks): string {
     const { totals } = found;
     lines.push(`${totals.chunks} chunk(s) in ${totals.recordings} recording(s), ${totals.blobs} blob(s), ${formatBytes(totals.bytes)}.`);
   }
-  if (found.skipped.length > 0) lines.push(`${found.skipped.length} index entr(ies) not reported (see "skipped" in --json): their chunk's own metadata does not list this participant, or is gone.`);
+  if (found.skipped.length > 0)
+    lines.push(
+      `${found.skipped.length} index entr(ies) not reported (see "skipped" in --json): their chunk's own metadata does not list this participant, or is gone.`,
+    );
   if (found.flagged.chunks.length > 0) {
     lines.push(`Chunks whose metadata could not be indexed (nobody can be found in them; check by hand)${found.flagged.more ? ", first ones" : ""}:`);
     for (const chunk of found.flagged.chunks) lines.push(`  ${chunk.folder}${chunk.stem}`);
   }
-  if (found.unsafeNames.length > 0) lines.push(`${found.unsafeNames.length} blob name(s) under these chunks are not usable as names (dot segments, backslash): refused.`);
+  if (found.unsafeNames.length > 0)
+    lines.push(`${found.unsafeNames.length} blob name(s) under these chunks are not usable as names (dot segments, backslash): refused.`);
   return lines.join("\n");
 }
 
@@ -181,7 +189,10 @@ function eraseSummary(report: ErasureReport): string {
       ? ""
       : ` ${shared.length} chunk(s) are shared with other participants and are erased only with --include-shared: ${shared
           .slice(0, 5)
-          .map((chunk) => `${chunk.folder}${chunk.chunk} (${chunk.otherParticipants?.count ?? 0} other: ${(chunk.otherParticipants?.keyedHashPrefixes ?? []).join(", ")})`)
+          .map(
+            (chunk) =>
+              `${chunk.folder}${chunk.chunk} (${chunk.otherParticipants?.count ?? 0} other: ${(chunk.otherParticipants?.keyedHashPrefixes ?? []).join(", ")})`,
+          )
           .join("; ")}${shared.length > 5 ? "; …" : ""}.`;
   if (report.dryRun) {
     const would = report.chunks.filter((chunk) => chunk.outcome === "wouldErase");

@@ -29,19 +29,28 @@ export function getParticipantRecordings(participantsOf: Lazy<ParticipantLookup 
         ...(search.pageSize ? { pageSize: search.pageSize } : {}),
       });
       const flagged = search.continuationToken ? undefined : (await participants.index.flagged(MAX_FLAGGED_COUNTED)).chunks.length;
-      context.info(`Participant search: ${page.chunks.length} chunk(s) on this page, ${page.skipped.length} entr(ies) skipped${page.continuationToken ? ", more follow" : ""}.`);
+      context.info(
+        `Participant search: ${page.chunks.length} chunk(s) on this page, ${page.skipped.length} entr(ies) skipped${page.continuationToken ? ", more follow" : ""}.`,
+      );
       return { status: 200, jsonBody: searchAnswer(page, flagged) };
     } catch (error) {
       if (error instanceof InvalidSearchRequestError)
-        return errorResponse(error.code === "BodyTooLarge" ? 413 : 400, { code: error.code, message: error.message, ...(error.target ? { target: error.target } : {}) }, "error");
-      if (error instanceof InvalidContinuationTokenError) return errorResponse(400, { code: error.code, message: error.message, target: "continuationToken" }, "error");
+        return errorResponse(
+          error.code === "BodyTooLarge" ? 413 : 400,
+          { code: error.code, message: error.message, ...(error.target ? { target: error.target } : {}) },
+          "error",
+        );
+      if (error instanceof InvalidContinuationTokenError)
+        return errorResponse(400, { code: error.code, message: error.message, target: "continuationToken" }, "error");
       if (error instanceof ParticipantIndexKeyError) {
         context.error(`Participant search refused: ${error.message}`);
         return errorResponse(409, { code: error.code, message: error.message }, "error");
       }
       if (error instanceof AppNotConfiguredError) return notConfiguredResponse(error, "error");
       context.error(`Participant search failed: ${describeError(error)}`);
-      return errorResponse(503, { code: "StorageUnavailable", message: "The archive or the participant index could not be read; try again." }, "error", { "Retry-After": "10" });
+      return errorResponse(503, { code: "StorageUnavailable", message: "The archive or the participant index could not be read; try again." }, "error", {
+        "Retry-After": "10",
+      });
     }
   };
 }

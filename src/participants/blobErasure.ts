@@ -17,7 +17,7 @@ const LISTING_TIMEOUT_MS = 60_000;
  * Owner has and Contributor has not); `changed`: a BYOS blob no longer matches its catalogue record; `retained`:
  * kept on purpose (see the reason); `failed`: anything else.
  */
-export type RefusalKind = "immutable" | "legalHold" | "permission" | "changed" | "retained" | "failed";
+type RefusalKind = "immutable" | "legalHold" | "permission" | "changed" | "retained" | "failed";
 
 export interface ErasureRefusal {
   /** Blob name in its container (or the URL of a BYOS blob). */
@@ -38,13 +38,25 @@ export interface BlobsErased {
 }
 
 /** Blobs (with versions, metadata, immutability and legal-hold state) under `prefix` whose names `accept` takes. */
-export async function listVersions(container: ContainerClient, prefix: string, accept: (name: string) => boolean, signal?: AbortSignal): Promise<{ items: BlobItem[]; truncated: boolean }> {
+export async function listVersions(
+  container: ContainerClient,
+  prefix: string,
+  accept: (name: string) => boolean,
+  signal?: AbortSignal,
+): Promise<{ items: BlobItem[]; truncated: boolean }> {
   const items: BlobItem[] = [];
   let token: string | undefined;
   try {
     do {
       const page = await container
-        .listBlobsFlat({ prefix, includeVersions: true, includeMetadata: true, includeImmutabilityPolicy: true, includeLegalHold: true, abortSignal: storageSignal(signal, LISTING_TIMEOUT_MS) })
+        .listBlobsFlat({
+          prefix,
+          includeVersions: true,
+          includeMetadata: true,
+          includeImmutabilityPolicy: true,
+          includeLegalHold: true,
+          abortSignal: storageSignal(signal, LISTING_TIMEOUT_MS),
+        })
         .byPage({ maxPageSize: 1000, ...(token ? { continuationToken: token } : {}) })
         .next();
       if (page.done) break;
@@ -77,7 +89,10 @@ export async function eraseWithVersions(container: ContainerClient, names: reado
   const bases = await mapConcurrent(names, DELETE_CONCURRENCY, async (name) => deleteOne(exactBlobClient(container, name), name, undefined, signal));
   bases.forEach((outcome, position) => {
     const name = names[position] as string;
-    const result = outcome.status === "fulfilled" ? outcome.value : { existed: true, refusal: { blob: name, kind: "failed" as const, reason: describeError(outcome.reason) } };
+    const result =
+      outcome.status === "fulfilled"
+        ? outcome.value
+        : { existed: true, refusal: { blob: name, kind: "failed" as const, reason: describeError(outcome.reason) } };
     if (result.refusal) refused.push(result.refusal);
     else if (result.existed) deleted.push(name);
   });
@@ -90,7 +105,8 @@ export async function eraseWithVersions(container: ContainerClient, names: reado
   versions.forEach((outcome, position) => {
     const item = previous[position] as BlobItem;
     const versionId = item.versionId as string;
-    const refusal = outcome.status === "fulfilled" ? outcome.value.refusal : { blob: item.name, versionId, kind: "failed" as const, reason: describeError(outcome.reason) };
+    const refusal =
+      outcome.status === "fulfilled" ? outcome.value.refusal : { blob: item.name, versionId, kind: "failed" as const, reason: describeError(outcome.reason) };
     if (refusal) refused.push({ ...refusal, ...holdsOf(item, refusal) });
     else versionsDeleted.push({ blob: item.name, versionId });
   });
@@ -148,7 +164,12 @@ export function refusalOf(error: unknown, name: string, versionId?: string): Era
   const code = typeof error.code === "string" ? error.code : undefined;
   const said = { ...(status === undefined ? {} : { status }), ...(code ? { code } : {}) };
   if (status === 409 && code && /legalhold/i.test(code))
-    return { ...at, ...said, kind: "legalHold", reason: `Storage keeps it under an immutability policy or legal hold (${code}): a legal hold. Clear the hold, then run erase again.` };
+    return {
+      ...at,
+      ...said,
+      kind: "legalHold",
+      reason: `Storage keeps it under an immutability policy or legal hold (${code}): a legal hold. Clear the hold, then run erase again.`,
+    };
   if (status === 409 && code && /immutab/i.test(code))
     return {
       ...at,
@@ -166,5 +187,10 @@ export function refusalOf(error: unknown, name: string, versionId?: string): Era
         ? `Storage refused to delete this previous version (HTTP 403${code ? ` ${code}` : ""}): it needs the deleteBlobVersion permission (Storage Blob Data Owner, not Contributor). Run erase again with such an identity.`
         : `Storage refused the delete (HTTP 403${code ? ` ${code}` : ""}): the identity needs Storage Blob Data Owner (or Contributor for current versions only).`,
     };
-  return { ...at, ...said, kind: "failed", reason: `Storage refused the delete (HTTP ${status ?? "?"}${code ? ` ${code}` : ""}): ${error.message.split("\n")[0] ?? ""}` };
+  return {
+    ...at,
+    ...said,
+    kind: "failed",
+    reason: `Storage refused the delete (HTTP ${status ?? "?"}${code ? ` ${code}` : ""}): ${error.message.split("\n")[0] ?? ""}`,
+  };
 }

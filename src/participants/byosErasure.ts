@@ -95,9 +95,11 @@ export async function eraseByosBlobs(
 
 /** Why a BYOS blob must not be deleted automatically, or undefined. */
 async function ruleBroken(index: ParticipantIndex, ref: ChunkRef, documentId: string, file: ByosFile): Promise<string | undefined> {
-  if (file.documentId !== undefined && file.documentId !== documentId) return "its catalogue record describes another documentId than the erased chunk's: not deleted.";
+  if (file.documentId !== undefined && file.documentId !== documentId)
+    return "its catalogue record describes another documentId than the erased chunk's: not deleted.";
   const name = decodeURIComponent(new URL(file.url).pathname.split("/").pop() ?? "");
-  if (!name.includes(`.${documentId}.`)) return "its name does not carry the erased chunk's documentId (ACS's layout <n>-<kind>.<documentId>.<ext>): not deleted.";
+  if (!name.includes(`.${documentId}.`))
+    return "its name does not carry the erased chunk's documentId (ACS's layout <n>-<kind>.<documentId>.<ext>): not deleted.";
   if (!file.etag) return "its catalogue record holds no ETag (catalogued by an older version), so it cannot be checked to be the blob catalogued: not deleted.";
   const claims = await index.byosClaims(file.url);
   const own = index.claimName(file.url, ref);
@@ -115,7 +117,9 @@ async function deleteIfUnchanged(access: ByosAccess, file: ByosFile, signal?: Ab
   try {
     const properties = await blob.getProperties({ abortSignal: storageSignal(signal) });
     if (properties.etag !== file.etag)
-      return { refusal: { blob: file.url, kind: "changed", reason: "it changed since it was catalogued (its ETag differs from the catalogue record's): not deleted." } };
+      return {
+        refusal: { blob: file.url, kind: "changed", reason: "it changed since it was catalogued (its ETag differs from the catalogue record's): not deleted." },
+      };
     versionId = properties.versionId;
   } catch (error) {
     if ((error as { statusCode?: number }).statusCode === 404) return {};

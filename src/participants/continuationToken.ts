@@ -33,9 +33,7 @@ export function openMarker(indexKey: string, binding: string, token: string): st
     decipher.setAuthTag(bytes.subarray(1 + IV_BYTES, 1 + IV_BYTES + TAG_BYTES));
     return Buffer.concat([decipher.update(bytes.subarray(1 + IV_BYTES + TAG_BYTES)), decipher.final()]).toString("utf8");
   } catch {
-    throw new InvalidContinuationTokenError(
-      "continuationToken was not issued for this participant (or by this index key); start again without it.",
-    );
+    throw new InvalidContinuationTokenError("continuationToken was not issued for this participant (or by this index key); start again without it.");
   }
 }
 

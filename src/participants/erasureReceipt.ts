@@ -58,9 +58,12 @@ export class ErasureReceipt {
       await this.ready();
       written = await writeJsonOnce(this.container, name, JSON.stringify(body, null, 2));
     } catch (error) {
-      throw new ReceiptWriteError(`Could not write the erasure receipt step ${this.container.containerName}/${name} (${describeError(error)}); the erasure stops here.`, {
-        cause: error,
-      });
+      throw new ReceiptWriteError(
+        `Could not write the erasure receipt step ${this.container.containerName}/${name} (${describeError(error)}); the erasure stops here.`,
+        {
+          cause: error,
+        },
+      );
     }
     if (!written) throw new ReceiptWriteError(`The erasure receipt step ${this.container.containerName}/${name} exists already; the erasure stops here.`);
   }

@@ -83,7 +83,8 @@ export class IndexKeyCheck {
     if (!body) return undefined;
     try {
       const parsed: unknown = JSON.parse(body.toString("utf8"));
-      if (isRecord(parsed) && typeof parsed["fingerprint"] === "string" && /^[0-9a-f]{64}$/.test(parsed["fingerprint"])) return parsed as unknown as IndexKeyRecord;
+      if (isRecord(parsed) && typeof parsed["fingerprint"] === "string" && /^[0-9a-f]{64}$/.test(parsed["fingerprint"]))
+        return parsed as unknown as IndexKeyRecord;
     } catch {
       // Not ours: treated as no record.
     }
@@ -95,7 +96,10 @@ export class IndexKeyCheck {
     const now = new Date().toISOString();
     const record: IndexKeyRecord = {
       ...this.recordOf("reindex"),
-      replaced: [...(previous?.replaced ?? []), ...(previous && previous.fingerprint !== this.fingerprint ? [{ fingerprint: previous.fingerprint, replacedAt: now }] : [])],
+      replaced: [
+        ...(previous?.replaced ?? []),
+        ...(previous && previous.fingerprint !== this.fingerprint ? [{ fingerprint: previous.fingerprint, replacedAt: now }] : []),
+      ],
     };
     const body = JSON.stringify(record);
     await this.index.getBlockBlobClient(keyRecordName(this.recordingsContainer)).upload(body, Buffer.byteLength(body), {
@@ -116,4 +120,3 @@ export class IndexKeyCheck {
     };
   }
 }
-

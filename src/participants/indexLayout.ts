@@ -45,11 +45,6 @@ export function entryName(key: string, container: string, ref: ChunkRef): string
   return `${participantPrefix(key, container)}${chunkTail(ref)}`;
 }
 
-/** An older version's entry: "participant `key` is somewhere in this recording folder". */
-export function legacyEntryName(key: string, container: string, folder: string): string {
-  return `${participantPrefix(key, container)}${folder.slice(RECORDINGS_PREFIX.length, -1)}.json`;
-}
-
 export type ParsedEntry =
   | { readonly kind: "chunk"; readonly ref: ChunkRef }
   | { readonly kind: "legacy"; readonly folder: string }

@@ -36,7 +36,7 @@ const NOT_REACHED = [
   "Previous versions of bring-your-own-storage blobs older than the one erased (the customer's account and its own rules).",
 ];
 
-export type ChunkOutcome =
+type ChunkOutcome =
   /** Dry run: what --yes would erase. */
   | "wouldErase"
   /** Dry run: shared with other participants; erased only with --include-shared. */
@@ -52,7 +52,7 @@ export type ChunkOutcome =
   /** Not erased: the metadata cannot be read for participants, or the chunk cannot be identified. */
   | "notErased";
 
-export interface ChunkErasure {
+interface ChunkErasure {
   readonly folder: string;
   readonly chunk: string;
   readonly documentId?: string;
@@ -193,7 +193,10 @@ export async function eraseParticipant(participantId: string, options: EraseOpti
         chunks.push(chunk);
         options.onChunk?.(chunk);
         if ((chunk.outcome === "erased" || chunk.outcome === "partlyErased") && chunk.documentId)
-          erasedByFolder.set(folder, [...(erasedByFolder.get(folder) ?? []), { index: chunkIndexOf({ folder, stem: chunk.chunk }), documentId: chunk.documentId }]);
+          erasedByFolder.set(folder, [
+            ...(erasedByFolder.get(folder) ?? []),
+            { index: chunkIndexOf({ folder, stem: chunk.chunk }), documentId: chunk.documentId },
+          ]);
       }
     }
   } while (marker);
@@ -206,7 +209,13 @@ export async function eraseParticipant(participantId: string, options: EraseOpti
   const skippedShared = chunks.filter((chunk) => chunk.outcome === "skippedShared" || chunk.outcome === "wouldSkipShared").length;
   const erasedCount = chunks.filter((chunk) => chunk.outcome === "erased").length;
   const complete =
-    !options.dryRun && refusedCount === 0 && notErased === 0 && skippedShared === 0 && legacyFolders.size === 0 && unsafeNames.size === 0 && !skipped.some((entry) => entry.reason === "metadataUnreadable");
+    !options.dryRun &&
+    refusedCount === 0 &&
+    notErased === 0 &&
+    skippedShared === 0 &&
+    legacyFolders.size === 0 &&
+    unsafeNames.size === 0 &&
+    !skipped.some((entry) => entry.reason === "metadataUnreadable");
   const totals = {
     chunks: chunks.length,
     erased: erasedCount,
@@ -230,12 +239,21 @@ export async function eraseParticipant(participantId: string, options: EraseOpti
     legacyFolders: [...legacyFolders],
     unsafeNames: [...unsafeNames],
     residual,
-    message: eraseMessage(chunks.filter((chunk) => chunk.outcome !== "notListed" && chunk.outcome !== "staleEntryRemoved").length, legacyFolders.size, unsafeNames.size),
+    message: eraseMessage(
+      chunks.filter((chunk) => chunk.outcome !== "notListed" && chunk.outcome !== "staleEntryRemoved").length,
+      legacyFolders.size,
+      unsafeNames.size,
+    ),
     complete,
     totals,
   };
   if (!receipt) return report;
-  const summary = { ...report, chunks: chunks.filter((chunk) => chunk.outcome !== "erased"), erasedChunks: chunks.filter((chunk) => chunk.outcome === "erased").map((chunk) => `${chunk.folder}${chunk.chunk}`), receiptSteps: receipt.folder };
+  const summary = {
+    ...report,
+    chunks: chunks.filter((chunk) => chunk.outcome !== "erased"),
+    erasedChunks: chunks.filter((chunk) => chunk.outcome === "erased").map((chunk) => `${chunk.folder}${chunk.chunk}`),
+    receiptSteps: receipt.folder,
+  };
   return { ...report, receipt: await receipt.finish(summary) };
 }
 
@@ -279,7 +297,9 @@ async function eraseChunk(ref: ChunkRef, context: ChunkContext): Promise<ChunkEr
   const listing = await listChunk(recordings, ref, { versions: true });
   for (const name of listing.unsafe) {
     context.unsafeNames.add(name);
-    log.error(`Refused a blob name under ${recordings.containerName}/${ref.folder}${ref.stem}: it is not usable as a name (dot segments or a backslash); it was not touched.`);
+    log.error(
+      `Refused a blob name under ${recordings.containerName}/${ref.folder}${ref.stem}: it is not usable as a name (dot segments or a backslash); it was not touched.`,
+    );
   }
   const metadata = metadataBlobOf(ref);
   const previousMetadata = listing.current.some((item) => item.name === metadata)
@@ -292,7 +312,12 @@ async function eraseChunk(ref: ChunkRef, context: ChunkContext): Promise<ChunkEr
 
   if (evidence.kind === "notListed") {
     const removed = context.dryRun ? 0 : (await index.removeEntries(ref, [participant])).deleted.length;
-    return done({ ...base, outcome: "notListed", detail: "the chunk's own metadata does not list this participant: not erased; the entry was not evidence and was removed.", indexEntriesDeleted: removed });
+    return done({
+      ...base,
+      outcome: "notListed",
+      detail: "the chunk's own metadata does not list this participant: not erased; the entry was not evidence and was removed.",
+      indexEntriesDeleted: removed,
+    });
   }
   if (evidence.kind === "unreadable")
     return done({ ...base, outcome: "notErased", detail: "the chunk's metadata cannot be read for participants: check it by hand." });
@@ -300,14 +325,21 @@ async function eraseChunk(ref: ChunkRef, context: ChunkContext): Promise<ChunkEr
   const tombstoned = documentId !== undefined && (await context.tombstones.isErased(ref.folder, documentId));
   if (evidence.kind === "missing" && !(tombstoned && leftovers)) {
     if (leftovers)
-      return done({ ...base, outcome: "notErased", detail: "the chunk has blobs but no metadata document to prove whose it is: not erased; check it by hand." });
+      return done({
+        ...base,
+        outcome: "notErased",
+        detail: "the chunk has blobs but no metadata document to prove whose it is: not erased; check it by hand.",
+      });
     const removed = context.dryRun ? 0 : (await index.removeEntries(ref, [participant])).deleted.length;
     return done({ ...base, outcome: "staleEntryRemoved", detail: "nothing of the chunk is left; the stale entry was removed.", indexEntriesDeleted: removed });
   }
   // Listed in the chunk's own metadata (or an erasure of it was begun: tombstone, metadata already gone).
   const everyone = evidence.kind === "listed" ? evidence.participants : [participant];
   const others = everyone.filter((key) => key !== participant);
-  const shared = others.length === 0 ? {} : { otherParticipants: { count: others.length, keyedHashPrefixes: others.slice(0, MAX_OTHERS_NAMED).map((key) => key.slice(0, OTHER_PREFIX_CHARS)) } };
+  const shared =
+    others.length === 0
+      ? {}
+      : { otherParticipants: { count: others.length, keyedHashPrefixes: others.slice(0, MAX_OTHERS_NAMED).map((key) => key.slice(0, OTHER_PREFIX_CHARS)) } };
   if (documentId === undefined)
     return done({ ...base, ...shared, outcome: "notErased", detail: "the chunk's documentId cannot be determined, so it cannot be tombstoned: not erased." });
   const plan = (): ReturnType<typeof eraseByosBlobs> => eraseByosBlobs(recordings, index, ref, documentId, context.byos, { dryRun: true });
@@ -335,9 +367,17 @@ async function eraseChunk(ref: ChunkRef, context: ChunkContext): Promise<ChunkEr
   const first = names.filter((name) => name !== metadata && !(keepCatalogue && chunkFileKind(name, ref) === "catalogue"));
   const firstErased = await eraseWithVersions(recordings, first, chunkPrefix(ref));
   const metadataErased: BlobsErased =
-    firstErased.refused.length === 0 && names.includes(metadata) ? await eraseWithVersions(recordings, [metadata], metadata) : { deleted: [], versionsDeleted: [], refused: [] };
-  const refused = [...external.refused, ...firstErased.refused, ...metadataErased.refused, ...(names.includes(metadata) && firstErased.refused.length > 0 ? [metadataKept(metadata)] : [])];
-  for (const refusal of refused) log.error(`Not erased: ${/^https?:\/\//.test(refusal.blob) ? refusal.blob : `${recordings.containerName}/${refusal.blob}`}: ${refusal.reason}`);
+    firstErased.refused.length === 0 && names.includes(metadata)
+      ? await eraseWithVersions(recordings, [metadata], metadata)
+      : { deleted: [], versionsDeleted: [], refused: [] };
+  const refused = [
+    ...external.refused,
+    ...firstErased.refused,
+    ...metadataErased.refused,
+    ...(names.includes(metadata) && firstErased.refused.length > 0 ? [metadataKept(metadata)] : []),
+  ];
+  for (const refusal of refused)
+    log.error(`Not erased: ${/^https?:\/\//.test(refusal.blob) ? refusal.blob : `${recordings.containerName}/${refusal.blob}`}: ${refusal.reason}`);
   let indexEntriesDeleted = 0;
   if (refused.length === 0) {
     const entries = await index.removeEntries(ref, everyone);
@@ -396,12 +436,20 @@ async function record(chunk: ChunkErasure, context: ChunkContext): Promise<Chunk
 }
 
 function eraseMessage(chunks: number, legacyFolders: number, unsafeNames: number): string {
-  const unsafe = unsafeNames === 0 ? "" : ` ${unsafeNames} blob name(s) under these chunks are not usable as names (dot segments, backslash): refused, left for an operator.`;
+  const unsafe =
+    unsafeNames === 0
+      ? ""
+      : ` ${unsafeNames} blob name(s) under these chunks are not usable as names (dot segments, backslash): refused, left for an operator.`;
   return `${searchMessage(chunks, legacyFolders, 0)}${unsafe}`;
 }
 
 /** What may still hold copies after the erasure, and until when (soft delete, previous versions, what erase never reaches). */
-async function residualOf(options: EraseOptions, chunks: readonly ChunkErasure[], records: readonly RecordingRecordsErasure[], finishedAt: string): Promise<Residual> {
+async function residualOf(
+  options: EraseOptions,
+  chunks: readonly ChunkErasure[],
+  records: readonly RecordingRecordsErasure[],
+  finishedAt: string,
+): Promise<Residual> {
   const lifecycleDays = options.versionLifecycleDays ?? DEFAULT_VERSION_LIFECYCLE_DAYS;
   const at = (days: number): string => new Date(Date.parse(finishedAt) + days * 86_400_000).toISOString();
   let softDelete: Residual["softDelete"];
@@ -409,7 +457,9 @@ async function residualOf(options: EraseOptions, chunks: readonly ChunkErasure[]
     const policy = options.blobService ? (await options.blobService.getProperties({ abortSignal: storageSignal() })).deleteRetentionPolicy : undefined;
     softDelete =
       policy === undefined
-        ? { note: "The account's soft-delete retention could not be read (the service reported none): if soft delete is on, deleted blobs and versions stay recoverable for its retention (the azd template: 14 days); erase cannot purge them." }
+        ? {
+            note: "The account's soft-delete retention could not be read (the service reported none): if soft delete is on, deleted blobs and versions stay recoverable for its retention (the azd template: 14 days); erase cannot purge them.",
+          }
         : policy.enabled && policy.days
           ? {
               enabled: true,
@@ -423,7 +473,9 @@ async function residualOf(options: EraseOptions, chunks: readonly ChunkErasure[]
       note: `The account's soft-delete retention could not be read (${describeError(error)}): if soft delete is on, deleted blobs and versions stay recoverable for its retention (the azd template: 14 days); erase cannot purge them.`,
     };
   }
-  const notDeleted = [...chunks.flatMap((chunk) => chunk.refused), ...records.flatMap((record) => record.refused)].filter((refusal) => refusal.versionId !== undefined).length;
+  const notDeleted = [...chunks.flatMap((chunk) => chunk.refused), ...records.flatMap((record) => record.refused)].filter(
+    (refusal) => refusal.versionId !== undefined,
+  ).length;
   const previousVersions: Residual["previousVersions"] = {
     notDeleted,
     lifecycleDays,

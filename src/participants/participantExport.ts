@@ -46,7 +46,14 @@ export interface ExportReport {
   readonly skipped: readonly SkippedEntry[];
   readonly legacyFolders: readonly string[];
   readonly unsafeNames: readonly string[];
-  readonly totals: { readonly chunks: number; readonly files: number; readonly downloaded: number; readonly alreadyVerified: number; readonly failed: number; readonly bytes: number };
+  readonly totals: {
+    readonly chunks: number;
+    readonly files: number;
+    readonly downloaded: number;
+    readonly alreadyVerified: number;
+    readonly failed: number;
+    readonly bytes: number;
+  };
 }
 
 export interface ExportOptions {
@@ -61,7 +68,16 @@ export interface ExportOptions {
 }
 
 interface PlannedFile {
-  readonly file: ChunkFile | { readonly name: string; readonly kind: "media"; readonly bytes: number; readonly md5?: string; readonly sha256?: undefined; readonly sha256From?: undefined };
+  readonly file:
+    | ChunkFile
+    | {
+        readonly name: string;
+        readonly kind: "media";
+        readonly bytes: number;
+        readonly md5?: string;
+        readonly sha256?: undefined;
+        readonly sha256From?: undefined;
+      };
   readonly blob: BlobClient;
   /** Slash-separated path below the export directory. */
   readonly local: string;
@@ -88,7 +104,8 @@ export async function exportParticipant(participantId: string, options: ExportOp
   await index.keyCheck.verify();
   const prepared = await prepareExportDirectory(options.directory);
   const directory = prepared.real;
-  if (prepared.openToOthers) log.warn(`Export directory ${directory} is readable by other users: the exported recordings are personal data (use a private directory).`);
+  if (prepared.openToOthers)
+    log.warn(`Export directory ${directory} is readable by other users: the exported recordings are personal data (use a private directory).`);
   const chunks: ChunkSummary[] = [];
   const files: ExportedFile[] = [];
   const withheld: { blob: string; reason: string }[] = [];
@@ -107,16 +124,28 @@ export async function exportParticipant(participantId: string, options: ExportOp
     const name = manifestName(folder);
     const foreign = manifest.documentIds.filter((documentId) => !mine.includes(documentId)).length;
     if (foreign > 0 || manifest.documentIds.length === 0) {
-      withheld.push({ blob: name, reason: `the recording's manifest names ${foreign || "unknown"} chunk(s) that are not this participant's (and lists every participant of the recording): not exported.` });
+      withheld.push({
+        blob: name,
+        reason: `the recording's manifest names ${foreign || "unknown"} chunk(s) that are not this participant's (and lists every participant of the recording): not exported.`,
+      });
       return;
     }
-    files.push(await exportOne(directory, { file: { name, kind: "metadata", bytes: -1 }, blob: exactBlobClient(recordings, name, folder), local: localOf(name) }, options));
+    files.push(
+      await exportOne(
+        directory,
+        { file: { name, kind: "metadata", bytes: -1 }, blob: exactBlobClient(recordings, name, folder), local: localOf(name) },
+        options,
+      ),
+    );
   };
 
   let continuationToken: string | undefined;
   let openFolder: string | undefined;
   do {
-    const page: SearchPage = await searchParticipant(index, recordings, participantId, { pageSize: PAGE_SIZE, ...(continuationToken ? { continuationToken } : {}) });
+    const page: SearchPage = await searchParticipant(index, recordings, participantId, {
+      pageSize: PAGE_SIZE,
+      ...(continuationToken ? { continuationToken } : {}),
+    });
     continuationToken = page.continuationToken;
     skipped.push(...page.skipped);
     for (const folder of page.legacyFolders) legacyFolders.add(folder);
@@ -199,7 +228,11 @@ async function exportChunk(
   const lists = metadata ? await exportedDocumentLists(join(directory, ...metadata.path.split("/")), participant, options.index) : false;
   if (metadata && !lists) {
     for (const file of files) if (file.status !== "failed") await rm(join(directory, ...file.path.split("/")), { force: true });
-    return { exported: false, files: [], reason: "the exported metadata document no longer lists this participant: the chunk's files were removed from the export." };
+    return {
+      exported: false,
+      files: [],
+      reason: "the exported metadata document no longer lists this participant: the chunk's files were removed from the export.",
+    };
   }
   return { exported: true, files };
 }
@@ -229,7 +262,9 @@ async function exportOne(directory: string, item: PlannedFile, options: ExportOp
     (error: unknown): Omit<ExportedFile, "blob" | "path"> => ({ bytes: 0, status: "failed", reason: describeError(error) }),
   );
   if (result.status === "failed")
-    options.log.error(`Export of ${/^https?:\/\//.test(file.name) ? file.name : `${options.recordings.containerName}/${file.name}`} failed: ${result.reason ?? ""}`);
+    options.log.error(
+      `Export of ${/^https?:\/\//.test(file.name) ? file.name : `${options.recordings.containerName}/${file.name}`} failed: ${result.reason ?? ""}`,
+    );
   options.progress?.finish(result.status !== "failed");
   return { ...at, path: shown, ...result };
 }
@@ -274,7 +309,9 @@ function verify(file: PlannedFile["file"], local: DownloadedFile): Verification 
       : { ok: false, reason: `SHA-256 ${local.sha256} differs from the ${file.sha256From === "manifest" ? "manifest's" : "blob metadata's"} ${file.sha256}.` };
   }
   if (file.md5)
-    return local.md5 === file.md5 ? { ok: true, against: "contentMD5" } : { ok: false, reason: `Content-MD5 ${local.md5} differs from the blob's ${file.md5}.` };
+    return local.md5 === file.md5
+      ? { ok: true, against: "contentMD5" }
+      : { ok: false, reason: `Content-MD5 ${local.md5} differs from the blob's ${file.md5}.` };
   return { ok: true, against: "length" };
 }
 

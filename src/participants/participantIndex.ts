@@ -9,16 +9,7 @@ import { storageSignal } from "../storage/storageDeadline";
 import { eraseWithVersions, type BlobsErased } from "./blobErasure";
 import { chunkRefProblem, metadataBlobOf, type ChunkRef } from "./chunkRef";
 import { openMarker, sealMarker } from "./continuationToken";
-import {
-  byosClaimName,
-  byosLocationPrefix,
-  entryName,
-  flaggedPrefix,
-  flagName,
-  parseEntryTail,
-  participantPrefix,
-  type ParsedEntry,
-} from "./indexLayout";
+import { byosClaimName, byosLocationPrefix, entryName, flaggedPrefix, flagName, parseEntryTail, participantPrefix, type ParsedEntry } from "./indexLayout";
 import { IndexKeyCheck, type KeyRecorder } from "./indexKeyRecord";
 import { exactBlobClient } from "./listedNames";
 import { MAX_METADATA_READ, MAX_PARTICIPANTS_PER_DOCUMENT, readParticipants } from "./metadataParticipants";
@@ -29,7 +20,7 @@ const LISTING_TIMEOUT_MS = 60_000;
 /** Writes to the index in flight at once (per chunk). */
 const INDEX_CONCURRENCY = 4;
 /** Index entries listed per page at most (the API's page size is smaller). */
-export const MAX_ENTRY_PAGE = 1_000;
+const MAX_ENTRY_PAGE = 1_000;
 /** Recordings naming one BYOS blob that are looked at: one is normal, two already mean "never delete it automatically". */
 const MAX_CLAIMS_LISTED = 50;
 
@@ -122,7 +113,10 @@ export class ParticipantIndex {
     await this.ready();
     // Reindex checks (or rotates) the key once, before its first page.
     if (!options.keyChecked)
-      await this.keyCheck.verify({ ...(options.recordKey ? { record: options.recordKey } : {}), ...(options.abortSignal ? { abortSignal: options.abortSignal } : {}) });
+      await this.keyCheck.verify({
+        ...(options.recordKey ? { record: options.recordKey } : {}),
+        ...(options.abortSignal ? { abortSignal: options.abortSignal } : {}),
+      });
     const metadata = metadataBlobOf(ref);
     const body = await readSmallBlob(exactBlobClient(recordings, metadata, ref.folder), MAX_METADATA_READ, options.abortSignal);
     if (body === undefined) {
@@ -137,7 +131,13 @@ export class ParticipantIndex {
       );
       return { kind: "flagged", problem: participants.kind };
     }
-    await this.writeEntries(ref, participants.ids.map((id) => this.keyOf(id)), options.source, options.documentId, options.abortSignal);
+    await this.writeEntries(
+      ref,
+      participants.ids.map((id) => this.keyOf(id)),
+      options.source,
+      options.documentId,
+      options.abortSignal,
+    );
     if (participants.overflow > 0) {
       await this.flag(ref, "tooManyParticipants", { indexed: participants.ids.length, notIndexed: participants.overflow });
       options.log.warn(
@@ -148,7 +148,13 @@ export class ParticipantIndex {
     return { kind: "indexed", participants: participants.ids.length, overflow: participants.overflow };
   }
 
-  private async writeEntries(ref: ChunkRef, keys: readonly string[], source: IndexEntry["source"], documentId: string | undefined, signal?: AbortSignal): Promise<void> {
+  private async writeEntries(
+    ref: ChunkRef,
+    keys: readonly string[],
+    source: IndexEntry["source"],
+    documentId: string | undefined,
+    signal?: AbortSignal,
+  ): Promise<void> {
     const indexedAt = new Date().toISOString();
     const stem = ref.stem;
     const results = await mapConcurrent(keys, INDEX_CONCURRENCY, async (participant) => {
@@ -208,7 +214,15 @@ export class ParticipantIndex {
 
   async flag(ref: ChunkRef, problem: FlagProblem, details: Record<string, number>): Promise<void> {
     await this.ready();
-    const body = JSON.stringify({ version: 1, container: this.recordingsContainer, folder: ref.folder, chunk: ref.stem, problem, ...details, flaggedAt: new Date().toISOString() });
+    const body = JSON.stringify({
+      version: 1,
+      container: this.recordingsContainer,
+      folder: ref.folder,
+      chunk: ref.stem,
+      problem,
+      ...details,
+      flaggedAt: new Date().toISOString(),
+    });
     await this.index.getBlockBlobClient(flagName(this.recordingsContainer, ref)).upload(body, Buffer.byteLength(body), {
       blobHTTPHeaders: { blobContentType: "application/json" },
       abortSignal: storageSignal(),

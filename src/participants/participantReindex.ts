@@ -85,7 +85,17 @@ export async function reindexParticipants(options: ReindexOptions): Promise<Rein
   const recorded = await index.keyCheck.read();
   const rotating = saved?.rotating ?? (recorded !== undefined && recorded.fingerprint !== index.keyCheck.fingerprint);
   if (!rotating || !options.rotateKey) await index.keyCheck.verify({ record: "reindex" });
-  let progress: ReindexProgress = saved ?? { phase: "index", scannedBlobs: 0, metadataDocuments: 0, entries: 0, flagged: 0, byosRecords: 0, unsafeNames: 0, prunedEntries: 0, pages: 0 };
+  let progress: ReindexProgress = saved ?? {
+    phase: "index",
+    scannedBlobs: 0,
+    metadataDocuments: 0,
+    entries: 0,
+    flagged: 0,
+    byosRecords: 0,
+    unsafeNames: 0,
+    prunedEntries: 0,
+    pages: 0,
+  };
   const startedAt = saved?.startedAt ?? new Date().toISOString();
   const unsafeListed: string[] = [];
   let token = saved?.continuationToken;
@@ -110,7 +120,8 @@ export async function reindexParticipants(options: ReindexOptions): Promise<Rein
     const checkpoint: Checkpoint = { ...progress, continuationToken: token ?? "", rotating, startedAt, updatedAt: new Date().toISOString() };
     const body = JSON.stringify(checkpoint);
     await checkpointBlob.upload(body, Buffer.byteLength(body), { blobHTTPHeaders: { blobContentType: "application/json" }, abortSignal: storageSignal() });
-    if (options.maxPages !== undefined && pagesThisRun >= options.maxPages) return reportOf(options, progress, saved !== undefined, rotating, unsafeListed, startedAt, "");
+    if (options.maxPages !== undefined && pagesThisRun >= options.maxPages)
+      return reportOf(options, progress, saved !== undefined, rotating, unsafeListed, startedAt, "");
   }
   await checkpointBlob.deleteIfExists({ abortSignal: storageSignal() });
   return reportOf(options, progress, saved !== undefined, rotating, unsafeListed, startedAt, new Date().toISOString());
@@ -194,7 +205,15 @@ async function readCheckpoint(index: ParticipantIndex, recordingsContainer: stri
     const parsed: unknown = JSON.parse(body.toString("utf8"));
     if (isRecord(parsed) && typeof parsed["continuationToken"] === "string" && typeof parsed["startedAt"] === "string") {
       // A checkpoint of an older version has no phase: it was indexing.
-      return { flagged: 0, byosRecords: 0, unsafeNames: 0, prunedEntries: 0, rotating: false, ...(parsed as object), phase: parsed["phase"] === "prune" ? "prune" : "index" } as Checkpoint;
+      return {
+        flagged: 0,
+        byosRecords: 0,
+        unsafeNames: 0,
+        prunedEntries: 0,
+        rotating: false,
+        ...(parsed as object),
+        phase: parsed["phase"] === "prune" ? "prune" : "index",
+      } as Checkpoint;
     }
   } catch {
     // An unreadable checkpoint means starting over: indexing again is harmless.

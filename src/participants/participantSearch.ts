@@ -7,7 +7,7 @@ import type { KeyRecorder } from "./indexKeyRecord";
 import type { EntryPage, ParticipantIndex } from "./participantIndex";
 
 /** Entries per page of the participants API by default, and at most (each costs a metadata read and a listing). */
-export const DEFAULT_PAGE_SIZE = 50;
+const DEFAULT_PAGE_SIZE = 50;
 export const MAX_PAGE_SIZE = 200;
 /** Entries per page when the command line walks every page. */
 const CLI_PAGE_SIZE = 200;
@@ -17,7 +17,7 @@ const MAX_EMPTY_PAGES = 3;
 /** Flagged chunks named by find (the rest are counted as "more"). */
 const MAX_FLAGGED_LISTED = 200;
 
-export type SkipReason = "notListed" | "metadataMissing" | "metadataUnreadable" | "unusableEntry";
+type SkipReason = "notListed" | "metadataMissing" | "metadataUnreadable" | "unusableEntry";
 
 /** An index entry whose chunk is not reported, and why (never the keyed hash). */
 export interface SkippedEntry {
@@ -54,7 +54,12 @@ export interface SearchOptions {
  * listed. Memory and time are bounded by the page size, whatever the number of chunks. Refuses
  * (ParticipantIndexKeyError) under a key the index was not built with.
  */
-export async function searchParticipant(index: ParticipantIndex, recordings: ContainerClient, participantId: string, options: SearchOptions = {}): Promise<SearchPage> {
+export async function searchParticipant(
+  index: ParticipantIndex,
+  recordings: ContainerClient,
+  participantId: string,
+  options: SearchOptions = {},
+): Promise<SearchPage> {
   const key = index.keyOf(participantId);
   const signal = options.abortSignal;
   await index.keyCheck.verify({ ...(options.recordKey ? { record: options.recordKey } : {}), ...(signal ? { abortSignal: signal } : {}) });
@@ -102,10 +107,15 @@ export async function searchParticipant(index: ParticipantIndex, recordings: Con
 
 function skippedOf(ref: ChunkRef, kind: "notListed" | "missing" | "unreadable" | "listed"): SkippedEntry {
   const at = { folder: ref.folder, chunk: ref.stem };
-  if (kind === "missing") return { ...at, reason: "metadataMissing", detail: "the chunk's metadata document is gone (erased or never archived); its entry is stale." };
+  if (kind === "missing")
+    return { ...at, reason: "metadataMissing", detail: "the chunk's metadata document is gone (erased or never archived); its entry is stale." };
   if (kind === "unreadable")
     return { ...at, reason: "metadataUnreadable", detail: "the chunk's metadata document can no longer be read for participants; check it by hand." };
-  return { ...at, reason: "notListed", detail: "the chunk's own metadata document does not list this participant: the entry is not evidence, the chunk is not reported." };
+  return {
+    ...at,
+    reason: "notListed",
+    detail: "the chunk's own metadata document does not list this participant: the entry is not evidence, the chunk is not reported.",
+  };
 }
 
 /** What `participants find` reports: every page, plus the chunks nobody can be found in. */
@@ -170,7 +180,10 @@ export function searchMessage(chunks: number, legacyFolders: number, flagged: nu
     legacyFolders === 0
       ? ""
       : ` ${legacyFolders} index entr${legacyFolders === 1 ? "y" : "ies"} of an older version name whole recordings and were not searched: run "recording-archiver participants reindex".`;
-  const unreadable = flagged === 0 ? "" : ` ${flagged} chunk(s) have metadata that could not be indexed (not JSON, no participant list, or too many participants): check them by hand.`;
+  const unreadable =
+    flagged === 0
+      ? ""
+      : ` ${flagged} chunk(s) have metadata that could not be indexed (not JSON, no participant list, or too many participants): check them by hand.`;
   return `${found}${legacy}${unreadable}`;
 }
 
@@ -206,7 +219,9 @@ export function searchAnswer(page: SearchPage, flaggedChunks: number | undefined
     page.legacyFolders.length === 0
       ? ""
       : ` ${page.legacyFolders.length} index entr${page.legacyFolders.length === 1 ? "y" : "ies"} of an older version name whole recordings and were not searched: run "recording-archiver participants reindex".`;
-  const flagged = flaggedChunks ? ` ${flaggedChunks} archived chunk(s) have metadata that could not be indexed: they cannot be searched (see "participants find").` : "";
+  const flagged = flaggedChunks
+    ? ` ${flaggedChunks} archived chunk(s) have metadata that could not be indexed: they cannot be searched (see "participants find").`
+    : "";
   return {
     matched: found > 0,
     message: `${base}${legacy}${flagged}`,

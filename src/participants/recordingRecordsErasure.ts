@@ -20,7 +20,7 @@ const MAX_FAILURE_RECORDS_LISTED = 100;
 const DELETE_CONCURRENCY = 4;
 
 /** A record erasure left on purpose, and why. */
-export interface RetainedRecord {
+interface RetainedRecord {
   readonly blob: string;
   readonly reason: string;
 }
@@ -79,7 +79,8 @@ export async function eraseRecordingRecords(
     const named = record?.failureRecord.slice(recordings.containerName.length + 1);
     if (named && named.startsWith(FAILURES_PREFIX) && blobNameProblem(named) === undefined) failureRecords.add(named);
   }
-  if (outcomes.truncated) retained.push({ blob: outcomesFolder(folder), reason: `more than ${MAX_OUTCOMES_LISTED} outcome records: run erase again for the rest.` });
+  if (outcomes.truncated)
+    retained.push({ blob: outcomesFolder(folder), reason: `more than ${MAX_OUTCOMES_LISTED} outcome records: run erase again for the rest.` });
 
   const expected = readExpectedRecording(await readJsonBlob(recordings, expectedRecordName(folder), MAX_EXPECTED_RECORD_BYTES));
   const call = folder.slice(RECORDINGS_PREFIX.length).split("/")[0] ?? "";
@@ -96,15 +97,21 @@ export async function eraseRecordingRecords(
   if (expected) {
     const erasedHere = await tombstones.erasedIn(folder);
     const markers = deadlineMarkers(folder, expected.chunks).map((marker) => marker.name);
-    const notErased = expected.chunks.filter((chunk) => !erasedHere.has(chunk.documentId) && !erased.some((candidate) => candidate.documentId === chunk.documentId));
+    const notErased = expected.chunks.filter(
+      (chunk) => !erasedHere.has(chunk.documentId) && !erased.some((candidate) => candidate.documentId === chunk.documentId),
+    );
     if (notErased.length === 0) operational.push(expectedRecordName(folder), ...markers);
     else
       for (const name of [expectedRecordName(folder), ...markers])
-        retained.push({ blob: name, reason: `it also covers ${notErased.length} chunk(s) of this recording that were not erased (it holds no participant id).` });
+        retained.push({
+          blob: name,
+          reason: `it also covers ${notErased.length} chunk(s) of this recording that were not erased (it holds no participant id).`,
+        });
   } else {
     retained.push({
       blob: expectedRecordName(folder),
-      reason: "no expected record (intake never saw this recording, or it is gone): the recording's deadline markers, if any, were not located; they expire by the lifecycle rule for archive-deadlines/.",
+      reason:
+        "no expected record (intake never saw this recording, or it is gone): the recording's deadline markers, if any, were not located; they expire by the lifecycle rule for archive-deadlines/.",
     });
   }
 
@@ -134,6 +141,8 @@ async function manifestNames(
   if (!isRecord(parsed)) return "unreadable";
   const chunks = Array.isArray(parsed["chunks"]) ? (parsed["chunks"] as unknown[]) : [];
   const documentIds = chunks.flatMap((chunk) => (isRecord(chunk) && typeof chunk["documentId"] === "string" ? [chunk["documentId"]] : []));
-  const participantIds = Array.isArray(parsed["participantIds"]) ? (parsed["participantIds"] as unknown[]).filter((id): id is string => typeof id === "string") : [];
+  const participantIds = Array.isArray(parsed["participantIds"])
+    ? (parsed["participantIds"] as unknown[]).filter((id): id is string => typeof id === "string")
+    : [];
   return documentIds.some((documentId) => erased.some((chunk) => chunk.documentId === documentId)) || listsParticipant(participantIds);
 }

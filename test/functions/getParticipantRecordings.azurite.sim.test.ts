@@ -86,7 +86,10 @@ describe("POST /api/archive/participants/search on the compiled app (Azurite + s
     // A phone number is found in any spelling: indexed and looked up as canonical E.164.
     for (const spelling of [PHONE, " 4:+1 425 555 0123 ", "4:0014255550123"]) {
       const phone = await post(functions, { participantId: spelling });
-      expect((phone.json as SearchAnswer).chunks.map((chunk) => chunk.documentId), spelling).toEqual([documentId]);
+      expect(
+        (phone.json as SearchAnswer).chunks.map((chunk) => chunk.documentId),
+        spelling,
+      ).toEqual([documentId]);
     }
 
     const nobody = await post(functions, { participantId: "8:acs:nobody" });
@@ -111,10 +114,17 @@ describe("POST /api/archive/participants/search on the compiled app (Azurite + s
       expect(answer.json).toMatchObject({ error: { code } });
     }
     const moved = findFunction(functions, "participantLookupMoved");
-    expect(Object.values(moved.metadata.bindings).find((binding) => binding.direction === "in")).toMatchObject({ route: "archive/participants/{participantId}", methods: ["GET"] });
+    expect(Object.values(moved.metadata.bindings).find((binding) => binding.direction === "in")).toMatchObject({
+      route: "archive/participants/{participantId}",
+      methods: ["GET"],
+    });
     const old = await invokeHttp(
       moved,
-      new HttpRequest({ method: "GET", url: `http://localhost:7071/api/archive/participants/${encodeURIComponent(PARTICIPANT)}`, params: { participantId: PARTICIPANT } }),
+      new HttpRequest({
+        method: "GET",
+        url: `http://localhost:7071/api/archive/participants/${encodeURIComponent(PARTICIPANT)}`,
+        params: { participantId: PARTICIPANT },
+      }),
       capturingContext("participantLookupMoved").context,
     );
     expect(old.status).toBe(410);
@@ -126,7 +136,7 @@ describe("POST /api/archive/participants/search on the compiled app (Azurite + s
   it("pages a participant in thousands of chunks: each page bounded, every chunk exactly once, tokens bound to the participant", async () => {
     const busy = { ...settings, RECORDINGS_CONTAINER: uniqueName("api-paging") };
     const blobs = BlobServiceClient.fromConnectionString(inject("azuriteConnectionString"));
-    const recordings = blobs.getContainerClient(busy["RECORDINGS_CONTAINER"] as string);
+    const recordings = blobs.getContainerClient(busy.RECORDINGS_CONTAINER);
     await recordings.create();
     const index = new ParticipantIndex(blobs.getContainerClient(PARTICIPANT_INDEX_CONTAINER), key, recordings.containerName);
     // A contact-centre agent: 1,200 chunks over 24 recordings, each chunk's metadata listing them (and a caller).
@@ -138,7 +148,9 @@ describe("POST /api/archive/participants/search on the compiled app (Azurite + s
     const log = { debug: () => undefined, info: () => undefined, warn: () => undefined, error: () => undefined };
     const written = await mapConcurrent(refs, 16, async (ref, position) => {
       const body = JSON.stringify({ participants: [{ participantId: PARTICIPANT }, { participantId: `4:+1425555${String(position).padStart(4, "0")}` }] });
-      await recordings.getBlockBlobClient(`${ref.folder}${ref.stem}.metadata.json`).upload(body, Buffer.byteLength(body), { metadata: { documentid: `doc${position}` } });
+      await recordings
+        .getBlockBlobClient(`${ref.folder}${ref.stem}.metadata.json`)
+        .upload(body, Buffer.byteLength(body), { metadata: { documentid: `doc${position}` } });
       await index.indexChunk(recordings, ref, { source: "archive", log, documentId: `doc${position}`, recordKey: "archive" });
     });
     expect(written.filter((result) => result.status === "rejected")).toEqual([]);

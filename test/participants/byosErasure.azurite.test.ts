@@ -71,7 +71,9 @@ async function plant(
   };
   const text = JSON.stringify(options.record ? options.record(record) : record);
   await archive.getBlockBlobClient(`${folder}${ref.stem}.byos.json`).upload(text, Buffer.byteLength(text), { metadata: { documentid: documentId } });
-  await archive.getBlockBlobClient(`${folder}${ref.stem}.metadata.json`).upload(metadata, Buffer.byteLength(metadata), { metadata: { documentid: documentId } });
+  await archive
+    .getBlockBlobClient(`${folder}${ref.stem}.metadata.json`)
+    .upload(metadata, Buffer.byteLength(metadata), { metadata: { documentid: documentId } });
   await index.indexChunk(archive, ref, { source: "archive", log: quiet, documentId, recordKey: "archive" });
   await index.claimByosLocations(ref, [mediaUrl, metadataUrl]);
   if (options.claimAlsoFor) await index.claimByosLocations(options.claimAlsoFor, [mediaUrl]);
@@ -90,9 +92,13 @@ describe("erasing the customer's BYOS blobs", () => {
     const fine = await plant(archive, byos, index, destination);
     const changed = await plant(archive, byos, index, destination);
     await byos.getBlockBlobClient(changed.mediaName).upload("other", 5); // overwritten since it was catalogued: another ETag
-    const namedTwice = await plant(archive, byos, index, destination, { claimAlsoFor: { folder: "calls/someone-else/20261201T100000000Z-rec/", stem: "0000-x" } });
+    const namedTwice = await plant(archive, byos, index, destination, {
+      claimAlsoFor: { folder: "calls/someone-else/20261201T100000000Z-rec/", stem: "0000-x" },
+    });
     const unbound = await plant(archive, byos, index, destination, { mediaName: () => "hr-data/salaries.csv" });
-    const noEtag = await plant(archive, byos, index, destination, { record: (record) => ({ ...record, media: { url: (record["media"] as { url: string }).url, bytes: 5 } }) });
+    const noEtag = await plant(archive, byos, index, destination, {
+      record: (record) => ({ ...record, media: { url: (record["media"] as { url: string }).url, bytes: 5 } }),
+    });
 
     const access = byosAccess(parseConfig({ AzureWebJobsStorage: archiveStorage, ACS_CONNECTION_STRING: TEST_ACS_CONNECTION_STRING }).recordingsStorage);
     const options = { index, recordings: archive, identity: "test", log: quiet, byos: { access, accounts: [destination] } };
@@ -102,12 +108,19 @@ describe("erasing the customer's BYOS blobs", () => {
     for (const url of [namedTwice.mediaUrl, unbound.mediaUrl, noEtag.mediaUrl]) expect(planned).not.toContain(url);
 
     const report = await eraseParticipant(PARTICIPANT, { ...options, dryRun: false });
-    const refusalOf = (url: string): { kind: string; reason: string } | undefined => report.chunks.flatMap((chunk) => chunk.refused).find((refusal) => refusal.blob === url);
+    const refusalOf = (url: string): { kind: string; reason: string } | undefined =>
+      report.chunks.flatMap((chunk) => chunk.refused).find((refusal) => refusal.blob === url);
     expect(report.complete).toBe(false);
     expect(report.chunks.find((chunk) => chunk.chunk === fine.ref.stem)?.outcome).toBe("erased");
     expect(refusalOf(changed.mediaUrl)).toMatchObject({ kind: "changed" });
-    expect(refusalOf(namedTwice.mediaUrl)).toMatchObject({ kind: "retained", reason: expect.stringMatching(/1 other recording chunk\(s\)' catalogue records name the same blob/) as unknown });
-    expect(refusalOf(unbound.mediaUrl)).toMatchObject({ kind: "retained", reason: expect.stringMatching(/does not carry the erased chunk's documentId/) as unknown });
+    expect(refusalOf(namedTwice.mediaUrl)).toMatchObject({
+      kind: "retained",
+      reason: expect.stringMatching(/1 other recording chunk\(s\)' catalogue records name the same blob/) as unknown,
+    });
+    expect(refusalOf(unbound.mediaUrl)).toMatchObject({
+      kind: "retained",
+      reason: expect.stringMatching(/does not carry the erased chunk's documentId/) as unknown,
+    });
     expect(refusalOf(noEtag.mediaUrl)).toMatchObject({ kind: "retained", reason: expect.stringMatching(/holds no ETag/) as unknown });
     const left = await listBlobs(byos);
     expect(left).not.toContain(fine.mediaName);

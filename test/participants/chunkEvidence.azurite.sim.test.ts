@@ -103,7 +103,11 @@ class App {
 /** A simulator document listing `participants` as its metadata. */
 function document(participants: readonly string[] | string, size = 120_000): { documentId: string; size: number } {
   const documentId = `0-eus-d9-${randomBytes(12).toString("hex")}`;
-  sim.addDocument(documentId, { size, metadata: typeof participants === "string" ? participants : { chunkDocumentId: documentId, participants: participants.map((participantId) => ({ participantId })) } });
+  sim.addDocument(documentId, {
+    size,
+    metadata:
+      typeof participants === "string" ? participants : { chunkDocumentId: documentId, participants: participants.map((participantId) => ({ participantId })) },
+  });
   return { documentId, size };
 }
 
@@ -121,7 +125,11 @@ describe("a forged chunk that joins another recording's folder (webhook → queu
   it("is only the forger's own evidence: find, the API, export and erase reach the forger's chunk and never the victim's", async () => {
     const key = strongKey();
     const app = new App(settingsFor(key));
-    const recording = { callId: `call-${randomBytes(4).toString("hex")}`, recordingId: `rec-${randomBytes(4).toString("hex")}`, recordingStartTime: "2026-12-01T10:00:00.000Z" };
+    const recording = {
+      callId: `call-${randomBytes(4).toString("hex")}`,
+      recordingId: `rec-${randomBytes(4).toString("hex")}`,
+      recordingStartTime: "2026-12-01T10:00:00.000Z",
+    };
     const victimChunk = document([VICTIM], 150_000);
     await app.deliverAndArchive([sim.recordingEvent({ ...recording, chunks: [victimChunk] })]);
     // The forger's own recording document, announced with the victim's call id, recording id and start time.
@@ -162,7 +170,11 @@ describe("a forged chunk that joins another recording's folder (webhook → queu
     // erase: the forger's chunk goes; the victim's chunk, its manifest and the victim's own index stay.
     const erased = await cli(["participants", "erase", ATTACKER, "--yes"], app.settings);
     expect(erased.code, erased.stderr).toBe(0);
-    const receipt = JSON.parse(erased.stdout) as { complete: boolean; chunks: { documentId: string; outcome: string }[]; recordings: { retained: { blob: string }[] }[] };
+    const receipt = JSON.parse(erased.stdout) as {
+      complete: boolean;
+      chunks: { documentId: string; outcome: string }[];
+      recordings: { retained: { blob: string }[] }[];
+    };
     expect(receipt.complete).toBe(true);
     expect(receipt.chunks.map((chunk) => [chunk.documentId, chunk.outcome])).toEqual([[forgedChunk.documentId, "erased"]]);
     // Intake's expected record covers the victim's chunk: retained, with the reason.
@@ -215,7 +227,10 @@ describe("PARTICIPANT_INDEX_KEY that the index was not built with", () => {
     const settings = settingsFor(strongKey());
     const app = new App(settings);
     await app.deliverAndArchive([sim.recordingEvent({ chunks: [document([VICTIM])] })]);
-    await blobs.getContainerClient(PARTICIPANT_INDEX_CONTAINER).getBlobClient(`keys/${settings["RECORDINGS_CONTAINER"] ?? ""}.json`).delete();
+    await blobs
+      .getContainerClient(PARTICIPANT_INDEX_CONTAINER)
+      .getBlobClient(`keys/${settings["RECORDINGS_CONTAINER"] ?? ""}.json`)
+      .delete();
     const refused = await cli(["participants", "find", VICTIM], settings);
     expect(refused.code).toBe(2);
     expect(refused.stderr).toMatch(/records no key fingerprint yet .* Run "recording-archiver participants reindex"/);

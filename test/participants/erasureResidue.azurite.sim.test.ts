@@ -56,8 +56,11 @@ function cli(args: readonly string[], settings: Record<string, string>): Promise
 interface Receipt {
   complete: boolean;
   receipt: string;
-  chunks: { outcome: string; versionsDeleted: number; refused: { blob: string; versionId?: string; kind: string; reason: string }[] }[];
-  residual: { softDelete: { days?: number; until?: string; note: string }; previousVersions: { notDeleted: number; lifecycleDays: number; until?: string; note: string } };
+  chunks: { folder: string; outcome: string; versionsDeleted: number; refused: { blob: string; versionId?: string; kind: string; reason: string }[] }[];
+  residual: {
+    softDelete: { days?: number; until?: string; note: string };
+    previousVersions: { notDeleted: number; lifecycleDays: number; until?: string; note: string };
+  };
   totals: { versionsDeleted: number };
 }
 
@@ -103,20 +106,35 @@ describe("erasure on a versioned account (a stand-in answers List Blobs include=
         !refusing
           ? undefined
           : version.name === firstMedia
-            ? { status: 403, code: "AuthorizationPermissionMismatch", message: "This request is not authorized to perform this operation using this permission." }
+            ? {
+                status: 403,
+                code: "AuthorizationPermissionMismatch",
+                message: "This request is not authorized to perform this operation using this permission.",
+              }
             : version.name === secondMetadata && version.body.toString().includes("held")
               ? { status: 409, code: "BlobImmutableDueToLegalHold", message: "This operation is not permitted as the blob is immutable due to a legal hold." }
               : undefined,
     });
     try {
       // An older version of a metadata document under a legal hold.
-      stand.addPreviousVersion(container, secondMetadata, Buffer.from(JSON.stringify({ participants: [{ participantId: ALICE }], note: "held" })), "application/json");
+      stand.addPreviousVersion(
+        container,
+        secondMetadata,
+        Buffer.from(JSON.stringify({ participants: [{ participantId: ALICE }], note: "held" })),
+        "application/json",
+      );
       const run = await cli(["participants", "erase", ALICE, "--yes", "--version-lifecycle-days", "30"], through(settings, stand.connectionString));
       expect(run.code, run.stderr).toBe(1);
       const report = JSON.parse(run.stdout) as Receipt;
       expect(report.complete).toBe(false);
       const refusals = report.chunks.flatMap((chunk) => chunk.refused);
-      expect(refusals).toContainEqual(expect.objectContaining({ blob: firstMedia, kind: "permission", reason: expect.stringMatching(/deleteBlobVersion permission \(Storage Blob Data Owner/) as unknown }));
+      expect(refusals).toContainEqual(
+        expect.objectContaining({
+          blob: firstMedia,
+          kind: "permission",
+          reason: expect.stringMatching(/deleteBlobVersion permission \(Storage Blob Data Owner/) as unknown,
+        }),
+      );
       expect(refusals).toContainEqual(expect.objectContaining({ blob: secondMetadata, kind: "legalHold" }));
       expect(refusals.every((refusal) => refusal.kind === "retained" || refusal.versionId !== undefined)).toBe(true);
       expect(report.residual.previousVersions).toMatchObject({ lifecycleDays: 30 });
@@ -146,7 +164,7 @@ describe("a receipt written as the erasure proceeds", () => {
     const [first, second] = folders as [string, string];
     // Deletes in the second recording never get an answer: the erasure is stopped (killed) there.
     const hostile = await startHostileStorage(azurite(), (request) =>
-      request.method === "DELETE" && decodeURIComponent(request.url).includes(`/${second}`) ? "hang" : undefined,
+      request.method === "DELETE" && decodeURIComponent(request.url ?? "").includes(`/${second}`) ? "hang" : undefined,
     );
     try {
       const child = spawnCompiledCli(["participants", "erase", ALICE, "--yes"], { env: through(settings, hostile.connectionString), cwd: workDir });
@@ -165,7 +183,11 @@ describe("a receipt written as the erasure proceeds", () => {
     const steps = receipts.map((name) => name.split("/").pop());
     expect(steps).toEqual(["000000-started.json", "000001-chunk.json", "000002-chunk.json", "000003-recordingRecords.json"]);
     expect(receipts.some((name) => name.endsWith("/receipt.json"))).toBe(false);
-    const firstSteps = await Promise.all(receipts.slice(1, 3).map(async (name) => JSON.parse((await container.getBlobClient(name).downloadToBuffer()).toString("utf8")) as { folder: string; outcome: string }));
+    const firstSteps = await Promise.all(
+      receipts
+        .slice(1, 3)
+        .map(async (name) => JSON.parse((await container.getBlobClient(name).downloadToBuffer()).toString("utf8")) as { folder: string; outcome: string }),
+    );
     expect(firstSteps.map((step) => [step.folder, step.outcome])).toEqual([
       [first, "erased"],
       [first, "erased"],
@@ -177,7 +199,7 @@ describe("a receipt written as the erasure proceeds", () => {
 
     const again = await cli(["participants", "erase", ALICE, "--yes"], settings);
     expect(again.code, again.stderr).toBe(0);
-    const report = JSON.parse(again.stdout) as Receipt & { chunks: { folder: string }[] };
+    const report = JSON.parse(again.stdout) as Receipt;
     expect(report.complete).toBe(true);
     expect(report.chunks.map((chunk) => chunk.folder)).toEqual([second, second]);
     expect(await listBlobs(container, "calls/")).toEqual([]);

@@ -70,7 +70,15 @@ describe("listed names are data, not paths", () => {
   it("keeps every export target inside the export directory, by POSIX and Windows rules alike", () => {
     const directory = join(tmpdir(), "export-here");
     expect(exportTarget(directory, "call/rec/0000-x.mp4")).toBe(join(directory, "call", "rec", "0000-x.mp4"));
-    for (const name of ["../outside.txt", "call/../../outside", "call\\..\\..\\Users\\Public\\evil.txt", "C:/evil", "call/rec/a:stream", "call//x", "/etc/passwd"])
+    for (const name of [
+      "../outside.txt",
+      "call/../../outside",
+      "call\\..\\..\\Users\\Public\\evil.txt",
+      "C:/evil",
+      "call/rec/a:stream",
+      "call//x",
+      "/etc/passwd",
+    ])
       expect(() => exportTarget(directory, name), name).toThrow(UnsafeBlobNameError);
   });
 
@@ -81,7 +89,8 @@ describe("listed names are data, not paths", () => {
     expect(name).toBe(`participants/${key}/recordings/call-1/20261201T100000000Z-rec/0003-doc.json`);
     expect(parseEntryTail("call-1/20261201T100000000Z-rec/0003-doc.json")).toEqual({ kind: "chunk", ref });
     expect(parseEntryTail("call-1/20261201T100000000Z-rec.json")).toEqual({ kind: "legacy", folder: "calls/call-1/20261201T100000000Z-rec/" });
-    for (const tail of ["call-1/../0003-doc.json", "../../x/0003-doc.json", "a/b/c/d.json", "call-1/rec/notachunk.json"]) expect(parseEntryTail(tail).kind, tail).toBe("unusable");
+    for (const tail of ["call-1/../0003-doc.json", "../../x/0003-doc.json", "a/b/c/d.json", "call-1/rec/notachunk.json"])
+      expect(parseEntryTail(tail).kind, tail).toBe("unusable");
   });
 });
 

@@ -279,7 +279,13 @@ describe("participant index at archive time, find, export, erase (Azurite + simu
     expect(receipt).toMatch(/"identity": ".+ via a connection string \(account devstoreaccount1\)"/);
     // The steps written as it went: started, one per chunk, the recording's records, then the summary.
     const steps = await listBlobs(container, receiptName.replace(/receipt\.json$/, ""));
-    expect(steps.map((name) => name.split("/").pop())).toEqual(["000000-started.json", "000001-chunk.json", "000002-chunk.json", "000003-recordingRecords.json", "receipt.json"]);
+    expect(steps.map((name) => name.split("/").pop())).toEqual([
+      "000000-started.json",
+      "000001-chunk.json",
+      "000002-chunk.json",
+      "000003-recordingRecords.json",
+      "receipt.json",
+    ]);
     expect(report.residual.notReached.join(" ")).toMatch(/subscribers/);
     expectNoRawId(receipt);
     expectNoRawId(run.stderr + run.stdout + dry.stdout + dry.stderr);

@@ -4,7 +4,7 @@ import { BlobServiceClient } from "@azure/storage-blob";
 import type { Refusal } from "./storageRefusalProxy";
 
 /** A previous version the stand-in keeps (what Azure keeps after a delete or an overwrite on a versioned account). */
-export interface StoredVersion {
+interface StoredVersion {
   readonly container: string;
   readonly name: string;
   readonly versionId: string;
@@ -75,7 +75,12 @@ export async function startVersionedStorage(azuriteConnectionString: string, opt
         const refusal = options.refuseVersionDelete?.(version);
         if (refusal) return storageError(res, refusal.status, refusal.code, refusal.message);
         previous.splice(at, 1);
-        res.writeHead(202, { "x-ms-request-id": "versioned-stand-in", "x-ms-version": "2025-05-05", "x-ms-delete-type-permanent": "false", "content-length": 0 });
+        res.writeHead(202, {
+          "x-ms-request-id": "versioned-stand-in",
+          "x-ms-version": "2025-05-05",
+          "x-ms-delete-type-permanent": "false",
+          "content-length": 0,
+        });
         return void res.end();
       }
       res.writeHead(200, {
@@ -103,7 +108,12 @@ export async function startVersionedStorage(azuriteConnectionString: string, opt
       }
       return send(res, answer);
     }
-    if (req.method === "GET" && url.searchParams.get("comp") === "list" && url.searchParams.get("restype") === "container" && /versions/.test(url.searchParams.get("include") ?? "")) {
+    if (
+      req.method === "GET" &&
+      url.searchParams.get("comp") === "list" &&
+      url.searchParams.get("restype") === "container" &&
+      /versions/.test(url.searchParams.get("include") ?? "")
+    ) {
       const answer = await forward(req, target);
       let xml = answer.body.toString("utf8");
       xml = xml.replace(/<Blob><Name>([^<]*)<\/Name>/g, (_, escaped: string) => {
@@ -122,7 +132,12 @@ export async function startVersionedStorage(azuriteConnectionString: string, opt
       }
       return send(res, { ...answer, body: Buffer.from(xml, "utf8") });
     }
-    if (req.method === "GET" && url.searchParams.get("restype") === "service" && url.searchParams.get("comp") === "properties" && options.softDeleteDays !== undefined) {
+    if (
+      req.method === "GET" &&
+      url.searchParams.get("restype") === "service" &&
+      url.searchParams.get("comp") === "properties" &&
+      options.softDeleteDays !== undefined
+    ) {
       const answer = await forward(req, target);
       const policy = `<DeleteRetentionPolicy><Enabled>true</Enabled><Days>${options.softDeleteDays}</Days></DeleteRetentionPolicy>`;
       let xml = answer.body.toString("utf8").replace(/<DeleteRetentionPolicy>[\s\S]*?<\/DeleteRetentionPolicy>/, "");
@@ -185,7 +200,12 @@ function send(res: ServerResponse, answer: Answer): void {
 
 function storageError(res: ServerResponse, status: number, code: string, message: string): void {
   const body = `<?xml version="1.0" encoding="utf-8"?><Error><Code>${code}</Code><Message>${message}</Message></Error>`;
-  res.writeHead(status, { "content-type": "application/xml", "x-ms-error-code": code, "x-ms-request-id": "versioned-stand-in", "content-length": Buffer.byteLength(body) });
+  res.writeHead(status, {
+    "content-type": "application/xml",
+    "x-ms-error-code": code,
+    "x-ms-request-id": "versioned-stand-in",
+    "content-length": Buffer.byteLength(body),
+  });
   res.end(body);
 }
 
@@ -194,5 +214,10 @@ function escapeXml(text: string): string {
 }
 
 function unescapeXml(text: string): string {
-  return text.replace(/&lt;/g, "<").replace(/&gt;/g, ">").replace(/&quot;/g, '"').replace(/&apos;/g, "'").replace(/&amp;/g, "&");
+  return text
+    .replace(/&lt;/g, "<")
+    .replace(/&gt;/g, ">")
+    .replace(/&quot;/g, '"')
+    .replace(/&apos;/g, "'")
+    .replace(/&amp;/g, "&");
 }
