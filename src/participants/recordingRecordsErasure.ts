@@ -60,7 +60,13 @@ export async function eraseRecordingRecords(
   const refused: ErasureRefusal[] = [];
   const manifest = manifestName(folder);
   const named = await manifestNames(recordings, manifest, erased, listsParticipant);
-  if (named === "unreadable") retained.push({ blob: manifest, reason: "it could not be read to tell whether it names the erased chunks: check it by hand." });
+  // It may hold the participant's raw id: not knowing keeps the erasure from being complete.
+  if (named === "unreadable")
+    refused.push({
+      blob: manifest,
+      kind: "retained",
+      reason: "it could not be read to tell whether it names the erased chunks or the participant: check it by hand.",
+    });
   if (named === true) {
     const manifestErased = await eraseWithVersions(recordings, [manifest], manifest, signal);
     refused.push(...manifestErased.refused);

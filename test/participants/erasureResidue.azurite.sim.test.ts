@@ -5,6 +5,10 @@ import { join } from "node:path";
 import { BlobServiceClient } from "@azure/storage-blob";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { OPERATIONAL_PREFIXES } from "../../src/archive/blobLayout";
+import { FailureRecords } from "../../src/archive/failureRecords";
+import { chunkOutcome, writeChunkOutcome } from "../../src/catalog/chunkOutcomes";
+import { parseConfig } from "../../src/config/appConfig";
+import { parseChunkMessage } from "../../src/events/chunkMessageParser";
 import { ErasureTombstones } from "../../src/catalog/erasureTombstones";
 import { PARTICIPANT_INDEX_CONTAINER } from "../../src/participants/indexLayout";
 import type { Log } from "../../src/shared/log";
@@ -151,6 +155,38 @@ describe("erasure on a versioned account (a stand-in answers List Blobs include=
     } finally {
       await stand.close();
     }
+  });
+});
+
+describe("the records that concern an erased chunk", () => {
+  it("removes its failure record and failure outcome, and intake's expected record and deadline marker once every chunk is erased", async () => {
+    const settings = settingsFor();
+    const container = blobs.getContainerClient(settings["RECORDINGS_CONTAINER"] as string);
+    // An earlier failure of the chunk (say a 503 before it was archived on a later delivery), as the archive job records it.
+    await archiveRecordings(sim, azurite(), settings, [[ALICE]], quiet, 1, async (message) => {
+      const parsed = parseChunkMessage(message, parseConfig(settings).downloadHosts);
+      const error = new Error("ACS answered 503");
+      const failureRecord = await new FailureRecords(container).record({ outcome: "failed", error, message: parsed });
+      await writeChunkOutcome(container, parsed, chunkOutcome(parsed, "failed", error, new Date().toISOString(), failureRecord));
+    });
+    const before = await listBlobs(container);
+    for (const prefix of ["archive-failures/", "archive-catalog/", "archive-deadlines/"])
+      expect(
+        before.some((name) => name.startsWith(prefix)),
+        prefix,
+      ).toBe(true);
+    const run = await cli(["participants", "erase", ALICE, "--yes"], settings);
+    expect(run.code, run.stderr).toBe(0);
+    const report = JSON.parse(run.stdout) as { recordings: { deleted: string[]; retained: unknown[] }[] };
+    const deleted = report.recordings[0]?.deleted ?? [];
+    for (const prefix of ["archive-failures/", "archive-catalog/", "archive-deadlines/"])
+      expect(
+        deleted.some((name) => name.startsWith(prefix)),
+        prefix,
+      ).toBe(true);
+    expect(deleted.some((name) => name.includes("/outcomes/"))).toBe(true);
+    const after = await listBlobs(container);
+    expect(after.filter((name) => !name.startsWith("archive-erasures/") && !name.startsWith("participant-erasures/"))).toEqual([]);
   });
 });
 

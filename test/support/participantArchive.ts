@@ -9,7 +9,8 @@ import type { AcsSimulator } from "../../tools/acsSimulator";
 /**
  * Archives recordings with the app's own composition root, the way the host runs it: intake (expected record, deadline
  * markers, queue), then each queued message through the archive job (and its participant-index step when
- * PARTICIPANT_INDEX_KEY is set). Each recording has `chunksPerRecording` chunks whose metadata lists `participants`.
+ * PARTICIPANT_INDEX_KEY is set). Each recording has `chunksPerRecording` chunks whose metadata lists `participants`;
+ * `onMessage` sees each queued chunk message before it is archived.
  */
 export async function archiveRecordings(
   sim: AcsSimulator,
@@ -18,6 +19,7 @@ export async function archiveRecordings(
   recordings: readonly (readonly string[])[],
   log: Log,
   chunksPerRecording = 2,
+  onMessage?: (message: unknown) => Promise<void>,
 ): Promise<void> {
   const config = parseConfig(settings);
   const services = createServices(config);
@@ -36,7 +38,9 @@ export async function archiveRecordings(
     const received = await queue.receiveMessages({ numberOfMessages: 32 });
     expect(received.receivedMessageItems).toHaveLength(chunksPerRecording);
     for (const item of received.receivedMessageItems) {
-      const result = await services.archiveJob.run(Buffer.from(item.messageText, "base64").toString("utf8"), log);
+      const text = Buffer.from(item.messageText, "base64").toString("utf8");
+      await onMessage?.(JSON.parse(text) as unknown);
+      const result = await services.archiveJob.run(text, log);
       expect(result.status, JSON.stringify(result)).toBe("archived");
       await queue.deleteMessage(item.messageId, item.popReceipt);
     }
