@@ -4,8 +4,7 @@ import type { ParticipantLookup } from "../app/services";
 import { AppNotConfiguredError, describeError } from "../errors";
 import { errorResponse, notConfiguredResponse } from "../http/errorResponse";
 import { InvalidContinuationTokenError, InvalidSearchRequestError, ParticipantIndexKeyError } from "../participants/participantErrors";
-import { searchAnswer } from "../participants/participantSearch";
-import { readSearchRequest } from "../participants/searchRequest";
+import { readSearchRequest, searchAnswer } from "../participants/searchApi";
 
 /** Flagged chunks counted on a first page at most. */
 const MAX_FLAGGED_COUNTED = 1_000;

@@ -11,7 +11,8 @@ import { documentIdOf, listChunk, type ChunkListing } from "./chunkInventory";
 import { chunkFileKind, chunkIndexOf, chunkPrefix, metadataBlobOf, type ChunkRef } from "./chunkRef";
 import { ErasureReceipt, ReceiptWriteError } from "./erasureReceipt";
 import type { ParticipantIndex } from "./participantIndex";
-import { MAX_PAGE_SIZE, searchMessage, type SkippedEntry } from "./participantSearch";
+import { searchMessage, type SkippedEntry } from "./participantSearch";
+import { MAX_PAGE_SIZE } from "./searchApi";
 import { eraseRecordingRecords, type ErasedChunk, type RecordingRecordsErasure } from "./recordingRecordsErasure";
 
 /** Chunks erased at once (each one's blobs are deleted a few at a time too). */

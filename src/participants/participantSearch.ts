@@ -5,10 +5,8 @@ import { describeChunk, documentIdOf, listChunk, type ChunkSummary } from "./chu
 import type { ChunkRef } from "./chunkRef";
 import type { KeyRecorder } from "./indexKeyRecord";
 import type { EntryPage, ParticipantIndex } from "./participantIndex";
+import { DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE } from "./searchApi";
 
-/** Entries per page of the participants API by default, and at most (each costs a metadata read and a listing). */
-const DEFAULT_PAGE_SIZE = 50;
-export const MAX_PAGE_SIZE = 200;
 /** Entries per page when the command line walks every page. */
 const CLI_PAGE_SIZE = 200;
 const VERIFY_CONCURRENCY = 8;
@@ -185,51 +183,4 @@ export function searchMessage(chunks: number, legacyFolders: number, flagged: nu
       ? ""
       : ` ${flagged} chunk(s) have metadata that could not be indexed (not JSON, no participant list, or too many participants): check them by hand.`;
   return `${found}${legacy}${unreadable}`;
-}
-
-/** What `POST /api/archive/participants/search` answers for one page: no keyed hash, no raw id. */
-export interface SearchAnswer {
-  /** This page holds at least one chunk of the participant. */
-  readonly matched: boolean;
-  readonly message: string;
-  readonly chunks: readonly ChunkSummary[];
-  readonly skipped: readonly SkippedEntry[];
-  /** Index entries of an older version on this page (whole recordings, not searched until reindex). */
-  readonly legacyEntries: number;
-  /** Blob names under this page's chunks that are not usable as names: refused. */
-  readonly unsafeNames: number;
-  /** First page only: chunks of the archive whose metadata could not be indexed (nobody can be found in them). */
-  readonly flaggedChunks?: number;
-  /** Present when more entries follow: send it back, with the same participantId, for the next page. */
-  readonly continuationToken?: string;
-}
-
-export function searchAnswer(page: SearchPage, flaggedChunks: number | undefined): SearchAnswer {
-  const more = page.continuationToken !== undefined;
-  const found = page.chunks.length;
-  const base =
-    found > 0
-      ? `${found} archived chunk(s) on this page list this participant.${more ? " More may follow: send continuationToken back for the next page." : ""}`
-      : more
-        ? "No chunk of this participant on this page; more entries follow: send continuationToken back for the next page."
-        : flaggedChunks === undefined
-          ? "No further archived chunk lists this participant."
-          : "No archived chunk lists this participant.";
-  const legacy =
-    page.legacyFolders.length === 0
-      ? ""
-      : ` ${page.legacyFolders.length} index entr${page.legacyFolders.length === 1 ? "y" : "ies"} of an older version name whole recordings and were not searched: run "recording-archiver participants reindex".`;
-  const flagged = flaggedChunks
-    ? ` ${flaggedChunks} archived chunk(s) have metadata that could not be indexed: they cannot be searched (see "participants find").`
-    : "";
-  return {
-    matched: found > 0,
-    message: `${base}${legacy}${flagged}`,
-    chunks: page.chunks,
-    skipped: page.skipped,
-    legacyEntries: page.legacyFolders.length,
-    unsafeNames: page.unsafeNames.length,
-    ...(flaggedChunks === undefined ? {} : { flaggedChunks }),
-    ...(page.continuationToken ? { continuationToken: page.continuationToken } : {}),
-  };
 }
