@@ -19,6 +19,8 @@ import { eraseRecordingRecords, type ErasedChunk, type RecordingRecordsErasure }
 const CHUNK_CONCURRENCY = 4;
 /** Other participants of a shared chunk named in the report (by keyed-hash prefix); the rest are counted. */
 const MAX_OTHERS_NAMED = 20;
+/** Flagged chunks (metadata not indexable) counted for the report at most. */
+const MAX_FLAGGED_COUNTED = 1_000;
 /** Keyed-hash characters shown for the other participants of a shared chunk. */
 const OTHER_PREFIX_CHARS = 12;
 /**
@@ -203,6 +205,8 @@ export async function eraseParticipant(participantId: string, options: EraseOpti
   } while (marker);
   if (openFolder !== undefined) await finishFolder(openFolder);
 
+  // Chunks nobody can be found in (metadata not indexable) may hold the participant too: said, for an operator.
+  const flagged = await index.flagged(MAX_FLAGGED_COUNTED);
   const finishedAt = new Date().toISOString();
   const residual = await residualOf(options, chunks, records, finishedAt);
   const refusedCount = chunks.reduce((sum, chunk) => sum + chunk.refused.length, 0) + records.reduce((sum, record) => sum + record.refused.length, 0);
@@ -244,6 +248,7 @@ export async function eraseParticipant(participantId: string, options: EraseOpti
       chunks.filter((chunk) => chunk.outcome !== "notListed" && chunk.outcome !== "staleEntryRemoved").length,
       legacyFolders.size,
       unsafeNames.size,
+      flagged.chunks.length,
     ),
     complete,
     totals,
@@ -436,12 +441,12 @@ async function record(chunk: ChunkErasure, context: ChunkContext): Promise<Chunk
   return chunk;
 }
 
-function eraseMessage(chunks: number, legacyFolders: number, unsafeNames: number): string {
+function eraseMessage(chunks: number, legacyFolders: number, unsafeNames: number, flagged: number): string {
   const unsafe =
     unsafeNames === 0
       ? ""
       : ` ${unsafeNames} blob name(s) under these chunks are not usable as names (dot segments, backslash): refused, left for an operator.`;
-  return `${searchMessage(chunks, legacyFolders, 0)}${unsafe}`;
+  return `${searchMessage(chunks, legacyFolders, flagged)}${unsafe}`;
 }
 
 /** What may still hold copies after the erasure, and until when (soft delete, previous versions, what erase never reaches). */
