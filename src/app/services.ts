@@ -20,18 +20,18 @@ import { RecordingIntake } from "../intake/recordingIntake";
 import { ArchiveIndexStep } from "../participants/archiveIndexStep";
 import { PARTICIPANT_INDEX_CONTAINER } from "../participants/indexLayout";
 import { ParticipantIndex } from "../participants/participantIndex";
-import { findParticipant, type ParticipantRecordings } from "../participants/participantFind";
+import { searchParticipant, type SearchOptions, type SearchPage } from "../participants/participantSearch";
 import { RecordingControls } from "../recordingControl/recordingControls";
 import { ChunkQueue } from "../storage/chunkQueue";
 import { Quarantine } from "../storage/quarantine";
 import { createBlobServiceClient, createQueueServiceClient } from "../storage/storageClients";
 
-/** What the participants API needs: `participants find --json` for one participant. */
+/** What the participants API needs: one page of a participant's chunks (what `participants find` walks page by page). */
 export interface ParticipantLookup {
   readonly index: ParticipantIndex;
   /** The archive container the index points into. */
   readonly recordings: ContainerClient;
-  find(participantId: string): Promise<ParticipantRecordings>;
+  search(participantId: string, options: SearchOptions): Promise<SearchPage>;
 }
 
 /** Everything the functions need, built once per process from the parsed config. */
@@ -126,7 +126,14 @@ export function createServices(config: AppConfig, observers: ServiceObservers = 
     callStatus,
     deadlineWatch: new DeadlineWatch({ container: recordings, status: callStatus, events, retentionHours: config.retentionHours }),
     ...(participantIndex
-      ? { participants: { index: participantIndex, recordings, find: (participantId: string) => findParticipant(participantIndex, recordings, participantId) } }
+      ? {
+          participants: {
+            index: participantIndex,
+            recordings,
+            search: (participantId: string, options: SearchOptions) =>
+              searchParticipant(participantIndex, recordings, participantId, { ...options, recordKey: "participantsApi" }),
+          },
+        }
       : {}),
   };
 }

@@ -5,7 +5,7 @@ import { chunkBlobNames, mediaFormat } from "../archive/blobLayout";
 import type { ArchivedChunk } from "../archive/chunkArchiver";
 import { DownloadUrlRejectedError, TransferInterruptedError } from "../errors";
 import type { ChunkMessage } from "../events/chunkMessage";
-import { CATALOGUE_SUFFIX } from "../participants/recordingInventory";
+import { CATALOGUE_SUFFIX } from "../participants/chunkRef";
 import { MAX_METADATA_READ } from "../participants/metadataParticipants";
 import type { Log } from "../shared/log";
 import { ensureOnce } from "../storage/ensureOnce";

@@ -56,7 +56,15 @@ export interface AppConfig {
 }
 
 /** The part of the config that data-subject requests need (no ACS settings: operators may not have them). */
-export type ParticipantConfig = Pick<AppConfig, "recordingsStorage" | "recordingsContainer" | "participantIndexKey" | "byosContainers" | "byosStorageAccounts">;
+export type ParticipantConfig = Pick<
+  AppConfig,
+  "recordingsStorage" | "recordingsContainer" | "participantIndexKey" | "byosContainers" | "byosStorageAccounts"
+> & {
+  /** ARCHIVE_VERSION_DELETE_AFTER_DAYS: the template's lifecycle rule for previous blob versions (erasure receipts state it). */
+  readonly versionLifecycleDays?: number;
+  /** ARCHIVE_SOFT_DELETE_DAYS: the archive's blob soft-delete retention, stated when the account's own cannot be read. */
+  readonly softDeleteDays?: number;
+};
 
 /** Parses settings (app settings / local.settings.json Values); throws ConfigError naming the bad setting. */
 export function parseConfig(settings: Settings): AppConfig {
@@ -140,7 +148,15 @@ export function parseParticipantConfig(settings: Settings): ParticipantConfig {
     recordingsContainer: storageNameSetting(settings, "RECORDINGS_CONTAINER", "recordings"),
     ...participantIndexKeySetting(settings),
     ...byosSetting(settings),
+    ...optionalDays(settings, "ARCHIVE_VERSION_DELETE_AFTER_DAYS", "versionLifecycleDays"),
+    ...optionalDays(settings, "ARCHIVE_SOFT_DELETE_DAYS", "softDeleteDays"),
   });
+}
+
+/** A number of days the deployment states (0–36,500), or nothing when the setting is absent. */
+function optionalDays<K extends string>(settings: Settings, name: string, key: K): Partial<Record<K, number>> {
+  if (optionalSetting(settings, name) === undefined) return {};
+  return { [key]: integerSetting(settings, name, 0, { min: 0, max: 36_500 }) } as Partial<Record<K, number>>;
 }
 
 /** Key material PARTICIPANT_INDEX_KEY must decode to (a keyed hash is only as strong as its key). */

@@ -10,7 +10,7 @@ import { parseConfig } from "../../src/config/appConfig";
 import { byosAccess } from "../../src/byos/byosAccess";
 import { eraseParticipant } from "../../src/participants/participantErase";
 import { exportParticipant } from "../../src/participants/participantExport";
-import { findParticipant } from "../../src/participants/participantFind";
+import { findParticipant } from "../../src/participants/participantSearch";
 import type { Log } from "../../src/shared/log";
 import { listBlobs } from "../support/archiveHarness";
 import { byosRecording as recordingIn, startByosAccount, type ByosAccount } from "../support/byosAccount";
@@ -126,9 +126,9 @@ describe("bring-your-own-storage chunks (Azurite)", () => {
     const participants = services.participants;
     if (!participants) throw new Error("index disabled");
     const found = await findParticipant(participants.index, participants.recordings, PARTICIPANT);
-    expect(found.totals.recordings).toBe(1);
-    expect(found.recordings[0]).toMatchObject({ complete: true, chunks: 1 });
-    expect(found.recordings[0]?.files.map((file) => file.kind).sort()).toEqual(["catalogue", "manifest", "metadata"]);
+    expect(found.totals).toMatchObject({ chunks: 1, recordings: 1 });
+    expect(found.chunks[0]).toMatchObject({ store: "byos" });
+    expect(found.chunks[0]?.files.map((file) => file.kind).sort()).toEqual(["catalogue", "metadata"]);
 
     // A second delivery is a no-op.
     const again = await services.archiveJob.run(messages[0], log);
@@ -187,7 +187,7 @@ describe("bring-your-own-storage chunks (Azurite)", () => {
       byos: { access: access(), accounts: [`${proxy.url}/devstoreaccount1`] },
     });
     expect(erased.complete).toBe(true);
-    expect(erased.recordings[0]?.deleted.filter((name) => name.startsWith("http"))).toHaveLength(2);
+    expect(erased.chunks[0]?.deleted.filter((name) => name.startsWith("http"))).toHaveLength(2);
     expect(await listBlobs(blobs.getContainerClient(byosContainer))).toEqual([]);
     expect(await listBlobs(archive, "calls/")).toEqual([]);
   });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { parseConfig, triggerQueueName } from "../../src/config/appConfig";
+import { parseConfig, parseParticipantConfig, triggerQueueName } from "../../src/config/appConfig";
 import { downloadUrlProblem } from "../../src/config/downloadHosts";
 import type { Settings } from "../../src/config/settingParsers";
 import { AppNotConfiguredError, ConfigError } from "../../src/errors";
@@ -619,5 +619,14 @@ describe("configuration cannot send tokens or personal data to a typo", () => {
     expect(error.setting).toBe(setting);
     expectNoSecrets(error.message);
     expect(error.message).not.toMatch(/accesskey=|AccountKey=|key=/i);
+  });
+});
+
+describe("the data-subject command line's configuration", () => {
+  it("reads the windows the deployment states for previous versions and soft delete (what erasure receipts state), and refuses a bad one by name", () => {
+    expect(parseParticipantConfig(settings({}))).not.toHaveProperty("versionLifecycleDays");
+    const stated = parseParticipantConfig(settings({ ARCHIVE_VERSION_DELETE_AFTER_DAYS: "7", ARCHIVE_SOFT_DELETE_DAYS: "14" }));
+    expect([stated.versionLifecycleDays, stated.softDeleteDays]).toEqual([7, 14]);
+    expect(() => parseParticipantConfig(settings({ ARCHIVE_SOFT_DELETE_DAYS: "two weeks" }))).toThrow(/ARCHIVE_SOFT_DELETE_DAYS/);
   });
 });
