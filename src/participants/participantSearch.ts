@@ -181,6 +181,6 @@ export function searchMessage(chunks: number, legacyFolders: number, flagged: nu
   const unreadable =
     flagged === 0
       ? ""
-      : ` ${flagged} chunk(s) have metadata that could not be indexed (not JSON, no participant list, or too many participants): check them by hand.`;
+      : ` ${flagged} chunk(s) could not be indexed (metadata not JSON, no participant list, or too many participants: check them by hand; or archived during a PARTICIPANT_INDEX_KEY rotation: run "recording-archiver participants reindex").`;
   return `${found}${legacy}${unreadable}`;
 }
