@@ -143,7 +143,7 @@ describe("erasure on a versioned account (a stand-in answers List Blobs include=
       expect(refusals.every((refusal) => refusal.kind === "retained" || refusal.versionId !== undefined)).toBe(true);
       expect(report.residual.previousVersions).toMatchObject({ lifecycleDays: 30 });
       expect(report.residual.previousVersions.notDeleted).toBeGreaterThanOrEqual(2);
-      expect(report.residual.previousVersions.note).toMatch(/lifecycle rule deletes previous versions 30 days after/);
+      expect(report.residual.previousVersions.note).toMatch(/lifecycle rule deletes a previous version once it is 30 days old \(counted from its creation/);
       expect(run.stderr).toMatch(/Complete: no/);
 
       // With the right (and the hold lifted) the same command finishes: the evidence is the metadata's own last version.
