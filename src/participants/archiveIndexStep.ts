@@ -31,7 +31,11 @@ export class ArchiveIndexStep {
     } catch (error) {
       if (isTransient(error, false)) throw error;
       // Under another key (a rotation under way) the chunk is flagged: find reports it, and reindex indexes it once the new key is recorded.
-      if (error instanceof ParticipantIndexKeyError) await this.index.flag(ref, "keyMismatch", {});
+      if (error instanceof ParticipantIndexKeyError)
+        await this.index.flag(ref, "keyMismatch", {}).catch((flagError: unknown) => {
+          if (isTransient(flagError, false)) throw flagError;
+          log.error(`Participant index: could not flag chunk ${message.chunkKey} (${describeError(flagError)}).`);
+        });
       log.error(`Participant index: could not index chunk ${message.chunkKey} (${describeError(error)}); run "recording-archiver participants reindex".`);
     }
   }
