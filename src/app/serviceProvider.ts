@@ -67,7 +67,9 @@ function readConfiguration(settings: Settings): Configuration {
     }
     for (const warning of acsResourceWarnings(config.acsResources)) console.warn(warning);
     if (config.participantIndexKey === undefined) {
-      console.warn("PARTICIPANT_INDEX_KEY is not set: the participant index is disabled (no entries written, POST /api/archive/participants/search answers 503).");
+      console.warn(
+        "PARTICIPANT_INDEX_KEY is not set: the participant index is disabled (no entries written, POST /api/archive/participants/search answers 503).",
+      );
     }
     return { valid: true, config, settings };
   } catch (thrown) {
