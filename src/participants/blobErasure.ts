@@ -129,6 +129,13 @@ export async function eraseWithVersions(container: ContainerClient, names: reado
         reason: "still there after erasure (written again meanwhile, or more versions than one listing holds): run erase again.",
       });
     }
+    if (after.truncated) {
+      refused.push({
+        blob: prefix,
+        kind: "failed",
+        reason: "the version listing under this prefix stopped at its bound (too many names or versions): what it did not reach may remain; run erase again.",
+      });
+    }
   }
   return { deleted: deleted.filter((name) => !refused.some((refusal) => refusal.blob === name && refusal.versionId === undefined)), versionsDeleted, refused };
 }
