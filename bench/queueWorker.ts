@@ -7,7 +7,7 @@
  */
 import { InvocationContext } from "@azure/functions";
 import { BlobServiceClient } from "@azure/storage-blob";
-import { AcsRecordingClient } from "../src/acs/acsRecordingClient";
+import { AcsClients } from "../src/acs/acsClients";
 import { parseConfig } from "../src/config/appConfig";
 import { isRecord } from "../src/shared/untrustedJson";
 import { loadCompiledApp } from "../tools/functionsHost";
@@ -35,13 +35,14 @@ function appHandler(): QueueHandler {
 /** The peers' approach, with our signing client (what the large-chunk benchmark calls the baseline). */
 function peersHandler(): QueueHandler {
   const config = parseConfig(process.env);
-  const acs = new AcsRecordingClient(config.acs, config.downloadHosts);
+  const clients = new AcsClients(config.acsResources, config.downloadHosts);
   if (config.recordingsStorage.kind !== "connectionString") throw new Error("the peers' handler needs a storage connection string");
   const container = BlobServiceClient.fromConnectionString(config.recordingsStorage.connectionString).getContainerClient(config.recordingsContainer);
   const created = container.createIfNotExists();
   return async (input) => {
     const message = isRecord(input) ? input : {};
     const url = typeof message["contentLocation"] === "string" ? message["contentLocation"] : "";
+    const acs = clients.forResource(typeof message["resource"] === "string" ? message["resource"] : "", console);
     await created;
     const response = await acs.get(url, { field: "contentLocation" });
     if (!response.body) throw new Error(`GET answered ${response.status} without a body`);

@@ -1,6 +1,6 @@
 import { setMaxListeners } from "node:events";
 import type { BlockBlobClient, ContainerClient } from "@azure/storage-blob";
-import type { AcsRecordingClient } from "../acs/acsRecordingClient";
+import type { AcsClients } from "../acs/acsClients";
 import { describeError, TransferInterruptedError } from "../errors";
 import type { ChunkMessage } from "../events/chunkMessage";
 import type { Log } from "../shared/log";
@@ -19,7 +19,8 @@ import { stagedBlockSize } from "./blockPlan";
 import { DEFAULT_MEMORY_BUDGET, MemoryBudget } from "./memoryBudget";
 
 export interface ChunkArchiverOptions {
-  readonly acs: AcsRecordingClient;
+  /** Chooses each chunk's signed client by its resource. */
+  readonly acs: AcsClients;
   readonly container: ContainerClient;
   readonly blockSize: number;
   readonly concurrency: number;
@@ -79,13 +80,29 @@ export class ChunkArchiver {
   }
 
   /**
+   * The archive's answer to "is this chunk archived already?": its media blob's size, or undefined (one HEAD, and
+   * once per process the container check). Throws ArchiveConflictError when the blob is another chunk's.
+   */
+  async archivedSize(message: ChunkMessage, signal?: AbortSignal): Promise<number | undefined> {
+    await this.ensureContainer();
+    return findArchivedMedia(this.options.container.getBlockBlobClient(chunkBlobNames(message).media), message, signal);
+  }
+
+  /**
    * The archive is checked first, so an archived chunk (a redelivery, a duplicate message) is not downloaded again.
    * `delivery.firstDelivery`: the queue's first delivery of a chunk never re-queued, which rarely finds anything of an
    * earlier delivery: then the metadata is not looked up before its download, and the media's first GET does not
-   * wait for the block list (the writes' `If-None-Match: *` still never overwrite).
+   * wait for the block list (the writes' `If-None-Match: *` still never overwrite). `delivery.archivedSize`: that
+   * check, started by the caller (`archivedSize`) side by side with its own (the job's erasure tombstones).
    */
-  async archive(message: ChunkMessage, log: Log, delivery: { firstDelivery?: boolean } = {}): Promise<ArchivedChunk> {
-    const { acs, container } = this.options;
+  async archive(
+    message: ChunkMessage,
+    log: Log,
+    delivery: { firstDelivery?: boolean; archivedSize?: Promise<number | undefined> } = {},
+  ): Promise<ArchivedChunk> {
+    const { container } = this.options;
+    // Throws, before anything is signed, when no key serves the chunk's resource (permanent: recorded as failed).
+    const acs = this.options.acs.forResource(message.resource, log);
     const names = chunkBlobNames(message);
     this.warnIfLate(message, log);
     const budget = new AbortController();
@@ -98,9 +115,8 @@ export class ChunkArchiver {
     const common = { acs, retry: this.retry, deadlinePassed: () => notFoundMeansExpired(message.deadline, this.now()), signal: budget.signal, log };
     const identity = chunkBlobMetadata(message);
     try {
-      await this.ensureContainer();
       const mediaBlob = container.getBlockBlobClient(names.media);
-      const existing = await findArchivedMedia(mediaBlob, message, budget.signal);
+      const existing = await (delivery.archivedSize ?? this.archivedSize(message, budget.signal));
       // Metadata and media travel side by side; a metadata failure never costs the media.
       const metadata = transferMetadata({
         ...common,
@@ -207,13 +223,13 @@ export class ChunkArchiver {
   private async finish(
     message: ChunkMessage,
     result: Omit<ArchivedChunk, "mediaBlob" | "metadataBlob" | "deletedFromAcs"> & { names: { media: string; metadata: string } },
-    common: { signal: AbortSignal; log: Log },
+    common: Pick<TransferContext, "acs" | "signal" | "log">,
     log: Log,
   ): Promise<ArchivedChunk> {
     const { names, ...rest } = result;
     const archived = { ...names, bytes: rest.bytes, ...(rest.contentSha256 ? { contentSha256: rest.contentSha256 } : {}) };
     const deletedFromAcs =
-      this.options.deleteAfterArchive && (await deleteFromAcs(this.options.acs, this.options.container, message, archived, common.signal, log, this.retry));
+      this.options.deleteAfterArchive && (await deleteFromAcs(common.acs, this.options.container, message, archived, common.signal, log, this.retry));
     return { ...rest, mediaBlob: `${this.containerName}/${names.media}`, metadataBlob: `${this.containerName}/${names.metadata}`, deletedFromAcs };
   }
 

@@ -12,7 +12,7 @@ const COMMIT_TIMEOUT_MS = 60_000;
  * The committed media blob's size when it already holds this chunk, undefined when no blob is
  * committed. A blob holding another document is a conflict: it is never overwritten.
  */
-export async function findArchivedMedia(blob: BlockBlobClient, message: ChunkMessage, signal: AbortSignal): Promise<number | undefined> {
+export async function findArchivedMedia(blob: BlockBlobClient, message: ChunkMessage, signal?: AbortSignal): Promise<number | undefined> {
   let properties;
   try {
     properties = await blob.getProperties({ abortSignal: storageSignal(signal) });

@@ -103,12 +103,24 @@ export class DeadlineWatch {
     return { folders: [...folders].slice(0, max), truncated: truncated || folders.size > max };
   }
 
-  /** The at-risk events of one recording: chunks still `pending` in the status reading, in their window's last quarter. */
-  private atRisk({ status, expected }: RecordingReading, now: Date): ArchiveEvent[] {
-    if (status.complete || !expected) return [];
-    const eventTimes = new Map(expected.chunks.map((chunk) => [chunk.documentId, chunk.eventTime]));
+  /**
+   * The at-risk events of one recording: chunks still `pending` in the status reading (never an erased one), in their
+   * window's last quarter — those of the first trace and of later events alike.
+   */
+  private atRisk({ status, traces }: RecordingReading, now: Date): ArchiveEvent[] {
+    if (status.complete) return [];
+    const eventTimes = new Map(
+      [...traces.later, ...(traces.first ? [traces.first] : [])].flatMap((trace) => trace.chunks.map((chunk) => [chunk.documentId, chunk.eventTime])),
+    );
+    if (eventTimes.size === 0) return [];
     return status.chunks
-      .filter((chunk) => chunk.state === "pending" && chunk.deadline !== null && inLastQuarter(chunk.deadline, eventTimes.get(chunk.documentId) ?? "", now))
+      .filter(
+        (chunk): chunk is typeof chunk & { index: number } =>
+          chunk.state === "pending" &&
+          chunk.index !== null &&
+          chunk.deadline !== null &&
+          inLastQuarter(chunk.deadline, eventTimes.get(chunk.documentId) ?? "", now),
+      )
       .map((chunk) =>
         chunkDeadlineAtRiskEvent(
           {

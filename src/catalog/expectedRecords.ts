@@ -5,8 +5,9 @@ import type { ChunkMessage } from "../events/chunkMessage";
 import { mapConcurrent } from "../shared/mapConcurrent";
 import { isRecord } from "../shared/untrustedJson";
 import { ensureOnce } from "../storage/ensureOnce";
-import { writeJsonOnce } from "./boundedReads";
+import { readJsonBlob, writeJsonOnce } from "./boundedReads";
 import { expectedRecordName } from "./catalogLayout";
+import { coversEvent, laterTraceName } from "./intakeTraces";
 import { deadlineMarkers } from "./deadlineMarkers";
 import { readRecordingInfo, recordingInfoOf, type RecordingInfo } from "./recordingInfo";
 
@@ -100,31 +101,87 @@ export class ExpectedRecords {
     });
   }
 
-  /** Writes the expected record of every recording among `messages`; throws StorageUnavailableError. */
-  async write(messages: readonly ChunkMessage[], deadline?: AbortSignal): Promise<number> {
-    if (messages.length === 0) return 0;
-    const byRecording = new Map<string, ChunkMessage[]>();
+  /**
+   * Writes the expected record of every recording among `messages` (its first event's trace) and, for an event after
+   * the first, a later trace beside it (intakeTraces.ts) so that its chunks show as pending too; throws
+   * StorageUnavailableError.
+   */
+  async write(messages: readonly ChunkMessage[], deadline?: AbortSignal): Promise<TraceSummary> {
+    if (messages.length === 0) return { recordings: 0, laterEvents: 0, otherResource: 0 };
+    // Per recording folder, its events in delivery order (a delivery may carry several events of one recording).
+    const byRecording = new Map<string, Map<string, ChunkMessage[]>>();
     for (const message of messages) {
       const folder = chunkBlobNames(message).folder;
-      byRecording.set(folder, [...(byRecording.get(folder) ?? []), message]);
+      const events = byRecording.get(folder) ?? new Map<string, ChunkMessage[]>();
+      const event = `${message.resource}\n${message.eventId}`;
+      events.set(event, [...(events.get(event) ?? []), message]);
+      byRecording.set(folder, events);
     }
     try {
       await this.ensureContainer(deadline);
     } catch (error) {
       throw new StorageUnavailableError(`Could not reach container ${this.container.containerName}: ${describeError(error)}`, { cause: error });
     }
-    // Each recording's expected record and its deadline markers (usually one): every write under one bound.
-    const writes = [...byRecording.values()].flatMap((group) => {
-      const record = expectedRecordingOf(group);
-      return [{ name: expectedRecordName(record.recordingFolder), text: JSON.stringify(record) }, ...deadlineMarkers(record.recordingFolder, record.chunks)];
+    const summary = { recordings: byRecording.size, laterEvents: 0, otherResource: 0 };
+    // Each recording's traces and its deadline markers (usually one): every write under one bound.
+    const writes: (() => Promise<unknown>)[] = [...byRecording].flatMap(([folder, events]) => {
+      const groups = [...events.values()];
+      const markers = deadlineMarkers(folder, groups.flat());
+      return [
+        async () => {
+          const traced = await this.writeTraces(folder, groups.map(expectedRecordingOf), deadline);
+          summary.laterEvents += traced.laterEvents;
+          summary.otherResource += traced.otherResource;
+        },
+        ...markers.map((marker) => () => writeJsonOnce(this.container, marker.name, marker.text, undefined, deadline)),
+      ];
     });
-    // A blob already there is the same recording seen before (a redelivery, or another event of it).
-    const results = await mapConcurrent(writes, this.concurrency, (write) => writeJsonOnce(this.container, write.name, write.text, undefined, deadline));
+    const results = await mapConcurrent(writes, this.concurrency, (write) => write());
     const failed = results.find((result): result is PromiseRejectedResult => result.status === "rejected");
     if (failed)
-      throw new StorageUnavailableError(`Could not write an expected-chunks record or deadline marker: ${describeError(failed.reason)}`, {
+      throw new StorageUnavailableError(`Could not write an expected-chunks record, a trace or a deadline marker: ${describeError(failed.reason)}`, {
         cause: failed.reason,
       });
-    return byRecording.size;
+    return summary;
   }
+
+  /**
+   * The first event's trace is expected.json (written once: a blob already there is the same recording seen before);
+   * any other event of the folder — a redelivery of the first one excepted — gets a later trace of its own.
+   */
+  private async writeTraces(
+    folder: string,
+    traces: readonly ExpectedRecording[],
+    deadline?: AbortSignal,
+  ): Promise<{ laterEvents: number; otherResource: number }> {
+    const [head, ...rest] = traces;
+    if (!head) return { laterEvents: 0, otherResource: 0 };
+    const name = expectedRecordName(folder);
+    const written = await writeJsonOnce(this.container, name, JSON.stringify(head), undefined, deadline);
+    const first = written ? head : readExpectedRecording(await readJsonBlob(this.container, name, MAX_EXPECTED_RECORD_BYTES, deadline));
+    let laterEvents = 0;
+    let otherResource = 0;
+    for (const trace of written ? rest : traces) {
+      if (first && coversEvent(first, trace)) continue;
+      await writeJsonOnce(
+        this.container,
+        laterTraceName(folder, trace),
+        JSON.stringify({ ...trace, firstEventId: first?.eventId ?? null }),
+        undefined,
+        deadline,
+      );
+      laterEvents += 1;
+      if (first && first.acsResource !== trace.acsResource) otherResource += 1;
+    }
+    return { laterEvents, otherResource };
+  }
+}
+
+/** What intake's traces found in one delivery (counts only). */
+export interface TraceSummary {
+  readonly recordings: number;
+  /** Events that named chunks of a recording whose first trace was another event's (later traces written). */
+  readonly laterEvents: number;
+  /** Of those, events from another ACS resource than the recording's first event. */
+  readonly otherResource: number;
 }

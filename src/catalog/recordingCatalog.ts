@@ -7,14 +7,25 @@ import type { ChunkMessage } from "../events/chunkMessage";
 import type { Log } from "../shared/log";
 import { archiverMetrics } from "../telemetry/archiverMetrics";
 import { ARCHIVE_EVENT_TYPES, archiveEvent, chunkDeadlineAtRiskEvent, inLastQuarter, recordingSubject, recordingSubjectOf } from "./archiveEvents";
-import { readRecordingFolder } from "./archivedChunks";
+import { acsResourceOf, readRecordingFolder } from "./archivedChunks";
 import { listFolders, readJsonBlob } from "./boundedReads";
 import { expectedRecordName } from "./catalogLayout";
 import { chunkOutcome, writeChunkOutcome } from "./chunkOutcomes";
 import type { ArchiveEventSink } from "./eventPublisher";
 import { MAX_EXPECTED_RECORD_BYTES, readExpectedRecording, type ExpectedRecording } from "./expectedRecords";
-import { writeManifestIfComplete, writeSingleChunkManifest, type ArchiveManifestChunk, type ManifestResult, type ManifestWritten } from "./recordingManifest";
+import { ErasureTombstones } from "./erasureTombstones";
+import { intakeTraceOf } from "./intakeTraces";
+import {
+  manifestForEvent,
+  writeManifestIfComplete,
+  writeSingleChunkManifest,
+  type ArchiveManifestChunk,
+  type ManifestResult,
+  type ManifestWritten,
+} from "./recordingManifest";
+import { readRecordingTraces } from "./recordingTraces";
 import { storageSignal } from "../storage/storageDeadline";
+import { chunkBlobMetadata } from "../archive/blobMetadata";
 import { recordingInfoOf, type RecordingInfo } from "./recordingInfo";
 
 const MAX_RECORDINGS_PER_CALL = 200;
@@ -51,9 +62,11 @@ export interface RecordingCatalogDependencies {
 export class RecordingCatalog implements ChunkCatalogHooks {
   private readonly now: () => Date;
   private readonly expected = new Map<string, { at: number; record: Promise<ExpectedRecording | undefined> }>();
+  private readonly erasures: ErasureTombstones;
 
   constructor(private readonly deps: RecordingCatalogDependencies) {
     this.now = deps.now ?? (() => new Date());
+    this.erasures = new ErasureTombstones(deps.container);
   }
 
   async chunkArchived(message: ChunkMessage, archived: ArchivedChunk, startedAt: Date, log: Log): Promise<void> {
@@ -71,11 +84,25 @@ export class RecordingCatalog implements ChunkCatalogHooks {
     const expected = await this.expectedOf(folder);
     const single = expected && singleChunkEntry(message, archived, expected);
     if (expected && single) {
-      const result = await writeSingleChunkManifest(this.deps.container, folder, { ...info, ...pick(expected, info) }, single.chunk, single.document, this.now);
-      await this.published(result, folder, recordingSubject(message), log);
-      return;
+      // A later event naming another chunk of this folder brings the listing back (that chunk may belong in it).
+      const traces = await readRecordingTraces(this.deps.container, folder, expected);
+      if (!traces.truncated && traces.later.every((trace) => trace.chunks.every((chunk) => chunk.documentId === message.documentId))) {
+        const intakeTrace = intakeTraceOf(message.documentId, acsResourceOf(chunkBlobMetadata(message)), traces);
+        const chunk = intakeTrace ? { ...single.chunk, intakeTrace } : single.chunk;
+        const result = await writeSingleChunkManifest(
+          this.deps.container,
+          folder,
+          { ...info, ...pick(expected, info) },
+          chunk,
+          single.document,
+          () => this.erasures.erasedIn(folder),
+          this.now,
+        );
+        await this.published(result, folder, recordingSubject(message), log);
+        return;
+      }
     }
-    const missing = expected && (await this.chunkMissing(expected, message));
+    const missing = expected && (await this.chunkMissing(expected, message, folder));
     if (missing) {
       log.debug(`Recording ${folder}: chunk ${missing} is not archived yet; no manifest yet.`);
       return;
@@ -83,7 +110,11 @@ export class RecordingCatalog implements ChunkCatalogHooks {
     await this.complete(folder, info, recordingSubject(message), expected, log);
   }
 
-  /** Writes the manifest of a recording when it is complete and publishes RecordingArchived (again, with the same id, when it exists). */
+  /**
+   * Writes the manifest of a recording when it is complete and publishes RecordingArchived (again, with the same id,
+   * when it exists). A recording whose chunks were all erased gets neither; a manifest naming an erased chunk is not
+   * published again.
+   */
   async completeRecording(folder: string, info: RecordingInfo, subject: string, log: Log): Promise<ManifestResult> {
     return this.complete(folder, info, subject, await this.expectedOf(folder), log);
   }
@@ -113,24 +144,41 @@ export class RecordingCatalog implements ChunkCatalogHooks {
   }
 
   /**
-   * The index of an expected chunk (other than `message`'s) whose metadata blob is not in the archive, when there
-   * is one: the recording cannot be complete, so its folder is not listed. One HEAD per chunk, newest chunk first
-   * (the likeliest to be missing), stopping at the first missing. When all are there (or a record predates blob
-   * names), the folder listing decides: a metadata blob is not yet an archived chunk.
+   * The index of an expected chunk (other than `message`'s) whose metadata blob is not in the archive and that no
+   * data-subject erasure removed, when there is one: the recording cannot be complete, so its folder is not listed.
+   * One HEAD per chunk, newest chunk first (the likeliest to be missing), stopping at the first missing; a chunk
+   * found missing has its folder's tombstone looked up (one HEAD: an erased chunk is never waited for, as the
+   * listing's rule has it). When all are there (or a
+   * record predates blob names), the folder listing decides: a metadata blob is not yet an archived chunk.
    */
-  private async chunkMissing(expected: ExpectedRecording, message: ChunkMessage): Promise<number | undefined> {
+  private async chunkMissing(expected: ExpectedRecording, message: ChunkMessage, folder: string): Promise<number | undefined> {
     const others = expected.chunks.filter((chunk) => chunk.documentId !== message.documentId).sort((a, b) => b.index - a.index);
     if (others.length > MAX_COMPLETION_PROBES || others.some((chunk) => chunk.metadataBlob === "")) return undefined;
     for (const chunk of others) {
-      if (!(await this.deps.container.getBlobClient(chunk.metadataBlob).exists({ abortSignal: storageSignal() }))) return chunk.index;
+      if (await this.deps.container.getBlobClient(chunk.metadataBlob).exists({ abortSignal: storageSignal() })) continue;
+      if (!(await this.erasures.hasFolderTombstone(folder, chunk.documentId))) return chunk.index;
     }
     return undefined;
   }
 
   private async complete(folder: string, info: RecordingInfo, subject: string, expected: ExpectedRecording | undefined, log: Log): Promise<ManifestResult> {
     const { container } = this.deps;
-    const documents = expected && expected.chunks.length > 0 ? expected.chunks.map((chunk) => chunk.documentId) : undefined;
-    const result = await writeManifestIfComplete(container, folder, expected ? { ...info, ...pick(expected, info) } : info, documents, this.now);
+    const erased = await this.erasures.erasedIn(folder);
+    const result = await writeManifestIfComplete(
+      container,
+      folder,
+      expected ? { ...info, ...pick(expected, info) } : info,
+      {
+        expected: expected && expected.chunks.length > 0 ? expected.chunks : undefined,
+        erased,
+        traces: () => readRecordingTraces(container, folder, expected ?? null),
+      },
+      this.now,
+    );
+    if (result.status === "erased") {
+      log.info(`Recording ${folder}: every chunk was erased by a data-subject erasure; no manifest, no event.`);
+      return result;
+    }
     if (result.status === "incomplete") {
       log.debug(`Recording ${folder}: ${result.archived} of ${result.expected} chunks archived; no manifest yet.`);
       return result;
@@ -142,11 +190,17 @@ export class RecordingCatalog implements ChunkCatalogHooks {
   /** Logs a written (or found) manifest and publishes RecordingArchived for it. */
   private async published(result: ManifestWritten, folder: string, subject: string, log: Log): Promise<void> {
     if (!result.equivalent) log.error(`The manifest ${result.blob} was written by another instance and describes different chunks; it is kept as written.`);
+    if (result.erasedSince > 0) {
+      log.warn(`The manifest ${result.blob} names ${result.erasedSince} chunk(s) erased since it was written; it is not published again (erase removes it).`);
+      return;
+    }
     if (result.status === "written") log.info(`Recording ${folder} is complete: wrote ${result.blob} (${result.manifest.chunks.length} chunks).`);
+    // No raw participant id leaves the archive: the event carries their count; consumers read the manifest with their own rights.
+    const published = manifestForEvent(result.manifest);
     // Event Grid refuses events over 1 MB: a manifest that large (hundreds of chunks) is referenced, not carried.
-    const carried = Buffer.byteLength(JSON.stringify(result.manifest)) <= MAX_MANIFEST_IN_EVENT_BYTES;
+    const carried = Buffer.byteLength(JSON.stringify(published)) <= MAX_MANIFEST_IN_EVENT_BYTES;
     const data = {
-      manifest: carried ? result.manifest : null,
+      manifest: carried ? published : null,
       ...(carried ? {} : { manifestOmitted: "larger than an event may be; read manifestBlob" }),
       manifestBlob: result.blob,
       manifestUrl: result.url,

@@ -1,7 +1,6 @@
 import { describeError } from "../errors";
 import type { ChunkMessage } from "../events/chunkMessage";
-import type { RecordingEventPolicy } from "../events/recordingEvent";
-import { triageEvents } from "../intake/eventTriage";
+import { triageEvents, type IntakePolicy } from "../intake/eventTriage";
 import { QUARANTINE_CONCURRENCY } from "../intake/rejectionKeeping";
 import type { Log } from "../shared/log";
 import { mapConcurrent } from "../shared/mapConcurrent";
@@ -22,7 +21,7 @@ export interface ValidatedEvents {
  */
 export async function validateEvents(
   events: readonly unknown[],
-  policy: RecordingEventPolicy,
+  policy: IntakePolicy,
   quarantine: Quarantine,
   receivedVia: string,
   log: Log,

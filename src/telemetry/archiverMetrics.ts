@@ -17,6 +17,7 @@ export interface ArchiverMetrics {
   readonly eventsReceived: Counter;
   readonly chunksAtRisk: Counter;
   readonly memoryWait: Histogram;
+  readonly chunksErasedSkipped: Counter;
 }
 
 // The metrics API has no proxy provider: instruments made before an SDK registers stay no-ops. So
@@ -50,6 +51,9 @@ export function archiverMetrics(): ArchiverMetrics {
       memoryWait: meter.createHistogram("archiver.memory.wait", {
         description: "Time a chunk waited to be admitted to the process's memory budget (ARCHIVE_MEMORY_BUDGET).",
         unit: "s",
+      }),
+      chunksErasedSkipped: meter.createCounter("archiver.chunks.erasedskipped", {
+        description: "Chunks not queued or not archived because a data-subject erasure removed them, by where (intake, archive).",
       }),
     };
     byProvider.set(provider, found);

@@ -1,6 +1,7 @@
 import { ChunkArchiveJob } from "../../src/archive/chunkArchiveJob";
 import { FailureRecords } from "../../src/archive/failureRecords";
 import { CallStatusReader } from "../../src/catalog/callStatus";
+import { ErasureTombstones } from "../../src/catalog/erasureTombstones";
 import { eventSinkFor, NO_EVENTS } from "../../src/catalog/eventPublisher";
 import { ExpectedRecords } from "../../src/catalog/expectedRecords";
 import { RecordingCatalog } from "../../src/catalog/recordingCatalog";
@@ -51,6 +52,7 @@ export function catalogHarness(
     failures: new FailureRecords(harness.container),
     downloadHosts: harness.config.downloadHosts,
     catalog,
+    erasures: new ErasureTombstones(harness.container),
     ...(options.now ? { now: options.now } : {}),
     ...(options.requeue ? { requeue: options.requeue } : {}),
   });
