@@ -5,6 +5,7 @@
  * the ACS requests by kind (the simulator's request log) and the worker's CPU time. `--cpu-prof <dir>` writes a
  * V8 CPU profile of the worker. See USAGE for the flags.
  */
+import { randomBytes } from "node:crypto";
 import { mkdirSync } from "node:fs";
 import { resolve } from "node:path";
 import { parseByteSize } from "../src/shared/byteSize";
@@ -65,7 +66,8 @@ async function main(): Promise<void> {
       sim,
       storage,
       azurite.connectionString,
-      values.index === true ? { PARTICIPANT_INDEX_KEY: "bench-participant-index-key-0123456789abcdef" } : {},
+      // The key as azd generates it: base64 of 32 random bytes.
+      values.index === true ? { PARTICIPANT_INDEX_KEY: randomBytes(32).toString("base64") } : {},
     );
     const { queue, poison } = rig;
     const worker = await QueueWorkerProcess.start(values.peers === true ? "peers" : "app", rig.settings, values.app ? resolve(values.app) : undefined);

@@ -1,3 +1,4 @@
+import { BlobServiceClient } from "@azure/storage-blob";
 import { ChunkArchiveJob } from "../../src/archive/chunkArchiveJob";
 import { FailureRecords } from "../../src/archive/failureRecords";
 import { CallStatusReader } from "../../src/catalog/callStatus";
@@ -7,6 +8,9 @@ import { ExpectedRecords } from "../../src/catalog/expectedRecords";
 import { RecordingCatalog } from "../../src/catalog/recordingCatalog";
 import { archiveEventsSetting } from "../../src/config/archiveEventsSettings";
 import type { ChunkMessage } from "../../src/events/chunkMessage";
+import { ArchiveIndexStep } from "../../src/participants/archiveIndexStep";
+import { PARTICIPANT_INDEX_CONTAINER } from "../../src/participants/indexLayout";
+import { ParticipantIndex } from "../../src/participants/participantIndex";
 import type { AcsSimulator } from "../../tools/acsSimulator";
 import type { EventReceiver } from "../../tools/eventReceiver";
 import { archiveHarness, type ArchiveHarness } from "./archiveHarness";
@@ -30,6 +34,8 @@ export function catalogHarness(
     requeue?: (message: ChunkMessage, delaySeconds: number) => Promise<void>;
     /** Another DOWNLOAD_BLOCK_SIZE than the harness's 256 KiB (say, so that a chunk fits in one range). */
     blockSize?: number;
+    /** PARTICIPANT_INDEX_KEY: the job indexes every archived chunk, as the app does when it is set. */
+    participantIndexKey?: string;
   } = {},
 ): CatalogHarness {
   const harness = archiveHarness(sim, storage, {
@@ -53,6 +59,18 @@ export function catalogHarness(
     downloadHosts: harness.config.downloadHosts,
     catalog,
     erasures: new ErasureTombstones(harness.container),
+    ...(options.participantIndexKey
+      ? {
+          participantIndex: new ArchiveIndexStep(
+            new ParticipantIndex(
+              BlobServiceClient.fromConnectionString(storage).getContainerClient(PARTICIPANT_INDEX_CONTAINER),
+              options.participantIndexKey,
+              harness.container.containerName,
+            ),
+            harness.container,
+          ),
+        }
+      : {}),
     ...(options.now ? { now: options.now } : {}),
     ...(options.requeue ? { requeue: options.requeue } : {}),
   });
