@@ -10,6 +10,7 @@ import { PoisonedChunkRescue } from "../archive/poisonedChunkRescue";
 import { eventSinkFor } from "../catalog/eventPublisher";
 import { ExpectedRecords } from "../catalog/expectedRecords";
 import { IntakeCatalog } from "../catalog/intakeCatalog";
+import { QueuedChunks } from "../catalog/queuedChunks";
 import { RecordingCatalog } from "../catalog/recordingCatalog";
 import { CallStatusReader } from "../catalog/callStatus";
 import { DeadlineWatch } from "../catalog/deadlineWatch";
@@ -73,7 +74,8 @@ export function createServices(config: AppConfig, observers: ServiceObservers = 
     chunkQueue,
     quarantine: new Quarantine(blobs.getContainerClient(config.quarantineContainer)),
     policy: config,
-    catalog: new IntakeCatalog(new ExpectedRecords(recordings)),
+    catalog: new IntakeCatalog(new ExpectedRecords(recordings), new QueuedChunks(recordings)),
+    limits: config.intakeLimits,
   });
   const events = eventSinkFor(config.archiveEvents);
   const catalog = new RecordingCatalog({ container: recordings, events });

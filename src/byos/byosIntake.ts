@@ -15,8 +15,10 @@ const FORMAT_OF_EXTENSION: Record<string, string> = { mp4: "Mp4", mp3: "Mp3", wa
  * Intake's bring-your-own-storage step, in front of the usual validation: chunks whose
  * contentLocation is a blob in a BYOS_STORAGE_ACCOUNTS account become chunk messages with a `byos`
  * location (catalogued, or copied, by the archive job; never a signed ACS request), and their blob
- * URLs are taken out of the event before the ACS download-host checks see it. A chunk URL in any
- * other blob account makes the event invalid (quarantined) with a reason naming the setting.
+ * URLs are taken out of the event before the ACS download-host checks see it. A content or metadata URL in
+ * any other blob account makes the event invalid (quarantined) with a reason naming the setting. The
+ * deleteLocation takes no part in these decisions: the archive never needs it (a BYOS chunk's is dropped;
+ * an ACS chunk's is checked like any other and left out, as an anomaly, when it is not usable).
  */
 export function chunkMessagesWithByos(envelope: EventEnvelope, policy: ByosPolicy): ChunkMessage[] {
   const accounts = policy.byosStorageAccounts ?? [];
@@ -36,7 +38,8 @@ export function chunkMessagesWithByos(envelope: EventEnvelope, policy: ByosPolic
       url: chunk[field],
       match: typeof chunk[field] === "string" ? locate(chunk[field], accounts, blobStorage, policy) : undefined,
     }));
-    const unlisted = matches.find((entry) => entry.match && "unlisted" in entry.match);
+    const fetched = matches.filter((entry) => entry.field !== "deleteLocation");
+    const unlisted = fetched.find((entry) => entry.match && "unlisted" in entry.match);
     if (unlisted?.match && "unlisted" in unlisted.match) {
       throw new InvalidEventError(
         `${path}.${unlisted.field}`,
@@ -45,7 +48,7 @@ export function chunkMessagesWithByos(envelope: EventEnvelope, policy: ByosPolic
     }
     const content = matches[0];
     if (!content?.match || !("listed" in content.match)) {
-      if (matches.some((entry) => entry.match))
+      if (fetched.some((entry) => entry.match))
         throw new InvalidEventError(`${path}.contentLocation`, "must be a blob in the same BYOS_STORAGE_ACCOUNTS account as the chunk's other locations.");
       found.push(undefined);
       return chunk;

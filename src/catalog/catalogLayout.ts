@@ -4,7 +4,8 @@ import { callFolder, OPERATIONAL_PREFIXES, RECORDINGS_PREFIX } from "../archive/
  * The catalog mirrors the recordings' folders under its own operational prefix, so that one listing
  * of `archive-catalog/<call>/` finds every recording intake has seen for a call:
  * `archive-catalog/<call>/<recording>/expected.json` (written at intake) and
- * `archive-catalog/<call>/<recording>/outcomes/<index>-<documentId>-<ms>.json` (a chunk's failure outcome).
+ * `archive-catalog/<call>/<recording>/outcomes/<index>-<documentId>-<ms>.json` (a chunk's failure outcome) and
+ * `archive-catalog/<call>/<recording>/queued/<index>-<documentId>-<event>.json` (a chunk intake queued, with its anomalies).
  */
 const CATALOG_PREFIX = OPERATIONAL_PREFIXES.catalog;
 
@@ -32,4 +33,8 @@ export function expectedRecordName(recordingFolder: string): string {
 
 export function outcomesFolder(recordingFolder: string): string {
   return `${catalogFolder(recordingFolder)}outcomes/`;
+}
+
+export function queuedFolder(recordingFolder: string): string {
+  return `${catalogFolder(recordingFolder)}queued/`;
 }

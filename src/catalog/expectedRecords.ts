@@ -100,13 +100,19 @@ export class ExpectedRecords {
     });
   }
 
-  /** Writes the expected record of every recording among `messages`; throws StorageUnavailableError. */
-  async write(messages: readonly ChunkMessage[], deadline?: AbortSignal): Promise<number> {
-    if (messages.length === 0) return 0;
+  /**
+   * Writes the expected record of every recording among `messages`; throws StorageUnavailableError. Returns how many
+   * recordings there were, and which of them already had their expected record (an earlier delivery, or another
+   * event of the recording, wrote it): only those can have chunks queued before.
+   */
+  async write(messages: readonly ChunkMessage[], deadline?: AbortSignal): Promise<{ recordings: number; seenBefore: ReadonlySet<string> }> {
+    if (messages.length === 0) return { recordings: 0, seenBefore: new Set() };
     const byRecording = new Map<string, ChunkMessage[]>();
     for (const message of messages) {
       const folder = chunkBlobNames(message).folder;
-      byRecording.set(folder, [...(byRecording.get(folder) ?? []), message]);
+      const group = byRecording.get(folder);
+      if (group) group.push(message);
+      else byRecording.set(folder, [message]);
     }
     try {
       await this.ensureContainer(deadline);
@@ -116,15 +122,24 @@ export class ExpectedRecords {
     // Each recording's expected record and its deadline markers (usually one): every write under one bound.
     const writes = [...byRecording.values()].flatMap((group) => {
       const record = expectedRecordingOf(group);
-      return [{ name: expectedRecordName(record.recordingFolder), text: JSON.stringify(record) }, ...deadlineMarkers(record.recordingFolder, record.chunks)];
+      return [
+        { name: expectedRecordName(record.recordingFolder), text: JSON.stringify(record), folder: record.recordingFolder },
+        ...deadlineMarkers(record.recordingFolder, record.chunks),
+      ];
     });
     // A blob already there is the same recording seen before (a redelivery, or another event of it).
-    const results = await mapConcurrent(writes, this.concurrency, (write) => writeJsonOnce(this.container, write.name, write.text, undefined, deadline));
+    const results = await mapConcurrent(writes, this.concurrency, (write) => writeJsonOnce(this.container, write.name, write.text, undefined, deadline), {
+      ...(deadline ? { abortSignal: deadline } : {}),
+    });
     const failed = results.find((result): result is PromiseRejectedResult => result.status === "rejected");
     if (failed)
       throw new StorageUnavailableError(`Could not write an expected-chunks record or deadline marker: ${describeError(failed.reason)}`, {
         cause: failed.reason,
       });
-    return byRecording.size;
+    const seenBefore = new Set<string>();
+    writes.forEach((write, i) => {
+      if ("folder" in write && results[i]?.status === "fulfilled" && !results[i].value) seenBefore.add(write.folder);
+    });
+    return { recordings: byRecording.size, seenBefore };
   }
 }

@@ -1,6 +1,8 @@
 import { ConfigError } from "../errors";
+import { ACS_RESOURCE_ID_SHAPE, isAcsResourceId } from "../events/acsResourceId";
 import { parseAcsConnectionString, type AcsConnection } from "./acsConnectionString";
 import { archiveEventsSetting, type ArchiveEventsConfig } from "./archiveEventsSettings";
+import { intakeLimitsSetting, type IntakeLimits } from "./intakeLimits";
 import { buildDownloadHostPolicy, isLoopbackHost, type DownloadHostPolicy } from "./downloadHosts";
 import {
   booleanSetting,
@@ -44,6 +46,8 @@ export interface AppConfig {
   readonly archiveEvents?: ArchiveEventsConfig;
   /** True when APPLICATIONINSIGHTS_CONNECTION_STRING is set (telemetry goes to Application Insights). */
   readonly telemetryEnabled: boolean;
+  /** INTAKE_MAX_EVENTS / RECORDINGS / CHUNKS_PER_DELIVERY: above one, a delivery is refused whole (413). */
+  readonly intakeLimits: IntakeLimits;
 }
 
 /** The part of the config that data-subject requests need (no ACS settings: operators may not have them). */
@@ -73,6 +77,7 @@ export function parseConfig(settings: Settings): AppConfig {
     byosCopy: booleanSetting(settings, "BYOS_COPY", false),
     ...optionalArchiveEvents(settings),
     telemetryEnabled: optionalSetting(settings, "APPLICATIONINSIGHTS_CONNECTION_STRING") !== undefined,
+    intakeLimits: intakeLimitsSetting(settings),
   };
   return deepFreeze(config);
 }
@@ -189,11 +194,8 @@ export function triggerQueueName(settings: Settings): string {
 }
 
 function parseResourceId(value: string): string {
-  if (!/^\/subscriptions\/[^/]+\/resourceGroups\/[^/]+\/providers\/Microsoft\.Communication\/communicationServices\/[^/]+\/?$/i.test(value)) {
-    throw new ConfigError(
-      "ALLOWED_ACS_RESOURCES",
-      `has "${value}", which is not an ACS resource id (/subscriptions/<id>/resourceGroups/<rg>/providers/Microsoft.Communication/communicationServices/<name>).`,
-    );
+  if (!isAcsResourceId(value)) {
+    throw new ConfigError("ALLOWED_ACS_RESOURCES", `has "${value}", which is not an ACS resource id (${ACS_RESOURCE_ID_SHAPE}).`);
   }
   return normalizeResourceId(value);
 }

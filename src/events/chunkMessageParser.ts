@@ -3,6 +3,7 @@ import type { DownloadHostPolicy } from "../config/downloadHosts";
 import { DownloadUrlRejectedError, InvalidChunkMessageError } from "../errors";
 import { isRecord, type JsonRecord } from "../shared/untrustedJson";
 import { parseIsoDateTime } from "../shared/isoDateTime";
+import { anomalyList } from "./chunkAnomalies";
 import { CHUNK_LOCATION_FIELDS, CHUNK_TEXT_FIELDS, chunkKey, type ChunkMessage } from "./chunkMessage";
 import { chunkLocationProblem } from "./chunkLocations";
 import { documentIdProblem } from "./documentId";
@@ -12,7 +13,9 @@ import { documentIdProblem } from "./documentId";
  * base64 JSON) and checks it again: the message is input too. Every URL must pass the same rules as
  * at intake (download host allowlist, naming the chunk's own documentId), so a tampered message never
  * makes us sign a request to another host, download another document under this chunk's name, or
- * delete another recording. The fields are ChunkMessage's own lists (chunkMessage.ts).
+ * delete another recording. The fields are ChunkMessage's own lists (chunkMessage.ts). As at intake, only what
+ * makes the archive unsafe or impossible is refused: an unusable deleteLocation or descriptive field is left out
+ * and noted in `anomalies`.
  */
 export function parseChunkMessage(input: unknown, hosts: DownloadHostPolicy): ChunkMessage {
   const value = decode(input);
@@ -36,29 +39,40 @@ export function parseChunkMessage(input: unknown, hosts: DownloadHostPolicy): Ch
     eventTime: date(value, "eventTime"),
     deadline: date(value, "deadline"),
   };
-  if (value["recordingStartTime"] !== undefined && value["recordingStartTime"] !== null) message["recordingStartTime"] = date(value, "recordingStartTime");
+  const anomalies: unknown[] = Array.isArray(value["anomalies"]) ? [...(value["anomalies"] as unknown[])] : [];
+  const start = value["recordingStartTime"];
+  if (start !== undefined && start !== null) {
+    const parsed = parseIsoDateTime(start);
+    if (parsed) message["recordingStartTime"] = parsed.toISOString();
+    else anomalies.push("recordingStartTimeUnreadable");
+  }
   for (const field of CHUNK_TEXT_FIELDS) {
     const text = value[field];
     if (text === undefined || text === null) continue;
-    if (typeof text !== "string") throw new InvalidChunkMessageError(field, "must be a string.");
-    message[field] = text;
+    if (typeof text === "string") message[field] = text;
+    else anomalies.push(field === "endReason" ? "endReasonUnreadable" : "recordingFieldUnreadable");
   }
   for (const field of CHUNK_LOCATION_FIELDS) {
     const url = value[field];
     if (url === undefined || url === null) continue;
-    if (typeof url !== "string") throw new InvalidChunkMessageError(field, "must be a URL string.");
-    const rejected = chunkLocationProblem({ downloadHosts: hosts }, url, documentId);
-    // A delete URL for another document (a message queued before intake checked this) is dropped, not
-    // obeyed: the chunk is still archived, and its ACS copy is left to expire.
-    if (rejected?.kind === "document" && field === "deleteLocation") continue;
+    const rejected = typeof url === "string" ? chunkLocationProblem({ downloadHosts: hosts }, url, documentId) : { kind: "host" as const, problem: "must be a URL string" };
+    // A delete URL that intake would have left out (a message queued before intake checked this, or edited since) is
+    // dropped, not obeyed: the chunk is still archived, and its ACS copy is left to expire.
+    if (rejected && field === "deleteLocation") {
+      anomalies.push(rejected.kind === "document" ? "deleteLocationNamesOtherDocument" : "deleteLocationNotAllowed");
+      continue;
+    }
     if (rejected) throw new DownloadUrlRejectedError(field, rejected.problem);
     message[field] = url;
   }
   const byos = parseByosLocation(value["byos"]);
   if (byos) message["byos"] = byos;
-  if (value["redelivery"] !== undefined) message["redelivery"] = integer(value, "redelivery", 0);
+  const redelivery = value["redelivery"];
+  if (typeof redelivery === "number" && Number.isSafeInteger(redelivery) && redelivery >= 0) message["redelivery"] = redelivery;
   const duration = value["recordingDurationMs"];
   if (typeof duration === "number" && Number.isFinite(duration) && duration >= 0) message["recordingDurationMs"] = duration;
+  const known = anomalyList(anomalies);
+  if (known.length > 0) message["anomalies"] = known;
   return message as unknown as ChunkMessage;
 }
 

@@ -4,6 +4,7 @@ import type { ParticipantLookup } from "../app/services";
 import { AppNotConfiguredError, describeError } from "../errors";
 import { errorResponse, notConfiguredResponse } from "../http/errorResponse";
 import { participantIdProblem } from "../participants/participantKey";
+import { escapingLog } from "../shared/logSafe";
 
 /**
  * GET /api/archive/participants/{participantId} -> 200 with what `participants find --json` prints:
@@ -20,11 +21,11 @@ export function getParticipantRecordings(participantsOf: Lazy<ParticipantLookup 
       if (!participants)
         return errorResponse(503, { code: "ParticipantIndexDisabled", message: "The participant index is disabled: set PARTICIPANT_INDEX_KEY." }, "error");
       const found = await participants.find(participantId);
-      context.info(`Participant ${found.participant.slice(0, 12)}…: ${found.totals.recordings} recording(s).`);
+      escapingLog(context).info(`Participant ${found.participant.slice(0, 12)}…: ${found.totals.recordings} recording(s).`);
       return { status: 200, jsonBody: found };
     } catch (error) {
       if (error instanceof AppNotConfiguredError) return notConfiguredResponse(error, "error");
-      context.error(`Participant lookup failed: ${describeError(error)}`);
+      escapingLog(context).error(`Participant lookup failed: ${describeError(error)}`);
       return errorResponse(503, { code: "StorageUnavailable", message: "The archive or the participant index could not be read; try again." }, "error");
     }
   };

@@ -2,6 +2,7 @@ import { app, type HttpHandler, type HttpRequest, type HttpResponseInit, type In
 import { lazyService, type Lazy } from "../app/serviceProvider";
 import { controlErrorResponse } from "../recordingControl/httpEdge";
 import type { RecordingControl } from "../recordingControl/recordingControl";
+import { escapingLog } from "../shared/logSafe";
 
 /** GET /api/recordings/{recordingId} -> 200 `{ recordingId, recordingState, recordingKind? }`. */
 export function getRecordingState(control: Lazy<RecordingControl>): HttpHandler {
@@ -9,7 +10,7 @@ export function getRecordingState(control: Lazy<RecordingControl>): HttpHandler 
     try {
       return { status: 200, jsonBody: await control().getState(request.params["recordingId"] ?? "") };
     } catch (error) {
-      return controlErrorResponse(error, context);
+      return controlErrorResponse(error, escapingLog(context));
     }
   };
 }

@@ -3,6 +3,7 @@ import { lazyService, type Lazy } from "../app/serviceProvider";
 import { controlErrorResponse, readJsonBody } from "../recordingControl/httpEdge";
 import type { RecordingControl } from "../recordingControl/recordingControl";
 import { parseStartRecordingRequest } from "../recordingControl/requestValidation";
+import { escapingLog } from "../shared/logSafe";
 
 /**
  * POST /api/recordings `{ serverCallId | conversationId | conversationUrl, operationContext?, recordingStateCallbackUri?,
@@ -10,11 +11,12 @@ import { parseStartRecordingRequest } from "../recordingControl/requestValidatio
  */
 export function startRecording(control: Lazy<RecordingControl>): HttpHandler {
   return async (request: HttpRequest, context: InvocationContext): Promise<HttpResponseInit> => {
+    const log = escapingLog(context);
     try {
       const recording = control();
       const start = parseStartRecordingRequest(await readJsonBody(request, false));
       const started = await recording.start(start);
-      context.info(
+      log.info(
         `Started recording ${started.recordingId} (${started.recordingState}) of server call ${start.serverCallId}` +
           (start.operationContext !== undefined ? ` [operationContext ${JSON.stringify(start.operationContext)}]` : "") +
           ".",
@@ -28,7 +30,7 @@ export function startRecording(control: Lazy<RecordingControl>): HttpHandler {
         },
       };
     } catch (error) {
-      return controlErrorResponse(error, context);
+      return controlErrorResponse(error, log);
     }
   };
 }

@@ -1,6 +1,7 @@
 import { app, type InvocationContext, type Timer, type TimerHandler } from "@azure/functions";
 import { lazyService, type Lazy } from "../app/serviceProvider";
 import type { DeadlineWatch } from "../catalog/deadlineWatch";
+import { escapingLog } from "../shared/logSafe";
 
 /**
  * Timer, every 15 minutes: publishes ChunkDeadlineAtRisk for chunks intake expected that are still not archived
@@ -9,7 +10,7 @@ import type { DeadlineWatch } from "../catalog/deadlineWatch";
  */
 export function watchDeadlines(watch: Lazy<DeadlineWatch>): TimerHandler {
   return async (_timer: Timer, context: InvocationContext): Promise<void> => {
-    await watch().run(context);
+    await watch().run(escapingLog(context));
   };
 }
 

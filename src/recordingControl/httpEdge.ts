@@ -6,6 +6,7 @@ import type { Log } from "../shared/log";
 import { InvalidRecordingRequestError, RecordingNotFoundError, RecordingRequestRejectedError, RecordingServiceError, type ServiceErrorDetail } from "./errors";
 import type { ControlOutcome, RecordingControl } from "./recordingControl";
 import { parseControlRequest, parseRecordingId } from "./requestValidation";
+import { escapingLog } from "../shared/logSafe";
 
 const MAX_BODY_BYTES = 64 * 1024;
 
@@ -40,16 +41,17 @@ export function recordingActionHandler(
   verbs: { readonly noun: string; readonly past: string },
 ): HttpHandler {
   return async (request: HttpRequest, context: InvocationContext): Promise<HttpResponseInit> => {
+    const log = escapingLog(context);
     try {
       const recording = control();
       const recordingId = parseRecordingId(request.params["recordingId"]);
       const { operationContext } = parseControlRequest(await readJsonBody(request, true));
       const outcome = await action(recording, recordingId);
       const note = operationContext !== undefined ? ` [operationContext ${JSON.stringify(operationContext)}]` : "";
-      context.info(`${outcome.accepted ? `The service accepted the ${verbs.noun} of` : verbs.past} recording ${recordingId}${note}.`);
+      log.info(`${outcome.accepted ? `The service accepted the ${verbs.noun} of` : verbs.past} recording ${recordingId}${note}.`);
       return { status: outcome.accepted ? 202 : 200, jsonBody: {} };
     } catch (error) {
-      return controlErrorResponse(error, context);
+      return controlErrorResponse(error, log);
     }
   };
 }

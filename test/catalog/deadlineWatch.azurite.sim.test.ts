@@ -60,7 +60,7 @@ async function intake(harness: CatalogHarness, callId: string, hoursAgo: number,
     eventTime: new Date(now.getTime() - hoursAgo * HOUR).toISOString(),
     chunks: documents.map((documentId) => ({ documentId, size: 2_000 })),
   });
-  expect(await harness.expected.write(messages)).toBe(1);
+  expect((await harness.expected.write(messages)).recordings).toBe(1);
   return messages;
 }
 
@@ -75,7 +75,7 @@ describe("the deadline watch (ChunkDeadlineAtRisk for chunks never archived)", (
     expect(name).toMatch(/^archive-deadlines\/\d{8}T\d{2}\//);
     expect(await readJsonBlob(harness.container, name, 4096)).toEqual({ schemaVersion: 1, recordingFolder: folder, deadline: messages[0]!.deadline });
     // A redelivery finds the marker there (If-None-Match: *): no error, still one marker.
-    expect(await harness.expected.write(messages)).toBe(1);
+    expect((await harness.expected.write(messages)).recordings).toBe(1);
     const markers: string[] = [];
     for await (const blob of harness.container.listBlobsFlat({ prefix: "archive-deadlines/" })) markers.push(blob.name);
     expect(markers).toEqual([name]);
