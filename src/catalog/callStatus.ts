@@ -1,12 +1,14 @@
 import type { ContainerClient } from "@azure/storage-blob";
 import { callFolder, manifestName } from "../archive/blobLayout";
 import { mapConcurrent } from "../shared/mapConcurrent";
+import type { ChunkAnomaly } from "../events/chunkAnomalies";
 import { inSpan } from "../telemetry/spans";
 import { readRecordingFolder, type RecordingFolderContents } from "./archivedChunks";
 import { listFolders, listWithMetadata, readJsonBlob } from "./boundedReads";
 import { catalogCallFolder, expectedRecordName, outcomesFolder, recordingFolderOf } from "./catalogLayout";
 import { readChunkOutcome, type ChunkOutcome } from "./chunkOutcomes";
 import { MAX_EXPECTED_RECORD_BYTES, readExpectedRecording, type ExpectedRecording } from "./expectedRecords";
+import { QueuedChunks } from "./queuedChunks";
 import type { RecordingInfo } from "./recordingInfo";
 
 type ChunkState = "pending" | "archived" | "failed" | "expired";
@@ -24,6 +26,8 @@ export interface ChunkStatus {
   readonly metadata?: { readonly blob: string; readonly bytes: number };
   /** The latest failure outcome (failed/expired), with its reason and full record. */
   readonly outcome?: ChunkOutcome;
+  /** What was odd about the chunk and did not stop it being archived (src/events/chunkAnomalies.ts); absent when nothing. */
+  readonly anomalies?: readonly ChunkAnomaly[];
 }
 
 interface RecordingStatus extends Omit<RecordingInfo, "chunkCount"> {
@@ -91,13 +95,17 @@ export class CallStatusReader {
 
   /** One recording's status (from `calls/<call>/<recording>/` and its catalog records), with intake's expected record. */
   async readRecording(folder: string): Promise<RecordingReading> {
-    const [expected, contents, outcomes] = await Promise.all([
+    const [expected, contents, outcomes, anomalies] = await Promise.all([
       readJsonBlob(this.container, expectedRecordName(folder), MAX_EXPECTED_RECORD_BYTES).then(readExpectedRecording),
       readRecordingFolder(this.container, folder),
       this.outcomes(folder),
+      new QueuedChunks(this.container).anomaliesOf(folder),
     ]);
     const info: RecordingInfo | undefined = expected ?? contents.info;
-    const chunks = this.chunks(expected, contents, outcomes);
+    const chunks = this.chunks(expected, contents, outcomes).map((chunk) => {
+      const found = anomalies.get(chunk.documentId);
+      return found && found.length > 0 ? { ...chunk, anomalies: found } : chunk;
+    });
     const expectedChunks = info?.chunkCount ?? chunks.length;
     const archivedCount = chunks.filter((chunk) => chunk.state === "archived").length;
     const status: RecordingStatus = {

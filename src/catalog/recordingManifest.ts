@@ -10,6 +10,8 @@ import { readSmallBlob } from "../storage/smallBlob";
 import { blobSha256, readJsonBlob, writeJsonOnce } from "./boundedReads";
 import { participantIdsOf } from "../participants/metadataParticipants";
 import type { RecordingInfo } from "./recordingInfo";
+import { QueuedChunks } from "./queuedChunks";
+import type { ChunkAnomaly } from "../events/chunkAnomalies";
 
 const MANIFEST_SCHEMA_VERSION = 1;
 /** Metadata documents are a few KiB; the archiver refuses any over 8 MiB. */
@@ -55,6 +57,8 @@ interface ManifestChunk {
   readonly documentId: string;
   readonly media: ManifestMedia;
   readonly metadata: { readonly blob: string; readonly bytes: number };
+  /** What was odd about the chunk and did not stop it being archived (src/events/chunkAnomalies.ts); absent when nothing. */
+  readonly anomalies?: readonly ChunkAnomaly[];
 }
 
 /** `manifest.json` in a recording's folder: the one "this recording is archived, here is everything" record. */
@@ -106,7 +110,7 @@ export async function writeManifestIfComplete(
     // Written before (by another chunk, another delivery or the CLI): it stands as written.
     if (existing) return { status: "existing", manifest: existing, blob, url, equivalent: true };
   }
-  const manifest = await buildManifest(container, info, chosen, now());
+  const manifest = await buildManifest(container, info, chosen, now(), folder);
   const text = JSON.stringify(manifest, null, 2);
   const written = await inSpan("Storage write manifest", { "archiver.chunk.count": manifest.chunks.length }, () =>
     writeJsonOnce(container, name, text, { schemaversion: String(MANIFEST_SCHEMA_VERSION), chunkcount: String(manifest.chunks.length) }),
@@ -125,8 +129,13 @@ async function buildManifest(
   info: RecordingInfo,
   chunks: readonly ArchivedChunkBlobs[],
   completedAt: Date,
+  folder: string,
 ): Promise<RecordingManifest> {
-  const described = await describeChunks(container, chunks);
+  const [chunkEntries, anomalies] = await Promise.all([describeChunks(container, chunks), new QueuedChunks(container).anomaliesOf(folder)]);
+  const described = chunkEntries.map((chunk) => {
+    const found = anomalies.get(chunk.documentId);
+    return found && found.length > 0 ? { ...chunk, anomalies: found } : chunk;
+  });
   const documents = await mapConcurrent(chunks, 8, (chunk) => readSmallBlob(container.getBlobClient(chunk.metadata?.name ?? ""), MAX_METADATA_BYTES));
   const participants = new Set<string>();
   for (const document of documents) {

@@ -50,7 +50,7 @@ describe("RecordingIntake against Azurite: fan-out", () => {
     const event = eventGridEvent({ data: gaData([gaChunk(0), gaChunk(1), gaChunk(2)]) });
     const log = new RecordingLog();
     const report = await r.intake.receive([event], "test", log);
-    expect(report).toEqual<IntakeReport>({ received: 1, accepted: 1, ignored: 0, enqueued: 3, rejectedCount: 0, rejected: [] });
+    expect(report).toEqual<IntakeReport>({ received: 1, accepted: 1, ignored: 0, enqueued: 3, alreadyQueued: 0, rejectedCount: 0, rejected: [] });
     const messages = await receivedMessages(r.queue);
     expect(messages.map((m) => m.index).sort()).toEqual([0, 1, 2]);
     expect(new Set(messages.map((m) => m.chunkKey)).size).toBe(3);
@@ -92,12 +92,13 @@ describe("RecordingIntake against Azurite: fan-out", () => {
 
   it("enqueues nothing and quarantines nothing for an empty batch or only other event types", async () => {
     const log = new RecordingLog();
-    expect(await r.intake.receive([], "test", log)).toEqual({ received: 0, accepted: 0, ignored: 0, enqueued: 0, rejectedCount: 0, rejected: [] });
+    expect(await r.intake.receive([], "test", log)).toEqual({ received: 0, accepted: 0, ignored: 0, enqueued: 0, alreadyQueued: 0, rejectedCount: 0, rejected: [] });
     expect(await r.intake.receive([otherAcsEvent(), otherAcsEvent()], "test", log)).toEqual({
       received: 2,
       accepted: 0,
       ignored: 2,
       enqueued: 0,
+      alreadyQueued: 0,
       rejectedCount: 0,
       rejected: [],
     });
