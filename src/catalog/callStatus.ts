@@ -1,5 +1,5 @@
 import type { ContainerClient } from "@azure/storage-blob";
-import { callFolder, manifestName } from "../archive/blobLayout";
+import { callFolder, manifestName, pathSegment } from "../archive/blobLayout";
 import { mapConcurrent } from "../shared/mapConcurrent";
 import type { ChunkAnomaly } from "../events/chunkAnomalies";
 import { inSpan } from "../telemetry/spans";
@@ -93,13 +93,17 @@ export class CallStatusReader {
     });
   }
 
-  /** One recording's status (from `calls/<call>/<recording>/` and its catalog records), with intake's expected record. */
-  async readRecording(folder: string): Promise<RecordingReading> {
+  /**
+   * One recording's status (from `calls/<call>/<recording>/` and its catalog records), with intake's expected record.
+   * `lean` (the deadline watch): only what tells pending chunks from the others; failure outcomes are known from their
+   * names (no bodies read, no `outcome` on the chunk) and anomalies are not read, so a reading's memory is its listings.
+   */
+  async readRecording(folder: string, options: { lean?: boolean } = {}): Promise<RecordingReading> {
     const [expected, contents, outcomes, anomalies] = await Promise.all([
       readJsonBlob(this.container, expectedRecordName(folder), MAX_EXPECTED_RECORD_BYTES).then(readExpectedRecording),
       readRecordingFolder(this.container, folder),
-      this.outcomes(folder),
-      new QueuedChunks(this.container).anomaliesOf(folder),
+      this.outcomes(folder, !options.lean),
+      options.lean ? new Map<string, ChunkAnomaly[]>() : new QueuedChunks(this.container).anomaliesOf(folder),
     ]);
     const info: RecordingInfo | undefined = expected ?? contents.info;
     const chunks = this.chunks(expected, contents, outcomes).map((chunk) => {
@@ -127,18 +131,23 @@ export class CallStatusReader {
     return { status, expected };
   }
 
-  private chunks(expected: ExpectedRecording | undefined, contents: RecordingFolderContents, outcomes: ReadonlyMap<string, ChunkOutcome>): ChunkStatus[] {
+  private chunks(
+    expected: ExpectedRecording | undefined,
+    contents: RecordingFolderContents,
+    outcomes: ReadonlyMap<string, ChunkOutcome | null>,
+  ): ChunkStatus[] {
     const now = this.now().getTime();
     const known = new Map<string, { index: number; deadline: string | null }>();
     for (const chunk of expected?.chunks ?? []) known.set(chunk.documentId, { index: chunk.index, deadline: chunk.deadline });
     for (const chunk of contents.chunks.values()) if (!known.has(chunk.documentId)) known.set(chunk.documentId, { index: chunk.index, deadline: null });
     for (const outcome of outcomes.values())
-      if (!known.has(outcome.documentId)) known.set(outcome.documentId, { index: outcome.index, deadline: outcome.deadline });
+      if (outcome && !known.has(outcome.documentId)) known.set(outcome.documentId, { index: outcome.index, deadline: outcome.deadline });
     const at = (name: string): string => `${this.container.containerName}/${name}`;
     return [...known.entries()]
       .map(([documentId, { index, deadline }]): ChunkStatus => {
         const blobs = contents.chunks.get(documentId);
-        const outcome = outcomes.get(documentId);
+        const outcomeKey = outcomeNameKey(index, documentId);
+        const outcome = outcomes.get(outcomeKey);
         const hoursLeft = deadline === null ? null : Math.round(((Date.parse(deadline) - now) / 3_600_000) * 100) / 100;
         const base = { index, documentId, deadline, hoursLeft };
         if (blobs?.media && blobs.metadata) {
@@ -155,6 +164,7 @@ export class CallStatusReader {
           };
         }
         if (outcome) return { ...base, state: outcome.outcome === "expired" ? "expired" : "failed", outcome };
+        if (outcomes.has(outcomeKey)) return { ...base, state: "failed" };
         // Not archived, nothing recorded, and the deadline is behind us: ACS may have deleted it.
         if (hoursLeft !== null && hoursLeft < 0) return { ...base, state: "expired" };
         return { ...base, state: "pending" };
@@ -162,8 +172,11 @@ export class CallStatusReader {
       .sort((a, b) => a.index - b.index || a.documentId.localeCompare(b.documentId));
   }
 
-  /** The latest outcome per documentId. */
-  private async outcomes(folder: string): Promise<Map<string, ChunkOutcome>> {
+  /**
+   * The latest outcome per chunk, keyed `<index>-<documentId as in blob names>` (outcome blob names,
+   * `<index>-<documentId>-<ms>.json`); without `readBodies`, null for each (an outcome exists, unread).
+   */
+  private async outcomes(folder: string, readBodies: boolean): Promise<Map<string, ChunkOutcome | null>> {
     const { blobs } = await listWithMetadata(this.container, outcomesFolder(folder), MAX_OUTCOMES_PER_RECORDING);
     const latest = new Map<string, string>();
     for (const blob of blobs) {
@@ -173,12 +186,22 @@ export class CallStatusReader {
       const previous = latest.get(key);
       if (!previous || Number(/-(\d+)\.json$/.exec(previous)?.[1]) < Number(match[3])) latest.set(key, blob.name);
     }
+    const byChunk = new Map<string, ChunkOutcome | null>();
+    if (!readBodies) {
+      for (const key of latest.keys()) byChunk.set(key, null);
+      return byChunk;
+    }
     const read = await mapConcurrent([...latest.values()], 8, async (name) => readChunkOutcome(await readJsonBlob(this.container, name, 64 * 1024)));
-    const byDocument = new Map<string, ChunkOutcome>();
     for (const result of read) {
       if (result.status === "rejected") throw result.reason;
-      if (result.value) byDocument.set(result.value.documentId, result.value);
+      // Keyed by what the record says; a blob that is not an outcome record counts for nothing.
+      if (result.value) byChunk.set(outcomeNameKey(result.value.index, result.value.documentId), result.value);
     }
-    return byDocument;
+    return byChunk;
   }
+}
+
+/** How an outcome blob's name identifies its chunk (src/catalog/chunkOutcomes.ts writes `<index>-<pathSegment(documentId)>-<ms>.json`). */
+function outcomeNameKey(index: number, documentId: string): string {
+  return `${index}-${pathSegment(documentId)}`;
 }

@@ -16,7 +16,8 @@ export const CHUNK_ANOMALIES = {
   endReasonUnreadable: "its endReason was not a string; it was left out",
   recordingStartTimeUnreadable: "the event's recordingStartTime was not an ISO 8601 date-time; it was left out",
   recordingDurationUnreadable: "the event's recordingDurationMs was not a non-negative number; it was left out",
-  recordingFieldUnreadable: "a descriptive field of the event (recording*Type, sessionEndReason, storageType, recordingId) was not a string of at most 256 characters; it was left out",
+  recordingFieldUnreadable:
+    "a descriptive field of the event (recording*Type, sessionEndReason, storageType, recordingId) was not a string of at most 256 characters; it was left out",
 } as const;
 
 export type ChunkAnomaly = keyof typeof CHUNK_ANOMALIES;

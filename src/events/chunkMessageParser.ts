@@ -55,7 +55,8 @@ export function parseChunkMessage(input: unknown, hosts: DownloadHostPolicy): Ch
   for (const field of CHUNK_LOCATION_FIELDS) {
     const url = value[field];
     if (url === undefined || url === null) continue;
-    const rejected = typeof url === "string" ? chunkLocationProblem({ downloadHosts: hosts }, url, documentId) : { kind: "host" as const, problem: "must be a URL string" };
+    const rejected =
+      typeof url === "string" ? chunkLocationProblem({ downloadHosts: hosts }, url, documentId) : { kind: "host" as const, problem: "must be a URL string" };
     // A delete URL that intake would have left out (a message queued before intake checked this, or edited since) is
     // dropped, not obeyed: the chunk is still archived, and its ACS copy is left to expire.
     if (rejected && field === "deleteLocation") {

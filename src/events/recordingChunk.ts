@@ -102,7 +102,9 @@ function readLocations(
     const value = chunk[field];
     if (value === undefined || value === null) continue;
     const rejected =
-      typeof value !== "string" || value.length > 2048 ? { kind: "host" as const, problem: "must be a URL string" } : chunkLocationProblem(policy, value, documentId);
+      typeof value !== "string" || value.length > 2048
+        ? { kind: "host" as const, problem: "must be a URL string" }
+        : chunkLocationProblem(policy, value, documentId);
     if (rejected && field === "deleteLocation") {
       anomalies.push(rejected.kind === "document" ? "deleteLocationNamesOtherDocument" : "deleteLocationNotAllowed");
       continue;

@@ -89,9 +89,7 @@ async function failureResponse(
       } catch (notConfigured) {
         return failureResponse(notConfigured, body, intake, log, deadline);
       }
-      await quarantine
-        .rejectDelivery(body, error, "webhook", log, deadline)
-        .catch(() => log.error("The rejected delivery could not be quarantined either."));
+      await quarantine.rejectDelivery(body, error, "webhook", log, deadline).catch(() => log.error("The rejected delivery could not be quarantined either."));
     }
     const target = error.target === undefined ? {} : { target: error.target };
     return errorResponse(DELIVERY_STATUS[error.code], { code: error.code, message: error.message, ...target }, "error");

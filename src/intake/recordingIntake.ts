@@ -84,7 +84,10 @@ export class RecordingIntake {
   private async enqueue(messages: readonly ChunkMessage[], log: Log, deadline: AbortSignal): Promise<readonly ChunkMessage[]> {
     const catalog = this.deps.catalog;
     const pending = catalog ? await catalog.unqueued(messages, deadline) : messages;
-    await this.deps.chunkQueue.enqueue(pending, { abortSignal: deadline, ...(catalog ? { afterSend: (message) => catalog.recordQueued(message, deadline) } : {}) });
+    await this.deps.chunkQueue.enqueue(pending, {
+      abortSignal: deadline,
+      ...(catalog ? { afterSend: (message) => catalog.recordQueued(message, deadline) } : {}),
+    });
     for (const message of pending) {
       log.info(`Queued chunk ${printable(message.chunkKey)} (event ${printable(message.eventId)}) on ${this.deps.chunkQueue.name}.`);
       if (message.anomalies && message.anomalies.length > 0) {

@@ -17,7 +17,7 @@ export async function mapConcurrent<T, R>(
     while (next < items.length) {
       const index = next++;
       if (abortSignal?.aborted) {
-        results[index] = { status: "rejected", reason: abortSignal.reason };
+        results[index] = { status: "rejected", reason: abortSignal.reason as unknown };
         continue;
       }
       try {

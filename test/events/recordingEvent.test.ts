@@ -144,7 +144,8 @@ describe("valid events: today's (GA) shape", () => {
   });
 
   it("without ALLOWED_ACS_RESOURCES, accepts the topic of any ACS resource (any case, the published placeholders too), lower-cased", () => {
-    const other = "/subscriptions/9b2f0c1d-0000-4000-8000-000000000001/resourceGroups/Kontakt_Zentrale.(prod)/providers/Microsoft.Communication/communicationServices/other-acs";
+    const other =
+      "/subscriptions/9b2f0c1d-0000-4000-8000-000000000001/resourceGroups/Kontakt_Zentrale.(prod)/providers/Microsoft.Communication/communicationServices/other-acs";
     expect(only(parse(eventGridEvent({ source: other }), open)).resource).toBe(other.toLowerCase());
     expect(only(parse(cloudEvent({ source: other.toUpperCase() }), open)).resource).toBe(other.toLowerCase());
     const unicodeGroup = other.replace("Kontakt_Zentrale.(prod)", "Aufnahmen-Zürich");
@@ -565,41 +566,68 @@ const ODD_EVENTS: readonly OddEvent[] = [
     leftOut: ["deleteLocation"],
   },
   { name: "deleteLocation a number", event: () => withChunk({ deleteLocation: 443 }), anomalies: ["deleteLocationNotAllowed"], leftOut: ["deleteLocation"] },
-  ...HOSTILE_URLS.map(
-    ([what, url]): OddEvent => ({
-      name: `deleteLocation ${what}`,
-      event: () => withChunk({ deleteLocation: url }),
-      anomalies: ["deleteLocationNotAllowed"],
-      leftOut: ["deleteLocation"],
-    }),
-  ),
+  ...HOSTILE_URLS.map(([what, url]): OddEvent => ({
+    name: `deleteLocation ${what}`,
+    event: () => withChunk({ deleteLocation: url }),
+    anomalies: ["deleteLocationNotAllowed"],
+    leftOut: ["deleteLocation"],
+  })),
   {
     name: "recordingStartTime bad",
     event: () => withData({ recordingStartTime: "2024-13-01T00:00:00Z" }),
     anomalies: ["recordingStartTimeUnreadable"],
     leftOut: ["recordingStartTime"],
   },
-  { name: "recordingStartTime a number", event: () => withData({ recordingStartTime: 0 }), anomalies: ["recordingStartTimeUnreadable"], leftOut: ["recordingStartTime"] },
-  { name: "recordingDurationMs negative", event: () => withData({ recordingDurationMs: -1 }), anomalies: ["recordingDurationUnreadable"], leftOut: ["recordingDurationMs"] },
+  {
+    name: "recordingStartTime a number",
+    event: () => withData({ recordingStartTime: 0 }),
+    anomalies: ["recordingStartTimeUnreadable"],
+    leftOut: ["recordingStartTime"],
+  },
+  {
+    name: "recordingDurationMs negative",
+    event: () => withData({ recordingDurationMs: -1 }),
+    anomalies: ["recordingDurationUnreadable"],
+    leftOut: ["recordingDurationMs"],
+  },
   {
     name: 'recordingDurationMs a string (BYOS schema\'s "int")',
     event: () => withData({ recordingDurationMs: "6620" }),
     anomalies: ["recordingDurationUnreadable"],
     leftOut: ["recordingDurationMs"],
   },
-  { name: "recordingContentType a number", event: () => withData({ recordingContentType: 1 }), anomalies: ["recordingFieldUnreadable"], leftOut: ["contentType"] },
+  {
+    name: "recordingContentType a number",
+    event: () => withData({ recordingContentType: 1 }),
+    anomalies: ["recordingFieldUnreadable"],
+    leftOut: ["contentType"],
+  },
   {
     name: "recordingChannelType over 256 characters",
     event: () => withData({ recordingChannelType: "M".repeat(257) }),
     anomalies: ["recordingFieldUnreadable"],
     leftOut: ["channelType"],
   },
-  { name: "recordingFormatType an object", event: () => withData({ recordingFormatType: { value: "Mp4" } }), anomalies: ["recordingFieldUnreadable"], leftOut: ["formatType"] },
-  { name: "sessionEndReason a boolean", event: () => withData({ sessionEndReason: true }), anomalies: ["recordingFieldUnreadable"], leftOut: ["sessionEndReason"] },
+  {
+    name: "recordingFormatType an object",
+    event: () => withData({ recordingFormatType: { value: "Mp4" } }),
+    anomalies: ["recordingFieldUnreadable"],
+    leftOut: ["formatType"],
+  },
+  {
+    name: "sessionEndReason a boolean",
+    event: () => withData({ sessionEndReason: true }),
+    anomalies: ["recordingFieldUnreadable"],
+    leftOut: ["sessionEndReason"],
+  },
   { name: "storageType a number", event: () => withData({ storageType: 2 }), anomalies: ["recordingFieldUnreadable"], leftOut: ["storageType"] },
   { name: "endReason a number", event: () => withChunk({ endReason: 3 }), anomalies: ["endReasonUnreadable"], leftOut: ["endReason"] },
   { name: 'index "0" (a decimal string)', event: () => withChunk({ index: "0" }), anomalies: ["indexAsText"] },
-  { name: "the same chunk listed twice", event: () => eventGridEvent({ data: gaData([gaChunk(0, { documentId: "0-eus-d12-twice" }), gaChunk(0, { documentId: "0-eus-d12-twice" })]) }), anomalies: ["chunkListedTwice"] },
+  {
+    name: "the same chunk listed twice",
+    event: () => eventGridEvent({ data: gaData([gaChunk(0, { documentId: "0-eus-d12-twice" }), gaChunk(0, { documentId: "0-eus-d12-twice" })]) }),
+    anomalies: ["chunkListedTwice"],
+  },
   {
     name: "an index repeated with another document (as ACS's HA/DR can)",
     event: () => eventGridEvent({ data: gaData([gaChunk(0), gaChunk(0)]) }),
@@ -841,7 +869,9 @@ describe.skipIf(fixtureFiles.length === 0)("published samples (test/fixtures/eve
     const file = "docs-eventgrid-acs-voice-video-events.ga.servercallid-subject.eventgrid.json";
     if (!fixtureFiles.includes(file)) return;
     const published = only(fixtureEvents(file));
-    expect((published["data"] as { recordingStorageInfo: { recordingChunks: Json[] } }).recordingStorageInfo.recordingChunks[0]?.["deleteLocation"]).toBe(DOCS_DELETE);
+    expect((published["data"] as { recordingStorageInfo: { recordingChunks: Json[] } }).recordingStorageInfo.recordingChunks[0]?.["deleteLocation"]).toBe(
+      DOCS_DELETE,
+    );
     const message = only(parse(published, open));
     expect(message).not.toHaveProperty("deleteLocation");
     expect(message.anomalies).toEqual(["deleteLocationNamesOtherDocument"]);

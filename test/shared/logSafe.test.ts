@@ -107,7 +107,9 @@ describe("no raw log site (source check)", () => {
   });
 
   it("uses console only at startup and in telemetry setup (no event-derived text)", () => {
-    const users = files.filter((file) => /\bconsole\.(log|info|warn|error|debug|trace)\s*\(/.test(readFileSync(file, "utf8"))).map((file) => relative(SRC, file));
+    const users = files
+      .filter((file) => /\bconsole\.(log|info|warn|error|debug|trace)\s*\(/.test(readFileSync(file, "utf8")))
+      .map((file) => relative(SRC, file));
     expect(users.sort()).toEqual(["app/serviceProvider.ts", "telemetry/azureMonitor.ts"]);
   });
 });
