@@ -1,7 +1,7 @@
 import type { ChunkMessage } from "../events/chunkMessage";
 
 /** Blob metadata values must be ASCII header text; anything else is percent-encoded. */
-export function headerSafe(value: string): string {
+function headerSafe(value: string): string {
   return /^[\x20-\x7e]*$/.test(value) ? value : encodeURIComponent(value);
 }
 

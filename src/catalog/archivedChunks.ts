@@ -44,7 +44,7 @@ export async function readRecordingFolder(container: ContainerClient, folder: st
       continue;
     }
     if (blob.name.slice(folder.length).includes("/")) continue;
-    const identity = chunkIdentityOf(blob);
+    const identity = identityOf(blob);
     if (!identity) continue;
     info ??= recordingInfoFromBlobMetadata(blob.metadata);
     const known = chunks.get(identity.documentId) ?? { index: identity.index, documentId: identity.documentId };
@@ -73,8 +73,7 @@ export async function readRecordingFolder(container: ContainerClient, folder: st
   return { chunks, ...(info ? { info } : {}), manifestExists, truncated };
 }
 
-/** The chunk a blob of ours belongs to, from the `documentid` and `chunkindex` metadata every such blob carries. */
-export function chunkIdentityOf(blob: BlobItem): { documentId: string; index: number } | undefined {
+function identityOf(blob: BlobItem): { documentId: string; index: number } | undefined {
   const raw = blob.metadata?.["documentid"];
   const index = Number(blob.metadata?.["chunkindex"]);
   if (raw === undefined || !Number.isSafeInteger(index) || index < 0) return undefined;

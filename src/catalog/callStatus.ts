@@ -1,11 +1,11 @@
 import type { ContainerClient } from "@azure/storage-blob";
-import { callFolder, manifestName, pathSegment } from "../archive/blobLayout";
+import { callFolder, manifestName } from "../archive/blobLayout";
 import { mapConcurrent } from "../shared/mapConcurrent";
 import type { ChunkAnomaly } from "../events/chunkAnomalies";
 import { inSpan } from "../telemetry/spans";
 import { readRecordingFolder, type RecordingFolderContents } from "./archivedChunks";
 import { listFolders, listWithMetadata, readJsonBlob } from "./boundedReads";
-import { catalogCallFolder, expectedRecordName, outcomesFolder, recordingFolderOf } from "./catalogLayout";
+import { catalogCallFolder, chunkNameKey, expectedRecordName, outcomesFolder, recordingFolderOf } from "./catalogLayout";
 import { readChunkOutcome, type ChunkOutcome } from "./chunkOutcomes";
 import { MAX_EXPECTED_RECORD_BYTES, readExpectedRecording, type ExpectedRecording } from "./expectedRecords";
 import { QueuedChunks } from "./queuedChunks";
@@ -107,7 +107,7 @@ export class CallStatusReader {
     ]);
     const info: RecordingInfo | undefined = expected ?? contents.info;
     const chunks = this.chunks(expected, contents, outcomes).map((chunk) => {
-      const found = anomalies.get(chunk.documentId);
+      const found = anomalies.get(chunkNameKey(chunk.index, chunk.documentId));
       return found && found.length > 0 ? { ...chunk, anomalies: found } : chunk;
     });
     const expectedChunks = info?.chunkCount ?? chunks.length;
@@ -146,7 +146,7 @@ export class CallStatusReader {
     return [...known.entries()]
       .map(([documentId, { index, deadline }]): ChunkStatus => {
         const blobs = contents.chunks.get(documentId);
-        const outcomeKey = outcomeNameKey(index, documentId);
+        const outcomeKey = chunkNameKey(index, documentId);
         const outcome = outcomes.get(outcomeKey);
         const hoursLeft = deadline === null ? null : Math.round(((Date.parse(deadline) - now) / 3_600_000) * 100) / 100;
         const base = { index, documentId, deadline, hoursLeft };
@@ -195,13 +195,8 @@ export class CallStatusReader {
     for (const result of read) {
       if (result.status === "rejected") throw result.reason;
       // Keyed by what the record says; a blob that is not an outcome record counts for nothing.
-      if (result.value) byChunk.set(outcomeNameKey(result.value.index, result.value.documentId), result.value);
+      if (result.value) byChunk.set(chunkNameKey(result.value.index, result.value.documentId), result.value);
     }
     return byChunk;
   }
-}
-
-/** How an outcome blob's name identifies its chunk (src/catalog/chunkOutcomes.ts writes `<index>-<pathSegment(documentId)>-<ms>.json`). */
-function outcomeNameKey(index: number, documentId: string): string {
-  return `${index}-${pathSegment(documentId)}`;
 }

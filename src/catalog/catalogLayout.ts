@@ -1,4 +1,4 @@
-import { callFolder, OPERATIONAL_PREFIXES, RECORDINGS_PREFIX } from "../archive/blobLayout";
+import { callFolder, OPERATIONAL_PREFIXES, pathSegment, RECORDINGS_PREFIX } from "../archive/blobLayout";
 
 /**
  * The catalog mirrors the recordings' folders under its own operational prefix, so that one listing
@@ -37,4 +37,9 @@ export function outcomesFolder(recordingFolder: string): string {
 
 export function queuedFolder(recordingFolder: string): string {
   return `${catalogFolder(recordingFolder)}queued/`;
+}
+
+/** How a chunk's catalog records (outcomes, queued records) start their names: `<index>-<documentId, escaped>`. */
+export function chunkNameKey(index: number, documentId: string): string {
+  return `${index}-${pathSegment(documentId)}`;
 }

@@ -1,12 +1,10 @@
 import { createHash } from "node:crypto";
 import type { ContainerClient } from "@azure/storage-blob";
-import { chunkBlobNames, pathSegment } from "../archive/blobLayout";
-import { headerSafe } from "../archive/blobMetadata";
+import { chunkBlobNames } from "../archive/blobLayout";
 import { anomalyList, type ChunkAnomaly } from "../events/chunkAnomalies";
 import type { ChunkMessage } from "../events/chunkMessage";
-import { chunkIdentityOf } from "./archivedChunks";
 import { listWithMetadata, writeJsonOnce } from "./boundedReads";
-import { queuedFolder } from "./catalogLayout";
+import { chunkNameKey, queuedFolder } from "./catalogLayout";
 
 /** A chunk intake queued: `archive-catalog/<call>/<recording>/queued/<index>-<documentId>-<event>.json`. */
 interface QueuedChunkRecord {
@@ -26,6 +24,7 @@ interface QueuedChunkRecord {
  * record. It makes enqueueing idempotent across Event Grid's redeliveries of a delivery: a retry lists the
  * recording's records once and sends only the chunks without one. It is also where a chunk's anomalies are recorded,
  * once: the status API and the manifest read them from a listing (blob metadata `anomalies`), without reading bodies.
+ * The record carries no `documentid` / `chunkindex` metadata: those mark the archive's chunk blobs, and this is not one.
  */
 export class QueuedChunks {
   constructor(private readonly container: ContainerClient) {}
@@ -33,7 +32,7 @@ export class QueuedChunks {
   /** The record's name: a function of the recording, the chunk and the event, so each retry of a delivery finds it. */
   static recordName(message: ChunkMessage): string {
     const event = createHash("sha256").update(message.eventId, "utf8").digest("hex").slice(0, 16);
-    return `${queuedFolder(chunkBlobNames(message).folder)}${message.index}-${pathSegment(message.documentId)}-${event}.json`;
+    return `${queuedFolder(chunkBlobNames(message).folder)}${chunkNameKey(message.index, message.documentId)}-${event}.json`;
   }
 
   /** The names of the records under one recording (at most a listing bound: a miss only re-sends a chunk). */
@@ -54,23 +53,23 @@ export class QueuedChunks {
       queuedAt: now.toISOString(),
       anomalies,
     };
-    const metadata = {
-      documentid: headerSafe(message.documentId),
-      chunkindex: String(message.index),
-      ...(anomalies.length > 0 ? { anomalies: anomalies.join(",") } : {}),
-    };
+    const metadata = anomalies.length > 0 ? { anomalies: anomalies.join(",") } : undefined;
     await writeJsonOnce(this.container, QueuedChunks.recordName(message), JSON.stringify(record), metadata, signal);
   }
 
-  /** The anomalies recorded for each chunk (by documentId) of one recording: one listing with metadata. */
+  /**
+   * The anomalies recorded for each chunk of one recording, keyed by chunkNameKey(index, documentId) (how the records'
+   * names start): one listing with metadata, no bodies read.
+   */
   async anomaliesOf(recordingFolder: string): Promise<Map<string, ChunkAnomaly[]>> {
-    const { blobs } = await listWithMetadata(this.container, queuedFolder(recordingFolder));
+    const folder = queuedFolder(recordingFolder);
+    const { blobs } = await listWithMetadata(this.container, folder);
     const found = new Map<string, ChunkAnomaly[]>();
     for (const blob of blobs) {
-      const identity = chunkIdentityOf(blob);
+      const key = /^(.+)-[0-9a-f]{16}\.json$/.exec(blob.name.slice(folder.length))?.[1];
       const codes = blob.metadata?.["anomalies"];
-      if (!identity || !codes) continue;
-      found.set(identity.documentId, anomalyList([...(found.get(identity.documentId) ?? []), ...codes.split(",")]));
+      if (key === undefined || !codes) continue;
+      found.set(key, anomalyList([...(found.get(key) ?? []), ...codes.split(",")]));
     }
     return found;
   }

@@ -11,6 +11,7 @@ import { blobSha256, readJsonBlob, writeJsonOnce } from "./boundedReads";
 import { participantIdsOf } from "../participants/metadataParticipants";
 import type { RecordingInfo } from "./recordingInfo";
 import { QueuedChunks } from "./queuedChunks";
+import { chunkNameKey } from "./catalogLayout";
 import type { ChunkAnomaly } from "../events/chunkAnomalies";
 
 const MANIFEST_SCHEMA_VERSION = 1;
@@ -133,7 +134,7 @@ async function buildManifest(
 ): Promise<RecordingManifest> {
   const [chunkEntries, anomalies] = await Promise.all([describeChunks(container, chunks), new QueuedChunks(container).anomaliesOf(folder)]);
   const described = chunkEntries.map((chunk) => {
-    const found = anomalies.get(chunk.documentId);
+    const found = anomalies.get(chunkNameKey(chunk.index, chunk.documentId));
     return found && found.length > 0 ? { ...chunk, anomalies: found } : chunk;
   });
   const documents = await mapConcurrent(chunks, 8, (chunk) => readSmallBlob(container.getBlobClient(chunk.metadata?.name ?? ""), MAX_METADATA_BYTES));
