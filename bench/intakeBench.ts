@@ -404,7 +404,9 @@ async function main(): Promise<void> {
     const recordings = BlobServiceClient.fromConnectionString(azurite.connectionString).getContainerClient(services.config.recordingsContainer);
     const atBounds = atTheBoundsBatch();
     const flood = floodBatch();
-    process.stderr.write(`At the bounds: ${atBounds.events} events, ${atBounds.chunks} chunks, ${atBounds.bytes} bytes; flood: ${flood.events} events, ${flood.chunks} chunks, ${flood.bytes} bytes\n`);
+    process.stderr.write(
+      `At the bounds: ${atBounds.events} events, ${atBounds.chunks} chunks, ${atBounds.bytes} bytes; flood: ${flood.events} events, ${flood.chunks} chunks, ${flood.bytes} bytes\n`,
+    );
 
     const postWebhook = async (body: string): Promise<{ status: number; enqueued: number }> => {
       const bytes = Buffer.from(body, "utf8");

@@ -33,7 +33,9 @@ export async function deleteFromAcs(
   if (!message.deleteLocation) {
     const refused = message.anomalies?.filter((code) => code.startsWith("deleteLocation")) ?? [];
     if (refused.length > 0) {
-      log.warn(`Chunk ${message.chunkKey}: its deleteLocation was not usable (${refused.map((code) => CHUNK_ANOMALIES[code]).join("; ")}); its ACS copy is left to expire.`);
+      log.warn(
+        `Chunk ${message.chunkKey}: its deleteLocation was not usable (${refused.map((code) => CHUNK_ANOMALIES[code]).join("; ")}); its ACS copy is left to expire.`,
+      );
     } else {
       log.info(`Chunk ${message.chunkKey} has no deleteLocation; its ACS copy is left to expire.`);
     }

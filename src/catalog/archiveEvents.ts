@@ -85,7 +85,7 @@ export function chunkDeadlineAtRiskEvent(chunk: ChunkAtRisk, subject: string, no
 }
 
 /** The most chunks one RecordingDeadlineAtRisk lists (a few hundred bytes each: the event stays far under 1 MB). */
-export const MAX_CHUNKS_PER_RISK_EVENT = 200;
+const MAX_CHUNKS_PER_RISK_EVENT = 200;
 
 /**
  * RecordingDeadlineAtRisk, from the deadline watch: ONE event per recording with chunks at risk, listing them (the

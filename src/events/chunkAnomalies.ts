@@ -22,7 +22,7 @@ export const CHUNK_ANOMALIES = {
 
 export type ChunkAnomaly = keyof typeof CHUNK_ANOMALIES;
 
-export function isChunkAnomaly(value: unknown): value is ChunkAnomaly {
+function isChunkAnomaly(value: unknown): value is ChunkAnomaly {
   return typeof value === "string" && Object.hasOwn(CHUNK_ANOMALIES, value);
 }
 

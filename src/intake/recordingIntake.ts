@@ -1,4 +1,4 @@
-import type { InvalidDeliveryError } from "../errors";
+import { StorageUnavailableError, type InvalidDeliveryError } from "../errors";
 import { CHUNK_ANOMALIES } from "../events/chunkAnomalies";
 import type { ChunkMessage } from "../events/chunkMessage";
 import type { RecordingEventPolicy } from "../events/recordingEvent";
@@ -7,7 +7,7 @@ import type { Log } from "../shared/log";
 import { printable } from "../shared/logSafe";
 import type { ChunkQueue } from "../storage/chunkQueue";
 import type { Quarantine } from "../storage/quarantine";
-import { intakeDeadline, storageFailure } from "../storage/storageDeadline";
+import { intakeDeadline } from "../storage/storageDeadline";
 import type { IntakeCatalog } from "../catalog/intakeCatalog";
 import { deliveryOverLimit, recordingsOverLimit } from "./deliveryLimits";
 import { triageEvents } from "./eventTriage";
@@ -59,7 +59,8 @@ export class RecordingIntake {
     const { messages: found, rejections, accepted, ignored } = triageEvents(events, this.deps.policy, receivedVia, log);
     const tooManyRecordings = recordingsOverLimit(found, this.limits);
     if (tooManyRecordings) throw tooManyRecordings;
-    if (deadline.aborted) throw storageFailure("The delivery could not be taken in before the intake deadline", deadline.reason);
+    // Validation is bounded by the delivery bounds; a machine so slow that even it used up the deadline answers 503.
+    if (deadline.aborted) throw new StorageUnavailableError("The delivery could not be taken in before the intake deadline; Event Grid retries it.");
     this.deps.catalog?.counted({ accepted, ignored, rejected: rejections.length });
     const messages = distinctChunks(found);
     // Every write runs to its end before answering (allSettled): what was queued is known, whatever failed.
