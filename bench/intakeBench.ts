@@ -234,8 +234,10 @@ interface PathResult {
   /** Messages each run must leave on the queue, and the answer it must give. */
   readonly expectMessages: number;
   readonly status: number;
-  /** Storage calls of the last timed run, by kind. */
+  /** Storage calls of the last timed run that was answered as expected, by kind. */
   readonly storageCalls: StorageCalls;
+  /** Timed runs answered 503 because Azurite did not take the writes within the 20 s intake deadline. */
+  readonly missedDeadline: number;
   readonly warmUpMs: number;
   readonly runsMs: readonly number[];
   readonly bestMs: number;
@@ -296,6 +298,7 @@ async function measure(cell: Cell, queue: QueueClient, catalog: ContainerClient)
   const times: number[] = [];
   let warmUpMs = 0;
   let lastCalls: StorageCalls = { queueSends: 0, blobWrites: 0, listings: 0, other: 0, total: 0 };
+  let missedDeadline = 0;
   for (let attempt = 0; attempt <= RUNS; attempt += 1) {
     if (await queue.exists()) await queue.clearMessages();
     await clearCatalog(catalog);
@@ -307,13 +310,21 @@ async function measure(cell: Cell, queue: QueueClient, catalog: ContainerClient)
     const { value: status, calls: counted } = await countCalls(cell.run);
     const elapsed = performance.now() - started;
     const length = await queueLength(queue);
-    if (status !== cell.status || length !== cell.expectMessages) {
+    // A busy machine can make Azurite miss the intake deadline: the answer is 503 (Event Grid retries). Counted and
+    // kept in the times (at least the deadline), never taken for a result; anything else unexpected ends the bench.
+    const missed = status === 503;
+    if (!missed && (status !== cell.status || length !== cell.expectMessages)) {
       throw new Error(`${cell.path}: expected ${cell.status} and ${cell.expectMessages} messages, got ${status} and the queue holds ${length}`);
     }
-    lastCalls = counted;
+    if (!missed) lastCalls = counted;
     if (attempt === 0) warmUpMs = elapsed;
-    else times.push(elapsed);
-    process.stderr.write(`  ${cell.path} ${attempt === 0 ? "warm-up" : `run ${attempt}`}: ${elapsed.toFixed(0)} ms, ${counted.total} Storage calls\n`);
+    else {
+      times.push(elapsed);
+      if (missed) missedDeadline += 1;
+    }
+    process.stderr.write(
+      `  ${cell.path} ${attempt === 0 ? "warm-up" : `run ${attempt}`}: ${elapsed.toFixed(0)} ms, ${counted.total} Storage calls${missed ? ", 503 (deadline missed)" : ""}\n`,
+    );
   }
   const bestMs = Math.min(...times);
   const medianMs = median(times);
@@ -324,6 +335,7 @@ async function measure(cell: Cell, queue: QueueClient, catalog: ContainerClient)
     expectMessages: cell.expectMessages,
     status: cell.status,
     storageCalls: lastCalls,
+    missedDeadline,
     warmUpMs: round(warmUpMs),
     runsMs: times.map(round),
     bestMs: round(bestMs),
@@ -454,9 +466,15 @@ async function main(): Promise<void> {
         status: 200,
         expectMessages: batch.chunks,
         run: async () => {
-          const report = await services.intake.receive(events, "bench", silentLog);
-          if (report.rejected.length > 0) throw new Error(`rejected: ${JSON.stringify(report.rejected[0])}`);
-          return 200;
+          try {
+            const report = await services.intake.receive(events, "bench", silentLog);
+            if (report.rejected.length > 0) throw new Error(`rejected: ${JSON.stringify(report.rejected[0])}`);
+            return 200;
+          } catch (error) {
+            // What the webhook answers 503 for.
+            if (error instanceof Error && error.name === "StorageUnavailableError") return 503;
+            throw error;
+          }
         },
       },
       { path: "webhook, realistic 1 MiB", batch, status: 200, expectMessages: batch.chunks, run: async () => (await postWebhook(batch.body)).status },
@@ -520,11 +538,11 @@ async function main(): Promise<void> {
     const table = [
       `Intake benchmark: Azurite, ${results.machine.cpus} CPUs, Node ${process.version}; bounds ${DEFAULT_INTAKE_LIMITS.maxEvents} events / ${DEFAULT_INTAKE_LIMITS.maxRecordings} recordings / ${DEFAULT_INTAKE_LIMITS.maxChunks} chunks per delivery`,
       "",
-      `| delivery | events / chunks / bytes | answer | warm-up | best of ${RUNS} | median | Storage calls (sends / writes / listings / other) |`,
-      "|---|---|---|---:|---:|---:|---|",
+      `| delivery | events / chunks / bytes | answer | warm-up | best of ${RUNS} | median | runs past the deadline | Storage calls (sends / writes / listings / other) |`,
+      "|---|---|---|---:|---:|---:|---:|---|",
       ...measured.map(
         (r) =>
-          `| ${r.path} | ${r.batch.events} / ${r.batch.chunks} / ${r.batch.bytes} | ${r.status} | ${(r.warmUpMs / 1000).toFixed(2)} s | ${(r.bestMs / 1000).toFixed(2)} s | ${(r.medianMs / 1000).toFixed(2)} s | ${r.storageCalls.total} (${r.storageCalls.queueSends} / ${r.storageCalls.blobWrites} / ${r.storageCalls.listings} / ${r.storageCalls.other}) |`,
+          `| ${r.path} | ${r.batch.events} / ${r.batch.chunks} / ${r.batch.bytes} | ${r.status} | ${(r.warmUpMs / 1000).toFixed(2)} s | ${(r.bestMs / 1000).toFixed(2)} s | ${(r.medianMs / 1000).toFixed(2)} s | ${r.missedDeadline} | ${r.storageCalls.total} (${r.storageCalls.queueSends} / ${r.storageCalls.blobWrites} / ${r.storageCalls.listings} / ${r.storageCalls.other}) |`,
       ),
       "",
       `Validation alone (CPU, median): realistic 1 MiB ${validation.realisticMs} ms, worst case at the bounds ${validation.atTheBoundsMs} ms.`,
