@@ -4,7 +4,7 @@
  */
 import { createHash, randomBytes } from "node:crypto";
 import { BlobServiceClient, type ContainerClient } from "@azure/storage-blob";
-import { AcsRecordingClient } from "../src/acs/acsRecordingClient";
+import { AcsClients } from "../src/acs/acsClients";
 import { createServices } from "../src/app/services";
 import { blockId } from "../src/archive/blockPlan";
 import { parseConfig, type AppConfig } from "../src/config/appConfig";
@@ -39,7 +39,7 @@ async function main(): Promise<void> {
 
 async function run(job: BenchJob, config: AppConfig, container: ContainerClient): Promise<number> {
   const url = job.message.contentLocation as string;
-  const acs = new AcsRecordingClient(config.acs, config.downloadHosts);
+  const acs = new AcsClients(config.acsResources, config.downloadHosts).forResource(job.message.resource, quiet);
   switch (job.mode) {
     case "ours": {
       const result = await createServices(config).archiveJob.run(job.message, quiet);

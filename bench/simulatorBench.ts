@@ -8,7 +8,8 @@
  * 400 ms stall before the body of a 1 MiB document. Prints one line per measure with the median.
  */
 import { performance } from "node:perf_hooks";
-import { AcsRecordingClient } from "../src/acs/acsRecordingClient";
+import { AcsClients } from "../src/acs/acsClients";
+import type { AcsRecordingClient } from "../src/acs/acsRecordingClient";
 import { parseConfig } from "../src/config/appConfig";
 import { startAcsSimulator, type AcsSimulator, type FaultSpec } from "../tools/acsSimulator";
 
@@ -38,7 +39,7 @@ async function main(): Promise<void> {
     ACS_CONNECTION_STRING: sim.connectionString,
     ALLOWED_DOWNLOAD_HOSTS: sim.allowedHosts.join(","),
   });
-  const acs = new AcsRecordingClient(config.acs, config.downloadHosts);
+  const acs = new AcsClients(config.acsResources, config.downloadHosts).forResource("", console);
   try {
     const bandwidth: number[] = [];
     const stall: number[] = [];

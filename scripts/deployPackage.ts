@@ -9,7 +9,7 @@
  * Dependencies are copied from this checkout's node_modules (installed from the lock file), so
  * staging needs no network and ships the versions that were tested.
  */
-import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync } from "node:fs";
+import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { deflateRawSync } from "node:zlib";
 
@@ -76,6 +76,15 @@ export function deploymentFiles(root: string): PackageFile[] {
   return files;
 }
 
+/**
+ * The staged package's own .funcignore. azd zips the package root and applies the ignore file it finds there; without
+ * one, azd before 1.23.12 applied its defaults, which drop node_modules (the app then cannot load @azure/functions).
+ * This one ignores nothing, so every azd version ships exactly what was staged (azd never zips the file itself).
+ */
+export const STAGED_FUNCIGNORE =
+  "# The staged deployment package (scripts/deployPackage.ts): compiled app and production dependencies only.\n" +
+  "# Nothing here is to be ignored; this file only stops azd from applying default ignores (node_modules).\n";
+
 export function stageDeployment(root: string, out: string, files: readonly PackageFile[]): void {
   rmSync(out, { recursive: true, force: true });
   for (const file of files) {
@@ -83,6 +92,8 @@ export function stageDeployment(root: string, out: string, files: readonly Packa
     mkdirSync(dirname(target), { recursive: true });
     cpSync(join(root, file.path), target, { dereference: true });
   }
+  mkdirSync(out, { recursive: true });
+  writeFileSync(join(out, ".funcignore"), STAGED_FUNCIGNORE);
 }
 
 export interface PackageSummary {

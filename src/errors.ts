@@ -129,7 +129,8 @@ export class AcsHttpError extends ArchiverError {
   constructor(
     readonly status: number,
     readonly operation: string,
-    detail: string,
+    /** The start of the answer's body (or our own words about it); never a key or signature. */
+    readonly detail: string,
     readonly retryAfterMs?: number,
   ) {
     super(`${operation} answered HTTP ${status}${detail ? `: ${detail}` : ""}`);
@@ -200,5 +201,15 @@ export class SourceChangedError extends ArchiverError {
 
   constructor(message: string) {
     super(message);
+  }
+}
+
+/** A chunk's ACS resource has no access key in the settings: permanent until one is added (then replayed). */
+export class AcsResourceNotConfiguredError extends ArchiverError {
+  override readonly name = "AcsResourceNotConfiguredError";
+  readonly code = "AcsResourceNotConfigured";
+
+  constructor(problem: string) {
+    super(`The chunk's resource field ${problem}; no signed request was sent.`);
   }
 }

@@ -1,7 +1,8 @@
 # azd postdeploy hook (PowerShell twin of postdeploy.sh; same steps, same inputs). Idempotent.
 #  1. Refreshes unresolved Key Vault references until they resolve, then restarts the app once.
 #  2. Waits (POSTDEPLOY_WAIT_SECONDS, default 900) until the Event Grid-triggered function is listed.
-#  3. Creates or updates the Event Grid subscription with one PUT (running twice leaves one).
+#  3. Creates or updates the Event Grid subscription with one PUT (running twice leaves one); never takes over a
+#     subscription of that name that delivers to another app. EVENT_DELIVERY=webhook: steps 2-4 are skipped.
 #  4. Warns about other subscriptions on the topic that deliver to this app (double delivery).
 #  5. Prints GET /api/health.
 $ErrorActionPreference = 'Stop'
@@ -24,7 +25,7 @@ $names = @('AZURE_FUNCTION_APP_ID', 'AZURE_FUNCTION_APP_HOSTNAME', 'EVENTGRID_SY
   'EVENTGRID_MAX_DELIVERY_ATTEMPTS', 'EVENTGRID_EVENT_TTL_MINUTES')
 if (-not $env:AZURE_FUNCTION_APP_ID -and (Get-Command azd -ErrorAction SilentlyContinue)) {
   foreach ($line in (azd env get-values 2>$null)) {
-    if ($line -match '^([A-Z_]+)="?(.*?)"?$' -and $names -contains $matches[1]) {
+    if ($line -match '^([A-Z_]+)="?(.*?)"?$' -and ($names -contains $matches[1] -or $matches[1] -eq 'EVENT_DELIVERY')) {
       [Environment]::SetEnvironmentVariable($matches[1], $matches[2])
     }
   }
@@ -71,6 +72,14 @@ if ($null -eq $pending) {
   Say 'Key Vault references resolved.'
 }
 
+$webhookDelivery = "$env:EVENT_DELIVERY" -eq 'webhook'
+if ($webhookDelivery) {
+  Say 'EVENT_DELIVERY=webhook: no Event Grid subscription is created here (recordingEventsGrid is disabled).'
+  Say "Create one Web Hook subscription to https://$($v.AZURE_FUNCTION_APP_HOSTNAME)/api/recording-events with a key of its own"
+  Say '(README "Who can call what"), and remove any subscription that still targets recordingEventsGrid.'
+}
+
+if (-not $webhookDelivery) {
 # 2. Wait for the Event Grid-triggered function
 Say "waiting up to $(Remaining)s for function $($v.EVENTGRID_FUNCTION_NAME) to be listed..."
 while ($true) {
@@ -85,7 +94,19 @@ while ($true) {
 }
 Say "function $($v.EVENTGRID_FUNCTION_NAME) is listed."
 
-# 3. Create or update the subscription
+# 3. Create or update the subscription (never one that delivers to another app)
+$existing = az rest --method get --url "${subscriptionId}?api-version=$eventGridApi" `
+  --query '[properties.destination.properties.resourceId, properties.destination.properties.endpointBaseUrl]' -o tsv --only-show-errors 2>$null
+if ($LASTEXITCODE -eq 0) {
+  $existing = (@($existing) -join ' ').Replace("`t", ' ').ToLowerInvariant()
+  $ownFunction = " $existing " -like "* $($appId.ToLowerInvariant())/functions/*"
+  $ownWebhook = $existing -like "*https://$($v.AZURE_FUNCTION_APP_HOSTNAME.ToLowerInvariant())/*"
+  if (-not $ownFunction -and -not $ownWebhook) {
+    Fail ("Event Grid subscription $($v.EVENTGRID_SUBSCRIPTION_NAME) already exists and delivers to another app ($existing):`n" +
+      "probably another environment on the same ACS resource. It is left alone. Give this environment its own name:`n" +
+      '  azd env set EVENTGRID_SUBSCRIPTION_NAME recording-archiver-<environment> && azd provision && azd hooks run postdeploy')
+  }
+}
 $body = @{
   properties = @{
     destination = @{
@@ -138,6 +159,8 @@ if ($others) {
   Say 'WARNING: other subscriptions on the topic also deliver to this app (every event would be archived twice):'
   $others | ForEach-Object { Write-Host "  $(($_ -split "`t")[0])" }
   Say 'delete them (az eventgrid system-topic event-subscription delete ...) unless that is intended.'
+}
+
 }
 
 # 5. Health

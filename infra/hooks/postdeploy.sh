@@ -10,14 +10,16 @@
 #     is listed on the Function App: Event Grid resolves it when the subscription is created.
 #  3. Creates or updates the Event Grid subscription with one PUT (same name = update: running this
 #     twice leaves one subscription): RecordingFileStatusUpdated only, Azure Function destination,
-#     retry policy, dead-lettering into the archive account with the system topic's identity.
+#     retry policy, dead-lettering into the archive account with the system topic's identity. A subscription of
+#     that name that delivers to ANOTHER app (another environment on the same ACS resource) is never taken over.
+#     With EVENT_DELIVERY=webhook, steps 2-4 are skipped: the Web Hook subscription is yours to create (README).
 #  4. Warns about any OTHER subscription on the topic that delivers to this app (double delivery).
 #  5. Prints GET /api/health (configuration validity and dependencies; no secrets).
 #
 # Inputs (azd environment = outputs of infra/main.bicep): AZURE_FUNCTION_APP_ID,
 # AZURE_FUNCTION_APP_HOSTNAME, EVENTGRID_SYSTEM_TOPIC_ID, EVENTGRID_SUBSCRIPTION_NAME,
 # EVENTGRID_FUNCTION_NAME, EVENTGRID_DEADLETTER_STORAGE_ID, EVENTGRID_DEADLETTER_CONTAINER,
-# EVENTGRID_MAX_DELIVERY_ATTEMPTS, EVENTGRID_EVENT_TTL_MINUTES.
+# EVENTGRID_MAX_DELIVERY_ATTEMPTS, EVENTGRID_EVENT_TTL_MINUTES; optional EVENT_DELIVERY.
 set -eu
 
 WEB_API=2024-04-01
@@ -35,7 +37,7 @@ command -v az >/dev/null 2>&1 || fail "the Azure CLI (az) is required: https://a
 
 # azd passes its environment to hooks; when run by hand without it, read it from azd if available.
 if [ -z "${AZURE_FUNCTION_APP_ID:-}" ] && command -v azd >/dev/null 2>&1; then
-  eval "$(azd env get-values 2>/dev/null | grep -E '^(AZURE_FUNCTION_APP_|EVENTGRID_)[A-Z_]*=' || true)"
+  eval "$(azd env get-values 2>/dev/null | grep -E '^(AZURE_FUNCTION_APP_|EVENTGRID_|EVENT_DELIVERY=)[A-Z_]*=?' || true)"
 fi
 for name in AZURE_FUNCTION_APP_ID AZURE_FUNCTION_APP_HOSTNAME EVENTGRID_SYSTEM_TOPIC_ID EVENTGRID_SUBSCRIPTION_NAME \
   EVENTGRID_FUNCTION_NAME EVENTGRID_DEADLETTER_STORAGE_ID EVENTGRID_DEADLETTER_CONTAINER \
@@ -78,7 +80,17 @@ else
   az rest --method post --url "$app_id/restart?api-version=$WEB_API" -o none --only-show-errors
 fi
 
+if [ "$(printf '%s' "${EVENT_DELIVERY:-EventGridTrigger}" | tr '[:upper:]' '[:lower:]')" = "webhook" ]; then
+  say "EVENT_DELIVERY=webhook: no Event Grid subscription is created here (recordingEventsGrid is disabled)."
+  say "Create one Web Hook subscription to https://$AZURE_FUNCTION_APP_HOSTNAME/api/recording-events with a key of its own"
+  say "(README \"Who can call what\"), and remove any subscription that still targets recordingEventsGrid."
+  EVENTGRID_SKIP=true
+else
+  EVENTGRID_SKIP=false
+fi
+
 # 2. Wait for the Event Grid-triggered function -----------------------------------------------------
+if [ "$EVENTGRID_SKIP" = false ]; then
 say "waiting up to $(remaining)s for function $EVENTGRID_FUNCTION_NAME to be listed..."
 while :; do
   if az rest --method get --url "$app_id/functions?api-version=$WEB_API" --query "value[].name" -o tsv --only-show-errors 2>/dev/null \
@@ -93,7 +105,19 @@ subscription cannot be created yet. The app may not have started: check https://
 done
 say "function $EVENTGRID_FUNCTION_NAME is listed."
 
-# 3. Create or update the subscription ------------------------------------------------------------
+# 3. Create or update the subscription (never one that delivers to another app) -------------------------
+if existing=$(az rest --method get --url "$subscription_id?api-version=$EVENTGRID_API" \
+  --query "[properties.destination.properties.resourceId, properties.destination.properties.endpointBaseUrl]" -o tsv --only-show-errors 2>/dev/null); then
+  existing=$(printf '%s' "$existing" | tr -d '\r' | tr '\t\n' '  ' | tr '[:upper:]' '[:lower:]')
+  app_lower=$(printf '%s' "$app_id" | tr '[:upper:]' '[:lower:]')
+  host_lower=$(printf '%s' "$AZURE_FUNCTION_APP_HOSTNAME" | tr '[:upper:]' '[:lower:]')
+  case " $existing " in
+    *" $app_lower/functions/"* | *"https://$host_lower/"*) ;;
+    *) fail "Event Grid subscription $EVENTGRID_SUBSCRIPTION_NAME already exists and delivers to another app ($existing):
+probably another environment on the same ACS resource. It is left alone. Give this environment its own name:
+  azd env set EVENTGRID_SUBSCRIPTION_NAME recording-archiver-<environment> && azd provision && azd hooks run postdeploy" ;;
+  esac
+fi
 body=$(mktemp)
 trap 'rm -f "$body"' EXIT
 cat >"$body" <<JSON
@@ -153,6 +177,8 @@ if [ -n "$others" ]; then
   say "WARNING: other subscriptions on the topic also deliver to this app (every event would be archived twice):"
   echo "$others" | cut -f1 | sed 's/^/  /'
   say "delete them (az eventgrid system-topic event-subscription delete ...) unless that is intended."
+fi
+
 fi
 
 # 5. Health -----------------------------------------------------------------------------------------

@@ -5,16 +5,20 @@ import {
   createEmptyPipeline,
   createPipelineRequest,
   type HttpClient,
+  type Pipeline,
   type PipelinePolicy,
   type PipelineRequest,
   type PipelineResponse,
 } from "@azure/core-rest-pipeline";
 import type { AcsConnection } from "../config/acsConnectionString";
+import type { AcsKeyName, AcsResourceConnection } from "../config/acsResources";
 import { downloadUrlProblem, isLoopbackHost, type DownloadHostPolicy } from "../config/downloadHosts";
 import { AcsHttpError, DownloadUrlRejectedError, TransferInterruptedError } from "../errors";
+import type { Log } from "../shared/log";
 import { inSpan } from "../telemetry/spans";
 import { discardBody } from "../http/bodyReading";
 import { errorDetail, retryAfterMs } from "./acsErrorAnswer";
+import { AcsKeyChoice, describeKey, reportKeyChange } from "./acsKeyChoice";
 
 // Why not `@azure/communication-call-automation`'s CallRecording.downloadStreaming/delete: it refuses any
 // host but *.asm.skype.com & co. over https (so it cannot reach the local simulator), throws when
@@ -58,28 +62,76 @@ const sendToStorageHost: PipelinePolicy = {
   },
 };
 
+function signingPipeline(key: AcsConnection): Pipeline {
+  const pipeline = createEmptyPipeline();
+  pipeline.addPolicy(createCommunicationAccessKeyCredentialPolicy(new AzureKeyCredential(key.accessKey)), { phase: "Sign" });
+  pipeline.addPolicy(sendToStorageHost, { afterPhase: "Sign" });
+  return pipeline;
+}
+
+/** ACS refuses a signature (a wrong, regenerated or rotated key) with 401; 403 is taken the same way. */
+function isRefusal(error: AcsHttpError): boolean {
+  return error.status === 401 || error.status === 403;
+}
+
 /**
- * Signed access to ACS recording files. Every request (and every redirect hop) is checked against the
- * download host allowlist before it is signed; each attempt is signed afresh by the pipeline.
+ * One ACS resource's keys: a signing pipeline per key and the process-wide choice between them (acsKeyChoice.ts).
+ * Shared by every client of the resource, so what one request learnt about the keys serves all the others.
  */
-export class AcsRecordingClient {
-  private readonly pipeline = createEmptyPipeline();
-  private readonly endpoint: URL;
+export class AcsKeyRing {
+  readonly endpoint: URL;
+  readonly choice: AcsKeyChoice;
+  private readonly pipelines: Map<AcsKeyName, Pipeline>;
 
   constructor(
-    private readonly acs: AcsConnection,
-    private readonly hosts: DownloadHostPolicy,
-    private readonly httpClient: HttpClient = createDefaultHttpClient(),
+    readonly connection: AcsResourceConnection,
+    now?: () => number,
   ) {
-    this.endpoint = new URL(acs.endpoint);
-    this.pipeline.addPolicy(createCommunicationAccessKeyCredentialPolicy(new AzureKeyCredential(acs.accessKey)), { phase: "Sign" });
-    this.pipeline.addPolicy(sendToStorageHost, { afterPhase: "Sign" });
+    this.endpoint = new URL(connection.primary.endpoint);
+    this.choice = new AcsKeyChoice(connection.secondary !== undefined, now);
+    this.pipelines = new Map([["primary", signingPipeline(connection.primary)]]);
+    if (connection.secondary) this.pipelines.set("secondary", signingPipeline(connection.secondary));
+  }
+
+  pipeline(key: AcsKeyName): Pipeline {
+    const pipeline = this.pipelines.get(key);
+    if (!pipeline) throw new Error(`no ${key} key`);
+    return pipeline;
+  }
+
+  describe(key: AcsKeyName): string {
+    return describeKey(this.connection, key);
+  }
+}
+
+export interface AcsClientOptions {
+  readonly httpClient?: HttpClient;
+  /** Where key changes are reported (a warning when the other key had to be used). */
+  readonly log?: Log;
+}
+
+/**
+ * Signed access to ACS recording files of one resource. Every request (and every redirect hop) is checked against
+ * the download host allowlist before it is signed; each attempt is signed afresh by the pipeline. A request whose
+ * key is refused (401/403) is sent once more with the resource's other key, when it has one (key rotation: README,
+ * "Several ACS resources and key rotation"); the key that worked is remembered for the process.
+ */
+export class AcsRecordingClient {
+  private readonly httpClient: HttpClient;
+
+  /** `keys` are shared by every client of the resource (AcsClients keeps one per resource for the process). */
+  constructor(
+    private readonly keys: AcsKeyRing,
+    private readonly hosts: DownloadHostPolicy,
+    private readonly options: AcsClientOptions = {},
+  ) {
+    this.httpClient = options.httpClient ?? createDefaultHttpClient();
   }
 
   /** The founding documents' download URLs, used when a chunk has no contentLocation/metadataLocation. */
   foundingUrl(documentId: string, part: "content" | "metadata"): string {
     const path = `/recording/download/${encodeURIComponent(documentId)}${part === "metadata" ? "/metadata" : ""}`;
-    return `${this.acs.endpoint}${path}?api-version=${FOUNDING_API_VERSION}`;
+    return `${this.keys.endpoint.origin}${path}?api-version=${FOUNDING_API_VERSION}`;
   }
 
   async get(url: string, options: AcsRequestOptions): Promise<AcsResponse> {
@@ -95,7 +147,7 @@ export class AcsRecordingClient {
     for (let hop = 0; ; hop++) {
       const problem = downloadUrlProblem(this.hosts, current);
       if (problem) throw new DownloadUrlRejectedError(hop === 0 ? options.field : `${options.field} (redirected to ${safeUrl(current)})`, problem);
-      const response = await this.sendOnce(method, current, options);
+      const response = await this.sendSigned(method, current, options);
       const location = response.headers.get("location");
       if (response.status >= 300 && response.status < 400 && location) {
         if (hop >= MAX_REDIRECTS) throw new AcsHttpError(response.status, `${method} ${safeUrl(url)}`, `more than ${MAX_REDIRECTS} redirects`);
@@ -106,13 +158,39 @@ export class AcsRecordingClient {
     }
   }
 
-  private async sendOnce(method: "GET" | "DELETE", url: string, options: AcsRequestOptions): Promise<AcsResponse> {
+  /** One request, signed with the chosen key, and once more with the other key when the first is refused. */
+  private async sendSigned(method: "GET" | "DELETE", url: string, options: AcsRequestOptions): Promise<AcsResponse> {
+    const { choice } = this.keys;
+    const first = choice.first();
+    try {
+      const response = await this.sendOnce(method, url, options, first);
+      reportKeyChange(this.options.log, this.keys.connection, choice.accepted(first), first);
+      return response;
+    } catch (error) {
+      if (!(error instanceof AcsHttpError) || !isRefusal(error)) throw error;
+      const status = error.status;
+      const other = choice.other(first);
+      if (other === undefined) throw new AcsHttpError(status, error.operation, `${error.detail} (signed with ${this.keys.describe(first)})`.trim());
+      try {
+        const response = await this.sendOnce(method, url, options, other);
+        reportKeyChange(this.options.log, this.keys.connection, choice.accepted(other, first), other, { key: first, status });
+        return response;
+      } catch (second) {
+        if (!(second instanceof AcsHttpError) || !isRefusal(second)) throw second;
+        const both = `${this.keys.describe(first)} was refused with HTTP ${status}, ${this.keys.describe(other)} with HTTP ${second.status}`;
+        throw new AcsHttpError(second.status, second.operation, `${second.detail} (${both})`.trim());
+      }
+    }
+  }
+
+  private async sendOnce(method: "GET" | "DELETE", url: string, options: AcsRequestOptions, key: AcsKeyName): Promise<AcsResponse> {
     const target = new URL(url);
-    const onEndpoint = target.host === this.endpoint.host;
+    const { endpoint } = this.keys;
+    const onEndpoint = target.host === endpoint.host;
     // Storage-host URLs are signed the way the official SDKs sign them: the ACS endpoint's origin plus
     // the URL's path, with x-ms-host naming the endpoint; the request itself then goes to the real URL.
     const request = createPipelineRequest({
-      url: onEndpoint ? url : `${this.endpoint.origin}${target.pathname}`,
+      url: onEndpoint ? url : `${endpoint.origin}${target.pathname}`,
       method,
       timeout: HEADERS_TIMEOUT_MS,
       allowInsecureConnection: isLoopbackHost(target.hostname),
@@ -121,14 +199,14 @@ export class AcsRecordingClient {
     });
     if (!onEndpoint) {
       storageTargets.set(request, url);
-      request.headers.set("x-ms-host", this.endpoint.host);
+      request.headers.set("x-ms-host", endpoint.host);
     }
     if (options.range) request.headers.set("Range", `bytes=${options.range.start}-${options.range.end ?? ""}`);
     let response: PipelineResponse;
     try {
       const attributes = { "http.request.method": method, "server.address": target.hostname, "archiver.ranged": options.range !== undefined };
       response = await inSpan(`ACS ${method}`, attributes, async (span) => {
-        const answer = await this.pipeline.sendRequest(this.httpClient, request);
+        const answer = await this.keys.pipeline(key).sendRequest(this.httpClient, request);
         span.setAttribute("http.response.status_code", answer.status);
         return answer;
       });

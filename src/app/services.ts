@@ -1,5 +1,5 @@
 import type { ContainerClient } from "@azure/storage-blob";
-import { AcsRecordingClient } from "../acs/acsRecordingClient";
+import { AcsClients } from "../acs/acsClients";
 import { ChunkArchiveJob } from "../archive/chunkArchiveJob";
 import { byosAccess } from "../byos/byosAccess";
 import { ByosArchiver } from "../byos/byosArchiver";
@@ -8,6 +8,7 @@ import { DEFAULT_RETRY } from "../archive/retryPolicy";
 import { FailureRecords } from "../archive/failureRecords";
 import { PoisonedChunkRescue } from "../archive/poisonedChunkRescue";
 import { eventSinkFor } from "../catalog/eventPublisher";
+import { ErasureTombstones } from "../catalog/erasureTombstones";
 import { ExpectedRecords } from "../catalog/expectedRecords";
 import { IntakeCatalog } from "../catalog/intakeCatalog";
 import { QueuedChunks } from "../catalog/queuedChunks";
@@ -20,18 +21,18 @@ import { RecordingIntake } from "../intake/recordingIntake";
 import { ArchiveIndexStep } from "../participants/archiveIndexStep";
 import { PARTICIPANT_INDEX_CONTAINER } from "../participants/indexLayout";
 import { ParticipantIndex } from "../participants/participantIndex";
-import { findParticipant, type ParticipantRecordings } from "../participants/participantFind";
-import { RecordingControl } from "../recordingControl/recordingControl";
+import { searchParticipant, type SearchOptions, type SearchPage } from "../participants/participantSearch";
+import { RecordingControls } from "../recordingControl/recordingControls";
 import { ChunkQueue } from "../storage/chunkQueue";
 import { Quarantine } from "../storage/quarantine";
 import { createBlobServiceClient, createQueueServiceClient } from "../storage/storageClients";
 
-/** What the participants API needs: `participants find --json` for one participant. */
+/** What the participants API needs: one page of a participant's chunks (what `participants find` walks page by page). */
 export interface ParticipantLookup {
   readonly index: ParticipantIndex;
   /** The archive container the index points into. */
   readonly recordings: ContainerClient;
-  find(participantId: string): Promise<ParticipantRecordings>;
+  search(participantId: string, options: SearchOptions): Promise<SearchPage>;
 }
 
 /** Everything the functions need, built once per process from the parsed config. */
@@ -42,8 +43,8 @@ export interface AppServices {
   readonly archiveJob: ChunkArchiveJob;
   /** Puts chunks that reached the poison queue back, or records them. */
   readonly poisonRescue: PoisonedChunkRescue;
-  /** Start, state, pause, resume and stop of call recordings (ACS Call Automation); built on first use. */
-  readonly recordingControl: RecordingControl;
+  /** Start, state, pause, resume and stop of call recordings (ACS Call Automation), per ACS resource; built on first use. */
+  readonly recordingControl: RecordingControls;
   /** Data-subject requests (issue 11): every archived recording of a participant; absent without PARTICIPANT_INDEX_KEY. */
   readonly participants?: ParticipantLookup;
   /** Manifests and downstream events (after each chunk, and for the `manifest` command). */
@@ -70,12 +71,14 @@ export function createServices(config: AppConfig, observers: ServiceObservers = 
   const blobs = createBlobServiceClient(config.recordingsStorage);
   const chunkQueue = new ChunkQueue(queues.getQueueClient(config.chunkQueue));
   const recordings = blobs.getContainerClient(config.recordingsContainer);
+  const erasures = new ErasureTombstones(recordings);
   const intake = new RecordingIntake({
     chunkQueue,
     quarantine: new Quarantine(blobs.getContainerClient(config.quarantineContainer)),
     policy: config,
     catalog: new IntakeCatalog(new ExpectedRecords(recordings), new QueuedChunks(recordings)),
     limits: config.intakeLimits,
+    erasures,
   });
   const events = eventSinkFor(config.archiveEvents);
   const catalog = new RecordingCatalog({ container: recordings, events });
@@ -88,7 +91,7 @@ export function createServices(config: AppConfig, observers: ServiceObservers = 
       : new ParticipantIndex(blobs.getContainerClient(PARTICIPANT_INDEX_CONTAINER), config.participantIndexKey, recordings.containerName);
   const archiveJob = new ChunkArchiveJob({
     archiver: new ChunkArchiver({
-      acs: new AcsRecordingClient(config.acs, config.downloadHosts),
+      acs: new AcsClients(config.acsResources, config.downloadHosts),
       container: recordings,
       blockSize: config.downloadBlockSize,
       concurrency: config.downloadConcurrency,
@@ -98,32 +101,41 @@ export function createServices(config: AppConfig, observers: ServiceObservers = 
     }),
     failures,
     downloadHosts: config.downloadHosts,
+    byosContainers: config.byosContainers,
     requeue,
     byos: new ByosArchiver({
       container: recordings,
       access: byosAccess(config.recordingsStorage),
-      accounts: config.byosStorageAccounts,
+      containers: config.byosContainers,
       copy: config.byosCopy,
     }),
     ...(participantIndex ? { participantIndex: new ArchiveIndexStep(participantIndex, recordings) } : {}),
     catalog,
+    erasures,
   });
-  const poisonRescue = new PoisonedChunkRescue({ failures, downloadHosts: config.downloadHosts, requeue });
-  let recordingControl: RecordingControl | undefined;
+  const poisonRescue = new PoisonedChunkRescue({ failures, downloadHosts: config.downloadHosts, byosContainers: config.byosContainers, requeue, erasures });
+  let recordingControl: RecordingControls | undefined;
   return {
     config,
     intake,
     archiveJob,
     poisonRescue,
     get recordingControl() {
-      recordingControl ??= RecordingControl.forAcs(config.acs);
+      recordingControl ??= new RecordingControls(config.acsResources);
       return recordingControl;
     },
     catalog,
     callStatus,
     deadlineWatch: new DeadlineWatch({ container: recordings, status: callStatus, events, retentionHours: config.retentionHours }),
     ...(participantIndex
-      ? { participants: { index: participantIndex, recordings, find: (participantId: string) => findParticipant(participantIndex, recordings, participantId) } }
+      ? {
+          participants: {
+            index: participantIndex,
+            recordings,
+            search: (participantId: string, options: SearchOptions) =>
+              searchParticipant(participantIndex, recordings, participantId, { ...options, recordKey: "participantsApi" }),
+          },
+        }
       : {}),
   };
 }

@@ -1,5 +1,9 @@
 import { SpanKind } from "@opentelemetry/api";
+import type { ErasureTombstones } from "../catalog/erasureTombstones";
 import type { ChunkCatalogHooks } from "../catalog/recordingCatalog";
+import { archiverMetrics } from "../telemetry/archiverMetrics";
+import { chunkBlobNames } from "./blobLayout";
+import type { ByosContainer } from "../config/byosContainers";
 import type { DownloadHostPolicy } from "../config/downloadHosts";
 import type { ByosLocation } from "../byos/byosLocation";
 import { AcsHttpError, describeError, DownloadUrlRejectedError, UnverifiableSourceError } from "../errors";
@@ -17,12 +21,16 @@ export type ChunkJobResult =
   | ({ readonly status: "archived" | "alreadyArchived" } & ArchivedChunk)
   | { readonly status: FailureOutcome; readonly recordedAt: string; readonly reason: string; readonly chunkKey?: string }
   | { readonly status: "requeued"; readonly delaySeconds: number; readonly reason: string; readonly chunkKey: string }
+  /** A data-subject erasure removed the chunk (its tombstone): nothing is downloaded or written; the message is done. */
+  | { readonly status: "erased"; readonly reason: string; readonly chunkKey: string }
   | { readonly status: "retry"; readonly error: unknown; readonly recordedAt?: string };
 
 export interface ChunkJobDependencies {
   readonly archiver: ChunkArchiver;
   readonly failures: FailureRecords;
   readonly downloadHosts: DownloadHostPolicy;
+  /** BYOS_STORAGE_ACCOUNTS containers a message's BYOS location must be in; none = BYOS messages are refused. */
+  readonly byosContainers?: readonly ByosContainer[];
   /** Puts a chunk back on the app's queue with a delay (a fresh message), for the queue function and the CLI alike. */
   readonly requeue?: (message: ChunkMessage, delaySeconds: number) => Promise<void>;
   readonly now?: () => Date;
@@ -32,6 +40,8 @@ export interface ChunkJobDependencies {
   readonly byos?: { archive(message: ChunkMessage & { byos: ByosLocation }, log: Log): Promise<ArchivedChunk> };
   /** Manifest, downstream events and metrics after each outcome (src/catalog); absent = none. */
   readonly catalog?: ChunkCatalogHooks;
+  /** Erasure tombstones: an erased chunk is never archived again (absent = none are checked). */
+  readonly erasures?: Pick<ErasureTombstones, "isErased">;
 }
 
 /** Which try of a queue message this is (the trigger's dequeueCount), so the last one can re-queue or record. */
@@ -56,8 +66,10 @@ export class ChunkArchiveJob {
     const startedAt = now();
     let archived: ArchivedChunk;
     try {
-      message = parseChunkMessage(input, this.deps.downloadHosts);
+      message = parseChunkMessage(input, this.deps.downloadHosts, this.deps.byosContainers);
       const parsed = message;
+      // One HEAD: a redelivered or replayed message must not bring back what a data-subject erasure removed.
+      if (await this.deps.erasures?.isErased(chunkBlobNames(parsed).folder, parsed.documentId)) return this.erased(parsed, log);
       archived = await inSpan(
         "archive chunk",
         { "archiver.chunk.index": parsed.index },
@@ -78,6 +90,13 @@ export class ChunkArchiveJob {
     const parsed = message;
     const unpublished = await this.catalogStep(() => this.deps.catalog?.chunkArchived(parsed, archived, startedAt, log), log);
     return unpublished ?? { status: archived.outcome, ...archived };
+  }
+
+  private erased(message: ChunkMessage, log: Log): ChunkJobResult {
+    archiverMetrics().chunksErasedSkipped.add(1, { where: "archive" });
+    const reason = "a data-subject erasure removed this chunk (its erasure tombstone is in archive-erasures/); it is not archived again";
+    log.info(`Chunk ${message.chunkKey}: ${reason}.`);
+    return { status: "erased", reason, chunkKey: message.chunkKey };
   }
 
   private archiveByos(message: ChunkMessage & { byos: ByosLocation }, log: Log): Promise<ArchivedChunk> {

@@ -1,6 +1,6 @@
 import { setMaxListeners } from "node:events";
 import type { BlockBlobClient, ContainerClient } from "@azure/storage-blob";
-import type { AcsRecordingClient } from "../acs/acsRecordingClient";
+import type { AcsClients } from "../acs/acsClients";
 import { describeError, TransferInterruptedError } from "../errors";
 import type { ChunkMessage } from "../events/chunkMessage";
 import type { Log } from "../shared/log";
@@ -17,7 +17,8 @@ import { deadlineAtRisk, notFoundMeansExpired } from "./retention";
 import { storageSignal } from "../storage/storageDeadline";
 
 export interface ChunkArchiverOptions {
-  readonly acs: AcsRecordingClient;
+  /** Chooses each chunk's signed client by its resource. */
+  readonly acs: AcsClients;
   readonly container: ContainerClient;
   readonly blockSize: number;
   readonly concurrency: number;
@@ -67,7 +68,9 @@ export class ChunkArchiver {
   }
 
   async archive(message: ChunkMessage, log: Log): Promise<ArchivedChunk> {
-    const { acs, container } = this.options;
+    const { container } = this.options;
+    // Throws, before anything is signed, when no key serves the chunk's resource (permanent: recorded as failed).
+    const acs = this.options.acs.forResource(message.resource, log);
     const names = chunkBlobNames(message);
     this.warnIfLate(message, log);
     const budget = new AbortController();
@@ -174,13 +177,13 @@ export class ChunkArchiver {
   private async finish(
     message: ChunkMessage,
     result: Omit<ArchivedChunk, "mediaBlob" | "metadataBlob" | "deletedFromAcs"> & { names: { media: string; metadata: string } },
-    common: { signal: AbortSignal; log: Log },
+    common: Pick<TransferContext, "acs" | "signal" | "log">,
     log: Log,
   ): Promise<ArchivedChunk> {
     const { names, ...rest } = result;
     const archived = { ...names, bytes: rest.bytes, ...(rest.contentSha256 ? { contentSha256: rest.contentSha256 } : {}) };
     const deletedFromAcs =
-      this.options.deleteAfterArchive && (await deleteFromAcs(this.options.acs, this.options.container, message, archived, common.signal, log, this.retry));
+      this.options.deleteAfterArchive && (await deleteFromAcs(common.acs, this.options.container, message, archived, common.signal, log, this.retry));
     return { ...rest, mediaBlob: `${this.containerName}/${names.media}`, metadataBlob: `${this.containerName}/${names.metadata}`, deletedFromAcs };
   }
 

@@ -1,20 +1,28 @@
+import type { ErasureTombstones } from "../catalog/erasureTombstones";
+import type { ByosContainer } from "../config/byosContainers";
 import type { DownloadHostPolicy } from "../config/downloadHosts";
 import { describeError } from "../errors";
 import type { ChunkMessage } from "../events/chunkMessage";
 import { parseChunkMessage } from "../events/chunkMessageParser";
 import type { Log } from "../shared/log";
 import type { FailureRecords } from "./failureRecords";
+import { chunkBlobNames } from "./blobLayout";
 import { requeuePlan } from "./requeuePlan";
 
 export interface PoisonRescueDependencies {
   readonly failures: FailureRecords;
   readonly downloadHosts: DownloadHostPolicy;
+  readonly byosContainers?: readonly ByosContainer[];
   readonly requeue: (message: ChunkMessage, delaySeconds: number) => Promise<void>;
   readonly now?: () => Date;
+  /** Erasure tombstones: an erased chunk is neither re-queued nor recorded as lost. */
+  readonly erasures?: Pick<ErasureTombstones, "isErased">;
 }
 
 export type PoisonRescueResult =
-  { readonly status: "requeued"; readonly chunkKey: string; readonly delaySeconds: number } | { readonly status: "recorded"; readonly recordedAt: string };
+  | { readonly status: "requeued"; readonly chunkKey: string; readonly delaySeconds: number }
+  | { readonly status: "recorded"; readonly recordedAt: string }
+  | { readonly status: "erased"; readonly chunkKey: string };
 
 /**
  * The Functions host moves a message to `<queue>-poison` when its deliveries end without an answer
@@ -29,11 +37,15 @@ export class PoisonedChunkRescue {
     const now = (this.deps.now ?? (() => new Date()))();
     let message: ChunkMessage;
     try {
-      message = parseChunkMessage(input, this.deps.downloadHosts);
+      message = parseChunkMessage(input, this.deps.downloadHosts, this.deps.byosContainers);
     } catch (error) {
       const recordedAt = await this.deps.failures.record({ outcome: "rejected", error, rawMessage: input }, now);
       log.error(`A poisoned message is not a usable chunk message (${describeError(error)}). Record: ${recordedAt}`);
       return { status: "recorded", recordedAt };
+    }
+    if (await this.deps.erasures?.isErased(chunkBlobNames(message).folder, message.documentId)) {
+      log.info(`Chunk ${message.chunkKey} reached the poison queue, but a data-subject erasure removed it: not re-queued.`);
+      return { status: "erased", chunkKey: message.chunkKey };
     }
     const plan = requeuePlan(message, now);
     if (plan.worthIt) {

@@ -5,15 +5,16 @@ import { chunkBlobNames, mediaFormat } from "../archive/blobLayout";
 import type { ArchivedChunk } from "../archive/chunkArchiver";
 import { DownloadUrlRejectedError, TransferInterruptedError } from "../errors";
 import type { ChunkMessage } from "../events/chunkMessage";
-import { CATALOGUE_SUFFIX } from "../participants/recordingInventory";
+import { CATALOGUE_SUFFIX } from "../participants/chunkRef";
 import { MAX_METADATA_READ } from "../participants/metadataParticipants";
 import type { Log } from "../shared/log";
 import { ensureOnce } from "../storage/ensureOnce";
-import { readSmallBlob } from "../storage/smallBlob";
+import { readSmallBlobVersion } from "../storage/smallBlob";
 import { storageSignal } from "../storage/storageDeadline";
 import type { ByosAccess } from "./byosAccess";
 import { copyServerSide, type CopyResult } from "./byosCopy";
-import type { ByosLocation } from "./byosLocation";
+import type { ByosContainer } from "../config/byosContainers";
+import { byosLocationProblem, containerOfLocation, type ByosLocation } from "./byosLocation";
 
 /** The per-chunk catalogue record (`<index>-<documentId>.byos.json` in the recording's folder). */
 export interface ByosCatalogueRecord {
@@ -29,25 +30,29 @@ export interface ByosCatalogueRecord {
   readonly eventId: string;
   readonly storageType?: string;
   readonly account: string;
+  /** The BYOS_STORAGE_ACCOUNTS container URL the blobs are in (records written before containers were listed lack it). */
+  readonly container?: string;
   readonly media: {
     readonly url: string;
     readonly bytes: number;
     readonly contentType?: string;
     readonly contentMD5?: string;
+    /** The ETag of the blob version catalogued (and copied): a later delete must still match it. */
     readonly etag?: string;
     readonly lastModified?: string;
     /** With BYOS_COPY=true: the verified server-side copy in the archive container. */
     readonly archivedCopy?: { readonly blob: string; readonly bytes: number; readonly verified: CopyResult["verified"] };
   };
   /** The metadata document ACS wrote, copied into the archive (a few KiB) so the participant index can read it. */
-  readonly metadata?: { readonly url: string; readonly bytes: number; readonly archivedBlob: string };
+  readonly metadata?: { readonly url: string; readonly bytes: number; readonly archivedBlob: string; readonly etag?: string };
   readonly cataloguedAt: string;
 }
 
 export interface ByosArchiverOptions {
   readonly container: ContainerClient;
   readonly access: ByosAccess;
-  readonly accounts: readonly string[];
+  /** BYOS_STORAGE_ACCOUNTS: the only containers a request may go to. */
+  readonly containers: readonly ByosContainer[];
   readonly copy: boolean;
 }
 
@@ -68,7 +73,7 @@ export class ByosArchiver {
   async archive(message: ChunkMessage & { byos: ByosLocation }, log: Log): Promise<ArchivedChunk> {
     const { container, access } = this.options;
     const byos = message.byos;
-    this.checkAccount(byos);
+    const inContainer = this.checkLocation(message);
     const names = chunkBlobNames(message);
     const catalogue = container.getBlockBlobClient(names.metadata.replace(/\.metadata\.json$/, CATALOGUE_SUFFIX));
     const result = (outcome: ArchivedChunk["outcome"], bytes: number, media: string): ArchivedChunk => ({
@@ -97,7 +102,13 @@ export class ByosArchiver {
     const copied = this.options.copy
       ? await copyServerSide(
           container.getBlockBlobClient(names.media),
-          { blob: source, bytes, ...(md5 ? { md5 } : {}), contentType: properties.contentType ?? mediaFormat(message).contentType },
+          {
+            blob: source,
+            bytes,
+            ...(md5 ? { md5 } : {}),
+            ...(properties.etag ? { etag: properties.etag } : {}),
+            contentType: properties.contentType ?? mediaFormat(message).contentType,
+          },
           access,
           { ...identity, bytecount: String(bytes) },
         )
@@ -115,6 +126,7 @@ export class ByosArchiver {
       eventId: message.eventId,
       ...(byos.storageType ? { storageType: byos.storageType } : {}),
       account: byos.account,
+      container: inContainer.url,
       media: {
         url: byos.contentBlob,
         bytes,
@@ -145,17 +157,22 @@ export class ByosArchiver {
     return result("archived", bytes, copied ? names.media : catalogue.name);
   }
 
-  /** Never a request to an account that is not listed, whatever the queue message says. */
-  private checkAccount(byos: ByosLocation): void {
-    const listed = this.options.accounts.includes(byos.account);
-    const inside = [byos.contentBlob, byos.metadataBlob].every((url) => url === undefined || url.toLowerCase().startsWith(`${byos.account}/`));
-    if (!listed || !inside)
-      throw new DownloadUrlRejectedError("byos.account", `${byos.account} is not listed in BYOS_STORAGE_ACCOUNTS (or a blob is outside it)`);
+  /**
+   * Never a request outside a listed container, or for a blob that is not this chunk's in ACS's layout, whatever the
+   * queue message says (the parser checked it too; this archiver may be handed a message by other code).
+   */
+  private checkLocation(message: ChunkMessage & { byos: ByosLocation }): ByosContainer {
+    const rejected = byosLocationProblem(message.byos, this.options.containers, message.documentId);
+    const container = containerOfLocation(message.byos, this.options.containers);
+    if (rejected || !container)
+      throw new DownloadUrlRejectedError(rejected?.field ?? "byos", rejected?.problem ?? "is not in a BYOS_STORAGE_ACCOUNTS container");
+    return container;
   }
 
   private async copyMetadata(url: string, archivedName: string, identity: Record<string, string>): Promise<ByosCatalogueRecord["metadata"]> {
-    const body = await readSmallBlob(this.options.access.blob(url), MAX_METADATA_READ);
-    if (body === undefined) throw new TransferInterruptedError(`the BYOS metadata document ${url} does not exist (yet).`);
+    const read = await readSmallBlobVersion(this.options.access.blob(url), MAX_METADATA_READ);
+    if (read === undefined) throw new TransferInterruptedError(`the BYOS metadata document ${url} does not exist (yet).`);
+    const body = read.bytes;
     try {
       await this.options.container.getBlockBlobClient(archivedName).upload(body, body.length, {
         blobHTTPHeaders: { blobContentType: "application/json" },
@@ -166,7 +183,7 @@ export class ByosArchiver {
     } catch (error) {
       if (!(isRestError(error) && (error.statusCode === 409 || error.statusCode === 412))) throw error;
     }
-    return { url, bytes: body.length, archivedBlob: archivedName };
+    return { url, bytes: body.length, archivedBlob: archivedName, ...(read.etag ? { etag: read.etag } : {}) };
   }
 }
 

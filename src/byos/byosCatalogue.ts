@@ -11,6 +11,10 @@ export interface ByosFile {
   readonly bytes: number;
   /** base64 Content-MD5 the source had when it was catalogued. */
   readonly md5?: string;
+  /** ETag the source had when it was catalogued: erasure deletes the blob only while it still has it. */
+  readonly etag?: string;
+  /** The documentId of the chunk the catalogue record describes. */
+  readonly documentId?: string;
   /** The catalogue record (blob name in the archive) naming it. */
   readonly record: string;
 }
@@ -35,11 +39,15 @@ export async function byosFilesOf(recordings: ContainerClient, records: readonly
       const entry = parsed[kind];
       if (!isRecord(entry) || typeof entry["url"] !== "string" || !entry["url"].toLowerCase().startsWith(`${account}/`)) continue;
       const md5 = entry["contentMD5"];
+      const etag = entry["etag"];
+      const documentId = parsed["documentId"];
       found.push({
         url: entry["url"],
         kind,
         bytes: typeof entry["bytes"] === "number" ? entry["bytes"] : 0,
         ...(typeof md5 === "string" ? { md5 } : {}),
+        ...(typeof etag === "string" ? { etag } : {}),
+        ...(typeof documentId === "string" ? { documentId } : {}),
         record,
       });
     }

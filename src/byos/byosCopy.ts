@@ -1,5 +1,5 @@
 import type { BlobClient, BlockBlobClient } from "@azure/storage-blob";
-import { ArchiveConflictError } from "../errors";
+import { ArchiveConflictError, TransferInterruptedError } from "../errors";
 import { storageSignal } from "../storage/storageDeadline";
 import type { ByosAccess } from "./byosAccess";
 
@@ -14,6 +14,8 @@ export interface SourceBlob {
   readonly bytes: number;
   /** base64 Content-MD5 of the source, when it has one. */
   readonly md5?: string;
+  /** The ETag of the version that was catalogued: the copy reads exactly that version or fails. */
+  readonly etag?: string;
   readonly contentType?: string;
 }
 
@@ -40,9 +42,12 @@ export async function copyServerSide(
   if (!existed) {
     const { url, authorization } = await access.copySource(source.blob);
     const auth = authorization ? { sourceAuthorization: authorization } : {};
+    // A blob replaced since it was looked at is not copied under the catalogued size and MD5 (412, retried afresh).
+    const sourceMatch = source.etag ? { sourceConditions: { ifMatch: source.etag } } : {};
     if (source.bytes <= SYNC_COPY_LIMIT) {
       await destination.syncCopyFromURL(url, {
         ...auth,
+        ...sourceMatch,
         metadata,
         conditions: { ifNoneMatch: "*" },
         abortSignal: storageSignal(undefined, COPY_CALL_TIMEOUT_MS),
@@ -57,6 +62,9 @@ export async function copyServerSide(
         });
         ids.push(id);
       }
+      // Put Block From URL takes no source condition: the blocks are committed only if the source is still that version.
+      if (source.etag && (await source.blob.getProperties({ abortSignal: storageSignal() })).etag !== source.etag)
+        throw new TransferInterruptedError(`the BYOS source of ${destination.name} changed while it was copied; it is copied again.`);
       await destination.commitBlockList(ids, {
         blobHTTPHeaders: {
           ...(source.contentType ? { blobContentType: source.contentType } : {}),

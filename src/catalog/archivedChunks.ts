@@ -13,6 +13,8 @@ export interface ArchivedChunkBlobs {
    */
   readonly media?: { readonly name: string; readonly bytes: number; readonly contentType: string; readonly sha256?: string; readonly store?: "byos" };
   readonly metadata?: { readonly name: string; readonly bytes: number };
+  /** The ACS resource the chunk's blobs record (`acsresource` metadata; null when they name none). */
+  readonly acsResource?: string | null;
 }
 
 export interface RecordingFolderContents {
@@ -47,7 +49,7 @@ export async function readRecordingFolder(container: ContainerClient, folder: st
     const identity = identityOf(blob);
     if (!identity) continue;
     info ??= recordingInfoFromBlobMetadata(blob.metadata);
-    const known = chunks.get(identity.documentId) ?? { index: identity.index, documentId: identity.documentId };
+    const known = chunks.get(identity.documentId) ?? { index: identity.index, documentId: identity.documentId, acsResource: resourceOf(blob) };
     const bytes = blob.properties.contentLength ?? 0;
     if (blob.name.endsWith(METADATA_SUFFIX)) {
       chunks.set(identity.documentId, { ...known, metadata: { name: blob.name, bytes } });
@@ -71,6 +73,17 @@ export async function readRecordingFolder(container: ContainerClient, folder: st
     }
   }
   return { chunks, ...(info ? { info } : {}), manifestExists, truncated };
+}
+
+/** The `acsresource` the archiver wrote into the blob's metadata (percent-encoded when not plain ASCII). */
+function resourceOf(blob: BlobItem): string | null {
+  const raw = blob.metadata?.["acsresource"];
+  if (raw === undefined) return null;
+  try {
+    return decodeURIComponent(raw);
+  } catch {
+    return raw;
+  }
 }
 
 function identityOf(blob: BlobItem): { documentId: string; index: number } | undefined {

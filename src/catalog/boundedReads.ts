@@ -15,12 +15,13 @@ const PAGE_SIZE = 500;
 async function boundedPages<T>(
   max: number,
   page: (size: number, token: string | undefined, signal: AbortSignal) => Promise<{ items: T[]; token?: string }>,
+  signal?: AbortSignal,
 ): Promise<{ items: T[]; truncated: boolean }> {
   const items: T[] = [];
   let token: string | undefined;
   try {
     do {
-      const next = await page(Math.min(PAGE_SIZE, max - items.length + 1), token, storageSignal());
+      const next = await page(Math.min(PAGE_SIZE, max - items.length + 1), token, storageSignal(signal));
       items.push(...next.items);
       token = next.token || undefined;
     } while (token && items.length <= max);
@@ -55,21 +56,30 @@ export async function* blobNamePages(container: ContainerClient, prefix: string)
   } while (token);
 }
 
-/** Lists blobs under `prefix` with their metadata; stops at `max` results (`truncated` says so). */
-export async function listWithMetadata(container: ContainerClient, prefix: string, max = MAX_LISTED_BLOBS): Promise<{ blobs: BlobItem[]; truncated: boolean }> {
-  const { items, truncated } = await boundedPages(max, async (maxPageSize, continuationToken, abortSignal) => {
-    const page = await container
-      .listBlobsFlat({ prefix, includeMetadata: true, abortSignal })
-      .byPage({ maxPageSize, ...(continuationToken ? { continuationToken } : {}) })
-      .next();
-    return page.done ? { items: [] } : { items: page.value.segment.blobItems, token: page.value.continuationToken };
-  });
+/** Lists blobs under `prefix` with their metadata; stops at `max` results (`truncated` says so); each page also stops at `signal`. */
+export async function listWithMetadata(
+  container: ContainerClient,
+  prefix: string,
+  max = MAX_LISTED_BLOBS,
+  signal?: AbortSignal,
+): Promise<{ blobs: BlobItem[]; truncated: boolean }> {
+  const { items, truncated } = await boundedPages(
+    max,
+    async (maxPageSize, continuationToken, abortSignal) => {
+      const page = await container
+        .listBlobsFlat({ prefix, includeMetadata: true, abortSignal })
+        .byPage({ maxPageSize, ...(continuationToken ? { continuationToken } : {}) })
+        .next();
+      return page.done ? { items: [] } : { items: page.value.segment.blobItems, token: page.value.continuationToken };
+    },
+    signal,
+  );
   return { blobs: items, truncated };
 }
 
 /** Reads a blob's JSON; undefined when absent or not JSON. */
-export async function readJsonBlob(container: ContainerClient, name: string, maxBytes: number): Promise<unknown> {
-  const bytes = await readSmallBlob(container.getBlobClient(name), maxBytes);
+export async function readJsonBlob(container: ContainerClient, name: string, maxBytes: number, signal?: AbortSignal): Promise<unknown> {
+  const bytes = await readSmallBlob(container.getBlobClient(name), maxBytes, signal);
   if (!bytes) return undefined;
   try {
     return JSON.parse(bytes.toString("utf8").replace(/^\uFEFF/, "")) as unknown;

@@ -15,7 +15,7 @@ import type { ArchiveEventSink } from "./eventPublisher";
 export interface DeadlineWatchResult {
   /** Recordings read this run (markers in the watched hours, at most `maxRecordings`). */
   readonly recordings: number;
-  /** Chunks those recordings' expected records listed (at most about `maxChunks`). */
+  /** Chunks those recordings' intake traces listed (first and later events; at most about `maxChunks`). */
   readonly chunks: number;
   /** Chunks pending with a quarter of their window or less left. */
   readonly atRisk: number;
@@ -160,24 +160,37 @@ export class DeadlineWatch {
     });
   }
 
-  /** One recording's reading reduced to counts and, when chunks are pending in their window's last quarter, its event. */
-  private verdict({ status, expected }: RecordingReading, now: Date): RecordingVerdict {
-    const chunks = expected?.chunks.length ?? 0;
-    if (status.complete || !expected) return { chunks, atRisk: 0 };
-    const eventTimes = new Map(expected.chunks.map((chunk) => [chunk.documentId, chunk.eventTime]));
+  /**
+   * One recording's reading reduced to counts and, when chunks are pending in their window's last quarter, its event:
+   * chunks of the first trace and of later events alike, never an erased one (its state is `erased`, not `pending`).
+   */
+  private verdict({ status, traces }: RecordingReading, now: Date): RecordingVerdict {
+    // Each traced chunk's event time and resource, from the trace that names it (the first trace's first).
+    const traced = new Map<string, { eventTime: string; acsResource: string | null }>();
+    for (const trace of [...(traces.first ? [traces.first] : []), ...traces.later])
+      for (const chunk of trace.chunks)
+        if (!traced.has(chunk.documentId)) traced.set(chunk.documentId, { eventTime: chunk.eventTime, acsResource: trace.acsResource });
+    const chunks = traced.size;
+    if (status.complete || chunks === 0) return { chunks, atRisk: 0 };
     const atRisk: ChunkAtRisk[] = status.chunks
-      .filter((chunk) => chunk.state === "pending" && chunk.deadline !== null && inLastQuarter(chunk.deadline, eventTimes.get(chunk.documentId) ?? "", now))
+      .filter(
+        (chunk): chunk is typeof chunk & { index: number; deadline: string } =>
+          chunk.state === "pending" &&
+          chunk.index !== null &&
+          chunk.deadline !== null &&
+          inLastQuarter(chunk.deadline, traced.get(chunk.documentId)?.eventTime ?? "", now),
+      )
       .map((chunk) => ({
-        chunkKey: chunkKey(status.acsResource ?? "", chunk.documentId, chunk.index),
+        chunkKey: chunkKey(traced.get(chunk.documentId)?.acsResource ?? status.acsResource ?? "", chunk.documentId, chunk.index),
         callId: status.callId,
         serverCallId: status.serverCallId,
         recordingId: status.recordingId,
         index: chunk.index,
         documentId: chunk.documentId,
-        deadline: chunk.deadline as string,
+        deadline: chunk.deadline,
       }));
     if (atRisk.length === 0) return { chunks, atRisk: 0 };
-    const subject = recordingSubjectOf(status, eventTimes.get(atRisk[0]?.documentId ?? "") ?? "");
+    const subject = recordingSubjectOf(status, traced.get(atRisk[0]?.documentId ?? "")?.eventTime ?? "");
     return { chunks, atRisk: atRisk.length, event: recordingDeadlineAtRiskEvent(status, atRisk, subject, now) };
   }
 

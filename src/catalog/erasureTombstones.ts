@@ -1,7 +1,8 @@
 import type { ContainerClient } from "@azure/storage-blob";
-import { OPERATIONAL_PREFIXES, pathSegment, RECORDINGS_PREFIX } from "../archive/blobLayout";
+import { callFolder, OPERATIONAL_PREFIXES, pathSegment, RECORDINGS_PREFIX } from "../archive/blobLayout";
 import { storageSignal } from "../storage/storageDeadline";
-import { listWithMetadata, writeJsonOnce } from "./boundedReads";
+import { isRecord } from "../shared/untrustedJson";
+import { listWithMetadata, readJsonBlob, writeJsonOnce } from "./boundedReads";
 
 /**
  * Erasure tombstones: `archive-erasures/<call>/<recording>/<documentId, escaped>.json`, one per chunk a data-subject
@@ -21,6 +22,8 @@ export interface ErasureTombstone {
   readonly recordingFolder: string;
   readonly documentId: string;
   readonly erasedAt: string;
+  /** The chunk's index in its recording, when the erasure knew it (the status API reports erased chunks by index). */
+  readonly index?: number;
   /** The erasure receipt's blob name (`participant-erasures/...`), which names the participant only by keyed hash. */
   readonly receipt: string;
 }
@@ -28,6 +31,17 @@ export interface ErasureTombstone {
 /** `calls/<call>/<recording>/` -> `archive-erasures/<call>/<recording>/`. */
 function tombstoneFolder(recordingFolder: string): string {
   return `${TOMBSTONES_PREFIX}${recordingFolder.slice(RECORDINGS_PREFIX.length)}`;
+}
+
+/** `archive-erasures/<call>/`: the tombstone folders of every recording of one call (the status API lists it). */
+export function tombstoneCallFolder(call: string): string {
+  return `${TOMBSTONES_PREFIX}${callFolder(call).slice(RECORDINGS_PREFIX.length)}`;
+}
+
+/** `archive-erasures/<call>/<recording>/` -> `calls/<call>/<recording>/` (undefined for other names). */
+export function recordingFolderOfTombstones(prefix: string): string | undefined {
+  const match = /^([^/]+)\/([^/]+)\/$/.exec(prefix.startsWith(TOMBSTONES_PREFIX) ? prefix.slice(TOMBSTONES_PREFIX.length) : "");
+  return match ? `${RECORDINGS_PREFIX}${match[1]}/${match[2]}/` : undefined;
 }
 
 /** The tombstone of one chunk: the recording's folder mirrored under `archive-erasures/`, then the escaped documentId. */
@@ -40,8 +54,24 @@ export interface ErasedChunks {
   readonly size: number;
   /** True when the listing stopped at its bound: treat unknown chunks of this folder with care. */
   readonly truncated: boolean;
+  /** The tombstones' blob names (to read a tombstone's documentId and index where nothing else names the chunk). */
+  readonly names: readonly string[];
   has(documentId: string): boolean;
 }
+
+/** The erased chunks of one folder from its tombstones' names (`prefix` = the folder's tombstone folder). */
+function erasedChunksOf(prefix: string, names: readonly string[], truncated: boolean): ErasedChunks {
+  const segments = new Set(names.map((name) => name.slice(prefix.length)).filter((rest) => !rest.includes("/") && rest.endsWith(".json")));
+  return {
+    size: segments.size,
+    truncated,
+    names: [...segments].map((segment) => `${prefix}${segment}`),
+    has: (documentId) => segments.has(`${pathSegment(documentId)}.json`),
+  };
+}
+
+/** Tombstones are a few hundred bytes. */
+const MAX_TOMBSTONE_BYTES = 16 * 1024;
 
 export class ErasureTombstones {
   constructor(private readonly container: ContainerClient) {}
@@ -58,10 +88,48 @@ export class ErasureTombstones {
   }
 
   /** One bounded listing: every erased chunk of a recording folder (for callers that check many chunks of it). */
-  async erasedIn(recordingFolder: string): Promise<ErasedChunks> {
+  async erasedIn(recordingFolder: string, options: { abortSignal?: AbortSignal } = {}): Promise<ErasedChunks> {
     const prefix = tombstoneFolder(recordingFolder);
-    const { blobs, truncated } = await listWithMetadata(this.container, prefix, MAX_TOMBSTONES_PER_FOLDER);
-    const segments = new Set(blobs.map((blob) => blob.name.slice(prefix.length)).filter((rest) => !rest.includes("/") && rest.endsWith(".json")));
-    return { size: segments.size, truncated, has: (documentId) => segments.has(`${pathSegment(documentId)}.json`) };
+    const { blobs, truncated } = await listWithMetadata(this.container, prefix, MAX_TOMBSTONES_PER_FOLDER, options.abortSignal);
+    return erasedChunksOf(
+      prefix,
+      blobs.map((blob) => blob.name),
+      truncated,
+    );
+  }
+
+  /**
+   * Every tombstone of the container, per recording folder, when there are at most `max` of them (one listing of that
+   * many names); undefined when there are more. For a caller that checks many recordings at once (intake): while few
+   * chunks were ever erased, one listing answers for all of them — the same point-in-time answer as a listing per folder.
+   */
+  async allErased(max: number, options: { abortSignal?: AbortSignal } = {}): Promise<ReadonlyMap<string, ErasedChunks> | undefined> {
+    const { blobs, truncated } = await listWithMetadata(this.container, TOMBSTONES_PREFIX, max, options.abortSignal);
+    if (truncated) return undefined;
+    const byFolder = new Map<string, string[]>();
+    for (const { name } of blobs) {
+      const folder = recordingFolderOfTombstones(name.slice(0, name.lastIndexOf("/") + 1));
+      if (folder === undefined) continue;
+      const names = byFolder.get(folder);
+      if (names) names.push(name);
+      else byFolder.set(folder, [name]);
+    }
+    return new Map([...byFolder].map(([folder, names]) => [folder, erasedChunksOf(tombstoneFolder(folder), names, false)]));
+  }
+
+  /** A tombstone's body; undefined when absent or not one (its name must still match its documentId and folder). */
+  async read(name: string): Promise<ErasureTombstone | undefined> {
+    const body = await readJsonBlob(this.container, name, MAX_TOMBSTONE_BYTES);
+    if (!isRecord(body) || typeof body["documentId"] !== "string" || typeof body["recordingFolder"] !== "string") return undefined;
+    if (tombstoneName(body["recordingFolder"], body["documentId"]) !== name) return undefined;
+    const index = body["index"];
+    return {
+      schemaVersion: 1,
+      recordingFolder: body["recordingFolder"],
+      documentId: body["documentId"],
+      erasedAt: typeof body["erasedAt"] === "string" ? body["erasedAt"] : "",
+      ...(typeof index === "number" && Number.isSafeInteger(index) && index >= 0 ? { index } : {}),
+      receipt: typeof body["receipt"] === "string" ? body["receipt"] : "",
+    };
   }
 }

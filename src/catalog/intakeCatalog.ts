@@ -4,7 +4,7 @@ import { storageFailure } from "../storage/storageDeadline";
 import { archiverMetrics } from "../telemetry/archiverMetrics";
 import { inSpan } from "../telemetry/spans";
 import { chunkBlobNames } from "../archive/blobLayout";
-import type { ExpectedRecords } from "./expectedRecords";
+import type { ExpectedRecords, TraceSummary } from "./expectedRecords";
 import { QueuedChunks } from "./queuedChunks";
 
 /** What intake made of one delivery's events. */
@@ -14,13 +14,15 @@ export interface IntakeCounts {
   readonly rejected: number;
 }
 
+const NO_TRACES: TraceSummary = { recordings: 0, laterEvents: 0, otherResource: 0, seenBefore: new Set() };
+
 /** Listings of queued records in flight per delivery (one per recording seen before). */
 const LISTING_CONCURRENCY = 16;
 
 /**
- * Intake's calls into the catalog: counts the events, writes each recording's expected record (and deadline markers)
- * before any of its chunks is queued, and keeps enqueueing idempotent across redeliveries with one queued record per
- * chunk (src/catalog/queuedChunks.ts).
+ * Intake's calls into the catalog: counts the events, writes each recording's traces (expected record, later events)
+ * and deadline markers before any of its chunks is queued, and keeps enqueueing idempotent across redeliveries with
+ * one queued record per chunk (src/catalog/queuedChunks.ts).
  */
 export class IntakeCatalog {
   constructor(
@@ -37,29 +39,45 @@ export class IntakeCatalog {
   }
 
   /**
-   * Writes the expected record of every recording among `messages` (so that a chunk shows as pending, and is known to
-   * the catalog, before its message can be archived), then returns the messages no earlier attempt has queued. Only a
+   * Writes the traces of every recording among `messages` (expected.json for its first event, a later trace for any
+   * other event: intakeTraces.ts) and its deadline markers, so that a chunk shows as pending, and is known to the
+   * catalog, before its message can be archived; then returns the messages no earlier attempt has queued. Only a
    * recording whose expected record was already there can have queued chunks (records are written after sends, sends
    * after the expected record): its queued records are listed once; any other recording's chunks all go out. A
    * listing that misses a record only re-sends a chunk, which the archiver takes as a no-op. Throws
    * StorageUnavailableError.
    */
-  async unqueued(messages: readonly ChunkMessage[], deadline?: AbortSignal): Promise<ChunkMessage[]> {
-    if (messages.length === 0) return [];
-    const { seenBefore } = await inSpan("Storage write expected records", { "archiver.chunks.count": messages.length }, () =>
-      this.expected.write(messages, deadline),
+  async unqueued(messages: readonly ChunkMessage[], deadline?: AbortSignal): Promise<{ pending: ChunkMessage[]; traces: TraceSummary }> {
+    if (messages.length === 0) return { pending: [], traces: NO_TRACES };
+    // One listing per recording seen before, shared by the traces (an event whose chunks are all recorded as queued was
+    // traced before) and the choice of what to send.
+    const listings = new Map<string, Promise<Set<string>>>();
+    const queuedIn = (folder: string): Promise<Set<string>> => {
+      let listing = listings.get(folder);
+      if (!listing) {
+        listing = this.queued.recordNames(folder, deadline).catch((error: unknown) => {
+          throw storageFailure("Could not list the chunks queued before", error);
+        });
+        listings.set(folder, listing);
+      }
+      return listing;
+    };
+    const traces = await inSpan("Storage write expected records", { "archiver.chunks.count": messages.length }, () =>
+      this.expected.write(messages, deadline, async (folder, events) => {
+        const names = await queuedIn(folder);
+        return events.map((event) => event.every((message) => names.has(QueuedChunks.recordName(message))));
+      }),
     );
-    if (seenBefore.size === 0) return [...messages];
-    const folders = [...seenBefore];
-    const listed = await mapConcurrent(folders, LISTING_CONCURRENCY, (folder) => this.queued.recordNames(folder), {
-      ...(deadline ? { abortSignal: deadline } : {}),
-    });
+    const { seenBefore } = traces;
+    if (seenBefore.size === 0) return { pending: [...messages], traces };
+    const listed = await mapConcurrent([...seenBefore], LISTING_CONCURRENCY, queuedIn, { ...(deadline ? { abortSignal: deadline } : {}) });
     const queued = new Set<string>();
     for (const result of listed) {
-      if (result.status === "rejected") throw storageFailure("Could not list the chunks queued before", result.reason);
+      if (result.status === "rejected") throw result.reason;
       for (const name of result.value) queued.add(name);
     }
-    return messages.filter((message) => !(seenBefore.has(chunkBlobNames(message).folder) && queued.has(QueuedChunks.recordName(message))));
+    const pending = messages.filter((message) => !(seenBefore.has(chunkBlobNames(message).folder) && queued.has(QueuedChunks.recordName(message))));
+    return { pending, traces };
   }
 
   /** After a chunk's message was sent: its queued record (with its anomalies). Throws StorageUnavailableError. */

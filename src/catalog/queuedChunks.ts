@@ -36,8 +36,8 @@ export class QueuedChunks {
   }
 
   /** The names of the records under one recording (at most a listing bound: a miss only re-sends a chunk). */
-  async recordNames(recordingFolder: string): Promise<Set<string>> {
-    const { blobs } = await listWithMetadata(this.container, queuedFolder(recordingFolder));
+  async recordNames(recordingFolder: string, signal?: AbortSignal): Promise<Set<string>> {
+    const { blobs } = await listWithMetadata(this.container, queuedFolder(recordingFolder), undefined, signal);
     return new Set(blobs.map((blob) => blob.name));
   }
 

@@ -13,7 +13,9 @@ import { expectedRecordName } from "./catalogLayout";
 import { chunkOutcome, writeChunkOutcome } from "./chunkOutcomes";
 import type { ArchiveEventSink } from "./eventPublisher";
 import { MAX_EXPECTED_RECORD_BYTES, readExpectedRecording } from "./expectedRecords";
-import { writeManifestIfComplete, type ManifestResult } from "./recordingManifest";
+import { ErasureTombstones } from "./erasureTombstones";
+import { manifestForEvent, writeManifestIfComplete, type ManifestResult } from "./recordingManifest";
+import { readRecordingTraces } from "./recordingTraces";
 import { recordingInfoOf, type RecordingInfo } from "./recordingInfo";
 
 const MAX_RECORDINGS_PER_CALL = 200;
@@ -42,9 +44,11 @@ export interface RecordingCatalogDependencies {
  */
 export class RecordingCatalog implements ChunkCatalogHooks {
   private readonly now: () => Date;
+  private readonly erasures: ErasureTombstones;
 
   constructor(private readonly deps: RecordingCatalogDependencies) {
     this.now = deps.now ?? (() => new Date());
+    this.erasures = new ErasureTombstones(deps.container);
   }
 
   async chunkArchived(message: ChunkMessage, archived: ArchivedChunk, startedAt: Date, log: Log): Promise<void> {
@@ -60,22 +64,48 @@ export class RecordingCatalog implements ChunkCatalogHooks {
     await this.completeRecording(chunkBlobNames(message).folder, recordingInfoOf(message), recordingSubject(message), log);
   }
 
-  /** Writes the manifest of a recording when it is complete and publishes RecordingArchived (again, with the same id, when it exists). */
+  /**
+   * Writes the manifest of a recording when it is complete and publishes RecordingArchived (again, with the same id,
+   * when it exists). A recording whose chunks were all erased gets neither; a manifest naming an erased chunk is not
+   * published again.
+   */
   async completeRecording(folder: string, info: RecordingInfo, subject: string, log: Log): Promise<ManifestResult> {
     const { container } = this.deps;
-    const expected = readExpectedRecording(await readJsonBlob(container, expectedRecordName(folder), MAX_EXPECTED_RECORD_BYTES));
-    const documents = expected && expected.chunks.length > 0 ? expected.chunks.map((chunk) => chunk.documentId) : undefined;
-    const result = await writeManifestIfComplete(container, folder, expected ? { ...info, ...pick(expected, info) } : info, documents, this.now);
+    const [expected, erased] = await Promise.all([
+      readJsonBlob(container, expectedRecordName(folder), MAX_EXPECTED_RECORD_BYTES).then(readExpectedRecording),
+      this.erasures.erasedIn(folder),
+    ]);
+    const result = await writeManifestIfComplete(
+      container,
+      folder,
+      expected ? { ...info, ...pick(expected, info) } : info,
+      {
+        expected: expected && expected.chunks.length > 0 ? expected.chunks : undefined,
+        erased,
+        traces: () => readRecordingTraces(container, folder, expected ?? null),
+      },
+      this.now,
+    );
+    if (result.status === "erased") {
+      log.info(`Recording ${folder}: every chunk was erased by a data-subject erasure; no manifest, no event.`);
+      return result;
+    }
     if (result.status === "incomplete") {
       log.debug(`Recording ${folder}: ${result.archived} of ${result.expected} chunks archived; no manifest yet.`);
       return result;
     }
     if (!result.equivalent) log.error(`The manifest ${result.blob} was written by another instance and describes different chunks; it is kept as written.`);
+    if (result.erasedSince > 0) {
+      log.warn(`The manifest ${result.blob} names ${result.erasedSince} chunk(s) erased since it was written; it is not published again (erase removes it).`);
+      return result;
+    }
     if (result.status === "written") log.info(`Recording ${folder} is complete: wrote ${result.blob} (${result.manifest.chunks.length} chunks).`);
+    // No raw participant id leaves the archive: the event carries their count; consumers read the manifest with their own rights.
+    const published = manifestForEvent(result.manifest);
     // Event Grid refuses events over 1 MB: a manifest that large (hundreds of chunks) is referenced, not carried.
-    const carried = Buffer.byteLength(JSON.stringify(result.manifest)) <= MAX_MANIFEST_IN_EVENT_BYTES;
+    const carried = Buffer.byteLength(JSON.stringify(published)) <= MAX_MANIFEST_IN_EVENT_BYTES;
     const data = {
-      manifest: carried ? result.manifest : null,
+      manifest: carried ? published : null,
       ...(carried ? {} : { manifestOmitted: "larger than an event may be; read manifestBlob" }),
       manifestBlob: result.blob,
       manifestUrl: result.url,

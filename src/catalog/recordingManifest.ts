@@ -13,6 +13,8 @@ import type { RecordingInfo } from "./recordingInfo";
 import { QueuedChunks } from "./queuedChunks";
 import { chunkNameKey } from "./catalogLayout";
 import type { ChunkAnomaly } from "../events/chunkAnomalies";
+import type { ErasedChunks } from "./erasureTombstones";
+import { anomaliesWithTrace, intakeTraceOf, type IntakeTrace, type RecordingTraces } from "./intakeTraces";
 
 const MANIFEST_SCHEMA_VERSION = 1;
 /** Metadata documents are a few KiB; the archiver refuses any over 8 MiB. */
@@ -58,7 +60,16 @@ interface ManifestChunk {
   readonly documentId: string;
   readonly media: ManifestMedia;
   readonly metadata: { readonly blob: string; readonly bytes: number };
-  /** What was odd about the chunk and did not stop it being archived (src/events/chunkAnomalies.ts); absent when nothing. */
+  /**
+   * How the chunk joined the recording's folder (intakeTraces.ts): `announced` by the recording's first event, or —
+   * archived all the same, but to be treated with care — `laterEvent`, `otherResource`, `none`. Absent when the
+   * recording has no first trace (archived before intake kept one).
+   */
+  readonly intakeTrace?: IntakeTrace;
+  /**
+   * What was odd about the chunk and did not stop it being archived (src/events/chunkAnomalies.ts): the codes intake
+   * recorded, plus `unannounced` when `intakeTrace` is not `announced`. Absent when nothing.
+   */
   readonly anomalies?: readonly ChunkAnomaly[];
 }
 
@@ -69,17 +80,33 @@ export interface RecordingManifest extends Omit<RecordingInfo, "chunkCount"> {
   readonly chunks: readonly ManifestChunk[];
   /** Distinct participant ids of all chunks' metadata documents (personal data: see README). */
   readonly participantIds: readonly string[];
+  /** Chunks of the recording's first trace that a data-subject erasure removed (absent when none). */
+  readonly erasedChunks?: readonly { readonly index: number; readonly documentId: string }[];
   readonly completedAt: string;
+}
+
+/** What the manifest step knows besides the folder's listing. */
+export interface ManifestInputs {
+  /** The chunks the recording's first trace (expected.json) names; undefined = no trace, the count decides. */
+  readonly expected: readonly { readonly index: number; readonly documentId: string }[] | undefined;
+  /** Chunks a data-subject erasure removed: never in a manifest, never waited for. */
+  readonly erased: Pick<ErasedChunks, "has" | "size">;
+  /** The recording's traces (later events, marks); read only when a manifest is written. */
+  readonly traces: () => Promise<RecordingTraces>;
 }
 
 export type ManifestResult =
   | { readonly status: "incomplete"; readonly archived: number; readonly expected: number }
+  /** Every chunk of the recording was erased: it is not complete and gets no manifest. */
+  | { readonly status: "erased"; readonly erased: number }
   | {
       readonly status: "written" | "existing";
       readonly manifest: RecordingManifest;
       readonly blob: string;
       readonly url: string;
       readonly equivalent: boolean;
+      /** Chunks the (existing) manifest names that were erased since: it is stale and is not published. */
+      readonly erasedSince: number;
     };
 
 /**
@@ -87,31 +114,40 @@ export type ManifestResult =
  * committed): completion is decided from a listing of the folder, never from memory, so whichever
  * instance archives the last chunk (in whatever order) writes it. `If-None-Match: *` makes the write
  * happen once: a concurrent writer's 409 means the manifest exists, which is read back and compared.
- * `expectedDocuments` (from intake's record) names the chunks when known; otherwise the count decides.
+ * The chunks of intake's first trace decide completion when known (otherwise the count does); erased chunks are
+ * neither waited for nor listed, and a recording whose chunks are all erased gets none. Chunks a later event added
+ * are listed when archived, each with its `intakeTrace` mark.
  */
 export async function writeManifestIfComplete(
   container: ContainerClient,
   folder: string,
   info: RecordingInfo,
-  expectedDocuments: readonly string[] | undefined,
+  inputs: ManifestInputs,
   now: () => Date,
 ): Promise<ManifestResult> {
   const name = manifestName(folder);
+  const { erased } = inputs;
   const contents = await inSpan("Storage list recording", { "archiver.chunk.count": info.chunkCount }, () => readRecordingFolder(container, folder));
-  const complete = completeChunks(contents);
-  const chosen = expectedDocuments ? complete.filter((chunk) => expectedDocuments.includes(chunk.documentId)) : complete;
-  const isComplete = expectedDocuments
-    ? chosen.length === new Set(expectedDocuments).size
-    : new Set(chosen.map((chunk) => chunk.index)).size >= info.chunkCount;
-  if (!contents.manifestExists && !isComplete) return { status: "incomplete", archived: chosen.length, expected: info.chunkCount };
+  const complete = completeChunks(contents).filter((chunk) => !erased.has(chunk.documentId));
+  const expected = inputs.expected ? new Set(inputs.expected.filter((chunk) => !erased.has(chunk.documentId)).map((chunk) => chunk.documentId)) : undefined;
+  const firstTraced = expected ? complete.filter((chunk) => expected.has(chunk.documentId)) : complete;
+  const allErased = erased.size > 0 && (expected ? expected.size === 0 : complete.length === 0);
+  if (allErased) return { status: "erased", erased: erased.size };
+  const isComplete = expected ? firstTraced.length === expected.size : new Set(firstTraced.map((chunk) => chunk.index)).size >= info.chunkCount - erased.size;
+  if (!contents.manifestExists && !isComplete) return { status: "incomplete", archived: firstTraced.length, expected: info.chunkCount };
   const url = safeUrl(container.getBlockBlobClient(name).url);
   const blob = `${container.containerName}/${name}`;
   if (contents.manifestExists) {
     const existing = await readManifest(container, name);
     // Written before (by another chunk, another delivery or the CLI): it stands as written.
-    if (existing) return { status: "existing", manifest: existing, blob, url, equivalent: true };
+    if (existing) return { status: "existing", manifest: existing, blob, url, equivalent: true, erasedSince: erasedIn(existing, erased) };
   }
-  const manifest = await buildManifest(container, info, chosen, now(), folder);
+  const traces = await inputs.traces();
+  // Chunks a later event added, archived by now: listed (and marked) too; chunks no trace names are not.
+  const later = new Set(traces.later.flatMap((trace) => trace.chunks.map((chunk) => chunk.documentId)));
+  const chosen = expected ? complete.filter((chunk) => expected.has(chunk.documentId) || later.has(chunk.documentId)) : complete;
+  const erasedChunks = (inputs.expected ?? []).filter((chunk) => erased.has(chunk.documentId)).map(({ index, documentId }) => ({ index, documentId }));
+  const manifest = await buildManifest(container, info, chosen, traces, erasedChunks, now(), folder);
   const text = JSON.stringify(manifest, null, 2);
   const written = await inSpan("Storage write manifest", { "archiver.chunk.count": manifest.chunks.length }, () =>
     writeJsonOnce(container, name, text, { schemaversion: String(MANIFEST_SCHEMA_VERSION), chunkcount: String(manifest.chunks.length) }),
@@ -120,22 +156,37 @@ export async function writeManifestIfComplete(
     // Someone else wrote it first (a concurrent "last" chunk): theirs stands, and it should say the same.
     const existing = await readManifest(container, name);
     if (!existing) throw new StorageUnavailableError(`${name} exists but could not be read back as a manifest.`);
-    return { status: "existing", manifest: existing, blob, url, equivalent: sameChunks(existing.chunks, manifest.chunks) };
+    return {
+      status: "existing",
+      manifest: existing,
+      blob,
+      url,
+      equivalent: sameChunks(existing.chunks, manifest.chunks),
+      erasedSince: erasedIn(existing, erased),
+    };
   }
-  return { status: "written", manifest, blob, url, equivalent: true };
+  return { status: "written", manifest, blob, url, equivalent: true, erasedSince: 0 };
+}
+
+/** How many of a manifest's chunks were erased since it was written. */
+function erasedIn(manifest: RecordingManifest, erased: Pick<ErasedChunks, "has">): number {
+  return manifest.chunks.filter((chunk) => erased.has(chunk.documentId)).length;
 }
 
 async function buildManifest(
   container: ContainerClient,
   info: RecordingInfo,
   chunks: readonly ArchivedChunkBlobs[],
+  traces: RecordingTraces,
+  erasedChunks: readonly { index: number; documentId: string }[],
   completedAt: Date,
   folder: string,
 ): Promise<RecordingManifest> {
   const [chunkEntries, anomalies] = await Promise.all([describeChunks(container, chunks), new QueuedChunks(container).anomaliesOf(folder)]);
-  const described = chunkEntries.map((chunk) => {
-    const found = anomalies.get(chunkNameKey(chunk.index, chunk.documentId));
-    return found && found.length > 0 ? { ...chunk, anomalies: found } : chunk;
+  const described = chunkEntries.map((chunk, position) => {
+    const intakeTrace = intakeTraceOf(chunk.documentId, chunks[position]?.acsResource ?? null, traces);
+    const odd = anomaliesWithTrace(anomalies.get(chunkNameKey(chunk.index, chunk.documentId)), intakeTrace);
+    return { ...chunk, ...(intakeTrace ? { intakeTrace } : {}), ...(odd.length > 0 ? { anomalies: odd } : {}) };
   });
   const documents = await mapConcurrent(chunks, 8, (chunk) => readSmallBlob(container.getBlobClient(chunk.metadata?.name ?? ""), MAX_METADATA_BYTES));
   const participants = new Set<string>();
@@ -150,6 +201,7 @@ async function buildManifest(
     chunkCount: described.length,
     chunks: described,
     participantIds: [...participants].sort(),
+    ...(erasedChunks.length > 0 ? { erasedChunks } : {}),
     completedAt: completedAt.toISOString(),
   };
 }
@@ -227,4 +279,10 @@ export async function readManifest(container: ContainerClient, name: string): Pr
   const parsed = await readJsonBlob(container, name, MAX_MANIFEST_BYTES);
   if (!isRecord(parsed) || parsed["schemaVersion"] !== MANIFEST_SCHEMA_VERSION || !Array.isArray(parsed["chunks"])) return undefined;
   return parsed as unknown as RecordingManifest;
+}
+
+/** The manifest as RecordingArchived carries it: every field but the raw participant ids, which become a count. */
+export function manifestForEvent(manifest: RecordingManifest): Omit<RecordingManifest, "participantIds"> & { readonly participantCount: number } {
+  const { participantIds, ...rest } = manifest;
+  return { ...rest, participantCount: participantIds.length };
 }

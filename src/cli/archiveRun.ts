@@ -54,7 +54,7 @@ export async function archiveMessages(messages: readonly ChunkMessage[], context
         onRetry: () => progress.retried(),
         ...(context.pauseMs ? { pauseMs: context.pauseMs } : {}),
       });
-      progress.finishChunk(isSuccess(report.outcome));
+      progress.finishChunk(isSuccess(report.outcome) || report.outcome === "erased");
       reports.push(report);
     }
   } finally {

@@ -30,8 +30,8 @@ function statusTable(status: CallStatus): string {
     const archived = recording.chunks.filter((chunk) => chunk.state === "archived").length;
     parts.push(
       "",
-      `Recording ${recording.recordingId ?? "(no recording id)"} started ${recording.recordingStartTime ?? "(unknown)"} — ${archived}/${recording.expectedChunks} chunks archived, ${recording.complete ? "complete" : "not complete"}; manifest: ${recording.manifest ?? "none"}`,
-      textTable(["#", "documentId", "state", "deadline", "left", "bytes", "where / why"], recording.chunks.map(row), [0, 4, 5]),
+      `Recording ${recording.recordingId ?? "(no recording id)"} started ${recording.recordingStartTime ?? "(unknown)"} — ${archived}/${recording.expectedChunks} chunks archived, ${recording.complete ? "complete" : "not complete"}; manifest: ${recording.manifest ?? "none"}${recording.unannouncedChunks > 0 ? `; ${recording.unannouncedChunks} chunk(s) NOT announced by the recording's first event (see "trace")` : ""}`,
+      textTable(["#", "documentId", "state", "trace", "deadline", "left", "bytes", "where / why"], recording.chunks.map(row), [0, 5, 6]),
     );
   }
   return `${parts.join("\n")}\n`;
@@ -41,8 +41,23 @@ function row(chunk: ChunkStatus): string[] {
   const left = chunk.hoursLeft === null ? "-" : `${chunk.hoursLeft.toFixed(1)} h`;
   const where =
     chunk.media?.blob ??
-    (chunk.outcome ? `${chunk.outcome.outcome}: ${chunk.outcome.reason.message}` : chunk.state === "expired" ? "deadline passed, not archived" : "");
-  return [String(chunk.index), chunk.documentId, chunk.state, chunk.deadline ?? "-", left, chunk.media ? formatBytes(chunk.media.bytes) : "", where];
+    (chunk.outcome
+      ? `${chunk.outcome.outcome}: ${chunk.outcome.reason.message}`
+      : chunk.state === "expired"
+        ? "deadline passed, not archived"
+        : chunk.state === "erased"
+          ? "removed by a data-subject erasure"
+          : "");
+  return [
+    chunk.index === null ? "-" : String(chunk.index),
+    chunk.documentId,
+    chunk.state,
+    chunk.intakeTrace ?? "-",
+    chunk.deadline ?? "-",
+    left,
+    chunk.media ? formatBytes(chunk.media.bytes) : "",
+    where,
+  ];
 }
 
 /** `manifest --call <id>`: writes the manifests a call's complete recordings lack (older recordings). */
@@ -52,7 +67,9 @@ export async function manifestsOfCall(catalog: RecordingCatalog, call: string, l
   const recordings = done.map(({ folder, result }) =>
     result.status === "incomplete"
       ? { folder, status: result.status, archivedChunks: result.archived, expectedChunks: result.expected }
-      : { folder, status: result.status, manifest: result.blob, chunks: result.manifest.chunks.length, equivalent: result.equivalent },
+      : result.status === "erased"
+        ? { folder, status: result.status, erasedChunks: result.erased }
+        : { folder, status: result.status, manifest: result.blob, chunks: result.manifest.chunks.length, equivalent: result.equivalent },
   );
   const ok = done.length > 0 && done.every(({ result }) => result.status !== "incomplete");
   return { stdout: `${JSON.stringify({ command: "manifest", call, recordings }, null, 2)}\n`, exitCode: ok ? 0 : 1 };

@@ -72,6 +72,8 @@ export async function runChunk(message: ChunkMessage, options: ChunkRunOptions):
           ...(result.recordedAt ? { failureRecord: result.recordedAt } : {}),
           attempts: attempt,
         };
+      case "erased":
+        return { ...base, bytes: 0, outcome: "erased", reason: result.reason, attempts: attempt };
       case "requeued":
         return { ...base, bytes: 0, outcome: "requeued", reason: result.reason, requeuedForSeconds: result.delaySeconds, attempts: attempt };
       default:

@@ -3,6 +3,7 @@ import { createServices, type ServiceObservers } from "../app/services";
 import type { CallStatusReader } from "../catalog/callStatus";
 import type { RecordingCatalog } from "../catalog/recordingCatalog";
 import type { ChunkArchiveJob } from "../archive/chunkArchiveJob";
+import { acsResourceWarnings } from "../config/acsResources";
 import { parseConfig, type AppConfig } from "../config/appConfig";
 import type { Settings } from "../config/settingParsers";
 import type { Log } from "../shared/log";
@@ -28,9 +29,10 @@ export function createCliServices(settings: Settings, log: Log, observers: Servi
   const config = parseConfig(settings);
   const services = createServices(config, observers);
   const blobs = createBlobServiceClient(config.recordingsStorage);
-  if (config.allowedAcsResources.length === 0) {
+  if (config.allowedAcsResources.length === 0 && config.acsResources.groups.length === 0) {
     log.warn("ALLOWED_ACS_RESOURCES is not set: events from ANY Event Grid topic are accepted (as the app does).");
   }
+  for (const warning of acsResourceWarnings(config.acsResources)) log.warn(warning);
   return {
     config,
     archiveJob: services.archiveJob,

@@ -1,8 +1,7 @@
 import { describeError } from "../errors";
 import { CHUNK_ANOMALIES } from "../events/chunkAnomalies";
 import type { ChunkMessage } from "../events/chunkMessage";
-import type { RecordingEventPolicy } from "../events/recordingEvent";
-import { triageEvents } from "../intake/eventTriage";
+import { triageEvents, type IntakePolicy } from "../intake/eventTriage";
 import { QUARANTINE_CONCURRENCY } from "../intake/rejectionKeeping";
 import type { Log } from "../shared/log";
 import { mapConcurrent } from "../shared/mapConcurrent";
@@ -23,7 +22,7 @@ export interface ValidatedEvents {
  */
 export async function validateEvents(
   events: readonly unknown[],
-  policy: RecordingEventPolicy,
+  policy: IntakePolicy,
   quarantine: Quarantine,
   receivedVia: string,
   log: Log,

@@ -1,11 +1,18 @@
+import { DEFAULT_VERSION_LIFECYCLE_DAYS } from "../participants/participantErase";
 import { UsageError } from "./usageError";
 
 export type ParticipantsCommand =
   | { readonly kind: "help" }
   | ({ readonly kind: "find"; readonly participantId: string; readonly json: boolean } & ParticipantsOptions)
   | ({ readonly kind: "export"; readonly participantId: string; readonly out: string; readonly idleTimeoutMs: number } & ParticipantsOptions)
-  | ({ readonly kind: "erase"; readonly participantId: string; readonly yes: boolean } & ParticipantsOptions)
-  | ({ readonly kind: "reindex"; readonly restart: boolean } & ParticipantsOptions);
+  | ({
+      readonly kind: "erase";
+      readonly participantId: string;
+      readonly yes: boolean;
+      readonly includeShared: boolean;
+      readonly versionLifecycleDays?: number;
+    } & ParticipantsOptions)
+  | ({ readonly kind: "reindex"; readonly restart: boolean; readonly rotateKey: boolean } & ParticipantsOptions);
 
 interface ParticipantsOptions {
   readonly settingsFile?: string;
@@ -14,13 +21,13 @@ interface ParticipantsOptions {
 }
 
 const DEFAULT_IDLE_TIMEOUT_S = 60;
-const FLAGS_WITH_VALUE = ["--settings", "--out", "--idle-timeout"];
-const SWITCHES = ["--json", "--yes", "--restart", "--no-progress", "--verbose", "-v"];
+const FLAGS_WITH_VALUE = ["--settings", "--out", "--idle-timeout", "--version-lifecycle-days"];
+const SWITCHES = ["--json", "--yes", "--include-shared", "--restart", "--rotate-key", "--no-progress", "--verbose", "-v"];
 const ALLOWED: Record<string, readonly string[]> = {
   find: ["--json"],
   export: ["--out", "--idle-timeout"],
-  erase: ["--yes"],
-  reindex: ["--restart"],
+  erase: ["--yes", "--include-shared", "--version-lifecycle-days"],
+  reindex: ["--restart", "--rotate-key"],
 };
 
 /**
@@ -62,12 +69,22 @@ export function parseParticipantsArgs(argv: readonly string[]): ParticipantsComm
   };
   if (command === "reindex") {
     if (positional.length > 0) throw new UsageError("participants reindex takes no participantId.");
-    return { kind: "reindex", restart: switches.has("--restart"), ...options };
+    return { kind: "reindex", restart: switches.has("--restart"), rotateKey: switches.has("--rotate-key"), ...options };
   }
   if (positional.length !== 1) throw new UsageError(`participants ${command} needs exactly one <participantId> (or "-" to read it from stdin).`);
   const participantId = positional[0] as string;
   if (command === "find") return { kind: "find", participantId, json: switches.has("--json"), ...options };
-  if (command === "erase") return { kind: "erase", participantId, yes: switches.has("--yes"), ...options };
+  if (command === "erase") {
+    const days = values.get("--version-lifecycle-days");
+    return {
+      kind: "erase",
+      participantId,
+      yes: switches.has("--yes"),
+      includeShared: switches.has("--include-shared"),
+      ...(days === undefined ? {} : { versionLifecycleDays: wholeNumber("--version-lifecycle-days", days, 0, 36_500) }),
+      ...options,
+    };
+  }
   const out = values.get("--out");
   if (out === undefined || out === "") throw new UsageError("participants export needs --out <dir>.");
   return { kind: "export", participantId, out, idleTimeoutMs: idleTimeout(values.get("--idle-timeout")), ...options };
@@ -75,10 +92,13 @@ export function parseParticipantsArgs(argv: readonly string[]): ParticipantsComm
 
 function idleTimeout(raw: string | undefined): number {
   if (raw === undefined) return DEFAULT_IDLE_TIMEOUT_S * 1000;
-  const seconds = /^\d+$/.test(raw) ? Number(raw) : Number.NaN;
-  if (!Number.isSafeInteger(seconds) || seconds < 1 || seconds > 3600)
-    throw new UsageError(`--idle-timeout must be whole seconds from 1 to 3600; got "${raw}".`);
-  return seconds * 1000;
+  return wholeNumber("--idle-timeout", raw, 1, 3600) * 1000;
+}
+
+function wholeNumber(flag: string, raw: string, min: number, max: number): number {
+  const value = /^\d+$/.test(raw) ? Number(raw) : Number.NaN;
+  if (!Number.isSafeInteger(value) || value < min || value > max) throw new UsageError(`${flag} must be a whole number from ${min} to ${max}; got "${raw}".`);
+  return value;
 }
 
 export const PARTICIPANTS_USAGE = `recording-archiver participants: data-subject requests on the archive (participant index).
@@ -86,31 +106,43 @@ export const PARTICIPANTS_USAGE = `recording-archiver participants: data-subject
 Usage:
   recording-archiver participants find <participantId|-> [--json]
   recording-archiver participants export <participantId|-> --out <dir> [--idle-timeout <seconds>]
-  recording-archiver participants erase <participantId|-> [--yes]
-  recording-archiver participants reindex [--restart]
+  recording-archiver participants erase <participantId|-> [--yes] [--include-shared] [--version-lifecycle-days <n>]
+  recording-archiver participants reindex [--restart] [--rotate-key]
+
+Every command acts on chunks, never whole recordings: exactly the chunks whose own archived metadata document lists
+the participant, checked right before acting. Ids are normalised first (trimmed; 4: phone ids in E.164).
 
 Commands:
-  find      Every archived recording the participant appears in (call, start, chunks, blobs, bytes, complete),
-            from one listing of the participant index. --json prints what GET /api/archive/participants/{id} answers.
-  export    Downloads media, metadata, manifests (and BYOS catalogue records) of those recordings into <dir>,
-            streamed, with a progress bar; verifies each file against the SHA-256 the manifest or the blob's
-            metadata records (else its Content-MD5, else its length) and writes <dir>/export.json. Run it again
-            to resume: files already there that still verify are not downloaded again. Exit 1 if a file fails.
-  erase     Without --yes: prints what would be erased. With --yes: deletes those recordings' blobs and their
-            index entries, and writes an erasure receipt under participant-erasures/ in the archive container
-            (the participant only as its keyed hash). Blobs under an immutability policy or legal hold are not
-            deleted: each is reported with the reason, and the command exits 1.
-  reindex   Builds the index from metadata already in the archive (archives made before the index existed).
-            Resumable: a checkpoint under reindex/ in the participant-index container; --restart ignores it.
+  find      The participant's chunks (recording, start, chunk, blobs, bytes, SHA-256), page by page through the index;
+            chunks whose metadata could not be indexed (check by hand); index entries of an older version (run
+            reindex). --json prints it all as JSON (POST /api/archive/participants/search pages the same answer).
+  export    Downloads each of those chunks (media, metadata document, BYOS catalogue record; BYOS media from the
+            customer's account) into <dir>/<call>/<recording>/ (created 0700, files 0600), verifies each file against
+            the SHA-256 the archive recorded (else Content-MD5, else length) and writes <dir>/export.json. A recording's
+            manifest.json is exported only when every chunk it names is the participant's. Run it again to resume.
+  erase     Without --yes: what --yes would erase, chunk by chunk, and which chunks are shared with other participants
+            (counted and named by keyed-hash prefix, never raw ids). With --yes: per chunk a tombstone, then its blobs
+            with every blob version, then the index entries of everyone in it; then the records that concern the
+            erased chunks. A chunk other participants are in is NOT erased by --yes alone: it is listed as skipped and
+            the erasure is not complete; --include-shared erases it too (their recording as well). A receipt is written
+            step by step under participant-erasures/ in the archive container. Exit 1 unless complete.
+  reindex   Builds the per-chunk index from the metadata already archived (older archives, older index versions,
+            after restoring a key), then removes entries of older versions and of other keys. Resumable (checkpoint
+            under reindex/ in the participant-index container); --restart ignores the checkpoint. --rotate-key rebuilds
+            the index under this PARTICIPANT_INDEX_KEY when the index records another key (key rotation).
 
 A participantId of "-" is read from the first line of stdin (keeps it out of shell history). Raw ids are never
-logged; output names the participant by its keyed hash (HMAC-SHA-256 with PARTICIPANT_INDEX_KEY).
+logged; output names the participant by its keyed hash (HMAC-SHA-256 with PARTICIPANT_INDEX_KEY). Under a key the
+index was not built with, find, export and erase refuse (exit 2) instead of reporting nothing.
 
 Options:
   --settings <file>   Settings file in local.settings.json format (default: ./local.settings.json when present).
                       Needed: PARTICIPANT_INDEX_KEY, and RECORDINGS_STORAGE or AzureWebJobsStorage (with your own
                       identity: <NAME>__blobServiceUri), RECORDINGS_CONTAINER.
-  --no-progress       No progress bar.   -v, --verbose   Information-level log lines on stderr.
+  --version-lifecycle-days <n>   Days after which the account's lifecycle rule deletes previous blob versions, as the
+                      receipt states it (default ${DEFAULT_VERSION_LIFECYCLE_DAYS}; match your template).
+  --no-progress       No progress line.   -v, --verbose   Information-level log lines on stderr.
 
-Exit codes: 0 done; 1 something could not be exported or erased; 2 bad usage or settings.
+Exit codes: 0 done; 1 something could not be exported or erased (or the erasure is not complete); 2 bad usage,
+settings, or a PARTICIPANT_INDEX_KEY the index was not built with.
 `;

@@ -6,7 +6,8 @@ import { ConfigError, describeError } from "../errors";
 import { PARTICIPANT_INDEX_CONTAINER } from "../participants/indexLayout";
 import { eraseParticipant, type ErasureReport } from "../participants/participantErase";
 import { exportParticipant } from "../participants/participantExport";
-import { findParticipant, type ParticipantRecordings } from "../participants/participantFind";
+import { findParticipant, type ParticipantChunks } from "../participants/participantSearch";
+import { ParticipantIndexKeyError } from "../participants/participantErrors";
 import { ParticipantIndex } from "../participants/participantIndex";
 import { participantIdProblem } from "../participants/participantKey";
 import { reindexParticipants } from "../participants/participantReindex";
@@ -15,7 +16,6 @@ import { CliLog } from "./cliLog";
 import { loadSettings } from "./cliSettings";
 import { formatBytes } from "./formatBytes";
 import { parseParticipantsArgs, PARTICIPANTS_USAGE, type ParticipantsCommand } from "./participantsArgs";
-import { NO_PROGRESS, ProgressBar } from "./progressBar";
 import { Redactor } from "./redact";
 import type { CliIo } from "./runCli";
 import { Terminal } from "./terminal";
@@ -54,70 +54,83 @@ export async function runParticipantsCli(argv: readonly string[], io: CliIo): Pr
     const recordings = blobs.getContainerClient(config.recordingsContainer);
     const index = new ParticipantIndex(blobs.getContainerClient(PARTICIPANT_INDEX_CONTAINER), config.participantIndexKey, recordings.containerName);
     const out = terminal;
-    const bar = (total: number) => (command.progress && out.interactive ? new ProgressBar(out, total) : NO_PROGRESS);
+    const byos = { access: byosAccess(config.recordingsStorage), accounts: config.byosStorageAccounts };
     if (command.kind === "reindex") {
       const report = await reindexParticipants({
         index,
         recordings,
         log,
         restart: command.restart,
+        rotateKey: command.rotateKey,
         onProgress: (progress) =>
-          out.setStatus(`reindex: ${progress.scannedBlobs} blobs scanned, ${progress.metadataDocuments} metadata documents, ${progress.entries} index entries`),
+          out.setStatus(
+            progress.phase === "index"
+              ? `reindex: ${progress.scannedBlobs} blobs scanned, ${progress.metadataDocuments} metadata documents, ${progress.entries} index entries`
+              : `reindex: removing older entries (${progress.prunedEntries} so far)`,
+          ),
       });
       out.clearStatus();
       io.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
       out.line(
-        `Reindexed ${report.container}: ${report.metadataDocuments} metadata documents, ${report.entries} index entries${report.resumed ? " (resumed from a checkpoint)" : ""}.`,
+        `Reindexed ${report.container}${report.rotated ? " under the new key (rotated)" : ""}: ${report.metadataDocuments} metadata documents, ${report.entries} index entries, ${report.flagged} chunk(s) flagged, ${report.prunedEntries} older entries removed${report.resumed ? " (resumed from a checkpoint)" : ""}.${report.unsafeNames > 0 ? ` ${report.unsafeNames} blob name(s) not usable as names were skipped (see unsafeNamesListed).` : ""}`,
       );
       return 0;
     }
     const participantId = await participantIdOf(command.participantId, io.stdin);
+    const status = (text: string): void => {
+      if (command.progress) out.setStatus(text);
+    };
     if (command.kind === "find") {
-      const found = await findParticipant(index, recordings, participantId);
+      let pages = 0;
+      const found = await findParticipant(index, recordings, participantId, {
+        onPage: (page) => status(`find: page ${++pages}, ${page.chunks.length} chunk(s)`),
+      });
+      out.clearStatus();
       io.stdout.write(command.json ? `${JSON.stringify(found, null, 2)}\n` : `${findTable(found)}\n`);
       return 0;
     }
     if (command.kind === "export") {
-      let progress = NO_PROGRESS;
+      let files = 0;
       const report = await exportParticipant(participantId, {
         index,
         recordings,
         directory: command.out,
         idleTimeoutMs: command.idleTimeoutMs,
         log,
-        byos: { access: byosAccess(config.recordingsStorage), accounts: config.byosStorageAccounts },
-        progress: {
-          start: (position, total, label, bytes) => {
-            if (position === 0) progress = bar(total);
-            progress.startChunk(position, label, () => Promise.resolve(bytes()));
-          },
-          finish: (ok) => progress.finishChunk(ok),
-        },
+        byos,
+        progress: { start: (label) => status(`export: file ${++files}: ${label}`), finish: () => undefined },
       });
-      progress.stop();
+      out.clearStatus();
       const { totals } = report;
       io.stdout.write(
-        `${JSON.stringify({ participant: report.participant, directory: report.directory, exportFile: `${report.directory}/export.json`, totals }, null, 2)}\n`,
+        `${JSON.stringify({ participant: report.participant, directory: report.directory, exportFile: `${report.directory}/export.json`, message: report.message, totals }, null, 2)}\n`,
       );
       out.line(
-        `Exported ${totals.files} files (${formatBytes(totals.bytes)}): ${totals.downloaded} downloaded, ${totals.alreadyVerified} already verified, ${totals.failed} failed.`,
+        `Exported ${totals.chunks} chunk(s), ${totals.files} files (${formatBytes(totals.bytes)}): ${totals.downloaded} downloaded, ${totals.alreadyVerified} already verified, ${totals.failed} failed.${report.withheld.length > 0 ? ` ${report.withheld.length} manifest(s) withheld (they name other people's chunks).` : ""} ${report.message}`,
       );
       return totals.failed === 0 ? 0 : 1;
     }
+    let chunks = 0;
     const report = await eraseParticipant(participantId, {
       index,
       recordings,
       identity: identityOf(config.recordingsStorage),
       dryRun: !command.yes,
+      includeShared: command.includeShared,
+      ...optionalDays("versionLifecycleDays", command.versionLifecycleDays ?? config.versionLifecycleDays),
+      ...optionalDays("softDeleteDays", config.softDeleteDays),
       log,
-      byos: { access: byosAccess(config.recordingsStorage), accounts: config.byosStorageAccounts },
+      byos,
+      blobService: blobs,
+      onChunk: (chunk) => status(`erase: chunk ${++chunks}: ${chunk.outcome}`),
     });
+    out.clearStatus();
     io.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
     out.line(eraseSummary(report));
-    return report.complete ? 0 : 1;
+    return report.dryRun || report.complete ? 0 : 1;
   } catch (error) {
     const line = (text: string): void => (terminal ? terminal.line(text) : void io.stderr.write(`${text}\n`));
-    if (error instanceof ConfigError || error instanceof UsageError) {
+    if (error instanceof ConfigError || error instanceof UsageError || error instanceof ParticipantIndexKeyError) {
       line(`${NAME}: ${error.message}`);
       return 2;
     }
@@ -141,35 +154,59 @@ async function participantIdOf(argument: string, stdin: NodeJS.ReadableStream): 
   return id;
 }
 
-function findTable(found: ParticipantRecordings): string {
-  if (found.recordings.length === 0) return `No archived recording of participant ${found.participant} (keyed hash).`;
-  const rows = found.recordings.map((recording) => [
-    recording.folder,
-    recording.startTime ?? "",
-    String(recording.chunks) + (recording.chunkCount === undefined ? "" : `/${recording.chunkCount}`),
-    String(recording.files.length),
-    formatBytes(recording.bytes),
-    recording.complete ? "yes" : "no",
-  ]);
-  const { totals } = found;
-  return [
-    `Participant ${found.participant} (keyed hash):`,
-    textTable(["recording", "start", "chunks", "blobs", "bytes", "complete"], rows, [2, 3, 4]),
-    `${totals.recordings} recording(s), ${totals.chunks} chunk(s), ${totals.blobs} blob(s), ${formatBytes(totals.bytes)}.`,
-  ].join("\n");
+function findTable(found: ParticipantChunks): string {
+  const lines = [`Participant ${found.participant} (keyed hash): ${found.message}`];
+  if (found.chunks.length > 0) {
+    const rows = found.chunks.map((chunk) => [
+      chunk.folder,
+      chunk.startTime ?? "",
+      String(chunk.index) + (chunk.chunkCount === undefined ? "" : ` of ${chunk.chunkCount}`),
+      String(chunk.files.length),
+      formatBytes(chunk.bytes),
+      chunk.store,
+    ]);
+    lines.push(textTable(["recording", "start", "chunk", "blobs", "bytes", "media"], rows, [3, 4]));
+    const { totals } = found;
+    lines.push(`${totals.chunks} chunk(s) in ${totals.recordings} recording(s), ${totals.blobs} blob(s), ${formatBytes(totals.bytes)}.`);
+  }
+  if (found.skipped.length > 0)
+    lines.push(
+      `${found.skipped.length} index entr(ies) not reported (see "skipped" in --json): their chunk's own metadata does not list this participant, or is gone.`,
+    );
+  if (found.flagged.chunks.length > 0) {
+    lines.push(`Chunks whose metadata could not be indexed (nobody can be found in them; check by hand)${found.flagged.more ? ", first ones" : ""}:`);
+    for (const chunk of found.flagged.chunks) lines.push(`  ${chunk.folder}${chunk.stem}`);
+  }
+  if (found.unsafeNames.length > 0)
+    lines.push(`${found.unsafeNames.length} blob name(s) under these chunks are not usable as names (dot segments, backslash): refused.`);
+  return lines.join("\n");
 }
 
 function eraseSummary(report: ErasureReport): string {
-  const blobs = report.recordings.reduce((sum, recording) => sum + recording.blobs.length, 0);
-  if (report.dryRun)
-    return `Would erase ${report.recordings.length} recording(s), ${blobs} blob(s) of participant ${report.participant}. Nothing was deleted: run again with --yes.`;
-  const deleted = report.recordings.reduce((sum, recording) => sum + recording.deleted.length, 0);
-  const refused = report.recordings.flatMap((recording) => recording.refused);
+  const { totals } = report;
+  const shared = report.chunks.filter((chunk) => chunk.outcome === "skippedShared" || chunk.outcome === "wouldSkipShared");
+  const sharedNote =
+    shared.length === 0
+      ? ""
+      : ` ${shared.length} chunk(s) are shared with other participants and are erased only with --include-shared: ${shared
+          .slice(0, 5)
+          .map(
+            (chunk) =>
+              `${chunk.folder}${chunk.chunk} (${chunk.otherParticipants?.count ?? 0} other: ${(chunk.otherParticipants?.keyedHashPrefixes ?? []).join(", ")})`,
+          )
+          .join("; ")}${shared.length > 5 ? "; …" : ""}.`;
+  if (report.dryRun) {
+    const would = report.chunks.filter((chunk) => chunk.outcome === "wouldErase");
+    const blobs = would.reduce((sum, chunk) => sum + chunk.blobs.length + chunk.byos.length, 0);
+    const versions = would.reduce((sum, chunk) => sum + chunk.previousVersions, 0);
+    return `Would erase ${would.length} chunk(s), ${blobs} blob(s) and ${versions} previous version(s) of participant ${report.participant}.${sharedNote} Nothing was deleted: run again with --yes.`;
+  }
+  const refused = report.chunks.flatMap((chunk) => chunk.refused).concat(report.recordings.flatMap((recording) => recording.refused));
   const kept =
     refused.length === 0
       ? ""
-      : ` ${refused.length} blob(s) NOT erased (${refused.filter((refusal) => refusal.kind === "immutable").length} under an immutability policy or legal hold); see "refused".`;
-  return `Erased ${deleted} of ${blobs} blob(s) in ${report.recordings.length} recording(s).${kept} Receipt: ${report.receipt ?? "(none)"}.`;
+      : ` ${refused.length} blob(s) or version(s) NOT erased (${refused.filter((refusal) => refusal.kind === "immutable" || refusal.kind === "legalHold").length} under an immutability policy or legal hold); see "refused".`;
+  return `Erased ${totals.erased} of ${totals.chunks} chunk(s): ${totals.blobsDeleted} blob(s) and ${totals.versionsDeleted} previous version(s) deleted.${kept}${sharedNote} ${report.message} Receipt: ${report.receipt ?? "(none)"}. Complete: ${report.complete ? "yes" : "no"}.`;
 }
 
 /** Who runs the erase, as far as the process knows: OS user and host, and the Storage credential kind. */
@@ -184,4 +221,8 @@ function identityOf(storage: StorageConnection): string {
     return `${user} via Entra ID (${storage.managedIdentity ? "managed identity" : "DefaultAzureCredential"}${storage.clientId ? `, client ${storage.clientId}` : ""})`;
   const account = /(?:^|;)\s*AccountName\s*=\s*([^;]+)/i.exec(storage.connectionString)?.[1]?.trim();
   return `${user} via a connection string${account ? ` (account ${account})` : /usedevelopmentstorage/i.test(storage.connectionString) ? " (development storage)" : ""}`;
+}
+
+function optionalDays<K extends string>(key: K, days: number | undefined): Partial<Record<K, number>> {
+  return days === undefined ? {} : ({ [key]: days } as Partial<Record<K, number>>);
 }

@@ -1,5 +1,15 @@
 /** What happened to one chunk, as the command line reports it on stdout. */
-export type ChunkOutcome = "archived" | "alreadyArchived" | "failed" | "expired" | "rejected" | "retriesExhausted" | "unverifiable" | "requeued";
+export type ChunkOutcome =
+  | "archived"
+  | "alreadyArchived"
+  | "failed"
+  | "expired"
+  | "rejected"
+  | "retriesExhausted"
+  | "unverifiable"
+  | "requeued"
+  /** A data-subject erasure removed the chunk: deliberately not archived again (not a failure). */
+  | "erased";
 
 export interface ChunkReport {
   readonly chunkKey: string;
@@ -50,6 +60,8 @@ export interface Totals {
   readonly chunks: number;
   readonly archived: number;
   readonly alreadyArchived: number;
+  /** Chunks a data-subject erasure removed (not archived again; not failures). */
+  readonly erased: number;
   readonly failed: number;
   readonly rejectedEvents: number;
   /** Bytes of media archived or found archived. */
@@ -79,7 +91,8 @@ export function totalsOf(chunks: readonly ChunkReport[], rejectedEvents: number)
     chunks: chunks.length,
     archived: chunks.filter((chunk) => chunk.outcome === "archived").length,
     alreadyArchived: chunks.filter((chunk) => chunk.outcome === "alreadyArchived").length,
-    failed: chunks.filter((chunk) => !isSuccess(chunk.outcome)).length,
+    erased: chunks.filter((chunk) => chunk.outcome === "erased").length,
+    failed: chunks.filter((chunk) => !isSuccess(chunk.outcome) && chunk.outcome !== "erased").length,
     rejectedEvents,
     bytes: chunks.reduce((sum, chunk) => sum + (isSuccess(chunk.outcome) ? chunk.bytes : 0), 0),
   };
@@ -94,5 +107,6 @@ export function exitCodeOf(totals: Totals): 0 | 1 {
 export function summaryLine(summary: RunSummary, formatBytes: (bytes: number) => string): string {
   const { totals } = summary;
   const events = summary.events ? `; ${totals.rejectedEvents} event(s) rejected, ${summary.events.ignored} ignored` : "";
-  return `${totals.chunks} chunk(s): ${totals.archived} archived, ${totals.alreadyArchived} already archived (${formatBytes(totals.bytes)}); ${totals.failed} failed${events}.`;
+  const erased = totals.erased > 0 ? `; ${totals.erased} erased (not archived again)` : "";
+  return `${totals.chunks} chunk(s): ${totals.archived} archived, ${totals.alreadyArchived} already archived (${formatBytes(totals.bytes)})${erased}; ${totals.failed} failed${events}.`;
 }

@@ -25,11 +25,12 @@ Commands:
             recordings container) or a local copy of it.
   status    What the archive knows about a call (the status API's answer): each recording, its expected
             chunk count, whether it is complete (manifest), and per chunk its state (pending, archived, failed,
-            expired) with deadline and time left. A table, or the JSON with --json. Exit 1 for a call the
-            archive has never seen.
+            expired, erased), how it joined the recording (intakeTrace), its deadline and time left. A table,
+            or the JSON with --json. Exit 1 for a call the archive has never seen.
   manifest  Writes manifest.json for every complete recording of the call that has none yet (recordings
             archived before manifests existed) and publishes RecordingArchived when ARCHIVE_EVENTS_ENDPOINT
-            is set. Prints one JSON line per recording: written, existing, or incomplete (exit 1).
+            is set. Prints one JSON line per recording: written, existing, erased (every chunk removed by a
+            data-subject erasure: no manifest), or incomplete (exit 1).
 
 Options:
   --settings <file>   Settings file in local.settings.json format (default: ./local.settings.json when present).
@@ -47,16 +48,18 @@ Options:
 Settings:
   Read from the environment and, when present, from the "Values" of local.settings.json in the current
   directory (or --settings <file>); the environment wins. The same settings as the Functions app:
-  AzureWebJobsStorage (required), ACS_CONNECTION_STRING (required), RECORDINGS_STORAGE, RECORDINGS_CONTAINER,
+  AzureWebJobsStorage (required), ACS_CONNECTION_STRING (required, unless ACS_RESOURCES__<n>__RESOURCE_ID and
+  __CONNECTION_STRING groups name several resources), ACS_SECONDARY_CONNECTION_STRING, RECORDINGS_STORAGE, RECORDINGS_CONTAINER,
   CHUNK_QUEUE, ALLOWED_ACS_RESOURCES, ALLOWED_DOWNLOAD_HOSTS, RETENTION_HOURS, DOWNLOAD_BLOCK_SIZE,
   DOWNLOAD_CONCURRENCY, DELETE_AFTER_ARCHIVE, ARCHIVE_EVENTS_ENDPOINT, ARCHIVE_EVENTS_KEY, ARCHIVE_EVENTS_SCHEMA,
-  PARTICIPANT_INDEX_KEY, BYOS_STORAGE_ACCOUNTS, BYOS_COPY (identity-based <NAME>__blobServiceUri / __queueServiceUri work too).
+  PARTICIPANT_INDEX_KEY, BYOS_STORAGE_ACCOUNTS, BYOS_COPY, ALLOWED_CUSTOM_SERVICE_HOSTS (identity-based <NAME>__blobServiceUri / __queueServiceUri work too).
   Keys and signatures are never printed.
 
 Output:
   stdout: one JSON summary: per chunk { chunkKey, documentId, index, eventId, blob, metadataBlob, bytes, outcome,
   reason?, failureRecord?, requeuedForSeconds?, attempts }; outcome is archived, alreadyArchived, failed,
-  expired, rejected, retriesExhausted, unverifiable or requeued. Then the rejected events with where they were kept, and totals.
+  expired, rejected, retriesExhausted, unverifiable, requeued or erased (a data-subject erasure removed the chunk:
+  not archived again, not a failure). Then the rejected events with where they were kept, and totals.
   stderr: warnings, errors and the progress bar.
 
 Exit codes:

@@ -1,9 +1,11 @@
 import { ConfigError } from "../errors";
-import { ACS_RESOURCE_ID_SHAPE, isAcsResourceId } from "../events/acsResourceId";
-import { parseAcsConnectionString, type AcsConnection } from "./acsConnectionString";
+import { parseResourceId } from "./acsResourceId";
+import { acsEndpoints, parseAcsResources, type AcsResources } from "./acsResources";
 import { archiveEventsSetting, type ArchiveEventsConfig } from "./archiveEventsSettings";
+import { BYOS_SETTING, byosContainer, type ByosContainer } from "./byosContainers";
+import { buildDownloadHostPolicy, type DownloadHostPolicy } from "./downloadHosts";
 import { intakeLimitsSetting, type IntakeLimits } from "./intakeLimits";
-import { buildDownloadHostPolicy, isLoopbackHost, type DownloadHostPolicy } from "./downloadHosts";
+import { customServiceHosts } from "./serviceHosts";
 import {
   booleanSetting,
   byteSizeSetting,
@@ -11,7 +13,6 @@ import {
   listSetting,
   numberSetting,
   optionalSetting,
-  requiredSetting,
   storageNameSetting,
   type Settings,
 } from "./settingParsers";
@@ -28,8 +29,13 @@ export interface AppConfig {
   readonly chunkQueue: string;
   readonly recordingsContainer: string;
   readonly quarantineContainer: string;
-  readonly acs: AcsConnection;
-  /** Lower-cased ACS resource ids allowed as event topic/source; empty = any (warned at startup). */
+  /** ACS_CONNECTION_STRING and the ACS_RESOURCES__<n> groups: which key signs for which resource (acsResources.ts). */
+  readonly acsResources: AcsResources;
+  /**
+   * Lower-cased ACS resource ids allowed as event topic/source: ALLOWED_ACS_RESOURCES, plus every ACS_RESOURCES__<n>
+   * resource when ALLOWED_ACS_RESOURCES is set. Empty = any (warned at startup); with resource groups, intake still
+   * accepts only the groups' resources (acsResources.ts, unservedResourceProblem).
+   */
   readonly allowedAcsResources: readonly string[];
   readonly downloadHosts: DownloadHostPolicy;
   readonly retentionHours: number;
@@ -38,7 +44,9 @@ export interface AppConfig {
   readonly deleteAfterArchive: boolean;
   /** `PARTICIPANT_INDEX_KEY`: the HMAC key of the participant index; undefined = index disabled (warned once). */
   readonly participantIndexKey?: string;
-  /** `BYOS_STORAGE_ACCOUNTS`: blob endpoints (origin, lower-cased) of accounts ACS writes recordings into. */
+  /** `BYOS_STORAGE_ACCOUNTS`: the destination containers ACS writes bring-your-own-storage recordings into. */
+  readonly byosContainers: readonly ByosContainer[];
+  /** The distinct accounts (blob endpoints, lower-cased) of `byosContainers`. */
   readonly byosStorageAccounts: readonly string[];
   /** `BYOS_COPY`: also copy BYOS chunks server-side into the archive container. */
   readonly byosCopy: boolean;
@@ -51,29 +59,38 @@ export interface AppConfig {
 }
 
 /** The part of the config that data-subject requests need (no ACS settings: operators may not have them). */
-export type ParticipantConfig = Pick<AppConfig, "recordingsStorage" | "recordingsContainer" | "participantIndexKey" | "byosStorageAccounts">;
+export type ParticipantConfig = Pick<
+  AppConfig,
+  "recordingsStorage" | "recordingsContainer" | "participantIndexKey" | "byosContainers" | "byosStorageAccounts"
+> & {
+  /** ARCHIVE_VERSION_DELETE_AFTER_DAYS: the template's lifecycle rule for previous blob versions (erasure receipts state it). */
+  readonly versionLifecycleDays?: number;
+  /** ARCHIVE_SOFT_DELETE_DAYS: the archive's blob soft-delete retention, stated when the account's own cannot be read. */
+  readonly softDeleteDays?: number;
+};
 
 /** Parses settings (app settings / local.settings.json Values); throws ConfigError naming the bad setting. */
 export function parseConfig(settings: Settings): AppConfig {
   const hostStorage = hostStorageSetting(settings);
   const recordingsStorage = recordingsStorageSetting(settings, hostStorage);
-  const acs = acsSetting(settings);
+  const allowed = listSetting(settings, "ALLOWED_ACS_RESOURCES").map((value) => parseResourceId(value, "ALLOWED_ACS_RESOURCES"));
+  const acsResources = parseAcsResources(settings, allowed);
   const config: AppConfig = {
     hostStorage,
     recordingsStorage,
     chunkQueue: chunkQueueSetting(settings),
     recordingsContainer: recordingsContainerSetting(settings),
     quarantineContainer: "rejected-events",
-    acs,
-    allowedAcsResources: listSetting(settings, "ALLOWED_ACS_RESOURCES").map(parseResourceId),
-    downloadHosts: buildDownloadHostPolicy(listSetting(settings, "ALLOWED_DOWNLOAD_HOSTS"), acs.endpoint),
+    acsResources,
+    allowedAcsResources: allowed.length === 0 ? [] : [...new Set([...allowed, ...acsResources.groups.map((group) => group.resourceId)])],
+    downloadHosts: buildDownloadHostPolicy(listSetting(settings, "ALLOWED_DOWNLOAD_HOSTS"), acsEndpoints(acsResources)),
     // Today's ACS documentation keeps recordings 24 h; the founding documents said 48 (README, Settings).
     retentionHours: numberSetting(settings, "RETENTION_HOURS", 24, { min: 1, max: 24 * 365 }),
     downloadBlockSize: byteSizeSetting(settings, "DOWNLOAD_BLOCK_SIZE", 8 * MIB, { min: 256 * 1024, max: 256 * MIB }),
     downloadConcurrency: integerSetting(settings, "DOWNLOAD_CONCURRENCY", 8, { min: 1, max: 64 }),
     deleteAfterArchive: booleanSetting(settings, "DELETE_AFTER_ARCHIVE", false),
     ...participantIndexKeySetting(settings),
-    byosStorageAccounts: listSetting(settings, "BYOS_STORAGE_ACCOUNTS").map(blobEndpoint),
+    ...byosSetting(settings),
     byosCopy: booleanSetting(settings, "BYOS_COPY", false),
     ...optionalArchiveEvents(settings),
     telemetryEnabled: optionalSetting(settings, "APPLICATIONINSIGHTS_CONNECTION_STRING") !== undefined,
@@ -111,8 +128,9 @@ export function recordingsContainerSetting(settings: Settings): string {
   return storageNameSetting(settings, "RECORDINGS_CONTAINER", "recordings");
 }
 
-export function acsSetting(settings: Settings): AcsConnection {
-  return parseAcsConnectionString(requiredSetting(settings, "ACS_CONNECTION_STRING"));
+/** The ACS connections alone (the health check probes their endpoints; which resource each serves does not matter there). */
+export function acsResourcesSetting(settings: Settings): AcsResources {
+  return parseAcsResources(settings, []);
 }
 
 /** An identity-based connection names each service it is used for (checked here, not when a client is first built). */
@@ -133,38 +151,53 @@ export function parseParticipantConfig(settings: Settings): ParticipantConfig {
     recordingsStorage,
     recordingsContainer: storageNameSetting(settings, "RECORDINGS_CONTAINER", "recordings"),
     ...participantIndexKeySetting(settings),
-    byosStorageAccounts: listSetting(settings, "BYOS_STORAGE_ACCOUNTS").map(blobEndpoint),
+    ...byosSetting(settings),
+    ...optionalDays(settings, "ARCHIVE_VERSION_DELETE_AFTER_DAYS", "versionLifecycleDays"),
+    ...optionalDays(settings, "ARCHIVE_SOFT_DELETE_DAYS", "softDeleteDays"),
   });
 }
 
-/** At least 32 characters (e.g. 32 random bytes base64-encoded, from Key Vault): a keyed hash is only as strong as its key. */
+/** A number of days the deployment states (0–36,500), or nothing when the setting is absent. */
+function optionalDays<K extends string>(settings: Settings, name: string, key: K): Partial<Record<K, number>> {
+  if (optionalSetting(settings, name) === undefined) return {};
+  return { [key]: integerSetting(settings, name, 0, { min: 0, max: 36_500 }) } as Partial<Record<K, number>>;
+}
+
+/** Key material PARTICIPANT_INDEX_KEY must decode to (a keyed hash is only as strong as its key). */
+const MIN_INDEX_KEY_BYTES = 32;
+/** 32 random bytes have about 30 distinct values; fewer than this means a pattern, not a random key. */
+const MIN_DISTINCT_KEY_BYTES = 16;
+const KEY_ADVICE = "generate one with `openssl rand -base64 32` (the azd hooks do) and keep it in Key Vault";
+
+/** Canonical base64 (what `openssl rand -base64` and the azd hooks write) of at least 32 random-looking bytes. */
 function participantIndexKeySetting(settings: Settings): { participantIndexKey?: string } {
   const key = optionalSetting(settings, "PARTICIPANT_INDEX_KEY");
   if (key === undefined) return {};
-  if (key.length < 32) throw new ConfigError("PARTICIPANT_INDEX_KEY", "must be at least 32 characters (e.g. 32 random bytes, base64-encoded).");
+  const material = Buffer.from(key, "base64");
+  if (!/^[A-Za-z0-9+/]+={0,2}$/.test(key) || material.toString("base64") !== key || material.length < MIN_INDEX_KEY_BYTES) {
+    throw new ConfigError("PARTICIPANT_INDEX_KEY", `must be base64 of at least ${MIN_INDEX_KEY_BYTES} bytes of random key material; ${KEY_ADVICE}.`);
+  }
+  if (new Set(material).size < MIN_DISTINCT_KEY_BYTES || isPeriodic(material)) {
+    throw new ConfigError("PARTICIPANT_INDEX_KEY", `is trivially weak (its bytes repeat a short pattern, not random key material); ${KEY_ADVICE}.`);
+  }
   return { participantIndexKey: key };
 }
 
-/** A BYOS account as its blob endpoint origin: `https://<account>.blob.core.windows.net` (or any https/loopback origin). */
-function blobEndpoint(value: string): string {
-  // A pasted SAS URL must not end up in an error message: show the value without its query.
-  const shown = value.split("?")[0] ?? "";
-  let url: URL;
-  try {
-    url = new URL(/^https?:\/\//i.test(value) ? value : `https://${value}`);
-  } catch {
-    throw new ConfigError("BYOS_STORAGE_ACCOUNTS", `has "${shown}", which is not a blob endpoint (https://<account>.blob.core.windows.net).`);
+/** True when the bytes are one shorter block repeated (a pattern, not random material). */
+function isPeriodic(bytes: Buffer): boolean {
+  for (let period = 1; period <= bytes.length / 2; period++) {
+    let repeats = true;
+    for (let at = period; at < bytes.length && repeats; at++) repeats = bytes[at] === bytes[at - period];
+    if (repeats) return true;
   }
-  const loopback = isLoopbackHost(url.hostname);
-  if ((url.protocol !== "https:" && !loopback) || url.username || url.password || url.search || url.hash) {
-    throw new ConfigError(
-      "BYOS_STORAGE_ACCOUNTS",
-      `has "${shown}", which is not an https blob endpoint without query or user information (https://<account>.blob.core.windows.net).`,
-    );
-  }
-  // Azurite-style endpoints name the account in the path (http://127.0.0.1:10000/devstoreaccount1).
-  const path = url.pathname.replace(/\/+$/, "");
-  return `${url.origin}${loopback ? path : ""}`.toLowerCase();
+  return false;
+}
+
+/** BYOS_STORAGE_ACCOUNTS: destination container URLs (see byosContainers.ts), and their distinct accounts. */
+function byosSetting(settings: Settings): Pick<AppConfig, "byosContainers" | "byosStorageAccounts"> {
+  const custom = customServiceHosts(settings);
+  const byosContainers = listSetting(settings, BYOS_SETTING).map((entry) => byosContainer(entry, custom));
+  return { byosContainers, byosStorageAccounts: [...new Set(byosContainers.map((container) => container.account))] };
 }
 
 function optionalArchiveEvents(settings: Settings): { archiveEvents?: ArchiveEventsConfig } {
@@ -175,7 +208,7 @@ function optionalArchiveEvents(settings: Settings): { archiveEvents?: ArchiveEve
 /** The host names the poison queue `<CHUNK_QUEUE>-poison`, which must be a valid queue name too. */
 function chunkQueueSetting(settings: Settings): string {
   const name = storageNameSetting(settings, "CHUNK_QUEUE", DEFAULT_CHUNK_QUEUE);
-  if (name.length > 56) throw new ConfigError("CHUNK_QUEUE", `must be at most 56 characters, so that "${name}-poison" is a valid queue name.`);
+  if (name.length > 56) throw new ConfigError("CHUNK_QUEUE", "must be at most 56 characters, so that its poison queue (<name>-poison) is a valid queue name.");
   return name;
 }
 
@@ -191,17 +224,6 @@ export function triggerQueueName(settings: Settings): string {
   } catch {
     return DEFAULT_CHUNK_QUEUE;
   }
-}
-
-function parseResourceId(value: string): string {
-  if (!isAcsResourceId(value)) {
-    throw new ConfigError("ALLOWED_ACS_RESOURCES", `has "${value}", which is not an ACS resource id (${ACS_RESOURCE_ID_SHAPE}).`);
-  }
-  return normalizeResourceId(value);
-}
-
-export function normalizeResourceId(value: string): string {
-  return value.trim().replace(/\/+$/, "").toLowerCase();
 }
 
 function deepFreeze<T>(value: T): T {

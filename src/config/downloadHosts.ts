@@ -31,33 +31,41 @@ function isIpLiteral(hostname: string): boolean {
 
 /**
  * Builds the policy from ALLOWED_DOWNLOAD_HOSTS entries (`host`, `host:port`, `[::1]:port`, or
- * `.suffix`), the built-in ACS suffixes and the ACS endpoint itself.
+ * `.suffix`), the built-in ACS suffixes and the endpoints of the ACS resources the app signs for.
  */
-export function buildDownloadHostPolicy(entries: readonly string[], acsEndpoint: string, setting = "ALLOWED_DOWNLOAD_HOSTS"): DownloadHostPolicy {
+export function buildDownloadHostPolicy(entries: readonly string[], acsEndpoints: readonly string[], setting = "ALLOWED_DOWNLOAD_HOSTS"): DownloadHostPolicy {
   const suffixes = [...ACS_DOWNLOAD_HOST_SUFFIXES];
   const hosts: AllowedHost[] = [];
   for (const entry of entries) {
     if (entry.startsWith(".")) {
-      if (!/^(\.[a-z0-9-]+){2,}$/i.test(entry)) throw new ConfigError(setting, `has an invalid host suffix "${entry}".`);
+      if (!/^(\.[a-z0-9-]+){2,}$/i.test(entry)) throw new ConfigError(setting, "has an invalid host suffix (expected .<domain>.<tld>).");
       suffixes.push(entry.toLowerCase());
       continue;
     }
-    let parsed: URL;
-    try {
-      parsed = new URL(`https://${entry}`);
-    } catch {
-      throw new ConfigError(setting, `has an entry that is not a host or host:port: "${entry}".`);
-    }
-    if (parsed.username || parsed.password || parsed.pathname !== "/" || parsed.search || parsed.hash || entry.includes("/")) {
-      throw new ConfigError(setting, `has an entry that is not a host or host:port: "${entry}".`);
-    }
-    // The URL parser drops ":443" (https default), so the port is taken from the entry as written.
-    const port = /:(\d+)$/.exec(entry)?.[1] ?? "";
-    hosts.push({ hostname: parsed.hostname, port: port === "" ? "" : String(Number(port)), allowHttp: isLoopbackHost(parsed.hostname) });
+    const host = parseHostEntry(entry, setting);
+    hosts.push({ ...host, allowHttp: isLoopbackHost(host.hostname) });
   }
-  const endpoint = new URL(acsEndpoint);
-  hosts.push({ hostname: endpoint.hostname, port: endpoint.port, allowHttp: endpoint.protocol === "http:" });
+  for (const acsEndpoint of acsEndpoints) {
+    const endpoint = new URL(acsEndpoint);
+    hosts.push({ hostname: endpoint.hostname, port: endpoint.port, allowHttp: endpoint.protocol === "http:" });
+  }
   return { suffixes, hosts };
+}
+
+/** One `host`, `host:port` or `[::1]:port` entry of a host list setting (never echoed in the error). */
+export function parseHostEntry(entry: string, setting: string): { readonly hostname: string; readonly port: string } {
+  let parsed: URL;
+  try {
+    parsed = new URL(`https://${entry}`);
+  } catch {
+    throw new ConfigError(setting, "has an entry that is not a host or host:port.");
+  }
+  if (parsed.username || parsed.password || parsed.pathname !== "/" || parsed.search || parsed.hash || entry.includes("/")) {
+    throw new ConfigError(setting, "has an entry that is not a host or host:port.");
+  }
+  // The URL parser drops ":443" (https default), so the port is taken from the entry as written.
+  const port = /:(\d+)$/.exec(entry)?.[1] ?? "";
+  return { hostname: parsed.hostname, port: port === "" ? "" : String(Number(port)) };
 }
 
 /**

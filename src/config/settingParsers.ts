@@ -25,18 +25,12 @@ export function optionalSetting(settings: Settings, name: string): string | unde
   return value;
 }
 
-export function requiredSetting(settings: Settings, name: string): string {
-  const value = optionalSetting(settings, name);
-  if (value === undefined) throw new ConfigError(name, "is required but not set.", "missing");
-  return value;
-}
-
 export function integerSetting(settings: Settings, name: string, fallback: number, range: { min: number; max: number }): number {
   const raw = optionalSetting(settings, name);
   if (raw === undefined) return fallback;
   const value = /^\d+$/.test(raw) ? Number(raw) : Number.NaN;
   if (!Number.isSafeInteger(value) || value < range.min || value > range.max) {
-    throw new ConfigError(name, `must be a whole number from ${range.min} to ${range.max}; got "${raw}".`);
+    throw new ConfigError(name, `must be a whole number from ${range.min} to ${range.max}.`);
   }
   return value;
 }
@@ -46,7 +40,7 @@ export function numberSetting(settings: Settings, name: string, fallback: number
   if (raw === undefined) return fallback;
   const value = /^\d+(\.\d+)?$/.test(raw) ? Number(raw) : Number.NaN;
   if (!Number.isFinite(value) || value < range.min || value > range.max) {
-    throw new ConfigError(name, `must be a number from ${range.min} to ${range.max}; got "${raw}".`);
+    throw new ConfigError(name, `must be a number from ${range.min} to ${range.max}.`);
   }
   return value;
 }
@@ -57,7 +51,7 @@ export function byteSizeSetting(settings: Settings, name: string, fallback: numb
   if (raw === undefined) return fallback;
   const value = parseByteSize(raw);
   if (value === undefined || value < range.min || value > range.max) {
-    throw new ConfigError(name, `must be a byte size from ${range.min} to ${range.max} bytes (e.g. 8MiB); got "${raw}".`);
+    throw new ConfigError(name, `must be a byte size from ${range.min} to ${range.max} bytes (e.g. 8MiB).`);
   }
   return value;
 }
@@ -67,7 +61,7 @@ export function booleanSetting(settings: Settings, name: string, fallback: boole
   if (raw === undefined) return fallback;
   if (["true", "1", "yes"].includes(raw)) return true;
   if (["false", "0", "no"].includes(raw)) return false;
-  throw new ConfigError(name, `must be true or false; got "${raw}".`);
+  throw new ConfigError(name, "must be true or false.");
 }
 
 export function listSetting(settings: Settings, name: string): string[] {
@@ -83,7 +77,7 @@ export function listSetting(settings: Settings, name: string): string[] {
 export function storageNameSetting(settings: Settings, name: string, fallback: string): string {
   const value = optionalSetting(settings, name) ?? fallback;
   if (!/^[a-z0-9](?!.*--)[a-z0-9-]{1,61}[a-z0-9]$/.test(value)) {
-    throw new ConfigError(name, `must be 3-63 lowercase letters, digits and single hyphens; got "${value}".`);
+    throw new ConfigError(name, "must be 3-63 lowercase letters, digits and single hyphens (a Storage queue or container name).");
   }
   return value;
 }

@@ -41,7 +41,7 @@ export function readStorageConnection(settings: Settings, name: string): Storage
   }
   const credential = optionalSetting(settings, `${name}__credential`);
   if (credential !== undefined && credential.toLowerCase() !== "managedidentity") {
-    throw new ConfigError(`${name}__credential`, `must be "managedidentity" when set; got "${credential}".`);
+    throw new ConfigError(`${name}__credential`, 'must be "managedidentity" when set.');
   }
   const clientId = optionalSetting(settings, `${name}__clientId`);
   return {

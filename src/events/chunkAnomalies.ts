@@ -4,7 +4,8 @@
  * name, a name that escapes its folder); anything else is archived and the oddity recorded: intake writes the
  * chunk's codes once into its queued record (src/catalog/queuedChunks.ts), the status API and the manifest show them
  * as `anomalies: [...]` on the chunk, and one log line names them. The archiver adds codes it finds itself (the
- * same vocabulary), so a chunk carries one list whoever noticed.
+ * same vocabulary), and the status API and the manifest add `unannounced` from the chunk's intake traces
+ * (src/catalog/intakeTraces.ts: `intakeTrace` says how it came), so a chunk carries one list whoever noticed.
  */
 export const CHUNK_ANOMALIES = {
   deleteLocationNamesOtherDocument: "its deleteLocation names another document than the chunk's own; it is never called",
@@ -16,6 +17,8 @@ export const CHUNK_ANOMALIES = {
   endReasonUnreadable: "its endReason was not a string; it was left out",
   recordingStartTimeUnreadable: "the event's recordingStartTime was not an ISO 8601 date-time; it was left out",
   recordingDurationUnreadable: "the event's recordingDurationMs was not a non-negative number; it was left out",
+  unannounced:
+    "the recording's first event did not list the chunk: it came in a later event, from another ACS resource, or with no intake trace (`intakeTrace` says which); it is archived all the same",
   recordingFieldUnreadable:
     "a descriptive field of the event (recording*Type, sessionEndReason, storageType, recordingId) was not a string of at most 256 characters; it was left out",
 } as const;

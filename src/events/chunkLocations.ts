@@ -22,13 +22,13 @@ export interface LocationProblem {
 /**
  * Why `text` cannot be a location of the chunk `documentId`, or undefined when it can: it must pass
  * the download host allowlist, and it must name that very document — otherwise an event could have
- * another document archived under this chunk's name, or another recording deleted.
+ * another document archived under this chunk's name, or another recording deleted. (Bring-your-own-storage blob URLs
+ * never reach this check: intake takes them out of the event and binds them by their own rule, src/byos/byosLocation.ts.)
  */
 export function chunkLocationProblem(policy: LocationPolicy, text: string, documentId: string): LocationProblem | undefined {
   const hostProblem = downloadUrlProblem(policy.downloadHosts, text);
   if (hostProblem) return { kind: "host", problem: hostProblem };
   const url = new URL(text);
-  if (isCustomerStorage(url, policy)) return undefined;
   const named = namedDocument(url.pathname);
   if (named === documentId) return undefined;
   return {
@@ -52,13 +52,4 @@ function namedDocument(pathname: string): string | undefined {
     }
   }
   return undefined;
-}
-
-/**
- * The one place where URLs in a customer's own blob storage (bring your own storage) are exempted
- * from the documentId check: their layout is the customer's container's, not ACS's. None are today;
- * the BYOS_STORAGE_ACCOUNTS setting (issue 11) plugs in here.
- */
-function isCustomerStorage(_url: URL, _policy: LocationPolicy): boolean {
-  return false;
 }

@@ -1,4 +1,5 @@
-import { parseByosLocation } from "../byos/byosLocation";
+import { byosLocationProblem, parseByosLocation } from "../byos/byosLocation";
+import type { ByosContainer } from "../config/byosContainers";
 import type { DownloadHostPolicy } from "../config/downloadHosts";
 import { DownloadUrlRejectedError, InvalidChunkMessageError } from "../errors";
 import { isRecord, type JsonRecord } from "../shared/untrustedJson";
@@ -13,11 +14,12 @@ import { documentIdProblem } from "./documentId";
  * base64 JSON) and checks it again: the message is input too. Every URL must pass the same rules as
  * at intake (download host allowlist, naming the chunk's own documentId), so a tampered message never
  * makes us sign a request to another host, download another document under this chunk's name, or
- * delete another recording. The fields are ChunkMessage's own lists (chunkMessage.ts). As at intake, only what
- * makes the archive unsafe or impossible is refused: an unusable deleteLocation or descriptive field is left out
- * and noted in `anomalies`.
+ * delete another recording. A bring-your-own-storage location must be in one of `byosContainers`, in ACS's layout,
+ * naming the chunk's own documentId (byosLocation.ts); none is accepted when no container is given. The fields are
+ * ChunkMessage's own lists (chunkMessage.ts). As at intake, only what makes the archive unsafe or impossible is
+ * refused: an unusable deleteLocation or descriptive field is left out and noted in `anomalies`.
  */
-export function parseChunkMessage(input: unknown, hosts: DownloadHostPolicy): ChunkMessage {
+export function parseChunkMessage(input: unknown, hosts: DownloadHostPolicy, byosContainers: readonly ByosContainer[] = []): ChunkMessage {
   const value = decode(input);
   if (!isRecord(value)) throw new InvalidChunkMessageError("message", "is not a JSON object.");
   if (value["version"] !== 1) throw new InvalidChunkMessageError("version", "must be 1.");
@@ -67,7 +69,12 @@ export function parseChunkMessage(input: unknown, hosts: DownloadHostPolicy): Ch
     message[field] = url;
   }
   const byos = parseByosLocation(value["byos"]);
-  if (byos) message["byos"] = byos;
+  if (byos) {
+    // No request with the app's credential goes to a blob the message could not have named at intake.
+    const rejected = byosLocationProblem(byos, byosContainers, documentId);
+    if (rejected) throw new DownloadUrlRejectedError(rejected.field, rejected.problem);
+    message["byos"] = byos;
+  }
   const redelivery = value["redelivery"];
   if (typeof redelivery === "number" && Number.isSafeInteger(redelivery) && redelivery >= 0) message["redelivery"] = redelivery;
   const duration = value["recordingDurationMs"];

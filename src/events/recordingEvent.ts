@@ -1,10 +1,9 @@
 import type { AcsRecordingFileStatusUpdatedEventData } from "@azure/eventgrid";
-import { normalizeResourceId } from "../config/appConfig";
 import { InvalidEventError } from "../errors";
 import { isNonEmptyString, isRecord } from "../shared/untrustedJson";
 import { parseIsoDateTime } from "../shared/isoDateTime";
 import { printable } from "../shared/logSafe";
-import { ACS_RESOURCE_ID_SHAPE, isAcsResourceId } from "./acsResourceId";
+import { ACS_RESOURCE_ID_SHAPE, isAcsResourceId, normalizeResourceId } from "../config/acsResourceId";
 import { anomalyList, type ChunkAnomaly } from "./chunkAnomalies";
 import { chunkKey, encodeChunkMessage, MAX_ENCODED_MESSAGE_BYTES, type ChunkMessage } from "./chunkMessage";
 import type { LocationPolicy } from "./chunkLocations";

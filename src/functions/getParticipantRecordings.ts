@@ -3,37 +3,66 @@ import { lazyService, type Lazy } from "../app/serviceProvider";
 import type { ParticipantLookup } from "../app/services";
 import { AppNotConfiguredError, describeError } from "../errors";
 import { errorResponse, notConfiguredResponse } from "../http/errorResponse";
-import { participantIdProblem } from "../participants/participantKey";
+import { InvalidContinuationTokenError, InvalidSearchRequestError, ParticipantIndexKeyError } from "../participants/participantErrors";
+import { API_ROLES, protectedApi } from "../http/apiAccess";
+import { readSearchRequest, searchAnswer } from "../participants/searchApi";
 import { escapingLog } from "../shared/logSafe";
 
+/** Flagged chunks counted on a first page at most. */
+const MAX_FLAGGED_COUNTED = 1_000;
+
 /**
- * GET /api/archive/participants/{participantId} -> 200 with what `participants find --json` prints:
- * the participant as its keyed hash, every archived recording (call, start, chunks, blobs, bytes,
- * complete). 503 while PARTICIPANT_INDEX_KEY is not set. The raw id is never logged or echoed.
+ * POST /api/archive/participants/search with `{ "participantId": "…", "continuationToken"?: "…", "pageSize"?: n }`
+ * -> 200 with one page of the chunks whose own metadata lists the participant (no keyed hash, no raw id), and a
+ * continuationToken while more follow. The id is taken from the body only: request URLs are logged by the platform.
+ * 400 for a bad body or token, 409 when PARTICIPANT_INDEX_KEY is not the index's key, 503 while the index is
+ * disabled or Storage cannot be read. The raw id is never logged or echoed.
  */
 export function getParticipantRecordings(participantsOf: Lazy<ParticipantLookup | undefined>): HttpHandler {
   return async (request: HttpRequest, context: InvocationContext): Promise<HttpResponseInit> => {
-    const participantId = request.params["participantId"] ?? "";
-    const problem = participantIdProblem(participantId);
-    if (problem) return errorResponse(400, { code: "InvalidParticipantId", message: `participantId ${problem}.`, target: "participantId" }, "error");
+    const log = escapingLog(context);
     try {
+      const search = await readSearchRequest(request);
       const participants = participantsOf();
       if (!participants)
         return errorResponse(503, { code: "ParticipantIndexDisabled", message: "The participant index is disabled: set PARTICIPANT_INDEX_KEY." }, "error");
-      const found = await participants.find(participantId);
-      escapingLog(context).info(`Participant ${found.participant.slice(0, 12)}…: ${found.totals.recordings} recording(s).`);
-      return { status: 200, jsonBody: found };
+      const page = await participants.search(search.participantId, {
+        ...(search.continuationToken ? { continuationToken: search.continuationToken } : {}),
+        ...(search.pageSize ? { pageSize: search.pageSize } : {}),
+      });
+      const flagged = search.continuationToken ? undefined : (await participants.index.flagged(MAX_FLAGGED_COUNTED)).chunks.length;
+      log.info(
+        `Participant search: ${page.chunks.length} chunk(s) on this page, ${page.skipped.length} entr(ies) skipped${page.continuationToken ? ", more follow" : ""}.`,
+      );
+      return { status: 200, jsonBody: searchAnswer(page, flagged) };
     } catch (error) {
+      if (error instanceof InvalidSearchRequestError)
+        return errorResponse(
+          error.code === "BodyTooLarge" ? 413 : 400,
+          { code: error.code, message: error.message, ...(error.target ? { target: error.target } : {}) },
+          "error",
+        );
+      if (error instanceof InvalidContinuationTokenError)
+        return errorResponse(400, { code: error.code, message: error.message, target: "continuationToken" }, "error");
+      if (error instanceof ParticipantIndexKeyError) {
+        log.error(`Participant search refused: ${error.message}`);
+        return errorResponse(409, { code: error.code, message: error.message }, "error");
+      }
       if (error instanceof AppNotConfiguredError) return notConfiguredResponse(error, "error");
-      escapingLog(context).error(`Participant lookup failed: ${describeError(error)}`);
-      return errorResponse(503, { code: "StorageUnavailable", message: "The archive or the participant index could not be read; try again." }, "error");
+      log.error(`Participant search failed: ${describeError(error)}`);
+      return errorResponse(503, { code: "StorageUnavailable", message: "The archive or the participant index could not be read; try again." }, "error", {
+        "Retry-After": "10",
+      });
     }
   };
 }
 
 app.http("getParticipantRecordings", {
-  route: "archive/participants/{participantId}",
-  methods: ["GET"],
-  authLevel: "function",
-  handler: getParticipantRecordings(lazyService((services) => services.participants)),
+  route: "archive/participants/search",
+  methods: ["POST"],
+  authLevel: "admin",
+  handler: protectedApi(
+    { api: "participants", action: "search participant recordings", role: API_ROLES.participants, envelope: "error" },
+    getParticipantRecordings(lazyService((services) => services.participants)),
+  ),
 });

@@ -1,16 +1,18 @@
 import { app, type HttpHandler, type HttpRequest, type HttpResponseInit, type InvocationContext } from "@azure/functions";
 import { lazyService, type Lazy } from "../app/serviceProvider";
-import { controlErrorResponse } from "../recordingControl/httpEdge";
-import type { RecordingControl } from "../recordingControl/recordingControl";
+import { controlErrorResponse, controlFor } from "../recordingControl/httpEdge";
+import type { RecordingControls } from "../recordingControl/recordingControls";
+import { API_ROLES, protectedApi } from "../http/apiAccess";
 import { escapingLog } from "../shared/logSafe";
 
-/** GET /api/recordings/{recordingId} -> 200 `{ recordingId, recordingState, recordingKind? }`. */
-export function getRecordingState(control: Lazy<RecordingControl>): HttpHandler {
+/** GET /api/recordings/{recordingId}[?acsResource=<resource id or name>] -> 200 `{ recordingId, recordingState, recordingKind? }`. */
+export function getRecordingState(control: Lazy<RecordingControls>): HttpHandler {
   return async (request: HttpRequest, context: InvocationContext): Promise<HttpResponseInit> => {
+    const log = escapingLog(context);
     try {
-      return { status: 200, jsonBody: await control().getState(request.params["recordingId"] ?? "") };
+      return { status: 200, jsonBody: await controlFor(control, request, log).getState(request.params["recordingId"] ?? "") };
     } catch (error) {
-      return controlErrorResponse(error, escapingLog(context));
+      return controlErrorResponse(error, log);
     }
   };
 }
@@ -18,6 +20,9 @@ export function getRecordingState(control: Lazy<RecordingControl>): HttpHandler 
 app.http("getRecordingState", {
   route: "recordings/{recordingId}",
   methods: ["GET"],
-  authLevel: "function",
-  handler: getRecordingState(lazyService((services) => services.recordingControl)),
+  authLevel: "admin",
+  handler: protectedApi(
+    { api: "recordingControl", action: "read recording state", role: API_ROLES.recordingControl, envelope: "bare", auditedParams: ["recordingId"] },
+    getRecordingState(lazyService((services) => services.recordingControl)),
+  ),
 });

@@ -1,6 +1,7 @@
 import { isRestError } from "@azure/core-rest-pipeline";
 import type { Configuration } from "../app/serviceProvider";
-import { acsSetting, hostStorageSetting, recordingsContainerSetting, recordingsStorageSetting, triggerQueueName } from "../config/appConfig";
+import { acsResourcesSetting, hostStorageSetting, recordingsContainerSetting, recordingsStorageSetting, triggerQueueName } from "../config/appConfig";
+import { acsConnections, type AcsResourceConnection } from "../config/acsResources";
 import type { Settings } from "../config/settingParsers";
 import { AppNotConfiguredError, ConfigError } from "../errors";
 import { storageSignal } from "../storage/storageDeadline";
@@ -28,7 +29,7 @@ export function createHealthCheck(configuration: Configuration): HealthCheck {
   return new HealthCheck(status, {
     hostStorage: probeFor(() => queueProbe(settings)),
     archiveContainer: probeFor(() => containerProbe(settings)),
-    acsEndpoint: probeFor(() => acsEndpointProbe(acsSetting(settings).endpoint)),
+    acsEndpoint: probeFor(() => acsEndpointsProbe(acsConnections(acsResourcesSetting(settings)))),
   });
 }
 
@@ -76,20 +77,28 @@ function storageFailure(error: unknown, notFound: string): ProbeResult {
 }
 
 /**
- * The ACS endpoint answers HTTP: an unauthenticated GET of its root (any status proves it answers; the body is not
- * read). It sends no key, so it cannot leak one, and proves reachability only: a wrong key shows up as 401 in the
- * control API (502 UpstreamFailure) and in archive-failures/ records.
+ * Every configured ACS endpoint answers HTTP: an unauthenticated GET of its root (any status proves it answers; the
+ * body is not read), all at once. It sends no key, so it cannot leak one, and proves reachability only: a wrong key
+ * shows up as 401 in the control API (502 UpstreamFailure) and in archive-failures/ records.
  */
-function acsEndpointProbe(endpoint: string): DependencyProbe {
+function acsEndpointsProbe(connections: readonly AcsResourceConnection[]): DependencyProbe {
   return async (signal) => {
-    try {
-      const response = await fetch(`${endpoint}/`, { method: "GET", redirect: "manual", signal });
-      await response.body?.cancel();
-      return { ok: true, detail: `the ACS endpoint answered (HTTP ${response.status} to an unauthenticated request)` };
-    } catch (error) {
-      return { ok: false, detail: `the ACS endpoint did not answer${networkCode(error)}` };
-    }
+    const results = await Promise.all(connections.map((connection) => acsEndpointProbe(connection.primary.endpoint, signal)));
+    const [only] = results;
+    if (only && results.length === 1) return only;
+    const detail = connections.map((connection, at) => `${connection.label}: ${results[at]?.detail ?? "not checked"}`).join("; ");
+    return { ok: results.every((result) => result.ok), detail };
   };
+}
+
+async function acsEndpointProbe(endpoint: string, signal: AbortSignal): Promise<ProbeResult> {
+  try {
+    const response = await fetch(`${endpoint}/`, { method: "GET", redirect: "manual", signal });
+    await response.body?.cancel();
+    return { ok: true, detail: `the ACS endpoint answered (HTTP ${response.status} to an unauthenticated request)` };
+  } catch (error) {
+    return { ok: false, detail: `the ACS endpoint did not answer${networkCode(error)}` };
+  }
 }
 
 function networkCode(error: unknown): string {

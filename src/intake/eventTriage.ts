@@ -1,8 +1,8 @@
 import { InvalidEventError } from "../errors";
 import type { ChunkMessage } from "../events/chunkMessage";
 import { readEnvelope, RECORDING_FILE_STATUS_UPDATED } from "../events/eventEnvelope";
-import { chunkMessagesWithByos } from "../byos/byosIntake";
-import type { RecordingEventPolicy } from "../events/recordingEvent";
+import { chunkMessagesWithByos, type ByosPolicy } from "../byos/byosIntake";
+import { unservedResourceProblem, type AcsResources } from "../config/acsResources";
 import type { Log } from "../shared/log";
 import { printable } from "../shared/logSafe";
 import type { TriagedRejection } from "./rejectionKeeping";
@@ -16,6 +16,9 @@ export interface TriagedEvents {
   readonly ignored: number;
 }
 
+/** What intake checks events against: the event rules, bring-your-own-storage accounts and the ACS resources served. */
+export type IntakePolicy = ByosPolicy & { readonly acsResources: AcsResources };
+
 /** Event types quoted in the one debug line about ignored events. */
 const QUOTED_TYPES = 5;
 
@@ -24,7 +27,7 @@ const QUOTED_TYPES = 5;
  * ones become quarantine records (reason, id, type, source, how they came, the event as received),
  * other event types are ignored (one debug line for all of them). Pure: nothing is written here.
  */
-export function triageEvents(events: readonly unknown[], policy: RecordingEventPolicy, receivedVia: string, log: Log): TriagedEvents {
+export function triageEvents(events: readonly unknown[], policy: IntakePolicy, receivedVia: string, log: Log): TriagedEvents {
   const messages: ChunkMessage[] = [];
   const rejections: TriagedRejection[] = [];
   const ignoredTypes = new Map<string, number>();
@@ -47,7 +50,9 @@ export function triageEvents(events: readonly unknown[], policy: RecordingEventP
     }
     try {
       // Bring-your-own-storage step (issue 11): recognises BYOS chunks, then runs the usual validation.
-      messages.push(...chunkMessagesWithByos(envelope, policy));
+      const eventMessages = chunkMessagesWithByos(envelope, policy);
+      requireServedResource(eventMessages, policy.acsResources, envelope.fields.source);
+      messages.push(...eventMessages);
       accepted += 1;
     } catch (error) {
       if (!(error instanceof InvalidEventError)) throw error;
@@ -69,4 +74,20 @@ export function triageEvents(events: readonly unknown[], policy: RecordingEventP
     log.debug(`Ignored ${ignored} events of other types: ${types.join(", ")}${ignoredTypes.size > QUOTED_TYPES ? ", …" : ""}.`);
   }
   return { messages, rejections, accepted, ignored };
+}
+
+/**
+ * Refuses (before anything is queued or signed) an event whose resource the app has no access key for, naming the
+ * settings to add; chunks in bring-your-own-storage need no key. With ACS_RESOURCES groups, only the configured
+ * resources are accepted at all (src/config/acsResources.ts).
+ */
+function requireServedResource(messages: readonly ChunkMessage[], resources: AcsResources, field: string): void {
+  const [first] = messages;
+  if (!first) return;
+  const problem = unservedResourceProblem(
+    resources,
+    first.resource,
+    messages.some((message) => message.byos === undefined),
+  );
+  if (problem) throw new InvalidEventError(field, `${problem}.`);
 }

@@ -4,13 +4,17 @@ import { isTransient } from "../archive/retryPolicy";
 import { describeError } from "../errors";
 import type { ChunkMessage } from "../events/chunkMessage";
 import type { Log } from "../shared/log";
+import { catalogueUrls } from "./byosErasure";
+import { chunkRefOf } from "./chunkRef";
 import type { ParticipantIndex } from "./participantIndex";
 
 /**
- * The archive job's participant-index step: after a chunk and its metadata document are archived,
- * index the document's participants. A transient Storage fault is thrown (the queue redelivers the
- * chunk, which is then "already archived" and indexed again); anything else is logged and left to
- * `participants reindex`, never turning an archived chunk into a failed one.
+ * The archive job's participant-index step: after a chunk and its metadata document are archived, index the
+ * participants that chunk's own archived metadata lists (entries name the chunk, never the whole recording), and
+ * for a BYOS chunk record which customer blobs its catalogue record names. The first indexed chunk records the app's
+ * key fingerprint; under another key nothing is indexed and the error says so. A transient Storage fault is thrown
+ * (the queue redelivers the chunk, which is then "already archived" and indexed again); anything else is logged and
+ * left to `participants reindex`, never turning an archived chunk into a failed one.
  */
 export class ArchiveIndexStep {
   constructor(
@@ -19,9 +23,10 @@ export class ArchiveIndexStep {
   ) {}
 
   async chunkArchived(message: ChunkMessage, log: Log): Promise<void> {
-    const names = chunkBlobNames(message);
+    const ref = chunkRefOf(chunkBlobNames(message));
     try {
-      await this.index.indexMetadataBlob(this.recordings, names.metadata, names.folder, "archive", log);
+      await this.index.indexChunk(this.recordings, ref, { source: "archive", log, documentId: message.documentId, recordKey: "archive" });
+      if (message.byos) await this.index.claimByosLocations(ref, await catalogueUrls(this.recordings, ref));
     } catch (error) {
       if (isTransient(error, false)) throw error;
       log.error(`Participant index: could not index chunk ${message.chunkKey} (${describeError(error)}); run "recording-archiver participants reindex".`);

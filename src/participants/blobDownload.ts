@@ -14,8 +14,10 @@ export interface DownloadedFile {
 }
 
 /**
- * Streams a blob to `path` (never held in memory), hashing as it goes. A response that does not start
- * within `idleTimeoutMs`, or a body that sends nothing for that long, is abandoned with TransferInterruptedError.
+ * Streams a blob to `path` (never held in memory), hashing as it goes. The file is created new (it must not exist:
+ * never written through a link someone placed there) and readable by its owner only (0600). A response that does
+ * not start within `idleTimeoutMs`, or a body that sends nothing for that long, is abandoned with
+ * TransferInterruptedError.
  */
 export async function downloadBlobToFile(
   blob: BlobClient,
@@ -50,7 +52,7 @@ export async function downloadBlobToFile(
     }
   }
   try {
-    await pipeline(Readable.from(metered()), createWriteStream(path));
+    await pipeline(Readable.from(metered()), createWriteStream(path, { flags: "wx", mode: 0o600 }));
   } catch (error) {
     if (error instanceof TransferInterruptedError) throw new TransferInterruptedError(`${blob.name}: ${error.message}.`, { cause: error });
     throw error;

@@ -5,7 +5,8 @@ import { errorResponse, notConfiguredResponse } from "../http/errorResponse";
 import type { Log } from "../shared/log";
 import { InvalidRecordingRequestError, RecordingNotFoundError, RecordingRequestRejectedError, RecordingServiceError, type ServiceErrorDetail } from "./errors";
 import type { ControlOutcome, RecordingControl } from "./recordingControl";
-import { parseControlRequest, parseRecordingId } from "./requestValidation";
+import type { RecordingControls } from "./recordingControls";
+import { ACS_RESOURCE_PARAMETER, parseControlRequest, parseRecordingId } from "./requestValidation";
 import { escapingLog } from "../shared/logSafe";
 
 const MAX_BODY_BYTES = 64 * 1024;
@@ -31,19 +32,24 @@ export async function readJsonBody(request: HttpRequest, optional: boolean): Pro
   }
 }
 
+/** The control of the ACS resource the request names (`?acsResource=`, needed when the app serves several). */
+export function controlFor(controls: Lazy<RecordingControls>, request: HttpRequest, log: Log): RecordingControl {
+  return controls().for(request.query.get(ACS_RESOURCE_PARAMETER), log);
+}
+
 /**
  * The handler of pause, resume and stop: `{recordingId}` from the route, an optional `{ operationContext }`
  * body, then 202 `{}` when the service accepted the action for asynchronous completion, 200 `{}` otherwise.
  */
 export function recordingActionHandler(
-  control: Lazy<RecordingControl>,
+  control: Lazy<RecordingControls>,
   action: (control: RecordingControl, recordingId: string) => Promise<ControlOutcome>,
   verbs: { readonly noun: string; readonly past: string },
 ): HttpHandler {
   return async (request: HttpRequest, context: InvocationContext): Promise<HttpResponseInit> => {
     const log = escapingLog(context);
     try {
-      const recording = control();
+      const recording = controlFor(control, request, log);
       const recordingId = parseRecordingId(request.params["recordingId"]);
       const { operationContext } = parseControlRequest(await readJsonBody(request, true));
       const outcome = await action(recording, recordingId);

@@ -27,6 +27,9 @@ export interface ControlRequest {
   readonly operationContext?: string;
 }
 
+/** The query parameter that names the ACS resource of a control request (needed when the app serves several). */
+export const ACS_RESOURCE_PARAMETER = "acsResource";
+
 const MAX_CALL_ID_LENGTH = 4096;
 const MAX_URL_LENGTH = 2048;
 const MAX_RECORDING_ID_LENGTH = 1024;

@@ -20,7 +20,14 @@ const MAX_SERVICE_TEXT = 500;
  * `{ error: { code, message } }` body when it parsed, but `message` is the raw body text when it did not, so the
  * message is only taken from a parsed body. `request` holds the signed headers: it is never copied anywhere.
  */
-export function fromServiceFailure(error: unknown, operation: RecordingOperation, target: string, timeoutMs: number): unknown {
+export function fromServiceFailure(
+  error: unknown,
+  operation: RecordingOperation,
+  target: string,
+  timeoutMs: number,
+  /** The settings of the keys that were tried, for the message on 401/403 (names only). */
+  keySettings = "ACS_CONNECTION_STRING",
+): unknown {
   if (isAbort(error)) {
     return new RecordingServiceError({ operation }, `it did not answer within ${timeoutMs < 1000 ? `${timeoutMs} ms` : `${Math.round(timeoutMs / 1000)} s`}.`, {
       cause: error,
@@ -37,7 +44,7 @@ export function fromServiceFailure(error: unknown, operation: RecordingOperation
   if (status === 404) return new RecordingNotFoundError(answer, target, { cause: error });
   if (status === 400) return new RecordingRequestRejectedError(answer, { cause: error });
   if (status === 401 || status === 403) {
-    return new RecordingServiceError(answer, `it refused this app's credentials (HTTP ${status}); check ACS_CONNECTION_STRING.`, { cause: error });
+    return new RecordingServiceError(answer, `it refused this app's credentials (HTTP ${status}); check ${keySettings}.`, { cause: error });
   }
   return new RecordingServiceError(answer, `it answered HTTP ${status}${serviceError ? ` (${serviceError.code})` : ""}.`, { cause: error });
 }

@@ -12,6 +12,15 @@ class BlobTooLargeError extends Error {
  * exist. The declared length is checked before the body is read, the bytes read while reading.
  */
 export async function readSmallBlob(blob: BlobClient, maxBytes: number, signal?: AbortSignal): Promise<Buffer | undefined> {
+  return (await readSmallBlobVersion(blob, maxBytes, signal))?.bytes;
+}
+
+/** readSmallBlob, with the ETag of the version that was read (what a later conditional delete or copy must match). */
+export async function readSmallBlobVersion(
+  blob: BlobClient,
+  maxBytes: number,
+  signal?: AbortSignal,
+): Promise<{ readonly bytes: Buffer; readonly etag?: string } | undefined> {
   try {
     const abortSignal = storageSignal(signal);
     const download = await blob.download(0, undefined, { abortSignal });
@@ -24,7 +33,7 @@ export async function readSmallBlob(blob: BlobClient, maxBytes: number, signal?:
       if (size > maxBytes) throw new BlobTooLargeError(`${blob.name} is larger than ${maxBytes} bytes.`);
       pieces.push(piece);
     }
-    return Buffer.concat(pieces, size);
+    return { bytes: Buffer.concat(pieces, size), ...(download.etag ? { etag: download.etag } : {}) };
   } catch (error) {
     if (isRestError(error) && error.statusCode === 404) return undefined;
     throw error;

@@ -16,6 +16,7 @@ export interface ArchiverMetrics {
   readonly bytesRedownloaded: Counter;
   readonly eventsReceived: Counter;
   readonly chunksAtRisk: Counter;
+  readonly chunksErasedSkipped: Counter;
 }
 
 // The metrics API has no proxy provider: instruments made before an SDK registers stay no-ops. So
@@ -45,6 +46,9 @@ export function archiverMetrics(): ArchiverMetrics {
       }),
       chunksAtRisk: meter.createCounter("archiver.chunks.atrisk", {
         description: "Chunks the deadline watch found not archived with a quarter of their window or less left (counted on every run).",
+      }),
+      chunksErasedSkipped: meter.createCounter("archiver.chunks.erasedskipped", {
+        description: "Chunks not queued or not archived because a data-subject erasure removed them, by where (intake, archive).",
       }),
     };
     byProvider.set(provider, found);

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { AcsRecordingClient } from "../../src/acs/acsRecordingClient";
+import { AcsClients } from "../../src/acs/acsClients";
+import type { AcsRecordingClient } from "../../src/acs/acsRecordingClient";
 import { parseConfig } from "../../src/config/appConfig";
 import { AcsHttpError } from "../../src/errors";
 import { startAcsSimulator, type AcsSimulator } from "../../tools/acsSimulator";
@@ -13,7 +14,7 @@ beforeAll(async () => {
     ACS_CONNECTION_STRING: sim.connectionString,
     ALLOWED_DOWNLOAD_HOSTS: sim.allowedHosts.join(","),
   });
-  acs = new AcsRecordingClient(config.acs, config.downloadHosts);
+  acs = new AcsClients(config.acsResources, config.downloadHosts).forResource("", console);
 });
 afterAll(async () => sim.close());
 

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
-import { AcsRecordingClient } from "../../src/acs/acsRecordingClient";
+import { AcsClients } from "../../src/acs/acsClients";
 import { deleteFromAcs } from "../../src/archive/acsCleanup";
 import { chunkBlobNames } from "../../src/archive/blobLayout";
 import { DEFAULT_RETRY } from "../../src/archive/retryPolicy";
@@ -45,7 +45,7 @@ describe("DELETE_AFTER_ARCHIVE re-reads the committed blobs before deleting", ()
     const { harness, message, names } = await committed(documentId, media);
     const { context, logs } = capturingContext();
     const deleted = await deleteFromAcs(
-      new AcsRecordingClient(harness.config.acs, harness.config.downloadHosts),
+      new AcsClients(harness.config.acsResources, harness.config.downloadHosts).forResource(message.resource, context),
       harness.container,
       message,
       { ...names, ...archived },

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
-import { AcsRecordingClient } from "../../src/acs/acsRecordingClient";
+import { AcsClients } from "../../src/acs/acsClients";
 import { ChunkArchiveJob } from "../../src/archive/chunkArchiveJob";
 import { ChunkArchiver } from "../../src/archive/chunkArchiver";
 import { FailureRecords } from "../../src/archive/failureRecords";
@@ -34,7 +34,7 @@ async function archiveThrough(storage: HostileStorage, documentId: string) {
   // The app's own Storage client (STORAGE_RETRY), as services.ts builds it.
   const container = createBlobServiceClient(config.recordingsStorage).getContainerClient(config.recordingsContainer);
   const archiver = new ChunkArchiver({
-    acs: new AcsRecordingClient(config.acs, config.downloadHosts),
+    acs: new AcsClients(config.acsResources, config.downloadHosts),
     container,
     blockSize: BLOCK,
     concurrency: 2,

@@ -1,8 +1,8 @@
-import { randomBytes, randomUUID, createHash } from "node:crypto";
+import { createHash } from "node:crypto";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { BlobServiceClient } from "@azure/storage-blob";
+import { type BlobServiceClient } from "@azure/storage-blob";
 import { QueueClient } from "@azure/storage-queue";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { createServices, type AppServices } from "../../src/app/services";
@@ -10,13 +10,12 @@ import { parseConfig } from "../../src/config/appConfig";
 import { byosAccess } from "../../src/byos/byosAccess";
 import { eraseParticipant } from "../../src/participants/participantErase";
 import { exportParticipant } from "../../src/participants/participantExport";
-import { findParticipant } from "../../src/participants/participantFind";
+import { findParticipant } from "../../src/participants/participantSearch";
 import type { Log } from "../../src/shared/log";
 import { listBlobs } from "../support/archiveHarness";
-import { startStorageRefusalProxy, type StorageRefusalProxy } from "../support/storageRefusalProxy";
+import { byosRecording as recordingIn, startByosAccount, type ByosAccount } from "../support/byosAccount";
 import { TEST_ACS_CONNECTION_STRING, uniqueName } from "../support/testSettings";
 
-const FIXTURE = join(__dirname, "..", "fixtures", "events", "derived-docs-byos-quickstart.ga-2023.azureblob.eventgrid.json");
 const PARTICIPANT = "8:acs:33333333-cccc-4ccc-8ccc-000000000003_00000003-erin";
 
 const quietLog = (): Log & { lines: string[] } => {
@@ -25,72 +24,21 @@ const quietLog = (): Log & { lines: string[] } => {
   return { lines, debug: push, info: push, warn: push, error: push };
 };
 
-interface SeenRequest {
-  readonly method: string;
-  readonly url: string;
-  readonly headers: Record<string, string | string[] | undefined>;
-}
-
-let proxy: StorageRefusalProxy;
-const seen: SeenRequest[] = [];
+let account: ByosAccount;
+let proxy: ByosAccount["proxy"];
+let seen: ByosAccount["seen"];
 let blobs: BlobServiceClient;
 let archiveStorage: string;
 
 beforeAll(async () => {
-  const azurite = inject("azuriteConnectionString");
-  const blobEndpoint = /BlobEndpoint=([^;]+)/.exec(azurite)?.[1] ?? "";
   // Every blob request (archive and BYOS account alike) goes through a recording hop, to prove what was (not) sent.
-  proxy = await startStorageRefusalProxy(new URL(blobEndpoint).origin, (request) => {
-    seen.push({ method: request.method ?? "", url: request.url ?? "", headers: { ...request.headers } });
-    return undefined;
-  });
-  archiveStorage = azurite.replace(/BlobEndpoint=[^;]+/, `BlobEndpoint=${proxy.url}/devstoreaccount1`);
-  blobs = BlobServiceClient.fromConnectionString(archiveStorage);
+  account = await startByosAccount(inject("azuriteConnectionString"));
+  ({ proxy, seen, blobs, storage: archiveStorage } = account);
 });
 afterAll(() => proxy.close());
 
 /** A BYOS recording as ACS leaves it in the customer's container (layout of the BYOS quickstart). */
-async function byosRecording(byosContainer: string): Promise<{ event: object; media: Buffer; mediaName: string; documentId: string }> {
-  const container = blobs.getContainerClient(byosContainer);
-  await container.createIfNotExists();
-  const documentId = `0-eus-d4-${randomBytes(16).toString("hex")}`;
-  const callId = randomUUID();
-  const recordingId = Buffer.from(JSON.stringify({ PlatformEndpointId: randomUUID() })).toString("base64");
-  const folder = `20231117/${callId}/${recordingId.slice(0, 8)}-${randomUUID()}`;
-  const media = randomBytes(300_000);
-  const mediaName = `${folder}/0-audiomp3.${documentId}.mp3`;
-  await container
-    .getBlockBlobClient(mediaName)
-    .uploadData(media, { blobHTTPHeaders: { blobContentType: "audio/mpeg", blobContentMD5: createHash("md5").update(media).digest() } });
-  const metadata = JSON.stringify({ chunkDocumentId: documentId, chunkIndex: 0, participants: [{ participantId: PARTICIPANT }] });
-  await container.getBlockBlobClient(`${folder}/0-acsmetadata.${documentId}.json`).upload(metadata, Buffer.byteLength(metadata));
-  const template = JSON.parse(readFileSync(FIXTURE, "utf8")) as {
-    subject: string;
-    id: string;
-    data: { recordingId: string; recordingStorageInfo: { recordingChunks: Record<string, unknown>[] } };
-  };
-  const base = `${proxy.url}/devstoreaccount1/${byosContainer}`;
-  const chunk = template.data.recordingStorageInfo.recordingChunks[0] ?? {};
-  return {
-    event: {
-      ...template,
-      id: randomUUID(),
-      subject: `/recording/call/${callId}/serverCallId/${template.subject.split("/").pop() ?? ""}`,
-      data: {
-        ...template.data,
-        recordingId,
-        recordingStorageInfo: {
-          recordingChunks: [
-            { ...chunk, documentId, contentLocation: `${base}/${mediaName}`, metadataLocation: `${base}/${folder}/0-acsmetadata.${documentId}.json` },
-          ],
-        },
-      },
-    },
-    media,
-    mediaName,
-    documentId,
-  };
-}
+const byosRecording = (byosContainer: string): ReturnType<typeof recordingIn> => recordingIn(account, byosContainer, PARTICIPANT);
 
 function servicesFor(overrides: Record<string, string>): { services: AppServices; queue: QueueClient; container: string } {
   const container = uniqueName("byos-arch");
@@ -100,7 +48,7 @@ function servicesFor(overrides: Record<string, string>): { services: AppServices
     ACS_CONNECTION_STRING: TEST_ACS_CONNECTION_STRING,
     RECORDINGS_CONTAINER: container,
     CHUNK_QUEUE: queue,
-    PARTICIPANT_INDEX_KEY: "byos-test-participant-index-key-0123456789",
+    PARTICIPANT_INDEX_KEY: "/b1SRYTwhsMNHBmlLmdQtyY+wof91z3ib6V8Y/4wx4Q=",
     ...overrides,
   });
   return { services: createServices(config), queue: new QueueClient(inject("azuriteConnectionString"), queue), container };
@@ -133,7 +81,7 @@ describe("bring-your-own-storage chunks (Azurite)", () => {
   it("catalogues a chunk in a listed account: size checked with the app's credential, metadata copied and indexed, media not copied, no ACS request", async () => {
     const byosContainer = uniqueName("acs-byos");
     const recording = await byosRecording(byosContainer);
-    const { services, queue, container } = servicesFor({ BYOS_STORAGE_ACCOUNTS: `${proxy.url}/devstoreaccount1` });
+    const { services, queue, container } = servicesFor({ BYOS_STORAGE_ACCOUNTS: `${proxy.url}/devstoreaccount1/${byosContainer}` });
     const log = quietLog();
     const before = seen.length;
     const { report, results, messages } = await intakeAndArchive(services, queue, recording.event, log);
@@ -157,10 +105,10 @@ describe("bring-your-own-storage chunks (Azurite)", () => {
       chunkCount: 1,
       storageType: "AzureBlob",
       account: `${proxy.url}/devstoreaccount1`,
+      container: `${proxy.url}/devstoreaccount1/${byosContainer}`,
       media: { bytes: recording.media.length, contentType: "audio/mpeg", contentMD5: createHash("md5").update(recording.media).digest("base64") },
       metadata: { archivedBlob: names.find((name) => name.endsWith(".metadata.json")) },
     });
-
     // The BYOS blobs were only looked at (HEAD, metadata GET), with Storage auth; nothing ACS-signed.
     const byosRequests = seen.slice(before).filter((request) => request.url.includes(`/${byosContainer}/`));
     expect(byosRequests.map((request) => request.method).sort()).toEqual(["GET", "HEAD"]);
@@ -168,13 +116,19 @@ describe("bring-your-own-storage chunks (Azurite)", () => {
       expect(String(request.headers["authorization"] ?? "")).not.toMatch(/HMAC-SHA256/i);
       expect(request.headers["x-ms-content-sha256"]).toBeUndefined();
     }
+    // The versions catalogued, by ETag: a later erasure deletes a customer's blob only while it is still that version.
+    const customer = blobs.getContainerClient(byosContainer);
+    expect((record["media"] as { etag?: string }).etag).toBe((await customer.getBlobClient(recording.mediaName).getProperties()).etag);
+    expect((record["metadata"] as { etag?: string }).etag).toBe(
+      (await customer.getBlobClient(recording.mediaName.replace(/0-audiomp3\.(.+)\.mp3$/, "0-acsmetadata.$1.json")).getProperties()).etag,
+    );
 
     const participants = services.participants;
     if (!participants) throw new Error("index disabled");
     const found = await findParticipant(participants.index, participants.recordings, PARTICIPANT);
-    expect(found.totals.recordings).toBe(1);
-    expect(found.recordings[0]).toMatchObject({ complete: true, chunks: 1 });
-    expect(found.recordings[0]?.files.map((file) => file.kind).sort()).toEqual(["catalogue", "manifest", "metadata"]);
+    expect(found.totals).toMatchObject({ chunks: 1, recordings: 1 });
+    expect(found.chunks[0]).toMatchObject({ store: "byos" });
+    expect(found.chunks[0]?.files.map((file) => file.kind).sort()).toEqual(["catalogue", "metadata"]);
 
     // A second delivery is a no-op.
     const again = await services.archiveJob.run(messages[0], log);
@@ -233,7 +187,7 @@ describe("bring-your-own-storage chunks (Azurite)", () => {
       byos: { access: access(), accounts: [`${proxy.url}/devstoreaccount1`] },
     });
     expect(erased.complete).toBe(true);
-    expect(erased.recordings[0]?.deleted.filter((name) => name.startsWith("http"))).toHaveLength(2);
+    expect(erased.chunks[0]?.deleted.filter((name) => name.startsWith("http"))).toHaveLength(2);
     expect(await listBlobs(blobs.getContainerClient(byosContainer))).toEqual([]);
     expect(await listBlobs(archive, "calls/")).toEqual([]);
   });
@@ -246,7 +200,7 @@ describe("bring-your-own-storage chunks (Azurite)", () => {
     expect(results).toHaveLength(0);
     expect(report.rejected).toHaveLength(1);
     expect(report.rejected[0]?.message).toMatch(
-      /contentLocation is a blob in storage account .*not listed in BYOS_STORAGE_ACCOUNTS.*add that account's blob endpoint to the BYOS_STORAGE_ACCOUNTS setting/,
+      /contentLocation is a blob in storage account .*not a container listed in BYOS_STORAGE_ACCOUNTS.*add the destination container's URL .* to the BYOS_STORAGE_ACCOUNTS setting/,
     );
     const [quarantineContainer, ...rest] = (report.rejected[0]?.keptAt ?? "").split("/");
     expect(
@@ -260,13 +214,15 @@ describe("bring-your-own-storage chunks (Azurite)", () => {
     const chunk = cloud.data.recordingStorageInfo.recordingChunks[0];
     if (chunk) chunk.contentLocation = "https://contosorecordings.blob.core.windows.net/recordings/20231117/x/0-audiomp3.doc.mp3";
     const second = await intakeAndArchive(services, queue, cloud, quietLog());
-    expect(second.report.rejected[0]?.message).toMatch(/https:\/\/contosorecordings\.blob\.core\.windows\.net, which is not listed in BYOS_STORAGE_ACCOUNTS/);
+    expect(second.report.rejected[0]?.message).toMatch(
+      /https:\/\/contosorecordings\.blob\.core\.windows\.net, which is not a container listed in BYOS_STORAGE_ACCOUNTS/,
+    );
   });
 
   it("with BYOS_COPY=true asks Storage to copy server-side (Copy Blob From URL, a read-only SAS source, no media bytes through the app)", async () => {
     const byosContainer = uniqueName("acs-byos");
     const recording = await byosRecording(byosContainer);
-    const { services, queue, container } = servicesFor({ BYOS_STORAGE_ACCOUNTS: `${proxy.url}/devstoreaccount1`, BYOS_COPY: "true" });
+    const { services, queue, container } = servicesFor({ BYOS_STORAGE_ACCOUNTS: `${proxy.url}/devstoreaccount1/${byosContainer}`, BYOS_COPY: "true" });
     const before = seen.length;
     const { results } = await intakeAndArchive(services, queue, recording.event, quietLog());
     const copies = seen.slice(before).filter((request) => request.method === "PUT" && request.headers["x-ms-copy-source"] !== undefined);

@@ -23,6 +23,9 @@ function envelopeOf(
   return envelope;
 }
 
+/** The fixture's destination container (BYOS_STORAGE_ACCOUNTS names containers). */
+const CONTOSO = "https://contosorecordings.blob.core.windows.net/acs-recordings";
+
 const policy = (accounts = "") =>
   parseConfig({ AzureWebJobsStorage: "UseDevelopmentStorage=true", ACS_CONNECTION_STRING: TEST_ACS_CONNECTION_STRING, BYOS_STORAGE_ACCOUNTS: accounts });
 
@@ -38,7 +41,7 @@ function rejection(run: () => unknown): InvalidEventError {
 
 describe("the BYOS intake step", () => {
   it("turns a chunk in a listed account into a BYOS message: blob URLs in `byos`, no ACS locations, format from the file name", () => {
-    const [message] = chunkMessagesWithByos(envelopeOf(GA), policy("contosorecordings.blob.core.windows.net"));
+    const [message] = chunkMessagesWithByos(envelopeOf(GA), policy(CONTOSO));
     expect(message).toMatchObject({
       documentId: "0-eus-d12-801b3f3fc462fe8a01e6810cbff729b8",
       storageType: "AzureBlob",
@@ -50,13 +53,14 @@ describe("the BYOS intake step", () => {
     expect(message).not.toHaveProperty("contentLocation");
     expect(message).not.toHaveProperty("metadataLocation");
     // The queue message carries it through the archive side's parser.
-    expect(parseChunkMessage(JSON.stringify(message), policy().downloadHosts).byos).toEqual(message?.byos);
+    const config = policy(CONTOSO);
+    expect(parseChunkMessage(JSON.stringify(message), config.downloadHosts, config.byosContainers).byos).toEqual(message?.byos);
   });
 
   it("quarantines a chunk in an account that is not listed, naming BYOS_STORAGE_ACCOUNTS", () => {
-    const error = rejection(() => chunkMessagesWithByos(envelopeOf(GA), policy("fabrikam.blob.core.windows.net")));
+    const error = rejection(() => chunkMessagesWithByos(envelopeOf(GA), policy("https://fabrikam.blob.core.windows.net/acs-recordings")));
     expect(error.field).toBe("data.recordingStorageInfo.recordingChunks[0].contentLocation");
-    expect(error.message).toMatch(/https:\/\/contosorecordings\.blob\.core\.windows\.net, which is not listed in BYOS_STORAGE_ACCOUNTS/);
+    expect(error.message).toMatch(/https:\/\/contosorecordings\.blob\.core\.windows\.net, which is not a container listed in BYOS_STORAGE_ACCOUNTS/);
   });
 
   it("refuses a listed account's URL with a query (a SAS) or a metadata document elsewhere", () => {
@@ -66,7 +70,7 @@ describe("the BYOS intake step", () => {
           const chunk = event.data.recordingStorageInfo.recordingChunks[0] ?? {};
           chunk["contentLocation"] = `${String(chunk["contentLocation"])}?sv=2024-01-01&sig=abc`;
         }),
-        policy("contosorecordings.blob.core.windows.net"),
+        policy(CONTOSO),
       ),
     );
     expect(withSas.message).not.toContain("sig=abc");
@@ -76,16 +80,104 @@ describe("the BYOS intake step", () => {
           const chunk = event.data.recordingStorageInfo.recordingChunks[0] ?? {};
           chunk["metadataLocation"] = "https://storage.asm.skype.com/v1/objects/0-eus-d12-801b3f3fc462fe8a01e6810cbff729b8/content/acsmetadata";
         }),
-        policy("contosorecordings.blob.core.windows.net"),
+        policy(CONTOSO),
       ),
     );
     expect(split.field).toBe("data.recordingStorageInfo.recordingChunks[0].metadataLocation");
   });
 
   it("leaves a BYOS event whose URLs are ACS download URLs to the usual path (archived from ACS)", () => {
-    const [message] = chunkMessagesWithByos(envelopeOf(PREVIEW), policy("contosorecordings.blob.core.windows.net"));
+    const [message] = chunkMessagesWithByos(envelopeOf(PREVIEW), policy(CONTOSO));
     expect(message?.contentLocation).toMatch(/^https:\/\/storage\.asm\.skype\.com\//);
     expect(message).not.toHaveProperty("byos");
     expect(message?.storageType).toBe("blobstorage");
+  });
+});
+
+describe("BYOS locations are bound to the chunk: its container, ACS's layout, its own documentId", () => {
+  const DOCUMENT = "0-eus-d12-801b3f3fc462fe8a01e6810cbff729b8";
+  const FOLDER = "20231117/6a1f2c3d-4b5e-4f60-8a71-92b3c4d5e6f7/eyJQbGF0-5f0d2b8e-7c41-4d7e-9a2c-3f9c1b0e6a51";
+  const withLocations = (content: string, metadata?: string) =>
+    envelopeOf(GA, (event) => {
+      const chunk = event.data.recordingStorageInfo.recordingChunks[0] ?? {};
+      chunk["contentLocation"] = content;
+      if (metadata === undefined) delete chunk["metadataLocation"];
+      else chunk["metadataLocation"] = metadata;
+    });
+  const inContainer = (name: string): string => `${CONTOSO}/${name}`;
+  const metadata = inContainer(`${FOLDER}/0-acsmetadata.${DOCUMENT}.json`);
+
+  it.each([
+    ["another media kind and extension", `${FOLDER}/0-audiowav.${DOCUMENT}.wav`],
+    ["video", `${FOLDER}/0-videomp4.${DOCUMENT}.mp4`],
+    ["another chunk id", `${FOLDER}/3-audiomp3.${DOCUMENT}.mp3`],
+    ["another date, call id (a server call id) and recording folder", `20260101/aHR0cHM6Ly9hcGkuZXhhbXBsZQ/abcdefgh-0000/0-audiomp3.${DOCUMENT}.mp3`],
+    ["a percent-encoded but plain segment", `${FOLDER.replace("eyJQbGF0", "eyJQ%62GF0")}/0-audiomp3.${DOCUMENT}.mp3`],
+  ])("accepts what varies in ACS's layout: %s", (_name, name) => {
+    const [message] = chunkMessagesWithByos(withLocations(inContainer(name), metadata), policy(CONTOSO));
+    expect(message?.byos?.contentBlob).toBe(inContainer(name));
+  });
+
+  it.each([
+    ["an arbitrary blob of the container", inContainer("hr/salaries.csv"), /layout|documentId/],
+    ["the right layout with another documentId", inContainer(`${FOLDER}/0-audiomp3.0-eus-d12-someoneelse.mp3`), /does not name the chunk's documentId/],
+    ["the layout the 2025 code bases observed (no documentId in the name)", inContainer(`${FOLDER}/0-audiomp3.mp3`), /documentId/],
+    ["a folder too many", inContainer(`x/${FOLDER}/0-audiomp3.${DOCUMENT}.mp3`), /layout/],
+    ["a %2e%2e segment", inContainer(`%2e%2e/${FOLDER.split("/").slice(1).join("/")}/0-audiomp3.${DOCUMENT}.mp3`), /'\.\.' segment/],
+    ["a literal .. segment", inContainer(`${FOLDER}/../0-audiomp3.${DOCUMENT}.mp3`), /'\.\.' segment/],
+    ["an encoded slash", inContainer(`${FOLDER}/a%2F0-audiomp3.${DOCUMENT}.mp3`), /encoded slash/],
+    ["an encoded backslash", inContainer(`${FOLDER}/a%5C0-audiomp3.${DOCUMENT}.mp3`), /backslash/],
+    ["an empty segment", inContainer(`20231117//x/0-audiomp3.${DOCUMENT}.mp3`), /empty/],
+    ["a fragment", `${inContainer(`${FOLDER}/0-audiomp3.${DOCUMENT}.mp3`)}#x`, /fragment/],
+    ["the metadata document as the media", metadata, /metadata document, not its media/],
+    [
+      "another container of the account",
+      `https://contosorecordings.blob.core.windows.net/hr-data/${FOLDER}/0-audiomp3.${DOCUMENT}.mp3`,
+      /not a container listed/,
+    ],
+    ["the $logs container", "https://contosorecordings.blob.core.windows.net/$logs/blob/2026/12/01/0000/000000.log", /not a container listed/],
+    [
+      "the container name in capitals",
+      `https://contosorecordings.blob.core.windows.net/ACS-RECORDINGS/${FOLDER}/0-audiomp3.${DOCUMENT}.mp3`,
+      /not a container listed/,
+    ],
+  ])("quarantines a content URL that is %s, with the reason", (_name, url, reason) => {
+    const error = rejection(() => chunkMessagesWithByos(withLocations(url, metadata), policy(CONTOSO)));
+    expect(error.field).toBe("data.recordingStorageInfo.recordingChunks[0].contentLocation");
+    expect(error.message).toMatch(reason);
+  });
+
+  it("quarantines a metadata URL that is not the chunk's metadata document, or in another container", () => {
+    const media = inContainer(`${FOLDER}/0-audiomp3.${DOCUMENT}.mp3`);
+    for (const url of [inContainer(`${FOLDER}/0-audiomp3.${DOCUMENT}.mp3`), inContainer(`${FOLDER}/0-acsmetadata.other-doc.json`), inContainer("x.json")]) {
+      expect(rejection(() => chunkMessagesWithByos(withLocations(media, url), policy(CONTOSO))).field, url).toBe(
+        "data.recordingStorageInfo.recordingChunks[0].metadataLocation",
+      );
+    }
+    const twoContainers = `${CONTOSO},https://contosorecordings.blob.core.windows.net/second`;
+    const elsewhere = `https://contosorecordings.blob.core.windows.net/second/${FOLDER}/0-acsmetadata.${DOCUMENT}.json`;
+    expect(rejection(() => chunkMessagesWithByos(withLocations(media, elsewhere), policy(twoContainers))).message).toMatch(
+      /same BYOS_STORAGE_ACCOUNTS container/,
+    );
+  });
+
+  it("the queue-side parser refuses a BYOS message whose blobs leave the binding, naming the field; none without configured containers", () => {
+    const config = policy(CONTOSO);
+    const [message] = chunkMessagesWithByos(envelopeOf(GA), config);
+    if (!message?.byos) throw new Error("no BYOS message");
+    const tampered = (byos: Partial<NonNullable<typeof message.byos>>) => JSON.stringify({ ...message, byos: { ...message.byos, ...byos } });
+    const refusal = (text: string, containers = config.byosContainers): string => {
+      try {
+        parseChunkMessage(text, config.downloadHosts, containers);
+      } catch (error) {
+        return `${(error as { field?: string }).field}: ${(error as Error).message}`;
+      }
+      return "accepted";
+    };
+    expect(refusal(tampered({ contentBlob: inContainer("hr/salaries.csv") }))).toMatch(/^byos\.contentBlob: /);
+    expect(refusal(tampered({ metadataBlob: inContainer("hr/salaries.json") }))).toMatch(/^byos\.metadataBlob: /);
+    expect(refusal(tampered({ account: "https://fabrikam.blob.core.windows.net" }))).toMatch(/^byos\.account: /);
+    expect(refusal(JSON.stringify(message), [])).toMatch(/^byos\.contentBlob: .*BYOS_STORAGE_ACCOUNTS/);
+    expect(refusal(JSON.stringify(message))).toBe("accepted");
   });
 });

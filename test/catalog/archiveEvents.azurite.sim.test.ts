@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { chunkBlobNames, manifestName } from "../../src/archive/blobLayout";
 import { archiveEventId, ARCHIVE_EVENT_TYPES } from "../../src/catalog/archiveEvents";
-import { readManifest } from "../../src/catalog/recordingManifest";
+import { manifestForEvent, readManifest } from "../../src/catalog/recordingManifest";
 import { startAcsSimulator, type AcsSimulator } from "../../tools/acsSimulator";
 import { startEventReceiver, type EventReceiver } from "../../tools/eventReceiver";
 import { catalogHarness } from "../support/catalogHarness";
@@ -12,7 +12,13 @@ let receiver: EventReceiver;
 beforeAll(async () => {
   [sim, receiver] = await Promise.all([startAcsSimulator(), startEventReceiver()]);
 });
-afterAll(async () => Promise.all([sim.close(), receiver.close()]));
+afterAll(async () => {
+  // Whatever was published in this file (RecordingArchived, ChunkArchiveFailed, ChunkDeadlineAtRisk): no raw participant
+  // id of the simulator's metadata documents left the archive.
+  expect(receiver.events.length).toBeGreaterThan(0);
+  expect(JSON.stringify(receiver.events)).not.toMatch(/8:acs:|participantIds/);
+  await Promise.all([sim.close(), receiver.close()]);
+});
 
 function eventsOfType(type: string, subject?: string): Record<string, unknown>[] {
   return receiver.events.filter((event) => (event["eventType"] ?? event["type"]) === type && (subject === undefined || event["subject"] === subject));
@@ -37,7 +43,11 @@ describe("events for downstream systems, through EventGridPublisherClient to a l
     expect(event).toBeDefined();
     expect(event).toMatchObject({ id: archiveEventId(ARCHIVE_EVENT_TYPES.recordingArchived, folder), dataVersion: "1.0" });
     const data = event!["data"] as { manifest: unknown; manifestBlob: string; manifestUrl: string };
-    expect(data.manifest).toEqual(JSON.parse(JSON.stringify(await readManifest(harness.container, manifestName(folder)))));
+    // The stored manifest, with its participants as a count only: no raw participant id leaves the archive.
+    const stored = await readManifest(harness.container, manifestName(folder));
+    expect(data.manifest).toEqual(JSON.parse(JSON.stringify(manifestForEvent(stored!))));
+    expect(data.manifest).toMatchObject({ participantCount: stored!.participantIds.length });
+    expect(data.manifest).not.toHaveProperty("participantIds");
     expect(data.manifestBlob).toBe(`${harness.container.containerName}/${manifestName(folder)}`);
     expect(data.manifestUrl).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/devstoreaccount1\/.+manifest\.json$/);
     expect(receiver.publishes.every((publish) => publish.auth === "key" && publish.contentType.startsWith("application/json"))).toBe(true);

@@ -4,6 +4,8 @@ import { deadlineHour, deadlineHoursBetween, deadlineMarkerName, deadlineMarkers
 import { catalogCallFolder, catalogFolder, expectedRecordName, recordingFolderOf } from "../../src/catalog/catalogLayout";
 import { participantIdsOf } from "../../src/participants/metadataParticipants";
 import { OPERATIONAL_PREFIXES, recordingFolder } from "../../src/archive/blobLayout";
+import type { ExpectedRecording } from "../../src/catalog/expectedRecords";
+import { coversEvent, intakeTraceOf, laterTraceName } from "../../src/catalog/intakeTraces";
 
 describe("archive event ids and subjects", () => {
   it("are deterministic per type and identity, UUID-shaped, and differ across types and identities", () => {
@@ -84,5 +86,47 @@ describe("participantIdsOf (metadata documents, read tolerantly)", () => {
 
   it("gives none for what is not a metadata document", () => {
     for (const text of ["not json", "[]", "{}", '{"participants": "x"}', "null"]) expect(participantIdsOf(Buffer.from(text))).toEqual([]);
+  });
+});
+
+describe("intake traces: how a chunk joined its recording's folder", () => {
+  const trace = (eventId: string, acsResource: string | null, documents: string[]): ExpectedRecording => ({
+    schemaVersion: 1,
+    recordingFolder: "calls/c/r/",
+    eventId,
+    callId: "c",
+    serverCallId: null,
+    recordingId: "r",
+    acsResource,
+    recordingStartTime: null,
+    recordingDurationMs: null,
+    contentType: null,
+    channelType: null,
+    formatType: null,
+    chunkCount: documents.length,
+    chunks: documents.map((documentId, index) => ({ index, documentId, deadline: "", eventTime: "", mediaBlob: "", metadataBlob: "" })),
+  });
+  const first = trace("e1", "/acs/a", ["d0", "d1"]);
+  const traces = { first, later: [trace("e2", "/acs/a", ["d2"]), trace("e3", "/acs/b", ["d3"])], truncated: false };
+
+  it("marks what the first event did not announce, from the same resource or another, and what no trace names", () => {
+    expect(intakeTraceOf("d0", undefined, traces)).toBe("announced");
+    expect(intakeTraceOf("d0", "/acs/a", traces)).toBe("announced");
+    // Archived blobs that record another resource than the first event's: whatever the traces say.
+    expect(intakeTraceOf("d0", "/acs/b", traces)).toBe("otherResource");
+    expect(intakeTraceOf("d2", undefined, traces)).toBe("laterEvent");
+    expect(intakeTraceOf("d3", undefined, traces)).toBe("otherResource");
+    expect(intakeTraceOf("d9", "/acs/a", traces)).toBe("none");
+    // A recording without a first trace (archived before intake kept one): nothing to compare against.
+    expect(intakeTraceOf("d0", "/acs/a", { later: [], truncated: false })).toBeUndefined();
+  });
+
+  it("names a later trace by its event and chunks (a redelivery writes the same blob), and knows a redelivered first event", () => {
+    expect(laterTraceName("calls/c/r/", trace("e2", "/acs/a", ["d2", "d3"]))).toBe(laterTraceName("calls/c/r/", trace("e2", "/acs/a", ["d3", "d2"])));
+    expect(laterTraceName("calls/c/r/", trace("e2", "/acs/a", ["d2"]))).not.toBe(laterTraceName("calls/c/r/", trace("e2", "/acs/b", ["d2"])));
+    expect(laterTraceName("calls/c/r/", first).startsWith(`${OPERATIONAL_PREFIXES.catalog}c/r/traces/`)).toBe(true);
+    expect(coversEvent(first, trace("e1", "/acs/a", ["d1"]))).toBe(true);
+    expect(coversEvent(first, trace("e1", "/acs/b", ["d1"]))).toBe(false);
+    expect(coversEvent(first, trace("e1", "/acs/a", ["d1", "d7"]))).toBe(false);
   });
 });

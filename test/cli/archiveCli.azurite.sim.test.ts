@@ -112,7 +112,7 @@ describe("recording-archiver archive (compiled, against the simulator and Azurit
       ) as unknown,
       metadataBlob: expect.stringMatching(/\/0000-cli-ga-0\.metadata\.json$/) as unknown,
     });
-    expect(summary.totals).toEqual({ chunks: 3, archived: 3, alreadyArchived: 0, failed: 0, rejectedEvents: 0, bytes: 1_600_003 });
+    expect(summary.totals).toEqual({ chunks: 3, archived: 3, alreadyArchived: 0, erased: 0, failed: 0, rejectedEvents: 0, bytes: 1_600_003 });
     expect(summary.events).toEqual({ received: 1, accepted: 1, ignored: 0, rejected: [] });
     await expectArchivedExactly(summary);
 

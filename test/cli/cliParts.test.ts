@@ -111,7 +111,11 @@ describe("command line parts", () => {
       attempts: 1,
     });
     const fine = totalsOf([chunk("archived", 10), chunk("alreadyArchived", 5)], 0);
-    expect(fine).toEqual({ chunks: 2, archived: 1, alreadyArchived: 1, failed: 0, rejectedEvents: 0, bytes: 15 });
+    expect(fine).toEqual({ chunks: 2, archived: 1, alreadyArchived: 1, erased: 0, failed: 0, rejectedEvents: 0, bytes: 15 });
+    // A chunk a data-subject erasure removed is deliberately not archived again: not a failure, exit 0.
+    const erased = totalsOf([chunk("archived", 10), chunk("erased", 0)], 0);
+    expect(erased).toMatchObject({ erased: 1, failed: 0 });
+    expect(exitCodeOf(erased)).toBe(0);
     expect(exitCodeOf(fine)).toBe(0);
     expect(exitCodeOf(totalsOf([chunk("archived", 10), chunk("expired", 0)], 0))).toBe(1);
     expect(exitCodeOf(totalsOf([chunk("archived", 10)], 1))).toBe(1);

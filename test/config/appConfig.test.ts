@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { parseConfig, triggerQueueName } from "../../src/config/appConfig";
+import { parseConfig, parseParticipantConfig, triggerQueueName } from "../../src/config/appConfig";
 import { downloadUrlProblem } from "../../src/config/downloadHosts";
 import type { Settings } from "../../src/config/settingParsers";
 import { AppNotConfiguredError, ConfigError } from "../../src/errors";
@@ -59,7 +59,8 @@ describe("parseConfig: defaults", () => {
   });
 
   it("parses the ACS connection string", () => {
-    expect(config.acs).toEqual({
+    expect(config.acsResources.groups).toEqual([]);
+    expect(config.acsResources.defaultConnection?.primary).toEqual({
       endpoint: "https://contoso-test.communication.azure.com",
       endpointHost: "contoso-test.communication.azure.com",
       accessKey: ACS_KEY,
@@ -124,10 +125,13 @@ describe("parseConfig: accepted values", () => {
 
   it("accepts an http ACS endpoint on loopback (the local simulator) and lets it serve http downloads", () => {
     const config = parseConfig(settings({ ACS_CONNECTION_STRING: `AccessKey=${ACS_KEY};Endpoint=http://127.0.0.1:7777/` }));
-    expect(config.acs.endpoint).toBe("http://127.0.0.1:7777");
-    expect(config.acs.endpointHost).toBe("127.0.0.1:7777");
+    expect(config.acsResources.defaultConnection?.primary.endpoint).toBe("http://127.0.0.1:7777");
+    expect(config.acsResources.defaultConnection?.primary.endpointHost).toBe("127.0.0.1:7777");
     expect(downloadUrlProblem(config.downloadHosts, "http://127.0.0.1:7777/recording/download/doc")).toBeUndefined();
-    expect(parseConfig(settings({ ACS_CONNECTION_STRING: `endpoint=http://localhost:7777;accesskey=${ACS_KEY}` })).acs.endpointHost).toBe("localhost:7777");
+    expect(
+      parseConfig(settings({ ACS_CONNECTION_STRING: `endpoint=http://localhost:7777;accesskey=${ACS_KEY}` })).acsResources.defaultConnection?.primary
+        .endpointHost,
+    ).toBe("localhost:7777");
   });
 
   it("normalizes ALLOWED_ACS_RESOURCES (case, trailing slash) and splits on commas", () => {
@@ -472,27 +476,40 @@ describe("triggerQueueName: what the queue triggers register on", () => {
 });
 
 describe("issue 11 settings: PARTICIPANT_INDEX_KEY, BYOS_STORAGE_ACCOUNTS, BYOS_COPY", () => {
-  const INDEX_KEY = "participant-index-key-that-must-never-be-logged-0123";
+  /** 32 random bytes, base64 (`openssl rand -base64 32`). */
+  const INDEX_KEY = "OKPuxKwL/tgnx53Qj6wJvNAtM+NUPG6CIS/0WmmNda8=";
 
   it("leaves the participant index disabled (no key) and BYOS off by default", () => {
     const config = parseConfig(VALID);
     expect(config.participantIndexKey).toBeUndefined();
+    expect(config.byosContainers).toEqual([]);
     expect(config.byosStorageAccounts).toEqual([]);
     expect(config.byosCopy).toBe(false);
   });
 
-  it("reads the index key, BYOS accounts (endpoint or bare host, normalized to the origin) and BYOS_COPY", () => {
+  it("reads the index key, BYOS destination containers (normalized; their accounts derived) and BYOS_COPY", () => {
     const config = parseConfig(
       settings({
         PARTICIPANT_INDEX_KEY: INDEX_KEY,
-        BYOS_STORAGE_ACCOUNTS: "https://ContosoRecordings.blob.core.windows.net/, fabrikamrec.blob.core.windows.net; http://127.0.0.1:10000/devstoreaccount1",
+        BYOS_STORAGE_ACCOUNTS:
+          "https://ContosoRecordings.blob.core.windows.net/acs-recordings/, fabrikamrec.blob.core.chinacloudapi.cn/calls; http://127.0.0.1:10000/devstoreaccount1/acs-byos https://contosorecordings.blob.core.windows.net/second",
         BYOS_COPY: "true",
       }),
     );
     expect(config.participantIndexKey).toBe(INDEX_KEY);
+    expect(config.byosContainers).toEqual([
+      {
+        url: "https://contosorecordings.blob.core.windows.net/acs-recordings",
+        account: "https://contosorecordings.blob.core.windows.net",
+        container: "acs-recordings",
+      },
+      { url: "https://fabrikamrec.blob.core.chinacloudapi.cn/calls", account: "https://fabrikamrec.blob.core.chinacloudapi.cn", container: "calls" },
+      { url: "http://127.0.0.1:10000/devstoreaccount1/acs-byos", account: "http://127.0.0.1:10000/devstoreaccount1", container: "acs-byos" },
+      { url: "https://contosorecordings.blob.core.windows.net/second", account: "https://contosorecordings.blob.core.windows.net", container: "second" },
+    ]);
     expect(config.byosStorageAccounts).toEqual([
       "https://contosorecordings.blob.core.windows.net",
-      "https://fabrikamrec.blob.core.windows.net",
+      "https://fabrikamrec.blob.core.chinacloudapi.cn",
       "http://127.0.0.1:10000/devstoreaccount1",
     ]);
     expect(config.byosCopy).toBe(true);
@@ -500,8 +517,8 @@ describe("issue 11 settings: PARTICIPANT_INDEX_KEY, BYOS_STORAGE_ACCOUNTS, BYOS_
 
   it.each([
     ["PARTICIPANT_INDEX_KEY", { PARTICIPANT_INDEX_KEY: "too-short-key" }],
-    ["BYOS_STORAGE_ACCOUNTS", { BYOS_STORAGE_ACCOUNTS: "http://contosorecordings.blob.core.windows.net" }],
-    ["BYOS_STORAGE_ACCOUNTS", { BYOS_STORAGE_ACCOUNTS: "https://contosorecordings.blob.core.windows.net/?sv=2024&sig=abc" }],
+    ["BYOS_STORAGE_ACCOUNTS", { BYOS_STORAGE_ACCOUNTS: "http://contosorecordings.blob.core.windows.net/acs" }],
+    ["BYOS_STORAGE_ACCOUNTS", { BYOS_STORAGE_ACCOUNTS: "https://contosorecordings.blob.core.windows.net/acs?sv=2024&sig=abc" }],
     ["BYOS_COPY", { BYOS_COPY: "sometimes" }],
   ])("refuses a bad %s, naming it without echoing the key", (setting, changes) => {
     const error = configError(changes);
@@ -509,5 +526,107 @@ describe("issue 11 settings: PARTICIPANT_INDEX_KEY, BYOS_STORAGE_ACCOUNTS, BYOS_
     expect(error.message).not.toContain("too-short-key");
     expect(error.message).not.toContain("sig=");
     expectNoSecrets(error.message);
+  });
+});
+
+describe("configuration cannot send tokens or personal data to a typo", () => {
+  it.each([
+    ["a whole account (the setting's former meaning)", "https://contosorecordings.blob.core.windows.net"],
+    ["a whole account, bare host", "contosorecordings.blob.core.windows.net/"],
+    ["a whole Azurite account", "http://127.0.0.1:10000/devstoreaccount1"],
+    ["any https host", "https://attacker.example.net/recordings"],
+    ["a look-alike suffix", "https://contosorecordings.blob.core.windows.net.attacker.example/recordings"],
+    ["a typo in the suffix", "https://contosorecordings.blob.core.windows.nt/recordings"],
+    ["the retired Azure Germany cloud", "https://contosorecordings.blob.core.cloudapi.de/recordings"],
+    ["an account name that cannot exist", "https://contoso-recordings.blob.core.windows.net/recordings"],
+    ["a non-default port", "https://contosorecordings.blob.core.windows.net:8443/recordings"],
+    ["the $logs container", "https://contosorecordings.blob.core.windows.net/$logs"],
+    ["a blob path instead of a container", "https://contosorecordings.blob.core.windows.net/recordings/20231117"],
+    ["user information", "https://me:pw@contosorecordings.blob.core.windows.net/recordings"],
+    ["http off loopback", "http://contosorecordings.blob.core.windows.net/recordings"],
+  ])("BYOS_STORAGE_ACCOUNTS refuses %s, naming the setting and the expected shape, never the value", (_name, entry) => {
+    const error = configError({ BYOS_STORAGE_ACCOUNTS: entry });
+    expect(error.setting).toBe("BYOS_STORAGE_ACCOUNTS");
+    expect(error.message).toContain("https://<account>.blob.core.windows.net/<container>");
+    for (const part of ["attacker", "contoso", "devstoreaccount1", "$logs", "20231117", "pw@"]) expect(error.message).not.toContain(part);
+  });
+
+  it("BYOS_STORAGE_ACCOUNTS accepts the sovereign clouds' blob endpoints, private-link and DNS-zone names, and another host only when ALLOWED_CUSTOM_SERVICE_HOSTS lists it", () => {
+    const entries = [
+      "https://acct1.blob.core.usgovcloudapi.net/cn1",
+      "https://acct2.blob.core.chinacloudapi.cn/cn2",
+      "https://acct3.privatelink.blob.core.windows.net/cn3",
+      "https://acct4.z17.blob.storage.azure.net/cn4",
+      "https://acct5.blob.core.sovcloud-api.fr/cn5",
+    ];
+    expect(parseConfig(settings({ BYOS_STORAGE_ACCOUNTS: entries.join(",") })).byosContainers.map((container) => container.url)).toEqual(entries);
+    const custom = "https://recordings.stack.contoso.example/acs";
+    expect(configError({ BYOS_STORAGE_ACCOUNTS: custom }).message).toMatch(/ALLOWED_CUSTOM_SERVICE_HOSTS/);
+    expect(parseConfig(settings({ BYOS_STORAGE_ACCOUNTS: custom, ALLOWED_CUSTOM_SERVICE_HOSTS: "recordings.stack.contoso.example" })).byosContainers).toEqual([
+      { url: custom, account: "https://recordings.stack.contoso.example", container: "acs" },
+    ]);
+    expect(configError({ ALLOWED_CUSTOM_SERVICE_HOSTS: "https://recordings.stack.contoso.example/x" }).setting).toBe("ALLOWED_CUSTOM_SERVICE_HOSTS");
+  });
+
+  const KEY = (bytes: Buffer): string => bytes.toString("base64");
+  const INDEX_KEY_64 = "c09runDki7QvJgVZ4z3IHsX49jawl5t7pQKKxHgw48qJTd75h1nQFH1gbZI8+I/Pn3dYtJbDVuscQTr7Ll3Ucw==";
+  it.each([
+    ["32 times 'a' (the review's example)", "a".repeat(32)],
+    ["44 times 'a' (decodes to 33 bytes of one pattern)", "a".repeat(44)],
+    ["one repeated byte", KEY(Buffer.alloc(32, 7))],
+    ["a short repeating pattern", KEY(Buffer.from("0123456789abcdef".repeat(2)))],
+    ["a passphrase that is not base64", "participant-index-key-that-must-never-be-logged-0123"],
+    ["base64 that does not round-trip", "OKPuxKwL/tgnx53Qj6wJvNAtM+NUPG6CIS/0WmmNda9="],
+    ["base64 of 24 random bytes", "c09runDki7QvJgVZ4z3IHsX49jawl5t7"],
+  ])("PARTICIPANT_INDEX_KEY refuses %s, saying how to generate one and never echoing the key", (_name, key) => {
+    const error = configError({ PARTICIPANT_INDEX_KEY: key });
+    expect(error.setting).toBe("PARTICIPANT_INDEX_KEY");
+    expect(error.message).toContain("openssl rand -base64 32");
+    expect(error.message).not.toContain(key);
+    expect(error.message).not.toContain(key.slice(0, 12));
+  });
+
+  it("PARTICIPANT_INDEX_KEY takes base64 of 32 random bytes or more (what openssl rand -base64 and the azd hooks write)", () => {
+    for (const key of [
+      "iU3e+YdZ0BR9YG2SPPiPz5F3WLSWw1brHEE6+y5d1HM=",
+      KEY(Buffer.from("/b1SRYTwhsMNHBmlLmdQtyY+wof91z3ib6V8Y/4wx4Q=", "base64").reverse()),
+      INDEX_KEY_64,
+    ])
+      expect(parseConfig(settings({ PARTICIPANT_INDEX_KEY: key })).participantIndexKey, key).toBe(key);
+  });
+
+  it.each([
+    ["RECORDINGS_CONTAINER", { RECORDINGS_CONTAINER: `endpoint=https://contoso.communication.azure.com/;accesskey=${ACS_KEY}` }],
+    ["CHUNK_QUEUE", { CHUNK_QUEUE: `DefaultEndpointsProtocol=https;AccountName=x;AccountKey=${STORAGE_KEY}` }],
+    ["RETENTION_HOURS", { RETENTION_HOURS: `AccountKey=${STORAGE_KEY}` }],
+    ["DOWNLOAD_BLOCK_SIZE", { DOWNLOAD_BLOCK_SIZE: `AccountKey=${STORAGE_KEY}` }],
+    ["DOWNLOAD_CONCURRENCY", { DOWNLOAD_CONCURRENCY: `AccountKey=${STORAGE_KEY}` }],
+    ["DELETE_AFTER_ARCHIVE", { DELETE_AFTER_ARCHIVE: `AccountKey=${STORAGE_KEY}` }],
+    ["ALLOWED_ACS_RESOURCES", { ALLOWED_ACS_RESOURCES: `accesskey=${ACS_KEY}` }],
+    ["ALLOWED_DOWNLOAD_HOSTS", { ALLOWED_DOWNLOAD_HOSTS: `https://x/${ACS_KEY}` }],
+    ["ARCHIVE_EVENTS_SCHEMA", { ARCHIVE_EVENTS_SCHEMA: `key=${ACS_KEY}` }],
+    [
+      "AzureWebJobsStorage__credential",
+      {
+        AzureWebJobsStorage: undefined,
+        AzureWebJobsStorage__queueServiceUri: "https://a.queue.core.windows.net",
+        AzureWebJobsStorage__blobServiceUri: "https://a.blob.core.windows.net",
+        AzureWebJobsStorage__credential: `key=${STORAGE_KEY}`,
+      },
+    ],
+  ])("a secret pasted into %s is named, never echoed", (setting, changes) => {
+    const error = configError(changes);
+    expect(error.setting).toBe(setting);
+    expectNoSecrets(error.message);
+    expect(error.message).not.toMatch(/accesskey=|AccountKey=|key=/i);
+  });
+});
+
+describe("the data-subject command line's configuration", () => {
+  it("reads the windows the deployment states for previous versions and soft delete (what erasure receipts state), and refuses a bad one by name", () => {
+    expect(parseParticipantConfig(settings({}))).not.toHaveProperty("versionLifecycleDays");
+    const stated = parseParticipantConfig(settings({ ARCHIVE_VERSION_DELETE_AFTER_DAYS: "7", ARCHIVE_SOFT_DELETE_DAYS: "14" }));
+    expect([stated.versionLifecycleDays, stated.softDeleteDays]).toEqual([7, 14]);
+    expect(() => parseParticipantConfig(settings({ ARCHIVE_SOFT_DELETE_DAYS: "two weeks" }))).toThrow(/ARCHIVE_SOFT_DELETE_DAYS/);
   });
 });

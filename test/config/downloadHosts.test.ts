@@ -4,9 +4,9 @@ import { ConfigError } from "../../src/errors";
 
 const ENDPOINT = "https://contoso-test.communication.azure.com";
 /** Loopback entries with ports (local simulation), one https-only extra host, and one extra suffix. */
-const policy = buildDownloadHostPolicy(["127.0.0.1:10000", "[::1]:10001", "localhost:7071", "files.contoso.example", ".media.contoso.example"], ENDPOINT);
+const policy = buildDownloadHostPolicy(["127.0.0.1:10000", "[::1]:10001", "localhost:7071", "files.contoso.example", ".media.contoso.example"], [ENDPOINT]);
 /** Only the built-ins and the endpoint. */
-const builtIn = buildDownloadHostPolicy([], ENDPOINT);
+const builtIn = buildDownloadHostPolicy([], [ENDPOINT]);
 
 const ALLOWED: readonly (readonly [string, string])[] = [
   ["ACS storage host", "https://storage.asm.skype.com/v1/objects/0-eus-d12-801b3f3fc462fe8a01e6810cbff729b8/content/video"],
@@ -92,7 +92,7 @@ describe("downloadUrlProblem: URLs that must not", () => {
   });
 
   it("does not let an https-only host listed in ALLOWED_DOWNLOAD_HOSTS use http", () => {
-    const withHost = buildDownloadHostPolicy(["files.contoso.example:8443"], ENDPOINT);
+    const withHost = buildDownloadHostPolicy(["files.contoso.example:8443"], [ENDPOINT]);
     expect(downloadUrlProblem(withHost, "https://files.contoso.example:8443/x")).toBeUndefined();
     expect(downloadUrlProblem(withHost, "http://files.contoso.example:8443/x")).toMatch(/http/);
   });
@@ -102,13 +102,13 @@ describe("ports are compared as numbers, whatever the scheme", () => {
   // An entry is parsed as if it were https, so "host:443" is stored as "default port" and "host:80" as "80";
   // a URL's port is relative to its own scheme. The two must not be confused.
   it("an entry for loopback port 443 does not open http on port 80", () => {
-    const p = buildDownloadHostPolicy(["127.0.0.1:443"], ENDPOINT);
+    const p = buildDownloadHostPolicy(["127.0.0.1:443"], [ENDPOINT]);
     expect(downloadUrlProblem(p, "https://127.0.0.1:443/x")).toBeUndefined();
     expect(downloadUrlProblem(p, "http://127.0.0.1/x")).toBeDefined();
   });
 
   it("an entry for loopback port 80 allows http on port 80", () => {
-    const p = buildDownloadHostPolicy(["localhost:80"], ENDPOINT);
+    const p = buildDownloadHostPolicy(["localhost:80"], [ENDPOINT]);
     expect(downloadUrlProblem(p, "http://localhost:80/x")).toBeUndefined();
     expect(downloadUrlProblem(p, "https://localhost:80/x")).toBeUndefined();
   });
@@ -132,8 +132,8 @@ describe("buildDownloadHostPolicy", () => {
   it.each(["files.contoso.example/x", "user@files.contoso.example", "https://files.contoso.example", ".com", "bad host", "[::1", "127.0.0.1:99999"])(
     "refuses the entry %j, naming ALLOWED_DOWNLOAD_HOSTS",
     (entry) => {
-      expect(() => buildDownloadHostPolicy([entry], ENDPOINT)).toThrow(ConfigError);
-      expect(() => buildDownloadHostPolicy([entry], ENDPOINT)).toThrow(/ALLOWED_DOWNLOAD_HOSTS/);
+      expect(() => buildDownloadHostPolicy([entry], [ENDPOINT])).toThrow(ConfigError);
+      expect(() => buildDownloadHostPolicy([entry], [ENDPOINT])).toThrow(/ALLOWED_DOWNLOAD_HOSTS/);
     },
   );
 });

@@ -115,10 +115,10 @@ describe("recording control HTTP functions (compiled app) against the simulated 
 
   beforeEach(() => calls.clearFaults());
 
-  it("registers the five functions with function keys, on exactly the issue's routes and methods", () => {
+  it("registers the five functions at admin level (the master key, never the default function key), on exactly the issue's routes and methods", () => {
     for (const [name, { route, methods }] of Object.entries(ROUTES)) {
       const trigger = Object.values(findFunction(functions, name).metadata.bindings).find((binding) => binding.direction === "in");
-      expect(trigger, name).toMatchObject({ type: "httpTrigger", authLevel: "function", route });
+      expect(trigger, name).toMatchObject({ type: "httpTrigger", authLevel: "admin", route });
       expect(trigger?.["methods"], name).toEqual(methods);
     }
   });

@@ -11,6 +11,7 @@ interface HookCommand {
 type Hook = HookCommand & { readonly posix?: HookCommand; readonly windows?: HookCommand };
 interface AzureYaml {
   readonly name?: string;
+  readonly requiredVersions?: { readonly azd?: string };
   readonly infra?: { readonly provider?: string; readonly path?: string; readonly module?: string };
   readonly services?: Record<
     string,
@@ -40,6 +41,10 @@ describe("azure.yaml (azd)", () => {
     expect(service.hooks?.["prepackage"]?.windows?.run).toBe("npm run deploy:stage");
     const scripts = (JSON.parse(readRepoFile("package.json")) as { scripts: Record<string, string> }).scripts;
     expect(scripts["deploy:stage"]).toContain("--out .deploy/package");
+  });
+
+  it("requires an azd that keeps the staged node_modules and does not remote-build (1.23.12 or later)", () => {
+    expect(azureYaml.requiredVersions?.azd).toBe(">= 1.23.12");
   });
 
   it("names the Bicep infrastructure in infra/", () => {

@@ -50,7 +50,16 @@ describe("RecordingIntake against Azurite: fan-out", () => {
     const event = eventGridEvent({ data: gaData([gaChunk(0), gaChunk(1), gaChunk(2)]) });
     const log = new RecordingLog();
     const report = await r.intake.receive([event], "test", log);
-    expect(report).toEqual<IntakeReport>({ received: 1, accepted: 1, ignored: 0, enqueued: 3, alreadyQueued: 0, rejectedCount: 0, rejected: [] });
+    expect(report).toEqual<IntakeReport>({
+      received: 1,
+      accepted: 1,
+      ignored: 0,
+      enqueued: 3,
+      alreadyQueued: 0,
+      skippedErased: 0,
+      rejectedCount: 0,
+      rejected: [],
+    });
     const messages = await receivedMessages(r.queue);
     expect(messages.map((m) => m.index).sort()).toEqual([0, 1, 2]);
     expect(new Set(messages.map((m) => m.chunkKey)).size).toBe(3);
@@ -98,6 +107,7 @@ describe("RecordingIntake against Azurite: fan-out", () => {
       ignored: 0,
       enqueued: 0,
       alreadyQueued: 0,
+      skippedErased: 0,
       rejectedCount: 0,
       rejected: [],
     });
@@ -107,6 +117,7 @@ describe("RecordingIntake against Azurite: fan-out", () => {
       ignored: 2,
       enqueued: 0,
       alreadyQueued: 0,
+      skippedErased: 0,
       rejectedCount: 0,
       rejected: [],
     });

@@ -1,8 +1,9 @@
 import { spawnSync } from "node:child_process";
-import { readdirSync, readFileSync } from "node:fs";
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { deploymentFiles, productionPackageDirs } from "../../scripts/deployPackage";
+import { deploymentFiles, productionPackageDirs, stageDeployment } from "../../scripts/deployPackage";
 import { TEST_ACS_CONNECTION_STRING, TEST_ACS_RESOURCE } from "../support/testSettings";
 
 const root = join(__dirname, "..", "..");
@@ -10,6 +11,22 @@ const root = join(__dirname, "..", "..");
 describe("deployment package (scripts/deployPackage.ts, staged by azd's prepackage hook)", () => {
   const files = deploymentFiles(root).map((file) => file.path);
   const fileSet = new Set(files);
+
+  it("is staged with a .funcignore of its own that ignores nothing, so no azd version drops node_modules", () => {
+    const out = mkdtempSync(join(tmpdir(), "stage-"));
+    try {
+      const sample = deploymentFiles(root).filter((file) => file.path === "host.json" || file.path.startsWith("node_modules/@azure/functions/"));
+      stageDeployment(root, join(out, "package"), sample);
+      const staged = readdirSync(join(out, "package"));
+      expect(staged).toEqual(expect.arrayContaining([".funcignore", "host.json", "node_modules"]));
+      const patterns = readFileSync(join(out, "package", ".funcignore"), "utf8")
+        .split("\n")
+        .filter((line) => line.trim() !== "" && !line.startsWith("#"));
+      expect(patterns).toEqual([]);
+    } finally {
+      rmSync(out, { recursive: true, force: true });
+    }
+  });
 
   it("holds host.json, package.json, the compiled app and its production dependencies", () => {
     expect(fileSet.has("host.json")).toBe(true);

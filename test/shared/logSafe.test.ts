@@ -86,7 +86,7 @@ function sourceFiles(folder: string): string[] {
  * A guard against a new raw log site: a function gets its InvocationContext from the host, and every line written
  * through it must pass the escaper. So in a file that handles an InvocationContext, `context` is never logged to
  * directly and never handed on except as `escapingLog(context)`; and `console` is used only where no event-derived
- * text can reach it.
+ * text can reach it. A wrapper may hand `context` to the handler it wraps (`handler(request, context)`).
  */
 describe("no raw log site (source check)", () => {
   const files = sourceFiles(SRC);
@@ -100,7 +100,10 @@ describe("no raw log site (source check)", () => {
         const where = `${relative(SRC, file)}:${i + 1}: ${line.trim()}`;
         if (/\bcontext\.(trace|debug|info|log|warn|error)\s*\(/.test(line)) offenders.push(where);
         const handedOn = line.replace(/escapingLog\(context\)/g, "").match(/[(,]\s*context\s*[,)]/);
-        if (handedOn && !/\(\s*_?request\s*(:[^,]*)?,\s*context\s*:/.test(line) && !/\bcontext\s*:\s*InvocationContext/.test(line)) offenders.push(where);
+        // A wrapper (src/http/apiAccess.ts) hands the context on to the function it wraps, which is checked itself.
+        const wrapped = /\bhandler\(\s*request\s*,\s*context\s*\)/.test(line);
+        if (handedOn && !wrapped && !/\(\s*_?request\s*(:[^,]*)?,\s*context\s*:/.test(line) && !/\bcontext\s*:\s*InvocationContext/.test(line))
+          offenders.push(where);
       });
     }
     expect(offenders).toEqual([]);

@@ -3,6 +3,7 @@ export const APP_FUNCTIONS = [
   "archiveChunk",
   "archiveStatus",
   "getParticipantRecordings",
+  "participantLookupMoved",
   "getRecordingState",
   "health",
   "pauseRecording",

@@ -1,6 +1,6 @@
 import { createHash } from "node:crypto";
 import { BlobServiceClient, type ContainerClient } from "@azure/storage-blob";
-import { AcsRecordingClient } from "../../src/acs/acsRecordingClient";
+import { AcsClients } from "../../src/acs/acsClients";
 import { ChunkArchiveJob } from "../../src/archive/chunkArchiveJob";
 import { ChunkArchiver, type ChunkArchiverOptions } from "../../src/archive/chunkArchiver";
 import { FailureRecords } from "../../src/archive/failureRecords";
@@ -45,7 +45,7 @@ export function archiveHarness(
   });
   const container = BlobServiceClient.fromConnectionString(storage).getContainerClient(config.recordingsContainer);
   const archiver = new ChunkArchiver({
-    acs: new AcsRecordingClient(config.acs, config.downloadHosts),
+    acs: new AcsClients(config.acsResources, config.downloadHosts),
     container,
     blockSize: overrides.blockSize ?? 256 * 1024,
     concurrency: overrides.concurrency ?? 4,

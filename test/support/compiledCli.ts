@@ -1,4 +1,4 @@
-import { execFileSync, spawn } from "node:child_process";
+import { execFileSync, spawn, type ChildProcessWithoutNullStreams } from "node:child_process";
 import { existsSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
@@ -19,14 +19,19 @@ export function ensureCompiledCli(): void {
     execFileSync(process.execPath, [join(root, "node_modules", "typescript", "bin", "tsc"), "-p", join(root, "tsconfig.json")], { stdio: "inherit" });
 }
 
+/** Starts the compiled CLI in a clean environment (only PATH plus `env`), in `cwd`: for a test that stops it midway. */
+export function spawnCompiledCli(args: readonly string[], options: { env?: Record<string, string>; cwd?: string } = {}): ChildProcessWithoutNullStreams {
+  return spawn(process.execPath, [CLI_PATH, ...args], {
+    cwd: options.cwd ?? tmpdir(),
+    env: { PATH: process.env["PATH"] ?? "", ...options.env },
+    stdio: ["pipe", "pipe", "pipe"],
+  });
+}
+
 /** Runs the compiled CLI in a clean environment (only PATH plus `env`), in `cwd`, with optional stdin. */
 export function runCompiledCli(args: readonly string[], options: { env?: Record<string, string>; cwd?: string; stdin?: string } = {}): Promise<CliRun> {
   return new Promise((done, fail) => {
-    const child = spawn(process.execPath, [CLI_PATH, ...args], {
-      cwd: options.cwd ?? tmpdir(),
-      env: { PATH: process.env["PATH"] ?? "", ...options.env },
-      stdio: ["pipe", "pipe", "pipe"],
-    });
+    const child = spawnCompiledCli(args, options);
     let stdout = "";
     let stderr = "";
     child.stdout.on("data", (piece: Buffer) => (stdout += piece.toString("utf8")));

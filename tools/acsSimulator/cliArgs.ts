@@ -7,6 +7,9 @@ export interface CliOptions {
   port?: number;
   host?: string;
   accessKey?: string;
+  secondaryKey?: string;
+  /** Names of further ACS resources (each its own endpoint and random keys). */
+  resources?: string[];
   documents: Array<{ documentId: string; size: number }>;
   faults: Array<{ documentId: string; fault: FaultSpec }>;
   postEventUrls: string[];
@@ -18,6 +21,8 @@ const CLI_USAGE = `Usage: acs-sim [options]
   --port <n>                     endpoint port (storage, regional and foreign listeners take free ports)
   --host <address>               interface to listen on (default 127.0.0.1)
   --access-key <base64>          access key (random when omitted)
+  --secondary-access-key <base64>  secondary access key (random when omitted); either key signs
+  --resource <name>              add a further ACS resource with its own endpoint and random keys (repeatable)
   --document <id>:<size>         add a document, size like 64MiB, 1.5GiB, 10MB (10^6 bytes), 12345 (repeatable)
   --fault <id>:<kind>[:k=v,...]  arm a fault, e.g. doc1:status:status=503,times=2,retryAfterSeconds=1 (repeatable)
   --post-event <url>             after start, POST one RecordingFileStatusUpdated event for all documents (repeatable)
@@ -29,6 +34,8 @@ const FLAGS = {
   port: { type: "string" },
   host: { type: "string" },
   "access-key": { type: "string" },
+  "secondary-access-key": { type: "string" },
+  resource: { type: "string", multiple: true },
   document: { type: "string", multiple: true },
   fault: { type: "string", multiple: true },
   "post-event": { type: "string", multiple: true },
@@ -42,6 +49,8 @@ export function parseCliArgs(argv: readonly string[]): CliOptions {
     ...(values.port === undefined ? {} : { port: parseInteger(values.port, "--port") }),
     ...(values.host === undefined ? {} : { host: values.host }),
     ...(values["access-key"] === undefined ? {} : { accessKey: values["access-key"] }),
+    ...(values["secondary-access-key"] === undefined ? {} : { secondaryKey: values["secondary-access-key"] }),
+    ...(values.resource === undefined ? {} : { resources: values.resource }),
     documents: (values.document ?? []).map(parseDocument),
     faults: (values.fault ?? []).map(parseFault),
     postEventUrls: values["post-event"] ?? [],

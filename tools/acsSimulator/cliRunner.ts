@@ -7,10 +7,12 @@ import type { AcsSimulator } from "./types";
 export async function runCli(options: CliOptions, print: (line: string) => void): Promise<AcsSimulator> {
   const simulator = await startAcsSimulator({
     ...(options.accessKey === undefined ? {} : { accessKey: options.accessKey }),
+    ...(options.secondaryKey === undefined ? {} : { secondaryKey: options.secondaryKey }),
     ...(options.host === undefined ? {} : { host: options.host }),
     ...(options.port === undefined ? {} : { ports: { endpoint: options.port } }),
   });
   try {
+    for (const name of options.resources ?? []) await simulator.addResource({ name });
     for (const { documentId, size } of options.documents) simulator.addDocument(documentId, { size });
     for (const { documentId, fault } of options.faults) {
       const document = simulator.document(documentId);
@@ -32,9 +34,17 @@ export async function runCli(options: CliOptions, print: (line: string) => void)
 }
 
 function describe(simulator: AcsSimulator, options: CliOptions, print: (line: string) => void): void {
-  print("ACS recording simulator (local test double; the access key below is a throwaway test key)");
+  print("ACS recording simulator (local test double; the access keys below are throwaway test keys)");
   print(`  connection string       ${simulator.connectionString}`);
+  print(`  secondary               ${simulator.secondaryConnectionString}`);
+  print(`  resource id             ${simulator.resourceId}`);
   print(`  endpoint                ${simulator.endpointUrl}`);
+  for (const resource of simulator.resources.slice(1)) {
+    print(`  resource ${resource.name}`);
+    print(`    resource id           ${resource.resourceId}`);
+    print(`    connection string     ${resource.connectionString}`);
+    print(`    secondary             ${resource.secondaryConnectionString}`);
+  }
   print(`  storage                 ${simulator.storageUrl}`);
   print(`  regional                ${simulator.regionalUrl}`);
   print(`  foreign (not ACS)       ${simulator.foreignUrl}`);

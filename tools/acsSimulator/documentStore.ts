@@ -14,6 +14,7 @@ class StoredDocument implements SimDocument {
 
   constructor(
     readonly documentId: string,
+    readonly resourceId: string,
     readonly size: number,
     readonly format: MediaFormat,
     readonly ignoreRange: boolean,
@@ -37,7 +38,8 @@ interface MutableFault extends ArmedFault {
 export class DocumentStore {
   private readonly documents = new Map<string, StoredDocument>();
 
-  constructor(private readonly resourceId: string) {}
+  /** `owner` finds the resource a document names (the first one when it names none) and throws for an unknown one. */
+  constructor(private readonly owner: (resourceId: string | undefined) => { readonly resourceId: string; readonly metadataResourceId: string }) {}
 
   add(documentId: string, options: SimDocumentOptions, context: Partial<MetadataContext> = {}): SimDocument {
     if (!documentId) throw new Error("documentId must not be empty");
@@ -45,9 +47,11 @@ export class DocumentStore {
       throw new RangeError(`document size must be a non-negative integer, got ${options.size}`);
     }
     const format = options.format ?? "mp4";
-    const metadata = options.metadata ?? defaultMetadata({ ...context, documentId, format, resourceId: this.resourceId });
+    const owner = this.owner(options.resourceId);
+    const metadata = options.metadata ?? defaultMetadata({ ...context, documentId, format, resourceId: owner.metadataResourceId });
     const document = new StoredDocument(
       documentId,
+      owner.resourceId,
       options.size,
       format,
       options.ignoreRange === true,

@@ -67,6 +67,8 @@ export interface RecordingChunkSpec {
 
 export interface RecordingEventSpec {
   schema?: "eventgrid" | "cloudevents";
+  /** The simulator resource (id) whose recording this is: the event's topic unless `topic` is given, and the owner of the documents it registers. Default: the first resource. */
+  resourceId?: string;
   /** "ga" (default): chunk locations and recording types; "preview": the 2021 shape of the seeds. */
   era?: "ga" | "preview";
   topic?: string;

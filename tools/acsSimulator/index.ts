@@ -14,7 +14,10 @@ export type {
   SimDocument,
   SimDocumentOptions,
   SimListenerName,
+  SimKeyName,
   SimRequestRecord,
+  SimResource,
+  SimResourceOptions,
   StartAcsSimulatorOptions,
 } from "./types";
 export type {

@@ -32,6 +32,11 @@ export async function startListeners(
   return { endpoint, storage, regional, foreign };
 }
 
+/** Starts one more endpoint listener (a further ACS resource) on a free port of `host`. */
+export function startEndpointListener(host: string, handler: ListenerHandler): Promise<RunningListener> {
+  return listen("endpoint", host, 0, handler);
+}
+
 export async function closeListeners(listeners: RunningListener[]): Promise<void> {
   await Promise.all(
     listeners.map(

@@ -15,6 +15,8 @@ export const DEFAULT_TOPIC =
   "/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/rg/providers/Microsoft.Communication/communicationServices/acs-sim";
 
 export interface RecordingEventDependencies {
+  /** The topic when the spec names neither `topic` nor `resourceId`. */
+  readonly defaultTopic: string;
   /** Registers a chunk's document when the simulator does not hold it yet. */
   ensureDocument(chunk: RecordingChunkSpec, callId: string, index: number, chunkStartTime: string): void;
   urls(documentId: string): DocumentUrls;
@@ -65,7 +67,7 @@ export function buildRecordingEvent(spec: RecordingEventSpec, deps: RecordingEve
   const shape: SubjectShape = spec.subjectShape ?? (era === "preview" ? "call" : "serverCallId");
   const subject = subjectOf(shape, callId, spec.serverCallId, spec.recordingId);
   const id = spec.id ?? randomUUID();
-  const topic = spec.topic ?? DEFAULT_TOPIC;
+  const topic = spec.topic ?? spec.resourceId ?? deps.defaultTopic;
   if (spec.schema === "cloudevents") {
     return {
       id,

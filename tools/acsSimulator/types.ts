@@ -6,7 +6,42 @@ export type SimListenerName = "endpoint" | "storage" | "regional" | "foreign";
 
 export type MediaFormat = "mp4" | "mp3" | "wav";
 
-export interface StartAcsSimulatorOptions {
+export type SimKeyName = "primary" | "secondary";
+
+/** A simulated ACS resource's identity and keys (the first one comes from StartAcsSimulatorOptions). */
+export interface SimResourceOptions {
+  /** The resource's name, the last segment of its id (default "acs-sim", then "acs-sim-2", …). */
+  name?: string;
+  /** The ARM resource id events name as topic; default `/subscriptions/0…/resourceGroups/rg/providers/…/<name>`. */
+  resourceId?: string;
+  /** Base64 primary access key; a random 32-byte key when omitted. */
+  accessKey?: string;
+  /** Base64 secondary access key; a random 32-byte key when omitted. Either key signs valid requests. */
+  secondaryKey?: string;
+}
+
+/** One ACS resource of the simulator: its own endpoint listener and keys; the storage hosts are shared, as in ACS. */
+export interface SimResource {
+  readonly resourceId: string;
+  readonly name: string;
+  /** The resource's endpoint, no trailing slash. */
+  readonly endpointUrl: string;
+  /** host:port of the endpoint: what storage hosts require in x-ms-host. */
+  readonly endpointHost: string;
+  /** The current primary key (changes with regenerateKey). */
+  readonly accessKey: string;
+  readonly secondaryKey: string;
+  /** `endpoint=${endpointUrl}/;accesskey=${accessKey}` */
+  readonly connectionString: string;
+  /** The same with the secondary key. */
+  readonly secondaryConnectionString: string;
+  /** Replaces one key (random, or the one given) and returns it: from now on the old value is refused (401). */
+  regenerateKey(which: SimKeyName, accessKey?: string): string;
+  /** Adds a route to this resource's endpoint listener; requests reaching it are already HMAC-verified. */
+  addEndpointRoute(route: EndpointRoute): void;
+}
+
+export interface StartAcsSimulatorOptions extends Omit<SimResourceOptions, "accessKey"> {
   /** Base64 access key; a random 32-byte key when omitted. */
   accessKey?: string;
   /** Interface to listen on; default "127.0.0.1". */
@@ -73,11 +108,15 @@ export interface SimDocumentOptions {
   /** Send the whole file's Content-MD5 on 200 answers for the media (ACS may; the archiver then verifies it). */
   contentMd5?: boolean;
   faults?: FaultSpec[];
+  /** The resource (id) that owns the recording: only requests signed for it are served (others get 403). Default: the first. */
+  resourceId?: string;
 }
 
 /** A recording file (one chunk) held by the simulator. */
 export interface SimDocument {
   readonly documentId: string;
+  /** The ACS resource (id) whose recording this is. */
+  readonly resourceId: string;
   readonly size: number;
   readonly format: MediaFormat;
   /** Media content type: video/mp4, audio/mpeg or audio/wav. */
@@ -132,6 +171,10 @@ export interface SimRequestRecord {
   authorized: boolean;
   /** Why the signature was refused (never the signature or key). */
   authFailure?: string;
+  /** The resource the request was signed for (endpoint listener, or x-ms-host on storage hosts), once verified. */
+  resourceId?: string;
+  /** Which of that resource's keys signed it. */
+  signedWith?: SimKeyName;
   fault?: FaultKind;
   bytesSent: number;
   /** True once the exchange is over (response finished or socket closed). */
@@ -153,19 +196,19 @@ export interface PostEventsOptions {
   headers?: Record<string, string>;
 }
 
-export interface AcsSimulator {
-  readonly accessKey: string;
-  /** The fake ACS resource endpoint, no trailing slash. */
-  readonly endpointUrl: string;
-  /** `endpoint=${endpointUrl}/;accesskey=${accessKey}` */
-  readonly connectionString: string;
+/** The simulator; as a SimResource it is its first ACS resource (the one tests of a single resource use). */
+export interface AcsSimulator extends SimResource {
+  /** Every ACS resource of the simulator, the first one first. */
+  readonly resources: readonly SimResource[];
+  /** Adds an ACS resource with its own endpoint listener and keys (documents name it by `resourceId`). */
+  addResource(options?: SimResourceOptions): Promise<SimResource>;
   /** The fake recording storage host (like https://us-storage.asm.skype.com). */
   readonly storageUrl: string;
   /** A second storage host that 302 redirects may point to. */
   readonly regionalUrl: string;
   /** A host that is NOT an ACS host; it records whatever reaches it. */
   readonly foreignUrl: string;
-  /** host:port of the endpoint, storage and regional listeners. */
+  /** host:port of every resource's endpoint, and of the storage and regional listeners. */
   readonly allowedHosts: string[];
   addDocument(documentId: string, options: SimDocumentOptions): SimDocument;
   document(documentId: string): SimDocument | undefined;
@@ -183,7 +226,5 @@ export interface AcsSimulator {
   readonly counters: SimCounters;
   resetCounters(): void;
   readonly requests: SimRequestRecord[];
-  /** Adds a route to the endpoint listener; requests reaching it are already HMAC-verified. */
-  addEndpointRoute(route: EndpointRoute): void;
   close(): Promise<void>;
 }
