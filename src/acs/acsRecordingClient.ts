@@ -14,6 +14,8 @@ import type { AcsConnection } from "../config/acsConnectionString";
 import type { AcsKeyName, AcsResourceConnection } from "../config/acsResources";
 import { downloadUrlProblem, isLoopbackHost, type DownloadHostPolicy } from "../config/downloadHosts";
 import { AcsHttpError, DownloadUrlRejectedError, TransferInterruptedError } from "../errors";
+import { documentNamedBy } from "../events/chunkLocations";
+import { printable } from "../shared/logSafe";
 import type { Log } from "../shared/log";
 import { inSpan } from "../telemetry/spans";
 import { discardBody } from "../http/bodyReading";
@@ -152,6 +154,15 @@ export class AcsRecordingClient {
       if (response.status >= 300 && response.status < 400 && location) {
         if (hop >= MAX_REDIRECTS) throw new AcsHttpError(response.status, `${method} ${safeUrl(url)}`, `more than ${MAX_REDIRECTS} redirects`);
         current = new URL(location, current).toString();
+        // A redirect may move the request to another host (checked above, per hop), never to another recording: a GET
+        // would archive that document's bytes under this chunk's name, a DELETE would delete it before it is archived.
+        const named = documentNamedBy(url);
+        const redirected = documentNamedBy(current);
+        if (named !== undefined && redirected !== undefined && redirected !== named)
+          throw new DownloadUrlRejectedError(
+            `${options.field} (redirected to ${safeUrl(current)})`,
+            `names document ${printable(redirected)}, not ${printable(named)} that was asked for`,
+          );
         continue;
       }
       return response;

@@ -1,6 +1,8 @@
 import type { ContainerClient } from "@azure/storage-blob";
+import type { ByosContainer } from "../config/byosContainers";
 import { isRecord } from "../shared/untrustedJson";
 import { readSmallBlob } from "../storage/smallBlob";
+import { byosBlobProblem, containerOf } from "./byosLocation";
 
 const MAX_RECORD_BYTES = 1024 * 1024;
 
@@ -20,10 +22,12 @@ export interface ByosFile {
 }
 
 /**
- * The customer's own blobs behind catalogue records (`*.byos.json`): media and metadata document
- * URLs, only in accounts listed in BYOS_STORAGE_ACCOUNTS. Unreadable records name nothing.
+ * The customer's own blobs behind catalogue records (`*.byos.json`): media and metadata document URLs, only where
+ * intake would have accepted them — in a BYOS_STORAGE_ACCOUNTS container, in ACS's layout, naming the record's own
+ * documentId (byosLocation.ts). A record is data written by the app's identity: one naming a blob anywhere else (another
+ * container of the account) must never steer an operator's export or erase there. Unreadable records name nothing.
  */
-export async function byosFilesOf(recordings: ContainerClient, records: readonly string[], accounts: readonly string[]): Promise<ByosFile[]> {
+export async function byosFilesOf(recordings: ContainerClient, records: readonly string[], containers: readonly ByosContainer[]): Promise<ByosFile[]> {
   const found: ByosFile[] = [];
   for (const record of records) {
     const body = await readSmallBlob(recordings.getBlobClient(record), MAX_RECORD_BYTES);
@@ -33,21 +37,22 @@ export async function byosFilesOf(recordings: ContainerClient, records: readonly
     } catch {
       continue;
     }
-    if (!isRecord(parsed) || typeof parsed["account"] !== "string" || !accounts.includes(parsed["account"])) continue;
-    const account = parsed["account"];
+    if (!isRecord(parsed) || typeof parsed["documentId"] !== "string") continue;
+    const documentId = parsed["documentId"];
     for (const kind of ["media", "metadata"] as const) {
       const entry = parsed[kind];
-      if (!isRecord(entry) || typeof entry["url"] !== "string" || !entry["url"].toLowerCase().startsWith(`${account}/`)) continue;
+      if (!isRecord(entry) || typeof entry["url"] !== "string") continue;
+      const match = containerOf(entry["url"], containers);
+      if (!match || !("listed" in match) || byosBlobProblem(entry["url"], match.listed, documentId, kind === "media" ? "content" : "metadata")) continue;
       const md5 = entry["contentMD5"];
       const etag = entry["etag"];
-      const documentId = parsed["documentId"];
       found.push({
         url: entry["url"],
         kind,
         bytes: typeof entry["bytes"] === "number" ? entry["bytes"] : 0,
         ...(typeof md5 === "string" ? { md5 } : {}),
         ...(typeof etag === "string" ? { etag } : {}),
-        ...(typeof documentId === "string" ? { documentId } : {}),
+        documentId,
         record,
       });
     }

@@ -10,8 +10,14 @@ import { listWithMetadata, readJsonBlob, writeJsonOnce } from "./boundedReads";
  * and the deadline watch look here before bringing a chunk back, and the status API reports the chunk `erased`.
  * A tombstone names the chunk by its documentId and recording folder only (never a participant id) and is written once
  * (`If-None-Match: *`), so it also stands in a container under a WORM policy. Nothing ever deletes one.
+ *
+ * A recording's folder is named from event fields (call id, recording start, recording id), so an event that names the
+ * same chunk with another start time — forged, edited for `archive --event`, or a later event of ACS — would put the
+ * erased document into another folder. Each erasure therefore also writes `archive-erasures/~documents/<documentId,
+ * escaped>.json` (no escaped call id starts with `~d`), and a chunk is erased when either tombstone exists.
  */
 const TOMBSTONES_PREFIX = OPERATIONAL_PREFIXES.erased;
+const DOCUMENTS_FOLDER = `${TOMBSTONES_PREFIX}~documents/`;
 
 /** Erased chunks of one recording folder are at most its chunks (1,000 per event); the listing stops there. */
 const MAX_TOMBSTONES_PER_FOLDER = 2_000;
@@ -49,6 +55,11 @@ export function tombstoneName(recordingFolder: string, documentId: string): stri
   return `${tombstoneFolder(recordingFolder)}${pathSegment(documentId)}.json`;
 }
 
+/** The document-wide tombstone of one erased chunk: whatever folder an event names the document in, it stays erased. */
+export function documentTombstoneName(documentId: string): string {
+  return `${DOCUMENTS_FOLDER}${pathSegment(documentId)}.json`;
+}
+
 /** The documentIds (as escaped name segments) erased in one folder; `has` takes the raw documentId. */
 export interface ErasedChunks {
   readonly size: number;
@@ -76,15 +87,33 @@ const MAX_TOMBSTONE_BYTES = 16 * 1024;
 export class ErasureTombstones {
   constructor(private readonly container: ContainerClient) {}
 
-  /** Writes the chunk's tombstone; false when it was already there (a repeated erasure). */
-  record(tombstone: Omit<ErasureTombstone, "schemaVersion">, options: { abortSignal?: AbortSignal } = {}): Promise<boolean> {
-    const body: ErasureTombstone = { schemaVersion: 1, ...tombstone };
-    return writeJsonOnce(this.container, tombstoneName(tombstone.recordingFolder, tombstone.documentId), JSON.stringify(body), undefined, options.abortSignal);
+  /** Writes the chunk's tombstone and its document-wide one; false when the folder's was already there (a repeated erasure). */
+  async record(tombstone: Omit<ErasureTombstone, "schemaVersion">, options: { abortSignal?: AbortSignal } = {}): Promise<boolean> {
+    const body = JSON.stringify({ schemaVersion: 1, ...tombstone } satisfies ErasureTombstone);
+    const written = await writeJsonOnce(this.container, tombstoneName(tombstone.recordingFolder, tombstone.documentId), body, undefined, options.abortSignal);
+    await writeJsonOnce(this.container, documentTombstoneName(tombstone.documentId), body, undefined, options.abortSignal);
+    return written;
   }
 
-  /** One HEAD: whether this chunk of this folder was erased. */
+  /**
+   * Whether this chunk was erased: its tombstone in this folder (one HEAD), or else its document-wide tombstone (a
+   * second HEAD) — the same document erased in another folder. In that case the folder's own tombstone is written too,
+   * so that this folder's status, deadline watch and manifest (which list the folder's tombstones) say `erased` as well.
+   */
   async isErased(recordingFolder: string, documentId: string, options: { abortSignal?: AbortSignal } = {}): Promise<boolean> {
-    return this.container.getBlobClient(tombstoneName(recordingFolder, documentId)).exists({ abortSignal: storageSignal(options.abortSignal) });
+    const signal = { abortSignal: storageSignal(options.abortSignal) };
+    if (await this.container.getBlobClient(tombstoneName(recordingFolder, documentId)).exists(signal)) return true;
+    const elsewhere = await readJsonBlob(this.container, documentTombstoneName(documentId), MAX_TOMBSTONE_BYTES, options.abortSignal);
+    if (!isRecord(elsewhere) || elsewhere["documentId"] !== documentId) return false;
+    const here: ErasureTombstone = {
+      schemaVersion: 1,
+      recordingFolder,
+      documentId,
+      erasedAt: typeof elsewhere["erasedAt"] === "string" ? elsewhere["erasedAt"] : new Date().toISOString(),
+      receipt: typeof elsewhere["receipt"] === "string" ? elsewhere["receipt"] : "",
+    };
+    await writeJsonOnce(this.container, tombstoneName(recordingFolder, documentId), JSON.stringify(here), undefined, options.abortSignal);
+    return true;
   }
 
   /** One bounded listing: every erased chunk of a recording folder (for callers that check many chunks of it). */

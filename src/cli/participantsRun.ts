@@ -54,7 +54,7 @@ export async function runParticipantsCli(argv: readonly string[], io: CliIo): Pr
     const recordings = blobs.getContainerClient(config.recordingsContainer);
     const index = new ParticipantIndex(blobs.getContainerClient(PARTICIPANT_INDEX_CONTAINER), config.participantIndexKey, recordings.containerName);
     const out = terminal;
-    const byos = { access: byosAccess(config.recordingsStorage), accounts: config.byosStorageAccounts };
+    const byos = { access: byosAccess(config.recordingsStorage), containers: config.byosContainers };
     if (command.kind === "reindex") {
       const report = await reindexParticipants({
         index,

@@ -40,6 +40,11 @@ export function chunkLocationProblem(policy: LocationPolicy, text: string, docum
   };
 }
 
+/** The documentId a recording document URL names, if it names one (an unparsable URL names none). */
+export function documentNamedBy(text: string): string | undefined {
+  return URL.canParse(text) ? namedDocument(new URL(text).pathname) : undefined;
+}
+
 /** The documentId a URL path names (percent-decoded; dot segments are already resolved by URL), if any. */
 function namedDocument(pathname: string): string | undefined {
   for (const shape of DOCUMENT_PATHS) {

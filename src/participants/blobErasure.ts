@@ -38,6 +38,9 @@ export interface BlobsErased {
 }
 
 /** Blobs (with versions, metadata, immutability and legal-hold state) under `prefix` whose names `accept` takes. */
+/** Pages of 1,000 one version listing reads at most; what is left is reported as truncated (not erased, not complete). */
+const MAX_VERSION_LISTING_PAGES = 20;
+
 export async function listVersions(
   container: ContainerClient,
   prefix: string,
@@ -46,8 +49,10 @@ export async function listVersions(
 ): Promise<{ items: BlobItem[]; truncated: boolean }> {
   const items: BlobItem[] = [];
   let token: string | undefined;
+  let pages = 0;
   try {
     do {
+      pages += 1;
       const page = await container
         .listBlobsFlat({
           prefix,
@@ -62,7 +67,8 @@ export async function listVersions(
       if (page.done) break;
       items.push(...page.value.segment.blobItems.filter((item) => accept(item.name)));
       token = page.value.continuationToken || undefined;
-    } while (token && items.length < MAX_LISTED_VERSIONS);
+      // Both bounds: the names kept, and the pages read (a flood of other names under the prefix keeps none).
+    } while (token && items.length < MAX_LISTED_VERSIONS && pages < MAX_VERSION_LISTING_PAGES);
   } catch (error) {
     if (isRestError(error) && error.statusCode === 404) return { items: [], truncated: false };
     throw error;
@@ -121,6 +127,13 @@ export async function eraseWithVersions(container: ContainerClient, names: reado
         ...(isPreviousVersion(item) && item.versionId ? { versionId: item.versionId } : {}),
         kind: "failed",
         reason: "still there after erasure (written again meanwhile, or more versions than one listing holds): run erase again.",
+      });
+    }
+    if (after.truncated) {
+      refused.push({
+        blob: prefix,
+        kind: "failed",
+        reason: "the version listing under this prefix stopped at its bound (too many names or versions): what it did not reach may remain; run erase again.",
       });
     }
   }

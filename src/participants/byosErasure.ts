@@ -1,5 +1,6 @@
 import type { ContainerClient } from "@azure/storage-blob";
 import type { ByosAccess } from "../byos/byosAccess";
+import type { ByosContainer } from "../config/byosContainers";
 import { byosFilesOf, type ByosFile } from "../byos/byosCatalogue";
 import { readJsonBlob } from "../catalog/boundedReads";
 import { describeError } from "../errors";
@@ -11,10 +12,10 @@ import type { ParticipantIndex } from "./participantIndex";
 
 const MAX_RECORD_BYTES = 1024 * 1024;
 
-/** How the customer's BYOS accounts are reached, and which are listed (BYOS_STORAGE_ACCOUNTS). */
+/** How the customer's BYOS accounts are reached, and the containers listed in BYOS_STORAGE_ACCOUNTS (nothing else is touched). */
 export interface ByosReach {
   readonly access: ByosAccess;
-  readonly accounts: readonly string[];
+  readonly containers: readonly ByosContainer[];
 }
 
 /** What happened (or, in a dry run, would happen) to the BYOS blobs a chunk's catalogue record names. */
@@ -41,7 +42,7 @@ export async function catalogueUrls(recordings: ContainerClient, ref: ChunkRef):
 }
 
 /**
- * Erases the customer's BYOS blobs a chunk's catalogue record names, under four rules: the account is listed; the
+ * Erases the customer's BYOS blobs a chunk's catalogue record names, under four rules: the blob is in a listed container; the
  * blob's name carries the erased chunk's documentId (ACS's layout: `<n>-<kind>.<documentId>.<ext>`); no other
  * recording's catalogue record names the same blob (claims in the index; a blob two recordings name is never deleted
  * automatically); and its ETag still matches the catalogue record (the delete is conditional: `If-Match`). A blob
@@ -58,7 +59,7 @@ export async function eraseByosBlobs(
 ): Promise<ByosErasure> {
   const named = await catalogueUrls(recordings, ref);
   const record = catalogueRecordOf(ref);
-  const files = byos ? await byosFilesOf(recordings, [record], byos.accounts) : [];
+  const files = byos ? await byosFilesOf(recordings, [record], byos.containers) : [];
   const planned: string[] = [];
   const deleted: string[] = [];
   const versionsDeleted: { blob: string; versionId: string }[] = [];
@@ -67,7 +68,10 @@ export async function eraseByosBlobs(
   for (const url of named) {
     const file = files.find((candidate) => candidate.url === url);
     if (!file || !byos) {
-      retain(url, "its account is not listed in BYOS_STORAGE_ACCOUNTS (or no longer): not deleted.");
+      retain(
+        url,
+        "it is not this chunk's blob in a BYOS_STORAGE_ACCOUNTS container (ACS's layout, naming the chunk's documentId), or that container is no longer listed: not deleted.",
+      );
       continue;
     }
     const problem = await ruleBroken(index, ref, documentId, file);

@@ -212,7 +212,7 @@ async function exportChunk(
     return { file: described, blob: exactBlobClient(recordings, file.name, chunk.folder), local: localOf(file.name) };
   });
   if (options.byos && chunk.files.some((file) => file.kind === "catalogue") && !chunk.files.some((file) => file.kind === "media")) {
-    for (const external of await byosFilesOf(recordings, [catalogueRecordOf({ folder: chunk.folder, stem: chunk.chunk })], options.byos.accounts)) {
+    for (const external of await byosFilesOf(recordings, [catalogueRecordOf({ folder: chunk.folder, stem: chunk.chunk })], options.byos.containers)) {
       if (external.kind !== "media") continue;
       const base = decodeURIComponent(new URL(external.url).pathname.split("/").pop() ?? "");
       planned.push({

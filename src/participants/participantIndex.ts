@@ -36,8 +36,12 @@ interface IndexEntry {
   readonly source: "archive" | "reindex";
 }
 
-/** Why a chunk's metadata could not be indexed (fully): flagged for an operator (`flagged/` in the index). */
-export type FlagProblem = "invalidJson" | "noParticipantList" | "tooManyParticipants";
+/**
+ * Why a chunk's metadata could not be indexed (fully): flagged for an operator (`flagged/` in the index). `keyMismatch`:
+ * archived while the index recorded another PARTICIPANT_INDEX_KEY (a key rotation under way); `participants reindex`
+ * indexes such chunks once the new key is recorded, and removes the flag.
+ */
+export type FlagProblem = "invalidJson" | "noParticipantList" | "tooManyParticipants" | "keyMismatch";
 
 /** What indexing one chunk did. */
 export type IndexOutcome =
@@ -227,6 +231,21 @@ export class ParticipantIndex {
       blobHTTPHeaders: { blobContentType: "application/json" },
       abortSignal: storageSignal(),
     });
+  }
+
+  /** One listing page of this archive's flagged chunks (`marker` from the previous page). */
+  async flaggedPage(marker: string | undefined, pageSize: number): Promise<{ chunks: ChunkRef[]; marker?: string }> {
+    const prefix = flaggedPrefix(this.recordingsContainer);
+    const page = await this.index
+      .listBlobsFlat({ prefix, abortSignal: storageSignal(undefined, LISTING_TIMEOUT_MS) })
+      .byPage({ maxPageSize: pageSize, ...(marker ? { continuationToken: marker } : {}) })
+      .next();
+    if (page.done) return { chunks: [] };
+    const chunks = page.value.segment.blobItems.flatMap((item) => {
+      const parsed = parseEntryTail(item.name.slice(prefix.length));
+      return parsed.kind === "chunk" ? [parsed.ref] : [];
+    });
+    return { chunks, ...(page.value.continuationToken ? { marker: page.value.continuationToken } : {}) };
   }
 
   /** Flagged chunks of this archive (at most `max` named; `truncated` when there are more). */

@@ -72,7 +72,7 @@ export interface ReindexOptions {
  * 1. index: every chunk's metadata document is read and its participants indexed per chunk (flagged when it cannot
  *    be); every BYOS catalogue record's blobs are claimed. Names unusable as names are counted and skipped.
  * 2. prune: entries of this archive that an older version wrote per recording, and entries keyed with another key,
- *    are deleted (with their versions).
+ *    are deleted (with their versions). Then the flagged chunks are indexed again (indexFlagged).
  * The key: an index without a key fingerprint gets this key's; an index recorded under another key is refused unless
  * `rotateKey`, which rebuilds under this key and records it between the two phases (before that, find refuses).
  */
@@ -123,6 +123,7 @@ export async function reindexParticipants(options: ReindexOptions): Promise<Rein
     if (options.maxPages !== undefined && pagesThisRun >= options.maxPages)
       return reportOf(options, progress, saved !== undefined, rotating, unsafeListed, startedAt, "");
   }
+  progress = await indexFlagged(index, recordings, progress, log);
   await checkpointBlob.deleteIfExists({ abortSignal: storageSignal() });
   return reportOf(options, progress, saved !== undefined, rotating, unsafeListed, startedAt, new Date().toISOString());
 }
@@ -179,6 +180,30 @@ async function indexPage(
     byosRecords: progress.byosRecords + catalogues.length,
     unsafeNames: progress.unsafeNames + unsafe.length,
   };
+}
+
+/**
+ * Last, under the key now recorded: every flagged chunk is indexed again, and its flag removed when that worked. A chunk
+ * the app archived while the index recorded another key (during a rotation, possibly behind this run's listing) is
+ * flagged `keyMismatch` and would otherwise stay out of the index; the other flags come back when still true.
+ */
+async function indexFlagged(index: ParticipantIndex, recordings: ContainerClient, progress: ReindexProgress, log: Log): Promise<ReindexProgress> {
+  let marker: string | undefined;
+  let entries = progress.entries;
+  do {
+    const page = await index.flaggedPage(marker, PAGE_SIZE);
+    marker = page.marker;
+    const outcomes = await mapConcurrent(page.chunks, READ_CONCURRENCY, async (ref) => {
+      const outcome = await index.indexChunk(recordings, ref, { source: "reindex", log, keyChecked: true });
+      if (outcome.kind === "missing" || (outcome.kind === "indexed" && outcome.overflow === 0)) await index.removeFlag(ref);
+      return outcome;
+    });
+    for (const result of outcomes) {
+      if (result.status === "rejected") throw result.reason;
+      if (result.value.kind === "indexed") entries += result.value.participants;
+    }
+  } while (marker);
+  return { ...progress, entries };
 }
 
 /** Deletes this archive's entries of an older version (per recording) and entries keyed with another key. */

@@ -79,20 +79,22 @@ export async function searchParticipant(
     else if (entry.kind === "legacy") legacyFolders.push(entry.folder);
     else skipped.push({ reason: "unusableEntry", detail: `an index entry is unusable: ${entry.reason}` });
   }
+  // Each chunk's metadata document (up to MAX_METADATA_READ) is dropped as soon as its chunk is described: a page
+  // holds summaries, never the documents, so its memory is bounded by VERIFY_CONCURRENCY documents, not by its size.
   const settled = await mapConcurrent(refs, VERIFY_CONCURRENCY, async (ref) => {
     const evidence = await readEvidence(index, recordings, ref, key, signal ? { abortSignal: signal } : {});
-    if (evidence.kind !== "listed") return { ref, evidence } as const;
+    if (evidence.kind !== "listed") return { ref, kind: evidence.kind } as const;
     const listing = await listChunk(recordings, ref, { versions: false, ...(signal ? { abortSignal: signal } : {}) });
-    return { ref, evidence, listing } as const;
+    const summary = describeChunk(recordings.containerName, ref, listing, documentIdOf(ref, listing.current, evidence.document));
+    return { ref, kind: evidence.kind, summary, unsafe: listing.unsafe } as const;
   });
   for (const result of settled) {
     if (result.status === "rejected") throw result.reason;
-    const { ref, evidence } = result.value;
-    if (evidence.kind === "listed" && result.value.listing) {
-      const listing = result.value.listing;
-      unsafeNames.push(...listing.unsafe);
-      chunks.push(describeChunk(recordings.containerName, ref, listing, documentIdOf(ref, listing.current, evidence.document)));
-    } else skipped.push(skippedOf(ref, evidence.kind));
+    const found = result.value;
+    if (found.kind === "listed") {
+      unsafeNames.push(...found.unsafe);
+      chunks.push(found.summary);
+    } else skipped.push(skippedOf(found.ref, found.kind));
   }
   return {
     chunks,
@@ -181,6 +183,6 @@ export function searchMessage(chunks: number, legacyFolders: number, flagged: nu
   const unreadable =
     flagged === 0
       ? ""
-      : ` ${flagged} chunk(s) have metadata that could not be indexed (not JSON, no participant list, or too many participants): check them by hand.`;
+      : ` ${flagged} chunk(s) could not be indexed (metadata not JSON, no participant list, or too many participants: check them by hand; or archived during a PARTICIPANT_INDEX_KEY rotation: run "recording-archiver participants reindex").`;
   return `${found}${legacy}${unreadable}`;
 }

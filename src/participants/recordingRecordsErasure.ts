@@ -77,6 +77,7 @@ export async function eraseRecordingRecords(
   }
 
   const erasedSegments = new Set(erased.map((chunk) => chunkNameKey(chunk.index, chunk.documentId)));
+  const call = folder.slice(RECORDINGS_PREFIX.length).split("/")[0] ?? "";
   const operational: string[] = [];
   const failureRecords = new Set<string>();
   const outcomes = await listWithMetadata(recordings, outcomesFolder(folder), MAX_OUTCOMES_LISTED);
@@ -86,7 +87,8 @@ export async function eraseRecordingRecords(
     operational.push(outcome.name);
     const record = readChunkOutcome(await readJsonBlob(recordings, outcome.name, 64 * 1024));
     const named = record?.failureRecord.slice(recordings.containerName.length + 1);
-    if (named && named.startsWith(FAILURES_PREFIX) && blobNameProblem(named) === undefined) failureRecords.add(named);
+    // The record's body is data: only a failure record of this very chunk (`<day>/<call>-<index>-<documentId>-…`) is deleted.
+    if (named && blobNameProblem(named) === undefined && isFailureRecordOf(named, `${call}-${match[1] as string}-`)) failureRecords.add(named);
   }
   if (outcomes.truncated)
     retained.push({ blob: outcomesFolder(folder), reason: `more than ${MAX_OUTCOMES_LISTED} outcome records: run erase again for the rest.` });
@@ -100,7 +102,6 @@ export async function eraseRecordingRecords(
   if (queued.truncated) retained.push({ blob: queuedFolder(folder), reason: `more than ${MAX_QUEUED_LISTED} queued records: run erase again for the rest.` });
 
   const expected = readExpectedRecording(await readJsonBlob(recordings, expectedRecordName(folder), MAX_EXPECTED_RECORD_BYTES));
-  const call = folder.slice(RECORDINGS_PREFIX.length).split("/")[0] ?? "";
   for (const chunk of expected?.chunks ?? []) {
     if (!erased.some((candidate) => candidate.documentId === chunk.documentId)) continue;
     const deadline = Date.parse(chunk.deadline);
@@ -162,4 +163,11 @@ async function manifestNames(
     ? (parsed["participantIds"] as unknown[]).filter((id): id is string => typeof id === "string")
     : [];
   return documentIds.some((documentId) => erased.some((chunk) => chunk.documentId === documentId)) || listsParticipant(participantIds);
+}
+
+/** True when `name` is a failure record (`archive-failures/<day>/<who><outcome>-<n>.json`) of the chunk `who` names. */
+function isFailureRecordOf(name: string, who: string): boolean {
+  const rest = name.startsWith(FAILURES_PREFIX) ? name.slice(FAILURES_PREFIX.length) : "";
+  const at = rest.indexOf("/");
+  return at > 0 && rest.slice(at + 1).startsWith(who) && /^[a-zA-Z]+-\d+\.json$/.test(rest.slice(at + 1 + who.length));
 }

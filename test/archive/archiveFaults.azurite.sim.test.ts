@@ -125,6 +125,30 @@ describe("permanent failures are recorded, not retried", () => {
     expect(await listBlobs(harness.container, "archive-failures/")).toHaveLength(1);
   });
 
+  it("a redirect to another document is refused: the chunk never holds another recording's bytes", async () => {
+    sim.addDocument("doc-redirect-other", { size: BLOCK });
+    const servedBefore = sim.counters.documents["doc-redirect-other"]?.contentBytesServed ?? 0;
+    const { harness, result } = await archiveWithFaults("doc-redirect-victim", BLOCK, [
+      { kind: "redirect", redirectTo: `${sim.regionalUrl}/v1/objects/doc-redirect-other/content/video`, target: "content" },
+    ]);
+    expect(result.status).toBe("failed");
+    expect((await listBlobs(harness.container, "calls/")).filter((name) => name.endsWith(".mp4"))).toEqual([]);
+    expect(sim.counters.documents["doc-redirect-other"]?.contentBytesServed ?? 0).toBe(servedBefore);
+  });
+
+  it("DELETE_AFTER_ARCHIVE never follows a redirect to another document: that recording is not deleted", async () => {
+    const harness = archiveHarness(sim, inject("azuriteConnectionString"), { deleteAfterArchive: true });
+    sim.addDocument("doc-delete-other", { size: 1000 });
+    sim.addDocument("doc-delete-redirected", {
+      size: 1000,
+      faults: [{ kind: "redirect", redirectTo: `${sim.regionalUrl}/v1/objects/doc-delete-other`, target: "delete" }],
+    });
+    const [message] = harness.messagesFor({ callId: "call-delete-redirected", chunks: [{ documentId: "doc-delete-redirected", size: 1000 }] });
+    const { context } = capturingContext();
+    expect(await harness.job.run(message, context)).toMatchObject({ status: "archived", deletedFromAcs: false });
+    expect(sim.counters.documents["doc-delete-other"]?.deletes ?? 0).toBe(0);
+  });
+
   it("a hostile URL in the queue message itself is rejected before any request is sent", async () => {
     const harness = archiveHarness(sim, inject("azuriteConnectionString"));
     sim.addDocument("doc-hostile", { size: BLOCK });

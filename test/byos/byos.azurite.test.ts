@@ -165,7 +165,7 @@ describe("bring-your-own-storage chunks (Azurite)", () => {
         directory: out,
         idleTimeoutMs: 30_000,
         log,
-        byos: { access: access(), accounts: [`${proxy.url}/devstoreaccount1`] },
+        byos: { access: access(), containers: services.config.byosContainers },
       });
       expect(exported.totals).toMatchObject({ files: 4, failed: 0 }); // media, metadata, catalogue record, manifest
       const media = exported.files.find((file) => file.blob.startsWith("http"));
@@ -184,7 +184,7 @@ describe("bring-your-own-storage chunks (Azurite)", () => {
       identity: "test",
       dryRun: false,
       log,
-      byos: { access: access(), accounts: [`${proxy.url}/devstoreaccount1`] },
+      byos: { access: access(), containers: services.config.byosContainers },
     });
     expect(erased.complete).toBe(true);
     expect(erased.chunks[0]?.deleted.filter((name) => name.startsWith("http"))).toHaveLength(2);

@@ -190,4 +190,48 @@ describe("an erased recording stays erased (compiled app, Azurite, ACS simulator
       expect.objectContaining({ index: 1, documentId: documents[1], state: "erased" }),
     ]);
   });
+
+  it("an event naming the erased chunk with another start time (another folder) restores nothing: not by the app, not by archive --event", async () => {
+    const pipeline = compiledPipeline(inject("azuriteConnectionString"), settings);
+    const env = { ...settings, AzureWebJobsStorage: inject("azuriteConnectionString") };
+    const callId = uniqueName("erased-refolder");
+    const carol = `8:acs:11111111-aaaa-4aaa-8aaa-000000000003_00000003-${callId}`;
+    const documentId = `0-eus-d1-${callId}-a`;
+    sim.addDocument(documentId, { size: 60_000, metadata: { chunkDocumentId: documentId, participants: [{ participantId: carol }] } });
+    const eventTime = new Date(Date.now() - 2 * HOUR).toISOString();
+    const recordingStartTime = new Date(Date.parse(eventTime) - 10 * 60_000).toISOString();
+    const fields = { callId, recordingId: `${callId}-rec`, eventTime, chunks: [{ documentId, size: 60_000 }] };
+    await pipeline.deliver(sim.recordingEvent({ ...fields, recordingStartTime }));
+    for (const message of await pipeline.drain()) await pipeline.archive(message);
+    const erase = await runCompiledCli(["participants", "erase", carol, "--yes"], { env });
+    expect(erase.code, erase.stderr).toBe(0);
+    expect(JSON.parse(erase.stdout)).toMatchObject({ complete: true, totals: { erased: 1 } });
+    const bytesBefore = served([documentId]);
+
+    // The same chunk, its recording's start one millisecond later: another recording folder.
+    const laterStart = new Date(Date.parse(recordingStartTime) + 1).toISOString();
+    const moved = sim.recordingEvent({ ...fields, recordingStartTime: laterStart });
+    const otherFolder = recordingFolder({ callId, recordingId: `${callId}-rec`, recordingStartTime: laterStart, eventTime });
+    await pipeline.deliver(moved);
+    for (const message of await pipeline.drain()) await pipeline.archive(message);
+    const work = mkdtempSync(join(tmpdir(), "erased-refolder-"));
+    try {
+      writeFileSync(join(work, "event.json"), JSON.stringify(moved));
+      const run = await runCompiledCli(["archive", "--event", join(work, "event.json"), "--no-progress"], { env });
+      expect(run.code, run.stderr).toBe(0);
+      expect((JSON.parse(run.stdout) as { chunks: { outcome: string }[] }).chunks.map((chunk) => chunk.outcome)).toEqual(["erased"]);
+    } finally {
+      rmSync(work, { recursive: true, force: true });
+    }
+    expect(await listBlobs(pipeline.recordings, `calls/`).then((names) => names.filter((name) => name.includes(documentId)))).toEqual([]);
+    expect(served([documentId])).toBe(bytesBefore);
+    const found = await runCompiledCli(["participants", "find", carol, "--json"], { env });
+    expect(JSON.parse(found.stdout)).toMatchObject({ matched: false, totals: { chunks: 0 } });
+    // The other folder's status says erased, not pending.
+    const status = (await pipeline.status(callId)).json as { recordings: { folder?: string; chunks: { documentId: string; state: string }[] }[] };
+    const states = status.recordings.flatMap((recording) => recording.chunks.map((chunk) => chunk.state));
+    expect(states.length).toBeGreaterThan(0);
+    expect(states.every((state) => state === "erased")).toBe(true);
+    expect(otherFolder).not.toBe(recordingFolder({ callId, recordingId: `${callId}-rec`, recordingStartTime, eventTime }));
+  });
 });

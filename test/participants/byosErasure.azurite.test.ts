@@ -1,14 +1,19 @@
 import { randomBytes } from "node:crypto";
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { BlobServiceClient, type ContainerClient } from "@azure/storage-blob";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { byosAccess } from "../../src/byos/byosAccess";
 import { parseConfig } from "../../src/config/appConfig";
+import { byosContainer } from "../../src/config/byosContainers";
 import type { ChunkRef } from "../../src/participants/chunkRef";
 import { PARTICIPANT_INDEX_CONTAINER } from "../../src/participants/indexLayout";
 import { eraseParticipant } from "../../src/participants/participantErase";
 import { ParticipantIndex } from "../../src/participants/participantIndex";
 import type { Log } from "../../src/shared/log";
 import { listBlobs } from "../support/archiveHarness";
+import { ensureCompiledCli, runCompiledCli } from "../support/compiledCli";
 import { startStorageRefusalProxy, type StorageRefusalProxy } from "../support/storageRefusalProxy";
 import { TEST_ACS_CONNECTION_STRING, uniqueName } from "../support/testSettings";
 
@@ -20,6 +25,7 @@ let blobs: BlobServiceClient;
 let archiveStorage: string;
 
 beforeAll(async () => {
+  ensureCompiledCli();
   const azurite = inject("azuriteConnectionString");
   // A plain hop in front of Azurite: the archive and the customer's container share its account (the shared key works for both).
   proxy = await startStorageRefusalProxy(new URL(/BlobEndpoint=([^;]+)/.exec(azurite)?.[1] ?? "").origin, () => undefined);
@@ -101,7 +107,7 @@ describe("erasing the customer's BYOS blobs", () => {
     });
 
     const access = byosAccess(parseConfig({ AzureWebJobsStorage: archiveStorage, ACS_CONNECTION_STRING: TEST_ACS_CONNECTION_STRING }).recordingsStorage);
-    const options = { index, recordings: archive, identity: "test", log: quiet, byos: { access, accounts: [destination] } };
+    const options = { index, recordings: archive, identity: "test", log: quiet, byos: { access, containers: [byosContainer(destination, [])] } };
     const plan = await eraseParticipant(PARTICIPANT, { ...options, dryRun: true });
     const planned = plan.chunks.flatMap((chunk) => chunk.byos);
     expect(planned).toEqual(expect.arrayContaining([fine.mediaUrl, fine.metadataUrl, changed.mediaUrl]));
@@ -119,7 +125,7 @@ describe("erasing the customer's BYOS blobs", () => {
     });
     expect(refusalOf(unbound.mediaUrl)).toMatchObject({
       kind: "retained",
-      reason: expect.stringMatching(/does not carry the erased chunk's documentId/) as unknown,
+      reason: expect.stringMatching(/not this chunk's blob in a BYOS_STORAGE_ACCOUNTS container \(ACS's layout, naming the chunk's documentId\)/) as unknown,
     });
     expect(refusalOf(noEtag.mediaUrl)).toMatchObject({ kind: "retained", reason: expect.stringMatching(/holds no ETag/) as unknown });
     const left = await listBlobs(byos);
@@ -129,5 +135,72 @@ describe("erasing the customer's BYOS blobs", () => {
     const archived = await listBlobs(archive, "calls/");
     expect(archived.some((name) => name.startsWith(namedTwice.ref.folder) && name.endsWith(".byos.json"))).toBe(true);
     expect(archived.some((name) => name.startsWith(fine.ref.folder))).toBe(false);
+  });
+});
+
+describe("BYOS blobs outside the BYOS_STORAGE_ACCOUNTS container", () => {
+  it("are never exported or erased, even when a catalogue record (as a compromised app identity could write it) names one of the same account", async () => {
+    const indexKey = randomBytes(32).toString("base64");
+    const archive = blobs.getContainerClient(uniqueName("byos-bound"));
+    await archive.create();
+    const byos = blobs.getContainerClient(uniqueName("acs-byos"));
+    await byos.create();
+    // Another container of the customer's account: not where ACS writes, not listed.
+    const hr = blobs.getContainerClient(uniqueName("hr-data"));
+    await hr.create();
+    const accountUrl = `${proxy.url}/devstoreaccount1`;
+    const destination = `${accountUrl}/${byos.containerName}`;
+    const index = new ParticipantIndex(blobs.getContainerClient(PARTICIPANT_INDEX_CONTAINER), indexKey, archive.containerName);
+    const secret = "name,salary\nalice,123456\n";
+    let target = "";
+    const planted = await plant(archive, byos, index, destination, {
+      record: (record) => {
+        const documentId = record["documentId"] as string;
+        target = `20261201/payroll/q3/0-audiomp3.${documentId}.mp3`;
+        return { ...record, account: accountUrl, media: { url: `${accountUrl}/${hr.containerName}/${target}`, bytes: secret.length } };
+      },
+    });
+    const written = await hr.getBlockBlobClient(target).upload(secret, secret.length);
+    const targetUrl = `${accountUrl}/${hr.containerName}/${target}`;
+    // The record's ETag and claim, as the app identity would write them for a blob it catalogued.
+    const recordName = `${planted.ref.folder}${planted.ref.stem}.byos.json`;
+    const record = JSON.parse((await archive.getBlobClient(recordName).downloadToBuffer()).toString("utf8")) as Record<string, unknown>;
+    const text = JSON.stringify({ ...record, media: { ...(record["media"] as object), etag: written.etag } });
+    await archive.getBlockBlobClient(recordName).upload(text, Buffer.byteLength(text));
+    await index.claimByosLocations(planted.ref, [targetUrl]);
+
+    const env = {
+      AzureWebJobsStorage: archiveStorage,
+      RECORDINGS_CONTAINER: archive.containerName,
+      PARTICIPANT_INDEX_KEY: indexKey,
+      BYOS_STORAGE_ACCOUNTS: destination,
+    };
+    // The operator's export (with rights on the whole account) hands over nothing from the other container.
+    const work = mkdtempSync(join(tmpdir(), "byos-bound-"));
+    try {
+      const out = join(work, "export");
+      const exported = await runCompiledCli(["participants", "export", PARTICIPANT, "--out", out, "--no-progress"], { env });
+      expect(exported.code, exported.stderr).toBe(0);
+      const report = JSON.parse(readFileSync(join(out, "export.json"), "utf8")) as { files: { blob: string }[] };
+      expect(report.files.map((file) => file.blob)).not.toContain(targetUrl);
+      expect(
+        readdirSync(out, { recursive: true })
+          .map(String)
+          .some((name) => name.includes(".byos-")),
+      ).toBe(false);
+    } finally {
+      rmSync(work, { recursive: true, force: true });
+    }
+
+    // Nor does the operator's erasure delete it: retained, said, and the erasure is not complete.
+    const erased = await runCompiledCli(["participants", "erase", PARTICIPANT, "--yes"], { env });
+    const report = JSON.parse(erased.stdout) as {
+      complete: boolean;
+      chunks: { byos: string[]; deleted: string[]; refused: { blob: string; reason: string }[] }[];
+    };
+    expect(report.chunks.flatMap((chunk) => chunk.deleted)).not.toContain(targetUrl);
+    expect(report.chunks.flatMap((chunk) => chunk.refused).find((refusal) => refusal.blob === targetUrl)?.reason).toMatch(/BYOS_STORAGE_ACCOUNTS container/);
+    expect(report.complete).toBe(false);
+    expect(await listBlobs(hr)).toEqual([target]);
   });
 });

@@ -9,6 +9,8 @@ import { QueueClient } from "@azure/storage-queue";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { ErasureTombstones } from "../../src/catalog/erasureTombstones";
 import { PARTICIPANT_INDEX_CONTAINER } from "../../src/participants/indexLayout";
+import { ParticipantIndex } from "../../src/participants/participantIndex";
+import { reindexParticipants } from "../../src/participants/participantReindex";
 import { startAcsSimulator, type AcsSimulator } from "../../tools/acsSimulator";
 import { AZURITE_KEY } from "../../tools/azurite";
 import { listBlobs } from "../support/archiveHarness";
@@ -221,6 +223,32 @@ describe("PARTICIPANT_INDEX_KEY that the index was not built with", () => {
     const found = JSON.parse((await cli(["participants", "find", VICTIM, "--json"], rotated)).stdout) as FindJson;
     expect(found.chunks).toHaveLength(1);
     expect((await cli(["participants", "find", VICTIM], settings)).code).toBe(2); // the old key is now the wrong one
+  });
+
+  it("a chunk archived while the key is being rotated is not lost: reindex --rotate-key indexes it under the new key, find and erase reach it", async () => {
+    const settings = settingsFor(strongKey());
+    await new App(settings).deliverAndArchive([sim.recordingEvent({ callId: uniqueName("m-call"), chunks: [document([VICTIM])] })]);
+    // The rotation: the app gets the new key, and reindex --rotate-key runs; it is part way through the archive ...
+    const rotated = { ...settings, PARTICIPANT_INDEX_KEY: strongKey() };
+    const container = blobs.getContainerClient(settings["RECORDINGS_CONTAINER"] as string);
+    const index = new ParticipantIndex(blobs.getContainerClient(PARTICIPANT_INDEX_CONTAINER), rotated["PARTICIPANT_INDEX_KEY"], container.containerName);
+    const quiet = { debug: () => undefined, info: () => undefined, warn: () => undefined, error: () => undefined };
+    const first = await reindexParticipants({ index, recordings: container, log: quiet, rotateKey: true, pageSize: 1, maxPages: 2 });
+    expect(first.finishedAt).toBe("");
+    // ... when a recording arrives whose folder the listing has already passed (the index still records the old key).
+    const during = await new App(rotated).deliverAndArchive([sim.recordingEvent({ callId: uniqueName("a-call"), chunks: [document([VICTIM])] })]);
+    expect(during.some((line) => /PARTICIPANT_INDEX_KEY is not the key/.test(line))).toBe(true);
+    const rest = await cli(["participants", "reindex", "--rotate-key"], rotated);
+    expect(rest.code, rest.stderr).toBe(0);
+    expect(JSON.parse(rest.stdout)).toMatchObject({ rotated: true, resumed: true });
+
+    const found = JSON.parse((await cli(["participants", "find", VICTIM, "--json"], rotated)).stdout) as FindJson;
+    expect(found.chunks).toHaveLength(2);
+    expect(found.flagged.chunks).toEqual([]);
+    const erase = await cli(["participants", "erase", VICTIM, "--yes"], rotated);
+    expect(erase.code, erase.stderr).toBe(0);
+    expect(JSON.parse(erase.stdout)).toMatchObject({ complete: true, totals: { erased: 2 } });
+    expect((await listBlobs(container, "calls/")).filter((name) => /\.(mp4|metadata\.json)$/.test(name))).toEqual([]);
   });
 
   it("an index without a key fingerprint (made by an older version) is refused by find until reindex records the key", async () => {

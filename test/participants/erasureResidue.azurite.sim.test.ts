@@ -143,7 +143,7 @@ describe("erasure on a versioned account (a stand-in answers List Blobs include=
       expect(refusals.every((refusal) => refusal.kind === "retained" || refusal.versionId !== undefined)).toBe(true);
       expect(report.residual.previousVersions).toMatchObject({ lifecycleDays: 30 });
       expect(report.residual.previousVersions.notDeleted).toBeGreaterThanOrEqual(2);
-      expect(report.residual.previousVersions.note).toMatch(/lifecycle rule deletes a previous version once it is 30 days old/);
+      expect(report.residual.previousVersions.note).toMatch(/lifecycle rule deletes a previous version once it is 30 days old \(counted from its creation/);
       expect(run.stderr).toMatch(/Complete: no/);
 
       // With the right (and the hold lifted) the same command finishes: the evidence is the metadata's own last version.
@@ -189,6 +189,31 @@ describe("the records that concern an erased chunk", () => {
     expect(deleted.some((name) => name.includes("/outcomes/"))).toBe(true);
     const after = await listBlobs(container);
     expect(after.filter((name) => !name.startsWith("archive-erasures/") && !name.startsWith("participant-erasures/"))).toEqual([]);
+  });
+});
+
+describe("the records that concern another chunk", () => {
+  it("are never deleted because an erased chunk's outcome record names them (outcome records are data, not paths)", async () => {
+    const settings = settingsFor();
+    const container = blobs.getContainerClient(settings["RECORDINGS_CONTAINER"] as string);
+    const bob = "8:acs:66666666-ffff-4fff-8fff-000000000007_00000007-bob";
+    // Bob's recording failed once: its failure record is what an operator replays.
+    let bobsRecord = "";
+    await archiveRecordings(sim, azurite(), settings, [[bob]], quiet, 1, async (message) => {
+      const parsed = parseChunkMessage(message, parseConfig(settings).downloadHosts);
+      bobsRecord = await new FailureRecords(container).record({ outcome: "failed", error: new Error("ACS answered 503"), message: parsed });
+    });
+    // Alice's chunk carries an outcome record that names Bob's failure record (written by a compromised app identity).
+    await archiveRecordings(sim, azurite(), settings, [[ALICE]], quiet, 1, async (message) => {
+      const parsed = parseChunkMessage(message, parseConfig(settings).downloadHosts);
+      await writeChunkOutcome(container, parsed, chunkOutcome(parsed, "failed", new Error("ACS answered 503"), new Date().toISOString(), bobsRecord));
+    });
+    const bobsBlob = bobsRecord.slice(container.containerName.length + 1);
+    expect(await container.getBlobClient(bobsBlob).exists()).toBe(true);
+    const run = await cli(["participants", "erase", ALICE, "--yes"], settings);
+    expect(run.code, run.stderr).toBe(0);
+    expect((JSON.parse(run.stdout) as { recordings: { deleted: string[] }[] }).recordings.flatMap((recording) => recording.deleted)).not.toContain(bobsBlob);
+    expect(await container.getBlobClient(bobsBlob).exists()).toBe(true);
   });
 });
 
