@@ -54,18 +54,24 @@ export class AppNotConfiguredError extends ArchiverError {
   }
 }
 
-export type DeliveryProblem = "InvalidJson" | "InvalidBody" | "BodyTooLarge" | "BodyTimeout" | "UnsupportedMediaType";
+export type DeliveryProblem =
+  "InvalidJson" | "InvalidBody" | "BodyTooLarge" | "BodyTimeout" | "UnsupportedMediaType" | "TooManyEvents" | "TooManyRecordings" | "TooManyChunks";
 
-/** The whole HTTP delivery is unusable (not JSON, not an event or array, too large, too slow to arrive). */
+/**
+ * The whole delivery is unusable (not JSON, not an event or array, too large, too slow to arrive) or over one of
+ * intake's per-delivery bounds; `target` names the setting of that bound.
+ */
 export class InvalidDeliveryError extends ArchiverError {
   override readonly name = "InvalidDeliveryError";
+  readonly target?: string;
 
   constructor(
     readonly code: DeliveryProblem,
     message: string,
-    options?: { cause?: unknown },
+    options?: { cause?: unknown; target?: string },
   ) {
     super(message, options);
+    if (options?.target !== undefined) this.target = options.target;
   }
 }
 

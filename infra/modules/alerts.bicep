@@ -75,7 +75,7 @@ var logAlerts = [
   }
   {
     name: 'chunk-deadline-at-risk'
-    description: 'The deadline watch found chunks not archived with a quarter of their retention window or less left (ChunkDeadlineAtRisk), or could not read or list everything it should watch. Archive them (archive CLI) before ACS deletes them.'
+    description: 'The deadline watch found chunks not archived with a quarter of their retention window or less left (RecordingDeadlineAtRisk), or could not read or list everything it should watch. Archive them (archive CLI) before ACS deletes them.'
     severity: 1
     query: 'traces | where message startswith "${deadlineWatchPrefix}" and severityLevel >= 2'
     threshold: 0

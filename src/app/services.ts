@@ -14,6 +14,7 @@ import { eventSinkFor } from "../catalog/eventPublisher";
 import { ErasureTombstones } from "../catalog/erasureTombstones";
 import { ExpectedRecords } from "../catalog/expectedRecords";
 import { IntakeCatalog } from "../catalog/intakeCatalog";
+import { QueuedChunks } from "../catalog/queuedChunks";
 import { RecordingCatalog } from "../catalog/recordingCatalog";
 import { CallStatusReader } from "../catalog/callStatus";
 import { DeadlineWatch } from "../catalog/deadlineWatch";
@@ -78,7 +79,8 @@ export function createServices(config: AppConfig, observers: ServiceObservers = 
     chunkQueue,
     quarantine: new Quarantine(blobs.getContainerClient(config.quarantineContainer)),
     policy: config,
-    catalog: new IntakeCatalog(new ExpectedRecords(recordings)),
+    catalog: new IntakeCatalog(new ExpectedRecords(recordings), new QueuedChunks(recordings)),
+    limits: config.intakeLimits,
     erasures,
   });
   const events = eventSinkFor(config.archiveEvents);

@@ -2,6 +2,7 @@ import { isRestError } from "@azure/core-rest-pipeline";
 import type { ContainerClient } from "@azure/storage-blob";
 import type { AcsRecordingClient } from "../acs/acsRecordingClient";
 import { AcsHttpError, describeError } from "../errors";
+import { CHUNK_ANOMALIES } from "../events/chunkAnomalies";
 import type { ChunkMessage } from "../events/chunkMessage";
 import type { Log } from "../shared/log";
 import { storageSignal } from "../storage/storageDeadline";
@@ -30,7 +31,14 @@ export async function deleteFromAcs(
   retry: RetryPolicy,
 ): Promise<boolean> {
   if (!message.deleteLocation) {
-    log.info(`Chunk ${message.chunkKey} has no deleteLocation; its ACS copy is left to expire.`);
+    const refused = message.anomalies?.filter((code) => code.startsWith("deleteLocation")) ?? [];
+    if (refused.length > 0) {
+      log.warn(
+        `Chunk ${message.chunkKey}: its deleteLocation was not usable (${refused.map((code) => CHUNK_ANOMALIES[code]).join("; ")}); its ACS copy is left to expire.`,
+      );
+    } else {
+      log.info(`Chunk ${message.chunkKey} has no deleteLocation; its ACS copy is left to expire.`);
+    }
     return false;
   }
   const problem = await archiveProblem(container, message, archived, signal).catch((error: unknown) => `could not be read back (${describeError(error)})`);

@@ -18,8 +18,10 @@ const FORMAT_OF_EXTENSION: Record<string, string> = { mp4: "Mp4", mp3: "Mp3", wa
  * location (catalogued, or copied, by the archive job; never a signed ACS request), and their blob
  * URLs are taken out of the event before the ACS download-host checks see it. Each blob must be in
  * ACS's layout and name the chunk's own documentId (byosLocation.ts), as ACS URLs must (chunkLocations.ts).
- * A chunk URL anywhere else in blob storage, or out of that layout, makes the event invalid
- * (quarantined) with the reason.
+ * A content or metadata URL anywhere else in blob storage, or out of that layout, makes the event invalid
+ * (quarantined) with the reason. The deleteLocation takes no part in these decisions: the archive never needs
+ * it (a BYOS chunk's is dropped; an ACS chunk's is checked like any other and left out, as an anomaly, when it
+ * is not usable).
  */
 export function chunkMessagesWithByos(envelope: EventEnvelope, policy: ByosPolicy): ChunkMessage[] {
   const containers = policy.byosContainers ?? [];
@@ -30,16 +32,19 @@ export function chunkMessagesWithByos(envelope: EventEnvelope, policy: ByosPolic
   const storageType = typeof data["storageType"] === "string" ? data["storageType"] : undefined;
   // "AzureBlob" (today's docs), "blobstorage" (the 2023 preview): the event itself says the files are in blob storage.
   const blobStorage = storageType !== undefined && /blob/i.test(storageType);
-  const found: (ByosLocation | undefined)[] = [];
+  // Keyed by the chunk's identity, not its position: the usual validation takes a chunk listed twice once.
+  const found = new Map<string, ByosLocation | undefined>();
   const stripped = chunks.map((chunk: unknown, position) => {
     if (!isRecord(chunk)) return chunk;
     const path = `data.recordingStorageInfo.recordingChunks[${position}]`;
+    const identity = chunkIdentity(chunk["documentId"], chunk["index"]);
     const matches = BYOS_FIELDS.map((field) => ({
       field,
       url: chunk[field],
       match: typeof chunk[field] === "string" ? locate(chunk[field], containers, blobStorage, policy) : undefined,
     }));
-    const unlisted = matches.find((entry) => entry.match && "unlisted" in entry.match);
+    const fetched = matches.filter((entry) => entry.field !== "deleteLocation");
+    const unlisted = fetched.find((entry) => entry.match && "unlisted" in entry.match);
     if (unlisted?.match && "unlisted" in unlisted.match) {
       throw new InvalidEventError(
         `${path}.${unlisted.field}`,
@@ -48,9 +53,9 @@ export function chunkMessagesWithByos(envelope: EventEnvelope, policy: ByosPolic
     }
     const content = matches[0];
     if (!content?.match || !("listed" in content.match)) {
-      if (matches.some((entry) => entry.match))
+      if (fetched.some((entry) => entry.match))
         throw new InvalidEventError(`${path}.contentLocation`, "must be a blob in the same BYOS_STORAGE_ACCOUNTS container as the chunk's other locations.");
-      found.push(undefined);
+      if (!found.has(identity)) found.set(identity, undefined);
       return chunk;
     }
     const metadata = matches[1];
@@ -69,24 +74,31 @@ export function chunkMessagesWithByos(envelope: EventEnvelope, policy: ByosPolic
       const problem = typeof url === "string" && typeof documentId === "string" ? byosBlobProblem(url, container, documentId, kind) : undefined;
       if (problem) throw new InvalidEventError(`${path}.${field}`, problem);
     }
-    found.push({
-      account: container.account,
-      contentBlob: content.url as string,
-      ...(typeof metadata?.url === "string" ? { metadataBlob: metadata.url } : {}),
-      ...(storageType ? { storageType } : {}),
-    });
+    // The first listing of a chunk is the one archived (recordingChunk.ts), so the first one's location stands.
+    if (!found.has(identity))
+      found.set(identity, {
+        account: container.account,
+        contentBlob: content.url as string,
+        ...(typeof metadata?.url === "string" ? { metadataBlob: metadata.url } : {}),
+        ...(storageType ? { storageType } : {}),
+      });
     const rest: Record<string, unknown> = { ...chunk };
     for (const field of BYOS_FIELDS) delete rest[field];
     return rest;
   });
   const messages = chunkMessagesFromEvent({ ...envelope, data: { ...data, recordingStorageInfo: { ...storageInfo, recordingChunks: stripped } } }, policy);
-  return messages.map((message, position) => {
-    const byos = found[position];
+  return messages.map((message) => {
+    const byos = found.get(chunkIdentity(message.documentId, message.index));
     if (!byos) return message;
     const extension = /\.([a-z0-9]+)$/i.exec(new URL(byos.contentBlob).pathname)?.[1]?.toLowerCase() ?? "";
     const formatType = message.formatType ?? FORMAT_OF_EXTENSION[extension];
     return { ...message, ...(formatType ? { formatType } : {}), byos };
   });
+}
+
+/** A chunk's documentId and index as the usual validation reads them (an index may come as a decimal string). */
+function chunkIdentity(documentId: unknown, index: unknown): string {
+  return JSON.stringify([documentId, typeof index === "string" && /^\d{1,15}$/.test(index) ? Number(index) : index]);
 }
 
 /**

@@ -6,6 +6,7 @@ export const ARCHIVE_EVENT_TYPES = {
   recordingArchived: "RecordingArchiver.RecordingArchived",
   chunkArchiveFailed: "RecordingArchiver.ChunkArchiveFailed",
   chunkDeadlineAtRisk: "RecordingArchiver.ChunkDeadlineAtRisk",
+  recordingDeadlineAtRisk: "RecordingArchiver.RecordingDeadlineAtRisk",
 } as const;
 
 export type ArchiveEventType = (typeof ARCHIVE_EVENT_TYPES)[keyof typeof ARCHIVE_EVENT_TYPES];
@@ -81,6 +82,46 @@ export function chunkDeadlineAtRiskEvent(chunk: ChunkAtRisk, subject: string, no
     hoursLeft,
   };
   return archiveEvent(ARCHIVE_EVENT_TYPES.chunkDeadlineAtRisk, chunk.chunkKey, subject, data, now);
+}
+
+/** The most chunks one RecordingDeadlineAtRisk lists (a few hundred bytes each: the event stays far under 1 MB). */
+const MAX_CHUNKS_PER_RISK_EVENT = 200;
+
+/**
+ * RecordingDeadlineAtRisk, from the deadline watch: ONE event per recording with chunks at risk, listing them (the
+ * earliest deadlines first, at most MAX_CHUNKS_PER_RISK_EVENT; `atRiskCount` is the whole number). Identity = the
+ * recording and the set of its chunks at risk: a later run that finds the same set publishes the same id.
+ */
+export function recordingDeadlineAtRiskEvent(
+  recording: { readonly folder: string; readonly callId: string | null; readonly serverCallId: string | null; readonly recordingId: string | null },
+  chunks: readonly ChunkAtRisk[],
+  subject: string,
+  now: Date,
+): ArchiveEvent {
+  const hoursLeft = (deadline: string): number => Math.round(((Date.parse(deadline) - now.getTime()) / 3_600_000) * 100) / 100;
+  const sorted = [...chunks].sort((a, b) => Date.parse(a.deadline) - Date.parse(b.deadline) || a.index - b.index);
+  const earliest = sorted[0]?.deadline ?? "";
+  const identity = `${recording.folder}\n${sorted
+    .map((chunk) => chunk.chunkKey)
+    .sort()
+    .join("\n")}`;
+  const data = {
+    callId: recording.callId,
+    serverCallId: recording.serverCallId,
+    recordingId: recording.recordingId,
+    atRiskCount: sorted.length,
+    earliestDeadline: earliest,
+    hoursLeft: hoursLeft(earliest),
+    chunks: sorted.slice(0, MAX_CHUNKS_PER_RISK_EVENT).map((chunk) => ({
+      chunkKey: chunk.chunkKey,
+      index: chunk.index,
+      documentId: chunk.documentId,
+      deadline: chunk.deadline,
+      hoursLeft: hoursLeft(chunk.deadline),
+    })),
+    chunksOmitted: Math.max(0, sorted.length - MAX_CHUNKS_PER_RISK_EVENT),
+  };
+  return archiveEvent(ARCHIVE_EVENT_TYPES.recordingDeadlineAtRisk, identity, subject, data, now);
 }
 
 export function archiveEvent(type: ArchiveEventType, identity: string, subject: string, data: object, now: Date): ArchiveEvent {

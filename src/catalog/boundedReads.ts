@@ -32,6 +32,30 @@ async function boundedPages<T>(
   return { items: items.slice(0, max), truncated: items.length > max || token !== undefined };
 }
 
+/**
+ * The names of the blobs under `prefix`, one page (at most PAGE_SIZE) at a time, each page with its own Storage
+ * deadline: for a caller that works through a listing of any length without holding it. A missing container reads as
+ * empty.
+ */
+export async function* blobNamePages(container: ContainerClient, prefix: string): AsyncGenerator<string[]> {
+  let token: string | undefined;
+  do {
+    let page: Awaited<ReturnType<AsyncIterableIterator<{ segment: { blobItems: BlobItem[] }; continuationToken?: string }>["next"]>>;
+    try {
+      page = await container
+        .listBlobsFlat({ prefix, abortSignal: storageSignal() })
+        .byPage({ maxPageSize: PAGE_SIZE, ...(token ? { continuationToken: token } : {}) })
+        .next();
+    } catch (error) {
+      if (isRestError(error) && error.statusCode === 404) return;
+      throw error;
+    }
+    if (page.done) return;
+    yield page.value.segment.blobItems.map((blob) => blob.name);
+    token = page.value.continuationToken || undefined;
+  } while (token);
+}
+
 /** Lists blobs under `prefix` with their metadata; stops at `max` results (`truncated` says so); each page also stops at `signal`. */
 export async function listWithMetadata(
   container: ContainerClient,

@@ -4,11 +4,13 @@ import { mapConcurrent } from "../shared/mapConcurrent";
 import { inSpan } from "../telemetry/spans";
 import { readRecordingFolder, type RecordingFolderContents } from "./archivedChunks";
 import { listFolders, listWithMetadata, readJsonBlob } from "./boundedReads";
-import { catalogCallFolder, outcomesFolder, recordingFolderOf } from "./catalogLayout";
+import type { ChunkAnomaly } from "../events/chunkAnomalies";
+import { catalogCallFolder, chunkNameKey, outcomesFolder, recordingFolderOf } from "./catalogLayout";
 import { readChunkOutcome, type ChunkOutcome } from "./chunkOutcomes";
 import { ErasureTombstones, recordingFolderOfTombstones, tombstoneCallFolder, type ErasedChunks } from "./erasureTombstones";
 import type { ExpectedRecording } from "./expectedRecords";
-import { intakeTraceOf, type IntakeTrace, type RecordingTraces } from "./intakeTraces";
+import { anomaliesWithTrace, intakeTraceOf, type IntakeTrace, type RecordingTraces } from "./intakeTraces";
+import { QueuedChunks } from "./queuedChunks";
 import { readRecordingTraces } from "./recordingTraces";
 import type { RecordingInfo } from "./recordingInfo";
 
@@ -33,6 +35,11 @@ export interface ChunkStatus {
    * `none` (archived or expected all the same: treat with care). Absent when the recording has no first trace.
    */
   readonly intakeTrace?: IntakeTrace;
+  /**
+   * What was odd about the chunk and did not stop it being archived (src/events/chunkAnomalies.ts): the codes intake
+   * recorded, plus `unannounced` when `intakeTrace` is not `announced`. Absent when nothing.
+   */
+  readonly anomalies?: readonly ChunkAnomaly[];
 }
 
 interface RecordingStatus extends Omit<RecordingInfo, "chunkCount"> {
@@ -71,12 +78,14 @@ const MAX_OUTCOMES_PER_RECORDING = 2_000;
  */
 export class CallStatusReader {
   private readonly erasures: ErasureTombstones;
+  private readonly queued: QueuedChunks;
 
   constructor(
     private readonly container: ContainerClient,
     private readonly now: () => Date = () => new Date(),
   ) {
     this.erasures = new ErasureTombstones(container);
+    this.queued = new QueuedChunks(container);
   }
 
   get containerName(): string {
@@ -116,17 +125,22 @@ export class CallStatusReader {
     });
   }
 
-  /** One recording's status (from `calls/<call>/<recording>/`, its catalog records and tombstones), with intake's traces. */
-  async readRecording(folder: string): Promise<RecordingReading> {
-    const [traces, contents, outcomes, erased] = await Promise.all([
+  /**
+   * One recording's status (from `calls/<call>/<recording>/`, its catalog records and tombstones), with intake's traces.
+   * `lean` (the deadline watch): only what tells pending chunks from the others; failure outcomes are known from their
+   * names (no bodies read, no `outcome` on the chunk) and anomalies are not read, so a reading's memory is its listings.
+   */
+  async readRecording(folder: string, options: { lean?: boolean } = {}): Promise<RecordingReading> {
+    const [traces, contents, outcomes, erased, anomalies] = await Promise.all([
       readRecordingTraces(this.container, folder),
       readRecordingFolder(this.container, folder),
-      this.outcomes(folder),
+      this.outcomes(folder, !options.lean),
       this.erasures.erasedIn(folder),
+      options.lean ? undefined : this.queued.anomaliesOf(folder),
     ]);
     const expected = traces.first;
     const info: RecordingInfo | undefined = expected ?? traces.later[0] ?? contents.info;
-    const chunks = await this.chunks(traces, contents, outcomes, erased);
+    const chunks = await this.chunks(traces, contents, outcomes, erased, anomalies);
     const traced = new Set([...(expected?.chunks ?? []), ...traces.later.flatMap((trace) => trace.chunks)].map((chunk) => chunk.documentId)).size;
     const expectedChunks = Math.max(info?.chunkCount ?? 0, traced) || chunks.length;
     const archivedCount = chunks.filter((chunk) => chunk.state === "archived").length;
@@ -158,8 +172,9 @@ export class CallStatusReader {
   private async chunks(
     traces: RecordingTraces,
     contents: RecordingFolderContents,
-    outcomes: ReadonlyMap<string, ChunkOutcome>,
+    outcomes: ReadonlyMap<string, ChunkOutcome | null>,
     erased: ErasedChunks,
+    anomalies: ReadonlyMap<string, readonly ChunkAnomaly[]> | undefined,
   ): Promise<ChunkStatus[]> {
     const now = this.now().getTime();
     const known = new Map<string, { index: number | null; deadline: string | null }>();
@@ -167,7 +182,7 @@ export class CallStatusReader {
       for (const chunk of trace.chunks) if (!known.has(chunk.documentId)) known.set(chunk.documentId, { index: chunk.index, deadline: chunk.deadline });
     for (const chunk of contents.chunks.values()) if (!known.has(chunk.documentId)) known.set(chunk.documentId, { index: chunk.index, deadline: null });
     for (const outcome of outcomes.values())
-      if (!known.has(outcome.documentId)) known.set(outcome.documentId, { index: outcome.index, deadline: outcome.deadline });
+      if (outcome && !known.has(outcome.documentId)) known.set(outcome.documentId, { index: outcome.index, deadline: outcome.deadline });
     // Erased chunks nothing else names any more (an erasure that removed the recording's records): from their tombstones.
     if ([...known.keys()].filter((documentId) => erased.has(documentId)).length < erased.size) {
       const read = await mapConcurrent(erased.names, 8, (name) => this.erasures.read(name));
@@ -181,10 +196,13 @@ export class CallStatusReader {
     return [...known.entries()]
       .map(([documentId, { index, deadline }]): ChunkStatus => {
         const blobs = contents.chunks.get(documentId);
-        const outcome = outcomes.get(documentId);
+        // Outcomes and queued records are named `<index>-<documentId>-…`: a chunk known by its tombstone alone has neither.
+        const nameKey = index === null ? undefined : chunkNameKey(index, documentId);
+        const outcome = nameKey === undefined ? undefined : outcomes.get(nameKey);
         const hoursLeft = deadline === null ? null : Math.round(((Date.parse(deadline) - now) / 3_600_000) * 100) / 100;
         const intakeTrace = intakeTraceOf(documentId, blobs?.media || blobs?.metadata ? (blobs.acsResource ?? null) : undefined, traces);
-        const base = { index, documentId, deadline, hoursLeft, ...(intakeTrace ? { intakeTrace } : {}) };
+        const odd = anomalies ? anomaliesWithTrace(nameKey === undefined ? undefined : anomalies.get(nameKey), intakeTrace) : [];
+        const base = { index, documentId, deadline, hoursLeft, ...(intakeTrace ? { intakeTrace } : {}), ...(odd.length > 0 ? { anomalies: odd } : {}) };
         const stored = {
           ...(blobs?.media
             ? {
@@ -202,6 +220,7 @@ export class CallStatusReader {
         if (erased.has(documentId)) return { ...base, state: "erased", ...stored };
         if (blobs?.media && blobs.metadata) return { ...base, state: "archived", ...stored };
         if (outcome) return { ...base, state: outcome.outcome === "expired" ? "expired" : "failed", outcome };
+        if (nameKey !== undefined && outcomes.has(nameKey)) return { ...base, state: "failed" };
         // Not archived, nothing recorded, and the deadline is behind us: ACS may have deleted it.
         if (hoursLeft !== null && hoursLeft < 0) return { ...base, state: "expired" };
         return { ...base, state: "pending" };
@@ -209,8 +228,11 @@ export class CallStatusReader {
       .sort((a, b) => (a.index ?? -1) - (b.index ?? -1) || a.documentId.localeCompare(b.documentId));
   }
 
-  /** The latest outcome per documentId. */
-  private async outcomes(folder: string): Promise<Map<string, ChunkOutcome>> {
+  /**
+   * The latest outcome per chunk, keyed `<index>-<documentId as in blob names>` (outcome blob names,
+   * `<index>-<documentId>-<ms>.json`); without `readBodies`, null for each (an outcome exists, unread).
+   */
+  private async outcomes(folder: string, readBodies: boolean): Promise<Map<string, ChunkOutcome | null>> {
     const { blobs } = await listWithMetadata(this.container, outcomesFolder(folder), MAX_OUTCOMES_PER_RECORDING);
     const latest = new Map<string, string>();
     for (const blob of blobs) {
@@ -220,12 +242,17 @@ export class CallStatusReader {
       const previous = latest.get(key);
       if (!previous || Number(/-(\d+)\.json$/.exec(previous)?.[1]) < Number(match[3])) latest.set(key, blob.name);
     }
+    const byChunk = new Map<string, ChunkOutcome | null>();
+    if (!readBodies) {
+      for (const key of latest.keys()) byChunk.set(key, null);
+      return byChunk;
+    }
     const read = await mapConcurrent([...latest.values()], 8, async (name) => readChunkOutcome(await readJsonBlob(this.container, name, 64 * 1024)));
-    const byDocument = new Map<string, ChunkOutcome>();
     for (const result of read) {
       if (result.status === "rejected") throw result.reason;
-      if (result.value) byDocument.set(result.value.documentId, result.value);
+      // Keyed by what the record says; a blob that is not an outcome record counts for nothing.
+      if (result.value) byChunk.set(chunkNameKey(result.value.index, result.value.documentId), result.value);
     }
-    return byDocument;
+    return byChunk;
   }
 }

@@ -1,11 +1,12 @@
-import { callFolder, OPERATIONAL_PREFIXES, RECORDINGS_PREFIX } from "../archive/blobLayout";
+import { callFolder, OPERATIONAL_PREFIXES, pathSegment, RECORDINGS_PREFIX } from "../archive/blobLayout";
 
 /**
  * The catalog mirrors the recordings' folders under its own operational prefix, so that one listing
  * of `archive-catalog/<call>/` finds every recording intake has seen for a call:
- * `archive-catalog/<call>/<recording>/expected.json` (written at intake) and
- * `archive-catalog/<call>/<recording>/outcomes/<index>-<documentId>-<ms>.json` (a chunk's failure outcome) and
- * `archive-catalog/<call>/<recording>/traces/<hash>.json` (a later event's chunks of the recording, intakeTraces.ts).
+ * `archive-catalog/<call>/<recording>/expected.json` (written at intake),
+ * `archive-catalog/<call>/<recording>/outcomes/<index>-<documentId>-<ms>.json` (a chunk's failure outcome),
+ * `archive-catalog/<call>/<recording>/traces/<hash>.json` (a later event's chunks of the recording, intakeTraces.ts) and
+ * `archive-catalog/<call>/<recording>/queued/<index>-<documentId>-<event>.json` (a chunk intake queued, with its anomalies).
  */
 const CATALOG_PREFIX = OPERATIONAL_PREFIXES.catalog;
 
@@ -38,4 +39,14 @@ export function outcomesFolder(recordingFolder: string): string {
 /** Traces of events after a recording's first one (whose trace is expected.json). */
 export function tracesFolder(recordingFolder: string): string {
   return `${catalogFolder(recordingFolder)}traces/`;
+}
+
+/** Per-chunk records of the chunks intake queued (queuedChunks.ts). */
+export function queuedFolder(recordingFolder: string): string {
+  return `${catalogFolder(recordingFolder)}queued/`;
+}
+
+/** How a chunk's catalog records (outcomes, queued records) start their names: `<index>-<documentId, escaped>`. */
+export function chunkNameKey(index: number, documentId: string): string {
+  return `${index}-${pathSegment(documentId)}`;
 }

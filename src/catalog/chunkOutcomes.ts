@@ -1,11 +1,11 @@
 import type { ContainerClient } from "@azure/storage-blob";
-import { chunkBlobNames, pathSegment } from "../archive/blobLayout";
+import { chunkBlobNames } from "../archive/blobLayout";
 import { AcsHttpError, describeError, isArchiverError } from "../errors";
 import type { ChunkMessage } from "../events/chunkMessage";
 import { isRestError } from "@azure/core-rest-pipeline";
 import { isRecord } from "../shared/untrustedJson";
 import { writeJsonOnce } from "./boundedReads";
-import { outcomesFolder } from "./catalogLayout";
+import { chunkNameKey, outcomesFolder } from "./catalogLayout";
 
 /** Why a chunk was not archived, as the status API and ChunkArchiveFailed report it (no secrets, no URLs' queries). */
 export interface ChunkOutcome {
@@ -39,7 +39,7 @@ export function chunkOutcome(message: ChunkMessage, outcome: string, error: unkn
  * One blob per outcome (name carries the time): never overwritten, WORM-compatible.
  */
 export async function writeChunkOutcome(container: ContainerClient, message: ChunkMessage, outcome: ChunkOutcome): Promise<void> {
-  const name = `${outcomesFolder(chunkBlobNames(message).folder)}${message.index}-${pathSegment(message.documentId)}-${Date.parse(outcome.recordedAt) || Date.now()}.json`;
+  const name = `${outcomesFolder(chunkBlobNames(message).folder)}${chunkNameKey(message.index, message.documentId)}-${Date.parse(outcome.recordedAt) || Date.now()}.json`;
   await writeJsonOnce(container, name, JSON.stringify(outcome));
 }
 

@@ -70,6 +70,17 @@ export interface ErasedChunks {
   has(documentId: string): boolean;
 }
 
+/** The erased chunks of one folder from its tombstones' names (`prefix` = the folder's tombstone folder). */
+function erasedChunksOf(prefix: string, names: readonly string[], truncated: boolean): ErasedChunks {
+  const segments = new Set(names.map((name) => name.slice(prefix.length)).filter((rest) => !rest.includes("/") && rest.endsWith(".json")));
+  return {
+    size: segments.size,
+    truncated,
+    names: [...segments].map((segment) => `${prefix}${segment}`),
+    has: (documentId) => segments.has(`${pathSegment(documentId)}.json`),
+  };
+}
+
 /** Tombstones are a few hundred bytes. */
 const MAX_TOMBSTONE_BYTES = 16 * 1024;
 
@@ -121,13 +132,30 @@ export class ErasureTombstones {
   async erasedIn(recordingFolder: string, options: { abortSignal?: AbortSignal } = {}): Promise<ErasedChunks> {
     const prefix = tombstoneFolder(recordingFolder);
     const { blobs, truncated } = await listWithMetadata(this.container, prefix, MAX_TOMBSTONES_PER_FOLDER, options.abortSignal);
-    const segments = new Set(blobs.map((blob) => blob.name.slice(prefix.length)).filter((rest) => !rest.includes("/") && rest.endsWith(".json")));
-    return {
-      size: segments.size,
+    return erasedChunksOf(
+      prefix,
+      blobs.map((blob) => blob.name),
       truncated,
-      names: [...segments].map((segment) => `${prefix}${segment}`),
-      has: (documentId) => segments.has(`${pathSegment(documentId)}.json`),
-    };
+    );
+  }
+
+  /**
+   * Every tombstone of the container, per recording folder, when there are at most `max` of them (one listing of that
+   * many names); undefined when there are more. For a caller that checks many recordings at once (intake): while few
+   * chunks were ever erased, one listing answers for all of them — the same point-in-time answer as a listing per folder.
+   */
+  async allErased(max: number, options: { abortSignal?: AbortSignal } = {}): Promise<ReadonlyMap<string, ErasedChunks> | undefined> {
+    const { blobs, truncated } = await listWithMetadata(this.container, TOMBSTONES_PREFIX, max, options.abortSignal);
+    if (truncated) return undefined;
+    const byFolder = new Map<string, string[]>();
+    for (const { name } of blobs) {
+      const folder = recordingFolderOfTombstones(name.slice(0, name.lastIndexOf("/") + 1));
+      if (folder === undefined) continue;
+      const names = byFolder.get(folder);
+      if (names) names.push(name);
+      else byFolder.set(folder, [name]);
+    }
+    return new Map([...byFolder].map(([folder, names]) => [folder, erasedChunksOf(tombstoneFolder(folder), names, false)]));
   }
 
   /** A tombstone's body; undefined when absent or not one (its name must still match its documentId and folder). */

@@ -104,18 +104,23 @@ export class ExpectedRecords {
   /**
    * Writes the expected record of every recording among `messages` (its first event's trace) and, for an event after
    * the first, a later trace beside it (intakeTraces.ts) so that its chunks show as pending too; throws
-   * StorageUnavailableError.
+   * StorageUnavailableError. `seenBefore` names the recordings whose expected record was already there (an earlier
+   * delivery, or another event of the recording, wrote it): only those can have chunks queued before. For those,
+   * `tracedBefore` (intake's queued records) may tell which events were taken in before: their traces are not read or
+   * written again.
    */
-  async write(messages: readonly ChunkMessage[], deadline?: AbortSignal): Promise<TraceSummary> {
-    if (messages.length === 0) return { recordings: 0, laterEvents: 0, otherResource: 0 };
+  async write(messages: readonly ChunkMessage[], deadline?: AbortSignal, tracedBefore?: TracedBefore): Promise<TraceSummary> {
+    if (messages.length === 0) return { recordings: 0, laterEvents: 0, otherResource: 0, seenBefore: new Set() };
     // Per recording folder, its events in delivery order (a delivery may carry several events of one recording).
     const byRecording = new Map<string, Map<string, ChunkMessage[]>>();
     for (const message of messages) {
       const folder = chunkBlobNames(message).folder;
-      const events = byRecording.get(folder) ?? new Map<string, ChunkMessage[]>();
+      let events = byRecording.get(folder);
+      if (!events) byRecording.set(folder, (events = new Map<string, ChunkMessage[]>()));
       const event = `${message.resource}\n${message.eventId}`;
-      events.set(event, [...(events.get(event) ?? []), message]);
-      byRecording.set(folder, events);
+      const group = events.get(event);
+      if (group) group.push(message);
+      else events.set(event, [message]);
     }
     try {
       await this.ensureContainer(deadline);
@@ -123,45 +128,54 @@ export class ExpectedRecords {
       throw new StorageUnavailableError(`Could not reach container ${this.container.containerName}: ${describeError(error)}`, { cause: error });
     }
     const summary = { recordings: byRecording.size, laterEvents: 0, otherResource: 0 };
+    const seenBefore = new Set<string>();
     // Each recording's traces and its deadline markers (usually one): every write under one bound.
     const writes: (() => Promise<unknown>)[] = [...byRecording].flatMap(([folder, events]) => {
       const groups = [...events.values()];
       const markers = deadlineMarkers(folder, groups.flat());
       return [
         async () => {
-          const traced = await this.writeTraces(folder, groups.map(expectedRecordingOf), deadline);
+          const traced = await this.writeTraces(folder, groups, deadline, tracedBefore);
           summary.laterEvents += traced.laterEvents;
           summary.otherResource += traced.otherResource;
+          if (traced.seenBefore) seenBefore.add(folder);
         },
         ...markers.map((marker) => () => writeJsonOnce(this.container, marker.name, marker.text, undefined, deadline)),
       ];
     });
-    const results = await mapConcurrent(writes, this.concurrency, (write) => write());
+    const results = await mapConcurrent(writes, this.concurrency, (write) => write(), { ...(deadline ? { abortSignal: deadline } : {}) });
     const failed = results.find((result): result is PromiseRejectedResult => result.status === "rejected");
     if (failed)
       throw new StorageUnavailableError(`Could not write an expected-chunks record, a trace or a deadline marker: ${describeError(failed.reason)}`, {
         cause: failed.reason,
       });
-    return summary;
+    return { ...summary, seenBefore };
   }
 
   /**
    * The first event's trace is expected.json (written once: a blob already there is the same recording seen before);
-   * any other event of the folder — a redelivery of the first one excepted — gets a later trace of its own.
+   * any other event of the folder — a redelivery of the first one excepted — gets a later trace of its own. In a
+   * folder seen before, an event `tracedBefore` knows was taken in before needs neither: its trace was written before
+   * any of its chunks was sent (a redelivery costs no read of expected.json).
    */
   private async writeTraces(
     folder: string,
-    traces: readonly ExpectedRecording[],
+    events: readonly (readonly ChunkMessage[])[],
     deadline?: AbortSignal,
-  ): Promise<{ laterEvents: number; otherResource: number }> {
+    tracedBefore?: TracedBefore,
+  ): Promise<{ laterEvents: number; otherResource: number; seenBefore: boolean }> {
+    const traces = events.map(expectedRecordingOf);
     const [head, ...rest] = traces;
-    if (!head) return { laterEvents: 0, otherResource: 0 };
+    if (!head) return { laterEvents: 0, otherResource: 0, seenBefore: false };
     const name = expectedRecordName(folder);
     const written = await writeJsonOnce(this.container, name, JSON.stringify(head), undefined, deadline);
+    const known = written || !tracedBefore ? [] : await tracedBefore(folder, events);
+    const untraced = written ? rest : traces.filter((_, position) => known[position] !== true);
+    if (untraced.length === 0) return { laterEvents: 0, otherResource: 0, seenBefore: !written };
     const first = written ? head : readExpectedRecording(await readJsonBlob(this.container, name, MAX_EXPECTED_RECORD_BYTES, deadline));
     let laterEvents = 0;
     let otherResource = 0;
-    for (const trace of written ? rest : traces) {
+    for (const trace of untraced) {
       if (first && coversEvent(first, trace)) continue;
       await writeJsonOnce(
         this.container,
@@ -173,15 +187,23 @@ export class ExpectedRecords {
       laterEvents += 1;
       if (first && first.acsResource !== trace.acsResource) otherResource += 1;
     }
-    return { laterEvents, otherResource };
+    return { laterEvents, otherResource, seenBefore: !written };
   }
 }
 
-/** What intake's traces found in one delivery (counts only). */
+/**
+ * For a recording seen before: whether each of its events in this delivery (its chunk messages) was taken in before,
+ * so that its trace is there already. Intake answers from its queued records.
+ */
+export type TracedBefore = (folder: string, events: readonly (readonly ChunkMessage[])[]) => Promise<readonly boolean[]>;
+
+/** What intake's traces found in one delivery: counts, and which recordings it had seen before. */
 export interface TraceSummary {
   readonly recordings: number;
   /** Events that named chunks of a recording whose first trace was another event's (later traces written). */
   readonly laterEvents: number;
   /** Of those, events from another ACS resource than the recording's first event. */
   readonly otherResource: number;
+  /** The recordings (folders) whose expected record was there before this delivery: only they can have chunks queued. */
+  readonly seenBefore: ReadonlySet<string>;
 }

@@ -1,4 +1,5 @@
 import { createHash } from "node:crypto";
+import { anomalyList, type ChunkAnomaly } from "../events/chunkAnomalies";
 import { tracesFolder } from "./catalogLayout";
 import type { ExpectedRecording } from "./expectedRecords";
 
@@ -55,4 +56,13 @@ export function intakeTraceOf(documentId: string, archivedResource: string | nul
   const later = traces.later.filter((trace) => trace.chunks.some((chunk) => chunk.documentId === documentId));
   if (later.length === 0) return "none";
   return later.every((trace) => sameResource(trace.acsResource)) ? "laterEvent" : "otherResource";
+}
+
+/**
+ * A chunk's anomalies as the status API and the manifest show them: those recorded at intake (queued records), plus
+ * `unannounced` when its intake trace is anything but `announced` — so `anomalies` alone tells a reader whether
+ * anything about the chunk was odd, and `intakeTrace` says how it came.
+ */
+export function anomaliesWithTrace(recorded: readonly ChunkAnomaly[] | undefined, trace: IntakeTrace | undefined): ChunkAnomaly[] {
+  return anomalyList([...(recorded ?? []), ...(trace !== undefined && trace !== "announced" ? ["unannounced"] : [])]);
 }

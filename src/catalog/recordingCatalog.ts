@@ -14,7 +14,7 @@ import { chunkOutcome, writeChunkOutcome } from "./chunkOutcomes";
 import type { ArchiveEventSink } from "./eventPublisher";
 import { MAX_EXPECTED_RECORD_BYTES, readExpectedRecording, type ExpectedRecording } from "./expectedRecords";
 import { ErasureTombstones } from "./erasureTombstones";
-import { intakeTraceOf } from "./intakeTraces";
+import { anomaliesWithTrace, intakeTraceOf } from "./intakeTraces";
 import {
   manifestForEvent,
   writeManifestIfComplete,
@@ -88,7 +88,9 @@ export class RecordingCatalog implements ChunkCatalogHooks {
       const traces = await readRecordingTraces(this.deps.container, folder, expected);
       if (!traces.truncated && traces.later.every((trace) => trace.chunks.every((chunk) => chunk.documentId === message.documentId))) {
         const intakeTrace = intakeTraceOf(message.documentId, acsResourceOf(chunkBlobMetadata(message)), traces);
-        const chunk = intakeTrace ? { ...single.chunk, intakeTrace } : single.chunk;
+        // The anomalies intake recorded travel in the message; with the trace's mark they are what the listing would find.
+        const odd = anomaliesWithTrace(message.anomalies, intakeTrace);
+        const chunk = { ...single.chunk, ...(intakeTrace ? { intakeTrace } : {}), ...(odd.length > 0 ? { anomalies: odd } : {}) };
         const result = await writeSingleChunkManifest(
           this.deps.container,
           folder,

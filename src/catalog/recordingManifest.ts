@@ -10,8 +10,11 @@ import { readSmallBlob } from "../storage/smallBlob";
 import { blobSha256, readJsonBlob, writeJsonOnce } from "./boundedReads";
 import { participantIdsOf } from "../participants/metadataParticipants";
 import type { RecordingInfo } from "./recordingInfo";
+import { QueuedChunks } from "./queuedChunks";
+import { chunkNameKey } from "./catalogLayout";
+import type { ChunkAnomaly } from "../events/chunkAnomalies";
 import type { ErasedChunks } from "./erasureTombstones";
-import { intakeTraceOf, type IntakeTrace, type RecordingTraces } from "./intakeTraces";
+import { anomaliesWithTrace, intakeTraceOf, type IntakeTrace, type RecordingTraces } from "./intakeTraces";
 
 const MANIFEST_SCHEMA_VERSION = 1;
 /** Metadata documents are a few KiB; the archiver refuses any over 8 MiB. */
@@ -63,6 +66,11 @@ interface ManifestChunk {
    * recording has no first trace (archived before intake kept one).
    */
   readonly intakeTrace?: IntakeTrace;
+  /**
+   * What was odd about the chunk and did not stop it being archived (src/events/chunkAnomalies.ts): the codes intake
+   * recorded, plus `unannounced` when `intakeTrace` is not `announced`. Absent when nothing.
+   */
+  readonly anomalies?: readonly ChunkAnomaly[];
 }
 
 /** The manifest entry of a chunk whose media is in the archive container. */
@@ -151,7 +159,7 @@ export async function writeManifestIfComplete(
   const later = new Set(traces.later.flatMap((trace) => trace.chunks.map((chunk) => chunk.documentId)));
   const chosen = expected ? complete.filter((chunk) => expected.has(chunk.documentId) || later.has(chunk.documentId)) : complete;
   const erasedChunks = (inputs.expected ?? []).filter((chunk) => erased.has(chunk.documentId)).map(({ index, documentId }) => ({ index, documentId }));
-  const manifest = await buildManifest(container, info, chosen, traces, erasedChunks, now());
+  const manifest = await buildManifest(container, info, chosen, traces, erasedChunks, now(), folder);
   return writeManifestOnce(container, name, manifest, () => Promise.resolve(erased));
 }
 
@@ -218,10 +226,13 @@ async function buildManifest(
   traces: RecordingTraces,
   erasedChunks: readonly { index: number; documentId: string }[],
   completedAt: Date,
+  folder: string,
 ): Promise<RecordingManifest> {
-  const described = (await describeChunks(container, chunks)).map((chunk, position) => {
+  const [chunkEntries, anomalies] = await Promise.all([describeChunks(container, chunks), new QueuedChunks(container).anomaliesOf(folder)]);
+  const described = chunkEntries.map((chunk, position) => {
     const intakeTrace = intakeTraceOf(chunk.documentId, chunks[position]?.acsResource ?? null, traces);
-    return intakeTrace ? { ...chunk, intakeTrace } : chunk;
+    const odd = anomaliesWithTrace(anomalies.get(chunkNameKey(chunk.index, chunk.documentId)), intakeTrace);
+    return { ...chunk, ...(intakeTrace ? { intakeTrace } : {}), ...(odd.length > 0 ? { anomalies: odd } : {}) };
   });
   const documents = await mapConcurrent(chunks, 8, (chunk) => readSmallBlob(container.getBlobClient(chunk.metadata?.name ?? ""), MAX_METADATA_BYTES));
   const participants = new Set<string>();

@@ -1,4 +1,5 @@
 import { describeError } from "../errors";
+import { CHUNK_ANOMALIES } from "../events/chunkAnomalies";
 import type { ChunkMessage } from "../events/chunkMessage";
 import { triageEvents, type IntakePolicy } from "../intake/eventTriage";
 import { QUARANTINE_CONCURRENCY } from "../intake/rejectionKeeping";
@@ -27,6 +28,13 @@ export async function validateEvents(
   log: Log,
 ): Promise<ValidatedEvents> {
   const { messages, rejections, accepted, ignored } = triageEvents(events, policy, receivedVia, log);
+  for (const message of messages) {
+    if (message.anomalies && message.anomalies.length > 0) {
+      log.warn(
+        `Chunk ${printable(message.chunkKey)} is archived, with anomalies ${message.anomalies.map((code) => `${code} (${CHUNK_ANOMALIES[code]})`).join("; ")}.`,
+      );
+    }
+  }
   const settled = await mapConcurrent(rejections, QUARANTINE_CONCURRENCY, ({ position, rejection }) => keep(quarantine, position, rejection, log));
   const rejected = settled.flatMap((result) => (result.status === "fulfilled" ? [result.value] : []));
   return { messages, report: { received: events.length, accepted, ignored, rejected } };

@@ -1,10 +1,11 @@
 import { DEFAULT_MEMORY_BUDGET } from "../archive/memoryBudget";
 import { ConfigError } from "../errors";
-import { normalizeResourceId, parseResourceId } from "./acsResourceId";
+import { parseResourceId } from "./acsResourceId";
 import { acsEndpoints, parseAcsResources, type AcsResources } from "./acsResources";
 import { archiveEventsSetting, type ArchiveEventsConfig } from "./archiveEventsSettings";
 import { BYOS_SETTING, byosContainer, type ByosContainer } from "./byosContainers";
 import { buildDownloadHostPolicy, type DownloadHostPolicy } from "./downloadHosts";
+import { intakeLimitsSetting, type IntakeLimits } from "./intakeLimits";
 import { customServiceHosts } from "./serviceHosts";
 import {
   booleanSetting,
@@ -56,6 +57,8 @@ export interface AppConfig {
   readonly archiveEvents?: ArchiveEventsConfig;
   /** True when APPLICATIONINSIGHTS_CONNECTION_STRING is set (telemetry goes to Application Insights). */
   readonly telemetryEnabled: boolean;
+  /** INTAKE_MAX_EVENTS / RECORDINGS / CHUNKS_PER_DELIVERY: above one, a delivery is refused whole (413). */
+  readonly intakeLimits: IntakeLimits;
 }
 
 /** The part of the config that data-subject requests need (no ACS settings: operators may not have them). */
@@ -95,6 +98,7 @@ export function parseConfig(settings: Settings): AppConfig {
     byosCopy: booleanSetting(settings, "BYOS_COPY", false),
     ...optionalArchiveEvents(settings),
     telemetryEnabled: optionalSetting(settings, "APPLICATIONINSIGHTS_CONNECTION_STRING") !== undefined,
+    intakeLimits: intakeLimitsSetting(settings),
   };
   return deepFreeze(config);
 }
@@ -238,8 +242,6 @@ export function triggerQueueName(settings: Settings): string {
     return DEFAULT_CHUNK_QUEUE;
   }
 }
-
-export { normalizeResourceId };
 
 function deepFreeze<T>(value: T): T {
   if (typeof value === "object" && value !== null) {

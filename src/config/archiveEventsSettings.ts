@@ -4,7 +4,7 @@ import { optionalSetting, type Settings } from "./settingParsers";
 
 type ArchiveEventSchema = "EventGrid" | "CloudEvent";
 
-/** Where the archiver publishes its own events (RecordingArchived, ChunkArchiveFailed, ChunkDeadlineAtRisk). */
+/** Where the archiver publishes its own events (RecordingArchived, ChunkArchiveFailed, ChunkDeadlineAtRisk, RecordingDeadlineAtRisk). */
 export interface ArchiveEventsConfig {
   /** The Event Grid topic endpoint (an Azure Event Grid host, an ALLOWED_CUSTOM_SERVICE_HOSTS host, or http(s) on loopback). */
   readonly endpoint: string;

@@ -52,6 +52,9 @@ export const SETTING_NAMES: readonly SettingName[] = [
   { name: "PARTICIPANT_INDEX_KEY", readBy: "app", required: false, feature: "issue 11" },
   { name: "BYOS_STORAGE_ACCOUNTS", readBy: "app", required: false, feature: "issue 11" },
   { name: "BYOS_COPY", readBy: "app", required: false, feature: "issue 11" },
+  { name: "INTAKE_MAX_EVENTS_PER_DELIVERY", readBy: "app", required: false },
+  { name: "INTAKE_MAX_RECORDINGS_PER_DELIVERY", readBy: "app", required: false },
+  { name: "INTAKE_MAX_CHUNKS_PER_DELIVERY", readBy: "app", required: false },
   { name: "ALLOWED_CUSTOM_SERVICE_HOSTS", readBy: "app", required: false },
   { name: "AZURE_CLIENT_ID", readBy: "sdk", required: false },
   // Read by the host, and by the app's own telemetry exporter (Microsoft Entra ID with the managed identity).

@@ -1,4 +1,5 @@
 import type { ByosLocation } from "../byos/byosLocation";
+import type { ChunkAnomaly } from "./chunkAnomalies";
 
 /**
  * One queue message per recording chunk: everything the archiver needs, without the original event.
@@ -39,6 +40,8 @@ export interface ChunkMessage {
   readonly byos?: ByosLocation;
   /** How often the archiver re-queued this chunk after its deliveries ran out (absent at first). */
   readonly redelivery?: number;
+  /** What intake found odd about the chunk and did not refuse it for (chunkAnomalies.ts); absent when nothing. */
+  readonly anomalies?: readonly ChunkAnomaly[];
 }
 
 /** Optional free-text fields, copied as they came (each at most 256 characters at intake). */
@@ -72,7 +75,8 @@ type ChunkOwnRuleField =
   | "recordingStartTime"
   | "recordingDurationMs"
   | "redelivery"
-  | "byos";
+  | "byos"
+  | "anomalies";
 
 // Every field of ChunkMessage is in a list above: a field added to the interface alone fails to compile.
 type ListedField = (typeof CHUNK_TEXT_FIELDS | typeof CHUNK_LOCATION_FIELDS)[number] | ChunkOwnRuleField;

@@ -4,6 +4,7 @@ import type { DownloadHostPolicy } from "../config/downloadHosts";
 import { DownloadUrlRejectedError, InvalidChunkMessageError } from "../errors";
 import { isRecord, type JsonRecord } from "../shared/untrustedJson";
 import { parseIsoDateTime } from "../shared/isoDateTime";
+import { anomalyList } from "./chunkAnomalies";
 import { CHUNK_LOCATION_FIELDS, CHUNK_TEXT_FIELDS, chunkKey, type ChunkMessage } from "./chunkMessage";
 import { chunkLocationProblem } from "./chunkLocations";
 import { documentIdProblem } from "./documentId";
@@ -15,7 +16,8 @@ import { documentIdProblem } from "./documentId";
  * makes us sign a request to another host, download another document under this chunk's name, or
  * delete another recording. A bring-your-own-storage location must be in one of `byosContainers`, in ACS's layout,
  * naming the chunk's own documentId (byosLocation.ts); none is accepted when no container is given. The fields are
- * ChunkMessage's own lists (chunkMessage.ts).
+ * ChunkMessage's own lists (chunkMessage.ts). As at intake, only what makes the archive unsafe or impossible is
+ * refused: an unusable deleteLocation or descriptive field is left out and noted in `anomalies`.
  */
 export function parseChunkMessage(input: unknown, hosts: DownloadHostPolicy, byosContainers: readonly ByosContainer[] = []): ChunkMessage {
   const value = decode(input);
@@ -39,21 +41,30 @@ export function parseChunkMessage(input: unknown, hosts: DownloadHostPolicy, byo
     eventTime: date(value, "eventTime"),
     deadline: date(value, "deadline"),
   };
-  if (value["recordingStartTime"] !== undefined && value["recordingStartTime"] !== null) message["recordingStartTime"] = date(value, "recordingStartTime");
+  const anomalies: unknown[] = Array.isArray(value["anomalies"]) ? [...(value["anomalies"] as unknown[])] : [];
+  const start = value["recordingStartTime"];
+  if (start !== undefined && start !== null) {
+    const parsed = parseIsoDateTime(start);
+    if (parsed) message["recordingStartTime"] = parsed.toISOString();
+    else anomalies.push("recordingStartTimeUnreadable");
+  }
   for (const field of CHUNK_TEXT_FIELDS) {
     const text = value[field];
     if (text === undefined || text === null) continue;
-    if (typeof text !== "string") throw new InvalidChunkMessageError(field, "must be a string.");
-    message[field] = text;
+    if (typeof text === "string") message[field] = text;
+    else anomalies.push(field === "endReason" ? "endReasonUnreadable" : "recordingFieldUnreadable");
   }
   for (const field of CHUNK_LOCATION_FIELDS) {
     const url = value[field];
     if (url === undefined || url === null) continue;
-    if (typeof url !== "string") throw new InvalidChunkMessageError(field, "must be a URL string.");
-    const rejected = chunkLocationProblem({ downloadHosts: hosts }, url, documentId);
-    // A delete URL for another document (a message queued before intake checked this) is dropped, not
-    // obeyed: the chunk is still archived, and its ACS copy is left to expire.
-    if (rejected?.kind === "document" && field === "deleteLocation") continue;
+    const rejected =
+      typeof url === "string" ? chunkLocationProblem({ downloadHosts: hosts }, url, documentId) : { kind: "host" as const, problem: "must be a URL string" };
+    // A delete URL that intake would have left out (a message queued before intake checked this, or edited since) is
+    // dropped, not obeyed: the chunk is still archived, and its ACS copy is left to expire.
+    if (rejected && field === "deleteLocation") {
+      anomalies.push(rejected.kind === "document" ? "deleteLocationNamesOtherDocument" : "deleteLocationNotAllowed");
+      continue;
+    }
     if (rejected) throw new DownloadUrlRejectedError(field, rejected.problem);
     message[field] = url;
   }
@@ -64,9 +75,12 @@ export function parseChunkMessage(input: unknown, hosts: DownloadHostPolicy, byo
     if (rejected) throw new DownloadUrlRejectedError(rejected.field, rejected.problem);
     message["byos"] = byos;
   }
-  if (value["redelivery"] !== undefined) message["redelivery"] = integer(value, "redelivery", 0);
+  const redelivery = value["redelivery"];
+  if (typeof redelivery === "number" && Number.isSafeInteger(redelivery) && redelivery >= 0) message["redelivery"] = redelivery;
   const duration = value["recordingDurationMs"];
   if (typeof duration === "number" && Number.isFinite(duration) && duration >= 0) message["recordingDurationMs"] = duration;
+  const known = anomalyList(anomalies);
+  if (known.length > 0) message["anomalies"] = known;
   return message as unknown as ChunkMessage;
 }
 

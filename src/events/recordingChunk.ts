@@ -3,6 +3,7 @@ import { InvalidEventError } from "../errors";
 import { isRecord } from "../shared/untrustedJson";
 import { CHUNK_LOCATION_FIELDS, type ChunkLocationField } from "./chunkMessage";
 import { chunkLocationProblem, type LocationPolicy } from "./chunkLocations";
+import { anomalyList, type ChunkAnomaly } from "./chunkAnomalies";
 import { documentIdProblem } from "./documentId";
 
 /** The most chunks one event may list (a real recording has a handful: one per 4 h or 1.5 GB). */
@@ -16,6 +17,8 @@ export interface RecordingChunk {
   readonly index: number;
   readonly endReason?: string;
   readonly locations: Partial<Record<ChunkLocationField, string>>;
+  /** What was odd about the chunk and did not stop it (chunkAnomalies.ts); empty for most. */
+  readonly anomalies: readonly ChunkAnomaly[];
 }
 
 /** `data.recordingStorageInfo.recordingChunks`: a non-empty array of at most MAX_CHUNKS entries (unchecked). */
@@ -28,17 +31,32 @@ export function chunkList(data: unknown): readonly unknown[] {
   return chunks;
 }
 
-/** Checks every chunk, and that no two share a documentId or an index. Throws InvalidEventError naming the field. */
+/**
+ * Checks every chunk; throws InvalidEventError naming the field when one cannot be archived safely. Repeats are
+ * not refused: the same chunk twice is taken once, and an index or a documentId listed again with another partner
+ * (ACS can repeat an index with another document) is archived under each documentId; each case is an anomaly.
+ */
 export function readChunks(chunks: readonly unknown[], policy: LocationPolicy): RecordingChunk[] {
-  const seen = new Set<string>();
-  return chunks.map((chunk, position) => {
-    const path = `${CHUNKS_FIELD}[${position}]`;
-    const read = readChunk(chunk, path, policy);
-    for (const key of [`documentId ${read.documentId}`, `index ${read.index}`]) {
-      if (seen.has(key)) throw new InvalidEventError(path, `repeats ${key.split(" ")[0]} of another chunk.`);
-      seen.add(key);
-    }
-    return read;
+  const read = chunks.map((chunk, position) => readChunk(chunk, `${CHUNKS_FIELD}[${position}]`, policy));
+  const byIdentity = new Map<string, { chunk: RecordingChunk; anomalies: Set<ChunkAnomaly> }>();
+  for (const chunk of read) {
+    const identity = JSON.stringify([chunk.documentId, chunk.index]);
+    const known = byIdentity.get(identity);
+    if (known) known.anomalies.add("chunkListedTwice");
+    else byIdentity.set(identity, { chunk, anomalies: new Set(chunk.anomalies) });
+  }
+  const unique = [...byIdentity.values()];
+  const count = (key: (chunk: RecordingChunk) => string | number): Map<string | number, number> => {
+    const counts = new Map<string | number, number>();
+    for (const { chunk } of unique) counts.set(key(chunk), (counts.get(key(chunk)) ?? 0) + 1);
+    return counts;
+  };
+  const indexes = count((chunk) => chunk.index);
+  const documents = count((chunk) => chunk.documentId);
+  return unique.map(({ chunk, anomalies }) => {
+    if ((indexes.get(chunk.index) ?? 0) > 1) anomalies.add("indexRepeated");
+    if ((documents.get(chunk.documentId) ?? 0) > 1) anomalies.add("documentIdRepeated");
+    return { ...chunk, anomalies: anomalyList(anomalies) };
   });
 }
 
@@ -48,23 +66,51 @@ function readChunk(chunk: unknown, path: string, policy: LocationPolicy): Record
   const documentId = fields.documentId;
   const problem = documentIdProblem(documentId);
   if (problem || typeof documentId !== "string") throw new InvalidEventError(`${path}.documentId`, problem ?? "must be a string.");
-  const index = fields.index;
-  if (typeof index !== "number" || !Number.isSafeInteger(index) || index < 0) throw new InvalidEventError(`${path}.index`, "must be a non-negative integer.");
+  const anomalies: ChunkAnomaly[] = [];
+  const index = readIndex(fields.index, `${path}.index`, anomalies);
   const endReason = fields.endReason;
-  if (endReason !== undefined && endReason !== null && typeof endReason !== "string") throw new InvalidEventError(`${path}.endReason`, "must be a string.");
-  return { documentId, index, ...(typeof endReason === "string" ? { endReason } : {}), locations: readLocations(fields, path, documentId, policy) };
+  if (endReason !== undefined && endReason !== null && typeof endReason !== "string") anomalies.push("endReasonUnreadable");
+  const locations = readLocations(fields, path, documentId, policy, anomalies);
+  return { documentId, index, ...(typeof endReason === "string" ? { endReason } : {}), locations, anomalies };
 }
 
-/** The chunk's URLs: each on an allowed download host, and each naming the chunk's own documentId. */
-function readLocations(chunk: Record<string, unknown>, path: string, documentId: string, policy: LocationPolicy): RecordingChunk["locations"] {
+/** A non-negative integer; a decimal string is taken too (the BYOS documentation writes `"index": "int"`). */
+function readIndex(value: unknown, field: string, anomalies: ChunkAnomaly[]): number {
+  if (typeof value === "number" && Number.isSafeInteger(value) && value >= 0) return value;
+  if (typeof value === "string" && /^\d{1,15}$/.test(value)) {
+    anomalies.push("indexAsText");
+    return Number(value);
+  }
+  throw new InvalidEventError(field, "must be a non-negative integer.");
+}
+
+/**
+ * The chunk's URLs. `contentLocation` and `metadataLocation` must be on an allowed download host and name the chunk's
+ * own documentId, or the event is refused: otherwise a signed request could go elsewhere, or another document be
+ * archived under this chunk's name. A `deleteLocation` that fails either rule is left out and recorded as an anomaly:
+ * the archive does not need it, and a delete that is never sent cannot remove another recording.
+ */
+function readLocations(
+  chunk: Record<string, unknown>,
+  path: string,
+  documentId: string,
+  policy: LocationPolicy,
+  anomalies: ChunkAnomaly[],
+): RecordingChunk["locations"] {
   const locations: Partial<Record<ChunkLocationField, string>> = {};
   for (const field of CHUNK_LOCATION_FIELDS) {
     const value = chunk[field];
     if (value === undefined || value === null) continue;
-    if (typeof value !== "string" || value.length > 2048) throw new InvalidEventError(`${path}.${field}`, "must be a URL string.");
-    const rejected = chunkLocationProblem(policy, value, documentId);
+    const rejected =
+      typeof value !== "string" || value.length > 2048
+        ? { kind: "host" as const, problem: "must be a URL string" }
+        : chunkLocationProblem(policy, value, documentId);
+    if (rejected && field === "deleteLocation") {
+      anomalies.push(rejected.kind === "document" ? "deleteLocationNamesOtherDocument" : "deleteLocationNotAllowed");
+      continue;
+    }
     if (rejected) throw new InvalidEventError(`${path}.${field}`, `${rejected.problem}.`);
-    locations[field] = value;
+    locations[field] = value as string;
   }
   return locations;
 }

@@ -1,9 +1,10 @@
 import type { AcsRecordingFileStatusUpdatedEventData } from "@azure/eventgrid";
-import { normalizeResourceId } from "../config/appConfig";
 import { InvalidEventError } from "../errors";
 import { isNonEmptyString, isRecord } from "../shared/untrustedJson";
 import { parseIsoDateTime } from "../shared/isoDateTime";
 import { printable } from "../shared/logSafe";
+import { ACS_RESOURCE_ID_SHAPE, isAcsResourceId, normalizeResourceId } from "../config/acsResourceId";
+import { anomalyList, type ChunkAnomaly } from "./chunkAnomalies";
 import { chunkKey, encodeChunkMessage, MAX_ENCODED_MESSAGE_BYTES, type ChunkMessage } from "./chunkMessage";
 import type { LocationPolicy } from "./chunkLocations";
 import type { EventEnvelope } from "./eventEnvelope";
@@ -32,13 +33,14 @@ const DATA_TEXT_FIELDS = {
 /** The fields every chunk message of one event shares. */
 type RecordingFields = Omit<
   ChunkMessage,
-  "chunkKey" | "documentId" | "index" | "endReason" | "contentLocation" | "metadataLocation" | "deleteLocation" | "chunkCount"
->;
+  "chunkKey" | "documentId" | "index" | "endReason" | "contentLocation" | "metadataLocation" | "deleteLocation" | "chunkCount" | "anomalies"
+> & { readonly anomalies: readonly ChunkAnomaly[] };
 
 /**
  * Validates one RecordingFileStatusUpdated event and returns one chunk message per chunk, or throws
  * InvalidEventError naming the first offending field. Every chunk (and each of its URLs) is checked
- * before anything is returned.
+ * before anything is returned. Only what would make the archive unsafe or impossible is refused; an odd
+ * descriptive field is left out and recorded on each chunk as an anomaly (chunkAnomalies.ts).
  */
 export function chunkMessagesFromEvent(event: EventEnvelope, policy: RecordingEventPolicy, now: Date = new Date()): ChunkMessage[] {
   const recording = recordingFields(event, policy, now);
@@ -58,11 +60,13 @@ function recordingFields(event: EventEnvelope, policy: RecordingEventPolicy, now
   const resource = checkSource(event, policy);
   if (!isRecord(event.data)) throw new InvalidEventError("data", "must be an object.");
   const fields = event.data as Record<string, unknown> & Partial<Record<keyof AcsRecordingFileStatusUpdatedEventData, unknown>>;
-  const start = fields.recordingStartTime === undefined ? undefined : requireDate(fields.recordingStartTime, "data.recordingStartTime");
-  const duration = fields.recordingDurationMs;
-  if (duration !== undefined && (typeof duration !== "number" || !Number.isFinite(duration) || duration < 0)) {
-    throw new InvalidEventError("data.recordingDurationMs", "must be a non-negative number.");
-  }
+  // Descriptive fields: an unreadable one is left out (an anomaly), never a reason to lose the recording.
+  const anomalies: ChunkAnomaly[] = [];
+  const start = fields.recordingStartTime === undefined || fields.recordingStartTime === null ? undefined : parseIsoDateTime(fields.recordingStartTime);
+  if (start === undefined && fields.recordingStartTime !== undefined && fields.recordingStartTime !== null) anomalies.push("recordingStartTimeUnreadable");
+  const given = fields.recordingDurationMs;
+  const duration = typeof given === "number" && Number.isFinite(given) && given >= 0 ? given : undefined;
+  if (duration === undefined && given !== undefined && given !== null) anomalies.push("recordingDurationUnreadable");
   const text: Partial<Record<(typeof DATA_TEXT_FIELDS)[keyof typeof DATA_TEXT_FIELDS], string>> = {};
   for (const [field, target] of Object.entries(DATA_TEXT_FIELDS) as [
     keyof typeof DATA_TEXT_FIELDS,
@@ -70,8 +74,8 @@ function recordingFields(event: EventEnvelope, policy: RecordingEventPolicy, now
   ][]) {
     const value = fields[field];
     if (value === undefined || value === null) continue;
-    if (typeof value !== "string" || value.length > 256) throw new InvalidEventError(`data.${field}`, "must be a string of at most 256 characters.");
-    text[target] = value;
+    if (typeof value !== "string" || value.length > 256) anomalies.push("recordingFieldUnreadable");
+    else text[target] = value;
   }
   const subject = parseRecordingSubject(event.subject);
   const recordingId = text.recordingId ?? subject.recordingId;
@@ -85,18 +89,20 @@ function recordingFields(event: EventEnvelope, policy: RecordingEventPolicy, now
     ...(subject.serverCallId ? { serverCallId: subject.serverCallId } : {}),
     ...(recordingId ? { recordingId } : {}),
     ...(start ? { recordingStartTime: start.toISOString() } : {}),
-    ...(typeof duration === "number" ? { recordingDurationMs: duration } : {}),
+    ...(duration !== undefined ? { recordingDurationMs: duration } : {}),
     ...(text.sessionEndReason ? { sessionEndReason: text.sessionEndReason } : {}),
     ...(text.contentType ? { contentType: text.contentType } : {}),
     ...(text.channelType ? { channelType: text.channelType } : {}),
     ...(text.formatType ? { formatType: text.formatType } : {}),
     ...(text.storageType ? { storageType: text.storageType } : {}),
+    anomalies,
   };
 }
 
 /** The message of one chunk: the recording's fields plus the chunk's own. */
 function chunkMessage(recording: RecordingFields, chunk: RecordingChunk, chunkCount: number): ChunkMessage {
-  const { version, resource, eventId, eventTime, deadline, ...rest } = recording;
+  const { version, resource, eventId, eventTime, deadline, anomalies: recordingAnomalies, ...rest } = recording;
+  const anomalies = anomalyList([...recordingAnomalies, ...chunk.anomalies]);
   return {
     version,
     chunkKey: chunkKey(resource, chunk.documentId, chunk.index),
@@ -110,16 +116,26 @@ function chunkMessage(recording: RecordingFields, chunk: RecordingChunk, chunkCo
     deadline,
     chunkCount,
     ...rest,
+    ...(anomalies.length > 0 ? { anomalies } : {}),
   };
 }
 
+/**
+ * `topic` / `source`: required, with the shape of an ACS resource id, whether or not ALLOWED_ACS_RESOURCES is set.
+ * Event Grid names the sending resource in every event it delivers (the webhook's and the Event Grid trigger's
+ * alike), so refusing an event without one loses no real recording; the SDKs' own test events, which have none or
+ * only `/subscriptions/{id}`, are refused (README, intake rules).
+ */
 function checkSource(event: EventEnvelope, policy: RecordingEventPolicy): string {
   const source = event.source;
-  if (source !== undefined && source !== null && typeof source !== "string") throw new InvalidEventError(event.fields.source, "must be a string.");
-  if (policy.allowedAcsResources.length === 0) return typeof source === "string" ? normalizeResourceId(source) : "";
-  if (!isNonEmptyString(source)) throw new InvalidEventError(event.fields.source, "is required when ALLOWED_ACS_RESOURCES is set.");
+  if (!isNonEmptyString(source)) {
+    throw new InvalidEventError(event.fields.source, "is required: Event Grid names the ACS resource that sent every event it delivers.");
+  }
+  if (!isAcsResourceId(source)) {
+    throw new InvalidEventError(event.fields.source, `is not an ACS resource id (${ACS_RESOURCE_ID_SHAPE}): ${printable(source)}.`);
+  }
   const normalized = normalizeResourceId(source);
-  if (!policy.allowedAcsResources.includes(normalized)) {
+  if (policy.allowedAcsResources.length > 0 && !policy.allowedAcsResources.includes(normalized)) {
     throw new InvalidEventError(event.fields.source, `names ${printable(source)}, which is not in ALLOWED_ACS_RESOURCES.`);
   }
   return normalized;

@@ -3,6 +3,7 @@ import { lazyService, type Lazy } from "../app/serviceProvider";
 import type { ChunkArchiveJob } from "../archive/chunkArchiveJob";
 import { triggerQueueName } from "../config/appConfig";
 import { MAX_DEQUEUE_COUNT } from "../storage/chunkQueue";
+import { escapingLog } from "../shared/logSafe";
 
 /**
  * Queue trigger: one message per recording chunk. Returns when the chunk is archived (or was already),
@@ -13,7 +14,7 @@ import { MAX_DEQUEUE_COUNT } from "../storage/chunkQueue";
 export function archiveChunk(job: Lazy<ChunkArchiveJob>): StorageQueueHandler {
   return async (message: unknown, context: InvocationContext): Promise<void> => {
     const dequeueCount = Number(context.triggerMetadata?.["dequeueCount"] ?? Number.NaN);
-    const result = await job().run(message, context, {
+    const result = await job().run(message, escapingLog(context), {
       ...(Number.isFinite(dequeueCount) ? { dequeueCount } : {}),
       maxDequeueCount: MAX_DEQUEUE_COUNT,
     });

@@ -3,6 +3,7 @@ import { lazyService, type Lazy } from "../app/serviceProvider";
 import type { CallStatusReader } from "../catalog/callStatus";
 import { AppNotConfiguredError, describeError } from "../errors";
 import { errorResponse, notConfiguredResponse } from "../http/errorResponse";
+import { escapingLog } from "../shared/logSafe";
 
 const MAX_CALL_ID_LENGTH = 1024;
 
@@ -20,7 +21,7 @@ export function archiveStatus(reader: Lazy<CallStatusReader>): HttpHandler {
       return { status: 200, jsonBody: status };
     } catch (error) {
       if (error instanceof AppNotConfiguredError) return notConfiguredResponse(error, "error");
-      context.error(`Reading the archive status failed: ${describeError(error)}`);
+      escapingLog(context).error(`Reading the archive status failed: ${describeError(error)}`);
       return errorResponse(503, { code: "StorageUnavailable", message: "The archive could not be read; retry later." }, "error", { "Retry-After": "10" });
     }
   };

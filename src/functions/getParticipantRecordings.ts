@@ -6,6 +6,7 @@ import { errorResponse, notConfiguredResponse } from "../http/errorResponse";
 import { InvalidContinuationTokenError, InvalidSearchRequestError, ParticipantIndexKeyError } from "../participants/participantErrors";
 import { API_ROLES, protectedApi } from "../http/apiAccess";
 import { readSearchRequest, searchAnswer } from "../participants/searchApi";
+import { escapingLog } from "../shared/logSafe";
 
 /** Flagged chunks counted on a first page at most. */
 const MAX_FLAGGED_COUNTED = 1_000;
@@ -19,6 +20,7 @@ const MAX_FLAGGED_COUNTED = 1_000;
  */
 export function getParticipantRecordings(participantsOf: Lazy<ParticipantLookup | undefined>): HttpHandler {
   return async (request: HttpRequest, context: InvocationContext): Promise<HttpResponseInit> => {
+    const log = escapingLog(context);
     try {
       const search = await readSearchRequest(request);
       const participants = participantsOf();
@@ -29,7 +31,7 @@ export function getParticipantRecordings(participantsOf: Lazy<ParticipantLookup 
         ...(search.pageSize ? { pageSize: search.pageSize } : {}),
       });
       const flagged = search.continuationToken ? undefined : (await participants.index.flagged(MAX_FLAGGED_COUNTED)).chunks.length;
-      context.info(
+      log.info(
         `Participant search: ${page.chunks.length} chunk(s) on this page, ${page.skipped.length} entr(ies) skipped${page.continuationToken ? ", more follow" : ""}.`,
       );
       return { status: 200, jsonBody: searchAnswer(page, flagged) };
@@ -43,11 +45,11 @@ export function getParticipantRecordings(participantsOf: Lazy<ParticipantLookup 
       if (error instanceof InvalidContinuationTokenError)
         return errorResponse(400, { code: error.code, message: error.message, target: "continuationToken" }, "error");
       if (error instanceof ParticipantIndexKeyError) {
-        context.error(`Participant search refused: ${error.message}`);
+        log.error(`Participant search refused: ${error.message}`);
         return errorResponse(409, { code: error.code, message: error.message }, "error");
       }
       if (error instanceof AppNotConfiguredError) return notConfiguredResponse(error, "error");
-      context.error(`Participant search failed: ${describeError(error)}`);
+      log.error(`Participant search failed: ${describeError(error)}`);
       return errorResponse(503, { code: "StorageUnavailable", message: "The archive or the participant index could not be read; try again." }, "error", {
         "Retry-After": "10",
       });

@@ -1,6 +1,7 @@
 import { app, type HttpHandler, type HttpResponseInit, type InvocationContext } from "@azure/functions";
 import { appHealth, type Lazy } from "../app/serviceProvider";
 import type { HealthCheck } from "../health/healthCheck";
+import { escapingLog } from "../shared/logSafe";
 
 /**
  * GET /api/health -> 200 when the settings are valid and the host storage, the archive container and the ACS endpoint
@@ -9,7 +10,7 @@ import type { HealthCheck } from "../health/healthCheck";
 export function health(check: Lazy<HealthCheck>): HttpHandler {
   return async (_request, context: InvocationContext): Promise<HttpResponseInit> => {
     const report = await check().run();
-    if (!report.healthy) context.warn(`Health check failed: ${JSON.stringify(report)}`);
+    if (!report.healthy) escapingLog(context).warn(`Health check failed: ${JSON.stringify(report)}`);
     return { status: report.healthy ? 200 : 503, jsonBody: report, headers: { "Cache-Control": "no-store" } };
   };
 }

@@ -5,6 +5,8 @@ import { errorResponse, notConfiguredResponse } from "../http/errorResponse";
 import { readDeliveryBody } from "../intake/deliveryBody";
 import type { RecordingIntake } from "../intake/recordingIntake";
 import { readWebhookDelivery } from "../intake/webhookDelivery";
+import type { Log } from "../shared/log";
+import { escapingLog } from "../shared/logSafe";
 import { intakeDeadline } from "../storage/storageDeadline";
 
 const HANDLED_METHODS = ["POST", "OPTIONS"];
@@ -15,6 +17,7 @@ const HANDLED_METHODS = ["POST", "OPTIONS"];
  */
 export function recordingEventsWebhook(intake: Lazy<RecordingIntake>): HttpHandler {
   return async (request: HttpRequest, context: InvocationContext): Promise<HttpResponseInit> => {
+    const log = escapingLog(context);
     if (request.method === "OPTIONS") return abuseProtectionHandshake(request);
     if (request.method !== "POST") {
       return errorResponse(405, { code: "MethodNotAllowed", message: `${request.method} is not supported; Event Grid POSTs events here.` }, "error", {
@@ -28,17 +31,17 @@ export function recordingEventsWebhook(intake: Lazy<RecordingIntake>): HttpHandl
       body = await readDeliveryBody(request, deadline);
       const delivery = readWebhookDelivery(body, request.headers);
       if (delivery.kind === "validation") {
-        context.info("Answered the Event Grid subscription validation handshake.");
+        log.info("Answered the Event Grid subscription validation handshake.");
         return { status: 200, jsonBody: { validationResponse: delivery.validationCode } };
       }
       if (delivery.kind === "subscriptionDeleted") {
-        context.warn("Event Grid reports that this subscription was deleted.");
+        log.warn("Event Grid reports that this subscription was deleted.");
         return { status: 200 };
       }
-      const report = await intake().receive(delivery.events, "webhook", context, deadline);
+      const report = await intake().receive(delivery.events, "webhook", log, deadline);
       return { status: 200, jsonBody: report };
     } catch (error) {
-      return await failureResponse(error, body, intake, context, deadline);
+      return await failureResponse(error, body, intake, log, deadline);
     }
   };
 }
@@ -55,8 +58,12 @@ function abuseProtectionHandshake(request: HttpRequest): HttpResponseInit {
   return { status: 200, headers: { "WebHook-Allowed-Origin": origin, "WebHook-Allowed-Rate": "*", Allow: HANDLED_METHODS.join(", ") } };
 }
 
+/** Event Grid retries none of 400, 408 (the body never arrived whole), 413 and 415: it dead-letters them. */
 const DELIVERY_STATUS: Record<InvalidDeliveryError["code"], number> = {
   BodyTooLarge: 413,
+  TooManyEvents: 413,
+  TooManyRecordings: 413,
+  TooManyChunks: 413,
   BodyTimeout: 408,
   UnsupportedMediaType: 415,
   InvalidJson: 400,
@@ -67,36 +74,35 @@ async function failureResponse(
   error: unknown,
   body: string | undefined,
   intake: Lazy<RecordingIntake>,
-  context: InvocationContext,
+  log: Log,
   deadline: AbortSignal,
 ): Promise<HttpResponseInit> {
   if (error instanceof InvalidDeliveryError) {
     // A body read whole is kept for an operator; an oversized or incomplete one was never read whole.
     if (body === undefined) {
-      context.warn(`Refused a delivery (${error.code}): ${error.message}`);
+      log.warn(`Refused a delivery (${error.code}): ${error.message}`);
     } else {
       // Quarantined before the refusal; while a bad setting prevents that, 503 leaves the body with Event Grid (retried).
       let quarantine: RecordingIntake;
       try {
         quarantine = intake();
       } catch (notConfigured) {
-        return failureResponse(notConfigured, body, intake, context, deadline);
+        return failureResponse(notConfigured, body, intake, log, deadline);
       }
-      await quarantine
-        .rejectDelivery(body, error, "webhook", context, deadline)
-        .catch(() => context.error("The rejected delivery could not be quarantined either."));
+      await quarantine.rejectDelivery(body, error, "webhook", log, deadline).catch(() => log.error("The rejected delivery could not be quarantined either."));
     }
-    return errorResponse(DELIVERY_STATUS[error.code], { code: error.code, message: error.message }, "error");
+    const target = error.target === undefined ? {} : { target: error.target };
+    return errorResponse(DELIVERY_STATUS[error.code], { code: error.code, message: error.message, ...target }, "error");
   }
   if (error instanceof AppNotConfiguredError) {
-    context.warn(`Refused a delivery (Event Grid retries it): ${error.message}`);
+    log.warn(`Refused a delivery (Event Grid retries it): ${error.message}`);
     return notConfiguredResponse(error, "error");
   }
   if (error instanceof StorageUnavailableError) {
-    context.error(`Storage unavailable; asking Event Grid to retry: ${error.message}`);
+    log.error(`Storage unavailable; asking Event Grid to retry: ${error.message}`);
     return errorResponse(503, { code: error.code, message: "Storage is unavailable; retry later." }, "error", { "Retry-After": "10" });
   }
-  context.error(`Unexpected failure handling a delivery: ${describeError(error)}`);
+  log.error(`Unexpected failure handling a delivery: ${describeError(error)}`);
   return errorResponse(500, { code: "InternalError", message: "The delivery could not be processed; retry later." }, "error");
 }
 

@@ -3,6 +3,7 @@ import { lazyService, type Lazy } from "../app/serviceProvider";
 import type { PoisonedChunkRescue } from "../archive/poisonedChunkRescue";
 import { triggerQueueName } from "../config/appConfig";
 import { poisonQueueName } from "../storage/chunkQueue";
+import { escapingLog } from "../shared/logSafe";
 
 /**
  * Queue trigger on `<CHUNK_QUEUE>-poison`: a chunk whose deliveries ended without an answer (crash,
@@ -11,7 +12,7 @@ import { poisonQueueName } from "../storage/chunkQueue";
  */
 export function rescuePoisonedChunk(rescue: Lazy<PoisonedChunkRescue>): StorageQueueHandler {
   return async (message: unknown, context: InvocationContext): Promise<void> => {
-    await rescue().rescue(message, context);
+    await rescue().rescue(message, escapingLog(context));
   };
 }
 

@@ -3,6 +3,7 @@ import { lazyService, type Lazy } from "../app/serviceProvider";
 import { controlErrorResponse, controlFor, readJsonBody } from "../recordingControl/httpEdge";
 import type { RecordingControls } from "../recordingControl/recordingControls";
 import { parseStartRecordingRequest } from "../recordingControl/requestValidation";
+import { escapingLog } from "../shared/logSafe";
 import { API_ROLES, protectedApi } from "../http/apiAccess";
 
 /**
@@ -11,11 +12,12 @@ import { API_ROLES, protectedApi } from "../http/apiAccess";
  */
 export function startRecording(control: Lazy<RecordingControls>): HttpHandler {
   return async (request: HttpRequest, context: InvocationContext): Promise<HttpResponseInit> => {
+    const log = escapingLog(context);
     try {
-      const recording = controlFor(control, request, context);
+      const recording = controlFor(control, request, log);
       const start = parseStartRecordingRequest(await readJsonBody(request, false));
       const started = await recording.start(start);
-      context.info(
+      log.info(
         `Started recording ${started.recordingId} (${started.recordingState}) of server call ${start.serverCallId}` +
           (recording.resourceName !== undefined ? ` on ACS resource ${recording.resourceName}` : "") +
           (start.operationContext !== undefined ? ` [operationContext ${JSON.stringify(start.operationContext)}]` : "") +
@@ -30,7 +32,7 @@ export function startRecording(control: Lazy<RecordingControls>): HttpHandler {
         },
       };
     } catch (error) {
-      return controlErrorResponse(error, context);
+      return controlErrorResponse(error, log);
     }
   };
 }

@@ -1,6 +1,6 @@
 import type { HttpHandler, HttpRequest, HttpResponse, HttpResponseInit, InvocationContext } from "@azure/functions";
 import type { Settings } from "../config/settingParsers";
-import { printable } from "../shared/logSafe";
+import { escapingLog, printable } from "../shared/logSafe";
 import { isNonEmptyString, isRecord } from "../shared/untrustedJson";
 import { errorResponse, type ErrorEnvelope } from "./errorResponse";
 
@@ -109,8 +109,9 @@ export function protectedApi(api: ProtectedApi, handler: HttpHandler, options: {
     const target = Object.fromEntries(
       (api.auditedParams ?? []).flatMap((name) => (request.params[name] !== undefined ? [[name, printable(request.params[name], 128)]] : [])),
     );
+    const log = escapingLog(context);
     const audit = (outcome: number | "error"): void => {
-      context.info(
+      log.info(
         `Audit: ${JSON.stringify({ api: api.api, action: api.action, ...describeCaller(caller), at, outcome, invocationId: context.invocationId, ...target })}`,
       );
     };
@@ -128,6 +129,7 @@ export function protectedApi(api: ProtectedApi, handler: HttpHandler, options: {
     }
     let response: HttpResponseInit | HttpResponse;
     try {
+      // The wrapped handler is a function of its own: it escapes its lines itself (escapingLog), as every function does.
       response = await handler(request, context);
     } catch (error) {
       audit("error");

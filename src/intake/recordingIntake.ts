@@ -1,4 +1,7 @@
-import type { InvalidDeliveryError } from "../errors";
+import { StorageUnavailableError, type InvalidDeliveryError } from "../errors";
+import { CHUNK_ANOMALIES } from "../events/chunkAnomalies";
+import type { ChunkMessage } from "../events/chunkMessage";
+import { DEFAULT_INTAKE_LIMITS, type IntakeLimits } from "../config/intakeLimits";
 import type { Log } from "../shared/log";
 import { printable } from "../shared/logSafe";
 import type { ChunkQueue } from "../storage/chunkQueue";
@@ -6,7 +9,9 @@ import type { Quarantine } from "../storage/quarantine";
 import { intakeDeadline } from "../storage/storageDeadline";
 import type { IntakeCatalog } from "../catalog/intakeCatalog";
 import type { ErasureTombstones } from "../catalog/erasureTombstones";
+import type { TraceSummary } from "../catalog/expectedRecords";
 import { archiverMetrics } from "../telemetry/archiverMetrics";
+import { deliveryOverLimit, recordingsOverLimit } from "./deliveryLimits";
 import { withoutErasedChunks } from "./erasedChunks";
 import { triageEvents, type IntakePolicy } from "./eventTriage";
 import { keepRejections, MAX_SEPARATE_RECORDS, type RejectedEvent } from "./rejectionKeeping";
@@ -15,8 +20,10 @@ export interface IntakeDependencies {
   readonly chunkQueue: ChunkQueue;
   readonly quarantine: Quarantine;
   readonly policy: IntakePolicy;
-  /** Leaves the trace the status API reads (expected chunks) and counts events; absent = none. */
+  /** Leaves the traces the status API reads (expected chunks, later events, queued chunks) and counts events; absent = none (and no redelivery check). */
   readonly catalog?: IntakeCatalog;
+  /** INTAKE_MAX_*_PER_DELIVERY; DEFAULT_INTAKE_LIMITS when absent. */
+  readonly limits?: IntakeLimits;
   /** Erasure tombstones: a chunk a data-subject erasure removed is not queued again (absent = none are checked). */
   readonly erasures?: ErasureTombstones;
 }
@@ -25,7 +32,10 @@ export interface IntakeReport {
   readonly received: number;
   readonly accepted: number;
   readonly ignored: number;
+  /** Chunk messages sent by this attempt. */
   readonly enqueued: number;
+  /** Chunks an earlier attempt of the same delivery had queued already (not sent again). */
+  readonly alreadyQueued: number;
   /** Chunks of valid events not queued because a data-subject erasure removed them (not an error). */
   readonly skippedErased: number;
   /** How many elements were rejected (and kept in the quarantine container). */
@@ -34,24 +44,66 @@ export interface IntakeReport {
   readonly rejected: readonly RejectedEvent[];
 }
 
+/** What the queueing half of one delivery did. */
+interface Enqueued {
+  readonly sent: readonly ChunkMessage[];
+  readonly alreadyQueued: number;
+  readonly erased: number;
+}
+
 /**
- * The one core behind both entry points: validates RecordingFileStatusUpdated events, fans out one
- * queue message per chunk, quarantines invalid elements with their reasons, and ignores other types.
- * Everything it writes is bounded by `deadline` (INTAKE_DEADLINE_MS from arrival by default). Throws
- * StorageUnavailableError when a message or a quarantine record could not be written, so the caller
- * makes Event Grid redeliver (duplicates are harmless: the archiver is idempotent per chunk, and
- * quarantine names depend on the content only).
+ * The one core behind both entry points: checks the delivery against its bounds (INTAKE_MAX_*_PER_DELIVERY; above
+ * one, InvalidDeliveryError and nothing is queued), validates RecordingFileStatusUpdated events, and per recording:
+ * leaves out the chunks a data-subject erasure removed (tombstones), writes its traces (expected.json, later events)
+ * and deadline markers, then fans out one queue message per chunk that no earlier attempt of the delivery queued,
+ * each followed by its queued record. Invalid elements are quarantined with their reasons, other types ignored.
+ * Everything it writes is bounded by `deadline` (INTAKE_DEADLINE_MS from arrival by default), and the work before the
+ * first write by the bounds. Throws StorageUnavailableError when a message or a record could not be written, so the
+ * caller makes Event Grid redeliver: chunks already queued are then found by their queued records and not sent again,
+ * and quarantine names depend on the content only.
  */
 export class RecordingIntake {
-  constructor(private readonly deps: IntakeDependencies) {}
+  private readonly limits: IntakeLimits;
+
+  constructor(private readonly deps: IntakeDependencies) {
+    this.limits = deps.limits ?? DEFAULT_INTAKE_LIMITS;
+  }
 
   async receive(events: readonly unknown[], receivedVia: string, log: Log, deadline: AbortSignal = intakeDeadline()): Promise<IntakeReport> {
-    const triaged = triageEvents(events, this.deps.policy, receivedVia, log);
-    const { rejections, accepted, ignored } = triaged;
-    // An erased chunk stays erased: a redelivered event neither queues it nor expects it again.
-    const { kept: messages, erased } = this.deps.erasures
-      ? await withoutErasedChunks(triaged.messages, this.deps.erasures, deadline)
-      : { kept: triaged.messages, erased: [] };
+    const overLimit = deliveryOverLimit(events, this.limits);
+    if (overLimit) throw overLimit;
+    const { messages: found, rejections, accepted, ignored } = triageEvents(events, this.deps.policy, receivedVia, log);
+    const tooManyRecordings = recordingsOverLimit(found, this.limits);
+    if (tooManyRecordings) throw tooManyRecordings;
+    // Validation is bounded by the delivery bounds; a machine so slow that even it used up the deadline answers 503.
+    if (deadline.aborted) throw new StorageUnavailableError("The delivery could not be taken in before the intake deadline; Event Grid retries it.");
+    this.deps.catalog?.counted({ accepted, ignored, rejected: rejections.length });
+    const messages = distinctChunks(found);
+    // Every write runs to its end before answering (allSettled): what was queued is known, whatever failed.
+    const [kept, queued] = await Promise.allSettled([
+      keepRejections(this.deps.quarantine, rejections, events.length, log, deadline),
+      this.enqueue(messages, log, deadline),
+    ]);
+    if (queued.status === "rejected") throw queued.reason;
+    if (kept.status === "rejected") throw kept.reason;
+    return {
+      received: events.length,
+      accepted,
+      ignored,
+      enqueued: queued.value.sent.length,
+      alreadyQueued: queued.value.alreadyQueued,
+      skippedErased: queued.value.erased,
+      rejectedCount: kept.value.length,
+      rejected: kept.value.slice(0, MAX_SEPARATE_RECORDS),
+    };
+  }
+
+  /**
+   * Tombstones first (an erased chunk stays erased: a redelivered event neither queues it nor expects it again), then
+   * the traces, then the chunks no earlier attempt queued, each recorded as queued once sent.
+   */
+  private async enqueue(found: readonly ChunkMessage[], log: Log, deadline: AbortSignal): Promise<Enqueued> {
+    const { kept: messages, erased } = this.deps.erasures ? await withoutErasedChunks(found, this.deps.erasures, deadline) : { kept: found, erased: [] };
     if (erased.length > 0) {
       archiverMetrics().chunksErasedSkipped.add(erased.length, { where: "intake" });
       log.info(
@@ -61,35 +113,26 @@ export class RecordingIntake {
           .join(", ")}${erased.length > 5 ? ", …" : ""}.`,
       );
     }
-    // Every write runs to its end before answering (allSettled): what was queued is known, whatever failed.
-    const [kept, queued, catalogued] = await Promise.allSettled([
-      keepRejections(this.deps.quarantine, rejections, events.length, log, deadline),
-      this.deps.chunkQueue.enqueue(messages, deadline),
-      this.deps.catalog?.received({ messages, accepted, ignored, rejected: rejections.length }, deadline),
-    ]);
-    if (queued.status === "rejected") throw queued.reason;
-    // Without its expected record a queued chunk would not show as pending: the redelivery writes it.
-    if (catalogued.status === "rejected") throw catalogued.reason;
-    const traces = catalogued.value;
-    if (traces && traces.laterEvents > 0) {
-      // Archived all the same (a real recording's chunks may come in several events); marked in the manifest and status.
-      const line = `${traces.laterEvents} event(s) named chunks of a recording another event announced first${traces.otherResource > 0 ? `, ${traces.otherResource} of them from another ACS resource` : ""}; their chunks are archived and marked (intakeTrace) in the manifest and the status API.`;
-      if (traces.otherResource > 0) log.warn(line);
-      else log.info(line);
-    }
-    for (const message of messages) {
+    const catalog = this.deps.catalog;
+    const { pending, traces } = catalog ? await catalog.unqueued(messages, deadline) : { pending: messages, traces: undefined };
+    if (traces) logLaterEvents(traces, log);
+    await this.deps.chunkQueue.enqueue(pending, {
+      abortSignal: deadline,
+      ...(catalog ? { afterSend: (message) => catalog.recordQueued(message, deadline) } : {}),
+    });
+    for (const message of pending) {
       log.info(`Queued chunk ${printable(message.chunkKey)} (event ${printable(message.eventId)}) on ${this.deps.chunkQueue.name}.`);
+      if (message.anomalies && message.anomalies.length > 0) {
+        log.warn(
+          `Chunk ${printable(message.chunkKey)} (event ${printable(message.eventId)}) is archived, with anomalies ${message.anomalies.join(", ")}: ` +
+            `${message.anomalies.map((code) => CHUNK_ANOMALIES[code]).join("; ")}.`,
+        );
+      }
     }
-    if (kept.status === "rejected") throw kept.reason;
-    return {
-      received: events.length,
-      accepted,
-      ignored,
-      enqueued: messages.length,
-      skippedErased: erased.length,
-      rejectedCount: kept.value.length,
-      rejected: kept.value.slice(0, MAX_SEPARATE_RECORDS),
-    };
+    if (pending.length < messages.length) {
+      log.info(`${messages.length - pending.length} chunk(s) of this delivery were queued by an earlier attempt; not sent again.`);
+    }
+    return { sent: pending, alreadyQueued: messages.length - pending.length, erased: erased.length };
   }
 
   /** Keeps a whole delivery that could not be read (not JSON, not events) for an operator. */
@@ -98,4 +141,27 @@ export class RecordingIntake {
     log.error(`Rejected a delivery (${problem.code}): ${problem.message} Kept at ${keptAt}.`);
     return keptAt;
   }
+}
+
+/** Events that named chunks of a recording another event announced first: archived all the same, and marked. */
+function logLaterEvents(traces: TraceSummary, log: Log): void {
+  if (traces.laterEvents === 0) return;
+  // A real recording's chunks may come in several events; marked (intakeTrace) in the manifest and the status API.
+  const line =
+    `${traces.laterEvents} event(s) named chunks of a recording another event announced first` +
+    `${traces.otherResource > 0 ? `, ${traces.otherResource} of them from another ACS resource` : ""}; ` +
+    "their chunks are archived and marked (intakeTrace) in the manifest and the status API.";
+  if (traces.otherResource > 0) log.warn(line);
+  else log.info(line);
+}
+
+/** Each chunk of each event once (a delivery may carry the same event twice). */
+function distinctChunks(messages: readonly ChunkMessage[]): ChunkMessage[] {
+  const seen = new Set<string>();
+  return messages.filter((message) => {
+    const key = `${message.eventId}\n${message.chunkKey}`;
+    if (seen.has(key)) return false;
+    seen.add(key);
+    return true;
+  });
 }

@@ -2,7 +2,7 @@ import type { ContainerClient } from "@azure/storage-blob";
 import { FAILURES_PREFIX } from "../archive/failureRecords";
 import { manifestName, pathSegment, RECORDINGS_PREFIX } from "../archive/blobLayout";
 import { listWithMetadata, readJsonBlob } from "../catalog/boundedReads";
-import { expectedRecordName, outcomesFolder } from "../catalog/catalogLayout";
+import { chunkNameKey, expectedRecordName, outcomesFolder, queuedFolder } from "../catalog/catalogLayout";
 import { deadlineMarkers } from "../catalog/deadlineMarkers";
 import type { ErasureTombstones } from "../catalog/erasureTombstones";
 import { MAX_EXPECTED_RECORD_BYTES, readExpectedRecording } from "../catalog/expectedRecords";
@@ -14,6 +14,8 @@ import { eraseWithVersions, type ErasureRefusal } from "./blobErasure";
 import { blobNameProblem, exactBlobClient } from "./listedNames";
 
 const MAX_OUTCOMES_LISTED = 2_100;
+/** Queued records: one per chunk and event that named it (a handful per chunk). */
+const MAX_QUEUED_LISTED = 2_100;
 /** Manifests of 1,000 chunks are a few hundred KiB. */
 const MAX_MANIFEST_BYTES = 16 * 1024 * 1024;
 const MAX_FAILURE_RECORDS_LISTED = 100;
@@ -43,7 +45,8 @@ export interface ErasedChunk {
  * After chunks of a recording were erased, the records that concern them: the folder's `manifest.json` (it lists
  * every chunk and the raw participantIds of all of them) is erased with its versions when it names an erased chunk or
  * lists the participant (a manifest of other chunks only — a recording whose folder a forged chunk joined — stays); the chunks' failure outcomes
- * (`archive-catalog/…/outcomes/`) and failure records (`archive-failures/…`) are deleted; intake's expected record
+ * (`archive-catalog/…/outcomes/`), intake's queued records of them (`archive-catalog/…/queued/`: documentId, event id,
+ * anomalies) and failure records (`archive-failures/…`) are deleted; intake's expected record
  * and the recording's deadline markers are deleted once every chunk they name is erased (tombstones), and retained
  * with the reason otherwise. What Storage refuses (a WORM policy) is reported.
  */
@@ -73,7 +76,7 @@ export async function eraseRecordingRecords(
     deleted.push(...manifestErased.deleted, ...manifestErased.versionsDeleted.map((version) => `${version.blob} (version ${version.versionId})`));
   }
 
-  const erasedSegments = new Set(erased.map((chunk) => `${chunk.index}-${pathSegment(chunk.documentId)}`));
+  const erasedSegments = new Set(erased.map((chunk) => chunkNameKey(chunk.index, chunk.documentId)));
   const call = folder.slice(RECORDINGS_PREFIX.length).split("/")[0] ?? "";
   const operational: string[] = [];
   const failureRecords = new Set<string>();
@@ -89,6 +92,14 @@ export async function eraseRecordingRecords(
   }
   if (outcomes.truncated)
     retained.push({ blob: outcomesFolder(folder), reason: `more than ${MAX_OUTCOMES_LISTED} outcome records: run erase again for the rest.` });
+  // Intake's per-chunk queued records (`<index>-<documentId>-<event hash>.json`): a redelivery of an erased chunk is
+  // stopped by its tombstone, not by these, so they go with the chunk.
+  const queued = await listWithMetadata(recordings, queuedFolder(folder), MAX_QUEUED_LISTED);
+  for (const record of queued.blobs) {
+    const match = /^(\d+-.+)-[0-9a-f]{16}\.json$/.exec(record.name.slice(queuedFolder(folder).length));
+    if (match && erasedSegments.has(match[1] as string)) operational.push(record.name);
+  }
+  if (queued.truncated) retained.push({ blob: queuedFolder(folder), reason: `more than ${MAX_QUEUED_LISTED} queued records: run erase again for the rest.` });
 
   const expected = readExpectedRecording(await readJsonBlob(recordings, expectedRecordName(folder), MAX_EXPECTED_RECORD_BYTES));
   for (const chunk of expected?.chunks ?? []) {

@@ -7,6 +7,7 @@ import { InvalidRecordingRequestError, RecordingNotFoundError, RecordingRequestR
 import type { ControlOutcome, RecordingControl } from "./recordingControl";
 import type { RecordingControls } from "./recordingControls";
 import { ACS_RESOURCE_PARAMETER, parseControlRequest, parseRecordingId } from "./requestValidation";
+import { escapingLog } from "../shared/logSafe";
 
 const MAX_BODY_BYTES = 64 * 1024;
 
@@ -46,16 +47,17 @@ export function recordingActionHandler(
   verbs: { readonly noun: string; readonly past: string },
 ): HttpHandler {
   return async (request: HttpRequest, context: InvocationContext): Promise<HttpResponseInit> => {
+    const log = escapingLog(context);
     try {
-      const recording = controlFor(control, request, context);
+      const recording = controlFor(control, request, log);
       const recordingId = parseRecordingId(request.params["recordingId"]);
       const { operationContext } = parseControlRequest(await readJsonBody(request, true));
       const outcome = await action(recording, recordingId);
       const note = operationContext !== undefined ? ` [operationContext ${JSON.stringify(operationContext)}]` : "";
-      context.info(`${outcome.accepted ? `The service accepted the ${verbs.noun} of` : verbs.past} recording ${recordingId}${note}.`);
+      log.info(`${outcome.accepted ? `The service accepted the ${verbs.noun} of` : verbs.past} recording ${recordingId}${note}.`);
       return { status: outcome.accepted ? 202 : 200, jsonBody: {} };
     } catch (error) {
-      return controlErrorResponse(error, context);
+      return controlErrorResponse(error, log);
     }
   };
 }

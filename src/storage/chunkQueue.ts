@@ -47,12 +47,17 @@ export class ChunkQueue {
   }
 
   /**
-   * Sends every message (bounded parallelism, each send with its own Storage deadline within `signal`);
-   * throws StorageUnavailableError if any could not be sent. The first failure stops the sends still
+   * Sends every message (bounded parallelism, each send with its own Storage deadline within `abortSignal`), and after
+   * each successful send runs `afterSend` for it in the same slot (intake records the chunk as queued there); throws
+   * StorageUnavailableError if any send or step failed. The first failure, or the deadline, stops the sends still
    * waiting: the delivery is retried as a whole anyway.
    */
-  async enqueue(messages: readonly ChunkMessage[], signal?: AbortSignal): Promise<void> {
+  async enqueue(
+    messages: readonly ChunkMessage[],
+    options: { abortSignal?: AbortSignal; afterSend?: (message: ChunkMessage) => Promise<void> } = {},
+  ): Promise<void> {
     if (messages.length === 0) return;
+    const { abortSignal: signal, afterSend } = options;
     try {
       await this.ensureQueue(signal);
     } catch (error) {
@@ -61,18 +66,24 @@ export class ChunkQueue {
     const giveUp = new AbortController();
     const sends = signal ? AbortSignal.any([signal, giveUp.signal]) : giveUp.signal;
     let firstFailure: unknown;
-    const results = await mapConcurrent(messages, this.concurrency, async (message) => {
-      try {
-        return await this.queue.sendMessage(encodeChunkMessage(message), { abortSignal: storageSignal(sends) });
-      } catch (error) {
-        if (!giveUp.signal.aborted) firstFailure = error;
-        giveUp.abort();
-        throw error;
-      }
-    });
+    const results = await mapConcurrent(
+      messages,
+      this.concurrency,
+      async (message) => {
+        try {
+          await this.queue.sendMessage(encodeChunkMessage(message), { abortSignal: storageSignal(sends) });
+          await afterSend?.(message);
+        } catch (error) {
+          if (!giveUp.signal.aborted) firstFailure = error;
+          giveUp.abort(error);
+          throw error;
+        }
+      },
+      { abortSignal: sends },
+    );
     const failed = results.filter((result) => result.status === "rejected").length;
     if (failed > 0) {
-      throw storageFailure(`${failed} of ${messages.length} chunk messages could not be queued on ${this.queue.name}`, firstFailure);
+      throw storageFailure(`${failed} of ${messages.length} chunk messages could not be queued on ${this.queue.name}`, firstFailure ?? signal?.reason);
     }
   }
 }

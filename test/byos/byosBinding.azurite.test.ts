@@ -103,7 +103,8 @@ describe("BYOS locations are bound like ACS locations (compiled app, Azurite)", 
   });
 
   it.each(EXFILTRATION)("refuses a queue message naming $name in the archive job (rejected), sending no request for it", async ({ content }) => {
-    await pipeline.deliver(legit.event);
+    // Another event of the same chunk (a redelivery of the same event would queue nothing: enqueueing is idempotent).
+    await pipeline.deliver({ ...legit.event, id: uniqueName("legit") });
     const [message] = (await pipeline.drain()) as ChunkMessage[];
     if (!message?.byos) throw new Error("the legitimate event queued no BYOS message");
     const forged: ChunkMessage = { ...message, eventId: uniqueName("forged"), byos: { ...message.byos, contentBlob: content() } };

@@ -47,14 +47,26 @@ describe("the chunk message: one shape, built by intake and read back by the arc
     }
   });
 
-  it("drops a deleteLocation that names another document (the chunk is still archived, nothing else is deleted)", () => {
+  it("drops a deleteLocation that names another document, recording why (the chunk is still archived, nothing else is deleted)", () => {
     const message = fullMessage();
     const parsed = parseChunkMessage({ ...message, deleteLocation: "https://us-storage.asm.skype.com/v1/objects/0-eus-d12-other" }, config.downloadHosts);
     expect(parsed).not.toHaveProperty("deleteLocation");
+    expect(parsed.anomalies).toEqual(["deleteLocationNamesOtherDocument"]);
     expect(parsed.contentLocation).toBe(message.contentLocation);
   });
 
-  it("still refuses a deleteLocation on a host that is not allowed", () => {
-    expect(parseFailure({ ...fullMessage(), deleteLocation: "https://evil.example.com/v1/objects/x" }).field).toBe("deleteLocation");
+  it("drops a deleteLocation on a host that is not allowed (never signed, never sent), recording why", () => {
+    const parsed = parseChunkMessage({ ...fullMessage(), deleteLocation: "https://evil.example.com/v1/objects/x" }, config.downloadHosts);
+    expect(parsed).not.toHaveProperty("deleteLocation");
+    expect(parsed.anomalies).toEqual(["deleteLocationNotAllowed"]);
+  });
+
+  it("keeps the anomalies intake found, merged with its own, known codes only", () => {
+    const parsed = parseChunkMessage(
+      { ...fullMessage(), anomalies: ["indexAsText", "madeUp", 7], deleteLocation: "https://evil.example.com/x", recordingStartTime: "soon" },
+      config.downloadHosts,
+    );
+    expect(parsed.anomalies).toEqual(["deleteLocationNotAllowed", "indexAsText", "recordingStartTimeUnreadable"]);
+    expect(parsed).not.toHaveProperty("recordingStartTime");
   });
 });

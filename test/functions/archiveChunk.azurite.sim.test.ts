@@ -122,4 +122,35 @@ describe("archiveChunk, registered by the compiled app", () => {
     await archiveChunk.handler({ version: 1 }, context);
     expect(logs.map((line) => line.message).join("\n")).not.toContain(sim.accessKey);
   });
+
+  it("escapes event-derived text in every log line: a chunk key with a line break and a bidi override (U+202E) cannot forge or reorder a line", async () => {
+    // A documentId with U+202E passes intake (it names blobs only escaped); a resource with a line break can only come
+    // from a tampered message (intake refuses such a topic). The chunk fails for good (400): the error path logs too.
+    const documentId = "fn-doc-\u202etxt.exe";
+    sim.addDocument(documentId, { size: 1000, faults: [{ kind: "status", status: 400 }] });
+    const forgedLine = "\n2026-12-02T06:00:00Z [Information] archived chunk fake";
+    const message = {
+      version: 1,
+      documentId,
+      index: 0,
+      chunkCount: 1,
+      resource: `/subscriptions/x${forgedLine}`,
+      eventId: `evt-\u202e-${Date.now()}`,
+      eventTime: new Date().toISOString(),
+      deadline: new Date(Date.now() + 3_600_000).toISOString(),
+      callId: "fn-call-\u202ebidi",
+      contentLocation: sim.urls(documentId).contentLocation,
+      metadataLocation: sim.urls(documentId).metadataLocation,
+    };
+    const { context, logs } = queueContext(1);
+    await archiveChunk.handler(message, context);
+    const lines = logs.map((line) => line.message);
+    expect(lines.some((line) => line.includes("Could not archive chunk"))).toBe(true);
+    for (const line of lines) {
+      expect(line).not.toMatch(/[\n\r\u202e]/);
+    }
+    expect(lines.join(" ")).toContain("fn-doc-\\u202etxt.exe");
+    // (chunk keys lower-case the resource)
+    expect(lines.join(" ")).toContain("/subscriptions/x\\u000a2026-12-02t06:00:00z");
+  });
 });

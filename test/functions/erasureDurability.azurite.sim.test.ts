@@ -128,9 +128,15 @@ describe("an erased recording stays erased (compiled app, Azurite, ACS simulator
 
     // The deadline watch: an at-risk event for the pending recording (it runs and would fire), none for the erased one.
     await pipeline.watch();
-    const atRisk = receiver.events.filter((item) => item["eventType"] === ARCHIVE_EVENT_TYPES.chunkDeadlineAtRisk);
-    expect(atRisk.filter((item) => String(item["subject"]).includes(pendingCall))).toHaveLength(2);
-    expect(atRisk.filter((item) => documents.includes(String((item["data"] as { documentId: string }).documentId)))).toEqual([]);
+    // One RecordingDeadlineAtRisk per recording, listing its chunks at risk.
+    const atRisk = receiver.events.filter((item) => item["eventType"] === ARCHIVE_EVENT_TYPES.recordingDeadlineAtRisk);
+    const listed = (item: Record<string, unknown>): string[] => (item["data"] as { chunks: { documentId: string }[] }).chunks.map((chunk) => chunk.documentId);
+    const forPending = atRisk.filter((item) => String(item["subject"]).includes(pendingCall));
+    expect(forPending).toHaveLength(1);
+    expect(forPending[0]?.["data"]).toMatchObject({ atRiskCount: 2 });
+    expect(listed(forPending[0] ?? {}).sort()).toEqual([...pending.documents].sort());
+    expect(atRisk.filter((item) => String(item["subject"]).includes(callId))).toEqual([]);
+    expect(atRisk.flatMap(listed).filter((documentId) => documents.includes(documentId))).toEqual([]);
 
     // `recording-archiver archive --event` with the same event: the chunks are reported erased (exit 0), nothing written.
     const work = mkdtempSync(join(tmpdir(), "erased-cli-"));

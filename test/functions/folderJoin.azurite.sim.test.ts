@@ -49,17 +49,21 @@ describe("a chunk that joins a recording's folder from another event (compiled a
     const [first, second] = await pipeline.drain();
     await pipeline.archive(first);
     // The forged events: same call, recording id and start; one from the victim's ACS resource, one from another.
-    await pipeline.deliver(
+    const forgedEvents = [
       sim.recordingEvent({ ...same, chunks: [{ documentId: forged, size: 50_000, index: 2 }] }),
       sim.recordingEvent({ ...same, topic: OTHER_RESOURCE, chunks: [{ documentId: foreign, size: 50_000, index: 3 }] }),
-    );
+    ];
+    await pipeline.deliver(...forgedEvents);
     // Not quarantined: queued like any chunk, and pending (marked) in the status API until archived.
     const joined = await pipeline.drain();
     expect(joined.map((message) => (message as { documentId: string }).documentId).sort()).toEqual([foreign, forged].sort());
+    // Their redelivery queues nothing again: the recording's queued records cover later events too.
+    await pipeline.deliver(...forgedEvents);
+    expect(await pipeline.drain()).toEqual([]);
     const pendingStatus = (await pipeline.status(callId)).json as StatusBody;
     expect(pendingStatus.recordings).toHaveLength(1);
-    expect(chunkOf(pendingStatus, forged)).toMatchObject({ state: "pending", intakeTrace: "laterEvent" });
-    expect(chunkOf(pendingStatus, foreign)).toMatchObject({ state: "pending", intakeTrace: "otherResource" });
+    expect(chunkOf(pendingStatus, forged)).toMatchObject({ state: "pending", intakeTrace: "laterEvent", anomalies: ["unannounced"] });
+    expect(chunkOf(pendingStatus, foreign)).toMatchObject({ state: "pending", intakeTrace: "otherResource", anomalies: ["unannounced"] });
     expect(pipeline.logs.some((line) => line.level === "warning" && /1 of them from another ACS resource/.test(line.message))).toBe(true);
 
     for (const message of [...joined, second]) await pipeline.archive(message);
@@ -68,18 +72,19 @@ describe("a chunk that joins a recording's folder from another event (compiled a
     const recording = status.recordings[0];
     expect(recording).toMatchObject({ complete: true, expectedChunks: 4, unannouncedChunks: 2 });
     expect(chunkOf(status, victim[0]!)).toMatchObject({ state: "archived", intakeTrace: "announced" });
+    expect(chunkOf(status, victim[0]!)?.anomalies).toBeUndefined();
     expect(chunkOf(status, victim[1]!)).toMatchObject({ state: "archived", intakeTrace: "announced" });
     expect(chunkOf(status, forged)).toMatchObject({ state: "archived", intakeTrace: "laterEvent" });
     expect(chunkOf(status, foreign)).toMatchObject({ state: "archived", intakeTrace: "otherResource" });
 
     const folder = recordingFolder(same);
     const manifest = await readManifest(pipeline.recordings, manifestName(folder));
-    expect(manifest?.chunks.map((chunk) => [chunk.documentId, chunk.intakeTrace]).sort()).toEqual(
+    expect(manifest?.chunks.map((chunk) => [chunk.documentId, chunk.intakeTrace, chunk.anomalies]).sort()).toEqual(
       [
-        [victim[0], "announced"],
-        [victim[1], "announced"],
-        [forged, "laterEvent"],
-        [foreign, "otherResource"],
+        [victim[0], "announced", undefined],
+        [victim[1], "announced", undefined],
+        [forged, "laterEvent", ["unannounced"]],
+        [foreign, "otherResource", ["unannounced"]],
       ].sort(),
     );
 
@@ -92,7 +97,12 @@ describe("a chunk that joins a recording's folder from another event (compiled a
 });
 
 interface StatusBody {
-  recordings: { complete: boolean; expectedChunks: number; unannouncedChunks: number; chunks: { documentId: string; state: string; intakeTrace?: string }[] }[];
+  recordings: {
+    complete: boolean;
+    expectedChunks: number;
+    unannouncedChunks: number;
+    chunks: { documentId: string; state: string; intakeTrace?: string; anomalies?: string[] }[];
+  }[];
 }
 
 function chunkOf(status: StatusBody, documentId: string): StatusBody["recordings"][number]["chunks"][number] | undefined {

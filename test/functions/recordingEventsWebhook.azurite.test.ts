@@ -82,6 +82,7 @@ interface Report {
   readonly accepted: number;
   readonly ignored: number;
   readonly enqueued: number;
+  readonly alreadyQueued: number;
   readonly rejected: readonly { readonly eventId?: string; readonly code: string; readonly message: string; readonly keptAt: string }[];
 }
 
@@ -175,27 +176,39 @@ describe("webhook deliveries", () => {
     expect(await queued()).toHaveLength(1);
   });
 
-  it("enqueues every chunk of a large batch (400 events, 800 chunks)", async () => {
+  it("enqueues every chunk of a large batch (400 events, 800 chunks), once, even when a busy Storage makes Event Grid retry", async () => {
     const events = Array.from({ length: 400 }, () => eventGridEvent({ data: gaData([gaChunk(0), gaChunk(1)]) }));
     const body = JSON.stringify(events);
     expect(Buffer.byteLength(body)).toBeLessThan(MIB);
-    const { answer } = await post(body);
+    // On a loaded machine Azurite may not take 2,400 writes within the 20 s intake deadline: the answer is then 503 and
+    // Event Grid retries; each retry sends only what no earlier attempt recorded as queued.
+    let attempts = 0;
+    let answer: HttpAnswer;
+    do {
+      attempts += 1;
+      ({ answer } = await post(body));
+      expect([200, 503], answer.text).toContain(answer.status);
+    } while (answer.status === 503 && attempts < 5);
     expect(answer.status).toBe(200);
-    expect(report(answer)).toMatchObject({ received: 400, accepted: 400, enqueued: 800, rejected: [] });
+    const last = report(answer);
+    expect(last).toMatchObject({ received: 400, accepted: 400, rejected: [] });
+    expect(last.enqueued + last.alreadyQueued).toBe(800);
+    if (attempts === 1) expect(last.enqueued).toBe(800);
     const messages = await queued();
-    expect(messages).toHaveLength(800);
     expect(new Set(messages.map((m) => m.chunkKey)).size).toBe(800);
+    // Only a chunk sent when a deadline cut its queued record short can come twice: at most one per send slot (32).
+    expect(messages.length).toBeLessThanOrEqual(800 + 32 * (attempts - 1));
   });
 
-  it("turns a redelivered batch into duplicate messages with the same chunkKeys", async () => {
+  it("sends no duplicate messages for a redelivered batch: the chunks an earlier attempt queued are not sent again", async () => {
     const body = JSON.stringify([eventGridEvent({ data: gaData([gaChunk(0), gaChunk(1)]) })]);
-    expect((await post(body)).answer.status).toBe(200);
-    expect((await post(body)).answer.status).toBe(200);
+    expect(report((await post(body)).answer)).toMatchObject({ enqueued: 2, alreadyQueued: 0 });
+    const again = await post(body);
+    expect(again.answer.status).toBe(200);
+    expect(report(again.answer)).toMatchObject({ enqueued: 0, alreadyQueued: 2 });
     const messages = await queued();
-    expect(messages).toHaveLength(4);
-    const counts = new Map<string, number>();
-    for (const message of messages) counts.set(message.chunkKey, (counts.get(message.chunkKey) ?? 0) + 1);
-    expect([...counts.values()]).toEqual([2, 2]);
+    expect(messages).toHaveLength(2);
+    expect(new Set(messages.map((message) => message.chunkKey)).size).toBe(2);
   });
 
   it("answers 200 to a mixed batch: valid enqueued, invalid quarantined, other types ignored", async () => {
@@ -326,23 +339,18 @@ const BAD_EVENTS: readonly BadEvent[] = [
   { name: "another host", event: chunkWith({ contentLocation: "https://evil.example.com/v1/objects/x" }), field: `${C0}.contentLocation` },
   { name: "http", event: chunkWith({ metadataLocation: "http://storage.asm.skype.com/v1/objects/x/content/acsmetadata" }), field: `${C0}.metadataLocation` },
   { name: "userinfo https://user@evil/", event: chunkWith({ contentLocation: "https://user@evil/" }), field: `${C0}.contentLocation` },
-  { name: "allowed host as userinfo", event: chunkWith({ deleteLocation: "https://storage.asm.skype.com@evil.com/" }), field: `${C0}.deleteLocation` },
+  { name: "allowed host as userinfo", event: chunkWith({ metadataLocation: "https://storage.asm.skype.com@evil.com/" }), field: `${C0}.metadataLocation` },
   { name: "a non-default port", event: chunkWith({ contentLocation: "https://storage.asm.skype.com:8443/v1/objects/x" }), field: `${C0}.contentLocation` },
   { name: "an IPv4 literal", event: chunkWith({ contentLocation: "https://169.254.169.254/metadata" }), field: `${C0}.contentLocation` },
   { name: "an IPv6 literal", event: chunkWith({ contentLocation: "https://[::1]/x" }), field: `${C0}.contentLocation` },
   { name: "a decimal IP", event: chunkWith({ contentLocation: "http://2130706433/" }), field: `${C0}.contentLocation` },
   { name: "path traversal in documentId", event: chunkWith({ documentId: "../../recordings/victim" }), field: `${C0}.documentId` },
   { name: "index -1", event: chunkWith({ index: -1 }), field: `${C0}.index` },
-  { name: 'index "0"', event: chunkWith({ index: "0" }), field: `${C0}.index` },
+  { name: 'index "int"', event: chunkWith({ index: "int" }), field: `${C0}.index` },
   { name: "missing chunks", event: (id) => eventGridEvent({ id, data: gaData([]) }), field: "data.recordingStorageInfo.recordingChunks" },
   { name: "bad eventTime", event: (id) => eventGridEvent({ id, time: "2021-02-30T00:00:00Z" }), field: "eventTime" },
   { name: "eventTime in year 9999", event: (id) => eventGridEvent({ id, time: "9999-01-01T00:00:00Z" }), field: "eventTime" },
   { name: "CloudEvents time two hours ahead", event: (id) => cloudEvent({ id, time: new Date(Date.now() + 7_200_000).toISOString() }), field: "time" },
-  {
-    name: "deleteLocation naming another document",
-    event: chunkWith({ deleteLocation: "https://us-storage.asm.skype.com/v1/objects/0-eus-d12-someone-elses" }),
-    field: `${C0}.deleteLocation`,
-  },
   {
     name: "contentLocation naming another document",
     event: chunkWith({ contentLocation: "https://storage.asm.skype.com/v1/objects/0-eus-d12-someone-elses/content/video" }),
@@ -373,6 +381,27 @@ describe("webhook: each invalid event is answered 200, quarantined with its reas
     expect(blob.json.reason).toMatchObject({ code: "InvalidEvent", field: bad.field });
     expect(blob.json.input).toEqual(event);
     expect(logs.filter((log) => log.level === "error" && log.message.includes(id))).toHaveLength(1);
+  });
+});
+
+describe("webhook: an odd but safe event is archived, not quarantined", () => {
+  it.each([
+    [
+      "a deleteLocation naming another document",
+      { deleteLocation: "https://us-storage.asm.skype.com/v1/objects/0-eus-d12-someone-elses" },
+      "deleteLocationNamesOtherDocument",
+    ],
+    ["a deleteLocation on a host that may not be called", { deleteLocation: "https://storage.asm.skype.com@evil.com/" }, "deleteLocationNotAllowed"],
+    ['index "0" (a decimal string)', { index: "0" }, "indexAsText"],
+  ] as const)("%s: answered 200, queued without what was unsafe, the anomaly on the chunk, one warning", async (_name, overrides, anomaly) => {
+    const id = uniqueName("evt-odd");
+    const { answer, logs } = await post([chunkWith(overrides)(id)]);
+    expect(answer.status).toBe(200);
+    expect(report(answer)).toMatchObject({ received: 1, accepted: 1, enqueued: 1, rejectedCount: 0 });
+    const [message] = await queued();
+    expect(message?.anomalies).toEqual([anomaly]);
+    if (anomaly.startsWith("deleteLocation")) expect(message).not.toHaveProperty("deleteLocation");
+    expect(logs.filter((log) => log.level === "warning" && log.message.includes(anomaly) && log.message.includes(id))).toHaveLength(1);
   });
 });
 

@@ -90,32 +90,33 @@ describe("webhook over HTTP: the body limit counts bytes as they arrive", () => 
 });
 
 describe("webhook over HTTP: junk costs little", () => {
-  it("keeps 20,000 junk elements as ONE record (one error line), enqueues the valid events among them, and a redelivery adds nothing", async () => {
+  it("keeps 4,998 junk elements as ONE record (one error line), enqueues the valid events among them, and a redelivery adds nothing", async () => {
     const valid = [eventGridEvent({ data: gaData([gaChunk(0)]) }), eventGridEvent()];
-    const elements: unknown[] = Array.from({ length: 20_000 }, () => 1);
+    // 5,000 elements in all: INTAKE_MAX_EVENTS_PER_DELIVERY's default (Event Grid's largest batch).
+    const elements: unknown[] = Array.from({ length: 4_998 }, () => 1);
     elements.splice(7, 0, valid[0]);
-    elements.splice(15_000, 0, valid[1]);
+    elements.splice(3_000, 0, valid[1]);
     const body = JSON.stringify(elements);
     const logsBefore = server.logs.length;
 
     const first = await post(body);
     expect(first.status).toBe(200);
     const report = JSON.parse(first.text) as Report;
-    expect(report).toMatchObject({ received: 20_002, accepted: 2, enqueued: 2, rejectedCount: 20_000 });
+    expect(report).toMatchObject({ received: 5_000, accepted: 2, enqueued: 2, rejectedCount: 4_998 });
     expect(report.rejected.length).toBeLessThanOrEqual(16);
     expect((await queued()).map((message) => message.eventId).sort()).toEqual(valid.map((event) => String(event["id"])).sort());
 
     const blobs = await listQuarantined(quarantine, (name) => name.startsWith("deliveries/"));
     expect(blobs).toHaveLength(1);
     const record = blobs[0]?.json as unknown as RejectedBatch;
-    expect(record.rejections).toHaveLength(20_000);
-    expect(record.input).toHaveLength(20_000);
+    expect(record.rejections).toHaveLength(4_998);
+    expect(record.input).toHaveLength(4_998);
     // Every rejected element is findable: its position in the delivery, its reason, the element itself.
     expect(record.rejections.map((rejection) => rejection.position)).toEqual(elements.flatMap((element, position) => (element === 1 ? [position] : [])));
     expect(new Set(record.input)).toEqual(new Set([1]));
     const errors = server.logs.slice(logsBefore).filter((log) => log.level === "error");
     expect(errors).toHaveLength(1);
-    expect(errors[0]?.message).toMatch(/^Rejected 20000 of 20002 events \(InvalidEvent ×20000\)/);
+    expect(errors[0]?.message).toMatch(/^Rejected 4998 of 5000 events \(InvalidEvent ×4998\)/);
 
     // Event Grid redelivers (say the answer was lost): the same record, no new blob, the same place.
     const again = await post(body);
@@ -123,5 +124,15 @@ describe("webhook over HTTP: junk costs little", () => {
     expect((JSON.parse(again.text) as Report).rejected[0]?.keptAt).toBe(report.rejected[0]?.keptAt);
     expect(await listQuarantined(quarantine, (name) => name.startsWith("deliveries/"))).toHaveLength(1);
     await queued();
+  });
+
+  it("refuses 20,000 junk elements whole (413 TooManyEvents: more than Event Grid ever batches), kept as one record", async () => {
+    const body = JSON.stringify(Array.from({ length: 20_000 }, () => 2));
+    const answer = await post(body);
+    expect(answer.status).toBe(413);
+    expect(JSON.parse(answer.text)).toMatchObject({ error: { code: "TooManyEvents", target: "INTAKE_MAX_EVENTS_PER_DELIVERY" } });
+    const kept = await listQuarantined(quarantine, (name) => name.startsWith("events/no-event-id-"));
+    expect(kept.filter((blob) => blob.json.input === body)).toHaveLength(1);
+    expect(await queued()).toEqual([]);
   });
 });

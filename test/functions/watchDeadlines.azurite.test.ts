@@ -1,6 +1,6 @@
 import { BlobServiceClient } from "@azure/storage-blob";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
-import { archiveEventId, ARCHIVE_EVENT_TYPES } from "../../src/catalog/archiveEvents";
+import { ARCHIVE_EVENT_TYPES } from "../../src/catalog/archiveEvents";
 import { chunkKey } from "../../src/events/chunkMessage";
 import { startEventReceiver, type EventReceiver } from "../../tools/eventReceiver";
 import { findFunction, loadCompiledApp, type RegisteredFunction } from "../support/compiledApp";
@@ -37,7 +37,7 @@ describe("watchDeadlines (compiled app)", () => {
     expect(trigger).toMatchObject({ type: "timerTrigger", schedule: "0 */15 * * * *", runOnStartup: false });
   });
 
-  it("publishes ChunkDeadlineAtRisk for a chunk intake queued 20 h ago (24 h window) and nobody archived, under the archiver's id", async () => {
+  it("publishes RecordingDeadlineAtRisk for a chunk intake queued 20 h ago (24 h window) and nobody archived, listing it", async () => {
     const callId = uniqueName("watch-call");
     const documentId = `watch-doc-${callId}`;
     const eventTime = new Date(Date.now() - 20 * HOUR).toISOString();
@@ -61,10 +61,14 @@ describe("watchDeadlines (compiled app)", () => {
 
     const { context, logs } = capturingContext("watchDeadlines");
     await findFunction(functions, "watchDeadlines").handler({ isPastDue: false }, context);
-    const id = archiveEventId(ARCHIVE_EVENT_TYPES.chunkDeadlineAtRisk, chunkKey(TEST_ACS_RESOURCE, documentId, 0));
-    const published = receiver.events.filter((item) => item["eventType"] === ARCHIVE_EVENT_TYPES.chunkDeadlineAtRisk);
-    expect(published.map((item) => item["id"])).toEqual([id]);
-    expect(published[0]?.["data"]).toMatchObject({ callId, documentId, index: 0 });
+    const published = receiver.events.filter((item) => item["eventType"] === ARCHIVE_EVENT_TYPES.recordingDeadlineAtRisk);
+    expect(published).toHaveLength(1);
+    expect(published[0]?.["data"]).toMatchObject({
+      callId,
+      atRiskCount: 1,
+      chunks: [{ chunkKey: chunkKey(TEST_ACS_RESOURCE, documentId, 0), documentId, index: 0 }],
+      chunksOmitted: 0,
+    });
     expect(logs.filter((log) => log.level === "warning").map((log) => log.message)).toEqual([expect.stringMatching(/^Deadline watch: 1 chunk\(s\)/)]);
   });
 });

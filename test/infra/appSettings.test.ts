@@ -64,6 +64,9 @@ const LEFT_TO_THE_OPERATOR: Readonly<Record<string, string>> = {
     "the template subscribes one ACS resource (ACS_CONNECTION_STRING + ACS_SECONDARY_CONNECTION_STRING); more resources are added by the operator (infra/README.md, several ACS resources)",
   ALLOWED_CUSTOM_SERVICE_HOSTS: "an opt-in for a BYOS or archive-events host outside the known Azure suffixes; empty is the safe default",
   WEBSITE_AUTH_ENABLED: "set by App Service itself when its authentication is on (apiEntraClientId)",
+  INTAKE_MAX_EVENTS_PER_DELIVERY: "tuning; defaults suit Event Grid's 1 MB batches",
+  INTAKE_MAX_RECORDINGS_PER_DELIVERY: "tuning; defaults suit Event Grid's 1 MB batches",
+  INTAKE_MAX_CHUNKS_PER_DELIVERY: "tuning; defaults suit Event Grid's 1 MB batches",
 };
 
 describe("app settings: the template and the app agree (src/config/settingNames.ts)", () => {

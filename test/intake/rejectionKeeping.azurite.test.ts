@@ -47,14 +47,16 @@ describe("quarantine: bounded, content-named, aggregated", () => {
   it(`keeps more than ${MAX_SEPARATE_RECORDS} rejected elements as ONE record, each findable by position, and still enqueues the valid events among them`, async () => {
     const r = rig();
     const valid = [eventGridEvent(), eventGridEvent({ data: gaData([gaChunk(0), gaChunk(1)]) }), eventGridEvent()];
-    const delivery: unknown[] = [...Array.from({ length: 5_000 }, (_, n) => (n % 2 === 0 ? n : invalidEvent(n)))];
-    const validPositions = [0, 2_500, 5_002];
+    // 4,997 elements: just under INTAKE_MAX_EVENTS_PER_DELIVERY's default (5,000), above which the delivery is refused whole.
+    // (Every fourth is an invalid recording event with one chunk entry: 1,249 entries, under INTAKE_MAX_CHUNKS_PER_DELIVERY.)
+    const delivery: unknown[] = [...Array.from({ length: 4_994 }, (_, n) => (n % 4 === 1 ? invalidEvent(n) : n))];
+    const validPositions = [0, 2_500, 4_996];
     validPositions.forEach((position, n) => delivery.splice(position, 0, valid[n]));
     const log = new RecordingLog();
 
     const report = await r.intake.receive(delivery, "test", log);
 
-    expect(report).toMatchObject({ received: 5_003, accepted: 3, enqueued: 4, rejectedCount: 5_000 });
+    expect(report).toMatchObject({ received: 4_997, accepted: 3, enqueued: 4, rejectedCount: 4_994 });
     expect(report.rejected).toHaveLength(MAX_SEPARATE_RECORDS);
     expect((await probes.messages(r.queue)).map((message) => message.eventId).sort()).toEqual(
       [valid[0], valid[1], valid[1], valid[2]].map((event) => String(event?.["id"])).sort(),

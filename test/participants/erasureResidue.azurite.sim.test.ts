@@ -159,7 +159,7 @@ describe("erasure on a versioned account (a stand-in answers List Blobs include=
 });
 
 describe("the records that concern an erased chunk", () => {
-  it("removes its failure record and failure outcome, and intake's expected record and deadline marker once every chunk is erased", async () => {
+  it("removes its failure record and failure outcome, intake's queued record, and intake's expected record and deadline marker once every chunk is erased", async () => {
     const settings = settingsFor();
     const container = blobs.getContainerClient(settings["RECORDINGS_CONTAINER"] as string);
     // An earlier failure of the chunk (say a 503 before it was archived on a later delivery), as the archive job records it.
@@ -175,10 +175,12 @@ describe("the records that concern an erased chunk", () => {
         before.some((name) => name.startsWith(prefix)),
         prefix,
       ).toBe(true);
+    expect(before.filter((name) => /^archive-catalog\/.+\/queued\/\d+-.+-[0-9a-f]{16}\.json$/.test(name))).toHaveLength(1);
     const run = await cli(["participants", "erase", ALICE, "--yes"], settings);
     expect(run.code, run.stderr).toBe(0);
     const report = JSON.parse(run.stdout) as { recordings: { deleted: string[]; retained: unknown[] }[] };
     const deleted = report.recordings[0]?.deleted ?? [];
+    expect(deleted.filter((name) => name.includes("/queued/"))).toHaveLength(1);
     for (const prefix of ["archive-failures/", "archive-catalog/", "archive-deadlines/"])
       expect(
         deleted.some((name) => name.startsWith(prefix)),
