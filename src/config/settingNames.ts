@@ -85,7 +85,7 @@ export const SETTING_NAMES: readonly SettingName[] = [
     readBy: "app",
     required: false,
     group: ACS_RESOURCE_FIELDS,
-    description: "Several ACS resources: one group per resource (`RESOURCE_ID`, `CONNECTION_STRING`, `SECONDARY_CONNECTION_STRING`), n = 0, 1, …",
+    description: "Several ACS resources: one group of `RESOURCE_ID`, `CONNECTION_STRING`, `SECONDARY_CONNECTION_STRING` per resource (n = 0, 1, …).",
   },
   {
     name: "ALLOWED_ACS_RESOURCES",
