@@ -1,4 +1,23 @@
+import { SETTING_NAMES, settingDisplayName } from "../config/settingNames";
 import { DEFAULT_ATTEMPTS } from "./cliArgs";
+
+/** The settings the command line reads, from the one list of settings, wrapped like the rest of the text. */
+function settingsList(width = 112): string {
+  const names = SETTING_NAMES.filter((setting) => setting.readBy === "app" && setting.functionsOnly !== true).map(
+    (setting) => `${settingDisplayName(setting)}${setting.required ? " (required)" : ""}`,
+  );
+  const lines: string[] = [];
+  let line = " ";
+  for (const [at, name] of names.entries()) {
+    const item = ` ${name}${at < names.length - 1 ? "," : "."}`;
+    if (line.length + item.length > width) {
+      lines.push(line);
+      line = " ";
+    }
+    line += item;
+  }
+  return [...lines, line].join("\n");
+}
 
 /** The `--help` text. */
 export const USAGE = `recording-archiver: archive Azure Communication Services call recordings into Blob Storage,
@@ -47,12 +66,10 @@ Options:
 
 Settings:
   Read from the environment and, when present, from the "Values" of local.settings.json in the current
-  directory (or --settings <file>); the environment wins. The same settings as the Functions app:
-  AzureWebJobsStorage (required), ACS_CONNECTION_STRING (required, unless ACS_RESOURCES__<n>__RESOURCE_ID and
-  __CONNECTION_STRING groups name several resources), ACS_SECONDARY_CONNECTION_STRING, RECORDINGS_STORAGE, RECORDINGS_CONTAINER,
-  CHUNK_QUEUE, ALLOWED_ACS_RESOURCES, ALLOWED_DOWNLOAD_HOSTS, RETENTION_HOURS, DOWNLOAD_BLOCK_SIZE,
-  DOWNLOAD_CONCURRENCY, ARCHIVE_MEMORY_BUDGET, DELETE_AFTER_ARCHIVE, ARCHIVE_EVENTS_ENDPOINT, ARCHIVE_EVENTS_KEY, ARCHIVE_EVENTS_SCHEMA,
-  PARTICIPANT_INDEX_KEY, BYOS_STORAGE_ACCOUNTS, BYOS_COPY, ALLOWED_CUSTOM_SERVICE_HOSTS (identity-based <NAME>__blobServiceUri / __queueServiceUri work too).
+  directory (or --settings <file>); the environment wins. The same settings as the Functions app
+  (docs/settings.md); ACS_CONNECTION_STRING is required unless ACS_RESOURCES__<n>__ groups name the resources,
+  and identity-based <NAME>__blobServiceUri / __queueServiceUri work too:
+${settingsList()}
   Keys and signatures are never printed.
 
 Output:
