@@ -171,20 +171,20 @@ export class ExpectedRecords {
     const untraced = written ? rest : traces.filter((_, position) => known[position] !== true);
     if (untraced.length === 0) return { laterEvents: 0, otherResource: 0, seenBefore: !written, takenInBefore: known };
     const first = written ? head : readExpectedRecording(await readJsonBlob(this.container, name, MAX_EXPECTED_RECORD_BYTES, deadline));
-    let laterEvents = 0;
-    let otherResource = 0;
-    for (const trace of untraced) {
-      if (first && coversEvent(first, trace)) continue;
-      await writeJsonOnce(
-        this.container,
-        laterTraceName(folder, trace),
-        JSON.stringify({ ...trace, firstEventId: first?.eventId ?? null }),
-        undefined,
-        deadline,
-      );
-      laterEvents += 1;
-      if (first && first.acsResource !== trace.acsResource) otherResource += 1;
-    }
+    // Side by side (at most `concurrency`): one delivery may name a recording in many events, and their traces written
+    // one after another could outlast intake's deadline on every retry.
+    const later = untraced.filter((trace) => !(first && coversEvent(first, trace)));
+    const results = await mapConcurrent(
+      later,
+      this.concurrency,
+      (trace) =>
+        writeJsonOnce(this.container, laterTraceName(folder, trace), JSON.stringify({ ...trace, firstEventId: first?.eventId ?? null }), undefined, deadline),
+      { ...(deadline ? { abortSignal: deadline } : {}) },
+    );
+    const failed = results.find((result): result is PromiseRejectedResult => result.status === "rejected");
+    if (failed) throw failed.reason;
+    const laterEvents = later.length;
+    const otherResource = first ? later.filter((trace) => first.acsResource !== trace.acsResource).length : 0;
     return { laterEvents, otherResource, seenBefore: !written, takenInBefore: known };
   }
 }

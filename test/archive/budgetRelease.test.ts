@@ -39,8 +39,8 @@ describe("a failed ranged transfer gives every buffer back to the memory budget"
       },
     } as unknown as BlockBlobClient;
     const acs = {
-      get: async (_url: string, options: { range?: { start: number; end?: number } }) =>
-        answer(options.range?.start ?? 0, Math.min(TOTAL, (options.range?.end ?? TOTAL - 1) + 1)),
+      get: (_url: string, options: { range?: { start: number; end?: number } }) =>
+        Promise.resolve(answer(options.range?.start ?? 0, Math.min(TOTAL, (options.range?.end ?? TOTAL - 1) + 1))),
     } as unknown as AcsRecordingClient;
     const context: TransferContext = {
       acs,
