@@ -1,4 +1,4 @@
-import { BlobServiceClient } from "@azure/storage-blob";
+import { BlobServiceClient, type ContainerClient } from "@azure/storage-blob";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { ExpectedRecords } from "../../src/catalog/expectedRecords";
 import { IntakeCatalog } from "../../src/catalog/intakeCatalog";
@@ -23,24 +23,31 @@ beforeAll(async () => {
 });
 afterAll(async () => counter.close());
 
+/** Intake as the app wires it (queued records, traces), its recordings container behind the counting proxy. */
+function intakeWithCatalog(): { intake: RecordingIntake; recordings: ContainerClient; names: (prefix: string) => Promise<string[]> } {
+  const rig = intakeRig(inject("azuriteConnectionString"));
+  const recordings = BlobServiceClient.fromConnectionString(storage).getContainerClient(uniqueName("redelivery"));
+  const intake = new RecordingIntake({
+    chunkQueue: rig.chunkQueue,
+    quarantine: rig.quarantine,
+    policy: rig.config,
+    catalog: new IntakeCatalog(new ExpectedRecords(recordings), new QueuedChunks(recordings)),
+  });
+  const names = async (prefix: string): Promise<string[]> => {
+    const found: string[] = [];
+    for await (const blob of recordings.listBlobsFlat({ prefix })) found.push(blob.name);
+    return found;
+  };
+  return { intake, recordings, names };
+}
+
 describe("intake's round trips on a redelivery", () => {
   it("writes no deadline marker again for events taken in before, and queues nothing again", async () => {
-    const rig = intakeRig(inject("azuriteConnectionString"));
-    const recordings = BlobServiceClient.fromConnectionString(storage).getContainerClient(uniqueName("redelivery"));
-    const intake = new RecordingIntake({
-      chunkQueue: rig.chunkQueue,
-      quarantine: rig.quarantine,
-      policy: rig.config,
-      catalog: new IntakeCatalog(new ExpectedRecords(recordings), new QueuedChunks(recordings)),
-    });
+    const { intake, names } = intakeWithCatalog();
     const events = Array.from({ length: 3 }, () => eventGridEvent({ data: gaData([gaChunk(0), gaChunk(1)]) }));
     const first = await intake.receive(events, "test", new RecordingLog());
     expect(first).toMatchObject({ enqueued: 6, alreadyQueued: 0 });
-    const markers = async (): Promise<string[]> => {
-      const names: string[] = [];
-      for await (const blob of recordings.listBlobsFlat({ prefix: "archive-deadlines/" })) names.push(blob.name);
-      return names;
-    };
+    const markers = (): Promise<string[]> => names("archive-deadlines/");
     const written = await markers();
     expect(written).toHaveLength(3);
 
@@ -55,21 +62,9 @@ describe("intake's round trips on a redelivery", () => {
   });
 
   it("writes the marker again when an event was not all taken in before (a deadline cut its sends short)", async () => {
-    const rig = intakeRig(inject("azuriteConnectionString"));
-    const recordings = BlobServiceClient.fromConnectionString(storage).getContainerClient(uniqueName("redelivery"));
-    const intake = new RecordingIntake({
-      chunkQueue: rig.chunkQueue,
-      quarantine: rig.quarantine,
-      policy: rig.config,
-      catalog: new IntakeCatalog(new ExpectedRecords(recordings), new QueuedChunks(recordings)),
-    });
+    const { intake, recordings, names } = intakeWithCatalog();
     const events = Array.from({ length: 2 }, () => eventGridEvent({ data: gaData([gaChunk(0), gaChunk(1)]) }));
     await intake.receive(events, "test", new RecordingLog());
-    const names = async (prefix: string): Promise<string[]> => {
-      const found: string[] = [];
-      for await (const blob of recordings.listBlobsFlat({ prefix })) found.push(blob.name);
-      return found;
-    };
     // As if the first attempt had stopped before this recording's marker and its second chunk's queued record were
     // written (the expected record stands).
     const [marker, otherMarker] = await names("archive-deadlines/");
