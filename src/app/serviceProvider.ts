@@ -1,5 +1,5 @@
 import { acsResourceWarnings } from "../config/acsResources";
-import { parseConfig, type AppConfig } from "../config/appConfig";
+import { memoryBudgetWarnings, parseConfig, type AppConfig } from "../config/appConfig";
 import type { Settings } from "../config/settingParsers";
 import { AppNotConfiguredError, ConfigError, describeError } from "../errors";
 import type { HealthCheck } from "../health/healthCheck";
@@ -66,6 +66,7 @@ function readConfiguration(settings: Settings): Configuration {
       );
     }
     for (const warning of acsResourceWarnings(config.acsResources)) console.warn(warning);
+    for (const warning of memoryBudgetWarnings(config.archiveMemoryBudget)) console.warn(warning);
     if (config.participantIndexKey === undefined) {
       console.warn(
         "PARTICIPANT_INDEX_KEY is not set: the participant index is disabled (no entries written, POST /api/archive/participants/search answers 503).",

@@ -7,10 +7,14 @@ import { createHash, type Hash } from "node:crypto";
 export class OrderedHasher {
   private readonly hash: Hash = createHash("sha256");
   private readonly pending = new Map<number, { data: Buffer; onHashed: () => void }>();
+  private abandoned = false;
 
   constructor(private next: number) {}
 
   add(index: number, data: Buffer, onHashed: () => void): void {
+    // After a failure no digest is wanted: a block whose staging ended late must not be held (its buffer would never
+    // go back to the memory budget).
+    if (this.abandoned) return onHashed();
     this.pending.set(index, { data, onHashed });
     for (let entry = this.pending.get(this.next); entry; entry = this.pending.get(this.next)) {
       this.pending.delete(this.next);
@@ -20,8 +24,9 @@ export class OrderedHasher {
     }
   }
 
-  /** Releases held blocks without hashing them (after a failure). */
+  /** Releases held blocks without hashing them (after a failure), and every block handed in later at once. */
   abandon(): void {
+    this.abandoned = true;
     for (const entry of this.pending.values()) entry.onHashed();
     this.pending.clear();
   }

@@ -129,19 +129,17 @@ export class ExpectedRecords {
     }
     const summary = { recordings: byRecording.size, laterEvents: 0, otherResource: 0 };
     const seenBefore = new Set<string>();
-    // Each recording's traces and its deadline markers (usually one): every write under one bound.
-    const writes: (() => Promise<unknown>)[] = [...byRecording].flatMap(([folder, events]) => {
+    // Each recording's traces, then its deadline markers (usually one), every recording under one bound. An event taken
+    // in before (its chunks all recorded as queued) needs no marker: its markers were written before any of its chunks
+    // was sent. So a redelivery costs a recording two requests (its expected record and the listing), not three.
+    const writes: (() => Promise<unknown>)[] = [...byRecording].map(([folder, events]) => async () => {
       const groups = [...events.values()];
-      const markers = deadlineMarkers(folder, groups.flat());
-      return [
-        async () => {
-          const traced = await this.writeTraces(folder, groups, deadline, tracedBefore);
-          summary.laterEvents += traced.laterEvents;
-          summary.otherResource += traced.otherResource;
-          if (traced.seenBefore) seenBefore.add(folder);
-        },
-        ...markers.map((marker) => () => writeJsonOnce(this.container, marker.name, marker.text, undefined, deadline)),
-      ];
+      const traced = await this.writeTraces(folder, groups, deadline, tracedBefore);
+      summary.laterEvents += traced.laterEvents;
+      summary.otherResource += traced.otherResource;
+      if (traced.seenBefore) seenBefore.add(folder);
+      const markers = deadlineMarkers(folder, groups.filter((_, position) => traced.takenInBefore[position] !== true).flat());
+      await Promise.all(markers.map((marker) => writeJsonOnce(this.container, marker.name, marker.text, undefined, deadline)));
     });
     const results = await mapConcurrent(writes, this.concurrency, (write) => write(), { ...(deadline ? { abortSignal: deadline } : {}) });
     const failed = results.find((result): result is PromiseRejectedResult => result.status === "rejected");
@@ -163,31 +161,31 @@ export class ExpectedRecords {
     events: readonly (readonly ChunkMessage[])[],
     deadline?: AbortSignal,
     tracedBefore?: TracedBefore,
-  ): Promise<{ laterEvents: number; otherResource: number; seenBefore: boolean }> {
+  ): Promise<{ laterEvents: number; otherResource: number; seenBefore: boolean; takenInBefore: readonly boolean[] }> {
     const traces = events.map(expectedRecordingOf);
     const [head, ...rest] = traces;
-    if (!head) return { laterEvents: 0, otherResource: 0, seenBefore: false };
+    if (!head) return { laterEvents: 0, otherResource: 0, seenBefore: false, takenInBefore: [] };
     const name = expectedRecordName(folder);
     const written = await writeJsonOnce(this.container, name, JSON.stringify(head), undefined, deadline);
     const known = written || !tracedBefore ? [] : await tracedBefore(folder, events);
     const untraced = written ? rest : traces.filter((_, position) => known[position] !== true);
-    if (untraced.length === 0) return { laterEvents: 0, otherResource: 0, seenBefore: !written };
+    if (untraced.length === 0) return { laterEvents: 0, otherResource: 0, seenBefore: !written, takenInBefore: known };
     const first = written ? head : readExpectedRecording(await readJsonBlob(this.container, name, MAX_EXPECTED_RECORD_BYTES, deadline));
-    let laterEvents = 0;
-    let otherResource = 0;
-    for (const trace of untraced) {
-      if (first && coversEvent(first, trace)) continue;
-      await writeJsonOnce(
-        this.container,
-        laterTraceName(folder, trace),
-        JSON.stringify({ ...trace, firstEventId: first?.eventId ?? null }),
-        undefined,
-        deadline,
-      );
-      laterEvents += 1;
-      if (first && first.acsResource !== trace.acsResource) otherResource += 1;
-    }
-    return { laterEvents, otherResource, seenBefore: !written };
+    // Side by side (at most `concurrency`): one delivery may name a recording in many events, and their traces written
+    // one after another could outlast intake's deadline on every retry.
+    const later = untraced.filter((trace) => !(first && coversEvent(first, trace)));
+    const results = await mapConcurrent(
+      later,
+      this.concurrency,
+      (trace) =>
+        writeJsonOnce(this.container, laterTraceName(folder, trace), JSON.stringify({ ...trace, firstEventId: first?.eventId ?? null }), undefined, deadline),
+      { ...(deadline ? { abortSignal: deadline } : {}) },
+    );
+    const failed = results.find((result): result is PromiseRejectedResult => result.status === "rejected");
+    if (failed) throw failed.reason;
+    const laterEvents = later.length;
+    const otherResource = first ? later.filter((trace) => first.acsResource !== trace.acsResource).length : 0;
+    return { laterEvents, otherResource, seenBefore: !written, takenInBefore: known };
   }
 }
 

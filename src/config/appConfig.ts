@@ -1,3 +1,4 @@
+import { totalmem } from "node:os";
 import { DEFAULT_MEMORY_BUDGET } from "../archive/memoryBudget";
 import { ConfigError } from "../errors";
 import { parseResourceId } from "./acsResourceId";
@@ -114,6 +115,30 @@ function memoryBudgetSetting(settings: Settings): number {
     throw new ConfigError("ARCHIVE_MEMORY_BUDGET", `must be at least twice DOWNLOAD_BLOCK_SIZE (${2 * blockSize} bytes).`);
   }
   return budget;
+}
+
+/** What the process needs besides the budget: the Functions host beside it and the worker's own (README, Settings). */
+const OUTSIDE_THE_BUDGET = 512 * MIB;
+
+/**
+ * A warning, once at start, when ARCHIVE_MEMORY_BUDGET leaves the process no room within the memory it may use
+ * (`available`: the cgroup limit, else the machine's memory): a budget that cannot be met ends in the worker being
+ * killed under a burst, again on every redelivery. Not refused: the archiver keeps working, and the setting is named.
+ */
+export function memoryBudgetWarnings(budget: number, available: number = availableMemory()): string[] {
+  if (!Number.isFinite(available) || available <= 0 || budget + OUTSIDE_THE_BUDGET <= available) return [];
+  return [
+    `ARCHIVE_MEMORY_BUDGET (${Math.round(budget / MIB)} MiB) leaves less than ${OUTSIDE_THE_BUDGET / MIB} MiB of the ` +
+      `${Math.round(available / MIB)} MiB this process may use for the Functions host and the worker: under a burst the ` +
+      "worker may run out of memory. Lower ARCHIVE_MEMORY_BUDGET (1GiB fits a 2,048 MB instance).",
+  ];
+}
+
+/** The memory this process may use: its cgroup's limit when one is set (Node reports "no limit" as a huge number), else the machine's. */
+function availableMemory(): number {
+  const machine = totalmem();
+  const limit = process.constrainedMemory();
+  return limit > 0 && limit < machine ? limit : machine;
 }
 
 /*

@@ -134,6 +134,34 @@ describe("several ACS resources, one archiver", () => {
     for (const key of allKeys()) expect(text).not.toContain(key);
   });
 
+  it("signs a forged event's chunk only with the key of the resource its topic names, never with the owner's: refused, recorded, nothing archived", async () => {
+    // Each event names the other configured resource than the one that owns its recording (contoso has a secondary key,
+    // fabrikam none): the archiver signs with the named resource's keys, and the owner's keys never sign anything.
+    const forged = [
+      { documentId: "multi-forged-contoso", owner: sim, named: fabrikam },
+      { documentId: "multi-forged-fabrikam", owner: fabrikam, named: sim },
+    ];
+    const events = forged.map(({ documentId, owner, named }) => ({
+      ...sim.recordingEvent({ resourceId: owner.resourceId, chunks: [{ documentId, size: 50_000 }] }),
+      topic: named.resourceId,
+    }));
+    expect(await deliver(events)).toMatchObject({ enqueued: 2, rejected: [] });
+    const delivered = await receiveAsHost();
+    const logs = (await Promise.all(delivered.map((message) => runArchive(message.body, message.dequeueCount)))).flat();
+    for (const { documentId, named } of forged) {
+      const requests = requestsFor(documentId);
+      expect(requests.length, documentId).toBeGreaterThan(0);
+      expect(requests.every((request) => !request.authorized && request.resourceId === named.resourceId)).toBe(true);
+      expect((await listBlobs(container())).some((name) => name.includes(documentId))).toBe(true); // its failure record only
+      expect((await listBlobs(container(), "calls/")).some((name) => name.includes(documentId))).toBe(false);
+    }
+    // contoso's secondary key was tried (a refusal may be a rotation), fabrikam's primary only.
+    expect(requestsFor("multi-forged-fabrikam").map((request) => request.signedWith)).toContain("secondary");
+    expect(new Set(requestsFor("multi-forged-contoso").map((request) => request.signedWith))).toEqual(new Set(["primary"]));
+    const text = logs.map((line) => line.message).join("\n");
+    for (const key of allKeys()) expect(text).not.toContain(key);
+  });
+
   it("quarantines at intake an event from a resource without a key, naming the settings to add, and signs nothing", async () => {
     const event = sim.recordingEvent({ resourceId: stranger.resourceId, chunks: [{ documentId: "multi-stranger-0", size: 10_000 }] });
     const answer = await deliver([event]);
