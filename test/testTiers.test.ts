@@ -39,6 +39,7 @@ const USES_AZURITE = ["inject(", '"azuriteConnectionString")'].join("");
 const NEEDS_OF_MODULE: readonly (readonly [RegExp, string])[] = [
   [/^tools\/acsSimulator(\.ts|\/)/, "ACS simulator"],
   [/^test\/support\/(compiledApp|compiledCli|compiledPipeline)\.ts$/, "dist/"],
+  [/^test\/support\/simAndAzurite\.ts$/, "Azurite"],
   [/^test\/support\/(silentStorage|hostileStorage|storageRefusalProxy|functionHttpServer|streamingPost|httpsHostRoutes)\.ts$/, "loopback servers"],
 ];
 

@@ -6,6 +6,7 @@ import { parseConfig, type AppConfig } from "../../src/config/appConfig";
 import { AcsHttpError } from "../../src/errors";
 import { startAcsSimulator, type AcsSimulator, type SimResource } from "../../tools/acsSimulator";
 import { RecordingLog } from "../support/intakeRig";
+import { simSettings } from "../support/testSettings";
 
 /** The ACS client's second try with the other key, against the simulator's real signature checks. */
 describe("AcsRecordingClient: key rotation", () => {
@@ -18,12 +19,12 @@ describe("AcsRecordingClient: key rotation", () => {
     fabrikam = await sim.addResource({ name: "fabrikam-acs" });
     sim.addDocument("rot-doc", { size: 50_000 });
     sim.addDocument("rot-fabrikam", { size: 1_000, resourceId: fabrikam.resourceId });
-    config = parseConfig({
-      AzureWebJobsStorage: "UseDevelopmentStorage=true",
-      ACS_CONNECTION_STRING: sim.connectionString,
-      ACS_SECONDARY_CONNECTION_STRING: sim.secondaryConnectionString,
-      ALLOWED_DOWNLOAD_HOSTS: sim.allowedHosts.join(","),
-    });
+    config = parseConfig(
+      simSettings(sim, {
+        AzureWebJobsStorage: "UseDevelopmentStorage=true",
+        ACS_SECONDARY_CONNECTION_STRING: sim.secondaryConnectionString,
+      }),
+    );
   });
   afterAll(() => sim.close());
 

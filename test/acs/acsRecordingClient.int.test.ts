@@ -5,16 +5,17 @@ import type { AcsRecordingClient } from "../../src/acs/acsRecordingClient";
 import { parseConfig } from "../../src/config/appConfig";
 import { AcsHttpError } from "../../src/errors";
 import { startAcsSimulator, type AcsSimulator } from "../../tools/acsSimulator";
+import { simSettings } from "../support/testSettings";
 
 let sim: AcsSimulator;
 let acs: AcsRecordingClient;
 beforeAll(async () => {
   sim = await startAcsSimulator();
-  const config = parseConfig({
-    AzureWebJobsStorage: "UseDevelopmentStorage=true",
-    ACS_CONNECTION_STRING: sim.connectionString,
-    ALLOWED_DOWNLOAD_HOSTS: sim.allowedHosts.join(","),
-  });
+  const config = parseConfig(
+    simSettings(sim, {
+      AzureWebJobsStorage: "UseDevelopmentStorage=true",
+    }),
+  );
   acs = new AcsClients(config.acsResources, config.downloadHosts).forResource("", console);
 });
 afterAll(async () => sim.close());

@@ -12,7 +12,7 @@ import { createBlobServiceClient } from "../../src/storage/storageClients";
 import { startAcsSimulator, type AcsSimulator } from "../../tools/acsSimulator";
 import { FAST_RETRY } from "../support/archiveHarness";
 import { startHostileStorage, type HostileStorage } from "../support/hostileStorage";
-import { capturingContext, uniqueName } from "../support/testSettings";
+import { capturingContext, uniqueName, simSettings } from "../support/testSettings";
 
 // Issue 8, "one retry layer": a block costs a bounded number of Storage requests however Storage
 // fails — the SDK retries network errors, 500 and 503; our layer only what the SDK does not.
@@ -26,12 +26,12 @@ afterAll(async () => sim.close());
 const BLOCK = 256 * 1024;
 
 async function archiveThrough(storage: HostileStorage, documentId: string) {
-  const config = parseConfig({
-    AzureWebJobsStorage: storage.connectionString,
-    ACS_CONNECTION_STRING: sim.connectionString,
-    ALLOWED_DOWNLOAD_HOSTS: sim.allowedHosts.join(","),
-    RECORDINGS_CONTAINER: uniqueName("stage"),
-  });
+  const config = parseConfig(
+    simSettings(sim, {
+      AzureWebJobsStorage: storage.connectionString,
+      RECORDINGS_CONTAINER: uniqueName("stage"),
+    }),
+  );
   // The app's own Storage client (STORAGE_RETRY), as services.ts builds it.
   const container = createBlobServiceClient(config.recordingsStorage).getContainerClient(config.recordingsContainer);
   const archiver = new ChunkArchiver({

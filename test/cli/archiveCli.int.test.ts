@@ -1,52 +1,36 @@
 // Integration tier. Needs: Azurite, the ACS simulator, dist/, loopback servers.
 import { createHash } from "node:crypto";
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { mkdtempSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { BlobServiceClient, type ContainerClient } from "@azure/storage-blob";
+import { type ContainerClient } from "@azure/storage-blob";
 import { QueueServiceClient } from "@azure/storage-queue";
-import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
-import { ensureCompiledCli, runCompiledCli as runCli, type CliRun } from "../support/compiledCli";
+import { describe, expect, inject, it } from "vitest";
+import { runCompiledCli as runCli, type CliRun } from "../support/compiledCli";
 import type { RunSummary } from "../../src/cli/summary";
-import { startAcsSimulator, type AcsSimulator, type EventGridEvent } from "../../tools/acsSimulator";
+import { type EventGridEvent } from "../../tools/acsSimulator";
 import { AZURITE_KEY } from "../../tools/azurite";
-import { uniqueName } from "../support/testSettings";
+import { useSimAndAzurite } from "../support/simAndAzurite";
+import { uniqueName, simSettings } from "../support/testSettings";
 
 /** The compiled CLI, run in this file's work directory unless told otherwise. */
 const runCompiledCli = (args: readonly string[], options: { env?: Record<string, string>; cwd?: string; stdin?: string } = {}): Promise<CliRun> =>
-  runCli(args, { cwd: workDir, ...options });
+  runCli(args, { cwd: setup.workDir, ...options });
 
-let sim: AcsSimulator;
-let workDir: string;
-let blobs: BlobServiceClient;
-
-beforeAll(async () => {
-  ensureCompiledCli();
-  sim = await startAcsSimulator();
-  workDir = mkdtempSync(join(tmpdir(), "archive-cli-"));
-  blobs = BlobServiceClient.fromConnectionString(inject("azuriteConnectionString"));
-}, 120_000);
-afterAll(async () => {
-  await sim.close();
-  rmSync(workDir, { recursive: true, force: true });
-});
+const setup = useSimAndAzurite({ workDirPrefix: "archive-cli-", compiledCli: true });
 
 /** Settings pointing at the simulator and the shared Azurite, with a container of the test's own. */
 function settingsFor(overrides: Record<string, string> = {}): Record<string, string> {
-  return {
-    AzureWebJobsStorage: inject("azuriteConnectionString"),
-    ACS_CONNECTION_STRING: sim.connectionString,
-    ALLOWED_DOWNLOAD_HOSTS: sim.allowedHosts.join(","),
+  return simSettings(setup.sim, {
     RECORDINGS_CONTAINER: uniqueName("cli"),
     CHUNK_QUEUE: uniqueName("cli-chunks"),
     DOWNLOAD_BLOCK_SIZE: "256KiB",
     DOWNLOAD_CONCURRENCY: "4",
     ...overrides,
-  };
+  });
 }
 
 function writeEvents(name: string, events: unknown): string {
-  const file = join(workDir, name);
+  const file = join(setup.workDir, name);
   writeFileSync(file, JSON.stringify(events));
   return file;
 }
@@ -58,7 +42,7 @@ function summaryOf(run: CliRun): RunSummary {
 
 function expectNoSecrets(...runs: readonly CliRun[]): void {
   for (const run of runs) {
-    for (const secret of [sim.accessKey, AZURITE_KEY]) {
+    for (const secret of [setup.sim.accessKey, AZURITE_KEY]) {
       expect(run.stdout).not.toContain(secret);
       expect(run.stderr).not.toContain(secret);
     }
@@ -75,19 +59,19 @@ async function sha256Of(container: ContainerClient, name: string): Promise<strin
 
 /** Asserts each archived chunk of a summary against the simulator, byte for byte. */
 async function expectArchivedExactly(summary: RunSummary): Promise<void> {
-  const container = blobs.getContainerClient(summary.recordingsContainer);
+  const container = setup.blobs.getContainerClient(summary.recordingsContainer);
   const local = (blob: string): string => blob.slice(summary.recordingsContainer.length + 1);
   for (const chunk of summary.chunks) {
     expect(chunk.blob.startsWith(`${summary.recordingsContainer}/`)).toBe(true);
-    expect(await sha256Of(container, local(chunk.blob))).toBe(sim.contentSha256(chunk.documentId));
+    expect(await sha256Of(container, local(chunk.blob))).toBe(setup.sim.contentSha256(chunk.documentId));
     const metadata = await container.getBlobClient(local(chunk.metadataBlob)).downloadToBuffer();
-    expect(metadata.equals(sim.metadataBytes(chunk.documentId))).toBe(true);
+    expect(metadata.equals(setup.sim.metadataBytes(chunk.documentId))).toBe(true);
   }
 }
 
 describe("recording-archiver archive (compiled, against the simulator and Azurite)", () => {
   it("archives every chunk of a GA Event Grid event byte for byte, then finds them archived", async () => {
-    const event = sim.recordingEvent({
+    const event = setup.sim.recordingEvent({
       callId: "cli-call-ga",
       chunks: [
         { documentId: "cli-ga-0", size: 1_000_000 + 3 },
@@ -124,13 +108,13 @@ describe("recording-archiver archive (compiled, against the simulator and Azurit
   });
 
   it("reads a CloudEvents preview-era event from stdin, with settings from local.settings.json (the environment wins)", async () => {
-    const event = sim.recordingEvent({
+    const event = setup.sim.recordingEvent({
       schema: "cloudevents",
       era: "preview",
       callId: "cli-call-preview",
       chunks: [{ documentId: "cli-preview-0", size: 700_001 }],
     });
-    const cwd = mkdtempSync(join(workDir, "settings-"));
+    const cwd = mkdtempSync(join(setup.workDir, "settings-"));
     const { DOWNLOAD_CONCURRENCY: _concurrency, ...fileValues } = settingsFor();
     writeFileSync(join(cwd, "local.settings.json"), JSON.stringify({ IsEncrypted: false, Values: { ...fileValues, DOWNLOAD_CONCURRENCY: "lots" } }));
     const run = await runCompiledCli(["archive", "--event", "-"], { cwd, stdin: JSON.stringify(event), env: { DOWNLOAD_CONCURRENCY: "2" } });
@@ -139,7 +123,7 @@ describe("recording-archiver archive (compiled, against the simulator and Azurit
     expect(summary.chunks).toMatchObject([{ documentId: "cli-preview-0", bytes: 700_001, outcome: "archived" }]);
     expect(summary.recordingsContainer).toBe(fileValues["RECORDINGS_CONTAINER"]);
     await expectArchivedExactly(summary);
-    expect(sim.requests.some((request) => request.url.startsWith("/recording/download/cli-preview-0"))).toBe(true);
+    expect(setup.sim.requests.some((request) => request.url.startsWith("/recording/download/cli-preview-0"))).toBe(true);
 
     const fromFileOnly = await runCompiledCli(["archive", "--event", "-"], { cwd, stdin: JSON.stringify(event) });
     expect(fromFileOnly.code).toBe(2);
@@ -149,12 +133,12 @@ describe("recording-archiver archive (compiled, against the simulator and Azurit
   });
 
   it("quarantines invalid events exactly as intake does, archives the valid one and exits 1", async () => {
-    const valid = sim.recordingEvent({ callId: "cli-call-mixed", chunks: [{ documentId: "cli-mixed-ok", size: 300_000 }] });
+    const valid = setup.sim.recordingEvent({ callId: "cli-call-mixed", chunks: [{ documentId: "cli-mixed-ok", size: 300_000 }] });
     const copy = (): EventGridEvent =>
-      JSON.parse(JSON.stringify(sim.recordingEvent({ chunks: [{ documentId: "cli-mixed-bad", size: 1000 }] }))) as EventGridEvent;
+      JSON.parse(JSON.stringify(setup.sim.recordingEvent({ chunks: [{ documentId: "cli-mixed-bad", size: 1000 }] }))) as EventGridEvent;
     const hostile = copy();
     const hostileChunk = hostile.data.recordingStorageInfo.recordingChunks[0];
-    if (hostileChunk) hostileChunk.contentLocation = `${sim.foreignUrl}/v1/objects/cli-mixed-bad/content/video`;
+    if (hostileChunk) hostileChunk.contentLocation = `${setup.sim.foreignUrl}/v1/objects/cli-mixed-bad/content/video`;
     const badDocument = copy();
     const badChunk = badDocument.data.recordingStorageInfo.recordingChunks[0];
     if (badChunk) badChunk.documentId = "../../etc/passwd";
@@ -176,7 +160,7 @@ describe("recording-archiver archive (compiled, against the simulator and Azurit
       { position: 4, field: "eventTime" },
     ]);
     expect(summary.totals).toMatchObject({ archived: 1, failed: 0, rejectedEvents: 4 });
-    const quarantine = blobs.getContainerClient("rejected-events");
+    const quarantine = setup.blobs.getContainerClient("rejected-events");
     for (const entry of rejected) {
       expect(entry.keptAt).toMatch(/^rejected-events\//);
       const kept = JSON.parse((await quarantine.getBlobClient((entry.keptAt ?? "").slice("rejected-events/".length)).downloadToBuffer()).toString("utf8")) as {
@@ -191,15 +175,15 @@ describe("recording-archiver archive (compiled, against the simulator and Azurit
       expect(kept.receivedVia).toMatch(/^recording-archiver archive --event mixed\.json/);
       if (entry.position !== 3) expect(kept.eventId).toBe(entry.eventId);
     }
-    expect(sim.counters.totals.foreignRequests).toBe(0);
+    expect(setup.sim.counters.totals.foreignRequests).toBe(0);
     await expectArchivedExactly(summary);
     expectNoSecrets(run);
   });
 
   it("records a chunk that fails for good (wrong key), exits 1, and replays it from its failure record", async () => {
-    const event = sim.recordingEvent({ callId: "cli-call-key", chunks: [{ documentId: "cli-key-0", size: 400_000 }] });
+    const event = setup.sim.recordingEvent({ callId: "cli-call-key", chunks: [{ documentId: "cli-key-0", size: 400_000 }] });
     const wrongKey = Buffer.alloc(32, 9).toString("base64");
-    const settings = settingsFor({ ACS_CONNECTION_STRING: `endpoint=${sim.endpointUrl}/;accesskey=${wrongKey}` });
+    const settings = settingsFor({ ACS_CONNECTION_STRING: `endpoint=${setup.sim.endpointUrl}/;accesskey=${wrongKey}` });
     const failed = await runCompiledCli(["archive", "--event", writeEvents("key.json", event)], { env: settings });
     expect(failed.code, failed.stderr).toBe(1);
     const [chunk] = summaryOf(failed).chunks;
@@ -209,7 +193,7 @@ describe("recording-archiver archive (compiled, against the simulator and Azurit
     for (const output of [failed.stdout, failed.stderr]) expect(output).not.toContain(wrongKey);
 
     const replayed = await runCompiledCli(["replay", "--failure", chunk?.failureRecord ?? ""], {
-      env: { ...settings, ACS_CONNECTION_STRING: sim.connectionString },
+      env: { ...settings, ACS_CONNECTION_STRING: setup.sim.connectionString },
     });
     expect(replayed.code, replayed.stderr).toBe(0);
     const summary = summaryOf(replayed);
@@ -223,15 +207,15 @@ describe("recording-archiver archive (compiled, against the simulator and Azurit
   });
 
   it("reports expired chunks, and transient failures that outlast --attempts: re-queued for the app (even at the deadline), recorded only long past it", async () => {
-    sim.addDocument("cli-expired-0", { size: 1000, faults: [{ kind: "expired", target: "any" }] });
+    setup.sim.addDocument("cli-expired-0", { size: 1000, faults: [{ kind: "expired", target: "any" }] });
     for (const id of ["cli-busy-early", "cli-busy-late", "cli-busy-long-past"])
-      sim.addDocument(id, { size: 1000, faults: [{ kind: "status", status: 503, retryAfterSeconds: 0 }] });
+      setup.sim.addDocument(id, { size: 1000, faults: [{ kind: "status", status: 503, retryAfterSeconds: 0 }] });
     const minutesAgo = (minutes: number): string => new Date(Date.now() - minutes * 60_000).toISOString();
     const events = [
-      sim.recordingEvent({ eventTime: minutesAgo(120), chunks: [{ documentId: "cli-expired-0", size: 1000 }] }),
-      sim.recordingEvent({ eventTime: minutesAgo(0), chunks: [{ documentId: "cli-busy-early", size: 1000 }] }),
-      sim.recordingEvent({ eventTime: minutesAgo(59), chunks: [{ documentId: "cli-busy-late", size: 1000 }] }),
-      sim.recordingEvent({ eventTime: minutesAgo(26 * 60), chunks: [{ documentId: "cli-busy-long-past", size: 1000 }] }),
+      setup.sim.recordingEvent({ eventTime: minutesAgo(120), chunks: [{ documentId: "cli-expired-0", size: 1000 }] }),
+      setup.sim.recordingEvent({ eventTime: minutesAgo(0), chunks: [{ documentId: "cli-busy-early", size: 1000 }] }),
+      setup.sim.recordingEvent({ eventTime: minutesAgo(59), chunks: [{ documentId: "cli-busy-late", size: 1000 }] }),
+      setup.sim.recordingEvent({ eventTime: minutesAgo(26 * 60), chunks: [{ documentId: "cli-busy-long-past", size: 1000 }] }),
     ];
     const settings = settingsFor({ RETENTION_HOURS: "1" });
     const run = await runCompiledCli(["archive", "--event", writeEvents("late.json", events), "--attempts", "2"], { env: settings });
@@ -259,12 +243,12 @@ describe("recording-archiver archive (compiled, against the simulator and Azurit
   });
 
   it("exits 2 naming the setting or the usage problem, with nothing on stdout and no secret anywhere", async () => {
-    const file = writeEvents("usage.json", sim.recordingEvent({ chunks: [{ documentId: "cli-usage-0", size: 10 }] }));
+    const file = writeEvents("usage.json", setup.sim.recordingEvent({ chunks: [{ documentId: "cli-usage-0", size: 10 }] }));
     const cases: { args: string[]; env: Record<string, string>; expected: RegExp }[] = [
       { args: ["archive", "--event", file], env: { ...settingsFor(), ACS_CONNECTION_STRING: "" }, expected: /Setting ACS_CONNECTION_STRING is required/ },
       {
         args: ["archive", "--event", file],
-        env: { ...settingsFor(), ACS_CONNECTION_STRING: `endpoint=ftp://x/;accesskey=${sim.accessKey}` },
+        env: { ...settingsFor(), ACS_CONNECTION_STRING: `endpoint=ftp://x/;accesskey=${setup.sim.accessKey}` },
         expected: /Setting ACS_CONNECTION_STRING must use an https endpoint/,
       },
       { args: ["archive", "--event", file], env: settingsFor({ DOWNLOAD_BLOCK_SIZE: "huge" }), expected: /Setting DOWNLOAD_BLOCK_SIZE/ },
@@ -273,7 +257,7 @@ describe("recording-archiver archive (compiled, against the simulator and Azurit
         env: settingsFor({ AzureWebJobsStorage: `AccountKey=${AZURITE_KEY}` }),
         expected: /Setting AzureWebJobsStorage is not a Storage connection string/,
       },
-      { args: ["archive", "--event", join(workDir, "missing.json")], env: settingsFor(), expected: /cannot read .*missing\.json/ },
+      { args: ["archive", "--event", join(setup.workDir, "missing.json")], env: settingsFor(), expected: /cannot read .*missing\.json/ },
       { args: ["archive", "--event", "-"], env: settingsFor(), expected: /stdin is not JSON/ },
       { args: ["archive"], env: settingsFor(), expected: /archive needs --event/ },
       { args: ["archive", "--event", file, "--bogus"], env: settingsFor(), expected: /unknown argument "--bogus"/ },

@@ -9,7 +9,7 @@ import { startAcsSimulator, type AcsSimulator } from "../../tools/acsSimulator";
 import { startEventReceiver, type EventReceiver } from "../../tools/eventReceiver";
 import { archiveHarness, type ArchiveHarness } from "../support/archiveHarness";
 import { ensureCompiledCli, runCompiledCli, type CliRun } from "../support/compiledCli";
-import { capturingContext } from "../support/testSettings";
+import { capturingContext, simSettings } from "../support/testSettings";
 
 const root = resolve(__dirname, "..", "..");
 
@@ -24,14 +24,11 @@ afterAll(async () => Promise.all([sim.close(), receiver.close()]));
 function cli(args: readonly string[], harness: ArchiveHarness): Promise<CliRun> {
   return runCompiledCli(args, {
     cwd: root,
-    env: {
-      AzureWebJobsStorage: inject("azuriteConnectionString"),
-      ACS_CONNECTION_STRING: sim.connectionString,
-      ALLOWED_DOWNLOAD_HOSTS: sim.allowedHosts.join(","),
+    env: simSettings(sim, {
       RECORDINGS_CONTAINER: harness.container.containerName,
       ARCHIVE_EVENTS_ENDPOINT: receiver.endpoint,
       ARCHIVE_EVENTS_KEY: receiver.key,
-    },
+    }),
   });
 }
 

@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { startAcsSimulator, type AcsSimulator } from "../../tools/acsSimulator";
 import { listBlobs } from "../support/archiveHarness";
 import { findFunction, loadCompiledApp, type RegisteredFunction } from "../support/compiledApp";
-import { capturingContext, uniqueName } from "../support/testSettings";
+import { capturingContext, uniqueName, simSettings } from "../support/testSettings";
 
 let sim: AcsSimulator;
 let webhook: RegisteredFunction;
@@ -17,15 +17,14 @@ const containerName = uniqueName("rec");
 /** The end-to-end path through the compiled app: webhook -> queue (as the host decodes it) -> archiveChunk. */
 beforeAll(async () => {
   sim = await startAcsSimulator();
-  const functions = loadCompiledApp({
-    AzureWebJobsStorage: inject("azuriteConnectionString"),
-    ACS_CONNECTION_STRING: sim.connectionString,
-    ALLOWED_DOWNLOAD_HOSTS: sim.allowedHosts.join(","),
-    CHUNK_QUEUE: queueName,
-    RECORDINGS_CONTAINER: containerName,
-    DOWNLOAD_BLOCK_SIZE: "256KiB",
-    DOWNLOAD_CONCURRENCY: "4",
-  });
+  const functions = loadCompiledApp(
+    simSettings(sim, {
+      CHUNK_QUEUE: queueName,
+      RECORDINGS_CONTAINER: containerName,
+      DOWNLOAD_BLOCK_SIZE: "256KiB",
+      DOWNLOAD_CONCURRENCY: "4",
+    }),
+  );
   webhook = findFunction(functions, "recordingEventsWebhook");
   archiveChunk = findFunction(functions, "archiveChunk");
 });

@@ -6,7 +6,7 @@ import type { CallStatus } from "../../src/catalog/callStatus";
 import { startAcsSimulator, type AcsSimulator } from "../../tools/acsSimulator";
 import { findFunction, loadCompiledApp, type RegisteredFunction } from "../support/compiledApp";
 import { invokeHttp, webhookRequest } from "../support/functionInvoke";
-import { capturingContext, uniqueName } from "../support/testSettings";
+import { capturingContext, uniqueName, simSettings } from "../support/testSettings";
 
 let sim: AcsSimulator;
 let webhook: RegisteredFunction;
@@ -17,15 +17,14 @@ const queueName = uniqueName("chunks");
 /** The compiled app end to end: webhook (intake leaves the expected record) -> queue -> archiveChunk -> status API. */
 beforeAll(async () => {
   sim = await startAcsSimulator();
-  const functions = loadCompiledApp({
-    AzureWebJobsStorage: inject("azuriteConnectionString"),
-    ACS_CONNECTION_STRING: sim.connectionString,
-    ALLOWED_DOWNLOAD_HOSTS: sim.allowedHosts.join(","),
-    CHUNK_QUEUE: queueName,
-    RECORDINGS_CONTAINER: uniqueName("rec"),
-    DOWNLOAD_BLOCK_SIZE: "256KiB",
-    RETENTION_HOURS: "48",
-  });
+  const functions = loadCompiledApp(
+    simSettings(sim, {
+      CHUNK_QUEUE: queueName,
+      RECORDINGS_CONTAINER: uniqueName("rec"),
+      DOWNLOAD_BLOCK_SIZE: "256KiB",
+      RETENTION_HOURS: "48",
+    }),
+  );
   webhook = findFunction(functions, "recordingEventsWebhook");
   archiveChunk = findFunction(functions, "archiveChunk");
   archiveStatus = findFunction(functions, "archiveStatus");

@@ -12,7 +12,7 @@ import { startEventReceiver, type EventReceiver } from "../../tools/eventReceive
 import { listBlobs } from "../support/archiveHarness";
 import { ensureCompiledCli, runCompiledCli } from "../support/compiledCli";
 import { compiledPipeline, type CompiledPipeline } from "../support/compiledPipeline";
-import { uniqueName } from "../support/testSettings";
+import { uniqueName, simSettings } from "../support/testSettings";
 
 // Erasure lasts, through the compiled app: a recording is archived (Event Grid trigger -> queue -> archiveChunk), then
 // erased as `participants erase` does it (a tombstone per chunk, the recording's blobs deleted); redelivering the same
@@ -31,16 +31,14 @@ let settings: Record<string, string>;
 beforeAll(async () => {
   ensureCompiledCli();
   [sim, receiver] = await Promise.all([startAcsSimulator(), startEventReceiver()]);
-  settings = {
-    ACS_CONNECTION_STRING: sim.connectionString,
-    ALLOWED_DOWNLOAD_HOSTS: sim.allowedHosts.join(","),
+  settings = simSettings(sim, {
     RECORDINGS_CONTAINER: uniqueName("erased-rec"),
     CHUNK_QUEUE: uniqueName("erased-chunks"),
     PARTICIPANT_INDEX_KEY: INDEX_KEY,
     ARCHIVE_EVENTS_ENDPOINT: receiver.endpoint,
     ARCHIVE_EVENTS_KEY: receiver.key,
     RETENTION_HOURS: "24",
-  };
+  });
 });
 afterAll(async () => Promise.all([sim.close(), receiver.close()]));
 
@@ -144,7 +142,7 @@ describe("an erased recording stays erased (compiled app, Azurite, ACS simulator
     try {
       writeFileSync(join(work, "event.json"), JSON.stringify(event));
       const run = await runCompiledCli(["archive", "--event", join(work, "event.json"), "--no-progress"], {
-        env: { ...settings, AzureWebJobsStorage: inject("azuriteConnectionString") },
+        env: settings,
       });
       expect(run.code, run.stderr).toBe(0);
       const summary = JSON.parse(run.stdout) as { chunks: { outcome: string }[]; totals: { erased: number; failed: number } };
@@ -153,7 +151,7 @@ describe("an erased recording stays erased (compiled app, Azurite, ACS simulator
       // `recording-archiver replay --failure` of a record holding one of the chunk messages: erased, nothing written.
       writeFileSync(join(work, "record.json"), JSON.stringify({ outcome: "failed", message: ours[0] }));
       const replay = await runCompiledCli(["replay", "--failure", join(work, "record.json"), "--no-progress"], {
-        env: { ...settings, AzureWebJobsStorage: inject("azuriteConnectionString") },
+        env: settings,
       });
       expect(replay.code, replay.stderr).toBe(0);
       expect((JSON.parse(replay.stdout) as { chunks: { outcome: string }[] }).chunks.map((chunk) => chunk.outcome)).toEqual(["erased"]);
@@ -194,7 +192,7 @@ describe("an erased recording stays erased (compiled app, Azurite, ACS simulator
 
   it("an event naming the erased chunk with another start time (another folder) restores nothing: not by the app, not by archive --event", async () => {
     const pipeline = compiledPipeline(inject("azuriteConnectionString"), settings);
-    const env = { ...settings, AzureWebJobsStorage: inject("azuriteConnectionString") };
+    const env = settings;
     const callId = uniqueName("erased-refolder");
     const carol = `8:acs:11111111-aaaa-4aaa-8aaa-000000000003_00000003-${callId}`;
     const documentId = `0-eus-d1-${callId}-a`;

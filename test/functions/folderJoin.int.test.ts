@@ -5,7 +5,7 @@ import { readManifest } from "../../src/catalog/recordingManifest";
 import { DEFAULT_TOPIC, startAcsSimulator, type AcsSimulator } from "../../tools/acsSimulator";
 import { ensureCompiledCli, runCompiledCli } from "../support/compiledCli";
 import { compiledPipeline } from "../support/compiledPipeline";
-import { uniqueName } from "../support/testSettings";
+import { uniqueName, simSettings } from "../support/testSettings";
 
 // A forged event that copies a victim recording's call id, recording id and start time names the victim's folder.
 // Its chunk is archived (a real recording's chunks may come in several events; a refused chunk is lost within a day),
@@ -24,12 +24,10 @@ afterAll(async () => sim.close());
 
 describe("a chunk that joins a recording's folder from another event (compiled app, Azurite, ACS simulator)", () => {
   it("is archived and marked in the status API, the manifest and `recording-archiver status`", async () => {
-    const settings = {
-      ACS_CONNECTION_STRING: sim.connectionString,
-      ALLOWED_DOWNLOAD_HOSTS: sim.allowedHosts.join(","),
+    const settings = simSettings(sim, {
       RECORDINGS_CONTAINER: uniqueName("join-rec"),
       CHUNK_QUEUE: uniqueName("join-chunks"),
-    };
+    });
     const pipeline = compiledPipeline(inject("azuriteConnectionString"), settings);
     const callId = uniqueName("join-call");
     const recordingId = `${callId}-rec`;
@@ -89,7 +87,7 @@ describe("a chunk that joins a recording's folder from another event (compiled a
       ].sort(),
     );
 
-    const table = await runCompiledCli(["status", "--call", callId], { env: { ...settings, AzureWebJobsStorage: inject("azuriteConnectionString") } });
+    const table = await runCompiledCli(["status", "--call", callId], { env: settings });
     expect(table.code, table.stderr).toBe(0);
     expect(table.stdout).toMatch(/2 chunk\(s\) NOT announced by the recording's first event/);
     expect(table.stdout.split("\n").find((line) => line.includes(forged))).toMatch(/archived\s+laterEvent/);

@@ -12,7 +12,7 @@ import { mapConcurrent } from "../../src/shared/mapConcurrent";
 import { startAcsSimulator, type AcsSimulator } from "../../tools/acsSimulator";
 import { findFunction, loadCompiledApp, type RegisteredFunction } from "../support/compiledApp";
 import { invokeHttp, type HttpAnswer } from "../support/functionInvoke";
-import { capturingContext, uniqueName, type CapturedLog } from "../support/testSettings";
+import { capturingContext, uniqueName, type CapturedLog, simSettings } from "../support/testSettings";
 
 const PARTICIPANT = "8:acs:22222222-bbbb-4bbb-8bbb-000000000002_00000002-dana";
 const PHONE = "4:+14255550123";
@@ -47,14 +47,11 @@ describe("POST /api/archive/participants/search on the compiled app (Azurite + s
   beforeAll(async () => {
     sim = await startAcsSimulator();
     key = randomBytes(32).toString("base64");
-    settings = {
-      AzureWebJobsStorage: inject("azuriteConnectionString"),
-      ACS_CONNECTION_STRING: sim.connectionString,
-      ALLOWED_DOWNLOAD_HOSTS: sim.allowedHosts.join(","),
+    settings = simSettings(sim, {
       RECORDINGS_CONTAINER: uniqueName("api"),
       CHUNK_QUEUE: uniqueName("api-chunks"),
       PARTICIPANT_INDEX_KEY: key,
-    };
+    });
   });
   afterAll(() => sim.close());
 

@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { startAcsSimulator, type AcsSimulator } from "../../tools/acsSimulator";
 import { createCallRecordingSimulator, type CallRecordingSimulator, type StoppedRecording } from "../../tools/acsSimulator/callAutomation";
 import { findFunction, loadCompiledApp, type RegisteredFunction } from "../support/compiledApp";
-import { capturingContext, TEST_ACS_RESOURCE, uniqueName } from "../support/testSettings";
+import { capturingContext, TEST_ACS_RESOURCE, uniqueName, simSettings } from "../support/testSettings";
 
 const FORMAT_TYPES = { mp4: "Mp4", mp3: "Mp3", wav: "Wav" } as const;
 
@@ -56,13 +56,12 @@ describe("start -> pause -> resume -> stop -> RecordingFileStatusUpdated -> inta
       },
     });
     sim.addEndpointRoute(calls.route);
-    functions = loadCompiledApp({
-      AzureWebJobsStorage: inject("azuriteConnectionString"),
-      ACS_CONNECTION_STRING: sim.connectionString,
-      CHUNK_QUEUE: queueName,
-      ALLOWED_ACS_RESOURCES: TEST_ACS_RESOURCE,
-      ALLOWED_DOWNLOAD_HOSTS: sim.allowedHosts.join(","),
-    });
+    functions = loadCompiledApp(
+      simSettings(sim, {
+        CHUNK_QUEUE: queueName,
+        ALLOWED_ACS_RESOURCES: TEST_ACS_RESOURCE,
+      }),
+    );
   });
   afterAll(() => sim.close());
 

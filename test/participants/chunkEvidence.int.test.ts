@@ -1,60 +1,43 @@
 // Integration tier. Needs: Azurite, the ACS simulator, dist/, loopback servers.
 import { createHmac, randomBytes } from "node:crypto";
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { HttpRequest } from "@azure/functions";
 import { request as httpRequest } from "node:http";
-import { BlobSASPermissions, BlobServiceClient, generateBlobSASQueryParameters, StorageSharedKeyCredential, type ContainerClient } from "@azure/storage-blob";
+import { BlobSASPermissions, generateBlobSASQueryParameters, StorageSharedKeyCredential, type ContainerClient } from "@azure/storage-blob";
 import { QueueClient } from "@azure/storage-queue";
-import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
+import { describe, expect, inject, it } from "vitest";
 import { ErasureTombstones } from "../../src/catalog/erasureTombstones";
 import { PARTICIPANT_INDEX_CONTAINER } from "../../src/participants/indexLayout";
 import { ParticipantIndex } from "../../src/participants/participantIndex";
 import { reindexParticipants } from "../../src/participants/participantReindex";
-import { startAcsSimulator, type AcsSimulator } from "../../tools/acsSimulator";
 import { AZURITE_KEY } from "../../tools/azurite";
 import { listBlobs } from "../support/archiveHarness";
 import { findFunction, loadCompiledApp, type RegisteredFunction } from "../support/compiledApp";
-import { ensureCompiledCli, runCompiledCli, type CliRun } from "../support/compiledCli";
+import { runCompiledCli, type CliRun } from "../support/compiledCli";
 import { invokeHttp, webhookRequest } from "../support/functionInvoke";
 import { decodeAsQueueTrigger, drainQueue } from "../support/storageProbe";
-import { capturingContext, uniqueName } from "../support/testSettings";
+import { capturingContext, uniqueName, simSettings } from "../support/testSettings";
+import { useSimAndAzurite } from "../support/simAndAzurite";
 
 const VICTIM = "8:acs:44444444-dddd-4ddd-8ddd-000000000004_00000004-victim";
 const ATTACKER = "8:acs:55555555-eeee-4eee-8eee-000000000005_00000005-attacker";
 const RAW_IDS = [VICTIM, ATTACKER];
 
-let sim: AcsSimulator;
-let blobs: BlobServiceClient;
-let workDir: string;
-
-beforeAll(async () => {
-  ensureCompiledCli();
-  sim = await startAcsSimulator();
-  blobs = BlobServiceClient.fromConnectionString(inject("azuriteConnectionString"));
-  workDir = mkdtempSync(join(tmpdir(), "chunk-evidence-"));
-}, 120_000);
-afterAll(async () => {
-  await sim.close();
-  rmSync(workDir, { recursive: true, force: true });
-});
+const setup = useSimAndAzurite({ workDirPrefix: "chunk-evidence-", compiledCli: true });
 
 const strongKey = (): string => randomBytes(32).toString("base64");
 
 function settingsFor(key: string): Record<string, string> {
-  return {
-    AzureWebJobsStorage: inject("azuriteConnectionString"),
-    ACS_CONNECTION_STRING: sim.connectionString,
-    ALLOWED_DOWNLOAD_HOSTS: sim.allowedHosts.join(","),
+  return simSettings(setup.sim, {
     RECORDINGS_CONTAINER: uniqueName("evidence"),
     CHUNK_QUEUE: uniqueName("evidence-chunks"),
     PARTICIPANT_INDEX_KEY: key,
-  };
+  });
 }
 
 function cli(args: readonly string[], settings: Record<string, string>, stdin = ""): Promise<CliRun> {
-  return runCompiledCli(args, { env: settings, cwd: workDir, stdin });
+  return runCompiledCli(args, { env: settings, cwd: setup.workDir, stdin });
 }
 
 function expectNoRawId(text: string): void {
@@ -70,7 +53,7 @@ class App {
   constructor(readonly settings: Record<string, string>) {
     this.functions = loadCompiledApp(settings);
     this.queue = new QueueClient(inject("azuriteConnectionString"), settings["CHUNK_QUEUE"] as string);
-    this.container = blobs.getContainerClient(settings["RECORDINGS_CONTAINER"] as string);
+    this.container = setup.blobs.getContainerClient(settings["RECORDINGS_CONTAINER"] as string);
   }
 
   /** Delivers events to the webhook, then archives every message it queued; returns the archive job's log lines. */
@@ -106,7 +89,7 @@ class App {
 /** A simulator document listing `participants` as its metadata. */
 function document(participants: readonly string[] | string, size = 120_000): { documentId: string; size: number } {
   const documentId = `0-eus-d9-${randomBytes(12).toString("hex")}`;
-  sim.addDocument(documentId, {
+  setup.sim.addDocument(documentId, {
     size,
     metadata:
       typeof participants === "string" ? participants : { chunkDocumentId: documentId, participants: participants.map((participantId) => ({ participantId })) },
@@ -134,10 +117,10 @@ describe("a forged chunk that joins another recording's folder (webhook → queu
       recordingStartTime: "2026-12-01T10:00:00.000Z",
     };
     const victimChunk = document([VICTIM], 150_000);
-    await app.deliverAndArchive([sim.recordingEvent({ ...recording, chunks: [victimChunk] })]);
+    await app.deliverAndArchive([setup.sim.recordingEvent({ ...recording, chunks: [victimChunk] })]);
     // The forger's own recording document, announced with the victim's call id, recording id and start time.
     const forgedChunk = { ...document([ATTACKER], 90_000), index: 1 };
-    const archiveLines = await app.deliverAndArchive([sim.recordingEvent({ ...recording, chunks: [forgedChunk] })]);
+    const archiveLines = await app.deliverAndArchive([setup.sim.recordingEvent({ ...recording, chunks: [forgedChunk] })]);
     const names = await listBlobs(app.container, "calls/");
     const folders = new Set(names.map((name) => name.slice(0, name.lastIndexOf("/") + 1)));
     expect(folders.size).toBe(1); // the forged chunk did land in the victim's folder
@@ -160,7 +143,7 @@ describe("a forged chunk that joins another recording's folder (webhook → queu
     expect(api.text).not.toContain(createHmac("sha256", key).update(ATTACKER).digest("hex"));
 
     // export: the forger's media and metadata; not the victim's, and not the folder's manifest (it names the victim's chunk).
-    const out = join(workDir, "forger-export");
+    const out = join(setup.workDir, "forger-export");
     const exported = await cli(["participants", "export", ATTACKER, "--out", out], app.settings);
     expect(exported.code, exported.stderr).toBe(0);
     const report = JSON.parse(readFileSync(join(out, "export.json"), "utf8")) as { files: { blob: string }[]; withheld: { blob: string; reason: string }[] };
@@ -197,12 +180,12 @@ describe("PARTICIPANT_INDEX_KEY that the index was not built with", () => {
   it("find, export and erase refuse (exit 2, naming the key) instead of reporting nothing; the API answers 409", async () => {
     const settings = settingsFor(strongKey());
     const app = new App(settings);
-    await app.deliverAndArchive([sim.recordingEvent({ chunks: [document([VICTIM])] })]);
+    await app.deliverAndArchive([setup.sim.recordingEvent({ chunks: [document([VICTIM])] })]);
     const before = await listBlobs(app.container);
     const rotated = { ...settings, PARTICIPANT_INDEX_KEY: strongKey() };
     for (const args of [
       ["participants", "find", VICTIM, "--json"],
-      ["participants", "export", VICTIM, "--out", join(workDir, "wrong-key")],
+      ["participants", "export", VICTIM, "--out", join(setup.workDir, "wrong-key")],
       ["participants", "erase", VICTIM, "--yes"],
     ]) {
       const run = await cli(args, rotated);
@@ -228,16 +211,16 @@ describe("PARTICIPANT_INDEX_KEY that the index was not built with", () => {
 
   it("a chunk archived while the key is being rotated is not lost: reindex --rotate-key indexes it under the new key, find and erase reach it", async () => {
     const settings = settingsFor(strongKey());
-    await new App(settings).deliverAndArchive([sim.recordingEvent({ callId: uniqueName("m-call"), chunks: [document([VICTIM])] })]);
+    await new App(settings).deliverAndArchive([setup.sim.recordingEvent({ callId: uniqueName("m-call"), chunks: [document([VICTIM])] })]);
     // The rotation: the app gets the new key, and reindex --rotate-key runs; it is part way through the archive ...
     const rotated = { ...settings, PARTICIPANT_INDEX_KEY: strongKey() };
-    const container = blobs.getContainerClient(settings["RECORDINGS_CONTAINER"] as string);
-    const index = new ParticipantIndex(blobs.getContainerClient(PARTICIPANT_INDEX_CONTAINER), rotated["PARTICIPANT_INDEX_KEY"], container.containerName);
+    const container = setup.blobs.getContainerClient(settings["RECORDINGS_CONTAINER"] as string);
+    const index = new ParticipantIndex(setup.blobs.getContainerClient(PARTICIPANT_INDEX_CONTAINER), rotated["PARTICIPANT_INDEX_KEY"], container.containerName);
     const quiet = { debug: () => undefined, info: () => undefined, warn: () => undefined, error: () => undefined };
     const first = await reindexParticipants({ index, recordings: container, log: quiet, rotateKey: true, pageSize: 1, maxPages: 2 });
     expect(first.finishedAt).toBe("");
     // ... when a recording arrives whose folder the listing has already passed (the index still records the old key).
-    const during = await new App(rotated).deliverAndArchive([sim.recordingEvent({ callId: uniqueName("a-call"), chunks: [document([VICTIM])] })]);
+    const during = await new App(rotated).deliverAndArchive([setup.sim.recordingEvent({ callId: uniqueName("a-call"), chunks: [document([VICTIM])] })]);
     expect(during.some((line) => /PARTICIPANT_INDEX_KEY is not the key/.test(line))).toBe(true);
     const rest = await cli(["participants", "reindex", "--rotate-key"], rotated);
     expect(rest.code, rest.stderr).toBe(0);
@@ -255,8 +238,8 @@ describe("PARTICIPANT_INDEX_KEY that the index was not built with", () => {
   it("an index without a key fingerprint (made by an older version) is refused by find until reindex records the key", async () => {
     const settings = settingsFor(strongKey());
     const app = new App(settings);
-    await app.deliverAndArchive([sim.recordingEvent({ chunks: [document([VICTIM])] })]);
-    await blobs
+    await app.deliverAndArchive([setup.sim.recordingEvent({ chunks: [document([VICTIM])] })]);
+    await setup.blobs
       .getContainerClient(PARTICIPANT_INDEX_CONTAINER)
       .getBlobClient(`keys/${settings["RECORDINGS_CONTAINER"] ?? ""}.json`)
       .delete();
@@ -273,11 +256,11 @@ describe("listed names are data, not paths", () => {
     const settings = settingsFor(strongKey());
     const app = new App(settings);
     const chunk = document([VICTIM]);
-    await app.deliverAndArchive([sim.recordingEvent({ chunks: [chunk] })]);
+    await app.deliverAndArchive([setup.sim.recordingEvent({ chunks: [chunk] })]);
     const metadata = (await listBlobs(app.container, "calls/")).find((name) => name.endsWith(".metadata.json")) as string;
     const stem = metadata.slice(0, -".metadata.json".length);
     // A blob in another container, and names under the chunk that resolve to it (or above --out when exported).
-    const elsewhere = blobs.getContainerClient(uniqueName("keep-me"));
+    const elsewhere = setup.blobs.getContainerClient(uniqueName("keep-me"));
     await elsewhere.create();
     await elsewhere.getBlockBlobClient("keep-me.json").upload("{}", 2);
     const planted = [`${stem}./../../../../${elsewhere.containerName}/keep-me.json`, `${stem}.mp4/../../../../../outside.txt`, `${stem}.x//y`];
@@ -286,11 +269,11 @@ describe("listed names are data, not paths", () => {
     const listed = await listBlobs(app.container, "calls/");
     expect(listed.filter((name) => name.includes("/../") || name.includes("//")).length).toBeGreaterThanOrEqual(2);
 
-    const out = join(workDir, "planted-export");
+    const out = join(setup.workDir, "planted-export");
     const exported = await cli(["participants", "export", VICTIM, "--out", out], settings);
     expect(exported.code, exported.stderr).toBe(0);
     expect(existsSync(join(out, "..", "outside.txt"))).toBe(false);
-    expect(existsSync(join(workDir, "outside.txt"))).toBe(false);
+    expect(existsSync(join(setup.workDir, "outside.txt"))).toBe(false);
     const report = JSON.parse(readFileSync(join(out, "export.json"), "utf8")) as { files: { blob: string; path: string }[]; unsafeNames: string[] };
     expect(report.files).toHaveLength(3); // media, metadata, and the manifest (every chunk it names is theirs)
     for (const file of report.files) expect(file.path.startsWith("..")).toBe(false);
@@ -312,8 +295,8 @@ describe("listed names are data, not paths", () => {
     if (process.platform === "win32") return;
     const settings = settingsFor(strongKey());
     const app = new App(settings);
-    await app.deliverAndArchive([sim.recordingEvent({ chunks: [document([VICTIM])] })]);
-    const out = join(workDir, "modes", "nested-export");
+    await app.deliverAndArchive([setup.sim.recordingEvent({ chunks: [document([VICTIM])] })]);
+    const out = join(setup.workDir, "modes", "nested-export");
     const run = await cli(["participants", "export", VICTIM, "--out", out], settings);
     expect(run.code, run.stderr).toBe(0);
     expect(statSync(out).mode & 0o777).toBe(0o700);
@@ -329,9 +312,9 @@ describe("what the index cannot name is said, not hidden", () => {
     const settings = settingsFor(key);
     const app = new App(settings);
     const broken = document("{ this is not JSON");
-    const archiveLines = await app.deliverAndArchive([sim.recordingEvent({ chunks: [broken] })]);
+    const archiveLines = await app.deliverAndArchive([setup.sim.recordingEvent({ chunks: [broken] })]);
     expect(archiveLines.join("\n")).toMatch(/is not JSON; flagged for an operator/);
-    await app.deliverAndArchive([sim.recordingEvent({ chunks: [document([VICTIM])] })]);
+    await app.deliverAndArchive([setup.sim.recordingEvent({ chunks: [document([VICTIM])] })]);
     const names = await listBlobs(app.container, "calls/");
     const brokenFolder = names.find((name) => name.endsWith(".metadata.json") && name.includes(broken.documentId));
     expect(brokenFolder).toBeDefined();
@@ -340,7 +323,7 @@ describe("what the index cannot name is said, not hidden", () => {
     const keyed = createHmac("sha256", key).update(VICTIM).digest("hex");
     const victimFolder = (names.find((name) => name.endsWith(".metadata.json") && name !== brokenFolder) as string).replace(/[^/]+$/, "");
     const legacy = `participants/${keyed}/${app.container.containerName}/${victimFolder.slice("calls/".length, -1)}.json`;
-    const index = blobs.getContainerClient(PARTICIPANT_INDEX_CONTAINER);
+    const index = setup.blobs.getContainerClient(PARTICIPANT_INDEX_CONTAINER);
     await index.getBlockBlobClient(legacy).upload("{}", 2);
 
     const run = await cli(["participants", "find", VICTIM, "--json"], settings);

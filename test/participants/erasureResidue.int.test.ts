@@ -1,10 +1,6 @@
 // Integration tier. Needs: Azurite, the ACS simulator, dist/, loopback servers.
 import { randomBytes } from "node:crypto";
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
-import { BlobServiceClient } from "@azure/storage-blob";
-import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
+import { describe, expect, inject, it } from "vitest";
 import { OPERATIONAL_PREFIXES } from "../../src/archive/blobLayout";
 import { FailureRecords } from "../../src/archive/failureRecords";
 import { chunkOutcome, writeChunkOutcome } from "../../src/catalog/chunkOutcomes";
@@ -13,49 +9,34 @@ import { parseChunkMessage } from "../../src/events/chunkMessageParser";
 import { ErasureTombstones } from "../../src/catalog/erasureTombstones";
 import { PARTICIPANT_INDEX_CONTAINER } from "../../src/participants/indexLayout";
 import type { Log } from "../../src/shared/log";
-import { startAcsSimulator, type AcsSimulator } from "../../tools/acsSimulator";
 import { listBlobs } from "../support/archiveHarness";
-import { ensureCompiledCli, runCompiledCli, spawnCompiledCli, type CliRun } from "../support/compiledCli";
+import { runCompiledCli, spawnCompiledCli, type CliRun } from "../support/compiledCli";
 import { startHostileStorage } from "../support/hostileStorage";
 import { archiveRecordings } from "../support/participantArchive";
 import { eventually } from "../support/polling";
-import { uniqueName } from "../support/testSettings";
+import { useSimAndAzurite } from "../support/simAndAzurite";
+import { uniqueName, simSettings } from "../support/testSettings";
 import { startVersionedStorage } from "../support/versionedStorage";
 
 const ALICE = "8:acs:66666666-ffff-4fff-8fff-000000000006_00000006-alice";
 
 const quiet: Log = { debug: () => undefined, info: () => undefined, warn: () => undefined, error: () => undefined };
-let sim: AcsSimulator;
-let blobs: BlobServiceClient;
-let workDir: string;
+const setup = useSimAndAzurite({ workDirPrefix: "erasure-residue-", compiledCli: true });
 const azurite = (): string => inject("azuriteConnectionString");
 
-beforeAll(async () => {
-  ensureCompiledCli();
-  sim = await startAcsSimulator();
-  blobs = BlobServiceClient.fromConnectionString(azurite());
-  workDir = mkdtempSync(join(tmpdir(), "erasure-residue-"));
-}, 120_000);
-afterAll(async () => {
-  await sim.close();
-  rmSync(workDir, { recursive: true, force: true });
-});
-
 function settingsFor(): Record<string, string> {
-  return {
+  return simSettings(setup.sim, {
     AzureWebJobsStorage: azurite(),
-    ACS_CONNECTION_STRING: sim.connectionString,
-    ALLOWED_DOWNLOAD_HOSTS: sim.allowedHosts.join(","),
     RECORDINGS_CONTAINER: uniqueName("residue"),
     CHUNK_QUEUE: uniqueName("residue-chunks"),
     PARTICIPANT_INDEX_KEY: randomBytes(32).toString("base64"),
-  };
+  });
 }
 
 const through = (settings: Record<string, string>, connectionString: string): Record<string, string> => ({ ...settings, RECORDINGS_STORAGE: connectionString });
 
 function cli(args: readonly string[], settings: Record<string, string>): Promise<CliRun> {
-  return runCompiledCli(args, { env: settings, cwd: workDir });
+  return runCompiledCli(args, { env: settings, cwd: setup.workDir });
 }
 
 interface Receipt {
@@ -72,9 +53,9 @@ interface Receipt {
 describe("erasure on a versioned account (a stand-in answers List Blobs include=versions and Delete Blob versionid= as Blob Storage documents them)", () => {
   it("deletes every previous version by its version id — the chunk's, the manifest's and the index entries' — and states the soft-delete window", async () => {
     const settings = settingsFor();
-    await archiveRecordings(sim, azurite(), settings, [[ALICE]], quiet);
+    await archiveRecordings(setup.sim, azurite(), settings, [[ALICE]], quiet);
     const container = settings["RECORDINGS_CONTAINER"] as string;
-    const names = await listBlobs(blobs.getContainerClient(container), "calls/");
+    const names = await listBlobs(setup.blobs.getContainerClient(container), "calls/");
     const media = names.filter((name) => name.endsWith(".mp4"));
     const stand = await startVersionedStorage(azurite(), { softDeleteDays: 14 });
     try {
@@ -100,9 +81,9 @@ describe("erasure on a versioned account (a stand-in answers List Blobs include=
 
   it("reports versions Storage refuses (no deleteBlobVersion right, a legal hold) per blob, is not complete, and states when the lifecycle rule removes them; a later run with rights finishes", async () => {
     const settings = settingsFor();
-    await archiveRecordings(sim, azurite(), settings, [[ALICE]], quiet);
+    await archiveRecordings(setup.sim, azurite(), settings, [[ALICE]], quiet);
     const container = settings["RECORDINGS_CONTAINER"] as string;
-    const names = await listBlobs(blobs.getContainerClient(container), "calls/");
+    const names = await listBlobs(setup.blobs.getContainerClient(container), "calls/");
     const [firstMedia] = names.filter((name) => name.endsWith(".mp4"));
     const secondMetadata = names.filter((name) => name.endsWith(".metadata.json"))[1] as string;
     let refusing = true;
@@ -162,9 +143,9 @@ describe("erasure on a versioned account (a stand-in answers List Blobs include=
 describe("the records that concern an erased chunk", () => {
   it("removes its failure record and failure outcome, intake's queued record, and intake's expected record and deadline marker once every chunk is erased", async () => {
     const settings = settingsFor();
-    const container = blobs.getContainerClient(settings["RECORDINGS_CONTAINER"] as string);
+    const container = setup.blobs.getContainerClient(settings["RECORDINGS_CONTAINER"] as string);
     // An earlier failure of the chunk (say a 503 before it was archived on a later delivery), as the archive job records it.
-    await archiveRecordings(sim, azurite(), settings, [[ALICE]], quiet, 1, async (message) => {
+    await archiveRecordings(setup.sim, azurite(), settings, [[ALICE]], quiet, 1, async (message) => {
       const parsed = parseChunkMessage(message, parseConfig(settings).downloadHosts);
       const error = new Error("ACS answered 503");
       const failureRecord = await new FailureRecords(container).record({ outcome: "failed", error, message: parsed });
@@ -196,16 +177,16 @@ describe("the records that concern an erased chunk", () => {
 describe("the records that concern another chunk", () => {
   it("are never deleted because an erased chunk's outcome record names them (outcome records are data, not paths)", async () => {
     const settings = settingsFor();
-    const container = blobs.getContainerClient(settings["RECORDINGS_CONTAINER"] as string);
+    const container = setup.blobs.getContainerClient(settings["RECORDINGS_CONTAINER"] as string);
     const bob = "8:acs:66666666-ffff-4fff-8fff-000000000007_00000007-bob";
     // Bob's recording failed once: its failure record is what an operator replays.
     let bobsRecord = "";
-    await archiveRecordings(sim, azurite(), settings, [[bob]], quiet, 1, async (message) => {
+    await archiveRecordings(setup.sim, azurite(), settings, [[bob]], quiet, 1, async (message) => {
       const parsed = parseChunkMessage(message, parseConfig(settings).downloadHosts);
       bobsRecord = await new FailureRecords(container).record({ outcome: "failed", error: new Error("ACS answered 503"), message: parsed });
     });
     // Alice's chunk carries an outcome record that names Bob's failure record (written by a compromised app identity).
-    await archiveRecordings(sim, azurite(), settings, [[ALICE]], quiet, 1, async (message) => {
+    await archiveRecordings(setup.sim, azurite(), settings, [[ALICE]], quiet, 1, async (message) => {
       const parsed = parseChunkMessage(message, parseConfig(settings).downloadHosts);
       await writeChunkOutcome(container, parsed, chunkOutcome(parsed, "failed", new Error("ACS answered 503"), new Date().toISOString(), bobsRecord));
     });
@@ -221,8 +202,8 @@ describe("the records that concern another chunk", () => {
 describe("a receipt written as the erasure proceeds", () => {
   it("after a crash mid-erase the receipt holds what was done so far (and no summary); the next run finishes and says so", async () => {
     const settings = settingsFor();
-    await archiveRecordings(sim, azurite(), settings, [[ALICE], [ALICE]], quiet);
-    const container = blobs.getContainerClient(settings["RECORDINGS_CONTAINER"] as string);
+    await archiveRecordings(setup.sim, azurite(), settings, [[ALICE], [ALICE]], quiet);
+    const container = setup.blobs.getContainerClient(settings["RECORDINGS_CONTAINER"] as string);
     const folders = [...new Set((await listBlobs(container, "calls/")).map((name) => name.slice(0, name.lastIndexOf("/") + 1)))].sort();
     expect(folders).toHaveLength(2);
     const [first, second] = folders as [string, string];
@@ -231,7 +212,7 @@ describe("a receipt written as the erasure proceeds", () => {
       request.method === "DELETE" && decodeURIComponent(request.url ?? "").includes(`/${second}`) ? "hang" : undefined,
     );
     try {
-      const child = spawnCompiledCli(["participants", "erase", ALICE, "--yes"], { env: through(settings, hostile.connectionString), cwd: workDir });
+      const child = spawnCompiledCli(["participants", "erase", ALICE, "--yes"], { env: through(settings, hostile.connectionString), cwd: setup.workDir });
       const exited = new Promise<number | null>((resolve) => child.once("exit", (code) => resolve(code)));
       await eventually(
         () => (hostile.requests.some((request) => request.method === "DELETE" && decodeURIComponent(request.url).includes(`/${second}`)) ? true : undefined),

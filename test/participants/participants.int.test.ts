@@ -1,10 +1,9 @@
 // Integration tier. Needs: Azurite, the ACS simulator, dist/, loopback servers.
 import { createHash, createHmac } from "node:crypto";
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { BlobServiceClient, type ContainerClient } from "@azure/storage-blob";
-import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
+import { type ContainerClient } from "@azure/storage-blob";
+import { beforeAll, describe, expect, inject, it } from "vitest";
 import { OPERATIONAL_PREFIXES } from "../../src/archive/blobLayout";
 import { ErasureTombstones } from "../../src/catalog/erasureTombstones";
 import type { Log } from "../../src/shared/log";
@@ -13,13 +12,13 @@ import { exportParticipant } from "../../src/participants/participantExport";
 import { findParticipant } from "../../src/participants/participantSearch";
 import { ParticipantIndex } from "../../src/participants/participantIndex";
 import { reindexParticipants } from "../../src/participants/participantReindex";
-import { startAcsSimulator, type AcsSimulator } from "../../tools/acsSimulator";
 import { AZURITE_KEY } from "../../tools/azurite";
 import { listBlobs } from "../support/archiveHarness";
-import { ensureCompiledCli, runCompiledCli, type CliRun } from "../support/compiledCli";
+import { runCompiledCli, type CliRun } from "../support/compiledCli";
 import { startStorageRefusalProxy } from "../support/storageRefusalProxy";
 import { archiveRecordings as archiveAll } from "../support/participantArchive";
-import { uniqueName } from "../support/testSettings";
+import { useSimAndAzurite } from "../support/simAndAzurite";
+import { uniqueName, simSettings } from "../support/testSettings";
 
 /** 32 random bytes, base64 (as `openssl rand -base64 32` writes them). */
 const INDEX_KEY = "iU3e+YdZ0BR9YG2SPPiPz5F3WLSWw1brHEE6+y5d1HM=";
@@ -31,7 +30,7 @@ const RAW_IDS = [ALICE, BOB, CAROL];
 const keyed = (id: string): string => createHmac("sha256", INDEX_KEY).update(id, "utf8").digest("hex");
 
 function runCli(args: readonly string[], env: Record<string, string>, stdin = ""): Promise<CliRun> {
-  return runCompiledCli(args, { env, cwd: workDir, stdin });
+  return runCompiledCli(args, { env, cwd: setup.workDir, stdin });
 }
 
 /** A Log that keeps every line, to prove no raw participantId reaches a log. */
@@ -45,39 +44,23 @@ function expectNoRawId(text: string): void {
   for (const id of RAW_IDS) expect(text).not.toContain(id);
 }
 
-let sim: AcsSimulator;
-let workDir: string;
-let blobs: BlobServiceClient;
-
-beforeAll(async () => {
-  ensureCompiledCli();
-  sim = await startAcsSimulator();
-  workDir = mkdtempSync(join(tmpdir(), "participants-"));
-  blobs = BlobServiceClient.fromConnectionString(inject("azuriteConnectionString"));
-}, 120_000);
-afterAll(async () => {
-  await sim.close();
-  rmSync(workDir, { recursive: true, force: true });
-});
+const setup = useSimAndAzurite({ workDirPrefix: "participants-", compiledCli: true });
 
 function settingsFor(overrides: Record<string, string> = {}): Record<string, string> {
-  return {
-    AzureWebJobsStorage: inject("azuriteConnectionString"),
-    ACS_CONNECTION_STRING: sim.connectionString,
-    ALLOWED_DOWNLOAD_HOSTS: sim.allowedHosts.join(","),
+  return simSettings(setup.sim, {
     RECORDINGS_CONTAINER: uniqueName("dsr"),
     CHUNK_QUEUE: uniqueName("dsr-chunks"),
     PARTICIPANT_INDEX_KEY: INDEX_KEY,
     ...overrides,
-  };
+  });
 }
 
 function archiveRecordings(settings: Record<string, string>, recordings: readonly (readonly string[])[], log: Log): Promise<void> {
-  return archiveAll(sim, inject("azuriteConnectionString"), settings, recordings, log);
+  return archiveAll(setup.sim, inject("azuriteConnectionString"), settings, recordings, log);
 }
 
 async function indexBlobs(): Promise<{ name: string; body: string }[]> {
-  const container = blobs.getContainerClient(PARTICIPANT_INDEX_CONTAINER);
+  const container = setup.blobs.getContainerClient(PARTICIPANT_INDEX_CONTAINER);
   const names = await listBlobs(container);
   return Promise.all(names.map(async (name) => ({ name, body: (await container.getBlobClient(name).downloadToBuffer()).toString("utf8") })));
 }
@@ -152,7 +135,7 @@ describe("participant index at archive time, find, export, erase (Azurite + simu
   });
 
   it("export downloads and verifies every file against the recorded SHA-256, and a second run skips verified files", async () => {
-    const out = join(workDir, "export-alice");
+    const out = join(setup.workDir, "export-alice");
     const first = await runCli(["participants", "export", ALICE, "--out", out], settings());
     expect(first.code, first.stderr).toBe(0);
     const report = JSON.parse(readFileSync(join(out, "export.json"), "utf8")) as {
@@ -164,7 +147,7 @@ describe("participant index at archive time, find, export, erase (Azurite + simu
     expect(report.files).toHaveLength(10);
     expect(report.files.every((file) => file.status === "downloaded")).toBe(true);
     expect(report.files.filter((file) => file.blob.endsWith(".mp4")).every((file) => file.verifiedAgainst === "manifest")).toBe(true);
-    const container = blobs.getContainerClient(shared["RECORDINGS_CONTAINER"] as string);
+    const container = setup.blobs.getContainerClient(shared["RECORDINGS_CONTAINER"] as string);
     for (const file of report.files) {
       expect(readFileSync(join(out, file.path)).equals(await container.getBlobClient(file.blob).downloadToBuffer())).toBe(true);
     }
@@ -198,7 +181,7 @@ describe("participant index at archive time, find, export, erase (Azurite + simu
     const proxy = await startStorageRefusalProxy(new URL(blobEndpoint).origin, () => undefined, {
       stall: (request) => request.method === "GET" && /\.mp4(\?|$)/.test(request.url ?? "") && stalled++ === 0,
     });
-    const out = join(workDir, "export-stall");
+    const out = join(setup.workDir, "export-stall");
     try {
       const viaProxy = {
         ...settings(),
@@ -221,7 +204,7 @@ describe("participant index at archive time, find, export, erase (Azurite + simu
   });
 
   it("erase: a chunk shared with another participant needs --include-shared; --yes erases the rest, tombstones each chunk and removes its records", async () => {
-    const container = blobs.getContainerClient(shared["RECORDINGS_CONTAINER"] as string);
+    const container = setup.blobs.getContainerClient(shared["RECORDINGS_CONTAINER"] as string);
     const before = await listBlobs(container, "calls/");
     // Carol's chunks (recording 2) list Alice too: the dry run names Alice by keyed-hash prefix and count, never raw.
     const dry = await runCli(["participants", "erase", CAROL], settings());
@@ -352,8 +335,8 @@ describe("manifest.json is optional input (written by the catalogue step once a 
   it("when present, its SHA-256s are what export verifies against, and a recording with one counts as complete", async () => {
     const shared = settingsFor();
     await archiveRecordings(shared, [[CAROL]], capturingLog());
-    const recordings = blobs.getContainerClient(shared["RECORDINGS_CONTAINER"] as string);
-    const index = new ParticipantIndex(blobs.getContainerClient(PARTICIPANT_INDEX_CONTAINER), INDEX_KEY, recordings.containerName);
+    const recordings = setup.blobs.getContainerClient(shared["RECORDINGS_CONTAINER"] as string);
+    const index = new ParticipantIndex(setup.blobs.getContainerClient(PARTICIPANT_INDEX_CONTAINER), INDEX_KEY, recordings.containerName);
     const names = await listBlobs(recordings, "calls/");
     const folder = (names[0] ?? "").replace(/[^/]+$/, "");
     const media = names.filter((name) => name.endsWith(".mp4"));
@@ -383,7 +366,7 @@ describe("manifest.json is optional input (written by the catalogue step once a 
     await recordings.getBlockBlobClient(`${folder}manifest.json`).upload(await manifest(false), Buffer.byteLength(await manifest(false)));
     const found = await findParticipant(index, recordings, CAROL);
     expect(found.totals).toMatchObject({ chunks: 2, recordings: 1 });
-    const out = join(workDir, "export-manifest");
+    const out = join(setup.workDir, "export-manifest");
     const report = await exportParticipant(CAROL, { index, recordings, directory: out, idleTimeoutMs: 30_000, log: capturingLog() });
     expect(report.files.find((file) => file.blob.endsWith("manifest.json"))?.status).toBe("downloaded");
     expect(report.files.filter((file) => file.blob.endsWith(".mp4")).map((file) => file.verifiedAgainst)).toEqual(["manifest", "manifest"]);
@@ -393,7 +376,7 @@ describe("manifest.json is optional input (written by the catalogue step once a 
     const wrong = await exportParticipant(CAROL, {
       index,
       recordings,
-      directory: join(workDir, "export-manifest-wrong"),
+      directory: join(setup.workDir, "export-manifest-wrong"),
       idleTimeoutMs: 30_000,
       log: capturingLog(),
     });
@@ -407,11 +390,11 @@ describe("participants reindex (archives made before the index)", () => {
     const base = settingsFor();
     const { PARTICIPANT_INDEX_KEY: _unused, ...withoutKey } = base;
     await archiveRecordings(withoutKey, [[ALICE], [BOB], [ALICE, BOB]], capturingLog());
-    const recordings: ContainerClient = blobs.getContainerClient(base["RECORDINGS_CONTAINER"] as string);
-    const index = new ParticipantIndex(blobs.getContainerClient(PARTICIPANT_INDEX_CONTAINER), INDEX_KEY, recordings.containerName);
+    const recordings: ContainerClient = setup.blobs.getContainerClient(base["RECORDINGS_CONTAINER"] as string);
+    const index = new ParticipantIndex(setup.blobs.getContainerClient(PARTICIPANT_INDEX_CONTAINER), INDEX_KEY, recordings.containerName);
     expect((await index.entriesPage(keyed(ALICE), { pageSize: 10 })).entries).toEqual([]);
 
-    // An interrupted run: one page of 3 blobs, then stop. The checkpoint is there.
+    // An interrupted run: one page of 3 setup.blobs, then stop. The checkpoint is there.
     const log = capturingLog();
     const progress: number[] = [];
     const partial = await reindexParticipants({ index, recordings, log, pageSize: 3, maxPages: 1, onProgress: (state) => progress.push(state.scannedBlobs) });

@@ -2,7 +2,7 @@
 import { metrics, trace } from "@opentelemetry/api";
 import { MeterProvider, MetricReader, type DataPoint, type Histogram, type ResourceMetrics } from "@opentelemetry/sdk-metrics";
 import { BasicTracerProvider, InMemorySpanExporter, SimpleSpanProcessor } from "@opentelemetry/sdk-trace-base";
-import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createServices, type AppServices } from "../../src/app/services";
 import { parseConfig } from "../../src/config/appConfig";
 import { readEnvelope } from "../../src/events/eventEnvelope";
@@ -10,7 +10,7 @@ import { chunkMessagesFromEvent } from "../../src/events/recordingEvent";
 import { startAcsSimulator, DEFAULT_TOPIC, type AcsSimulator } from "../../tools/acsSimulator";
 import { startEventReceiver, type EventReceiver } from "../../tools/eventReceiver";
 import { otherAcsEvent } from "../support/recordingEvents";
-import { capturingContext, uniqueName } from "../support/testSettings";
+import { capturingContext, uniqueName, simSettings } from "../support/testSettings";
 
 /** Collects on demand (no timer): the test reads exactly what the archiver recorded. */
 class TestReader extends MetricReader {
@@ -31,17 +31,16 @@ const participant = "8:acs:telemetry-secret-participant";
 beforeAll(async () => {
   [sim, receiver] = await Promise.all([startAcsSimulator(), startEventReceiver()]);
   services = createServices(
-    parseConfig({
-      AzureWebJobsStorage: inject("azuriteConnectionString"),
-      ACS_CONNECTION_STRING: sim.connectionString,
-      ALLOWED_DOWNLOAD_HOSTS: sim.allowedHosts.join(","),
-      CHUNK_QUEUE: uniqueName("tel-chunks"),
-      RECORDINGS_CONTAINER: uniqueName("tel"),
-      DOWNLOAD_BLOCK_SIZE: "256KiB",
-      RETENTION_HOURS: "48",
-      ARCHIVE_EVENTS_ENDPOINT: receiver.endpoint,
-      ARCHIVE_EVENTS_KEY: receiver.key,
-    }),
+    parseConfig(
+      simSettings(sim, {
+        CHUNK_QUEUE: uniqueName("tel-chunks"),
+        RECORDINGS_CONTAINER: uniqueName("tel"),
+        DOWNLOAD_BLOCK_SIZE: "256KiB",
+        RETENTION_HOURS: "48",
+        ARCHIVE_EVENTS_ENDPOINT: receiver.endpoint,
+        ARCHIVE_EVENTS_KEY: receiver.key,
+      }),
+    ),
   );
 });
 afterAll(async () => Promise.all([sim.close(), receiver.close()]));
