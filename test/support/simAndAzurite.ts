@@ -21,7 +21,7 @@ export interface SimAndAzurite {
 }
 
 /** Starts the ACS simulator, makes a work directory and a Blob client of the tier's Azurite; close() undoes it. */
-export async function startSimAndAzurite(options: { workDirPrefix?: string; simulator?: StartAcsSimulatorOptions } = {}): Promise<SimAndAzurite> {
+async function startSimAndAzurite(options: { workDirPrefix?: string; simulator?: StartAcsSimulatorOptions } = {}): Promise<SimAndAzurite> {
   const sim = await startAcsSimulator(options.simulator);
   const azurite = inject("azuriteConnectionString");
   const workDir = mkdtempSync(join(tmpdir(), options.workDirPrefix ?? "sim-azurite-"));
