@@ -6,9 +6,9 @@ const INTEGRATION = ["test/**/*.int.test.ts"];
 /**
  * Two tiers (`npm run test:unit`, `npm run test:integration`; `npm test` runs both), told apart by one marker in the
  * file name (test/testTiers.test.ts checks the rule):
- * - unit, `<subject>.test.ts`: straight from the TypeScript sources; no Azurite, no simulator, no dist/, no network;
+ * - unit, `<subject>.test.ts`: straight from the TypeScript sources; no Azurite, no simulator, no dist/, no network, no azd hook runs;
  * - integration, `<subject>.int.test.ts`: the first line of each file says what it needs (Azurite, the ACS
- *   simulator, dist/, loopback servers). Its global setup rebuilds dist/ when it is older than the sources, then
+ *   simulator, dist/, loopback servers, sh). Its global setup rebuilds dist/ when it is older than the sources, then
  *   starts one Azurite for the run.
  */
 export default defineConfig({

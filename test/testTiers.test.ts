@@ -40,6 +40,7 @@ const NEEDS_OF_MODULE: readonly (readonly [RegExp, string])[] = [
   [/^tools\/acsSimulator(\.ts|\/)/, "ACS simulator"],
   [/^test\/support\/(compiledApp|compiledCli|compiledPipeline)\.ts$/, "dist/"],
   [/^test\/support\/simAndAzurite\.ts$/, "Azurite"],
+  [/^test\/support\/fakeAzure\.ts$/, "sh"],
   [/^test\/support\/(silentStorage|hostileStorage|storageRefusalProxy|functionHttpServer|streamingPost|httpsHostRoutes)\.ts$/, "loopback servers"],
 ];
 
@@ -66,7 +67,7 @@ describe("the test tiers: one marker in the file name, the needs in the first li
     expect(unitWithHeader).toEqual([]);
   });
 
-  it("no unit file needs Azurite, the simulator, dist/ or a server", () => {
+  it("no unit file needs Azurite, the simulator, dist/, a server or sh", () => {
     const offending = TEST_FILES.filter((file) => !isIntegration(file)).flatMap((file) => {
       const needs = [...needsOf(file)];
       return needs.length > 0 ? [`${file}: ${needs.join(", ")}`] : [];
@@ -74,10 +75,10 @@ describe("the test tiers: one marker in the file name, the needs in the first li
     expect(offending).toEqual([]);
   });
 
-  it("every integration file's first line names what it reaches (Azurite, the ACS simulator, dist/)", () => {
+  it("every integration file's first line names what it reaches (Azurite, the ACS simulator, dist/, sh)", () => {
     const unstated = TEST_FILES.filter(isIntegration).flatMap((file) => {
       const header = HEADER.exec(readFileSync(join(root, file), "utf8").split("\n", 1)[0] ?? "")?.[1] ?? "";
-      const missing = [...needsOf(file)].filter((need) => need !== "loopback servers" && !header.includes(need));
+      const missing = [...needsOf(file)].filter((need) => need !== "loopback servers" && !new RegExp(`(^|\\W)${need.replace("/", "\\/")}(\\W|$)`).test(header));
       return missing.length > 0 ? [`${file}: ${missing.join(", ")}`] : [];
     });
     expect(unstated).toEqual([]);

@@ -1,3 +1,4 @@
+// Integration tier. Needs: sh (the azd hook runs as azd runs it, against a fake az and azd).
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { FakeAzure, type FakeAzRule } from "../support/fakeAzure";
 
