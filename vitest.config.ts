@@ -1,13 +1,15 @@
 import { defineConfig } from "vitest/config";
 
-/** What a test file needs, from its name: Azurite (`.azurite.`), the ACS simulator (`.sim.`) or the compiled app (`.dist.`). */
-const INTEGRATION = ["test/**/*.azurite.*test.ts", "test/**/*.sim.*test.ts", "test/**/*.dist.*test.ts"];
+/** Integration test files: `<subject>.int.test.ts`. Every other `<subject>.test.ts` is a unit test. */
+const INTEGRATION = ["test/**/*.int.test.ts"];
 
 /**
- * Two tiers (`npm run test:unit`, `npm run test:integration`; `npm test` runs both):
- * - unit: pure modules, straight from the TypeScript sources: no Azurite, no simulator, no build step;
- * - integration: everything whose file name says it needs Azurite, the simulator or dist/. Its global setup
- *   rebuilds dist/ when it is older than the sources, then starts Azurite.
+ * Two tiers (`npm run test:unit`, `npm run test:integration`; `npm test` runs both), told apart by one marker in the
+ * file name (test/testTiers.test.ts checks the rule):
+ * - unit, `<subject>.test.ts`: straight from the TypeScript sources; no Azurite, no simulator, no dist/, no network, no azd hook runs;
+ * - integration, `<subject>.int.test.ts`: the first line of each file says what it needs (Azurite, the ACS
+ *   simulator, dist/, loopback servers, sh). Its global setup rebuilds dist/ when it is older than the sources, then
+ *   starts one Azurite for the run.
  */
 export default defineConfig({
   test: {

@@ -6,7 +6,7 @@ import { HOOKS_FOLDER, hookContract, hookNames, parsePowerShell, powerShellSynta
 
 // Both hook languages are checked here without Azure: the sh hooks by shellcheck (a Debian package; .ci/run installs
 // it), the PowerShell hooks by a parser and a splatting rule, and the two twins against each other. The sh hooks also
-// run against a fake az (postdeployHook.test.ts, preprovisionHook.test.ts).
+// run against a fake az (postdeployHook.int.test.ts, preprovisionHook.int.test.ts).
 
 const names = hookNames();
 const shellcheck = spawnSync("shellcheck", ["--version"], { encoding: "utf8" });

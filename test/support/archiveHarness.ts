@@ -10,7 +10,7 @@ import type { ChunkMessage } from "../../src/events/chunkMessage";
 import { readEnvelope } from "../../src/events/eventEnvelope";
 import { chunkMessagesFromEvent } from "../../src/events/recordingEvent";
 import type { AcsSimulator, RecordingEventSpec } from "../../tools/acsSimulator";
-import { uniqueName } from "./testSettings";
+import { uniqueName, simSettings } from "./testSettings";
 
 /** Fast retries for tests: same logic, shorter waits. */
 export const FAST_RETRY: RetryPolicy = { attempts: 4, baseDelayMs: 20, maxDelayMs: 100, maxRetryAfterMs: 5_000 };
@@ -38,13 +38,13 @@ export function archiveHarness(
     requeue?: (message: ChunkMessage, delaySeconds: number) => Promise<void>;
   } = {},
 ): ArchiveHarness {
-  const config = parseConfig({
-    AzureWebJobsStorage: storage,
-    ACS_CONNECTION_STRING: sim.connectionString,
-    ALLOWED_DOWNLOAD_HOSTS: sim.allowedHosts.join(","),
-    RECORDINGS_CONTAINER: uniqueName("rec"),
-    ...overrides.settings,
-  });
+  const config = parseConfig(
+    simSettings(sim, {
+      AzureWebJobsStorage: storage,
+      RECORDINGS_CONTAINER: uniqueName("rec"),
+      ...overrides.settings,
+    }),
+  );
   const container = BlobServiceClient.fromConnectionString(storage).getContainerClient(config.recordingsContainer);
   const archiver = new ChunkArchiver({
     acs: new AcsClients(config.acsResources, config.downloadHosts),

@@ -29,8 +29,12 @@ export function webhookRequest(options: { method?: string; body?: string; header
 
 /** Calls a registered HTTP handler and reads its answer the way the Functions worker would send it. */
 export async function invokeHttp(fn: RegisteredFunction, request: HttpRequest, context: InvocationContext): Promise<HttpAnswer> {
-  const init = (await fn.handler(request, context)) as HttpResponseInit;
-  const response = new HttpResponse(init);
+  return httpAnswer((await fn.handler(request, context)) as HttpResponseInit);
+}
+
+/** What the worker would send for a handler's answer (status default 200, jsonBody serialised). */
+export async function httpAnswer(init: HttpResponseInit | HttpResponse): Promise<HttpAnswer> {
+  const response = init instanceof HttpResponse ? init : new HttpResponse(init);
   const text = await response.text();
   let json: unknown;
   try {

@@ -1,4 +1,6 @@
 import { InvocationContext } from "@azure/functions";
+import { inject } from "vitest";
+import type { AcsSimulator } from "../../tools/acsSimulator";
 
 /** A syntactically valid ACS connection string for a resource nobody can reach (intake never calls it). */
 export const TEST_ACS_CONNECTION_STRING = `endpoint=https://contoso-test.communication.azure.com/;accesskey=${Buffer.alloc(32, 7).toString("base64")}`;
@@ -27,4 +29,18 @@ export function capturingContext(functionName = "test"): { context: InvocationCo
     logHandler: (level, ...args) => logs.push({ level, message: args.map(String).join(" ") }),
   });
   return { context, logs };
+}
+
+/**
+ * The app settings of an integration test: the ACS simulator as the ACS resource (its connection string, its hosts as
+ * the allowed download hosts) and the integration tier's Azurite as AzureWebJobsStorage. `overrides` add settings or
+ * replace these (e.g. another AzureWebJobsStorage).
+ */
+export function simSettings(sim: Pick<AcsSimulator, "connectionString" | "allowedHosts">, overrides: Record<string, string> = {}): Record<string, string> {
+  return {
+    AzureWebJobsStorage: inject("azuriteConnectionString"),
+    ACS_CONNECTION_STRING: sim.connectionString,
+    ALLOWED_DOWNLOAD_HOSTS: sim.allowedHosts.join(","),
+    ...overrides,
+  };
 }

@@ -1,0 +1,4 @@
+import { resumeRecording } from "../../src/functions/resumeRecording";
+import { describeRecordingAction } from "../support/recordingControlFakes";
+
+describeRecordingAction(resumeRecording, "resume");

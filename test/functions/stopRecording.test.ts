@@ -1,0 +1,4 @@
+import { stopRecording } from "../../src/functions/stopRecording";
+import { describeRecordingAction } from "../support/recordingControlFakes";
+
+describeRecordingAction(stopRecording, "stop");
