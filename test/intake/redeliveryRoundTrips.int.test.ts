@@ -1,3 +1,4 @@
+// Integration tier. Needs: Azurite.
 import { BlobServiceClient, type ContainerClient } from "@azure/storage-blob";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { ExpectedRecords } from "../../src/catalog/expectedRecords";

@@ -1,3 +1,4 @@
+// Integration tier. Needs: Azurite, the ACS simulator.
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { stagedBlockSize } from "../../src/archive/blockPlan";
 import { MemoryBudget } from "../../src/archive/memoryBudget";

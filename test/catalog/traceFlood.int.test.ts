@@ -1,3 +1,4 @@
+// Integration tier. Needs: Azurite.
 import { BlobServiceClient, type ContainerClient } from "@azure/storage-blob";
 import { beforeAll, describe, expect, inject, it } from "vitest";
 import { expectedRecordName, tracesFolder } from "../../src/catalog/catalogLayout";
