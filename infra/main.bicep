@@ -273,7 +273,7 @@ var deadLetterContainerName = 'eventgrid-deadletter'
 var acsSecretName = 'acs-connection-string'
 var acsSecondarySecretName = 'acs-secondary-connection-string'
 var participantIndexSecretName = 'participant-index-key'
-var recordingsEventPrefix = 'calls/' // src/archive/blobLayout.ts: every event-derived blob; operational records live elsewhere
+var recordingsEventPrefix = 'calls/' // src/layout/blobLayout.ts: every event-derived blob; operational records live elsewhere
 
 // Built-in role definition ids.
 var roles = {

@@ -21,7 +21,7 @@ import { startAzurite, type RunningAzurite } from "../tools/azurite";
 import { startEventReceiver, type EventReceiver } from "../tools/eventReceiver";
 import { ARCHIVE_EVENT_TYPES } from "../src/catalog/archiveEvents";
 import { manifestForEvent, type RecordingManifest } from "../src/catalog/recordingManifest";
-import { manifestName } from "../src/archive/blobLayout";
+import { manifestName } from "../src/layout/blobLayout";
 
 const MIB = 1024 * 1024;
 const CHUNKS: readonly { documentId: string; size: number; faults: FaultSpec[] }[] = [

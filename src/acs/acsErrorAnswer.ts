@@ -1,4 +1,4 @@
-import { discardBody, readBounded } from "../http/bodyReading";
+import { discardBody, readBounded } from "../shared/bodyReading";
 
 /**
  * What an ACS error answer (any status the caller did not ask to stream) is allowed to cost: its body is

@@ -18,7 +18,7 @@ import { documentNamedBy } from "../events/chunkLocations";
 import { printable } from "../shared/logSafe";
 import type { Log } from "../shared/log";
 import { inSpan } from "../telemetry/spans";
-import { discardBody } from "../http/bodyReading";
+import { discardBody } from "../shared/bodyReading";
 import { errorDetail, retryAfterMs } from "./acsErrorAnswer";
 import { AcsKeyChoice, describeKey, reportKeyChange } from "./acsKeyChoice";
 

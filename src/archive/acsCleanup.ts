@@ -3,7 +3,7 @@ import type { ContainerClient } from "@azure/storage-blob";
 import type { AcsRecordingClient } from "../acs/acsRecordingClient";
 import { AcsHttpError, describeError } from "../errors";
 import { CHUNK_ANOMALIES } from "../events/chunkAnomalies";
-import type { ChunkMessage } from "../events/chunkMessage";
+import type { ChunkMessage } from "../queue/chunkMessage";
 import type { Log } from "../shared/log";
 import { storageSignal } from "../storage/storageDeadline";
 import { withRetries, type RetryPolicy } from "./retryPolicy";

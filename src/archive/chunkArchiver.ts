@@ -2,21 +2,21 @@ import { setMaxListeners } from "node:events";
 import type { BlockBlobClient, ContainerClient } from "@azure/storage-blob";
 import type { AcsClients } from "../acs/acsClients";
 import { describeError, TransferInterruptedError } from "../errors";
-import type { ChunkMessage } from "../events/chunkMessage";
+import type { ChunkMessage } from "../queue/chunkMessage";
 import type { Log } from "../shared/log";
-import { chunkBlobMetadata } from "./blobMetadata";
-import { chunkBlobNames, mediaFormat } from "./blobLayout";
-import { commitMedia, findArchivedMedia } from "./mediaCommit";
-import { transferMedia } from "./mediaTransfer";
+import { chunkBlobMetadata } from "../layout/blobMetadata";
+import { chunkBlobNames, mediaFormat } from "../layout/blobLayout";
+import { commitMedia, findArchivedMedia } from "./transfer/mediaCommit";
+import { transferMedia } from "./transfer/mediaTransfer";
 import { ensureOnce } from "../storage/ensureOnce";
-import type { TransferContext } from "./transferContext";
-import { transferMetadata } from "./metadataTransfer";
+import type { TransferContext } from "./transfer/transferContext";
+import { transferMetadata } from "./transfer/metadataTransfer";
 import { DEFAULT_RETRY, type RetryPolicy } from "./retryPolicy";
 import { deleteFromAcs } from "./acsCleanup";
 import { deadlineAtRisk, notFoundMeansExpired } from "./retention";
 import { storageSignal } from "../storage/storageDeadline";
-import { stagedBlockSize } from "./blockPlan";
-import { DEFAULT_MEMORY_BUDGET, MemoryBudget } from "./memoryBudget";
+import { stagedBlockSize } from "./transfer/blockPlan";
+import { DEFAULT_MEMORY_BUDGET, MemoryBudget } from "./transfer/memoryBudget";
 
 export interface ChunkArchiverOptions {
   /** Chooses each chunk's signed client by its resource. */

@@ -3,9 +3,9 @@ import { isRestError } from "@azure/core-rest-pipeline";
 import type { ContainerClient } from "@azure/storage-blob";
 import { safeUrl } from "../acs/acsRecordingClient";
 import { AcsHttpError, describeError, isArchiverError, StorageUnavailableError } from "../errors";
-import type { ChunkMessage } from "../events/chunkMessage";
+import type { ChunkMessage } from "../queue/chunkMessage";
 import { storageSignal } from "../storage/storageDeadline";
-import { callKey, OPERATIONAL_PREFIXES, pathSegment } from "./blobLayout";
+import { callKey, OPERATIONAL_PREFIXES, pathSegment } from "../layout/blobLayout";
 
 export const FAILURES_PREFIX = OPERATIONAL_PREFIXES.failures;
 

@@ -1,10 +1,10 @@
 import { isRestError } from "@azure/core-rest-pipeline";
 import type { BlobGetPropertiesResponse, ContainerClient } from "@azure/storage-blob";
-import { chunkBlobMetadata } from "../archive/blobMetadata";
-import { chunkBlobNames, mediaFormat } from "../archive/blobLayout";
+import { chunkBlobMetadata } from "../layout/blobMetadata";
+import { chunkBlobNames, mediaFormat } from "../layout/blobLayout";
 import type { ArchivedChunk } from "../archive/chunkArchiver";
 import { DownloadUrlRejectedError, TransferInterruptedError } from "../errors";
-import type { ChunkMessage } from "../events/chunkMessage";
+import type { ChunkMessage } from "../queue/chunkMessage";
 import { CATALOGUE_SUFFIX } from "../participants/chunkRef";
 import { MAX_METADATA_READ } from "../participants/metadataParticipants";
 import type { Log } from "../shared/log";

@@ -1,5 +1,5 @@
 import { InvalidEventError } from "../errors";
-import type { ChunkMessage } from "../events/chunkMessage";
+import type { ChunkMessage } from "../queue/chunkMessage";
 import type { EventEnvelope } from "../events/eventEnvelope";
 import { chunkMessagesFromEvent, type RecordingEventPolicy } from "../events/recordingEvent";
 import { isRecord } from "../shared/untrustedJson";

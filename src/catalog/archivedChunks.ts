@@ -1,5 +1,5 @@
 import type { BlobItem, ContainerClient } from "@azure/storage-blob";
-import { manifestName } from "../archive/blobLayout";
+import { manifestName } from "../layout/blobLayout";
 import { listWithMetadata } from "./boundedReads";
 import { recordingInfoFromBlobMetadata, type RecordingInfo } from "./recordingInfo";
 

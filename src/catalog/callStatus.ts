@@ -1,11 +1,11 @@
 import type { ContainerClient } from "@azure/storage-blob";
-import { callFolder, manifestName } from "../archive/blobLayout";
+import { callFolder, manifestName } from "../layout/blobLayout";
 import { mapConcurrent } from "../shared/mapConcurrent";
 import { inSpan } from "../telemetry/spans";
 import { readRecordingFolder, type RecordingFolderContents } from "./archivedChunks";
 import { listFolders, listWithMetadata, readJsonBlob } from "./boundedReads";
 import type { ChunkAnomaly } from "../events/chunkAnomalies";
-import { catalogCallFolder, chunkNameKey, outcomesFolder, recordingFolderOf } from "./catalogLayout";
+import { catalogCallFolder, chunkNameKey, outcomesFolder, recordingFolderOf } from "../layout/catalogLayout";
 import { readChunkOutcome, type ChunkOutcome } from "./chunkOutcomes";
 import { ErasureTombstones, recordingFolderOfTombstones, tombstoneCallFolder, type ErasedChunks } from "./erasureTombstones";
 import type { ExpectedRecording } from "./expectedRecords";

@@ -1,11 +1,11 @@
 import type { ContainerClient } from "@azure/storage-blob";
-import { chunkBlobNames } from "../archive/blobLayout";
+import { chunkBlobNames } from "../layout/blobLayout";
 import { AcsHttpError, describeError, isArchiverError } from "../errors";
-import type { ChunkMessage } from "../events/chunkMessage";
+import type { ChunkMessage } from "../queue/chunkMessage";
 import { isRestError } from "@azure/core-rest-pipeline";
 import { isRecord } from "../shared/untrustedJson";
 import { writeJsonOnce } from "./boundedReads";
-import { chunkNameKey, outcomesFolder } from "./catalogLayout";
+import { chunkNameKey, outcomesFolder } from "../layout/catalogLayout";
 
 /** Why a chunk was not archived, as the status API and ChunkArchiveFailed report it (no secrets, no URLs' queries). */
 export interface ChunkOutcome {

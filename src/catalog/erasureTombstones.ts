@@ -1,5 +1,5 @@
 import type { ContainerClient } from "@azure/storage-blob";
-import { callFolder, OPERATIONAL_PREFIXES, pathSegment, RECORDINGS_PREFIX } from "../archive/blobLayout";
+import { callFolder, OPERATIONAL_PREFIXES, pathSegment, RECORDINGS_PREFIX } from "../layout/blobLayout";
 import { storageSignal } from "../storage/storageDeadline";
 import { isRecord } from "../shared/untrustedJson";
 import { listWithMetadata, readJsonBlob, writeJsonOnce } from "./boundedReads";

@@ -1,12 +1,12 @@
 import type { ContainerClient } from "@azure/storage-blob";
-import { chunkBlobNames } from "../archive/blobLayout";
+import { chunkBlobNames } from "../layout/blobLayout";
 import { describeError, StorageUnavailableError } from "../errors";
-import type { ChunkMessage } from "../events/chunkMessage";
+import type { ChunkMessage } from "../queue/chunkMessage";
 import { mapConcurrent } from "../shared/mapConcurrent";
 import { isRecord } from "../shared/untrustedJson";
 import { ensureOnce } from "../storage/ensureOnce";
 import { readJsonBlob, writeJsonOnce } from "./boundedReads";
-import { expectedRecordName } from "./catalogLayout";
+import { expectedRecordName } from "../layout/catalogLayout";
 import { coversEvent, laterTraceName } from "./intakeTraces";
 import { deadlineMarkers } from "./deadlineMarkers";
 import { readRecordingInfo, recordingInfoOf, type RecordingInfo } from "./recordingInfo";

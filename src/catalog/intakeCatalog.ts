@@ -1,9 +1,9 @@
-import type { ChunkMessage } from "../events/chunkMessage";
+import type { ChunkMessage } from "../queue/chunkMessage";
 import { mapConcurrent } from "../shared/mapConcurrent";
 import { storageFailure } from "../storage/storageDeadline";
 import { archiverMetrics } from "../telemetry/archiverMetrics";
 import { inSpan } from "../telemetry/spans";
-import { chunkBlobNames } from "../archive/blobLayout";
+import { chunkBlobNames } from "../layout/blobLayout";
 import type { ExpectedRecords, TraceSummary } from "./expectedRecords";
 import { QueuedChunks } from "./queuedChunks";
 

@@ -1,10 +1,10 @@
 import { createHash } from "node:crypto";
 import type { ContainerClient } from "@azure/storage-blob";
-import { chunkBlobNames } from "../archive/blobLayout";
+import { chunkBlobNames } from "../layout/blobLayout";
 import { anomalyList, type ChunkAnomaly } from "../events/chunkAnomalies";
-import type { ChunkMessage } from "../events/chunkMessage";
+import type { ChunkMessage } from "../queue/chunkMessage";
 import { listWithMetadata, writeJsonOnce } from "./boundedReads";
-import { chunkNameKey, queuedFolder } from "./catalogLayout";
+import { chunkNameKey, queuedFolder } from "../layout/catalogLayout";
 
 /** A chunk intake queued: `archive-catalog/<call>/<recording>/queued/<index>-<documentId>-<event>.json`. */
 interface QueuedChunkRecord {

@@ -1,7 +1,7 @@
 import type { ContainerClient } from "@azure/storage-blob";
 import { StorageUnavailableError } from "../errors";
 import { safeUrl } from "../acs/acsRecordingClient";
-import { manifestName } from "../archive/blobLayout";
+import { manifestName } from "../layout/blobLayout";
 import { mapConcurrent } from "../shared/mapConcurrent";
 import { isRecord } from "../shared/untrustedJson";
 import { inSpan } from "../telemetry/spans";
@@ -11,7 +11,7 @@ import { blobSha256, readJsonBlob, writeJsonOnce } from "./boundedReads";
 import { participantIdsOf } from "../participants/metadataParticipants";
 import type { RecordingInfo } from "./recordingInfo";
 import { QueuedChunks } from "./queuedChunks";
-import { chunkNameKey } from "./catalogLayout";
+import { chunkNameKey } from "../layout/catalogLayout";
 import type { ChunkAnomaly } from "../events/chunkAnomalies";
 import type { ErasedChunks } from "./erasureTombstones";
 import { anomaliesWithTrace, intakeTraceOf, type IntakeTrace, type RecordingTraces } from "./intakeTraces";

@@ -1,5 +1,5 @@
-import { chunkBlobNames } from "../archive/blobLayout";
-import type { ChunkMessage } from "../events/chunkMessage";
+import { chunkBlobNames } from "../layout/blobLayout";
+import type { ChunkMessage } from "../queue/chunkMessage";
 import type { Log } from "../shared/log";
 import { runChunk } from "./chunkRunner";
 import type { CliServices } from "./cliServices";

@@ -1,6 +1,6 @@
 import { describeError } from "../errors";
 import { CHUNK_ANOMALIES } from "../events/chunkAnomalies";
-import type { ChunkMessage } from "../events/chunkMessage";
+import type { ChunkMessage } from "../queue/chunkMessage";
 import { triageEvents, type IntakePolicy } from "../intake/eventTriage";
 import { QUARANTINE_CONCURRENCY } from "../intake/rejectionKeeping";
 import type { Log } from "../shared/log";

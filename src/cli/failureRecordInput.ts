@@ -5,7 +5,7 @@ import type { ContainerClient } from "@azure/storage-blob";
 import { FAILURES_PREFIX } from "../archive/failureRecords";
 import { isRestError } from "@azure/core-rest-pipeline";
 import { describeError } from "../errors";
-import { readBounded } from "../http/bodyReading";
+import { readBounded } from "../shared/bodyReading";
 import { storageSignal } from "../storage/storageDeadline";
 import { isRecord } from "../shared/untrustedJson";
 import { UsageError } from "./usageError";

@@ -1,5 +1,5 @@
 import { describeError } from "../errors";
-import { parseChunkMessage } from "../events/chunkMessageParser";
+import { parseChunkMessage } from "../queue/chunkMessageParser";
 import { archiveMessages, type RunContext } from "./archiveRun";
 import type { FailureRecordInput } from "./failureRecordInput";
 import { exitCodeOf, totalsOf, type RunSummary } from "./summary";

@@ -1,4 +1,4 @@
-import { DEFAULT_MEMORY_BUDGET } from "../archive/memoryBudget";
+import { DEFAULT_MEMORY_BUDGET } from "../archive/transfer/memoryBudget";
 import { ConfigError } from "../errors";
 import { parseResourceId } from "./acsResourceId";
 import { acsEndpoints, parseAcsResources, type AcsResources } from "./acsResources";

@@ -1,7 +1,7 @@
 import type { AcsRecordingChunkInfo } from "@azure/eventgrid";
 import { InvalidEventError } from "../errors";
 import { isRecord } from "../shared/untrustedJson";
-import { CHUNK_LOCATION_FIELDS, type ChunkLocationField } from "./chunkMessage";
+import { CHUNK_LOCATION_FIELDS, type ChunkLocationField } from "../queue/chunkMessage";
 import { chunkLocationProblem, type LocationPolicy } from "./chunkLocations";
 import { anomalyList, type ChunkAnomaly } from "./chunkAnomalies";
 import { documentIdProblem } from "./documentId";

@@ -5,7 +5,7 @@ import { parseIsoDateTime } from "../shared/isoDateTime";
 import { printable } from "../shared/logSafe";
 import { ACS_RESOURCE_ID_SHAPE, isAcsResourceId, normalizeResourceId } from "../config/acsResourceId";
 import { anomalyList, type ChunkAnomaly } from "./chunkAnomalies";
-import { chunkKey, encodeChunkMessage, MAX_ENCODED_MESSAGE_BYTES, type ChunkMessage } from "./chunkMessage";
+import { chunkKey, encodeChunkMessage, MAX_ENCODED_MESSAGE_BYTES, type ChunkMessage } from "../queue/chunkMessage";
 import type { LocationPolicy } from "./chunkLocations";
 import type { EventEnvelope } from "./eventEnvelope";
 import { chunkList, readChunks, type RecordingChunk } from "./recordingChunk";

@@ -1,5 +1,5 @@
 import { InvalidDeliveryError } from "../errors";
-import { readBounded } from "../http/bodyReading";
+import { readBounded } from "../shared/bodyReading";
 
 /** Event Grid's maximum delivery size; larger bodies are refused with 413. */
 const MAX_DELIVERY_BYTES = 1024 * 1024;

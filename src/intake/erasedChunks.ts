@@ -1,7 +1,7 @@
-import { chunkBlobNames } from "../archive/blobLayout";
+import { chunkBlobNames } from "../layout/blobLayout";
 import type { ErasedChunks, ErasureTombstones } from "../catalog/erasureTombstones";
 import { describeError, StorageUnavailableError } from "../errors";
-import type { ChunkMessage } from "../events/chunkMessage";
+import type { ChunkMessage } from "../queue/chunkMessage";
 import { mapConcurrent } from "../shared/mapConcurrent";
 
 /** Tombstone listings in flight per delivery. */

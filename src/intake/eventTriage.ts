@@ -1,5 +1,5 @@
 import { InvalidEventError } from "../errors";
-import type { ChunkMessage } from "../events/chunkMessage";
+import type { ChunkMessage } from "../queue/chunkMessage";
 import { readEnvelope, RECORDING_FILE_STATUS_UPDATED } from "../events/eventEnvelope";
 import { chunkMessagesWithByos, type ByosPolicy } from "../byos/byosIntake";
 import { unservedResourceProblem, type AcsResources } from "../config/acsResources";

@@ -1,10 +1,10 @@
 import { StorageUnavailableError, type InvalidDeliveryError } from "../errors";
 import { CHUNK_ANOMALIES } from "../events/chunkAnomalies";
-import type { ChunkMessage } from "../events/chunkMessage";
+import type { ChunkMessage } from "../queue/chunkMessage";
 import { DEFAULT_INTAKE_LIMITS, type IntakeLimits } from "../config/intakeLimits";
 import type { Log } from "../shared/log";
 import { printable } from "../shared/logSafe";
-import type { ChunkQueue } from "../storage/chunkQueue";
+import type { ChunkQueue } from "../queue/chunkQueue";
 import type { Quarantine } from "../storage/quarantine";
 import { intakeDeadline } from "../storage/storageDeadline";
 import type { IntakeCatalog } from "../catalog/intakeCatalog";

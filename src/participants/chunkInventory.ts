@@ -1,5 +1,5 @@
 import type { BlobItem, ContainerClient } from "@azure/storage-blob";
-import { pathSegment } from "../archive/blobLayout";
+import { pathSegment } from "../layout/blobLayout";
 import { isPreviousVersion, listVersions } from "./blobErasure";
 import { chunkFileKind, chunkIndexOf, chunkPrefix, documentSegmentOf, type ChunkFileKind, type ChunkRef } from "./chunkRef";
 import { blobNameProblem } from "./listedNames";

@@ -1,10 +1,10 @@
-import { RECORDINGS_PREFIX, type ChunkBlobNames } from "../archive/blobLayout";
+import { RECORDINGS_PREFIX, type ChunkBlobNames } from "../layout/blobLayout";
 import { blobNameProblem } from "./listedNames";
 
 /**
  * One archived chunk, as the participant index names it: its recording folder (`calls/<call>/<recording>/`) and
  * the stem its blobs share (`<index>-<documentId, escaped>`): media `<stem>.<mp4|mp3|wav|bin>`, metadata document
- * `<stem>.metadata.json`, BYOS catalogue record `<stem>.byos.json` (src/archive/blobLayout.ts).
+ * `<stem>.metadata.json`, BYOS catalogue record `<stem>.byos.json` (src/layout/blobLayout.ts).
  */
 export interface ChunkRef {
   readonly folder: string;

@@ -1,7 +1,7 @@
 import { chmod, readFile, rename, rm, stat, writeFile } from "node:fs/promises";
 import { join, relative } from "node:path";
 import type { BlobClient, ContainerClient } from "@azure/storage-blob";
-import { manifestName, RECORDINGS_PREFIX } from "../archive/blobLayout";
+import { manifestName, RECORDINGS_PREFIX } from "../layout/blobLayout";
 import { byosFilesOf } from "../byos/byosCatalogue";
 import { readJsonBlob } from "../catalog/boundedReads";
 import { describeError } from "../errors";

@@ -1,5 +1,5 @@
 import type { BlobItem, ContainerClient } from "@azure/storage-blob";
-import { RECORDINGS_PREFIX } from "../archive/blobLayout";
+import { RECORDINGS_PREFIX } from "../layout/blobLayout";
 import type { Log } from "../shared/log";
 import { isRecord } from "../shared/untrustedJson";
 import { mapConcurrent } from "../shared/mapConcurrent";

@@ -1,8 +1,8 @@
 import type { ContainerClient } from "@azure/storage-blob";
 import { FAILURES_PREFIX } from "../archive/failureRecords";
-import { manifestName, pathSegment, RECORDINGS_PREFIX } from "../archive/blobLayout";
+import { manifestName, pathSegment, RECORDINGS_PREFIX } from "../layout/blobLayout";
 import { listWithMetadata, readJsonBlob } from "../catalog/boundedReads";
-import { chunkNameKey, expectedRecordName, outcomesFolder, queuedFolder } from "../catalog/catalogLayout";
+import { chunkNameKey, expectedRecordName, outcomesFolder, queuedFolder } from "../layout/catalogLayout";
 import { deadlineMarkers } from "../catalog/deadlineMarkers";
 import type { ErasureTombstones } from "../catalog/erasureTombstones";
 import { MAX_EXPECTED_RECORD_BYTES, readExpectedRecording } from "../catalog/expectedRecords";

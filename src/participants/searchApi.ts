@@ -2,7 +2,7 @@
  * The participants API's request and answer (`POST /api/archive/participants/search`). Light on purpose: the function
  * file loads it at start, and nothing here may load the Storage SDK (the app loads that on its first invocation).
  */
-import { readBounded } from "../http/bodyReading";
+import { readBounded } from "../shared/bodyReading";
 import { isRecord } from "../shared/untrustedJson";
 import { MAX_CONTINUATION_TOKEN } from "./continuationToken";
 import { InvalidSearchRequestError } from "./participantErrors";

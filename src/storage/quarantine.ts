@@ -1,7 +1,7 @@
 import { createHash } from "node:crypto";
 import { isRestError } from "@azure/core-rest-pipeline";
 import type { ContainerClient } from "@azure/storage-blob";
-import { pathSegment } from "../archive/blobLayout";
+import { pathSegment } from "../layout/blobLayout";
 import { ensureOnce } from "./ensureOnce";
 import { storageFailure, storageSignal } from "./storageDeadline";
 

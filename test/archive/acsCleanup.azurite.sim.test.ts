@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { AcsClients } from "../../src/acs/acsClients";
 import { deleteFromAcs } from "../../src/archive/acsCleanup";
-import { chunkBlobNames } from "../../src/archive/blobLayout";
+import { chunkBlobNames } from "../../src/layout/blobLayout";
 import { DEFAULT_RETRY } from "../../src/archive/retryPolicy";
 import { startAcsSimulator, type AcsSimulator } from "../../tools/acsSimulator";
 import { archiveHarness } from "../support/archiveHarness";

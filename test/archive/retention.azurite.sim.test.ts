@@ -1,8 +1,8 @@
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
-import { requeuePlan } from "../../src/archive/requeuePlan";
+import { requeuePlan } from "../../src/queue/requeuePlan";
 import { deadlineAtRisk, notFoundMeansExpired } from "../../src/archive/retention";
 import { parseConfig } from "../../src/config/appConfig";
-import type { ChunkMessage } from "../../src/events/chunkMessage";
+import type { ChunkMessage } from "../../src/queue/chunkMessage";
 import { startAcsSimulator, type AcsSimulator } from "../../tools/acsSimulator";
 import { archiveHarness } from "../support/archiveHarness";
 import { capturingContext, TEST_ACS_CONNECTION_STRING } from "../support/testSettings";

@@ -1,9 +1,9 @@
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { AcsClients } from "../../src/acs/acsClients";
-import { ChunkArchiveJob } from "../../src/archive/chunkArchiveJob";
+import { ChunkArchiveJob } from "../../src/queue/chunkArchiveJob";
 import { ChunkArchiver } from "../../src/archive/chunkArchiver";
 import { FailureRecords } from "../../src/archive/failureRecords";
-import { MAX_STAGE_REQUESTS } from "../../src/archive/transferContext";
+import { MAX_STAGE_REQUESTS } from "../../src/archive/transfer/transferContext";
 import { parseConfig } from "../../src/config/appConfig";
 import { readEnvelope } from "../../src/events/eventEnvelope";
 import { chunkMessagesFromEvent } from "../../src/events/recordingEvent";

@@ -2,7 +2,7 @@ import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { parseConfig } from "../../src/config/appConfig";
-import { encodeChunkMessage, MAX_ENCODED_MESSAGE_BYTES, type ChunkMessage } from "../../src/events/chunkMessage";
+import { encodeChunkMessage, MAX_ENCODED_MESSAGE_BYTES, type ChunkMessage } from "../../src/queue/chunkMessage";
 import { readEnvelope, RECORDING_FILE_STATUS_UPDATED } from "../../src/events/eventEnvelope";
 import { chunkMessagesFromEvent, type RecordingEventPolicy } from "../../src/events/recordingEvent";
 import { InvalidEventError } from "../../src/errors";

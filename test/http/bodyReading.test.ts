@@ -1,7 +1,7 @@
 import { PassThrough, Readable } from "node:stream";
 import { describe, expect, it } from "vitest";
 import { TransferInterruptedError } from "../../src/errors";
-import { guardIdle, readBounded } from "../../src/http/bodyReading";
+import { guardIdle, readBounded } from "../../src/shared/bodyReading";
 
 describe("readBounded: the one bounded body reader", () => {
   it("reads a body under the bound whole", async () => {

@@ -4,7 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { BlobServiceClient, type ContainerClient } from "@azure/storage-blob";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
-import { OPERATIONAL_PREFIXES } from "../../src/archive/blobLayout";
+import { OPERATIONAL_PREFIXES } from "../../src/layout/blobLayout";
 import { ErasureTombstones } from "../../src/catalog/erasureTombstones";
 import type { Log } from "../../src/shared/log";
 import { PARTICIPANT_INDEX_CONTAINER, checkpointName } from "../../src/participants/indexLayout";

@@ -1,12 +1,12 @@
 import type { BlockBlobClient } from "@azure/storage-blob";
-import type { AcsRecordingClient } from "../acs/acsRecordingClient";
+import type { AcsRecordingClient } from "../../acs/acsRecordingClient";
 import { isRestError } from "@azure/core-rest-pipeline";
-import { AcsHttpError, TransferInterruptedError, UnverifiableSourceError } from "../errors";
-import { readBounded } from "../http/bodyReading";
-import { storageSignal } from "../storage/storageDeadline";
+import { AcsHttpError, TransferInterruptedError, UnverifiableSourceError } from "../../errors";
+import { readBounded } from "../../shared/bodyReading";
+import { storageSignal } from "../../storage/storageDeadline";
 import { parseContentRange } from "./blockPlan";
-import type { Log } from "../shared/log";
-import { withRetries, type RetryPolicy } from "./retryPolicy";
+import type { Log } from "../../shared/log";
+import { withRetries, type RetryPolicy } from "../retryPolicy";
 
 /** Metadata documents are a few KiB; anything near this is not a metadata document. */
 const MAX_METADATA_BYTES = 4 * 1024 * 1024;

@@ -1,10 +1,10 @@
 import { createHash } from "node:crypto";
-import type { AcsResponse } from "../acs/acsRecordingClient";
-import { AcsHttpError, TransferInterruptedError, UnverifiableSourceError } from "../errors";
-import { discardBody, guardIdle } from "../http/bodyReading";
+import type { AcsResponse } from "../../acs/acsRecordingClient";
+import { AcsHttpError, TransferInterruptedError, UnverifiableSourceError } from "../../errors";
+import { discardBody, guardIdle } from "../../shared/bodyReading";
 import { blockBounds, blockId, parseContentRange } from "./blockPlan";
 import type { MediaTransferResult } from "./mediaTransfer";
-import { withRetries } from "./retryPolicy";
+import { withRetries } from "../retryPolicy";
 import { declaredTotal, expectSameSource, unsatisfiedRangeError } from "./sourceSize";
 import { stageBlock, type TransferContext } from "./transferContext";
 

@@ -1,9 +1,9 @@
-import type { AcsResponse } from "../acs/acsRecordingClient";
-import { AcsHttpError, TransferInterruptedError } from "../errors";
-import { discardBody } from "../http/bodyReading";
+import type { AcsResponse } from "../../acs/acsRecordingClient";
+import { AcsHttpError, TransferInterruptedError } from "../../errors";
+import { discardBody } from "../../shared/bodyReading";
 import { parseContentRange, type PlannedBlock, type PlannedRange } from "./blockPlan";
 import { BodyReader } from "./bodyReader";
-import { withRetries } from "./retryPolicy";
+import { withRetries } from "../retryPolicy";
 import { expectSameSource, unsatisfiedRangeError } from "./sourceSize";
 import type { TransferContext } from "./transferContext";
 

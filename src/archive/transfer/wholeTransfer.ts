@@ -1,7 +1,7 @@
 import { createHash } from "node:crypto";
 import { Readable } from "node:stream";
-import type { ChunkMessage } from "../events/chunkMessage";
-import { discardBody } from "../http/bodyReading";
+import type { ChunkMessage } from "../../queue/chunkMessage";
+import { discardBody } from "../../shared/bodyReading";
 import { planRanges, type PlannedBlock } from "./blockPlan";
 import type { BufferLease } from "./memoryBudget";
 import { committedBefore, mediaBlobMetadata } from "./mediaCommit";

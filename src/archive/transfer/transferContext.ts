@@ -1,12 +1,12 @@
 import { isRestError } from "@azure/core-rest-pipeline";
 import type { BlockBlobClient } from "@azure/storage-blob";
 import { createHash } from "node:crypto";
-import type { AcsRecordingClient } from "../acs/acsRecordingClient";
-import type { Log } from "../shared/log";
+import type { AcsRecordingClient } from "../../acs/acsRecordingClient";
+import type { Log } from "../../shared/log";
 import type { MemoryBudget } from "./memoryBudget";
-import { STORAGE_RETRY } from "../storage/storageClients";
-import { storageSignal } from "../storage/storageDeadline";
-import { sleep, type RetryPolicy } from "./retryPolicy";
+import { STORAGE_RETRY } from "../../storage/storageClients";
+import { storageSignal } from "../../storage/storageDeadline";
+import { sleep, type RetryPolicy } from "../retryPolicy";
 
 /** What one chunk's media transfer works with. */
 export interface TransferContext {

@@ -1,10 +1,10 @@
-import type { AcsResponse } from "../acs/acsRecordingClient";
-import { AcsHttpError, describeError, SourceChangedError, TransferInterruptedError } from "../errors";
-import { discardBody } from "../http/bodyReading";
+import type { AcsResponse } from "../../acs/acsRecordingClient";
+import { AcsHttpError, describeError, SourceChangedError, TransferInterruptedError } from "../../errors";
+import { discardBody } from "../../shared/bodyReading";
 import { blockBounds, blockId, blocksPerRange, parseContentRange, stagedTotals } from "./blockPlan";
 import { retryOptions } from "./rangeFetch";
 import { stageRanges } from "./rangedTransfer";
-import { withRetries } from "./retryPolicy";
+import { withRetries } from "../retryPolicy";
 import { sequentialTransfer } from "./sequentialTransfer";
 import { declaredTotal } from "./sourceSize";
 import { uncommittedBlocks, type TransferContext } from "./transferContext";

@@ -1,5 +1,5 @@
 import { createHash } from "node:crypto";
-import type { ChunkMessage } from "../events/chunkMessage";
+import type { ChunkMessage } from "../queue/chunkMessage";
 
 export interface MediaFormat {
   readonly extension: string;

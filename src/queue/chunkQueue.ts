@@ -1,8 +1,8 @@
 import type { QueueClient } from "@azure/storage-queue";
-import { encodeChunkMessage, type ChunkMessage } from "../events/chunkMessage";
+import { encodeChunkMessage, type ChunkMessage } from "./chunkMessage";
 import { mapConcurrent } from "../shared/mapConcurrent";
-import { ensureOnce } from "./ensureOnce";
-import { storageFailure, storageSignal } from "./storageDeadline";
+import { ensureOnce } from "../storage/ensureOnce";
+import { storageFailure, storageSignal } from "../storage/storageDeadline";
 
 /** Deliveries before the Functions host moves a message to `<queue>-poison`; equals host.json maxDequeueCount (a test checks it). */
 export const MAX_DEQUEUE_COUNT = 5;

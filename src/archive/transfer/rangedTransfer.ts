@@ -1,5 +1,5 @@
 import { setMaxListeners } from "node:events";
-import { discardBody } from "../http/bodyReading";
+import { discardBody } from "../../shared/bodyReading";
 import { planRanges, type PlannedBlock, type PlannedRange } from "./blockPlan";
 import type { BufferLease } from "./memoryBudget";
 import type { MediaTransferResult, SourceProbe } from "./mediaTransfer";

@@ -2,19 +2,19 @@ import { SpanKind } from "@opentelemetry/api";
 import type { ErasureTombstones } from "../catalog/erasureTombstones";
 import type { ChunkCatalogHooks } from "../catalog/recordingCatalog";
 import { archiverMetrics } from "../telemetry/archiverMetrics";
-import { chunkBlobNames } from "./blobLayout";
+import { chunkBlobNames } from "../layout/blobLayout";
 import type { ByosContainer } from "../config/byosContainers";
 import type { DownloadHostPolicy } from "../config/downloadHosts";
 import type { ByosLocation } from "../byos/byosLocation";
 import { AcsHttpError, describeError, DownloadUrlRejectedError, UnverifiableSourceError } from "../errors";
-import type { ChunkMessage } from "../events/chunkMessage";
-import { parseChunkMessage } from "../events/chunkMessageParser";
+import type { ChunkMessage } from "./chunkMessage";
+import { parseChunkMessage } from "./chunkMessageParser";
 import type { Log } from "../shared/log";
-import type { ArchivedChunk, ChunkArchiver } from "./chunkArchiver";
-import type { FailureOutcome, FailureRecords } from "./failureRecords";
+import type { ArchivedChunk, ChunkArchiver } from "../archive/chunkArchiver";
+import type { FailureOutcome, FailureRecords } from "../archive/failureRecords";
 import { requeuePlan } from "./requeuePlan";
-import { notFoundMeansExpired } from "./retention";
-import { isTransient } from "./retryPolicy";
+import { notFoundMeansExpired } from "../archive/retention";
+import { isTransient } from "../archive/retryPolicy";
 import { inSpan } from "../telemetry/spans";
 
 export type ChunkJobResult =

@@ -1,5 +1,5 @@
-import { TransferInterruptedError } from "../errors";
-import { discardBody, guardIdle } from "../http/bodyReading";
+import { TransferInterruptedError } from "../../errors";
+import { discardBody, guardIdle } from "../../shared/bodyReading";
 
 /**
  * Reads a response body piece by piece into caller buffers, keeping the stream open between reads

@@ -1,8 +1,8 @@
 import { isRestError } from "@azure/core-rest-pipeline";
 import type { BlockBlobClient } from "@azure/storage-blob";
-import { storageSignal } from "../storage/storageDeadline";
-import { ArchiveConflictError, TransferInterruptedError } from "../errors";
-import type { ChunkMessage } from "../events/chunkMessage";
+import { storageSignal } from "../../storage/storageDeadline";
+import { ArchiveConflictError, TransferInterruptedError } from "../../errors";
+import type { ChunkMessage } from "../../queue/chunkMessage";
 import type { MediaTransferResult } from "./mediaTransfer";
 
 /** A commit of up to 50,000 block ids gets this long (the SDK's own tries included). */
