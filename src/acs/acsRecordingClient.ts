@@ -14,7 +14,7 @@ import type { AcsConnection } from "../config/acsConnectionString";
 import type { AcsKeyName, AcsResourceConnection } from "../config/acsResources";
 import { downloadUrlProblem, isLoopbackHost, type DownloadHostPolicy } from "../config/downloadHosts";
 import { AcsHttpError, DownloadUrlRejectedError, TransferInterruptedError } from "../errors";
-import { documentNamedBy } from "../events/chunkLocations";
+import { documentNamedBy } from "../queue/chunkLocations";
 import { printable } from "../shared/logSafe";
 import type { Log } from "../shared/log";
 import { inSpan } from "../telemetry/spans";

@@ -1,6 +1,6 @@
 import type { ContainerClient } from "@azure/storage-blob";
 import { AcsClients } from "../acs/acsClients";
-import { ChunkArchiveJob } from "../queue/chunkArchiveJob";
+import { ChunkArchiveJob } from "../pipeline/chunkArchiveJob";
 import { byosAccess } from "../byos/byosAccess";
 import { ByosArchiver } from "../byos/byosArchiver";
 import { ChunkArchiver } from "../archive/chunkArchiver";
@@ -9,7 +9,7 @@ import { MemoryBudget } from "../archive/transfer/memoryBudget";
 import { archiverMetrics } from "../telemetry/archiverMetrics";
 import { DEFAULT_RETRY } from "../archive/retryPolicy";
 import { FailureRecords } from "../archive/failureRecords";
-import { PoisonedChunkRescue } from "../queue/poisonedChunkRescue";
+import { PoisonedChunkRescue } from "../pipeline/poisonedChunkRescue";
 import { eventSinkFor } from "../catalog/eventPublisher";
 import { ErasureTombstones } from "../catalog/erasureTombstones";
 import { ExpectedRecords } from "../catalog/expectedRecords";

@@ -2,7 +2,7 @@ import { isRestError } from "@azure/core-rest-pipeline";
 import type { ContainerClient } from "@azure/storage-blob";
 import type { AcsRecordingClient } from "../acs/acsRecordingClient";
 import { AcsHttpError, describeError } from "../errors";
-import { CHUNK_ANOMALIES } from "../events/chunkAnomalies";
+import { CHUNK_ANOMALIES } from "../queue/chunkAnomalies";
 import type { ChunkMessage } from "../queue/chunkMessage";
 import type { Log } from "../shared/log";
 import { storageSignal } from "../storage/storageDeadline";

@@ -14,7 +14,7 @@ import { storageSignal } from "../storage/storageDeadline";
 import type { ByosAccess } from "./byosAccess";
 import { copyServerSide, type CopyResult } from "./byosCopy";
 import type { ByosContainer } from "../config/byosContainers";
-import { byosLocationProblem, containerOfLocation, type ByosLocation } from "./byosLocation";
+import { byosLocationProblem, containerOfLocation, type ByosLocation } from "../queue/byosLocation";
 
 /** The per-chunk catalogue record (`<index>-<documentId>.byos.json` in the recording's folder). */
 export interface ByosCatalogueRecord {

@@ -5,7 +5,7 @@ import { chunkMessagesFromEvent, type RecordingEventPolicy } from "../events/rec
 import { isRecord } from "../shared/untrustedJson";
 import { downloadUrlProblem } from "../config/downloadHosts";
 import type { ByosContainer } from "../config/byosContainers";
-import { byosBlobProblem, containerOf, type ContainerMatch, type ByosLocation } from "./byosLocation";
+import { byosBlobProblem, containerOf, type ContainerMatch, type ByosLocation } from "../queue/byosLocation";
 
 export type ByosPolicy = RecordingEventPolicy & { readonly byosContainers?: readonly ByosContainer[] };
 

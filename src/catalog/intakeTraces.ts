@@ -1,5 +1,5 @@
 import { createHash } from "node:crypto";
-import { anomalyList, type ChunkAnomaly } from "../events/chunkAnomalies";
+import { anomalyList, type ChunkAnomaly } from "../queue/chunkAnomalies";
 import { tracesFolder } from "../layout/catalogLayout";
 import type { ExpectedRecording } from "./expectedRecords";
 

@@ -1,7 +1,7 @@
 import { createHash } from "node:crypto";
 import type { ContainerClient } from "@azure/storage-blob";
 import { chunkBlobNames } from "../layout/blobLayout";
-import { anomalyList, type ChunkAnomaly } from "../events/chunkAnomalies";
+import { anomalyList, type ChunkAnomaly } from "../queue/chunkAnomalies";
 import type { ChunkMessage } from "../queue/chunkMessage";
 import { listWithMetadata, writeJsonOnce } from "./boundedReads";
 import { chunkNameKey, queuedFolder } from "../layout/catalogLayout";
@@ -14,7 +14,7 @@ interface QueuedChunkRecord {
   readonly chunkKey: string;
   readonly eventId: string;
   readonly queuedAt: string;
-  /** What intake found odd about the chunk and archived it anyway (src/events/chunkAnomalies.ts). */
+  /** What intake found odd about the chunk and archived it anyway (src/queue/chunkAnomalies.ts). */
   readonly anomalies: readonly ChunkAnomaly[];
 }
 

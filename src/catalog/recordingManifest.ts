@@ -12,7 +12,7 @@ import { participantIdsOf } from "../participants/metadataParticipants";
 import type { RecordingInfo } from "./recordingInfo";
 import { QueuedChunks } from "./queuedChunks";
 import { chunkNameKey } from "../layout/catalogLayout";
-import type { ChunkAnomaly } from "../events/chunkAnomalies";
+import type { ChunkAnomaly } from "../queue/chunkAnomalies";
 import type { ErasedChunks } from "./erasureTombstones";
 import { anomaliesWithTrace, intakeTraceOf, type IntakeTrace, type RecordingTraces } from "./intakeTraces";
 
@@ -67,7 +67,7 @@ interface ManifestChunk {
    */
   readonly intakeTrace?: IntakeTrace;
   /**
-   * What was odd about the chunk and did not stop it being archived (src/events/chunkAnomalies.ts): the codes intake
+   * What was odd about the chunk and did not stop it being archived (src/queue/chunkAnomalies.ts): the codes intake
    * recorded, plus `unannounced` when `intakeTrace` is not `announced`. Absent when nothing.
    */
   readonly anomalies?: readonly ChunkAnomaly[];

@@ -1,4 +1,4 @@
-import type { ChunkArchiveJob, ChunkJobResult } from "../queue/chunkArchiveJob";
+import type { ChunkArchiveJob, ChunkJobResult } from "../pipeline/chunkArchiveJob";
 import { chunkBlobNames } from "../layout/blobLayout";
 import { sleep } from "../archive/retryPolicy";
 import { describeError } from "../errors";

@@ -2,7 +2,7 @@ import type { ContainerClient } from "@azure/storage-blob";
 import { createServices, type ServiceObservers } from "../app/services";
 import type { CallStatusReader } from "../catalog/callStatus";
 import type { RecordingCatalog } from "../catalog/recordingCatalog";
-import type { ChunkArchiveJob } from "../queue/chunkArchiveJob";
+import type { ChunkArchiveJob } from "../pipeline/chunkArchiveJob";
 import { acsResourceWarnings } from "../config/acsResources";
 import { parseConfig, type AppConfig } from "../config/appConfig";
 import type { Settings } from "../config/settingParsers";

@@ -1,5 +1,5 @@
 import { describeError } from "../errors";
-import { CHUNK_ANOMALIES } from "../events/chunkAnomalies";
+import { CHUNK_ANOMALIES } from "../queue/chunkAnomalies";
 import type { ChunkMessage } from "../queue/chunkMessage";
 import { triageEvents, type IntakePolicy } from "../intake/eventTriage";
 import { QUARANTINE_CONCURRENCY } from "../intake/rejectionKeeping";

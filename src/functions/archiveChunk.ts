@@ -1,6 +1,6 @@
 import { app, type InvocationContext, type StorageQueueHandler } from "@azure/functions";
 import { lazyService, type Lazy } from "../app/serviceProvider";
-import type { ChunkArchiveJob } from "../queue/chunkArchiveJob";
+import type { ChunkArchiveJob } from "../pipeline/chunkArchiveJob";
 import { triggerQueueName } from "../config/appConfig";
 import { MAX_DEQUEUE_COUNT } from "../queue/chunkQueue";
 import { escapingLog } from "../shared/logSafe";

@@ -1,6 +1,6 @@
 import { app, type InvocationContext, type StorageQueueHandler } from "@azure/functions";
 import { lazyService, type Lazy } from "../app/serviceProvider";
-import type { PoisonedChunkRescue } from "../queue/poisonedChunkRescue";
+import type { PoisonedChunkRescue } from "../pipeline/poisonedChunkRescue";
 import { triggerQueueName } from "../config/appConfig";
 import { poisonQueueName } from "../queue/chunkQueue";
 import { escapingLog } from "../shared/logSafe";

@@ -1,5 +1,5 @@
 import { StorageUnavailableError, type InvalidDeliveryError } from "../errors";
-import { CHUNK_ANOMALIES } from "../events/chunkAnomalies";
+import { CHUNK_ANOMALIES } from "../queue/chunkAnomalies";
 import type { ChunkMessage } from "../queue/chunkMessage";
 import { DEFAULT_INTAKE_LIMITS, type IntakeLimits } from "../config/intakeLimits";
 import type { Log } from "../shared/log";

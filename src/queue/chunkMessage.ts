@@ -1,5 +1,5 @@
-import type { ByosLocation } from "../byos/byosLocation";
-import type { ChunkAnomaly } from "../events/chunkAnomalies";
+import type { ByosLocation } from "./byosLocation";
+import type { ChunkAnomaly } from "./chunkAnomalies";
 
 /**
  * One queue message per recording chunk: everything the archiver needs, without the original event.

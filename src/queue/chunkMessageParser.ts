@@ -1,13 +1,13 @@
-import { byosLocationProblem, parseByosLocation } from "../byos/byosLocation";
+import { byosLocationProblem, parseByosLocation } from "./byosLocation";
 import type { ByosContainer } from "../config/byosContainers";
 import type { DownloadHostPolicy } from "../config/downloadHosts";
 import { DownloadUrlRejectedError, InvalidChunkMessageError } from "../errors";
 import { isRecord, type JsonRecord } from "../shared/untrustedJson";
 import { parseIsoDateTime } from "../shared/isoDateTime";
-import { anomalyList } from "../events/chunkAnomalies";
+import { anomalyList } from "./chunkAnomalies";
 import { CHUNK_LOCATION_FIELDS, CHUNK_TEXT_FIELDS, chunkKey, type ChunkMessage } from "./chunkMessage";
-import { chunkLocationProblem } from "../events/chunkLocations";
-import { documentIdProblem } from "../events/documentId";
+import { chunkLocationProblem } from "./chunkLocations";
+import { documentIdProblem } from "./documentId";
 
 /**
  * Reads a chunk message as the queue trigger hands it over (already JSON-parsed, or text: JSON or

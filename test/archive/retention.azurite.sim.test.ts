@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
-import { requeuePlan } from "../../src/queue/requeuePlan";
+import { requeuePlan } from "../../src/pipeline/requeuePlan";
 import { deadlineAtRisk, notFoundMeansExpired } from "../../src/archive/retention";
 import { parseConfig } from "../../src/config/appConfig";
 import type { ChunkMessage } from "../../src/queue/chunkMessage";

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { AcsClients } from "../../src/acs/acsClients";
-import { ChunkArchiveJob } from "../../src/queue/chunkArchiveJob";
+import { ChunkArchiveJob } from "../../src/pipeline/chunkArchiveJob";
 import { ChunkArchiver } from "../../src/archive/chunkArchiver";
 import { FailureRecords } from "../../src/archive/failureRecords";
 import { MAX_STAGE_REQUESTS } from "../../src/archive/transfer/transferContext";

@@ -1,7 +1,7 @@
 import { createHash } from "node:crypto";
 import { BlobServiceClient, type ContainerClient } from "@azure/storage-blob";
 import { AcsClients } from "../../src/acs/acsClients";
-import { ChunkArchiveJob } from "../../src/queue/chunkArchiveJob";
+import { ChunkArchiveJob } from "../../src/pipeline/chunkArchiveJob";
 import { ChunkArchiver, type ChunkArchiverOptions } from "../../src/archive/chunkArchiver";
 import { FailureRecords } from "../../src/archive/failureRecords";
 import type { RetryPolicy } from "../../src/archive/retryPolicy";

@@ -1,5 +1,5 @@
 import { BlobServiceClient } from "@azure/storage-blob";
-import { ChunkArchiveJob } from "../../src/queue/chunkArchiveJob";
+import { ChunkArchiveJob } from "../../src/pipeline/chunkArchiveJob";
 import { FailureRecords } from "../../src/archive/failureRecords";
 import { CallStatusReader } from "../../src/catalog/callStatus";
 import { ErasureTombstones } from "../../src/catalog/erasureTombstones";

@@ -23,7 +23,7 @@ export interface LocationProblem {
  * Why `text` cannot be a location of the chunk `documentId`, or undefined when it can: it must pass
  * the download host allowlist, and it must name that very document — otherwise an event could have
  * another document archived under this chunk's name, or another recording deleted. (Bring-your-own-storage blob URLs
- * never reach this check: intake takes them out of the event and binds them by their own rule, src/byos/byosLocation.ts.)
+ * never reach this check: intake takes them out of the event and binds them by their own rule, src/queue/byosLocation.ts.)
  */
 export function chunkLocationProblem(policy: LocationPolicy, text: string, documentId: string): LocationProblem | undefined {
   const hostProblem = downloadUrlProblem(policy.downloadHosts, text);
