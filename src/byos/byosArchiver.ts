@@ -1,12 +1,11 @@
 import { isRestError } from "@azure/core-rest-pipeline";
 import type { BlobGetPropertiesResponse, ContainerClient } from "@azure/storage-blob";
 import { chunkBlobMetadata } from "../layout/blobMetadata";
-import { chunkBlobNames, mediaFormat } from "../layout/blobLayout";
+import { CATALOGUE_SUFFIX, chunkBlobNames, mediaFormat } from "../layout/blobLayout";
 import type { ArchivedChunk } from "../archive/chunkArchiver";
 import { DownloadUrlRejectedError, TransferInterruptedError } from "../errors";
 import type { ChunkMessage } from "../queue/chunkMessage";
-import { CATALOGUE_SUFFIX } from "../participants/chunkRef";
-import { MAX_METADATA_READ } from "../participants/metadataParticipants";
+import { MAX_METADATA_READ } from "../layout/metadataDocument";
 import type { Log } from "../shared/log";
 import { ensureOnce } from "../storage/ensureOnce";
 import { readSmallBlobVersion } from "../storage/smallBlob";

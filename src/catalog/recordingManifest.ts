@@ -8,7 +8,7 @@ import { inSpan } from "../telemetry/spans";
 import { completeChunks, readRecordingFolder, type ArchivedChunkBlobs } from "./archivedChunks";
 import { readSmallBlob } from "../storage/smallBlob";
 import { blobSha256, readJsonBlob, writeJsonOnce } from "./boundedReads";
-import { participantIdsOf } from "../participants/metadataParticipants";
+import { participantIdsOf } from "../layout/metadataDocument";
 import type { RecordingInfo } from "./recordingInfo";
 import { QueuedChunks } from "./queuedChunks";
 import { chunkNameKey } from "../layout/catalogLayout";

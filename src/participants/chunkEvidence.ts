@@ -2,7 +2,8 @@ import type { ContainerClient } from "@azure/storage-blob";
 import { readSmallBlob } from "../storage/smallBlob";
 import { metadataBlobOf, type ChunkRef } from "./chunkRef";
 import { exactBlobClient } from "./listedNames";
-import { MAX_METADATA_READ, readParticipants } from "./metadataParticipants";
+import { MAX_METADATA_READ } from "../layout/metadataDocument";
+import { readParticipants } from "./metadataParticipants";
 import type { ParticipantIndex } from "./participantIndex";
 
 /**

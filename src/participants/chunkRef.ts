@@ -1,4 +1,4 @@
-import { RECORDINGS_PREFIX, type ChunkBlobNames } from "../layout/blobLayout";
+import { CATALOGUE_SUFFIX, METADATA_SUFFIX, RECORDINGS_PREFIX, type ChunkBlobNames } from "../layout/blobLayout";
 import { blobNameProblem } from "./listedNames";
 
 /**
@@ -11,9 +11,6 @@ export interface ChunkRef {
   readonly stem: string;
 }
 
-const METADATA_SUFFIX = ".metadata.json";
-/** BYOS catalogue records sit next to the chunk they describe: `<index>-<documentId>.byos.json`. */
-export const CATALOGUE_SUFFIX = ".byos.json";
 const MEDIA_SUFFIXES = [".mp4", ".mp3", ".wav", ".bin"] as const;
 
 export type ChunkFileKind = "media" | "metadata" | "catalogue";

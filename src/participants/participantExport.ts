@@ -13,7 +13,8 @@ import type { ChunkFile, ChunkSummary } from "./chunkInventory";
 import { catalogueRecordOf } from "./chunkRef";
 import { exportTarget, prepareExportDirectory, prepareTargetFolder } from "./exportPaths";
 import { exactBlobClient } from "./listedNames";
-import { MAX_METADATA_READ, readParticipants } from "./metadataParticipants";
+import { MAX_METADATA_READ } from "../layout/metadataDocument";
+import { readParticipants } from "./metadataParticipants";
 import type { ParticipantIndex } from "./participantIndex";
 import { searchMessage, searchParticipant, type SearchPage, type SkippedEntry } from "./participantSearch";
 

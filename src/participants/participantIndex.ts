@@ -12,7 +12,8 @@ import { openMarker, sealMarker } from "./continuationToken";
 import { byosClaimName, byosLocationPrefix, entryName, flaggedPrefix, flagName, parseEntryTail, participantPrefix, type ParsedEntry } from "./indexLayout";
 import { IndexKeyCheck, type KeyRecorder } from "./indexKeyRecord";
 import { exactBlobClient } from "./listedNames";
-import { MAX_METADATA_READ, MAX_PARTICIPANTS_PER_DOCUMENT, readParticipants } from "./metadataParticipants";
+import { MAX_METADATA_READ } from "../layout/metadataDocument";
+import { MAX_PARTICIPANTS_PER_DOCUMENT, readParticipants } from "./metadataParticipants";
 import { participantKey } from "./participantKey";
 
 /** A whole listing (a few pages at most) must finish within this. */
