@@ -73,7 +73,7 @@ function signingPipeline(key: AcsConnection): Pipeline {
 
 /** ACS refuses a signature (a wrong, regenerated or rotated key) with 401; 403 is taken the same way. */
 function isRefusal(error: AcsHttpError): boolean {
-  return error.status === 401 || error.status === 403;
+  return error.statusCode === 401 || error.statusCode === 403;
 }
 
 /**
@@ -179,7 +179,7 @@ export class AcsRecordingClient {
       return response;
     } catch (error) {
       if (!(error instanceof AcsHttpError) || !isRefusal(error)) throw error;
-      const status = error.status;
+      const status = error.statusCode;
       const other = choice.other(first);
       if (other === undefined) throw new AcsHttpError(status, error.operation, `${error.detail} (signed with ${this.keys.describe(first)})`.trim());
       try {
@@ -188,8 +188,8 @@ export class AcsRecordingClient {
         return response;
       } catch (second) {
         if (!(second instanceof AcsHttpError) || !isRefusal(second)) throw second;
-        const both = `${this.keys.describe(first)} was refused with HTTP ${status}, ${this.keys.describe(other)} with HTTP ${second.status}`;
-        throw new AcsHttpError(second.status, second.operation, `${second.detail} (${both})`.trim());
+        const both = `${this.keys.describe(first)} was refused with HTTP ${status}, ${this.keys.describe(other)} with HTTP ${second.statusCode}`;
+        throw new AcsHttpError(second.statusCode, second.operation, `${second.detail} (${both})`.trim());
       }
     }
   }

@@ -1,4 +1,3 @@
-import { isRestError } from "@azure/core-rest-pipeline";
 import type { ContainerClient } from "@azure/storage-blob";
 import type { AcsRecordingClient } from "../acs/acsRecordingClient";
 import { AcsHttpError, describeError } from "../errors";
@@ -7,6 +6,7 @@ import type { ChunkMessage } from "../queue/chunkMessage";
 import type { Log } from "../shared/log";
 import { storageSignal } from "../storage/storageDeadline";
 import { withRetries, type RetryPolicy } from "./retryPolicy";
+import { isNotFound } from "../shared/errorKinds";
 
 /** What this invocation knows about the archived chunk: where it is, its size, and its SHA-256 when computed. */
 export interface ArchivedCopy {
@@ -53,7 +53,7 @@ export async function deleteFromAcs(
     log.info(`Deleted the ACS copy of chunk ${message.chunkKey}.`);
     return true;
   } catch (error) {
-    if (error instanceof AcsHttpError && error.status === 404) return true;
+    if (error instanceof AcsHttpError && error.statusCode === 404) return true;
     log.warn(`Could not delete the ACS copy of chunk ${message.chunkKey}: ${describeError(error)}`);
     return false;
   }
@@ -90,7 +90,7 @@ async function properties(
   try {
     return await container.getBlockBlobClient(name).getProperties({ abortSignal: storageSignal(signal) });
   } catch (error) {
-    if (isRestError(error) && error.statusCode === 404) return undefined;
+    if (isNotFound(error)) return undefined;
     throw error;
   }
 }

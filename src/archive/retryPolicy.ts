@@ -23,7 +23,7 @@ const TRANSIENT_STATUS = new Set([408, 429, 500, 502, 503, 504]);
  */
 export function isTransient(error: unknown, notFoundIsExpiry: boolean): boolean {
   if (error instanceof TransferInterruptedError || error instanceof SourceChangedError || error instanceof UnverifiableSourceError) return true;
-  if (error instanceof AcsHttpError) return TRANSIENT_STATUS.has(error.status) || (error.status === 404 && !notFoundIsExpiry);
+  if (error instanceof AcsHttpError) return TRANSIENT_STATUS.has(error.statusCode) || (error.statusCode === 404 && !notFoundIsExpiry);
   if (isRestError(error)) {
     if (error.statusCode === undefined) return true;
     return TRANSIENT_STATUS.has(error.statusCode);

@@ -1,8 +1,8 @@
 import type { BlobItem, ContainerClient } from "@azure/storage-blob";
 import { createHash } from "node:crypto";
-import { isRestError } from "@azure/core-rest-pipeline";
 import { readSmallBlob } from "../storage/smallBlob";
 import { storageSignal } from "../storage/storageDeadline";
+import { isAlreadyThere, isNotFound } from "../shared/errorKinds";
 
 /** At most this many blobs are listed under one prefix (a recording has at most 1,000 chunks, two blobs each). */
 const MAX_LISTED_BLOBS = 2_100;
@@ -26,7 +26,7 @@ async function boundedPages<T>(
       token = next.token || undefined;
     } while (token && items.length <= max);
   } catch (error) {
-    if (isRestError(error) && error.statusCode === 404) return { items: [], truncated: false };
+    if (isNotFound(error)) return { items: [], truncated: false };
     throw error;
   }
   return { items: items.slice(0, max), truncated: items.length > max || token !== undefined };
@@ -47,7 +47,7 @@ export async function* blobNamePages(container: ContainerClient, prefix: string)
         .byPage({ maxPageSize: PAGE_SIZE, ...(token ? { continuationToken: token } : {}) })
         .next();
     } catch (error) {
-      if (isRestError(error) && error.statusCode === 404) return;
+      if (isNotFound(error)) return;
       throw error;
     }
     if (page.done) return;
@@ -132,7 +132,7 @@ export async function writeJsonOnce(
     });
     return true;
   } catch (error) {
-    if (isRestError(error) && (error.statusCode === 409 || error.statusCode === 412)) return false;
+    if (isAlreadyThere(error)) return false;
     throw error;
   }
 }

@@ -4,6 +4,7 @@ import { describeError } from "../errors";
 import { mapConcurrent } from "../shared/mapConcurrent";
 import { storageSignal } from "../storage/storageDeadline";
 import { exactBlobClient } from "./listedNames";
+import { isNotFound } from "../shared/errorKinds";
 
 const DELETE_CONCURRENCY = 4;
 /** Versions of one chunk's few blobs listed at most (each overwrite makes one); more is reported, never ignored. */
@@ -70,7 +71,7 @@ export async function listVersions(
       // Both bounds: the names kept, and the pages read (a flood of other names under the prefix keeps none).
     } while (token && items.length < MAX_LISTED_VERSIONS && pages < MAX_VERSION_LISTING_PAGES);
   } catch (error) {
-    if (isRestError(error) && error.statusCode === 404) return { items: [], truncated: false };
+    if (isNotFound(error)) return { items: [], truncated: false };
     throw error;
   }
   return { items, truncated: token !== undefined };

@@ -9,6 +9,7 @@ import { storageSignal } from "../storage/storageDeadline";
 import { deleteOne, refusalOf, type ErasureRefusal } from "./blobErasure";
 import { catalogueRecordOf, type ChunkRef } from "./chunkRef";
 import type { ParticipantIndex } from "./participantIndex";
+import { isNotFound } from "../shared/errorKinds";
 
 const MAX_RECORD_BYTES = 1024 * 1024;
 
@@ -126,7 +127,7 @@ async function deleteIfUnchanged(access: ByosAccess, file: ByosFile, signal?: Ab
       };
     versionId = properties.versionId;
   } catch (error) {
-    if ((error as { statusCode?: number }).statusCode === 404) return {};
+    if (isNotFound(error)) return {};
     return { refusal: { ...refusalOf(error, file.url), reason: `its properties could not be read: ${describeError(error)}` } };
   }
   const { refusal } = await deleteOne(blob, file.url, undefined, signal, { ifMatch: file.etag as string });

@@ -1,4 +1,3 @@
-import { isRestError } from "@azure/core-rest-pipeline";
 import type { ContainerClient } from "@azure/storage-blob";
 import { listWithMetadata } from "../catalog/boundedReads";
 import type { Log } from "../shared/log";
@@ -15,6 +14,7 @@ import { exactBlobClient } from "./listedNames";
 import { MAX_METADATA_READ } from "../layout/metadataDocument";
 import { MAX_PARTICIPANTS_PER_DOCUMENT, readParticipants } from "./metadataParticipants";
 import { participantKey } from "./participantKey";
+import { isNotFound } from "../shared/errorKinds";
 
 /** A whole listing (a few pages at most) must finish within this. */
 const LISTING_TIMEOUT_MS = 60_000;
@@ -209,7 +209,7 @@ export class ParticipantIndex {
         ...(marker ? { marker } : {}),
       };
     } catch (error) {
-      if (isRestError(error) && error.statusCode === 404) return { entries: [] };
+      if (isNotFound(error)) return { entries: [] };
       throw error;
     }
   }

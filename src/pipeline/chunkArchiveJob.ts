@@ -91,7 +91,7 @@ export class ChunkArchiveJob {
       const expired = message ? notFoundMeansExpired(message.deadline, now()) : false;
       if (message && isTransient(error, expired)) return this.transient(message, error, log, attempt, now());
       const who = message ? `chunk ${message.chunkKey}` : "an unreadable chunk message";
-      const outcome: FailureOutcome = !message ? "rejected" : error instanceof AcsHttpError && error.status === 404 && expired ? "expired" : "failed";
+      const outcome: FailureOutcome = !message ? "rejected" : error instanceof AcsHttpError && error.statusCode === 404 && expired ? "expired" : "failed";
       const recordedAt = await this.deps.failures.record({ outcome, error, ...(message ? { message } : { rawMessage: input }) });
       log.error(`Could not archive ${who}: ${describeError(error)} (${outcome}; not retried). Record: ${recordedAt}`);
       const unpublished = await this.catalogStep(() => this.deps.catalog?.chunkFailed(message, { outcome, error, recordedAt }, log), log);

@@ -1,7 +1,7 @@
 import type { HttpHandler, HttpRequest, HttpResponseInit, InvocationContext } from "@azure/functions";
 import type { Lazy } from "../app/serviceProvider";
 import { AppNotConfiguredError, describeError } from "../errors";
-import { errorResponse, notConfiguredResponse } from "../http/errorResponse";
+import { toErrorResponse } from "../http/errorResponse";
 import type { Log } from "../shared/log";
 import { InvalidRecordingRequestError, RecordingNotFoundError, RecordingRequestRejectedError, RecordingServiceError, type ServiceErrorDetail } from "./errors";
 import type { ControlOutcome, RecordingControl } from "./recordingControl";
@@ -63,36 +63,18 @@ export function recordingActionHandler(
 }
 
 /**
- * Maps a failure to the founding documents' error shape (bare, see src/http/errorResponse.ts): bad input 400, service
+ * Logs a failed control request and answers it (src/http/errorResponse.ts, the bare envelope): bad input 400, service
  * refusal 400, unknown call or recording 404, service failure 502, a bad setting 503 `ConfigurationError`, anything
  * else 500. Bodies and logs carry messages only: never a stack trace, never the request the client signed.
  */
 export function controlErrorResponse(error: unknown, log: Log): HttpResponseInit {
-  if (error instanceof AppNotConfiguredError) {
+  if (error instanceof AppNotConfiguredError || error instanceof InvalidRecordingRequestError)
     log.warn(`Refused a recording control request: ${error.message}`);
-    return notConfiguredResponse(error, "bare");
-  }
-  if (error instanceof InvalidRecordingRequestError) {
-    log.warn(`Refused a recording control request: ${error.message}`);
-    return errorResponse(400, { code: error.code, message: error.message, target: error.target }, "bare");
-  }
-  if (error instanceof RecordingRequestRejectedError) {
+  else if (error instanceof RecordingRequestRejectedError || error instanceof RecordingNotFoundError)
     log.warn(`${error.message}${serviceSaid(error.answer.serviceError)}`);
-    const detail = error.answer.serviceError;
-    const body = { code: error.code, message: error.message, ...(detail?.target ? { target: detail.target } : {}), ...(detail ? { details: [detail] } : {}) };
-    return errorResponse(400, body, "bare");
-  }
-  if (error instanceof RecordingNotFoundError) {
-    log.warn(`${error.message}${serviceSaid(error.answer.serviceError)}`);
-    const detail = error.answer.serviceError;
-    return errorResponse(404, { code: error.code, message: error.message, target: error.target, ...(detail ? { details: [detail] } : {}) }, "bare");
-  }
-  if (error instanceof RecordingServiceError) {
-    log.error(`${error.message}${serviceSaid(error.answer.serviceError)}`);
-    return errorResponse(502, { code: error.code, message: error.message }, "bare");
-  }
-  log.error(`Unexpected failure in recording control: ${describeError(error)}`);
-  return errorResponse(500, { code: "InternalError", message: "The request could not be processed; see the function's log." }, "bare");
+  else if (error instanceof RecordingServiceError) log.error(`${error.message}${serviceSaid(error.answer.serviceError)}`);
+  else log.error(`Unexpected failure in recording control: ${describeError(error)}`);
+  return toErrorResponse(error, "recordingControl");
 }
 
 function serviceSaid(detail: ServiceErrorDetail | undefined): string {

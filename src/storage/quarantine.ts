@@ -1,5 +1,5 @@
 import { createHash } from "node:crypto";
-import { isRestError } from "@azure/core-rest-pipeline";
+import { isAlreadyThere } from "../shared/errorKinds";
 import type { ContainerClient } from "@azure/storage-blob";
 import { pathSegment } from "../layout/blobLayout";
 import { ensureOnce } from "./ensureOnce";
@@ -76,7 +76,7 @@ export class Quarantine {
         abortSignal: storageSignal(signal),
       });
     } catch (error) {
-      if (!(isRestError(error) && error.statusCode === 409)) {
+      if (!isAlreadyThere(error)) {
         throw storageFailure(`Could not quarantine rejected input in ${this.container.containerName}`, error);
       }
       // Already kept by an earlier delivery of the same content.

@@ -1,6 +1,6 @@
-import { isRestError } from "@azure/core-rest-pipeline";
 import type { BlobClient } from "@azure/storage-blob";
 import { storageSignal } from "./storageDeadline";
+import { isNotFound } from "../shared/errorKinds";
 
 /** A blob too large for what it claims to be (a metadata document, a manifest, a record). */
 class BlobTooLargeError extends Error {
@@ -35,7 +35,7 @@ export async function readSmallBlobVersion(
     }
     return { bytes: Buffer.concat(pieces, size), ...(download.etag ? { etag: download.etag } : {}) };
   } catch (error) {
-    if (isRestError(error) && error.statusCode === 404) return undefined;
+    if (isNotFound(error)) return undefined;
     throw error;
   }
 }

@@ -4,6 +4,7 @@ import { storageSignal } from "../../storage/storageDeadline";
 import { ArchiveConflictError, TransferInterruptedError } from "../../errors";
 import type { ChunkMessage } from "../../queue/chunkMessage";
 import type { MediaTransferResult } from "./mediaTransfer";
+import { isNotFound } from "../../shared/errorKinds";
 
 /** A commit of up to 50,000 block ids gets this long (the SDK's own tries included). */
 const COMMIT_TIMEOUT_MS = 60_000;
@@ -17,7 +18,7 @@ export async function findArchivedMedia(blob: BlockBlobClient, message: ChunkMes
   try {
     properties = await blob.getProperties({ abortSignal: storageSignal(signal) });
   } catch (error) {
-    if (isRestError(error) && error.statusCode === 404) return undefined;
+    if (isNotFound(error)) return undefined;
     throw error;
   }
   const size = properties.contentLength ?? -1;

@@ -1,12 +1,12 @@
 import type { BlockBlobClient } from "@azure/storage-blob";
 import type { AcsRecordingClient } from "../../acs/acsRecordingClient";
-import { isRestError } from "@azure/core-rest-pipeline";
 import { AcsHttpError, TransferInterruptedError, UnverifiableSourceError } from "../../errors";
 import { readBounded } from "../../shared/bodyReading";
 import { storageSignal } from "../../storage/storageDeadline";
 import { parseContentRange } from "./blockPlan";
 import type { Log } from "../../shared/log";
 import { withRetries, type RetryPolicy } from "../retryPolicy";
+import { isAlreadyThere } from "../../shared/errorKinds";
 
 /** Metadata documents are a few KiB; anything near this is not a metadata document. */
 const MAX_METADATA_BYTES = 4 * 1024 * 1024;
@@ -70,7 +70,7 @@ export async function transferMetadata(context: MetadataContext): Promise<Metada
       abortSignal: storageSignal(context.signal),
     });
   } catch (error) {
-    if (isRestError(error) && (error.statusCode === 409 || error.statusCode === 412)) return { bytes: body.length, validJson, alreadyArchived: true };
+    if (isAlreadyThere(error)) return { bytes: body.length, validJson, alreadyArchived: true };
     throw error;
   }
   return { bytes: body.length, validJson, alreadyArchived: false, document: body };

@@ -7,6 +7,7 @@ import type { MemoryBudget } from "./memoryBudget";
 import { STORAGE_RETRY } from "../../storage/storageClients";
 import { storageSignal } from "../../storage/storageDeadline";
 import { sleep, type RetryPolicy } from "../retryPolicy";
+import { isNotFound } from "../../shared/errorKinds";
 
 /** What one chunk's media transfer works with. */
 export interface TransferContext {
@@ -81,7 +82,7 @@ export async function uncommittedBlocks(blob: BlockBlobClient, signal: AbortSign
     const list = await blob.getBlockList("uncommitted", { abortSignal: storageSignal(signal) });
     return new Map((list.uncommittedBlocks ?? []).map((block) => [block.name, block.size]));
   } catch (error) {
-    if (isRestError(error) && error.statusCode === 404) return new Map();
+    if (isNotFound(error)) return new Map();
     throw error;
   }
 }
