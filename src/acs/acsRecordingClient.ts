@@ -28,7 +28,7 @@ import { AcsKeyChoice, describeKey, reportKeyChange } from "./acsKeyChoice";
 // crashes on non-JSON error bodies and has no parallel or resumable download. We keep its signing
 // scheme and use the maintained HMAC policy from @azure/communication-common on a core-rest-pipeline.
 
-const FOUNDING_API_VERSION = "2021-04-15-preview1";
+const PREVIEW_2021_API_VERSION = "2021-04-15-preview1";
 const MAX_REDIRECTS = 5;
 const HEADERS_TIMEOUT_MS = 30_000;
 /** Every status is streamed: core-rest-pipeline would otherwise buffer the body without bound or deadline. */
@@ -130,10 +130,10 @@ export class AcsRecordingClient {
     this.httpClient = options.httpClient ?? createDefaultHttpClient();
   }
 
-  /** The founding documents' download URLs, used when a chunk has no contentLocation/metadataLocation. */
-  foundingUrl(documentId: string, part: "content" | "metadata"): string {
+  /** The 2021 preview API's download URLs, used when a chunk has no contentLocation/metadataLocation. */
+  preview2021Url(documentId: string, part: "content" | "metadata"): string {
     const path = `/recording/download/${encodeURIComponent(documentId)}${part === "metadata" ? "/metadata" : ""}`;
-    return `${this.keys.endpoint.origin}${path}?api-version=${FOUNDING_API_VERSION}`;
+    return `${this.keys.endpoint.origin}${path}?api-version=${PREVIEW_2021_API_VERSION}`;
   }
 
   async get(url: string, options: AcsRequestOptions): Promise<AcsResponse> {

@@ -48,7 +48,7 @@ export interface AppServices {
   readonly poisonRescue: PoisonedChunkRescue;
   /** Start, state, pause, resume and stop of call recordings (ACS Call Automation), per ACS resource; built on first use. */
   readonly recordingControl: RecordingControls;
-  /** Data-subject requests (issue 11): every archived recording of a participant; absent without PARTICIPANT_INDEX_KEY. */
+  /** Data-subject requests: every archived recording of a participant; absent without PARTICIPANT_INDEX_KEY. */
   readonly participants?: ParticipantLookup;
   /** Manifests and downstream events (after each chunk, and for the `manifest` command). */
   readonly catalog: RecordingCatalog;

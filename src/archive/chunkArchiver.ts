@@ -122,8 +122,8 @@ export class ChunkArchiver {
         ...common,
         idleTimeoutMs,
         blob: container.getBlockBlobClient(names.metadata),
-        url: message.metadataLocation ?? acs.foundingUrl(message.documentId, "metadata"),
-        field: message.metadataLocation ? "metadataLocation" : "documentId (founding download URL)",
+        url: message.metadataLocation ?? acs.preview2021Url(message.documentId, "metadata"),
+        field: message.metadataLocation ? "metadataLocation" : "documentId (2021 preview API download URL)",
         blobMetadata: identity,
         mayExist: existing !== undefined || delivery.firstDelivery !== true,
       }).then(
@@ -178,8 +178,8 @@ export class ChunkArchiver {
     const context: TransferContext = {
       ...common,
       blob,
-      url: message.contentLocation ?? common.acs.foundingUrl(message.documentId, "content"),
-      field: message.contentLocation ? "contentLocation" : "documentId (founding download URL)",
+      url: message.contentLocation ?? common.acs.preview2021Url(message.documentId, "content"),
+      field: message.contentLocation ? "contentLocation" : "documentId (2021 preview API download URL)",
       blockSize: this.options.blockSize,
       concurrency: this.options.concurrency,
       memory: this.memory,

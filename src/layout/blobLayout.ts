@@ -43,7 +43,7 @@ export const CATALOGUE_SUFFIX = ".byos.json";
 const MAX_SEGMENT = 160;
 
 /**
- * File type from the event's recordingFormatType. Chunks of the founding documents' era (no format,
+ * File type from the event's recordingFormatType. Chunks of the 2021 preview API's era (no format,
  * no contentLocation) are MP4: the only output that service produced. Anything else unknown is `.bin`.
  */
 export function mediaFormat(message: ChunkMessage): MediaFormat {

@@ -34,9 +34,9 @@ export interface ChunkJobDependencies {
   /** Puts a chunk back on the app's queue with a delay (a fresh message), for the queue function and the CLI alike. */
   readonly requeue?: (message: ChunkMessage, delaySeconds: number) => Promise<void>;
   readonly now?: () => Date;
-  /** Participant index (issue 11): told of every archived chunk; absent when PARTICIPANT_INDEX_KEY is unset. */
+  /** Participant index: told of every archived chunk; absent when PARTICIPANT_INDEX_KEY is unset. */
   readonly participantIndex?: { chunkArchived(message: ChunkMessage, log: Log, metadataDocument?: Buffer): Promise<void> };
-  /** Bring-your-own-storage chunks (issue 11): catalogued (or copied server-side), never downloaded from ACS. */
+  /** Bring-your-own-storage chunks: catalogued (or copied server-side), never downloaded from ACS. */
   readonly byos?: { archive(message: ChunkMessage & { byos: ByosLocation }, log: Log): Promise<ArchivedChunk> };
   /** Manifest, downstream events and metrics after each outcome (src/catalog); absent = none. */
   readonly catalog?: ChunkCatalogHooks;

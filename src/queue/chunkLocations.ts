@@ -9,7 +9,7 @@ export interface LocationPolicy {
 /**
  * The URL shapes that name a recording document, with the segment that holds its documentId:
  * today's storage-host URLs `/v1/objects/{documentId}` (delete) and `/v1/objects/{documentId}/content/…`
- * (media, metadata), and the founding documents' `/recording/download/{documentId}[/metadata]`.
+ * (media, metadata), and the 2021 preview API's `/recording/download/{documentId}[/metadata]`.
  */
 const DOCUMENT_PATHS: readonly RegExp[] = [/^\/v1\/objects\/([^/]+)(?:\/.*)?$/i, /^\/recording\/download\/([^/]+)(?:\/metadata)?\/?$/i];
 

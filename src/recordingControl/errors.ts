@@ -3,7 +3,7 @@ import { ArchiverError } from "../errors";
 /** The recording control operations, as named in logs and messages. */
 export type RecordingOperation = "start" | "getState" | "pause" | "resume" | "stop";
 
-/** An error as the recording service (and the founding documents) shape it; only these fields are kept. */
+/** An error as the recording service (and the 2021 preview API documentation) shape it; only these fields are kept. */
 export interface ServiceErrorDetail {
   readonly code: string;
   readonly message: string;

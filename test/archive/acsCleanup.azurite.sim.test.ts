@@ -7,7 +7,7 @@ import { startAcsSimulator, type AcsSimulator } from "../../tools/acsSimulator";
 import { archiveHarness } from "../support/archiveHarness";
 import { capturingContext } from "../support/testSettings";
 
-// Issue 8: DELETE_AFTER_ARCHIVE deletes only after reading the committed blobs back and matching them;
+// DELETE_AFTER_ARCHIVE deletes only after reading the committed blobs back and matching them;
 // a blob that merely exists is not proof that the recording is archived.
 
 let sim: AcsSimulator;

@@ -13,7 +13,7 @@ import { FAST_RETRY } from "../support/archiveHarness";
 import { startHostileStorage, type HostileStorage } from "../support/hostileStorage";
 import { capturingContext, uniqueName } from "../support/testSettings";
 
-// Issue 8, "one retry layer": a block costs a bounded number of Storage requests however Storage
+// "One retry layer": a block costs a bounded number of Storage requests however Storage
 // fails — the SDK retries network errors, 500 and 503; our layer only what the SDK does not.
 
 let sim: AcsSimulator;

@@ -357,7 +357,7 @@ const BAD_EVENTS: readonly BadEvent[] = [
     field: `${C0}.contentLocation`,
   },
   {
-    name: "metadataLocation of the founding shape naming another document",
+    name: "metadataLocation of the 2021 preview API shape naming another document",
     event: chunkWith({ metadataLocation: "https://contoso-test.communication.azure.com/recording/download/0-eus-d12-someone-elses/metadata" }),
     field: `${C0}.metadataLocation`,
   },

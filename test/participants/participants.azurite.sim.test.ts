@@ -360,7 +360,7 @@ describe("manifest.json is optional input (written by the catalogue step once a 
       createHash("sha256")
         .update(await recordings.getBlobClient(name).downloadToBuffer())
         .digest("hex");
-    // The shape the catalogue step (issue 10) writes: ids, chunks[] with media and metadata, participantIds.
+    // The shape the catalogue step (the recording manifest) writes: ids, chunks[] with media and metadata, participantIds.
     const manifest = async (wrong: boolean): Promise<string> =>
       JSON.stringify({
         callId: "c",
