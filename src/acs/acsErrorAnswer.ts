@@ -15,7 +15,7 @@ const ERROR_BODY_IDLE_MS = 10_000;
 export async function errorDetail(body: NodeJS.ReadableStream | undefined, signal: AbortSignal | undefined): Promise<string> {
   if (!body) return "";
   try {
-    const { bytes } = await readBounded(body, MAX_ERROR_BODY_BYTES, { idleTimeoutMs: ERROR_BODY_IDLE_MS, ...(signal ? { signal } : {}) });
+    const { bytes } = await readBounded(body, MAX_ERROR_BODY_BYTES, { idleTimeoutMs: ERROR_BODY_IDLE_MS, ...(signal ? { abortSignal: signal } : {}) });
     return summarize(bytes.toString("utf8"));
   } catch {
     return "(the error body did not arrive)";

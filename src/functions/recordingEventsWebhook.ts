@@ -30,7 +30,7 @@ export function recordingEventsWebhook(intake: Lazy<RecordingIntake>): HttpHandl
     const deadline = intakeDeadline();
     let body: string | undefined;
     try {
-      body = await readDeliveryBody(request, deadline);
+      body = await readDeliveryBody(request, { abortSignal: deadline });
       const delivery = readWebhookDelivery(body, request.headers);
       if (delivery.kind === "validation") {
         log.info("Answered the Event Grid subscription validation handshake.");

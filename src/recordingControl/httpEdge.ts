@@ -2,6 +2,7 @@ import type { HttpHandler, HttpRequest, HttpResponseInit, InvocationContext } fr
 import type { Lazy } from "../app/serviceProvider";
 import { AppNotConfiguredError, describeError } from "../errors";
 import { toErrorResponse } from "../http/errorResponse";
+import { readRequestText, type RequestWithBody } from "../http/requestBody";
 import type { Log } from "../shared/log";
 import { InvalidRecordingRequestError, RecordingNotFoundError, RecordingRequestRejectedError, RecordingServiceError, type ServiceErrorDetail } from "./errors";
 import type { ControlOutcome, RecordingControl } from "./recordingControl";
@@ -10,17 +11,21 @@ import { ACS_RESOURCE_PARAMETER, parseControlRequest, parseRecordingId } from ".
 import { escapingLog } from "../shared/logSafe";
 
 const MAX_BODY_BYTES = 64 * 1024;
+/** The body must have arrived within this (the host has usually buffered it already). */
+const BODY_DEADLINE_MS = 10_000;
 
 /**
- * Reads a JSON request body. An empty body is `undefined` when `optional`, an error naming `body` otherwise.
- * The Content-Type is not enforced (curl's `-d` sends form encoding); the text must be JSON.
+ * Reads a JSON request body within MAX_BODY_BYTES and BODY_DEADLINE_MS (src/http/requestBody.ts). An empty body is
+ * `undefined` when `optional`, an error naming `body` otherwise. The Content-Type is not enforced (curl's `-d` sends
+ * form encoding); the text must be JSON.
  */
-export async function readJsonBody(request: HttpRequest, optional: boolean): Promise<unknown> {
-  if (Number(request.headers.get("content-length") ?? "0") > MAX_BODY_BYTES) {
-    throw new InvalidRecordingRequestError("body", `must be at most ${MAX_BODY_BYTES} bytes.`);
+export async function readJsonBody(request: RequestWithBody, optional: boolean): Promise<unknown> {
+  const read = await readRequestText(request, MAX_BODY_BYTES, { abortSignal: AbortSignal.timeout(BODY_DEADLINE_MS) });
+  if ("problem" in read) {
+    if (read.problem === "tooLarge") throw new InvalidRecordingRequestError("body", `must be at most ${MAX_BODY_BYTES} bytes.`);
+    throw new InvalidRecordingRequestError("body", "could not be read to its end in time.");
   }
-  const text = await request.text();
-  if (Buffer.byteLength(text, "utf8") > MAX_BODY_BYTES) throw new InvalidRecordingRequestError("body", `must be at most ${MAX_BODY_BYTES} bytes.`);
+  const text = read.text;
   if (text.trim().length === 0) {
     if (optional) return undefined;
     throw new InvalidRecordingRequestError("body", "is required: a JSON object.");

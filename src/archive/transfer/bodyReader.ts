@@ -16,7 +16,7 @@ export class BodyReader {
     idleTimeoutMs: number,
     signal: AbortSignal,
   ) {
-    this.pieces = guardIdle(stream, { idleTimeoutMs, signal });
+    this.pieces = guardIdle(stream, { idleTimeoutMs, abortSignal: signal });
   }
 
   /** Copies exactly `length` bytes into `target` at `offset`. */

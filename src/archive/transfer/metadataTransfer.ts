@@ -92,7 +92,7 @@ async function downloadSmall(context: MetadataContext): Promise<Buffer> {
     response.body.resume();
     throw new AcsHttpError(response.status, "GET metadata", `declares ${declared} bytes; metadata documents are small`);
   }
-  const { bytes, complete } = await readBounded(response.body, MAX_METADATA_BYTES, { idleTimeoutMs: context.idleTimeoutMs, signal: context.signal });
+  const { bytes, complete } = await readBounded(response.body, MAX_METADATA_BYTES, { idleTimeoutMs: context.idleTimeoutMs, abortSignal: context.signal });
   if (!complete) throw new AcsHttpError(response.status, "GET metadata", `is larger than ${MAX_METADATA_BYTES} bytes`);
   if (declared !== undefined && bytes.length !== declared)
     throw new TransferInterruptedError(`the metadata body ended after ${bytes.length} of ${declared} bytes`);

@@ -87,7 +87,7 @@ class SequentialBlocks {
       throw error;
     }
     let skip = response.status === 200 ? this.offset : 0;
-    for await (const piece of guardIdle(response.body, { idleTimeoutMs: this.context.idleTimeoutMs, signal: this.context.signal })) {
+    for await (const piece of guardIdle(response.body, { idleTimeoutMs: this.context.idleTimeoutMs, abortSignal: this.context.signal })) {
       const dropped = Math.min(skip, piece.length);
       skip -= dropped;
       await this.take(piece.subarray(dropped));
