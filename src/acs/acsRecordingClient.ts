@@ -233,7 +233,7 @@ export class AcsRecordingClient {
       discardBody(body);
       return { status: response.status, headers: response.headers };
     }
-    const detail = await errorDetail(body, options.abortSignal);
+    const detail = await errorDetail(body, { abortSignal: options.abortSignal });
     throw new AcsHttpError(response.status, `${method} ${safeUrl(url)}`, detail, retryAfterMs(response.headers.get("retry-after")));
   }
 }

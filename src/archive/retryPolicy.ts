@@ -1,5 +1,6 @@
 import { isRestError } from "@azure/core-rest-pipeline";
 import { AcsHttpError, SourceChangedError, TransferInterruptedError, UnverifiableSourceError } from "../errors";
+import type { AbortOptions } from "../shared/abortOptions";
 
 export interface RetryPolicy {
   /** Attempts per operation inside one invocation (then the queue redelivers). */
@@ -42,7 +43,7 @@ export async function withRetries<T>(
     policy: RetryPolicy;
     deadlinePassed: () => boolean;
     onRetry?: (error: unknown, delayMs: number, attempt: number) => void;
-    signal?: AbortSignal;
+    abortSignal?: AbortSignal;
     /** Bytes done so far: an attempt that moved it forward does not use up the budget. */
     progress?: () => number;
   },
@@ -62,14 +63,14 @@ export async function withRetries<T>(
         error instanceof SourceChangedError ||
         error instanceof UnverifiableSourceError ||
         !isTransient(error, options.deadlinePassed()) ||
-        options.signal?.aborted
+        options.abortSignal?.aborted
       )
         throw error;
       const delay = retryDelay(error, attempt, options.policy);
       if (delay === undefined) throw error;
       options.onRetry?.(error, delay, attempt);
       options.policy.onRetry?.();
-      await sleep(delay, options.signal);
+      await sleep(delay, { abortSignal: options.abortSignal });
     }
   }
 }
@@ -81,7 +82,7 @@ function retryDelay(error: unknown, attempt: number, policy: RetryPolicy): numbe
   return exponential / 2 + Math.random() * (exponential / 2);
 }
 
-export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
+export function sleep(ms: number, { abortSignal: signal }: AbortOptions = {}): Promise<void> {
   return new Promise((resolve, reject) => {
     if (signal?.aborted) return reject(signal.reason as unknown);
     const timer = setTimeout(() => {

@@ -3,6 +3,7 @@ import { createHash } from "node:crypto";
 import { readSmallBlob } from "../storage/smallBlob";
 import { storageSignal } from "../storage/storageDeadline";
 import { isAlreadyThere, isNotFound } from "../shared/errorKinds";
+import type { AbortOptions } from "../shared/abortOptions";
 
 /** At most this many blobs are listed under one prefix (a recording has at most 1,000 chunks, two blobs each). */
 const MAX_LISTED_BLOBS = 2_100;
@@ -15,7 +16,7 @@ const PAGE_SIZE = 500;
 async function boundedPages<T>(
   max: number,
   page: (size: number, token: string | undefined, signal: AbortSignal) => Promise<{ items: T[]; token?: string }>,
-  signal?: AbortSignal,
+  { abortSignal: signal }: AbortOptions = {},
 ): Promise<{ items: T[]; truncated: boolean }> {
   const items: T[] = [];
   let token: string | undefined;
@@ -61,7 +62,7 @@ export async function listWithMetadata(
   container: ContainerClient,
   prefix: string,
   max = MAX_LISTED_BLOBS,
-  signal?: AbortSignal,
+  { abortSignal: signal }: AbortOptions = {},
 ): Promise<{ blobs: BlobItem[]; truncated: boolean }> {
   const { items, truncated } = await boundedPages(
     max,
@@ -72,14 +73,14 @@ export async function listWithMetadata(
         .next();
       return page.done ? { items: [] } : { items: page.value.segment.blobItems, token: page.value.continuationToken };
     },
-    signal,
+    { abortSignal: signal },
   );
   return { blobs: items, truncated };
 }
 
 /** Reads a blob's JSON; undefined when absent or not JSON. */
-export async function readJsonBlob(container: ContainerClient, name: string, maxBytes: number, signal?: AbortSignal): Promise<unknown> {
-  const bytes = await readSmallBlob(container.getBlobClient(name), maxBytes, signal);
+export async function readJsonBlob(container: ContainerClient, name: string, maxBytes: number, { abortSignal: signal }: AbortOptions = {}): Promise<unknown> {
+  const bytes = await readSmallBlob(container.getBlobClient(name), maxBytes, { abortSignal: signal });
   if (!bytes) return undefined;
   try {
     return JSON.parse(bytes.toString("utf8").replace(/^\uFEFF/, "")) as unknown;
@@ -121,7 +122,7 @@ export async function writeJsonOnce(
   name: string,
   text: string,
   metadata?: Record<string, string>,
-  signal?: AbortSignal,
+  { abortSignal: signal }: AbortOptions = {},
 ): Promise<boolean> {
   try {
     await container.getBlockBlobClient(name).upload(text, Buffer.byteLength(text), {

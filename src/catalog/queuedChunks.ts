@@ -5,6 +5,7 @@ import { anomalyList, type ChunkAnomaly } from "../queue/chunkAnomalies";
 import type { ChunkMessage } from "../queue/chunkMessage";
 import { listWithMetadata, writeJsonOnce } from "./boundedReads";
 import { chunkNameKey, queuedFolder } from "../layout/catalogLayout";
+import type { AbortOptions } from "../shared/abortOptions";
 
 /** A chunk intake queued: `archive-catalog/<call>/<recording>/queued/<index>-<documentId>-<event>.json`. */
 interface QueuedChunkRecord {
@@ -36,13 +37,13 @@ export class QueuedChunks {
   }
 
   /** The names of the records under one recording (at most a listing bound: a miss only re-sends a chunk). */
-  async recordNames(recordingFolder: string, signal?: AbortSignal): Promise<Set<string>> {
-    const { blobs } = await listWithMetadata(this.container, queuedFolder(recordingFolder), undefined, signal);
+  async recordNames(recordingFolder: string, { abortSignal: signal }: AbortOptions = {}): Promise<Set<string>> {
+    const { blobs } = await listWithMetadata(this.container, queuedFolder(recordingFolder), undefined, { abortSignal: signal });
     return new Set(blobs.map((blob) => blob.name));
   }
 
   /** Writes the record of a chunk whose message was sent (If-None-Match: an earlier attempt's stands). Throws on a Storage failure. */
-  async recordQueued(message: ChunkMessage, now: Date, signal?: AbortSignal): Promise<void> {
+  async recordQueued(message: ChunkMessage, now: Date, { abortSignal: signal }: AbortOptions = {}): Promise<void> {
     const anomalies = anomalyList(message.anomalies ?? []);
     const record: QueuedChunkRecord = {
       schemaVersion: 1,
@@ -54,7 +55,7 @@ export class QueuedChunks {
       anomalies,
     };
     const metadata = anomalies.length > 0 ? { anomalies: anomalies.join(",") } : undefined;
-    await writeJsonOnce(this.container, QueuedChunks.recordName(message), JSON.stringify(record), metadata, signal);
+    await writeJsonOnce(this.container, QueuedChunks.recordName(message), JSON.stringify(record), metadata, { abortSignal: signal });
   }
 
   /**

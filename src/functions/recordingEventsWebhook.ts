@@ -40,7 +40,7 @@ export function recordingEventsWebhook(intake: Lazy<RecordingIntake>): HttpHandl
         log.warn("Event Grid reports that this subscription was deleted.");
         return { status: 200 };
       }
-      const report = await intake().receive(delivery.events, "webhook", log, deadline);
+      const report = await intake().receive(delivery.events, "webhook", log, { abortSignal: deadline });
       return { status: 200, jsonBody: report };
     } catch (error) {
       return await failureResponse(error, body, intake, log, deadline);
@@ -79,7 +79,9 @@ async function failureResponse(
       } catch (notConfigured) {
         return failureResponse(notConfigured, body, intake, log, deadline);
       }
-      await quarantine.rejectDelivery(body, error, "webhook", log, deadline).catch(() => log.error("The rejected delivery could not be quarantined either."));
+      await quarantine
+        .rejectDelivery(body, error, "webhook", log, { abortSignal: deadline })
+        .catch(() => log.error("The rejected delivery could not be quarantined either."));
     }
   } else if (error instanceof AppNotConfiguredError) {
     log.warn(`Refused a delivery (Event Grid retries it): ${error.message}`);

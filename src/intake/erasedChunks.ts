@@ -3,6 +3,7 @@ import type { ErasedChunks, ErasureTombstones } from "../catalog/erasureTombston
 import { describeError, StorageUnavailableError } from "../errors";
 import type { ChunkMessage } from "../queue/chunkMessage";
 import { mapConcurrent } from "../shared/mapConcurrent";
+import type { AbortOptions } from "../shared/abortOptions";
 
 /** Tombstone listings in flight per delivery. */
 const LISTING_CONCURRENCY = 32;
@@ -23,7 +24,7 @@ const NONE_ERASED: ErasedChunks = { size: 0, truncated: false, names: [], has: (
 export async function withoutErasedChunks(
   messages: readonly ChunkMessage[],
   tombstones: ErasureTombstones,
-  deadline?: AbortSignal,
+  { abortSignal: deadline }: AbortOptions = {},
 ): Promise<{ readonly kept: readonly ChunkMessage[]; readonly erased: readonly ChunkMessage[] }> {
   if (messages.length === 0) return { kept: [], erased: [] };
   const byFolder = new Map<string, ChunkMessage[]>();

@@ -33,10 +33,10 @@ export async function readEvidence(
   options: { previousVersion?: string; abortSignal?: AbortSignal } = {},
 ): Promise<ChunkEvidence> {
   const blob = exactBlobClient(recordings, metadataBlobOf(ref), ref.folder);
-  let document = await readSmallBlob(blob, MAX_METADATA_READ, options.abortSignal);
+  let document = await readSmallBlob(blob, MAX_METADATA_READ, { abortSignal: options.abortSignal });
   let fromVersion: string | undefined;
   if (document === undefined && options.previousVersion) {
-    document = await readSmallBlob(blob.withVersion(options.previousVersion), MAX_METADATA_READ, options.abortSignal);
+    document = await readSmallBlob(blob.withVersion(options.previousVersion), MAX_METADATA_READ, { abortSignal: options.abortSignal });
     fromVersion = options.previousVersion;
   }
   if (document === undefined) return { kind: "missing" };

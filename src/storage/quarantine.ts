@@ -4,6 +4,7 @@ import type { ContainerClient } from "@azure/storage-blob";
 import { pathSegment } from "../layout/blobLayout";
 import { ensureOnce } from "./ensureOnce";
 import { storageFailure, storageSignal } from "./storageDeadline";
+import type { AbortOptions } from "../shared/abortOptions";
 
 interface RejectionReason {
   readonly code: string;
@@ -51,7 +52,7 @@ export type QuarantineRecord = RejectedInput | RejectedBatch;
  * `deliveries/<hash>.json` for the rejected elements of one delivery kept together.
  */
 export class Quarantine {
-  private readonly ensureContainer: (signal?: AbortSignal) => Promise<void>;
+  private readonly ensureContainer: (options?: AbortOptions) => Promise<void>;
 
   constructor(private readonly container: ContainerClient) {
     this.ensureContainer = ensureOnce(async (signal) => {
@@ -64,12 +65,12 @@ export class Quarantine {
   }
 
   /** Stores the record (unless an identical one is there); returns `<container>/<blob name>`. Throws StorageUnavailableError. */
-  async keep(record: QuarantineRecord, signal?: AbortSignal, now = new Date()): Promise<string> {
+  async keep(record: QuarantineRecord, { abortSignal: signal, now = new Date() }: AbortOptions & { now?: Date } = {}): Promise<string> {
     const content = storableJson(record);
     const blobName = quarantineBlobName(record, content);
     const body = `{"rejectedAt":${JSON.stringify(now.toISOString())},${content.slice(1)}`;
     try {
-      await this.ensureContainer(signal);
+      await this.ensureContainer({ abortSignal: signal });
       await this.container.getBlockBlobClient(blobName).upload(body, Buffer.byteLength(body), {
         blobHTTPHeaders: { blobContentType: "application/json" },
         conditions: { ifNoneMatch: "*" },

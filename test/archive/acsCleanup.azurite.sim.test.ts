@@ -49,9 +49,9 @@ describe("DELETE_AFTER_ARCHIVE re-reads the committed blobs before deleting", ()
       harness.container,
       message,
       { ...names, ...archived },
-      AbortSignal.timeout(30_000),
       context,
       DEFAULT_RETRY,
+      { abortSignal: AbortSignal.timeout(30_000) },
     );
     expect(deleted, label).toBe(false);
     expect(sim.counters.documents[documentId]!.deletes).toBe(0);
