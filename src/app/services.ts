@@ -54,6 +54,10 @@ export interface AppServices {
   readonly catalog: RecordingCatalog;
   /** What the archive knows about a call (status API and `status` command). */
   readonly callStatus: CallStatusReader;
+  /** The recordings container (RECORDINGS_CONTAINER): what the command line reports on. */
+  readonly recordings: ContainerClient;
+  /** The `rejected-events` container, as intake writes to it (the command line lists it). */
+  readonly quarantine: Quarantine;
   /** Chunks not archived with a quarter of their window left, also those never delivered (timer). */
   readonly deadlineWatch: DeadlineWatch;
 }
@@ -75,9 +79,10 @@ export function createServices(config: AppConfig, observers: ServiceObservers = 
   const chunkQueue = new ChunkQueue(queues.getQueueClient(config.chunkQueue));
   const recordings = blobs.getContainerClient(config.recordingsContainer);
   const erasures = new ErasureTombstones(recordings);
+  const quarantine = new Quarantine(blobs.getContainerClient(config.quarantineContainer));
   const intake = new RecordingIntake({
     chunkQueue,
-    quarantine: new Quarantine(blobs.getContainerClient(config.quarantineContainer)),
+    quarantine,
     policy: config,
     catalog: new IntakeCatalog(new ExpectedRecords(recordings), new QueuedChunks(recordings)),
     limits: config.intakeLimits,
@@ -133,6 +138,8 @@ export function createServices(config: AppConfig, observers: ServiceObservers = 
     },
     catalog,
     callStatus,
+    recordings,
+    quarantine,
     deadlineWatch: new DeadlineWatch({ container: recordings, status: callStatus, events, retentionHours: config.retentionHours }),
     ...(participantIndex
       ? {
