@@ -7,7 +7,7 @@ export abstract class ArchiverError extends Error {
 }
 
 /** One field of an input is wrong: `field` names it (a JSON path, or a request field), the message says what is wrong. */
-export abstract class InvalidFieldError extends ArchiverError {
+abstract class InvalidFieldError extends ArchiverError {
   constructor(
     readonly field: string,
     problem: string,

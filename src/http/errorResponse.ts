@@ -17,7 +17,7 @@ export interface ErrorBody {
  * The HTTP status of every error code an HTTP function answers with: the one place a code becomes a status. Event Grid
  * retries none of 400, 408 (the body never arrived whole), 413 and 415: it dead-letters them; it retries 503.
  */
-export const ERROR_STATUS = {
+const ERROR_STATUS = {
   // The request itself (every API).
   InvalidRequest: 400,
   Unauthenticated: 401,
@@ -64,7 +64,7 @@ const RETRY_AFTER_SECONDS: Partial<Record<ErrorCode, number>> = { ConfigurationE
  * did; the others answer `{ "error": body }`, the Azure REST convention, which is what Event Grid shows in a
  * dead-letter or delivery-failure record.
  */
-export type ErrorEnvelope = "bare" | "error";
+type ErrorEnvelope = "bare" | "error";
 
 /** The HTTP APIs of the app, each with its envelope and its answer to a failure nobody foresaw. */
 const HTTP_APIS = {
