@@ -5,6 +5,7 @@ import { errorAnswer, toErrorResponse } from "../http/errorResponse";
 import { readDeliveryBody } from "../intake/deliveryBody";
 import type { RecordingIntake } from "../intake/recordingIntake";
 import { readWebhookDelivery } from "../intake/webhookDelivery";
+import type { AbortOptions } from "../shared/abortOptions";
 import type { Log } from "../shared/log";
 import { escapingLog } from "../shared/logSafe";
 import { intakeDeadline } from "../storage/storageDeadline";
@@ -43,7 +44,7 @@ export function recordingEventsWebhook(intake: Lazy<RecordingIntake>): HttpHandl
       const report = await intake().receive(delivery.events, "webhook", log, { abortSignal: deadline });
       return { status: 200, jsonBody: report };
     } catch (error) {
-      return await failureResponse(error, body, intake, log, deadline);
+      return await failureResponse(error, body, intake, log, { abortSignal: deadline });
     }
   };
 }
@@ -65,7 +66,7 @@ async function failureResponse(
   body: string | undefined,
   intake: Lazy<RecordingIntake>,
   log: Log,
-  deadline: AbortSignal,
+  options: AbortOptions,
 ): Promise<HttpResponseInit> {
   if (error instanceof InvalidDeliveryError) {
     // A body read whole is kept for an operator; an oversized or incomplete one was never read whole.
@@ -77,11 +78,9 @@ async function failureResponse(
       try {
         quarantine = intake();
       } catch (notConfigured) {
-        return failureResponse(notConfigured, body, intake, log, deadline);
+        return failureResponse(notConfigured, body, intake, log, options);
       }
-      await quarantine
-        .rejectDelivery(body, error, "webhook", log, { abortSignal: deadline })
-        .catch(() => log.error("The rejected delivery could not be quarantined either."));
+      await quarantine.rejectDelivery(body, error, "webhook", log, options).catch(() => log.error("The rejected delivery could not be quarantined either."));
     }
   } else if (error instanceof AppNotConfiguredError) {
     log.warn(`Refused a delivery (Event Grid retries it): ${error.message}`);
