@@ -4,7 +4,7 @@ import { sleep } from "../archive/retryPolicy";
 import { describeError } from "../errors";
 import type { ChunkMessage } from "../queue/chunkMessage";
 import type { Log } from "../shared/log";
-import type { ChunkReport } from "./summary";
+import type { ChunkReport } from "./output/summary";
 
 export interface ChunkRunOptions {
   readonly job: ChunkArchiveJob;

@@ -7,7 +7,7 @@ import type { Log } from "../shared/log";
 import { mapConcurrent } from "../shared/mapConcurrent";
 import { printable } from "../shared/logSafe";
 import type { Quarantine, RejectedInput } from "../storage/quarantine";
-import type { EventsReport, RejectedEventReport } from "./summary";
+import type { EventsReport, RejectedEventReport } from "./output/summary";
 
 export interface ValidatedEvents {
   /** One chunk message per chunk of every valid event, exactly as intake would queue them. */

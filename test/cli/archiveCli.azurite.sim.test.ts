@@ -6,7 +6,7 @@ import { BlobServiceClient, type ContainerClient } from "@azure/storage-blob";
 import { QueueServiceClient } from "@azure/storage-queue";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { ensureCompiledCli, runCompiledCli as runCli, type CliRun } from "../support/compiledCli";
-import type { RunSummary } from "../../src/cli/summary";
+import type { RunSummary } from "../../src/cli/output/summary";
 import { startAcsSimulator, type AcsSimulator, type EventGridEvent } from "../../tools/acsSimulator";
 import { AZURITE_KEY } from "../../tools/azurite";
 import { uniqueName } from "../support/testSettings";

@@ -1,4 +1,4 @@
-import type { Log } from "../shared/log";
+import type { Log } from "../../shared/log";
 import type { Terminal } from "./terminal";
 
 /**
