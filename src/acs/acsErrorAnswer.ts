@@ -1,5 +1,5 @@
 import { discardBody, readBounded } from "../shared/bodyReading";
-import type { AbortOptions } from "../shared/abortOptions";
+import type { AbortOptions } from "../shared/cancellation";
 
 /**
  * What an ACS error answer (any status the caller did not ask to stream) is allowed to cost: its body is

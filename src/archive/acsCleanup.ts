@@ -7,7 +7,7 @@ import type { Log } from "../shared/log";
 import { storageSignal } from "../storage/storageDeadline";
 import { withRetries, type RetryPolicy } from "./retryPolicy";
 import { isNotFound } from "../shared/errorKinds";
-import type { AbortOptions } from "../shared/abortOptions";
+import type { AbortOptions } from "../shared/cancellation";
 
 /** What this invocation knows about the archived chunk: where it is, its size, and its SHA-256 when computed. */
 export interface ArchivedCopy {

@@ -17,7 +17,7 @@ import { deadlineAtRisk, notFoundMeansExpired } from "./retention";
 import { storageSignal } from "../storage/storageDeadline";
 import { stagedBlockSize } from "./transfer/blockPlan";
 import { DEFAULT_MEMORY_BUDGET, MemoryBudget } from "./transfer/memoryBudget";
-import type { AbortOptions } from "../shared/abortOptions";
+import type { AbortOptions } from "../shared/cancellation";
 
 export interface ChunkArchiverOptions {
   /** Chooses each chunk's signed client by its resource. */

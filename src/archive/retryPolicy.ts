@@ -1,6 +1,6 @@
 import { isRestError } from "@azure/core-rest-pipeline";
 import { AcsHttpError, SourceChangedError, TransferInterruptedError, UnverifiableSourceError } from "../errors";
-import type { AbortOptions } from "../shared/abortOptions";
+import type { AbortOptions } from "../shared/cancellation";
 
 export interface RetryPolicy {
   /** Attempts per operation inside one invocation (then the queue redelivers). */

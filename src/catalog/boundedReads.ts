@@ -3,7 +3,7 @@ import { createHash } from "node:crypto";
 import { readSmallBlob } from "../storage/smallBlob";
 import { storageSignal } from "../storage/storageDeadline";
 import { isAlreadyThere, isNotFound } from "../shared/errorKinds";
-import type { AbortOptions } from "../shared/abortOptions";
+import type { AbortOptions } from "../shared/cancellation";
 
 /** At most this many blobs are listed under one prefix (a recording has at most 1,000 chunks, two blobs each). */
 const MAX_LISTED_BLOBS = 2_100;

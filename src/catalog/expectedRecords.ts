@@ -10,7 +10,7 @@ import { expectedRecordName } from "../layout/catalogLayout";
 import { coversEvent, laterTraceName } from "./intakeTraces";
 import { deadlineMarkers } from "./deadlineMarkers";
 import { readRecordingInfo, recordingInfoOf, type RecordingInfo } from "./recordingInfo";
-import type { AbortOptions } from "../shared/abortOptions";
+import type { AbortOptions } from "../shared/cancellation";
 
 /** One chunk intake queued: what the status API reports as `pending` until it is archived. */
 interface ExpectedChunk {

@@ -6,7 +6,7 @@ import { inSpan } from "../telemetry/spans";
 import { chunkBlobNames } from "../layout/blobLayout";
 import type { ExpectedRecords, TraceSummary } from "./expectedRecords";
 import { QueuedChunks } from "./queuedChunks";
-import type { AbortOptions } from "../shared/abortOptions";
+import type { AbortOptions } from "../shared/cancellation";
 
 /** What intake made of one delivery's events. */
 export interface IntakeCounts {

@@ -5,7 +5,7 @@ import { anomalyList, type ChunkAnomaly } from "../queue/chunkAnomalies";
 import type { ChunkMessage } from "../queue/chunkMessage";
 import { listWithMetadata, writeJsonOnce } from "./boundedReads";
 import { chunkNameKey, queuedFolder } from "../layout/catalogLayout";
-import type { AbortOptions } from "../shared/abortOptions";
+import type { AbortOptions } from "../shared/cancellation";
 
 /** A chunk intake queued: `archive-catalog/<call>/<recording>/queued/<index>-<documentId>-<event>.json`. */
 interface QueuedChunkRecord {

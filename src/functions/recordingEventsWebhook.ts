@@ -5,7 +5,7 @@ import { errorAnswer, toErrorResponse } from "../http/errorResponse";
 import { readDeliveryBody } from "../intake/deliveryBody";
 import type { RecordingIntake } from "../intake/recordingIntake";
 import { readWebhookDelivery } from "../intake/webhookDelivery";
-import type { AbortOptions } from "../shared/abortOptions";
+import type { AbortOptions } from "../shared/cancellation";
 import type { Log } from "../shared/log";
 import { escapingLog } from "../shared/logSafe";
 import { intakeDeadline } from "../storage/storageDeadline";

@@ -7,7 +7,8 @@ import { AppNotConfiguredError, ConfigError } from "../errors";
 import { storageSignal } from "../storage/storageDeadline";
 import { createBlobServiceClient, createQueueServiceClient } from "../storage/storageClients";
 import { HealthCheck, PROBE_TIMEOUT_MS, type ConfigurationStatus, type DependencyProbe, type ProbeResult } from "./healthCheck";
-import { isAbortOrTimeout, isNotFound } from "../shared/errorKinds";
+import { isNotFound } from "../shared/errorKinds";
+import { isAbortOrTimeout } from "../shared/cancellation";
 
 /** One try per probe: a health answer must come within seconds, and a failing dependency should say so at once. */
 const PROBE_RETRY = { retryOptions: { maxTries: 1, tryTimeoutInMs: PROBE_TIMEOUT_MS } };

@@ -3,7 +3,7 @@ import type { ErasedChunks, ErasureTombstones } from "../catalog/erasureTombston
 import { describeError, StorageUnavailableError } from "../errors";
 import type { ChunkMessage } from "../queue/chunkMessage";
 import { mapConcurrent } from "../shared/mapConcurrent";
-import type { AbortOptions } from "../shared/abortOptions";
+import type { AbortOptions } from "../shared/cancellation";
 
 /** Tombstone listings in flight per delivery. */
 const LISTING_CONCURRENCY = 32;

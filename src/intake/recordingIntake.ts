@@ -15,7 +15,7 @@ import { deliveryOverLimit, recordingsOverLimit } from "./deliveryLimits";
 import { withoutErasedChunks } from "./erasedChunks";
 import { triageEvents, type IntakePolicy } from "./eventTriage";
 import { keepRejections, MAX_SEPARATE_RECORDS, type RejectedEvent } from "./rejectionKeeping";
-import type { AbortOptions } from "../shared/abortOptions";
+import type { AbortOptions } from "../shared/cancellation";
 
 export interface IntakeDependencies {
   readonly chunkQueue: ChunkQueue;

@@ -3,7 +3,7 @@ import type { Log } from "../shared/log";
 import { mapConcurrent } from "../shared/mapConcurrent";
 import { printable } from "../shared/logSafe";
 import type { Quarantine, RejectedInput } from "../storage/quarantine";
-import type { AbortOptions } from "../shared/abortOptions";
+import type { AbortOptions } from "../shared/cancellation";
 
 /** Up to this many rejected elements of one delivery get a record each; more are kept as ONE record. */
 export const MAX_SEPARATE_RECORDS = 16;

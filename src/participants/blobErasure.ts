@@ -5,7 +5,7 @@ import { mapConcurrent } from "../shared/mapConcurrent";
 import { storageSignal } from "../storage/storageDeadline";
 import { exactBlobClient } from "./listedNames";
 import { isNotFound } from "../shared/errorKinds";
-import type { AbortOptions } from "../shared/abortOptions";
+import type { AbortOptions } from "../shared/cancellation";
 
 const DELETE_CONCURRENCY = 4;
 /** Versions of one chunk's few blobs listed at most (each overwrite makes one); more is reported, never ignored. */

@@ -10,7 +10,7 @@ import { deleteOne, refusalOf, type ErasureRefusal } from "./blobErasure";
 import { catalogueRecordOf, type ChunkRef } from "./chunkRef";
 import type { ParticipantIndex } from "./participantIndex";
 import { isNotFound } from "../shared/errorKinds";
-import type { AbortOptions } from "../shared/abortOptions";
+import type { AbortOptions } from "../shared/cancellation";
 
 const MAX_RECORD_BYTES = 1024 * 1024;
 

@@ -6,7 +6,7 @@ import { storageSignal } from "../storage/storageDeadline";
 import { keyRecordName } from "./indexLayout";
 import { ParticipantIndexKeyError } from "./participantErrors";
 import { indexKeyFingerprint } from "./participantKey";
-import type { AbortOptions } from "../shared/abortOptions";
+import type { AbortOptions } from "../shared/cancellation";
 
 const MAX_RECORD_BYTES = 64 * 1024;
 /** A process that found the key right trusts that for this long (a rotation by reindex is noticed after it). */

@@ -15,7 +15,7 @@ import { MAX_METADATA_READ } from "../layout/metadataDocument";
 import { MAX_PARTICIPANTS_PER_DOCUMENT, readParticipants } from "./metadataParticipants";
 import { participantKey } from "./participantKey";
 import { isNotFound } from "../shared/errorKinds";
-import type { AbortOptions } from "../shared/abortOptions";
+import type { AbortOptions } from "../shared/cancellation";
 
 /** A whole listing (a few pages at most) must finish within this. */
 const LISTING_TIMEOUT_MS = 60_000;

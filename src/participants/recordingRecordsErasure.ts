@@ -12,7 +12,7 @@ import { mapConcurrent } from "../shared/mapConcurrent";
 import { isRecord } from "../shared/untrustedJson";
 import { eraseWithVersions, type ErasureRefusal } from "./blobErasure";
 import { blobNameProblem, exactBlobClient } from "./listedNames";
-import type { AbortOptions } from "../shared/abortOptions";
+import type { AbortOptions } from "../shared/cancellation";
 
 const MAX_OUTCOMES_LISTED = 2_100;
 /** Queued records: one per chunk and event that named it (a handful per chunk). */

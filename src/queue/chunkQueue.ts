@@ -3,7 +3,7 @@ import { encodeChunkMessage, type ChunkMessage } from "./chunkMessage";
 import { mapConcurrent } from "../shared/mapConcurrent";
 import { ensureOnce } from "../storage/ensureOnce";
 import { storageFailure, storageSignal } from "../storage/storageDeadline";
-import type { AbortOptions } from "../shared/abortOptions";
+import type { AbortOptions } from "../shared/cancellation";
 
 /** Deliveries before the Functions host moves a message to `<queue>-poison`; equals host.json maxDequeueCount (a test checks it). */
 export const MAX_DEQUEUE_COUNT = 5;

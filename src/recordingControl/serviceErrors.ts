@@ -8,7 +8,7 @@ import {
   type ServiceAnswer,
   type ServiceErrorDetail,
 } from "./errors";
-import { isAbortOrTimeout } from "../shared/errorKinds";
+import { isAbortOrTimeout } from "../shared/cancellation";
 
 const MAX_SERVICE_TEXT = 500;
 

@@ -1,5 +1,5 @@
 import { untilAborted } from "../shared/untilAborted";
-import type { AbortOptions } from "../shared/abortOptions";
+import type { AbortOptions } from "../shared/cancellation";
 import { storageSignal } from "./storageDeadline";
 
 /**

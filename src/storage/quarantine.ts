@@ -4,7 +4,7 @@ import type { ContainerClient } from "@azure/storage-blob";
 import { pathSegment } from "../layout/blobLayout";
 import { ensureOnce } from "./ensureOnce";
 import { storageFailure, storageSignal } from "./storageDeadline";
-import type { AbortOptions } from "../shared/abortOptions";
+import type { AbortOptions } from "../shared/cancellation";
 
 interface RejectionReason {
   readonly code: string;

@@ -1,7 +1,7 @@
 import type { BlobClient } from "@azure/storage-blob";
 import { storageSignal } from "./storageDeadline";
 import { isNotFound } from "../shared/errorKinds";
-import type { AbortOptions } from "../shared/abortOptions";
+import type { AbortOptions } from "../shared/cancellation";
 
 /** A blob too large for what it claims to be (a metadata document, a manifest, a record). */
 class BlobTooLargeError extends Error {

@@ -1,5 +1,5 @@
 import { StorageUnavailableError, describeError } from "../errors";
-import { isAbortOrTimeout } from "../shared/errorKinds";
+import { isAbortOrTimeout } from "../shared/cancellation";
 
 /**
  * Client-side deadlines for Storage calls. `retryOptions.tryTimeoutInMs` only becomes the service's

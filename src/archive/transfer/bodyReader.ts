@@ -1,6 +1,6 @@
 import { TransferInterruptedError } from "../../errors";
 import { discardBody, guardIdle } from "../../shared/bodyReading";
-import type { AbortOptions } from "../../shared/abortOptions";
+import type { AbortOptions } from "../../shared/cancellation";
 
 /**
  * Reads a response body piece by piece into caller buffers, keeping the stream open between reads

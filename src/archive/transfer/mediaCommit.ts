@@ -5,7 +5,7 @@ import { ArchiveConflictError, TransferInterruptedError } from "../../errors";
 import type { ChunkMessage } from "../../queue/chunkMessage";
 import type { MediaTransferResult } from "./mediaTransfer";
 import { isNotFound } from "../../shared/errorKinds";
-import type { AbortOptions } from "../../shared/abortOptions";
+import type { AbortOptions } from "../../shared/cancellation";
 
 /** A commit of up to 50,000 block ids gets this long (the SDK's own tries included). */
 const COMMIT_TIMEOUT_MS = 60_000;

@@ -8,7 +8,7 @@ import { STORAGE_RETRY } from "../../storage/storageClients";
 import { storageSignal } from "../../storage/storageDeadline";
 import { sleep, type RetryPolicy } from "../retryPolicy";
 import { isNotFound } from "../../shared/errorKinds";
-import type { AbortOptions } from "../../shared/abortOptions";
+import type { AbortOptions } from "../../shared/cancellation";
 
 /** What one chunk's media transfer works with. */
 export interface TransferContext {

@@ -5,3 +5,8 @@
 export interface AbortOptions {
   readonly abortSignal?: AbortSignal;
 }
+
+/** An abort or a timeout of a signal, as fetch, the Azure SDKs and AbortSignal.timeout report it. */
+export function isAbortOrTimeout(error: unknown): boolean {
+  return error instanceof Error && (error.name === "AbortError" || error.name === "TimeoutError");
+}
