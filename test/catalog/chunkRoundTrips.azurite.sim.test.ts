@@ -113,8 +113,9 @@ describe("what one chunk costs in round trips (first delivery, intake's record w
     const second = await roundTrips(harness, messages[2]!);
     expect(second.storage).toEqual({ "Put Blob": 2, "Get Blob (read)": 1, "Get Blob Properties (HEAD)": 4 });
     const last = await roundTrips(harness, messages[1]!);
-    // The recording's tombstones, its folder and its later-event traces: one listing each, once per recording.
-    expect(last.storage["List Blobs"]).toBe(3);
+    // The recording's tombstones, its folder, its later-event traces and intake's queued records (the anomalies the
+    // manifest carries): one listing each, once per recording.
+    expect(last.storage["List Blobs"]).toBe(4);
     expect(last.storage["Put Blob"]).toBe(3); // media, metadata, manifest
     const manifest = (await readManifest(harness.container, manifestName(chunkBlobNames(messages[0]!).folder))) as RecordingManifest;
     expect(manifest.chunks.map((chunk) => chunk.documentId)).toEqual(["trips-multi-0", "trips-multi-1", "trips-multi-2"]);
@@ -162,8 +163,9 @@ describe("what one chunk costs in round trips (first delivery, intake's record w
     expect(await readManifest(harness.container, manifestName(folder))).toBeUndefined();
     const trips = await roundTrips(harness, announced!);
     expect(trips.status).toBe("archived");
-    // Tombstones, later-event traces (found: one naming another chunk), then the folder and the traces again.
-    expect(trips.storage["List Blobs"]).toBe(4);
+    // Tombstones, later-event traces (found: one naming another chunk), then the folder, the traces again and intake's
+    // queued records (the anomalies the manifest carries).
+    expect(trips.storage["List Blobs"]).toBe(5);
     const manifest = (await readManifest(harness.container, manifestName(folder))) as RecordingManifest;
     expect(manifest.chunks.map((chunk) => [chunk.documentId, chunk.intakeTrace])).toEqual([
       ["trips-joined-0", "announced"],
