@@ -23,7 +23,7 @@ export interface SettingName {
   readonly connection?: boolean;
   /** The fields of an indexed group (`<NAME>__<n>__<FIELD>`). */
   readonly group?: readonly string[];
-  /** The feature that reads it, when that feature is not the core archiver. */
+  /** The issue whose feature reads it, when that feature is not the core archiver. */
   readonly feature?: string;
 }
 
@@ -45,13 +45,13 @@ export const SETTING_NAMES: readonly SettingName[] = [
   { name: "DOWNLOAD_CONCURRENCY", readBy: "app", required: false },
   { name: "ARCHIVE_MEMORY_BUDGET", readBy: "app", required: false },
   { name: "DELETE_AFTER_ARCHIVE", readBy: "app", required: false },
-  { name: "ARCHIVE_EVENTS_ENDPOINT", readBy: "app", required: false, feature: "archive events" },
-  { name: "ARCHIVE_EVENTS_KEY", readBy: "app", required: false, feature: "archive events" },
-  { name: "ARCHIVE_EVENTS_SCHEMA", readBy: "app", required: false, feature: "archive events" },
-  { name: "APPLICATIONINSIGHTS_CONNECTION_STRING", readBy: "app", required: false, feature: "telemetry" },
-  { name: "PARTICIPANT_INDEX_KEY", readBy: "app", required: false, feature: "participant index" },
-  { name: "BYOS_STORAGE_ACCOUNTS", readBy: "app", required: false, feature: "bring your own storage" },
-  { name: "BYOS_COPY", readBy: "app", required: false, feature: "bring your own storage" },
+  { name: "ARCHIVE_EVENTS_ENDPOINT", readBy: "app", required: false, feature: "issue 10" },
+  { name: "ARCHIVE_EVENTS_KEY", readBy: "app", required: false, feature: "issue 10" },
+  { name: "ARCHIVE_EVENTS_SCHEMA", readBy: "app", required: false, feature: "issue 10" },
+  { name: "APPLICATIONINSIGHTS_CONNECTION_STRING", readBy: "app", required: false, feature: "issue 10" },
+  { name: "PARTICIPANT_INDEX_KEY", readBy: "app", required: false, feature: "issue 11" },
+  { name: "BYOS_STORAGE_ACCOUNTS", readBy: "app", required: false, feature: "issue 11" },
+  { name: "BYOS_COPY", readBy: "app", required: false, feature: "issue 11" },
   { name: "INTAKE_MAX_EVENTS_PER_DELIVERY", readBy: "app", required: false },
   { name: "INTAKE_MAX_RECORDINGS_PER_DELIVERY", readBy: "app", required: false },
   { name: "INTAKE_MAX_CHUNKS_PER_DELIVERY", readBy: "app", required: false },
