@@ -6,7 +6,7 @@ import prettier from "eslint-config-prettier";
 import tseslint from "typescript-eslint";
 
 /**
- * "No eslint-disable without a reason" (issue 12): a directive must say why after ` -- `, e.g.
+ * "No eslint-disable without a reason": a directive must say why after ` -- `, e.g.
  * `// eslint-disable-next-line no-console -- the CLI's output is the console`. Local, so that no plugin is needed.
  */
 const directives = {
@@ -44,7 +44,7 @@ export default tseslint.config(
       // tsc already reports unused locals and parameters (noUnusedLocals/noUnusedParameters in tsconfig.json);
       // this keeps ESLint's copy for what tsc does not check (unused caught errors), with the usual `_` escape.
       "@typescript-eslint/no-unused-vars": ["error", { argsIgnorePattern: "^_", varsIgnorePattern: "^_", caughtErrors: "none" }],
-      // Type-only imports stay visibly type-only (they vanish from the compiled app: cold start, issue 12).
+      // Type-only imports stay visibly type-only (they vanish from the compiled app: cold start).
       "@typescript-eslint/consistent-type-imports": ["error", { fixStyle: "inline-type-imports" }],
       // A promise in a void position (an event handler, a timer) is handled there on purpose often enough;
       // floating promises elsewhere stay errors (no-floating-promises).

@@ -1,4 +1,4 @@
-import type { ChunkMessage } from "../src/events/chunkMessage";
+import type { ChunkMessage } from "../src/queue/chunkMessage";
 
 /** What a measurement is: run alone in a child process so its peak RSS is its own. */
 export type BenchMode = "limitSource" | "limitSink" | "baseline" | "ours";

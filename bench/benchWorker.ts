@@ -6,7 +6,7 @@ import { createHash, randomBytes } from "node:crypto";
 import { BlobServiceClient, type ContainerClient } from "@azure/storage-blob";
 import { AcsClients } from "../src/acs/acsClients";
 import { createServices } from "../src/app/services";
-import { blockId } from "../src/archive/blockPlan";
+import { blockId } from "../src/archive/transfer/blockPlan";
 import { parseConfig, type AppConfig } from "../src/config/appConfig";
 import { mapConcurrent } from "../src/shared/mapConcurrent";
 import type { BenchJob, BenchMeasurement } from "./benchJob";

@@ -31,7 +31,7 @@ import type * as RecordingEventsWebhook from "../src/functions/recordingEventsWe
 import { DEFAULT_INTAKE_LIMITS } from "../src/config/intakeLimits";
 import { triageEvents } from "../src/intake/eventTriage";
 import { CommandLineError, parseCommandLine } from "../src/shared/commandLine";
-import { OPERATIONAL_PREFIXES } from "../src/archive/blobLayout";
+import { OPERATIONAL_PREFIXES } from "../src/layout/blobLayout";
 import { mapConcurrent } from "../src/shared/mapConcurrent";
 import type { Log } from "../src/shared/log";
 import { startAzurite, type RunningAzurite } from "../tools/azurite";

@@ -216,7 +216,7 @@ param alertEmail string = ''
 @description('Put the storage accounts and Key Vault behind private endpoints in a new VNet, with the Function App integrated into it. Event Grid still delivers to the app\'s public endpoint (authenticated with the eventgrid_extension key) and dead-letters through the archive account\'s trusted-service exception.')
 param vnetEnabled bool = false
 
-@description('Create an Event Grid topic for archive events (issue 10): the app publishes RecordingArchiver.* events to it with its identity (EventGrid Data Sender). Its endpoint becomes ARCHIVE_EVENTS_ENDPOINT.')
+@description('Create an Event Grid topic for archive events: the app publishes RecordingArchiver.* events to it with its identity (EventGrid Data Sender). Its endpoint becomes ARCHIVE_EVENTS_ENDPOINT.')
 param archiveEventsTopic bool = false
 
 @allowed([
@@ -273,7 +273,7 @@ var deadLetterContainerName = 'eventgrid-deadletter'
 var acsSecretName = 'acs-connection-string'
 var acsSecondarySecretName = 'acs-secondary-connection-string'
 var participantIndexSecretName = 'participant-index-key'
-var recordingsEventPrefix = 'calls/' // src/archive/blobLayout.ts: every event-derived blob; operational records live elsewhere
+var recordingsEventPrefix = 'calls/' // src/layout/blobLayout.ts: every event-derived blob; operational records live elsewhere
 
 // Built-in role definition ids.
 var roles = {
@@ -776,7 +776,7 @@ module keyVaultEndpoint 'modules/private-endpoint.bicep' = if (vnetEnabled) {
 }
 
 // ---------------------------------------------------------------------------------------------
-// Archive events topic (optional, issue 10)
+// Archive events topic (optional)
 // ---------------------------------------------------------------------------------------------
 
 resource archiveEvents 'Microsoft.EventGrid/topics@2025-02-15' = if (archiveEventsTopic) {

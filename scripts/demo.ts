@@ -12,16 +12,16 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { BlobServiceClient, type ContainerClient } from "@azure/storage-blob";
-import { formatBytes } from "../src/cli/formatBytes";
+import { formatBytes } from "../src/cli/output/formatBytes";
 import { runCli } from "../src/cli/runCli";
-import type { RunSummary } from "../src/cli/summary";
-import { textTable } from "../src/cli/textTable";
+import type { RunSummary } from "../src/cli/output/summary";
+import { textTable } from "../src/cli/output/textTable";
 import { startAcsSimulator, DEFAULT_TOPIC, type AcsSimulator, type FaultSpec } from "../tools/acsSimulator";
 import { startAzurite, type RunningAzurite } from "../tools/azurite";
 import { startEventReceiver, type EventReceiver } from "../tools/eventReceiver";
 import { ARCHIVE_EVENT_TYPES } from "../src/catalog/archiveEvents";
 import { manifestForEvent, type RecordingManifest } from "../src/catalog/recordingManifest";
-import { manifestName } from "../src/archive/blobLayout";
+import { manifestName } from "../src/layout/blobLayout";
 
 const MIB = 1024 * 1024;
 const CHUNKS: readonly { documentId: string; size: number; faults: FaultSpec[] }[] = [

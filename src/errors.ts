@@ -4,9 +4,15 @@
  */
 export abstract class ArchiverError extends Error {
   abstract readonly code: string;
+}
 
-  constructor(message: string, options?: { cause?: unknown }) {
-    super(message, options);
+/** One field of an input is wrong: `field` names it (a JSON path, or a request field), the message says what is wrong. */
+abstract class InvalidFieldError extends ArchiverError {
+  constructor(
+    readonly field: string,
+    problem: string,
+  ) {
+    super(`${field} ${problem}`);
   }
 }
 
@@ -76,26 +82,15 @@ export class InvalidDeliveryError extends ArchiverError {
 }
 
 /** One event breaks the contract; `field` is the JSON path of the offending value. */
-export class InvalidEventError extends ArchiverError {
+export class InvalidEventError extends InvalidFieldError {
   override readonly name = "InvalidEventError";
   readonly code = "InvalidEvent";
-
-  constructor(
-    readonly field: string,
-    problem: string,
-  ) {
-    super(`${field} ${problem}`);
-  }
 }
 
 /** Storage (queue or blob) could not be reached or refused the write; worth retrying later. */
 export class StorageUnavailableError extends ArchiverError {
   override readonly name = "StorageUnavailableError";
   readonly code = "StorageUnavailable";
-
-  constructor(message: string, options?: { cause?: unknown }) {
-    super(message, options);
-  }
 }
 
 export function isArchiverError(value: unknown): value is ArchiverError {
@@ -109,31 +104,31 @@ export function describeError(error: unknown): string {
 }
 
 /** A URL that must not receive a signed request (allowlist); permanent for the chunk. */
-export class DownloadUrlRejectedError extends ArchiverError {
+export class DownloadUrlRejectedError extends InvalidFieldError {
   override readonly name = "DownloadUrlRejectedError";
   readonly code = "DownloadUrlRejected";
 
-  constructor(
-    readonly field: string,
-    problem: string,
-  ) {
-    super(`${field} ${problem}; no signed request was sent.`);
+  constructor(field: string, problem: string) {
+    super(field, `${problem}; no signed request was sent.`);
   }
 }
 
-/** ACS answered with an unexpected HTTP status. `retryAfterMs` comes from Retry-After when sent. */
+/**
+ * ACS answered with an unexpected HTTP status (`statusCode`, as on the SDK's RestError: see httpStatusOf in
+ * src/shared/errorKinds.ts). `retryAfterMs` comes from Retry-After when sent.
+ */
 export class AcsHttpError extends ArchiverError {
   override readonly name = "AcsHttpError";
   readonly code = "AcsHttpStatus";
 
   constructor(
-    readonly status: number,
+    readonly statusCode: number,
     readonly operation: string,
     /** The start of the answer's body (or our own words about it); never a key or signature. */
     readonly detail: string,
     readonly retryAfterMs?: number,
   ) {
-    super(`${operation} answered HTTP ${status}${detail ? `: ${detail}` : ""}`);
+    super(`${operation} answered HTTP ${statusCode}${detail ? `: ${detail}` : ""}`);
   }
 }
 
@@ -141,43 +136,24 @@ export class AcsHttpError extends ArchiverError {
 export class TransferInterruptedError extends ArchiverError {
   override readonly name = "TransferInterruptedError";
   readonly code = "TransferInterrupted";
-
-  constructor(message: string, options?: { cause?: unknown }) {
-    super(message, options);
-  }
 }
 
 /** A blob already exists at the chunk's name but holds something else; never overwritten. */
 export class ArchiveConflictError extends ArchiverError {
   override readonly name = "ArchiveConflictError";
   readonly code = "ArchiveConflict";
-
-  constructor(message: string) {
-    super(message);
-  }
 }
 
 /** A queue message that is not a chunk message. */
-export class InvalidChunkMessageError extends ArchiverError {
+export class InvalidChunkMessageError extends InvalidFieldError {
   override readonly name = "InvalidChunkMessageError";
   readonly code = "InvalidChunkMessage";
-
-  constructor(
-    readonly field: string,
-    problem: string,
-  ) {
-    super(`${field} ${problem}`);
-  }
 }
 
 /** An archiver event could not be published to the Event Grid topic; the chunk's message is retried. */
 export class EventPublishError extends ArchiverError {
   override readonly name = "EventPublishError";
   readonly code = "EventPublishFailed";
-
-  constructor(message: string, options?: { cause?: unknown }) {
-    super(message, options);
-  }
 }
 
 /**
@@ -188,20 +164,12 @@ export class EventPublishError extends ArchiverError {
 export class UnverifiableSourceError extends ArchiverError {
   override readonly name = "UnverifiableSourceError";
   readonly code = "UnverifiableSource";
-
-  constructor(message: string) {
-    super(message);
-  }
 }
 
 /** The source's size changed between answers: the staged layout no longer fits; the chunk starts over. Transient. */
 export class SourceChangedError extends ArchiverError {
   override readonly name = "SourceChangedError";
   readonly code = "SourceChanged";
-
-  constructor(message: string) {
-    super(message);
-  }
 }
 
 /** A chunk's ACS resource has no access key in the settings: permanent until one is added (then replayed). */

@@ -1,4 +1,5 @@
-import { discardBody, readBounded } from "../http/bodyReading";
+import { discardBody, readBounded } from "../shared/bodyReading";
+import type { AbortOptions } from "../shared/cancellation";
 
 /**
  * What an ACS error answer (any status the caller did not ask to stream) is allowed to cost: its body is
@@ -12,10 +13,10 @@ const MAX_ERROR_BODY_BYTES = 64 * 1024;
 const ERROR_BODY_IDLE_MS = 10_000;
 
 /** The start of an error body, for the message: a bounded prefix read with an idle timeout, then the connection is dropped. */
-export async function errorDetail(body: NodeJS.ReadableStream | undefined, signal: AbortSignal | undefined): Promise<string> {
+export async function errorDetail(body: NodeJS.ReadableStream | undefined, { abortSignal: signal }: AbortOptions = {}): Promise<string> {
   if (!body) return "";
   try {
-    const { bytes } = await readBounded(body, MAX_ERROR_BODY_BYTES, { idleTimeoutMs: ERROR_BODY_IDLE_MS, ...(signal ? { signal } : {}) });
+    const { bytes } = await readBounded(body, MAX_ERROR_BODY_BYTES, { idleTimeoutMs: ERROR_BODY_IDLE_MS, ...(signal ? { abortSignal: signal } : {}) });
     return summarize(bytes.toString("utf8"));
   } catch {
     return "(the error body did not arrive)";

@@ -14,11 +14,11 @@ import type { AcsConnection } from "../config/acsConnectionString";
 import type { AcsKeyName, AcsResourceConnection } from "../config/acsResources";
 import { downloadUrlProblem, isLoopbackHost, type DownloadHostPolicy } from "../config/downloadHosts";
 import { AcsHttpError, DownloadUrlRejectedError, TransferInterruptedError } from "../errors";
-import { documentNamedBy } from "../events/chunkLocations";
+import { documentNamedBy } from "../queue/chunkLocations";
 import { printable } from "../shared/logSafe";
 import type { Log } from "../shared/log";
 import { inSpan } from "../telemetry/spans";
-import { discardBody } from "../http/bodyReading";
+import { discardBody } from "../shared/bodyReading";
 import { errorDetail, retryAfterMs } from "./acsErrorAnswer";
 import { AcsKeyChoice, describeKey, reportKeyChange } from "./acsKeyChoice";
 
@@ -28,7 +28,7 @@ import { AcsKeyChoice, describeKey, reportKeyChange } from "./acsKeyChoice";
 // crashes on non-JSON error bodies and has no parallel or resumable download. We keep its signing
 // scheme and use the maintained HMAC policy from @azure/communication-common on a core-rest-pipeline.
 
-const FOUNDING_API_VERSION = "2021-04-15-preview1";
+const PREVIEW_2021_API_VERSION = "2021-04-15-preview1";
 const MAX_REDIRECTS = 5;
 const HEADERS_TIMEOUT_MS = 30_000;
 /** Every status is streamed: core-rest-pipeline would otherwise buffer the body without bound or deadline. */
@@ -73,7 +73,7 @@ function signingPipeline(key: AcsConnection): Pipeline {
 
 /** ACS refuses a signature (a wrong, regenerated or rotated key) with 401; 403 is taken the same way. */
 function isRefusal(error: AcsHttpError): boolean {
-  return error.status === 401 || error.status === 403;
+  return error.statusCode === 401 || error.statusCode === 403;
 }
 
 /**
@@ -130,10 +130,10 @@ export class AcsRecordingClient {
     this.httpClient = options.httpClient ?? createDefaultHttpClient();
   }
 
-  /** The founding documents' download URLs, used when a chunk has no contentLocation/metadataLocation. */
-  foundingUrl(documentId: string, part: "content" | "metadata"): string {
+  /** The 2021 preview API's download URLs, used when a chunk has no contentLocation/metadataLocation. */
+  preview2021Url(documentId: string, part: "content" | "metadata"): string {
     const path = `/recording/download/${encodeURIComponent(documentId)}${part === "metadata" ? "/metadata" : ""}`;
-    return `${this.keys.endpoint.origin}${path}?api-version=${FOUNDING_API_VERSION}`;
+    return `${this.keys.endpoint.origin}${path}?api-version=${PREVIEW_2021_API_VERSION}`;
   }
 
   async get(url: string, options: AcsRequestOptions): Promise<AcsResponse> {
@@ -179,7 +179,7 @@ export class AcsRecordingClient {
       return response;
     } catch (error) {
       if (!(error instanceof AcsHttpError) || !isRefusal(error)) throw error;
-      const status = error.status;
+      const status = error.statusCode;
       const other = choice.other(first);
       if (other === undefined) throw new AcsHttpError(status, error.operation, `${error.detail} (signed with ${this.keys.describe(first)})`.trim());
       try {
@@ -188,8 +188,8 @@ export class AcsRecordingClient {
         return response;
       } catch (second) {
         if (!(second instanceof AcsHttpError) || !isRefusal(second)) throw second;
-        const both = `${this.keys.describe(first)} was refused with HTTP ${status}, ${this.keys.describe(other)} with HTTP ${second.status}`;
-        throw new AcsHttpError(second.status, second.operation, `${second.detail} (${both})`.trim());
+        const both = `${this.keys.describe(first)} was refused with HTTP ${status}, ${this.keys.describe(other)} with HTTP ${second.statusCode}`;
+        throw new AcsHttpError(second.statusCode, second.operation, `${second.detail} (${both})`.trim());
       }
     }
   }
@@ -233,7 +233,7 @@ export class AcsRecordingClient {
       discardBody(body);
       return { status: response.status, headers: response.headers };
     }
-    const detail = await errorDetail(body, options.abortSignal);
+    const detail = await errorDetail(body, { abortSignal: options.abortSignal });
     throw new AcsHttpError(response.status, `${method} ${safeUrl(url)}`, detail, retryAfterMs(response.headers.get("retry-after")));
   }
 }

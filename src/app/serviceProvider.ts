@@ -1,5 +1,5 @@
-import { acsResourceWarnings } from "../config/acsResources";
-import { memoryBudgetWarnings, parseConfig, type AppConfig } from "../config/appConfig";
+import { configWarnings } from "../config/configWarnings";
+import { parseConfig, type AppConfig } from "../config/appConfig";
 import type { Settings } from "../config/settingParsers";
 import { AppNotConfiguredError, ConfigError, describeError } from "../errors";
 import type { HealthCheck } from "../health/healthCheck";
@@ -58,20 +58,7 @@ export function appHealth(): HealthCheck {
 function readConfiguration(settings: Settings): Configuration {
   try {
     const config = parseConfig(settings);
-    // With ACS_RESOURCES groups the accepted resources are explicit (src/config/acsResources.ts).
-    if (config.allowedAcsResources.length === 0 && config.acsResources.groups.length === 0) {
-      console.warn(
-        "ALLOWED_ACS_RESOURCES is not set: recording events from ANY Event Grid topic are accepted. " +
-          "Set it to your ACS resource id(s) so replayed or forged events are rejected.",
-      );
-    }
-    for (const warning of acsResourceWarnings(config.acsResources)) console.warn(warning);
-    for (const warning of memoryBudgetWarnings(config.archiveMemoryBudget)) console.warn(warning);
-    if (config.participantIndexKey === undefined) {
-      console.warn(
-        "PARTICIPANT_INDEX_KEY is not set: the participant index is disabled (no entries written, POST /api/archive/participants/search answers 503).",
-      );
-    }
+    for (const warning of configWarnings(config)) console.warn(warning);
     return { valid: true, config, settings };
   } catch (thrown) {
     // Only ConfigError is expected; anything else still must not stop the functions from registering.

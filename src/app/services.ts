@@ -1,15 +1,15 @@
 import type { ContainerClient } from "@azure/storage-blob";
 import { AcsClients } from "../acs/acsClients";
-import { ChunkArchiveJob } from "../archive/chunkArchiveJob";
+import { ChunkArchiveJob } from "../pipeline/chunkArchiveJob";
 import { byosAccess } from "../byos/byosAccess";
 import { ByosArchiver } from "../byos/byosArchiver";
 import { ChunkArchiver } from "../archive/chunkArchiver";
-import { stagedBlockSize } from "../archive/blockPlan";
-import { MemoryBudget } from "../archive/memoryBudget";
+import { stagedBlockSize } from "../archive/transfer/blockPlan";
+import { MemoryBudget } from "../archive/transfer/memoryBudget";
 import { archiverMetrics } from "../telemetry/archiverMetrics";
 import { DEFAULT_RETRY } from "../archive/retryPolicy";
 import { FailureRecords } from "../archive/failureRecords";
-import { PoisonedChunkRescue } from "../archive/poisonedChunkRescue";
+import { PoisonedChunkRescue } from "../pipeline/poisonedChunkRescue";
 import { eventSinkFor } from "../catalog/eventPublisher";
 import { ErasureTombstones } from "../catalog/erasureTombstones";
 import { ExpectedRecords } from "../catalog/expectedRecords";
@@ -19,14 +19,14 @@ import { RecordingCatalog } from "../catalog/recordingCatalog";
 import { CallStatusReader } from "../catalog/callStatus";
 import { DeadlineWatch } from "../catalog/deadlineWatch";
 import type { AppConfig } from "../config/appConfig";
-import type { ChunkMessage } from "../events/chunkMessage";
+import type { ChunkMessage } from "../queue/chunkMessage";
 import { RecordingIntake } from "../intake/recordingIntake";
 import { ArchiveIndexStep } from "../participants/archiveIndexStep";
 import { PARTICIPANT_INDEX_CONTAINER } from "../participants/indexLayout";
 import { ParticipantIndex } from "../participants/participantIndex";
 import { searchParticipant, type SearchOptions, type SearchPage } from "../participants/participantSearch";
 import { RecordingControls } from "../recordingControl/recordingControls";
-import { ChunkQueue } from "../storage/chunkQueue";
+import { ChunkQueue } from "../queue/chunkQueue";
 import { Quarantine } from "../storage/quarantine";
 import { createBlobServiceClient, createQueueServiceClient } from "../storage/storageClients";
 
@@ -48,12 +48,16 @@ export interface AppServices {
   readonly poisonRescue: PoisonedChunkRescue;
   /** Start, state, pause, resume and stop of call recordings (ACS Call Automation), per ACS resource; built on first use. */
   readonly recordingControl: RecordingControls;
-  /** Data-subject requests (issue 11): every archived recording of a participant; absent without PARTICIPANT_INDEX_KEY. */
+  /** Data-subject requests: every archived recording of a participant; absent without PARTICIPANT_INDEX_KEY. */
   readonly participants?: ParticipantLookup;
   /** Manifests and downstream events (after each chunk, and for the `manifest` command). */
   readonly catalog: RecordingCatalog;
   /** What the archive knows about a call (status API and `status` command). */
   readonly callStatus: CallStatusReader;
+  /** The recordings container (RECORDINGS_CONTAINER): what the command line reports on. */
+  readonly recordings: ContainerClient;
+  /** The `rejected-events` container, as intake writes to it (the command line lists it). */
+  readonly quarantine: Quarantine;
   /** Chunks not archived with a quarter of their window left, also those never delivered (timer). */
   readonly deadlineWatch: DeadlineWatch;
 }
@@ -75,9 +79,10 @@ export function createServices(config: AppConfig, observers: ServiceObservers = 
   const chunkQueue = new ChunkQueue(queues.getQueueClient(config.chunkQueue));
   const recordings = blobs.getContainerClient(config.recordingsContainer);
   const erasures = new ErasureTombstones(recordings);
+  const quarantine = new Quarantine(blobs.getContainerClient(config.quarantineContainer));
   const intake = new RecordingIntake({
     chunkQueue,
-    quarantine: new Quarantine(blobs.getContainerClient(config.quarantineContainer)),
+    quarantine,
     policy: config,
     catalog: new IntakeCatalog(new ExpectedRecords(recordings), new QueuedChunks(recordings)),
     limits: config.intakeLimits,
@@ -133,6 +138,8 @@ export function createServices(config: AppConfig, observers: ServiceObservers = 
     },
     catalog,
     callStatus,
+    recordings,
+    quarantine,
     deadlineWatch: new DeadlineWatch({ container: recordings, status: callStatus, events, retentionHours: config.retentionHours }),
     ...(participantIndex
       ? {

@@ -1,12 +1,13 @@
-import { isRestError } from "@azure/core-rest-pipeline";
 import type { ContainerClient } from "@azure/storage-blob";
 import type { AcsRecordingClient } from "../acs/acsRecordingClient";
 import { AcsHttpError, describeError } from "../errors";
-import { CHUNK_ANOMALIES } from "../events/chunkAnomalies";
-import type { ChunkMessage } from "../events/chunkMessage";
+import { CHUNK_ANOMALIES } from "../queue/chunkAnomalies";
+import type { ChunkMessage } from "../queue/chunkMessage";
 import type { Log } from "../shared/log";
 import { storageSignal } from "../storage/storageDeadline";
 import { withRetries, type RetryPolicy } from "./retryPolicy";
+import { isNotFound } from "../shared/errorKinds";
+import type { AbortOptions } from "../shared/cancellation";
 
 /** What this invocation knows about the archived chunk: where it is, its size, and its SHA-256 when computed. */
 export interface ArchivedCopy {
@@ -26,9 +27,9 @@ export async function deleteFromAcs(
   container: ContainerClient,
   message: ChunkMessage,
   archived: ArchivedCopy,
-  signal: AbortSignal,
   log: Log,
   retry: RetryPolicy,
+  { abortSignal: signal }: Required<AbortOptions>,
 ): Promise<boolean> {
   if (!message.deleteLocation) {
     const refused = message.anomalies?.filter((code) => code.startsWith("deleteLocation")) ?? [];
@@ -41,7 +42,9 @@ export async function deleteFromAcs(
     }
     return false;
   }
-  const problem = await archiveProblem(container, message, archived, signal).catch((error: unknown) => `could not be read back (${describeError(error)})`);
+  const problem = await archiveProblem(container, message, archived, { abortSignal: signal }).catch(
+    (error: unknown) => `could not be read back (${describeError(error)})`,
+  );
   if (problem) {
     log.warn(`Chunk ${message.chunkKey}: the archive ${problem}; its ACS copy is kept.`);
     return false;
@@ -49,11 +52,15 @@ export async function deleteFromAcs(
   const url = message.deleteLocation;
   try {
     // DELETE is idempotent (404 means done), so transient failures are simply retried.
-    await withRetries(() => acs.delete(url, { field: "deleteLocation", abortSignal: signal }), { policy: retry, deadlinePassed: () => true, signal });
+    await withRetries(() => acs.delete(url, { field: "deleteLocation", abortSignal: signal }), {
+      policy: retry,
+      deadlinePassed: () => true,
+      abortSignal: signal,
+    });
     log.info(`Deleted the ACS copy of chunk ${message.chunkKey}.`);
     return true;
   } catch (error) {
-    if (error instanceof AcsHttpError && error.status === 404) return true;
+    if (error instanceof AcsHttpError && error.statusCode === 404) return true;
     log.warn(`Could not delete the ACS copy of chunk ${message.chunkKey}: ${describeError(error)}`);
     return false;
   }
@@ -65,8 +72,13 @@ export async function deleteFromAcs(
  * the byte count stored at commit), with the stored SHA-256 equal to the one computed; the metadata
  * blob must exist and hold the byte count stored with it. `exists()` proves none of this.
  */
-async function archiveProblem(container: ContainerClient, message: ChunkMessage, archived: ArchivedCopy, signal: AbortSignal): Promise<string | undefined> {
-  const media = await properties(container, archived.media, signal);
+async function archiveProblem(
+  container: ContainerClient,
+  message: ChunkMessage,
+  archived: ArchivedCopy,
+  { abortSignal: signal }: Required<AbortOptions>,
+): Promise<string | undefined> {
+  const media = await properties(container, archived.media, { abortSignal: signal });
   if (!media) return `media blob ${archived.media} is missing`;
   const stored = media.metadata ?? {};
   if (stored["documentid"] !== message.documentId) return `media blob names document ${stored["documentid"] ?? "(none)"}`;
@@ -75,7 +87,7 @@ async function archiveProblem(container: ContainerClient, message: ChunkMessage,
   }
   if (archived.contentSha256 !== undefined && stored["contentsha256"] !== archived.contentSha256)
     return `media blob's stored SHA-256 does not match the one computed`;
-  const metadata = await properties(container, archived.metadata, signal);
+  const metadata = await properties(container, archived.metadata, { abortSignal: signal });
   if (!metadata) return `metadata blob ${archived.metadata} is missing`;
   if (metadata.metadata?.["bytecount"] !== undefined && metadata.metadata["bytecount"] !== String(metadata.contentLength))
     return `metadata blob holds ${metadata.contentLength ?? "?"} bytes, not ${metadata.metadata["bytecount"]}`;
@@ -85,12 +97,12 @@ async function archiveProblem(container: ContainerClient, message: ChunkMessage,
 async function properties(
   container: ContainerClient,
   name: string,
-  signal: AbortSignal,
+  { abortSignal: signal }: Required<AbortOptions>,
 ): Promise<{ contentLength?: number; metadata?: Record<string, string> } | undefined> {
   try {
     return await container.getBlockBlobClient(name).getProperties({ abortSignal: storageSignal(signal) });
   } catch (error) {
-    if (isRestError(error) && error.statusCode === 404) return undefined;
+    if (isNotFound(error)) return undefined;
     throw error;
   }
 }

@@ -2,21 +2,22 @@ import { setMaxListeners } from "node:events";
 import type { BlockBlobClient, ContainerClient } from "@azure/storage-blob";
 import type { AcsClients } from "../acs/acsClients";
 import { describeError, TransferInterruptedError } from "../errors";
-import type { ChunkMessage } from "../events/chunkMessage";
+import type { ChunkMessage } from "../queue/chunkMessage";
 import type { Log } from "../shared/log";
-import { chunkBlobMetadata } from "./blobMetadata";
-import { chunkBlobNames, mediaFormat } from "./blobLayout";
-import { commitMedia, findArchivedMedia } from "./mediaCommit";
-import { transferMedia } from "./mediaTransfer";
+import { chunkBlobMetadata } from "../layout/blobMetadata";
+import { chunkBlobNames, mediaFormat } from "../layout/blobLayout";
+import { commitMedia, findArchivedMedia } from "./transfer/mediaCommit";
+import { transferMedia } from "./transfer/mediaTransfer";
 import { ensureOnce } from "../storage/ensureOnce";
-import type { TransferContext } from "./transferContext";
-import { transferMetadata } from "./metadataTransfer";
+import type { TransferContext } from "./transfer/transferContext";
+import { transferMetadata } from "./transfer/metadataTransfer";
 import { DEFAULT_RETRY, type RetryPolicy } from "./retryPolicy";
 import { deleteFromAcs } from "./acsCleanup";
 import { deadlineAtRisk, notFoundMeansExpired } from "./retention";
 import { storageSignal } from "../storage/storageDeadline";
-import { stagedBlockSize } from "./blockPlan";
-import { DEFAULT_MEMORY_BUDGET, MemoryBudget } from "./memoryBudget";
+import { stagedBlockSize } from "./transfer/blockPlan";
+import { DEFAULT_MEMORY_BUDGET, MemoryBudget } from "./transfer/memoryBudget";
+import type { AbortOptions } from "../shared/cancellation";
 
 export interface ChunkArchiverOptions {
   /** Chooses each chunk's signed client by its resource. */
@@ -83,9 +84,9 @@ export class ChunkArchiver {
    * The archive's answer to "is this chunk archived already?": its media blob's size, or undefined (one HEAD, and
    * once per process the container check). Throws ArchiveConflictError when the blob is another chunk's.
    */
-  async archivedSize(message: ChunkMessage, signal?: AbortSignal): Promise<number | undefined> {
+  async archivedSize(message: ChunkMessage, { abortSignal: signal }: AbortOptions = {}): Promise<number | undefined> {
     await this.ensureContainer();
-    return findArchivedMedia(this.options.container.getBlockBlobClient(chunkBlobNames(message).media), message, signal);
+    return findArchivedMedia(this.options.container.getBlockBlobClient(chunkBlobNames(message).media), message, { abortSignal: signal });
   }
 
   /**
@@ -112,18 +113,18 @@ export class ChunkArchiver {
       this.options.invocationBudgetMs ?? 8 * 60_000,
     );
     const idleTimeoutMs = this.options.idleTimeoutMs ?? 60_000;
-    const common = { acs, retry: this.retry, deadlinePassed: () => notFoundMeansExpired(message.deadline, this.now()), signal: budget.signal, log };
+    const common = { acs, retry: this.retry, deadlinePassed: () => notFoundMeansExpired(message.deadline, this.now()), abortSignal: budget.signal, log };
     const identity = chunkBlobMetadata(message);
     try {
       const mediaBlob = container.getBlockBlobClient(names.media);
-      const existing = await (delivery.archivedSize ?? this.archivedSize(message, budget.signal));
+      const existing = await (delivery.archivedSize ?? this.archivedSize(message, { abortSignal: budget.signal }));
       // Metadata and media travel side by side; a metadata failure never costs the media.
       const metadata = transferMetadata({
         ...common,
         idleTimeoutMs,
         blob: container.getBlockBlobClient(names.metadata),
-        url: message.metadataLocation ?? acs.foundingUrl(message.documentId, "metadata"),
-        field: message.metadataLocation ? "metadataLocation" : "documentId (founding download URL)",
+        url: message.metadataLocation ?? acs.preview2021Url(message.documentId, "metadata"),
+        field: message.metadataLocation ? "metadataLocation" : "documentId (2021 preview API download URL)",
         blobMetadata: identity,
         mayExist: existing !== undefined || delivery.firstDelivery !== true,
       }).then(
@@ -159,7 +160,7 @@ export class ChunkArchiver {
       if (budget.signal.aborted) throw budget.signal.reason;
       // A concurrent delivery may have finished the chunk meanwhile (and, with DELETE_AFTER_ARCHIVE,
       // deleted the ACS copy, hence our 404): then there is nothing left to do.
-      const bytes = await this.finishedMeanwhile(message, names, budget.signal);
+      const bytes = await this.finishedMeanwhile(message, names, { abortSignal: budget.signal });
       if (bytes === undefined) throw error;
       log.info(`Chunk ${message.chunkKey} was archived by another delivery meanwhile (${describeError(error)} here).`);
       return this.finish(message, { outcome: "alreadyArchived", names, bytes, downloadedBytes: 0, resumedBlocks: 0 }, common, log);
@@ -172,14 +173,14 @@ export class ChunkArchiver {
     message: ChunkMessage,
     blob: BlockBlobClient,
     identity: Record<string, string>,
-    common: Pick<TransferContext, "acs" | "retry" | "deadlinePassed" | "signal" | "log">,
+    common: Pick<TransferContext, "acs" | "retry" | "deadlinePassed" | "abortSignal" | "log">,
     fresh: boolean,
   ): Promise<Pick<ArchivedChunk, "outcome" | "bytes" | "downloadedBytes" | "resumedBlocks" | "contentSha256">> {
     const context: TransferContext = {
       ...common,
       blob,
-      url: message.contentLocation ?? common.acs.foundingUrl(message.documentId, "content"),
-      field: message.contentLocation ? "contentLocation" : "documentId (founding download URL)",
+      url: message.contentLocation ?? common.acs.preview2021Url(message.documentId, "content"),
+      field: message.contentLocation ? "contentLocation" : "documentId (2021 preview API download URL)",
       blockSize: this.options.blockSize,
       concurrency: this.options.concurrency,
       memory: this.memory,
@@ -193,7 +194,7 @@ export class ChunkArchiver {
       return { outcome: "alreadyArchived", bytes: outcome.bytes, downloadedBytes: context.received.bytes, resumedBlocks: 0 };
     }
     const { media } = outcome;
-    const committed = outcome.kind === "stored" || (await commitMedia(blob, message, media, contentType, identity, common.signal));
+    const committed = outcome.kind === "stored" || (await commitMedia(blob, message, media, contentType, identity, { abortSignal: common.abortSignal }));
     common.log.info(
       `Archived chunk ${message.chunkKey} to ${this.containerName}/${blob.name}: ${media.bytes} bytes` +
         ` (${media.mode}, ${media.resumedBlocks} blocks resumed, ${context.received.bytes} bytes downloaded).`,
@@ -207,11 +208,15 @@ export class ChunkArchiver {
     };
   }
 
-  private async finishedMeanwhile(message: ChunkMessage, names: { media: string; metadata: string }, signal: AbortSignal): Promise<number | undefined> {
+  private async finishedMeanwhile(
+    message: ChunkMessage,
+    names: { media: string; metadata: string },
+    { abortSignal: signal }: Required<AbortOptions>,
+  ): Promise<number | undefined> {
     try {
       const { container } = this.options;
       const [bytes, metadata] = await Promise.all([
-        findArchivedMedia(container.getBlockBlobClient(names.media), message, signal),
+        findArchivedMedia(container.getBlockBlobClient(names.media), message, { abortSignal: signal }),
         container.getBlockBlobClient(names.metadata).exists({ abortSignal: storageSignal(signal) }),
       ]);
       return metadata ? bytes : undefined;
@@ -223,13 +228,14 @@ export class ChunkArchiver {
   private async finish(
     message: ChunkMessage,
     result: Omit<ArchivedChunk, "mediaBlob" | "metadataBlob" | "deletedFromAcs"> & { names: { media: string; metadata: string } },
-    common: Pick<TransferContext, "acs" | "signal" | "log">,
+    common: Pick<TransferContext, "acs" | "abortSignal" | "log">,
     log: Log,
   ): Promise<ArchivedChunk> {
     const { names, ...rest } = result;
     const archived = { ...names, bytes: rest.bytes, ...(rest.contentSha256 ? { contentSha256: rest.contentSha256 } : {}) };
     const deletedFromAcs =
-      this.options.deleteAfterArchive && (await deleteFromAcs(common.acs, this.options.container, message, archived, common.signal, log, this.retry));
+      this.options.deleteAfterArchive &&
+      (await deleteFromAcs(common.acs, this.options.container, message, archived, log, this.retry, { abortSignal: common.abortSignal }));
     return { ...rest, mediaBlob: `${this.containerName}/${names.media}`, metadataBlob: `${this.containerName}/${names.metadata}`, deletedFromAcs };
   }
 

@@ -1,11 +1,11 @@
 import { createHash } from "node:crypto";
-import { isRestError } from "@azure/core-rest-pipeline";
 import type { ContainerClient } from "@azure/storage-blob";
 import { safeUrl } from "../acs/acsRecordingClient";
-import { AcsHttpError, describeError, isArchiverError, StorageUnavailableError } from "../errors";
-import type { ChunkMessage } from "../events/chunkMessage";
+import { describeError, isArchiverError, StorageUnavailableError } from "../errors";
+import type { ChunkMessage } from "../queue/chunkMessage";
 import { storageSignal } from "../storage/storageDeadline";
-import { callKey, OPERATIONAL_PREFIXES, pathSegment } from "./blobLayout";
+import { callKey, OPERATIONAL_PREFIXES, pathSegment } from "../layout/blobLayout";
+import { httpStatusOf, isAlreadyThere } from "../shared/errorKinds";
 
 export const FAILURES_PREFIX = OPERATIONAL_PREFIXES.failures;
 
@@ -43,7 +43,7 @@ export class FailureRecords {
         name: error instanceof Error ? error.name : typeof error,
         message: withoutQueryStrings(describeError(error)),
       },
-      httpStatus: error instanceof AcsHttpError ? error.status : isRestError(error) ? error.statusCode : undefined,
+      httpStatus: httpStatusOf(error),
       dequeueCount: record.dequeueCount,
       message: withoutQueryStrings(message ?? record.rawMessage),
     };
@@ -58,7 +58,7 @@ export class FailureRecords {
       });
     } catch (storageError) {
       // 409/412: this chunk's record for this outcome exists already (the first one is kept).
-      if (!(isRestError(storageError) && (storageError.statusCode === 409 || storageError.statusCode === 412))) {
+      if (!isAlreadyThere(storageError)) {
         throw new StorageUnavailableError(`Could not write the failure record ${name}: ${describeError(storageError)}`, { cause: storageError });
       }
     }

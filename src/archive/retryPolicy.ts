@@ -1,5 +1,6 @@
 import { isRestError } from "@azure/core-rest-pipeline";
 import { AcsHttpError, SourceChangedError, TransferInterruptedError, UnverifiableSourceError } from "../errors";
+import type { AbortOptions } from "../shared/cancellation";
 
 export interface RetryPolicy {
   /** Attempts per operation inside one invocation (then the queue redelivers). */
@@ -23,7 +24,7 @@ const TRANSIENT_STATUS = new Set([408, 429, 500, 502, 503, 504]);
  */
 export function isTransient(error: unknown, notFoundIsExpiry: boolean): boolean {
   if (error instanceof TransferInterruptedError || error instanceof SourceChangedError || error instanceof UnverifiableSourceError) return true;
-  if (error instanceof AcsHttpError) return TRANSIENT_STATUS.has(error.status) || (error.status === 404 && !notFoundIsExpiry);
+  if (error instanceof AcsHttpError) return TRANSIENT_STATUS.has(error.statusCode) || (error.statusCode === 404 && !notFoundIsExpiry);
   if (isRestError(error)) {
     if (error.statusCode === undefined) return true;
     return TRANSIENT_STATUS.has(error.statusCode);
@@ -42,7 +43,7 @@ export async function withRetries<T>(
     policy: RetryPolicy;
     deadlinePassed: () => boolean;
     onRetry?: (error: unknown, delayMs: number, attempt: number) => void;
-    signal?: AbortSignal;
+    abortSignal?: AbortSignal;
     /** Bytes done so far: an attempt that moved it forward does not use up the budget. */
     progress?: () => number;
   },
@@ -62,14 +63,14 @@ export async function withRetries<T>(
         error instanceof SourceChangedError ||
         error instanceof UnverifiableSourceError ||
         !isTransient(error, options.deadlinePassed()) ||
-        options.signal?.aborted
+        options.abortSignal?.aborted
       )
         throw error;
       const delay = retryDelay(error, attempt, options.policy);
       if (delay === undefined) throw error;
       options.onRetry?.(error, delay, attempt);
       options.policy.onRetry?.();
-      await sleep(delay, options.signal);
+      await sleep(delay, { abortSignal: options.abortSignal });
     }
   }
 }
@@ -81,7 +82,7 @@ function retryDelay(error: unknown, attempt: number, policy: RetryPolicy): numbe
   return exponential / 2 + Math.random() * (exponential / 2);
 }
 
-export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
+export function sleep(ms: number, { abortSignal: signal }: AbortOptions = {}): Promise<void> {
   return new Promise((resolve, reject) => {
     if (signal?.aborted) return reject(signal.reason as unknown);
     const timer = setTimeout(() => {

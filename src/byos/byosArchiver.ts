@@ -1,12 +1,10 @@
-import { isRestError } from "@azure/core-rest-pipeline";
 import type { BlobGetPropertiesResponse, ContainerClient } from "@azure/storage-blob";
-import { chunkBlobMetadata } from "../archive/blobMetadata";
-import { chunkBlobNames, mediaFormat } from "../archive/blobLayout";
+import { chunkBlobMetadata } from "../layout/blobMetadata";
+import { CATALOGUE_SUFFIX, chunkBlobNames, mediaFormat } from "../layout/blobLayout";
 import type { ArchivedChunk } from "../archive/chunkArchiver";
 import { DownloadUrlRejectedError, TransferInterruptedError } from "../errors";
-import type { ChunkMessage } from "../events/chunkMessage";
-import { CATALOGUE_SUFFIX } from "../participants/chunkRef";
-import { MAX_METADATA_READ } from "../participants/metadataParticipants";
+import type { ChunkMessage } from "../queue/chunkMessage";
+import { MAX_METADATA_READ } from "../layout/metadataDocument";
 import type { Log } from "../shared/log";
 import { ensureOnce } from "../storage/ensureOnce";
 import { readSmallBlobVersion } from "../storage/smallBlob";
@@ -14,7 +12,8 @@ import { storageSignal } from "../storage/storageDeadline";
 import type { ByosAccess } from "./byosAccess";
 import { copyServerSide, type CopyResult } from "./byosCopy";
 import type { ByosContainer } from "../config/byosContainers";
-import { byosLocationProblem, containerOfLocation, type ByosLocation } from "./byosLocation";
+import { byosLocationProblem, containerOfLocation, type ByosLocation } from "../queue/byosLocation";
+import { isAlreadyThere, isNotFound } from "../shared/errorKinds";
 
 /** The per-chunk catalogue record (`<index>-<documentId>.byos.json` in the recording's folder). */
 export interface ByosCatalogueRecord {
@@ -148,7 +147,7 @@ export class ByosArchiver {
         abortSignal: storageSignal(),
       });
     } catch (error) {
-      if (!(isRestError(error) && (error.statusCode === 409 || error.statusCode === 412))) throw error;
+      if (!isAlreadyThere(error)) throw error;
       return result("alreadyArchived", bytes, copied ? names.media : catalogue.name);
     }
     log.info(
@@ -181,7 +180,7 @@ export class ByosArchiver {
         abortSignal: storageSignal(),
       });
     } catch (error) {
-      if (!(isRestError(error) && (error.statusCode === 409 || error.statusCode === 412))) throw error;
+      if (!isAlreadyThere(error)) throw error;
     }
     return { url, bytes: body.length, archivedBlob: archivedName, ...(read.etag ? { etag: read.etag } : {}) };
   }
@@ -191,7 +190,7 @@ async function sourceProperties(request: Promise<BlobGetPropertiesResponse>, url
   try {
     return await request;
   } catch (error) {
-    if (isRestError(error) && error.statusCode === 404) throw new TransferInterruptedError(`the BYOS blob ${url} does not exist (yet).`, { cause: error });
+    if (isNotFound(error)) throw new TransferInterruptedError(`the BYOS blob ${url} does not exist (yet).`, { cause: error });
     throw error;
   }
 }

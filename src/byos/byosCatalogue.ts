@@ -2,7 +2,7 @@ import type { ContainerClient } from "@azure/storage-blob";
 import type { ByosContainer } from "../config/byosContainers";
 import { isRecord } from "../shared/untrustedJson";
 import { readSmallBlob } from "../storage/smallBlob";
-import { byosBlobProblem, containerOf } from "./byosLocation";
+import { byosBlobProblem, containerOf } from "../queue/byosLocation";
 
 const MAX_RECORD_BYTES = 1024 * 1024;
 

@@ -1,11 +1,11 @@
 import { InvalidEventError } from "../errors";
-import type { ChunkMessage } from "../events/chunkMessage";
+import type { ChunkMessage } from "../queue/chunkMessage";
 import type { EventEnvelope } from "../events/eventEnvelope";
 import { chunkMessagesFromEvent, type RecordingEventPolicy } from "../events/recordingEvent";
 import { isRecord } from "../shared/untrustedJson";
 import { downloadUrlProblem } from "../config/downloadHosts";
 import type { ByosContainer } from "../config/byosContainers";
-import { byosBlobProblem, containerOf, type ContainerMatch, type ByosLocation } from "./byosLocation";
+import { byosBlobProblem, containerOf, type ContainerMatch, type ByosLocation } from "../queue/byosLocation";
 
 export type ByosPolicy = RecordingEventPolicy & { readonly byosContainers?: readonly ByosContainer[] };
 

@@ -1,6 +1,6 @@
 import { createHash } from "node:crypto";
-import { callKey, pathSegment } from "../archive/blobLayout";
-import type { ChunkMessage } from "../events/chunkMessage";
+import { callKey, pathSegment } from "../layout/blobLayout";
+import type { ChunkMessage } from "../queue/chunkMessage";
 
 export const ARCHIVE_EVENT_TYPES = {
   recordingArchived: "RecordingArchiver.RecordingArchived",

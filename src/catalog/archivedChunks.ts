@@ -1,5 +1,5 @@
 import type { BlobItem, ContainerClient } from "@azure/storage-blob";
-import { manifestName } from "../archive/blobLayout";
+import { CATALOGUE_SUFFIX, manifestName, METADATA_SUFFIX } from "../layout/blobLayout";
 import { listWithMetadata } from "./boundedReads";
 import { recordingInfoFromBlobMetadata, type RecordingInfo } from "./recordingInfo";
 
@@ -26,10 +26,6 @@ export interface RecordingFolderContents {
   readonly truncated: boolean;
 }
 
-const METADATA_SUFFIX = ".metadata.json";
-/** src/byos/byosArchiver.ts writes one per catalogued chunk, last (its presence means "done"). */
-const BYOS_RECORD_SUFFIX = ".byos.json";
-
 /**
  * Lists one recording folder and pairs each chunk's media and metadata blob by the identity the
  * archiver writes into every commit (documentid, chunkindex). A media blob whose declared byte count
@@ -53,7 +49,7 @@ export async function readRecordingFolder(container: ContainerClient, folder: st
     const bytes = blob.properties.contentLength ?? 0;
     if (blob.name.endsWith(METADATA_SUFFIX)) {
       chunks.set(identity.documentId, { ...known, metadata: { name: blob.name, bytes } });
-    } else if (blob.name.endsWith(BYOS_RECORD_SUFFIX)) {
+    } else if (blob.name.endsWith(CATALOGUE_SUFFIX)) {
       // Catalogued in place; a server-side copy in the archive (BYOS_COPY), when there is one, is the media instead.
       const mediaBytes = Number(blob.metadata?.["bytecount"]);
       if (!known.media && blob.metadata?.["byos"] === "true" && Number.isSafeInteger(mediaBytes) && mediaBytes >= 0) {

@@ -1,8 +1,9 @@
 import type { BlobItem, ContainerClient } from "@azure/storage-blob";
 import { createHash } from "node:crypto";
-import { isRestError } from "@azure/core-rest-pipeline";
 import { readSmallBlob } from "../storage/smallBlob";
 import { storageSignal } from "../storage/storageDeadline";
+import { isAlreadyThere, isNotFound } from "../shared/errorKinds";
+import type { AbortOptions } from "../shared/cancellation";
 
 /** At most this many blobs are listed under one prefix (a recording has at most 1,000 chunks, two blobs each). */
 const MAX_LISTED_BLOBS = 2_100;
@@ -15,7 +16,7 @@ const PAGE_SIZE = 500;
 async function boundedPages<T>(
   max: number,
   page: (size: number, token: string | undefined, signal: AbortSignal) => Promise<{ items: T[]; token?: string }>,
-  signal?: AbortSignal,
+  { abortSignal: signal }: AbortOptions = {},
 ): Promise<{ items: T[]; truncated: boolean }> {
   const items: T[] = [];
   let token: string | undefined;
@@ -26,7 +27,7 @@ async function boundedPages<T>(
       token = next.token || undefined;
     } while (token && items.length <= max);
   } catch (error) {
-    if (isRestError(error) && error.statusCode === 404) return { items: [], truncated: false };
+    if (isNotFound(error)) return { items: [], truncated: false };
     throw error;
   }
   return { items: items.slice(0, max), truncated: items.length > max || token !== undefined };
@@ -47,7 +48,7 @@ export async function* blobNamePages(container: ContainerClient, prefix: string)
         .byPage({ maxPageSize: PAGE_SIZE, ...(token ? { continuationToken: token } : {}) })
         .next();
     } catch (error) {
-      if (isRestError(error) && error.statusCode === 404) return;
+      if (isNotFound(error)) return;
       throw error;
     }
     if (page.done) return;
@@ -61,7 +62,7 @@ export async function listWithMetadata(
   container: ContainerClient,
   prefix: string,
   max = MAX_LISTED_BLOBS,
-  signal?: AbortSignal,
+  { abortSignal: signal }: AbortOptions = {},
 ): Promise<{ blobs: BlobItem[]; truncated: boolean }> {
   const { items, truncated } = await boundedPages(
     max,
@@ -72,14 +73,14 @@ export async function listWithMetadata(
         .next();
       return page.done ? { items: [] } : { items: page.value.segment.blobItems, token: page.value.continuationToken };
     },
-    signal,
+    { abortSignal: signal },
   );
   return { blobs: items, truncated };
 }
 
 /** Reads a blob's JSON; undefined when absent or not JSON. */
-export async function readJsonBlob(container: ContainerClient, name: string, maxBytes: number, signal?: AbortSignal): Promise<unknown> {
-  const bytes = await readSmallBlob(container.getBlobClient(name), maxBytes, signal);
+export async function readJsonBlob(container: ContainerClient, name: string, maxBytes: number, { abortSignal: signal }: AbortOptions = {}): Promise<unknown> {
+  const bytes = await readSmallBlob(container.getBlobClient(name), maxBytes, { abortSignal: signal });
   if (!bytes) return undefined;
   try {
     return JSON.parse(bytes.toString("utf8").replace(/^\uFEFF/, "")) as unknown;
@@ -121,7 +122,7 @@ export async function writeJsonOnce(
   name: string,
   text: string,
   metadata?: Record<string, string>,
-  signal?: AbortSignal,
+  { abortSignal: signal }: AbortOptions = {},
 ): Promise<boolean> {
   try {
     await container.getBlockBlobClient(name).upload(text, Buffer.byteLength(text), {
@@ -132,7 +133,7 @@ export async function writeJsonOnce(
     });
     return true;
   } catch (error) {
-    if (isRestError(error) && (error.statusCode === 409 || error.statusCode === 412)) return false;
+    if (isAlreadyThere(error)) return false;
     throw error;
   }
 }

@@ -1,11 +1,11 @@
 import type { ContainerClient } from "@azure/storage-blob";
-import { callFolder, manifestName } from "../archive/blobLayout";
+import { callFolder, manifestName } from "../layout/blobLayout";
 import { mapConcurrent } from "../shared/mapConcurrent";
 import { inSpan } from "../telemetry/spans";
 import { readRecordingFolder, type RecordingFolderContents } from "./archivedChunks";
 import { listFolders, listWithMetadata, readJsonBlob } from "./boundedReads";
-import type { ChunkAnomaly } from "../events/chunkAnomalies";
-import { catalogCallFolder, chunkNameKey, outcomesFolder, recordingFolderOf } from "./catalogLayout";
+import type { ChunkAnomaly } from "../queue/chunkAnomalies";
+import { catalogCallFolder, chunkNameKey, outcomesFolder, recordingFolderOf } from "../layout/catalogLayout";
 import { readChunkOutcome, type ChunkOutcome } from "./chunkOutcomes";
 import { ErasureTombstones, recordingFolderOfTombstones, tombstoneCallFolder, type ErasedChunks } from "./erasureTombstones";
 import type { ExpectedRecording } from "./expectedRecords";
@@ -36,7 +36,7 @@ export interface ChunkStatus {
    */
   readonly intakeTrace?: IntakeTrace;
   /**
-   * What was odd about the chunk and did not stop it being archived (src/events/chunkAnomalies.ts): the codes intake
+   * What was odd about the chunk and did not stop it being archived (src/queue/chunkAnomalies.ts): the codes intake
    * recorded, plus `unannounced` when `intakeTrace` is not `announced`. Absent when nothing.
    */
   readonly anomalies?: readonly ChunkAnomaly[];

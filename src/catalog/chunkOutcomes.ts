@@ -1,11 +1,11 @@
 import type { ContainerClient } from "@azure/storage-blob";
-import { chunkBlobNames } from "../archive/blobLayout";
-import { AcsHttpError, describeError, isArchiverError } from "../errors";
-import type { ChunkMessage } from "../events/chunkMessage";
-import { isRestError } from "@azure/core-rest-pipeline";
+import { chunkBlobNames } from "../layout/blobLayout";
+import { describeError, isArchiverError } from "../errors";
+import type { ChunkMessage } from "../queue/chunkMessage";
 import { isRecord } from "../shared/untrustedJson";
 import { writeJsonOnce } from "./boundedReads";
-import { chunkNameKey, outcomesFolder } from "./catalogLayout";
+import { chunkNameKey, outcomesFolder } from "../layout/catalogLayout";
+import { httpStatusOf } from "../shared/errorKinds";
 
 /** Why a chunk was not archived, as the status API and ChunkArchiveFailed report it (no secrets, no URLs' queries). */
 export interface ChunkOutcome {
@@ -28,7 +28,7 @@ export function chunkOutcome(message: ChunkMessage, outcome: string, error: unkn
     recordedAt,
     failureRecord,
     reason: { code: isArchiverError(error) ? error.code : "Unexpected", message: describeError(error) },
-    httpStatus: error instanceof AcsHttpError ? error.status : isRestError(error) ? (error.statusCode ?? null) : null,
+    httpStatus: httpStatusOf(error) ?? null,
     deadline: message.deadline,
   };
 }

@@ -1,4 +1,4 @@
-import { OPERATIONAL_PREFIXES, RECORDINGS_PREFIX } from "../archive/blobLayout";
+import { OPERATIONAL_PREFIXES, RECORDINGS_PREFIX } from "../layout/blobLayout";
 
 /**
  * Deadline markers: `archive-deadlines/<deadline hour, YYYYMMDDTHH>/<call>/<recording>.json`, one per recording

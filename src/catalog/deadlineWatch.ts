@@ -1,6 +1,6 @@
 import type { ContainerClient } from "@azure/storage-blob";
 import { describeError } from "../errors";
-import { chunkKey } from "../events/chunkMessage";
+import { chunkKey } from "../queue/chunkMessage";
 import type { Log } from "../shared/log";
 import { mapConcurrent } from "../shared/mapConcurrent";
 import { archiverMetrics } from "../telemetry/archiverMetrics";

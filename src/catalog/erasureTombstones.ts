@@ -1,5 +1,5 @@
 import type { ContainerClient } from "@azure/storage-blob";
-import { callFolder, OPERATIONAL_PREFIXES, pathSegment, RECORDINGS_PREFIX } from "../archive/blobLayout";
+import { callFolder, OPERATIONAL_PREFIXES, pathSegment, RECORDINGS_PREFIX } from "../layout/blobLayout";
 import { storageSignal } from "../storage/storageDeadline";
 import { isRecord } from "../shared/untrustedJson";
 import { listWithMetadata, readJsonBlob, writeJsonOnce } from "./boundedReads";
@@ -90,8 +90,10 @@ export class ErasureTombstones {
   /** Writes the chunk's tombstone and its document-wide one; false when the folder's was already there (a repeated erasure). */
   async record(tombstone: Omit<ErasureTombstone, "schemaVersion">, options: { abortSignal?: AbortSignal } = {}): Promise<boolean> {
     const body = JSON.stringify({ schemaVersion: 1, ...tombstone } satisfies ErasureTombstone);
-    const written = await writeJsonOnce(this.container, tombstoneName(tombstone.recordingFolder, tombstone.documentId), body, undefined, options.abortSignal);
-    await writeJsonOnce(this.container, documentTombstoneName(tombstone.documentId), body, undefined, options.abortSignal);
+    const written = await writeJsonOnce(this.container, tombstoneName(tombstone.recordingFolder, tombstone.documentId), body, undefined, {
+      abortSignal: options.abortSignal,
+    });
+    await writeJsonOnce(this.container, documentTombstoneName(tombstone.documentId), body, undefined, { abortSignal: options.abortSignal });
     return written;
   }
 
@@ -103,7 +105,7 @@ export class ErasureTombstones {
    */
   async isErased(recordingFolder: string, documentId: string, options: { abortSignal?: AbortSignal } = {}): Promise<boolean> {
     const signal = { abortSignal: storageSignal(options.abortSignal) };
-    const documentWide = readJsonBlob(this.container, documentTombstoneName(documentId), MAX_TOMBSTONE_BYTES, options.abortSignal);
+    const documentWide = readJsonBlob(this.container, documentTombstoneName(documentId), MAX_TOMBSTONE_BYTES, { abortSignal: options.abortSignal });
     // Awaited below, or dropped when the folder's own tombstone answers first (its failure then matters to nobody).
     documentWide.catch(() => undefined);
     if (await this.container.getBlobClient(tombstoneName(recordingFolder, documentId)).exists(signal)) return true;
@@ -116,7 +118,7 @@ export class ErasureTombstones {
       erasedAt: typeof elsewhere["erasedAt"] === "string" ? elsewhere["erasedAt"] : new Date().toISOString(),
       receipt: typeof elsewhere["receipt"] === "string" ? elsewhere["receipt"] : "",
     };
-    await writeJsonOnce(this.container, tombstoneName(recordingFolder, documentId), JSON.stringify(here), undefined, options.abortSignal);
+    await writeJsonOnce(this.container, tombstoneName(recordingFolder, documentId), JSON.stringify(here), undefined, { abortSignal: options.abortSignal });
     return true;
   }
 
@@ -131,7 +133,7 @@ export class ErasureTombstones {
   /** One bounded listing: every erased chunk of a recording folder (for callers that check many chunks of it). */
   async erasedIn(recordingFolder: string, options: { abortSignal?: AbortSignal } = {}): Promise<ErasedChunks> {
     const prefix = tombstoneFolder(recordingFolder);
-    const { blobs, truncated } = await listWithMetadata(this.container, prefix, MAX_TOMBSTONES_PER_FOLDER, options.abortSignal);
+    const { blobs, truncated } = await listWithMetadata(this.container, prefix, MAX_TOMBSTONES_PER_FOLDER, { abortSignal: options.abortSignal });
     return erasedChunksOf(
       prefix,
       blobs.map((blob) => blob.name),
@@ -145,7 +147,7 @@ export class ErasureTombstones {
    * chunks were ever erased, one listing answers for all of them — the same point-in-time answer as a listing per folder.
    */
   async allErased(max: number, options: { abortSignal?: AbortSignal } = {}): Promise<ReadonlyMap<string, ErasedChunks> | undefined> {
-    const { blobs, truncated } = await listWithMetadata(this.container, TOMBSTONES_PREFIX, max, options.abortSignal);
+    const { blobs, truncated } = await listWithMetadata(this.container, TOMBSTONES_PREFIX, max, { abortSignal: options.abortSignal });
     if (truncated) return undefined;
     const byFolder = new Map<string, string[]>();
     for (const { name } of blobs) {

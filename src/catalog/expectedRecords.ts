@@ -1,15 +1,16 @@
 import type { ContainerClient } from "@azure/storage-blob";
-import { chunkBlobNames } from "../archive/blobLayout";
+import { chunkBlobNames } from "../layout/blobLayout";
 import { describeError, StorageUnavailableError } from "../errors";
-import type { ChunkMessage } from "../events/chunkMessage";
+import type { ChunkMessage } from "../queue/chunkMessage";
 import { mapConcurrent } from "../shared/mapConcurrent";
 import { isRecord } from "../shared/untrustedJson";
 import { ensureOnce } from "../storage/ensureOnce";
 import { readJsonBlob, writeJsonOnce } from "./boundedReads";
-import { expectedRecordName } from "./catalogLayout";
+import { expectedRecordName } from "../layout/catalogLayout";
 import { coversEvent, laterTraceName } from "./intakeTraces";
 import { deadlineMarkers } from "./deadlineMarkers";
 import { readRecordingInfo, recordingInfoOf, type RecordingInfo } from "./recordingInfo";
+import type { AbortOptions } from "../shared/cancellation";
 
 /** One chunk intake queued: what the status API reports as `pending` until it is archived. */
 interface ExpectedChunk {
@@ -90,7 +91,7 @@ function textOrEmpty(value: unknown): string {
  * writes at once, each with a Storage deadline.
  */
 export class ExpectedRecords {
-  private readonly ensureContainer: (signal?: AbortSignal) => Promise<void>;
+  private readonly ensureContainer: (options?: AbortOptions) => Promise<void>;
 
   constructor(
     private readonly container: ContainerClient,
@@ -109,7 +110,10 @@ export class ExpectedRecords {
    * `tracedBefore` (intake's queued records) may tell which events were taken in before: their traces are not read or
    * written again.
    */
-  async write(messages: readonly ChunkMessage[], deadline?: AbortSignal, tracedBefore?: TracedBefore): Promise<TraceSummary> {
+  async write(
+    messages: readonly ChunkMessage[],
+    { abortSignal: deadline, tracedBefore }: AbortOptions & { tracedBefore?: TracedBefore } = {},
+  ): Promise<TraceSummary> {
     if (messages.length === 0) return { recordings: 0, laterEvents: 0, otherResource: 0, seenBefore: new Set() };
     // Per recording folder, its events in delivery order (a delivery may carry several events of one recording).
     const byRecording = new Map<string, Map<string, ChunkMessage[]>>();
@@ -123,7 +127,7 @@ export class ExpectedRecords {
       else events.set(event, [message]);
     }
     try {
-      await this.ensureContainer(deadline);
+      await this.ensureContainer({ abortSignal: deadline });
     } catch (error) {
       throw new StorageUnavailableError(`Could not reach container ${this.container.containerName}: ${describeError(error)}`, { cause: error });
     }
@@ -134,12 +138,12 @@ export class ExpectedRecords {
     // was sent. So a redelivery costs a recording two requests (its expected record and the listing), not three.
     const writes: (() => Promise<unknown>)[] = [...byRecording].map(([folder, events]) => async () => {
       const groups = [...events.values()];
-      const traced = await this.writeTraces(folder, groups, deadline, tracedBefore);
+      const traced = await this.writeTraces(folder, groups, { abortSignal: deadline, tracedBefore });
       summary.laterEvents += traced.laterEvents;
       summary.otherResource += traced.otherResource;
       if (traced.seenBefore) seenBefore.add(folder);
       const markers = deadlineMarkers(folder, groups.filter((_, position) => traced.takenInBefore[position] !== true).flat());
-      await Promise.all(markers.map((marker) => writeJsonOnce(this.container, marker.name, marker.text, undefined, deadline)));
+      await Promise.all(markers.map((marker) => writeJsonOnce(this.container, marker.name, marker.text, undefined, { abortSignal: deadline })));
     });
     const results = await mapConcurrent(writes, this.concurrency, (write) => write(), { ...(deadline ? { abortSignal: deadline } : {}) });
     const failed = results.find((result): result is PromiseRejectedResult => result.status === "rejected");
@@ -159,18 +163,17 @@ export class ExpectedRecords {
   private async writeTraces(
     folder: string,
     events: readonly (readonly ChunkMessage[])[],
-    deadline?: AbortSignal,
-    tracedBefore?: TracedBefore,
+    { abortSignal: deadline, tracedBefore }: AbortOptions & { tracedBefore?: TracedBefore } = {},
   ): Promise<{ laterEvents: number; otherResource: number; seenBefore: boolean; takenInBefore: readonly boolean[] }> {
     const traces = events.map(expectedRecordingOf);
     const [head, ...rest] = traces;
     if (!head) return { laterEvents: 0, otherResource: 0, seenBefore: false, takenInBefore: [] };
     const name = expectedRecordName(folder);
-    const written = await writeJsonOnce(this.container, name, JSON.stringify(head), undefined, deadline);
+    const written = await writeJsonOnce(this.container, name, JSON.stringify(head), undefined, { abortSignal: deadline });
     const known = written || !tracedBefore ? [] : await tracedBefore(folder, events);
     const untraced = written ? rest : traces.filter((_, position) => known[position] !== true);
     if (untraced.length === 0) return { laterEvents: 0, otherResource: 0, seenBefore: !written, takenInBefore: known };
-    const first = written ? head : readExpectedRecording(await readJsonBlob(this.container, name, MAX_EXPECTED_RECORD_BYTES, deadline));
+    const first = written ? head : readExpectedRecording(await readJsonBlob(this.container, name, MAX_EXPECTED_RECORD_BYTES, { abortSignal: deadline }));
     // Side by side (at most `concurrency`): one delivery may name a recording in many events, and their traces written
     // one after another could outlast intake's deadline on every retry.
     const later = untraced.filter((trace) => !(first && coversEvent(first, trace)));
@@ -178,7 +181,9 @@ export class ExpectedRecords {
       later,
       this.concurrency,
       (trace) =>
-        writeJsonOnce(this.container, laterTraceName(folder, trace), JSON.stringify({ ...trace, firstEventId: first?.eventId ?? null }), undefined, deadline),
+        writeJsonOnce(this.container, laterTraceName(folder, trace), JSON.stringify({ ...trace, firstEventId: first?.eventId ?? null }), undefined, {
+          abortSignal: deadline,
+        }),
       { ...(deadline ? { abortSignal: deadline } : {}) },
     );
     const failed = results.find((result): result is PromiseRejectedResult => result.status === "rejected");

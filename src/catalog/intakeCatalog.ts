@@ -1,11 +1,12 @@
-import type { ChunkMessage } from "../events/chunkMessage";
+import type { ChunkMessage } from "../queue/chunkMessage";
 import { mapConcurrent } from "../shared/mapConcurrent";
 import { storageFailure } from "../storage/storageDeadline";
 import { archiverMetrics } from "../telemetry/archiverMetrics";
 import { inSpan } from "../telemetry/spans";
-import { chunkBlobNames } from "../archive/blobLayout";
+import { chunkBlobNames } from "../layout/blobLayout";
 import type { ExpectedRecords, TraceSummary } from "./expectedRecords";
 import { QueuedChunks } from "./queuedChunks";
+import type { AbortOptions } from "../shared/cancellation";
 
 /** What intake made of one delivery's events. */
 export interface IntakeCounts {
@@ -47,7 +48,7 @@ export class IntakeCatalog {
    * listing that misses a record only re-sends a chunk, which the archiver takes as a no-op. Throws
    * StorageUnavailableError.
    */
-  async unqueued(messages: readonly ChunkMessage[], deadline?: AbortSignal): Promise<{ pending: ChunkMessage[]; traces: TraceSummary }> {
+  async unqueued(messages: readonly ChunkMessage[], { abortSignal: deadline }: AbortOptions = {}): Promise<{ pending: ChunkMessage[]; traces: TraceSummary }> {
     if (messages.length === 0) return { pending: [], traces: NO_TRACES };
     // One listing per recording seen before, shared by the traces (an event whose chunks are all recorded as queued was
     // traced before) and the choice of what to send.
@@ -55,7 +56,7 @@ export class IntakeCatalog {
     const queuedIn = (folder: string): Promise<Set<string>> => {
       let listing = listings.get(folder);
       if (!listing) {
-        listing = this.queued.recordNames(folder, deadline).catch((error: unknown) => {
+        listing = this.queued.recordNames(folder, { abortSignal: deadline }).catch((error: unknown) => {
           throw storageFailure("Could not list the chunks queued before", error);
         });
         listings.set(folder, listing);
@@ -63,9 +64,12 @@ export class IntakeCatalog {
       return listing;
     };
     const traces = await inSpan("Storage write expected records", { "archiver.chunks.count": messages.length }, () =>
-      this.expected.write(messages, deadline, async (folder, events) => {
-        const names = await queuedIn(folder);
-        return events.map((event) => event.every((message) => names.has(QueuedChunks.recordName(message))));
+      this.expected.write(messages, {
+        abortSignal: deadline,
+        tracedBefore: async (folder, events) => {
+          const names = await queuedIn(folder);
+          return events.map((event) => event.every((message) => names.has(QueuedChunks.recordName(message))));
+        },
       }),
     );
     const { seenBefore } = traces;
@@ -81,9 +85,9 @@ export class IntakeCatalog {
   }
 
   /** After a chunk's message was sent: its queued record (with its anomalies). Throws StorageUnavailableError. */
-  async recordQueued(message: ChunkMessage, deadline?: AbortSignal): Promise<void> {
+  async recordQueued(message: ChunkMessage, { abortSignal: deadline }: AbortOptions = {}): Promise<void> {
     try {
-      await this.queued.recordQueued(message, this.now(), deadline);
+      await this.queued.recordQueued(message, this.now(), { abortSignal: deadline });
     } catch (error) {
       throw storageFailure(`Could not record chunk ${message.chunkKey} as queued`, error);
     }

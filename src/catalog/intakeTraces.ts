@@ -1,6 +1,6 @@
 import { createHash } from "node:crypto";
-import { anomalyList, type ChunkAnomaly } from "../events/chunkAnomalies";
-import { tracesFolder } from "./catalogLayout";
+import { anomalyList, type ChunkAnomaly } from "../queue/chunkAnomalies";
+import { tracesFolder } from "../layout/catalogLayout";
 import type { ExpectedRecording } from "./expectedRecords";
 
 /**

@@ -1,10 +1,11 @@
 import { createHash } from "node:crypto";
 import type { ContainerClient } from "@azure/storage-blob";
-import { chunkBlobNames } from "../archive/blobLayout";
-import { anomalyList, type ChunkAnomaly } from "../events/chunkAnomalies";
-import type { ChunkMessage } from "../events/chunkMessage";
+import { chunkBlobNames } from "../layout/blobLayout";
+import { anomalyList, type ChunkAnomaly } from "../queue/chunkAnomalies";
+import type { ChunkMessage } from "../queue/chunkMessage";
 import { listWithMetadata, writeJsonOnce } from "./boundedReads";
-import { chunkNameKey, queuedFolder } from "./catalogLayout";
+import { chunkNameKey, queuedFolder } from "../layout/catalogLayout";
+import type { AbortOptions } from "../shared/cancellation";
 
 /** A chunk intake queued: `archive-catalog/<call>/<recording>/queued/<index>-<documentId>-<event>.json`. */
 interface QueuedChunkRecord {
@@ -14,7 +15,7 @@ interface QueuedChunkRecord {
   readonly chunkKey: string;
   readonly eventId: string;
   readonly queuedAt: string;
-  /** What intake found odd about the chunk and archived it anyway (src/events/chunkAnomalies.ts). */
+  /** What intake found odd about the chunk and archived it anyway (src/queue/chunkAnomalies.ts). */
   readonly anomalies: readonly ChunkAnomaly[];
 }
 
@@ -36,13 +37,13 @@ export class QueuedChunks {
   }
 
   /** The names of the records under one recording (at most a listing bound: a miss only re-sends a chunk). */
-  async recordNames(recordingFolder: string, signal?: AbortSignal): Promise<Set<string>> {
-    const { blobs } = await listWithMetadata(this.container, queuedFolder(recordingFolder), undefined, signal);
+  async recordNames(recordingFolder: string, { abortSignal: signal }: AbortOptions = {}): Promise<Set<string>> {
+    const { blobs } = await listWithMetadata(this.container, queuedFolder(recordingFolder), undefined, { abortSignal: signal });
     return new Set(blobs.map((blob) => blob.name));
   }
 
   /** Writes the record of a chunk whose message was sent (If-None-Match: an earlier attempt's stands). Throws on a Storage failure. */
-  async recordQueued(message: ChunkMessage, now: Date, signal?: AbortSignal): Promise<void> {
+  async recordQueued(message: ChunkMessage, now: Date, { abortSignal: signal }: AbortOptions = {}): Promise<void> {
     const anomalies = anomalyList(message.anomalies ?? []);
     const record: QueuedChunkRecord = {
       schemaVersion: 1,
@@ -54,7 +55,7 @@ export class QueuedChunks {
       anomalies,
     };
     const metadata = anomalies.length > 0 ? { anomalies: anomalies.join(",") } : undefined;
-    await writeJsonOnce(this.container, QueuedChunks.recordName(message), JSON.stringify(record), metadata, signal);
+    await writeJsonOnce(this.container, QueuedChunks.recordName(message), JSON.stringify(record), metadata, { abortSignal: signal });
   }
 
   /**

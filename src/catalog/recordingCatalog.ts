@@ -1,15 +1,15 @@
 import type { ContainerClient } from "@azure/storage-blob";
 import type { ArchivedChunk } from "../archive/chunkArchiver";
 import type { FailureOutcome } from "../archive/failureRecords";
-import { callFolder, chunkBlobNames, mediaFormat } from "../archive/blobLayout";
+import { callFolder, chunkBlobNames, mediaFormat } from "../layout/blobLayout";
 import { describeError } from "../errors";
-import type { ChunkMessage } from "../events/chunkMessage";
+import type { ChunkMessage } from "../queue/chunkMessage";
 import type { Log } from "../shared/log";
 import { archiverMetrics } from "../telemetry/archiverMetrics";
 import { ARCHIVE_EVENT_TYPES, archiveEvent, chunkDeadlineAtRiskEvent, inLastQuarter, recordingSubject, recordingSubjectOf } from "./archiveEvents";
 import { acsResourceOf, readRecordingFolder } from "./archivedChunks";
 import { listFolders, readJsonBlob } from "./boundedReads";
-import { expectedRecordName } from "./catalogLayout";
+import { expectedRecordName } from "../layout/catalogLayout";
 import { chunkOutcome, writeChunkOutcome } from "./chunkOutcomes";
 import type { ArchiveEventSink } from "./eventPublisher";
 import { MAX_EXPECTED_RECORD_BYTES, readExpectedRecording, type ExpectedRecording } from "./expectedRecords";
@@ -25,7 +25,7 @@ import {
 } from "./recordingManifest";
 import { readRecordingTraces } from "./recordingTraces";
 import { storageSignal } from "../storage/storageDeadline";
-import { chunkBlobMetadata } from "../archive/blobMetadata";
+import { chunkBlobMetadata } from "../layout/blobMetadata";
 import { recordingInfoOf, type RecordingInfo } from "./recordingInfo";
 
 const MAX_RECORDINGS_PER_CALL = 200;

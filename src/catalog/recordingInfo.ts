@@ -1,4 +1,4 @@
-import type { ChunkMessage } from "../events/chunkMessage";
+import type { ChunkMessage } from "../queue/chunkMessage";
 import { isRecord } from "../shared/untrustedJson";
 
 /** What identifies a recording and describes it, as the event told it (every field may be absent in old events). */

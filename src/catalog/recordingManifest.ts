@@ -1,18 +1,18 @@
 import type { ContainerClient } from "@azure/storage-blob";
 import { StorageUnavailableError } from "../errors";
 import { safeUrl } from "../acs/acsRecordingClient";
-import { manifestName } from "../archive/blobLayout";
+import { manifestName } from "../layout/blobLayout";
 import { mapConcurrent } from "../shared/mapConcurrent";
 import { isRecord } from "../shared/untrustedJson";
 import { inSpan } from "../telemetry/spans";
 import { completeChunks, readRecordingFolder, type ArchivedChunkBlobs } from "./archivedChunks";
 import { readSmallBlob } from "../storage/smallBlob";
 import { blobSha256, readJsonBlob, writeJsonOnce } from "./boundedReads";
-import { participantIdsOf } from "../participants/metadataParticipants";
+import { participantIdsOf } from "../layout/metadataDocument";
 import type { RecordingInfo } from "./recordingInfo";
 import { QueuedChunks } from "./queuedChunks";
-import { chunkNameKey } from "./catalogLayout";
-import type { ChunkAnomaly } from "../events/chunkAnomalies";
+import { chunkNameKey } from "../layout/catalogLayout";
+import type { ChunkAnomaly } from "../queue/chunkAnomalies";
 import type { ErasedChunks } from "./erasureTombstones";
 import { anomaliesWithTrace, intakeTraceOf, type IntakeTrace, type RecordingTraces } from "./intakeTraces";
 
@@ -67,7 +67,7 @@ interface ManifestChunk {
    */
   readonly intakeTrace?: IntakeTrace;
   /**
-   * What was odd about the chunk and did not stop it being archived (src/events/chunkAnomalies.ts): the codes intake
+   * What was odd about the chunk and did not stop it being archived (src/queue/chunkAnomalies.ts): the codes intake
    * recorded, plus `unannounced` when `intakeTrace` is not `announced`. Absent when nothing.
    */
   readonly anomalies?: readonly ChunkAnomaly[];

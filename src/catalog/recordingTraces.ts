@@ -1,7 +1,7 @@
 import type { ContainerClient } from "@azure/storage-blob";
 import { mapConcurrent } from "../shared/mapConcurrent";
 import { listWithMetadata, readJsonBlob } from "./boundedReads";
-import { expectedRecordName, tracesFolder } from "./catalogLayout";
+import { expectedRecordName, tracesFolder } from "../layout/catalogLayout";
 import { MAX_EXPECTED_RECORD_BYTES, readExpectedRecording, type ExpectedRecording } from "./expectedRecords";
 import type { RecordingTraces } from "./intakeTraces";
 

@@ -1,12 +1,12 @@
-import { chunkBlobNames } from "../archive/blobLayout";
-import type { ChunkMessage } from "../events/chunkMessage";
+import { chunkBlobNames } from "../layout/blobLayout";
+import type { ChunkMessage } from "../queue/chunkMessage";
 import type { Log } from "../shared/log";
 import { runChunk } from "./chunkRunner";
 import type { CliServices } from "./cliServices";
 import { validateEvents } from "./eventValidation";
-import type { Progress } from "./progressBar";
+import type { Progress } from "./output/progressBar";
 import { stagedBytesOf } from "./stagedBytes";
-import { exitCodeOf, isSuccess, totalsOf, type ChunkReport, type RunSummary } from "./summary";
+import { exitCodeOf, isSuccess, totalsOf, type ChunkReport, type RunSummary } from "./output/summary";
 
 /** What a run needs besides its input: the services, where to log, and how to show progress. */
 export interface RunContext {

@@ -2,8 +2,8 @@ import type { CallStatus, ChunkStatus } from "../catalog/callStatus";
 import type { RecordingCatalog } from "../catalog/recordingCatalog";
 import type { CallStatusReader } from "../catalog/callStatus";
 import type { Log } from "../shared/log";
-import { formatBytes } from "./formatBytes";
-import { textTable } from "./textTable";
+import { formatBytes } from "./output/formatBytes";
+import { textTable } from "./output/textTable";
 
 /** What `status` and `manifest` print, and their exit code (0 found / all complete, 1 otherwise). */
 export interface CatalogOutput {

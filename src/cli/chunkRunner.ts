@@ -1,10 +1,10 @@
-import type { ChunkArchiveJob, ChunkJobResult } from "../archive/chunkArchiveJob";
-import { chunkBlobNames } from "../archive/blobLayout";
+import type { ChunkArchiveJob, ChunkJobResult } from "../pipeline/chunkArchiveJob";
+import { chunkBlobNames } from "../layout/blobLayout";
 import { sleep } from "../archive/retryPolicy";
 import { describeError } from "../errors";
-import type { ChunkMessage } from "../events/chunkMessage";
+import type { ChunkMessage } from "../queue/chunkMessage";
 import type { Log } from "../shared/log";
-import type { ChunkReport } from "./summary";
+import type { ChunkReport } from "./output/summary";
 
 export interface ChunkRunOptions {
   readonly job: ChunkArchiveJob;

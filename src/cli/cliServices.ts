@@ -2,13 +2,12 @@ import type { ContainerClient } from "@azure/storage-blob";
 import { createServices, type ServiceObservers } from "../app/services";
 import type { CallStatusReader } from "../catalog/callStatus";
 import type { RecordingCatalog } from "../catalog/recordingCatalog";
-import type { ChunkArchiveJob } from "../archive/chunkArchiveJob";
-import { acsResourceWarnings } from "../config/acsResources";
+import type { ChunkArchiveJob } from "../pipeline/chunkArchiveJob";
 import { parseConfig, type AppConfig } from "../config/appConfig";
+import { configWarnings } from "../config/configWarnings";
 import type { Settings } from "../config/settingParsers";
 import type { Log } from "../shared/log";
-import { Quarantine } from "../storage/quarantine";
-import { createBlobServiceClient } from "../storage/storageClients";
+import type { Quarantine } from "../storage/quarantine";
 
 /** What the command line works with: the Functions app's own archive job, plus the containers it reports on. */
 export interface CliServices {
@@ -28,16 +27,12 @@ export interface CliServices {
 export function createCliServices(settings: Settings, log: Log, observers: ServiceObservers = {}): CliServices {
   const config = parseConfig(settings);
   const services = createServices(config, observers);
-  const blobs = createBlobServiceClient(config.recordingsStorage);
-  if (config.allowedAcsResources.length === 0 && config.acsResources.groups.length === 0) {
-    log.warn("ALLOWED_ACS_RESOURCES is not set: events from ANY Event Grid topic are accepted (as the app does).");
-  }
-  for (const warning of acsResourceWarnings(config.acsResources)) log.warn(warning);
+  for (const warning of configWarnings(config)) log.warn(warning);
   return {
     config,
     archiveJob: services.archiveJob,
-    quarantine: new Quarantine(blobs.getContainerClient(config.quarantineContainer)),
-    recordings: blobs.getContainerClient(config.recordingsContainer),
+    quarantine: services.quarantine,
+    recordings: services.recordings,
     catalog: services.catalog,
     callStatus: services.callStatus,
   };

@@ -1,6 +1,6 @@
 import { readFile } from "node:fs/promises";
 import { resolve } from "node:path";
-import { readBounded } from "../http/bodyReading";
+import { readBounded } from "../shared/bodyReading";
 import { isRecord } from "../shared/untrustedJson";
 import { UsageError } from "./usageError";
 

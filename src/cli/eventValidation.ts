@@ -1,13 +1,13 @@
 import { describeError } from "../errors";
-import { CHUNK_ANOMALIES } from "../events/chunkAnomalies";
-import type { ChunkMessage } from "../events/chunkMessage";
+import { CHUNK_ANOMALIES } from "../queue/chunkAnomalies";
+import type { ChunkMessage } from "../queue/chunkMessage";
 import { triageEvents, type IntakePolicy } from "../intake/eventTriage";
 import { QUARANTINE_CONCURRENCY } from "../intake/rejectionKeeping";
 import type { Log } from "../shared/log";
 import { mapConcurrent } from "../shared/mapConcurrent";
 import { printable } from "../shared/logSafe";
 import type { Quarantine, RejectedInput } from "../storage/quarantine";
-import type { EventsReport, RejectedEventReport } from "./summary";
+import type { EventsReport, RejectedEventReport } from "./output/summary";
 
 export interface ValidatedEvents {
   /** One chunk message per chunk of every valid event, exactly as intake would queue them. */

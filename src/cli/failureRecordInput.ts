@@ -3,12 +3,12 @@ import { readFile } from "node:fs/promises";
 import { resolve } from "node:path";
 import type { ContainerClient } from "@azure/storage-blob";
 import { FAILURES_PREFIX } from "../archive/failureRecords";
-import { isRestError } from "@azure/core-rest-pipeline";
 import { describeError } from "../errors";
-import { readBounded } from "../http/bodyReading";
+import { readBounded } from "../shared/bodyReading";
 import { storageSignal } from "../storage/storageDeadline";
 import { isRecord } from "../shared/untrustedJson";
 import { UsageError } from "./usageError";
+import { isNotFound } from "../shared/errorKinds";
 
 const MAX_RECORD_BYTES = 1024 * 1024;
 
@@ -51,8 +51,7 @@ async function downloadText(container: ContainerClient, name: string): Promise<s
     return bytes.toString("utf8");
   } catch (error) {
     if (error instanceof UsageError) throw error;
-    if (isRestError(error) && error.statusCode === 404)
-      throw new UsageError(`there is no failure record ${container.containerName}/${name}.`, { cause: error });
+    if (isNotFound(error)) throw new UsageError(`there is no failure record ${container.containerName}/${name}.`, { cause: error });
     throw new Error(`Could not read ${container.containerName}/${name}: ${describeError(error)}`, { cause: error });
   }
 }

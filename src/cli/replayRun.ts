@@ -1,8 +1,8 @@
 import { describeError } from "../errors";
-import { parseChunkMessage } from "../events/chunkMessageParser";
+import { parseChunkMessage } from "../queue/chunkMessageParser";
 import { archiveMessages, type RunContext } from "./archiveRun";
 import type { FailureRecordInput } from "./failureRecordInput";
-import { exitCodeOf, totalsOf, type RunSummary } from "./summary";
+import { exitCodeOf, totalsOf, type RunSummary } from "./output/summary";
 import { UsageError } from "./usageError";
 
 /**

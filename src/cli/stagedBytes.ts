@@ -1,5 +1,5 @@
-import { isRestError } from "@azure/core-rest-pipeline";
 import type { BlockBlobClient } from "@azure/storage-blob";
+import { isNotFound } from "../shared/errorKinds";
 
 /**
  * Bytes a chunk has in its media blob so far: the blocks staged (uncommitted) by the running archive
@@ -12,7 +12,7 @@ export function stagedBytesOf(blob: BlockBlobClient): () => Promise<number> {
       const sum = (blocks: readonly { size: number }[] | undefined): number => (blocks ?? []).reduce((total, block) => total + block.size, 0);
       return Math.max(sum(list.committedBlocks), sum(list.uncommittedBlocks));
     } catch (error) {
-      if (isRestError(error) && error.statusCode === 404) return 0;
+      if (isNotFound(error)) return 0;
       throw error;
     }
   };

@@ -1,5 +1,5 @@
 import { totalmem } from "node:os";
-import { DEFAULT_MEMORY_BUDGET } from "../archive/memoryBudget";
+import { DEFAULT_MEMORY_BUDGET } from "../archive/transfer/memoryBudget";
 import { ConfigError } from "../errors";
 import { parseResourceId } from "./acsResourceId";
 import { acsEndpoints, parseAcsResources, type AcsResources } from "./acsResources";
@@ -88,7 +88,7 @@ export function parseConfig(settings: Settings): AppConfig {
     acsResources,
     allowedAcsResources: allowed.length === 0 ? [] : [...new Set([...allowed, ...acsResources.groups.map((group) => group.resourceId)])],
     downloadHosts: buildDownloadHostPolicy(listSetting(settings, "ALLOWED_DOWNLOAD_HOSTS"), acsEndpoints(acsResources)),
-    // Today's ACS documentation keeps recordings 24 h; the founding documents said 48 (README, Settings).
+    // Today's ACS documentation keeps recordings 24 h; the 2021 preview API documentation said 48 (README, Settings).
     retentionHours: numberSetting(settings, "RETENTION_HOURS", 24, { min: 1, max: 24 * 365 }),
     downloadBlockSize: byteSizeSetting(settings, "DOWNLOAD_BLOCK_SIZE", 8 * MIB, { min: 256 * 1024, max: 256 * MIB }),
     downloadConcurrency: integerSetting(settings, "DOWNLOAD_CONCURRENCY", 8, { min: 1, max: 64 }),

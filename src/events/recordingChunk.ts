@@ -1,10 +1,10 @@
 import type { AcsRecordingChunkInfo } from "@azure/eventgrid";
 import { InvalidEventError } from "../errors";
 import { isRecord } from "../shared/untrustedJson";
-import { CHUNK_LOCATION_FIELDS, type ChunkLocationField } from "./chunkMessage";
-import { chunkLocationProblem, type LocationPolicy } from "./chunkLocations";
-import { anomalyList, type ChunkAnomaly } from "./chunkAnomalies";
-import { documentIdProblem } from "./documentId";
+import { CHUNK_LOCATION_FIELDS, type ChunkLocationField } from "../queue/chunkMessage";
+import { chunkLocationProblem, type LocationPolicy } from "../queue/chunkLocations";
+import { anomalyList, type ChunkAnomaly } from "../queue/chunkAnomalies";
+import { documentIdProblem } from "../queue/documentId";
 
 /** The most chunks one event may list (a real recording has a handful: one per 4 h or 1.5 GB). */
 const MAX_CHUNKS = 1000;

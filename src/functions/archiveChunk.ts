@@ -1,8 +1,8 @@
 import { app, type InvocationContext, type StorageQueueHandler } from "@azure/functions";
 import { lazyService, type Lazy } from "../app/serviceProvider";
-import type { ChunkArchiveJob } from "../archive/chunkArchiveJob";
+import type { ChunkArchiveJob } from "../pipeline/chunkArchiveJob";
 import { triggerQueueName } from "../config/appConfig";
-import { MAX_DEQUEUE_COUNT } from "../storage/chunkQueue";
+import { MAX_DEQUEUE_COUNT } from "../queue/chunkQueue";
 import { escapingLog } from "../shared/logSafe";
 
 /**

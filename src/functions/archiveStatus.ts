@@ -2,7 +2,7 @@ import { app, type HttpHandler, type HttpRequest, type HttpResponseInit, type In
 import { lazyService, type Lazy } from "../app/serviceProvider";
 import type { CallStatusReader } from "../catalog/callStatus";
 import { AppNotConfiguredError, describeError } from "../errors";
-import { errorResponse, notConfiguredResponse } from "../http/errorResponse";
+import { errorAnswer, toErrorResponse } from "../http/errorResponse";
 import { escapingLog } from "../shared/logSafe";
 
 const MAX_CALL_ID_LENGTH = 1024;
@@ -12,17 +12,16 @@ export function archiveStatus(reader: Lazy<CallStatusReader>): HttpHandler {
   return async (request: HttpRequest, context: InvocationContext): Promise<HttpResponseInit> => {
     const call = request.params["callId"] ?? "";
     if (call.trim() === "" || call.length > MAX_CALL_ID_LENGTH) {
-      return errorResponse(400, { code: "InvalidCallId", message: `callId must be 1 to ${MAX_CALL_ID_LENGTH} characters.`, target: "callId" }, "error");
+      return errorAnswer("archiveStatus", { code: "InvalidCallId", message: `callId must be 1 to ${MAX_CALL_ID_LENGTH} characters.`, target: "callId" });
     }
     try {
       const status = await reader().read(call);
       if (!status)
-        return errorResponse(404, { code: "CallNotFound", message: "The archive has never seen this call (no recording, chunk or outcome)." }, "error");
+        return errorAnswer("archiveStatus", { code: "CallNotFound", message: "The archive has never seen this call (no recording, chunk or outcome)." });
       return { status: 200, jsonBody: status };
     } catch (error) {
-      if (error instanceof AppNotConfiguredError) return notConfiguredResponse(error, "error");
-      escapingLog(context).error(`Reading the archive status failed: ${describeError(error)}`);
-      return errorResponse(503, { code: "StorageUnavailable", message: "The archive could not be read; retry later." }, "error", { "Retry-After": "10" });
+      if (!(error instanceof AppNotConfiguredError)) escapingLog(context).error(`Reading the archive status failed: ${describeError(error)}`);
+      return toErrorResponse(error, "archiveStatus");
     }
   };
 }

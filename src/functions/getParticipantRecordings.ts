@@ -2,7 +2,7 @@ import { app, type HttpHandler, type HttpRequest, type HttpResponseInit, type In
 import { lazyService, type Lazy } from "../app/serviceProvider";
 import type { ParticipantLookup } from "../app/services";
 import { AppNotConfiguredError, describeError } from "../errors";
-import { errorResponse, notConfiguredResponse } from "../http/errorResponse";
+import { errorAnswer, toErrorResponse } from "../http/errorResponse";
 import { InvalidContinuationTokenError, InvalidSearchRequestError, ParticipantIndexKeyError } from "../participants/participantErrors";
 import { API_ROLES, protectedApi } from "../http/apiAccess";
 import { readSearchRequest, searchAnswer } from "../participants/searchApi";
@@ -25,7 +25,7 @@ export function getParticipantRecordings(participantsOf: Lazy<ParticipantLookup 
       const search = await readSearchRequest(request);
       const participants = participantsOf();
       if (!participants)
-        return errorResponse(503, { code: "ParticipantIndexDisabled", message: "The participant index is disabled: set PARTICIPANT_INDEX_KEY." }, "error");
+        return errorAnswer("participants", { code: "ParticipantIndexDisabled", message: "The participant index is disabled: set PARTICIPANT_INDEX_KEY." });
       const page = await participants.search(search.participantId, {
         ...(search.continuationToken ? { continuationToken: search.continuationToken } : {}),
         ...(search.pageSize ? { pageSize: search.pageSize } : {}),
@@ -36,23 +36,10 @@ export function getParticipantRecordings(participantsOf: Lazy<ParticipantLookup 
       );
       return { status: 200, jsonBody: searchAnswer(page, flagged) };
     } catch (error) {
-      if (error instanceof InvalidSearchRequestError)
-        return errorResponse(
-          error.code === "BodyTooLarge" ? 413 : 400,
-          { code: error.code, message: error.message, ...(error.target ? { target: error.target } : {}) },
-          "error",
-        );
-      if (error instanceof InvalidContinuationTokenError)
-        return errorResponse(400, { code: error.code, message: error.message, target: "continuationToken" }, "error");
-      if (error instanceof ParticipantIndexKeyError) {
-        log.error(`Participant search refused: ${error.message}`);
-        return errorResponse(409, { code: error.code, message: error.message }, "error");
-      }
-      if (error instanceof AppNotConfiguredError) return notConfiguredResponse(error, "error");
-      log.error(`Participant search failed: ${describeError(error)}`);
-      return errorResponse(503, { code: "StorageUnavailable", message: "The archive or the participant index could not be read; try again." }, "error", {
-        "Retry-After": "10",
-      });
+      if (error instanceof ParticipantIndexKeyError) log.error(`Participant search refused: ${error.message}`);
+      else if (!(error instanceof InvalidSearchRequestError || error instanceof InvalidContinuationTokenError || error instanceof AppNotConfiguredError))
+        log.error(`Participant search failed: ${describeError(error)}`);
+      return toErrorResponse(error, "participants");
     }
   };
 }
@@ -62,7 +49,7 @@ app.http("getParticipantRecordings", {
   methods: ["POST"],
   authLevel: "admin",
   handler: protectedApi(
-    { api: "participants", action: "search participant recordings", role: API_ROLES.participants, envelope: "error" },
+    { api: "participants", action: "search participant recordings", role: API_ROLES.participants },
     getParticipantRecordings(lazyService((services) => services.participants)),
   ),
 });

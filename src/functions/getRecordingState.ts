@@ -22,7 +22,7 @@ app.http("getRecordingState", {
   methods: ["GET"],
   authLevel: "admin",
   handler: protectedApi(
-    { api: "recordingControl", action: "read recording state", role: API_ROLES.recordingControl, envelope: "bare", auditedParams: ["recordingId"] },
+    { api: "recordingControl", action: "read recording state", role: API_ROLES.recordingControl, auditedParams: ["recordingId"] },
     getRecordingState(lazyService((services) => services.recordingControl)),
   ),
 });

@@ -1,5 +1,5 @@
 import { app, type HttpResponseInit } from "@azure/functions";
-import { errorResponse } from "../http/errorResponse";
+import { errorAnswer } from "../http/errorResponse";
 
 /**
  * GET /api/archive/participants/{participantId}, the lookup of earlier versions, answers 410 Gone and points to
@@ -9,15 +9,11 @@ import { errorResponse } from "../http/errorResponse";
  */
 export function participantLookupMoved(): Promise<HttpResponseInit> {
   return Promise.resolve(
-    errorResponse(
-      410,
-      {
-        code: "ParticipantLookupMoved",
-        message:
-          'This route is retired: participant ids in URLs end up in request logs. Send POST /api/archive/participants/search with the JSON body { "participantId": "…" } instead.',
-      },
-      "error",
-    ),
+    errorAnswer("participants", {
+      code: "ParticipantLookupMoved",
+      message:
+        'This route is retired: participant ids in URLs end up in request logs. Send POST /api/archive/participants/search with the JSON body { "participantId": "…" } instead.',
+    }),
   );
 }
 

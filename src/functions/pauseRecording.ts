@@ -14,7 +14,7 @@ app.http("pauseRecording", {
   methods: ["POST"],
   authLevel: "admin",
   handler: protectedApi(
-    { api: "recordingControl", action: "pause recording", role: API_ROLES.recordingControl, envelope: "bare", auditedParams: ["recordingId"] },
+    { api: "recordingControl", action: "pause recording", role: API_ROLES.recordingControl, auditedParams: ["recordingId"] },
     pauseRecording(lazyService((services) => services.recordingControl)),
   ),
 });

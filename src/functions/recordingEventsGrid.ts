@@ -20,10 +20,10 @@ export function recordingEventsGrid(intake: Lazy<RecordingIntake>): EventGridHan
     // The host calls once per event; a batch (cardinality many) is taken as it comes.
     const events = Array.isArray(event) ? event : [event];
     try {
-      await intake().receive(events, "eventGridTrigger", log, deadline);
+      await intake().receive(events, "eventGridTrigger", log, { abortSignal: deadline });
     } catch (error) {
       if (!(error instanceof InvalidDeliveryError)) throw error;
-      await intake().rejectDelivery(JSON.stringify(event), error, "eventGridTrigger", log, deadline);
+      await intake().rejectDelivery(JSON.stringify(event), error, "eventGridTrigger", log, { abortSignal: deadline });
     }
   };
 }

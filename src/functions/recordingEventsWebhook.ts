@@ -1,10 +1,11 @@
 import { app, type HttpHandler, type HttpRequest, type HttpResponseInit, type InvocationContext } from "@azure/functions";
 import { lazyService, type Lazy } from "../app/serviceProvider";
 import { AppNotConfiguredError, describeError, InvalidDeliveryError, StorageUnavailableError } from "../errors";
-import { errorResponse, notConfiguredResponse } from "../http/errorResponse";
+import { errorAnswer, toErrorResponse } from "../http/errorResponse";
 import { readDeliveryBody } from "../intake/deliveryBody";
 import type { RecordingIntake } from "../intake/recordingIntake";
 import { readWebhookDelivery } from "../intake/webhookDelivery";
+import type { AbortOptions } from "../shared/cancellation";
 import type { Log } from "../shared/log";
 import { escapingLog } from "../shared/logSafe";
 import { intakeDeadline } from "../storage/storageDeadline";
@@ -20,15 +21,17 @@ export function recordingEventsWebhook(intake: Lazy<RecordingIntake>): HttpHandl
     const log = escapingLog(context);
     if (request.method === "OPTIONS") return abuseProtectionHandshake(request);
     if (request.method !== "POST") {
-      return errorResponse(405, { code: "MethodNotAllowed", message: `${request.method} is not supported; Event Grid POSTs events here.` }, "error", {
-        Allow: HANDLED_METHODS.join(", "),
-      });
+      return errorAnswer(
+        "recordingEvents",
+        { code: "MethodNotAllowed", message: `${request.method} is not supported; Event Grid POSTs events here.` },
+        { Allow: HANDLED_METHODS.join(", ") },
+      );
     }
     // One deadline from arrival to answer, well inside Event Grid's 30 s: body, queue and quarantine share it.
     const deadline = intakeDeadline();
     let body: string | undefined;
     try {
-      body = await readDeliveryBody(request, deadline);
+      body = await readDeliveryBody(request, { abortSignal: deadline });
       const delivery = readWebhookDelivery(body, request.headers);
       if (delivery.kind === "validation") {
         log.info("Answered the Event Grid subscription validation handshake.");
@@ -38,10 +41,10 @@ export function recordingEventsWebhook(intake: Lazy<RecordingIntake>): HttpHandl
         log.warn("Event Grid reports that this subscription was deleted.");
         return { status: 200 };
       }
-      const report = await intake().receive(delivery.events, "webhook", log, deadline);
+      const report = await intake().receive(delivery.events, "webhook", log, { abortSignal: deadline });
       return { status: 200, jsonBody: report };
     } catch (error) {
-      return await failureResponse(error, body, intake, log, deadline);
+      return await failureResponse(error, body, intake, log, { abortSignal: deadline });
     }
   };
 }
@@ -50,32 +53,20 @@ export function recordingEventsWebhook(intake: Lazy<RecordingIntake>): HttpHandl
 function abuseProtectionHandshake(request: HttpRequest): HttpResponseInit {
   const origin = request.headers.get("webhook-request-origin");
   if (!origin)
-    return errorResponse(
-      400,
-      { code: "MissingOrigin", message: "OPTIONS requests must carry a WebHook-Request-Origin header (CloudEvents abuse protection)." },
-      "error",
-    );
+    return errorAnswer("recordingEvents", {
+      code: "MissingOrigin",
+      message: "OPTIONS requests must carry a WebHook-Request-Origin header (CloudEvents abuse protection).",
+    });
   return { status: 200, headers: { "WebHook-Allowed-Origin": origin, "WebHook-Allowed-Rate": "*", Allow: HANDLED_METHODS.join(", ") } };
 }
 
-/** Event Grid retries none of 400, 408 (the body never arrived whole), 413 and 415: it dead-letters them. */
-const DELIVERY_STATUS: Record<InvalidDeliveryError["code"], number> = {
-  BodyTooLarge: 413,
-  TooManyEvents: 413,
-  TooManyRecordings: 413,
-  TooManyChunks: 413,
-  BodyTimeout: 408,
-  UnsupportedMediaType: 415,
-  InvalidJson: 400,
-  InvalidBody: 400,
-};
-
+/** The answer to a failed delivery (statuses: src/http/errorResponse.ts); a refused body that was read whole is quarantined first. */
 async function failureResponse(
   error: unknown,
   body: string | undefined,
   intake: Lazy<RecordingIntake>,
   log: Log,
-  deadline: AbortSignal,
+  options: AbortOptions,
 ): Promise<HttpResponseInit> {
   if (error instanceof InvalidDeliveryError) {
     // A body read whole is kept for an operator; an oversized or incomplete one was never read whole.
@@ -87,23 +78,18 @@ async function failureResponse(
       try {
         quarantine = intake();
       } catch (notConfigured) {
-        return failureResponse(notConfigured, body, intake, log, deadline);
+        return failureResponse(notConfigured, body, intake, log, options);
       }
-      await quarantine.rejectDelivery(body, error, "webhook", log, deadline).catch(() => log.error("The rejected delivery could not be quarantined either."));
+      await quarantine.rejectDelivery(body, error, "webhook", log, options).catch(() => log.error("The rejected delivery could not be quarantined either."));
     }
-    const target = error.target === undefined ? {} : { target: error.target };
-    return errorResponse(DELIVERY_STATUS[error.code], { code: error.code, message: error.message, ...target }, "error");
-  }
-  if (error instanceof AppNotConfiguredError) {
+  } else if (error instanceof AppNotConfiguredError) {
     log.warn(`Refused a delivery (Event Grid retries it): ${error.message}`);
-    return notConfiguredResponse(error, "error");
-  }
-  if (error instanceof StorageUnavailableError) {
+  } else if (error instanceof StorageUnavailableError) {
     log.error(`Storage unavailable; asking Event Grid to retry: ${error.message}`);
-    return errorResponse(503, { code: error.code, message: "Storage is unavailable; retry later." }, "error", { "Retry-After": "10" });
+  } else {
+    log.error(`Unexpected failure handling a delivery: ${describeError(error)}`);
   }
-  log.error(`Unexpected failure handling a delivery: ${describeError(error)}`);
-  return errorResponse(500, { code: "InternalError", message: "The delivery could not be processed; retry later." }, "error");
+  return toErrorResponse(error, "recordingEvents");
 }
 
 app.http("recordingEventsWebhook", {

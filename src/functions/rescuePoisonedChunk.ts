@@ -1,8 +1,8 @@
 import { app, type InvocationContext, type StorageQueueHandler } from "@azure/functions";
 import { lazyService, type Lazy } from "../app/serviceProvider";
-import type { PoisonedChunkRescue } from "../archive/poisonedChunkRescue";
+import type { PoisonedChunkRescue } from "../pipeline/poisonedChunkRescue";
 import { triggerQueueName } from "../config/appConfig";
-import { poisonQueueName } from "../storage/chunkQueue";
+import { poisonQueueName } from "../queue/chunkQueue";
 import { escapingLog } from "../shared/logSafe";
 
 /**

@@ -14,7 +14,7 @@ app.http("resumeRecording", {
   methods: ["POST"],
   authLevel: "admin",
   handler: protectedApi(
-    { api: "recordingControl", action: "resume recording", role: API_ROLES.recordingControl, envelope: "bare", auditedParams: ["recordingId"] },
+    { api: "recordingControl", action: "resume recording", role: API_ROLES.recordingControl, auditedParams: ["recordingId"] },
     resumeRecording(lazyService((services) => services.recordingControl)),
   ),
 });

@@ -42,7 +42,7 @@ app.http("startRecording", {
   methods: ["POST"],
   authLevel: "admin",
   handler: protectedApi(
-    { api: "recordingControl", action: "start recording", role: API_ROLES.recordingControl, envelope: "bare" },
+    { api: "recordingControl", action: "start recording", role: API_ROLES.recordingControl },
     startRecording(lazyService((services) => services.recordingControl)),
   ),
 });

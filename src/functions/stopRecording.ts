@@ -14,7 +14,7 @@ app.http("stopRecording", {
   methods: ["DELETE"],
   authLevel: "admin",
   handler: protectedApi(
-    { api: "recordingControl", action: "stop recording", role: API_ROLES.recordingControl, envelope: "bare", auditedParams: ["recordingId"] },
+    { api: "recordingControl", action: "stop recording", role: API_ROLES.recordingControl, auditedParams: ["recordingId"] },
     stopRecording(lazyService((services) => services.recordingControl)),
   ),
 });

@@ -7,6 +7,8 @@ import { AppNotConfiguredError, ConfigError } from "../errors";
 import { storageSignal } from "../storage/storageDeadline";
 import { createBlobServiceClient, createQueueServiceClient } from "../storage/storageClients";
 import { HealthCheck, PROBE_TIMEOUT_MS, type ConfigurationStatus, type DependencyProbe, type ProbeResult } from "./healthCheck";
+import { isNotFound } from "../shared/errorKinds";
+import { isAbortOrTimeout } from "../shared/cancellation";
 
 /** One try per probe: a health answer must come within seconds, and a failing dependency should say so at once. */
 const PROBE_RETRY = { retryOptions: { maxTries: 1, tryTimeoutInMs: PROBE_TIMEOUT_MS } };
@@ -69,7 +71,7 @@ function storageProbe(getProperties: (options: { abortSignal: AbortSignal }) => 
 
 /** Status and error code only: a Storage error's message can carry request details. */
 function storageFailure(error: unknown, notFound: string): ProbeResult {
-  if (isRestError(error) && error.statusCode === 404) return { ok: true, detail: notFound };
+  if (isNotFound(error)) return { ok: true, detail: notFound };
   if (isRestError(error) && error.statusCode !== undefined) {
     return { ok: false, detail: `answered HTTP ${error.statusCode}${typeof error.code === "string" ? ` (${error.code})` : ""}` };
   }
@@ -103,7 +105,7 @@ async function acsEndpointProbe(endpoint: string, signal: AbortSignal): Promise<
 
 function networkCode(error: unknown): string {
   const cause = error instanceof Error && error.cause instanceof Error ? error.cause : error;
-  if (cause instanceof Error && (cause.name === "AbortError" || cause.name === "TimeoutError")) return " (timed out)";
+  if (isAbortOrTimeout(cause)) return " (timed out)";
   const code = typeof cause === "object" && cause !== null && "code" in cause ? cause.code : undefined;
   return typeof code === "string" && /^[A-Z_]+$/.test(code) ? ` (${code})` : "";
 }

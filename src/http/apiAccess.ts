@@ -2,7 +2,7 @@ import type { HttpHandler, HttpRequest, HttpResponse, HttpResponseInit, Invocati
 import type { Settings } from "../config/settingParsers";
 import { escapingLog, printable } from "../shared/logSafe";
 import { isNonEmptyString, isRecord } from "../shared/untrustedJson";
-import { errorResponse, type ErrorEnvelope } from "./errorResponse";
+import { errorAnswer } from "./errorResponse";
 
 /**
  * Who may call the APIs that act on people and on calls — the participant (data-subject) API and the recording
@@ -19,14 +19,12 @@ import { errorResponse, type ErrorEnvelope } from "./errorResponse";
  * the participant API's route and body are not read here.
  */
 export interface ProtectedApi {
-  /** `participants` or `recordingControl`. */
+  /** `participants` or `recordingControl` (which also fixes the envelope of its error bodies: src/http/errorResponse.ts). */
   readonly api: "participants" | "recordingControl";
   /** What the function does, for the audit (`find participant recordings`, `stop recording`). */
   readonly action: string;
   /** The Microsoft Entra app role a caller needs when App Service authentication is on. */
   readonly role: string;
-  /** The error body envelope of the API (README). */
-  readonly envelope: ErrorEnvelope;
   /** Route parameters that name what was acted on and are safe to log (never a participant id). */
   readonly auditedParams?: readonly string[];
 }
@@ -117,15 +115,11 @@ export function protectedApi(api: ProtectedApi, handler: HttpHandler, options: {
     };
     if (caller.kind === "anonymous") {
       audit(401);
-      return errorResponse(
-        401,
-        { code: "Unauthenticated", message: "Sign in with Microsoft Entra ID: send a bearer token for this app's registration." },
-        api.envelope,
-      );
+      return errorAnswer(api.api, { code: "Unauthenticated", message: "Sign in with Microsoft Entra ID: send a bearer token for this app's registration." });
     }
     if (caller.kind === "entra" && !caller.roles.includes(api.role)) {
       audit(403);
-      return errorResponse(403, { code: "Forbidden", message: `The caller does not have the app role ${api.role}.` }, api.envelope);
+      return errorAnswer(api.api, { code: "Forbidden", message: `The caller does not have the app role ${api.role}.` });
     }
     let response: HttpResponseInit | HttpResponse;
     try {

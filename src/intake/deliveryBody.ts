@@ -1,38 +1,23 @@
 import { InvalidDeliveryError } from "../errors";
-import { readBounded } from "../http/bodyReading";
+import { readRequestText, type RequestWithBody } from "../http/requestBody";
 
 /** Event Grid's maximum delivery size; larger bodies are refused with 413. */
 const MAX_DELIVERY_BYTES = 1024 * 1024;
 
-/** What a webhook request offers: headers and a body stream (`HttpRequest` of @azure/functions). */
-export interface DeliveryRequest {
-  readonly headers: { get(name: string): string | null };
-  readonly body: ReadableStream<Uint8Array> | null;
-}
-
 /**
- * Reads a webhook body as UTF-8 text, counting bytes as they arrive: a declared Content-Length over
- * `limit` is refused before reading, and a body without one (chunked) is refused as soon as its bytes
- * pass the limit — the rest is never read. A body still arriving when `deadline` fires is refused too.
- * Throws InvalidDeliveryError (`BodyTooLarge`, `BodyTimeout`).
+ * Reads a webhook body as UTF-8 text within `limit` bytes (Event Grid's maximum by default) and before `abortSignal`
+ * fires (src/http/requestBody.ts). Throws InvalidDeliveryError (`BodyTooLarge`, `BodyTimeout`, `InvalidBody`).
  */
-export async function readDeliveryBody(request: DeliveryRequest, deadline: AbortSignal, limit: number = MAX_DELIVERY_BYTES): Promise<string> {
-  const declared = request.headers.get("content-length");
-  if (declared !== null && Number(declared) > limit) throw tooLarge(limit);
-  if (!request.body) return "";
-  let read: { bytes: Buffer; complete: boolean };
-  try {
-    // Stops at the limit (the rest is never read) or at the deadline; either way the body is dropped.
-    read = await readBounded(request.body, limit, { signal: deadline });
-  } catch (error) {
-    throw deadline.aborted
-      ? new InvalidDeliveryError("BodyTimeout", "The body did not arrive in time; nothing of it was processed.", { cause: error })
-      : new InvalidDeliveryError("InvalidBody", "The body could not be read to its end.", { cause: error });
+export async function readDeliveryBody(request: RequestWithBody, options: { abortSignal?: AbortSignal; limit?: number } = {}): Promise<string> {
+  const limit = options.limit ?? MAX_DELIVERY_BYTES;
+  const read = await readRequestText(request, limit, options);
+  if ("text" in read) return read.text;
+  switch (read.problem) {
+    case "tooLarge":
+      throw new InvalidDeliveryError("BodyTooLarge", `The body is larger than ${limit} bytes, Event Grid's maximum delivery size.`);
+    case "timeout":
+      throw new InvalidDeliveryError("BodyTimeout", "The body did not arrive in time; nothing of it was processed.");
+    case "unreadable":
+      throw new InvalidDeliveryError("InvalidBody", "The body could not be read to its end.");
   }
-  if (!read.complete) throw tooLarge(limit);
-  return new TextDecoder("utf-8").decode(read.bytes);
-}
-
-function tooLarge(limit: number): InvalidDeliveryError {
-  return new InvalidDeliveryError("BodyTooLarge", `The body is larger than ${limit} bytes, Event Grid's maximum delivery size.`);
 }

@@ -1,6 +1,6 @@
 import { InvalidDeliveryError } from "../errors";
-import { chunkBlobNames } from "../archive/blobLayout";
-import type { ChunkMessage } from "../events/chunkMessage";
+import { chunkBlobNames } from "../layout/blobLayout";
+import type { ChunkMessage } from "../queue/chunkMessage";
 import { readEnvelope, RECORDING_FILE_STATUS_UPDATED } from "../events/eventEnvelope";
 import { isRecord } from "../shared/untrustedJson";
 import { INTAKE_LIMIT_SETTINGS, type IntakeLimits } from "../config/intakeLimits";

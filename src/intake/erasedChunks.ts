@@ -1,8 +1,9 @@
-import { chunkBlobNames } from "../archive/blobLayout";
+import { chunkBlobNames } from "../layout/blobLayout";
 import type { ErasedChunks, ErasureTombstones } from "../catalog/erasureTombstones";
 import { describeError, StorageUnavailableError } from "../errors";
-import type { ChunkMessage } from "../events/chunkMessage";
+import type { ChunkMessage } from "../queue/chunkMessage";
 import { mapConcurrent } from "../shared/mapConcurrent";
+import type { AbortOptions } from "../shared/cancellation";
 
 /** Tombstone listings in flight per delivery. */
 const LISTING_CONCURRENCY = 32;
@@ -23,7 +24,7 @@ const NONE_ERASED: ErasedChunks = { size: 0, truncated: false, names: [], has: (
 export async function withoutErasedChunks(
   messages: readonly ChunkMessage[],
   tombstones: ErasureTombstones,
-  deadline?: AbortSignal,
+  { abortSignal: deadline }: AbortOptions = {},
 ): Promise<{ readonly kept: readonly ChunkMessage[]; readonly erased: readonly ChunkMessage[] }> {
   if (messages.length === 0) return { kept: [], erased: [] };
   const byFolder = new Map<string, ChunkMessage[]>();

@@ -1,5 +1,5 @@
 import { InvalidEventError } from "../errors";
-import type { ChunkMessage } from "../events/chunkMessage";
+import type { ChunkMessage } from "../queue/chunkMessage";
 import { readEnvelope, RECORDING_FILE_STATUS_UPDATED } from "../events/eventEnvelope";
 import { chunkMessagesWithByos, type ByosPolicy } from "../byos/byosIntake";
 import { unservedResourceProblem, type AcsResources } from "../config/acsResources";
@@ -49,7 +49,7 @@ export function triageEvents(events: readonly unknown[], policy: IntakePolicy, r
       return;
     }
     try {
-      // Bring-your-own-storage step (issue 11): recognises BYOS chunks, then runs the usual validation.
+      // Bring-your-own-storage step: recognises BYOS chunks, then runs the usual validation.
       const eventMessages = chunkMessagesWithByos(envelope, policy);
       requireServedResource(eventMessages, policy.acsResources, envelope.fields.source);
       messages.push(...eventMessages);

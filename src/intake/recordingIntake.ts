@@ -1,10 +1,10 @@
 import { StorageUnavailableError, type InvalidDeliveryError } from "../errors";
-import { CHUNK_ANOMALIES } from "../events/chunkAnomalies";
-import type { ChunkMessage } from "../events/chunkMessage";
+import { CHUNK_ANOMALIES } from "../queue/chunkAnomalies";
+import type { ChunkMessage } from "../queue/chunkMessage";
 import { DEFAULT_INTAKE_LIMITS, type IntakeLimits } from "../config/intakeLimits";
 import type { Log } from "../shared/log";
 import { printable } from "../shared/logSafe";
-import type { ChunkQueue } from "../storage/chunkQueue";
+import type { ChunkQueue } from "../queue/chunkQueue";
 import type { Quarantine } from "../storage/quarantine";
 import { intakeDeadline } from "../storage/storageDeadline";
 import type { IntakeCatalog } from "../catalog/intakeCatalog";
@@ -15,6 +15,7 @@ import { deliveryOverLimit, recordingsOverLimit } from "./deliveryLimits";
 import { withoutErasedChunks } from "./erasedChunks";
 import { triageEvents, type IntakePolicy } from "./eventTriage";
 import { keepRejections, MAX_SEPARATE_RECORDS, type RejectedEvent } from "./rejectionKeeping";
+import type { AbortOptions } from "../shared/cancellation";
 
 export interface IntakeDependencies {
   readonly chunkQueue: ChunkQueue;
@@ -69,7 +70,12 @@ export class RecordingIntake {
     this.limits = deps.limits ?? DEFAULT_INTAKE_LIMITS;
   }
 
-  async receive(events: readonly unknown[], receivedVia: string, log: Log, deadline: AbortSignal = intakeDeadline()): Promise<IntakeReport> {
+  async receive(
+    events: readonly unknown[],
+    receivedVia: string,
+    log: Log,
+    { abortSignal: deadline = intakeDeadline() }: AbortOptions = {},
+  ): Promise<IntakeReport> {
     const overLimit = deliveryOverLimit(events, this.limits);
     if (overLimit) throw overLimit;
     const { messages: found, rejections, accepted, ignored } = triageEvents(events, this.deps.policy, receivedVia, log);
@@ -81,8 +87,8 @@ export class RecordingIntake {
     const messages = distinctChunks(found);
     // Every write runs to its end before answering (allSettled): what was queued is known, whatever failed.
     const [kept, queued] = await Promise.allSettled([
-      keepRejections(this.deps.quarantine, rejections, events.length, log, deadline),
-      this.enqueue(messages, log, deadline),
+      keepRejections(this.deps.quarantine, rejections, events.length, log, { abortSignal: deadline }),
+      this.enqueue(messages, log, { abortSignal: deadline }),
     ]);
     if (queued.status === "rejected") throw queued.reason;
     if (kept.status === "rejected") throw kept.reason;
@@ -102,8 +108,10 @@ export class RecordingIntake {
    * Tombstones first (an erased chunk stays erased: a redelivered event neither queues it nor expects it again), then
    * the traces, then the chunks no earlier attempt queued, each recorded as queued once sent.
    */
-  private async enqueue(found: readonly ChunkMessage[], log: Log, deadline: AbortSignal): Promise<Enqueued> {
-    const { kept: messages, erased } = this.deps.erasures ? await withoutErasedChunks(found, this.deps.erasures, deadline) : { kept: found, erased: [] };
+  private async enqueue(found: readonly ChunkMessage[], log: Log, { abortSignal: deadline }: Required<AbortOptions>): Promise<Enqueued> {
+    const { kept: messages, erased } = this.deps.erasures
+      ? await withoutErasedChunks(found, this.deps.erasures, { abortSignal: deadline })
+      : { kept: found, erased: [] };
     if (erased.length > 0) {
       archiverMetrics().chunksErasedSkipped.add(erased.length, { where: "intake" });
       log.info(
@@ -114,11 +122,11 @@ export class RecordingIntake {
       );
     }
     const catalog = this.deps.catalog;
-    const { pending, traces } = catalog ? await catalog.unqueued(messages, deadline) : { pending: messages, traces: undefined };
+    const { pending, traces } = catalog ? await catalog.unqueued(messages, { abortSignal: deadline }) : { pending: messages, traces: undefined };
     if (traces) logLaterEvents(traces, log);
     await this.deps.chunkQueue.enqueue(pending, {
       abortSignal: deadline,
-      ...(catalog ? { afterSend: (message) => catalog.recordQueued(message, deadline) } : {}),
+      ...(catalog ? { afterSend: (message) => catalog.recordQueued(message, { abortSignal: deadline }) } : {}),
     });
     for (const message of pending) {
       log.info(`Queued chunk ${printable(message.chunkKey)} (event ${printable(message.eventId)}) on ${this.deps.chunkQueue.name}.`);
@@ -136,8 +144,17 @@ export class RecordingIntake {
   }
 
   /** Keeps a whole delivery that could not be read (not JSON, not events) for an operator. */
-  async rejectDelivery(body: string, problem: InvalidDeliveryError, receivedVia: string, log: Log, deadline: AbortSignal = intakeDeadline()): Promise<string> {
-    const keptAt = await this.deps.quarantine.keep({ reason: { code: problem.code, message: problem.message }, receivedVia, input: body }, deadline);
+  async rejectDelivery(
+    body: string,
+    problem: InvalidDeliveryError,
+    receivedVia: string,
+    log: Log,
+    { abortSignal: deadline = intakeDeadline() }: AbortOptions = {},
+  ): Promise<string> {
+    const keptAt = await this.deps.quarantine.keep(
+      { reason: { code: problem.code, message: problem.message }, receivedVia, input: body },
+      { abortSignal: deadline },
+    );
     log.error(`Rejected a delivery (${problem.code}): ${problem.message} Kept at ${keptAt}.`);
     return keptAt;
   }

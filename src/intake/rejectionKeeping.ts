@@ -3,6 +3,7 @@ import type { Log } from "../shared/log";
 import { mapConcurrent } from "../shared/mapConcurrent";
 import { printable } from "../shared/logSafe";
 import type { Quarantine, RejectedInput } from "../storage/quarantine";
+import type { AbortOptions } from "../shared/cancellation";
 
 /** Up to this many rejected elements of one delivery get a record each; more are kept as ONE record. */
 export const MAX_SEPARATE_RECORDS = 16;
@@ -39,13 +40,16 @@ export async function keepRejections(
   rejected: readonly TriagedRejection[],
   received: number,
   log: Log,
-  signal?: AbortSignal,
+  { abortSignal: signal }: AbortOptions = {},
 ): Promise<RejectedEvent[]> {
   if (rejected.length === 0) return [];
   const summary = `Rejected ${rejected.length} of ${received} events (${countByCode(rejected)}); first: ${firstReasons(rejected)}`;
   let kept: RejectedEvent[];
   try {
-    kept = rejected.length <= MAX_SEPARATE_RECORDS ? await keepSeparately(quarantine, rejected, signal) : await keepTogether(quarantine, rejected, signal);
+    kept =
+      rejected.length <= MAX_SEPARATE_RECORDS
+        ? await keepSeparately(quarantine, rejected, { abortSignal: signal })
+        : await keepTogether(quarantine, rejected, { abortSignal: signal });
   } catch (error) {
     log.error(`${summary}. They could NOT be quarantined; the delivery will be retried.`);
     throw error instanceof StorageUnavailableError ? error : new StorageUnavailableError("Quarantine failed.", { cause: error });
@@ -57,14 +61,22 @@ export async function keepRejections(
   return kept;
 }
 
-async function keepSeparately(quarantine: Quarantine, rejected: readonly TriagedRejection[], signal?: AbortSignal): Promise<RejectedEvent[]> {
-  const results = await mapConcurrent(rejected, QUARANTINE_CONCURRENCY, ({ rejection }) => quarantine.keep(rejection, signal));
+async function keepSeparately(
+  quarantine: Quarantine,
+  rejected: readonly TriagedRejection[],
+  { abortSignal: signal }: AbortOptions = {},
+): Promise<RejectedEvent[]> {
+  const results = await mapConcurrent(rejected, QUARANTINE_CONCURRENCY, ({ rejection }) => quarantine.keep(rejection, { abortSignal: signal }));
   const failed = results.find((result): result is PromiseRejectedResult => result.status === "rejected");
   if (failed) throw failed.reason;
   return rejected.map((entry, i) => described(entry, (results[i] as PromiseFulfilledResult<string>).value));
 }
 
-async function keepTogether(quarantine: Quarantine, rejected: readonly TriagedRejection[], signal?: AbortSignal): Promise<RejectedEvent[]> {
+async function keepTogether(
+  quarantine: Quarantine,
+  rejected: readonly TriagedRejection[],
+  { abortSignal: signal }: AbortOptions = {},
+): Promise<RejectedEvent[]> {
   const first = rejected[0] as TriagedRejection;
   const keptAt = await quarantine.keep(
     {
@@ -80,7 +92,7 @@ async function keepTogether(quarantine: Quarantine, rejected: readonly TriagedRe
       })),
       input: rejected.map(({ rejection }) => rejection.input),
     },
-    signal,
+    { abortSignal: signal },
   );
   return rejected.map((entry) => described(entry, keptAt));
 }

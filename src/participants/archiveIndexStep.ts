@@ -1,8 +1,8 @@
 import type { ContainerClient } from "@azure/storage-blob";
-import { chunkBlobNames } from "../archive/blobLayout";
+import { chunkBlobNames } from "../layout/blobLayout";
 import { isTransient } from "../archive/retryPolicy";
 import { describeError } from "../errors";
-import type { ChunkMessage } from "../events/chunkMessage";
+import type { ChunkMessage } from "../queue/chunkMessage";
 import type { Log } from "../shared/log";
 import { catalogueUrls } from "./byosErasure";
 import { chunkRefOf } from "./chunkRef";

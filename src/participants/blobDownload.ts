@@ -4,7 +4,7 @@ import { Readable } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import type { BlobClient } from "@azure/storage-blob";
 import { TransferInterruptedError } from "../errors";
-import { guardIdle } from "../http/bodyReading";
+import { guardIdle } from "../shared/bodyReading";
 
 export interface DownloadedFile {
   readonly bytes: number;

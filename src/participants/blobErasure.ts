@@ -4,6 +4,8 @@ import { describeError } from "../errors";
 import { mapConcurrent } from "../shared/mapConcurrent";
 import { storageSignal } from "../storage/storageDeadline";
 import { exactBlobClient } from "./listedNames";
+import { isNotFound } from "../shared/errorKinds";
+import type { AbortOptions } from "../shared/cancellation";
 
 const DELETE_CONCURRENCY = 4;
 /** Versions of one chunk's few blobs listed at most (each overwrite makes one); more is reported, never ignored. */
@@ -45,7 +47,7 @@ export async function listVersions(
   container: ContainerClient,
   prefix: string,
   accept: (name: string) => boolean,
-  signal?: AbortSignal,
+  { abortSignal: signal }: AbortOptions = {},
 ): Promise<{ items: BlobItem[]; truncated: boolean }> {
   const items: BlobItem[] = [];
   let token: string | undefined;
@@ -70,7 +72,7 @@ export async function listVersions(
       // Both bounds: the names kept, and the pages read (a flood of other names under the prefix keeps none).
     } while (token && items.length < MAX_LISTED_VERSIONS && pages < MAX_VERSION_LISTING_PAGES);
   } catch (error) {
-    if (isRestError(error) && error.statusCode === 404) return { items: [], truncated: false };
+    if (isNotFound(error)) return { items: [], truncated: false };
     throw error;
   }
   return { items, truncated: token !== undefined };
@@ -87,12 +89,19 @@ export function isPreviousVersion(item: BlobItem): boolean {
  * listed and each is deleted by its version id, then a last listing checks that nothing of these names is left.
  * Everything not deleted is reported with Storage's reason. Nothing outside the exact names is touched.
  */
-export async function eraseWithVersions(container: ContainerClient, names: readonly string[], prefix: string, signal?: AbortSignal): Promise<BlobsErased> {
+export async function eraseWithVersions(
+  container: ContainerClient,
+  names: readonly string[],
+  prefix: string,
+  { abortSignal: signal }: AbortOptions = {},
+): Promise<BlobsErased> {
   const wanted = new Set(names);
   const accept = (name: string): boolean => wanted.has(name);
   const refused: ErasureRefusal[] = [];
   const deleted: string[] = [];
-  const bases = await mapConcurrent(names, DELETE_CONCURRENCY, async (name) => deleteOne(exactBlobClient(container, name), name, undefined, signal));
+  const bases = await mapConcurrent(names, DELETE_CONCURRENCY, async (name) =>
+    deleteOne(exactBlobClient(container, name), name, undefined, { abortSignal: signal }),
+  );
   bases.forEach((outcome, position) => {
     const name = names[position] as string;
     const result =
@@ -103,10 +112,10 @@ export async function eraseWithVersions(container: ContainerClient, names: reado
     else if (result.existed) deleted.push(name);
   });
   const versionsDeleted: { blob: string; versionId: string }[] = [];
-  const left = await listVersions(container, prefix, accept, signal);
+  const left = await listVersions(container, prefix, accept, { abortSignal: signal });
   const previous = left.items.filter(isPreviousVersion);
   const versions = await mapConcurrent(previous, DELETE_CONCURRENCY, async (item) =>
-    deleteOne(exactBlobClient(container, item.name).withVersion(item.versionId as string), item.name, item.versionId, signal),
+    deleteOne(exactBlobClient(container, item.name).withVersion(item.versionId as string), item.name, item.versionId, { abortSignal: signal }),
   );
   versions.forEach((outcome, position) => {
     const item = previous[position] as BlobItem;
@@ -117,7 +126,7 @@ export async function eraseWithVersions(container: ContainerClient, names: reado
     else versionsDeleted.push({ blob: item.name, versionId });
   });
   if (previous.length > 0 || left.truncated) {
-    const after = await listVersions(container, prefix, accept, signal);
+    const after = await listVersions(container, prefix, accept, { abortSignal: signal });
     const known = new Set(refused.map((refusal) => `${refusal.blob}\n${refusal.versionId ?? ""}`));
     for (const item of after.items) {
       const id = isPreviousVersion(item) ? (item.versionId ?? "") : "";
@@ -154,8 +163,7 @@ export async function deleteOne(
   blob: BlobClient,
   name: string,
   versionId: string | undefined,
-  signal?: AbortSignal,
-  conditions?: { ifMatch: string },
+  { abortSignal: signal, conditions }: AbortOptions & { conditions?: { ifMatch: string } } = {},
 ): Promise<{ readonly existed: boolean; readonly refusal?: ErasureRefusal }> {
   try {
     const response = await blob.deleteIfExists({

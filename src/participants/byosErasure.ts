@@ -9,6 +9,8 @@ import { storageSignal } from "../storage/storageDeadline";
 import { deleteOne, refusalOf, type ErasureRefusal } from "./blobErasure";
 import { catalogueRecordOf, type ChunkRef } from "./chunkRef";
 import type { ParticipantIndex } from "./participantIndex";
+import { isNotFound } from "../shared/errorKinds";
+import type { AbortOptions } from "../shared/cancellation";
 
 const MAX_RECORD_BYTES = 1024 * 1024;
 
@@ -81,18 +83,18 @@ export async function eraseByosBlobs(
     }
     planned.push(url);
     if (options.dryRun) continue;
-    const outcome = await deleteIfUnchanged(byos.access, file, options.abortSignal);
+    const outcome = await deleteIfUnchanged(byos.access, file, { abortSignal: options.abortSignal });
     if ("refusal" in outcome) {
       refused.push(outcome.refusal);
       continue;
     }
     deleted.push(url);
     if (outcome.versionId) {
-      const version = await deleteOne(byos.access.blob(url).withVersion(outcome.versionId), url, outcome.versionId, options.abortSignal);
+      const version = await deleteOne(byos.access.blob(url).withVersion(outcome.versionId), url, outcome.versionId, { abortSignal: options.abortSignal });
       if (version.refusal) refused.push(version.refusal);
       else versionsDeleted.push({ blob: url, versionId: outcome.versionId });
     }
-    await index.removeEntryNames([index.claimName(url, ref)], options.abortSignal);
+    await index.removeEntryNames([index.claimName(url, ref)], { abortSignal: options.abortSignal });
   }
   return { planned, deleted, versionsDeleted, refused };
 }
@@ -115,7 +117,11 @@ async function ruleBroken(index: ParticipantIndex, ref: ChunkRef, documentId: st
 }
 
 /** Deletes the blob only while its ETag is the catalogued one; the version id it had (versioned accounts) comes back. */
-async function deleteIfUnchanged(access: ByosAccess, file: ByosFile, signal?: AbortSignal): Promise<{ versionId?: string } | { refusal: ErasureRefusal }> {
+async function deleteIfUnchanged(
+  access: ByosAccess,
+  file: ByosFile,
+  { abortSignal: signal }: AbortOptions = {},
+): Promise<{ versionId?: string } | { refusal: ErasureRefusal }> {
   const blob = access.blob(file.url);
   let versionId: string | undefined;
   try {
@@ -126,9 +132,9 @@ async function deleteIfUnchanged(access: ByosAccess, file: ByosFile, signal?: Ab
       };
     versionId = properties.versionId;
   } catch (error) {
-    if ((error as { statusCode?: number }).statusCode === 404) return {};
+    if (isNotFound(error)) return {};
     return { refusal: { ...refusalOf(error, file.url), reason: `its properties could not be read: ${describeError(error)}` } };
   }
-  const { refusal } = await deleteOne(blob, file.url, undefined, signal, { ifMatch: file.etag as string });
+  const { refusal } = await deleteOne(blob, file.url, undefined, { abortSignal: signal, conditions: { ifMatch: file.etag as string } });
   return refusal ? { refusal } : versionId ? { versionId } : {};
 }

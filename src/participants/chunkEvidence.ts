@@ -2,7 +2,8 @@ import type { ContainerClient } from "@azure/storage-blob";
 import { readSmallBlob } from "../storage/smallBlob";
 import { metadataBlobOf, type ChunkRef } from "./chunkRef";
 import { exactBlobClient } from "./listedNames";
-import { MAX_METADATA_READ, readParticipants } from "./metadataParticipants";
+import { MAX_METADATA_READ } from "../layout/metadataDocument";
+import { readParticipants } from "./metadataParticipants";
 import type { ParticipantIndex } from "./participantIndex";
 
 /**
@@ -32,10 +33,10 @@ export async function readEvidence(
   options: { previousVersion?: string; abortSignal?: AbortSignal } = {},
 ): Promise<ChunkEvidence> {
   const blob = exactBlobClient(recordings, metadataBlobOf(ref), ref.folder);
-  let document = await readSmallBlob(blob, MAX_METADATA_READ, options.abortSignal);
+  let document = await readSmallBlob(blob, MAX_METADATA_READ, { abortSignal: options.abortSignal });
   let fromVersion: string | undefined;
   if (document === undefined && options.previousVersion) {
-    document = await readSmallBlob(blob.withVersion(options.previousVersion), MAX_METADATA_READ, options.abortSignal);
+    document = await readSmallBlob(blob.withVersion(options.previousVersion), MAX_METADATA_READ, { abortSignal: options.abortSignal });
     fromVersion = options.previousVersion;
   }
   if (document === undefined) return { kind: "missing" };

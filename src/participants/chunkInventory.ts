@@ -1,5 +1,5 @@
 import type { BlobItem, ContainerClient } from "@azure/storage-blob";
-import { pathSegment } from "../archive/blobLayout";
+import { pathSegment } from "../layout/blobLayout";
 import { isPreviousVersion, listVersions } from "./blobErasure";
 import { chunkFileKind, chunkIndexOf, chunkPrefix, documentSegmentOf, type ChunkFileKind, type ChunkRef } from "./chunkRef";
 import { blobNameProblem } from "./listedNames";
@@ -57,7 +57,7 @@ export async function listChunk(recordings: ContainerClient, ref: ChunkRef, opti
     }
     return chunkFileKind(name, ref) !== undefined;
   };
-  const { items, truncated } = await listVersions(recordings, chunkPrefix(ref), accept, options.abortSignal);
+  const { items, truncated } = await listVersions(recordings, chunkPrefix(ref), accept, { abortSignal: options.abortSignal });
   const current = items.filter((item) => !isPreviousVersion(item));
   return { current, previous: options.versions ? items.filter(isPreviousVersion) : [], unsafe: [...new Set(unsafe)], truncated };
 }

@@ -1,19 +1,16 @@
-import { RECORDINGS_PREFIX, type ChunkBlobNames } from "../archive/blobLayout";
+import { CATALOGUE_SUFFIX, METADATA_SUFFIX, RECORDINGS_PREFIX, type ChunkBlobNames } from "../layout/blobLayout";
 import { blobNameProblem } from "./listedNames";
 
 /**
  * One archived chunk, as the participant index names it: its recording folder (`calls/<call>/<recording>/`) and
  * the stem its blobs share (`<index>-<documentId, escaped>`): media `<stem>.<mp4|mp3|wav|bin>`, metadata document
- * `<stem>.metadata.json`, BYOS catalogue record `<stem>.byos.json` (src/archive/blobLayout.ts).
+ * `<stem>.metadata.json`, BYOS catalogue record `<stem>.byos.json` (src/layout/blobLayout.ts).
  */
 export interface ChunkRef {
   readonly folder: string;
   readonly stem: string;
 }
 
-const METADATA_SUFFIX = ".metadata.json";
-/** BYOS catalogue records sit next to the chunk they describe: `<index>-<documentId>.byos.json`. */
-export const CATALOGUE_SUFFIX = ".byos.json";
 const MEDIA_SUFFIXES = [".mp4", ".mp3", ".wav", ".bin"] as const;
 
 export type ChunkFileKind = "media" | "metadata" | "catalogue";

@@ -1,5 +1,5 @@
 import type { ContainerClient } from "@azure/storage-blob";
-import { compactUtc, OPERATIONAL_PREFIXES } from "../archive/blobLayout";
+import { compactUtc, OPERATIONAL_PREFIXES } from "../layout/blobLayout";
 import { writeJsonOnce } from "../catalog/boundedReads";
 import { describeError } from "../errors";
 import { ensureOnce } from "../storage/ensureOnce";

@@ -6,6 +6,7 @@ import { storageSignal } from "../storage/storageDeadline";
 import { keyRecordName } from "./indexLayout";
 import { ParticipantIndexKeyError } from "./participantErrors";
 import { indexKeyFingerprint } from "./participantKey";
+import type { AbortOptions } from "../shared/cancellation";
 
 const MAX_RECORD_BYTES = 64 * 1024;
 /** A process that found the key right trusts that for this long (a rotation by reindex is noticed after it). */
@@ -57,11 +58,13 @@ export class IndexKeyCheck {
    */
   async verify(options: { record?: KeyRecorder; abortSignal?: AbortSignal } = {}): Promise<void> {
     if (Date.now() < this.verifiedUntil) return;
-    let recorded = await this.read(options.abortSignal);
+    let recorded = await this.read({ abortSignal: options.abortSignal });
     if (!recorded && options.record) {
       await this.index.createIfNotExists({ abortSignal: storageSignal(options.abortSignal) });
-      await writeJsonOnce(this.index, keyRecordName(this.recordingsContainer), JSON.stringify(this.recordOf(options.record)), undefined, options.abortSignal);
-      recorded = await this.read(options.abortSignal);
+      await writeJsonOnce(this.index, keyRecordName(this.recordingsContainer), JSON.stringify(this.recordOf(options.record)), undefined, {
+        abortSignal: options.abortSignal,
+      });
+      recorded = await this.read({ abortSignal: options.abortSignal });
     }
     if (!recorded)
       throw new ParticipantIndexKeyError(
@@ -77,9 +80,9 @@ export class IndexKeyCheck {
   }
 
   /** The recorded fingerprint, or undefined (no record, or not one of ours). */
-  async read(signal?: AbortSignal): Promise<IndexKeyRecord | undefined> {
+  async read({ abortSignal: signal }: AbortOptions = {}): Promise<IndexKeyRecord | undefined> {
     // A missing container reads as no record (404, like a missing blob).
-    const body = await readSmallBlob(this.index.getBlobClient(keyRecordName(this.recordingsContainer)), MAX_RECORD_BYTES, signal);
+    const body = await readSmallBlob(this.index.getBlobClient(keyRecordName(this.recordingsContainer)), MAX_RECORD_BYTES, { abortSignal: signal });
     if (!body) return undefined;
     try {
       const parsed: unknown = JSON.parse(body.toString("utf8"));
@@ -92,7 +95,7 @@ export class IndexKeyCheck {
   }
 
   /** Makes this key the index's key (reindex --rotate-key, after the index was rebuilt under it). */
-  async replace(previous: IndexKeyRecord | undefined, signal?: AbortSignal): Promise<void> {
+  async replace(previous: IndexKeyRecord | undefined, { abortSignal: signal }: AbortOptions = {}): Promise<void> {
     const now = new Date().toISOString();
     const record: IndexKeyRecord = {
       ...this.recordOf("reindex"),

@@ -1,5 +1,5 @@
 import { createHash } from "node:crypto";
-import { RECORDINGS_PREFIX } from "../archive/blobLayout";
+import { RECORDINGS_PREFIX } from "../layout/blobLayout";
 import { chunkRefProblem, type ChunkRef } from "./chunkRef";
 
 /**

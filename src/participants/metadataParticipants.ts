@@ -1,8 +1,5 @@
-import { isRecord } from "../shared/untrustedJson";
-import { MAX_PARTICIPANT_ID, normaliseParticipantId } from "./participantKey";
-
-/** Metadata documents are a few KiB; this bounds what is read to find their participants. */
-export const MAX_METADATA_READ = 8 * 1024 * 1024;
+import { listedParticipantIds } from "../layout/metadataDocument";
+import { normaliseParticipantId } from "./participantKey";
 
 /**
  * Participants indexed per metadata document, far above any real call (a Teams town hall records a few hundred
@@ -26,44 +23,10 @@ export type DocumentParticipants =
  * are personal data: never logged.
  */
 export function readParticipants(body: Buffer, limit: number = MAX_PARTICIPANTS_PER_DOCUMENT): DocumentParticipants {
-  const list = participantList(body);
-  if (list === "invalidJson" || list === "noParticipantList") return { kind: list };
+  const listed = listedParticipantIds(body);
+  if (typeof listed === "string") return { kind: listed };
   const ids = new Set<string>();
-  for (const raw of rawIds(list)) ids.add(normaliseParticipantId(raw));
+  for (const raw of listed) ids.add(normaliseParticipantId(raw));
   const all = [...ids];
   return { kind: "listed", ids: all.slice(0, limit), overflow: Math.max(0, all.length - limit) };
-}
-
-/**
- * The participantIds of one metadata document as ACS wrote them (duplicates dropped): what the manifest lists. A body
- * that is not JSON, or has no participants array, has none.
- */
-export function participantIdsOf(body: Buffer): string[] {
-  const list = participantList(body);
-  return list === "invalidJson" || list === "noParticipantList" ? [] : [...new Set(rawIds(list))];
-}
-
-function participantList(body: Buffer): unknown[] | "invalidJson" | "noParticipantList" {
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(body.toString("utf8").replace(/^\uFEFF/, ""));
-  } catch {
-    return "invalidJson";
-  }
-  const list = isRecord(parsed) ? fieldOf(parsed, "participants") : undefined;
-  return Array.isArray(list) ? (list as unknown[]) : "noParticipantList";
-}
-
-function rawIds(list: readonly unknown[]): string[] {
-  const ids: string[] = [];
-  for (const participant of list) {
-    const id = typeof participant === "string" ? participant : isRecord(participant) ? fieldOf(participant, "participantid") : undefined;
-    if (typeof id === "string" && id.trim() !== "" && id.length <= MAX_PARTICIPANT_ID) ids.push(id);
-  }
-  return ids;
-}
-
-/** A field by its name in any letter case (real documents have had `Participants`, `participantid`). */
-function fieldOf(record: Record<string, unknown>, lowerCaseName: string): unknown {
-  return Object.entries(record).find(([key]) => key.toLowerCase() === lowerCaseName)?.[1];
 }

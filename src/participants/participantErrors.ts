@@ -21,20 +21,13 @@ export class ParticipantIndexKeyError extends ArchiverError {
 export class UnsafeBlobNameError extends ArchiverError {
   override readonly name = "UnsafeBlobNameError";
   readonly code = "UnsafeBlobName";
-
-  constructor(message: string) {
-    super(message);
-  }
 }
 
 /** A continuation token that this index did not issue for this participant (or that is damaged). */
 export class InvalidContinuationTokenError extends ArchiverError {
   override readonly name = "InvalidContinuationTokenError";
   readonly code = "InvalidContinuationToken";
-
-  constructor(message: string) {
-    super(message);
-  }
+  readonly target = "continuationToken";
 }
 
 /** A participant search request that cannot be served as sent; `target` names the field. */

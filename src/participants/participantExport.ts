@@ -1,7 +1,7 @@
 import { chmod, readFile, rename, rm, stat, writeFile } from "node:fs/promises";
 import { join, relative } from "node:path";
 import type { BlobClient, ContainerClient } from "@azure/storage-blob";
-import { manifestName, RECORDINGS_PREFIX } from "../archive/blobLayout";
+import { manifestName, RECORDINGS_PREFIX } from "../layout/blobLayout";
 import { byosFilesOf } from "../byos/byosCatalogue";
 import { readJsonBlob } from "../catalog/boundedReads";
 import { describeError } from "../errors";
@@ -13,7 +13,8 @@ import type { ChunkFile, ChunkSummary } from "./chunkInventory";
 import { catalogueRecordOf } from "./chunkRef";
 import { exportTarget, prepareExportDirectory, prepareTargetFolder } from "./exportPaths";
 import { exactBlobClient } from "./listedNames";
-import { MAX_METADATA_READ, readParticipants } from "./metadataParticipants";
+import { MAX_METADATA_READ } from "../layout/metadataDocument";
+import { readParticipants } from "./metadataParticipants";
 import type { ParticipantIndex } from "./participantIndex";
 import { searchMessage, searchParticipant, type SearchPage, type SkippedEntry } from "./participantSearch";
 

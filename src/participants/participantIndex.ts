@@ -1,4 +1,3 @@
-import { isRestError } from "@azure/core-rest-pipeline";
 import type { ContainerClient } from "@azure/storage-blob";
 import { listWithMetadata } from "../catalog/boundedReads";
 import type { Log } from "../shared/log";
@@ -12,8 +11,11 @@ import { openMarker, sealMarker } from "./continuationToken";
 import { byosClaimName, byosLocationPrefix, entryName, flaggedPrefix, flagName, parseEntryTail, participantPrefix, type ParsedEntry } from "./indexLayout";
 import { IndexKeyCheck, type KeyRecorder } from "./indexKeyRecord";
 import { exactBlobClient } from "./listedNames";
-import { MAX_METADATA_READ, MAX_PARTICIPANTS_PER_DOCUMENT, readParticipants } from "./metadataParticipants";
+import { MAX_METADATA_READ } from "../layout/metadataDocument";
+import { MAX_PARTICIPANTS_PER_DOCUMENT, readParticipants } from "./metadataParticipants";
 import { participantKey } from "./participantKey";
+import { isNotFound } from "../shared/errorKinds";
+import type { AbortOptions } from "../shared/cancellation";
 
 /** A whole listing (a few pages at most) must finish within this. */
 const LISTING_TIMEOUT_MS = 60_000;
@@ -132,7 +134,9 @@ export class ParticipantIndex {
         ...(options.abortSignal ? { abortSignal: options.abortSignal } : {}),
       });
     const metadata = metadataBlobOf(ref);
-    const body = options.committedDocument ?? (await readSmallBlob(exactBlobClient(recordings, metadata, ref.folder), MAX_METADATA_READ, options.abortSignal));
+    const body =
+      options.committedDocument ??
+      (await readSmallBlob(exactBlobClient(recordings, metadata, ref.folder), MAX_METADATA_READ, { abortSignal: options.abortSignal }));
     if (body === undefined) {
       options.log.warn(`Participant index: ${recordings.containerName}/${metadata} does not exist; nothing indexed for it.`);
       return { kind: "missing" };
@@ -150,7 +154,7 @@ export class ParticipantIndex {
       participants.ids.map((id) => this.keyOf(id)),
       options.source,
       options.documentId,
-      options.abortSignal,
+      { abortSignal: options.abortSignal },
     );
     if (participants.overflow > 0) {
       await this.flag(ref, "tooManyParticipants", { indexed: participants.ids.length, notIndexed: participants.overflow });
@@ -167,7 +171,7 @@ export class ParticipantIndex {
     keys: readonly string[],
     source: IndexEntry["source"],
     documentId: string | undefined,
-    signal?: AbortSignal,
+    { abortSignal: signal }: AbortOptions = {},
   ): Promise<void> {
     const indexedAt = new Date().toISOString();
     const stem = ref.stem;
@@ -208,21 +212,21 @@ export class ParticipantIndex {
         ...(marker ? { marker } : {}),
       };
     } catch (error) {
-      if (isRestError(error) && error.statusCode === 404) return { entries: [] };
+      if (isNotFound(error)) return { entries: [] };
       throw error;
     }
   }
 
   /** Removes the entries of `ref` for these keyed hashes, with every version of them. */
-  async removeEntries(ref: ChunkRef, keys: readonly string[], signal?: AbortSignal): Promise<BlobsErased> {
+  async removeEntries(ref: ChunkRef, keys: readonly string[], { abortSignal: signal }: AbortOptions = {}): Promise<BlobsErased> {
     const names = [...new Set(keys)].map((key) => entryName(key, this.recordingsContainer, ref));
-    const results = await mapConcurrent(names, INDEX_CONCURRENCY, (name) => eraseWithVersions(this.index, [name], name, signal));
+    const results = await mapConcurrent(names, INDEX_CONCURRENCY, (name) => eraseWithVersions(this.index, [name], name, { abortSignal: signal }));
     return mergeErased(results);
   }
 
   /** Removes entries by name (stale or unusable ones of one participant), with every version. */
-  async removeEntryNames(names: readonly string[], signal?: AbortSignal): Promise<BlobsErased> {
-    const results = await mapConcurrent([...new Set(names)], INDEX_CONCURRENCY, (name) => eraseWithVersions(this.index, [name], name, signal));
+  async removeEntryNames(names: readonly string[], { abortSignal: signal }: AbortOptions = {}): Promise<BlobsErased> {
+    const results = await mapConcurrent([...new Set(names)], INDEX_CONCURRENCY, (name) => eraseWithVersions(this.index, [name], name, { abortSignal: signal }));
     return mergeErased(results);
   }
 
@@ -269,13 +273,13 @@ export class ParticipantIndex {
     return { chunks, truncated };
   }
 
-  async removeFlag(ref: ChunkRef, signal?: AbortSignal): Promise<BlobsErased> {
+  async removeFlag(ref: ChunkRef, { abortSignal: signal }: AbortOptions = {}): Promise<BlobsErased> {
     const name = flagName(this.recordingsContainer, ref);
-    return eraseWithVersions(this.index, [name], name, signal);
+    return eraseWithVersions(this.index, [name], name, { abortSignal: signal });
   }
 
   /** Records that the catalogue record of `ref` names these BYOS blobs. */
-  async claimByosLocations(ref: ChunkRef, urls: readonly string[], signal?: AbortSignal): Promise<void> {
+  async claimByosLocations(ref: ChunkRef, urls: readonly string[], { abortSignal: signal }: AbortOptions = {}): Promise<void> {
     await this.ready();
     for (const url of new Set(urls)) {
       const body = JSON.stringify({ version: 1, container: this.recordingsContainer, folder: ref.folder, chunk: ref.stem });

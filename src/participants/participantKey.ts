@@ -1,7 +1,5 @@
 import { createHmac } from "node:crypto";
-
-/** Longest participantId accepted (ACS ids are well under 200 characters). */
-export const MAX_PARTICIPANT_ID = 1024;
+import { MAX_PARTICIPANT_ID } from "../layout/metadataDocument";
 
 /**
  * A participantId in the one spelling the index uses, at index time and at lookup time alike: surrounding white

@@ -1,5 +1,5 @@
 import type { BlobItem, ContainerClient } from "@azure/storage-blob";
-import { RECORDINGS_PREFIX } from "../archive/blobLayout";
+import { RECORDINGS_PREFIX } from "../layout/blobLayout";
 import type { Log } from "../shared/log";
 import { isRecord } from "../shared/untrustedJson";
 import { mapConcurrent } from "../shared/mapConcurrent";
@@ -8,7 +8,8 @@ import { storageSignal } from "../storage/storageDeadline";
 import { eraseWithVersions } from "./blobErasure";
 import { catalogueUrls } from "./byosErasure";
 import { documentIdOf } from "./chunkInventory";
-import { CATALOGUE_SUFFIX, chunkRefOfMetadataBlob, type ChunkRef } from "./chunkRef";
+import { CATALOGUE_SUFFIX, METADATA_SUFFIX } from "../layout/blobLayout";
+import { chunkRefOfMetadataBlob, type ChunkRef } from "./chunkRef";
 import { checkpointName, ENTRIES_PREFIX, parseEntryTail, splitEntryName } from "./indexLayout";
 import { blobNameProblem } from "./listedNames";
 import type { ParticipantIndex } from "./participantIndex";
@@ -159,7 +160,7 @@ async function indexPage(
     const ref = chunkRefOfMetadataBlob(item.name);
     if (ref) documents.push({ ref, item });
     else if (item.name.endsWith(CATALOGUE_SUFFIX)) {
-      const catalogued = chunkRefOfMetadataBlob(`${item.name.slice(0, -CATALOGUE_SUFFIX.length)}.metadata.json`);
+      const catalogued = chunkRefOfMetadataBlob(`${item.name.slice(0, -CATALOGUE_SUFFIX.length)}${METADATA_SUFFIX}`);
       if (catalogued) catalogues.push(catalogued);
     }
   }

@@ -1,8 +1,8 @@
 import type { ContainerClient } from "@azure/storage-blob";
 import { FAILURES_PREFIX } from "../archive/failureRecords";
-import { manifestName, pathSegment, RECORDINGS_PREFIX } from "../archive/blobLayout";
+import { manifestName, pathSegment, RECORDINGS_PREFIX } from "../layout/blobLayout";
 import { listWithMetadata, readJsonBlob } from "../catalog/boundedReads";
-import { chunkNameKey, expectedRecordName, outcomesFolder, queuedFolder } from "../catalog/catalogLayout";
+import { chunkNameKey, expectedRecordName, outcomesFolder, queuedFolder } from "../layout/catalogLayout";
 import { deadlineMarkers } from "../catalog/deadlineMarkers";
 import type { ErasureTombstones } from "../catalog/erasureTombstones";
 import { MAX_EXPECTED_RECORD_BYTES, readExpectedRecording } from "../catalog/expectedRecords";
@@ -12,6 +12,7 @@ import { mapConcurrent } from "../shared/mapConcurrent";
 import { isRecord } from "../shared/untrustedJson";
 import { eraseWithVersions, type ErasureRefusal } from "./blobErasure";
 import { blobNameProblem, exactBlobClient } from "./listedNames";
+import type { AbortOptions } from "../shared/cancellation";
 
 const MAX_OUTCOMES_LISTED = 2_100;
 /** Queued records: one per chunk and event that named it (a handful per chunk). */
@@ -56,7 +57,7 @@ export async function eraseRecordingRecords(
   folder: string,
   erased: readonly ErasedChunk[],
   listsParticipant: (participantIds: readonly string[]) => boolean,
-  signal?: AbortSignal,
+  { abortSignal: signal }: AbortOptions = {},
 ): Promise<RecordingRecordsErasure> {
   const deleted: string[] = [];
   const retained: RetainedRecord[] = [];
@@ -71,7 +72,7 @@ export async function eraseRecordingRecords(
       reason: "it could not be read to tell whether it names the erased chunks or the participant: check it by hand.",
     });
   if (named === true) {
-    const manifestErased = await eraseWithVersions(recordings, [manifest], manifest, signal);
+    const manifestErased = await eraseWithVersions(recordings, [manifest], manifest, { abortSignal: signal });
     refused.push(...manifestErased.refused);
     deleted.push(...manifestErased.deleted, ...manifestErased.versionsDeleted.map((version) => `${version.blob} (version ${version.versionId})`));
   }
@@ -134,7 +135,7 @@ export async function eraseRecordingRecords(
   }
 
   // With their versions too: on a versioned account a plain delete would leave each behind as a previous version.
-  const results = await mapConcurrent(operational, DELETE_CONCURRENCY, (name) => eraseWithVersions(recordings, [name], name, signal));
+  const results = await mapConcurrent(operational, DELETE_CONCURRENCY, (name) => eraseWithVersions(recordings, [name], name, { abortSignal: signal }));
   results.forEach((result, position) => {
     const name = operational[position] as string;
     if (result.status === "rejected") refused.push({ blob: name, kind: "failed", reason: describeError(result.reason) });

@@ -2,7 +2,7 @@
  * The participants API's request and answer (`POST /api/archive/participants/search`). Light on purpose: the function
  * file loads it at start, and nothing here may load the Storage SDK (the app loads that on its first invocation).
  */
-import { readBounded } from "../http/bodyReading";
+import { readRequestText, type RequestWithBody } from "../http/requestBody";
 import { isRecord } from "../shared/untrustedJson";
 import { MAX_CONTINUATION_TOKEN } from "./continuationToken";
 import { InvalidSearchRequestError } from "./participantErrors";
@@ -24,31 +24,18 @@ export interface SearchRequest {
   readonly pageSize?: number;
 }
 
-/** What a search request offers: headers and a body stream (`HttpRequest` of @azure/functions). */
-interface SearchHttpRequest {
-  readonly headers: { get(name: string): string | null };
-  readonly body: ReadableStream<Uint8Array> | null;
-}
-
 /**
  * Reads `POST /api/archive/participants/search`: a JSON body `{ "participantId": "…", "continuationToken"?: "…",
  * "pageSize"?: n }`, read with a size bound and a deadline. The id travels only in the body, never in a URL (request
  * URLs are logged by the platform). Throws InvalidSearchRequestError.
  */
-export async function readSearchRequest(request: SearchHttpRequest): Promise<SearchRequest> {
-  const declared = request.headers.get("content-length");
-  if (declared !== null && Number(declared) > MAX_BODY_BYTES) throw tooLarge();
-  let text = "";
-  if (request.body) {
-    let read: { bytes: Buffer; complete: boolean };
-    try {
-      read = await readBounded(request.body, MAX_BODY_BYTES, { signal: AbortSignal.timeout(BODY_DEADLINE_MS) });
-    } catch {
-      throw new InvalidSearchRequestError("InvalidRequest", "The body could not be read to its end in time.");
-    }
-    if (!read.complete) throw tooLarge();
-    text = new TextDecoder("utf-8").decode(read.bytes);
+export async function readSearchRequest(request: RequestWithBody): Promise<SearchRequest> {
+  const read = await readRequestText(request, MAX_BODY_BYTES, { abortSignal: AbortSignal.timeout(BODY_DEADLINE_MS) });
+  if ("problem" in read) {
+    if (read.problem === "tooLarge") throw tooLarge();
+    throw new InvalidSearchRequestError("InvalidRequest", "The body could not be read to its end in time.");
   }
+  const text = read.text;
   let body: unknown;
   try {
     body = JSON.parse(text);

@@ -1,5 +1,5 @@
 /**
- * The founding concepts document keys recordings by a conversation id, which a client derives from
+ * The 2021 preview API's concepts document keys recordings by a conversation id, which a client derives from
  * `call.info.getConversationUrl()` as the base64url (not plain base64) encoding of that URL. Today's
  * service calls the same value the `serverCallId`.
  *

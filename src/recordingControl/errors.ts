@@ -3,7 +3,7 @@ import { ArchiverError } from "../errors";
 /** The recording control operations, as named in logs and messages. */
 export type RecordingOperation = "start" | "getState" | "pause" | "resume" | "stop";
 
-/** An error as the recording service (and the founding documents) shape it; only these fields are kept. */
+/** An error as the recording service (and the 2021 preview API documentation) shape it; only these fields are kept. */
 export interface ServiceErrorDetail {
   readonly code: string;
   readonly message: string;
@@ -43,6 +43,16 @@ export class RecordingRequestRejectedError extends ArchiverError {
   ) {
     super(`The recording service refused to ${verb(answer.operation)}${answer.serviceError ? `: ${answer.serviceError.message}` : "."}`, options);
   }
+
+  /** The field the service named, for the answer's `target`. */
+  get target(): string | undefined {
+    return this.answer.serviceError?.target;
+  }
+
+  /** What the service said, for the answer's `details`. */
+  get details(): readonly ServiceErrorDetail[] | undefined {
+    return this.answer.serviceError ? [this.answer.serviceError] : undefined;
+  }
 }
 
 /** The recording service answered 404: it knows no such call (start) or recording (the others). */
@@ -62,6 +72,11 @@ export class RecordingNotFoundError extends ArchiverError {
         : "The recording service knows no such recording (or it has been stopped).",
       options,
     );
+  }
+
+  /** What the service said, for the answer's `details`. */
+  get details(): readonly ServiceErrorDetail[] | undefined {
+    return this.answer.serviceError ? [this.answer.serviceError] : undefined;
   }
 }
 

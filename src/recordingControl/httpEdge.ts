@@ -1,7 +1,8 @@
 import type { HttpHandler, HttpRequest, HttpResponseInit, InvocationContext } from "@azure/functions";
 import type { Lazy } from "../app/serviceProvider";
 import { AppNotConfiguredError, describeError } from "../errors";
-import { errorResponse, notConfiguredResponse } from "../http/errorResponse";
+import { toErrorResponse } from "../http/errorResponse";
+import { readRequestText, type RequestWithBody } from "../http/requestBody";
 import type { Log } from "../shared/log";
 import { InvalidRecordingRequestError, RecordingNotFoundError, RecordingRequestRejectedError, RecordingServiceError, type ServiceErrorDetail } from "./errors";
 import type { ControlOutcome, RecordingControl } from "./recordingControl";
@@ -10,17 +11,21 @@ import { ACS_RESOURCE_PARAMETER, parseControlRequest, parseRecordingId } from ".
 import { escapingLog } from "../shared/logSafe";
 
 const MAX_BODY_BYTES = 64 * 1024;
+/** The body must have arrived within this (the host has usually buffered it already). */
+const BODY_DEADLINE_MS = 10_000;
 
 /**
- * Reads a JSON request body. An empty body is `undefined` when `optional`, an error naming `body` otherwise.
- * The Content-Type is not enforced (curl's `-d` sends form encoding); the text must be JSON.
+ * Reads a JSON request body within MAX_BODY_BYTES and BODY_DEADLINE_MS (src/http/requestBody.ts). An empty body is
+ * `undefined` when `optional`, an error naming `body` otherwise. The Content-Type is not enforced (curl's `-d` sends
+ * form encoding); the text must be JSON.
  */
-export async function readJsonBody(request: HttpRequest, optional: boolean): Promise<unknown> {
-  if (Number(request.headers.get("content-length") ?? "0") > MAX_BODY_BYTES) {
-    throw new InvalidRecordingRequestError("body", `must be at most ${MAX_BODY_BYTES} bytes.`);
+export async function readJsonBody(request: RequestWithBody, optional: boolean): Promise<unknown> {
+  const read = await readRequestText(request, MAX_BODY_BYTES, { abortSignal: AbortSignal.timeout(BODY_DEADLINE_MS) });
+  if ("problem" in read) {
+    if (read.problem === "tooLarge") throw new InvalidRecordingRequestError("body", `must be at most ${MAX_BODY_BYTES} bytes.`);
+    throw new InvalidRecordingRequestError("body", "could not be read to its end in time.");
   }
-  const text = await request.text();
-  if (Buffer.byteLength(text, "utf8") > MAX_BODY_BYTES) throw new InvalidRecordingRequestError("body", `must be at most ${MAX_BODY_BYTES} bytes.`);
+  const text = read.text;
   if (text.trim().length === 0) {
     if (optional) return undefined;
     throw new InvalidRecordingRequestError("body", "is required: a JSON object.");
@@ -63,36 +68,18 @@ export function recordingActionHandler(
 }
 
 /**
- * Maps a failure to the founding documents' error shape (bare, see src/http/errorResponse.ts): bad input 400, service
+ * Logs a failed control request and answers it (src/http/errorResponse.ts, the bare envelope): bad input 400, service
  * refusal 400, unknown call or recording 404, service failure 502, a bad setting 503 `ConfigurationError`, anything
  * else 500. Bodies and logs carry messages only: never a stack trace, never the request the client signed.
  */
 export function controlErrorResponse(error: unknown, log: Log): HttpResponseInit {
-  if (error instanceof AppNotConfiguredError) {
+  if (error instanceof AppNotConfiguredError || error instanceof InvalidRecordingRequestError)
     log.warn(`Refused a recording control request: ${error.message}`);
-    return notConfiguredResponse(error, "bare");
-  }
-  if (error instanceof InvalidRecordingRequestError) {
-    log.warn(`Refused a recording control request: ${error.message}`);
-    return errorResponse(400, { code: error.code, message: error.message, target: error.target }, "bare");
-  }
-  if (error instanceof RecordingRequestRejectedError) {
+  else if (error instanceof RecordingRequestRejectedError || error instanceof RecordingNotFoundError)
     log.warn(`${error.message}${serviceSaid(error.answer.serviceError)}`);
-    const detail = error.answer.serviceError;
-    const body = { code: error.code, message: error.message, ...(detail?.target ? { target: detail.target } : {}), ...(detail ? { details: [detail] } : {}) };
-    return errorResponse(400, body, "bare");
-  }
-  if (error instanceof RecordingNotFoundError) {
-    log.warn(`${error.message}${serviceSaid(error.answer.serviceError)}`);
-    const detail = error.answer.serviceError;
-    return errorResponse(404, { code: error.code, message: error.message, target: error.target, ...(detail ? { details: [detail] } : {}) }, "bare");
-  }
-  if (error instanceof RecordingServiceError) {
-    log.error(`${error.message}${serviceSaid(error.answer.serviceError)}`);
-    return errorResponse(502, { code: error.code, message: error.message }, "bare");
-  }
-  log.error(`Unexpected failure in recording control: ${describeError(error)}`);
-  return errorResponse(500, { code: "InternalError", message: "The request could not be processed; see the function's log." }, "bare");
+  else if (error instanceof RecordingServiceError) log.error(`${error.message}${serviceSaid(error.answer.serviceError)}`);
+  else log.error(`Unexpected failure in recording control: ${describeError(error)}`);
+  return toErrorResponse(error, "recordingControl");
 }
 
 function serviceSaid(detail: ServiceErrorDetail | undefined): string {

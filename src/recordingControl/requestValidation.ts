@@ -6,7 +6,7 @@ type RecordingContent = "audioVideo" | "audio";
 type RecordingChannel = "mixed" | "unmixed";
 type RecordingFormat = "mp4" | "mp3" | "wav";
 
-/** The request fields that may name the call: today's name, the founding documents' name, and the client's URL. */
+/** The request fields that may name the call: today's name, the 2021 preview API's name, and the client's URL. */
 type CallIdField = "serverCallId" | "conversationId" | "conversationUrl";
 
 /** A validated start request. Combinations (e.g. unmixed mp4) are the service's to judge. */
@@ -22,7 +22,7 @@ export interface StartRecordingRequest {
   readonly format?: RecordingFormat;
 }
 
-/** A validated body of pause, resume or stop (all optional; the founding documents allowed an operationContext). */
+/** A validated body of pause, resume or stop (all optional; the 2021 preview API allowed an operationContext). */
 export interface ControlRequest {
   readonly operationContext?: string;
 }

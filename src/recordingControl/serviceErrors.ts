@@ -8,6 +8,7 @@ import {
   type ServiceAnswer,
   type ServiceErrorDetail,
 } from "./errors";
+import { isAbortOrTimeout } from "../shared/cancellation";
 
 const MAX_SERVICE_TEXT = 500;
 
@@ -28,7 +29,7 @@ export function fromServiceFailure(
   /** The settings of the keys that were tried, for the message on 401/403 (names only). */
   keySettings = "ACS_CONNECTION_STRING",
 ): unknown {
-  if (isAbort(error)) {
+  if (isAbortOrTimeout(error)) {
     return new RecordingServiceError({ operation }, `it did not answer within ${timeoutMs < 1000 ? `${timeoutMs} ms` : `${Math.round(timeoutMs / 1000)} s`}.`, {
       cause: error,
     });
@@ -66,10 +67,6 @@ function readServiceError(body: unknown): ServiceErrorDetail | undefined {
 
 function parsedBodyOf(response: unknown): unknown {
   return isRecord(response) ? response["parsedBody"] : undefined;
-}
-
-function isAbort(error: unknown): boolean {
-  return error instanceof Error && (error.name === "AbortError" || error.name === "TimeoutError");
 }
 
 function clip(text: string, max: number): string {

@@ -1,9 +1,10 @@
 import { createHash } from "node:crypto";
-import { isRestError } from "@azure/core-rest-pipeline";
+import { isAlreadyThere } from "../shared/errorKinds";
 import type { ContainerClient } from "@azure/storage-blob";
-import { pathSegment } from "../archive/blobLayout";
+import { pathSegment } from "../layout/blobLayout";
 import { ensureOnce } from "./ensureOnce";
 import { storageFailure, storageSignal } from "./storageDeadline";
+import type { AbortOptions } from "../shared/cancellation";
 
 interface RejectionReason {
   readonly code: string;
@@ -51,7 +52,7 @@ export type QuarantineRecord = RejectedInput | RejectedBatch;
  * `deliveries/<hash>.json` for the rejected elements of one delivery kept together.
  */
 export class Quarantine {
-  private readonly ensureContainer: (signal?: AbortSignal) => Promise<void>;
+  private readonly ensureContainer: (options?: AbortOptions) => Promise<void>;
 
   constructor(private readonly container: ContainerClient) {
     this.ensureContainer = ensureOnce(async (signal) => {
@@ -64,19 +65,19 @@ export class Quarantine {
   }
 
   /** Stores the record (unless an identical one is there); returns `<container>/<blob name>`. Throws StorageUnavailableError. */
-  async keep(record: QuarantineRecord, signal?: AbortSignal, now = new Date()): Promise<string> {
+  async keep(record: QuarantineRecord, { abortSignal: signal, now = new Date() }: AbortOptions & { now?: Date } = {}): Promise<string> {
     const content = storableJson(record);
     const blobName = quarantineBlobName(record, content);
     const body = `{"rejectedAt":${JSON.stringify(now.toISOString())},${content.slice(1)}`;
     try {
-      await this.ensureContainer(signal);
+      await this.ensureContainer({ abortSignal: signal });
       await this.container.getBlockBlobClient(blobName).upload(body, Buffer.byteLength(body), {
         blobHTTPHeaders: { blobContentType: "application/json" },
         conditions: { ifNoneMatch: "*" },
         abortSignal: storageSignal(signal),
       });
     } catch (error) {
-      if (!(isRestError(error) && error.statusCode === 409)) {
+      if (!isAlreadyThere(error)) {
         throw storageFailure(`Could not quarantine rejected input in ${this.container.containerName}`, error);
       }
       // Already kept by an earlier delivery of the same content.

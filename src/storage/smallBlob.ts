@@ -1,6 +1,7 @@
-import { isRestError } from "@azure/core-rest-pipeline";
 import type { BlobClient } from "@azure/storage-blob";
 import { storageSignal } from "./storageDeadline";
+import { isNotFound } from "../shared/errorKinds";
+import type { AbortOptions } from "../shared/cancellation";
 
 /** A blob too large for what it claims to be (a metadata document, a manifest, a record). */
 class BlobTooLargeError extends Error {
@@ -11,15 +12,15 @@ class BlobTooLargeError extends Error {
  * Reads a small blob whole, within the Storage deadline and `maxBytes`; undefined when it does not
  * exist. The declared length is checked before the body is read, the bytes read while reading.
  */
-export async function readSmallBlob(blob: BlobClient, maxBytes: number, signal?: AbortSignal): Promise<Buffer | undefined> {
-  return (await readSmallBlobVersion(blob, maxBytes, signal))?.bytes;
+export async function readSmallBlob(blob: BlobClient, maxBytes: number, { abortSignal: signal }: AbortOptions = {}): Promise<Buffer | undefined> {
+  return (await readSmallBlobVersion(blob, maxBytes, { abortSignal: signal }))?.bytes;
 }
 
 /** readSmallBlob, with the ETag of the version that was read (what a later conditional delete or copy must match). */
 export async function readSmallBlobVersion(
   blob: BlobClient,
   maxBytes: number,
-  signal?: AbortSignal,
+  { abortSignal: signal }: AbortOptions = {},
 ): Promise<{ readonly bytes: Buffer; readonly etag?: string } | undefined> {
   try {
     const abortSignal = storageSignal(signal);
@@ -35,7 +36,7 @@ export async function readSmallBlobVersion(
     }
     return { bytes: Buffer.concat(pieces, size), ...(download.etag ? { etag: download.etag } : {}) };
   } catch (error) {
-    if (isRestError(error) && error.statusCode === 404) return undefined;
+    if (isNotFound(error)) return undefined;
     throw error;
   }
 }

@@ -1,4 +1,5 @@
 import { StorageUnavailableError, describeError } from "../errors";
+import { isAbortOrTimeout } from "../shared/cancellation";
 
 /**
  * Client-side deadlines for Storage calls. `retryOptions.tryTimeoutInMs` only becomes the service's
@@ -30,14 +31,9 @@ export function intakeDeadline(timeoutMs: number = INTAKE_DEADLINE_MS): AbortSig
   return AbortSignal.timeout(timeoutMs);
 }
 
-/** True when `error` is an abort or timeout of one of our signals (as the SDK or fetch reports it). */
-function isDeadlineError(error: unknown): boolean {
-  return error instanceof Error && (error.name === "AbortError" || error.name === "TimeoutError");
-}
-
 /** A StorageUnavailableError for `what`, saying plainly when Storage did not answer in time. */
 export function storageFailure(what: string, error: unknown): StorageUnavailableError {
   if (error instanceof StorageUnavailableError) return error;
-  const why = isDeadlineError(error) ? "Storage did not answer in time (client-side deadline)" : describeError(error);
+  const why = isAbortOrTimeout(error) ? "Storage did not answer in time (client-side deadline)" : describeError(error);
   return new StorageUnavailableError(`${what}: ${why}`, { cause: error });
 }

@@ -1,6 +1,5 @@
 import { SpanKind, SpanStatusCode, trace, type Attributes, type Span } from "@opentelemetry/api";
-import { isRestError } from "@azure/core-rest-pipeline";
-import { AcsHttpError } from "../errors";
+import { httpStatusOf } from "../shared/errorKinds";
 
 const TRACER_NAME = "recording-archiver";
 
@@ -13,7 +12,7 @@ export async function inSpan<T>(name: string, attributes: Attributes, work: (spa
     try {
       return await work(span);
     } catch (error) {
-      const status = error instanceof AcsHttpError ? error.status : isRestError(error) ? error.statusCode : undefined;
+      const status = httpStatusOf(error);
       if (status !== undefined) span.setAttribute("http.response.status_code", status);
       span.setAttribute("error.type", error instanceof Error ? error.name : "unknown");
       span.setStatus({ code: SpanStatusCode.ERROR });

@@ -95,7 +95,7 @@ describe("AcsRecordingClient: key rotation", () => {
       const before = sim.requests.length;
       const error = await get(acs).catch((caught: unknown) => caught);
       expect(error).toBeInstanceOf(AcsHttpError);
-      expect((error as AcsHttpError).status).toBe(401);
+      expect((error as AcsHttpError).statusCode).toBe(401);
       expect((error as AcsHttpError).message).toMatch(
         /the primary key \(ACS_CONNECTION_STRING\) was refused with HTTP 401, the secondary key \(ACS_SECONDARY_CONNECTION_STRING\) with HTTP 401/,
       );
@@ -111,7 +111,7 @@ describe("AcsRecordingClient: key rotation", () => {
     const { acs } = client();
     const error = await acs.get(sim.urls("rot-fabrikam").contentLocation, { field: "contentLocation" }).catch((caught: unknown) => caught);
     expect(error).toBeInstanceOf(AcsHttpError);
-    expect((error as AcsHttpError).status).toBe(403);
+    expect((error as AcsHttpError).statusCode).toBe(403);
     expect((error as AcsHttpError).message).toMatch(/the primary key \(ACS_CONNECTION_STRING\) was refused with HTTP 403, the secondary key .* with HTTP 403/);
   });
 });

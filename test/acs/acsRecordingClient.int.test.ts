@@ -35,7 +35,7 @@ describe("AcsRecordingClient reads error bodies to a bounded prefix, then drops 
         method === "GET" ? acs.get(urls.contentLocation, { field: "contentLocation" }) : acs.delete(urls.deleteLocation, { field: "deleteLocation" });
       const error = await call.catch((caught: unknown) => caught);
       expect(error).toBeInstanceOf(AcsHttpError);
-      expect((error as AcsHttpError).status).toBe(status);
+      expect((error as AcsHttpError).statusCode).toBe(status);
       expect((error as AcsHttpError).message.length).toBeLessThan(400);
       // The simulator sees the client go away (it keeps writing until the connection is dropped).
       await expect

@@ -2,13 +2,13 @@
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { AcsClients } from "../../src/acs/acsClients";
 import { deleteFromAcs } from "../../src/archive/acsCleanup";
-import { chunkBlobNames } from "../../src/archive/blobLayout";
+import { chunkBlobNames } from "../../src/layout/blobLayout";
 import { DEFAULT_RETRY } from "../../src/archive/retryPolicy";
 import { startAcsSimulator, type AcsSimulator } from "../../tools/acsSimulator";
 import { archiveHarness } from "../support/archiveHarness";
 import { capturingContext } from "../support/testSettings";
 
-// Issue 8: DELETE_AFTER_ARCHIVE deletes only after reading the committed blobs back and matching them;
+// DELETE_AFTER_ARCHIVE deletes only after reading the committed blobs back and matching them;
 // a blob that merely exists is not proof that the recording is archived.
 
 let sim: AcsSimulator;
@@ -50,9 +50,9 @@ describe("DELETE_AFTER_ARCHIVE re-reads the committed blobs before deleting", ()
       harness.container,
       message,
       { ...names, ...archived },
-      AbortSignal.timeout(30_000),
       context,
       DEFAULT_RETRY,
+      { abortSignal: AbortSignal.timeout(30_000) },
     );
     expect(deleted, label).toBe(false);
     expect(sim.counters.documents[documentId]!.deletes).toBe(0);

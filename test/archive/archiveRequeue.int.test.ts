@@ -2,8 +2,8 @@
 import { QueueClient } from "@azure/storage-queue";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { FailureRecords } from "../../src/archive/failureRecords";
-import { PoisonedChunkRescue } from "../../src/archive/poisonedChunkRescue";
-import { ChunkQueue } from "../../src/storage/chunkQueue";
+import { PoisonedChunkRescue } from "../../src/pipeline/poisonedChunkRescue";
+import { ChunkQueue } from "../../src/queue/chunkQueue";
 import { startAcsSimulator, type AcsSimulator } from "../../tools/acsSimulator";
 import { archiveHarness, listBlobs } from "../support/archiveHarness";
 import { capturingContext, uniqueName } from "../support/testSettings";

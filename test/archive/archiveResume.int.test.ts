@@ -1,6 +1,6 @@
 // Integration tier. Needs: Azurite, the ACS simulator.
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
-import { chunkBlobNames } from "../../src/archive/blobLayout";
+import { chunkBlobNames } from "../../src/layout/blobLayout";
 import { startAcsSimulator, type AcsSimulator } from "../../tools/acsSimulator";
 import { archiveHarness, listBlobs } from "../support/archiveHarness";
 import { capturingContext } from "../support/testSettings";

@@ -8,8 +8,8 @@ import {
   pathSegment,
   RECORDINGS_PREFIX,
   recordingFolder,
-} from "../../src/archive/blobLayout";
-import type { ChunkMessage } from "../../src/events/chunkMessage";
+} from "../../src/layout/blobLayout";
+import type { ChunkMessage } from "../../src/queue/chunkMessage";
 
 function chunk(overrides: Partial<ChunkMessage> = {}): ChunkMessage {
   return {

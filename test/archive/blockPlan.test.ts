@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { blockBounds, MAX_BLOCKS, MAX_STAGED_BLOCK, parseContentRange, planRanges } from "../../src/archive/blockPlan";
+import { blockBounds, MAX_BLOCKS, MAX_STAGED_BLOCK, parseContentRange, planRanges } from "../../src/archive/transfer/blockPlan";
 
 const MIB = 1024 * 1024;
 

@@ -4,7 +4,7 @@ import { startAcsSimulator, type AcsSimulator, type FaultSpec } from "../../tool
 import { archiveHarness, listBlobs } from "../support/archiveHarness";
 import { capturingContext } from "../support/testSettings";
 
-// Issue 8, "every read has a deadline and a size bound": error bodies that never end and metadata
+// "Every read has a deadline and a size bound": error bodies that never end and metadata
 // bodies that stall cost one bounded read each, then a retry — never the invocation's whole budget.
 
 let sim: AcsSimulator;

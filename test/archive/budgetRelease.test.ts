@@ -3,10 +3,10 @@ import type { BlockBlobClient } from "@azure/storage-blob";
 import { Readable } from "node:stream";
 import { describe, expect, it } from "vitest";
 import type { AcsRecordingClient, AcsResponse } from "../../src/acs/acsRecordingClient";
-import { stagedBlockSize } from "../../src/archive/blockPlan";
-import { MemoryBudget } from "../../src/archive/memoryBudget";
-import { stageRanges } from "../../src/archive/rangedTransfer";
-import type { TransferContext } from "../../src/archive/transferContext";
+import { stagedBlockSize } from "../../src/archive/transfer/blockPlan";
+import { MemoryBudget } from "../../src/archive/transfer/memoryBudget";
+import { stageRanges } from "../../src/archive/transfer/rangedTransfer";
+import type { TransferContext } from "../../src/archive/transfer/transferContext";
 
 const BLOCK = 256 * 1024;
 const TOTAL = 3 * BLOCK;
@@ -53,7 +53,7 @@ describe("a failed ranged transfer gives every buffer back to the memory budget"
       retry: { attempts: 1, baseDelayMs: 1, maxDelayMs: 1, maxRetryAfterMs: 1 },
       idleTimeoutMs: 5_000,
       deadlinePassed: () => false,
-      signal: new AbortController().signal,
+      abortSignal: new AbortController().signal,
       log: silentLog,
       received: { bytes: 0 },
     };

@@ -1,7 +1,7 @@
 // Integration tier. Needs: Azurite, the ACS simulator.
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
-import { stagedBlockSize } from "../../src/archive/blockPlan";
-import { MemoryBudget } from "../../src/archive/memoryBudget";
+import { stagedBlockSize } from "../../src/archive/transfer/blockPlan";
+import { MemoryBudget } from "../../src/archive/transfer/memoryBudget";
 import { startAcsSimulator, type AcsSimulator, type SimDocumentOptions } from "../../tools/acsSimulator";
 import { archiveHarness } from "../support/archiveHarness";
 import { capturingContext } from "../support/testSettings";

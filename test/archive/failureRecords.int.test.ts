@@ -8,7 +8,7 @@ import { archiveHarness, listBlobs } from "../support/archiveHarness";
 import { startHostileStorage } from "../support/hostileStorage";
 import { capturingContext, uniqueName } from "../support/testSettings";
 
-// Issue 8: one record per chunk and outcome (stable name, never overwritten), without the query
+// Failure records: one record per chunk and outcome (stable name, never overwritten), without the query
 // strings of location URLs, under OPERATIONAL_PREFIXES.failures; and a Storage that never answers
 // cannot hold a record write for ever.
 

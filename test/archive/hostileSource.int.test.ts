@@ -5,7 +5,7 @@ import { startAcsSimulator, type AcsSimulator, type FaultSpec, type SimDocumentO
 import { archiveHarness, listBlobs, type ArchiveHarness } from "../support/archiveHarness";
 import { capturingContext } from "../support/testSettings";
 
-// Issue 8, "a chunk is committed only when its whole length is known and received": servers that
+// "A chunk is committed only when its whole length is known and received": servers that
 // cannot prove a body complete, sizes that change, hashes that lie, and retries after the last byte.
 
 let sim: AcsSimulator;

@@ -1,8 +1,8 @@
 // Integration tier. Needs: Azurite, the ACS simulator.
 import { createHash } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
-import { stagedBlockSize } from "../../src/archive/blockPlan";
-import { MemoryBudget } from "../../src/archive/memoryBudget";
+import { stagedBlockSize } from "../../src/archive/transfer/blockPlan";
+import { MemoryBudget } from "../../src/archive/transfer/memoryBudget";
 import { startAcsSimulator, type AcsSimulator } from "../../tools/acsSimulator";
 import { archiveHarness, listBlobs } from "../support/archiveHarness";
 import { capturingContext } from "../support/testSettings";

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { MemoryBudget, type BufferLease } from "../../src/archive/memoryBudget";
+import { MemoryBudget, type BufferLease } from "../../src/archive/transfer/memoryBudget";
 import { Prng } from "../../tools/soak/prng";
 
 /** Lets every pending promise callback run. */

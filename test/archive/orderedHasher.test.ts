@@ -1,6 +1,6 @@
 import { createHash } from "node:crypto";
 import { describe, expect, it } from "vitest";
-import { OrderedHasher } from "../../src/archive/orderedHasher";
+import { OrderedHasher } from "../../src/archive/transfer/orderedHasher";
 
 const blocks = [Buffer.from("alpha-"), Buffer.from("bravo-"), Buffer.from("charlie-"), Buffer.from("delta")];
 const whole = createHash("sha256").update(Buffer.concat(blocks)).digest();

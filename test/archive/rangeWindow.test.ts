@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { RangeWindow } from "../../src/archive/rangeWindow";
+import { RangeWindow } from "../../src/archive/transfer/rangeWindow";
 
 /** Which of `entries` have resolved, after pending promise callbacks ran. */
 async function settled(entries: ReadonlyMap<number, Promise<void>>): Promise<number[]> {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { requeuePlan } from "../../src/archive/requeuePlan";
-import type { ChunkMessage } from "../../src/events/chunkMessage";
+import { requeuePlan } from "../../src/pipeline/requeuePlan";
+import type { ChunkMessage } from "../../src/queue/chunkMessage";
 
 const NOW = new Date("2026-11-29T12:00:00.000Z");
 

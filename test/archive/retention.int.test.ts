@@ -1,14 +1,14 @@
 // Integration tier. Needs: Azurite, the ACS simulator.
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
-import { requeuePlan } from "../../src/archive/requeuePlan";
+import { requeuePlan } from "../../src/pipeline/requeuePlan";
 import { deadlineAtRisk, notFoundMeansExpired } from "../../src/archive/retention";
 import { parseConfig } from "../../src/config/appConfig";
-import type { ChunkMessage } from "../../src/events/chunkMessage";
+import type { ChunkMessage } from "../../src/queue/chunkMessage";
 import { startAcsSimulator, type AcsSimulator } from "../../tools/acsSimulator";
 import { archiveHarness } from "../support/archiveHarness";
 import { capturingContext, TEST_ACS_CONNECTION_STRING } from "../support/testSettings";
 
-// Issue 8, "Retention": 24 h by default; the deadline drives urgency, warnings and records, never
+// Retention: 24 h by default; the deadline drives urgency, warnings and records, never
 // a reason to stop while ACS serves the chunk; a 404 is `expired` only near or after the deadline.
 
 const HOUR = 3_600_000;

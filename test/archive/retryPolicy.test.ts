@@ -74,7 +74,7 @@ describe("withRetries", () => {
         },
         { policy: FAST, deadlinePassed: () => false },
       ),
-    ).rejects.toMatchObject({ status: 403 });
+    ).rejects.toMatchObject({ statusCode: 403 });
     expect(calls).toBe(1);
   });
 
@@ -88,7 +88,7 @@ describe("withRetries", () => {
         },
         { policy: FAST, deadlinePassed: () => false },
       ),
-    ).rejects.toMatchObject({ status: 429 });
+    ).rejects.toMatchObject({ statusCode: 429 });
     expect(calls).toBe(1);
   });
 

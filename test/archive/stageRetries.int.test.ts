@@ -1,10 +1,10 @@
 // Integration tier. Needs: Azurite, the ACS simulator, loopback servers.
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { AcsClients } from "../../src/acs/acsClients";
-import { ChunkArchiveJob } from "../../src/archive/chunkArchiveJob";
+import { ChunkArchiveJob } from "../../src/pipeline/chunkArchiveJob";
 import { ChunkArchiver } from "../../src/archive/chunkArchiver";
 import { FailureRecords } from "../../src/archive/failureRecords";
-import { MAX_STAGE_REQUESTS } from "../../src/archive/transferContext";
+import { MAX_STAGE_REQUESTS } from "../../src/archive/transfer/transferContext";
 import { parseConfig } from "../../src/config/appConfig";
 import { readEnvelope } from "../../src/events/eventEnvelope";
 import { chunkMessagesFromEvent } from "../../src/events/recordingEvent";
@@ -14,7 +14,7 @@ import { FAST_RETRY } from "../support/archiveHarness";
 import { startHostileStorage, type HostileStorage } from "../support/hostileStorage";
 import { capturingContext, uniqueName, simSettings } from "../support/testSettings";
 
-// Issue 8, "one retry layer": a block costs a bounded number of Storage requests however Storage
+// "One retry layer": a block costs a bounded number of Storage requests however Storage
 // fails — the SDK retries network errors, 500 and 503; our layer only what the SDK does not.
 
 let sim: AcsSimulator;

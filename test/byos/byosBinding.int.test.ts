@@ -1,7 +1,7 @@
 // Integration tier. Needs: Azurite, dist/, loopback servers.
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
-import { OPERATIONAL_PREFIXES } from "../../src/archive/blobLayout";
-import { encodeChunkMessage, type ChunkMessage } from "../../src/events/chunkMessage";
+import { OPERATIONAL_PREFIXES } from "../../src/layout/blobLayout";
+import { encodeChunkMessage, type ChunkMessage } from "../../src/queue/chunkMessage";
 import { listBlobs } from "../support/archiveHarness";
 import { byosRecording, startByosAccount, type ByosAccount, type ByosRecording } from "../support/byosAccount";
 import { compiledPipeline, type CompiledPipeline } from "../support/compiledPipeline";

@@ -4,7 +4,7 @@ import { describe, expect, it } from "vitest";
 import { chunkMessagesWithByos } from "../../src/byos/byosIntake";
 import { parseConfig } from "../../src/config/appConfig";
 import { InvalidEventError } from "../../src/errors";
-import { parseChunkMessage } from "../../src/events/chunkMessageParser";
+import { parseChunkMessage } from "../../src/queue/chunkMessageParser";
 import { readEnvelope, type EventEnvelope } from "../../src/events/eventEnvelope";
 import { TEST_ACS_CONNECTION_STRING } from "../support/testSettings";
 

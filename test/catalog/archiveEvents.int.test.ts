@@ -1,6 +1,6 @@
 // Integration tier. Needs: Azurite, the ACS simulator, loopback servers.
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
-import { chunkBlobNames, manifestName } from "../../src/archive/blobLayout";
+import { chunkBlobNames, manifestName } from "../../src/layout/blobLayout";
 import { archiveEventId, ARCHIVE_EVENT_TYPES } from "../../src/catalog/archiveEvents";
 import { manifestForEvent, readManifest } from "../../src/catalog/recordingManifest";
 import { startAcsSimulator, type AcsSimulator } from "../../tools/acsSimulator";

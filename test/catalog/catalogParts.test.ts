@@ -1,9 +1,9 @@
 import { describe, expect, it } from "vitest";
 import { archiveEventId, ARCHIVE_EVENT_TYPES, inLastQuarter, recordingSubject } from "../../src/catalog/archiveEvents";
 import { deadlineHour, deadlineHoursBetween, deadlineMarkerName, deadlineMarkers, recordingFolderOfMarker } from "../../src/catalog/deadlineMarkers";
-import { catalogCallFolder, catalogFolder, expectedRecordName, recordingFolderOf } from "../../src/catalog/catalogLayout";
-import { participantIdsOf } from "../../src/participants/metadataParticipants";
-import { OPERATIONAL_PREFIXES, recordingFolder } from "../../src/archive/blobLayout";
+import { catalogCallFolder, catalogFolder, expectedRecordName, recordingFolderOf } from "../../src/layout/catalogLayout";
+import { participantIdsOf } from "../../src/layout/metadataDocument";
+import { OPERATIONAL_PREFIXES, recordingFolder } from "../../src/layout/blobLayout";
 import type { ExpectedRecording } from "../../src/catalog/expectedRecords";
 import { coversEvent, intakeTraceOf, laterTraceName } from "../../src/catalog/intakeTraces";
 

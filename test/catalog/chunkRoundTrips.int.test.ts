@@ -1,12 +1,12 @@
 // Integration tier. Needs: Azurite, the ACS simulator.
 import { randomBytes } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
-import { chunkBlobNames, manifestName } from "../../src/archive/blobLayout";
+import { chunkBlobNames, manifestName } from "../../src/layout/blobLayout";
 import { recordingSubject } from "../../src/catalog/archiveEvents";
 import { ErasureTombstones } from "../../src/catalog/erasureTombstones";
 import { readManifest, type RecordingManifest } from "../../src/catalog/recordingManifest";
 import { recordingInfoOf } from "../../src/catalog/recordingInfo";
-import type { ChunkMessage } from "../../src/events/chunkMessage";
+import type { ChunkMessage } from "../../src/queue/chunkMessage";
 import { startAcsSimulator, type AcsSimulator } from "../../tools/acsSimulator";
 import { StorageRequestCounter } from "../../bench/storageRequestCounter";
 import { catalogHarness, type CatalogHarness } from "../support/catalogHarness";

@@ -1,6 +1,6 @@
 // Integration tier. Needs: Azurite, the ACS simulator, loopback servers.
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
-import { chunkBlobNames, manifestName } from "../../src/archive/blobLayout";
+import { chunkBlobNames, manifestName } from "../../src/layout/blobLayout";
 import { archiveEventId, ARCHIVE_EVENT_TYPES, type ArchiveEvent } from "../../src/catalog/archiveEvents";
 import { readJsonBlob } from "../../src/catalog/boundedReads";
 import { deadlineHour, deadlineMarkerName } from "../../src/catalog/deadlineMarkers";
@@ -8,7 +8,7 @@ import type { CallStatusReader } from "../../src/catalog/callStatus";
 import { DeadlineWatch } from "../../src/catalog/deadlineWatch";
 import { eventSinkFor, NO_EVENTS, type ArchiveEventSink } from "../../src/catalog/eventPublisher";
 import { archiveEventsSetting } from "../../src/config/archiveEventsSettings";
-import type { ChunkMessage } from "../../src/events/chunkMessage";
+import type { ChunkMessage } from "../../src/queue/chunkMessage";
 import { mapConcurrent } from "../../src/shared/mapConcurrent";
 import { startAcsSimulator, type AcsSimulator } from "../../tools/acsSimulator";
 import { startEventReceiver, type EventReceiver } from "../../tools/eventReceiver";

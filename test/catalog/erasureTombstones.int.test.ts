@@ -1,7 +1,7 @@
 // Integration tier. Needs: Azurite.
 import { BlobServiceClient } from "@azure/storage-blob";
 import { describe, expect, inject, it } from "vitest";
-import { OPERATIONAL_PREFIXES, recordingFolder } from "../../src/archive/blobLayout";
+import { OPERATIONAL_PREFIXES, recordingFolder } from "../../src/layout/blobLayout";
 import { documentTombstoneName, ErasureTombstones, tombstoneName } from "../../src/catalog/erasureTombstones";
 import { uniqueName } from "../support/testSettings";
 

@@ -1,8 +1,8 @@
 // Integration tier. Needs: Azurite, the ACS simulator.
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
-import { manifestName } from "../../src/archive/blobLayout";
+import { manifestName } from "../../src/layout/blobLayout";
 import { readManifest, type RecordingManifest } from "../../src/catalog/recordingManifest";
-import { chunkBlobNames } from "../../src/archive/blobLayout";
+import { chunkBlobNames } from "../../src/layout/blobLayout";
 import { startAcsSimulator, type AcsSimulator } from "../../tools/acsSimulator";
 import { listBlobs } from "../support/archiveHarness";
 import { catalogHarness } from "../support/catalogHarness";

@@ -1,7 +1,7 @@
 // Integration tier. Needs: Azurite.
 import { BlobServiceClient, type ContainerClient } from "@azure/storage-blob";
 import { beforeAll, describe, expect, inject, it } from "vitest";
-import { expectedRecordName, tracesFolder } from "../../src/catalog/catalogLayout";
+import { expectedRecordName, tracesFolder } from "../../src/layout/catalogLayout";
 import { readRecordingTraces } from "../../src/catalog/recordingTraces";
 import { mapConcurrent } from "../../src/shared/mapConcurrent";
 import { uniqueName } from "../support/testSettings";

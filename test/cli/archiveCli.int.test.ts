@@ -6,7 +6,7 @@ import { type ContainerClient } from "@azure/storage-blob";
 import { QueueServiceClient } from "@azure/storage-queue";
 import { describe, expect, inject, it } from "vitest";
 import { runCompiledCli as runCli, type CliRun } from "../support/compiledCli";
-import type { RunSummary } from "../../src/cli/summary";
+import type { RunSummary } from "../../src/cli/output/summary";
 import { type EventGridEvent } from "../../tools/acsSimulator";
 import { AZURITE_KEY } from "../../tools/azurite";
 import { useSimAndAzurite } from "../support/simAndAzurite";

@@ -1,7 +1,7 @@
 // Integration tier. Needs: Azurite, the ACS simulator, dist/, loopback servers.
 import { resolve } from "node:path";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
-import { chunkBlobNames, manifestName } from "../../src/archive/blobLayout";
+import { chunkBlobNames, manifestName } from "../../src/layout/blobLayout";
 import { ARCHIVE_EVENT_TYPES } from "../../src/catalog/archiveEvents";
 import type { CallStatus } from "../../src/catalog/callStatus";
 import { readManifest, type RecordingManifest } from "../../src/catalog/recordingManifest";

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
-import { CliLog } from "../../src/cli/cliLog";
-import { Redactor } from "../../src/cli/redact";
-import { Terminal } from "../../src/cli/terminal";
+import { CliLog } from "../../src/cli/output/cliLog";
+import { Redactor } from "../../src/cli/output/redact";
+import { Terminal } from "../../src/cli/output/terminal";
 
 describe("the command line's log", () => {
   it("writes one line per call: a line break, ANSI escape or bidi override in a logged value is shown escaped, never obeyed", () => {

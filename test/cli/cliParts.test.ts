@@ -5,10 +5,10 @@ import { describe, expect, it } from "vitest";
 import { DEFAULT_ATTEMPTS, parseCliArgs } from "../../src/cli/cliArgs";
 import { loadSettings } from "../../src/cli/cliSettings";
 import { readEventsInput } from "../../src/cli/eventInput";
-import { renderProgress } from "../../src/cli/progressBar";
-import { Redactor } from "../../src/cli/redact";
-import { exitCodeOf, totalsOf, type ChunkReport } from "../../src/cli/summary";
-import { Terminal } from "../../src/cli/terminal";
+import { renderProgress } from "../../src/cli/output/progressBar";
+import { Redactor } from "../../src/cli/output/redact";
+import { exitCodeOf, totalsOf, type ChunkReport } from "../../src/cli/output/summary";
+import { Terminal } from "../../src/cli/output/terminal";
 import { UsageError } from "../../src/cli/usageError";
 
 describe("command line parts", () => {

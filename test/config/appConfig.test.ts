@@ -496,7 +496,7 @@ describe("triggerQueueName: what the queue triggers register on", () => {
   });
 });
 
-describe("issue 11 settings: PARTICIPANT_INDEX_KEY, BYOS_STORAGE_ACCOUNTS, BYOS_COPY", () => {
+describe("participant index and bring-your-own-storage settings: PARTICIPANT_INDEX_KEY, BYOS_STORAGE_ACCOUNTS, BYOS_COPY", () => {
   /** 32 random bytes, base64 (`openssl rand -base64 32`). */
   const INDEX_KEY = "OKPuxKwL/tgnx53Qj6wJvNAtM+NUPG6CIS/0WmmNda8=";
 

@@ -1,8 +1,8 @@
 import { describe, expect, it } from "vitest";
 import { parseConfig } from "../../src/config/appConfig";
 import { DownloadUrlRejectedError } from "../../src/errors";
-import { CHUNK_LOCATION_FIELDS, CHUNK_TEXT_FIELDS, encodeChunkMessage, type ChunkMessage } from "../../src/events/chunkMessage";
-import { parseChunkMessage } from "../../src/events/chunkMessageParser";
+import { CHUNK_LOCATION_FIELDS, CHUNK_TEXT_FIELDS, encodeChunkMessage, type ChunkMessage } from "../../src/queue/chunkMessage";
+import { parseChunkMessage } from "../../src/queue/chunkMessageParser";
 import { readEnvelope } from "../../src/events/eventEnvelope";
 import { chunkMessagesFromEvent } from "../../src/events/recordingEvent";
 import { eventGridEvent, gaChunk, gaData } from "../support/recordingEvents";

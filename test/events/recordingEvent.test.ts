@@ -2,7 +2,7 @@ import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { parseConfig } from "../../src/config/appConfig";
-import { encodeChunkMessage, MAX_ENCODED_MESSAGE_BYTES, type ChunkMessage } from "../../src/events/chunkMessage";
+import { encodeChunkMessage, MAX_ENCODED_MESSAGE_BYTES, type ChunkMessage } from "../../src/queue/chunkMessage";
 import { readEnvelope, RECORDING_FILE_STATUS_UPDATED } from "../../src/events/eventEnvelope";
 import { chunkMessagesFromEvent, type RecordingEventPolicy } from "../../src/events/recordingEvent";
 import { InvalidEventError } from "../../src/errors";
@@ -12,7 +12,7 @@ import { TEST_ACS_CONNECTION_STRING, TEST_ACS_RESOURCE } from "../support/testSe
 const HOUR = 3_600_000;
 const RESOURCE = TEST_ACS_RESOURCE.toLowerCase();
 
-/** The fixtures' expected deadlines were written for a 48-hour window (the founding documents'); the default is 24. */
+/** The fixtures' expected deadlines were written for a 48-hour window (the 2021 preview API documentation); the default is 24. */
 function policyFor(settings: Record<string, string> = {}): RecordingEventPolicy {
   return parseConfig({
     AzureWebJobsStorage: "UseDevelopmentStorage=true",
@@ -396,7 +396,7 @@ const BAD_EVENTS: readonly BadEvent[] = [
     field: `${C0}.metadataLocation`,
   },
   {
-    name: "founding download URL of another document",
+    name: "2021 preview API download URL of another document",
     event: () => withChunk({ documentId: "0-eus-d12-mine", contentLocation: "https://storage.asm.skype.com/recording/download/0-eus-d12-other" }),
     field: `${C0}.contentLocation`,
   },
@@ -516,7 +516,7 @@ describe("invalid events are rejected naming the field", () => {
     expect(parse(eventGridEvent({ time: "2017-08-16T03:54:38Z" }))).toHaveLength(1);
   });
 
-  it("accepts every location shape that names the chunk's own document (today's and the founding one)", () => {
+  it("accepts every location shape that names the chunk's own document (today's and the 2021 preview API's)", () => {
     const documentId = "0-eus-d12-mine";
     const own = [
       {

@@ -1,9 +1,9 @@
 import { InvocationContext } from "@azure/functions";
 import { describe, expect, it } from "vitest";
-import type { ChunkArchiveJob, ChunkJobResult, QueueAttempt } from "../../src/archive/chunkArchiveJob";
+import type { ChunkArchiveJob, ChunkJobResult, QueueAttempt } from "../../src/pipeline/chunkArchiveJob";
 import { AppNotConfiguredError, StorageUnavailableError } from "../../src/errors";
 import { archiveChunk } from "../../src/functions/archiveChunk";
-import { MAX_DEQUEUE_COUNT } from "../../src/storage/chunkQueue";
+import { MAX_DEQUEUE_COUNT } from "../../src/queue/chunkQueue";
 import { fakeService, notConfigured } from "../support/handlerHarness";
 import { type CapturedLog } from "../support/testSettings";
 

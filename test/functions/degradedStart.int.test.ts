@@ -4,7 +4,7 @@ import { InvocationContext, HttpRequest } from "@azure/functions";
 import { BlobServiceClient } from "@azure/storage-blob";
 import { QueueServiceClient } from "@azure/storage-queue";
 import { afterAll, beforeAll, describe, expect, inject, it, vi } from "vitest";
-import type { ChunkMessage } from "../../src/events/chunkMessage";
+import type { ChunkMessage } from "../../src/queue/chunkMessage";
 import { findFunction, loadCompiledApp, type RegisteredFunction } from "../support/compiledApp";
 import { errorBody, invokeHttp, webhookRequest } from "../support/functionInvoke";
 import { eventGridEvent, subscriptionValidationEvent } from "../support/recordingEvents";

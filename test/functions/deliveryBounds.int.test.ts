@@ -2,7 +2,7 @@
 import { BlobServiceClient, type ContainerClient } from "@azure/storage-blob";
 import { QueueServiceClient, type QueueClient } from "@azure/storage-queue";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { ChunkMessage } from "../../src/events/chunkMessage";
+import type { ChunkMessage } from "../../src/queue/chunkMessage";
 import { startAzurite, type RunningAzurite } from "../../tools/azurite";
 import { listBlobs } from "../support/archiveHarness";
 import { findFunction, loadCompiledApp, type RegisteredFunction } from "../support/compiledApp";

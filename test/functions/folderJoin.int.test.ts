@@ -1,6 +1,6 @@
 // Integration tier. Needs: Azurite, the ACS simulator, dist/, loopback servers.
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
-import { manifestName, recordingFolder } from "../../src/archive/blobLayout";
+import { manifestName, recordingFolder } from "../../src/layout/blobLayout";
 import { readManifest } from "../../src/catalog/recordingManifest";
 import { DEFAULT_TOPIC, startAcsSimulator, type AcsSimulator } from "../../tools/acsSimulator";
 import { ensureCompiledCli, runCompiledCli } from "../support/compiledCli";

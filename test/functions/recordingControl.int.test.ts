@@ -84,7 +84,7 @@ describe("recording control HTTP functions (compiled app) against the simulated 
     return { serverCallId, recordingId: (started.body as { recordingId: string }).recordingId };
   }
 
-  /** The founding documents' error shape, and nothing else (no stack, no request). */
+  /** The 2021 preview API's error shape, and nothing else (no stack, no request). */
   function expectErrorShape(body: unknown): void {
     expect(body).toEqual(expect.objectContaining({ code: expect.any(String) as unknown, message: expect.any(String) as unknown }));
     expect(Object.keys(body as object).every((key) => ["code", "message", "target", "details"].includes(key))).toBe(true);

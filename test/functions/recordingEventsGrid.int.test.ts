@@ -2,7 +2,7 @@
 import { BlobServiceClient } from "@azure/storage-blob";
 import { QueueServiceClient } from "@azure/storage-queue";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
-import type { ChunkMessage } from "../../src/events/chunkMessage";
+import type { ChunkMessage } from "../../src/queue/chunkMessage";
 import { AZURITE_KEY } from "../../tools/azurite";
 import { findFunction, loadCompiledApp, type RegisteredFunction } from "../support/compiledApp";
 import { invokeEventGrid } from "../support/functionInvoke";

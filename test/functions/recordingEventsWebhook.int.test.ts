@@ -2,7 +2,7 @@
 import { BlobServiceClient } from "@azure/storage-blob";
 import { QueueServiceClient } from "@azure/storage-queue";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
-import type { ChunkMessage } from "../../src/events/chunkMessage";
+import type { ChunkMessage } from "../../src/queue/chunkMessage";
 import { AZURITE_KEY } from "../../tools/azurite";
 import { findFunction, loadCompiledApp, type RegisteredFunction } from "../support/compiledApp";
 import { errorBody, invokeHttp, webhookRequest, type HttpAnswer } from "../support/functionInvoke";
@@ -360,7 +360,7 @@ const BAD_EVENTS: readonly BadEvent[] = [
     field: `${C0}.contentLocation`,
   },
   {
-    name: "metadataLocation of the founding shape naming another document",
+    name: "metadataLocation of the 2021 preview API shape naming another document",
     event: chunkWith({ metadataLocation: "https://contoso-test.communication.azure.com/recording/download/0-eus-d12-someone-elses/metadata" }),
     field: `${C0}.metadataLocation`,
   },

@@ -2,7 +2,7 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, inject, it } from "vitest";
-import { MAX_DEQUEUE_COUNT } from "../../src/storage/chunkQueue";
+import { MAX_DEQUEUE_COUNT } from "../../src/queue/chunkQueue";
 import { findFunction, loadCompiledApp } from "../support/compiledApp";
 import { TEST_ACS_CONNECTION_STRING, uniqueName } from "../support/testSettings";
 import { APP_FUNCTIONS } from "../support/appFunctions";

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import type { PoisonedChunkRescue, PoisonRescueResult } from "../../src/archive/poisonedChunkRescue";
+import type { PoisonedChunkRescue, PoisonRescueResult } from "../../src/pipeline/poisonedChunkRescue";
 import { AppNotConfiguredError, StorageUnavailableError } from "../../src/errors";
 import { rescuePoisonedChunk } from "../../src/functions/rescuePoisonedChunk";
 import { fakeService, notConfigured } from "../support/handlerHarness";

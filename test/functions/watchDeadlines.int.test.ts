@@ -2,7 +2,7 @@
 import { BlobServiceClient } from "@azure/storage-blob";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { ARCHIVE_EVENT_TYPES } from "../../src/catalog/archiveEvents";
-import { chunkKey } from "../../src/events/chunkMessage";
+import { chunkKey } from "../../src/queue/chunkMessage";
 import { startEventReceiver, type EventReceiver } from "../../tools/eventReceiver";
 import { findFunction, loadCompiledApp, type RegisteredFunction } from "../support/compiledApp";
 import { invokeHttp, webhookRequest } from "../support/functionInvoke";

@@ -5,12 +5,11 @@ import { API_ROLES, platformAuthenticationEnabled, protectedApi, type ProtectedA
 const PARTICIPANT = "8:acs:22222222-bbbb-4bbb-8bbb-000000000002_00000002-dana";
 const AT = new Date("2026-12-01T10:00:00.000Z");
 
-const PARTICIPANTS_API: ProtectedApi = { api: "participants", action: "find participant recordings", role: API_ROLES.participants, envelope: "error" };
+const PARTICIPANTS_API: ProtectedApi = { api: "participants", action: "find participant recordings", role: API_ROLES.participants };
 const STOP_API: ProtectedApi = {
   api: "recordingControl",
   action: "stop recording",
   role: API_ROLES.recordingControl,
-  envelope: "bare",
   auditedParams: ["recordingId"],
 };
 

@@ -1,7 +1,7 @@
 import { PassThrough, Readable } from "node:stream";
 import { describe, expect, it } from "vitest";
 import { TransferInterruptedError } from "../../src/errors";
-import { guardIdle, readBounded } from "../../src/http/bodyReading";
+import { guardIdle, readBounded } from "../../src/shared/bodyReading";
 
 describe("readBounded: the one bounded body reader", () => {
   it("reads a body under the bound whole", async () => {
@@ -43,7 +43,7 @@ describe("guardIdle: the one idle-timeout body reader", () => {
   it("fails when the caller aborts, and when the body breaks", async () => {
     const controller = new AbortController();
     const quiet = new PassThrough();
-    const aborted = readBounded(quiet, 1_000, { signal: controller.signal });
+    const aborted = readBounded(quiet, 1_000, { abortSignal: controller.signal });
     controller.abort();
     await expect(aborted).rejects.toThrow(/cancelled/);
     const broken = new PassThrough();

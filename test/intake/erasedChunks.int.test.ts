@@ -1,13 +1,13 @@
 // Integration tier. Needs: Azurite, loopback servers.
 import { BlobServiceClient } from "@azure/storage-blob";
 import { afterAll, describe, expect, inject, it } from "vitest";
-import { chunkBlobNames } from "../../src/archive/blobLayout";
-import { expectedRecordName } from "../../src/catalog/catalogLayout";
+import { chunkBlobNames } from "../../src/layout/blobLayout";
+import { expectedRecordName } from "../../src/layout/catalogLayout";
 import { ErasureTombstones } from "../../src/catalog/erasureTombstones";
 import { ExpectedRecords } from "../../src/catalog/expectedRecords";
 import { IntakeCatalog } from "../../src/catalog/intakeCatalog";
 import { QueuedChunks } from "../../src/catalog/queuedChunks";
-import type { ChunkMessage } from "../../src/events/chunkMessage";
+import type { ChunkMessage } from "../../src/queue/chunkMessage";
 import { readEnvelope } from "../../src/events/eventEnvelope";
 import { chunkMessagesFromEvent } from "../../src/events/recordingEvent";
 import { RecordingIntake } from "../../src/intake/recordingIntake";

@@ -1,14 +1,14 @@
 // Integration tier. Needs: Azurite, loopback servers.
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
-import { pathSegment } from "../../src/archive/blobLayout";
+import { pathSegment } from "../../src/layout/blobLayout";
 import type { AppConfig } from "../../src/config/appConfig";
 import { readStorageConnection } from "../../src/config/storageConnection";
-import type { ChunkMessage } from "../../src/events/chunkMessage";
+import type { ChunkMessage } from "../../src/queue/chunkMessage";
 import { readEnvelope } from "../../src/events/eventEnvelope";
 import { chunkMessagesFromEvent } from "../../src/events/recordingEvent";
 import { InvalidDeliveryError, StorageUnavailableError } from "../../src/errors";
 import type { IntakeReport } from "../../src/intake/recordingIntake";
-import { ChunkQueue } from "../../src/storage/chunkQueue";
+import { ChunkQueue } from "../../src/queue/chunkQueue";
 import { createQueueServiceClient } from "../../src/storage/storageClients";
 import { azuriteProbes, intakeRig, RecordingLog, type IntakeRig, type IntakeRigOptions } from "../support/intakeRig";
 import { cloudEvent, eventGridEvent, gaChunk, gaData, otherAcsEvent, previewChunk, type Json } from "../support/recordingEvents";

@@ -1,11 +1,11 @@
 // Integration tier. Needs: Azurite, the ACS simulator, dist/, loopback servers.
 import { randomBytes } from "node:crypto";
 import { describe, expect, inject, it } from "vitest";
-import { OPERATIONAL_PREFIXES } from "../../src/archive/blobLayout";
+import { OPERATIONAL_PREFIXES } from "../../src/layout/blobLayout";
 import { FailureRecords } from "../../src/archive/failureRecords";
 import { chunkOutcome, writeChunkOutcome } from "../../src/catalog/chunkOutcomes";
 import { parseConfig } from "../../src/config/appConfig";
-import { parseChunkMessage } from "../../src/events/chunkMessageParser";
+import { parseChunkMessage } from "../../src/queue/chunkMessageParser";
 import { ErasureTombstones } from "../../src/catalog/erasureTombstones";
 import { PARTICIPANT_INDEX_CONTAINER } from "../../src/participants/indexLayout";
 import type { Log } from "../../src/shared/log";

@@ -9,7 +9,8 @@ import { openMarker, sealMarker } from "../../src/participants/continuationToken
 import { exportTarget } from "../../src/participants/exportPaths";
 import { entryName, parseEntryTail } from "../../src/participants/indexLayout";
 import { blobNameProblem, exactBlobClient } from "../../src/participants/listedNames";
-import { MAX_PARTICIPANTS_PER_DOCUMENT, participantIdsOf, readParticipants } from "../../src/participants/metadataParticipants";
+import { participantIdsOf } from "../../src/layout/metadataDocument";
+import { MAX_PARTICIPANTS_PER_DOCUMENT, readParticipants } from "../../src/participants/metadataParticipants";
 import { InvalidContinuationTokenError, UnsafeBlobNameError } from "../../src/participants/participantErrors";
 import { indexKeyFingerprint, normaliseParticipantId, participantKey } from "../../src/participants/participantKey";
 

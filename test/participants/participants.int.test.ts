@@ -4,7 +4,7 @@ import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { type ContainerClient } from "@azure/storage-blob";
 import { beforeAll, describe, expect, inject, it } from "vitest";
-import { OPERATIONAL_PREFIXES } from "../../src/archive/blobLayout";
+import { OPERATIONAL_PREFIXES } from "../../src/layout/blobLayout";
 import { ErasureTombstones } from "../../src/catalog/erasureTombstones";
 import type { Log } from "../../src/shared/log";
 import { PARTICIPANT_INDEX_CONTAINER, checkpointName } from "../../src/participants/indexLayout";
@@ -344,7 +344,7 @@ describe("manifest.json is optional input (written by the catalogue step once a 
       createHash("sha256")
         .update(await recordings.getBlobClient(name).downloadToBuffer())
         .digest("hex");
-    // The shape the catalogue step (issue 10) writes: ids, chunks[] with media and metadata, participantIds.
+    // The shape the catalogue step (the recording manifest) writes: ids, chunks[] with media and metadata, participantIds.
     const manifest = async (wrong: boolean): Promise<string> =>
       JSON.stringify({
         callId: "c",

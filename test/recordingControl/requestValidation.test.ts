@@ -45,7 +45,7 @@ describe("start request validation", () => {
     expect(parseStartRecordingRequest({ serverCallId: "abc", content: null })).toEqual({ serverCallId: "abc", callIdField: "serverCallId" });
   });
 
-  it("takes conversationId, the founding documents' name, as an alias of serverCallId", () => {
+  it("takes conversationId, the 2021 preview API's name, as an alias of serverCallId", () => {
     expect(parseStartRecordingRequest({ conversationId: "conv-1" })).toEqual({ serverCallId: "conv-1", callIdField: "conversationId" });
   });
 

@@ -1,12 +1,12 @@
 import { createHash } from "node:crypto";
 import { BlobServiceClient, type ContainerClient } from "@azure/storage-blob";
 import { AcsClients } from "../../src/acs/acsClients";
-import { ChunkArchiveJob } from "../../src/archive/chunkArchiveJob";
+import { ChunkArchiveJob } from "../../src/pipeline/chunkArchiveJob";
 import { ChunkArchiver, type ChunkArchiverOptions } from "../../src/archive/chunkArchiver";
 import { FailureRecords } from "../../src/archive/failureRecords";
 import type { RetryPolicy } from "../../src/archive/retryPolicy";
 import { parseConfig, type AppConfig } from "../../src/config/appConfig";
-import type { ChunkMessage } from "../../src/events/chunkMessage";
+import type { ChunkMessage } from "../../src/queue/chunkMessage";
 import { readEnvelope } from "../../src/events/eventEnvelope";
 import { chunkMessagesFromEvent } from "../../src/events/recordingEvent";
 import type { AcsSimulator, RecordingEventSpec } from "../../tools/acsSimulator";

@@ -1,5 +1,5 @@
 import { BlobServiceClient } from "@azure/storage-blob";
-import { ChunkArchiveJob } from "../../src/archive/chunkArchiveJob";
+import { ChunkArchiveJob } from "../../src/pipeline/chunkArchiveJob";
 import { FailureRecords } from "../../src/archive/failureRecords";
 import { CallStatusReader } from "../../src/catalog/callStatus";
 import { ErasureTombstones } from "../../src/catalog/erasureTombstones";
@@ -7,7 +7,7 @@ import { eventSinkFor, NO_EVENTS } from "../../src/catalog/eventPublisher";
 import { ExpectedRecords } from "../../src/catalog/expectedRecords";
 import { RecordingCatalog } from "../../src/catalog/recordingCatalog";
 import { archiveEventsSetting } from "../../src/config/archiveEventsSettings";
-import type { ChunkMessage } from "../../src/events/chunkMessage";
+import type { ChunkMessage } from "../../src/queue/chunkMessage";
 import { ArchiveIndexStep } from "../../src/participants/archiveIndexStep";
 import { PARTICIPANT_INDEX_CONTAINER } from "../../src/participants/indexLayout";
 import { ParticipantIndex } from "../../src/participants/participantIndex";

@@ -1,10 +1,10 @@
 import { BlobServiceClient, type ContainerClient } from "@azure/storage-blob";
 import { QueueServiceClient, type QueueClient } from "@azure/storage-queue";
 import { parseConfig, type AppConfig } from "../../src/config/appConfig";
-import type { ChunkMessage } from "../../src/events/chunkMessage";
+import type { ChunkMessage } from "../../src/queue/chunkMessage";
 import { RecordingIntake } from "../../src/intake/recordingIntake";
 import type { Log } from "../../src/shared/log";
-import { ChunkQueue } from "../../src/storage/chunkQueue";
+import { ChunkQueue } from "../../src/queue/chunkQueue";
 import { Quarantine } from "../../src/storage/quarantine";
 import { createBlobServiceClient, createQueueServiceClient } from "../../src/storage/storageClients";
 import { decodeAsQueueTrigger, drainQueue, FAST_FAIL_RETRY } from "./storageProbe";

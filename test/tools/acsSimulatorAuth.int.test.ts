@@ -27,11 +27,11 @@ describe("ACS simulator: HMAC-SHA256 as ACS verifies it", () => {
     expect(sim.allowedHosts).not.toContain(new URL(sim.foreignUrl).host);
   });
 
-  it("accepts founding endpoint URLs signed by @azure/communication-common", async () => {
-    const media = await sdk.getFounding(sim.urls(DOC).foundingContent);
+  it("accepts 2021 preview API endpoint URLs signed by @azure/communication-common", async () => {
+    const media = await sdk.getPreview2021(sim.urls(DOC).preview2021Content);
     expect(media.status).toBe(200);
     expect(media.body.equals(sim.contentRange(DOC, 0, 200_000))).toBe(true);
-    const metadata = await sdk.getFounding(sim.urls(DOC).foundingMetadata);
+    const metadata = await sdk.getPreview2021(sim.urls(DOC).preview2021Metadata);
     expect(metadata.status).toBe(200);
     expect(metadata.body.equals(sim.metadataBytes(DOC))).toBe(true);
     expect(sim.requests.at(-1)).toMatchObject({ listener: "endpoint", authorized: true, status: 200 });
@@ -46,15 +46,15 @@ describe("ACS simulator: HMAC-SHA256 as ACS verifies it", () => {
     expect(last?.hostHeader).toBe(new URL(sim.storageUrl).host);
   });
 
-  it("accepts the founding quickstart's `Date` header variant", async () => {
-    const response = await handSignedRequest({ accessKey: sim.accessKey, url: sim.urls(DOC).foundingMetadata, dateHeader: "date" });
+  it("accepts the original 2021 quickstart's `Date` header variant", async () => {
+    const response = await handSignedRequest({ accessKey: sim.accessKey, url: sim.urls(DOC).preview2021Metadata, dateHeader: "date" });
     expect(response.status).toBe(200);
     expect(response.body.equals(sim.metadataBytes(DOC))).toBe(true);
   });
 
   it("refuses a request signed with another key", async () => {
     const other = new SdkSigningClient(randomBytes(32).toString("base64"), sim.endpointUrl);
-    const response = await other.getFounding(sim.urls(DOC).foundingContent);
+    const response = await other.getPreview2021(sim.urls(DOC).preview2021Content);
     expect(response.status).toBe(401);
     expect(JSON.parse(response.body.toString())).toMatchObject({ error: { code: "Unauthorized" } });
     const last = sim.requests.at(-1);
@@ -66,15 +66,15 @@ describe("ACS simulator: HMAC-SHA256 as ACS verifies it", () => {
   it("refuses a tampered path", async () => {
     const response = await handSignedRequest({
       accessKey: sim.accessKey,
-      url: sim.urls(DOC).foundingMetadata,
-      signedPathAndQuery: new URL(sim.urls(DOC).foundingContent).pathname + "?api-version=2021-04-15-preview1",
+      url: sim.urls(DOC).preview2021Metadata,
+      signedPathAndQuery: new URL(sim.urls(DOC).preview2021Content).pathname + "?api-version=2021-04-15-preview1",
     });
     expect(response.status).toBe(401);
     expect(sim.requests.at(-1)?.authFailure).toMatch(/signature mismatch/);
   });
 
   it("refuses stale and future dates, and a missing date", async () => {
-    const url = sim.urls(DOC).foundingContent;
+    const url = sim.urls(DOC).preview2021Content;
     const stale = await handSignedRequest({ accessKey: sim.accessKey, url, date: new Date(Date.now() - 16 * 60_000) });
     expect(stale.status).toBe(401);
     expect(sim.requests.at(-1)?.authFailure).toMatch(/stale/);
@@ -91,14 +91,14 @@ describe("ACS simulator: HMAC-SHA256 as ACS verifies it", () => {
   it("refuses a content hash that is not the hash of the body", async () => {
     const wrong = await handSignedRequest({
       accessKey: sim.accessKey,
-      url: sim.urls(DOC).foundingContent,
+      url: sim.urls(DOC).preview2021Content,
       contentHash: "n4bQgYhMfWWaL+qgxVrQFaO/TxsrC4Is0V1sFbDwCgg=",
     });
     expect(wrong.status).toBe(401);
     expect(sim.requests.at(-1)?.authFailure).toMatch(/x-ms-content-sha256/);
     const withBody = await handSignedRequest({
       accessKey: sim.accessKey,
-      url: sim.urls(DOC).foundingContent,
+      url: sim.urls(DOC).preview2021Content,
       body: "payload",
       contentHash: "47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU=",
     });
@@ -146,17 +146,17 @@ describe("ACS simulator: HMAC-SHA256 as ACS verifies it", () => {
     expect(viaSdk.status).toBe(206);
     const noQuery = await handSignedRequest({
       accessKey: sim.accessKey,
-      url: sim.urls(DOC).foundingContent,
-      signedPathAndQuery: new URL(sim.urls(DOC).foundingContent).pathname,
+      url: sim.urls(DOC).preview2021Content,
+      signedPathAndQuery: new URL(sim.urls(DOC).preview2021Content).pathname,
     });
     expect(noQuery.status).toBe(401);
   });
 
-  it("requires api-version on founding URLs and answers 404 for unknown routes after authenticating", async () => {
-    const bare = sim.urls(DOC).foundingContent.split("?")[0] as string;
-    expect((await sdk.getFounding(bare)).status).toBe(400);
-    expect((await sdk.getFounding(`${sim.endpointUrl}/nothing/here?api-version=1`)).status).toBe(404);
-    const unsigned = await fetch(sim.urls(DOC).foundingContent);
+  it("requires api-version on 2021 preview API URLs and answers 404 for unknown routes after authenticating", async () => {
+    const bare = sim.urls(DOC).preview2021Content.split("?")[0] as string;
+    expect((await sdk.getPreview2021(bare)).status).toBe(400);
+    expect((await sdk.getPreview2021(`${sim.endpointUrl}/nothing/here?api-version=1`)).status).toBe(404);
+    const unsigned = await fetch(sim.urls(DOC).preview2021Content);
     expect(unsigned.status).toBe(401);
     expect(sim.requests.at(-1)?.authFailure).toMatch(/missing Authorization/);
   });
@@ -165,7 +165,7 @@ describe("ACS simulator: HMAC-SHA256 as ACS verifies it", () => {
     const strict = await startAcsSimulator({ maxClockSkewMs: 2_000 });
     try {
       strict.addDocument("skew", { size: 10 });
-      const url = strict.urls("skew").foundingContent;
+      const url = strict.urls("skew").preview2021Content;
       const old = await handSignedRequest({ accessKey: strict.accessKey, url, date: new Date(Date.now() - 5_000) });
       expect(old.status).toBe(401);
       expect((await handSignedRequest({ accessKey: strict.accessKey, url })).status).toBe(200);
@@ -181,7 +181,7 @@ describe("ACS simulator: HMAC-SHA256 as ACS verifies it", () => {
     const storage = await sdk.storage("GET", sim.urls(id).contentLocation);
     expect(storage.status).toBe(200);
     expect(storage.body.equals(sim.contentRange(id, 0, 100))).toBe(true);
-    expect((await sdk.getFounding(sim.urls(id).foundingMetadata)).status).toBe(200);
+    expect((await sdk.getPreview2021(sim.urls(id).preview2021Metadata)).status).toBe(200);
     expect(sim.requests.at(-1)?.documentId).toBe(id);
   });
 

@@ -57,7 +57,7 @@ describe("ACS simulator: media, metadata and delete", () => {
   it("answers 416 with Content-Range: bytes */size when the range starts past the end", async () => {
     const response = await handSignedRequest({
       accessKey: sim.accessKey,
-      url: sim.urls(MEDIA).foundingContent,
+      url: sim.urls(MEDIA).preview2021Content,
       headers: { Range: `bytes=${SIZE}-` },
     });
     expect(response.status).toBe(416);
@@ -102,7 +102,7 @@ describe("ACS simulator: media, metadata and delete", () => {
   it("serves custom metadata verbatim", async () => {
     const body = '{"callId":"c","recordingInfo":{"audioConfiguration":{"sampleRate":16000}}}';
     sim.addDocument("custom-metadata", { size: 10, metadata: body });
-    const response = await sdk.getFounding(sim.urls("custom-metadata").foundingMetadata);
+    const response = await sdk.getPreview2021(sim.urls("custom-metadata").preview2021Metadata);
     expect(response.body.toString()).toBe(body);
   });
 
@@ -131,7 +131,7 @@ describe("ACS simulator: media, metadata and delete", () => {
     expect(sim.document("to-delete")?.deleted).toBe(true);
     expect((await sdk.storage("GET", urls.contentLocation)).status).toBe(404);
     expect((await sdk.storage("GET", urls.metadataLocation)).status).toBe(404);
-    expect((await sdk.getFounding(urls.foundingContent)).status).toBe(404);
+    expect((await sdk.getPreview2021(urls.preview2021Content)).status).toBe(404);
     const again = await sdk.storage("DELETE", urls.deleteLocation);
     expect(again.status).toBe(404);
     expect(JSON.parse(again.body.toString())).toMatchObject({ error: { code: "NotFound" } });

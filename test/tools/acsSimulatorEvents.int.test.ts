@@ -139,7 +139,7 @@ describe("ACS simulator: RecordingFileStatusUpdated events", () => {
       return true;
     });
     const sdk = new SdkSigningClient(sim.accessKey, sim.endpointUrl);
-    const handled = await sdk.getFounding(`${sim.endpointUrl}/calling/recordings?api-version=2023-10-03`);
+    const handled = await sdk.getPreview2021(`${sim.endpointUrl}/calling/recordings?api-version=2023-10-03`);
     expect(handled.status).toBe(200);
     expect(JSON.parse(handled.body.toString())).toEqual({ echoed: "" });
     expect(sim.counters.totals.endpointRouteRequests).toBe(1);

@@ -118,7 +118,7 @@ describe("ACS simulator: injected faults", () => {
     const id = documentWith([{ kind: "expired", target: "any" }]);
     expect((await sdk.storage("GET", sim.urls(id).contentLocation)).status).toBe(404);
     expect((await sdk.storage("GET", sim.urls(id).metadataLocation)).status).toBe(404);
-    expect((await sdk.getFounding(sim.urls(id).foundingContent)).status).toBe(404);
+    expect((await sdk.getPreview2021(sim.urls(id).preview2021Content)).status).toBe(404);
     expect(sim.counters.documents[id]?.faultsInjected.expired).toBe(3);
   });
 

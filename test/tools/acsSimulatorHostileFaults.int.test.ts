@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startAcsSimulator, type AcsSimulator, type FaultSpec, type SimDocumentOptions } from "../../tools/acsSimulator";
 import { signedStorageGet, type RawResponse } from "./support/handSignedRequest";
 
-// The simulator's hostile-server faults (issue 8) behave as tools/acsSimulator/README.md says.
+// The simulator's hostile-server faults behave as tools/acsSimulator/README.md says.
 
 const SIZE = 300_000;
 

@@ -38,10 +38,10 @@ describe("ACS simulator: several ACS resources and key rotation", () => {
       expect(response.body.equals(sim.contentRange("res-doc-fabrikam", 0, 20_000))).toBe(true);
       expect(sim.requests.at(-1)).toMatchObject({ authorized: true, resourceId: fabrikam.resourceId, signedWith: name });
     }
-    // Founding URLs live on the owning resource's endpoint.
-    expect(new URL(sim.urls("res-doc-fabrikam").foundingContent).host).toBe(fabrikam.endpointHost);
-    const founding = await new SdkSigningClient(fabrikam.accessKey, fabrikam.endpointUrl).getFounding(sim.urls("res-doc-fabrikam").foundingContent);
-    expect(founding.status).toBe(200);
+    // 2021 preview API URLs live on the owning resource's endpoint.
+    expect(new URL(sim.urls("res-doc-fabrikam").preview2021Content).host).toBe(fabrikam.endpointHost);
+    const preview2021 = await new SdkSigningClient(fabrikam.accessKey, fabrikam.endpointUrl).getPreview2021(sim.urls("res-doc-fabrikam").preview2021Content);
+    expect(preview2021.status).toBe(200);
   });
 
   it("refuses another resource's valid signature for a recording (403), and a host that is no resource's (401)", async () => {

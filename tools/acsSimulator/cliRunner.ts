@@ -56,7 +56,7 @@ function describe(simulator: AcsSimulator, options: CliOptions, print: (line: st
     print(`    contentLocation   ${urls.contentLocation}`);
     print(`    metadataLocation  ${urls.metadataLocation}`);
     print(`    deleteLocation    ${urls.deleteLocation}`);
-    print(`    founding media    ${urls.foundingContent}`);
+    print(`    2021 preview API media    ${urls.preview2021Content}`);
   }
 }
 

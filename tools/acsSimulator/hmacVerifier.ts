@@ -10,7 +10,7 @@ import type { IncomingHttpHeaders } from "node:http";
  */
 export const DEFAULT_MAX_CLOCK_SKEW_MS = 15 * 60 * 1000;
 
-/** The two accepted SignedHeaders lists: today's SDKs, and the founding quickstart (header `Date`). */
+/** The two accepted SignedHeaders lists: today's SDKs, and the original 2021 quickstart (header `Date`). */
 const SIGNED_HEADER_LISTS: ReadonlyMap<string, "x-ms-date" | "date"> = new Map([
   ["x-ms-date;host;x-ms-content-sha256", "x-ms-date"],
   ["date;host;x-ms-content-sha256", "date"],

@@ -4,7 +4,7 @@ import { drained, pause } from "./bodyStreamer";
 import type { FaultSpec, SimRequestRecord } from "./types";
 
 /**
- * The faults of a hostile or broken server (issue 8), kept apart from the ordinary replies: framing that
+ * The faults of a hostile or broken server, kept apart from the ordinary replies: framing that
  * cannot prove a body complete, error bodies that never end, and sizes or hashes that lie.
  */
 

@@ -1,5 +1,5 @@
 import type { IncomingMessage, OutgoingHttpHeaders, ServerResponse } from "node:http";
-import { readBounded } from "../../src/http/bodyReading";
+import { readBounded } from "../../src/shared/bodyReading";
 import type { SimRequestRecord } from "./types";
 
 const MAX_REQUEST_BODY_BYTES = 4 * 1024 * 1024;

@@ -32,6 +32,6 @@ export type {
 export { RECORDING_EVENT_TYPE } from "./eventTypes";
 export { DEFAULT_TOPIC } from "./recordingEvent";
 export { DEFAULT_MAX_CLOCK_SKEW_MS, sha256Base64 } from "./hmacVerifier";
-export { FOUNDING_API_VERSION } from "./recordingRoutes";
+export { PREVIEW_2021_API_VERSION } from "./recordingRoutes";
 export { PATTERN_BYTES, SEGMENT_BYTES } from "./documentContent";
 export { postEvents } from "./postEvents";

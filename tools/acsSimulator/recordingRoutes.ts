@@ -1,8 +1,8 @@
 import type { RecordingResource } from "./documentStore";
 import type { MediaFormat } from "./types";
 
-/** The api-version of the founding (2021 preview) download URLs. */
-export const FOUNDING_API_VERSION = "2021-04-15-preview1";
+/** The api-version of the 2021 preview API download URLs. */
+export const PREVIEW_2021_API_VERSION = "2021-04-15-preview1";
 
 export interface RecordingRoute {
   documentId: string;
@@ -12,10 +12,10 @@ export interface RecordingRoute {
 }
 
 /**
- * Founding URLs on the ACS endpoint: `/recording/download/{documentId}` (media) and
+ * 2021 preview API URLs on the ACS endpoint: `/recording/download/{documentId}` (media) and
  * `/recording/download/{documentId}/metadata`, both with `?api-version=...`.
  */
-export function matchFoundingRoute(pathname: string): RecordingRoute | undefined {
+export function matchPreview2021Route(pathname: string): RecordingRoute | undefined {
   const match = /^\/recording\/download\/([^/]+)(\/metadata)?$/.exec(pathname);
   const documentId = decodeSegment(match?.[1]);
   if (!match || documentId === undefined) return undefined;
@@ -44,9 +44,9 @@ export function storagePaths(documentId: string, format: MediaFormat): { content
   };
 }
 
-export function foundingPaths(documentId: string): { content: string; metadata: string } {
+export function preview2021Paths(documentId: string): { content: string; metadata: string } {
   const base = `/recording/download/${encodeURIComponent(documentId)}`;
-  const query = `?api-version=${FOUNDING_API_VERSION}`;
+  const query = `?api-version=${PREVIEW_2021_API_VERSION}`;
   return { content: `${base}${query}`, metadata: `${base}/metadata${query}` };
 }
 

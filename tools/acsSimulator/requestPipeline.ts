@@ -1,7 +1,7 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { verifyHmac } from "./hmacVerifier";
 import { readBody, replyBytes, replyError } from "./httpReplies";
-import { matchFoundingRoute, matchStorageRoute, type RecordingRoute } from "./recordingRoutes";
+import { matchPreview2021Route, matchStorageRoute, type RecordingRoute } from "./recordingRoutes";
 import { respondRecording } from "./recordingResponder";
 import { logRequest } from "./requestLog";
 import type { SimContext } from "./simContext";
@@ -49,7 +49,7 @@ async function dispatch(
   }
   const target = req.url ?? "/";
   const pathname = target.split("?", 1)[0] ?? "/";
-  const route = listener === "endpoint" ? matchFoundingRoute(pathname) : matchStorageRoute(pathname);
+  const route = listener === "endpoint" ? matchPreview2021Route(pathname) : matchStorageRoute(pathname);
   record.documentId = route?.documentId;
   count(context.counters, route?.documentId, (counts) => (counts.requests += 1));
   if (body === undefined) return replyError(res, record, 413, "RequestEntityTooLarge", "request body too large");

@@ -5,7 +5,7 @@ import { DEFAULT_MAX_CLOCK_SKEW_MS } from "./hmacVerifier";
 import { closeListeners, startEndpointListener, startListeners, type RunningListener } from "./listeners";
 import { postEvents } from "./postEvents";
 import { buildRecordingEvent } from "./recordingEvent";
-import { foundingPaths, storagePaths } from "./recordingRoutes";
+import { preview2021Paths, storagePaths } from "./recordingRoutes";
 import { handleRequest } from "./requestPipeline";
 import type { SimContext } from "./simContext";
 import { createCounters, documentCounts, resetCounters } from "./simCounters";
@@ -15,7 +15,7 @@ import type { AcsSimulator, DocumentUrls, SimDocumentOptions, SimListenerName, S
 const DEFAULT_RESOURCE_NAME = "acs-sim";
 
 /**
- * Starts a local stand-in for ACS and its recording storage: an endpoint listener per ACS resource (founding download
+ * Starts a local stand-in for ACS and its recording storage: an endpoint listener per ACS resource (2021 preview API download
  * URLs, extra routes; `addResource` adds resources, each with its own keys), a storage and a regional listener
  * (today's content URLs, shared by every resource as ACS's storage hosts are) and a foreign listener (not ACS).
  */
@@ -49,14 +49,14 @@ export async function startAcsSimulator(options: StartAcsSimulatorOptions = {}):
   const urls = (documentId: string): DocumentUrls => {
     const document = store.get(documentId);
     const storage = storagePaths(documentId, document?.format ?? "mp4");
-    const founding = foundingPaths(documentId);
+    const preview2021 = preview2021Paths(documentId);
     const endpoint = resourceNamed(resources, document?.resourceId).endpointUrl;
     return {
       contentLocation: `${baseUrls.storage}${storage.content}`,
       metadataLocation: `${baseUrls.storage}${storage.metadata}`,
       deleteLocation: `${baseUrls.storage}${storage.object}`,
-      foundingContent: `${endpoint}${founding.content}`,
-      foundingMetadata: `${endpoint}${founding.metadata}`,
+      preview2021Content: `${endpoint}${preview2021.content}`,
+      preview2021Metadata: `${endpoint}${preview2021.metadata}`,
     };
   };
   let closed: Promise<void> | undefined;

@@ -187,8 +187,8 @@ export interface DocumentUrls {
   contentLocation: string;
   metadataLocation: string;
   deleteLocation: string;
-  foundingContent: string;
-  foundingMetadata: string;
+  preview2021Content: string;
+  preview2021Metadata: string;
 }
 
 export interface PostEventsOptions {

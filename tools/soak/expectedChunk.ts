@@ -20,7 +20,7 @@ export interface ExpectedChunk {
   readonly copies: number;
 }
 
-/** `2026-11-22T10:15:00.123Z` -> `20261122T101500123Z`, written out independently of src/archive/blobLayout.ts. */
+/** `2026-11-22T10:15:00.123Z` -> `20261122T101500123Z`, written out independently of src/layout/blobLayout.ts. */
 function compact(iso: string): string {
   const date = new Date(iso).toISOString();
   return `${date.slice(0, 4)}${date.slice(5, 7)}${date.slice(8, 10)}T${date.slice(11, 13)}${date.slice(14, 16)}${date.slice(17, 19)}${date.slice(20, 23)}Z`;

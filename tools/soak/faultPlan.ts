@@ -40,7 +40,7 @@ const TRANSIENT: readonly TransientMaker[] = [
 
 /**
  * A 302 to the regional storage host keeps the path: only today's storage URLs (GA era) can be redirected there
- * (the simulator's regional host does not serve the founding documents' /recording/download/ paths).
+ * (the simulator's regional host does not serve the 2021 preview API's /recording/download/ paths).
  */
 const REDIRECT: TransientMaker = (rng) => ({ fault: { kind: "redirect", redirectTo: "regional", times: rng.int(1, 3) }, label: "302 regional" });
 

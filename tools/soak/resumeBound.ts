@@ -3,7 +3,7 @@ import type { ChunkActivity } from "./chunkActivity";
 import type { ExpectedChunk } from "./expectedChunk";
 
 /**
- * The resume contract (issue 3): an interrupted delivery costs at most DOWNLOAD_CONCURRENCY x DOWNLOAD_BLOCK_SIZE
+ * The resume contract: an interrupted delivery costs at most DOWNLOAD_CONCURRENCY x DOWNLOAD_BLOCK_SIZE
  * of bytes downloaded again. For a chunk read with ranged GETs whose deliveries never overlapped, the bytes ACS
  * served may exceed its size by at most that much per interrupted invocation, plus one block per injected fault
  * (a broken first response is fetched again). Chunks read as one stream (server ignores Range) or raced by a

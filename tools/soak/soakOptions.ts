@@ -23,7 +23,7 @@ export interface SoakOptions {
   readonly permanentRate: number;
   /** Share of events delivered 2-3 times. */
   readonly duplicateRate: number;
-  /** Share of recordings in the 2021 preview shape (founding download URLs). */
+  /** Share of recordings in the 2021 preview shape (2021 preview API download URLs). */
   readonly previewRate: number;
   /** Share of (small and medium) documents served by a server that ignores Range. */
   readonly ignoreRangeRate: number;

@@ -1,5 +1,5 @@
 import type { ContainerClient } from "@azure/storage-blob";
-import { OPERATIONAL_PREFIXES } from "../../src/archive/blobLayout";
+import { OPERATIONAL_PREFIXES } from "../../src/layout/blobLayout";
 import type { AcsSimulator } from "../acsSimulator";
 import { checkArchivedChunk } from "./archivedChunkCheck";
 import { forEachLimited, listCommitted, uncommittedBlockCount } from "./blobInspect";

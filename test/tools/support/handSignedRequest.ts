@@ -6,10 +6,10 @@ export interface HandSignedRequest {
   method?: "GET" | "DELETE" | "POST" | "PUT";
   /** Where the request goes. */
   url: string;
-  /** What gets signed; defaults follow the founding quickstart (the URL's path and query, its host). */
+  /** What gets signed; defaults follow the original 2021 quickstart (the URL's path and query, its host). */
   signedPathAndQuery?: string;
   signedHost?: string;
-  /** "x-ms-date" (today) or "date" (the founding quickstart's `Date` header). */
+  /** "x-ms-date" (today) or "date" (the original 2021 quickstart's `Date` header). */
   dateHeader?: "x-ms-date" | "date";
   date?: Date;
   body?: string;
@@ -34,7 +34,7 @@ export interface RawResponse {
   error?: string;
 }
 
-/** Signs like the founding quickstart's HmacAuthenticationUtils (hand-written crypto) and sends with node:http. */
+/** Signs like the original 2021 quickstart's HmacAuthenticationUtils (hand-written crypto) and sends with node:http. */
 export function handSignedRequest(options: HandSignedRequest): Promise<RawResponse> {
   const url = new URL(options.url);
   const method = options.method ?? "GET";

@@ -29,8 +29,8 @@ export class SdkSigningClient {
     this.pipeline.addPolicy(originalUrlPolicy, { afterPhase: "Sign" });
   }
 
-  /** GET a founding URL on the ACS endpoint, signed as is. */
-  getFounding(url: string, headers: Record<string, string> = {}): Promise<SdkResponse> {
+  /** GET a 2021 preview API URL on the ACS endpoint, signed as is. */
+  getPreview2021(url: string, headers: Record<string, string> = {}): Promise<SdkResponse> {
     return this.send("GET", url, headers);
   }
 

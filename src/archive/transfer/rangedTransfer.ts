@@ -1,5 +1,5 @@
 import { setMaxListeners } from "node:events";
-import { discardBody } from "../http/bodyReading";
+import { discardBody } from "../../shared/bodyReading";
 import { planRanges, type PlannedBlock, type PlannedRange } from "./blockPlan";
 import type { BufferLease } from "./memoryBudget";
 import type { MediaTransferResult, SourceProbe } from "./mediaTransfer";
@@ -31,14 +31,14 @@ export async function stageRanges(context: TransferContext, probe: SourceProbe, 
   if (!probeFor) discardBody(probe.response.body);
   let lease: BufferLease;
   try {
-    lease = await context.memory.admit(todo.length > 0 ? 1 : 0, { abortSignal: context.signal });
+    lease = await context.memory.admit(todo.length > 0 ? 1 : 0, { abortSignal: context.abortSignal });
   } catch (error) {
     discardBody(probe.response.body);
     throw error;
   }
 
   const workers = new AbortController();
-  const signal = AbortSignal.any([context.signal, workers.signal]);
+  const signal = AbortSignal.any([context.abortSignal, workers.signal]);
   setMaxListeners(0, signal, workers.signal);
   const window = new RangeWindow(context.concurrency + SPARE_RANGES);
   const stages: Promise<void>[] = [];
@@ -65,7 +65,7 @@ export async function stageRanges(context: TransferContext, probe: SourceProbe, 
       };
       const buffers: RangeBuffers = { acquire: () => lease.acquire(() => window.isOldest(position)), release: (buffer) => lease.release(buffer) };
       const stage = (block: PlannedBlock, data: Buffer, buffer: Buffer): void => {
-        const staging = stageBlock({ ...context, signal }, block.id, data).then(
+        const staging = stageBlock({ ...context, abortSignal: signal }, block.id, data).then(
           () => (hasher ? hasher.add(block.index, data, () => (lease.release(buffer), settle())) : (lease.release(buffer), settle())),
           (error: unknown) => {
             lease.release(buffer);
@@ -78,7 +78,7 @@ export async function stageRanges(context: TransferContext, probe: SourceProbe, 
       // Memory first, then the connection: a range that waits for a buffer holds no answer open meanwhile.
       const answered = planned === probeFor ? probe.response : undefined;
       const firstBuffer = answered ? undefined : await buffers.acquire();
-      await fetchRange({ ...context, signal, buffers, isStaged, total: probe.total }, planned, answered, stage, settle, firstBuffer);
+      await fetchRange({ ...context, abortSignal: signal, buffers, isStaged, total: probe.total }, planned, answered, stage, settle, firstBuffer);
     }
   };
   try {

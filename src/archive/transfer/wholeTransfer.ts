@@ -1,7 +1,7 @@
 import { createHash } from "node:crypto";
 import { Readable } from "node:stream";
-import type { ChunkMessage } from "../events/chunkMessage";
-import { discardBody } from "../http/bodyReading";
+import type { ChunkMessage } from "../../queue/chunkMessage";
+import { discardBody } from "../../shared/bodyReading";
 import { planRanges, type PlannedBlock } from "./blockPlan";
 import type { BufferLease } from "./memoryBudget";
 import { committedBefore, mediaBlobMetadata } from "./mediaCommit";
@@ -30,7 +30,7 @@ export async function storeWhole(context: TransferContext, probe: SourceProbe, c
   const { total } = probe;
   let lease: BufferLease;
   try {
-    lease = await context.memory.admit(context.memory.buffersFor(total), { abortSignal: context.signal });
+    lease = await context.memory.admit(context.memory.buffersFor(total), { abortSignal: context.abortSignal });
   } catch (error) {
     discardBody(probe.response.body);
     throw error;
@@ -73,7 +73,7 @@ export async function storeWhole(context: TransferContext, probe: SourceProbe, c
         }),
       );
     } catch (error) {
-      if (await committedBefore(context.blob, commit.message, total, error, context.signal)) return undefined;
+      if (await committedBefore(context.blob, commit.message, total, error, { abortSignal: context.abortSignal })) return undefined;
       throw error;
     }
     return media;

@@ -1,9 +1,11 @@
 import { isRestError } from "@azure/core-rest-pipeline";
 import type { BlockBlobClient } from "@azure/storage-blob";
-import { storageSignal } from "../storage/storageDeadline";
-import { ArchiveConflictError, TransferInterruptedError } from "../errors";
-import type { ChunkMessage } from "../events/chunkMessage";
+import { storageSignal } from "../../storage/storageDeadline";
+import { ArchiveConflictError, TransferInterruptedError } from "../../errors";
+import type { ChunkMessage } from "../../queue/chunkMessage";
 import type { MediaTransferResult } from "./mediaTransfer";
+import { isNotFound } from "../../shared/errorKinds";
+import type { AbortOptions } from "../../shared/cancellation";
 
 /** A commit of up to 50,000 block ids gets this long (the SDK's own tries included). */
 const COMMIT_TIMEOUT_MS = 60_000;
@@ -12,12 +14,12 @@ const COMMIT_TIMEOUT_MS = 60_000;
  * The committed media blob's size when it already holds this chunk, undefined when no blob is
  * committed. A blob holding another document is a conflict: it is never overwritten.
  */
-export async function findArchivedMedia(blob: BlockBlobClient, message: ChunkMessage, signal?: AbortSignal): Promise<number | undefined> {
+export async function findArchivedMedia(blob: BlockBlobClient, message: ChunkMessage, { abortSignal: signal }: AbortOptions = {}): Promise<number | undefined> {
   let properties;
   try {
     properties = await blob.getProperties({ abortSignal: storageSignal(signal) });
   } catch (error) {
-    if (isRestError(error) && error.statusCode === 404) return undefined;
+    if (isNotFound(error)) return undefined;
     throw error;
   }
   const size = properties.contentLength ?? -1;
@@ -44,7 +46,7 @@ export async function commitMedia(
   media: MediaTransferResult,
   contentType: string,
   identity: Record<string, string>,
-  signal: AbortSignal,
+  { abortSignal: signal }: Required<AbortOptions>,
 ): Promise<boolean> {
   try {
     await blob.commitBlockList([...media.blockIds], {
@@ -54,7 +56,7 @@ export async function commitMedia(
       abortSignal: storageSignal(signal, COMMIT_TIMEOUT_MS),
     });
   } catch (error) {
-    if (await committedBefore(blob, message, media.bytes, error, signal)) return false;
+    if (await committedBefore(blob, message, media.bytes, error, { abortSignal: signal })) return false;
     throw error;
   }
   const size = (await blob.getProperties({ abortSignal: storageSignal(signal) })).contentLength;
@@ -81,12 +83,18 @@ export function mediaBlobMetadata(
  * (ArchiveConflictError); a failed write with no complete blob there is retried (TransferInterruptedError);
  * any other failure is the caller's to throw.
  */
-export async function committedBefore(blob: BlockBlobClient, message: ChunkMessage, bytes: number, error: unknown, signal: AbortSignal): Promise<boolean> {
+export async function committedBefore(
+  blob: BlockBlobClient,
+  message: ChunkMessage,
+  bytes: number,
+  error: unknown,
+  { abortSignal: signal }: Required<AbortOptions>,
+): Promise<boolean> {
   const status = isRestError(error) ? error.statusCode : undefined;
   const code = isRestError(error) ? error.code : undefined;
   // 409: someone committed it first. InvalidBlockList: a concurrent commit discarded our blocks.
   if (status !== 409 && status !== 412 && code !== "InvalidBlockList") return false;
-  if ((await findArchivedMedia(blob, message, signal)) === bytes) return true;
+  if ((await findArchivedMedia(blob, message, { abortSignal: signal })) === bytes) return true;
   throw new TransferInterruptedError(`writing ${blob.name} failed (${code ?? status}) and no complete blob is there; the chunk will be retried.`, {
     cause: error,
   });

@@ -1,4 +1,4 @@
-import type { ChunkMessage } from "../events/chunkMessage";
+import type { ChunkMessage } from "../queue/chunkMessage";
 
 /** Blob metadata values must be ASCII header text; anything else is percent-encoded. */
 function headerSafe(value: string): string {

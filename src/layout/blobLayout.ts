@@ -1,5 +1,5 @@
 import { createHash } from "node:crypto";
-import type { ChunkMessage } from "../events/chunkMessage";
+import type { ChunkMessage } from "../queue/chunkMessage";
 
 export interface MediaFormat {
   readonly extension: string;
@@ -34,11 +34,16 @@ export const OPERATIONAL_PREFIXES = {
   erased: "archive-erasures/",
 } as const;
 
+/** The chunk's metadata document: `<index>-<documentId>.metadata.json`. */
+export const METADATA_SUFFIX = ".metadata.json";
+/** BYOS catalogue records sit next to the chunk they describe: `<index>-<documentId>.byos.json` (written last: its presence means "done"). */
+export const CATALOGUE_SUFFIX = ".byos.json";
+
 /** Longest escaped segment kept as is; longer ones are shortened with a hash (names stay under 1,024). */
 const MAX_SEGMENT = 160;
 
 /**
- * File type from the event's recordingFormatType. Chunks of the founding documents' era (no format,
+ * File type from the event's recordingFormatType. Chunks of the 2021 preview API's era (no format,
  * no contentLocation) are MP4: the only output that service produced. Anything else unknown is `.bin`.
  */
 export function mediaFormat(message: ChunkMessage): MediaFormat {
@@ -111,5 +116,5 @@ export function chunkBlobNames(message: ChunkMessage): ChunkBlobNames {
   const folder = recordingFolder(message);
   const width = Math.max(4, String(Math.max(message.chunkCount - 1, message.index)).length);
   const stem = `${folder}${String(message.index).padStart(width, "0")}-${pathSegment(message.documentId)}`;
-  return { folder, media: `${stem}.${mediaFormat(message).extension}`, metadata: `${stem}.metadata.json` };
+  return { folder, media: `${stem}.${mediaFormat(message).extension}`, metadata: `${stem}${METADATA_SUFFIX}` };
 }

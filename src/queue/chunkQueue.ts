@@ -1,8 +1,9 @@
 import type { QueueClient } from "@azure/storage-queue";
-import { encodeChunkMessage, type ChunkMessage } from "../events/chunkMessage";
+import { encodeChunkMessage, type ChunkMessage } from "./chunkMessage";
 import { mapConcurrent } from "../shared/mapConcurrent";
-import { ensureOnce } from "./ensureOnce";
-import { storageFailure, storageSignal } from "./storageDeadline";
+import { ensureOnce } from "../storage/ensureOnce";
+import { storageFailure, storageSignal } from "../storage/storageDeadline";
+import type { AbortOptions } from "../shared/cancellation";
 
 /** Deliveries before the Functions host moves a message to `<queue>-poison`; equals host.json maxDequeueCount (a test checks it). */
 export const MAX_DEQUEUE_COUNT = 5;
@@ -14,7 +15,7 @@ export function poisonQueueName(queue: string): string {
 
 /** The Storage queue the archiver is triggered from; one message per chunk, base64-encoded JSON. */
 export class ChunkQueue {
-  private readonly ensureQueue: (signal?: AbortSignal) => Promise<void>;
+  private readonly ensureQueue: (options?: AbortOptions) => Promise<void>;
 
   constructor(
     private readonly queue: QueueClient,
@@ -33,9 +34,9 @@ export class ChunkQueue {
    * Puts a chunk back on the queue, invisible for `delaySeconds`: a fresh message (dequeue count 0)
    * so that retries can go on, spaced out, until the chunk's deadline.
    */
-  async requeue(message: ChunkMessage, delaySeconds: number, signal?: AbortSignal): Promise<void> {
+  async requeue(message: ChunkMessage, delaySeconds: number, { abortSignal: signal }: AbortOptions = {}): Promise<void> {
     try {
-      await this.ensureQueue(signal);
+      await this.ensureQueue({ abortSignal: signal });
       await this.queue.sendMessage(encodeChunkMessage(message), {
         visibilityTimeout: Math.max(0, Math.round(delaySeconds)),
         messageTimeToLive: -1,
@@ -59,7 +60,7 @@ export class ChunkQueue {
     if (messages.length === 0) return;
     const { abortSignal: signal, afterSend } = options;
     try {
-      await this.ensureQueue(signal);
+      await this.ensureQueue({ abortSignal: signal });
     } catch (error) {
       throw storageFailure(`Could not reach queue ${this.queue.name}`, error);
     }

@@ -1,4 +1,4 @@
-import type { Settings } from "../config/settingParsers";
+import type { Settings } from "../../config/settingParsers";
 
 /** Parts of connection strings that are secrets: their values are never printed. */
 const SECRET_PARTS = /(?:^|;)\s*(accountkey|accesskey|sharedaccesssignature|instrumentationkey)\s*=\s*([^;]+)/gi;

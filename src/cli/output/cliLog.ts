@@ -1,5 +1,5 @@
-import type { Log } from "../shared/log";
-import { escapeControlCharacters } from "../shared/logSafe";
+import type { Log } from "../../shared/log";
+import { escapeControlCharacters } from "../../shared/logSafe";
 import type { Terminal } from "./terminal";
 
 /**

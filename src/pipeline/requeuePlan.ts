@@ -1,4 +1,4 @@
-import type { ChunkMessage } from "../events/chunkMessage";
+import type { ChunkMessage } from "../queue/chunkMessage";
 
 /** Re-queue delays once the queue's own deliveries ran out: 5 min, doubling, at most 1 h. */
 const BASE_SECONDS = 300;

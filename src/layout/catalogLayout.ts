@@ -1,4 +1,4 @@
-import { callFolder, OPERATIONAL_PREFIXES, pathSegment, RECORDINGS_PREFIX } from "../archive/blobLayout";
+import { callFolder, OPERATIONAL_PREFIXES, pathSegment, RECORDINGS_PREFIX } from "./blobLayout";
 
 /**
  * The catalog mirrors the recordings' folders under its own operational prefix, so that one listing

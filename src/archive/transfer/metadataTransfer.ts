@@ -1,12 +1,12 @@
 import type { BlockBlobClient } from "@azure/storage-blob";
-import type { AcsRecordingClient } from "../acs/acsRecordingClient";
-import { isRestError } from "@azure/core-rest-pipeline";
-import { AcsHttpError, TransferInterruptedError, UnverifiableSourceError } from "../errors";
-import { readBounded } from "../http/bodyReading";
-import { storageSignal } from "../storage/storageDeadline";
+import type { AcsRecordingClient } from "../../acs/acsRecordingClient";
+import { AcsHttpError, TransferInterruptedError, UnverifiableSourceError } from "../../errors";
+import { readBounded } from "../../shared/bodyReading";
+import { storageSignal } from "../../storage/storageDeadline";
 import { parseContentRange } from "./blockPlan";
-import type { Log } from "../shared/log";
-import { withRetries, type RetryPolicy } from "./retryPolicy";
+import type { Log } from "../../shared/log";
+import { withRetries, type RetryPolicy } from "../retryPolicy";
+import { isAlreadyThere } from "../../shared/errorKinds";
 
 /** Metadata documents are a few KiB; anything near this is not a metadata document. */
 const MAX_METADATA_BYTES = 4 * 1024 * 1024;
@@ -20,7 +20,7 @@ export interface MetadataContext {
   /** The same idle timeout as media: a body that sends nothing this long is dropped and retried. */
   readonly idleTimeoutMs: number;
   readonly deadlinePassed: () => boolean;
-  readonly signal: AbortSignal;
+  readonly abortSignal: AbortSignal;
   readonly log: Log;
   readonly blobMetadata: Record<string, string>;
   /**
@@ -44,12 +44,12 @@ export interface MetadataResult {
  * logged. Never overwrites an existing blob.
  */
 export async function transferMetadata(context: MetadataContext): Promise<MetadataResult> {
-  if (context.mayExist && (await context.blob.exists({ abortSignal: storageSignal(context.signal) })))
+  if (context.mayExist && (await context.blob.exists({ abortSignal: storageSignal(context.abortSignal) })))
     return { bytes: 0, validJson: true, alreadyArchived: true };
   const body = await withRetries(() => downloadSmall(context), {
     policy: context.retry,
     deadlinePassed: context.deadlinePassed,
-    signal: context.signal,
+    abortSignal: context.abortSignal,
     onRetry: (error, delay) =>
       context.log.warn(
         `Downloading metadata for ${context.blob.name} failed (${error instanceof Error ? error.message : String(error)}); retrying in ${Math.round(delay)} ms.`,
@@ -67,10 +67,10 @@ export async function transferMetadata(context: MetadataContext): Promise<Metada
       blobHTTPHeaders: { blobContentType: "application/json" },
       metadata: { ...context.blobMetadata, bytecount: String(body.length), jsonvalid: String(validJson) },
       conditions: { ifNoneMatch: "*" },
-      abortSignal: storageSignal(context.signal),
+      abortSignal: storageSignal(context.abortSignal),
     });
   } catch (error) {
-    if (isRestError(error) && (error.statusCode === 409 || error.statusCode === 412)) return { bytes: body.length, validJson, alreadyArchived: true };
+    if (isAlreadyThere(error)) return { bytes: body.length, validJson, alreadyArchived: true };
     throw error;
   }
   return { bytes: body.length, validJson, alreadyArchived: false, document: body };
@@ -82,7 +82,7 @@ export async function transferMetadata(context: MetadataContext): Promise<Metada
  * or chunked framing (whose terminator arrived). A close-delimited body without either is unverifiable.
  */
 async function downloadSmall(context: MetadataContext): Promise<Buffer> {
-  const response = await context.acs.get(context.url, { field: context.field, abortSignal: context.signal });
+  const response = await context.acs.get(context.url, { field: context.field, abortSignal: context.abortSignal });
   if (!response.body) throw new AcsHttpError(response.status, "GET metadata", "no body");
   const lengthHeader = response.headers.get("content-length");
   const declared =
@@ -92,7 +92,7 @@ async function downloadSmall(context: MetadataContext): Promise<Buffer> {
     response.body.resume();
     throw new AcsHttpError(response.status, "GET metadata", `declares ${declared} bytes; metadata documents are small`);
   }
-  const { bytes, complete } = await readBounded(response.body, MAX_METADATA_BYTES, { idleTimeoutMs: context.idleTimeoutMs, signal: context.signal });
+  const { bytes, complete } = await readBounded(response.body, MAX_METADATA_BYTES, { idleTimeoutMs: context.idleTimeoutMs, abortSignal: context.abortSignal });
   if (!complete) throw new AcsHttpError(response.status, "GET metadata", `is larger than ${MAX_METADATA_BYTES} bytes`);
   if (declared !== undefined && bytes.length !== declared)
     throw new TransferInterruptedError(`the metadata body ended after ${bytes.length} of ${declared} bytes`);

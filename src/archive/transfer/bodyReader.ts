@@ -1,5 +1,6 @@
-import { TransferInterruptedError } from "../errors";
-import { discardBody, guardIdle } from "../http/bodyReading";
+import { TransferInterruptedError } from "../../errors";
+import { discardBody, guardIdle } from "../../shared/bodyReading";
+import type { AbortOptions } from "../../shared/cancellation";
 
 /**
  * Reads a response body piece by piece into caller buffers, keeping the stream open between reads
@@ -14,9 +15,9 @@ export class BodyReader {
   constructor(
     private readonly stream: NodeJS.ReadableStream,
     idleTimeoutMs: number,
-    signal: AbortSignal,
+    { abortSignal: signal }: Required<AbortOptions>,
   ) {
-    this.pieces = guardIdle(stream, { idleTimeoutMs, signal });
+    this.pieces = guardIdle(stream, { idleTimeoutMs, abortSignal: signal });
   }
 
   /** Copies exactly `length` bytes into `target` at `offset`. */

@@ -1,5 +1,5 @@
-import type { AcsResponse } from "../acs/acsRecordingClient";
-import { SourceChangedError, TransferInterruptedError, UnverifiableSourceError } from "../errors";
+import type { AcsResponse } from "../../acs/acsRecordingClient";
+import { SourceChangedError, TransferInterruptedError, UnverifiableSourceError } from "../../errors";
 import { parseContentRange } from "./blockPlan";
 
 /**

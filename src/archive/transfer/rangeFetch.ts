@@ -1,9 +1,9 @@
-import type { AcsResponse } from "../acs/acsRecordingClient";
-import { AcsHttpError, TransferInterruptedError } from "../errors";
-import { discardBody } from "../http/bodyReading";
+import type { AcsResponse } from "../../acs/acsRecordingClient";
+import { AcsHttpError, TransferInterruptedError } from "../../errors";
+import { discardBody } from "../../shared/bodyReading";
 import { parseContentRange, type PlannedBlock, type PlannedRange } from "./blockPlan";
 import { BodyReader } from "./bodyReader";
-import { withRetries } from "./retryPolicy";
+import { withRetries } from "../retryPolicy";
 import { expectSameSource, unsatisfiedRangeError } from "./sourceSize";
 import type { TransferContext } from "./transferContext";
 
@@ -45,7 +45,11 @@ export async function fetchRange(
     while (cursor.position < planned.end) {
       const response =
         pending ??
-        (await context.acs.get(context.url, { field: context.field, range: { start: cursor.position, end: planned.end - 1 }, abortSignal: context.signal }));
+        (await context.acs.get(context.url, {
+          field: context.field,
+          range: { start: cursor.position, end: planned.end - 1 },
+          abortSignal: context.abortSignal,
+        }));
       pending = undefined;
       await readAnswer(context, planned, blocks, cursor, response, stage, skipped);
     }
@@ -89,7 +93,7 @@ async function readAnswer(
   }
   // A server may answer with less than asked (the caller asks again for the rest).
   const answerEnd = ignoredRange ? planned.end : Math.min(planned.end, (answer?.end ?? 0) + 1);
-  const reader = new BodyReader(response.body, context.idleTimeoutMs, context.signal);
+  const reader = new BodyReader(response.body, context.idleTimeoutMs, { abortSignal: context.abortSignal });
   if (ignoredRange) await reader.skip(cursor.position);
   while (cursor.position < answerEnd) {
     const block = blocks[cursor.current] as PlannedBlock;
@@ -120,7 +124,7 @@ export function retryOptions(context: TransferContext, what: string): Parameters
   return {
     policy: context.retry,
     deadlinePassed: context.deadlinePassed,
-    signal: context.signal,
+    abortSignal: context.abortSignal,
     onRetry: (error, delay, attempt) =>
       context.log.warn(
         `${what} of ${context.blob.name} failed (attempt ${attempt}: ${error instanceof Error ? error.message : String(error)}); retrying in ${Math.round(delay)} ms.`,

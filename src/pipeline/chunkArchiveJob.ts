@@ -2,19 +2,19 @@ import { SpanKind } from "@opentelemetry/api";
 import type { ErasureTombstones } from "../catalog/erasureTombstones";
 import type { ChunkCatalogHooks } from "../catalog/recordingCatalog";
 import { archiverMetrics } from "../telemetry/archiverMetrics";
-import { chunkBlobNames } from "./blobLayout";
+import { chunkBlobNames } from "../layout/blobLayout";
 import type { ByosContainer } from "../config/byosContainers";
 import type { DownloadHostPolicy } from "../config/downloadHosts";
-import type { ByosLocation } from "../byos/byosLocation";
+import type { ByosLocation } from "../queue/byosLocation";
 import { AcsHttpError, describeError, DownloadUrlRejectedError, UnverifiableSourceError } from "../errors";
-import type { ChunkMessage } from "../events/chunkMessage";
-import { parseChunkMessage } from "../events/chunkMessageParser";
+import type { ChunkMessage } from "../queue/chunkMessage";
+import { parseChunkMessage } from "../queue/chunkMessageParser";
 import type { Log } from "../shared/log";
-import type { ArchivedChunk, ChunkArchiver } from "./chunkArchiver";
-import type { FailureOutcome, FailureRecords } from "./failureRecords";
+import type { ArchivedChunk, ChunkArchiver } from "../archive/chunkArchiver";
+import type { FailureOutcome, FailureRecords } from "../archive/failureRecords";
 import { requeuePlan } from "./requeuePlan";
-import { notFoundMeansExpired } from "./retention";
-import { isTransient } from "./retryPolicy";
+import { notFoundMeansExpired } from "../archive/retention";
+import { isTransient } from "../archive/retryPolicy";
 import { inSpan } from "../telemetry/spans";
 
 export type ChunkJobResult =
@@ -34,9 +34,9 @@ export interface ChunkJobDependencies {
   /** Puts a chunk back on the app's queue with a delay (a fresh message), for the queue function and the CLI alike. */
   readonly requeue?: (message: ChunkMessage, delaySeconds: number) => Promise<void>;
   readonly now?: () => Date;
-  /** Participant index (issue 11): told of every archived chunk; absent when PARTICIPANT_INDEX_KEY is unset. */
+  /** Participant index: told of every archived chunk; absent when PARTICIPANT_INDEX_KEY is unset. */
   readonly participantIndex?: { chunkArchived(message: ChunkMessage, log: Log, metadataDocument?: Buffer): Promise<void> };
-  /** Bring-your-own-storage chunks (issue 11): catalogued (or copied server-side), never downloaded from ACS. */
+  /** Bring-your-own-storage chunks: catalogued (or copied server-side), never downloaded from ACS. */
   readonly byos?: { archive(message: ChunkMessage & { byos: ByosLocation }, log: Log): Promise<ArchivedChunk> };
   /** Manifest, downstream events and metrics after each outcome (src/catalog); absent = none. */
   readonly catalog?: ChunkCatalogHooks;
@@ -91,7 +91,7 @@ export class ChunkArchiveJob {
       const expired = message ? notFoundMeansExpired(message.deadline, now()) : false;
       if (message && isTransient(error, expired)) return this.transient(message, error, log, attempt, now());
       const who = message ? `chunk ${message.chunkKey}` : "an unreadable chunk message";
-      const outcome: FailureOutcome = !message ? "rejected" : error instanceof AcsHttpError && error.status === 404 && expired ? "expired" : "failed";
+      const outcome: FailureOutcome = !message ? "rejected" : error instanceof AcsHttpError && error.statusCode === 404 && expired ? "expired" : "failed";
       const recordedAt = await this.deps.failures.record({ outcome, error, ...(message ? { message } : { rawMessage: input }) });
       log.error(`Could not archive ${who}: ${describeError(error)} (${outcome}; not retried). Record: ${recordedAt}`);
       const unpublished = await this.catalogStep(() => this.deps.catalog?.chunkFailed(message, { outcome, error, recordedAt }, log), log);

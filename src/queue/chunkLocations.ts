@@ -9,7 +9,7 @@ export interface LocationPolicy {
 /**
  * The URL shapes that name a recording document, with the segment that holds its documentId:
  * today's storage-host URLs `/v1/objects/{documentId}` (delete) and `/v1/objects/{documentId}/content/…`
- * (media, metadata), and the founding documents' `/recording/download/{documentId}[/metadata]`.
+ * (media, metadata), and the 2021 preview API's `/recording/download/{documentId}[/metadata]`.
  */
 const DOCUMENT_PATHS: readonly RegExp[] = [/^\/v1\/objects\/([^/]+)(?:\/.*)?$/i, /^\/recording\/download\/([^/]+)(?:\/metadata)?\/?$/i];
 
@@ -23,7 +23,7 @@ export interface LocationProblem {
  * Why `text` cannot be a location of the chunk `documentId`, or undefined when it can: it must pass
  * the download host allowlist, and it must name that very document — otherwise an event could have
  * another document archived under this chunk's name, or another recording deleted. (Bring-your-own-storage blob URLs
- * never reach this check: intake takes them out of the event and binds them by their own rule, src/byos/byosLocation.ts.)
+ * never reach this check: intake takes them out of the event and binds them by their own rule, src/queue/byosLocation.ts.)
  */
 export function chunkLocationProblem(policy: LocationPolicy, text: string, documentId: string): LocationProblem | undefined {
   const hostProblem = downloadUrlProblem(policy.downloadHosts, text);

@@ -1,15 +1,15 @@
 import { TransferInterruptedError } from "../errors";
 
 /**
- * The one way this codebase reads an HTTP body (responses from ACS and Storage, requests to the webhook,
- * the simulator's request bodies): every read has a deadline (no data for `idleTimeoutMs` drops the
+ * The one way this codebase reads an HTTP body (responses from ACS and Storage, the requests of the HTTP functions
+ * through src/http/requestBody.ts, the simulator's request bodies): every read has a deadline (no data for `idleTimeoutMs` drops the
  * connection) and, through `readBounded`, a size bound. Bodies are streams we may not have asked to
  * stream: never buffer one without these two limits.
  */
 export interface BodyLimits {
   /** Drop the body when no data arrives for this long, while we wait for it. Omit only for local input. */
   readonly idleTimeoutMs?: number;
-  readonly signal?: AbortSignal;
+  readonly abortSignal?: AbortSignal;
 }
 
 type Body = NodeJS.ReadableStream | AsyncIterable<Uint8Array | string>;
@@ -63,7 +63,7 @@ export async function readBounded(body: Body, maxBytes: number, limits: BodyLimi
 }
 
 async function nextWithin<T>(iterator: AsyncIterator<T>, limits: BodyLimits): Promise<IteratorResult<T>> {
-  const { idleTimeoutMs, signal } = limits;
+  const { idleTimeoutMs, abortSignal: signal } = limits;
   if (signal?.aborted) throw new TransferInterruptedError("the transfer was cancelled");
   let timer: NodeJS.Timeout | undefined;
   let onAbort: (() => void) | undefined;

@@ -2,11 +2,11 @@ import type { ErasureTombstones } from "../catalog/erasureTombstones";
 import type { ByosContainer } from "../config/byosContainers";
 import type { DownloadHostPolicy } from "../config/downloadHosts";
 import { describeError } from "../errors";
-import type { ChunkMessage } from "../events/chunkMessage";
-import { parseChunkMessage } from "../events/chunkMessageParser";
+import type { ChunkMessage } from "../queue/chunkMessage";
+import { parseChunkMessage } from "../queue/chunkMessageParser";
 import type { Log } from "../shared/log";
-import type { FailureRecords } from "./failureRecords";
-import { chunkBlobNames } from "./blobLayout";
+import type { FailureRecords } from "../archive/failureRecords";
+import { chunkBlobNames } from "../layout/blobLayout";
 import { requeuePlan } from "./requeuePlan";
 
 export interface PoisonRescueDependencies {

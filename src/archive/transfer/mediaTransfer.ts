@@ -1,10 +1,10 @@
-import type { AcsResponse } from "../acs/acsRecordingClient";
-import { AcsHttpError, describeError, SourceChangedError, TransferInterruptedError } from "../errors";
-import { discardBody } from "../http/bodyReading";
+import type { AcsResponse } from "../../acs/acsRecordingClient";
+import { AcsHttpError, describeError, SourceChangedError, TransferInterruptedError } from "../../errors";
+import { discardBody } from "../../shared/bodyReading";
 import { blockBounds, blockId, blocksPerRange, parseContentRange, stagedTotals } from "./blockPlan";
 import { retryOptions } from "./rangeFetch";
 import { stageRanges } from "./rangedTransfer";
-import { withRetries } from "./retryPolicy";
+import { withRetries } from "../retryPolicy";
 import { sequentialTransfer } from "./sequentialTransfer";
 import { declaredTotal } from "./sourceSize";
 import { uncommittedBlocks, type TransferContext } from "./transferContext";
@@ -56,7 +56,7 @@ export async function transferMedia(context: TransferContext, commit: WholeChunk
 async function transferOnce(context: TransferContext, commit: WholeChunkCommit, fresh: boolean): Promise<MediaOutcome> {
   // Resume is only a saving: a first delivery (which had no predecessor to stage anything) stages every block
   // afresh (deterministic ids: staging one again is harmless, and a commit names only the blocks of this plan).
-  const staged = fresh ? new Map<string, number>() : await uncommittedBlocks(context.blob, context.signal);
+  const staged = fresh ? new Map<string, number>() : await uncommittedBlocks(context.blob, { abortSignal: context.abortSignal });
   const probe = await probeSource(context, staged);
   if (probe.start === 0 && probe.response.status !== 200 && probe.total <= context.blockSize) {
     const media = await storeWhole(context, probe, commit);
@@ -75,7 +75,7 @@ async function probeSource(context: TransferContext, staged: Map<string, number>
   const end = (Math.floor(blockIndexAt(start, context.blockSize) / blocksPerRange(context.blockSize)) + 1) * context.blockSize - 1;
   return withRetries(
     async () => {
-      const response = await context.acs.get(context.url, { field: context.field, range: { start, end }, abortSignal: context.signal });
+      const response = await context.acs.get(context.url, { field: context.field, range: { start, end }, abortSignal: context.abortSignal });
       if (response.status === 416) {
         const total = parseContentRange(response.headers.get("content-range"))?.total;
         // A 416 is an answer only when the size it declares is at or before where we asked to start.

@@ -1,12 +1,14 @@
 import { isRestError } from "@azure/core-rest-pipeline";
 import type { BlockBlobClient } from "@azure/storage-blob";
 import { createHash } from "node:crypto";
-import type { AcsRecordingClient } from "../acs/acsRecordingClient";
-import type { Log } from "../shared/log";
+import type { AcsRecordingClient } from "../../acs/acsRecordingClient";
+import type { Log } from "../../shared/log";
 import type { MemoryBudget } from "./memoryBudget";
-import { STORAGE_RETRY } from "../storage/storageClients";
-import { storageSignal } from "../storage/storageDeadline";
-import { sleep, type RetryPolicy } from "./retryPolicy";
+import { STORAGE_RETRY } from "../../storage/storageClients";
+import { storageSignal } from "../../storage/storageDeadline";
+import { sleep, type RetryPolicy } from "../retryPolicy";
+import { isNotFound } from "../../shared/errorKinds";
+import type { AbortOptions } from "../../shared/cancellation";
 
 /** What one chunk's media transfer works with. */
 export interface TransferContext {
@@ -22,7 +24,7 @@ export interface TransferContext {
   readonly retry: RetryPolicy;
   readonly idleTimeoutMs: number;
   readonly deadlinePassed: () => boolean;
-  readonly signal: AbortSignal;
+  readonly abortSignal: AbortSignal;
   readonly log: Log;
   /** Bytes received from ACS in this invocation (shared by reference, so copies of the context add to it). */
   readonly received: { bytes: number };
@@ -54,20 +56,20 @@ export async function stageBlock(context: TransferContext, id: string, data: Buf
  * above, each attempt with its own client-side deadline.
  */
 export async function withStageRetries<T>(
-  context: Pick<TransferContext, "blob" | "retry" | "signal" | "log">,
+  context: Pick<TransferContext, "blob" | "retry" | "abortSignal" | "log">,
   what: string,
   call: (abortSignal: AbortSignal) => Promise<T>,
 ): Promise<T> {
   for (let attempt = 1; ; attempt++) {
     try {
-      return await call(storageSignal(context.signal, STAGE_CALL_TIMEOUT_MS));
+      return await call(storageSignal(context.abortSignal, STAGE_CALL_TIMEOUT_MS));
     } catch (error) {
       const status = isRestError(error) ? error.statusCode : undefined;
-      if (attempt >= STAGE_ATTEMPTS || status === undefined || !RETRIED_HERE.has(status) || context.signal.aborted) throw error;
+      if (attempt >= STAGE_ATTEMPTS || status === undefined || !RETRIED_HERE.has(status) || context.abortSignal.aborted) throw error;
       const delay = Math.min(context.retry.maxDelayMs, context.retry.baseDelayMs * 2 ** attempt);
       context.retry.onRetry?.();
       context.log.warn(`${what} of ${context.blob.name} answered ${status}; retrying in ${Math.round(delay)} ms (attempt ${attempt} of ${STAGE_ATTEMPTS}).`);
-      await sleep(delay, context.signal);
+      await sleep(delay, { abortSignal: context.abortSignal });
     }
   }
 }
@@ -76,12 +78,12 @@ export async function withStageRetries<T>(
 export const MAX_STAGE_REQUESTS = STAGE_ATTEMPTS * (STORAGE_RETRY.maxTries ?? 1);
 
 /** Sizes of the blocks an earlier attempt staged but did not commit (the basis of resume). */
-export async function uncommittedBlocks(blob: BlockBlobClient, signal: AbortSignal): Promise<Map<string, number>> {
+export async function uncommittedBlocks(blob: BlockBlobClient, { abortSignal: signal }: Required<AbortOptions>): Promise<Map<string, number>> {
   try {
     const list = await blob.getBlockList("uncommitted", { abortSignal: storageSignal(signal) });
     return new Map((list.uncommittedBlocks ?? []).map((block) => [block.name, block.size]));
   } catch (error) {
-    if (isRestError(error) && error.statusCode === 404) return new Map();
+    if (isNotFound(error)) return new Map();
     throw error;
   }
 }

@@ -1,4 +1,4 @@
-import { byosLocationProblem, parseByosLocation } from "../byos/byosLocation";
+import { byosLocationProblem, parseByosLocation } from "./byosLocation";
 import type { ByosContainer } from "../config/byosContainers";
 import type { DownloadHostPolicy } from "../config/downloadHosts";
 import { DownloadUrlRejectedError, InvalidChunkMessageError } from "../errors";

@@ -1,4 +1,4 @@
-import type { ByosLocation } from "../byos/byosLocation";
+import type { ByosLocation } from "./byosLocation";
 import type { ChunkAnomaly } from "./chunkAnomalies";
 
 /**
@@ -36,7 +36,7 @@ export interface ChunkMessage {
   readonly channelType?: string;
   readonly formatType?: string;
   readonly storageType?: string;
-  /** Bring your own storage (issue 11): the chunk is in the customer's account; no ACS request is made for it. */
+  /** Bring your own storage: the chunk is in the customer's account; no ACS request is made for it. */
   readonly byos?: ByosLocation;
   /** How often the archiver re-queued this chunk after its deliveries ran out (absent at first). */
   readonly redelivery?: number;

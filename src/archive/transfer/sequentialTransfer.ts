@@ -1,10 +1,10 @@
 import { createHash } from "node:crypto";
-import type { AcsResponse } from "../acs/acsRecordingClient";
-import { AcsHttpError, TransferInterruptedError, UnverifiableSourceError } from "../errors";
-import { discardBody, guardIdle } from "../http/bodyReading";
+import type { AcsResponse } from "../../acs/acsRecordingClient";
+import { AcsHttpError, TransferInterruptedError, UnverifiableSourceError } from "../../errors";
+import { discardBody, guardIdle } from "../../shared/bodyReading";
 import { blockBounds, blockId, parseContentRange } from "./blockPlan";
 import type { MediaTransferResult } from "./mediaTransfer";
-import { withRetries } from "./retryPolicy";
+import { withRetries } from "../retryPolicy";
 import { declaredTotal, expectSameSource, unsatisfiedRangeError } from "./sourceSize";
 import { stageBlock, type TransferContext } from "./transferContext";
 
@@ -26,7 +26,7 @@ export async function sequentialTransfer(context: TransferContext, first: AcsRes
   const expectedMd5 = wholeFileMd5(first);
   let lease;
   try {
-    lease = await context.memory.admit(1, { abortSignal: context.signal });
+    lease = await context.memory.admit(1, { abortSignal: context.abortSignal });
   } catch (error) {
     discardBody(first.body);
     throw error;
@@ -39,11 +39,11 @@ export async function sequentialTransfer(context: TransferContext, first: AcsRes
       async () => {
         if (blocks.offset === total) return; // every byte is in (a connection dropped after the last one)
         const response: AcsResponse =
-          pending ?? (await context.acs.get(context.url, { field: context.field, range: { start: blocks.offset }, abortSignal: context.signal }));
+          pending ?? (await context.acs.get(context.url, { field: context.field, range: { start: blocks.offset }, abortSignal: context.abortSignal }));
         pending = undefined;
         await blocks.readAnswer(response);
       },
-      { policy: context.retry, deadlinePassed: context.deadlinePassed, signal: context.signal, progress: () => blocks.offset },
+      { policy: context.retry, deadlinePassed: context.deadlinePassed, abortSignal: context.abortSignal, progress: () => blocks.offset },
     );
   } finally {
     lease.release(buffer);
@@ -87,7 +87,7 @@ class SequentialBlocks {
       throw error;
     }
     let skip = response.status === 200 ? this.offset : 0;
-    for await (const piece of guardIdle(response.body, { idleTimeoutMs: this.context.idleTimeoutMs, signal: this.context.signal })) {
+    for await (const piece of guardIdle(response.body, { idleTimeoutMs: this.context.idleTimeoutMs, abortSignal: this.context.abortSignal })) {
       const dropped = Math.min(skip, piece.length);
       skip -= dropped;
       await this.take(piece.subarray(dropped));

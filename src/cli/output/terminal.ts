@@ -1,4 +1,4 @@
-import { escapeControlCharacters } from "../shared/logSafe";
+import { escapeControlCharacters } from "../../shared/logSafe";
 import type { Redactor } from "./redact";
 
 /** Where text goes: process.stderr, or anything with the same shape in tests. */
