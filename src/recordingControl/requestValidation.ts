@@ -55,7 +55,7 @@ export function parseStartRecordingRequest(body: unknown): StartRecordingRequest
   const given = CALL_ID_FIELDS.filter((field) => fields[field] !== undefined && fields[field] !== null);
   const [callIdField, extra] = given;
   if (callIdField === undefined) {
-    throw new InvalidRecordingRequestError("serverCallId", "is required (or conversationId, its founding-documents name, or conversationUrl).");
+    throw new InvalidRecordingRequestError("serverCallId", "is required (or conversationId, its name in the 2021 preview API, or conversationUrl).");
   }
   if (extra !== undefined) {
     throw new InvalidRecordingRequestError(extra, `must not be given together with ${callIdField}; name the call once.`);
