@@ -48,7 +48,7 @@ export function coreToolsAdvice(toolchain: Toolchain): string {
   }
   lines.push(
     "(Other installers: https://learn.microsoft.com/azure/azure-functions/functions-run-local.)",
-    "Everything else works without it: npm test, npm run demo, npm run acs-sim.",
+    "Everything else works without it: npm test, npm run demo, npm run sim.",
   );
   return lines.join("\n");
 }

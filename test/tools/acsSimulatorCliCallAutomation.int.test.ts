@@ -26,7 +26,7 @@ beforeAll(async () => {
 });
 afterAll(() => new Promise<void>((resolve) => hook.close(() => resolve())));
 
-describe("npm run acs-sim serves the Call Automation recording routes", () => {
+describe("npm run sim serves the Call Automation recording routes", () => {
   it("starts and stops a recording, then posts the recording's event to --post-event", async () => {
     const lines: string[] = [];
     const sim: AcsSimulator = await runCli({ documents: [], faults: [], postEventUrls: [hookUrl], eventSchema: "eventgrid", era: "ga" }, (line) =>
