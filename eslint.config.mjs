@@ -12,7 +12,11 @@ import tseslint from "typescript-eslint";
 const directives = {
   rules: {
     "require-reason": {
-      meta: { type: "suggestion", messages: { missing: "Say why after ` -- ` in this eslint-disable comment." }, schema: [] },
+      meta: {
+        type: "suggestion",
+        messages: { missing: "Say why after ` -- ` in this eslint-disable comment." },
+        schema: [],
+      },
       create(context) {
         return {
           Program() {
@@ -43,12 +47,18 @@ export default tseslint.config(
       "directives/require-reason": "error",
       // tsc already reports unused locals and parameters (noUnusedLocals/noUnusedParameters in tsconfig.json);
       // this keeps ESLint's copy for what tsc does not check (unused caught errors), with the usual `_` escape.
-      "@typescript-eslint/no-unused-vars": ["error", { argsIgnorePattern: "^_", varsIgnorePattern: "^_", caughtErrors: "none" }],
+      "@typescript-eslint/no-unused-vars": [
+        "error",
+        { argsIgnorePattern: "^_", varsIgnorePattern: "^_", caughtErrors: "none" },
+      ],
       // Type-only imports stay visibly type-only (they vanish from the compiled app: cold start).
       "@typescript-eslint/consistent-type-imports": ["error", { fixStyle: "inline-type-imports" }],
       // A promise in a void position (an event handler, a timer) is handled there on purpose often enough;
       // floating promises elsewhere stay errors (no-floating-promises).
-      "@typescript-eslint/no-misused-promises": ["error", { checksVoidReturn: { arguments: false, attributes: false } }],
+      "@typescript-eslint/no-misused-promises": [
+        "error",
+        { checksVoidReturn: { arguments: false, attributes: false } },
+      ],
       // Passing on a failure as it came (a caught error, an abort signal's reason: both `unknown`) is how a promise
       // forwards it, like `throw error` in a catch block (which only-throw-error allows); new rejections must be Errors.
       "@typescript-eslint/prefer-promise-reject-errors": ["error", { allowThrowingUnknown: true }],

@@ -55,7 +55,8 @@ const FLAGS = {
 /** A whole number of at least 1, or the usage. */
 function positive(flag: string, text: string): number {
   const value = /^\d+$/.test(text) ? Number(text) : Number.NaN;
-  if (!Number.isSafeInteger(value) || value < 1) throw new CommandLineError(`${flag} must be a whole number of at least 1; got "${text}"`, USAGE);
+  if (!Number.isSafeInteger(value) || value < 1)
+    throw new CommandLineError(`${flag} must be a whole number of at least 1; got "${text}"`, USAGE);
   return value;
 }
 
@@ -68,7 +69,9 @@ function runWorker(job: BenchJob): Promise<BenchMeasurement> {
     let out = "";
     child.stdout.on("data", (piece: Buffer) => (out += piece.toString()));
     child.once("exit", (code) =>
-      code === 0 ? done(JSON.parse(out.trim().split("\n").pop() as string) as BenchMeasurement) : fail(new Error(`${job.mode} worker exited ${code}`)),
+      code === 0
+        ? done(JSON.parse(out.trim().split("\n").pop() as string) as BenchMeasurement)
+        : fail(new Error(`${job.mode} worker exited ${code}`)),
     );
   });
 }
@@ -77,13 +80,16 @@ async function main(): Promise<void> {
   const { values } = parseCommandLine(process.argv.slice(2), FLAGS, { usage: USAGE });
   if (values.help === true) return console.log(USAGE);
   const quick = values.quick === true;
-  const sizes = (values.sizes ?? (quick ? "64" : "64,512,1536")).split(",").map((mib) => positive("--sizes", mib.trim()) * MIB);
+  const sizes = (values.sizes ?? (quick ? "64" : "64,512,1536"))
+    .split(",")
+    .map((mib) => positive("--sizes", mib.trim()) * MIB);
   const capMiBps = positive("--cap", values.cap ?? "16");
   const runs = positive("--runs", values.runs ?? "3");
   const queueOnly = values["queue-only"] === true;
   const networks = (values.networks ?? "uncapped,capped").split(",").map((name) => {
     const profile = name.trim();
-    if (profile !== "uncapped" && profile !== "capped") throw new CommandLineError(`--networks takes uncapped and/or capped; got "${profile}"`, USAGE);
+    if (profile !== "uncapped" && profile !== "capped")
+      throw new CommandLineError(`--networks takes uncapped and/or capped; got "${profile}"`, USAGE);
     return profile;
   });
   const sim = await startAcsSimulator();
@@ -108,13 +114,22 @@ async function main(): Promise<void> {
           for (let run = 0; run < runs; run++) {
             for (const mode of modes) results.get(mode)?.push(await bench.measure(mode, documentId, size));
           }
-          const cell = Object.fromEntries(modes.map((mode) => [mode, best(results.get(mode) ?? [])])) as Record<BenchMode, BenchMeasurement>;
+          const cell = Object.fromEntries(modes.map((mode) => [mode, best(results.get(mode) ?? [])])) as Record<
+            BenchMode,
+            BenchMeasurement
+          >;
           for (const mode of modes) {
             console.error(
               `${profile} ${size / MIB} MiB ${mode}: ${(cell[mode].bytes / MIB / cell[mode].seconds).toFixed(1)} MiB/s, peak RSS ${(cell[mode].maxRssBytes / MIB).toFixed(0)} MiB`,
             );
           }
-          cells.push({ profile, sizeBytes: size, capMiBps: profile === "capped" ? capMiBps : undefined, loadAverage: loadavg()[0] ?? 0, ...cell });
+          cells.push({
+            profile,
+            sizeBytes: size,
+            capMiBps: profile === "capped" ? capMiBps : undefined,
+            loadAverage: loadavg()[0] ?? 0,
+            ...cell,
+          });
         } finally {
           await bench.stop();
         }
@@ -139,19 +154,30 @@ async function main(): Promise<void> {
   const date = new Date().toISOString();
   mkdirSync(join(root, "bench", "results"), { recursive: true });
   if (!queueOnly) {
-    const report = { date, machine, runsPerCell: runs, blockSize: settings.blockSize, concurrency: settings.concurrency, cells };
+    const report = {
+      date,
+      machine,
+      runsPerCell: runs,
+      blockSize: settings.blockSize,
+      concurrency: settings.concurrency,
+      cells,
+    };
     writeFileSync(join(root, "bench", "results", "latest.json"), `${JSON.stringify(report, null, 2)}\n`);
     const table = markdownTable(report);
     writeFileSync(join(root, "bench", "results", "latest.md"), table);
     console.log(table);
   }
   if (queue) {
-    writeFileSync(join(root, "bench", "results", "queue-latest.json"), `${JSON.stringify({ date, machine, runsPerCell: runs, ...queue }, null, 2)}\n`);
+    writeFileSync(
+      join(root, "bench", "results", "queue-latest.json"),
+      `${JSON.stringify({ date, machine, runsPerCell: runs, ...queue }, null, 2)}\n`,
+    );
     const tables = `Queue benchmark ${date.slice(0, 10)} on ${machine}; best of ${runs} by chunks/s.\n\n${queueTables(queue)}`;
     writeFileSync(join(root, "bench", "results", "queue-latest.md"), tables);
     console.log(tables);
   }
-  if (!quick && !queueOnly && values["no-intake"] !== true) execFileSync(process.execPath, [join(__dirname, "intakeBench.js")], { stdio: "inherit" });
+  if (!quick && !queueOnly && values["no-intake"] !== true)
+    execFileSync(process.execPath, [join(__dirname, "intakeBench.js")], { stdio: "inherit" });
 }
 
 /** Fastest run, with the highest peak RSS seen in any run. */
@@ -180,11 +206,19 @@ class BenchStorage {
       ACS_CONNECTION_STRING: sim.connectionString,
       ALLOWED_DOWNLOAD_HOSTS: sim.allowedHosts.join(","),
     });
-    return new BenchStorage(sim, azurite, location, { blockSize: config.downloadBlockSize, concurrency: config.downloadConcurrency }, config);
+    return new BenchStorage(
+      sim,
+      azurite,
+      location,
+      { blockSize: config.downloadBlockSize, concurrency: config.downloadConcurrency },
+      config,
+    );
   }
 
   async measure(mode: BenchMode, documentId: string, size: number): Promise<BenchMeasurement> {
-    const envelope = readEnvelope(this.sim.recordingEvent({ callId: `bench-${documentId}`, chunks: [{ documentId, size }] }));
+    const envelope = readEnvelope(
+      this.sim.recordingEvent({ callId: `bench-${documentId}`, chunks: [{ documentId, size }] }),
+    );
     const [message] = chunkMessagesFromEvent(envelope!, this.config);
     const container = `bench-${process.pid}-${++this.sequence}`;
     const blobs = BlobServiceClient.fromConnectionString(this.azurite.connectionString).getContainerClient(container);

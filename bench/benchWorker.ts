@@ -33,7 +33,12 @@ async function main(): Promise<void> {
   const started = process.hrtime.bigint();
   const bytes = await run(job, config, container);
   const seconds = Number(process.hrtime.bigint() - started) / 1e9;
-  const measurement: BenchMeasurement = { mode: job.mode, bytes, seconds, maxRssBytes: process.resourceUsage().maxRSS * 1024 };
+  const measurement: BenchMeasurement = {
+    mode: job.mode,
+    bytes,
+    seconds,
+    maxRssBytes: process.resourceUsage().maxRSS * 1024,
+  };
   process.stdout.write(`${JSON.stringify(measurement)}\n`);
 }
 
@@ -42,7 +47,10 @@ async function run(job: BenchJob, config: AppConfig, container: ContainerClient)
   const acs = new AcsClients(config.acsResources, config.downloadHosts).forResource(job.message.resource, quiet);
   switch (job.mode) {
     case "ours": {
-      const result = await createServices(config).archiveJob.run(job.message, quiet, { dequeueCount: 1, maxDequeueCount: 5 });
+      const result = await createServices(config).archiveJob.run(job.message, quiet, {
+        dequeueCount: 1,
+        maxDequeueCount: 5,
+      });
       if (result.status !== "archived") throw new Error(`archive ended ${result.status}`);
       return result.bytes;
     }
@@ -59,7 +67,10 @@ async function run(job: BenchJob, config: AppConfig, container: ContainerClient)
       const ranges = Array.from({ length: Math.ceil(job.size / job.blockSize) }, (_, i) => i * job.blockSize);
       let received = 0;
       await mapConcurrent(ranges, job.concurrency, async (start) => {
-        const response = await acs.get(url, { field: "contentLocation", range: { start, end: Math.min(job.size, start + job.blockSize) - 1 } });
+        const response = await acs.get(url, {
+          field: "contentLocation",
+          range: { start, end: Math.min(job.size, start + job.blockSize) - 1 },
+        });
         for await (const piece of response.body as AsyncIterable<Buffer>) received += piece.length;
       });
       if (received !== job.size) throw new Error(`received ${received} of ${job.size}`);
@@ -72,7 +83,9 @@ async function run(job: BenchJob, config: AppConfig, container: ContainerClient)
       const blob = container.getBlockBlobClient(`sink-${job.message.documentId}`);
       const count = Math.ceil(job.size / job.blockSize);
       const ids = Array.from({ length: count }, (_, i) => blockId(i, job.blockSize, count * job.blockSize));
-      const staged = await mapConcurrent(ids, job.concurrency, (id) => blob.stageBlock(id, block, block.length, { transactionalContentMD5: md5 }));
+      const staged = await mapConcurrent(ids, job.concurrency, (id) =>
+        blob.stageBlock(id, block, block.length, { transactionalContentMD5: md5 }),
+      );
       const failed = staged.find((result): result is PromiseRejectedResult => result.status === "rejected");
       if (failed) throw failed.reason;
       await blob.commitBlockList(ids);

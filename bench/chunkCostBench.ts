@@ -42,7 +42,8 @@ const WARM_UP = 5;
 
 function whole(flag: string, text: string): number {
   const value = /^\d+$/.test(text) ? Number(text) : Number.NaN;
-  if (!Number.isSafeInteger(value) || value < 1) throw new CommandLineError(`${flag} must be a whole number of at least 1; got "${text}"`, USAGE);
+  if (!Number.isSafeInteger(value) || value < 1)
+    throw new CommandLineError(`${flag} must be a whole number of at least 1; got "${text}"`, USAGE);
   return value;
 }
 
@@ -70,8 +71,18 @@ async function main(): Promise<void> {
       values.index === true ? { PARTICIPANT_INDEX_KEY: randomBytes(32).toString("base64") } : {},
     );
     const { queue, poison } = rig;
-    const worker = await QueueWorkerProcess.start(values.peers === true ? "peers" : "app", rig.settings, values.app ? resolve(values.app) : undefined);
-    const listener = { batchSize: 1, newBatchThreshold: 0, maxDequeueCount: 5, visibilityTimeoutSeconds: 1, maxPollingIntervalMs: 500 };
+    const worker = await QueueWorkerProcess.start(
+      values.peers === true ? "peers" : "app",
+      rig.settings,
+      values.app ? resolve(values.app) : undefined,
+    );
+    const listener = {
+      batchSize: 1,
+      newBatchThreshold: 0,
+      maxDequeueCount: 5,
+      visibilityTimeoutSeconds: 1,
+      maxPollingIntervalMs: 500,
+    };
     try {
       await feed(rig, "warmup", WARM_UP, chunks, size);
       await drainQueue(queue, poison, worker, listener, WARM_UP * chunks);
@@ -99,7 +110,9 @@ async function main(): Promise<void> {
         "",
         "| requests per chunk | count |",
         "|---|---|",
-        ...[...storageCounts.entries()].sort().map(([kind, count]) => `| Storage: ${kind} | ${(count / n).toFixed(2)} |`),
+        ...[...storageCounts.entries()]
+          .sort()
+          .map(([kind, count]) => `| Storage: ${kind} | ${(count / n).toFixed(2)} |`),
         `| **Storage, all** | **${([...storageCounts.values()].reduce((a, b) => a + b, 0) / n).toFixed(2)}** |`,
         ...[...acsCounts.entries()].sort().map(([kind, count]) => `| ACS: ${kind} | ${(count / n).toFixed(2)} |`),
         `| **ACS, all** | **${([...acsCounts.values()].reduce((a, b) => a + b, 0) / n).toFixed(2)}** |`,
@@ -121,7 +134,11 @@ function feed(rig: QueueRig, label: string, recordings: number, chunks: number, 
   return rig.enqueue(
     Array.from({ length: recordings }, (_, r) => ({
       callId: `${label}-call-${r}`,
-      chunks: Array.from({ length: chunks }, (_, c) => ({ documentId: `${label}-${r}-${c}`, size, format: "mp3" as const })),
+      chunks: Array.from({ length: chunks }, (_, c) => ({
+        documentId: `${label}-${r}-${c}`,
+        size,
+        format: "mp3" as const,
+      })),
     })),
   );
 }

@@ -45,13 +45,25 @@ export class QueueWorkerProcess {
     });
     child.once("exit", (code, signal) => {
       for (const [id, finish] of this.pending)
-        finish({ type: "result", id, ok: false, error: `worker exited (${code ?? signal})`, ms: 0, cpuMicros: 0, maxRssBytes: 0 });
+        finish({
+          type: "result",
+          id,
+          ok: false,
+          error: `worker exited (${code ?? signal})`,
+          ms: 0,
+          cpuMicros: 0,
+          maxRssBytes: 0,
+        });
       this.pending.clear();
     });
   }
 
   /** Starts the worker with `settings` as its environment (app settings); resolves once it has loaded its handler. */
-  static start(handler: "app" | "peers", settings: Record<string, string>, appRoot?: string): Promise<QueueWorkerProcess> {
+  static start(
+    handler: "app" | "peers",
+    settings: Record<string, string>,
+    appRoot?: string,
+  ): Promise<QueueWorkerProcess> {
     const child = fork(join(__dirname, "queueWorker.js"), [], {
       env: { ...process.env, ...settings, BENCH_HANDLER: handler, ...(appRoot ? { BENCH_APP_ROOT: appRoot } : {}) },
       execArgv: process.env["BENCH_WORKER_EXEC_ARGV"]?.split(" ").filter(Boolean) ?? [],
@@ -60,7 +72,12 @@ export class QueueWorkerProcess {
     return new Promise((resolve, reject) => {
       child.once("message", (message: QueueWorkerMessage) => {
         if (message.type === "ready") resolve(new QueueWorkerProcess(child));
-        else reject(new Error(`the benchmark worker could not start: ${message.type === "fatal" ? message.error : message.type}`));
+        else
+          reject(
+            new Error(
+              `the benchmark worker could not start: ${message.type === "fatal" ? message.error : message.type}`,
+            ),
+          );
       });
       child.once("exit", (code) => reject(new Error(`the benchmark worker exited (${code}) before it was ready`)));
     });
@@ -139,7 +156,11 @@ export async function drainQueue(
       input = undefined;
       errors.push(`undecodable message: ${error instanceof Error ? error.message : String(error)}`);
     }
-    const result = await worker.invoke(input, { id: item.messageId, dequeueCount: item.dequeueCount, popReceipt: item.popReceipt });
+    const result = await worker.invoke(input, {
+      id: item.messageId,
+      dequeueCount: item.dequeueCount,
+      popReceipt: item.popReceipt,
+    });
     if (result.ok) {
       await queue.deleteMessage(item.messageId, item.popReceipt);
       completed += 1;
@@ -160,7 +181,10 @@ export async function drainQueue(
       await new Promise<void>((resolve) => (wake = resolve));
       continue;
     }
-    const batch = await queue.receiveMessages({ numberOfMessages: settings.batchSize, visibilityTimeout: LOCK_SECONDS });
+    const batch = await queue.receiveMessages({
+      numberOfMessages: settings.batchSize,
+      visibilityTimeout: LOCK_SECONDS,
+    });
     if (batch.receivedMessageItems.length === 0) {
       await Promise.race([sleep(idle), new Promise<void>((resolve) => (wake = resolve))]);
       idle = Math.min(settings.maxPollingIntervalMs, idle * 2);

@@ -79,15 +79,21 @@ function chunk(index: number, last: boolean): Record<string, unknown> {
 function recordingEvent(sequence: number): Record<string, unknown> {
   const chunkCount = sequence % 25 === 24 ? 3 : 1;
   const callId = randomUUID();
-  const serverCallId = base64url(`https://api.flightproxy.skype.com/api/v2/cp/conv-euno-02-prod-akses.conv.skype.com/conv/${hex(11)}?i=10&e=${Date.now()}`);
-  const recordingId = Buffer.from(JSON.stringify({ PlatformEndpointId: randomUUID(), ResourceSpecificId: randomUUID() })).toString("base64");
+  const serverCallId = base64url(
+    `https://api.flightproxy.skype.com/api/v2/cp/conv-euno-02-prod-akses.conv.skype.com/conv/${hex(11)}?i=10&e=${Date.now()}`,
+  );
+  const recordingId = Buffer.from(
+    JSON.stringify({ PlatformEndpointId: randomUUID(), ResourceSpecificId: randomUUID() }),
+  ).toString("base64");
   const start = new Date(Date.UTC(2024, 4, 6, 7, 0, 0) + sequence * 1000);
   return {
     id: randomUUID(),
     topic: RESOURCE,
     subject: `/recording/call/${callId}/serverCallId/${serverCallId}/recordingId/${recordingId}`,
     data: {
-      recordingStorageInfo: { recordingChunks: Array.from({ length: chunkCount }, (_, i) => chunk(i, i === chunkCount - 1)) },
+      recordingStorageInfo: {
+        recordingChunks: Array.from({ length: chunkCount }, (_, i) => chunk(i, i === chunkCount - 1)),
+      },
       recordingStartTime: start.toISOString().replace("Z", "1234Z"),
       recordingDurationMs: 60_000 + (sequence % 3600) * 1000,
       sessionEndReason: "CallEnded",
@@ -122,10 +128,17 @@ function oneMebibyteBatch(): Batch {
     if (bytes + added > MIB) break;
     parts.push(json);
     bytes += added;
-    chunks += (event["data"] as { recordingStorageInfo: { recordingChunks: unknown[] } }).recordingStorageInfo.recordingChunks.length;
+    chunks += (event["data"] as { recordingStorageInfo: { recordingChunks: unknown[] } }).recordingStorageInfo
+      .recordingChunks.length;
   }
   const body = `[${parts.join(",")}]`;
-  return { body, events: parts.length, chunks, bytes: Buffer.byteLength(body), averageEventBytes: Math.round(Buffer.byteLength(body) / parts.length) };
+  return {
+    body,
+    events: parts.length,
+    chunks,
+    bytes: Buffer.byteLength(body),
+    averageEventBytes: Math.round(Buffer.byteLength(body) / parts.length),
+  };
 }
 
 /**
@@ -159,7 +172,13 @@ function atTheBoundsBatch(): Batch {
   const body = JSON.stringify(events);
   const bytes = Buffer.byteLength(body);
   if (bytes > MIB) throw new Error(`the at-the-bounds batch is ${bytes} bytes, over 1 MiB`);
-  return { body, events: events.length, chunks: recordings * perRecording, bytes, averageEventBytes: Math.round(bytes / events.length) };
+  return {
+    body,
+    events: events.length,
+    chunks: recordings * perRecording,
+    bytes,
+    averageEventBytes: Math.round(bytes / events.length),
+  };
 }
 
 /** The review's flood: 1 MiB of valid events of 1,000 minimal chunks each (about 28,000 chunks), far over the chunk bound. */
@@ -171,7 +190,11 @@ function floodBatch(): Batch {
       id: randomUUID(),
       topic: RESOURCE,
       subject: `/recording/call/${randomUUID()}`,
-      data: { recordingStorageInfo: { recordingChunks: Array.from({ length: 1_000 }, (_, index) => ({ documentId: `0-eus-d1-${hex(4)}`, index })) } },
+      data: {
+        recordingStorageInfo: {
+          recordingChunks: Array.from({ length: 1_000 }, (_, index) => ({ documentId: `0-eus-d1-${hex(4)}`, index })),
+        },
+      },
       eventType: "Microsoft.Communication.RecordingFileStatusUpdated",
       eventTime: "2024-05-06T08:00:00Z",
     };
@@ -180,7 +203,13 @@ function floodBatch(): Batch {
     chunks += 1_000;
   }
   const body = JSON.stringify(events);
-  return { body, events: events.length, chunks, bytes: Buffer.byteLength(body), averageEventBytes: Math.round(Buffer.byteLength(body) / events.length) };
+  return {
+    body,
+    events: events.length,
+    chunks,
+    bytes: Buffer.byteLength(body),
+    averageEventBytes: Math.round(Buffer.byteLength(body) / events.length),
+  };
 }
 
 // ------------------------------------------------------------------------------------------------
@@ -267,7 +296,9 @@ const silentLog: Log & { lines: number } = {
 function median(values: readonly number[]): number {
   const sorted = [...values].sort((a, b) => a - b);
   const middle = Math.floor(sorted.length / 2);
-  return sorted.length % 2 === 1 ? (sorted[middle] as number) : ((sorted[middle - 1] as number) + (sorted[middle] as number)) / 2;
+  return sorted.length % 2 === 1
+    ? (sorted[middle] as number)
+    : ((sorted[middle - 1] as number) + (sorted[middle] as number)) / 2;
 }
 
 async function queueLength(queue: QueueClient): Promise<number> {
@@ -314,7 +345,9 @@ async function measure(cell: Cell, queue: QueueClient, catalog: ContainerClient)
     // kept in the times (at least the deadline), never taken for a result; anything else unexpected ends the bench.
     const missed = status === 503;
     if (!missed && (status !== cell.status || length !== cell.expectMessages)) {
-      throw new Error(`${cell.path}: expected ${cell.status} and ${cell.expectMessages} messages, got ${status} and the queue holds ${length}`);
+      throw new Error(
+        `${cell.path}: expected ${cell.status} and ${cell.expectMessages} messages, got ${status} and the queue holds ${length}`,
+      );
     }
     if (!missed) lastCalls = counted;
     if (attempt === 0) warmUpMs = elapsed;
@@ -364,7 +397,8 @@ async function azuriteOpsPerSecond(connectionString: string): Promise<number> {
     32,
     async (i) => {
       if (i % 2 === 0) await queue.sendMessage(Buffer.alloc(900, 0x61).toString("base64"));
-      else await container.getBlockBlobClient(`${round}/${i}.json`).upload("{}", 2, { conditions: { ifNoneMatch: "*" } });
+      else
+        await container.getBlockBlobClient(`${round}/${i}.json`).upload("{}", 2, { conditions: { ifNoneMatch: "*" } });
     },
   );
   const perSecond = Math.round((writes * 1000) / (performance.now() - started));
@@ -387,9 +421,13 @@ function validationMs(batch: Batch, policy: Parameters<typeof triageEvents>[1], 
 /** `--runs <n>` (default BENCH_RUNS, else 3); a bad command line ends the process with the usage (exit code 2). */
 function runsFromCommandLine(): number {
   try {
-    const text = parseCommandLine(process.argv.slice(2), { runs: { type: "string" } }, { usage: USAGE }).values.runs ?? process.env["BENCH_RUNS"] ?? "3";
+    const text =
+      parseCommandLine(process.argv.slice(2), { runs: { type: "string" } }, { usage: USAGE }).values.runs ??
+      process.env["BENCH_RUNS"] ??
+      "3";
     const runs = /^\d+$/.test(text) ? Number(text) : Number.NaN;
-    if (!Number.isSafeInteger(runs) || runs < 1) throw new CommandLineError(`--runs must be a whole number of at least 1; got "${text}"`, USAGE);
+    if (!Number.isSafeInteger(runs) || runs < 1)
+      throw new CommandLineError(`--runs must be a whole number of at least 1; got "${text}"`, USAGE);
     return runs;
   } catch (error) {
     if (!(error instanceof CommandLineError)) throw error;
@@ -421,7 +459,9 @@ async function main(): Promise<void> {
   deadline.unref();
 
   const batch = oneMebibyteBatch();
-  process.stderr.write(`Batch: ${batch.events} events, ${batch.chunks} chunks, ${batch.bytes} bytes (avg ${batch.averageEventBytes} B/event)\n`);
+  process.stderr.write(
+    `Batch: ${batch.events} events, ${batch.chunks} chunks, ${batch.bytes} bytes (avg ${batch.averageEventBytes} B/event)\n`,
+  );
 
   let azurite: RunningAzurite | undefined;
   try {
@@ -438,7 +478,9 @@ async function main(): Promise<void> {
     const queue = QueueServiceClient.fromConnectionString(azurite.connectionString).getQueueClient(queueName);
     const events = JSON.parse(batch.body) as unknown[];
     // Intake also writes one expected-chunks record per recording there, and one queued record per chunk; cleared between runs.
-    const recordings = BlobServiceClient.fromConnectionString(azurite.connectionString).getContainerClient(services.config.recordingsContainer);
+    const recordings = BlobServiceClient.fromConnectionString(azurite.connectionString).getContainerClient(
+      services.config.recordingsContainer,
+    );
     const atBounds = atTheBoundsBatch();
     const flood = floodBatch();
     process.stderr.write(
@@ -450,13 +492,24 @@ async function main(): Promise<void> {
       const request = new HttpRequest({
         method: "POST",
         url: "http://localhost:7071/api/recording-events?code=bench",
-        headers: { "content-type": "application/json", "aeg-event-type": "Notification", "content-length": String(bytes.length) },
+        headers: {
+          "content-type": "application/json",
+          "aeg-event-type": "Notification",
+          "content-length": String(bytes.length),
+        },
         body: { bytes },
       });
-      const context = new InvocationContext({ functionName: "recordingEventsWebhook", invocationId: randomUUID(), logHandler: () => undefined });
+      const context = new InvocationContext({
+        functionName: "recordingEventsWebhook",
+        invocationId: randomUUID(),
+        logHandler: () => undefined,
+      });
       const response = new HttpResponse(await webhook(request, context));
       const text = await response.text();
-      return { status: response.status, enqueued: response.status === 200 ? (JSON.parse(text) as { enqueued: number }).enqueued : 0 };
+      return {
+        status: response.status,
+        enqueued: response.status === 200 ? (JSON.parse(text) as { enqueued: number }).enqueued : 0,
+      };
     };
 
     const cells: Cell[] = [
@@ -477,7 +530,13 @@ async function main(): Promise<void> {
           }
         },
       },
-      { path: "webhook, realistic 1 MiB", batch, status: 200, expectMessages: batch.chunks, run: async () => (await postWebhook(batch.body)).status },
+      {
+        path: "webhook, realistic 1 MiB",
+        batch,
+        status: 200,
+        expectMessages: batch.chunks,
+        run: async () => (await postWebhook(batch.body)).status,
+      },
       {
         path: "webhook, the same 1 MiB redelivered",
         batch,
@@ -529,7 +588,12 @@ async function main(): Promise<void> {
       loadAverage: loadavg().map((value) => Math.round(value * 10) / 10),
       runs: RUNS,
       bounds: DEFAULT_INTAKE_LIMITS,
-      batch: { bytes: batch.bytes, events: batch.events, chunks: batch.chunks, averageEventBytes: batch.averageEventBytes },
+      batch: {
+        bytes: batch.bytes,
+        events: batch.events,
+        chunks: batch.chunks,
+        averageEventBytes: batch.averageEventBytes,
+      },
       validationCpuMs: validation,
       eventGridAnswerWindowMs: 30_000,
       paths: measured,
@@ -563,6 +627,8 @@ async function main(): Promise<void> {
 }
 
 main().catch((error: unknown) => {
-  process.stderr.write(`Benchmark failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+  process.stderr.write(
+    `Benchmark failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`,
+  );
   process.exit(1);
 });

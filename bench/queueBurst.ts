@@ -51,7 +51,13 @@ export interface BurstMeasurement {
 }
 
 /** A burst of one-chunk recordings, sizes drawn from [minSize, maxSize] by `random` (in [0, 1)). */
-export function burstRecordings(prefix: string, count: number, minSize: number, maxSize: number, random: () => number): BurstRecording[] {
+export function burstRecordings(
+  prefix: string,
+  count: number,
+  minSize: number,
+  maxSize: number,
+  random: () => number,
+): BurstRecording[] {
   return Array.from({ length: count }, (_, i) => ({
     documentId: `${prefix}-${i}`,
     size: Math.round(minSize + random() * (maxSize - minSize)),
@@ -98,7 +104,12 @@ export async function runBurst(
     const azuriteMs = ((processCpuMicros(azurite.pid) ?? 0) - azuriteBefore) / 1000;
     const own = process.cpuUsage(ownBefore);
     if (drained.errors.length > 0) console.error(`${variant.label}: ${drained.errors.slice(0, 5).join("\n")}`);
-    await checkArchived(azurite.connectionString, parseConfig(settings).recordingsContainer, variant.handler, recordings);
+    await checkArchived(
+      azurite.connectionString,
+      parseConfig(settings).recordingsContainer,
+      variant.handler,
+      recordings,
+    );
     const chunks = recordings.length;
     return {
       label: variant.label,
@@ -125,20 +136,37 @@ export async function runBurst(
 }
 
 /** Every recording's media is in the container with its size (the app's layout, or the peers' `peers/<documentId>`). */
-async function checkArchived(connectionString: string, containerName: string, handler: "app" | "peers", recordings: readonly BurstRecording[]): Promise<void> {
+async function checkArchived(
+  connectionString: string,
+  containerName: string,
+  handler: "app" | "peers",
+  recordings: readonly BurstRecording[],
+): Promise<void> {
   const container = BlobServiceClient.fromConnectionString(connectionString).getContainerClient(containerName);
   const sizes = new Map<string, number>();
   for await (const blob of container.listBlobsFlat({ includeMetadata: true })) {
     const documentId =
-      handler === "peers" ? blob.name.replace(/^peers\//, "") : blob.name.endsWith(".metadata.json") ? undefined : blob.metadata?.["documentid"];
-    if (documentId !== undefined && (handler === "peers" || blob.name.startsWith("calls/"))) sizes.set(documentId, blob.properties.contentLength ?? -1);
+      handler === "peers"
+        ? blob.name.replace(/^peers\//, "")
+        : blob.name.endsWith(".metadata.json")
+          ? undefined
+          : blob.metadata?.["documentid"];
+    if (documentId !== undefined && (handler === "peers" || blob.name.startsWith("calls/")))
+      sizes.set(documentId, blob.properties.contentLength ?? -1);
   }
   const wrong = recordings.filter((recording) => sizes.get(recording.documentId) !== recording.size);
-  if (wrong.length > 0) throw new Error(`${wrong.length} of ${recordings.length} chunks are not archived with their size (first: ${wrong[0]?.documentId})`);
+  if (wrong.length > 0)
+    throw new Error(
+      `${wrong.length} of ${recordings.length} chunks are not archived with their size (first: ${wrong[0]?.documentId})`,
+    );
 }
 
 /** The listener settings for `batchSize` + `newBatchThreshold` in flight, otherwise as `base`. */
-export function withConcurrency(base: QueueListenerSettings, batchSize: number, newBatchThreshold: number): QueueListenerSettings {
+export function withConcurrency(
+  base: QueueListenerSettings,
+  batchSize: number,
+  newBatchThreshold: number,
+): QueueListenerSettings {
   return { ...base, batchSize, newBatchThreshold };
 }
 

@@ -3,7 +3,15 @@ import { join } from "node:path";
 import type { AcsSimulator } from "../tools/acsSimulator";
 import { Prng } from "../tools/soak/prng";
 import { queueListenerSettings } from "./hostQueueListener";
-import { burstRecordings, rate, runBurst, withConcurrency, type BurstMeasurement, type BurstRecording, type BurstVariant } from "./queueBurst";
+import {
+  burstRecordings,
+  rate,
+  runBurst,
+  withConcurrency,
+  type BurstMeasurement,
+  type BurstRecording,
+  type BurstVariant,
+} from "./queueBurst";
 
 const MIB = 1024 * 1024;
 const GIB = 1024 * MIB;
@@ -54,7 +62,10 @@ export async function queueCells(sim: AcsSimulator, options: QueueCellOptions): 
   for (let run = 0; run < options.runs; run++) {
     for (const [v, variant] of variants.entries()) {
       const recordings = sizes.map((recording, i) => ({ ...recording, documentId: `small-r${run}-v${v}-${i}` }));
-      const measured = await runBurst(sim, variant, recordings, { capBytesPerSecond: options.capBytesPerSecond, ...appRoot(options, variant) });
+      const measured = await runBurst(sim, variant, recordings, {
+        capBytesPerSecond: options.capBytesPerSecond,
+        ...appRoot(options, variant),
+      });
       console.error(describe(measured));
       results.get(variant.label)?.push(measured);
     }
@@ -63,7 +74,10 @@ export async function queueCells(sim: AcsSimulator, options: QueueCellOptions): 
   const mixed: BurstMeasurement[] = [];
   if (options.videos > 0) {
     for (const [b, budget] of [undefined, options.tightBudget].entries()) {
-      const recordings: BurstRecording[] = sizes.map((recording, i) => ({ ...recording, documentId: `mixed-b${b}-${i}` }));
+      const recordings: BurstRecording[] = sizes.map((recording, i) => ({
+        ...recording,
+        documentId: `mixed-b${b}-${i}`,
+      }));
       for (let video = 0; video < options.videos; video++) {
         recordings.splice(Math.floor((video * recordings.length) / options.videos / 2), 0, {
           documentId: `mixed-b${b}-video-${video}`,
@@ -77,7 +91,11 @@ export async function queueCells(sim: AcsSimulator, options: QueueCellOptions): 
         listener: project,
         ...(budget ? { settings: { ARCHIVE_MEMORY_BUDGET: budget } } : {}),
       };
-      const measured = await runBurst(sim, variant, recordings, { capBytesPerSecond: options.capBytesPerSecond, onDisk: true, ...appRoot(options, variant) });
+      const measured = await runBurst(sim, variant, recordings, {
+        capBytesPerSecond: options.capBytesPerSecond,
+        onDisk: true,
+        ...appRoot(options, variant),
+      });
       console.error(describe(measured));
       mixed.push(measured);
     }

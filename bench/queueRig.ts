@@ -4,7 +4,12 @@ import { parseConfig } from "../src/config/appConfig";
 import type { Log } from "../src/shared/log";
 import type { AcsSimulator, RecordingChunkSpec } from "../tools/acsSimulator";
 
-const QUIET: Log = { debug: () => undefined, info: () => undefined, warn: () => undefined, error: (...args: unknown[]) => console.error(...args) };
+const QUIET: Log = {
+  debug: () => undefined,
+  info: () => undefined,
+  warn: () => undefined,
+  error: (...args: unknown[]) => console.error(...args),
+};
 
 /** What a queue benchmark drives: the app's settings, the real intake, and the chunk queue with its poison queue. */
 export interface QueueRig {
@@ -20,7 +25,12 @@ export interface QueueRig {
  * The app's settings against the simulator and `storage` (plus `extra`), and the real intake core writing to the
  * queue that the app's trigger reads. `queueStorage` holds the queue (Azurite itself, when `storage` is a proxy).
  */
-export async function queueRig(sim: AcsSimulator, storage: string, queueStorage: string, extra: Readonly<Record<string, string>> = {}): Promise<QueueRig> {
+export async function queueRig(
+  sim: AcsSimulator,
+  storage: string,
+  queueStorage: string,
+  extra: Readonly<Record<string, string>> = {},
+): Promise<QueueRig> {
   const settings: Record<string, string> = {
     FUNCTIONS_WORKER_RUNTIME: "node",
     AzureWebJobsStorage: storage,
@@ -39,7 +49,8 @@ export async function queueRig(sim: AcsSimulator, storage: string, queueStorage:
     poison,
     async enqueue(recordings) {
       const events = recordings.map((recording) => sim.recordingEvent(recording));
-      for (let at = 0; at < events.length; at += 50) await intake.receive(events.slice(at, at + 50), "benchmark", QUIET);
+      for (let at = 0; at < events.length; at += 50)
+        await intake.receive(events.slice(at, at + 50), "benchmark", QUIET);
     },
   };
 }

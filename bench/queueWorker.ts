@@ -23,11 +23,17 @@ function send(message: QueueWorkerMessage): void {
 
 function usage(): { cpuMicros: number; maxRssBytes: number; memory: NodeJS.MemoryUsage } {
   const cpu = process.cpuUsage();
-  return { cpuMicros: cpu.user + cpu.system, maxRssBytes: process.resourceUsage().maxRSS * 1024, memory: process.memoryUsage() };
+  return {
+    cpuMicros: cpu.user + cpu.system,
+    maxRssBytes: process.resourceUsage().maxRSS * 1024,
+    memory: process.memoryUsage(),
+  };
 }
 
 function appHandler(): QueueHandler {
-  const fn = loadCompiledApp(process.env["BENCH_APP_ROOT"] || repoRoot()).find((candidate) => candidate.metadata.name === "archiveChunk");
+  const fn = loadCompiledApp(process.env["BENCH_APP_ROOT"] || repoRoot()).find(
+    (candidate) => candidate.metadata.name === "archiveChunk",
+  );
   if (!fn) throw new Error("the compiled app registers no archiveChunk function");
   return (input, context) => Promise.resolve(fn.handler(input, context));
 }
@@ -36,8 +42,11 @@ function appHandler(): QueueHandler {
 function peersHandler(): QueueHandler {
   const config = parseConfig(process.env);
   const clients = new AcsClients(config.acsResources, config.downloadHosts);
-  if (config.recordingsStorage.kind !== "connectionString") throw new Error("the peers' handler needs a storage connection string");
-  const container = BlobServiceClient.fromConnectionString(config.recordingsStorage.connectionString).getContainerClient(config.recordingsContainer);
+  if (config.recordingsStorage.kind !== "connectionString")
+    throw new Error("the peers' handler needs a storage connection string");
+  const container = BlobServiceClient.fromConnectionString(
+    config.recordingsStorage.connectionString,
+  ).getContainerClient(config.recordingsContainer);
   const created = container.createIfNotExists();
   return async (input) => {
     const message = isRecord(input) ? input : {};
@@ -46,7 +55,9 @@ function peersHandler(): QueueHandler {
     await created;
     const response = await acs.get(url, { field: "contentLocation" });
     if (!response.body) throw new Error(`GET answered ${response.status} without a body`);
-    await container.getBlockBlobClient(`peers/${String(message["documentId"])}`).uploadStream(response.body as never, 8 * 1024 * 1024, 5);
+    await container
+      .getBlockBlobClient(`peers/${String(message["documentId"])}`)
+      .uploadStream(response.body as never, 8 * 1024 * 1024, 5);
   };
 }
 
@@ -64,7 +75,14 @@ async function invoke(handler: QueueHandler, request: InvokeRequest): Promise<vo
     await handler(request.input, context);
     send({ type: "result", id: request.id, ok: true, ms: Date.now() - started, ...usage() });
   } catch (error) {
-    send({ type: "result", id: request.id, ok: false, error: error instanceof Error ? error.message : String(error), ms: Date.now() - started, ...usage() });
+    send({
+      type: "result",
+      id: request.id,
+      ok: false,
+      error: error instanceof Error ? error.message : String(error),
+      ms: Date.now() - started,
+      ...usage(),
+    });
   }
 }
 

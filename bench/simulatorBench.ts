@@ -17,7 +17,13 @@ const RUNS = Math.max(1, Number(process.env["BENCH_RUNS"] ?? "3") || 3);
 const MIB = 1024 * 1024;
 
 /** Seconds to read the whole media of a fresh document with one fault, through the simulator's storage host. */
-async function timedGet(sim: AcsSimulator, acs: AcsRecordingClient, id: string, size: number, fault: FaultSpec): Promise<number> {
+async function timedGet(
+  sim: AcsSimulator,
+  acs: AcsRecordingClient,
+  id: string,
+  size: number,
+  fault: FaultSpec,
+): Promise<number> {
   sim.addDocument(id, { size, faults: [fault] });
   const started = performance.now();
   const response = await acs.get(sim.urls(id).contentLocation, { field: "contentLocation" });
@@ -44,13 +50,17 @@ async function main(): Promise<void> {
     const bandwidth: number[] = [];
     const stall: number[] = [];
     for (let run = 0; run < RUNS; run++) {
-      bandwidth.push(await timedGet(sim, acs, `bench-bandwidth-${run}`, 2 * MIB, { kind: "bandwidth", bytesPerSecond: 4 * MIB }));
+      bandwidth.push(
+        await timedGet(sim, acs, `bench-bandwidth-${run}`, 2 * MIB, { kind: "bandwidth", bytesPerSecond: 4 * MIB }),
+      );
       stall.push(await timedGet(sim, acs, `bench-stall-${run}`, MIB, { kind: "stall", stallMs: 400 }));
     }
     console.log(
       `bandwidth cap: 2 MiB at 4 MiB/s, expected 0.50 s, median ${median(bandwidth).toFixed(3)} s (runs: ${bandwidth.map((s) => s.toFixed(3)).join(", ")})`,
     );
-    console.log(`stall: 400 ms before a 1 MiB body, median ${median(stall).toFixed(3)} s (runs: ${stall.map((s) => s.toFixed(3)).join(", ")})`);
+    console.log(
+      `stall: 400 ms before a 1 MiB body, median ${median(stall).toFixed(3)} s (runs: ${stall.map((s) => s.toFixed(3)).join(", ")})`,
+    );
   } finally {
     await sim.close();
   }

@@ -20,7 +20,8 @@ const probe = join(root, "dist", "bench", "startupProbe.js");
 const settings = {
   AzureWebJobsStorage: "UseDevelopmentStorage=true",
   ACS_CONNECTION_STRING: `endpoint=https://contoso.communication.azure.com/;accesskey=${Buffer.alloc(32, 7).toString("base64")}`,
-  ALLOWED_ACS_RESOURCES: "/subscriptions/0/resourceGroups/rg/providers/Microsoft.Communication/communicationServices/acs",
+  ALLOWED_ACS_RESOURCES:
+    "/subscriptions/0/resourceGroups/rg/providers/Microsoft.Communication/communicationServices/acs",
 };
 
 interface Sample {
@@ -29,7 +30,10 @@ interface Sample {
 }
 
 function measureOnce(variant: string, appRoot: string): Sample {
-  const out = execFileSync(process.execPath, [probe, variant, appRoot], { env: { ...process.env, ...settings }, encoding: "utf8" });
+  const out = execFileSync(process.execPath, [probe, variant, appRoot], {
+    env: { ...process.env, ...settings },
+    encoding: "utf8",
+  });
   return JSON.parse(out.trim().split("\n").pop() ?? "{}") as Sample;
 }
 
@@ -65,10 +69,15 @@ function bundleApp(): string {
 
 function main(): void {
   const { values } = parseArgs({
-    options: { runs: { type: "string", default: "15" }, bundle: { type: "boolean", default: false }, compare: { type: "string" } },
+    options: {
+      runs: { type: "string", default: "15" },
+      bundle: { type: "boolean", default: false },
+      compare: { type: "string" },
+    },
   });
   const runs = Number(values.runs);
-  if (!Number.isInteger(runs) || runs < 1) throw new Error(`--runs must be a whole number of at least 1; got "${values.runs}".`);
+  if (!Number.isInteger(runs) || runs < 1)
+    throw new Error(`--runs must be a whole number of at least 1; got "${values.runs}".`);
   const bundle = values.bundle ? bundleApp() : undefined;
   try {
     const variants: [string, string, string][] = [

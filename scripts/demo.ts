@@ -40,7 +40,11 @@ const CHUNKS: readonly { documentId: string; size: number; faults: FaultSpec[] }
 
 const say = (text = ""): void => void process.stdout.write(`${text}\n`);
 
-async function archiveOnce(eventFile: string, workDir: string, settings: Record<string, string>): Promise<{ code: number; summary: RunSummary }> {
+async function archiveOnce(
+  eventFile: string,
+  workDir: string,
+  settings: Record<string, string>,
+): Promise<{ code: number; summary: RunSummary }> {
   let stdout = "";
   const code = await runCli(["archive", "--event", eventFile], {
     env: settings,
@@ -59,8 +63,14 @@ async function sha256Of(container: ContainerClient, name: string): Promise<strin
   return hash.digest("hex");
 }
 
-async function verify(sim: AcsSimulator, azurite: RunningAzurite, summary: RunSummary): Promise<{ table: string; ok: boolean }> {
-  const container = BlobServiceClient.fromConnectionString(azurite.connectionString).getContainerClient(summary.recordingsContainer);
+async function verify(
+  sim: AcsSimulator,
+  azurite: RunningAzurite,
+  summary: RunSummary,
+): Promise<{ table: string; ok: boolean }> {
+  const container = BlobServiceClient.fromConnectionString(azurite.connectionString).getContainerClient(
+    summary.recordingsContainer,
+  );
   const inContainer = (blob: string): string => blob.slice(summary.recordingsContainer.length + 1);
   let ok = summary.chunks.length === CHUNKS.length;
   const rows: string[][] = [];
@@ -69,7 +79,9 @@ async function verify(sim: AcsSimulator, azurite: RunningAzurite, summary: RunSu
     const properties = await container.getBlobClient(name).getProperties();
     const archived = await sha256Of(container, name);
     const expected = sim.contentSha256(chunk.documentId);
-    const metadata = (await container.getBlobClient(inContainer(chunk.metadataBlob)).downloadToBuffer()).equals(sim.metadataBytes(chunk.documentId));
+    const metadata = (await container.getBlobClient(inContainer(chunk.metadataBlob)).downloadToBuffer()).equals(
+      sim.metadataBytes(chunk.documentId),
+    );
     const sizeOk = properties.contentLength === sim.document(chunk.documentId)?.size;
     const good = archived === expected && metadata && sizeOk;
     ok &&= good;
@@ -84,13 +96,24 @@ async function verify(sim: AcsSimulator, azurite: RunningAzurite, summary: RunSu
       metadata ? "identical" : "DIFFERENT",
     ]);
   }
-  const header = ["#", "outcome", "landed at (container/blob)", "size", "bytes", "SHA-256 (archived)", "vs simulator", "metadata"];
+  const header = [
+    "#",
+    "outcome",
+    "landed at (container/blob)",
+    "size",
+    "bytes",
+    "SHA-256 (archived)",
+    "vs simulator",
+    "metadata",
+  ];
   return { table: textTable(header, rows, [0, 3, 4]), ok };
 }
 
 /** Shows the manifest and the RecordingArchived event; true when they agree with the archive. */
 async function showCatalog(azurite: RunningAzurite, receiver: EventReceiver, summary: RunSummary): Promise<boolean> {
-  const container = BlobServiceClient.fromConnectionString(azurite.connectionString).getContainerClient(summary.recordingsContainer);
+  const container = BlobServiceClient.fromConnectionString(azurite.connectionString).getContainerClient(
+    summary.recordingsContainer,
+  );
   const first = summary.chunks[0];
   if (!first) return false;
   const inContainer = first.blob.slice(summary.recordingsContainer.length + 1);
@@ -107,7 +130,10 @@ async function showCatalog(azurite: RunningAzurite, receiver: EventReceiver, sum
   }
   const data = event["data"] as { manifest: { participantCount: number }; manifestBlob: string; manifestUrl: string };
   // The manifest inside the event is the stored one; shown abridged (chunks and participants counted).
-  const shown = { ...event, data: { manifestBlob: data.manifestBlob, manifestUrl: data.manifestUrl, manifest: "(the manifest above)" } };
+  const shown = {
+    ...event,
+    data: { manifestBlob: data.manifestBlob, manifestUrl: data.manifestUrl, manifest: "(the manifest above)" },
+  };
   say(
     `\nThe local Event Grid receiver got ${receiver.events.length} event(s); ${archived.length} ${ARCHIVE_EVENT_TYPES.recordingArchived} (one id: ${new Set(archived.map((item) => item["id"])).size === 1 ? "yes" : "NO"}), authenticated with ${receiver.publishes.every((publish) => publish.auth === "key") ? "the topic key (aeg-sas-key)" : "SOMETHING ELSE"}:`,
   );
@@ -170,9 +196,16 @@ async function main(): Promise<number> {
     say("\n$ recording-archiver archive --event ... (again: the archiver is idempotent per chunk)");
     const second = await archiveOnce(eventFile, workDir, settings);
     const again = second.summary.chunks.map((chunk) => `${chunk.index}: ${chunk.outcome}`).join(", ");
-    say(`exit code ${second.code}; ${again}; ${formatBytes(sim.counters.totals.contentBytesServed)} of media downloaded.`);
+    say(
+      `exit code ${second.code}; ${again}; ${formatBytes(sim.counters.totals.contentBytesServed)} of media downloaded.`,
+    );
 
-    const passed = ok && catalogOk && first.code === 0 && second.code === 0 && second.summary.chunks.every((chunk) => chunk.outcome === "alreadyArchived");
+    const passed =
+      ok &&
+      catalogOk &&
+      first.code === 0 &&
+      second.code === 0 &&
+      second.summary.chunks.every((chunk) => chunk.outcome === "alreadyArchived");
     say(
       `\n${passed ? "OK" : "FAILED"}: ${first.summary.totals.archived} chunks archived and verified against the simulator in ${((Date.now() - started) / 1000).toFixed(1)} s.`,
     );

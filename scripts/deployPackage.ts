@@ -32,14 +32,25 @@ const ZIP_HEADER_BYTES = 30 + 46 + 16;
 
 /** `node_modules/...` directories of the production dependency tree, from package-lock.json. */
 export function productionPackageDirs(root: string): string[] {
-  const lock = JSON.parse(readFileSync(join(root, "package-lock.json"), "utf8")) as { packages?: Record<string, LockEntry> };
+  const lock = JSON.parse(readFileSync(join(root, "package-lock.json"), "utf8")) as {
+    packages?: Record<string, LockEntry>;
+  };
   return Object.entries(lock.packages ?? {})
-    .filter(([key, entry]) => key.startsWith("node_modules/") && !entry.dev && !entry.optional && !entry.devOptional && !entry.link)
+    .filter(
+      ([key, entry]) =>
+        key.startsWith("node_modules/") && !entry.dev && !entry.optional && !entry.devOptional && !entry.link,
+    )
     .map(([key]) => key)
     .sort();
 }
 
-function walk(root: string, dir: string, keep: (path: string) => boolean, skipDir: (name: string) => boolean, out: PackageFile[]): void {
+function walk(
+  root: string,
+  dir: string,
+  keep: (path: string) => boolean,
+  skipDir: (name: string) => boolean,
+  out: PackageFile[],
+): void {
   for (const entry of readdirSync(join(root, dir), { withFileTypes: true })) {
     const path = `${dir}/${entry.name}`;
     const stats = statSync(join(root, path));
@@ -53,7 +64,8 @@ function walk(root: string, dir: string, keep: (path: string) => boolean, skipDi
 
 /** Every file of the deployment package, read from a built checkout (`npm run build` first). */
 export function deploymentFiles(root: string): PackageFile[] {
-  if (!existsSync(join(root, APP_DIR, "index.js"))) throw new Error(`${APP_DIR}/index.js is missing: run npm run build first.`);
+  if (!existsSync(join(root, APP_DIR, "index.js")))
+    throw new Error(`${APP_DIR}/index.js is missing: run npm run build first.`);
   const files: PackageFile[] = APP_FILES.map((path) => ({ path, bytes: statSync(join(root, path)).size }));
   walk(
     root,
@@ -111,7 +123,8 @@ export function summarize(root: string, files: readonly PackageFile[]): PackageS
   const perPackage = new Map<string, number>();
   let zipBytes = 0;
   for (const file of files) {
-    zipBytes += deflateRawSync(readFileSync(join(root, file.path))).length + ZIP_HEADER_BYTES + 2 * Buffer.byteLength(file.path);
+    zipBytes +=
+      deflateRawSync(readFileSync(join(root, file.path))).length + ZIP_HEADER_BYTES + 2 * Buffer.byteLength(file.path);
     const match = /^node_modules\/((?:@[^/]+\/)?[^/]+)/.exec(file.path);
     const name = match?.[1] ?? "(app)";
     perPackage.set(name, (perPackage.get(name) ?? 0) + file.bytes);

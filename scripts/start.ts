@@ -18,7 +18,11 @@ function findFunc(): string | undefined {
   const local = join(root, "node_modules", ".bin", process.platform === "win32" ? "func.cmd" : "func");
   const candidates = process.env["FUNC_PATH"] ? [process.env["FUNC_PATH"]] : [local, "func"];
   for (const candidate of candidates) {
-    const probe = spawnSync(candidate, ["--version"], { encoding: "utf8", shell: process.platform === "win32", timeout: 60_000 });
+    const probe = spawnSync(candidate, ["--version"], {
+      encoding: "utf8",
+      shell: process.platform === "win32",
+      timeout: 60_000,
+    });
     if (probe.status === 0 && /^\d+\.\d+/.test(probe.stdout.trim())) return candidate;
   }
   return undefined;
@@ -43,7 +47,12 @@ async function main(): Promise<number> {
   }
   const func = findFunc();
   if (!func) {
-    console.error(coreToolsAdvice({ node: process.versions.node, npm: npmVersionFromUserAgent(process.env["npm_config_user_agent"]) }));
+    console.error(
+      coreToolsAdvice({
+        node: process.versions.node,
+        npm: npmVersionFromUserAgent(process.env["npm_config_user_agent"]),
+      }),
+    );
     return 1;
   }
   let azurite: RunningAzurite | undefined;
@@ -55,7 +64,11 @@ async function main(): Promise<number> {
     azurite = await startAzurite({ location, blobPort: 10000, queuePort: 10001, tablePort: 10002 });
     console.log(`Azurite is running (data in ${location}).`);
   }
-  const child = spawn(func, ["start", ...process.argv.slice(2)], { cwd: root, stdio: "inherit", shell: process.platform === "win32" });
+  const child = spawn(func, ["start", ...process.argv.slice(2)], {
+    cwd: root,
+    stdio: "inherit",
+    shell: process.platform === "win32",
+  });
   const stop = (): void => {
     child.kill("SIGINT");
   };

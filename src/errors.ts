@@ -61,7 +61,14 @@ export class AppNotConfiguredError extends ArchiverError {
 }
 
 export type DeliveryProblem =
-  "InvalidJson" | "InvalidBody" | "BodyTooLarge" | "BodyTimeout" | "UnsupportedMediaType" | "TooManyEvents" | "TooManyRecordings" | "TooManyChunks";
+  | "InvalidJson"
+  | "InvalidBody"
+  | "BodyTooLarge"
+  | "BodyTimeout"
+  | "UnsupportedMediaType"
+  | "TooManyEvents"
+  | "TooManyRecordings"
+  | "TooManyChunks";
 
 /**
  * The whole delivery is unusable (not JSON, not an event or array, too large, too slow to arrive) or over one of

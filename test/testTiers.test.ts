@@ -41,13 +41,17 @@ const NEEDS_OF_MODULE: readonly (readonly [RegExp, string])[] = [
   [/^test\/support\/(compiledApp|compiledCli|compiledPipeline)\.ts$/, "dist/"],
   [/^test\/support\/simAndAzurite\.ts$/, "Azurite"],
   [/^test\/support\/fakeAzure\.ts$/, "sh"],
-  [/^test\/support\/(silentStorage|hostileStorage|storageRefusalProxy|functionHttpServer|streamingPost|httpsHostRoutes)\.ts$/, "loopback servers"],
+  [
+    /^test\/support\/(silentStorage|hostileStorage|storageRefusalProxy|functionHttpServer|streamingPost|httpsHostRoutes)\.ts$/,
+    "loopback servers",
+  ],
 ];
 
 function needsOf(file: string): Set<string> {
   const needs = new Set<string>();
   const modules = reachedModules(file);
-  for (const module of modules) for (const [pattern, need] of NEEDS_OF_MODULE) if (pattern.test(module)) needs.add(need);
+  for (const module of modules)
+    for (const [pattern, need] of NEEDS_OF_MODULE) if (pattern.test(module)) needs.add(need);
   const own = readFileSync(join(root, file), "utf8");
   if (own.includes(USES_AZURITE)) needs.add("Azurite");
   if (/\bcreateServer\(|\.listen\(/.test(own)) needs.add("loopback servers");
@@ -61,9 +65,13 @@ describe("the test tiers: one marker in the file name, the needs in the first li
   });
 
   it("every integration file starts with its needs; no unit file has such a line", () => {
-    const headerless = TEST_FILES.filter((file) => isIntegration(file) && !HEADER.test(readFileSync(join(root, file), "utf8").split("\n", 1)[0] ?? ""));
+    const headerless = TEST_FILES.filter(
+      (file) => isIntegration(file) && !HEADER.test(readFileSync(join(root, file), "utf8").split("\n", 1)[0] ?? ""),
+    );
     expect(headerless).toEqual([]);
-    const unitWithHeader = TEST_FILES.filter((file) => !isIntegration(file) && readFileSync(join(root, file), "utf8").startsWith("// Integration tier."));
+    const unitWithHeader = TEST_FILES.filter(
+      (file) => !isIntegration(file) && readFileSync(join(root, file), "utf8").startsWith("// Integration tier."),
+    );
     expect(unitWithHeader).toEqual([]);
   });
 
@@ -78,7 +86,9 @@ describe("the test tiers: one marker in the file name, the needs in the first li
   it("every integration file's first line names what it reaches (Azurite, the ACS simulator, dist/, sh)", () => {
     const unstated = TEST_FILES.filter(isIntegration).flatMap((file) => {
       const header = HEADER.exec(readFileSync(join(root, file), "utf8").split("\n", 1)[0] ?? "")?.[1] ?? "";
-      const missing = [...needsOf(file)].filter((need) => need !== "loopback servers" && !new RegExp(`(^|\\W)${need.replace("/", "\\/")}(\\W|$)`).test(header));
+      const missing = [...needsOf(file)].filter(
+        (need) => need !== "loopback servers" && !new RegExp(`(^|\\W)${need.replace("/", "\\/")}(\\W|$)`).test(header),
+      );
       return missing.length > 0 ? [`${file}: ${missing.join(", ")}`] : [];
     });
     expect(unstated).toEqual([]);

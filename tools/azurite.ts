@@ -49,7 +49,8 @@ export function azuriteConnectionString(blobPort: number, queuePort: number, tab
  * EADDRINUSE start is tried again with new ports (when the ports were not fixed by the caller).
  */
 export async function startAzurite(options: AzuriteOptions = {}): Promise<RunningAzurite> {
-  const fixedPorts = options.blobPort !== undefined || options.queuePort !== undefined || options.tablePort !== undefined;
+  const fixedPorts =
+    options.blobPort !== undefined || options.queuePort !== undefined || options.tablePort !== undefined;
   for (let attempt = 1; ; attempt++) {
     try {
       return await startOnce(options);

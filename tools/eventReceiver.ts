@@ -41,7 +41,12 @@ export async function startEventReceiver(options: { key?: string; host?: string 
   const server: Server = createServer((request, response) => {
     void readBody(request).then(
       (body) => {
-        const auth = request.headers["aeg-sas-key"] !== undefined ? "key" : /^bearer /i.test(request.headers.authorization ?? "") ? "bearer" : "none";
+        const auth =
+          request.headers["aeg-sas-key"] !== undefined
+            ? "key"
+            : /^bearer /i.test(request.headers.authorization ?? "")
+              ? "bearer"
+              : "none";
         let status = 200;
         let parsed: unknown;
         try {
@@ -56,7 +61,14 @@ export async function startEventReceiver(options: { key?: string; host?: string 
           status = refusals.status;
         }
         const batch = Array.isArray(parsed) ? (parsed as Record<string, unknown>[]) : [];
-        publishes.push({ at: new Date(), path: request.url ?? "", contentType: request.headers["content-type"] ?? "", auth, status, events: batch });
+        publishes.push({
+          at: new Date(),
+          path: request.url ?? "",
+          contentType: request.headers["content-type"] ?? "",
+          auth,
+          status,
+          events: batch,
+        });
         if (status === 200) events.push(...batch);
         response
           .writeHead(status, { "content-type": "application/json" })

@@ -8,7 +8,10 @@ import { repoRoot } from "./soak/repoRoot";
 export interface RegisteredFunction {
   readonly metadata: {
     readonly name: string;
-    readonly bindings: Record<string, { readonly type: string; readonly direction: string; readonly [key: string]: unknown }>;
+    readonly bindings: Record<
+      string,
+      { readonly type: string; readonly direction: string; readonly [key: string]: unknown }
+    >;
   };
   readonly handler: (...args: unknown[]) => unknown;
 }
@@ -19,9 +22,11 @@ export interface RegisteredFunction {
  */
 export function mainEntryFiles(root: string = repoRoot()): string[] {
   const main = (JSON.parse(readFileSync(join(root, "package.json"), "utf8")) as { main?: unknown }).main;
-  if (typeof main !== "string" || main === "") throw new Error(`${join(root, "package.json")} has no "main" naming the app's entry files`);
+  if (typeof main !== "string" || main === "")
+    throw new Error(`${join(root, "package.json")} has no "main" naming the app's entry files`);
   const files = globSync(main, { cwd: root, absolute: true, onlyFiles: true }).sort();
-  if (files.length === 0) throw new Error(`package.json "main" (${main}) matches no file under ${root}: build the app first (npm run build)`);
+  if (files.length === 0)
+    throw new Error(`package.json "main" (${main}) matches no file under ${root}: build the app first (npm run build)`);
   return files;
 }
 
@@ -30,7 +35,10 @@ export function mainEntryFiles(root: string = repoRoot()): string[] {
  * (here a recorder of registrations), then every file named by package.json `main` is required. The app
  * settings are this process's environment.
  */
-export function loadCompiledApp(root: string = repoRoot(), load: (file: string) => unknown = require): RegisteredFunction[] {
+export function loadCompiledApp(
+  root: string = repoRoot(),
+  load: (file: string) => unknown = require,
+): RegisteredFunction[] {
   const registered: RegisteredFunction[] = [];
   const core = {
     setProgrammingModel: () => undefined,

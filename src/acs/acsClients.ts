@@ -1,5 +1,11 @@
 import { createDefaultHttpClient, type HttpClient } from "@azure/core-rest-pipeline";
-import { acsConnectionFor, acsConnections, missingKeyProblem, type AcsResourceConnection, type AcsResources } from "../config/acsResources";
+import {
+  acsConnectionFor,
+  acsConnections,
+  missingKeyProblem,
+  type AcsResourceConnection,
+  type AcsResources,
+} from "../config/acsResources";
 import type { DownloadHostPolicy } from "../config/downloadHosts";
 import { AcsResourceNotConfiguredError } from "../errors";
 import type { Log } from "../shared/log";

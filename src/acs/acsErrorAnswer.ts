@@ -13,10 +13,16 @@ const MAX_ERROR_BODY_BYTES = 64 * 1024;
 const ERROR_BODY_IDLE_MS = 10_000;
 
 /** The start of an error body, for the message: a bounded prefix read with an idle timeout, then the connection is dropped. */
-export async function errorDetail(body: NodeJS.ReadableStream | undefined, { abortSignal: signal }: AbortOptions = {}): Promise<string> {
+export async function errorDetail(
+  body: NodeJS.ReadableStream | undefined,
+  { abortSignal: signal }: AbortOptions = {},
+): Promise<string> {
   if (!body) return "";
   try {
-    const { bytes } = await readBounded(body, MAX_ERROR_BODY_BYTES, { idleTimeoutMs: ERROR_BODY_IDLE_MS, ...(signal ? { abortSignal: signal } : {}) });
+    const { bytes } = await readBounded(body, MAX_ERROR_BODY_BYTES, {
+      idleTimeoutMs: ERROR_BODY_IDLE_MS,
+      ...(signal ? { abortSignal: signal } : {}),
+    });
     return summarize(bytes.toString("utf8"));
   } catch {
     return "(the error body did not arrive)";

@@ -60,16 +60,26 @@ export function describeKey(connection: AcsResourceConnection, key: AcsKeyName):
 }
 
 /** Tells the log when the key in use changed: a warning naming the key that worked (by role and setting, never the key). */
-export function reportKeyChange(log: Log | undefined, connection: AcsResourceConnection, change: KeyChange, key: AcsKeyName, refused?: KeyRefusal): void {
+export function reportKeyChange(
+  log: Log | undefined,
+  connection: AcsResourceConnection,
+  change: KeyChange,
+  key: AcsKeyName,
+  refused?: KeyRefusal,
+): void {
   const resource = connection.resourceId === undefined ? "ACS" : `ACS resource ${connection.label}`;
   if (change === "switched" && refused) {
     log?.warn(
       `${resource}: ${describeKey(connection, refused.key)} was refused (HTTP ${refused.status}) and ${describeKey(connection, key)} was accepted. ` +
         `This process now signs with the ${key} key` +
-        (key === "secondary" ? ` and tries the primary key again every ${PRIMARY_RETRY_AFTER_MS / 60_000} minutes` : "") +
+        (key === "secondary"
+          ? ` and tries the primary key again every ${PRIMARY_RETRY_AFTER_MS / 60_000} minutes`
+          : "") +
         `. Expected while a key is being rotated; otherwise update ${connection.keySettings[refused.key]}.`,
     );
   } else if (change === "primaryAgain") {
-    log?.info(`${resource}: ${describeKey(connection, key)} is accepted again; this process signs with it from now on.`);
+    log?.info(
+      `${resource}: ${describeKey(connection, key)} is accepted again; this process signs with it from now on.`,
+    );
   }
 }

@@ -66,7 +66,9 @@ const sendToStorageHost: PipelinePolicy = {
 
 function signingPipeline(key: AcsConnection): Pipeline {
   const pipeline = createEmptyPipeline();
-  pipeline.addPolicy(createCommunicationAccessKeyCredentialPolicy(new AzureKeyCredential(key.accessKey)), { phase: "Sign" });
+  pipeline.addPolicy(createCommunicationAccessKeyCredentialPolicy(new AzureKeyCredential(key.accessKey)), {
+    phase: "Sign",
+  });
   pipeline.addPolicy(sendToStorageHost, { afterPhase: "Sign" });
   return pipeline;
 }
@@ -148,11 +150,16 @@ export class AcsRecordingClient {
     let current = url;
     for (let hop = 0; ; hop++) {
       const problem = downloadUrlProblem(this.hosts, current);
-      if (problem) throw new DownloadUrlRejectedError(hop === 0 ? options.field : `${options.field} (redirected to ${safeUrl(current)})`, problem);
+      if (problem)
+        throw new DownloadUrlRejectedError(
+          hop === 0 ? options.field : `${options.field} (redirected to ${safeUrl(current)})`,
+          problem,
+        );
       const response = await this.sendSigned(method, current, options);
       const location = response.headers.get("location");
       if (response.status >= 300 && response.status < 400 && location) {
-        if (hop >= MAX_REDIRECTS) throw new AcsHttpError(response.status, `${method} ${safeUrl(url)}`, `more than ${MAX_REDIRECTS} redirects`);
+        if (hop >= MAX_REDIRECTS)
+          throw new AcsHttpError(response.status, `${method} ${safeUrl(url)}`, `more than ${MAX_REDIRECTS} redirects`);
         current = new URL(location, current).toString();
         // A redirect may move the request to another host (checked above, per hop), never to another recording: a GET
         // would archive that document's bytes under this chunk's name, a DELETE would delete it before it is archived.
@@ -181,10 +188,18 @@ export class AcsRecordingClient {
       if (!(error instanceof AcsHttpError) || !isRefusal(error)) throw error;
       const status = error.statusCode;
       const other = choice.other(first);
-      if (other === undefined) throw new AcsHttpError(status, error.operation, `${error.detail} (signed with ${this.keys.describe(first)})`.trim());
+      if (other === undefined)
+        throw new AcsHttpError(
+          status,
+          error.operation,
+          `${error.detail} (signed with ${this.keys.describe(first)})`.trim(),
+        );
       try {
         const response = await this.sendOnce(method, url, options, other);
-        reportKeyChange(this.options.log, this.keys.connection, choice.accepted(other, first), other, { key: first, status });
+        reportKeyChange(this.options.log, this.keys.connection, choice.accepted(other, first), other, {
+          key: first,
+          status,
+        });
         return response;
       } catch (second) {
         if (!(second instanceof AcsHttpError) || !isRefusal(second)) throw second;
@@ -194,7 +209,12 @@ export class AcsRecordingClient {
     }
   }
 
-  private async sendOnce(method: "GET" | "DELETE", url: string, options: AcsRequestOptions, key: AcsKeyName): Promise<AcsResponse> {
+  private async sendOnce(
+    method: "GET" | "DELETE",
+    url: string,
+    options: AcsRequestOptions,
+    key: AcsKeyName,
+  ): Promise<AcsResponse> {
     const target = new URL(url);
     const { endpoint } = this.keys;
     const onEndpoint = target.host === endpoint.host;
@@ -215,14 +235,21 @@ export class AcsRecordingClient {
     if (options.range) request.headers.set("Range", `bytes=${options.range.start}-${options.range.end ?? ""}`);
     let response: PipelineResponse;
     try {
-      const attributes = { "http.request.method": method, "server.address": target.hostname, "archiver.ranged": options.range !== undefined };
+      const attributes = {
+        "http.request.method": method,
+        "server.address": target.hostname,
+        "archiver.ranged": options.range !== undefined,
+      };
       response = await inSpan(`ACS ${method}`, attributes, async (span) => {
         const answer = await this.keys.pipeline(key).sendRequest(this.httpClient, request);
         span.setAttribute("http.response.status_code", answer.status);
         return answer;
       });
     } catch (error) {
-      throw new TransferInterruptedError(`${method} ${safeUrl(url)} failed: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
+      throw new TransferInterruptedError(
+        `${method} ${safeUrl(url)} failed: ${error instanceof Error ? error.message : String(error)}`,
+        { cause: error },
+      );
     }
     const body = response.readableStreamBody;
     if (method === "GET" && (response.status === 200 || response.status === 206)) {
@@ -234,7 +261,12 @@ export class AcsRecordingClient {
       return { status: response.status, headers: response.headers };
     }
     const detail = await errorDetail(body, { abortSignal: options.abortSignal });
-    throw new AcsHttpError(response.status, `${method} ${safeUrl(url)}`, detail, retryAfterMs(response.headers.get("retry-after")));
+    throw new AcsHttpError(
+      response.status,
+      `${method} ${safeUrl(url)}`,
+      detail,
+      retryAfterMs(response.headers.get("retry-after")),
+    );
   }
 }
 

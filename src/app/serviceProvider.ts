@@ -62,7 +62,10 @@ function readConfiguration(settings: Settings): Configuration {
     return { valid: true, config, settings };
   } catch (thrown) {
     // Only ConfigError is expected; anything else still must not stop the functions from registering.
-    const error = thrown instanceof ConfigError ? thrown : new ConfigError("(app settings)", `could not be read: ${describeError(thrown)}`);
+    const error =
+      thrown instanceof ConfigError
+        ? thrown
+        : new ConfigError("(app settings)", `could not be read: ${describeError(thrown)}`);
     console.error(
       `Configuration error: ${error.message} Every function is registered but refuses work until this is fixed ` +
         "(deliveries get 503 or a thrown error and are retried; GET /api/health reports the setting).",

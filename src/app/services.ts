@@ -91,12 +91,17 @@ export function createServices(config: AppConfig, observers: ServiceObservers = 
   const events = eventSinkFor(config.archiveEvents);
   const catalog = new RecordingCatalog({ container: recordings, events });
   const callStatus = new CallStatusReader(recordings);
-  const requeue = (message: ChunkMessage, delaySeconds: number): Promise<void> => chunkQueue.requeue(message, delaySeconds);
+  const requeue = (message: ChunkMessage, delaySeconds: number): Promise<void> =>
+    chunkQueue.requeue(message, delaySeconds);
   const failures = new FailureRecords(recordings);
   const participantIndex =
     config.participantIndexKey === undefined
       ? undefined
-      : new ParticipantIndex(blobs.getContainerClient(PARTICIPANT_INDEX_CONTAINER), config.participantIndexKey, recordings.containerName);
+      : new ParticipantIndex(
+          blobs.getContainerClient(PARTICIPANT_INDEX_CONTAINER),
+          config.participantIndexKey,
+          recordings.containerName,
+        );
   const archiveJob = new ChunkArchiveJob({
     archiver: new ChunkArchiver({
       acs: new AcsClients(config.acsResources, config.downloadHosts),
@@ -125,7 +130,13 @@ export function createServices(config: AppConfig, observers: ServiceObservers = 
     catalog,
     erasures,
   });
-  const poisonRescue = new PoisonedChunkRescue({ failures, downloadHosts: config.downloadHosts, byosContainers: config.byosContainers, requeue, erasures });
+  const poisonRescue = new PoisonedChunkRescue({
+    failures,
+    downloadHosts: config.downloadHosts,
+    byosContainers: config.byosContainers,
+    requeue,
+    erasures,
+  });
   let recordingControl: RecordingControls | undefined;
   return {
     config,
@@ -140,14 +151,22 @@ export function createServices(config: AppConfig, observers: ServiceObservers = 
     callStatus,
     recordings,
     quarantine,
-    deadlineWatch: new DeadlineWatch({ container: recordings, status: callStatus, events, retentionHours: config.retentionHours }),
+    deadlineWatch: new DeadlineWatch({
+      container: recordings,
+      status: callStatus,
+      events,
+      retentionHours: config.retentionHours,
+    }),
     ...(participantIndex
       ? {
           participants: {
             index: participantIndex,
             recordings,
             search: (participantId: string, options: SearchOptions) =>
-              searchParticipant(participantIndex, recordings, participantId, { ...options, recordKey: "participantsApi" }),
+              searchParticipant(participantIndex, recordings, participantId, {
+                ...options,
+                recordKey: "participantsApi",
+              }),
           },
         }
       : {}),

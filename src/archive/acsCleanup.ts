@@ -81,7 +81,8 @@ async function archiveProblem(
   const media = await properties(container, archived.media, { abortSignal: signal });
   if (!media) return `media blob ${archived.media} is missing`;
   const stored = media.metadata ?? {};
-  if (stored["documentid"] !== message.documentId) return `media blob names document ${stored["documentid"] ?? "(none)"}`;
+  if (stored["documentid"] !== message.documentId)
+    return `media blob names document ${stored["documentid"] ?? "(none)"}`;
   if (media.contentLength !== archived.bytes || stored["bytecount"] !== String(archived.bytes)) {
     return `media blob holds ${media.contentLength ?? "?"} bytes (declared ${stored["bytecount"] ?? "none"}); ${archived.bytes} were archived`;
   }
@@ -89,7 +90,10 @@ async function archiveProblem(
     return `media blob's stored SHA-256 does not match the one computed`;
   const metadata = await properties(container, archived.metadata, { abortSignal: signal });
   if (!metadata) return `metadata blob ${archived.metadata} is missing`;
-  if (metadata.metadata?.["bytecount"] !== undefined && metadata.metadata["bytecount"] !== String(metadata.contentLength))
+  if (
+    metadata.metadata?.["bytecount"] !== undefined &&
+    metadata.metadata["bytecount"] !== String(metadata.contentLength)
+  )
     return `metadata blob holds ${metadata.contentLength ?? "?"} bytes, not ${metadata.metadata["bytecount"]}`;
   return undefined;
 }

@@ -86,7 +86,9 @@ export class ChunkArchiver {
    */
   async archivedSize(message: ChunkMessage, { abortSignal: signal }: AbortOptions = {}): Promise<number | undefined> {
     await this.ensureContainer();
-    return findArchivedMedia(this.options.container.getBlockBlobClient(chunkBlobNames(message).media), message, { abortSignal: signal });
+    return findArchivedMedia(this.options.container.getBlockBlobClient(chunkBlobNames(message).media), message, {
+      abortSignal: signal,
+    });
   }
 
   /**
@@ -113,7 +115,13 @@ export class ChunkArchiver {
       this.options.invocationBudgetMs ?? 8 * 60_000,
     );
     const idleTimeoutMs = this.options.idleTimeoutMs ?? 60_000;
-    const common = { acs, retry: this.retry, deadlinePassed: () => notFoundMeansExpired(message.deadline, this.now()), abortSignal: budget.signal, log };
+    const common = {
+      acs,
+      retry: this.retry,
+      deadlinePassed: () => notFoundMeansExpired(message.deadline, this.now()),
+      abortSignal: budget.signal,
+      log,
+    };
     const identity = chunkBlobMetadata(message);
     try {
       const mediaBlob = container.getBlockBlobClient(names.media);
@@ -132,7 +140,9 @@ export class ChunkArchiver {
         (error: unknown) => ({ error }),
       );
       const media = await (
-        existing === undefined ? this.archiveMedia(message, mediaBlob, identity, common, delivery.firstDelivery === true) : Promise.resolve(undefined)
+        existing === undefined
+          ? this.archiveMedia(message, mediaBlob, identity, common, delivery.firstDelivery === true)
+          : Promise.resolve(undefined)
       ).then(
         (result) => ({ result }),
         (error: unknown) => ({ error }),
@@ -146,10 +156,19 @@ export class ChunkArchiver {
         ...(stored.document ? { metadataDocument: stored.document } : {}),
       };
       if (!media.result) {
-        log.info(`Chunk ${message.chunkKey} is already archived at ${container.containerName}/${names.media} (${existing} bytes).`);
+        log.info(
+          `Chunk ${message.chunkKey} is already archived at ${container.containerName}/${names.media} (${existing} bytes).`,
+        );
         return this.finish(
           message,
-          { outcome: "alreadyArchived", names, bytes: existing ?? 0, downloadedBytes: 0, resumedBlocks: 0, ...metadataFacts },
+          {
+            outcome: "alreadyArchived",
+            names,
+            bytes: existing ?? 0,
+            downloadedBytes: 0,
+            resumedBlocks: 0,
+            ...metadataFacts,
+          },
           common,
           log,
         );
@@ -163,7 +182,12 @@ export class ChunkArchiver {
       const bytes = await this.finishedMeanwhile(message, names, { abortSignal: budget.signal });
       if (bytes === undefined) throw error;
       log.info(`Chunk ${message.chunkKey} was archived by another delivery meanwhile (${describeError(error)} here).`);
-      return this.finish(message, { outcome: "alreadyArchived", names, bytes, downloadedBytes: 0, resumedBlocks: 0 }, common, log);
+      return this.finish(
+        message,
+        { outcome: "alreadyArchived", names, bytes, downloadedBytes: 0, resumedBlocks: 0 },
+        common,
+        log,
+      );
     } finally {
       clearTimeout(timer);
     }
@@ -190,11 +214,20 @@ export class ChunkArchiver {
     const contentType = mediaFormat(message).contentType;
     const outcome = await transferMedia(context, { message, contentType, identity }, fresh);
     if (outcome.kind === "archived") {
-      common.log.info(`Chunk ${message.chunkKey} is already archived at ${this.containerName}/${blob.name} (${outcome.bytes} bytes).`);
-      return { outcome: "alreadyArchived", bytes: outcome.bytes, downloadedBytes: context.received.bytes, resumedBlocks: 0 };
+      common.log.info(
+        `Chunk ${message.chunkKey} is already archived at ${this.containerName}/${blob.name} (${outcome.bytes} bytes).`,
+      );
+      return {
+        outcome: "alreadyArchived",
+        bytes: outcome.bytes,
+        downloadedBytes: context.received.bytes,
+        resumedBlocks: 0,
+      };
     }
     const { media } = outcome;
-    const committed = outcome.kind === "stored" || (await commitMedia(blob, message, media, contentType, identity, { abortSignal: common.abortSignal }));
+    const committed =
+      outcome.kind === "stored" ||
+      (await commitMedia(blob, message, media, contentType, identity, { abortSignal: common.abortSignal }));
     common.log.info(
       `Archived chunk ${message.chunkKey} to ${this.containerName}/${blob.name}: ${media.bytes} bytes` +
         ` (${media.mode}, ${media.resumedBlocks} blocks resumed, ${context.received.bytes} bytes downloaded).`,
@@ -227,20 +260,36 @@ export class ChunkArchiver {
 
   private async finish(
     message: ChunkMessage,
-    result: Omit<ArchivedChunk, "mediaBlob" | "metadataBlob" | "deletedFromAcs"> & { names: { media: string; metadata: string } },
+    result: Omit<ArchivedChunk, "mediaBlob" | "metadataBlob" | "deletedFromAcs"> & {
+      names: { media: string; metadata: string };
+    },
     common: Pick<TransferContext, "acs" | "abortSignal" | "log">,
     log: Log,
   ): Promise<ArchivedChunk> {
     const { names, ...rest } = result;
-    const archived = { ...names, bytes: rest.bytes, ...(rest.contentSha256 ? { contentSha256: rest.contentSha256 } : {}) };
+    const archived = {
+      ...names,
+      bytes: rest.bytes,
+      ...(rest.contentSha256 ? { contentSha256: rest.contentSha256 } : {}),
+    };
     const deletedFromAcs =
       this.options.deleteAfterArchive &&
-      (await deleteFromAcs(common.acs, this.options.container, message, archived, log, this.retry, { abortSignal: common.abortSignal }));
-    return { ...rest, mediaBlob: `${this.containerName}/${names.media}`, metadataBlob: `${this.containerName}/${names.metadata}`, deletedFromAcs };
+      (await deleteFromAcs(common.acs, this.options.container, message, archived, log, this.retry, {
+        abortSignal: common.abortSignal,
+      }));
+    return {
+      ...rest,
+      mediaBlob: `${this.containerName}/${names.media}`,
+      metadataBlob: `${this.containerName}/${names.metadata}`,
+      deletedFromAcs,
+    };
   }
 
   private warnIfLate(message: ChunkMessage, log: Log): void {
     const risk = deadlineAtRisk(message.deadline, this.now(), this.options.retentionHours);
-    if (risk) log.warn(`Chunk ${message.chunkKey} is close to its retention deadline ${message.deadline} (${risk}); ACS may delete it.`);
+    if (risk)
+      log.warn(
+        `Chunk ${message.chunkKey} is close to its retention deadline ${message.deadline} (${risk}); ACS may delete it.`,
+      );
   }
 }

@@ -59,7 +59,10 @@ export class FailureRecords {
     } catch (storageError) {
       // 409/412: this chunk's record for this outcome exists already (the first one is kept).
       if (!isAlreadyThere(storageError)) {
-        throw new StorageUnavailableError(`Could not write the failure record ${name}: ${describeError(storageError)}`, { cause: storageError });
+        throw new StorageUnavailableError(
+          `Could not write the failure record ${name}: ${describeError(storageError)}`,
+          { cause: storageError },
+        );
       }
     }
     return `${this.container.containerName}/${name}`;
@@ -85,6 +88,7 @@ function recordName(record: FailureRecord): string {
 function withoutQueryStrings(value: unknown): unknown {
   if (typeof value === "string") return value.replace(/https?:\/\/[^\s"'<>]+/gi, (url) => safeUrl(url));
   if (Array.isArray(value)) return value.map(withoutQueryStrings);
-  if (value && typeof value === "object") return Object.fromEntries(Object.entries(value).map(([key, inner]) => [key, withoutQueryStrings(inner)]));
+  if (value && typeof value === "object")
+    return Object.fromEntries(Object.entries(value).map(([key, inner]) => [key, withoutQueryStrings(inner)]));
   return value;
 }

@@ -13,7 +13,12 @@ export interface RetryPolicy {
   readonly onRetry?: () => void;
 }
 
-export const DEFAULT_RETRY: RetryPolicy = { attempts: 6, baseDelayMs: 500, maxDelayMs: 15_000, maxRetryAfterMs: 60_000 };
+export const DEFAULT_RETRY: RetryPolicy = {
+  attempts: 6,
+  baseDelayMs: 500,
+  maxDelayMs: 15_000,
+  maxRetryAfterMs: 60_000,
+};
 
 const TRANSIENT_STATUS = new Set([408, 429, 500, 502, 503, 504]);
 
@@ -23,8 +28,14 @@ const TRANSIENT_STATUS = new Set([408, 429, 500, 502, 503, 504]);
  * AcsHttpError for a range inside a known size (the transfers turn it into TransferInterruptedError).
  */
 export function isTransient(error: unknown, notFoundIsExpiry: boolean): boolean {
-  if (error instanceof TransferInterruptedError || error instanceof SourceChangedError || error instanceof UnverifiableSourceError) return true;
-  if (error instanceof AcsHttpError) return TRANSIENT_STATUS.has(error.statusCode) || (error.statusCode === 404 && !notFoundIsExpiry);
+  if (
+    error instanceof TransferInterruptedError ||
+    error instanceof SourceChangedError ||
+    error instanceof UnverifiableSourceError
+  )
+    return true;
+  if (error instanceof AcsHttpError)
+    return TRANSIENT_STATUS.has(error.statusCode) || (error.statusCode === 404 && !notFoundIsExpiry);
   if (isRestError(error)) {
     if (error.statusCode === undefined) return true;
     return TRANSIENT_STATUS.has(error.statusCode);

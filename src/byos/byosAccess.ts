@@ -30,8 +30,10 @@ export interface ByosAccess {
 export function byosAccess(storage: StorageConnection): ByosAccess {
   const shared = sharedKeyOf(storage);
   let entra: TokenCredential | undefined;
-  const entraCredential = (): TokenCredential => (entra ??= storage.kind === "identity" ? credentialFor(storage) : defaultCredential());
-  const usesSharedKey = (url: string): boolean => shared !== undefined && url.toLowerCase().startsWith(`${shared.endpoint}/`);
+  const entraCredential = (): TokenCredential =>
+    (entra ??= storage.kind === "identity" ? credentialFor(storage) : defaultCredential());
+  const usesSharedKey = (url: string): boolean =>
+    shared !== undefined && url.toLowerCase().startsWith(`${shared.endpoint}/`);
   return {
     blob(url) {
       const credential = usesSharedKey(url) && shared ? shared.credential : entraCredential();
@@ -57,7 +59,9 @@ export function byosAccess(storage: StorageConnection): ByosAccess {
   };
 }
 
-function sharedKeyOf(storage: StorageConnection): { endpoint: string; credential: StorageSharedKeyCredential } | undefined {
+function sharedKeyOf(
+  storage: StorageConnection,
+): { endpoint: string; credential: StorageSharedKeyCredential } | undefined {
   if (storage.kind !== "connectionString") return undefined;
   const parts = new Map(
     storage.connectionString
@@ -71,7 +75,10 @@ function sharedKeyOf(storage: StorageConnection): { endpoint: string; credential
   if (!name || !key) return undefined;
   // The SDK derives the blob endpoint (BlobEndpoint, or protocol + account + EndpointSuffix) as it does for the archive.
   const endpoint = BlobServiceClient.fromConnectionString(storage.connectionString).url;
-  return { endpoint: endpoint.replace(/\/+$/, "").toLowerCase(), credential: new StorageSharedKeyCredential(name, key) };
+  return {
+    endpoint: endpoint.replace(/\/+$/, "").toLowerCase(),
+    credential: new StorageSharedKeyCredential(name, key),
+  };
 }
 
 /** Loaded on first use only: @azure/identity is large, and a connection-string setup may never need it. */

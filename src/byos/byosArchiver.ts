@@ -40,10 +40,19 @@ export interface ByosCatalogueRecord {
     readonly etag?: string;
     readonly lastModified?: string;
     /** With BYOS_COPY=true: the verified server-side copy in the archive container. */
-    readonly archivedCopy?: { readonly blob: string; readonly bytes: number; readonly verified: CopyResult["verified"] };
+    readonly archivedCopy?: {
+      readonly blob: string;
+      readonly bytes: number;
+      readonly verified: CopyResult["verified"];
+    };
   };
   /** The metadata document ACS wrote, copied into the archive (a few KiB) so the participant index can read it. */
-  readonly metadata?: { readonly url: string; readonly bytes: number; readonly archivedBlob: string; readonly etag?: string };
+  readonly metadata?: {
+    readonly url: string;
+    readonly bytes: number;
+    readonly archivedBlob: string;
+    readonly etag?: string;
+  };
   readonly cataloguedAt: string;
 }
 
@@ -89,14 +98,21 @@ export class ByosArchiver {
     if (existing) {
       log.info(`BYOS chunk ${message.chunkKey} is already catalogued at ${container.containerName}/${catalogue.name}.`);
       const properties = await catalogue.getProperties({ abortSignal: storageSignal() });
-      return result("alreadyArchived", Number(properties.metadata?.["bytecount"] ?? 0), this.options.copy ? names.media : catalogue.name);
+      return result(
+        "alreadyArchived",
+        Number(properties.metadata?.["bytecount"] ?? 0),
+        this.options.copy ? names.media : catalogue.name,
+      );
     }
     const source = access.blob(byos.contentBlob);
     const properties = await sourceProperties(source.getProperties({ abortSignal: storageSignal() }), byos.contentBlob);
     const bytes = properties.contentLength ?? 0;
     const identity = { ...chunkBlobMetadata(message), byos: "true" };
-    const metadata = byos.metadataBlob ? await this.copyMetadata(byos.metadataBlob, names.metadata, identity) : undefined;
-    if (!metadata) log.warn(`BYOS chunk ${message.chunkKey} names no metadata document; its participants cannot be indexed.`);
+    const metadata = byos.metadataBlob
+      ? await this.copyMetadata(byos.metadataBlob, names.metadata, identity)
+      : undefined;
+    if (!metadata)
+      log.warn(`BYOS chunk ${message.chunkKey} names no metadata document; its participants cannot be indexed.`);
     const md5 = properties.contentMD5 ? Buffer.from(properties.contentMD5).toString("base64") : undefined;
     const copied = this.options.copy
       ? await copyServerSide(
@@ -164,13 +180,21 @@ export class ByosArchiver {
     const rejected = byosLocationProblem(message.byos, this.options.containers, message.documentId);
     const container = containerOfLocation(message.byos, this.options.containers);
     if (rejected || !container)
-      throw new DownloadUrlRejectedError(rejected?.field ?? "byos", rejected?.problem ?? "is not in a BYOS_STORAGE_ACCOUNTS container");
+      throw new DownloadUrlRejectedError(
+        rejected?.field ?? "byos",
+        rejected?.problem ?? "is not in a BYOS_STORAGE_ACCOUNTS container",
+      );
     return container;
   }
 
-  private async copyMetadata(url: string, archivedName: string, identity: Record<string, string>): Promise<ByosCatalogueRecord["metadata"]> {
+  private async copyMetadata(
+    url: string,
+    archivedName: string,
+    identity: Record<string, string>,
+  ): Promise<ByosCatalogueRecord["metadata"]> {
     const read = await readSmallBlobVersion(this.options.access.blob(url), MAX_METADATA_READ);
-    if (read === undefined) throw new TransferInterruptedError(`the BYOS metadata document ${url} does not exist (yet).`);
+    if (read === undefined)
+      throw new TransferInterruptedError(`the BYOS metadata document ${url} does not exist (yet).`);
     const body = read.bytes;
     try {
       await this.options.container.getBlockBlobClient(archivedName).upload(body, body.length, {
@@ -186,11 +210,15 @@ export class ByosArchiver {
   }
 }
 
-async function sourceProperties(request: Promise<BlobGetPropertiesResponse>, url: string): Promise<BlobGetPropertiesResponse> {
+async function sourceProperties(
+  request: Promise<BlobGetPropertiesResponse>,
+  url: string,
+): Promise<BlobGetPropertiesResponse> {
   try {
     return await request;
   } catch (error) {
-    if (isNotFound(error)) throw new TransferInterruptedError(`the BYOS blob ${url} does not exist (yet).`, { cause: error });
+    if (isNotFound(error))
+      throw new TransferInterruptedError(`the BYOS blob ${url} does not exist (yet).`, { cause: error });
     throw error;
   }
 }

@@ -27,7 +27,11 @@ export interface ByosFile {
  * documentId (byosLocation.ts). A record is data written by the app's identity: one naming a blob anywhere else (another
  * container of the account) must never steer an operator's export or erase there. Unreadable records name nothing.
  */
-export async function byosFilesOf(recordings: ContainerClient, records: readonly string[], containers: readonly ByosContainer[]): Promise<ByosFile[]> {
+export async function byosFilesOf(
+  recordings: ContainerClient,
+  records: readonly string[],
+  containers: readonly ByosContainer[],
+): Promise<ByosFile[]> {
   const found: ByosFile[] = [];
   for (const record of records) {
     const body = await readSmallBlob(recordings.getBlobClient(record), MAX_RECORD_BYTES);
@@ -43,7 +47,12 @@ export async function byosFilesOf(recordings: ContainerClient, records: readonly
       const entry = parsed[kind];
       if (!isRecord(entry) || typeof entry["url"] !== "string") continue;
       const match = containerOf(entry["url"], containers);
-      if (!match || !("listed" in match) || byosBlobProblem(entry["url"], match.listed, documentId, kind === "media" ? "content" : "metadata")) continue;
+      if (
+        !match ||
+        !("listed" in match) ||
+        byosBlobProblem(entry["url"], match.listed, documentId, kind === "media" ? "content" : "metadata")
+      )
+        continue;
       const md5 = entry["contentMD5"];
       const etag = entry["etag"];
       found.push({

@@ -64,7 +64,9 @@ export async function copyServerSide(
       }
       // Put Block From URL takes no source condition: the blocks are committed only if the source is still that version.
       if (source.etag && (await source.blob.getProperties({ abortSignal: storageSignal() })).etag !== source.etag)
-        throw new TransferInterruptedError(`the BYOS source of ${destination.name} changed while it was copied; it is copied again.`);
+        throw new TransferInterruptedError(
+          `the BYOS source of ${destination.name} changed while it was copied; it is copied again.`,
+        );
       await destination.commitBlockList(ids, {
         blobHTTPHeaders: {
           ...(source.contentType ? { blobContentType: source.contentType } : {}),
@@ -78,9 +80,18 @@ export async function copyServerSide(
   }
   const copied = await destination.getProperties({ abortSignal: storageSignal() });
   if (copied.contentLength !== source.bytes)
-    throw new ArchiveConflictError(`${destination.name} holds ${copied.contentLength ?? "?"} bytes; the BYOS source has ${source.bytes}.`);
+    throw new ArchiveConflictError(
+      `${destination.name} holds ${copied.contentLength ?? "?"} bytes; the BYOS source has ${source.bytes}.`,
+    );
   const copiedMd5 = copied.contentMD5 ? Buffer.from(copied.contentMD5).toString("base64") : undefined;
   if (source.md5 && copiedMd5 && copiedMd5 !== source.md5)
-    throw new ArchiveConflictError(`${destination.name} has Content-MD5 ${copiedMd5}; the BYOS source has ${source.md5}.`);
-  return { blob: destination.name, bytes: source.bytes, verified: source.md5 && copiedMd5 ? "md5" : "length", alreadyCopied: existed };
+    throw new ArchiveConflictError(
+      `${destination.name} has Content-MD5 ${copiedMd5}; the BYOS source has ${source.md5}.`,
+    );
+  return {
+    blob: destination.name,
+    bytes: source.bytes,
+    verified: source.md5 && copiedMd5 ? "md5" : "length",
+    alreadyCopied: existed,
+  };
 }

@@ -28,7 +28,8 @@ export function chunkMessagesWithByos(envelope: EventEnvelope, policy: ByosPolic
   const data = envelope.data;
   const storageInfo = isRecord(data) ? data["recordingStorageInfo"] : undefined;
   const chunks = isRecord(storageInfo) ? storageInfo["recordingChunks"] : undefined;
-  if (!isRecord(data) || !isRecord(storageInfo) || !Array.isArray(chunks)) return chunkMessagesFromEvent(envelope, policy);
+  if (!isRecord(data) || !isRecord(storageInfo) || !Array.isArray(chunks))
+    return chunkMessagesFromEvent(envelope, policy);
   const storageType = typeof data["storageType"] === "string" ? data["storageType"] : undefined;
   // "AzureBlob" (today's docs), "blobstorage" (the 2023 preview): the event itself says the files are in blob storage.
   const blobStorage = storageType !== undefined && /blob/i.test(storageType);
@@ -54,14 +55,23 @@ export function chunkMessagesWithByos(envelope: EventEnvelope, policy: ByosPolic
     const content = matches[0];
     if (!content?.match || !("listed" in content.match)) {
       if (fetched.some((entry) => entry.match))
-        throw new InvalidEventError(`${path}.contentLocation`, "must be a blob in the same BYOS_STORAGE_ACCOUNTS container as the chunk's other locations.");
+        throw new InvalidEventError(
+          `${path}.contentLocation`,
+          "must be a blob in the same BYOS_STORAGE_ACCOUNTS container as the chunk's other locations.",
+        );
       if (!found.has(identity)) found.set(identity, undefined);
       return chunk;
     }
     const metadata = matches[1];
     const container = content.match.listed;
-    if (metadata?.url !== undefined && !(metadata.match && "listed" in metadata.match && metadata.match.listed === container)) {
-      throw new InvalidEventError(`${path}.metadataLocation`, "must be a blob in the same BYOS_STORAGE_ACCOUNTS container as the chunk's content.");
+    if (
+      metadata?.url !== undefined &&
+      !(metadata.match && "listed" in metadata.match && metadata.match.listed === container)
+    ) {
+      throw new InvalidEventError(
+        `${path}.metadataLocation`,
+        "must be a blob in the same BYOS_STORAGE_ACCOUNTS container as the chunk's content.",
+      );
     }
     // Bound to the chunk as ACS URLs are: its own documentId, in ACS's layout, inside the container (a documentId that
     // is not a string is left to the usual validation, which rejects it).
@@ -71,7 +81,10 @@ export function chunkMessagesWithByos(envelope: EventEnvelope, policy: ByosPolic
       ["metadataLocation", "metadata"],
     ] as const) {
       const url = chunk[field];
-      const problem = typeof url === "string" && typeof documentId === "string" ? byosBlobProblem(url, container, documentId, kind) : undefined;
+      const problem =
+        typeof url === "string" && typeof documentId === "string"
+          ? byosBlobProblem(url, container, documentId, kind)
+          : undefined;
       if (problem) throw new InvalidEventError(`${path}.${field}`, problem);
     }
     // The first listing of a chunk is the one archived (recordingChunk.ts), so the first one's location stands.
@@ -86,7 +99,10 @@ export function chunkMessagesWithByos(envelope: EventEnvelope, policy: ByosPolic
     for (const field of BYOS_FIELDS) delete rest[field];
     return rest;
   });
-  const messages = chunkMessagesFromEvent({ ...envelope, data: { ...data, recordingStorageInfo: { ...storageInfo, recordingChunks: stripped } } }, policy);
+  const messages = chunkMessagesFromEvent(
+    { ...envelope, data: { ...data, recordingStorageInfo: { ...storageInfo, recordingChunks: stripped } } },
+    policy,
+  );
   return messages.map((message) => {
     const byos = found.get(chunkIdentity(message.documentId, message.index));
     if (!byos) return message;
@@ -106,7 +122,12 @@ function chunkIdentity(documentId: unknown, index: unknown): string {
  * neither listed nor an allowed ACS download host counts as unlisted blob storage when the event says
  * its recording is in blob storage (storageType), so the quarantine reason names the right setting.
  */
-function locate(url: string, containers: readonly ByosContainer[], blobStorage: boolean, policy: ByosPolicy): ContainerMatch {
+function locate(
+  url: string,
+  containers: readonly ByosContainer[],
+  blobStorage: boolean,
+  policy: ByosPolicy,
+): ContainerMatch {
   const match = containerOf(url, containers);
   if (match || !blobStorage || downloadUrlProblem(policy.downloadHosts, url) === undefined) return match;
   try {

@@ -33,12 +33,17 @@ export function archiveEventId(type: ArchiveEventType, identity: string): string
 }
 
 /** `recordings/<call>/<recording start>`: the call escaped as in blob names, the start as ISO 8601 UTC. */
-export function recordingSubject(recording: Pick<ChunkMessage, "callId" | "serverCallId" | "recordingStartTime" | "eventTime">): string {
+export function recordingSubject(
+  recording: Pick<ChunkMessage, "callId" | "serverCallId" | "recordingStartTime" | "eventTime">,
+): string {
   return `recordings/${pathSegment(callKey(recording))}/${recording.recordingStartTime ?? recording.eventTime}`;
 }
 
 /** The subject of a recording known from a stored record (null fields absent; the event time stands in for a missing start). */
-export function recordingSubjectOf(info: { callId: string | null; serverCallId: string | null; recordingStartTime: string | null }, eventTime: string): string {
+export function recordingSubjectOf(
+  info: { callId: string | null; serverCallId: string | null; recordingStartTime: string | null },
+  eventTime: string,
+): string {
   return recordingSubject({
     ...(info.callId ? { callId: info.callId } : {}),
     ...(info.serverCallId ? { serverCallId: info.serverCallId } : {}),
@@ -93,12 +98,18 @@ const MAX_CHUNKS_PER_RISK_EVENT = 200;
  * recording and the set of its chunks at risk: a later run that finds the same set publishes the same id.
  */
 export function recordingDeadlineAtRiskEvent(
-  recording: { readonly folder: string; readonly callId: string | null; readonly serverCallId: string | null; readonly recordingId: string | null },
+  recording: {
+    readonly folder: string;
+    readonly callId: string | null;
+    readonly serverCallId: string | null;
+    readonly recordingId: string | null;
+  },
   chunks: readonly ChunkAtRisk[],
   subject: string,
   now: Date,
 ): ArchiveEvent {
-  const hoursLeft = (deadline: string): number => Math.round(((Date.parse(deadline) - now.getTime()) / 3_600_000) * 100) / 100;
+  const hoursLeft = (deadline: string): number =>
+    Math.round(((Date.parse(deadline) - now.getTime()) / 3_600_000) * 100) / 100;
   const sorted = [...chunks].sort((a, b) => Date.parse(a.deadline) - Date.parse(b.deadline) || a.index - b.index);
   const earliest = sorted[0]?.deadline ?? "";
   const identity = `${recording.folder}\n${sorted
@@ -124,6 +135,12 @@ export function recordingDeadlineAtRiskEvent(
   return archiveEvent(ARCHIVE_EVENT_TYPES.recordingDeadlineAtRisk, identity, subject, data, now);
 }
 
-export function archiveEvent(type: ArchiveEventType, identity: string, subject: string, data: object, now: Date): ArchiveEvent {
+export function archiveEvent(
+  type: ArchiveEventType,
+  identity: string,
+  subject: string,
+  data: object,
+  now: Date,
+): ArchiveEvent {
   return { id: archiveEventId(type, identity), type, subject, time: now.toISOString(), data };
 }

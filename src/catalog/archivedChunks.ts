@@ -11,7 +11,13 @@ export interface ArchivedChunkBlobs {
    * The media: a committed blob in the archive, or (`store: "byos"`) the catalogue record of a bring-your-own-storage
    * chunk whose media stays in the customer's account (its `name` is the record's; its `bytes` the media's).
    */
-  readonly media?: { readonly name: string; readonly bytes: number; readonly contentType: string; readonly sha256?: string; readonly store?: "byos" };
+  readonly media?: {
+    readonly name: string;
+    readonly bytes: number;
+    readonly contentType: string;
+    readonly sha256?: string;
+    readonly store?: "byos";
+  };
   readonly metadata?: { readonly name: string; readonly bytes: number };
   /** The ACS resource the chunk's blobs record (`acsresource` metadata; null when they name none). */
   readonly acsResource?: string | null;
@@ -31,7 +37,10 @@ export interface RecordingFolderContents {
  * archiver writes into every commit (documentid, chunkindex). A media blob whose declared byte count
  * does not match its size is not counted as archived (the archiver's own rule).
  */
-export async function readRecordingFolder(container: ContainerClient, folder: string): Promise<RecordingFolderContents> {
+export async function readRecordingFolder(
+  container: ContainerClient,
+  folder: string,
+): Promise<RecordingFolderContents> {
   const { blobs, truncated } = await listWithMetadata(container, folder);
   const chunks = new Map<string, ArchivedChunkBlobs>();
   let info: RecordingInfo | undefined;
@@ -45,7 +54,11 @@ export async function readRecordingFolder(container: ContainerClient, folder: st
     const identity = identityOf(blob);
     if (!identity) continue;
     info ??= recordingInfoFromBlobMetadata(blob.metadata);
-    const known = chunks.get(identity.documentId) ?? { index: identity.index, documentId: identity.documentId, acsResource: acsResourceOf(blob.metadata) };
+    const known = chunks.get(identity.documentId) ?? {
+      index: identity.index,
+      documentId: identity.documentId,
+      acsResource: acsResourceOf(blob.metadata),
+    };
     const bytes = blob.properties.contentLength ?? 0;
     if (blob.name.endsWith(METADATA_SUFFIX)) {
       chunks.set(identity.documentId, { ...known, metadata: { name: blob.name, bytes } });
@@ -53,7 +66,10 @@ export async function readRecordingFolder(container: ContainerClient, folder: st
       // Catalogued in place; a server-side copy in the archive (BYOS_COPY), when there is one, is the media instead.
       const mediaBytes = Number(blob.metadata?.["bytecount"]);
       if (!known.media && blob.metadata?.["byos"] === "true" && Number.isSafeInteger(mediaBytes) && mediaBytes >= 0) {
-        chunks.set(identity.documentId, { ...known, media: { name: blob.name, bytes: mediaBytes, contentType: "application/octet-stream", store: "byos" } });
+        chunks.set(identity.documentId, {
+          ...known,
+          media: { name: blob.name, bytes: mediaBytes, contentType: "application/octet-stream", store: "byos" },
+        });
       }
     } else if (blob.metadata?.["bytecount"] === String(bytes)) {
       const sha256 = blob.metadata["contentsha256"];

@@ -41,7 +41,9 @@ async function boundedPages<T>(
 export async function* blobNamePages(container: ContainerClient, prefix: string): AsyncGenerator<string[]> {
   let token: string | undefined;
   do {
-    let page: Awaited<ReturnType<AsyncIterableIterator<{ segment: { blobItems: BlobItem[] }; continuationToken?: string }>["next"]>>;
+    let page: Awaited<
+      ReturnType<AsyncIterableIterator<{ segment: { blobItems: BlobItem[] }; continuationToken?: string }>["next"]>
+    >;
     try {
       page = await container
         .listBlobsFlat({ prefix, abortSignal: storageSignal() })
@@ -79,7 +81,12 @@ export async function listWithMetadata(
 }
 
 /** Reads a blob's JSON; undefined when absent or not JSON. */
-export async function readJsonBlob(container: ContainerClient, name: string, maxBytes: number, { abortSignal: signal }: AbortOptions = {}): Promise<unknown> {
+export async function readJsonBlob(
+  container: ContainerClient,
+  name: string,
+  maxBytes: number,
+  { abortSignal: signal }: AbortOptions = {},
+): Promise<unknown> {
   const bytes = await readSmallBlob(container.getBlobClient(name), maxBytes, { abortSignal: signal });
   if (!bytes) return undefined;
   try {
@@ -102,13 +109,22 @@ export async function blobSha256(container: ContainerClient, name: string, bytes
 }
 
 /** The virtual folders directly under `prefix` (one delimiter level), at most `max` of them. */
-export async function listFolders(container: ContainerClient, prefix: string, max: number): Promise<{ folders: string[]; truncated: boolean }> {
+export async function listFolders(
+  container: ContainerClient,
+  prefix: string,
+  max: number,
+): Promise<{ folders: string[]; truncated: boolean }> {
   const { items, truncated } = await boundedPages(max, async (maxPageSize, continuationToken, abortSignal) => {
     const page = await container
       .listBlobsByHierarchy("/", { prefix, abortSignal })
       .byPage({ maxPageSize, ...(continuationToken ? { continuationToken } : {}) })
       .next();
-    return page.done ? { items: [] } : { items: (page.value.segment.blobPrefixes ?? []).map((entry) => entry.name), token: page.value.continuationToken };
+    return page.done
+      ? { items: [] }
+      : {
+          items: (page.value.segment.blobPrefixes ?? []).map((entry) => entry.name),
+          token: page.value.continuationToken,
+        };
   });
   return { folders: items, truncated };
 }

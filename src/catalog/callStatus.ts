@@ -7,7 +7,12 @@ import { listFolders, listWithMetadata, readJsonBlob } from "./boundedReads";
 import type { ChunkAnomaly } from "../queue/chunkAnomalies";
 import { catalogCallFolder, chunkNameKey, outcomesFolder, recordingFolderOf } from "../layout/catalogLayout";
 import { readChunkOutcome, type ChunkOutcome } from "./chunkOutcomes";
-import { ErasureTombstones, recordingFolderOfTombstones, tombstoneCallFolder, type ErasedChunks } from "./erasureTombstones";
+import {
+  ErasureTombstones,
+  recordingFolderOfTombstones,
+  tombstoneCallFolder,
+  type ErasedChunks,
+} from "./erasureTombstones";
 import type { ExpectedRecording } from "./expectedRecords";
 import { anomaliesWithTrace, intakeTraceOf, type IntakeTrace, type RecordingTraces } from "./intakeTraces";
 import { QueuedChunks } from "./queuedChunks";
@@ -26,7 +31,12 @@ export interface ChunkStatus {
   /** Hours until the deadline (negative once passed); null without a deadline. */
   readonly hoursLeft: number | null;
   /** `store: "byos"`: catalogued in the customer's own account; `blob` is then its catalogue record. */
-  readonly media?: { readonly blob: string; readonly bytes: number; readonly sha256: string | null; readonly store?: "byos" };
+  readonly media?: {
+    readonly blob: string;
+    readonly bytes: number;
+    readonly sha256: string | null;
+    readonly store?: "byos";
+  };
   readonly metadata?: { readonly blob: string; readonly bytes: number };
   /** The latest failure outcome (failed/expired), with its reason and full record. */
   readonly outcome?: ChunkOutcome;
@@ -141,14 +151,17 @@ export class CallStatusReader {
     const expected = traces.first;
     const info: RecordingInfo | undefined = expected ?? traces.later[0] ?? contents.info;
     const chunks = await this.chunks(traces, contents, outcomes, erased, anomalies);
-    const traced = new Set([...(expected?.chunks ?? []), ...traces.later.flatMap((trace) => trace.chunks)].map((chunk) => chunk.documentId)).size;
+    const traced = new Set(
+      [...(expected?.chunks ?? []), ...traces.later.flatMap((trace) => trace.chunks)].map((chunk) => chunk.documentId),
+    ).size;
     const expectedChunks = Math.max(info?.chunkCount ?? 0, traced) || chunks.length;
     const archivedCount = chunks.filter((chunk) => chunk.state === "archived").length;
     const erasedCount = chunks.filter((chunk) => chunk.state === "erased").length;
     // Complete: every chunk archived (or erased) — also one a later event added after the manifest — and at least one
     // archived: a recording erased whole is not complete.
     const settled = chunks.every((chunk) => chunk.state === "archived" || chunk.state === "erased");
-    const complete = archivedCount > 0 && settled && (contents.manifestExists || archivedCount + erasedCount >= expectedChunks);
+    const complete =
+      archivedCount > 0 && settled && (contents.manifestExists || archivedCount + erasedCount >= expectedChunks);
     const status: RecordingStatus = {
       folder,
       callId: info?.callId ?? null,
@@ -161,7 +174,8 @@ export class CallStatusReader {
       channelType: info?.channelType ?? null,
       formatType: info?.formatType ?? null,
       expectedChunks,
-      unannouncedChunks: chunks.filter((chunk) => chunk.intakeTrace !== undefined && chunk.intakeTrace !== "announced").length,
+      unannouncedChunks: chunks.filter((chunk) => chunk.intakeTrace !== undefined && chunk.intakeTrace !== "announced")
+        .length,
       complete,
       manifest: contents.manifestExists ? `${this.container.containerName}/${manifestName(folder)}` : null,
       chunks,
@@ -179,17 +193,21 @@ export class CallStatusReader {
     const now = this.now().getTime();
     const known = new Map<string, { index: number | null; deadline: string | null }>();
     for (const trace of [...(traces.first ? [traces.first] : []), ...traces.later])
-      for (const chunk of trace.chunks) if (!known.has(chunk.documentId)) known.set(chunk.documentId, { index: chunk.index, deadline: chunk.deadline });
-    for (const chunk of contents.chunks.values()) if (!known.has(chunk.documentId)) known.set(chunk.documentId, { index: chunk.index, deadline: null });
+      for (const chunk of trace.chunks)
+        if (!known.has(chunk.documentId)) known.set(chunk.documentId, { index: chunk.index, deadline: chunk.deadline });
+    for (const chunk of contents.chunks.values())
+      if (!known.has(chunk.documentId)) known.set(chunk.documentId, { index: chunk.index, deadline: null });
     for (const outcome of outcomes.values())
-      if (outcome && !known.has(outcome.documentId)) known.set(outcome.documentId, { index: outcome.index, deadline: outcome.deadline });
+      if (outcome && !known.has(outcome.documentId))
+        known.set(outcome.documentId, { index: outcome.index, deadline: outcome.deadline });
     // Erased chunks nothing else names any more (an erasure that removed the recording's records): from their tombstones.
     if ([...known.keys()].filter((documentId) => erased.has(documentId)).length < erased.size) {
       const read = await mapConcurrent(erased.names, 8, (name) => this.erasures.read(name));
       for (const result of read) {
         if (result.status === "rejected") throw result.reason;
         const tombstone = result.value;
-        if (tombstone && !known.has(tombstone.documentId)) known.set(tombstone.documentId, { index: tombstone.index ?? null, deadline: null });
+        if (tombstone && !known.has(tombstone.documentId))
+          known.set(tombstone.documentId, { index: tombstone.index ?? null, deadline: null });
       }
     }
     const at = (name: string): string => `${this.container.containerName}/${name}`;
@@ -200,9 +218,22 @@ export class CallStatusReader {
         const nameKey = index === null ? undefined : chunkNameKey(index, documentId);
         const outcome = nameKey === undefined ? undefined : outcomes.get(nameKey);
         const hoursLeft = deadline === null ? null : Math.round(((Date.parse(deadline) - now) / 3_600_000) * 100) / 100;
-        const intakeTrace = intakeTraceOf(documentId, blobs?.media || blobs?.metadata ? (blobs.acsResource ?? null) : undefined, traces);
-        const odd = anomalies ? anomaliesWithTrace(nameKey === undefined ? undefined : anomalies.get(nameKey), intakeTrace) : [];
-        const base = { index, documentId, deadline, hoursLeft, ...(intakeTrace ? { intakeTrace } : {}), ...(odd.length > 0 ? { anomalies: odd } : {}) };
+        const intakeTrace = intakeTraceOf(
+          documentId,
+          blobs?.media || blobs?.metadata ? (blobs.acsResource ?? null) : undefined,
+          traces,
+        );
+        const odd = anomalies
+          ? anomaliesWithTrace(nameKey === undefined ? undefined : anomalies.get(nameKey), intakeTrace)
+          : [];
+        const base = {
+          index,
+          documentId,
+          deadline,
+          hoursLeft,
+          ...(intakeTrace ? { intakeTrace } : {}),
+          ...(odd.length > 0 ? { anomalies: odd } : {}),
+        };
         const stored = {
           ...(blobs?.media
             ? {
@@ -247,7 +278,9 @@ export class CallStatusReader {
       for (const key of latest.keys()) byChunk.set(key, null);
       return byChunk;
     }
-    const read = await mapConcurrent([...latest.values()], 8, async (name) => readChunkOutcome(await readJsonBlob(this.container, name, 64 * 1024)));
+    const read = await mapConcurrent([...latest.values()], 8, async (name) =>
+      readChunkOutcome(await readJsonBlob(this.container, name, 64 * 1024)),
+    );
     for (const result of read) {
       if (result.status === "rejected") throw result.reason;
       // Keyed by what the record says; a blob that is not an outcome record counts for nothing.

@@ -20,7 +20,13 @@ export interface ChunkOutcome {
   readonly deadline: string;
 }
 
-export function chunkOutcome(message: ChunkMessage, outcome: string, error: unknown, recordedAt: string, failureRecord: string): ChunkOutcome {
+export function chunkOutcome(
+  message: ChunkMessage,
+  outcome: string,
+  error: unknown,
+  recordedAt: string,
+  failureRecord: string,
+): ChunkOutcome {
   return {
     index: message.index,
     documentId: message.documentId,
@@ -38,13 +44,22 @@ export function chunkOutcome(message: ChunkMessage, outcome: string, error: unkn
  * API finds a call's failures with one listing (the failure records themselves are filed by date).
  * One blob per outcome (name carries the time): never overwritten, WORM-compatible.
  */
-export async function writeChunkOutcome(container: ContainerClient, message: ChunkMessage, outcome: ChunkOutcome): Promise<void> {
+export async function writeChunkOutcome(
+  container: ContainerClient,
+  message: ChunkMessage,
+  outcome: ChunkOutcome,
+): Promise<void> {
   const name = `${outcomesFolder(chunkBlobNames(message).folder)}${chunkNameKey(message.index, message.documentId)}-${Date.parse(outcome.recordedAt) || Date.now()}.json`;
   await writeJsonOnce(container, name, JSON.stringify(outcome));
 }
 
 export function readChunkOutcome(value: unknown): ChunkOutcome | undefined {
-  if (!isRecord(value) || typeof value["outcome"] !== "string" || typeof value["documentId"] !== "string" || typeof value["recordedAt"] !== "string")
+  if (
+    !isRecord(value) ||
+    typeof value["outcome"] !== "string" ||
+    typeof value["documentId"] !== "string" ||
+    typeof value["recordedAt"] !== "string"
+  )
     return undefined;
   return value as unknown as ChunkOutcome;
 }

@@ -29,7 +29,9 @@ export function deadlineMarkerName(hour: string, recordingFolder: string): strin
 
 /** A marker's name -> the recording's folder `calls/<call>/<recording>/` (undefined for other names). */
 export function recordingFolderOfMarker(name: string): string | undefined {
-  const match = /^[0-9]{8}T[0-9]{2}\/([^/]+)\/([^/]+)\.json$/.exec(name.startsWith(DEADLINES_PREFIX) ? name.slice(DEADLINES_PREFIX.length) : "");
+  const match = /^[0-9]{8}T[0-9]{2}\/([^/]+)\/([^/]+)\.json$/.exec(
+    name.startsWith(DEADLINES_PREFIX) ? name.slice(DEADLINES_PREFIX.length) : "",
+  );
   return match ? `${RECORDINGS_PREFIX}${match[1]}/${match[2]}/` : undefined;
 }
 
@@ -44,7 +46,10 @@ export function deadlineHoursBetween(from: Date, to: Date): string[] {
 }
 
 /** The markers of one recording: one per distinct deadline hour of its chunks. */
-export function deadlineMarkers(recordingFolder: string, chunks: readonly { readonly deadline: string }[]): { name: string; text: string }[] {
+export function deadlineMarkers(
+  recordingFolder: string,
+  chunks: readonly { readonly deadline: string }[],
+): { name: string; text: string }[] {
   const byHour = new Map<string, string>();
   for (const { deadline } of chunks) {
     const hour = deadlineHour(deadline);

@@ -5,7 +5,14 @@ import type { Log } from "../shared/log";
 import { mapConcurrent } from "../shared/mapConcurrent";
 import { archiverMetrics } from "../telemetry/archiverMetrics";
 import { inSpan } from "../telemetry/spans";
-import { ARCHIVE_EVENT_TYPES, inLastQuarter, recordingDeadlineAtRiskEvent, recordingSubjectOf, type ArchiveEvent, type ChunkAtRisk } from "./archiveEvents";
+import {
+  ARCHIVE_EVENT_TYPES,
+  inLastQuarter,
+  recordingDeadlineAtRiskEvent,
+  recordingSubjectOf,
+  type ArchiveEvent,
+  type ChunkAtRisk,
+} from "./archiveEvents";
 import { blobNamePages } from "./boundedReads";
 import type { CallStatusReader, RecordingReading } from "./callStatus";
 import { deadlineHourFolder, deadlineHoursBetween, recordingFolderOfMarker } from "./deadlineMarkers";
@@ -88,7 +95,15 @@ export class DeadlineWatch {
         chunks: this.deps.maxChunks ?? MAX_CHUNKS_PER_RUN,
         events: this.deps.maxEvents ?? MAX_EVENTS_PER_RUN,
       };
-      const tally = { recordings: 0, chunks: 0, atRisk: 0, atRiskRecordings: 0, published: 0, unpublished: 0, unreadable: 0 };
+      const tally = {
+        recordings: 0,
+        chunks: 0,
+        atRisk: 0,
+        atRiskRecordings: 0,
+        published: 0,
+        unpublished: 0,
+        unreadable: 0,
+      };
       const seen = new Set<string>();
       const outbox: ArchiveEvent[] = [];
       let outboxBytes = 0;
@@ -100,12 +115,17 @@ export class DeadlineWatch {
         tally.published += sent;
         tally.unpublished += batch.length - sent;
       };
-      const exhausted = (): boolean => tally.recordings >= bounds.recordings || tally.chunks >= bounds.chunks || tally.atRiskRecordings >= bounds.events;
+      const exhausted = (): boolean =>
+        tally.recordings >= bounds.recordings ||
+        tally.chunks >= bounds.chunks ||
+        tally.atRiskRecordings >= bounds.events;
       let truncated = false;
       const horizon = new Date(now.getTime() + (this.deps.retentionHours / 4) * 3_600_000);
       hours: for (const hour of deadlineHoursBetween(now, horizon)) {
         for await (const names of blobNamePages(this.deps.container, deadlineHourFolder(hour))) {
-          const folders = names.map(recordingFolderOfMarker).filter((folder): folder is string => folder !== undefined && !seen.has(folder));
+          const folders = names
+            .map(recordingFolderOfMarker)
+            .filter((folder): folder is string => folder !== undefined && !seen.has(folder));
           for (let start = 0; start < folders.length; start += READ_BATCH) {
             if (exhausted()) {
               truncated = true;
@@ -152,7 +172,9 @@ export class DeadlineWatch {
           ? `${result.published} ${ARCHIVE_EVENT_TYPES.recordingDeadlineAtRisk} event(s) published, ${result.unpublished} not`
           : "no event sink configured (ARCHIVE_EVENTS_ENDPOINT)") +
         `; ${result.unreadable} unreadable; truncated: ${truncated}` +
-        (truncated ? ` (bounds per run: ${bounds.recordings} recordings, ${bounds.chunks} chunks, ${bounds.events} events)` : "") +
+        (truncated
+          ? ` (bounds per run: ${bounds.recordings} recordings, ${bounds.chunks} chunks, ${bounds.events} events)`
+          : "") +
         ".";
       if (result.atRisk > 0 || result.unreadable > 0 || truncated) log.warn(line);
       else log.info(line);
@@ -169,7 +191,8 @@ export class DeadlineWatch {
     const traced = new Map<string, { eventTime: string; acsResource: string | null }>();
     for (const trace of [...(traces.first ? [traces.first] : []), ...traces.later])
       for (const chunk of trace.chunks)
-        if (!traced.has(chunk.documentId)) traced.set(chunk.documentId, { eventTime: chunk.eventTime, acsResource: trace.acsResource });
+        if (!traced.has(chunk.documentId))
+          traced.set(chunk.documentId, { eventTime: chunk.eventTime, acsResource: trace.acsResource });
     const chunks = traced.size;
     if (status.complete || chunks === 0) return { chunks, atRisk: 0 };
     const atRisk: ChunkAtRisk[] = status.chunks
@@ -181,7 +204,11 @@ export class DeadlineWatch {
           inLastQuarter(chunk.deadline, traced.get(chunk.documentId)?.eventTime ?? "", now),
       )
       .map((chunk) => ({
-        chunkKey: chunkKey(traced.get(chunk.documentId)?.acsResource ?? status.acsResource ?? "", chunk.documentId, chunk.index),
+        chunkKey: chunkKey(
+          traced.get(chunk.documentId)?.acsResource ?? status.acsResource ?? "",
+          chunk.documentId,
+          chunk.index,
+        ),
         callId: status.callId,
         serverCallId: status.serverCallId,
         recordingId: status.recordingId,

@@ -46,7 +46,9 @@ export function tombstoneCallFolder(call: string): string {
 
 /** `archive-erasures/<call>/<recording>/` -> `calls/<call>/<recording>/` (undefined for other names). */
 export function recordingFolderOfTombstones(prefix: string): string | undefined {
-  const match = /^([^/]+)\/([^/]+)\/$/.exec(prefix.startsWith(TOMBSTONES_PREFIX) ? prefix.slice(TOMBSTONES_PREFIX.length) : "");
+  const match = /^([^/]+)\/([^/]+)\/$/.exec(
+    prefix.startsWith(TOMBSTONES_PREFIX) ? prefix.slice(TOMBSTONES_PREFIX.length) : "",
+  );
   return match ? `${RECORDINGS_PREFIX}${match[1]}/${match[2]}/` : undefined;
 }
 
@@ -72,7 +74,9 @@ export interface ErasedChunks {
 
 /** The erased chunks of one folder from its tombstones' names (`prefix` = the folder's tombstone folder). */
 function erasedChunksOf(prefix: string, names: readonly string[], truncated: boolean): ErasedChunks {
-  const segments = new Set(names.map((name) => name.slice(prefix.length)).filter((rest) => !rest.includes("/") && rest.endsWith(".json")));
+  const segments = new Set(
+    names.map((name) => name.slice(prefix.length)).filter((rest) => !rest.includes("/") && rest.endsWith(".json")),
+  );
   return {
     size: segments.size,
     truncated,
@@ -88,12 +92,23 @@ export class ErasureTombstones {
   constructor(private readonly container: ContainerClient) {}
 
   /** Writes the chunk's tombstone and its document-wide one; false when the folder's was already there (a repeated erasure). */
-  async record(tombstone: Omit<ErasureTombstone, "schemaVersion">, options: { abortSignal?: AbortSignal } = {}): Promise<boolean> {
+  async record(
+    tombstone: Omit<ErasureTombstone, "schemaVersion">,
+    options: { abortSignal?: AbortSignal } = {},
+  ): Promise<boolean> {
     const body = JSON.stringify({ schemaVersion: 1, ...tombstone } satisfies ErasureTombstone);
-    const written = await writeJsonOnce(this.container, tombstoneName(tombstone.recordingFolder, tombstone.documentId), body, undefined, {
+    const written = await writeJsonOnce(
+      this.container,
+      tombstoneName(tombstone.recordingFolder, tombstone.documentId),
+      body,
+      undefined,
+      {
+        abortSignal: options.abortSignal,
+      },
+    );
+    await writeJsonOnce(this.container, documentTombstoneName(tombstone.documentId), body, undefined, {
       abortSignal: options.abortSignal,
     });
-    await writeJsonOnce(this.container, documentTombstoneName(tombstone.documentId), body, undefined, { abortSignal: options.abortSignal });
     return written;
   }
 
@@ -103,9 +118,15 @@ export class ErasureTombstones {
    * the folder's own tombstone is written too, so that this folder's status, deadline watch and manifest (which list
    * the folder's tombstones) say `erased` as well.
    */
-  async isErased(recordingFolder: string, documentId: string, options: { abortSignal?: AbortSignal } = {}): Promise<boolean> {
+  async isErased(
+    recordingFolder: string,
+    documentId: string,
+    options: { abortSignal?: AbortSignal } = {},
+  ): Promise<boolean> {
     const signal = { abortSignal: storageSignal(options.abortSignal) };
-    const documentWide = readJsonBlob(this.container, documentTombstoneName(documentId), MAX_TOMBSTONE_BYTES, { abortSignal: options.abortSignal });
+    const documentWide = readJsonBlob(this.container, documentTombstoneName(documentId), MAX_TOMBSTONE_BYTES, {
+      abortSignal: options.abortSignal,
+    });
     // Awaited below, or dropped when the folder's own tombstone answers first (its failure then matters to nobody).
     documentWide.catch(() => undefined);
     if (await this.container.getBlobClient(tombstoneName(recordingFolder, documentId)).exists(signal)) return true;
@@ -118,7 +139,9 @@ export class ErasureTombstones {
       erasedAt: typeof elsewhere["erasedAt"] === "string" ? elsewhere["erasedAt"] : new Date().toISOString(),
       receipt: typeof elsewhere["receipt"] === "string" ? elsewhere["receipt"] : "",
     };
-    await writeJsonOnce(this.container, tombstoneName(recordingFolder, documentId), JSON.stringify(here), undefined, { abortSignal: options.abortSignal });
+    await writeJsonOnce(this.container, tombstoneName(recordingFolder, documentId), JSON.stringify(here), undefined, {
+      abortSignal: options.abortSignal,
+    });
     return true;
   }
 
@@ -126,14 +149,22 @@ export class ErasureTombstones {
    * One HEAD: whether this folder holds the chunk's own tombstone, as the folder's listing (`erasedIn`, which the
    * manifest step reads) would show it. A chunk's delivery (`isErased`) adds it when only the document-wide one exists.
    */
-  hasFolderTombstone(recordingFolder: string, documentId: string, options: { abortSignal?: AbortSignal } = {}): Promise<boolean> {
-    return this.container.getBlobClient(tombstoneName(recordingFolder, documentId)).exists({ abortSignal: storageSignal(options.abortSignal) });
+  hasFolderTombstone(
+    recordingFolder: string,
+    documentId: string,
+    options: { abortSignal?: AbortSignal } = {},
+  ): Promise<boolean> {
+    return this.container
+      .getBlobClient(tombstoneName(recordingFolder, documentId))
+      .exists({ abortSignal: storageSignal(options.abortSignal) });
   }
 
   /** One bounded listing: every erased chunk of a recording folder (for callers that check many chunks of it). */
   async erasedIn(recordingFolder: string, options: { abortSignal?: AbortSignal } = {}): Promise<ErasedChunks> {
     const prefix = tombstoneFolder(recordingFolder);
-    const { blobs, truncated } = await listWithMetadata(this.container, prefix, MAX_TOMBSTONES_PER_FOLDER, { abortSignal: options.abortSignal });
+    const { blobs, truncated } = await listWithMetadata(this.container, prefix, MAX_TOMBSTONES_PER_FOLDER, {
+      abortSignal: options.abortSignal,
+    });
     return erasedChunksOf(
       prefix,
       blobs.map((blob) => blob.name),
@@ -146,8 +177,13 @@ export class ErasureTombstones {
    * many names); undefined when there are more. For a caller that checks many recordings at once (intake): while few
    * chunks were ever erased, one listing answers for all of them — the same point-in-time answer as a listing per folder.
    */
-  async allErased(max: number, options: { abortSignal?: AbortSignal } = {}): Promise<ReadonlyMap<string, ErasedChunks> | undefined> {
-    const { blobs, truncated } = await listWithMetadata(this.container, TOMBSTONES_PREFIX, max, { abortSignal: options.abortSignal });
+  async allErased(
+    max: number,
+    options: { abortSignal?: AbortSignal } = {},
+  ): Promise<ReadonlyMap<string, ErasedChunks> | undefined> {
+    const { blobs, truncated } = await listWithMetadata(this.container, TOMBSTONES_PREFIX, max, {
+      abortSignal: options.abortSignal,
+    });
     if (truncated) return undefined;
     const byFolder = new Map<string, string[]>();
     for (const { name } of blobs) {
@@ -157,13 +193,16 @@ export class ErasureTombstones {
       if (names) names.push(name);
       else byFolder.set(folder, [name]);
     }
-    return new Map([...byFolder].map(([folder, names]) => [folder, erasedChunksOf(tombstoneFolder(folder), names, false)]));
+    return new Map(
+      [...byFolder].map(([folder, names]) => [folder, erasedChunksOf(tombstoneFolder(folder), names, false)]),
+    );
   }
 
   /** A tombstone's body; undefined when absent or not one (its name must still match its documentId and folder). */
   async read(name: string): Promise<ErasureTombstone | undefined> {
     const body = await readJsonBlob(this.container, name, MAX_TOMBSTONE_BYTES);
-    if (!isRecord(body) || typeof body["documentId"] !== "string" || typeof body["recordingFolder"] !== "string") return undefined;
+    if (!isRecord(body) || typeof body["documentId"] !== "string" || typeof body["recordingFolder"] !== "string")
+      return undefined;
     if (tombstoneName(body["recordingFolder"], body["documentId"]) !== name) return undefined;
     const index = body["index"];
     return {

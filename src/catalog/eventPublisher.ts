@@ -33,7 +33,10 @@ export function eventSinkFor(config: ArchiveEventsConfig | undefined): ArchiveEv
       ? new eventGrid.AzureKeyCredential(config.key)
       : // eslint-disable-next-line @typescript-eslint/no-require-imports -- deferred load, see above: not at cold start
         new (require("@azure/identity") as typeof Identity).DefaultAzureCredential();
-    const options = { allowInsecureConnection: config.insecureLoopback, retryOptions: { maxRetries: 3, retryDelayInMs: 500, maxRetryDelayInMs: 8_000 } };
+    const options = {
+      allowInsecureConnection: config.insecureLoopback,
+      retryOptions: { maxRetries: 3, retryDelayInMs: 500, maxRetryDelayInMs: 8_000 },
+    };
     if (config.schema === "CloudEvent") {
       const client = new eventGrid.EventGridPublisherClient(config.endpoint, "CloudEvent", credential, options);
       send = (events, abortSignal) =>
@@ -72,13 +75,18 @@ export function eventSinkFor(config: ArchiveEventsConfig | undefined): ArchiveEv
       if (events.length === 0) return;
       const types = [...new Set(events.map((event) => event.type))].join(",");
       try {
-        await inSpan("EventGrid publish", { "archiver.events.count": events.length, "archiver.events.types": types }, () =>
-          sender()(events, AbortSignal.timeout(PUBLISH_TIMEOUT_MS)),
+        await inSpan(
+          "EventGrid publish",
+          { "archiver.events.count": events.length, "archiver.events.types": types },
+          () => sender()(events, AbortSignal.timeout(PUBLISH_TIMEOUT_MS)),
         );
       } catch (error) {
-        throw new EventPublishError(`Publishing ${events.length} event(s) (${types}) to the archive events topic failed: ${describeError(error)}`, {
-          cause: error,
-        });
+        throw new EventPublishError(
+          `Publishing ${events.length} event(s) (${types}) to the archive events topic failed: ${describeError(error)}`,
+          {
+            cause: error,
+          },
+        );
       }
     },
   };

@@ -61,7 +61,8 @@ function expectedRecordingOf(messages: readonly ChunkMessage[]): ExpectedRecordi
 /** Reads an expected record back; undefined when it is not one. */
 export function readExpectedRecording(value: unknown): ExpectedRecording | undefined {
   const info = readRecordingInfo(value);
-  if (!info || !isRecord(value) || !Array.isArray(value["chunks"]) || typeof value["recordingFolder"] !== "string") return undefined;
+  if (!info || !isRecord(value) || !Array.isArray(value["chunks"]) || typeof value["recordingFolder"] !== "string")
+    return undefined;
   const chunks: ExpectedChunk[] = [];
   for (const chunk of value["chunks"]) {
     if (!isRecord(chunk)) continue;
@@ -76,7 +77,13 @@ export function readExpectedRecording(value: unknown): ExpectedRecording | undef
       metadataBlob: textOrEmpty(metadataBlob),
     });
   }
-  return { ...info, schemaVersion: 1, recordingFolder: value["recordingFolder"], eventId: textOrEmpty(value["eventId"]), chunks };
+  return {
+    ...info,
+    schemaVersion: 1,
+    recordingFolder: value["recordingFolder"],
+    eventId: textOrEmpty(value["eventId"]),
+    chunks,
+  };
 }
 
 /** A text field of our own record; anything else (absent, or not text) reads as "". */
@@ -129,7 +136,10 @@ export class ExpectedRecords {
     try {
       await this.ensureContainer({ abortSignal: deadline });
     } catch (error) {
-      throw new StorageUnavailableError(`Could not reach container ${this.container.containerName}: ${describeError(error)}`, { cause: error });
+      throw new StorageUnavailableError(
+        `Could not reach container ${this.container.containerName}: ${describeError(error)}`,
+        { cause: error },
+      );
     }
     const summary = { recordings: byRecording.size, laterEvents: 0, otherResource: 0 };
     const seenBefore = new Set<string>();
@@ -142,15 +152,27 @@ export class ExpectedRecords {
       summary.laterEvents += traced.laterEvents;
       summary.otherResource += traced.otherResource;
       if (traced.seenBefore) seenBefore.add(folder);
-      const markers = deadlineMarkers(folder, groups.filter((_, position) => traced.takenInBefore[position] !== true).flat());
-      await Promise.all(markers.map((marker) => writeJsonOnce(this.container, marker.name, marker.text, undefined, { abortSignal: deadline })));
+      const markers = deadlineMarkers(
+        folder,
+        groups.filter((_, position) => traced.takenInBefore[position] !== true).flat(),
+      );
+      await Promise.all(
+        markers.map((marker) =>
+          writeJsonOnce(this.container, marker.name, marker.text, undefined, { abortSignal: deadline }),
+        ),
+      );
     });
-    const results = await mapConcurrent(writes, this.concurrency, (write) => write(), { ...(deadline ? { abortSignal: deadline } : {}) });
+    const results = await mapConcurrent(writes, this.concurrency, (write) => write(), {
+      ...(deadline ? { abortSignal: deadline } : {}),
+    });
     const failed = results.find((result): result is PromiseRejectedResult => result.status === "rejected");
     if (failed)
-      throw new StorageUnavailableError(`Could not write an expected-chunks record, a trace or a deadline marker: ${describeError(failed.reason)}`, {
-        cause: failed.reason,
-      });
+      throw new StorageUnavailableError(
+        `Could not write an expected-chunks record, a trace or a deadline marker: ${describeError(failed.reason)}`,
+        {
+          cause: failed.reason,
+        },
+      );
     return { ...summary, seenBefore };
   }
 
@@ -169,11 +191,17 @@ export class ExpectedRecords {
     const [head, ...rest] = traces;
     if (!head) return { laterEvents: 0, otherResource: 0, seenBefore: false, takenInBefore: [] };
     const name = expectedRecordName(folder);
-    const written = await writeJsonOnce(this.container, name, JSON.stringify(head), undefined, { abortSignal: deadline });
+    const written = await writeJsonOnce(this.container, name, JSON.stringify(head), undefined, {
+      abortSignal: deadline,
+    });
     const known = written || !tracedBefore ? [] : await tracedBefore(folder, events);
     const untraced = written ? rest : traces.filter((_, position) => known[position] !== true);
     if (untraced.length === 0) return { laterEvents: 0, otherResource: 0, seenBefore: !written, takenInBefore: known };
-    const first = written ? head : readExpectedRecording(await readJsonBlob(this.container, name, MAX_EXPECTED_RECORD_BYTES, { abortSignal: deadline }));
+    const first = written
+      ? head
+      : readExpectedRecording(
+          await readJsonBlob(this.container, name, MAX_EXPECTED_RECORD_BYTES, { abortSignal: deadline }),
+        );
     // Side by side (at most `concurrency`): one delivery may name a recording in many events, and their traces written
     // one after another could outlast intake's deadline on every retry.
     const later = untraced.filter((trace) => !(first && coversEvent(first, trace)));
@@ -181,9 +209,15 @@ export class ExpectedRecords {
       later,
       this.concurrency,
       (trace) =>
-        writeJsonOnce(this.container, laterTraceName(folder, trace), JSON.stringify({ ...trace, firstEventId: first?.eventId ?? null }), undefined, {
-          abortSignal: deadline,
-        }),
+        writeJsonOnce(
+          this.container,
+          laterTraceName(folder, trace),
+          JSON.stringify({ ...trace, firstEventId: first?.eventId ?? null }),
+          undefined,
+          {
+            abortSignal: deadline,
+          },
+        ),
       { ...(deadline ? { abortSignal: deadline } : {}) },
     );
     const failed = results.find((result): result is PromiseRejectedResult => result.status === "rejected");
@@ -198,7 +232,10 @@ export class ExpectedRecords {
  * For a recording seen before: whether each of its events in this delivery (its chunk messages) was taken in before,
  * so that its trace is there already. Intake answers from its queued records.
  */
-export type TracedBefore = (folder: string, events: readonly (readonly ChunkMessage[])[]) => Promise<readonly boolean[]>;
+export type TracedBefore = (
+  folder: string,
+  events: readonly (readonly ChunkMessage[])[],
+) => Promise<readonly boolean[]>;
 
 /** What intake's traces found in one delivery: counts, and which recordings it had seen before. */
 export interface TraceSummary {

@@ -48,7 +48,10 @@ export class IntakeCatalog {
    * listing that misses a record only re-sends a chunk, which the archiver takes as a no-op. Throws
    * StorageUnavailableError.
    */
-  async unqueued(messages: readonly ChunkMessage[], { abortSignal: deadline }: AbortOptions = {}): Promise<{ pending: ChunkMessage[]; traces: TraceSummary }> {
+  async unqueued(
+    messages: readonly ChunkMessage[],
+    { abortSignal: deadline }: AbortOptions = {},
+  ): Promise<{ pending: ChunkMessage[]; traces: TraceSummary }> {
     if (messages.length === 0) return { pending: [], traces: NO_TRACES };
     // One listing per recording seen before, shared by the traces (an event whose chunks are all recorded as queued was
     // traced before) and the choice of what to send.
@@ -74,13 +77,17 @@ export class IntakeCatalog {
     );
     const { seenBefore } = traces;
     if (seenBefore.size === 0) return { pending: [...messages], traces };
-    const listed = await mapConcurrent([...seenBefore], LISTING_CONCURRENCY, queuedIn, { ...(deadline ? { abortSignal: deadline } : {}) });
+    const listed = await mapConcurrent([...seenBefore], LISTING_CONCURRENCY, queuedIn, {
+      ...(deadline ? { abortSignal: deadline } : {}),
+    });
     const queued = new Set<string>();
     for (const result of listed) {
       if (result.status === "rejected") throw result.reason;
       for (const name of result.value) queued.add(name);
     }
-    const pending = messages.filter((message) => !(seenBefore.has(chunkBlobNames(message).folder) && queued.has(QueuedChunks.recordName(message))));
+    const pending = messages.filter(
+      (message) => !(seenBefore.has(chunkBlobNames(message).folder) && queued.has(QueuedChunks.recordName(message))),
+    );
     return { pending, traces };
   }
 

@@ -33,21 +33,33 @@ export interface RecordingTraces {
 
 /** The name of a later event's trace: the same event (id, resource and chunks) always gets the same name. */
 export function laterTraceName(recordingFolder: string, trace: ExpectedRecording): string {
-  const identity = [trace.eventId, trace.acsResource ?? "", ...trace.chunks.map((chunk) => chunk.documentId).sort()].join("\n");
+  const identity = [
+    trace.eventId,
+    trace.acsResource ?? "",
+    ...trace.chunks.map((chunk) => chunk.documentId).sort(),
+  ].join("\n");
   return `${tracesFolder(recordingFolder)}${createHash("sha256").update(identity, "utf8").digest("hex").slice(0, 40)}.json`;
 }
 
 /** True when `first` already records this event's chunks (a redelivery of the first event): no later trace is needed. */
 export function coversEvent(first: ExpectedRecording, trace: ExpectedRecording): boolean {
   const listed = new Set(first.chunks.map((chunk) => chunk.documentId));
-  return first.eventId === trace.eventId && first.acsResource === trace.acsResource && trace.chunks.every((chunk) => listed.has(chunk.documentId));
+  return (
+    first.eventId === trace.eventId &&
+    first.acsResource === trace.acsResource &&
+    trace.chunks.every((chunk) => listed.has(chunk.documentId))
+  );
 }
 
 /**
  * How one chunk joined its folder. `archivedResource` is the ACS resource its archived blobs record (undefined when not
  * archived). Undefined when the recording has no first trace: there is nothing to compare against.
  */
-export function intakeTraceOf(documentId: string, archivedResource: string | null | undefined, traces: RecordingTraces): IntakeTrace | undefined {
+export function intakeTraceOf(
+  documentId: string,
+  archivedResource: string | null | undefined,
+  traces: RecordingTraces,
+): IntakeTrace | undefined {
   const first = traces.first;
   if (!first) return undefined;
   const sameResource = (resource: string | null): boolean => resource === first.acsResource;
@@ -63,6 +75,9 @@ export function intakeTraceOf(documentId: string, archivedResource: string | nul
  * `unannounced` when its intake trace is anything but `announced` — so `anomalies` alone tells a reader whether
  * anything about the chunk was odd, and `intakeTrace` says how it came.
  */
-export function anomaliesWithTrace(recorded: readonly ChunkAnomaly[] | undefined, trace: IntakeTrace | undefined): ChunkAnomaly[] {
+export function anomaliesWithTrace(
+  recorded: readonly ChunkAnomaly[] | undefined,
+  trace: IntakeTrace | undefined,
+): ChunkAnomaly[] {
   return anomalyList([...(recorded ?? []), ...(trace !== undefined && trace !== "announced" ? ["unannounced"] : [])]);
 }

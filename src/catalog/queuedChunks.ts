@@ -38,7 +38,9 @@ export class QueuedChunks {
 
   /** The names of the records under one recording (at most a listing bound: a miss only re-sends a chunk). */
   async recordNames(recordingFolder: string, { abortSignal: signal }: AbortOptions = {}): Promise<Set<string>> {
-    const { blobs } = await listWithMetadata(this.container, queuedFolder(recordingFolder), undefined, { abortSignal: signal });
+    const { blobs } = await listWithMetadata(this.container, queuedFolder(recordingFolder), undefined, {
+      abortSignal: signal,
+    });
     return new Set(blobs.map((blob) => blob.name));
   }
 
@@ -55,7 +57,9 @@ export class QueuedChunks {
       anomalies,
     };
     const metadata = anomalies.length > 0 ? { anomalies: anomalies.join(",") } : undefined;
-    await writeJsonOnce(this.container, QueuedChunks.recordName(message), JSON.stringify(record), metadata, { abortSignal: signal });
+    await writeJsonOnce(this.container, QueuedChunks.recordName(message), JSON.stringify(record), metadata, {
+      abortSignal: signal,
+    });
   }
 
   /**

@@ -6,7 +6,14 @@ import { describeError } from "../errors";
 import type { ChunkMessage } from "../queue/chunkMessage";
 import type { Log } from "../shared/log";
 import { archiverMetrics } from "../telemetry/archiverMetrics";
-import { ARCHIVE_EVENT_TYPES, archiveEvent, chunkDeadlineAtRiskEvent, inLastQuarter, recordingSubject, recordingSubjectOf } from "./archiveEvents";
+import {
+  ARCHIVE_EVENT_TYPES,
+  archiveEvent,
+  chunkDeadlineAtRiskEvent,
+  inLastQuarter,
+  recordingSubject,
+  recordingSubjectOf,
+} from "./archiveEvents";
 import { acsResourceOf, readRecordingFolder } from "./archivedChunks";
 import { listFolders, readJsonBlob } from "./boundedReads";
 import { expectedRecordName } from "../layout/catalogLayout";
@@ -44,7 +51,11 @@ export interface ChunkCatalogHooks {
   /** A chunk is archived (or was): metrics, the manifest when the recording is complete, RecordingArchived. */
   chunkArchived(message: ChunkMessage, archived: ArchivedChunk, startedAt: Date, log: Log): Promise<void>;
   /** A failure record was written: metrics, the call's outcome copy, ChunkArchiveFailed. */
-  chunkFailed(message: ChunkMessage | undefined, failure: { outcome: FailureOutcome; error: unknown; recordedAt: string }, log: Log): Promise<void>;
+  chunkFailed(
+    message: ChunkMessage | undefined,
+    failure: { outcome: FailureOutcome; error: unknown; recordedAt: string },
+    log: Log,
+  ): Promise<void>;
   /** A transient failure, the queue will retry: ChunkDeadlineAtRisk when a quarter of the window or less is left. Never throws. */
   chunkRetrying(message: ChunkMessage, log: Log): Promise<void>;
 }
@@ -73,7 +84,9 @@ export class RecordingCatalog implements ChunkCatalogHooks {
     const finished = this.now();
     const meter = archiverMetrics();
     meter.chunksArchived.add(1, { outcome: archived.outcome });
-    meter.chunkDuration.record(Math.max(0, (finished.getTime() - startedAt.getTime()) / 1000), { outcome: archived.outcome });
+    meter.chunkDuration.record(Math.max(0, (finished.getTime() - startedAt.getTime()) / 1000), {
+      outcome: archived.outcome,
+    });
     if (archived.outcome === "archived") {
       meter.bytesArchived.add(archived.bytes);
       meter.deadlineMargin.record((Date.parse(message.deadline) - finished.getTime()) / 3_600_000);
@@ -86,11 +99,18 @@ export class RecordingCatalog implements ChunkCatalogHooks {
     if (expected && single) {
       // A later event naming another chunk of this folder brings the listing back (that chunk may belong in it).
       const traces = await readRecordingTraces(this.deps.container, folder, expected);
-      if (!traces.truncated && traces.later.every((trace) => trace.chunks.every((chunk) => chunk.documentId === message.documentId))) {
+      if (
+        !traces.truncated &&
+        traces.later.every((trace) => trace.chunks.every((chunk) => chunk.documentId === message.documentId))
+      ) {
         const intakeTrace = intakeTraceOf(message.documentId, acsResourceOf(chunkBlobMetadata(message)), traces);
         // The anomalies intake recorded travel in the message; with the trace's mark they are what the listing would find.
         const odd = anomaliesWithTrace(message.anomalies, intakeTrace);
-        const chunk = { ...single.chunk, ...(intakeTrace ? { intakeTrace } : {}), ...(odd.length > 0 ? { anomalies: odd } : {}) };
+        const chunk = {
+          ...single.chunk,
+          ...(intakeTrace ? { intakeTrace } : {}),
+          ...(odd.length > 0 ? { anomalies: odd } : {}),
+        };
         const result = await writeSingleChunkManifest(
           this.deps.container,
           folder,
@@ -134,7 +154,9 @@ export class RecordingCatalog implements ChunkCatalogHooks {
     const now = Date.now();
     const cached = this.expected.get(folder);
     if (cached && now - cached.at < EXPECTED_CACHE_MS) return cached.record;
-    const record = readJsonBlob(this.deps.container, expectedRecordName(folder), MAX_EXPECTED_RECORD_BYTES).then(readExpectedRecording);
+    const record = readJsonBlob(this.deps.container, expectedRecordName(folder), MAX_EXPECTED_RECORD_BYTES).then(
+      readExpectedRecording,
+    );
     this.expected.delete(folder);
     this.expected.set(folder, { at: now, record });
     record.catch(() => this.expected.get(folder)?.record === record && this.expected.delete(folder));
@@ -153,17 +175,30 @@ export class RecordingCatalog implements ChunkCatalogHooks {
    * listing's rule has it). When all are there (or a
    * record predates blob names), the folder listing decides: a metadata blob is not yet an archived chunk.
    */
-  private async chunkMissing(expected: ExpectedRecording, message: ChunkMessage, folder: string): Promise<number | undefined> {
-    const others = expected.chunks.filter((chunk) => chunk.documentId !== message.documentId).sort((a, b) => b.index - a.index);
+  private async chunkMissing(
+    expected: ExpectedRecording,
+    message: ChunkMessage,
+    folder: string,
+  ): Promise<number | undefined> {
+    const others = expected.chunks
+      .filter((chunk) => chunk.documentId !== message.documentId)
+      .sort((a, b) => b.index - a.index);
     if (others.length > MAX_COMPLETION_PROBES || others.some((chunk) => chunk.metadataBlob === "")) return undefined;
     for (const chunk of others) {
-      if (await this.deps.container.getBlobClient(chunk.metadataBlob).exists({ abortSignal: storageSignal() })) continue;
+      if (await this.deps.container.getBlobClient(chunk.metadataBlob).exists({ abortSignal: storageSignal() }))
+        continue;
       if (!(await this.erasures.hasFolderTombstone(folder, chunk.documentId))) return chunk.index;
     }
     return undefined;
   }
 
-  private async complete(folder: string, info: RecordingInfo, subject: string, expected: ExpectedRecording | undefined, log: Log): Promise<ManifestResult> {
+  private async complete(
+    folder: string,
+    info: RecordingInfo,
+    subject: string,
+    expected: ExpectedRecording | undefined,
+    log: Log,
+  ): Promise<ManifestResult> {
     const { container } = this.deps;
     const erased = await this.erasures.erasedIn(folder);
     const result = await writeManifestIfComplete(
@@ -191,12 +226,18 @@ export class RecordingCatalog implements ChunkCatalogHooks {
 
   /** Logs a written (or found) manifest and publishes RecordingArchived for it. */
   private async published(result: ManifestWritten, folder: string, subject: string, log: Log): Promise<void> {
-    if (!result.equivalent) log.error(`The manifest ${result.blob} was written by another instance and describes different chunks; it is kept as written.`);
+    if (!result.equivalent)
+      log.error(
+        `The manifest ${result.blob} was written by another instance and describes different chunks; it is kept as written.`,
+      );
     if (result.erasedSince > 0) {
-      log.warn(`The manifest ${result.blob} names ${result.erasedSince} chunk(s) erased since it was written; it is not published again (erase removes it).`);
+      log.warn(
+        `The manifest ${result.blob} names ${result.erasedSince} chunk(s) erased since it was written; it is not published again (erase removes it).`,
+      );
       return;
     }
-    if (result.status === "written") log.info(`Recording ${folder} is complete: wrote ${result.blob} (${result.manifest.chunks.length} chunks).`);
+    if (result.status === "written")
+      log.info(`Recording ${folder} is complete: wrote ${result.blob} (${result.manifest.chunks.length} chunks).`);
     // No raw participant id leaves the archive: the event carries their count; consumers read the manifest with their own rights.
     const published = manifestForEvent(result.manifest);
     // Event Grid refuses events over 1 MB: a manifest that large (hundreds of chunks) is referenced, not carried.
@@ -220,7 +261,9 @@ export class RecordingCatalog implements ChunkCatalogHooks {
     const done: { folder: string; result: ManifestResult }[] = [];
     for (const folder of folders) {
       const contents = await readRecordingFolder(this.deps.container, folder);
-      const expected = readExpectedRecording(await readJsonBlob(this.deps.container, expectedRecordName(folder), MAX_EXPECTED_RECORD_BYTES));
+      const expected = readExpectedRecording(
+        await readJsonBlob(this.deps.container, expectedRecordName(folder), MAX_EXPECTED_RECORD_BYTES),
+      );
       const info = expected ?? contents.info;
       if (!info) {
         log.warn(`${folder} holds no chunk blob the archiver wrote; skipped.`);
@@ -233,7 +276,11 @@ export class RecordingCatalog implements ChunkCatalogHooks {
     return done;
   }
 
-  async chunkFailed(message: ChunkMessage | undefined, failure: { outcome: FailureOutcome; error: unknown; recordedAt: string }, log: Log): Promise<void> {
+  async chunkFailed(
+    message: ChunkMessage | undefined,
+    failure: { outcome: FailureOutcome; error: unknown; recordedAt: string },
+    log: Log,
+  ): Promise<void> {
     archiverMetrics().chunksFailed.add(1, { outcome: failure.outcome });
     if (!message) return;
     const outcome = chunkOutcome(message, failure.outcome, failure.error, this.now().toISOString(), failure.recordedAt);
@@ -246,7 +293,13 @@ export class RecordingCatalog implements ChunkCatalogHooks {
       ...outcome,
     };
     await this.deps.events.publish([
-      archiveEvent(ARCHIVE_EVENT_TYPES.chunkArchiveFailed, `${message.chunkKey}|${failure.outcome}`, recordingSubject(message), data, this.now()),
+      archiveEvent(
+        ARCHIVE_EVENT_TYPES.chunkArchiveFailed,
+        `${message.chunkKey}|${failure.outcome}`,
+        recordingSubject(message),
+        data,
+        this.now(),
+      ),
     ]);
     log.debug(`Published ${ARCHIVE_EVENT_TYPES.chunkArchiveFailed} for chunk ${message.chunkKey}.`);
   }
@@ -267,7 +320,9 @@ export class RecordingCatalog implements ChunkCatalogHooks {
       await this.deps.events.publish([chunkDeadlineAtRiskEvent(chunk, recordingSubject(message), now)]);
     } catch (error) {
       // The chunk is retried anyway: the next failing delivery publishes again, with the same id.
-      log.warn(`Could not publish ${ARCHIVE_EVENT_TYPES.chunkDeadlineAtRisk} for chunk ${message.chunkKey}: ${describeError(error)}`);
+      log.warn(
+        `Could not publish ${ARCHIVE_EVENT_TYPES.chunkDeadlineAtRisk} for chunk ${message.chunkKey}: ${describeError(error)}`,
+      );
     }
   }
 }
@@ -283,7 +338,14 @@ function singleChunkEntry(
 ): { chunk: ArchiveManifestChunk; document: Buffer } | undefined {
   const [only, ...more] = expected.chunks;
   const document = archived.metadataDocument;
-  if (!only || more.length > 0 || only.documentId !== message.documentId || archived.outcome !== "archived" || !archived.contentSha256 || !document)
+  if (
+    !only ||
+    more.length > 0 ||
+    only.documentId !== message.documentId ||
+    archived.outcome !== "archived" ||
+    !archived.contentSha256 ||
+    !document
+  )
     return undefined;
   return {
     document,
@@ -316,5 +378,7 @@ function pick(expected: RecordingInfo, info: RecordingInfo): Partial<RecordingIn
     "recordingId",
     "acsResource",
   ] as const;
-  return Object.fromEntries(fields.filter((field) => info[field] === null && expected[field] !== null).map((field) => [field, expected[field]]));
+  return Object.fromEntries(
+    fields.filter((field) => info[field] === null && expected[field] !== null).map((field) => [field, expected[field]]),
+  );
 }

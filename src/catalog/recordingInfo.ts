@@ -31,7 +31,15 @@ export function recordingInfoOf(message: ChunkMessage): RecordingInfo {
   };
 }
 
-type TextField = "callId" | "serverCallId" | "recordingId" | "acsResource" | "recordingStartTime" | "contentType" | "channelType" | "formatType";
+type TextField =
+  | "callId"
+  | "serverCallId"
+  | "recordingId"
+  | "acsResource"
+  | "recordingStartTime"
+  | "contentType"
+  | "channelType"
+  | "formatType";
 
 /** Reads a RecordingInfo back from a stored record (our own JSON, still read defensively). */
 export function readRecordingInfo(value: unknown): RecordingInfo | undefined {

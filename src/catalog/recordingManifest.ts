@@ -133,14 +133,21 @@ export async function writeManifestIfComplete(
 ): Promise<ManifestResult> {
   const name = manifestName(folder);
   const { erased } = inputs;
-  const contents = await inSpan("Storage list recording", { "archiver.chunk.count": info.chunkCount }, () => readRecordingFolder(container, folder));
+  const contents = await inSpan("Storage list recording", { "archiver.chunk.count": info.chunkCount }, () =>
+    readRecordingFolder(container, folder),
+  );
   const complete = completeChunks(contents).filter((chunk) => !erased.has(chunk.documentId));
-  const expected = inputs.expected ? new Set(inputs.expected.filter((chunk) => !erased.has(chunk.documentId)).map((chunk) => chunk.documentId)) : undefined;
+  const expected = inputs.expected
+    ? new Set(inputs.expected.filter((chunk) => !erased.has(chunk.documentId)).map((chunk) => chunk.documentId))
+    : undefined;
   const firstTraced = expected ? complete.filter((chunk) => expected.has(chunk.documentId)) : complete;
   const allErased = erased.size > 0 && (expected ? expected.size === 0 : complete.length === 0);
   if (allErased) return { status: "erased", erased: erased.size };
-  const isComplete = expected ? firstTraced.length === expected.size : new Set(firstTraced.map((chunk) => chunk.index)).size >= info.chunkCount - erased.size;
-  if (!contents.manifestExists && !isComplete) return { status: "incomplete", archived: firstTraced.length, expected: info.chunkCount };
+  const isComplete = expected
+    ? firstTraced.length === expected.size
+    : new Set(firstTraced.map((chunk) => chunk.index)).size >= info.chunkCount - erased.size;
+  if (!contents.manifestExists && !isComplete)
+    return { status: "incomplete", archived: firstTraced.length, expected: info.chunkCount };
   if (contents.manifestExists) {
     const existing = await readManifest(container, name);
     // Written before (by another chunk, another delivery or the CLI): it stands as written.
@@ -157,8 +164,12 @@ export async function writeManifestIfComplete(
   const traces = await inputs.traces();
   // Chunks a later event added, archived by now: listed (and marked) too; chunks no trace names are not.
   const later = new Set(traces.later.flatMap((trace) => trace.chunks.map((chunk) => chunk.documentId)));
-  const chosen = expected ? complete.filter((chunk) => expected.has(chunk.documentId) || later.has(chunk.documentId)) : complete;
-  const erasedChunks = (inputs.expected ?? []).filter((chunk) => erased.has(chunk.documentId)).map(({ index, documentId }) => ({ index, documentId }));
+  const chosen = expected
+    ? complete.filter((chunk) => expected.has(chunk.documentId) || later.has(chunk.documentId))
+    : complete;
+  const erasedChunks = (inputs.expected ?? [])
+    .filter((chunk) => erased.has(chunk.documentId))
+    .map(({ index, documentId }) => ({ index, documentId }));
   const manifest = await buildManifest(container, info, chosen, traces, erasedChunks, now(), folder);
   return writeManifestOnce(container, name, manifest, () => Promise.resolve(erased));
 }
@@ -179,7 +190,12 @@ export async function writeSingleChunkManifest(
   erased: () => Promise<Pick<ErasedChunks, "has">>,
   now: () => Date,
 ): Promise<ManifestWritten> {
-  return writeManifestOnce(container, manifestName(folder), manifestOf(info, [chunk], participantIdsOf(metadataDocument), [], now()), erased);
+  return writeManifestOnce(
+    container,
+    manifestName(folder),
+    manifestOf(info, [chunk], participantIdsOf(metadataDocument), [], now()),
+    erased,
+  );
 }
 
 /**
@@ -196,7 +212,10 @@ async function writeManifestOnce(
   const blob = `${container.containerName}/${name}`;
   const text = JSON.stringify(manifest, null, 2);
   const written = await inSpan("Storage write manifest", { "archiver.chunk.count": manifest.chunks.length }, () =>
-    writeJsonOnce(container, name, text, { schemaversion: String(MANIFEST_SCHEMA_VERSION), chunkcount: String(manifest.chunks.length) }),
+    writeJsonOnce(container, name, text, {
+      schemaversion: String(MANIFEST_SCHEMA_VERSION),
+      chunkcount: String(manifest.chunks.length),
+    }),
   );
   if (!written) {
     // Someone else wrote it first (a concurrent "last" chunk): theirs stands, and it should say the same.
@@ -228,13 +247,18 @@ async function buildManifest(
   completedAt: Date,
   folder: string,
 ): Promise<RecordingManifest> {
-  const [chunkEntries, anomalies] = await Promise.all([describeChunks(container, chunks), new QueuedChunks(container).anomaliesOf(folder)]);
+  const [chunkEntries, anomalies] = await Promise.all([
+    describeChunks(container, chunks),
+    new QueuedChunks(container).anomaliesOf(folder),
+  ]);
   const described = chunkEntries.map((chunk, position) => {
     const intakeTrace = intakeTraceOf(chunk.documentId, chunks[position]?.acsResource ?? null, traces);
     const odd = anomaliesWithTrace(anomalies.get(chunkNameKey(chunk.index, chunk.documentId)), intakeTrace);
     return { ...chunk, ...(intakeTrace ? { intakeTrace } : {}), ...(odd.length > 0 ? { anomalies: odd } : {}) };
   });
-  const documents = await mapConcurrent(chunks, 8, (chunk) => readSmallBlob(container.getBlobClient(chunk.metadata?.name ?? ""), MAX_METADATA_BYTES));
+  const documents = await mapConcurrent(chunks, 8, (chunk) =>
+    readSmallBlob(container.getBlobClient(chunk.metadata?.name ?? ""), MAX_METADATA_BYTES),
+  );
   const participants = new Set<string>();
   for (const document of documents) {
     if (document.status === "rejected") throw document.reason;
@@ -263,7 +287,10 @@ function manifestOf(
 }
 
 /** The manifest entries of complete chunks; a SHA-256 the blob's metadata lacks (a resumed transfer) is computed from the archived blob. */
-async function describeChunks(container: ContainerClient, chunks: readonly ArchivedChunkBlobs[]): Promise<ManifestChunk[]> {
+async function describeChunks(
+  container: ContainerClient,
+  chunks: readonly ArchivedChunkBlobs[],
+): Promise<ManifestChunk[]> {
   const at = (name: string): string => `${container.containerName}/${name}`;
   const settled = await mapConcurrent(chunks, 4, async (chunk): Promise<ManifestChunk> => {
     const media = chunk.media as NonNullable<ArchivedChunkBlobs["media"]>;
@@ -277,7 +304,10 @@ async function describeChunks(container: ContainerClient, chunks: readonly Archi
       };
     }
     const sha256 =
-      media.sha256 ?? (await inSpan("Storage read for SHA-256", { "archiver.bytes": media.bytes }, () => blobSha256(container, media.name, media.bytes)));
+      media.sha256 ??
+      (await inSpan("Storage read for SHA-256", { "archiver.bytes": media.bytes }, () =>
+        blobSha256(container, media.name, media.bytes),
+      ));
     return {
       index: chunk.index,
       documentId: chunk.documentId,
@@ -299,7 +329,10 @@ async function describeChunks(container: ContainerClient, chunks: readonly Archi
 }
 
 /** The manifest entry of a catalogued BYOS chunk, from its catalogue record (src/byos/byosArchiver.ts). */
-async function byosMedia(container: ContainerClient, media: NonNullable<ArchivedChunkBlobs["media"]>): Promise<ByosMedia> {
+async function byosMedia(
+  container: ContainerClient,
+  media: NonNullable<ArchivedChunkBlobs["media"]>,
+): Promise<ByosMedia> {
   const record = await readJsonBlob(container, media.name, MAX_BYOS_RECORD_BYTES);
   const described = isRecord(record) && isRecord(record["media"]) ? record["media"] : {};
   const url = typeof described["url"] === "string" ? described["url"] : "";
@@ -333,12 +366,15 @@ function sameChunks(a: readonly ManifestChunk[], b: readonly ManifestChunk[]): b
 /** Reads a manifest back; undefined when absent or not one. */
 export async function readManifest(container: ContainerClient, name: string): Promise<RecordingManifest | undefined> {
   const parsed = await readJsonBlob(container, name, MAX_MANIFEST_BYTES);
-  if (!isRecord(parsed) || parsed["schemaVersion"] !== MANIFEST_SCHEMA_VERSION || !Array.isArray(parsed["chunks"])) return undefined;
+  if (!isRecord(parsed) || parsed["schemaVersion"] !== MANIFEST_SCHEMA_VERSION || !Array.isArray(parsed["chunks"]))
+    return undefined;
   return parsed as unknown as RecordingManifest;
 }
 
 /** The manifest as RecordingArchived carries it: every field but the raw participant ids, which become a count. */
-export function manifestForEvent(manifest: RecordingManifest): Omit<RecordingManifest, "participantIds"> & { readonly participantCount: number } {
+export function manifestForEvent(
+  manifest: RecordingManifest,
+): Omit<RecordingManifest, "participantIds"> & { readonly participantCount: number } {
   const { participantIds, ...rest } = manifest;
   return { ...rest, participantCount: participantIds.length };
 }

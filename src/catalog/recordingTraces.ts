@@ -22,10 +22,16 @@ const READ_CONCURRENCY = 8;
  * (MAX_LATER_TRACES) and by chunks (MAX_TRACED_CHUNKS: no trace is started once they are passed); `truncated` when a
  * bound left some out.
  */
-export async function readRecordingTraces(container: ContainerClient, recordingFolder: string, first?: ExpectedRecording | null): Promise<RecordingTraces> {
+export async function readRecordingTraces(
+  container: ContainerClient,
+  recordingFolder: string,
+  first?: ExpectedRecording | null,
+): Promise<RecordingTraces> {
   const [expected, listed] = await Promise.all([
     first === undefined
-      ? readJsonBlob(container, expectedRecordName(recordingFolder), MAX_EXPECTED_RECORD_BYTES).then(readExpectedRecording)
+      ? readJsonBlob(container, expectedRecordName(recordingFolder), MAX_EXPECTED_RECORD_BYTES).then(
+          readExpectedRecording,
+        )
       : Promise.resolve(first ?? undefined),
     listWithMetadata(container, tracesFolder(recordingFolder), MAX_LATER_TRACES),
   ]);

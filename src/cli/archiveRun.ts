@@ -23,7 +23,11 @@ export interface RunContext {
  * The `archive` command's core (also used by the demo): validates the events as intake does
  * (quarantining invalid ones), then archives every chunk with the queue function's job, in order.
  */
-export async function archiveEvents(events: readonly unknown[], receivedVia: string, context: RunContext): Promise<RunSummary> {
+export async function archiveEvents(
+  events: readonly unknown[],
+  receivedVia: string,
+  context: RunContext,
+): Promise<RunSummary> {
   const { services } = context;
   const validated = await validateEvents(events, services.config, services.quarantine, receivedVia, context.log);
   const chunks = await archiveMessages(validated.messages, context);
@@ -45,7 +49,11 @@ export async function archiveMessages(messages: readonly ChunkMessage[], context
   try {
     for (const [position, message] of messages.entries()) {
       const media = chunkBlobNames(message).media;
-      progress.startChunk(position, media.slice(media.lastIndexOf("/") + 1), stagedBytesOf(context.services.recordings.getBlockBlobClient(media)));
+      progress.startChunk(
+        position,
+        media.slice(media.lastIndexOf("/") + 1),
+        stagedBytesOf(context.services.recordings.getBlockBlobClient(media)),
+      );
       const report = await runChunk(message, {
         job: context.services.archiveJob,
         container: context.services.config.recordingsContainer,

@@ -12,12 +12,19 @@ export interface CatalogOutput {
 }
 
 /** `status --call <id> [--json]`: the status API's JSON, or the same as a table. */
-export async function statusOfCall(reader: CallStatusReader, call: string, json: boolean, log: Log): Promise<CatalogOutput> {
+export async function statusOfCall(
+  reader: CallStatusReader,
+  call: string,
+  json: boolean,
+  log: Log,
+): Promise<CatalogOutput> {
   const status = await reader.read(call);
   if (!status) {
     log.error(`The archive (container ${reader.containerName}) has never seen call ${JSON.stringify(call)}.`);
     return {
-      stdout: json ? `${JSON.stringify({ error: { code: "CallNotFound", message: "The archive has never seen this call." } }, null, 2)}\n` : "",
+      stdout: json
+        ? `${JSON.stringify({ error: { code: "CallNotFound", message: "The archive has never seen this call." } }, null, 2)}\n`
+        : "",
       exitCode: 1,
     };
   }
@@ -25,13 +32,19 @@ export async function statusOfCall(reader: CallStatusReader, call: string, json:
 }
 
 function statusTable(status: CallStatus): string {
-  const parts = [`Call ${status.call}: ${status.recordings.length} recording(s), checked ${status.checkedAt}${status.truncated ? " (listing truncated)" : ""}`];
+  const parts = [
+    `Call ${status.call}: ${status.recordings.length} recording(s), checked ${status.checkedAt}${status.truncated ? " (listing truncated)" : ""}`,
+  ];
   for (const recording of status.recordings) {
     const archived = recording.chunks.filter((chunk) => chunk.state === "archived").length;
     parts.push(
       "",
       `Recording ${recording.recordingId ?? "(no recording id)"} started ${recording.recordingStartTime ?? "(unknown)"} — ${archived}/${recording.expectedChunks} chunks archived, ${recording.complete ? "complete" : "not complete"}; manifest: ${recording.manifest ?? "none"}${recording.unannouncedChunks > 0 ? `; ${recording.unannouncedChunks} chunk(s) NOT announced by the recording's first event (see "trace")` : ""}`,
-      textTable(["#", "documentId", "state", "trace", "deadline", "left", "bytes", "where / why"], recording.chunks.map(row), [0, 5, 6]),
+      textTable(
+        ["#", "documentId", "state", "trace", "deadline", "left", "bytes", "where / why"],
+        recording.chunks.map(row),
+        [0, 5, 6],
+      ),
     );
   }
   return `${parts.join("\n")}\n`;
@@ -69,7 +82,13 @@ export async function manifestsOfCall(catalog: RecordingCatalog, call: string, l
       ? { folder, status: result.status, archivedChunks: result.archived, expectedChunks: result.expected }
       : result.status === "erased"
         ? { folder, status: result.status, erasedChunks: result.erased }
-        : { folder, status: result.status, manifest: result.blob, chunks: result.manifest.chunks.length, equivalent: result.equivalent },
+        : {
+            folder,
+            status: result.status,
+            manifest: result.blob,
+            chunks: result.manifest.chunks.length,
+            equivalent: result.equivalent,
+          },
   );
   const ok = done.length > 0 && done.every(({ result }) => result.status !== "incomplete");
   return { stdout: `${JSON.stringify({ command: "manifest", call, recordings }, null, 2)}\n`, exitCode: ok ? 0 : 1 };

@@ -36,9 +36,14 @@ export async function runChunk(message: ChunkMessage, options: ChunkRunOptions):
   for (let attempt = 1; ; attempt++) {
     let result: ChunkJobResult;
     try {
-      result = await options.job.run(message, options.log, { dequeueCount: attempt, maxDequeueCount: options.attempts });
+      result = await options.job.run(message, options.log, {
+        dequeueCount: attempt,
+        maxDequeueCount: options.attempts,
+      });
     } catch (error) {
-      options.log.error(`Archiving chunk ${message.chunkKey} failed and no outcome record could be written: ${describeError(error)}`);
+      options.log.error(
+        `Archiving chunk ${message.chunkKey} failed and no outcome record could be written: ${describeError(error)}`,
+      );
       return { ...base, bytes: 0, outcome: "failed", reason: describeError(error), attempts: attempt };
     }
     switch (result.status) {
@@ -75,9 +80,23 @@ export async function runChunk(message: ChunkMessage, options: ChunkRunOptions):
       case "erased":
         return { ...base, bytes: 0, outcome: "erased", reason: result.reason, attempts: attempt };
       case "requeued":
-        return { ...base, bytes: 0, outcome: "requeued", reason: result.reason, requeuedForSeconds: result.delaySeconds, attempts: attempt };
+        return {
+          ...base,
+          bytes: 0,
+          outcome: "requeued",
+          reason: result.reason,
+          requeuedForSeconds: result.delaySeconds,
+          attempts: attempt,
+        };
       default:
-        return { ...base, bytes: 0, outcome: result.status, reason: result.reason, failureRecord: result.recordedAt, attempts: attempt };
+        return {
+          ...base,
+          bytes: 0,
+          outcome: result.status,
+          reason: result.reason,
+          failureRecord: result.recordedAt,
+          attempts: attempt,
+        };
     }
   }
 }

@@ -74,10 +74,12 @@ const SUBCOMMANDS: Readonly<Record<string, (argv: readonly string[]) => CliComma
 
 /** Parses `archive --event <file|->` / `replay --failure <name|file>` / `status --call <id> [--json]` / `manifest --call <id>` / `--help`; throws UsageError. */
 export function parseCliArgs(argv: readonly string[]): CliCommand {
-  if (argv.length === 0 || argv.some((arg) => arg === "--help" || arg === "-h") || argv[0] === "help") return { kind: "help" };
+  if (argv.length === 0 || argv.some((arg) => arg === "--help" || arg === "-h") || argv[0] === "help")
+    return { kind: "help" };
   const [name = "", ...rest] = argv;
   const parse = Object.hasOwn(SUBCOMMANDS, name) ? SUBCOMMANDS[name] : undefined;
-  if (parse === undefined) throw new UsageError(`unknown command "${name}" (expected ${Object.keys(SUBCOMMANDS).join(" or ")}).`);
+  if (parse === undefined)
+    throw new UsageError(`unknown command "${name}" (expected ${Object.keys(SUBCOMMANDS).join(" or ")}).`);
   try {
     return parse(rest);
   } catch (error) {

@@ -41,7 +41,9 @@ function readValues(file: string, shown: string): Record<string, string> {
   }
   if (!isRecord(parsed)) throw new UsageError(`${shown} must be a JSON object with "Values".`);
   if (parsed["IsEncrypted"] === true)
-    throw new UsageError(`${shown} is encrypted (IsEncrypted: true); run "func settings decrypt" or set the values in the environment.`);
+    throw new UsageError(
+      `${shown} is encrypted (IsEncrypted: true); run "func settings decrypt" or set the values in the environment.`,
+    );
   const values = parsed["Values"] ?? {};
   if (!isRecord(values)) throw new UsageError(`${shown}: "Values" must be an object.`);
   const result: Record<string, string> = {};

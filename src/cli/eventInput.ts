@@ -15,7 +15,10 @@ export async function readEventsInput(source: string, stdin: NodeJS.ReadableStre
   try {
     text = source === "-" ? await readAll(stdin) : await readFile(resolve(cwd, source), "utf8");
   } catch (error) {
-    throw new UsageError(`cannot read ${shown}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}.`, { cause: error });
+    throw new UsageError(
+      `cannot read ${shown}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}.`,
+      { cause: error },
+    );
   }
   let parsed: unknown;
   try {
@@ -24,7 +27,11 @@ export async function readEventsInput(source: string, stdin: NodeJS.ReadableStre
     throw new UsageError(`${shown} is not JSON: ${(error as Error).message}`, { cause: error });
   }
   parsed = unwrapQuarantineRecord(parsed, shown);
-  const events: unknown[] | undefined = Array.isArray(parsed) ? parsed : typeof parsed === "object" && parsed !== null ? [parsed] : undefined;
+  const events: unknown[] | undefined = Array.isArray(parsed)
+    ? parsed
+    : typeof parsed === "object" && parsed !== null
+      ? [parsed]
+      : undefined;
   if (!events) throw new UsageError(`${shown} must hold an event object or an array of events.`);
   if (events.length === 0) throw new UsageError(`${shown} is an empty array: there are no events.`);
   return events;
@@ -32,13 +39,21 @@ export async function readEventsInput(source: string, stdin: NodeJS.ReadableStre
 
 /** A quarantine record (`{ rejectedAt, reason, receivedVia, input }`) stands for the input it kept. */
 function unwrapQuarantineRecord(value: unknown, shown: string): unknown {
-  if (!isRecord(value) || typeof value["rejectedAt"] !== "string" || typeof value["receivedVia"] !== "string" || !("input" in value)) return value;
+  if (
+    !isRecord(value) ||
+    typeof value["rejectedAt"] !== "string" ||
+    typeof value["receivedVia"] !== "string" ||
+    !("input" in value)
+  )
+    return value;
   const input = value["input"];
   if (typeof input !== "string") return input;
   try {
     return JSON.parse(input) as unknown; // a whole delivery kept as text
   } catch (error) {
-    throw new UsageError(`the quarantine record ${shown} keeps a body that is not JSON: ${(error as Error).message}`, { cause: error });
+    throw new UsageError(`the quarantine record ${shown} keeps a body that is not JSON: ${(error as Error).message}`, {
+      cause: error,
+    });
   }
 }
 

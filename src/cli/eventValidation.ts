@@ -35,12 +35,19 @@ export async function validateEvents(
       );
     }
   }
-  const settled = await mapConcurrent(rejections, QUARANTINE_CONCURRENCY, ({ position, rejection }) => keep(quarantine, position, rejection, log));
+  const settled = await mapConcurrent(rejections, QUARANTINE_CONCURRENCY, ({ position, rejection }) =>
+    keep(quarantine, position, rejection, log),
+  );
   const rejected = settled.flatMap((result) => (result.status === "fulfilled" ? [result.value] : []));
   return { messages, report: { received: events.length, accepted, ignored, rejected } };
 }
 
-async function keep(quarantine: Quarantine, position: number, rejection: RejectedInput, log: Log): Promise<RejectedEventReport> {
+async function keep(
+  quarantine: Quarantine,
+  position: number,
+  rejection: RejectedInput,
+  log: Log,
+): Promise<RejectedEventReport> {
   const name = rejection.eventId === undefined ? `at position ${position} (no id)` : printable(rejection.eventId);
   const base = {
     position,
@@ -54,7 +61,9 @@ async function keep(quarantine: Quarantine, position: number, rejection: Rejecte
     log.error(`Rejected event ${name}: ${rejection.reason.message} Kept at ${keptAt}.`);
     return { ...base, keptAt };
   } catch (error) {
-    log.error(`Rejected event ${name}: ${rejection.reason.message} It could NOT be quarantined: ${describeError(error)}`);
+    log.error(
+      `Rejected event ${name}: ${rejection.reason.message} It could NOT be quarantined: ${describeError(error)}`,
+    );
     return { ...base, keptAt: null, quarantineError: describeError(error) };
   }
 }

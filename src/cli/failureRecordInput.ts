@@ -23,13 +23,19 @@ export interface FailureRecordInput {
  * Reads an `archive-failures/` outcome record from a local file or from the recordings container
  * (`archive-failures/...`, optionally prefixed with the container name). Throws UsageError.
  */
-export async function readFailureRecord(source: string, recordings: ContainerClient, cwd: string): Promise<FailureRecordInput> {
+export async function readFailureRecord(
+  source: string,
+  recordings: ContainerClient,
+  cwd: string,
+): Promise<FailureRecordInput> {
   const local = resolve(cwd, source);
   const fromFile = existsSync(local);
   const containerPrefix = `${recordings.containerName}/`;
   const blobName = source.startsWith(containerPrefix) ? source.slice(containerPrefix.length) : source;
   if (!fromFile && !blobName.startsWith(FAILURES_PREFIX)) {
-    throw new UsageError(`--failure ${source} is neither a local file nor a blob name under ${FAILURES_PREFIX} in container ${recordings.containerName}.`);
+    throw new UsageError(
+      `--failure ${source} is neither a local file nor a blob name under ${FAILURES_PREFIX} in container ${recordings.containerName}.`,
+    );
   }
   const text = fromFile ? await readFile(local, "utf8") : await downloadText(recordings, blobName);
   let record: unknown;
@@ -38,7 +44,8 @@ export async function readFailureRecord(source: string, recordings: ContainerCli
   } catch (error) {
     throw new UsageError(`${source} is not JSON: ${(error as Error).message}`, { cause: error });
   }
-  if (!isRecord(record) || record["message"] === undefined) throw new UsageError(`${source} is not a failure record: it holds no "message".`);
+  if (!isRecord(record) || record["message"] === undefined)
+    throw new UsageError(`${source} is not a failure record: it holds no "message".`);
   return { name: fromFile ? local : `${recordings.containerName}/${blobName}`, message: record["message"] };
 }
 
@@ -46,12 +53,15 @@ async function downloadText(container: ContainerClient, name: string): Promise<s
   try {
     const download = await container.getBlobClient(name).download(0, undefined, { abortSignal: storageSignal() });
     if (!download.readableStreamBody) return "";
-    const { bytes, complete } = await readBounded(download.readableStreamBody, MAX_RECORD_BYTES, { idleTimeoutMs: 30_000 });
+    const { bytes, complete } = await readBounded(download.readableStreamBody, MAX_RECORD_BYTES, {
+      idleTimeoutMs: 30_000,
+    });
     if (!complete) throw new UsageError(`${name} is larger than a failure record can be.`);
     return bytes.toString("utf8");
   } catch (error) {
     if (error instanceof UsageError) throw error;
-    if (isNotFound(error)) throw new UsageError(`there is no failure record ${container.containerName}/${name}.`, { cause: error });
+    if (isNotFound(error))
+      throw new UsageError(`there is no failure record ${container.containerName}/${name}.`, { cause: error });
     throw new Error(`Could not read ${container.containerName}/${name}: ${describeError(error)}`, { cause: error });
   }
 }

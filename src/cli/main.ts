@@ -8,10 +8,13 @@ function exit(code: number): void {
   process.stdout.write("", () => process.exit(code));
 }
 
-runCli(process.argv.slice(2), { env: process.env, cwd: process.cwd(), stdin: process.stdin, stdout: process.stdout, stderr: process.stderr }).then(
-  exit,
-  (error: unknown) => {
-    process.stderr.write(`recording-archiver: unexpected failure: ${describeError(error)}\n`);
-    exit(1);
-  },
-);
+runCli(process.argv.slice(2), {
+  env: process.env,
+  cwd: process.cwd(),
+  stdin: process.stdin,
+  stdout: process.stdout,
+  stderr: process.stderr,
+}).then(exit, (error: unknown) => {
+  process.stderr.write(`recording-archiver: unexpected failure: ${describeError(error)}\n`);
+  exit(1);
+});

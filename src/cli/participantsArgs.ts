@@ -4,7 +4,12 @@ import { UsageError } from "./usageError";
 export type ParticipantsCommand =
   | { readonly kind: "help" }
   | ({ readonly kind: "find"; readonly participantId: string; readonly json: boolean } & ParticipantsOptions)
-  | ({ readonly kind: "export"; readonly participantId: string; readonly out: string; readonly idleTimeoutMs: number } & ParticipantsOptions)
+  | ({
+      readonly kind: "export";
+      readonly participantId: string;
+      readonly out: string;
+      readonly idleTimeoutMs: number;
+    } & ParticipantsOptions)
   | ({
       readonly kind: "erase";
       readonly participantId: string;
@@ -22,7 +27,16 @@ interface ParticipantsOptions {
 
 const DEFAULT_IDLE_TIMEOUT_S = 60;
 const FLAGS_WITH_VALUE = ["--settings", "--out", "--idle-timeout", "--version-lifecycle-days"];
-const SWITCHES = ["--json", "--yes", "--include-shared", "--restart", "--rotate-key", "--no-progress", "--verbose", "-v"];
+const SWITCHES = [
+  "--json",
+  "--yes",
+  "--include-shared",
+  "--restart",
+  "--rotate-key",
+  "--no-progress",
+  "--verbose",
+  "-v",
+];
 const ALLOWED: Record<string, readonly string[]> = {
   find: ["--json"],
   export: ["--out", "--idle-timeout"],
@@ -37,9 +51,11 @@ const ALLOWED: Record<string, readonly string[]> = {
  */
 export function parseParticipantsArgs(argv: readonly string[]): ParticipantsCommand {
   const [command, ...rest] = argv;
-  if (command === undefined || command === "help" || argv.includes("--help") || argv.includes("-h")) return { kind: "help" };
+  if (command === undefined || command === "help" || argv.includes("--help") || argv.includes("-h"))
+    return { kind: "help" };
   const allowed = ALLOWED[command];
-  if (!allowed) throw new UsageError(`unknown participants command "${command}" (expected find, export, erase or reindex).`);
+  if (!allowed)
+    throw new UsageError(`unknown participants command "${command}" (expected find, export, erase or reindex).`);
   const values = new Map<string, string>();
   const switches = new Set<string>();
   const positional: string[] = [];
@@ -60,7 +76,8 @@ export function parseParticipantsArgs(argv: readonly string[]): ParticipantsComm
     }
   }
   for (const flag of [...values.keys(), ...switches]) {
-    if (!["--settings", "--no-progress", "--verbose", ...allowed].includes(flag)) throw new UsageError(`${flag} does not belong to participants ${command}.`);
+    if (!["--settings", "--no-progress", "--verbose", ...allowed].includes(flag))
+      throw new UsageError(`${flag} does not belong to participants ${command}.`);
   }
   const options: ParticipantsOptions = {
     ...(values.has("--settings") ? { settingsFile: values.get("--settings") } : {}),
@@ -71,7 +88,8 @@ export function parseParticipantsArgs(argv: readonly string[]): ParticipantsComm
     if (positional.length > 0) throw new UsageError("participants reindex takes no participantId.");
     return { kind: "reindex", restart: switches.has("--restart"), rotateKey: switches.has("--rotate-key"), ...options };
   }
-  if (positional.length !== 1) throw new UsageError(`participants ${command} needs exactly one <participantId> (or "-" to read it from stdin).`);
+  if (positional.length !== 1)
+    throw new UsageError(`participants ${command} needs exactly one <participantId> (or "-" to read it from stdin).`);
   const participantId = positional[0] as string;
   if (command === "find") return { kind: "find", participantId, json: switches.has("--json"), ...options };
   if (command === "erase") {
@@ -97,7 +115,8 @@ function idleTimeout(raw: string | undefined): number {
 
 function wholeNumber(flag: string, raw: string, min: number, max: number): number {
   const value = /^\d+$/.test(raw) ? Number(raw) : Number.NaN;
-  if (!Number.isSafeInteger(value) || value < min || value > max) throw new UsageError(`${flag} must be a whole number from ${min} to ${max}; got "${raw}".`);
+  if (!Number.isSafeInteger(value) || value < min || value > max)
+    throw new UsageError(`${flag} must be a whole number from ${min} to ${max}; got "${raw}".`);
   return value;
 }
 

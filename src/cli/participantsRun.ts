@@ -52,7 +52,11 @@ export async function runParticipantsCli(argv: readonly string[], io: CliIo): Pr
       );
     const blobs = createBlobServiceClient(config.recordingsStorage);
     const recordings = blobs.getContainerClient(config.recordingsContainer);
-    const index = new ParticipantIndex(blobs.getContainerClient(PARTICIPANT_INDEX_CONTAINER), config.participantIndexKey, recordings.containerName);
+    const index = new ParticipantIndex(
+      blobs.getContainerClient(PARTICIPANT_INDEX_CONTAINER),
+      config.participantIndexKey,
+      recordings.containerName,
+    );
     const out = terminal;
     const byos = { access: byosAccess(config.recordingsStorage), containers: config.byosContainers };
     if (command.kind === "reindex") {
@@ -167,24 +171,32 @@ function findTable(found: ParticipantChunks): string {
     ]);
     lines.push(textTable(["recording", "start", "chunk", "blobs", "bytes", "media"], rows, [3, 4]));
     const { totals } = found;
-    lines.push(`${totals.chunks} chunk(s) in ${totals.recordings} recording(s), ${totals.blobs} blob(s), ${formatBytes(totals.bytes)}.`);
+    lines.push(
+      `${totals.chunks} chunk(s) in ${totals.recordings} recording(s), ${totals.blobs} blob(s), ${formatBytes(totals.bytes)}.`,
+    );
   }
   if (found.skipped.length > 0)
     lines.push(
       `${found.skipped.length} index entr(ies) not reported (see "skipped" in --json): their chunk's own metadata does not list this participant, or is gone.`,
     );
   if (found.flagged.chunks.length > 0) {
-    lines.push(`Chunks whose metadata could not be indexed (nobody can be found in them; check by hand)${found.flagged.more ? ", first ones" : ""}:`);
+    lines.push(
+      `Chunks whose metadata could not be indexed (nobody can be found in them; check by hand)${found.flagged.more ? ", first ones" : ""}:`,
+    );
     for (const chunk of found.flagged.chunks) lines.push(`  ${chunk.folder}${chunk.stem}`);
   }
   if (found.unsafeNames.length > 0)
-    lines.push(`${found.unsafeNames.length} blob name(s) under these chunks are not usable as names (dot segments, backslash): refused.`);
+    lines.push(
+      `${found.unsafeNames.length} blob name(s) under these chunks are not usable as names (dot segments, backslash): refused.`,
+    );
   return lines.join("\n");
 }
 
 function eraseSummary(report: ErasureReport): string {
   const { totals } = report;
-  const shared = report.chunks.filter((chunk) => chunk.outcome === "skippedShared" || chunk.outcome === "wouldSkipShared");
+  const shared = report.chunks.filter(
+    (chunk) => chunk.outcome === "skippedShared" || chunk.outcome === "wouldSkipShared",
+  );
   const sharedNote =
     shared.length === 0
       ? ""
@@ -201,7 +213,9 @@ function eraseSummary(report: ErasureReport): string {
     const versions = would.reduce((sum, chunk) => sum + chunk.previousVersions, 0);
     return `Would erase ${would.length} chunk(s), ${blobs} blob(s) and ${versions} previous version(s) of participant ${report.participant}.${sharedNote} Nothing was deleted: run again with --yes.`;
   }
-  const refused = report.chunks.flatMap((chunk) => chunk.refused).concat(report.recordings.flatMap((recording) => recording.refused));
+  const refused = report.chunks
+    .flatMap((chunk) => chunk.refused)
+    .concat(report.recordings.flatMap((recording) => recording.refused));
   const kept =
     refused.length === 0
       ? ""

@@ -13,7 +13,11 @@ import { UsageError } from "./usageError";
 export async function replayFailure(record: FailureRecordInput, context: RunContext): Promise<RunSummary> {
   let message;
   try {
-    message = parseChunkMessage(record.message, context.services.config.downloadHosts, context.services.config.byosContainers);
+    message = parseChunkMessage(
+      record.message,
+      context.services.config.downloadHosts,
+      context.services.config.byosContainers,
+    );
   } catch (error) {
     throw new UsageError(`the message in ${record.name} cannot be replayed: ${describeError(error)}`, { cause: error });
   }

@@ -54,7 +54,8 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
   const log = new CliLog(terminal, command.verbose);
   // The archiver tells of each retry inside a run; the chunk runner of each run repeated (archiveMessages).
   const observers = { onRetry: () => progress.retried() };
-  const makeProgress = (chunks: number): Progress => (progress = command.progress && terminal.interactive ? new ProgressBar(terminal, chunks) : NO_PROGRESS);
+  const makeProgress = (chunks: number): Progress =>
+    (progress = command.progress && terminal.interactive ? new ProgressBar(terminal, chunks) : NO_PROGRESS);
   try {
     if (command.kind === "status" || command.kind === "manifest") {
       const services = createCliServices(loaded.settings, log);
@@ -102,7 +103,11 @@ async function run(
       log.warn("Reading the event(s) from the terminal: paste the JSON, then press Ctrl+D.");
     const events = await readEventsInput(command.event, io.stdin, io.cwd);
     const context = contextFor(createCliServices(settings, log, observers));
-    return archiveEvents(events, `${NAME} archive --event ${command.event === "-" ? "-" : basename(command.event)}`, context);
+    return archiveEvents(
+      events,
+      `${NAME} archive --event ${command.event === "-" ? "-" : basename(command.event)}`,
+      context,
+    );
   }
   const context = contextFor(createCliServices(settings, log, observers));
   return replayFailure(await readFailureRecord(command.failure, context.services.recordings, io.cwd), context);

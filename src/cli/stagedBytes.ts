@@ -9,7 +9,8 @@ export function stagedBytesOf(blob: BlockBlobClient): () => Promise<number> {
   return async () => {
     try {
       const list = await blob.getBlockList("all");
-      const sum = (blocks: readonly { size: number }[] | undefined): number => (blocks ?? []).reduce((total, block) => total + block.size, 0);
+      const sum = (blocks: readonly { size: number }[] | undefined): number =>
+        (blocks ?? []).reduce((total, block) => total + block.size, 0);
       return Math.max(sum(list.committedBlocks), sum(list.uncommittedBlocks));
     } catch (error) {
       if (isNotFound(error)) return 0;

@@ -24,7 +24,10 @@ export function parseAcsConnectionString(value: string, setting = "ACS_CONNECTIO
   const endpointText = parts.get("endpoint");
   const accessKey = parts.get("accesskey");
   if (!endpointText || !accessKey) {
-    throw new ConfigError(setting, "must look like endpoint=https://<resource>.communication.azure.com/;accesskey=<key>.");
+    throw new ConfigError(
+      setting,
+      "must look like endpoint=https://<resource>.communication.azure.com/;accesskey=<key>.",
+    );
   }
   let endpoint: URL;
   try {
@@ -32,7 +35,8 @@ export function parseAcsConnectionString(value: string, setting = "ACS_CONNECTIO
   } catch {
     throw new ConfigError(setting, "has an endpoint that is not a URL.");
   }
-  const secureEnough = endpoint.protocol === "https:" || (endpoint.protocol === "http:" && isLoopbackHost(endpoint.hostname));
+  const secureEnough =
+    endpoint.protocol === "https:" || (endpoint.protocol === "http:" && isLoopbackHost(endpoint.hostname));
   if (!secureEnough) throw new ConfigError(setting, "must use an https endpoint (http is allowed for loopback only).");
   if (endpoint.username || endpoint.password || endpoint.search || endpoint.hash || endpoint.pathname !== "/") {
     throw new ConfigError(setting, "must have an endpoint with only scheme, host and optional port.");

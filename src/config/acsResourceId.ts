@@ -13,7 +13,8 @@ const ACS_RESOURCE_ID =
   /^\/subscriptions\/[0-9a-z{}-]{1,64}\/resourcegroups\/[\p{L}\p{N}._(){}-]{1,90}\/providers\/microsoft\.communication\/communicationservices\/[0-9a-z{}_.-]{1,64}\/?$/iu;
 
 /** The shape as people write it, for messages. */
-export const ACS_RESOURCE_ID_SHAPE = "/subscriptions/<id>/resourceGroups/<rg>/providers/Microsoft.Communication/communicationServices/<name>";
+export const ACS_RESOURCE_ID_SHAPE =
+  "/subscriptions/<id>/resourceGroups/<rg>/providers/Microsoft.Communication/communicationServices/<name>";
 
 /** Whether `text` (trimmed) has the shape of an ACS resource id. */
 export function isAcsResourceId(text: string): boolean {

@@ -101,7 +101,11 @@ export function acsConnectionFor(resources: AcsResources, resource: string): Acs
  * and the ALLOWED_ACS_RESOURCES entries are accepted; and a chunk that needs a signed request (`needsKey`: not a
  * bring-your-own-storage chunk) needs a key for its resource. The sentence names the settings to add.
  */
-export function unservedResourceProblem(resources: AcsResources, resource: string, needsKey: boolean): string | undefined {
+export function unservedResourceProblem(
+  resources: AcsResources,
+  resource: string,
+  needsKey: boolean,
+): string | undefined {
   if (resources.groups.length === 0) return undefined;
   const id = normalizeResourceId(resource);
   const listed = resources.groups.some((group) => group.resourceId === id) || resources.defaultServes.includes(id);
@@ -110,12 +114,18 @@ export function unservedResourceProblem(resources: AcsResources, resource: strin
 }
 
 /** The sentence for a resource without a key: what it is, and which settings to add. */
-export function missingKeyProblem(resources: AcsResources, resource: string, listed = resources.defaultServes.includes(resource)): string {
+export function missingKeyProblem(
+  resources: AcsResources,
+  resource: string,
+  listed = resources.defaultServes.includes(resource),
+): string {
   const group = `ACS_RESOURCES__${resources.nextGroupIndex}`;
   const add = `add ${group}__RESOURCE_ID (this resource id) and ${group}__CONNECTION_STRING (its connection string, e.g. a Key Vault reference)`;
-  if (resource === "") return `names no ACS resource, and this app has access keys for named resources only (ACS_RESOURCES__<n>__RESOURCE_ID)`;
+  if (resource === "")
+    return `names no ACS resource, and this app has access keys for named resources only (ACS_RESOURCES__<n>__RESOURCE_ID)`;
   const shown = printable(resource);
-  if (listed) return `names ${shown}, which ALLOWED_ACS_RESOURCES lists but no access key serves: set ACS_CONNECTION_STRING, or ${add}`;
+  if (listed)
+    return `names ${shown}, which ALLOWED_ACS_RESOURCES lists but no access key serves: set ACS_CONNECTION_STRING, or ${add}`;
   return `names ${shown}, which is not an ACS resource this app has an access key for: ${add}`;
 }
 
@@ -184,36 +194,59 @@ function readGroups(settings: Settings): AcsResourceGroup[] {
     const name = (field: AcsResourceField): string => `${ACS_RESOURCES_SETTING}__${index}__${field}`;
     const idText = optionalSetting(settings, name("RESOURCE_ID"));
     if (idText === undefined)
-      throw new ConfigError(name("RESOURCE_ID"), `is required with the other ${ACS_RESOURCES_SETTING}__${index}__ settings.`, "missing");
+      throw new ConfigError(
+        name("RESOURCE_ID"),
+        `is required with the other ${ACS_RESOURCES_SETTING}__${index}__ settings.`,
+        "missing",
+      );
     const resourceId = parseResourceId(idText, name("RESOURCE_ID"));
     const earlier = groups.find((group) => group.resourceId === resourceId);
-    if (earlier) throw new ConfigError(name("RESOURCE_ID"), `names the same resource as ACS_RESOURCES__${earlier.groupIndex}__RESOURCE_ID.`);
+    if (earlier)
+      throw new ConfigError(
+        name("RESOURCE_ID"),
+        `names the same resource as ACS_RESOURCES__${earlier.groupIndex}__RESOURCE_ID.`,
+      );
     const connection = readConnection(settings, {
       label: resourceName(resourceId),
       primary: name("CONNECTION_STRING"),
       secondary: name("SECONDARY_CONNECTION_STRING"),
     });
-    if (!connection) throw new ConfigError(name("CONNECTION_STRING"), `is required with ${name("RESOURCE_ID")}.`, "missing");
+    if (!connection)
+      throw new ConfigError(name("CONNECTION_STRING"), `is required with ${name("RESOURCE_ID")}.`, "missing");
     const sameEndpoint = groups.find((group) => group.primary.endpoint === connection.primary.endpoint);
     if (sameEndpoint) {
-      throw new ConfigError(name("CONNECTION_STRING"), `has the same endpoint as ${sameEndpoint.keySettings.primary}: each ACS resource has its own endpoint.`);
+      throw new ConfigError(
+        name("CONNECTION_STRING"),
+        `has the same endpoint as ${sameEndpoint.keySettings.primary}: each ACS resource has its own endpoint.`,
+      );
     }
     groups.push({ ...connection, resourceId, groupIndex: index });
   }
   return groups;
 }
 
-function readConnection(settings: Settings, names: { label: string; primary: string; secondary: string }): AcsResourceConnection | undefined {
+function readConnection(
+  settings: Settings,
+  names: { label: string; primary: string; secondary: string },
+): AcsResourceConnection | undefined {
   const primaryText = optionalSetting(settings, names.primary);
   const secondaryText = optionalSetting(settings, names.secondary);
   if (primaryText === undefined) {
-    if (secondaryText !== undefined) throw new ConfigError(names.primary, `is required with ${names.secondary} (the secondary key is a fallback).`, "missing");
+    if (secondaryText !== undefined)
+      throw new ConfigError(
+        names.primary,
+        `is required with ${names.secondary} (the secondary key is a fallback).`,
+        "missing",
+      );
     return undefined;
   }
   const primary = parseAcsConnectionString(primaryText, names.primary);
   const secondary = secondaryText === undefined ? undefined : parseAcsConnectionString(secondaryText, names.secondary);
   if (secondary && secondary.endpoint !== primary.endpoint) {
-    throw new ConfigError(names.secondary, `must name the same endpoint as ${names.primary} (both keys belong to one ACS resource).`);
+    throw new ConfigError(
+      names.secondary,
+      `must name the same endpoint as ${names.primary} (both keys belong to one ACS resource).`,
+    );
   }
   return {
     label: names.label,

@@ -77,7 +77,9 @@ export type ParticipantConfig = Pick<
 export function parseConfig(settings: Settings): AppConfig {
   const hostStorage = hostStorageSetting(settings);
   const recordingsStorage = recordingsStorageSetting(settings, hostStorage);
-  const allowed = listSetting(settings, "ALLOWED_ACS_RESOURCES").map((value) => parseResourceId(value, "ALLOWED_ACS_RESOURCES"));
+  const allowed = listSetting(settings, "ALLOWED_ACS_RESOURCES").map((value) =>
+    parseResourceId(value, "ALLOWED_ACS_RESOURCES"),
+  );
   const acsResources = parseAcsResources(settings, allowed);
   const config: AppConfig = {
     hostStorage,
@@ -86,7 +88,8 @@ export function parseConfig(settings: Settings): AppConfig {
     recordingsContainer: recordingsContainerSetting(settings),
     quarantineContainer: "rejected-events",
     acsResources,
-    allowedAcsResources: allowed.length === 0 ? [] : [...new Set([...allowed, ...acsResources.groups.map((group) => group.resourceId)])],
+    allowedAcsResources:
+      allowed.length === 0 ? [] : [...new Set([...allowed, ...acsResources.groups.map((group) => group.resourceId)])],
     downloadHosts: buildDownloadHostPolicy(listSetting(settings, "ALLOWED_DOWNLOAD_HOSTS"), acsEndpoints(acsResources)),
     // Today's ACS documentation keeps recordings 24 h; the 2021 preview API documentation said 48 (README, Settings).
     retentionHours: numberSetting(settings, "RETENTION_HOURS", 24, { min: 1, max: 24 * 365 }),
@@ -109,10 +112,16 @@ export function parseConfig(settings: Settings): AppConfig {
  * (DOWNLOAD_BLOCK_SIZE: a chunk that fits in one is admitted with all of its bytes at once) and 16 MiB.
  */
 function memoryBudgetSetting(settings: Settings): number {
-  const budget = byteSizeSetting(settings, "ARCHIVE_MEMORY_BUDGET", DEFAULT_MEMORY_BUDGET, { min: 16 * MIB, max: 64 * 1024 * MIB });
+  const budget = byteSizeSetting(settings, "ARCHIVE_MEMORY_BUDGET", DEFAULT_MEMORY_BUDGET, {
+    min: 16 * MIB,
+    max: 64 * 1024 * MIB,
+  });
   const blockSize = byteSizeSetting(settings, "DOWNLOAD_BLOCK_SIZE", 8 * MIB, { min: 256 * 1024, max: 256 * MIB });
   if (budget < 2 * blockSize) {
-    throw new ConfigError("ARCHIVE_MEMORY_BUDGET", `must be at least twice DOWNLOAD_BLOCK_SIZE (${2 * blockSize} bytes).`);
+    throw new ConfigError(
+      "ARCHIVE_MEMORY_BUDGET",
+      `must be at least twice DOWNLOAD_BLOCK_SIZE (${2 * blockSize} bytes).`,
+    );
   }
   return budget;
 }
@@ -176,9 +185,17 @@ export function acsResourcesSetting(settings: Settings): AcsResources {
 }
 
 /** An identity-based connection names each service it is used for (checked here, not when a client is first built). */
-function requireServiceUri(connection: StorageConnection, service: "queueServiceUri" | "blobServiceUri", use: string): void {
+function requireServiceUri(
+  connection: StorageConnection,
+  service: "queueServiceUri" | "blobServiceUri",
+  use: string,
+): void {
   if (connection.kind === "identity" && !connection[service]) {
-    throw new ConfigError(`${connection.setting}__${service}`, `is required for ${use} (the account's endpoint, e.g. its primaryEndpoints value).`, "missing");
+    throw new ConfigError(
+      `${connection.setting}__${service}`,
+      `is required for ${use} (the account's endpoint, e.g. its primaryEndpoints value).`,
+      "missing",
+    );
   }
 }
 
@@ -188,7 +205,11 @@ const DEFAULT_CHUNK_QUEUE = "recording-chunks";
 export function parseParticipantConfig(settings: Settings): ParticipantConfig {
   const hostStorage = readStorageConnection(settings, "AzureWebJobsStorage");
   const recordingsStorage = readStorageConnection(settings, "RECORDINGS_STORAGE") ?? hostStorage;
-  if (!recordingsStorage) throw new ConfigError("RECORDINGS_STORAGE", "is required (or AzureWebJobsStorage, which it defaults to) to reach the archive.");
+  if (!recordingsStorage)
+    throw new ConfigError(
+      "RECORDINGS_STORAGE",
+      "is required (or AzureWebJobsStorage, which it defaults to) to reach the archive.",
+    );
   return deepFreeze({
     recordingsStorage,
     recordingsContainer: storageNameSetting(settings, "RECORDINGS_CONTAINER", "recordings"),
@@ -216,11 +237,21 @@ function participantIndexKeySetting(settings: Settings): { participantIndexKey?:
   const key = optionalSetting(settings, "PARTICIPANT_INDEX_KEY");
   if (key === undefined) return {};
   const material = Buffer.from(key, "base64");
-  if (!/^[A-Za-z0-9+/]+={0,2}$/.test(key) || material.toString("base64") !== key || material.length < MIN_INDEX_KEY_BYTES) {
-    throw new ConfigError("PARTICIPANT_INDEX_KEY", `must be base64 of at least ${MIN_INDEX_KEY_BYTES} bytes of random key material; ${KEY_ADVICE}.`);
+  if (
+    !/^[A-Za-z0-9+/]+={0,2}$/.test(key) ||
+    material.toString("base64") !== key ||
+    material.length < MIN_INDEX_KEY_BYTES
+  ) {
+    throw new ConfigError(
+      "PARTICIPANT_INDEX_KEY",
+      `must be base64 of at least ${MIN_INDEX_KEY_BYTES} bytes of random key material; ${KEY_ADVICE}.`,
+    );
   }
   if (new Set(material).size < MIN_DISTINCT_KEY_BYTES || isPeriodic(material)) {
-    throw new ConfigError("PARTICIPANT_INDEX_KEY", `is trivially weak (its bytes repeat a short pattern, not random key material); ${KEY_ADVICE}.`);
+    throw new ConfigError(
+      "PARTICIPANT_INDEX_KEY",
+      `is trivially weak (its bytes repeat a short pattern, not random key material); ${KEY_ADVICE}.`,
+    );
   }
   return { participantIndexKey: key };
 }
@@ -250,7 +281,11 @@ function optionalArchiveEvents(settings: Settings): { archiveEvents?: ArchiveEve
 /** The host names the poison queue `<CHUNK_QUEUE>-poison`, which must be a valid queue name too. */
 function chunkQueueSetting(settings: Settings): string {
   const name = storageNameSetting(settings, "CHUNK_QUEUE", DEFAULT_CHUNK_QUEUE);
-  if (name.length > 56) throw new ConfigError("CHUNK_QUEUE", "must be at most 56 characters, so that its poison queue (<name>-poison) is a valid queue name.");
+  if (name.length > 56)
+    throw new ConfigError(
+      "CHUNK_QUEUE",
+      "must be at most 56 characters, so that its poison queue (<name>-poison) is a valid queue name.",
+    );
   return name;
 }
 

@@ -15,7 +15,8 @@ export interface ArchiveEventsConfig {
   readonly insecureLoopback: boolean;
 }
 
-const EXPECTED_ENDPOINT = "https://<topic>.<region>-1.eventgrid.azure.net/api/events, or a sovereign cloud's eventgrid.azure.us / .cn";
+const EXPECTED_ENDPOINT =
+  "https://<topic>.<region>-1.eventgrid.azure.net/api/events, or a sovereign cloud's eventgrid.azure.us / .cn";
 
 /** ARCHIVE_EVENTS_ENDPOINT / ARCHIVE_EVENTS_KEY / ARCHIVE_EVENTS_SCHEMA; undefined when no endpoint is set. */
 export function archiveEventsSetting(settings: Settings): ArchiveEventsConfig | undefined {
@@ -31,7 +32,10 @@ export function archiveEventsSetting(settings: Settings): ArchiveEventsConfig | 
     throw new ConfigError("ARCHIVE_EVENTS_ENDPOINT", `is not an absolute URL (expected ${EXPECTED_ENDPOINT}).`);
   }
   if (url.username || url.password || /[?#]/.test(endpoint)) {
-    throw new ConfigError("ARCHIVE_EVENTS_ENDPOINT", `must not carry user information, a query string or a fragment (expected ${EXPECTED_ENDPOINT}).`);
+    throw new ConfigError(
+      "ARCHIVE_EVENTS_ENDPOINT",
+      `must not carry user information, a query string or a fragment (expected ${EXPECTED_ENDPOINT}).`,
+    );
   }
   // The topic key or the app's Entra token, and every event, go to this host: only Event Grid's own (or an opted-in one).
   serviceHostOf(url, "eventGrid", customServiceHosts(settings), "ARCHIVE_EVENTS_ENDPOINT", EXPECTED_ENDPOINT);

@@ -3,7 +3,8 @@ import { serviceHostOf, type CustomServiceHost } from "./serviceHosts";
 
 export const BYOS_SETTING = "BYOS_STORAGE_ACCOUNTS";
 
-const EXPECTED = "https://<account>.blob.core.windows.net/<container>, the recordingDestinationContainerUrl ACS writes into";
+const EXPECTED =
+  "https://<account>.blob.core.windows.net/<container>, the recordingDestinationContainerUrl ACS writes into";
 
 /** A destination container ACS writes bring-your-own-storage recordings into (one BYOS_STORAGE_ACCOUNTS entry). */
 export interface ByosContainer {
@@ -30,7 +31,10 @@ export function byosContainer(entry: string, custom: readonly CustomServiceHost[
     throw new ConfigError(BYOS_SETTING, `has an entry that is not a container URL (expected ${EXPECTED}).`);
   }
   if (url.username || url.password || /[?#]/.test(text)) {
-    throw new ConfigError(BYOS_SETTING, `has an entry with user information, a query (a SAS) or a fragment; expected ${EXPECTED}, nothing more.`);
+    throw new ConfigError(
+      BYOS_SETTING,
+      `has an entry with user information, a query (a SAS) or a fragment; expected ${EXPECTED}, nothing more.`,
+    );
   }
   const kind = serviceHostOf(url, "blob", custom, BYOS_SETTING, EXPECTED);
   const segments = url.pathname.replace(/\/+$/, "").split("/").slice(1);

@@ -1,7 +1,11 @@
 import { ConfigError } from "../errors";
 
 /** Host suffixes ACS serves recording files from (the same list the official SDK allows). */
-export const ACS_DOWNLOAD_HOST_SUFFIXES: readonly string[] = [".asm.skype.com", ".asyncgw.teams.microsoft.com", ".ams.gov.teams.microsoft.us"];
+export const ACS_DOWNLOAD_HOST_SUFFIXES: readonly string[] = [
+  ".asm.skype.com",
+  ".asyncgw.teams.microsoft.com",
+  ".ams.gov.teams.microsoft.us",
+];
 
 interface AllowedHost {
   readonly hostname: string;
@@ -33,12 +37,17 @@ function isIpLiteral(hostname: string): boolean {
  * Builds the policy from ALLOWED_DOWNLOAD_HOSTS entries (`host`, `host:port`, `[::1]:port`, or
  * `.suffix`), the built-in ACS suffixes and the endpoints of the ACS resources the app signs for.
  */
-export function buildDownloadHostPolicy(entries: readonly string[], acsEndpoints: readonly string[], setting = "ALLOWED_DOWNLOAD_HOSTS"): DownloadHostPolicy {
+export function buildDownloadHostPolicy(
+  entries: readonly string[],
+  acsEndpoints: readonly string[],
+  setting = "ALLOWED_DOWNLOAD_HOSTS",
+): DownloadHostPolicy {
   const suffixes = [...ACS_DOWNLOAD_HOST_SUFFIXES];
   const hosts: AllowedHost[] = [];
   for (const entry of entries) {
     if (entry.startsWith(".")) {
-      if (!/^(\.[a-z0-9-]+){2,}$/i.test(entry)) throw new ConfigError(setting, "has an invalid host suffix (expected .<domain>.<tld>).");
+      if (!/^(\.[a-z0-9-]+){2,}$/i.test(entry))
+        throw new ConfigError(setting, "has an invalid host suffix (expected .<domain>.<tld>).");
       suffixes.push(entry.toLowerCase());
       continue;
     }
@@ -60,7 +69,14 @@ export function parseHostEntry(entry: string, setting: string): { readonly hostn
   } catch {
     throw new ConfigError(setting, "has an entry that is not a host or host:port.");
   }
-  if (parsed.username || parsed.password || parsed.pathname !== "/" || parsed.search || parsed.hash || entry.includes("/")) {
+  if (
+    parsed.username ||
+    parsed.password ||
+    parsed.pathname !== "/" ||
+    parsed.search ||
+    parsed.hash ||
+    entry.includes("/")
+  ) {
     throw new ConfigError(setting, "has an entry that is not a host or host:port.");
   }
   // The URL parser drops ":443" (https default), so the port is taken from the entry as written.
@@ -79,16 +95,20 @@ export function downloadUrlProblem(policy: DownloadHostPolicy, text: string): st
   } catch {
     return "is not an absolute URL";
   }
-  if (url.protocol !== "https:" && url.protocol !== "http:") return `uses scheme ${url.protocol} (only https is allowed)`;
+  if (url.protocol !== "https:" && url.protocol !== "http:")
+    return `uses scheme ${url.protocol} (only https is allowed)`;
   if (url.username || url.password) return "carries user information";
   const hostname = url.hostname.toLowerCase();
   // Ports compare as numbers, each side's default taken from the URL's own scheme.
   const urlPort = url.port || defaultPort(url.protocol);
-  const explicit = policy.hosts.find((host) => host.hostname === hostname && (host.port || defaultPort(url.protocol)) === urlPort);
+  const explicit = policy.hosts.find(
+    (host) => host.hostname === hostname && (host.port || defaultPort(url.protocol)) === urlPort,
+  );
   if (explicit) {
     return url.protocol === "https:" || explicit.allowHttp ? undefined : "uses http (only https is allowed)";
   }
-  if (policy.hosts.some((host) => host.hostname === hostname)) return `uses port ${url.port || "(default)"}, which is not allowed for ${hostname}`;
+  if (policy.hosts.some((host) => host.hostname === hostname))
+    return `uses port ${url.port || "(default)"}, which is not allowed for ${hostname}`;
   if (isIpLiteral(hostname)) return `names an IP address (${hostname}) that is not allowed`;
   if (!policy.suffixes.some((suffix) => hostname.endsWith(suffix) && hostname.length > suffix.length)) {
     return `names host ${hostname}, which is not an allowed ACS download host`;

@@ -32,8 +32,17 @@ export const INTAKE_LIMIT_SETTINGS = {
 /** INTAKE_MAX_*_PER_DELIVERY; raising one above its default costs answer time (README, bench:intake). */
 export function intakeLimitsSetting(settings: Settings): IntakeLimits {
   return {
-    maxEvents: integerSetting(settings, INTAKE_LIMIT_SETTINGS.maxEvents, DEFAULT_INTAKE_LIMITS.maxEvents, { min: 1, max: 5_000 }),
-    maxRecordings: integerSetting(settings, INTAKE_LIMIT_SETTINGS.maxRecordings, DEFAULT_INTAKE_LIMITS.maxRecordings, { min: 1, max: 5_000 }),
-    maxChunks: integerSetting(settings, INTAKE_LIMIT_SETTINGS.maxChunks, DEFAULT_INTAKE_LIMITS.maxChunks, { min: 1, max: 10_000 }),
+    maxEvents: integerSetting(settings, INTAKE_LIMIT_SETTINGS.maxEvents, DEFAULT_INTAKE_LIMITS.maxEvents, {
+      min: 1,
+      max: 5_000,
+    }),
+    maxRecordings: integerSetting(settings, INTAKE_LIMIT_SETTINGS.maxRecordings, DEFAULT_INTAKE_LIMITS.maxRecordings, {
+      min: 1,
+      max: 5_000,
+    }),
+    maxChunks: integerSetting(settings, INTAKE_LIMIT_SETTINGS.maxChunks, DEFAULT_INTAKE_LIMITS.maxChunks, {
+      min: 1,
+      max: 10_000,
+    }),
   };
 }

@@ -34,7 +34,8 @@ const AZURE_EVENT_GRID_HOST_SUFFIXES: readonly string[] = [
   "eventgrid.azure.microsoft.scloud",
 ];
 
-const SUFFIX_GROUP = (suffixes: readonly string[]): string => suffixes.map((suffix) => suffix.replace(/[.-]/g, (char) => `\\${char}`)).join("|");
+const SUFFIX_GROUP = (suffixes: readonly string[]): string =>
+  suffixes.map((suffix) => suffix.replace(/[.-]/g, (char) => `\\${char}`)).join("|");
 
 /**
  * `<account>.blob.<suffix>`, its private-link name `<account>.privatelink.blob.<suffix>`, and the Azure DNS zone
@@ -46,7 +47,9 @@ const AZURE_BLOB_HOST = new RegExp(
 );
 
 /** `<topic or domain>.<region>-<n>.eventgrid.azure.<cloud>` (topic names: 3-50 letters, digits and hyphens). */
-const EVENT_GRID_HOST = new RegExp(`^[a-z0-9][a-z0-9-]{1,48}[a-z0-9]\\.[a-z0-9]+(?:-[0-9]+)?\\.(?:${SUFFIX_GROUP(AZURE_EVENT_GRID_HOST_SUFFIXES)})$`);
+const EVENT_GRID_HOST = new RegExp(
+  `^[a-z0-9][a-z0-9-]{1,48}[a-z0-9]\\.[a-z0-9]+(?:-[0-9]+)?\\.(?:${SUFFIX_GROUP(AZURE_EVENT_GRID_HOST_SUFFIXES)})$`,
+);
 
 const CUSTOM_SERVICE_HOSTS_SETTING = "ALLOWED_CUSTOM_SERVICE_HOSTS";
 
@@ -59,7 +62,9 @@ export interface CustomServiceHost {
 
 /** ALLOWED_CUSTOM_SERVICE_HOSTS: exact `host` or `host:port` entries (Azure Stack Hub, a proxy you run); empty by default. */
 export function customServiceHosts(settings: Settings): readonly CustomServiceHost[] {
-  return listSetting(settings, CUSTOM_SERVICE_HOSTS_SETTING).map((entry) => parseHostEntry(entry, CUSTOM_SERVICE_HOSTS_SETTING));
+  return listSetting(settings, CUSTOM_SERVICE_HOSTS_SETTING).map((entry) =>
+    parseHostEntry(entry, CUSTOM_SERVICE_HOSTS_SETTING),
+  );
 }
 
 export function isAzureBlobHost(hostname: string): boolean {
@@ -90,7 +95,8 @@ export function serviceHostOf(
       throw new ConfigError(setting, `must use https (http only for a loopback host); expected ${expected}.`);
     return "loopback";
   }
-  if (url.protocol !== "https:") throw new ConfigError(setting, `must use https (http only for a loopback host); expected ${expected}.`);
+  if (url.protocol !== "https:")
+    throw new ConfigError(setting, `must use https (http only for a loopback host); expected ${expected}.`);
   const listed = custom.find((host) => host.hostname === hostname);
   if (listed) {
     if (url.port !== "" && url.port !== listed.port)
@@ -99,12 +105,16 @@ export function serviceHostOf(
   }
   const azure = service === "blob" ? isAzureBlobHost(hostname) : isEventGridHost(hostname);
   if (!azure) {
-    const what = service === "blob" ? "an Azure Blob Storage endpoint of a known cloud" : "an Azure Event Grid topic endpoint of a known cloud";
+    const what =
+      service === "blob"
+        ? "an Azure Blob Storage endpoint of a known cloud"
+        : "an Azure Event Grid topic endpoint of a known cloud";
     throw new ConfigError(
       setting,
       `must name ${what} (expected ${expected}); another host only when ${CUSTOM_SERVICE_HOSTS_SETTING} lists it exactly (loopback is always allowed).`,
     );
   }
-  if (url.port !== "") throw new ConfigError(setting, `must not name a port for an Azure endpoint (expected ${expected}).`);
+  if (url.port !== "")
+    throw new ConfigError(setting, `must not name a port for an Azure endpoint (expected ${expected}).`);
   return "azure";
 }

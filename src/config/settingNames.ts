@@ -44,14 +44,16 @@ export const SETTING_NAMES: readonly SettingName[] = [
     readBy: "app",
     required: true,
     connection: true,
-    description: "Host storage (the chunk queue; the archive too by default): a connection string, or identity-based `__queueServiceUri` + `__blobServiceUri`.",
+    description:
+      "Host storage (the chunk queue; the archive too by default): a connection string, or identity-based `__queueServiceUri` + `__blobServiceUri`.",
   },
   {
     name: "RECORDINGS_STORAGE",
     readBy: "app",
     required: false,
     connection: true,
-    description: "Storage account of the archive and the quarantine, when not host storage (a connection string, or `__blobServiceUri`).",
+    description:
+      "Storage account of the archive and the quarantine, when not host storage (a connection string, or `__blobServiceUri`).",
   },
   {
     name: "RECORDINGS_CONTAINER",
@@ -72,7 +74,8 @@ export const SETTING_NAMES: readonly SettingName[] = [
     name: "ACS_CONNECTION_STRING",
     readBy: "app",
     required: false,
-    description: "`endpoint=https://…;accesskey=…` of the ACS resource: signs downloads and the control API (required without `ACS_RESOURCES` groups).",
+    description:
+      "`endpoint=https://…;accesskey=…` of the ACS resource: signs downloads and the control API (required without `ACS_RESOURCES` groups).",
   },
   {
     name: "ACS_SECONDARY_CONNECTION_STRING",
@@ -85,19 +88,22 @@ export const SETTING_NAMES: readonly SettingName[] = [
     readBy: "app",
     required: false,
     group: ACS_RESOURCE_FIELDS,
-    description: "Several ACS resources: one group of `RESOURCE_ID`, `CONNECTION_STRING`, `SECONDARY_CONNECTION_STRING` per resource (n = 0, 1, …).",
+    description:
+      "Several ACS resources: one group of `RESOURCE_ID`, `CONNECTION_STRING`, `SECONDARY_CONNECTION_STRING` per resource (n = 0, 1, …).",
   },
   {
     name: "ALLOWED_ACS_RESOURCES",
     readBy: "app",
     required: false,
-    description: "ACS resource ids whose events are accepted (comma-separated); empty accepts any ACS resource, with a warning: set it in production.",
+    description:
+      "ACS resource ids whose events are accepted (comma-separated); empty accepts any ACS resource, with a warning: set it in production.",
   },
   {
     name: "ALLOWED_DOWNLOAD_HOSTS",
     readBy: "app",
     required: false,
-    description: "Hosts a chunk URL may name beside ACS's own (`host`, `host:port`, `.suffix`); loopback hosts may use http (the simulator).",
+    description:
+      "Hosts a chunk URL may name beside ACS's own (`host`, `host:port`, `.suffix`); loopback hosts may use http (the simulator).",
   },
   {
     name: "RETENTION_HOURS",
@@ -111,15 +117,23 @@ export const SETTING_NAMES: readonly SettingName[] = [
     readBy: "app",
     required: false,
     default: "8MiB",
-    description: "Size of each ranged GET (256 KiB – 256 MiB; `KiB`/`MiB` are powers of 1024, `kB`/`MB` powers of 1000).",
+    description:
+      "Size of each ranged GET (256 KiB – 256 MiB; `KiB`/`MiB` are powers of 1024, `kB`/`MB` powers of 1000).",
   },
-  { name: "DOWNLOAD_CONCURRENCY", readBy: "app", required: false, default: "8", description: "Ranged GETs in flight per chunk (1–64)." },
+  {
+    name: "DOWNLOAD_CONCURRENCY",
+    readBy: "app",
+    required: false,
+    default: "8",
+    description: "Ranged GETs in flight per chunk (1–64).",
+  },
   {
     name: "ARCHIVE_MEMORY_BUDGET",
     readBy: "app",
     required: false,
     default: "1GiB",
-    description: "Bytes of chunk buffers the whole process may hold, shared by every chunk in flight (the default fits a 2,048 MB instance).",
+    description:
+      "Bytes of chunk buffers the whole process may hold, shared by every chunk in flight (the default fits a 2,048 MB instance).",
   },
   {
     name: "DELETE_AFTER_ARCHIVE",
@@ -158,13 +172,15 @@ export const SETTING_NAMES: readonly SettingName[] = [
     name: "PARTICIPANT_INDEX_KEY",
     readBy: "app",
     required: false,
-    description: "Key of the participant index (base64 of at least 32 random bytes); unset: nothing indexed, the participants API answers 503.",
+    description:
+      "Key of the participant index (base64 of at least 32 random bytes); unset: nothing indexed, the participants API answers 503.",
   },
   {
     name: "BYOS_STORAGE_ACCOUNTS",
     readBy: "app",
     required: false,
-    description: "Container URLs ACS writes bring-your-own-storage recordings into: their chunks are catalogued, never downloaded from ACS.",
+    description:
+      "Container URLs ACS writes bring-your-own-storage recordings into: their chunks are catalogued, never downloaded from ACS.",
   },
   {
     name: "BYOS_COPY",
@@ -198,13 +214,15 @@ export const SETTING_NAMES: readonly SettingName[] = [
     name: "ALLOWED_CUSTOM_SERVICE_HOSTS",
     readBy: "app",
     required: false,
-    description: "Hosts outside Azure's own endpoints that `BYOS_STORAGE_ACCOUNTS` and `ARCHIVE_EVENTS_ENDPOINT` may name (hosts you control).",
+    description:
+      "Hosts outside Azure's own endpoints that `BYOS_STORAGE_ACCOUNTS` and `ARCHIVE_EVENTS_ENDPOINT` may name (hosts you control).",
   },
   {
     name: "AZURE_CLIENT_ID",
     readBy: "sdk",
     required: false,
-    description: "Client id of the user-assigned managed identity that `DefaultAzureCredential` uses (the template sets it).",
+    description:
+      "Client id of the user-assigned managed identity that `DefaultAzureCredential` uses (the template sets it).",
   },
   // Read by the host, and by the app's own telemetry exporter (Microsoft Entra ID with the managed identity).
   {
@@ -212,7 +230,8 @@ export const SETTING_NAMES: readonly SettingName[] = [
     readBy: "app",
     required: false,
     functionsOnly: true,
-    description: "`Authorization=AAD;ClientId=<identity client id>`: telemetry is sent with that identity's Microsoft Entra token.",
+    description:
+      "`Authorization=AAD;ClientId=<identity client id>`: telemetry is sent with that identity's Microsoft Entra token.",
   },
   // The archive's lifecycle windows, for erasure receipts: previous blob versions are deleted once older than this many
   // days (0 or unset: kept), and deleted blobs and versions stay soft-deleted this many days.
@@ -220,7 +239,8 @@ export const SETTING_NAMES: readonly SettingName[] = [
     name: "ARCHIVE_VERSION_DELETE_AFTER_DAYS",
     readBy: "app",
     required: false,
-    description: "Days after which the archive's lifecycle rule deletes previous blob versions, stated in erasure receipts (the template sets it).",
+    description:
+      "Days after which the archive's lifecycle rule deletes previous blob versions, stated in erasure receipts (the template sets it).",
   },
   {
     name: "ARCHIVE_SOFT_DELETE_DAYS",
@@ -235,7 +255,8 @@ export const SETTING_NAMES: readonly SettingName[] = [
     readBy: "app",
     required: false,
     functionsOnly: true,
-    description: "Set by App Service when its authentication (Microsoft Entra ID) runs in front of the app; never set it yourself.",
+    description:
+      "Set by App Service when its authentication (Microsoft Entra ID) runs in front of the app; never set it yourself.",
   },
   // The event delivery path not chosen (template eventDelivery) is disabled.
   {
@@ -262,7 +283,9 @@ export function settingFor(key: string): SettingName | undefined {
   const exact = SETTING_NAMES.find((setting) => setting.name === key && setting.group === undefined);
   if (exact) return exact;
   const grouped = /^([A-Za-z0-9_]+?)__(0|[1-9]\d?)__([A-Z0-9_]+)$/.exec(key);
-  const group = grouped && SETTING_NAMES.find((setting) => setting.name === grouped[1] && setting.group?.includes(grouped[3] ?? ""));
+  const group =
+    grouped &&
+    SETTING_NAMES.find((setting) => setting.name === grouped[1] && setting.group?.includes(grouped[3] ?? ""));
   if (group) return group;
   const separator = key.indexOf("__");
   if (separator < 0) return undefined;

@@ -25,7 +25,12 @@ export function optionalSetting(settings: Settings, name: string): string | unde
   return value;
 }
 
-export function integerSetting(settings: Settings, name: string, fallback: number, range: { min: number; max: number }): number {
+export function integerSetting(
+  settings: Settings,
+  name: string,
+  fallback: number,
+  range: { min: number; max: number },
+): number {
   const raw = optionalSetting(settings, name);
   if (raw === undefined) return fallback;
   const value = /^\d+$/.test(raw) ? Number(raw) : Number.NaN;
@@ -35,7 +40,12 @@ export function integerSetting(settings: Settings, name: string, fallback: numbe
   return value;
 }
 
-export function numberSetting(settings: Settings, name: string, fallback: number, range: { min: number; max: number }): number {
+export function numberSetting(
+  settings: Settings,
+  name: string,
+  fallback: number,
+  range: { min: number; max: number },
+): number {
   const raw = optionalSetting(settings, name);
   if (raw === undefined) return fallback;
   const value = /^\d+(\.\d+)?$/.test(raw) ? Number(raw) : Number.NaN;
@@ -46,7 +56,12 @@ export function numberSetting(settings: Settings, name: string, fallback: number
 }
 
 /** A byte size: a whole number of bytes, or with a unit (`8MiB`, `512 KiB`; `MB` means 10^6 bytes, see shared/byteSize.ts). */
-export function byteSizeSetting(settings: Settings, name: string, fallback: number, range: { min: number; max: number }): number {
+export function byteSizeSetting(
+  settings: Settings,
+  name: string,
+  fallback: number,
+  range: { min: number; max: number },
+): number {
   const raw = optionalSetting(settings, name);
   if (raw === undefined) return fallback;
   const value = parseByteSize(raw);
@@ -77,7 +92,10 @@ export function listSetting(settings: Settings, name: string): string[] {
 export function storageNameSetting(settings: Settings, name: string, fallback: string): string {
   const value = optionalSetting(settings, name) ?? fallback;
   if (!/^[a-z0-9](?!.*--)[a-z0-9-]{1,61}[a-z0-9]$/.test(value)) {
-    throw new ConfigError(name, "must be 3-63 lowercase letters, digits and single hyphens (a Storage queue or container name).");
+    throw new ConfigError(
+      name,
+      "must be 3-63 lowercase letters, digits and single hyphens (a Storage queue or container name).",
+    );
   }
   return value;
 }

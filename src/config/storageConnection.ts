@@ -21,7 +21,10 @@ export function readStorageConnection(settings: Settings, name: string): Storage
   const connectionString = optionalSetting(settings, name);
   if (connectionString !== undefined) {
     if (!looksLikeStorageConnectionString(connectionString)) {
-      throw new ConfigError(name, "is not a Storage connection string (expected AccountName/AccountKey, an endpoint, or UseDevelopmentStorage=true).");
+      throw new ConfigError(
+        name,
+        "is not a Storage connection string (expected AccountName/AccountKey, an endpoint, or UseDevelopmentStorage=true).",
+      );
     }
     return { kind: "connectionString", setting: name, connectionString };
   }
@@ -75,5 +78,10 @@ function looksLikeStorageConnectionString(value: string): boolean {
       .filter((key): key is string => Boolean(key)),
   );
   if (/usedevelopmentstorage\s*=\s*true/i.test(value)) return true;
-  return (keys.has("accountname") && keys.has("accountkey")) || keys.has("blobendpoint") || keys.has("queueendpoint") || keys.has("sharedaccesssignature");
+  return (
+    (keys.has("accountname") && keys.has("accountkey")) ||
+    keys.has("blobendpoint") ||
+    keys.has("queueendpoint") ||
+    keys.has("sharedaccesssignature")
+  );
 }

@@ -26,7 +26,8 @@ export function chunkList(data: unknown): readonly unknown[] {
   const storageInfo = isRecord(data) ? data["recordingStorageInfo"] : undefined;
   if (!isRecord(storageInfo)) throw new InvalidEventError("data.recordingStorageInfo", "must be an object.");
   const chunks = storageInfo["recordingChunks"];
-  if (!Array.isArray(chunks) || chunks.length === 0) throw new InvalidEventError(CHUNKS_FIELD, "must be a non-empty array.");
+  if (!Array.isArray(chunks) || chunks.length === 0)
+    throw new InvalidEventError(CHUNKS_FIELD, "must be a non-empty array.");
   if (chunks.length > MAX_CHUNKS) throw new InvalidEventError(CHUNKS_FIELD, `has more than ${MAX_CHUNKS} chunks.`);
   return chunks;
 }
@@ -65,11 +66,13 @@ function readChunk(chunk: unknown, path: string, policy: LocationPolicy): Record
   const fields = chunk as Record<string, unknown> & Partial<Record<keyof AcsRecordingChunkInfo, unknown>>;
   const documentId = fields.documentId;
   const problem = documentIdProblem(documentId);
-  if (problem || typeof documentId !== "string") throw new InvalidEventError(`${path}.documentId`, problem ?? "must be a string.");
+  if (problem || typeof documentId !== "string")
+    throw new InvalidEventError(`${path}.documentId`, problem ?? "must be a string.");
   const anomalies: ChunkAnomaly[] = [];
   const index = readIndex(fields.index, `${path}.index`, anomalies);
   const endReason = fields.endReason;
-  if (endReason !== undefined && endReason !== null && typeof endReason !== "string") anomalies.push("endReasonUnreadable");
+  if (endReason !== undefined && endReason !== null && typeof endReason !== "string")
+    anomalies.push("endReasonUnreadable");
   const locations = readLocations(fields, path, documentId, policy, anomalies);
   return { documentId, index, ...(typeof endReason === "string" ? { endReason } : {}), locations, anomalies };
 }

@@ -33,7 +33,15 @@ const DATA_TEXT_FIELDS = {
 /** The fields every chunk message of one event shares. */
 type RecordingFields = Omit<
   ChunkMessage,
-  "chunkKey" | "documentId" | "index" | "endReason" | "contentLocation" | "metadataLocation" | "deleteLocation" | "chunkCount" | "anomalies"
+  | "chunkKey"
+  | "documentId"
+  | "index"
+  | "endReason"
+  | "contentLocation"
+  | "metadataLocation"
+  | "deleteLocation"
+  | "chunkCount"
+  | "anomalies"
 > & { readonly anomalies: readonly ChunkAnomaly[] };
 
 /**
@@ -42,7 +50,11 @@ type RecordingFields = Omit<
  * before anything is returned. Only what would make the archive unsafe or impossible is refused; an odd
  * descriptive field is left out and recorded on each chunk as an anomaly (chunkAnomalies.ts).
  */
-export function chunkMessagesFromEvent(event: EventEnvelope, policy: RecordingEventPolicy, now: Date = new Date()): ChunkMessage[] {
+export function chunkMessagesFromEvent(
+  event: EventEnvelope,
+  policy: RecordingEventPolicy,
+  now: Date = new Date(),
+): ChunkMessage[] {
   const recording = recordingFields(event, policy, now);
   const chunks = readChunks(chunkList(event.data), policy);
   const messages = chunks.map((chunk) => chunkMessage(recording, chunk, chunks.length));
@@ -59,11 +71,16 @@ function recordingFields(event: EventEnvelope, policy: RecordingEventPolicy, now
   const eventTime = requireEventTime(event.time, event.fields.time, now);
   const resource = checkSource(event, policy);
   if (!isRecord(event.data)) throw new InvalidEventError("data", "must be an object.");
-  const fields = event.data as Record<string, unknown> & Partial<Record<keyof AcsRecordingFileStatusUpdatedEventData, unknown>>;
+  const fields = event.data as Record<string, unknown> &
+    Partial<Record<keyof AcsRecordingFileStatusUpdatedEventData, unknown>>;
   // Descriptive fields: an unreadable one is left out (an anomaly), never a reason to lose the recording.
   const anomalies: ChunkAnomaly[] = [];
-  const start = fields.recordingStartTime === undefined || fields.recordingStartTime === null ? undefined : parseIsoDateTime(fields.recordingStartTime);
-  if (start === undefined && fields.recordingStartTime !== undefined && fields.recordingStartTime !== null) anomalies.push("recordingStartTimeUnreadable");
+  const start =
+    fields.recordingStartTime === undefined || fields.recordingStartTime === null
+      ? undefined
+      : parseIsoDateTime(fields.recordingStartTime);
+  if (start === undefined && fields.recordingStartTime !== undefined && fields.recordingStartTime !== null)
+    anomalies.push("recordingStartTimeUnreadable");
   const given = fields.recordingDurationMs;
   const duration = typeof given === "number" && Number.isFinite(given) && given >= 0 ? given : undefined;
   if (duration === undefined && given !== undefined && given !== null) anomalies.push("recordingDurationUnreadable");
@@ -129,20 +146,30 @@ function chunkMessage(recording: RecordingFields, chunk: RecordingChunk, chunkCo
 function checkSource(event: EventEnvelope, policy: RecordingEventPolicy): string {
   const source = event.source;
   if (!isNonEmptyString(source)) {
-    throw new InvalidEventError(event.fields.source, "is required: Event Grid names the ACS resource that sent every event it delivers.");
+    throw new InvalidEventError(
+      event.fields.source,
+      "is required: Event Grid names the ACS resource that sent every event it delivers.",
+    );
   }
   if (!isAcsResourceId(source)) {
-    throw new InvalidEventError(event.fields.source, `is not an ACS resource id (${ACS_RESOURCE_ID_SHAPE}): ${printable(source)}.`);
+    throw new InvalidEventError(
+      event.fields.source,
+      `is not an ACS resource id (${ACS_RESOURCE_ID_SHAPE}): ${printable(source)}.`,
+    );
   }
   const normalized = normalizeResourceId(source);
   if (policy.allowedAcsResources.length > 0 && !policy.allowedAcsResources.includes(normalized)) {
-    throw new InvalidEventError(event.fields.source, `names ${printable(source)}, which is not in ALLOWED_ACS_RESOURCES.`);
+    throw new InvalidEventError(
+      event.fields.source,
+      `names ${printable(source)}, which is not in ALLOWED_ACS_RESOURCES.`,
+    );
   }
   return normalized;
 }
 
 function requireText(value: unknown, field: string): string {
-  if (!isNonEmptyString(value) || value.length > 256) throw new InvalidEventError(field, "must be a non-empty string of at most 256 characters.");
+  if (!isNonEmptyString(value) || value.length > 256)
+    throw new InvalidEventError(field, "must be a non-empty string of at most 256 characters.");
   return value;
 }
 
@@ -156,7 +183,10 @@ function requireDate(value: unknown, field: string): Date {
 function requireEventTime(value: unknown, field: string, now: Date): Date {
   const time = requireDate(value, field);
   if (time.getTime() > now.getTime() + MAX_EVENT_TIME_AHEAD_MS) {
-    throw new InvalidEventError(field, `lies more than an hour in the future (${time.toISOString()}; now ${now.toISOString()}).`);
+    throw new InvalidEventError(
+      field,
+      `lies more than an hour in the future (${time.toISOString()}; now ${now.toISOString()}).`,
+    );
   }
   return time;
 }

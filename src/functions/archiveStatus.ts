@@ -1,4 +1,10 @@
-import { app, type HttpHandler, type HttpRequest, type HttpResponseInit, type InvocationContext } from "@azure/functions";
+import {
+  app,
+  type HttpHandler,
+  type HttpRequest,
+  type HttpResponseInit,
+  type InvocationContext,
+} from "@azure/functions";
 import { lazyService, type Lazy } from "../app/serviceProvider";
 import type { CallStatusReader } from "../catalog/callStatus";
 import { AppNotConfiguredError, describeError } from "../errors";
@@ -12,15 +18,23 @@ export function archiveStatus(reader: Lazy<CallStatusReader>): HttpHandler {
   return async (request: HttpRequest, context: InvocationContext): Promise<HttpResponseInit> => {
     const call = request.params["callId"] ?? "";
     if (call.trim() === "" || call.length > MAX_CALL_ID_LENGTH) {
-      return errorAnswer("archiveStatus", { code: "InvalidCallId", message: `callId must be 1 to ${MAX_CALL_ID_LENGTH} characters.`, target: "callId" });
+      return errorAnswer("archiveStatus", {
+        code: "InvalidCallId",
+        message: `callId must be 1 to ${MAX_CALL_ID_LENGTH} characters.`,
+        target: "callId",
+      });
     }
     try {
       const status = await reader().read(call);
       if (!status)
-        return errorAnswer("archiveStatus", { code: "CallNotFound", message: "The archive has never seen this call (no recording, chunk or outcome)." });
+        return errorAnswer("archiveStatus", {
+          code: "CallNotFound",
+          message: "The archive has never seen this call (no recording, chunk or outcome).",
+        });
       return { status: 200, jsonBody: status };
     } catch (error) {
-      if (!(error instanceof AppNotConfiguredError)) escapingLog(context).error(`Reading the archive status failed: ${describeError(error)}`);
+      if (!(error instanceof AppNotConfiguredError))
+        escapingLog(context).error(`Reading the archive status failed: ${describeError(error)}`);
       return toErrorResponse(error, "archiveStatus");
     }
   };

@@ -1,9 +1,19 @@
-import { app, type HttpHandler, type HttpRequest, type HttpResponseInit, type InvocationContext } from "@azure/functions";
+import {
+  app,
+  type HttpHandler,
+  type HttpRequest,
+  type HttpResponseInit,
+  type InvocationContext,
+} from "@azure/functions";
 import { lazyService, type Lazy } from "../app/serviceProvider";
 import type { ParticipantLookup } from "../app/services";
 import { AppNotConfiguredError, describeError } from "../errors";
 import { errorAnswer, toErrorResponse } from "../http/errorResponse";
-import { InvalidContinuationTokenError, InvalidSearchRequestError, ParticipantIndexKeyError } from "../participants/participantErrors";
+import {
+  InvalidContinuationTokenError,
+  InvalidSearchRequestError,
+  ParticipantIndexKeyError,
+} from "../participants/participantErrors";
 import { API_ROLES, protectedApi } from "../http/apiAccess";
 import { readSearchRequest, searchAnswer } from "../participants/searchApi";
 import { escapingLog } from "../shared/logSafe";
@@ -25,19 +35,28 @@ export function getParticipantRecordings(participantsOf: Lazy<ParticipantLookup 
       const search = await readSearchRequest(request);
       const participants = participantsOf();
       if (!participants)
-        return errorAnswer("participants", { code: "ParticipantIndexDisabled", message: "The participant index is disabled: set PARTICIPANT_INDEX_KEY." });
+        return errorAnswer("participants", {
+          code: "ParticipantIndexDisabled",
+          message: "The participant index is disabled: set PARTICIPANT_INDEX_KEY.",
+        });
       const page = await participants.search(search.participantId, {
         ...(search.continuationToken ? { continuationToken: search.continuationToken } : {}),
         ...(search.pageSize ? { pageSize: search.pageSize } : {}),
       });
-      const flagged = search.continuationToken ? undefined : (await participants.index.flagged(MAX_FLAGGED_COUNTED)).chunks.length;
+      const flagged = search.continuationToken
+        ? undefined
+        : (await participants.index.flagged(MAX_FLAGGED_COUNTED)).chunks.length;
       log.info(
         `Participant search: ${page.chunks.length} chunk(s) on this page, ${page.skipped.length} entr(ies) skipped${page.continuationToken ? ", more follow" : ""}.`,
       );
       return { status: 200, jsonBody: searchAnswer(page, flagged) };
     } catch (error) {
       if (error instanceof ParticipantIndexKeyError) log.error(`Participant search refused: ${error.message}`);
-      else if (!(error instanceof InvalidSearchRequestError || error instanceof InvalidContinuationTokenError || error instanceof AppNotConfiguredError))
+      else if (!(
+        error instanceof InvalidSearchRequestError ||
+        error instanceof InvalidContinuationTokenError ||
+        error instanceof AppNotConfiguredError
+      ))
         log.error(`Participant search failed: ${describeError(error)}`);
       return toErrorResponse(error, "participants");
     }

@@ -1,4 +1,10 @@
-import { app, type HttpHandler, type HttpRequest, type HttpResponseInit, type InvocationContext } from "@azure/functions";
+import {
+  app,
+  type HttpHandler,
+  type HttpRequest,
+  type HttpResponseInit,
+  type InvocationContext,
+} from "@azure/functions";
 import { lazyService, type Lazy } from "../app/serviceProvider";
 import { controlErrorResponse, controlFor } from "../recordingControl/httpEdge";
 import type { RecordingControls } from "../recordingControl/recordingControls";
@@ -10,7 +16,10 @@ export function getRecordingState(control: Lazy<RecordingControls>): HttpHandler
   return async (request: HttpRequest, context: InvocationContext): Promise<HttpResponseInit> => {
     const log = escapingLog(context);
     try {
-      return { status: 200, jsonBody: await controlFor(control, request, log).getState(request.params["recordingId"] ?? "") };
+      return {
+        status: 200,
+        jsonBody: await controlFor(control, request, log).getState(request.params["recordingId"] ?? ""),
+      };
     } catch (error) {
       return controlErrorResponse(error, log);
     }
@@ -22,7 +31,12 @@ app.http("getRecordingState", {
   methods: ["GET"],
   authLevel: "admin",
   handler: protectedApi(
-    { api: "recordingControl", action: "read recording state", role: API_ROLES.recordingControl, auditedParams: ["recordingId"] },
+    {
+      api: "recordingControl",
+      action: "read recording state",
+      role: API_ROLES.recordingControl,
+      auditedParams: ["recordingId"],
+    },
     getRecordingState(lazyService((services) => services.recordingControl)),
   ),
 });

@@ -1,4 +1,10 @@
-import { app, type HttpHandler, type HttpRequest, type HttpResponseInit, type InvocationContext } from "@azure/functions";
+import {
+  app,
+  type HttpHandler,
+  type HttpRequest,
+  type HttpResponseInit,
+  type InvocationContext,
+} from "@azure/functions";
 import { lazyService, type Lazy } from "../app/serviceProvider";
 import { AppNotConfiguredError, describeError, InvalidDeliveryError, StorageUnavailableError } from "../errors";
 import { errorAnswer, toErrorResponse } from "../http/errorResponse";
@@ -57,7 +63,10 @@ function abuseProtectionHandshake(request: HttpRequest): HttpResponseInit {
       code: "MissingOrigin",
       message: "OPTIONS requests must carry a WebHook-Request-Origin header (CloudEvents abuse protection).",
     });
-  return { status: 200, headers: { "WebHook-Allowed-Origin": origin, "WebHook-Allowed-Rate": "*", Allow: HANDLED_METHODS.join(", ") } };
+  return {
+    status: 200,
+    headers: { "WebHook-Allowed-Origin": origin, "WebHook-Allowed-Rate": "*", Allow: HANDLED_METHODS.join(", ") },
+  };
 }
 
 /** The answer to a failed delivery (statuses: src/http/errorResponse.ts); a refused body that was read whole is quarantined first. */
@@ -80,7 +89,9 @@ async function failureResponse(
       } catch (notConfigured) {
         return failureResponse(notConfigured, body, intake, log, options);
       }
-      await quarantine.rejectDelivery(body, error, "webhook", log, options).catch(() => log.error("The rejected delivery could not be quarantined either."));
+      await quarantine
+        .rejectDelivery(body, error, "webhook", log, options)
+        .catch(() => log.error("The rejected delivery could not be quarantined either."));
     }
   } else if (error instanceof AppNotConfiguredError) {
     log.warn(`Refused a delivery (Event Grid retries it): ${error.message}`);

@@ -6,7 +6,10 @@ import { API_ROLES, protectedApi } from "../http/apiAccess";
 
 /** POST /api/recordings/{recordingId}/resume (`{ operationContext? }` optional) -> 202 `{}` when the service accepted it for asynchronous completion (as it does), 200 `{}` otherwise. */
 export function resumeRecording(control: Lazy<RecordingControls>): HttpHandler {
-  return recordingActionHandler(control, (recording, recordingId) => recording.resume(recordingId), { noun: "resume", past: "Resumed" });
+  return recordingActionHandler(control, (recording, recordingId) => recording.resume(recordingId), {
+    noun: "resume",
+    past: "Resumed",
+  });
 }
 
 app.http("resumeRecording", {
@@ -14,7 +17,12 @@ app.http("resumeRecording", {
   methods: ["POST"],
   authLevel: "admin",
   handler: protectedApi(
-    { api: "recordingControl", action: "resume recording", role: API_ROLES.recordingControl, auditedParams: ["recordingId"] },
+    {
+      api: "recordingControl",
+      action: "resume recording",
+      role: API_ROLES.recordingControl,
+      auditedParams: ["recordingId"],
+    },
     resumeRecording(lazyService((services) => services.recordingControl)),
   ),
 });

@@ -1,4 +1,10 @@
-import { app, type HttpHandler, type HttpRequest, type HttpResponseInit, type InvocationContext } from "@azure/functions";
+import {
+  app,
+  type HttpHandler,
+  type HttpRequest,
+  type HttpResponseInit,
+  type InvocationContext,
+} from "@azure/functions";
 import { lazyService, type Lazy } from "../app/serviceProvider";
 import { controlErrorResponse, controlFor, readJsonBody } from "../recordingControl/httpEdge";
 import type { RecordingControls } from "../recordingControl/recordingControls";
@@ -20,7 +26,9 @@ export function startRecording(control: Lazy<RecordingControls>): HttpHandler {
       log.info(
         `Started recording ${started.recordingId} (${started.recordingState}) of server call ${start.serverCallId}` +
           (recording.resourceName !== undefined ? ` on ACS resource ${recording.resourceName}` : "") +
-          (start.operationContext !== undefined ? ` [operationContext ${JSON.stringify(start.operationContext)}]` : "") +
+          (start.operationContext !== undefined
+            ? ` [operationContext ${JSON.stringify(start.operationContext)}]`
+            : "") +
           ".",
       );
       return {

@@ -6,7 +6,10 @@ import { API_ROLES, protectedApi } from "../http/apiAccess";
 
 /** DELETE /api/recordings/{recordingId} (stop; `{ operationContext? }` optional) -> 200 `{}`. */
 export function stopRecording(control: Lazy<RecordingControls>): HttpHandler {
-  return recordingActionHandler(control, (recording, recordingId) => recording.stop(recordingId), { noun: "stop", past: "Stopped" });
+  return recordingActionHandler(control, (recording, recordingId) => recording.stop(recordingId), {
+    noun: "stop",
+    past: "Stopped",
+  });
 }
 
 app.http("stopRecording", {
@@ -14,7 +17,12 @@ app.http("stopRecording", {
   methods: ["DELETE"],
   authLevel: "admin",
   handler: protectedApi(
-    { api: "recordingControl", action: "stop recording", role: API_ROLES.recordingControl, auditedParams: ["recordingId"] },
+    {
+      api: "recordingControl",
+      action: "stop recording",
+      role: API_ROLES.recordingControl,
+      auditedParams: ["recordingId"],
+    },
     stopRecording(lazyService((services) => services.recordingControl)),
   ),
 });

@@ -44,7 +44,9 @@ export class HealthCheck {
   async run(): Promise<HealthReport> {
     const names = Object.keys(this.probes) as DependencyName[];
     const results = await Promise.all(names.map((name) => this.runProbe(this.probes[name])));
-    const dependencies = Object.fromEntries(names.map((name, at) => [name, results[at]])) as HealthReport["dependencies"];
+    const dependencies = Object.fromEntries(
+      names.map((name, at) => [name, results[at]]),
+    ) as HealthReport["dependencies"];
     return {
       healthy: this.configuration.valid && results.every((result) => result?.ok === true),
       configuration: this.configuration,
@@ -63,7 +65,10 @@ export class HealthCheck {
       }, this.timeoutMs);
     });
     try {
-      const result = await Promise.race([probe(controller.signal).catch((): ProbeResult => ({ ok: false, detail: "the probe failed" })), deadline]);
+      const result = await Promise.race([
+        probe(controller.signal).catch((): ProbeResult => ({ ok: false, detail: "the probe failed" })),
+        deadline,
+      ]);
       return { ...result, ms: Math.round(performance.now() - started) };
     } finally {
       clearTimeout(timer);

@@ -1,12 +1,24 @@
 import { isRestError } from "@azure/core-rest-pipeline";
 import type { Configuration } from "../app/serviceProvider";
-import { acsResourcesSetting, hostStorageSetting, recordingsContainerSetting, recordingsStorageSetting, triggerQueueName } from "../config/appConfig";
+import {
+  acsResourcesSetting,
+  hostStorageSetting,
+  recordingsContainerSetting,
+  recordingsStorageSetting,
+  triggerQueueName,
+} from "../config/appConfig";
 import { acsConnections, type AcsResourceConnection } from "../config/acsResources";
 import type { Settings } from "../config/settingParsers";
 import { AppNotConfiguredError, ConfigError } from "../errors";
 import { storageSignal } from "../storage/storageDeadline";
 import { createBlobServiceClient, createQueueServiceClient } from "../storage/storageClients";
-import { HealthCheck, PROBE_TIMEOUT_MS, type ConfigurationStatus, type DependencyProbe, type ProbeResult } from "./healthCheck";
+import {
+  HealthCheck,
+  PROBE_TIMEOUT_MS,
+  type ConfigurationStatus,
+  type DependencyProbe,
+  type ProbeResult,
+} from "./healthCheck";
 import { isNotFound } from "../shared/errorKinds";
 import { isAbortOrTimeout } from "../shared/cancellation";
 
@@ -47,18 +59,26 @@ function probeFor(build: () => DependencyProbe): DependencyProbe {
 
 /** The chunk queue in host storage: it answers (a queue not created yet is fine: intake creates it). */
 function queueProbe(settings: Settings): DependencyProbe {
-  const queue = createQueueServiceClient(hostStorageSetting(settings), PROBE_RETRY).getQueueClient(triggerQueueName(settings));
+  const queue = createQueueServiceClient(hostStorageSetting(settings), PROBE_RETRY).getQueueClient(
+    triggerQueueName(settings),
+  );
   return storageProbe((options) => queue.getProperties(options), "the chunk queue", "intake");
 }
 
 /** The archive container: it answers (a container not created yet is fine: the archiver creates it). */
 function containerProbe(settings: Settings): DependencyProbe {
   const storage = recordingsStorageSetting(settings, hostStorageSetting(settings));
-  const container = createBlobServiceClient(storage, PROBE_RETRY).getContainerClient(recordingsContainerSetting(settings));
+  const container = createBlobServiceClient(storage, PROBE_RETRY).getContainerClient(
+    recordingsContainerSetting(settings),
+  );
   return storageProbe((options) => container.getProperties(options), "the archive container", "the archiver");
 }
 
-function storageProbe(getProperties: (options: { abortSignal: AbortSignal }) => Promise<unknown>, what: string, creator: string): DependencyProbe {
+function storageProbe(
+  getProperties: (options: { abortSignal: AbortSignal }) => Promise<unknown>,
+  what: string,
+  creator: string,
+): DependencyProbe {
   return async (signal) => {
     try {
       await getProperties({ abortSignal: storageSignal(signal) });
@@ -73,7 +93,10 @@ function storageProbe(getProperties: (options: { abortSignal: AbortSignal }) => 
 function storageFailure(error: unknown, notFound: string): ProbeResult {
   if (isNotFound(error)) return { ok: true, detail: notFound };
   if (isRestError(error) && error.statusCode !== undefined) {
-    return { ok: false, detail: `answered HTTP ${error.statusCode}${typeof error.code === "string" ? ` (${error.code})` : ""}` };
+    return {
+      ok: false,
+      detail: `answered HTTP ${error.statusCode}${typeof error.code === "string" ? ` (${error.code})` : ""}`,
+    };
   }
   return { ok: false, detail: `no answer${networkCode(error)}` };
 }
@@ -85,10 +108,14 @@ function storageFailure(error: unknown, notFound: string): ProbeResult {
  */
 function acsEndpointsProbe(connections: readonly AcsResourceConnection[]): DependencyProbe {
   return async (signal) => {
-    const results = await Promise.all(connections.map((connection) => acsEndpointProbe(connection.primary.endpoint, signal)));
+    const results = await Promise.all(
+      connections.map((connection) => acsEndpointProbe(connection.primary.endpoint, signal)),
+    );
     const [only] = results;
     if (only && results.length === 1) return only;
-    const detail = connections.map((connection, at) => `${connection.label}: ${results[at]?.detail ?? "not checked"}`).join("; ");
+    const detail = connections
+      .map((connection, at) => `${connection.label}: ${results[at]?.detail ?? "not checked"}`)
+      .join("; ");
     return { ok: results.every((result) => result.ok), detail };
   };
 }

@@ -36,7 +36,13 @@ export const API_ROLES = {
 } as const;
 
 type Caller =
-  | { readonly kind: "entra"; readonly id: string; readonly name?: string; readonly identityProvider?: string; readonly roles: readonly string[] }
+  | {
+      readonly kind: "entra";
+      readonly id: string;
+      readonly name?: string;
+      readonly identityProvider?: string;
+      readonly roles: readonly string[];
+    }
   | { readonly kind: "keyHolder" }
   | { readonly kind: "anonymous" };
 
@@ -85,7 +91,10 @@ function principalRoles(header: string | null): string[] {
 function describeCaller(caller: Caller): Record<string, string> {
   switch (caller.kind) {
     case "entra":
-      return { caller: `entra:${printable(caller.id, 64)}`, ...(caller.name ? { callerName: printable(caller.name, 128) } : {}) };
+      return {
+        caller: `entra:${printable(caller.id, 64)}`,
+        ...(caller.name ? { callerName: printable(caller.name, 128) } : {}),
+      };
     case "keyHolder":
       return { caller: "key holder" };
     case "anonymous":
@@ -98,14 +107,20 @@ function describeCaller(caller: Caller): Record<string, string> {
  * principal, 403 without the role), and audits every call, refused or not. `platformAuthentication` is read at the
  * first call (never at registration).
  */
-export function protectedApi(api: ProtectedApi, handler: HttpHandler, options: { platformAuthentication?: () => boolean; now?: () => Date } = {}): HttpHandler {
+export function protectedApi(
+  api: ProtectedApi,
+  handler: HttpHandler,
+  options: { platformAuthentication?: () => boolean; now?: () => Date } = {},
+): HttpHandler {
   const platformAuthentication = options.platformAuthentication ?? (() => platformAuthenticationEnabled());
   const now = options.now ?? (() => new Date());
   return async (request: HttpRequest, context: InvocationContext): Promise<HttpResponseInit | HttpResponse> => {
     const at = now().toISOString();
     const caller = callerOf(request, platformAuthentication());
     const target = Object.fromEntries(
-      (api.auditedParams ?? []).flatMap((name) => (request.params[name] !== undefined ? [[name, printable(request.params[name], 128)]] : [])),
+      (api.auditedParams ?? []).flatMap((name) =>
+        request.params[name] !== undefined ? [[name, printable(request.params[name], 128)]] : [],
+      ),
     );
     const log = escapingLog(context);
     const audit = (outcome: number | "error"): void => {
@@ -115,7 +130,10 @@ export function protectedApi(api: ProtectedApi, handler: HttpHandler, options: {
     };
     if (caller.kind === "anonymous") {
       audit(401);
-      return errorAnswer(api.api, { code: "Unauthenticated", message: "Sign in with Microsoft Entra ID: send a bearer token for this app's registration." });
+      return errorAnswer(api.api, {
+        code: "Unauthenticated",
+        message: "Sign in with Microsoft Entra ID: send a bearer token for this app's registration.",
+      });
     }
     if (caller.kind === "entra" && !caller.roles.includes(api.role)) {
       audit(403);

@@ -82,14 +82,20 @@ const HTTP_APIS = {
   /** `POST /api/archive/participants/search` (and its retired GET). */
   participants: {
     envelope: "error",
-    unexpected: { code: "StorageUnavailable", message: "The archive or the participant index could not be read; try again." },
+    unexpected: {
+      code: "StorageUnavailable",
+      message: "The archive or the participant index could not be read; try again.",
+    },
   },
   /** The recording control API (`/api/recordings…`). */
   recordingControl: {
     envelope: "bare",
     unexpected: { code: "InternalError", message: "The request could not be processed; see the function's log." },
   },
-} as const satisfies Record<string, { envelope: ErrorEnvelope; unexpected: ErrorBody & { code: ErrorCode }; storageUnavailable?: string }>;
+} as const satisfies Record<
+  string,
+  { envelope: ErrorEnvelope; unexpected: ErrorBody & { code: ErrorCode }; storageUnavailable?: string }
+>;
 
 export type HttpApi = keyof typeof HTTP_APIS;
 
@@ -98,18 +104,33 @@ export type HttpApi = keyof typeof HTTP_APIS;
  * `target` and `details`; a StorageUnavailable error gets the API's own words; anything else is the API's answer to
  * the unforeseen (never its message: it could say more than a caller should read).
  */
-export function toErrorResponse(error: unknown, api: HttpApi, headers?: Readonly<Record<string, string>>): HttpResponseInit {
+export function toErrorResponse(
+  error: unknown,
+  api: HttpApi,
+  headers?: Readonly<Record<string, string>>,
+): HttpResponseInit {
   const known: { storageUnavailable?: string; unexpected: ErrorBody & { code: ErrorCode } } = HTTP_APIS[api];
   if (!(error instanceof ArchiverError) || !isErrorCode(error.code)) return errorAnswer(api, known.unexpected, headers);
   if (error.code === "StorageUnavailable")
-    return errorAnswer(api, known.storageUnavailable === undefined ? known.unexpected : { code: error.code, message: known.storageUnavailable }, headers);
+    return errorAnswer(
+      api,
+      known.storageUnavailable === undefined
+        ? known.unexpected
+        : { code: error.code, message: known.storageUnavailable },
+      headers,
+    );
   const target = "target" in error && typeof error.target === "string" ? { target: error.target } : {};
-  const details = "details" in error && Array.isArray(error.details) ? { details: error.details as readonly ErrorBody[] } : {};
+  const details =
+    "details" in error && Array.isArray(error.details) ? { details: error.details as readonly ErrorBody[] } : {};
   return errorAnswer(api, { code: error.code, message: error.message, ...target, ...details }, headers);
 }
 
 /** The answer of `api` with a body the function wrote itself; the status comes from ERROR_STATUS. */
-export function errorAnswer(api: HttpApi, body: ErrorBody & { code: ErrorCode }, headers?: Readonly<Record<string, string>>): HttpResponseInit {
+export function errorAnswer(
+  api: HttpApi,
+  body: ErrorBody & { code: ErrorCode },
+  headers?: Readonly<Record<string, string>>,
+): HttpResponseInit {
   const retryAfter = RETRY_AFTER_SECONDS[body.code];
   const allHeaders = { ...(retryAfter === undefined ? {} : { "Retry-After": String(retryAfter) }), ...headers };
   return {

@@ -15,7 +15,11 @@ export type RequestText = { readonly text: string } | { readonly problem: "tooLa
  * (chunked) is refused as soon as its bytes pass the limit, and the rest is never read; a body still arriving when
  * `abortSignal` fires is dropped. Each API turns a problem into its own error.
  */
-export async function readRequestText(request: RequestWithBody, limit: number, options: { abortSignal?: AbortSignal } = {}): Promise<RequestText> {
+export async function readRequestText(
+  request: RequestWithBody,
+  limit: number,
+  options: { abortSignal?: AbortSignal } = {},
+): Promise<RequestText> {
   const declared = request.headers.get("content-length");
   if (declared !== null && Number(declared) > limit) return { problem: "tooLarge" };
   if (!request.body) return { text: "" };

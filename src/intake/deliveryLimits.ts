@@ -24,9 +24,14 @@ export function deliveryOverLimit(events: readonly unknown[], limits: IntakeLimi
 }
 
 /** After validation: the distinct recordings (folders) the valid events name. */
-export function recordingsOverLimit(messages: readonly ChunkMessage[], limits: IntakeLimits): InvalidDeliveryError | undefined {
+export function recordingsOverLimit(
+  messages: readonly ChunkMessage[],
+  limits: IntakeLimits,
+): InvalidDeliveryError | undefined {
   const recordings = new Set(messages.map((message) => chunkBlobNames(message).folder)).size;
-  return recordings > limits.maxRecordings ? overLimit("TooManyRecordings", "recordings", recordings, limits, "maxRecordings") : undefined;
+  return recordings > limits.maxRecordings
+    ? overLimit("TooManyRecordings", "recordings", recordings, limits, "maxRecordings")
+    : undefined;
 }
 
 function overLimit(

@@ -40,7 +40,9 @@ export async function withoutErasedChunks(
     try {
       all = await tombstones.allErased(ALL_TOMBSTONES_AT_MOST, options);
     } catch (error) {
-      throw new StorageUnavailableError(`Could not read the erasure tombstones: ${describeError(error)}`, { cause: error });
+      throw new StorageUnavailableError(`Could not read the erasure tombstones: ${describeError(error)}`, {
+        cause: error,
+      });
     }
   }
   const checked = await mapConcurrent([...byFolder], LISTING_CONCURRENCY, async ([folder, chunks]) => {
@@ -62,10 +64,16 @@ export async function withoutErasedChunks(
     const result = checked[position];
     if (result?.status !== "fulfilled") {
       const reason: unknown = result?.status === "rejected" ? result.reason : undefined;
-      throw new StorageUnavailableError(`Could not read the erasure tombstones of a recording: ${describeError(reason)}`, { cause: reason });
+      throw new StorageUnavailableError(
+        `Could not read the erasure tombstones of a recording: ${describeError(reason)}`,
+        { cause: reason },
+      );
     }
     chunks.forEach((chunk, at) => result.value[at] && erased.add(chunk));
   });
   // Delivery order kept.
-  return { kept: messages.filter((message) => !erased.has(message)), erased: messages.filter((message) => erased.has(message)) };
+  return {
+    kept: messages.filter((message) => !erased.has(message)),
+    erased: messages.filter((message) => erased.has(message)),
+  };
 }

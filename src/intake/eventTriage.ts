@@ -27,7 +27,12 @@ const QUOTED_TYPES = 5;
  * ones become quarantine records (reason, id, type, source, how they came, the event as received),
  * other event types are ignored (one debug line for all of them). Pure: nothing is written here.
  */
-export function triageEvents(events: readonly unknown[], policy: IntakePolicy, receivedVia: string, log: Log): TriagedEvents {
+export function triageEvents(
+  events: readonly unknown[],
+  policy: IntakePolicy,
+  receivedVia: string,
+  log: Log,
+): TriagedEvents {
   const messages: ChunkMessage[] = [];
   const rejections: TriagedRejection[] = [];
   const ignoredTypes = new Map<string, number>();
@@ -38,7 +43,11 @@ export function triageEvents(events: readonly unknown[], policy: IntakePolicy, r
     if (!envelope) {
       rejections.push({
         position,
-        rejection: { reason: { code: "InvalidEvent", message: `events[${position}] is not an event object.` }, receivedVia, input: raw },
+        rejection: {
+          reason: { code: "InvalidEvent", message: `events[${position}] is not an event object.` },
+          receivedVia,
+          input: raw,
+        },
       });
       return;
     }
@@ -71,7 +80,9 @@ export function triageEvents(events: readonly unknown[], policy: IntakePolicy, r
   });
   if (ignored > 0) {
     const types = [...ignoredTypes].slice(0, QUOTED_TYPES).map(([type, count]) => `${type} ×${count}`);
-    log.debug(`Ignored ${ignored} events of other types: ${types.join(", ")}${ignoredTypes.size > QUOTED_TYPES ? ", …" : ""}.`);
+    log.debug(
+      `Ignored ${ignored} events of other types: ${types.join(", ")}${ignoredTypes.size > QUOTED_TYPES ? ", …" : ""}.`,
+    );
   }
   return { messages, rejections, accepted, ignored };
 }

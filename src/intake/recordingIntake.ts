@@ -82,7 +82,10 @@ export class RecordingIntake {
     const tooManyRecordings = recordingsOverLimit(found, this.limits);
     if (tooManyRecordings) throw tooManyRecordings;
     // Validation is bounded by the delivery bounds; a machine so slow that even it used up the deadline answers 503.
-    if (deadline.aborted) throw new StorageUnavailableError("The delivery could not be taken in before the intake deadline; Event Grid retries it.");
+    if (deadline.aborted)
+      throw new StorageUnavailableError(
+        "The delivery could not be taken in before the intake deadline; Event Grid retries it.",
+      );
     this.deps.catalog?.counted({ accepted, ignored, rejected: rejections.length });
     const messages = distinctChunks(found);
     // Every write runs to its end before answering (allSettled): what was queued is known, whatever failed.
@@ -108,7 +111,11 @@ export class RecordingIntake {
    * Tombstones first (an erased chunk stays erased: a redelivered event neither queues it nor expects it again), then
    * the traces, then the chunks no earlier attempt queued, each recorded as queued once sent.
    */
-  private async enqueue(found: readonly ChunkMessage[], log: Log, { abortSignal: deadline }: Required<AbortOptions>): Promise<Enqueued> {
+  private async enqueue(
+    found: readonly ChunkMessage[],
+    log: Log,
+    { abortSignal: deadline }: Required<AbortOptions>,
+  ): Promise<Enqueued> {
     const { kept: messages, erased } = this.deps.erasures
       ? await withoutErasedChunks(found, this.deps.erasures, { abortSignal: deadline })
       : { kept: found, erased: [] };
@@ -122,14 +129,18 @@ export class RecordingIntake {
       );
     }
     const catalog = this.deps.catalog;
-    const { pending, traces } = catalog ? await catalog.unqueued(messages, { abortSignal: deadline }) : { pending: messages, traces: undefined };
+    const { pending, traces } = catalog
+      ? await catalog.unqueued(messages, { abortSignal: deadline })
+      : { pending: messages, traces: undefined };
     if (traces) logLaterEvents(traces, log);
     await this.deps.chunkQueue.enqueue(pending, {
       abortSignal: deadline,
       ...(catalog ? { afterSend: (message) => catalog.recordQueued(message, { abortSignal: deadline }) } : {}),
     });
     for (const message of pending) {
-      log.info(`Queued chunk ${printable(message.chunkKey)} (event ${printable(message.eventId)}) on ${this.deps.chunkQueue.name}.`);
+      log.info(
+        `Queued chunk ${printable(message.chunkKey)} (event ${printable(message.eventId)}) on ${this.deps.chunkQueue.name}.`,
+      );
       if (message.anomalies && message.anomalies.length > 0) {
         log.warn(
           `Chunk ${printable(message.chunkKey)} (event ${printable(message.eventId)}) is archived, with anomalies ${message.anomalies.join(", ")}: ` +
@@ -138,7 +149,9 @@ export class RecordingIntake {
       }
     }
     if (pending.length < messages.length) {
-      log.info(`${messages.length - pending.length} chunk(s) of this delivery were queued by an earlier attempt; not sent again.`);
+      log.info(
+        `${messages.length - pending.length} chunk(s) of this delivery were queued by an earlier attempt; not sent again.`,
+      );
     }
     return { sent: pending, alreadyQueued: messages.length - pending.length, erased: erased.length };
   }

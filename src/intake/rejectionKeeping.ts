@@ -52,7 +52,9 @@ export async function keepRejections(
         : await keepTogether(quarantine, rejected, { abortSignal: signal });
   } catch (error) {
     log.error(`${summary}. They could NOT be quarantined; the delivery will be retried.`);
-    throw error instanceof StorageUnavailableError ? error : new StorageUnavailableError("Quarantine failed.", { cause: error });
+    throw error instanceof StorageUnavailableError
+      ? error
+      : new StorageUnavailableError("Quarantine failed.", { cause: error });
   }
   const places = [...new Set(kept.map((entry) => entry.keptAt))];
   log.error(
@@ -66,7 +68,9 @@ async function keepSeparately(
   rejected: readonly TriagedRejection[],
   { abortSignal: signal }: AbortOptions = {},
 ): Promise<RejectedEvent[]> {
-  const results = await mapConcurrent(rejected, QUARANTINE_CONCURRENCY, ({ rejection }) => quarantine.keep(rejection, { abortSignal: signal }));
+  const results = await mapConcurrent(rejected, QUARANTINE_CONCURRENCY, ({ rejection }) =>
+    quarantine.keep(rejection, { abortSignal: signal }),
+  );
   const failed = results.find((result): result is PromiseRejectedResult => result.status === "rejected");
   if (failed) throw failed.reason;
   return rejected.map((entry, i) => described(entry, (results[i] as PromiseFulfilledResult<string>).value));

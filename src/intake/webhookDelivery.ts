@@ -33,18 +33,28 @@ export function readWebhookDelivery(body: string, headers: { get(name: string): 
   try {
     parsed = JSON.parse(body);
   } catch (error) {
-    throw new InvalidDeliveryError("InvalidJson", `The body is not valid JSON: ${(error as Error).message}`, { cause: error });
+    throw new InvalidDeliveryError("InvalidJson", `The body is not valid JSON: ${(error as Error).message}`, {
+      cause: error,
+    });
   }
   if (nestsDeeperThan(parsed, MAX_JSON_DEPTH)) {
-    throw new InvalidDeliveryError("InvalidBody", `The body nests deeper than ${MAX_JSON_DEPTH} levels; no event does.`);
+    throw new InvalidDeliveryError(
+      "InvalidBody",
+      `The body nests deeper than ${MAX_JSON_DEPTH} levels; no event does.`,
+    );
   }
   const cloudEvents = contentType.startsWith("application/cloudevents");
   if (contentType === "application/cloudevents+json" && !isRecord(parsed)) {
     throw new InvalidDeliveryError("InvalidBody", "An application/cloudevents+json body must be one event object.");
   }
-  const events: readonly unknown[] | undefined = Array.isArray(parsed) ? parsed : isRecord(parsed) ? [parsed] : undefined;
+  const events: readonly unknown[] | undefined = Array.isArray(parsed)
+    ? parsed
+    : isRecord(parsed)
+      ? [parsed]
+      : undefined;
   if (!events) throw new InvalidDeliveryError("InvalidBody", "The body must be an event object or an array of events.");
-  if (events.length === 0) throw new InvalidDeliveryError("InvalidBody", "The body is an empty array: there are no events.");
+  if (events.length === 0)
+    throw new InvalidDeliveryError("InvalidBody", "The body is an empty array: there are no events.");
 
   const first = events[0];
   if (isRecord(first) && first["eventType"] === SUBSCRIPTION_VALIDATION_EVENT) {
@@ -54,7 +64,11 @@ export function readWebhookDelivery(body: string, headers: { get(name: string): 
     }
     return { kind: "validation", validationCode: code };
   }
-  return { kind: "events", events, schema: cloudEvents || (isRecord(first) && "specversion" in first) ? "CloudEvents" : "EventGrid" };
+  return {
+    kind: "events",
+    events,
+    schema: cloudEvents || (isRecord(first) && "specversion" in first) ? "CloudEvents" : "EventGrid",
+  };
 }
 
 /** Whether `value` nests arrays/objects deeper than `limit` (iterative: no recursion on hostile input). */

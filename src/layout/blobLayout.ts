@@ -97,7 +97,9 @@ export function callFolder(call: string): string {
  * `calls/<call>/<recording start, compact UTC with ms>-<recordingId>/`: one folder per recording. The
  * recording id (absent in the 2021 preview's events) keeps two recordings of one call apart.
  */
-export function recordingFolder(message: Pick<ChunkMessage, "callId" | "serverCallId" | "recordingId" | "recordingStartTime" | "eventTime">): string {
+export function recordingFolder(
+  message: Pick<ChunkMessage, "callId" | "serverCallId" | "recordingId" | "recordingStartTime" | "eventTime">,
+): string {
   const start = compactUtc(message.recordingStartTime ?? message.eventTime);
   const recording = message.recordingId === undefined ? "" : `-${pathSegment(message.recordingId)}`;
   return `${callFolder(callKey(message))}${start}${recording}/`;

@@ -19,6 +19,8 @@ export function chunkBlobMetadata(message: ChunkMessage): Record<string, string>
     ["acsresource", message.resource || undefined],
   ];
   return Object.fromEntries(
-    entries.filter((entry): entry is [string, string | number] => entry[1] !== undefined).map(([key, value]) => [key, headerSafe(String(value))]),
+    entries
+      .filter((entry): entry is [string, string | number] => entry[1] !== undefined)
+      .map(([key, value]) => [key, headerSafe(String(value))]),
   );
 }

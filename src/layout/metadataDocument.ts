@@ -40,7 +40,12 @@ function participantList(body: Buffer): unknown[] | "invalidJson" | "noParticipa
 function rawIds(list: readonly unknown[]): string[] {
   const ids: string[] = [];
   for (const participant of list) {
-    const id = typeof participant === "string" ? participant : isRecord(participant) ? fieldOf(participant, "participantid") : undefined;
+    const id =
+      typeof participant === "string"
+        ? participant
+        : isRecord(participant)
+          ? fieldOf(participant, "participantid")
+          : undefined;
     if (typeof id === "string" && id.trim() !== "" && id.length <= MAX_PARTICIPANT_ID) ids.push(id);
   }
   return ids;

@@ -46,7 +46,9 @@ export class ArchiveIndexStep {
           if (isTransient(flagError, false)) throw flagError;
           log.error(`Participant index: could not flag chunk ${message.chunkKey} (${describeError(flagError)}).`);
         });
-      log.error(`Participant index: could not index chunk ${message.chunkKey} (${describeError(error)}); run "recording-archiver participants reindex".`);
+      log.error(
+        `Participant index: could not index chunk ${message.chunkKey} (${describeError(error)}); run "recording-archiver participants reindex".`,
+      );
     }
   }
 }

@@ -32,7 +32,8 @@ export async function downloadBlobToFile(
   try {
     body = (await blob.download(0, undefined, { abortSignal: headers.signal, maxRetryRequests: 0 })).readableStreamBody;
   } catch (error) {
-    if (headers.signal.aborted) throw new TransferInterruptedError(`${blob.name}: no answer for ${idleTimeoutMs} ms.`, { cause: error });
+    if (headers.signal.aborted)
+      throw new TransferInterruptedError(`${blob.name}: no answer for ${idleTimeoutMs} ms.`, { cause: error });
     throw error;
   } finally {
     clearTimeout(timer);
@@ -54,7 +55,8 @@ export async function downloadBlobToFile(
   try {
     await pipeline(Readable.from(metered()), createWriteStream(path, { flags: "wx", mode: 0o600 }));
   } catch (error) {
-    if (error instanceof TransferInterruptedError) throw new TransferInterruptedError(`${blob.name}: ${error.message}.`, { cause: error });
+    if (error instanceof TransferInterruptedError)
+      throw new TransferInterruptedError(`${blob.name}: ${error.message}.`, { cause: error });
     throw error;
   }
   return { bytes, sha256: sha256.digest("hex"), md5: md5.digest("base64") };

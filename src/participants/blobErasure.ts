@@ -115,13 +115,17 @@ export async function eraseWithVersions(
   const left = await listVersions(container, prefix, accept, { abortSignal: signal });
   const previous = left.items.filter(isPreviousVersion);
   const versions = await mapConcurrent(previous, DELETE_CONCURRENCY, async (item) =>
-    deleteOne(exactBlobClient(container, item.name).withVersion(item.versionId as string), item.name, item.versionId, { abortSignal: signal }),
+    deleteOne(exactBlobClient(container, item.name).withVersion(item.versionId as string), item.name, item.versionId, {
+      abortSignal: signal,
+    }),
   );
   versions.forEach((outcome, position) => {
     const item = previous[position] as BlobItem;
     const versionId = item.versionId as string;
     const refusal =
-      outcome.status === "fulfilled" ? outcome.value.refusal : { blob: item.name, versionId, kind: "failed" as const, reason: describeError(outcome.reason) };
+      outcome.status === "fulfilled"
+        ? outcome.value.refusal
+        : { blob: item.name, versionId, kind: "failed" as const, reason: describeError(outcome.reason) };
     if (refusal) refused.push({ ...refusal, ...holdsOf(item, refusal) });
     else versionsDeleted.push({ blob: item.name, versionId });
   });
@@ -135,18 +139,26 @@ export async function eraseWithVersions(
         blob: item.name,
         ...(isPreviousVersion(item) && item.versionId ? { versionId: item.versionId } : {}),
         kind: "failed",
-        reason: "still there after erasure (written again meanwhile, or more versions than one listing holds): run erase again.",
+        reason:
+          "still there after erasure (written again meanwhile, or more versions than one listing holds): run erase again.",
       });
     }
     if (after.truncated) {
       refused.push({
         blob: prefix,
         kind: "failed",
-        reason: "the version listing under this prefix stopped at its bound (too many names or versions): what it did not reach may remain; run erase again.",
+        reason:
+          "the version listing under this prefix stopped at its bound (too many names or versions): what it did not reach may remain; run erase again.",
       });
     }
   }
-  return { deleted: deleted.filter((name) => !refused.some((refusal) => refusal.blob === name && refusal.versionId === undefined)), versionsDeleted, refused };
+  return {
+    deleted: deleted.filter(
+      (name) => !refused.some((refusal) => refusal.blob === name && refusal.versionId === undefined),
+    ),
+    versionsDeleted,
+    refused,
+  };
 }
 
 /** A listed version's legal hold or immutability policy, added to the reason Storage gave. */
@@ -154,7 +166,9 @@ function holdsOf(item: BlobItem, refusal: ErasureRefusal): Partial<ErasureRefusa
   const notes: string[] = [];
   if (item.properties.legalHold) notes.push("the listing shows a legal hold on it");
   if (item.properties.immutabilityPolicyExpiresOn)
-    notes.push(`the listing shows an immutability policy until ${item.properties.immutabilityPolicyExpiresOn.toISOString()}`);
+    notes.push(
+      `the listing shows an immutability policy until ${item.properties.immutabilityPolicyExpiresOn.toISOString()}`,
+    );
   return notes.length === 0 ? {} : { reason: `${refusal.reason} (${notes.join("; ")})` };
 }
 
@@ -198,7 +212,13 @@ export function refusalOf(error: unknown, name: string, versionId?: string): Era
       kind: "immutable",
       reason: `Storage keeps it under an immutability policy or legal hold (${code}); it was not deleted. Wait for the policy to expire (or remove an unlocked one), then run erase again.`,
     };
-  if (status === 412) return { ...at, ...said, kind: "changed", reason: "it changed since it was catalogued (ETag no longer matches); it was not deleted." };
+  if (status === 412)
+    return {
+      ...at,
+      ...said,
+      kind: "changed",
+      reason: "it changed since it was catalogued (ETag no longer matches); it was not deleted.",
+    };
   if (status === 403)
     return {
       ...at,

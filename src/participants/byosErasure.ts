@@ -90,7 +90,9 @@ export async function eraseByosBlobs(
     }
     deleted.push(url);
     if (outcome.versionId) {
-      const version = await deleteOne(byos.access.blob(url).withVersion(outcome.versionId), url, outcome.versionId, { abortSignal: options.abortSignal });
+      const version = await deleteOne(byos.access.blob(url).withVersion(outcome.versionId), url, outcome.versionId, {
+        abortSignal: options.abortSignal,
+      });
       if (version.refusal) refused.push(version.refusal);
       else versionsDeleted.push({ blob: url, versionId: outcome.versionId });
     }
@@ -100,19 +102,26 @@ export async function eraseByosBlobs(
 }
 
 /** Why a BYOS blob must not be deleted automatically, or undefined. */
-async function ruleBroken(index: ParticipantIndex, ref: ChunkRef, documentId: string, file: ByosFile): Promise<string | undefined> {
+async function ruleBroken(
+  index: ParticipantIndex,
+  ref: ChunkRef,
+  documentId: string,
+  file: ByosFile,
+): Promise<string | undefined> {
   if (file.documentId !== undefined && file.documentId !== documentId)
     return "its catalogue record describes another documentId than the erased chunk's: not deleted.";
   const name = decodeURIComponent(new URL(file.url).pathname.split("/").pop() ?? "");
   if (!name.includes(`.${documentId}.`))
     return "its name does not carry the erased chunk's documentId (ACS's layout <n>-<kind>.<documentId>.<ext>): not deleted.";
-  if (!file.etag) return "its catalogue record holds no ETag (catalogued by an older version), so it cannot be checked to be the blob catalogued: not deleted.";
+  if (!file.etag)
+    return "its catalogue record holds no ETag (catalogued by an older version), so it cannot be checked to be the blob catalogued: not deleted.";
   const claims = await index.byosClaims(file.url);
   const own = index.claimName(file.url, ref);
   if (!claims.includes(own))
     return 'no claim is recorded for it (catalogued before claims existed): run "recording-archiver participants reindex", then erase again.';
   const others = claims.filter((claim) => claim !== own).length;
-  if (others > 0) return `${others} other recording chunk(s)' catalogue records name the same blob: a blob two recordings name is never deleted automatically.`;
+  if (others > 0)
+    return `${others} other recording chunk(s)' catalogue records name the same blob: a blob two recordings name is never deleted automatically.`;
   return undefined;
 }
 
@@ -128,13 +137,22 @@ async function deleteIfUnchanged(
     const properties = await blob.getProperties({ abortSignal: storageSignal(signal) });
     if (properties.etag !== file.etag)
       return {
-        refusal: { blob: file.url, kind: "changed", reason: "it changed since it was catalogued (its ETag differs from the catalogue record's): not deleted." },
+        refusal: {
+          blob: file.url,
+          kind: "changed",
+          reason: "it changed since it was catalogued (its ETag differs from the catalogue record's): not deleted.",
+        },
       };
     versionId = properties.versionId;
   } catch (error) {
     if (isNotFound(error)) return {};
-    return { refusal: { ...refusalOf(error, file.url), reason: `its properties could not be read: ${describeError(error)}` } };
+    return {
+      refusal: { ...refusalOf(error, file.url), reason: `its properties could not be read: ${describeError(error)}` },
+    };
   }
-  const { refusal } = await deleteOne(blob, file.url, undefined, { abortSignal: signal, conditions: { ifMatch: file.etag as string } });
+  const { refusal } = await deleteOne(blob, file.url, undefined, {
+    abortSignal: signal,
+    conditions: { ifMatch: file.etag as string },
+  });
   return refusal ? { refusal } : versionId ? { versionId } : {};
 }

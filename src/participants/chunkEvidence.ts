@@ -12,7 +12,12 @@ import type { ParticipantIndex } from "./participantIndex";
  */
 export type ChunkEvidence =
   /** The document lists the participant; `participants`: the keyed hashes of everyone it lists. */
-  | { readonly kind: "listed"; readonly document: Buffer; readonly participants: readonly string[]; readonly fromVersion?: string }
+  | {
+      readonly kind: "listed";
+      readonly document: Buffer;
+      readonly participants: readonly string[];
+      readonly fromVersion?: string;
+    }
   /** The document no longer lists the participant (the entry is wrong, or was planted). */
   | { readonly kind: "notListed" }
   /** No metadata document (erased, or never archived). */
@@ -36,7 +41,9 @@ export async function readEvidence(
   let document = await readSmallBlob(blob, MAX_METADATA_READ, { abortSignal: options.abortSignal });
   let fromVersion: string | undefined;
   if (document === undefined && options.previousVersion) {
-    document = await readSmallBlob(blob.withVersion(options.previousVersion), MAX_METADATA_READ, { abortSignal: options.abortSignal });
+    document = await readSmallBlob(blob.withVersion(options.previousVersion), MAX_METADATA_READ, {
+      abortSignal: options.abortSignal,
+    });
     fromVersion = options.previousVersion;
   }
   if (document === undefined) return { kind: "missing" };

@@ -1,7 +1,14 @@
 import type { BlobItem, ContainerClient } from "@azure/storage-blob";
 import { pathSegment } from "../layout/blobLayout";
 import { isPreviousVersion, listVersions } from "./blobErasure";
-import { chunkFileKind, chunkIndexOf, chunkPrefix, documentSegmentOf, type ChunkFileKind, type ChunkRef } from "./chunkRef";
+import {
+  chunkFileKind,
+  chunkIndexOf,
+  chunkPrefix,
+  documentSegmentOf,
+  type ChunkFileKind,
+  type ChunkRef,
+} from "./chunkRef";
 import { blobNameProblem } from "./listedNames";
 
 export interface ChunkFile {
@@ -48,7 +55,11 @@ export interface ChunkListing {
 }
 
 /** Lists the chunk's blobs (one listing of `<folder><stem>.`), with versions when `versions`. */
-export async function listChunk(recordings: ContainerClient, ref: ChunkRef, options: { versions: boolean; abortSignal?: AbortSignal }): Promise<ChunkListing> {
+export async function listChunk(
+  recordings: ContainerClient,
+  ref: ChunkRef,
+  options: { versions: boolean; abortSignal?: AbortSignal },
+): Promise<ChunkListing> {
   const unsafe: string[] = [];
   const accept = (name: string): boolean => {
     if (blobNameProblem(name) !== undefined) {
@@ -57,9 +68,16 @@ export async function listChunk(recordings: ContainerClient, ref: ChunkRef, opti
     }
     return chunkFileKind(name, ref) !== undefined;
   };
-  const { items, truncated } = await listVersions(recordings, chunkPrefix(ref), accept, { abortSignal: options.abortSignal });
+  const { items, truncated } = await listVersions(recordings, chunkPrefix(ref), accept, {
+    abortSignal: options.abortSignal,
+  });
   const current = items.filter((item) => !isPreviousVersion(item));
-  return { current, previous: options.versions ? items.filter(isPreviousVersion) : [], unsafe: [...new Set(unsafe)], truncated };
+  return {
+    current,
+    previous: options.versions ? items.filter(isPreviousVersion) : [],
+    unsafe: [...new Set(unsafe)],
+    truncated,
+  };
 }
 
 /**
@@ -81,7 +99,12 @@ export function documentIdOf(ref: ChunkRef, items: readonly BlobItem[], metadata
 }
 
 /** The chunk as find reports it, from its listing. */
-export function describeChunk(container: string, ref: ChunkRef, listing: ChunkListing, documentId: string | undefined): ChunkSummary {
+export function describeChunk(
+  container: string,
+  ref: ChunkRef,
+  listing: ChunkListing,
+  documentId: string | undefined,
+): ChunkSummary {
   const files = listing.current
     .map((item): ChunkFile => {
       const sha256 = item.metadata?.["contentsha256"];
@@ -90,7 +113,9 @@ export function describeChunk(container: string, ref: ChunkRef, listing: ChunkLi
         name: item.name,
         kind: chunkFileKind(item.name, ref) as ChunkFileKind,
         bytes: item.properties.contentLength ?? 0,
-        ...(sha256 && /^[0-9a-f]{64}$/i.test(sha256) ? { sha256: sha256.toLowerCase(), sha256From: "blobMetadata" as const } : {}),
+        ...(sha256 && /^[0-9a-f]{64}$/i.test(sha256)
+          ? { sha256: sha256.toLowerCase(), sha256From: "blobMetadata" as const }
+          : {}),
         ...(md5 ? { md5 } : {}),
       };
     })
@@ -108,7 +133,10 @@ export function describeChunk(container: string, ref: ChunkRef, listing: ChunkLi
     ...optional("serverCallId", first["servercallid"]),
     ...optional("recordingId", first["recordingid"]),
     ...optional("startTime", first["recordingstarttime"]),
-    store: files.some((file) => file.kind === "media") || !files.some((file) => file.kind === "catalogue") ? "archive" : "byos",
+    store:
+      files.some((file) => file.kind === "media") || !files.some((file) => file.kind === "catalogue")
+        ? "archive"
+        : "byos",
     files,
     bytes: files.reduce((sum, file) => sum + file.bytes, 0),
   };
@@ -132,7 +160,8 @@ function chunkDocumentIdIn(document: Buffer | undefined): string | undefined {
   if (!document) return undefined;
   try {
     const parsed: unknown = JSON.parse(document.toString("utf8").replace(/^\uFEFF/, ""));
-    const value = parsed && typeof parsed === "object" ? (parsed as Record<string, unknown>)["chunkDocumentId"] : undefined;
+    const value =
+      parsed && typeof parsed === "object" ? (parsed as Record<string, unknown>)["chunkDocumentId"] : undefined;
     return typeof value === "string" ? value : undefined;
   } catch {
     return undefined;

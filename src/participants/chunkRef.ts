@@ -63,7 +63,8 @@ export function documentSegmentOf(ref: ChunkRef): string {
 /** `calls/<call>/<recording>/`, each segment usable as a name; a stem `<digits>-<segment>`. */
 export function chunkRefProblem(ref: ChunkRef): string | undefined {
   const folder = /^calls\/([^/]+)\/([^/]+)\/$/.exec(ref.folder);
-  if (!folder || !ref.folder.startsWith(RECORDINGS_PREFIX)) return `recording folder ${JSON.stringify(ref.folder)} is not calls/<call>/<recording>/`;
+  if (!folder || !ref.folder.startsWith(RECORDINGS_PREFIX))
+    return `recording folder ${JSON.stringify(ref.folder)} is not calls/<call>/<recording>/`;
   if (!/^[0-9]+-[^/]+$/.test(ref.stem)) return `chunk ${JSON.stringify(ref.stem)} is not <index>-<documentId>`;
   return blobNameProblem(`${ref.folder}${ref.stem}`) === undefined
     ? undefined

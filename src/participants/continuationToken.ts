@@ -24,16 +24,23 @@ export function sealMarker(indexKey: string, binding: string, marker: string): s
 
 /** The marker inside a token this index issued for `binding`; InvalidContinuationTokenError otherwise. */
 export function openMarker(indexKey: string, binding: string, token: string): string {
-  const bytes = token.length <= MAX_CONTINUATION_TOKEN && /^[A-Za-z0-9_-]+$/.test(token) ? Buffer.from(token, "base64url") : Buffer.alloc(0);
+  const bytes =
+    token.length <= MAX_CONTINUATION_TOKEN && /^[A-Za-z0-9_-]+$/.test(token)
+      ? Buffer.from(token, "base64url")
+      : Buffer.alloc(0);
   if (bytes.length <= 1 + IV_BYTES + TAG_BYTES || bytes[0] !== TOKEN_VERSION)
     throw new InvalidContinuationTokenError("continuationToken is not a token this API issued.");
   try {
     const decipher = createDecipheriv("aes-256-gcm", tokenKey(indexKey), bytes.subarray(1, 1 + IV_BYTES));
     decipher.setAAD(Buffer.from(binding, "utf8"));
     decipher.setAuthTag(bytes.subarray(1 + IV_BYTES, 1 + IV_BYTES + TAG_BYTES));
-    return Buffer.concat([decipher.update(bytes.subarray(1 + IV_BYTES + TAG_BYTES)), decipher.final()]).toString("utf8");
+    return Buffer.concat([decipher.update(bytes.subarray(1 + IV_BYTES + TAG_BYTES)), decipher.final()]).toString(
+      "utf8",
+    );
   } catch {
-    throw new InvalidContinuationTokenError("continuationToken was not issued for this participant (or by this index key); start again without it.");
+    throw new InvalidContinuationTokenError(
+      "continuationToken was not issued for this participant (or by this index key); start again without it.",
+    );
   }
 }
 

@@ -65,7 +65,10 @@ export class ErasureReceipt {
         },
       );
     }
-    if (!written) throw new ReceiptWriteError(`The erasure receipt step ${this.container.containerName}/${name} exists already; the erasure stops here.`);
+    if (!written)
+      throw new ReceiptWriteError(
+        `The erasure receipt step ${this.container.containerName}/${name} exists already; the erasure stops here.`,
+      );
   }
 }
 

@@ -10,16 +10,23 @@ import { UnsafeBlobNameError } from "./participantErrors";
  */
 export function exportTarget(directory: string, relativeName: string): string {
   const segments = relativeName.split("/");
-  // eslint-disable-next-line no-control-regex -- finding control characters is this pattern's job
-  const bad = segments.find((segment) => segment === "" || segment === "." || segment === ".." || /[\\:\u0000-\u001f]/.test(segment));
-  if (bad !== undefined) throw new UnsafeBlobNameError(`The export path ${JSON.stringify(relativeName)} has an unusable segment; nothing was written for it.`);
+  const bad = segments.find(
+    // eslint-disable-next-line no-control-regex -- finding control characters is this pattern's job
+    (segment) => segment === "" || segment === "." || segment === ".." || /[\\:\u0000-\u001f]/.test(segment),
+  );
+  if (bad !== undefined)
+    throw new UnsafeBlobNameError(
+      `The export path ${JSON.stringify(relativeName)} has an unusable segment; nothing was written for it.`,
+    );
   const target = resolve(directory, ...segments);
   const inside = relative(directory, target);
   const winInside = win32.relative("C:\\export", win32.resolve("C:\\export", ...segments));
   const posixInside = posix.relative("/export", posix.resolve("/export", ...segments));
   for (const path of [inside, winInside, posixInside])
     if (path === "" || path.startsWith("..") || isAbsolute(path) || win32.isAbsolute(path))
-      throw new UnsafeBlobNameError(`The export path ${JSON.stringify(relativeName)} resolves outside the export directory; nothing was written for it.`);
+      throw new UnsafeBlobNameError(
+        `The export path ${JSON.stringify(relativeName)} resolves outside the export directory; nothing was written for it.`,
+      );
   return target;
 }
 
@@ -46,5 +53,7 @@ export async function prepareTargetFolder(realDirectory: string, target: string)
   await mkdir(dirname(target), { recursive: true, mode: 0o700 });
   const realFolder = await realpath(dirname(target));
   if (realFolder !== realDirectory && !realFolder.startsWith(`${realDirectory}${sep}`))
-    throw new UnsafeBlobNameError(`The export folder ${dirname(target)} resolves outside the export directory (a link?); nothing was written there.`);
+    throw new UnsafeBlobNameError(
+      `The export folder ${dirname(target)} resolves outside the export directory (a link?); nothing was written there.`,
+    );
 }

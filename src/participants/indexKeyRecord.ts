@@ -61,9 +61,15 @@ export class IndexKeyCheck {
     let recorded = await this.read({ abortSignal: options.abortSignal });
     if (!recorded && options.record) {
       await this.index.createIfNotExists({ abortSignal: storageSignal(options.abortSignal) });
-      await writeJsonOnce(this.index, keyRecordName(this.recordingsContainer), JSON.stringify(this.recordOf(options.record)), undefined, {
-        abortSignal: options.abortSignal,
-      });
+      await writeJsonOnce(
+        this.index,
+        keyRecordName(this.recordingsContainer),
+        JSON.stringify(this.recordOf(options.record)),
+        undefined,
+        {
+          abortSignal: options.abortSignal,
+        },
+      );
       recorded = await this.read({ abortSignal: options.abortSignal });
     }
     if (!recorded)
@@ -82,7 +88,11 @@ export class IndexKeyCheck {
   /** The recorded fingerprint, or undefined (no record, or not one of ours). */
   async read({ abortSignal: signal }: AbortOptions = {}): Promise<IndexKeyRecord | undefined> {
     // A missing container reads as no record (404, like a missing blob).
-    const body = await readSmallBlob(this.index.getBlobClient(keyRecordName(this.recordingsContainer)), MAX_RECORD_BYTES, { abortSignal: signal });
+    const body = await readSmallBlob(
+      this.index.getBlobClient(keyRecordName(this.recordingsContainer)),
+      MAX_RECORD_BYTES,
+      { abortSignal: signal },
+    );
     if (!body) return undefined;
     try {
       const parsed: unknown = JSON.parse(body.toString("utf8"));
@@ -101,7 +111,9 @@ export class IndexKeyCheck {
       ...this.recordOf("reindex"),
       replaced: [
         ...(previous?.replaced ?? []),
-        ...(previous && previous.fingerprint !== this.fingerprint ? [{ fingerprint: previous.fingerprint, replacedAt: now }] : []),
+        ...(previous && previous.fingerprint !== this.fingerprint
+          ? [{ fingerprint: previous.fingerprint, replacedAt: now }]
+          : []),
       ],
     };
     const body = JSON.stringify(record);

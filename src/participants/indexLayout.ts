@@ -54,7 +54,10 @@ export type ParsedEntry =
 export function parseEntryTail(tail: string): ParsedEntry {
   const parts = tail.split("/");
   if (parts.length === 3 && parts[2]?.endsWith(".json")) {
-    const ref = { folder: `${RECORDINGS_PREFIX}${parts[0] ?? ""}/${parts[1] ?? ""}/`, stem: (parts[2] ?? "").slice(0, -".json".length) };
+    const ref = {
+      folder: `${RECORDINGS_PREFIX}${parts[0] ?? ""}/${parts[1] ?? ""}/`,
+      stem: (parts[2] ?? "").slice(0, -".json".length),
+    };
     const problem = chunkRefProblem(ref);
     return problem ? { kind: "unusable", reason: problem } : { kind: "chunk", ref };
   }

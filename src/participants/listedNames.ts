@@ -20,12 +20,19 @@ export function blobNameProblem(name: string): string | undefined {
  * UnsafeBlobNameError otherwise; nothing is sent.
  */
 export function exactBlobClient(container: ContainerClient, name: string, folder?: string): BlobClient {
-  const problem = blobNameProblem(name) ?? (folder !== undefined && !name.startsWith(folder) ? `is outside ${folder}` : undefined);
+  const problem =
+    blobNameProblem(name) ?? (folder !== undefined && !name.startsWith(folder) ? `is outside ${folder}` : undefined);
   if (problem) throw new UnsafeBlobNameError(`The blob name ${JSON.stringify(name)} ${problem}; it was not used.`);
   const client = container.getBlobClient(name);
   const containerPath = new URL(container.url).pathname.replace(/\/+$/, "");
   const resolved = new URL(client.url).pathname;
-  if (client.containerName !== container.containerName || client.name !== name || !resolved.startsWith(`${containerPath}/`))
-    throw new UnsafeBlobNameError(`The blob name ${JSON.stringify(name)} resolves to another blob (${client.containerName}/${client.name}); it was not used.`);
+  if (
+    client.containerName !== container.containerName ||
+    client.name !== name ||
+    !resolved.startsWith(`${containerPath}/`)
+  )
+    throw new UnsafeBlobNameError(
+      `The blob name ${JSON.stringify(name)} resolves to another blob (${client.containerName}/${client.name}); it was not used.`,
+    );
   return client;
 }

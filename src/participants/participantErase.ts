@@ -62,7 +62,12 @@ interface ChunkErasure {
   readonly outcome: ChunkOutcome;
   readonly detail?: string;
   /** Blobs of the chunk (current versions) when it was looked at, with their sizes and holds. */
-  readonly blobs: readonly { readonly name: string; readonly bytes: number; readonly legalHold?: boolean; readonly immutableUntil?: string }[];
+  readonly blobs: readonly {
+    readonly name: string;
+    readonly bytes: number;
+    readonly legalHold?: boolean;
+    readonly immutableUntil?: string;
+  }[];
   readonly previousVersions: number;
   /** Customer BYOS blobs the chunk's catalogue record names that would be (or were) deleted. */
   readonly byos: readonly string[];
@@ -108,8 +113,18 @@ export interface ErasureReport {
 }
 
 interface Residual {
-  readonly softDelete: { readonly enabled?: boolean; readonly days?: number; readonly until?: string; readonly note: string };
-  readonly previousVersions: { readonly notDeleted: number; readonly lifecycleDays: number; readonly until?: string; readonly note: string };
+  readonly softDelete: {
+    readonly enabled?: boolean;
+    readonly days?: number;
+    readonly until?: string;
+    readonly note: string;
+  };
+  readonly previousVersions: {
+    readonly notDeleted: number;
+    readonly lifecycleDays: number;
+    readonly until?: string;
+    readonly note: string;
+  };
   readonly notReached: readonly string[];
 }
 
@@ -148,7 +163,14 @@ export async function eraseParticipant(participantId: string, options: EraseOpti
   const tombstones = new ErasureTombstones(recordings);
   const receipt = options.dryRun ? undefined : new ErasureReceipt(recordings, participant, startedAt);
   const includeShared = options.includeShared ?? false;
-  if (receipt) await receipt.step("started", { participant, startedAt, identity: options.identity, container: recordings.containerName, includeShared });
+  if (receipt)
+    await receipt.step("started", {
+      participant,
+      startedAt,
+      identity: options.identity,
+      container: recordings.containerName,
+      includeShared,
+    });
   const chunks: ChunkErasure[] = [];
   const records: RecordingRecordsErasure[] = [];
   const skipped: SkippedEntry[] = [];
@@ -161,10 +183,13 @@ export async function eraseParticipant(participantId: string, options: EraseOpti
     const erased = erasedByFolder.get(folder);
     erasedByFolder.delete(folder);
     if (!erased || erased.length === 0 || !receipt) return;
-    const result = await eraseRecordingRecords(recordings, tombstones, folder, erased, (ids) => ids.some((id) => index.keyOf(id) === participant));
+    const result = await eraseRecordingRecords(recordings, tombstones, folder, erased, (ids) =>
+      ids.some((id) => index.keyOf(id) === participant),
+    );
     records.push(result);
     await receipt.step("recordingRecords", result);
-    for (const refusal of result.refused) log.error(`Not erased: ${recordings.containerName}/${refusal.blob}: ${refusal.reason}`);
+    for (const refusal of result.refused)
+      log.error(`Not erased: ${recordings.containerName}/${refusal.blob}: ${refusal.reason}`);
   };
 
   let marker: string | undefined;
@@ -178,7 +203,10 @@ export async function eraseParticipant(participantId: string, options: EraseOpti
       if (entry.kind === "chunk") refs.push(entry.ref);
       else if (entry.kind === "legacy") legacyFolders.add(entry.folder);
       else {
-        skipped.push({ reason: "unusableEntry", detail: `an index entry is unusable (${entry.reason}); it was removed.` });
+        skipped.push({
+          reason: "unusableEntry",
+          detail: `an index entry is unusable (${entry.reason}); it was removed.`,
+        });
         unusable.push(entry.name);
       }
     }
@@ -211,9 +239,13 @@ export async function eraseParticipant(participantId: string, options: EraseOpti
   const flagged = await index.flagged(MAX_FLAGGED_COUNTED);
   const finishedAt = new Date().toISOString();
   const residual = await residualOf(options, chunks, records, finishedAt);
-  const refusedCount = chunks.reduce((sum, chunk) => sum + chunk.refused.length, 0) + records.reduce((sum, record) => sum + record.refused.length, 0);
+  const refusedCount =
+    chunks.reduce((sum, chunk) => sum + chunk.refused.length, 0) +
+    records.reduce((sum, record) => sum + record.refused.length, 0);
   const notErased = chunks.filter((chunk) => chunk.outcome === "notErased" || chunk.outcome === "partlyErased").length;
-  const skippedShared = chunks.filter((chunk) => chunk.outcome === "skippedShared" || chunk.outcome === "wouldSkipShared").length;
+  const skippedShared = chunks.filter(
+    (chunk) => chunk.outcome === "skippedShared" || chunk.outcome === "wouldSkipShared",
+  ).length;
   const erasedCount = chunks.filter((chunk) => chunk.outcome === "erased").length;
   const complete =
     !options.dryRun &&
@@ -228,7 +260,9 @@ export async function eraseParticipant(participantId: string, options: EraseOpti
     erased: erasedCount,
     skippedShared,
     notErased,
-    blobsDeleted: chunks.reduce((sum, chunk) => sum + chunk.deleted.length, 0) + records.reduce((sum, record) => sum + record.deleted.length, 0),
+    blobsDeleted:
+      chunks.reduce((sum, chunk) => sum + chunk.deleted.length, 0) +
+      records.reduce((sum, record) => sum + record.deleted.length, 0),
     versionsDeleted: chunks.reduce((sum, chunk) => sum + chunk.versionsDeleted, 0),
     refused: refusedCount,
   };
@@ -282,7 +316,9 @@ async function eraseChunkOrReport(ref: ChunkRef, context: ChunkContext): Promise
     return await eraseChunk(ref, context);
   } catch (error) {
     if (error instanceof ReceiptWriteError) throw error;
-    context.log.error(`Could not erase chunk ${context.recordings.containerName}/${ref.folder}${ref.stem}: ${describeError(error)}`);
+    context.log.error(
+      `Could not erase chunk ${context.recordings.containerName}/${ref.folder}${ref.stem}: ${describeError(error)}`,
+    );
     const failed: ChunkErasure = {
       folder: ref.folder,
       chunk: ref.stem,
@@ -312,9 +348,21 @@ async function eraseChunk(ref: ChunkRef, context: ChunkContext): Promise<ChunkEr
   const metadata = metadataBlobOf(ref);
   const previousMetadata = listing.current.some((item) => item.name === metadata)
     ? undefined
-    : listing.previous.filter((item) => item.name === metadata).sort((a, b) => (b.versionId ?? "").localeCompare(a.versionId ?? ""))[0]?.versionId;
-  const evidence = await readEvidence(index, recordings, ref, participant, previousMetadata ? { previousVersion: previousMetadata } : {});
-  const documentId = documentIdOf(ref, [...listing.current, ...listing.previous], evidence.kind === "listed" ? evidence.document : undefined);
+    : listing.previous
+        .filter((item) => item.name === metadata)
+        .sort((a, b) => (b.versionId ?? "").localeCompare(a.versionId ?? ""))[0]?.versionId;
+  const evidence = await readEvidence(
+    index,
+    recordings,
+    ref,
+    participant,
+    previousMetadata ? { previousVersion: previousMetadata } : {},
+  );
+  const documentId = documentIdOf(
+    ref,
+    [...listing.current, ...listing.previous],
+    evidence.kind === "listed" ? evidence.document : undefined,
+  );
   const base = describe(ref, listing, documentId);
   const done = (chunk: ChunkErasure): Promise<ChunkErasure> => record(chunk, context);
 
@@ -323,12 +371,17 @@ async function eraseChunk(ref: ChunkRef, context: ChunkContext): Promise<ChunkEr
     return done({
       ...base,
       outcome: "notListed",
-      detail: "the chunk's own metadata does not list this participant: not erased; the entry was not evidence and was removed.",
+      detail:
+        "the chunk's own metadata does not list this participant: not erased; the entry was not evidence and was removed.",
       indexEntriesDeleted: removed,
     });
   }
   if (evidence.kind === "unreadable")
-    return done({ ...base, outcome: "notErased", detail: "the chunk's metadata cannot be read for participants: check it by hand." });
+    return done({
+      ...base,
+      outcome: "notErased",
+      detail: "the chunk's metadata cannot be read for participants: check it by hand.",
+    });
   const leftovers = listing.current.length + listing.previous.length > 0;
   const tombstoned = documentId !== undefined && (await context.tombstones.isErased(ref.folder, documentId));
   if (evidence.kind === "missing" && !(tombstoned && leftovers)) {
@@ -339,7 +392,12 @@ async function eraseChunk(ref: ChunkRef, context: ChunkContext): Promise<ChunkEr
         detail: "the chunk has blobs but no metadata document to prove whose it is: not erased; check it by hand.",
       });
     const removed = context.dryRun ? 0 : (await index.removeEntries(ref, [participant])).deleted.length;
-    return done({ ...base, outcome: "staleEntryRemoved", detail: "nothing of the chunk is left; the stale entry was removed.", indexEntriesDeleted: removed });
+    return done({
+      ...base,
+      outcome: "staleEntryRemoved",
+      detail: "nothing of the chunk is left; the stale entry was removed.",
+      indexEntriesDeleted: removed,
+    });
   }
   // Listed in the chunk's own metadata (or an erasure of it was begun: tombstone, metadata already gone).
   const everyone = evidence.kind === "listed" ? evidence.participants : [participant];
@@ -347,10 +405,21 @@ async function eraseChunk(ref: ChunkRef, context: ChunkContext): Promise<ChunkEr
   const shared =
     others.length === 0
       ? {}
-      : { otherParticipants: { count: others.length, keyedHashPrefixes: others.slice(0, MAX_OTHERS_NAMED).map((key) => key.slice(0, OTHER_PREFIX_CHARS)) } };
+      : {
+          otherParticipants: {
+            count: others.length,
+            keyedHashPrefixes: others.slice(0, MAX_OTHERS_NAMED).map((key) => key.slice(0, OTHER_PREFIX_CHARS)),
+          },
+        };
   if (documentId === undefined)
-    return done({ ...base, ...shared, outcome: "notErased", detail: "the chunk's documentId cannot be determined, so it cannot be tombstoned: not erased." });
-  const plan = (): ReturnType<typeof eraseByosBlobs> => eraseByosBlobs(recordings, index, ref, documentId, context.byos, { dryRun: true });
+    return done({
+      ...base,
+      ...shared,
+      outcome: "notErased",
+      detail: "the chunk's documentId cannot be determined, so it cannot be tombstoned: not erased.",
+    });
+  const plan = (): ReturnType<typeof eraseByosBlobs> =>
+    eraseByosBlobs(recordings, index, ref, documentId, context.byos, { dryRun: true });
   if (others.length > 0 && !context.includeShared)
     return done({
       ...base,
@@ -365,14 +434,21 @@ async function eraseChunk(ref: ChunkRef, context: ChunkContext): Promise<ChunkEr
   }
 
   const tombstone = await context.tombstones.record(
-    { recordingFolder: ref.folder, documentId, erasedAt: new Date().toISOString(), receipt: context.receipt?.folder ?? "" },
+    {
+      recordingFolder: ref.folder,
+      documentId,
+      erasedAt: new Date().toISOString(),
+      receipt: context.receipt?.folder ?? "",
+    },
     { abortSignal: storageSignal(undefined, 30_000) },
   );
   const external = await eraseByosBlobs(recordings, index, ref, documentId, context.byos, { dryRun: false });
   // The catalogue record stays while a BYOS blob it names is left (a later run finds it); the metadata document goes last.
   const names = [...new Set([...listing.current, ...listing.previous].map((item) => item.name))];
   const keepCatalogue = external.refused.length > 0;
-  const first = names.filter((name) => name !== metadata && !(keepCatalogue && chunkFileKind(name, ref) === "catalogue"));
+  const first = names.filter(
+    (name) => name !== metadata && !(keepCatalogue && chunkFileKind(name, ref) === "catalogue"),
+  );
   const firstErased = await eraseWithVersions(recordings, first, chunkPrefix(ref));
   const metadataErased: BlobsErased =
     firstErased.refused.length === 0 && names.includes(metadata)
@@ -385,7 +461,9 @@ async function eraseChunk(ref: ChunkRef, context: ChunkContext): Promise<ChunkEr
     ...(names.includes(metadata) && firstErased.refused.length > 0 ? [metadataKept(metadata)] : []),
   ];
   for (const refusal of refused)
-    log.error(`Not erased: ${/^https?:\/\//.test(refusal.blob) ? refusal.blob : `${recordings.containerName}/${refusal.blob}`}: ${refusal.reason}`);
+    log.error(
+      `Not erased: ${/^https?:\/\//.test(refusal.blob) ? refusal.blob : `${recordings.containerName}/${refusal.blob}`}: ${refusal.reason}`,
+    );
   let indexEntriesDeleted = 0;
   if (refused.length === 0) {
     const entries = await index.removeEntries(ref, everyone);
@@ -398,9 +476,12 @@ async function eraseChunk(ref: ChunkRef, context: ChunkContext): Promise<ChunkEr
     ...shared,
     byos: external.planned,
     outcome: refused.length === 0 ? "erased" : "partlyErased",
-    ...(evidence.kind === "missing" ? { detail: "finished an erasure begun earlier (tombstone present, metadata document already gone)." } : {}),
+    ...(evidence.kind === "missing"
+      ? { detail: "finished an erasure begun earlier (tombstone present, metadata document already gone)." }
+      : {}),
     deleted: [...external.deleted, ...firstErased.deleted, ...metadataErased.deleted],
-    versionsDeleted: external.versionsDeleted.length + firstErased.versionsDeleted.length + metadataErased.versionsDeleted.length,
+    versionsDeleted:
+      external.versionsDeleted.length + firstErased.versionsDeleted.length + metadataErased.versionsDeleted.length,
     refused,
     tombstone: `${recordings.containerName}/${tombstoneName(ref.folder, documentId)}${tombstone ? "" : " (already there)"}`,
     indexEntriesDeleted,
@@ -409,7 +490,11 @@ async function eraseChunk(ref: ChunkRef, context: ChunkContext): Promise<ChunkEr
 
 /** The metadata document is kept while other blobs of the chunk could not be erased: it is the evidence a later run needs. */
 function metadataKept(name: string): ErasureRefusal {
-  return { blob: name, kind: "retained", reason: "kept while other blobs of the chunk could not be erased: it is the evidence a later run needs." };
+  return {
+    blob: name,
+    kind: "retained",
+    reason: "kept while other blobs of the chunk could not be erased: it is the evidence a later run needs.",
+  };
 }
 
 function describe(ref: ChunkRef, listing: ChunkListing, documentId: string | undefined): ChunkErasure {
@@ -433,7 +518,9 @@ function blobOf(item: BlobItem): ChunkErasure["blobs"][number] {
     name: item.name,
     bytes: item.properties.contentLength ?? 0,
     ...(item.properties.legalHold ? { legalHold: true } : {}),
-    ...(item.properties.immutabilityPolicyExpiresOn ? { immutableUntil: item.properties.immutabilityPolicyExpiresOn.toISOString() } : {}),
+    ...(item.properties.immutabilityPolicyExpiresOn
+      ? { immutableUntil: item.properties.immutabilityPolicyExpiresOn.toISOString() }
+      : {}),
   };
 }
 
@@ -452,7 +539,11 @@ function eraseMessage(chunks: number, legacyFolders: number, unsafeNames: number
 }
 
 /** The soft-delete window when the account's own setting cannot be read: the deployment's stated one, or a warning. */
-function unreadSoftDelete(why: string, statedDays: number | undefined, at: (days: number) => string): Residual["softDelete"] {
+function unreadSoftDelete(
+  why: string,
+  statedDays: number | undefined,
+  at: (days: number) => string,
+): Residual["softDelete"] {
   if (statedDays === undefined) {
     return {
       note: `The account's soft-delete retention could not be read (${why}): if soft delete is on, deleted blobs and versions stay recoverable for its retention (the azd template: 14 days); erase cannot purge them.`,
@@ -476,7 +567,9 @@ async function residualOf(
   const at = (days: number): string => new Date(Date.parse(finishedAt) + days * 86_400_000).toISOString();
   let softDelete: Residual["softDelete"];
   try {
-    const policy = options.blobService ? (await options.blobService.getProperties({ abortSignal: storageSignal() })).deleteRetentionPolicy : undefined;
+    const policy = options.blobService
+      ? (await options.blobService.getProperties({ abortSignal: storageSignal() })).deleteRetentionPolicy
+      : undefined;
     softDelete =
       policy === undefined
         ? unreadSoftDelete("the service reported none", options.softDeleteDays, at)
@@ -491,9 +584,10 @@ async function residualOf(
   } catch (error) {
     softDelete = unreadSoftDelete(describeError(error), options.softDeleteDays, at);
   }
-  const notDeleted = [...chunks.flatMap((chunk) => chunk.refused), ...records.flatMap((record) => record.refused)].filter(
-    (refusal) => refusal.versionId !== undefined,
-  ).length;
+  const notDeleted = [
+    ...chunks.flatMap((chunk) => chunk.refused),
+    ...records.flatMap((record) => record.refused),
+  ].filter((refusal) => refusal.versionId !== undefined).length;
   const previousVersions: Residual["previousVersions"] = {
     notDeleted,
     lifecycleDays,

@@ -106,7 +106,9 @@ export async function exportParticipant(participantId: string, options: ExportOp
   const prepared = await prepareExportDirectory(options.directory);
   const directory = prepared.real;
   if (prepared.openToOthers)
-    log.warn(`Export directory ${directory} is readable by other users: the exported recordings are personal data (use a private directory).`);
+    log.warn(
+      `Export directory ${directory} is readable by other users: the exported recordings are personal data (use a private directory).`,
+    );
   const chunks: ChunkSummary[] = [];
   const files: ExportedFile[] = [];
   const withheld: { blob: string; reason: string }[] = [];
@@ -134,7 +136,11 @@ export async function exportParticipant(participantId: string, options: ExportOp
     files.push(
       await exportOne(
         directory,
-        { file: { name, kind: "metadata", bytes: -1 }, blob: exactBlobClient(recordings, name, folder), local: localOf(name) },
+        {
+          file: { name, kind: "metadata", bytes: -1 },
+          blob: exactBlobClient(recordings, name, folder),
+          local: localOf(name),
+        },
         options,
       ),
     );
@@ -155,12 +161,20 @@ export async function exportParticipant(participantId: string, options: ExportOp
       if (openFolder !== undefined && chunk.folder !== openFolder) await finishFolder(openFolder);
       openFolder = chunk.folder;
       if (!manifests.has(chunk.folder)) manifests.set(chunk.folder, await readFolderManifest(recordings, chunk.folder));
-      const result = await exportChunk(directory, chunk, manifests.get(chunk.folder) as FolderManifest, participant, options);
+      const result = await exportChunk(
+        directory,
+        chunk,
+        manifests.get(chunk.folder) as FolderManifest,
+        participant,
+        options,
+      );
       files.push(...result.files);
       if (result.exported) {
         chunks.push(chunk);
-        if (chunk.documentId) exportedIds.set(chunk.folder, [...(exportedIds.get(chunk.folder) ?? []), chunk.documentId]);
-      } else skipped.push({ folder: chunk.folder, chunk: chunk.chunk, reason: "notListed", detail: result.reason ?? "" });
+        if (chunk.documentId)
+          exportedIds.set(chunk.folder, [...(exportedIds.get(chunk.folder) ?? []), chunk.documentId]);
+      } else
+        skipped.push({ folder: chunk.folder, chunk: chunk.chunk, reason: "notListed", detail: result.reason ?? "" });
     }
   } while (continuationToken);
   if (openFolder !== undefined) await finishFolder(openFolder);
@@ -212,12 +226,25 @@ async function exportChunk(
     const described = fromManifest ? { ...file, sha256: fromManifest, sha256From: "manifest" as const } : file;
     return { file: described, blob: exactBlobClient(recordings, file.name, chunk.folder), local: localOf(file.name) };
   });
-  if (options.byos && chunk.files.some((file) => file.kind === "catalogue") && !chunk.files.some((file) => file.kind === "media")) {
-    for (const external of await byosFilesOf(recordings, [catalogueRecordOf({ folder: chunk.folder, stem: chunk.chunk })], options.byos.containers)) {
+  if (
+    options.byos &&
+    chunk.files.some((file) => file.kind === "catalogue") &&
+    !chunk.files.some((file) => file.kind === "media")
+  ) {
+    for (const external of await byosFilesOf(
+      recordings,
+      [catalogueRecordOf({ folder: chunk.folder, stem: chunk.chunk })],
+      options.byos.containers,
+    )) {
       if (external.kind !== "media") continue;
       const base = decodeURIComponent(new URL(external.url).pathname.split("/").pop() ?? "");
       planned.push({
-        file: { name: external.url, kind: "media", bytes: external.bytes, ...(external.md5 ? { md5: external.md5 } : {}) },
+        file: {
+          name: external.url,
+          kind: "media",
+          bytes: external.bytes,
+          ...(external.md5 ? { md5: external.md5 } : {}),
+        },
         blob: options.byos.access.blob(external.url),
         local: `${localOf(chunk.folder)}${chunk.chunk}.byos-${base}`,
       });
@@ -226,13 +253,17 @@ async function exportChunk(
   const files: ExportedFile[] = [];
   for (const item of planned) files.push(await exportOne(directory, item, options));
   const metadata = files.find((file) => file.blob.endsWith(".metadata.json") && file.status !== "failed");
-  const lists = metadata ? await exportedDocumentLists(join(directory, ...metadata.path.split("/")), participant, options.index) : false;
+  const lists = metadata
+    ? await exportedDocumentLists(join(directory, ...metadata.path.split("/")), participant, options.index)
+    : false;
   if (metadata && !lists) {
-    for (const file of files) if (file.status !== "failed") await rm(join(directory, ...file.path.split("/")), { force: true });
+    for (const file of files)
+      if (file.status !== "failed") await rm(join(directory, ...file.path.split("/")), { force: true });
     return {
       exported: false,
       files: [],
-      reason: "the exported metadata document no longer lists this participant: the chunk's files were removed from the export.",
+      reason:
+        "the exported metadata document no longer lists this participant: the chunk's files were removed from the export.",
     };
   }
   return { exported: true, files };
@@ -260,7 +291,11 @@ async function exportOne(directory: string, item: PlannedFile, options: ExportOp
   let done = 0;
   options.progress?.start(file.name.split("/").pop() ?? file.name, () => done);
   const result = await exportFile(item.blob, file, path, options.idleTimeoutMs, (bytes) => (done = bytes)).catch(
-    (error: unknown): Omit<ExportedFile, "blob" | "path"> => ({ bytes: 0, status: "failed", reason: describeError(error) }),
+    (error: unknown): Omit<ExportedFile, "blob" | "path"> => ({
+      bytes: 0,
+      status: "failed",
+      reason: describeError(error),
+    }),
   );
   if (result.status === "failed")
     options.log.error(
@@ -291,7 +326,8 @@ async function exportFile(
   try {
     const downloaded = await downloadBlobToFile(blob, partial, { idleTimeoutMs, onBytes });
     const check = verify(file, downloaded);
-    if (!check.ok) return { bytes: downloaded.bytes, sha256: downloaded.sha256, status: "failed", reason: check.reason };
+    if (!check.ok)
+      return { bytes: downloaded.bytes, sha256: downloaded.sha256, status: "failed", reason: check.reason };
     await rename(partial, path);
     return { bytes: downloaded.bytes, sha256: downloaded.sha256, verifiedAgainst: check.against, status: "downloaded" };
   } finally {
@@ -303,11 +339,15 @@ type Verification = { ok: true; against: NonNullable<ExportedFile["verifiedAgain
 
 /** The strongest check available: a recorded SHA-256, else the service's Content-MD5, else the length (`bytes` < 0: unknown). */
 function verify(file: PlannedFile["file"], local: DownloadedFile): Verification {
-  if (file.bytes >= 0 && local.bytes !== file.bytes) return { ok: false, reason: `has ${local.bytes} bytes; the archive lists ${file.bytes}.` };
+  if (file.bytes >= 0 && local.bytes !== file.bytes)
+    return { ok: false, reason: `has ${local.bytes} bytes; the archive lists ${file.bytes}.` };
   if (file.sha256 && file.sha256From) {
     return local.sha256 === file.sha256.toLowerCase()
       ? { ok: true, against: file.sha256From }
-      : { ok: false, reason: `SHA-256 ${local.sha256} differs from the ${file.sha256From === "manifest" ? "manifest's" : "blob metadata's"} ${file.sha256}.` };
+      : {
+          ok: false,
+          reason: `SHA-256 ${local.sha256} differs from the ${file.sha256From === "manifest" ? "manifest's" : "blob metadata's"} ${file.sha256}.`,
+        };
   }
   if (file.md5)
     return local.md5 === file.md5
@@ -328,9 +368,19 @@ async function readFolderManifest(recordings: ContainerClient, folder: string): 
     if (typeof chunk["documentId"] === "string") documentIds.push(chunk["documentId"]);
     for (const part of ["media", "metadata"]) {
       const file = chunk[part];
-      if (!isRecord(file) || typeof file["blob"] !== "string" || typeof file["sha256"] !== "string" || !/^[0-9a-f]{64}$/i.test(file["sha256"])) continue;
+      if (
+        !isRecord(file) ||
+        typeof file["blob"] !== "string" ||
+        typeof file["sha256"] !== "string" ||
+        !/^[0-9a-f]{64}$/i.test(file["sha256"])
+      )
+        continue;
       hashes.set(file["blob"].split("/").pop() ?? "", file["sha256"].toLowerCase());
     }
   }
-  return { exists, hashes, documentIds: exists && documentIds.length < chunks.length ? [...documentIds, ""] : documentIds };
+  return {
+    exists,
+    hashes,
+    documentIds: exists && documentIds.length < chunks.length ? [...documentIds, ""] : documentIds,
+  };
 }

@@ -8,7 +8,16 @@ import { storageSignal } from "../storage/storageDeadline";
 import { eraseWithVersions, type BlobsErased } from "./blobErasure";
 import { chunkRefProblem, metadataBlobOf, type ChunkRef } from "./chunkRef";
 import { openMarker, sealMarker } from "./continuationToken";
-import { byosClaimName, byosLocationPrefix, entryName, flaggedPrefix, flagName, parseEntryTail, participantPrefix, type ParsedEntry } from "./indexLayout";
+import {
+  byosClaimName,
+  byosLocationPrefix,
+  entryName,
+  flaggedPrefix,
+  flagName,
+  parseEntryTail,
+  participantPrefix,
+  type ParsedEntry,
+} from "./indexLayout";
 import { IndexKeyCheck, type KeyRecorder } from "./indexKeyRecord";
 import { exactBlobClient } from "./listedNames";
 import { MAX_METADATA_READ } from "../layout/metadataDocument";
@@ -136,9 +145,13 @@ export class ParticipantIndex {
     const metadata = metadataBlobOf(ref);
     const body =
       options.committedDocument ??
-      (await readSmallBlob(exactBlobClient(recordings, metadata, ref.folder), MAX_METADATA_READ, { abortSignal: options.abortSignal }));
+      (await readSmallBlob(exactBlobClient(recordings, metadata, ref.folder), MAX_METADATA_READ, {
+        abortSignal: options.abortSignal,
+      }));
     if (body === undefined) {
-      options.log.warn(`Participant index: ${recordings.containerName}/${metadata} does not exist; nothing indexed for it.`);
+      options.log.warn(
+        `Participant index: ${recordings.containerName}/${metadata} does not exist; nothing indexed for it.`,
+      );
       return { kind: "missing" };
     }
     const participants = readParticipants(body);
@@ -157,12 +170,17 @@ export class ParticipantIndex {
       { abortSignal: options.abortSignal },
     );
     if (participants.overflow > 0) {
-      await this.flag(ref, "tooManyParticipants", { indexed: participants.ids.length, notIndexed: participants.overflow });
+      await this.flag(ref, "tooManyParticipants", {
+        indexed: participants.ids.length,
+        notIndexed: participants.overflow,
+      });
       options.log.warn(
         `Participant index: ${recordings.containerName}/${metadata} lists more than ${MAX_PARTICIPANTS_PER_DOCUMENT} participants; ${participants.overflow} not indexed, flagged for an operator.`,
       );
     }
-    options.log.info(`Participant index: ${participants.ids.length} participant(s) of ${recordings.containerName}/${metadata} indexed (keyed hashes only).`);
+    options.log.info(
+      `Participant index: ${participants.ids.length} participant(s) of ${recordings.containerName}/${metadata} indexed (keyed hashes only).`,
+    );
     return { kind: "indexed", participants: participants.ids.length, overflow: participants.overflow };
   }
 
@@ -187,28 +205,39 @@ export class ParticipantIndex {
         source,
       };
       const body = JSON.stringify(entry);
-      await this.index.getBlockBlobClient(entryName(participant, this.recordingsContainer, ref)).upload(body, Buffer.byteLength(body), {
-        blobHTTPHeaders: { blobContentType: "application/json" },
-        metadata: { keyfingerprint: this.keyCheck.entryTag },
-        abortSignal: storageSignal(signal),
-      });
+      await this.index
+        .getBlockBlobClient(entryName(participant, this.recordingsContainer, ref))
+        .upload(body, Buffer.byteLength(body), {
+          blobHTTPHeaders: { blobContentType: "application/json" },
+          metadata: { keyfingerprint: this.keyCheck.entryTag },
+          abortSignal: storageSignal(signal),
+        });
     });
     const failed = results.find((result): result is PromiseRejectedResult => result.status === "rejected");
     if (failed) throw failed.reason;
   }
 
   /** One page of a participant's entries (`marker` from the previous page). */
-  async entriesPage(key: string, options: { marker?: string; pageSize: number; abortSignal?: AbortSignal }): Promise<EntryPage> {
+  async entriesPage(
+    key: string,
+    options: { marker?: string; pageSize: number; abortSignal?: AbortSignal },
+  ): Promise<EntryPage> {
     const prefix = participantPrefix(key, this.recordingsContainer);
     try {
       const page = await this.index
         .listBlobsFlat({ prefix, abortSignal: storageSignal(options.abortSignal, LISTING_TIMEOUT_MS) })
-        .byPage({ maxPageSize: Math.min(options.pageSize, MAX_ENTRY_PAGE), ...(options.marker ? { continuationToken: options.marker } : {}) })
+        .byPage({
+          maxPageSize: Math.min(options.pageSize, MAX_ENTRY_PAGE),
+          ...(options.marker ? { continuationToken: options.marker } : {}),
+        })
         .next();
       if (page.done) return { entries: [] };
       const marker = page.value.continuationToken || undefined;
       return {
-        entries: page.value.segment.blobItems.map((item) => ({ name: item.name, ...parseEntryTail(item.name.slice(prefix.length)) })),
+        entries: page.value.segment.blobItems.map((item) => ({
+          name: item.name,
+          ...parseEntryTail(item.name.slice(prefix.length)),
+        })),
         ...(marker ? { marker } : {}),
       };
     } catch (error) {
@@ -218,15 +247,23 @@ export class ParticipantIndex {
   }
 
   /** Removes the entries of `ref` for these keyed hashes, with every version of them. */
-  async removeEntries(ref: ChunkRef, keys: readonly string[], { abortSignal: signal }: AbortOptions = {}): Promise<BlobsErased> {
+  async removeEntries(
+    ref: ChunkRef,
+    keys: readonly string[],
+    { abortSignal: signal }: AbortOptions = {},
+  ): Promise<BlobsErased> {
     const names = [...new Set(keys)].map((key) => entryName(key, this.recordingsContainer, ref));
-    const results = await mapConcurrent(names, INDEX_CONCURRENCY, (name) => eraseWithVersions(this.index, [name], name, { abortSignal: signal }));
+    const results = await mapConcurrent(names, INDEX_CONCURRENCY, (name) =>
+      eraseWithVersions(this.index, [name], name, { abortSignal: signal }),
+    );
     return mergeErased(results);
   }
 
   /** Removes entries by name (stale or unusable ones of one participant), with every version. */
   async removeEntryNames(names: readonly string[], { abortSignal: signal }: AbortOptions = {}): Promise<BlobsErased> {
-    const results = await mapConcurrent([...new Set(names)], INDEX_CONCURRENCY, (name) => eraseWithVersions(this.index, [name], name, { abortSignal: signal }));
+    const results = await mapConcurrent([...new Set(names)], INDEX_CONCURRENCY, (name) =>
+      eraseWithVersions(this.index, [name], name, { abortSignal: signal }),
+    );
     return mergeErased(results);
   }
 
@@ -263,7 +300,9 @@ export class ParticipantIndex {
   }
 
   /** Flagged chunks of this archive (at most `max` named; `truncated` when there are more). */
-  async flagged(max: number): Promise<{ chunks: { folder: string; stem: string; problem?: string }[]; truncated: boolean }> {
+  async flagged(
+    max: number,
+  ): Promise<{ chunks: { folder: string; stem: string; problem?: string }[]; truncated: boolean }> {
     const prefix = flaggedPrefix(this.recordingsContainer);
     const { blobs, truncated } = await listWithMetadata(this.index, prefix, max);
     const chunks = blobs.flatMap((blob) => {
@@ -279,14 +318,25 @@ export class ParticipantIndex {
   }
 
   /** Records that the catalogue record of `ref` names these BYOS blobs. */
-  async claimByosLocations(ref: ChunkRef, urls: readonly string[], { abortSignal: signal }: AbortOptions = {}): Promise<void> {
+  async claimByosLocations(
+    ref: ChunkRef,
+    urls: readonly string[],
+    { abortSignal: signal }: AbortOptions = {},
+  ): Promise<void> {
     await this.ready();
     for (const url of new Set(urls)) {
-      const body = JSON.stringify({ version: 1, container: this.recordingsContainer, folder: ref.folder, chunk: ref.stem });
-      await this.index.getBlockBlobClient(byosClaimName(url, this.recordingsContainer, ref)).upload(body, Buffer.byteLength(body), {
-        blobHTTPHeaders: { blobContentType: "application/json" },
-        abortSignal: storageSignal(signal),
+      const body = JSON.stringify({
+        version: 1,
+        container: this.recordingsContainer,
+        folder: ref.folder,
+        chunk: ref.stem,
       });
+      await this.index
+        .getBlockBlobClient(byosClaimName(url, this.recordingsContainer, ref))
+        .upload(body, Buffer.byteLength(body), {
+          blobHTTPHeaders: { blobContentType: "application/json" },
+          abortSignal: storageSignal(signal),
+        });
     }
   }
 

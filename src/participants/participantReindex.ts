@@ -82,7 +82,10 @@ export async function reindexParticipants(options: ReindexOptions): Promise<Rein
   await index.ready();
   const checkpointBlob = index.container.getBlockBlobClient(checkpointName(recordings.containerName));
   const saved = options.restart ? undefined : await readCheckpoint(index, recordings.containerName);
-  if (saved) log.info(`Reindex resumes from the checkpoint of ${saved.updatedAt} (${saved.phase} phase, ${saved.scannedBlobs} blobs scanned).`);
+  if (saved)
+    log.info(
+      `Reindex resumes from the checkpoint of ${saved.updatedAt} (${saved.phase} phase, ${saved.scannedBlobs} blobs scanned).`,
+    );
   const recorded = await index.keyCheck.read();
   const rotating = saved?.rotating ?? (recorded !== undefined && recorded.fingerprint !== index.keyCheck.fingerprint);
   if (!rotating || !options.rotateKey) await index.keyCheck.verify({ record: "reindex" });
@@ -104,11 +107,18 @@ export async function reindexParticipants(options: ReindexOptions): Promise<Rein
   for (;;) {
     const prune = progress.phase === "prune";
     const pages = (prune ? index.container : recordings)
-      .listBlobsFlat({ prefix: prune ? ENTRIES_PREFIX : RECORDINGS_PREFIX, includeMetadata: true, abortSignal: storageSignal(undefined, 60_000) })
+      .listBlobsFlat({
+        prefix: prune ? ENTRIES_PREFIX : RECORDINGS_PREFIX,
+        includeMetadata: true,
+        abortSignal: storageSignal(undefined, 60_000),
+      })
       .byPage({ maxPageSize: options.pageSize ?? PAGE_SIZE, ...(token ? { continuationToken: token } : {}) });
-    const page = (await pages.next()).value as { continuationToken?: string; segment: { blobItems: BlobItem[] } } | undefined;
+    const page = (await pages.next()).value as
+      { continuationToken?: string; segment: { blobItems: BlobItem[] } } | undefined;
     const items = page?.segment.blobItems ?? [];
-    progress = prune ? await prunePage(index, items, progress) : await indexPage(index, recordings, items, progress, log, unsafeListed);
+    progress = prune
+      ? await prunePage(index, items, progress)
+      : await indexPage(index, recordings, items, progress, log, unsafeListed);
     progress = { ...progress, pages: progress.pages + 1 };
     options.onProgress?.(progress);
     token = page?.continuationToken || undefined;
@@ -118,9 +128,18 @@ export async function reindexParticipants(options: ReindexOptions): Promise<Rein
       if (rotating) await index.keyCheck.replace(recorded);
       progress = { ...progress, phase: "prune" };
     } else if (!token) break;
-    const checkpoint: Checkpoint = { ...progress, continuationToken: token ?? "", rotating, startedAt, updatedAt: new Date().toISOString() };
+    const checkpoint: Checkpoint = {
+      ...progress,
+      continuationToken: token ?? "",
+      rotating,
+      startedAt,
+      updatedAt: new Date().toISOString(),
+    };
     const body = JSON.stringify(checkpoint);
-    await checkpointBlob.upload(body, Buffer.byteLength(body), { blobHTTPHeaders: { blobContentType: "application/json" }, abortSignal: storageSignal() });
+    await checkpointBlob.upload(body, Buffer.byteLength(body), {
+      blobHTTPHeaders: { blobContentType: "application/json" },
+      abortSignal: storageSignal(),
+    });
     if (options.maxPages !== undefined && pagesThisRun >= options.maxPages)
       return reportOf(options, progress, saved !== undefined, rotating, unsafeListed, startedAt, "");
   }
@@ -138,7 +157,15 @@ function reportOf(
   startedAt: string,
   finishedAt: string,
 ): ReindexReport {
-  return { container: options.recordings.containerName, resumed, rotated, unsafeNamesListed, startedAt, finishedAt, ...progress };
+  return {
+    container: options.recordings.containerName,
+    resumed,
+    rotated,
+    unsafeNamesListed,
+    startedAt,
+    finishedAt,
+    ...progress,
+  };
 }
 
 /** Indexes the metadata documents of one listing page and claims the blobs its BYOS catalogue records name. */
@@ -152,7 +179,10 @@ async function indexPage(
 ): Promise<ReindexProgress> {
   const unsafe = items.filter((item) => blobNameProblem(item.name) !== undefined);
   for (const item of unsafe) if (unsafeListed.length < MAX_UNSAFE_NAMED) unsafeListed.push(item.name);
-  if (unsafe.length > 0) log.warn(`Reindex: ${unsafe.length} blob name(s) on this page are not usable as names (dot segments, backslash); skipped.`);
+  if (unsafe.length > 0)
+    log.warn(
+      `Reindex: ${unsafe.length} blob name(s) on this page are not usable as names (dot segments, backslash); skipped.`,
+    );
   const documents: { ref: ChunkRef; item: BlobItem }[] = [];
   const catalogues: ChunkRef[] = [];
   for (const item of items) {
@@ -166,18 +196,32 @@ async function indexPage(
   }
   const outcomes = await mapConcurrent(documents, READ_CONCURRENCY, async ({ ref, item }) => {
     const documentId = documentIdOf(ref, [item]);
-    return index.indexChunk(recordings, ref, { source: "reindex", log, keyChecked: true, ...(documentId ? { documentId } : {}) });
+    return index.indexChunk(recordings, ref, {
+      source: "reindex",
+      log,
+      keyChecked: true,
+      ...(documentId ? { documentId } : {}),
+    });
   });
-  const claims = await mapConcurrent(catalogues, READ_CONCURRENCY, async (ref) => index.claimByosLocations(ref, await catalogueUrls(recordings, ref)));
-  const failed = [...outcomes, ...claims].find((result): result is PromiseRejectedResult => result.status === "rejected");
+  const claims = await mapConcurrent(catalogues, READ_CONCURRENCY, async (ref) =>
+    index.claimByosLocations(ref, await catalogueUrls(recordings, ref)),
+  );
+  const failed = [...outcomes, ...claims].find(
+    (result): result is PromiseRejectedResult => result.status === "rejected",
+  );
   if (failed) throw failed.reason;
   const done = outcomes.flatMap((result) => (result.status === "fulfilled" ? [result.value] : []));
   return {
     ...progress,
     scannedBlobs: progress.scannedBlobs + items.length,
     metadataDocuments: progress.metadataDocuments + documents.length,
-    entries: progress.entries + done.reduce((sum, outcome) => sum + (outcome.kind === "indexed" ? outcome.participants : 0), 0),
-    flagged: progress.flagged + done.filter((outcome) => outcome.kind === "flagged" || (outcome.kind === "indexed" && outcome.overflow > 0)).length,
+    entries:
+      progress.entries +
+      done.reduce((sum, outcome) => sum + (outcome.kind === "indexed" ? outcome.participants : 0), 0),
+    flagged:
+      progress.flagged +
+      done.filter((outcome) => outcome.kind === "flagged" || (outcome.kind === "indexed" && outcome.overflow > 0))
+        .length,
     byosRecords: progress.byosRecords + catalogues.length,
     unsafeNames: progress.unsafeNames + unsafe.length,
   };
@@ -188,7 +232,12 @@ async function indexPage(
  * the app archived while the index recorded another key (during a rotation, possibly behind this run's listing) is
  * flagged `keyMismatch` and would otherwise stay out of the index; the other flags come back when still true.
  */
-async function indexFlagged(index: ParticipantIndex, recordings: ContainerClient, progress: ReindexProgress, log: Log): Promise<ReindexProgress> {
+async function indexFlagged(
+  index: ParticipantIndex,
+  recordings: ContainerClient,
+  progress: ReindexProgress,
+  log: Log,
+): Promise<ReindexProgress> {
   let marker: string | undefined;
   let entries = progress.entries;
   do {
@@ -196,7 +245,8 @@ async function indexFlagged(index: ParticipantIndex, recordings: ContainerClient
     marker = page.marker;
     const outcomes = await mapConcurrent(page.chunks, READ_CONCURRENCY, async (ref) => {
       const outcome = await index.indexChunk(recordings, ref, { source: "reindex", log, keyChecked: true });
-      if (outcome.kind === "missing" || (outcome.kind === "indexed" && outcome.overflow === 0)) await index.removeFlag(ref);
+      if (outcome.kind === "missing" || (outcome.kind === "indexed" && outcome.overflow === 0))
+        await index.removeFlag(ref);
       return outcome;
     });
     for (const result of outcomes) {
@@ -208,7 +258,11 @@ async function indexFlagged(index: ParticipantIndex, recordings: ContainerClient
 }
 
 /** Deletes this archive's entries of an older version (per recording) and entries keyed with another key. */
-async function prunePage(index: ParticipantIndex, items: readonly BlobItem[], progress: ReindexProgress): Promise<ReindexProgress> {
+async function prunePage(
+  index: ParticipantIndex,
+  items: readonly BlobItem[],
+  progress: ReindexProgress,
+): Promise<ReindexProgress> {
   const tag = index.keyCheck.entryTag;
   const stale = items.filter((item) => {
     const parts = splitEntryName(item.name);
@@ -218,7 +272,9 @@ async function prunePage(index: ParticipantIndex, items: readonly BlobItem[], pr
     const written = item.metadata?.["keyfingerprint"];
     return written !== undefined && written !== tag;
   });
-  const removed = await mapConcurrent(stale, READ_CONCURRENCY, (item) => eraseWithVersions(index.container, [item.name], item.name));
+  const removed = await mapConcurrent(stale, READ_CONCURRENCY, (item) =>
+    eraseWithVersions(index.container, [item.name], item.name),
+  );
   const failed = removed.find((result): result is PromiseRejectedResult => result.status === "rejected");
   if (failed) throw failed.reason;
   return { ...progress, prunedEntries: progress.prunedEntries + stale.length };
@@ -229,7 +285,11 @@ async function readCheckpoint(index: ParticipantIndex, recordingsContainer: stri
   if (!body) return undefined;
   try {
     const parsed: unknown = JSON.parse(body.toString("utf8"));
-    if (isRecord(parsed) && typeof parsed["continuationToken"] === "string" && typeof parsed["startedAt"] === "string") {
+    if (
+      isRecord(parsed) &&
+      typeof parsed["continuationToken"] === "string" &&
+      typeof parsed["startedAt"] === "string"
+    ) {
       // A checkpoint of an older version has no phase: it was indexing.
       return {
         flagged: 0,

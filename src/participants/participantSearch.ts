@@ -60,12 +60,19 @@ export async function searchParticipant(
 ): Promise<SearchPage> {
   const key = index.keyOf(participantId);
   const signal = options.abortSignal;
-  await index.keyCheck.verify({ ...(options.recordKey ? { record: options.recordKey } : {}), ...(signal ? { abortSignal: signal } : {}) });
+  await index.keyCheck.verify({
+    ...(options.recordKey ? { record: options.recordKey } : {}),
+    ...(signal ? { abortSignal: signal } : {}),
+  });
   let marker = options.continuationToken === undefined ? undefined : index.openMarker(key, options.continuationToken);
   const pageSize = Math.max(1, Math.min(options.pageSize ?? DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE));
   let page: EntryPage = { entries: [] };
   for (let tries = 0; tries < MAX_EMPTY_PAGES; tries++) {
-    page = await index.entriesPage(key, { ...(marker ? { marker } : {}), pageSize, ...(signal ? { abortSignal: signal } : {}) });
+    page = await index.entriesPage(key, {
+      ...(marker ? { marker } : {}),
+      pageSize,
+      ...(signal ? { abortSignal: signal } : {}),
+    });
     marker = page.marker;
     if (page.entries.length > 0 || !marker) break;
   }
@@ -85,7 +92,12 @@ export async function searchParticipant(
     const evidence = await readEvidence(index, recordings, ref, key, signal ? { abortSignal: signal } : {});
     if (evidence.kind !== "listed") return { ref, kind: evidence.kind } as const;
     const listing = await listChunk(recordings, ref, { versions: false, ...(signal ? { abortSignal: signal } : {}) });
-    const summary = describeChunk(recordings.containerName, ref, listing, documentIdOf(ref, listing.current, evidence.document));
+    const summary = describeChunk(
+      recordings.containerName,
+      ref,
+      listing,
+      documentIdOf(ref, listing.current, evidence.document),
+    );
     return { ref, kind: evidence.kind, summary, unsafe: listing.unsafe } as const;
   });
   for (const result of settled) {
@@ -108,13 +120,22 @@ export async function searchParticipant(
 function skippedOf(ref: ChunkRef, kind: "notListed" | "missing" | "unreadable" | "listed"): SkippedEntry {
   const at = { folder: ref.folder, chunk: ref.stem };
   if (kind === "missing")
-    return { ...at, reason: "metadataMissing", detail: "the chunk's metadata document is gone (erased or never archived); its entry is stale." };
+    return {
+      ...at,
+      reason: "metadataMissing",
+      detail: "the chunk's metadata document is gone (erased or never archived); its entry is stale.",
+    };
   if (kind === "unreadable")
-    return { ...at, reason: "metadataUnreadable", detail: "the chunk's metadata document can no longer be read for participants; check it by hand." };
+    return {
+      ...at,
+      reason: "metadataUnreadable",
+      detail: "the chunk's metadata document can no longer be read for participants; check it by hand.",
+    };
   return {
     ...at,
     reason: "notListed",
-    detail: "the chunk's own metadata document does not list this participant: the entry is not evidence, the chunk is not reported.",
+    detail:
+      "the chunk's own metadata document does not list this participant: the entry is not evidence, the chunk is not reported.",
   };
 }
 
@@ -129,8 +150,16 @@ export interface ParticipantChunks {
   readonly legacyFolders: readonly string[];
   readonly unsafeNames: readonly string[];
   /** Chunks whose metadata could not be indexed (not JSON, no participant list, too many participants): check by hand. */
-  readonly flagged: { readonly chunks: readonly { readonly folder: string; readonly stem: string }[]; readonly more: boolean };
-  readonly totals: { readonly chunks: number; readonly recordings: number; readonly blobs: number; readonly bytes: number };
+  readonly flagged: {
+    readonly chunks: readonly { readonly folder: string; readonly stem: string }[];
+    readonly more: boolean;
+  };
+  readonly totals: {
+    readonly chunks: number;
+    readonly recordings: number;
+    readonly blobs: number;
+    readonly bytes: number;
+  };
 }
 
 /** Every chunk of a participant, page after page (the command line; the API pages). */
@@ -146,7 +175,10 @@ export async function findParticipant(
   const unsafeNames = new Set<string>();
   let continuationToken: string | undefined;
   do {
-    const page = await searchParticipant(index, recordings, participantId, { pageSize: CLI_PAGE_SIZE, ...(continuationToken ? { continuationToken } : {}) });
+    const page = await searchParticipant(index, recordings, participantId, {
+      pageSize: CLI_PAGE_SIZE,
+      ...(continuationToken ? { continuationToken } : {}),
+    });
     options.onPage?.(page);
     chunks.push(...page.chunks);
     skipped.push(...page.skipped);
@@ -175,7 +207,8 @@ export async function findParticipant(
 
 /** The plain sentence about a result: what matched, and what could not be searched. */
 export function searchMessage(chunks: number, legacyFolders: number, flagged: number): string {
-  const found = chunks === 0 ? "No archived chunk lists this participant." : `${chunks} archived chunk(s) list this participant.`;
+  const found =
+    chunks === 0 ? "No archived chunk lists this participant." : `${chunks} archived chunk(s) list this participant.`;
   const legacy =
     legacyFolders === 0
       ? ""

@@ -74,7 +74,10 @@ export async function eraseRecordingRecords(
   if (named === true) {
     const manifestErased = await eraseWithVersions(recordings, [manifest], manifest, { abortSignal: signal });
     refused.push(...manifestErased.refused);
-    deleted.push(...manifestErased.deleted, ...manifestErased.versionsDeleted.map((version) => `${version.blob} (version ${version.versionId})`));
+    deleted.push(
+      ...manifestErased.deleted,
+      ...manifestErased.versionsDeleted.map((version) => `${version.blob} (version ${version.versionId})`),
+    );
   }
 
   const erasedSegments = new Set(erased.map((chunk) => chunkNameKey(chunk.index, chunk.documentId)));
@@ -89,10 +92,14 @@ export async function eraseRecordingRecords(
     const record = readChunkOutcome(await readJsonBlob(recordings, outcome.name, 64 * 1024));
     const named = record?.failureRecord.slice(recordings.containerName.length + 1);
     // The record's body is data: only a failure record of this very chunk (`<day>/<call>-<index>-<documentId>-…`) is deleted.
-    if (named && blobNameProblem(named) === undefined && isFailureRecordOf(named, `${call}-${match[1] as string}-`)) failureRecords.add(named);
+    if (named && blobNameProblem(named) === undefined && isFailureRecordOf(named, `${call}-${match[1] as string}-`))
+      failureRecords.add(named);
   }
   if (outcomes.truncated)
-    retained.push({ blob: outcomesFolder(folder), reason: `more than ${MAX_OUTCOMES_LISTED} outcome records: run erase again for the rest.` });
+    retained.push({
+      blob: outcomesFolder(folder),
+      reason: `more than ${MAX_OUTCOMES_LISTED} outcome records: run erase again for the rest.`,
+    });
   // Intake's per-chunk queued records (`<index>-<documentId>-<event hash>.json`): a redelivery of an erased chunk is
   // stopped by its tombstone, not by these, so they go with the chunk.
   const queued = await listWithMetadata(recordings, queuedFolder(folder), MAX_QUEUED_LISTED);
@@ -100,16 +107,23 @@ export async function eraseRecordingRecords(
     const match = /^(\d+-.+)-[0-9a-f]{16}\.json$/.exec(record.name.slice(queuedFolder(folder).length));
     if (match && erasedSegments.has(match[1] as string)) operational.push(record.name);
   }
-  if (queued.truncated) retained.push({ blob: queuedFolder(folder), reason: `more than ${MAX_QUEUED_LISTED} queued records: run erase again for the rest.` });
+  if (queued.truncated)
+    retained.push({
+      blob: queuedFolder(folder),
+      reason: `more than ${MAX_QUEUED_LISTED} queued records: run erase again for the rest.`,
+    });
 
-  const expected = readExpectedRecording(await readJsonBlob(recordings, expectedRecordName(folder), MAX_EXPECTED_RECORD_BYTES));
+  const expected = readExpectedRecording(
+    await readJsonBlob(recordings, expectedRecordName(folder), MAX_EXPECTED_RECORD_BYTES),
+  );
   for (const chunk of expected?.chunks ?? []) {
     if (!erased.some((candidate) => candidate.documentId === chunk.documentId)) continue;
     const deadline = Date.parse(chunk.deadline);
     const day = Number.isNaN(deadline) ? "no-deadline" : new Date(deadline).toISOString().slice(0, 10);
     const prefix = `${FAILURES_PREFIX}${day}/${call}-${chunk.index}-${pathSegment(chunk.documentId)}-`;
     const listed = await listWithMetadata(recordings, prefix, MAX_FAILURE_RECORDS_LISTED);
-    for (const record of listed.blobs) if (/^[a-zA-Z]+-\d+\.json$/.test(record.name.slice(prefix.length))) failureRecords.add(record.name);
+    for (const record of listed.blobs)
+      if (/^[a-zA-Z]+-\d+\.json$/.test(record.name.slice(prefix.length))) failureRecords.add(record.name);
   }
   operational.push(...failureRecords);
 
@@ -117,7 +131,8 @@ export async function eraseRecordingRecords(
     const erasedHere = await tombstones.erasedIn(folder);
     const markers = deadlineMarkers(folder, expected.chunks).map((marker) => marker.name);
     const notErased = expected.chunks.filter(
-      (chunk) => !erasedHere.has(chunk.documentId) && !erased.some((candidate) => candidate.documentId === chunk.documentId),
+      (chunk) =>
+        !erasedHere.has(chunk.documentId) && !erased.some((candidate) => candidate.documentId === chunk.documentId),
     );
     if (notErased.length === 0) operational.push(expectedRecordName(folder), ...markers);
     else
@@ -135,10 +150,13 @@ export async function eraseRecordingRecords(
   }
 
   // With their versions too: on a versioned account a plain delete would leave each behind as a previous version.
-  const results = await mapConcurrent(operational, DELETE_CONCURRENCY, (name) => eraseWithVersions(recordings, [name], name, { abortSignal: signal }));
+  const results = await mapConcurrent(operational, DELETE_CONCURRENCY, (name) =>
+    eraseWithVersions(recordings, [name], name, { abortSignal: signal }),
+  );
   results.forEach((result, position) => {
     const name = operational[position] as string;
-    if (result.status === "rejected") refused.push({ blob: name, kind: "failed", reason: describeError(result.reason) });
+    if (result.status === "rejected")
+      refused.push({ blob: name, kind: "failed", reason: describeError(result.reason) });
     else {
       refused.push(...result.value.refused);
       deleted.push(...result.value.deleted);
@@ -159,11 +177,16 @@ async function manifestNames(
   if (parsed === undefined) return (await client.exists()) ? "unreadable" : false;
   if (!isRecord(parsed)) return "unreadable";
   const chunks = Array.isArray(parsed["chunks"]) ? (parsed["chunks"] as unknown[]) : [];
-  const documentIds = chunks.flatMap((chunk) => (isRecord(chunk) && typeof chunk["documentId"] === "string" ? [chunk["documentId"]] : []));
+  const documentIds = chunks.flatMap((chunk) =>
+    isRecord(chunk) && typeof chunk["documentId"] === "string" ? [chunk["documentId"]] : [],
+  );
   const participantIds = Array.isArray(parsed["participantIds"])
     ? (parsed["participantIds"] as unknown[]).filter((id): id is string => typeof id === "string")
     : [];
-  return documentIds.some((documentId) => erased.some((chunk) => chunk.documentId === documentId)) || listsParticipant(participantIds);
+  return (
+    documentIds.some((documentId) => erased.some((chunk) => chunk.documentId === documentId)) ||
+    listsParticipant(participantIds)
+  );
 }
 
 /** True when `name` is a failure record (`archive-failures/<day>/<who><outcome>-<n>.json`) of the chunk `who` names. */

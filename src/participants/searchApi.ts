@@ -42,18 +42,38 @@ export async function readSearchRequest(request: RequestWithBody): Promise<Searc
   } catch {
     throw new InvalidSearchRequestError("InvalidRequest", 'The body must be JSON: { "participantId": "…" }.');
   }
-  if (!isRecord(body)) throw new InvalidSearchRequestError("InvalidRequest", 'The body must be a JSON object: { "participantId": "…" }.');
+  if (!isRecord(body))
+    throw new InvalidSearchRequestError("InvalidRequest", 'The body must be a JSON object: { "participantId": "…" }.');
   const { participantId, continuationToken, pageSize } = body;
-  if (typeof participantId !== "string") throw new InvalidSearchRequestError("InvalidParticipantId", "participantId is required: a string.", "participantId");
+  if (typeof participantId !== "string")
+    throw new InvalidSearchRequestError(
+      "InvalidParticipantId",
+      "participantId is required: a string.",
+      "participantId",
+    );
   const problem = participantIdProblem(participantId);
-  if (problem) throw new InvalidSearchRequestError("InvalidParticipantId", `participantId ${problem}.`, "participantId");
+  if (problem)
+    throw new InvalidSearchRequestError("InvalidParticipantId", `participantId ${problem}.`, "participantId");
   if (
     continuationToken !== undefined &&
-    (typeof continuationToken !== "string" || continuationToken === "" || continuationToken.length > MAX_CONTINUATION_TOKEN)
+    (typeof continuationToken !== "string" ||
+      continuationToken === "" ||
+      continuationToken.length > MAX_CONTINUATION_TOKEN)
   )
-    throw new InvalidSearchRequestError("InvalidRequest", "continuationToken must be the string a previous answer gave.", "continuationToken");
-  if (pageSize !== undefined && (typeof pageSize !== "number" || !Number.isSafeInteger(pageSize) || pageSize < 1 || pageSize > MAX_PAGE_SIZE))
-    throw new InvalidSearchRequestError("InvalidRequest", `pageSize must be a whole number from 1 to ${MAX_PAGE_SIZE}.`, "pageSize");
+    throw new InvalidSearchRequestError(
+      "InvalidRequest",
+      "continuationToken must be the string a previous answer gave.",
+      "continuationToken",
+    );
+  if (
+    pageSize !== undefined &&
+    (typeof pageSize !== "number" || !Number.isSafeInteger(pageSize) || pageSize < 1 || pageSize > MAX_PAGE_SIZE)
+  )
+    throw new InvalidSearchRequestError(
+      "InvalidRequest",
+      `pageSize must be a whole number from 1 to ${MAX_PAGE_SIZE}.`,
+      "pageSize",
+    );
   return { participantId, ...(continuationToken ? { continuationToken } : {}), ...(pageSize ? { pageSize } : {}) };
 }
 

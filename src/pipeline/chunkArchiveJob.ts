@@ -19,7 +19,12 @@ import { inSpan } from "../telemetry/spans";
 
 export type ChunkJobResult =
   | ({ readonly status: "archived" | "alreadyArchived" } & ArchivedChunk)
-  | { readonly status: FailureOutcome; readonly recordedAt: string; readonly reason: string; readonly chunkKey?: string }
+  | {
+      readonly status: FailureOutcome;
+      readonly recordedAt: string;
+      readonly reason: string;
+      readonly chunkKey?: string;
+    }
   | { readonly status: "requeued"; readonly delaySeconds: number; readonly reason: string; readonly chunkKey: string }
   /** A data-subject erasure removed the chunk (its tombstone): nothing is downloaded or written; the message is done. */
   | { readonly status: "erased"; readonly reason: string; readonly chunkKey: string }
@@ -35,7 +40,9 @@ export interface ChunkJobDependencies {
   readonly requeue?: (message: ChunkMessage, delaySeconds: number) => Promise<void>;
   readonly now?: () => Date;
   /** Participant index: told of every archived chunk; absent when PARTICIPANT_INDEX_KEY is unset. */
-  readonly participantIndex?: { chunkArchived(message: ChunkMessage, log: Log, metadataDocument?: Buffer): Promise<void> };
+  readonly participantIndex?: {
+    chunkArchived(message: ChunkMessage, log: Log, metadataDocument?: Buffer): Promise<void>;
+  };
   /** Bring-your-own-storage chunks: catalogued (or copied server-side), never downloaded from ACS. */
   readonly byos?: { archive(message: ChunkMessage & { byos: ByosLocation }, log: Log): Promise<ArchivedChunk> };
   /** Manifest, downstream events and metrics after each outcome (src/catalog); absent = none. */
@@ -73,7 +80,8 @@ export class ChunkArchiveJob {
       // redelivered or replayed message must not bring back what a data-subject erasure removed.
       const archivedSize = parsed.byos ? undefined : this.deps.archiver.archivedSize(parsed);
       archivedSize?.catch(() => undefined); // awaited by archive(), unless the chunk turns out erased
-      if (await this.deps.erasures?.isErased(chunkBlobNames(parsed).folder, parsed.documentId)) return this.erased(parsed, log);
+      if (await this.deps.erasures?.isErased(chunkBlobNames(parsed).folder, parsed.documentId))
+        return this.erased(parsed, log);
       archived = await inSpan(
         "archive chunk",
         { "archiver.chunk.index": parsed.index },
@@ -91,26 +99,49 @@ export class ChunkArchiveJob {
       const expired = message ? notFoundMeansExpired(message.deadline, now()) : false;
       if (message && isTransient(error, expired)) return this.transient(message, error, log, attempt, now());
       const who = message ? `chunk ${message.chunkKey}` : "an unreadable chunk message";
-      const outcome: FailureOutcome = !message ? "rejected" : error instanceof AcsHttpError && error.statusCode === 404 && expired ? "expired" : "failed";
-      const recordedAt = await this.deps.failures.record({ outcome, error, ...(message ? { message } : { rawMessage: input }) });
+      const outcome: FailureOutcome = !message
+        ? "rejected"
+        : error instanceof AcsHttpError && error.statusCode === 404 && expired
+          ? "expired"
+          : "failed";
+      const recordedAt = await this.deps.failures.record({
+        outcome,
+        error,
+        ...(message ? { message } : { rawMessage: input }),
+      });
       log.error(`Could not archive ${who}: ${describeError(error)} (${outcome}; not retried). Record: ${recordedAt}`);
-      const unpublished = await this.catalogStep(() => this.deps.catalog?.chunkFailed(message, { outcome, error, recordedAt }, log), log);
-      return unpublished ?? { status: outcome, recordedAt, reason: describeError(error), ...(message ? { chunkKey: message.chunkKey } : {}) };
+      const unpublished = await this.catalogStep(
+        () => this.deps.catalog?.chunkFailed(message, { outcome, error, recordedAt }, log),
+        log,
+      );
+      return (
+        unpublished ?? {
+          status: outcome,
+          recordedAt,
+          reason: describeError(error),
+          ...(message ? { chunkKey: message.chunkKey } : {}),
+        }
+      );
     }
     const parsed = message;
-    const unpublished = await this.catalogStep(() => this.deps.catalog?.chunkArchived(parsed, archived, startedAt, log), log);
+    const unpublished = await this.catalogStep(
+      () => this.deps.catalog?.chunkArchived(parsed, archived, startedAt, log),
+      log,
+    );
     return unpublished ?? { status: archived.outcome, ...archived };
   }
 
   private erased(message: ChunkMessage, log: Log): ChunkJobResult {
     archiverMetrics().chunksErasedSkipped.add(1, { where: "archive" });
-    const reason = "a data-subject erasure removed this chunk (its erasure tombstone is in archive-erasures/); it is not archived again";
+    const reason =
+      "a data-subject erasure removed this chunk (its erasure tombstone is in archive-erasures/); it is not archived again";
     log.info(`Chunk ${message.chunkKey}: ${reason}.`);
     return { status: "erased", reason, chunkKey: message.chunkKey };
   }
 
   private archiveByos(message: ChunkMessage & { byos: ByosLocation }, log: Log): Promise<ArchivedChunk> {
-    if (!this.deps.byos) throw new DownloadUrlRejectedError("byos", "names a bring-your-own-storage chunk, which this job cannot archive");
+    if (!this.deps.byos)
+      throw new DownloadUrlRejectedError("byos", "names a bring-your-own-storage chunk, which this job cannot archive");
     return this.deps.byos.archive(message, log);
   }
 
@@ -128,9 +159,18 @@ export class ChunkArchiveJob {
     }
   }
 
-  private async transient(message: ChunkMessage, error: unknown, log: Log, attempt: QueueAttempt, now: Date): Promise<ChunkJobResult> {
+  private async transient(
+    message: ChunkMessage,
+    error: unknown,
+    log: Log,
+    attempt: QueueAttempt,
+    now: Date,
+  ): Promise<ChunkJobResult> {
     const who = `chunk ${message.chunkKey}`;
-    const lastTry = attempt.dequeueCount !== undefined && attempt.maxDequeueCount !== undefined && attempt.dequeueCount >= attempt.maxDequeueCount;
+    const lastTry =
+      attempt.dequeueCount !== undefined &&
+      attempt.maxDequeueCount !== undefined &&
+      attempt.dequeueCount >= attempt.maxDequeueCount;
     await this.deps.catalog?.chunkRetrying(message, log);
     if (!lastTry) {
       log.warn(`Archiving ${who} failed for now (${describeError(error)}); the queue will deliver it again.`);
@@ -138,7 +178,8 @@ export class ChunkArchiveJob {
     }
     const { redelivery, delaySeconds, worthIt } = requeuePlan(message, now);
     // A source that never proves its length is not "serving the chunk": past the deadline it is recorded.
-    const giveUp = !worthIt || (error instanceof UnverifiableSourceError && now.getTime() > Date.parse(message.deadline));
+    const giveUp =
+      !worthIt || (error instanceof UnverifiableSourceError && now.getTime() > Date.parse(message.deadline));
     if (this.deps.requeue && !giveUp) {
       try {
         await this.deps.requeue({ ...message, redelivery }, delaySeconds);
@@ -148,7 +189,9 @@ export class ChunkArchiveJob {
         return { status: "requeued", delaySeconds, reason: describeError(error), chunkKey: message.chunkKey };
       } catch (requeueError) {
         // The message goes to the poison queue, whose rescue re-queues it: no final record yet.
-        log.error(`Could not re-queue ${who} (${describeError(requeueError)}); it goes to the poison queue, whose rescue tries again.`);
+        log.error(
+          `Could not re-queue ${who} (${describeError(requeueError)}); it goes to the poison queue, whose rescue tries again.`,
+        );
         return { status: "retry", error };
       }
     }
@@ -161,8 +204,13 @@ export class ChunkArchiveJob {
       message,
       ...(attempt.dequeueCount === undefined ? {} : { dequeueCount: attempt.dequeueCount }),
     });
-    log.error(`Archiving ${who} failed on its last delivery (${describeError(error)}); ${outcome}, not retried. Record: ${recordedAt}`);
-    const unpublished = await this.catalogStep(() => this.deps.catalog?.chunkFailed(message, { outcome, error, recordedAt }, log), log);
+    log.error(
+      `Archiving ${who} failed on its last delivery (${describeError(error)}); ${outcome}, not retried. Record: ${recordedAt}`,
+    );
+    const unpublished = await this.catalogStep(
+      () => this.deps.catalog?.chunkFailed(message, { outcome, error, recordedAt }, log),
+      log,
+    );
     return unpublished ?? { status: outcome, recordedAt, reason: describeError(error), chunkKey: message.chunkKey };
   }
 }

@@ -44,7 +44,9 @@ export class PoisonedChunkRescue {
       return { status: "recorded", recordedAt };
     }
     if (await this.deps.erasures?.isErased(chunkBlobNames(message).folder, message.documentId)) {
-      log.info(`Chunk ${message.chunkKey} reached the poison queue, but a data-subject erasure removed it: not re-queued.`);
+      log.info(
+        `Chunk ${message.chunkKey} reached the poison queue, but a data-subject erasure removed it: not re-queued.`,
+      );
       return { status: "erased", chunkKey: message.chunkKey };
     }
     const plan = requeuePlan(message, now);
@@ -55,9 +57,13 @@ export class PoisonedChunkRescue {
       );
       return { status: "requeued", chunkKey: message.chunkKey, delaySeconds: plan.delaySeconds };
     }
-    const reason = new Error(`The message reached the poison queue more than a day past its deadline ${message.deadline}; no further try is made.`);
+    const reason = new Error(
+      `The message reached the poison queue more than a day past its deadline ${message.deadline}; no further try is made.`,
+    );
     const recordedAt = await this.deps.failures.record({ outcome: "retriesExhausted", error: reason, message }, now);
-    log.error(`Chunk ${message.chunkKey} reached the poison queue long past its deadline; it could not be archived. Record: ${recordedAt}`);
+    log.error(
+      `Chunk ${message.chunkKey} reached the poison queue long past its deadline; it could not be archived. Record: ${recordedAt}`,
+    );
     return { status: "recorded", recordedAt };
   }
 }

@@ -42,10 +42,14 @@ export function containerOf(text: string, containers: readonly ByosContainer[]):
   const parts = rawParts(text);
   if (!parts) return undefined;
   const origin = parts.url.origin.toLowerCase();
-  const listed = containers.find((container) => new URL(container.url).origin === origin && parts.path.startsWith(`${containerPath(container)}/`));
+  const listed = containers.find(
+    (container) => new URL(container.url).origin === origin && parts.path.startsWith(`${containerPath(container)}/`),
+  );
   if (listed) return { listed };
   const account = containers.find(
-    (container) => new URL(container.account).origin === origin && parts.path.startsWith(`${container.account.slice(origin.length)}/`),
+    (container) =>
+      new URL(container.account).origin === origin &&
+      parts.path.startsWith(`${container.account.slice(origin.length)}/`),
   );
   if (account) return { unlisted: `${account.account} (a container that is not listed)` };
   if (isAzureBlobHost(parts.url.hostname)) return { unlisted: origin };
@@ -65,13 +69,20 @@ const METADATA_KIND = "acsmetadata";
  * user information, empty, `.` or `..` segments (also percent-encoded), encoded or literal slashes and backslashes.
  * Tolerant about what varies: the date, call id and recording folder names, the chunk id, the media kind and extension.
  */
-export function byosBlobProblem(text: string, container: ByosContainer, documentId: string, kind: "content" | "metadata"): string | undefined {
+export function byosBlobProblem(
+  text: string,
+  container: ByosContainer,
+  documentId: string,
+  kind: "content" | "metadata",
+): string | undefined {
   const parts = rawParts(text);
   if (!parts) return "is not an absolute URL";
-  if (/[?#]/.test(text)) return "carries a query or fragment (a BYOS blob is read with the app's identity, never a SAS)";
+  if (/[?#]/.test(text))
+    return "carries a query or fragment (a BYOS blob is read with the app's identity, never a SAS)";
   if (parts.url.username || parts.url.password) return "carries user information";
   const prefix = `${containerPath(container)}/`;
-  if (new URL(container.url).origin !== parts.url.origin.toLowerCase() || !parts.path.startsWith(prefix)) return `is not in the container ${container.url}`;
+  if (new URL(container.url).origin !== parts.url.origin.toLowerCase() || !parts.path.startsWith(prefix))
+    return `is not in the container ${container.url}`;
   const segments: string[] = [];
   for (const written of parts.path.slice(prefix.length).split("/")) {
     let segment: string;
@@ -90,11 +101,13 @@ export function byosBlobProblem(text: string, container: ByosContainer, document
   if (segments.length !== LAYOUT_FOLDERS + 1) return `is not in ACS's bring-your-own-storage layout (${LAYOUT})`;
   const extension = /\.([A-Za-z0-9]{1,16})$/.exec(file)?.[1] ?? "";
   const stem = file.slice(0, file.length - extension.length - 1);
-  if (extension === "" || !stem.endsWith(`.${documentId}`)) return `does not name the chunk's documentId ${printable(documentId)} (${LAYOUT})`;
+  if (extension === "" || !stem.endsWith(`.${documentId}`))
+    return `does not name the chunk's documentId ${printable(documentId)} (${LAYOUT})`;
   const mediaKind = /^.+-([A-Za-z0-9]+)$/.exec(stem.slice(0, stem.length - documentId.length - 1))?.[1]?.toLowerCase();
   if (mediaKind === undefined) return `is not in ACS's bring-your-own-storage layout (${LAYOUT})`;
   const isMetadata = mediaKind === METADATA_KIND && extension.toLowerCase() === "json";
-  if (kind === "metadata" && !isMetadata) return `is not the chunk's metadata document (<chunk-id>-acsmetadata.<documentId>.json)`;
+  if (kind === "metadata" && !isMetadata)
+    return `is not the chunk's metadata document (<chunk-id>-acsmetadata.<documentId>.json)`;
   if (kind === "content" && mediaKind === METADATA_KIND) return "names the chunk's metadata document, not its media";
   return undefined;
 }
@@ -110,8 +123,10 @@ export function byosLocationProblem(
   documentId: string,
 ): { readonly field: string; readonly problem: string } | undefined {
   const match = containerOf(byos.contentBlob, containers);
-  if (!match || !("listed" in match)) return { field: "byos.contentBlob", problem: "is not a blob in a BYOS_STORAGE_ACCOUNTS container" };
-  if (match.listed.account !== byos.account) return { field: "byos.account", problem: "is not the account of the container the blob is in" };
+  if (!match || !("listed" in match))
+    return { field: "byos.contentBlob", problem: "is not a blob in a BYOS_STORAGE_ACCOUNTS container" };
+  if (match.listed.account !== byos.account)
+    return { field: "byos.account", problem: "is not the account of the container the blob is in" };
   const content = byosBlobProblem(byos.contentBlob, match.listed, documentId, "content");
   if (content) return { field: "byos.contentBlob", problem: content };
   if (byos.metadataBlob === undefined) return undefined;
@@ -120,7 +135,10 @@ export function byosLocationProblem(
 }
 
 /** The listed container a (checked) BYOS location is in. */
-export function containerOfLocation(byos: ByosLocation, containers: readonly ByosContainer[]): ByosContainer | undefined {
+export function containerOfLocation(
+  byos: ByosLocation,
+  containers: readonly ByosContainer[],
+): ByosContainer | undefined {
   const match = containerOf(byos.contentBlob, containers);
   return match && "listed" in match ? match.listed : undefined;
 }
@@ -132,7 +150,8 @@ export function parseByosLocation(value: unknown): ByosLocation | undefined {
   const text = (field: string, required: boolean): string | undefined => {
     const item = value[field];
     if (item === undefined && !required) return undefined;
-    if (typeof item !== "string" || item === "" || item.length > 2048) throw new InvalidChunkMessageError(`byos.${field}`, "must be a non-empty string.");
+    if (typeof item !== "string" || item === "" || item.length > 2048)
+      throw new InvalidChunkMessageError(`byos.${field}`, "must be a non-empty string.");
     return item;
   };
   const metadataBlob = text("metadataBlob", false);

@@ -8,7 +8,8 @@
  * (src/catalog/intakeTraces.ts: `intakeTrace` says how it came), so a chunk carries one list whoever noticed.
  */
 export const CHUNK_ANOMALIES = {
-  deleteLocationNamesOtherDocument: "its deleteLocation names another document than the chunk's own; it is never called",
+  deleteLocationNamesOtherDocument:
+    "its deleteLocation names another document than the chunk's own; it is never called",
   deleteLocationNotAllowed: "its deleteLocation is not a URL on an allowed ACS host; it is never called",
   chunkListedTwice: "the event lists the same chunk (documentId and index) twice; it is archived once",
   indexRepeated: "another chunk of the event has the same index; each is archived under its own documentId",

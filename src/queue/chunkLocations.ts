@@ -11,7 +11,10 @@ export interface LocationPolicy {
  * today's storage-host URLs `/v1/objects/{documentId}` (delete) and `/v1/objects/{documentId}/content/…`
  * (media, metadata), and the 2021 preview API's `/recording/download/{documentId}[/metadata]`.
  */
-const DOCUMENT_PATHS: readonly RegExp[] = [/^\/v1\/objects\/([^/]+)(?:\/.*)?$/i, /^\/recording\/download\/([^/]+)(?:\/metadata)?\/?$/i];
+const DOCUMENT_PATHS: readonly RegExp[] = [
+  /^\/v1\/objects\/([^/]+)(?:\/.*)?$/i,
+  /^\/recording\/download\/([^/]+)(?:\/metadata)?\/?$/i,
+];
 
 /** Why a URL cannot be a chunk's location: its host (no signed request may go there) or the document it names. */
 export interface LocationProblem {
@@ -25,7 +28,11 @@ export interface LocationProblem {
  * another document archived under this chunk's name, or another recording deleted. (Bring-your-own-storage blob URLs
  * never reach this check: intake takes them out of the event and binds them by their own rule, src/queue/byosLocation.ts.)
  */
-export function chunkLocationProblem(policy: LocationPolicy, text: string, documentId: string): LocationProblem | undefined {
+export function chunkLocationProblem(
+  policy: LocationPolicy,
+  text: string,
+  documentId: string,
+): LocationProblem | undefined {
   const hostProblem = downloadUrlProblem(policy.downloadHosts, text);
   if (hostProblem) return { kind: "host", problem: hostProblem };
   const url = new URL(text);

@@ -58,7 +58,11 @@ export const CHUNK_TEXT_FIELDS = [
 ] as const satisfies readonly (keyof ChunkMessage)[];
 
 /** The chunk's URLs: each must pass the download host allowlist and name the chunk's documentId. */
-export const CHUNK_LOCATION_FIELDS = ["contentLocation", "metadataLocation", "deleteLocation"] as const satisfies readonly (keyof ChunkMessage)[];
+export const CHUNK_LOCATION_FIELDS = [
+  "contentLocation",
+  "metadataLocation",
+  "deleteLocation",
+] as const satisfies readonly (keyof ChunkMessage)[];
 export type ChunkLocationField = (typeof CHUNK_LOCATION_FIELDS)[number];
 
 /** The remaining fields, each read by its own rule (the parser names each one). */

@@ -19,17 +19,23 @@ import { documentIdProblem } from "./documentId";
  * ChunkMessage's own lists (chunkMessage.ts). As at intake, only what makes the archive unsafe or impossible is
  * refused: an unusable deleteLocation or descriptive field is left out and noted in `anomalies`.
  */
-export function parseChunkMessage(input: unknown, hosts: DownloadHostPolicy, byosContainers: readonly ByosContainer[] = []): ChunkMessage {
+export function parseChunkMessage(
+  input: unknown,
+  hosts: DownloadHostPolicy,
+  byosContainers: readonly ByosContainer[] = [],
+): ChunkMessage {
   const value = decode(input);
   if (!isRecord(value)) throw new InvalidChunkMessageError("message", "is not a JSON object.");
   if (value["version"] !== 1) throw new InvalidChunkMessageError("version", "must be 1.");
   const documentId = value["documentId"];
   const problem = documentIdProblem(documentId);
-  if (problem || typeof documentId !== "string") throw new InvalidChunkMessageError("documentId", problem ?? "must be a string.");
+  if (problem || typeof documentId !== "string")
+    throw new InvalidChunkMessageError("documentId", problem ?? "must be a string.");
   const index = integer(value, "index", 0);
   const resource = typeof value["resource"] === "string" ? value["resource"] : "";
   const eventId = value["eventId"];
-  if (typeof eventId !== "string" || eventId === "") throw new InvalidChunkMessageError("eventId", "must be a non-empty string.");
+  if (typeof eventId !== "string" || eventId === "")
+    throw new InvalidChunkMessageError("eventId", "must be a non-empty string.");
   const message: Record<string, unknown> = {
     version: 1,
     chunkKey: chunkKey(resource, documentId, index),
@@ -58,7 +64,9 @@ export function parseChunkMessage(input: unknown, hosts: DownloadHostPolicy, byo
     const url = value[field];
     if (url === undefined || url === null) continue;
     const rejected =
-      typeof url === "string" ? chunkLocationProblem({ downloadHosts: hosts }, url, documentId) : { kind: "host" as const, problem: "must be a URL string" };
+      typeof url === "string"
+        ? chunkLocationProblem({ downloadHosts: hosts }, url, documentId)
+        : { kind: "host" as const, problem: "must be a URL string" };
     // A delete URL that intake would have left out (a message queued before intake checked this, or edited since) is
     // dropped, not obeyed: the chunk is still archived, and its ACS copy is left to expire.
     if (rejected && field === "deleteLocation") {
@@ -76,9 +84,11 @@ export function parseChunkMessage(input: unknown, hosts: DownloadHostPolicy, byo
     message["byos"] = byos;
   }
   const redelivery = value["redelivery"];
-  if (typeof redelivery === "number" && Number.isSafeInteger(redelivery) && redelivery >= 0) message["redelivery"] = redelivery;
+  if (typeof redelivery === "number" && Number.isSafeInteger(redelivery) && redelivery >= 0)
+    message["redelivery"] = redelivery;
   const duration = value["recordingDurationMs"];
-  if (typeof duration === "number" && Number.isFinite(duration) && duration >= 0) message["recordingDurationMs"] = duration;
+  if (typeof duration === "number" && Number.isFinite(duration) && duration >= 0)
+    message["recordingDurationMs"] = duration;
   const known = anomalyList(anomalies);
   if (known.length > 0) message["anomalies"] = known;
   return message as unknown as ChunkMessage;

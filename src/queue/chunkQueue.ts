@@ -34,7 +34,11 @@ export class ChunkQueue {
    * Puts a chunk back on the queue, invisible for `delaySeconds`: a fresh message (dequeue count 0)
    * so that retries can go on, spaced out, until the chunk's deadline.
    */
-  async requeue(message: ChunkMessage, delaySeconds: number, { abortSignal: signal }: AbortOptions = {}): Promise<void> {
+  async requeue(
+    message: ChunkMessage,
+    delaySeconds: number,
+    { abortSignal: signal }: AbortOptions = {},
+  ): Promise<void> {
     try {
       await this.ensureQueue({ abortSignal: signal });
       await this.queue.sendMessage(encodeChunkMessage(message), {
@@ -84,7 +88,10 @@ export class ChunkQueue {
     );
     const failed = results.filter((result) => result.status === "rejected").length;
     if (failed > 0) {
-      throw storageFailure(`${failed} of ${messages.length} chunk messages could not be queued on ${this.queue.name}`, firstFailure ?? signal?.reason);
+      throw storageFailure(
+        `${failed} of ${messages.length} chunk messages could not be queued on ${this.queue.name}`,
+        firstFailure ?? signal?.reason,
+      );
     }
   }
 }

@@ -41,7 +41,10 @@ export class RecordingRequestRejectedError extends ArchiverError {
     readonly answer: ServiceAnswer,
     options?: { cause?: unknown },
   ) {
-    super(`The recording service refused to ${verb(answer.operation)}${answer.serviceError ? `: ${answer.serviceError.message}` : "."}`, options);
+    super(
+      `The recording service refused to ${verb(answer.operation)}${answer.serviceError ? `: ${answer.serviceError.message}` : "."}`,
+      options,
+    );
   }
 
   /** The field the service named, for the answer's `target`. */

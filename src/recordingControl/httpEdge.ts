@@ -4,7 +4,13 @@ import { AppNotConfiguredError, describeError } from "../errors";
 import { toErrorResponse } from "../http/errorResponse";
 import { readRequestText, type RequestWithBody } from "../http/requestBody";
 import type { Log } from "../shared/log";
-import { InvalidRecordingRequestError, RecordingNotFoundError, RecordingRequestRejectedError, RecordingServiceError, type ServiceErrorDetail } from "./errors";
+import {
+  InvalidRecordingRequestError,
+  RecordingNotFoundError,
+  RecordingRequestRejectedError,
+  RecordingServiceError,
+  type ServiceErrorDetail,
+} from "./errors";
 import type { ControlOutcome, RecordingControl } from "./recordingControl";
 import type { RecordingControls } from "./recordingControls";
 import { ACS_RESOURCE_PARAMETER, parseControlRequest, parseRecordingId } from "./requestValidation";
@@ -22,7 +28,8 @@ const BODY_DEADLINE_MS = 10_000;
 export async function readJsonBody(request: RequestWithBody, optional: boolean): Promise<unknown> {
   const read = await readRequestText(request, MAX_BODY_BYTES, { abortSignal: AbortSignal.timeout(BODY_DEADLINE_MS) });
   if ("problem" in read) {
-    if (read.problem === "tooLarge") throw new InvalidRecordingRequestError("body", `must be at most ${MAX_BODY_BYTES} bytes.`);
+    if (read.problem === "tooLarge")
+      throw new InvalidRecordingRequestError("body", `must be at most ${MAX_BODY_BYTES} bytes.`);
     throw new InvalidRecordingRequestError("body", "could not be read to its end in time.");
   }
   const text = read.text;
@@ -59,7 +66,9 @@ export function recordingActionHandler(
       const { operationContext } = parseControlRequest(await readJsonBody(request, true));
       const outcome = await action(recording, recordingId);
       const note = operationContext !== undefined ? ` [operationContext ${JSON.stringify(operationContext)}]` : "";
-      log.info(`${outcome.accepted ? `The service accepted the ${verbs.noun} of` : verbs.past} recording ${recordingId}${note}.`);
+      log.info(
+        `${outcome.accepted ? `The service accepted the ${verbs.noun} of` : verbs.past} recording ${recordingId}${note}.`,
+      );
       return { status: outcome.accepted ? 202 : 200, jsonBody: {} };
     } catch (error) {
       return controlErrorResponse(error, log);
@@ -77,7 +86,8 @@ export function controlErrorResponse(error: unknown, log: Log): HttpResponseInit
     log.warn(`Refused a recording control request: ${error.message}`);
   else if (error instanceof RecordingRequestRejectedError || error instanceof RecordingNotFoundError)
     log.warn(`${error.message}${serviceSaid(error.answer.serviceError)}`);
-  else if (error instanceof RecordingServiceError) log.error(`${error.message}${serviceSaid(error.answer.serviceError)}`);
+  else if (error instanceof RecordingServiceError)
+    log.error(`${error.message}${serviceSaid(error.answer.serviceError)}`);
   else log.error(`Unexpected failure in recording control: ${describeError(error)}`);
   return toErrorResponse(error, "recordingControl");
 }

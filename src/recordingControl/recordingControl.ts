@@ -27,7 +27,11 @@ export interface RecordingControlOptions {
   /** Per operation, retries included; default 30 s. */
   readonly timeoutMs?: number;
   /** Retries of 5xx/408 answers and connection failures; default 3 retries from 200 ms up to 2 s apart. */
-  readonly retry?: { readonly maxRetries?: number; readonly retryDelayInMs?: number; readonly maxRetryDelayInMs?: number };
+  readonly retry?: {
+    readonly maxRetries?: number;
+    readonly retryDelayInMs?: number;
+    readonly maxRetryDelayInMs?: number;
+  };
 }
 
 const DEFAULT_TIMEOUT_MS = 30_000;
@@ -62,7 +66,11 @@ export class RecordingControl {
     const connection: AcsResourceConnection =
       "primary" in acs
         ? acs
-        : { label: "ACS_CONNECTION_STRING", primary: acs, keySettings: { primary: "ACS_CONNECTION_STRING", secondary: "ACS_SECONDARY_CONNECTION_STRING" } };
+        : {
+            label: "ACS_CONNECTION_STRING",
+            primary: acs,
+            keySettings: { primary: "ACS_CONNECTION_STRING", secondary: "ACS_SECONDARY_CONNECTION_STRING" },
+          };
     const recordings = new Map<AcsKeyName, CallRecording>([["primary", callRecording(connection.primary, options)]]);
     if (connection.secondary) recordings.set("secondary", callRecording(connection.secondary, options));
     const keys = { connection, recordings, choice: new AcsKeyChoice(connection.secondary !== undefined) };
@@ -83,7 +91,9 @@ export class RecordingControl {
     const result = await this.call("start", request.callIdField, (recording, abortSignal) =>
       recording.start({
         callLocator: { kind: "serverCallLocator", id: request.serverCallId },
-        ...(request.recordingStateCallbackUri ? { recordingStateCallbackEndpointUrl: request.recordingStateCallbackUri } : {}),
+        ...(request.recordingStateCallbackUri
+          ? { recordingStateCallbackEndpointUrl: request.recordingStateCallbackUri }
+          : {}),
         ...(request.content ? { recordingContent: request.content } : {}),
         ...(request.channel ? { recordingChannel: request.channel } : {}),
         ...(request.format ? { recordingFormat: request.format } : {}),
@@ -95,7 +105,9 @@ export class RecordingControl {
 
   async getState(recordingId: string): Promise<RecordingStatus> {
     const id = parseRecordingId(recordingId);
-    const result = await this.call("getState", "recordingId", (recording, abortSignal) => recording.getState(id, { abortSignal }));
+    const result = await this.call("getState", "recordingId", (recording, abortSignal) =>
+      recording.getState(id, { abortSignal }),
+    );
     return this.status("getState", result);
   }
 
@@ -117,7 +129,10 @@ export class RecordingControl {
   /** Runs a void operation and reports whether the service answered 202 (the client itself hides the status). */
   private async control(
     operation: RecordingOperation,
-    send: (recording: CallRecording, options: { abortSignal: AbortSignal; onResponse: (response: { status: number }) => void }) => Promise<void>,
+    send: (
+      recording: CallRecording,
+      options: { abortSignal: AbortSignal; onResponse: (response: { status: number }) => void },
+    ) => Promise<void>,
   ): Promise<ControlOutcome> {
     let status = 0;
     await this.call(operation, "recordingId", (recording, abortSignal) =>
@@ -132,7 +147,11 @@ export class RecordingControl {
   }
 
   /** One operation within the timeout: signed with the chosen key, and once more with the other key when it is refused. */
-  private async call<T>(operation: RecordingOperation, target: string, send: (recording: CallRecording, abortSignal: AbortSignal) => Promise<T>): Promise<T> {
+  private async call<T>(
+    operation: RecordingOperation,
+    target: string,
+    send: (recording: CallRecording, abortSignal: AbortSignal) => Promise<T>,
+  ): Promise<T> {
     const abortSignal = AbortSignal.timeout(this.timeoutMs);
     const { choice } = this.keys;
     const first = choice.first();
@@ -143,7 +162,8 @@ export class RecordingControl {
     } catch (error) {
       const status = refusedStatus(error);
       const other = status === undefined ? undefined : choice.other(first);
-      if (status === undefined || other === undefined) throw fromServiceFailure(error, operation, target, this.timeoutMs, this.keySettings([first]));
+      if (status === undefined || other === undefined)
+        throw fromServiceFailure(error, operation, target, this.timeoutMs, this.keySettings([first]));
       try {
         const result = await send(this.recording(other), abortSignal);
         reportKeyChange(this.log, this.keys.connection, choice.accepted(other, first), other, { key: first, status });
@@ -165,7 +185,10 @@ export class RecordingControl {
   }
 
   /** The client types every field as present; a service answer may still lack them. */
-  private status(operation: RecordingOperation, result: { recordingId?: string; recordingState?: string; recordingKind?: string }): RecordingStatus {
+  private status(
+    operation: RecordingOperation,
+    result: { recordingId?: string; recordingState?: string; recordingKind?: string },
+  ): RecordingStatus {
     if (typeof result.recordingId !== "string" || result.recordingId.length === 0) {
       throw new RecordingServiceError({ operation, status: 200 }, "its answer has no recordingId.");
     }

@@ -18,7 +18,8 @@ export class RecordingControls {
 
   constructor(
     private readonly resources: AcsResources,
-    private readonly build: (connection: AcsResourceConnection) => RecordingControl = (connection) => RecordingControl.forAcs(connection),
+    private readonly build: (connection: AcsResourceConnection) => RecordingControl = (connection) =>
+      RecordingControl.forAcs(connection),
   ) {}
 
   /** The control of the resource `acsResource` names; throws InvalidRecordingRequestError (400) when none or several match. */
@@ -44,7 +45,10 @@ export class RecordingControls {
       );
     }
     if (acsResource.length > MAX_RESOURCE_LENGTH)
-      throw new InvalidRecordingRequestError(ACS_RESOURCE_PARAMETER, `must be at most ${MAX_RESOURCE_LENGTH} characters long.`);
+      throw new InvalidRecordingRequestError(
+        ACS_RESOURCE_PARAMETER,
+        `must be at most ${MAX_RESOURCE_LENGTH} characters long.`,
+      );
     const matching = all.filter((connection) => this.names(connection, acsResource));
     const [match, second] = matching;
     if (match && !second) return match;

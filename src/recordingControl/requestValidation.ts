@@ -38,7 +38,14 @@ const MAX_OPERATION_CONTEXT_LENGTH = 1024;
 const ID_CHARACTERS = /^[\x21-\x7e]+$/;
 
 const CALL_ID_FIELDS: readonly CallIdField[] = ["serverCallId", "conversationId", "conversationUrl"];
-const START_FIELDS = new Set<string>([...CALL_ID_FIELDS, "operationContext", "recordingStateCallbackUri", "content", "channel", "format"]);
+const START_FIELDS = new Set<string>([
+  ...CALL_ID_FIELDS,
+  "operationContext",
+  "recordingStateCallbackUri",
+  "content",
+  "channel",
+  "format",
+]);
 const CONTROL_FIELDS = new Set<string>(["operationContext"]);
 
 const CONTENTS: readonly RecordingContent[] = ["audioVideo", "audio"];
@@ -55,10 +62,16 @@ export function parseStartRecordingRequest(body: unknown): StartRecordingRequest
   const given = CALL_ID_FIELDS.filter((field) => fields[field] !== undefined && fields[field] !== null);
   const [callIdField, extra] = given;
   if (callIdField === undefined) {
-    throw new InvalidRecordingRequestError("serverCallId", "is required (or conversationId, its name in the 2021 preview API, or conversationUrl).");
+    throw new InvalidRecordingRequestError(
+      "serverCallId",
+      "is required (or conversationId, its name in the 2021 preview API, or conversationUrl).",
+    );
   }
   if (extra !== undefined) {
-    throw new InvalidRecordingRequestError(extra, `must not be given together with ${callIdField}; name the call once.`);
+    throw new InvalidRecordingRequestError(
+      extra,
+      `must not be given together with ${callIdField}; name the call once.`,
+    );
   }
   const serverCallId =
     callIdField === "conversationUrl"
@@ -67,7 +80,10 @@ export function parseStartRecordingRequest(body: unknown): StartRecordingRequest
 
   const operationContext = optionalText(fields["operationContext"], "operationContext", MAX_OPERATION_CONTEXT_LENGTH);
   const callbackUri = fields["recordingStateCallbackUri"];
-  const recordingStateCallbackUri = callbackUri === undefined || callbackUri === null ? undefined : requireHttpUrl(callbackUri, "recordingStateCallbackUri");
+  const recordingStateCallbackUri =
+    callbackUri === undefined || callbackUri === null
+      ? undefined
+      : requireHttpUrl(callbackUri, "recordingStateCallbackUri");
   const content = optionalChoice(fields["content"], "content", CONTENTS);
   const channel = optionalChoice(fields["channel"], "channel", CHANNELS);
   const format = optionalChoice(fields["format"], "format", FORMATS);
@@ -113,7 +129,8 @@ export function parseRecordingId(value: unknown): string {
 function requireObject(body: unknown, known: ReadonlySet<string>): Record<string, unknown> {
   if (!isRecord(body)) throw new InvalidRecordingRequestError("body", "must be a JSON object.");
   for (const field of Object.keys(body)) {
-    if (!known.has(field)) throw new InvalidRecordingRequestError(field, `is not a known field (known: ${[...known].join(", ")}).`);
+    if (!known.has(field))
+      throw new InvalidRecordingRequestError(field, `is not a known field (known: ${[...known].join(", ")}).`);
   }
   return body;
 }
@@ -122,22 +139,27 @@ function requireId(value: unknown, field: string, maxLength: number): string {
   if (typeof value !== "string") throw new InvalidRecordingRequestError(field, "must be a string.");
   const id = value.trim();
   if (id.length === 0) throw new InvalidRecordingRequestError(field, "must not be empty.");
-  if (id.length > maxLength) throw new InvalidRecordingRequestError(field, `must be at most ${maxLength} characters long.`);
-  if (!ID_CHARACTERS.test(id)) throw new InvalidRecordingRequestError(field, "must contain printable ASCII characters only, without spaces.");
+  if (id.length > maxLength)
+    throw new InvalidRecordingRequestError(field, `must be at most ${maxLength} characters long.`);
+  if (!ID_CHARACTERS.test(id))
+    throw new InvalidRecordingRequestError(field, "must contain printable ASCII characters only, without spaces.");
   return id;
 }
 
 function requireHttpUrl(value: unknown, field: string): string {
-  if (typeof value !== "string" || value.trim().length === 0) throw new InvalidRecordingRequestError(field, "must be a non-empty string.");
+  if (typeof value !== "string" || value.trim().length === 0)
+    throw new InvalidRecordingRequestError(field, "must be a non-empty string.");
   const text = value.trim();
-  if (text.length > MAX_URL_LENGTH) throw new InvalidRecordingRequestError(field, `must be at most ${MAX_URL_LENGTH} characters long.`);
+  if (text.length > MAX_URL_LENGTH)
+    throw new InvalidRecordingRequestError(field, `must be at most ${MAX_URL_LENGTH} characters long.`);
   let url: URL;
   try {
     url = new URL(text);
   } catch {
     throw new InvalidRecordingRequestError(field, "must be an absolute URL.");
   }
-  if (url.protocol !== "https:" && url.protocol !== "http:") throw new InvalidRecordingRequestError(field, "must be an http(s) URL.");
+  if (url.protocol !== "https:" && url.protocol !== "http:")
+    throw new InvalidRecordingRequestError(field, "must be an http(s) URL.");
   if (url.username || url.password) throw new InvalidRecordingRequestError(field, "must not carry user information.");
   return text;
 }
@@ -145,16 +167,23 @@ function requireHttpUrl(value: unknown, field: string): string {
 function optionalText(value: unknown, field: string, maxLength: number): string | undefined {
   if (value === undefined || value === null) return undefined;
   if (typeof value !== "string") throw new InvalidRecordingRequestError(field, "must be a string.");
-  if (value.length > maxLength) throw new InvalidRecordingRequestError(field, `must be at most ${maxLength} characters long.`);
+  if (value.length > maxLength)
+    throw new InvalidRecordingRequestError(field, `must be at most ${maxLength} characters long.`);
   return value;
 }
 
 /** One of `choices`, matched case-insensitively (events spell them "AudioVideo", "Mixed", "Mp4") and returned as the API spells them. */
 function optionalChoice<T extends string>(value: unknown, field: string, choices: readonly T[]): T | undefined {
   if (value === undefined || value === null) return undefined;
-  const match = typeof value === "string" ? choices.find((choice) => choice.toLowerCase() === value.trim().toLowerCase()) : undefined;
+  const match =
+    typeof value === "string"
+      ? choices.find((choice) => choice.toLowerCase() === value.trim().toLowerCase())
+      : undefined;
   if (match === undefined) {
-    throw new InvalidRecordingRequestError(field, `must be one of ${choices.map((choice) => `"${choice}"`).join(", ")}.`);
+    throw new InvalidRecordingRequestError(
+      field,
+      `must be one of ${choices.map((choice) => `"${choice}"`).join(", ")}.`,
+    );
   }
   return match;
 }

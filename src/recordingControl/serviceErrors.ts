@@ -30,9 +30,13 @@ export function fromServiceFailure(
   keySettings = "ACS_CONNECTION_STRING",
 ): unknown {
   if (isAbortOrTimeout(error)) {
-    return new RecordingServiceError({ operation }, `it did not answer within ${timeoutMs < 1000 ? `${timeoutMs} ms` : `${Math.round(timeoutMs / 1000)} s`}.`, {
-      cause: error,
-    });
+    return new RecordingServiceError(
+      { operation },
+      `it did not answer within ${timeoutMs < 1000 ? `${timeoutMs} ms` : `${Math.round(timeoutMs / 1000)} s`}.`,
+      {
+        cause: error,
+      },
+    );
   }
   if (!isRestError(error)) return error;
   const status = error.statusCode;
@@ -45,9 +49,17 @@ export function fromServiceFailure(
   if (status === 404) return new RecordingNotFoundError(answer, target, { cause: error });
   if (status === 400) return new RecordingRequestRejectedError(answer, { cause: error });
   if (status === 401 || status === 403) {
-    return new RecordingServiceError(answer, `it refused this app's credentials (HTTP ${status}); check ${keySettings}.`, { cause: error });
+    return new RecordingServiceError(
+      answer,
+      `it refused this app's credentials (HTTP ${status}); check ${keySettings}.`,
+      { cause: error },
+    );
   }
-  return new RecordingServiceError(answer, `it answered HTTP ${status}${serviceError ? ` (${serviceError.code})` : ""}.`, { cause: error });
+  return new RecordingServiceError(
+    answer,
+    `it answered HTTP ${status}${serviceError ? ` (${serviceError.code})` : ""}.`,
+    { cause: error },
+  );
 }
 
 /** Reads `{ error: { code, message, target? } }` (CommunicationErrorResponse); nested details are not kept. */

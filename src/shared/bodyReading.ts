@@ -36,7 +36,9 @@ export async function* guardIdle(body: Body, limits: BodyLimits = {}): AsyncGene
         finished = true;
         return;
       }
-      yield typeof next.value === "string" ? Buffer.from(next.value) : Buffer.from(next.value.buffer, next.value.byteOffset, next.value.byteLength);
+      yield typeof next.value === "string"
+        ? Buffer.from(next.value)
+        : Buffer.from(next.value.buffer, next.value.byteOffset, next.value.byteLength);
     }
   } finally {
     if (!finished) discardBody(body);
@@ -47,7 +49,11 @@ export async function* guardIdle(body: Body, limits: BodyLimits = {}): AsyncGene
  * Reads at most `maxBytes` of a body. `complete` is false when the body held more: the rest is not
  * read and the connection is dropped. Use it for every body that is not streamed elsewhere.
  */
-export async function readBounded(body: Body, maxBytes: number, limits: BodyLimits = {}): Promise<{ bytes: Buffer; complete: boolean }> {
+export async function readBounded(
+  body: Body,
+  maxBytes: number,
+  limits: BodyLimits = {},
+): Promise<{ bytes: Buffer; complete: boolean }> {
   const pieces: Buffer[] = [];
   let size = 0;
   for await (const piece of guardIdle(body, limits)) {
@@ -68,7 +74,8 @@ async function nextWithin<T>(iterator: AsyncIterator<T>, limits: BodyLimits): Pr
   let timer: NodeJS.Timeout | undefined;
   let onAbort: (() => void) | undefined;
   const stop = new Promise<never>((_, reject) => {
-    if (idleTimeoutMs !== undefined) timer = setTimeout(() => reject(new TransferInterruptedError(`no data for ${idleTimeoutMs} ms`)), idleTimeoutMs);
+    if (idleTimeoutMs !== undefined)
+      timer = setTimeout(() => reject(new TransferInterruptedError(`no data for ${idleTimeoutMs} ms`)), idleTimeoutMs);
     onAbort = () => reject(new TransferInterruptedError("the transfer was cancelled"));
     signal?.addEventListener("abort", onAbort, { once: true });
   });
@@ -78,7 +85,9 @@ async function nextWithin<T>(iterator: AsyncIterator<T>, limits: BodyLimits): Pr
     return await Promise.race([next, stop]);
   } catch (error) {
     if (error instanceof TransferInterruptedError) throw error;
-    throw new TransferInterruptedError(`the body broke: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
+    throw new TransferInterruptedError(`the body broke: ${error instanceof Error ? error.message : String(error)}`, {
+      cause: error,
+    });
   } finally {
     clearTimeout(timer);
     if (onAbort) signal?.removeEventListener("abort", onAbort);

@@ -3,7 +3,9 @@ import { parseArgs, type ParseArgsConfig } from "node:util";
 /** `util.parseArgs` option declarations (`{ port: { type: "string" }, verbose: { type: "boolean", short: "v" } }`). */
 export type CommandLineOptions = NonNullable<ParseArgsConfig["options"]>;
 
-type Parsed<T extends CommandLineOptions> = ReturnType<typeof parseArgs<{ args: string[]; options: T; strict: true; allowPositionals: true }>>;
+type Parsed<T extends CommandLineOptions> = ReturnType<
+  typeof parseArgs<{ args: string[]; options: T; strict: true; allowPositionals: true }>
+>;
 
 /** The command line is wrong: an unknown flag, a flag without its value, a stray argument. `problem` says which. */
 export class CommandLineError extends Error {
@@ -42,7 +44,11 @@ export function parseCommandLine<const T extends CommandLineOptions>(
     const declared = Object.hasOwn(options, token.name) ? options[token.name] : undefined;
     if (declared === undefined) fail(`unknown argument "${token.rawName}"`);
     if (declared.type === "boolean" && token.value !== undefined) fail(`${token.rawName} takes no value`);
-    if (declared.type === "string" && (token.value === undefined || (token.inlineValue === false && token.value.length > 1 && token.value.startsWith("-")))) {
+    if (
+      declared.type === "string" &&
+      (token.value === undefined ||
+        (token.inlineValue === false && token.value.length > 1 && token.value.startsWith("-")))
+    ) {
       fail(`${token.rawName} needs a value`);
     }
     if (declared.multiple !== true && seen.has(token.name)) fail(`${token.rawName} is given twice`);

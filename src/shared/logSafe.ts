@@ -38,7 +38,11 @@ export function printable(value: unknown, max = 200): string {
  */
 export function escapingLog(log: Log): Log {
   const line = (args: readonly unknown[]): string =>
-    escapeControlCharacters(args.map((arg) => (typeof arg === "string" ? arg : inspect(arg, { breakLength: Number.POSITIVE_INFINITY }))).join(" "));
+    escapeControlCharacters(
+      args
+        .map((arg) => (typeof arg === "string" ? arg : inspect(arg, { breakLength: Number.POSITIVE_INFINITY })))
+        .join(" "),
+    );
   return {
     debug: (...args: unknown[]) => log.debug(line(args)),
     info: (...args: unknown[]) => log.info(line(args)),

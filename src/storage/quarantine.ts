@@ -65,7 +65,10 @@ export class Quarantine {
   }
 
   /** Stores the record (unless an identical one is there); returns `<container>/<blob name>`. Throws StorageUnavailableError. */
-  async keep(record: QuarantineRecord, { abortSignal: signal, now = new Date() }: AbortOptions & { now?: Date } = {}): Promise<string> {
+  async keep(
+    record: QuarantineRecord,
+    { abortSignal: signal, now = new Date() }: AbortOptions & { now?: Date } = {},
+  ): Promise<string> {
     const content = storableJson(record);
     const blobName = quarantineBlobName(record, content);
     const body = `{"rejectedAt":${JSON.stringify(now.toISOString())},${content.slice(1)}`;

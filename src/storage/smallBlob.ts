@@ -12,7 +12,11 @@ class BlobTooLargeError extends Error {
  * Reads a small blob whole, within the Storage deadline and `maxBytes`; undefined when it does not
  * exist. The declared length is checked before the body is read, the bytes read while reading.
  */
-export async function readSmallBlob(blob: BlobClient, maxBytes: number, { abortSignal: signal }: AbortOptions = {}): Promise<Buffer | undefined> {
+export async function readSmallBlob(
+  blob: BlobClient,
+  maxBytes: number,
+  { abortSignal: signal }: AbortOptions = {},
+): Promise<Buffer | undefined> {
   return (await readSmallBlobVersion(blob, maxBytes, { abortSignal: signal }))?.bytes;
 }
 

@@ -30,14 +30,24 @@ export function archiverMetrics(): ArchiverMetrics {
   if (!found) {
     const meter = provider.getMeter(METER_NAME);
     found = {
-      chunksArchived: meter.createCounter("archiver.chunks.archived", { description: "Chunks archived (or found archived), by outcome." }),
-      bytesArchived: meter.createCounter("archiver.bytes.archived", { description: "Media bytes committed to the archive.", unit: "By" }),
-      chunkDuration: meter.createHistogram("archiver.chunk.duration", { description: "Time to archive one chunk in one invocation.", unit: "s" }),
+      chunksArchived: meter.createCounter("archiver.chunks.archived", {
+        description: "Chunks archived (or found archived), by outcome.",
+      }),
+      bytesArchived: meter.createCounter("archiver.bytes.archived", {
+        description: "Media bytes committed to the archive.",
+        unit: "By",
+      }),
+      chunkDuration: meter.createHistogram("archiver.chunk.duration", {
+        description: "Time to archive one chunk in one invocation.",
+        unit: "s",
+      }),
       deadlineMargin: meter.createHistogram("archiver.deadline.margin", {
         description: "Time left before the retention deadline when a chunk was archived.",
         unit: "h",
       }),
-      chunksFailed: meter.createCounter("archiver.chunks.failed", { description: "Chunks recorded as not archived, by outcome." }),
+      chunksFailed: meter.createCounter("archiver.chunks.failed", {
+        description: "Chunks recorded as not archived, by outcome.",
+      }),
       bytesRedownloaded: meter.createCounter("archiver.bytes.redownloaded", {
         description: "Bytes received from ACS beyond the chunk's size in one invocation (ranges fetched again).",
         unit: "By",
@@ -46,14 +56,16 @@ export function archiverMetrics(): ArchiverMetrics {
         description: "Recording events received by intake, by result (accepted, rejected, ignored).",
       }),
       chunksAtRisk: meter.createCounter("archiver.chunks.atrisk", {
-        description: "Chunks the deadline watch found not archived with a quarter of their window or less left (counted on every run).",
+        description:
+          "Chunks the deadline watch found not archived with a quarter of their window or less left (counted on every run).",
       }),
       memoryWait: meter.createHistogram("archiver.memory.wait", {
         description: "Time a chunk waited to be admitted to the process's memory budget (ARCHIVE_MEMORY_BUDGET).",
         unit: "s",
       }),
       chunksErasedSkipped: meter.createCounter("archiver.chunks.erasedskipped", {
-        description: "Chunks not queued or not archived because a data-subject erasure removed them, by where (intake, archive).",
+        description:
+          "Chunks not queued or not archived because a data-subject erasure removed them, by where (intake, archive).",
       }),
     };
     byProvider.set(provider, found);

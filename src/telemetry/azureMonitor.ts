@@ -25,7 +25,10 @@ export function telemetryCredential(settings: Settings): TokenCredential | undef
     if (separator > 0) parts.set(part.slice(0, separator).trim().toLowerCase(), part.slice(separator + 1).trim());
   }
   if (parts.get("authorization")?.toUpperCase() !== "AAD") {
-    throw new ConfigError(AUTHENTICATION_STRING, "must be Authorization=AAD, optionally with ;ClientId=<managed identity client id>.");
+    throw new ConfigError(
+      AUTHENTICATION_STRING,
+      "must be Authorization=AAD, optionally with ;ClientId=<managed identity client id>.",
+    );
   }
   const clientId = parts.get("clientid");
   // eslint-disable-next-line @typescript-eslint/no-require-imports -- deferred load: only with the setting (cold start)
@@ -55,8 +58,9 @@ export function startTelemetry(settings: Settings = process.env): boolean {
     // eslint-disable-next-line @typescript-eslint/no-require-imports -- deferred load: only with the setting, see above
     const { useAzureMonitor } = require("@azure/monitor-opentelemetry") as typeof AzureMonitor;
     useAzureMonitor(options);
-    // eslint-disable-next-line @typescript-eslint/no-require-imports -- deferred load: only with the setting, see above
-    const { AzureFunctionsInstrumentation } = require("@azure/functions-opentelemetry-instrumentation") as typeof FunctionsInstrumentation;
+    const { AzureFunctionsInstrumentation } =
+      // eslint-disable-next-line @typescript-eslint/no-require-imports -- deferred load: only with the setting, see above
+      require("@azure/functions-opentelemetry-instrumentation") as typeof FunctionsInstrumentation;
     // Enabled on construction; it hooks @azure/functions as it is loaded (so this runs before that import). It also
     // tells the host that the worker exports its own logs, so that with host.json telemetryMode OpenTelemetry the host
     // does not send them a second time.

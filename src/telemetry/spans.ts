@@ -7,7 +7,12 @@ const TRACER_NAME = "recording-archiver";
  * Runs `work` inside a span (a client span by default: ACS and Storage calls). Attributes must be
  * fixed words, sizes and indexes: no ids of people, no URLs with queries, no secrets.
  */
-export async function inSpan<T>(name: string, attributes: Attributes, work: (span: Span) => Promise<T>, kind: SpanKind = SpanKind.CLIENT): Promise<T> {
+export async function inSpan<T>(
+  name: string,
+  attributes: Attributes,
+  work: (span: Span) => Promise<T>,
+  kind: SpanKind = SpanKind.CLIENT,
+): Promise<T> {
   return trace.getTracer(TRACER_NAME).startActiveSpan(name, { kind, attributes }, async (span) => {
     try {
       return await work(span);

@@ -36,10 +36,12 @@ describe("AcsRecordingClient: key rotation", () => {
   }
 
   const get = (acs: AcsRecordingClient): Promise<number> =>
-    acs.get(sim.urls("rot-doc").contentLocation, { field: "contentLocation", range: { start: 0, end: 99 } }).then((response) => {
-      response.body?.resume();
-      return response.status;
-    });
+    acs
+      .get(sim.urls("rot-doc").contentLocation, { field: "contentLocation", range: { start: 0, end: 99 } })
+      .then((response) => {
+        response.body?.resume();
+        return response.status;
+      });
 
   it("uses the secondary key once the primary is refused, remembers it, and goes back to the primary when it works again", async () => {
     let now = 1_000_000;
@@ -79,7 +81,12 @@ describe("AcsRecordingClient: key rotation", () => {
     const back = sim.requests.length;
     expect(await get(acs)).toBe(206);
     expect(sim.requests.slice(back).map((request) => request.signedWith)).toEqual(["primary"]);
-    expect(log.lines.some((line) => line.level === "info" && /the primary key \(ACS_CONNECTION_STRING\) is accepted again/.test(line.text))).toBe(true);
+    expect(
+      log.lines.some(
+        (line) =>
+          line.level === "info" && /the primary key \(ACS_CONNECTION_STRING\) is accepted again/.test(line.text),
+      ),
+    ).toBe(true);
 
     const text = log.lines.map((line) => line.text).join("\n");
     for (const key of [sim.accessKey, sim.secondaryKey]) expect(text).not.toContain(key);
@@ -100,7 +107,8 @@ describe("AcsRecordingClient: key rotation", () => {
         /the primary key \(ACS_CONNECTION_STRING\) was refused with HTTP 401, the secondary key \(ACS_SECONDARY_CONNECTION_STRING\) with HTTP 401/,
       );
       expect(sim.requests.length - before).toBe(2);
-      for (const key of [primary, secondary, sim.accessKey, sim.secondaryKey]) expect((error as Error).message).not.toContain(key);
+      for (const key of [primary, secondary, sim.accessKey, sim.secondaryKey])
+        expect((error as Error).message).not.toContain(key);
     } finally {
       sim.regenerateKey("primary", primary);
       sim.regenerateKey("secondary", secondary);
@@ -109,9 +117,13 @@ describe("AcsRecordingClient: key rotation", () => {
 
   it("takes a 403 as a refused key too (here: another resource's recording), and says which key signed", async () => {
     const { acs } = client();
-    const error = await acs.get(sim.urls("rot-fabrikam").contentLocation, { field: "contentLocation" }).catch((caught: unknown) => caught);
+    const error = await acs
+      .get(sim.urls("rot-fabrikam").contentLocation, { field: "contentLocation" })
+      .catch((caught: unknown) => caught);
     expect(error).toBeInstanceOf(AcsHttpError);
     expect((error as AcsHttpError).statusCode).toBe(403);
-    expect((error as AcsHttpError).message).toMatch(/the primary key \(ACS_CONNECTION_STRING\) was refused with HTTP 403, the secondary key .* with HTTP 403/);
+    expect((error as AcsHttpError).message).toMatch(
+      /the primary key \(ACS_CONNECTION_STRING\) was refused with HTTP 403, the secondary key .* with HTTP 403/,
+    );
   });
 });

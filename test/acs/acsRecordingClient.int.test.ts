@@ -32,14 +32,19 @@ describe("AcsRecordingClient reads error bodies to a bounded prefix, then drops 
       sim.addDocument(documentId, { size: 1000, faults: [{ kind: "endlessErrorBody", status, target: "any" }] });
       const urls = sim.urls(documentId);
       const call =
-        method === "GET" ? acs.get(urls.contentLocation, { field: "contentLocation" }) : acs.delete(urls.deleteLocation, { field: "deleteLocation" });
+        method === "GET"
+          ? acs.get(urls.contentLocation, { field: "contentLocation" })
+          : acs.delete(urls.deleteLocation, { field: "deleteLocation" });
       const error = await call.catch((caught: unknown) => caught);
       expect(error).toBeInstanceOf(AcsHttpError);
       expect((error as AcsHttpError).statusCode).toBe(status);
       expect((error as AcsHttpError).message.length).toBeLessThan(400);
       // The simulator sees the client go away (it keeps writing until the connection is dropped).
       await expect
-        .poll(() => sim.requests.filter((request) => request.documentId === documentId).every((request) => request.done), { timeout: 20_000 })
+        .poll(
+          () => sim.requests.filter((request) => request.documentId === documentId).every((request) => request.done),
+          { timeout: 20_000 },
+        )
         .toBe(true);
     },
     30_000,

@@ -23,7 +23,9 @@ async function committed(documentId: string, media: { bytes: number; metadata: R
   const [message] = harness.messagesFor({ callId: `call-${documentId}`, chunks: [{ documentId, size: 1000 }] });
   const names = chunkBlobNames(message!);
   await harness.container.createIfNotExists();
-  await harness.container.getBlockBlobClient(names.media).upload(Buffer.alloc(media.bytes, 1), media.bytes, { metadata: media.metadata });
+  await harness.container
+    .getBlockBlobClient(names.media)
+    .upload(Buffer.alloc(media.bytes, 1), media.bytes, { metadata: media.metadata });
   const metadataBody = sim.metadataBytes(documentId);
   await harness.container
     .getBlockBlobClient(names.metadata)
@@ -33,9 +35,21 @@ async function committed(documentId: string, media: { bytes: number; metadata: R
 
 describe("DELETE_AFTER_ARCHIVE re-reads the committed blobs before deleting", () => {
   it.each([
-    ["the media blob is shorter than what was archived", { bytes: 10, metadata: { documentid: "doc-clean-short", bytecount: "10" } }, { bytes: 1000 }],
-    ["the stored byte count disagrees with the blob", { bytes: 1000, metadata: { documentid: "doc-clean-count", bytecount: "999" } }, { bytes: 1000 }],
-    ["the blob names another document", { bytes: 1000, metadata: { documentid: "someone-else", bytecount: "1000" } }, { bytes: 1000 }],
+    [
+      "the media blob is shorter than what was archived",
+      { bytes: 10, metadata: { documentid: "doc-clean-short", bytecount: "10" } },
+      { bytes: 1000 },
+    ],
+    [
+      "the stored byte count disagrees with the blob",
+      { bytes: 1000, metadata: { documentid: "doc-clean-count", bytecount: "999" } },
+      { bytes: 1000 },
+    ],
+    [
+      "the blob names another document",
+      { bytes: 1000, metadata: { documentid: "someone-else", bytecount: "1000" } },
+      { bytes: 1000 },
+    ],
     [
       "the stored SHA-256 is not the one computed",
       { bytes: 1000, metadata: { documentid: "doc-clean-sha", bytecount: "1000", contentsha256: "0".repeat(64) } },
@@ -62,7 +76,10 @@ describe("DELETE_AFTER_ARCHIVE re-reads the committed blobs before deleting", ()
   it("deletes when the committed blobs match, and the whole job reports it", async () => {
     const harness = archiveHarness(sim, inject("azuriteConnectionString"), { deleteAfterArchive: true });
     sim.addDocument("doc-clean-ok", { size: 5000 });
-    const [message] = harness.messagesFor({ callId: "call-clean-ok", chunks: [{ documentId: "doc-clean-ok", size: 5000 }] });
+    const [message] = harness.messagesFor({
+      callId: "call-clean-ok",
+      chunks: [{ documentId: "doc-clean-ok", size: 5000 }],
+    });
     const { context } = capturingContext();
     expect(await harness.job.run(message, context)).toMatchObject({ status: "archived", deletedFromAcs: true });
     expect(sim.counters.documents["doc-clean-ok"]!.deletes).toBe(1);

@@ -12,7 +12,12 @@ afterAll(async () => sim.close());
 
 const BLOCK = 256 * 1024;
 
-async function archiveWithFaults(documentId: string, size: number, faults: FaultSpec[], options: { ignoreRange?: boolean } = {}) {
+async function archiveWithFaults(
+  documentId: string,
+  size: number,
+  faults: FaultSpec[],
+  options: { ignoreRange?: boolean } = {},
+) {
   const harness = archiveHarness(sim, inject("azuriteConnectionString"), { blockSize: BLOCK, concurrency: 4 });
   sim.addDocument(documentId, { size, faults, ...(options.ignoreRange ? { ignoreRange: true } : {}) });
   const [message] = harness.messagesFor({ callId: `call-${documentId}`, chunks: [{ documentId, size }] });
@@ -56,7 +61,9 @@ describe("transient faults are retried inside the invocation and the archive is 
     const { harness, result } = await archiveWithFaults(documentId, 5 * BLOCK + 123, faults);
     expect(result.status).toBe("archived");
     await expectArchivedIntact(harness, documentId);
-    expect(Object.values(sim.counters.documents[documentId]!.faultsInjected).reduce((a, b) => a + b, 0)).toBeGreaterThan(0);
+    expect(
+      Object.values(sim.counters.documents[documentId]!.faultsInjected).reduce((a, b) => a + b, 0),
+    ).toBeGreaterThan(0);
   });
 
   it("a server that ignores Range is read as one stream, block by block", async () => {
@@ -66,9 +73,14 @@ describe("transient faults are retried inside the invocation and the archive is 
   });
 
   it("a server that ignores Range and breaks mid-stream is resumed", async () => {
-    const { harness, result } = await archiveWithFaults("doc-no-range-reset", 4 * BLOCK, [{ kind: "reset", afterBytes: 2 * BLOCK + 1000, times: 1 }], {
-      ignoreRange: true,
-    });
+    const { harness, result } = await archiveWithFaults(
+      "doc-no-range-reset",
+      4 * BLOCK,
+      [{ kind: "reset", afterBytes: 2 * BLOCK + 1000, times: 1 }],
+      {
+        ignoreRange: true,
+      },
+    );
     expect(result.status).toBe("archived");
     await expectArchivedIntact(harness, "doc-no-range-reset");
   });
@@ -90,10 +102,18 @@ describe("transient faults that outlast the in-invocation retries", () => {
 describe("permanent failures are recorded, not retried", () => {
   it("401 (wrong key) writes an outcome record under archive-failures/ and sends nothing more", async () => {
     const harness = archiveHarness(sim, inject("azuriteConnectionString"), {
-      settings: { ACS_CONNECTION_STRING: sim.connectionString.replace(/accesskey=.*/, `accesskey=${Buffer.alloc(32, 9).toString("base64")}`) },
+      settings: {
+        ACS_CONNECTION_STRING: sim.connectionString.replace(
+          /accesskey=.*/,
+          `accesskey=${Buffer.alloc(32, 9).toString("base64")}`,
+        ),
+      },
     });
     sim.addDocument("doc-wrong-key", { size: BLOCK });
-    const [message] = harness.messagesFor({ callId: "call-wrong-key", chunks: [{ documentId: "doc-wrong-key", size: BLOCK }] });
+    const [message] = harness.messagesFor({
+      callId: "call-wrong-key",
+      chunks: [{ documentId: "doc-wrong-key", size: BLOCK }],
+    });
     const before = sim.counters.documents["doc-wrong-key"]!.requests;
     const { context, logs } = capturingContext();
     const result = await harness.job.run(message, context);
@@ -101,8 +121,15 @@ describe("permanent failures are recorded, not retried", () => {
     expect(sim.counters.documents["doc-wrong-key"]!.requests - before).toBeLessThanOrEqual(2);
     const records = await listBlobs(harness.container, "archive-failures/");
     expect(records).toHaveLength(1);
-    const record: unknown = JSON.parse((await harness.container.getBlobClient(records[0]!).downloadToBuffer()).toString("utf8"));
-    expect(record).toMatchObject({ outcome: "failed", httpStatus: 401, chunkKey: message!.chunkKey, message: { documentId: "doc-wrong-key" } });
+    const record: unknown = JSON.parse(
+      (await harness.container.getBlobClient(records[0]!).downloadToBuffer()).toString("utf8"),
+    );
+    expect(record).toMatchObject({
+      outcome: "failed",
+      httpStatus: 401,
+      chunkKey: message!.chunkKey,
+      message: { documentId: "doc-wrong-key" },
+    });
     expect(logs.some((line) => line.level === "error" && line.message.includes(message!.chunkKey))).toBe(true);
   });
 
@@ -110,7 +137,10 @@ describe("permanent failures are recorded, not retried", () => {
     const later = new Date(Date.now() + 49 * 3_600_000);
     const harness = archiveHarness(sim, inject("azuriteConnectionString"), { now: () => later });
     sim.addDocument("doc-expired", { size: BLOCK, faults: [{ kind: "expired", target: "any" }] });
-    const [message] = harness.messagesFor({ callId: "call-expired", chunks: [{ documentId: "doc-expired", size: BLOCK }] });
+    const [message] = harness.messagesFor({
+      callId: "call-expired",
+      chunks: [{ documentId: "doc-expired", size: BLOCK }],
+    });
     const { context, logs } = capturingContext();
     const result = await harness.job.run(message, context);
     expect(result.status).toBe("expired");
@@ -120,7 +150,9 @@ describe("permanent failures are recorded, not retried", () => {
 
   it("a redirect to a host outside the allowlist is refused before any signed request reaches it", async () => {
     const foreignBefore = sim.counters.totals.foreignRequests;
-    const { harness, result } = await archiveWithFaults("doc-evil-redirect", BLOCK, [{ kind: "redirect", redirectTo: "foreign", target: "any" }]);
+    const { harness, result } = await archiveWithFaults("doc-evil-redirect", BLOCK, [
+      { kind: "redirect", redirectTo: "foreign", target: "any" },
+    ]);
     expect(result.status).toBe("failed");
     expect(sim.counters.totals.foreignRequests).toBe(foreignBefore);
     expect(await listBlobs(harness.container, "archive-failures/")).toHaveLength(1);
@@ -130,7 +162,11 @@ describe("permanent failures are recorded, not retried", () => {
     sim.addDocument("doc-redirect-other", { size: BLOCK });
     const servedBefore = sim.counters.documents["doc-redirect-other"]?.contentBytesServed ?? 0;
     const { harness, result } = await archiveWithFaults("doc-redirect-victim", BLOCK, [
-      { kind: "redirect", redirectTo: `${sim.regionalUrl}/v1/objects/doc-redirect-other/content/video`, target: "content" },
+      {
+        kind: "redirect",
+        redirectTo: `${sim.regionalUrl}/v1/objects/doc-redirect-other/content/video`,
+        target: "content",
+      },
     ]);
     expect(result.status).toBe("failed");
     expect((await listBlobs(harness.container, "calls/")).filter((name) => name.endsWith(".mp4"))).toEqual([]);
@@ -144,7 +180,10 @@ describe("permanent failures are recorded, not retried", () => {
       size: 1000,
       faults: [{ kind: "redirect", redirectTo: `${sim.regionalUrl}/v1/objects/doc-delete-other`, target: "delete" }],
     });
-    const [message] = harness.messagesFor({ callId: "call-delete-redirected", chunks: [{ documentId: "doc-delete-redirected", size: 1000 }] });
+    const [message] = harness.messagesFor({
+      callId: "call-delete-redirected",
+      chunks: [{ documentId: "doc-delete-redirected", size: 1000 }],
+    });
     const { context } = capturingContext();
     expect(await harness.job.run(message, context)).toMatchObject({ status: "archived", deletedFromAcs: false });
     expect(sim.counters.documents["doc-delete-other"]?.deletes ?? 0).toBe(0);
@@ -153,7 +192,10 @@ describe("permanent failures are recorded, not retried", () => {
   it("a hostile URL in the queue message itself is rejected before any request is sent", async () => {
     const harness = archiveHarness(sim, inject("azuriteConnectionString"));
     sim.addDocument("doc-hostile", { size: BLOCK });
-    const [message] = harness.messagesFor({ callId: "call-hostile", chunks: [{ documentId: "doc-hostile", size: BLOCK }] });
+    const [message] = harness.messagesFor({
+      callId: "call-hostile",
+      chunks: [{ documentId: "doc-hostile", size: BLOCK }],
+    });
     const tampered = { ...message!, contentLocation: `${sim.foreignUrl}/v1/objects/doc-hostile/content/video` };
     const foreignBefore = sim.counters.totals.foreignRequests;
     const requestsBefore = sim.requests.length;
@@ -170,7 +212,9 @@ describe("permanent failures are recorded, not retried", () => {
     const result = await harness.job.run("this is not a chunk message", context);
     expect(result.status).toBe("rejected");
     const [record] = await listBlobs(harness.container, "archive-failures/");
-    const body: unknown = JSON.parse((await harness.container.getBlobClient(record!).downloadToBuffer()).toString("utf8"));
+    const body: unknown = JSON.parse(
+      (await harness.container.getBlobClient(record!).downloadToBuffer()).toString("utf8"),
+    );
     expect(body).toHaveProperty("message", "this is not a chunk message");
   });
 });

@@ -18,9 +18,14 @@ describe("when the queue's deliveries run out before the deadline", () => {
   it("re-queues the chunk as a fresh, delayed message instead of sending it to poison", async () => {
     const queue = new QueueClient(inject("azuriteConnectionString"), uniqueName("requeue"));
     const chunkQueue = new ChunkQueue(queue);
-    const harness = archiveHarness(sim, inject("azuriteConnectionString"), { requeue: (message, delay) => chunkQueue.requeue(message, delay) });
+    const harness = archiveHarness(sim, inject("azuriteConnectionString"), {
+      requeue: (message, delay) => chunkQueue.requeue(message, delay),
+    });
     sim.addDocument("doc-outage", { size: 1000, faults: [{ kind: "status", status: 503 }] });
-    const [message] = harness.messagesFor({ callId: "call-outage", chunks: [{ documentId: "doc-outage", size: 1000 }] });
+    const [message] = harness.messagesFor({
+      callId: "call-outage",
+      chunks: [{ documentId: "doc-outage", size: 1000 }],
+    });
     const { context, logs } = capturingContext();
 
     const early = await harness.job.run(message, context, { dequeueCount: 2, maxDequeueCount: 5 });
@@ -34,7 +39,10 @@ describe("when the queue's deliveries run out before the deadline", () => {
     expect(logs.some((line) => line.level === "warning" && line.message.includes("re-queued (#1)"))).toBe(true);
     expect(await listBlobs(harness.container, "archive-failures/")).toEqual([]);
 
-    const again = await harness.job.run({ ...message!, redelivery: 3 }, context, { dequeueCount: 5, maxDequeueCount: 5 });
+    const again = await harness.job.run({ ...message!, redelivery: 3 }, context, {
+      dequeueCount: 5,
+      maxDequeueCount: 5,
+    });
     expect(again).toMatchObject({ status: "requeued", delaySeconds: 2400 });
   });
 
@@ -55,7 +63,9 @@ describe("when the queue's deliveries run out before the deadline", () => {
         chunks: [{ documentId: "doc-deadline-outage", size: 1000 }],
       });
       const { context } = capturingContext();
-      expect(await harness.job.run(message, context, { dequeueCount: 5, maxDequeueCount: 5 })).toMatchObject({ status: "requeued" });
+      expect(await harness.job.run(message, context, { dequeueCount: 5, maxDequeueCount: 5 })).toMatchObject({
+        status: "requeued",
+      });
     }
     // Never spun: even at the deadline the next try is at least a minute away.
     expect(Math.min(...requeued)).toBeGreaterThanOrEqual(60);
@@ -72,7 +82,9 @@ describe("when the queue's deliveries run out before the deadline", () => {
     });
     const { context } = capturingContext();
     for (let delivery = 0; delivery < 3; delivery++) {
-      expect(await harness.job.run(message, context, { dequeueCount: 5, maxDequeueCount: 5 })).toMatchObject({ status: "retriesExhausted" });
+      expect(await harness.job.run(message, context, { dequeueCount: 5, maxDequeueCount: 5 })).toMatchObject({
+        status: "retriesExhausted",
+      });
     }
     const records = await listBlobs(harness.container, "archive-failures/");
     expect(records).toHaveLength(1);
@@ -84,7 +96,10 @@ describe("when the queue's deliveries run out before the deadline", () => {
       requeue: () => Promise.reject(new Error("the queue is down")),
     });
     sim.addDocument("doc-requeue-down", { size: 1000, faults: [{ kind: "status", status: 503 }] });
-    const [message] = harness.messagesFor({ callId: "call-requeue-down", chunks: [{ documentId: "doc-requeue-down", size: 1000 }] });
+    const [message] = harness.messagesFor({
+      callId: "call-requeue-down",
+      chunks: [{ documentId: "doc-requeue-down", size: 1000 }],
+    });
     const { context } = capturingContext();
     expect((await harness.job.run(message, context, { dequeueCount: 5, maxDequeueCount: 5 })).status).toBe("retry");
     expect(await listBlobs(harness.container, "archive-failures/")).toEqual([]);
@@ -102,7 +117,10 @@ describe("chunks that reach the poison queue (crash, timeout or out of memory on
       requeue: (message, delay) => chunkQueue.requeue(message, delay),
     });
     sim.addDocument("doc-poisoned", { size: 1000 });
-    const [message] = harness.messagesFor({ callId: "call-poisoned", chunks: [{ documentId: "doc-poisoned", size: 1000 }] });
+    const [message] = harness.messagesFor({
+      callId: "call-poisoned",
+      chunks: [{ documentId: "doc-poisoned", size: 1000 }],
+    });
     const { context, logs } = capturingContext();
 
     // What the host puts on the poison queue is the message body; the worker hands it over JSON-parsed.

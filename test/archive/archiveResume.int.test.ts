@@ -20,7 +20,11 @@ describe("resume, idempotency and concurrent deliveries", () => {
     // 1 MiB/s per connection, 4 connections: ~2.5 s in all, so a 1 s budget stops the first attempt part way, with time
     // left on a busy machine for what comes before the first byte (the message check, the tombstone HEAD, the container).
     sim.addDocument("doc-resume", { size, faults: [{ kind: "bandwidth", bytesPerSecond: 1024 * 1024 }] });
-    const cut = archiveHarness(sim, inject("azuriteConnectionString"), { blockSize: BLOCK, concurrency: CONCURRENCY, invocationBudgetMs: 1_000 });
+    const cut = archiveHarness(sim, inject("azuriteConnectionString"), {
+      blockSize: BLOCK,
+      concurrency: CONCURRENCY,
+      invocationBudgetMs: 1_000,
+    });
     const [message] = cut.messagesFor({ callId: "call-resume", chunks: [{ documentId: "doc-resume", size }] });
     const { context } = capturingContext();
     const first = await cut.job.run(message, context);
@@ -51,7 +55,10 @@ describe("resume, idempotency and concurrent deliveries", () => {
   it("acknowledges an already archived chunk without downloading it again", async () => {
     const harness = archiveHarness(sim, inject("azuriteConnectionString"));
     sim.addDocument("doc-twice", { size: 3 * BLOCK });
-    const [message] = harness.messagesFor({ callId: "call-twice", chunks: [{ documentId: "doc-twice", size: 3 * BLOCK }] });
+    const [message] = harness.messagesFor({
+      callId: "call-twice",
+      chunks: [{ documentId: "doc-twice", size: 3 * BLOCK }],
+    });
     const { context } = capturingContext();
     expect((await harness.job.run(message, context)).status).toBe("archived");
     const requests = sim.counters.documents["doc-twice"]!.contentRequests;
@@ -77,7 +84,10 @@ describe("resume, idempotency and concurrent deliveries", () => {
   it("never overwrites a blob that holds another document", async () => {
     const harness = archiveHarness(sim, inject("azuriteConnectionString"));
     sim.addDocument("doc-conflict", { size: BLOCK });
-    const [message] = harness.messagesFor({ callId: "call-conflict", chunks: [{ documentId: "doc-conflict", size: BLOCK }] });
+    const [message] = harness.messagesFor({
+      callId: "call-conflict",
+      chunks: [{ documentId: "doc-conflict", size: BLOCK }],
+    });
     const name = chunkBlobNames(message!).media;
     await harness.container.createIfNotExists();
     await harness.container.getBlockBlobClient(name).upload("someone else's file", 19);
@@ -90,18 +100,26 @@ describe("resume, idempotency and concurrent deliveries", () => {
   it("DELETE_AFTER_ARCHIVE deletes the ACS copy only after media and metadata are committed", async () => {
     const harness = archiveHarness(sim, inject("azuriteConnectionString"), { deleteAfterArchive: true });
     sim.addDocument("doc-delete", { size: 2 * BLOCK });
-    const [message] = harness.messagesFor({ callId: "call-delete", chunks: [{ documentId: "doc-delete", size: 2 * BLOCK }] });
+    const [message] = harness.messagesFor({
+      callId: "call-delete",
+      chunks: [{ documentId: "doc-delete", size: 2 * BLOCK }],
+    });
     const { context } = capturingContext();
     const result = await harness.job.run(message, context);
     expect(result).toMatchObject({ status: "archived", deletedFromAcs: true });
     expect(sim.document("doc-delete")?.deleted).toBe(true);
-    expect(await harness.blobSha256((await listBlobs(harness.container)).find((name) => name.endsWith(".mp4"))!)).toBe(sim.contentSha256("doc-delete"));
+    expect(await harness.blobSha256((await listBlobs(harness.container)).find((name) => name.endsWith(".mp4"))!)).toBe(
+      sim.contentSha256("doc-delete"),
+    );
   });
 
   it("DELETE_AFTER_ARCHIVE with two racing deliveries: the loser finds the archive instead of retrying a 404", async () => {
     const harness = archiveHarness(sim, inject("azuriteConnectionString"), { deleteAfterArchive: true });
     sim.addDocument("doc-delete-race", { size: 6 * BLOCK });
-    const [message] = harness.messagesFor({ callId: "call-delete-race", chunks: [{ documentId: "doc-delete-race", size: 6 * BLOCK }] });
+    const [message] = harness.messagesFor({
+      callId: "call-delete-race",
+      chunks: [{ documentId: "doc-delete-race", size: 6 * BLOCK }],
+    });
     const { context } = capturingContext();
     const results = await Promise.all([harness.job.run(message, context), harness.job.run(message, context)]);
     expect(results.every((result) => result.status === "archived" || result.status === "alreadyArchived")).toBe(true);
@@ -123,7 +141,10 @@ describe("resume, idempotency and concurrent deliveries", () => {
   it("never writes the access key or a signature into logs or failure records", async () => {
     const harness = archiveHarness(sim, inject("azuriteConnectionString"));
     sim.addDocument("doc-secret", { size: BLOCK, faults: [{ kind: "status", status: 403 }] });
-    const [message] = harness.messagesFor({ callId: "call-secret", chunks: [{ documentId: "doc-secret", size: BLOCK }] });
+    const [message] = harness.messagesFor({
+      callId: "call-secret",
+      chunks: [{ documentId: "doc-secret", size: BLOCK }],
+    });
     const { context, logs } = capturingContext();
     await harness.job.run(message, context);
     const signatures = sim.requests
@@ -132,7 +153,9 @@ describe("resume, idempotency and concurrent deliveries", () => {
       .filter(Boolean);
     expect(signatures.length).toBeGreaterThan(0);
     const records = await listBlobs(harness.container, "archive-failures/");
-    const stored = await Promise.all(records.map(async (name) => (await harness.container.getBlobClient(name).downloadToBuffer()).toString()));
+    const stored = await Promise.all(
+      records.map(async (name) => (await harness.container.getBlobClient(name).downloadToBuffer()).toString()),
+    );
     for (const text of [...logs.map((line) => line.message), ...stored]) {
       expect(text).not.toContain(sim.accessKey);
       for (const signature of signatures) expect(text).not.toContain(signature as string);

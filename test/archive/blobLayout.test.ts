@@ -44,7 +44,23 @@ describe("pathSegment", () => {
   });
 
   it("is injective on ids that a lossy mapping would merge", () => {
-    const ids = ["a/b", "a_b", "a?b", "a#b", "a%b", "a~b", "a~2Fb", "a%2Fb", "", "~", "_", ".x", "~2Ex", "x".repeat(500), `${"x".repeat(499)}y`];
+    const ids = [
+      "a/b",
+      "a_b",
+      "a?b",
+      "a#b",
+      "a%b",
+      "a~b",
+      "a~2Fb",
+      "a%2Fb",
+      "",
+      "~",
+      "_",
+      ".x",
+      "~2Ex",
+      "x".repeat(500),
+      `${"x".repeat(499)}y`,
+    ];
     const segments = ids.map(pathSegment);
     expect(new Set(segments).size).toBe(ids.length);
   });
@@ -80,7 +96,9 @@ describe("chunk blob names", () => {
 
   it("stays under Blob Storage's 1,024-character limit whatever the ids", () => {
     const huge = "é/".repeat(2000);
-    const names = chunkBlobNames(chunk({ callId: huge, recordingId: huge, documentId: huge, index: 99999, chunkCount: 100000 }));
+    const names = chunkBlobNames(
+      chunk({ callId: huge, recordingId: huge, documentId: huge, index: 99999, chunkCount: 100000 }),
+    );
     expect(names.metadata.length).toBeLessThan(1024);
   });
 

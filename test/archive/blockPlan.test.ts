@@ -1,5 +1,11 @@
 import { describe, expect, it } from "vitest";
-import { blockBounds, MAX_BLOCKS, MAX_STAGED_BLOCK, parseContentRange, planRanges } from "../../src/archive/transfer/blockPlan";
+import {
+  blockBounds,
+  MAX_BLOCKS,
+  MAX_STAGED_BLOCK,
+  parseContentRange,
+  planRanges,
+} from "../../src/archive/transfer/blockPlan";
 
 const MIB = 1024 * 1024;
 
@@ -23,7 +29,9 @@ describe("block ids", () => {
   });
 
   it("have one length across a blob (Blob Storage requires it), and differ per block and per layout", () => {
-    const ids = planRanges(MAX_BLOCKS * MAX_STAGED_BLOCK, 8 * MIB).flatMap((range) => range.blocks.map((block) => block.id));
+    const ids = planRanges(MAX_BLOCKS * MAX_STAGED_BLOCK, 8 * MIB).flatMap((range) =>
+      range.blocks.map((block) => block.id),
+    );
     expect(new Set(ids.map((id) => id.length)).size).toBe(1);
     expect(new Set(ids).size).toBe(MAX_BLOCKS);
     expect(idOf(20 * MIB, 8 * MIB, 1)).not.toBe(idOf(20 * MIB, 4 * MIB, 1));
@@ -72,7 +80,9 @@ describe("planRanges", () => {
   });
 
   it("refuses a chunk that needs more than 50,000 blocks, naming the setting to raise", () => {
-    expect(() => planRanges(MAX_BLOCKS * MAX_STAGED_BLOCK + 1, MAX_STAGED_BLOCK)).toThrow(/limit is 50000.*DOWNLOAD_BLOCK_SIZE/);
+    expect(() => planRanges(MAX_BLOCKS * MAX_STAGED_BLOCK + 1, MAX_STAGED_BLOCK)).toThrow(
+      /limit is 50000.*DOWNLOAD_BLOCK_SIZE/,
+    );
     expect(planRanges(MAX_BLOCKS * MAX_STAGED_BLOCK, MAX_STAGED_BLOCK)).toHaveLength(MAX_BLOCKS);
   });
 });
@@ -80,14 +90,24 @@ describe("planRanges", () => {
 describe("parseContentRange", () => {
   it("reads bytes a-b/total and the 416 form bytes */total", () => {
     expect(parseContentRange("bytes 0-99/1000")).toEqual({ start: 0, end: 99, total: 1000 });
-    expect(parseContentRange(" Bytes 8388608-16777215/104857600 ")).toEqual({ start: 8_388_608, end: 16_777_215, total: 104_857_600 });
+    expect(parseContentRange(" Bytes 8388608-16777215/104857600 ")).toEqual({
+      start: 8_388_608,
+      end: 16_777_215,
+      total: 104_857_600,
+    });
     expect(parseContentRange("bytes */1000")).toEqual({ start: 1000, end: 999, total: 1000 });
   });
 
-  it.each([undefined, "", "bytes", "bytes 0-99", "bytes 0-99/*", "items 0-99/1000", "bytes -5-99/1000", "bytes 0-99/1000, bytes 5-6/1000"])(
-    "rejects %j",
-    (value) => {
-      expect(parseContentRange(value)).toBeUndefined();
-    },
-  );
+  it.each([
+    undefined,
+    "",
+    "bytes",
+    "bytes 0-99",
+    "bytes 0-99/*",
+    "items 0-99/1000",
+    "bytes -5-99/1000",
+    "bytes 0-99/1000, bytes 5-6/1000",
+  ])("rejects %j", (value) => {
+    expect(parseContentRange(value)).toBeUndefined();
+  });
 });

@@ -19,15 +19,27 @@ describe("hostile bodies are read within a deadline and a size bound, then retri
   it.each<[string, FaultSpec[]]>([
     ["a 503 on the media whose body never ends", [{ kind: "endlessErrorBody", times: 2 }]],
     ["a 503 on the metadata whose body never ends", [{ kind: "endlessErrorBody", target: "metadata", times: 1 }]],
-    ["a 500 on a later range whose body never ends", [{ kind: "endlessErrorBody", status: 500, skipRequests: 1, times: 1 }]],
-    ["a metadata body that stalls after a few bytes", [{ kind: "stall", target: "metadata", afterBytes: 10, stallMs: 10 * 60_000, times: 1 }]],
-    ["a metadata body that stalls before its first byte", [{ kind: "stall", target: "metadata", stallMs: 10 * 60_000, times: 1 }]],
+    [
+      "a 500 on a later range whose body never ends",
+      [{ kind: "endlessErrorBody", status: 500, skipRequests: 1, times: 1 }],
+    ],
+    [
+      "a metadata body that stalls after a few bytes",
+      [{ kind: "stall", target: "metadata", afterBytes: 10, stallMs: 10 * 60_000, times: 1 }],
+    ],
+    [
+      "a metadata body that stalls before its first byte",
+      [{ kind: "stall", target: "metadata", stallMs: 10 * 60_000, times: 1 }],
+    ],
   ])(
     "%s",
     async (label, faults) => {
       const documentId = `doc-read-${label.replace(/\W+/g, "-")}`;
       const size = 3 * BLOCK + 1;
-      const harness = archiveHarness(sim, inject("azuriteConnectionString"), { blockSize: BLOCK, idleTimeoutMs: 1_500 });
+      const harness = archiveHarness(sim, inject("azuriteConnectionString"), {
+        blockSize: BLOCK,
+        idleTimeoutMs: 1_500,
+      });
       sim.addDocument(documentId, { size, faults });
       const [message] = harness.messagesFor({ callId: `call-${documentId}`, chunks: [{ documentId, size }] });
       const { context, logs } = capturingContext();

@@ -14,7 +14,10 @@ const TOTAL = 3 * BLOCK;
 function answer(start: number, end: number): AcsResponse {
   return {
     status: 206,
-    headers: createHttpHeaders({ "content-range": `bytes ${start}-${end - 1}/${TOTAL}`, "content-length": String(end - start) }),
+    headers: createHttpHeaders({
+      "content-range": `bytes ${start}-${end - 1}/${TOTAL}`,
+      "content-length": String(end - start),
+    }),
     body: Readable.from([Buffer.alloc(end - start, 7)]),
   };
 }
@@ -57,7 +60,9 @@ describe("a failed ranged transfer gives every buffer back to the memory budget"
       log: silentLog,
       received: { bytes: 0 },
     };
-    await expect(stageRanges(context, { response: answer(0, BLOCK), start: 0, total: TOTAL }, new Map())).rejects.toThrow("refused");
+    await expect(
+      stageRanges(context, { response: answer(0, BLOCK), start: 0, total: TOTAL }, new Map()),
+    ).rejects.toThrow("refused");
     expect(memory.usage()).toMatchObject({ heldBytes: 0, waitingChunks: 0, waitingBuffers: 0 });
     // The whole budget can still be admitted by the next chunk.
     const next = await memory.admit(memory.capacity);

@@ -41,12 +41,18 @@ describe("archiving a multi-chunk recording", () => {
 
   it("uses the 2021 preview API's download URLs when a chunk has no contentLocation", async () => {
     const harness = archiveHarness(sim, inject("azuriteConnectionString"));
-    const [message] = harness.messagesFor({ era: "preview", callId: "call-preview-2021", chunks: [{ documentId: "doc-preview-2021", size: 700_001 }] });
+    const [message] = harness.messagesFor({
+      era: "preview",
+      callId: "call-preview-2021",
+      chunks: [{ documentId: "doc-preview-2021", size: 700_001 }],
+    });
     expect(message?.contentLocation).toBeUndefined();
     const { context } = capturingContext();
     const result = await harness.job.run(message, context);
     expect(result).toMatchObject({ status: "archived", bytes: 700_001 });
-    const preview2021Requests = sim.requests.filter((request) => request.url.startsWith("/recording/download/doc-preview-2021"));
+    const preview2021Requests = sim.requests.filter((request) =>
+      request.url.startsWith("/recording/download/doc-preview-2021"),
+    );
     expect(preview2021Requests.length).toBeGreaterThan(1);
     expect(preview2021Requests.every((request) => request.authorized)).toBe(true);
     const [media] = (await listBlobs(harness.container)).filter((name) => name.endsWith(".mp4"));

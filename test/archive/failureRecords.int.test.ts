@@ -21,10 +21,18 @@ afterAll(async () => sim.close());
 describe("failure records", () => {
   it("are written once per chunk and outcome, however often the chunk fails, and keep no query string", async () => {
     const harness = archiveHarness(sim, inject("azuriteConnectionString"), {
-      settings: { ACS_CONNECTION_STRING: sim.connectionString.replace(/accesskey=.*/, `accesskey=${Buffer.alloc(32, 3).toString("base64")}`) },
+      settings: {
+        ACS_CONNECTION_STRING: sim.connectionString.replace(
+          /accesskey=.*/,
+          `accesskey=${Buffer.alloc(32, 3).toString("base64")}`,
+        ),
+      },
     });
     sim.addDocument("doc-record-once", { size: 1000 });
-    const [message] = harness.messagesFor({ callId: "call-record-once", chunks: [{ documentId: "doc-record-once", size: 1000 }] });
+    const [message] = harness.messagesFor({
+      callId: "call-record-once",
+      chunks: [{ documentId: "doc-record-once", size: 1000 }],
+    });
     const withToken = {
       ...message!,
       contentLocation: `${message!.contentLocation}?sig=SECRET-TOKEN&se=2099`,
@@ -46,11 +54,13 @@ describe("failure records", () => {
   it("are not written while a Storage that never answers holds the call: the write fails within its deadline", async () => {
     const storage = await startHostileStorage(inject("azuriteConnectionString"), () => "hang");
     try {
-      const container = BlobServiceClient.fromConnectionString(storage.connectionString, { retryOptions: { maxTries: 1 } }).getContainerClient(
-        uniqueName("hang"),
-      );
+      const container = BlobServiceClient.fromConnectionString(storage.connectionString, {
+        retryOptions: { maxTries: 1 },
+      }).getContainerClient(uniqueName("hang"));
       const records = new FailureRecords(container);
-      await expect(records.record({ outcome: "failed", error: new Error("x"), rawMessage: "garbage" })).rejects.toBeInstanceOf(StorageUnavailableError);
+      await expect(
+        records.record({ outcome: "failed", error: new Error("x"), rawMessage: "garbage" }),
+      ).rejects.toBeInstanceOf(StorageUnavailableError);
       expect(storage.requests.length).toBeGreaterThan(0);
     } finally {
       await storage.close();

@@ -1,7 +1,12 @@
 // Integration tier. Needs: Azurite, the ACS simulator.
 import { createHash } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
-import { startAcsSimulator, type AcsSimulator, type FaultSpec, type SimDocumentOptions } from "../../tools/acsSimulator";
+import {
+  startAcsSimulator,
+  type AcsSimulator,
+  type FaultSpec,
+  type SimDocumentOptions,
+} from "../../tools/acsSimulator";
 import { archiveHarness, listBlobs, type ArchiveHarness } from "../support/archiveHarness";
 import { capturingContext } from "../support/testSettings";
 
@@ -22,7 +27,11 @@ function setUp(
   options: SimDocumentOptions,
   deleteAfterArchive = false,
 ): { harness: ArchiveHarness; message: NonNullable<ReturnType<ArchiveHarness["messagesFor"]>[number]> } {
-  const harness = archiveHarness(sim, inject("azuriteConnectionString"), { blockSize: BLOCK, concurrency: 3, deleteAfterArchive });
+  const harness = archiveHarness(sim, inject("azuriteConnectionString"), {
+    blockSize: BLOCK,
+    concurrency: 3,
+    deleteAfterArchive,
+  });
   sim.addDocument(documentId, options);
   const [message] = harness.messagesFor({ callId: `call-${documentId}`, chunks: [{ documentId, size: options.size }] });
   return { harness, message: message! };
@@ -45,7 +54,9 @@ function invertedOrUnsatisfied(documentId: string): string[] {
     .filter((request) => request.documentId === documentId)
     .flatMap((request) => {
       const range = /^bytes=(\d+)-(\d+)$/.exec(request.range ?? "");
-      return (range && Number(range[2]) < Number(range[1])) || request.status === 416 ? [`${request.range} -> ${request.status}`] : [];
+      return (range && Number(range[2]) < Number(range[1])) || request.status === 416
+        ? [`${request.range} -> ${request.status}`]
+        : [];
     });
 }
 
@@ -78,7 +89,10 @@ describe("a body whose end cannot be proven is never committed and never deleted
     });
     sim.addDocument("doc-close-requeue", { size: BLOCK, faults: [{ kind: "closeDelimited" }] });
     const { context } = capturingContext();
-    const [ahead] = harness.messagesFor({ callId: "call-close-requeue", chunks: [{ documentId: "doc-close-requeue", size: BLOCK }] });
+    const [ahead] = harness.messagesFor({
+      callId: "call-close-requeue",
+      chunks: [{ documentId: "doc-close-requeue", size: BLOCK }],
+    });
     expect((await harness.job.run(ahead, context, LAST_DELIVERY)).status).toBe("requeued");
     const [past] = harness.messagesFor({
       callId: "call-close-requeue",
@@ -91,7 +105,11 @@ describe("a body whose end cannot be proven is never committed and never deleted
   });
 
   it("a whole-file Content-MD5 that does not match the body: never committed, `unverifiable` on the last delivery", async () => {
-    const { harness, message } = setUp("doc-bad-md5", { size: 2 * BLOCK + 9, ignoreRange: true, faults: [{ kind: "badMd5" }] }, true);
+    const { harness, message } = setUp(
+      "doc-bad-md5",
+      { size: 2 * BLOCK + 9, ignoreRange: true, faults: [{ kind: "badMd5" }] },
+      true,
+    );
     const { context } = capturingContext();
     expect((await harness.job.run(message, context)).status).toBe("retry");
     expect((await harness.job.run(message, context, LAST_DELIVERY)).status).toBe("unverifiable");
@@ -109,7 +127,9 @@ describe("a body whose end cannot be proven is never committed and never deleted
     const expected = createHash("md5")
       .update(sim.contentRange("doc-good-md5", 0, size))
       .digest("base64");
-    expect((await harness.container.getBlobClient(media!).getProperties()).metadata?.["sourcecontentmd5"]).toBe(expected);
+    expect((await harness.container.getBlobClient(media!).getProperties()).metadata?.["sourcecontentmd5"]).toBe(
+      expected,
+    );
   });
 });
 
@@ -156,7 +176,11 @@ describe("retries after the last byte cannot make things worse", () => {
 
   it("a server that ignores Range drops the terminator after the whole file: done, not downloaded again", async () => {
     const size = 2 * BLOCK;
-    const { harness, message } = setUp("doc-drop-terminator-200", { size, ignoreRange: true, faults: [{ kind: "dropTerminator", times: 1 }] });
+    const { harness, message } = setUp("doc-drop-terminator-200", {
+      size,
+      ignoreRange: true,
+      faults: [{ kind: "dropTerminator", times: 1 }],
+    });
     const { context } = capturingContext();
     expect((await harness.job.run(message, context)).status).toBe("archived");
     await expectIntact(harness, "doc-drop-terminator-200", size);
@@ -165,7 +189,10 @@ describe("retries after the last byte cannot make things worse", () => {
 
   it("a 416 for a range inside the known size is transient, not a permanent failure", async () => {
     const size = 3 * BLOCK + 5;
-    const { harness, message } = setUp("doc-416-inside", { size, faults: [{ kind: "status", status: 416, skipRequests: 1, times: 2 }] });
+    const { harness, message } = setUp("doc-416-inside", {
+      size,
+      faults: [{ kind: "status", status: 416, skipRequests: 1, times: 2 }],
+    });
     const { context } = capturingContext();
     expect((await harness.job.run(message, context)).status).toBe("archived");
     await expectIntact(harness, "doc-416-inside", size);

@@ -111,8 +111,12 @@ describe("MemoryBudget: buffers beyond the floor", () => {
     expect(budget.usage().heldBytes).toBe(10 * 1024);
 
     const order: string[] = [];
-    const largeWants = [large.acquire(() => false), large.acquire(() => false)].map((p) => p.then((b) => (order.push("large"), b)));
-    const smallWants = [small.acquire(() => false), small.acquire(() => false)].map((p) => p.then((b) => (order.push("small"), b)));
+    const largeWants = [large.acquire(() => false), large.acquire(() => false)].map((p) =>
+      p.then((b) => (order.push("large"), b)),
+    );
+    const smallWants = [small.acquire(() => false), small.acquire(() => false)].map((p) =>
+      p.then((b) => (order.push("small"), b)),
+    );
     for (const buffer of held.splice(0, 4)) large.release(buffer);
     await tick();
     // The large chunk asked first, but holds more: the small one's requests are served before its.
@@ -167,7 +171,12 @@ describe("MemoryBudget: buffers beyond the floor", () => {
  * (the in-order SHA-256), and a worker asks urgently only for the oldest unfinished block. Small chunks take all
  * their buffers at admission. Random delays; the budget is far smaller than the demand.
  */
-async function runChunks(budget: MemoryBudget, rng: Prng, chunks: { blocks: number; workers: number; whole: boolean }[], check: () => void): Promise<void> {
+async function runChunks(
+  budget: MemoryBudget,
+  rng: Prng,
+  chunks: { blocks: number; workers: number; whole: boolean }[],
+  check: () => void,
+): Promise<void> {
   const delay = (): Promise<void> => new Promise((resolve) => setTimeout(resolve, rng.int(0, 2)));
   await Promise.all(
     chunks.map(async (chunk) => {
@@ -210,24 +219,29 @@ async function runChunks(budget: MemoryBudget, rng: Prng, chunks: { blocks: numb
 }
 
 describe("MemoryBudget: many chunks in flight", () => {
-  it.each([1, 2, 3, 4, 5])("never exceeds the budget, never deadlocks, and every chunk finishes (seed %i)", async (seed) => {
-    const rng = new Prng(seed);
-    const budget = new MemoryBudget(12 * 1024, 1024);
-    let worst = 0;
-    const check = (): void => {
-      const { heldBytes, allocatedBytes } = budget.usage();
-      worst = Math.max(worst, heldBytes);
-      expect(heldBytes).toBeLessThanOrEqual(budget.limitBytes);
-      expect(allocatedBytes).toBeLessThanOrEqual(budget.limitBytes);
-    };
-    const chunks = Array.from({ length: 40 }, () =>
-      rng.chance(0.25) ? { blocks: rng.int(20, 60), workers: rng.int(2, 9), whole: false } : { blocks: rng.int(1, 4), workers: 1, whole: true },
-    );
-    await runChunks(budget, rng, chunks, check);
-    expect(budget.usage()).toMatchObject({ heldBytes: 0, waitingChunks: 0, waitingBuffers: 0 });
-    expect(worst).toBe(budget.limitBytes); // the demand filled the budget: it was the bound
-    expect(budget.usage().allocatedBytes).toBeLessThanOrEqual(budget.limitBytes); // buffers are reused, not piled up
-  });
+  it.each([1, 2, 3, 4, 5])(
+    "never exceeds the budget, never deadlocks, and every chunk finishes (seed %i)",
+    async (seed) => {
+      const rng = new Prng(seed);
+      const budget = new MemoryBudget(12 * 1024, 1024);
+      let worst = 0;
+      const check = (): void => {
+        const { heldBytes, allocatedBytes } = budget.usage();
+        worst = Math.max(worst, heldBytes);
+        expect(heldBytes).toBeLessThanOrEqual(budget.limitBytes);
+        expect(allocatedBytes).toBeLessThanOrEqual(budget.limitBytes);
+      };
+      const chunks = Array.from({ length: 40 }, () =>
+        rng.chance(0.25)
+          ? { blocks: rng.int(20, 60), workers: rng.int(2, 9), whole: false }
+          : { blocks: rng.int(1, 4), workers: 1, whole: true },
+      );
+      await runChunks(budget, rng, chunks, check);
+      expect(budget.usage()).toMatchObject({ heldBytes: 0, waitingChunks: 0, waitingBuffers: 0 });
+      expect(worst).toBe(budget.limitBytes); // the demand filled the budget: it was the bound
+      expect(budget.usage().allocatedBytes).toBeLessThanOrEqual(budget.limitBytes); // buffers are reused, not piled up
+    },
+  );
 
   it("lets every large chunk progress with its one floor buffer when all of them started at once on a budget of one buffer each", async () => {
     const rng = new Prng(99);

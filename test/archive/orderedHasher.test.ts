@@ -6,11 +6,14 @@ const blocks = [Buffer.from("alpha-"), Buffer.from("bravo-"), Buffer.from("charl
 const whole = createHash("sha256").update(Buffer.concat(blocks)).digest();
 
 describe("OrderedHasher", () => {
-  it.each([[[0, 1, 2, 3]], [[3, 2, 1, 0]], [[2, 0, 3, 1]]])("hashes blocks handed in as %j as one stream in block order", (order) => {
-    const hasher = new OrderedHasher(0);
-    for (const index of order) hasher.add(index, blocks[index] ?? Buffer.alloc(0), () => undefined);
-    expect(hasher.digest()).toEqual(whole);
-  });
+  it.each([[[0, 1, 2, 3]], [[3, 2, 1, 0]], [[2, 0, 3, 1]]])(
+    "hashes blocks handed in as %j as one stream in block order",
+    (order) => {
+      const hasher = new OrderedHasher(0);
+      for (const index of order) hasher.add(index, blocks[index] ?? Buffer.alloc(0), () => undefined);
+      expect(hasher.digest()).toEqual(whole);
+    },
+  );
 
   it("releases a block only once it and all its predecessors are hashed", () => {
     const hasher = new OrderedHasher(0);

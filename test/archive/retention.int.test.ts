@@ -23,7 +23,12 @@ afterAll(async () => sim.close());
 
 describe("the retention window", () => {
   it("defaults to 24 hours (today's ACS documentation)", () => {
-    expect(parseConfig({ AzureWebJobsStorage: "UseDevelopmentStorage=true", ACS_CONNECTION_STRING: TEST_ACS_CONNECTION_STRING }).retentionHours).toBe(24);
+    expect(
+      parseConfig({
+        AzureWebJobsStorage: "UseDevelopmentStorage=true",
+        ACS_CONNECTION_STRING: TEST_ACS_CONNECTION_STRING,
+      }).retentionHours,
+    ).toBe(24);
   });
 
   it("warns of the deadline once a quarter of a 24 h window is left, not before", () => {
@@ -69,17 +74,20 @@ describe("the archiver and the deadline", () => {
   it.each([
     [20, 1],
     [10, 0],
-  ])("with %i hours of a 24 h window gone, retries in one invocation give %i deadline warning(s)", async (hoursGone, warnings) => {
-    const documentId = `doc-warn-${hoursGone}`;
-    const harness = archiveHarness(sim, inject("azuriteConnectionString"));
-    sim.addDocument(documentId, { size: 1000, faults: [{ kind: "status", status: 503, times: 3 }] });
-    const [message] = harness.messagesFor({
-      callId: `call-${documentId}`,
-      eventTime: new Date(Date.now() - hoursGone * HOUR).toISOString(),
-      chunks: [{ documentId, size: 1000 }],
-    });
-    const { context, logs } = capturingContext();
-    expect((await harness.job.run(message, context)).status).toBe("archived");
-    expect(logs.filter((line) => line.message.includes("close to its retention deadline"))).toHaveLength(warnings);
-  });
+  ])(
+    "with %i hours of a 24 h window gone, retries in one invocation give %i deadline warning(s)",
+    async (hoursGone, warnings) => {
+      const documentId = `doc-warn-${hoursGone}`;
+      const harness = archiveHarness(sim, inject("azuriteConnectionString"));
+      sim.addDocument(documentId, { size: 1000, faults: [{ kind: "status", status: 503, times: 3 }] });
+      const [message] = harness.messagesFor({
+        callId: `call-${documentId}`,
+        eventTime: new Date(Date.now() - hoursGone * HOUR).toISOString(),
+        chunks: [{ documentId, size: 1000 }],
+      });
+      const { context, logs } = capturingContext();
+      expect((await harness.job.run(message, context)).status).toBe("archived");
+      expect(logs.filter((line) => line.message.includes("close to its retention deadline"))).toHaveLength(warnings);
+    },
+  );
 });

@@ -52,19 +52,29 @@ describe("withRetries", () => {
     let told = 0;
     const observed: RetryPolicy = { ...FAST, onRetry: () => (told += 1) };
     const failure = new AcsHttpError(503, "GET", "busy");
-    await expect(withRetries(() => Promise.reject(failure), { policy: observed, deadlinePassed: () => false })).rejects.toBe(failure);
+    await expect(
+      withRetries(() => Promise.reject(failure), { policy: observed, deadlinePassed: () => false }),
+    ).rejects.toBe(failure);
     expect(told).toBe(2);
-    await expect(withRetries(() => Promise.reject(new AcsHttpError(401, "GET", "")), { policy: observed, deadlinePassed: () => false })).rejects.toThrow();
+    await expect(
+      withRetries(() => Promise.reject(new AcsHttpError(401, "GET", "")), {
+        policy: observed,
+        deadlinePassed: () => false,
+      }),
+    ).rejects.toThrow();
     expect(told).toBe(2);
   });
 
   it("returns the first success and does not retry permanent errors", async () => {
     let calls = 0;
     expect(
-      await withRetries((attempt) => (attempt < 2 ? Promise.reject(new TransferInterruptedError("cut")) : Promise.resolve("done")), {
-        policy: FAST,
-        deadlinePassed: () => false,
-      }),
+      await withRetries(
+        (attempt) => (attempt < 2 ? Promise.reject(new TransferInterruptedError("cut")) : Promise.resolve("done")),
+        {
+          policy: FAST,
+          deadlinePassed: () => false,
+        },
+      ),
     ).toBe("done");
     await expect(
       withRetries(
@@ -97,7 +107,9 @@ describe("withRetries", () => {
     const result = await withRetries(
       (attempt) => {
         bytes += 10;
-        return bytes < 60 ? Promise.reject(new TransferInterruptedError(`cut at ${bytes} (attempt ${attempt})`)) : Promise.resolve(bytes);
+        return bytes < 60
+          ? Promise.reject(new TransferInterruptedError(`cut at ${bytes} (attempt ${attempt})`))
+          : Promise.resolve(bytes);
       },
       { policy: FAST, deadlinePassed: () => false, progress: () => bytes },
     );

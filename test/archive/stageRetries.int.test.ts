@@ -44,10 +44,16 @@ async function archiveThrough(storage: HostileStorage, documentId: string) {
     retry: FAST_RETRY,
     idleTimeoutMs: 5_000,
   });
-  const job = new ChunkArchiveJob({ archiver, failures: new FailureRecords(container), downloadHosts: config.downloadHosts });
+  const job = new ChunkArchiveJob({
+    archiver,
+    failures: new FailureRecords(container),
+    downloadHosts: config.downloadHosts,
+  });
   sim.addDocument(documentId, { size: 2 * BLOCK });
   const { context } = capturingContext();
-  const envelope = readEnvelope(sim.recordingEvent({ callId: `call-${documentId}`, chunks: [{ documentId, size: 2 * BLOCK }] }));
+  const envelope = readEnvelope(
+    sim.recordingEvent({ callId: `call-${documentId}`, chunks: [{ documentId, size: 2 * BLOCK }] }),
+  );
   return job.run(chunkMessagesFromEvent(envelope!, config)[0], context);
 }
 
@@ -73,7 +79,9 @@ describe("staging a block is retried by one layer per kind of fault, with a boun
     "Storage answering %i to every staged block: at most %i requests per block",
     async (status, bound) => {
       const storage = await startHostileStorage(inject("azuriteConnectionString"), (req) =>
-        req.method === "PUT" && req.url?.includes("comp=block") && !req.url.includes("comp=blocklist") ? { answer: status } : undefined,
+        req.method === "PUT" && req.url?.includes("comp=block") && !req.url.includes("comp=blocklist")
+          ? { answer: status }
+          : undefined,
       );
       try {
         const result = await archiveThrough(storage, `doc-stage-${status}`);

@@ -39,9 +39,14 @@ beforeAll(async () => {
 afterAll(() => proxy.close());
 
 /** A BYOS recording as ACS leaves it in the customer's container (layout of the BYOS quickstart). */
-const byosRecording = (byosContainer: string): ReturnType<typeof recordingIn> => recordingIn(account, byosContainer, PARTICIPANT);
+const byosRecording = (byosContainer: string): ReturnType<typeof recordingIn> =>
+  recordingIn(account, byosContainer, PARTICIPANT);
 
-function servicesFor(overrides: Record<string, string>): { services: AppServices; queue: QueueClient; container: string } {
+function servicesFor(overrides: Record<string, string>): {
+  services: AppServices;
+  queue: QueueClient;
+  container: string;
+} {
   const container = uniqueName("byos-arch");
   const queue = uniqueName("byos-chunks");
   const config = parseConfig({
@@ -52,12 +57,19 @@ function servicesFor(overrides: Record<string, string>): { services: AppServices
     PARTICIPANT_INDEX_KEY: "/b1SRYTwhsMNHBmlLmdQtyY+wof91z3ib6V8Y/4wx4Q=",
     ...overrides,
   });
-  return { services: createServices(config), queue: new QueueClient(inject("azuriteConnectionString"), queue), container };
+  return {
+    services: createServices(config),
+    queue: new QueueClient(inject("azuriteConnectionString"), queue),
+    container,
+  };
 }
 
 /** The app's access to BYOS accounts, as the command line builds it. */
 const access = (): ReturnType<typeof byosAccess> =>
-  byosAccess(parseConfig({ AzureWebJobsStorage: archiveStorage, ACS_CONNECTION_STRING: TEST_ACS_CONNECTION_STRING }).recordingsStorage);
+  byosAccess(
+    parseConfig({ AzureWebJobsStorage: archiveStorage, ACS_CONNECTION_STRING: TEST_ACS_CONNECTION_STRING })
+      .recordingsStorage,
+  );
 
 /** Intake, then the queued message through the archive job: the app's real path. */
 async function intakeAndArchive(
@@ -82,13 +94,20 @@ describe("bring-your-own-storage chunks (Azurite)", () => {
   it("catalogues a chunk in a listed account: size checked with the app's credential, metadata copied and indexed, media not copied, no ACS request", async () => {
     const byosContainer = uniqueName("acs-byos");
     const recording = await byosRecording(byosContainer);
-    const { services, queue, container } = servicesFor({ BYOS_STORAGE_ACCOUNTS: `${proxy.url}/devstoreaccount1/${byosContainer}` });
+    const { services, queue, container } = servicesFor({
+      BYOS_STORAGE_ACCOUNTS: `${proxy.url}/devstoreaccount1/${byosContainer}`,
+    });
     const log = quietLog();
     const before = seen.length;
     const { report, results, messages } = await intakeAndArchive(services, queue, recording.event, log);
     expect(report).toMatchObject({ accepted: 1, enqueued: 1, rejected: [] });
     expect(results).toHaveLength(1);
-    expect(results[0]).toMatchObject({ status: "archived", bytes: recording.media.length, downloadedBytes: 0, deletedFromAcs: false });
+    expect(results[0]).toMatchObject({
+      status: "archived",
+      bytes: recording.media.length,
+      downloadedBytes: 0,
+      deletedFromAcs: false,
+    });
 
     const archive = blobs.getContainerClient(container);
     const names = await listBlobs(archive, "calls/");
@@ -96,7 +115,9 @@ describe("bring-your-own-storage chunks (Azurite)", () => {
     expect(names.filter((name) => name.endsWith(".metadata.json"))).toHaveLength(1);
     expect(names.filter((name) => name.endsWith(".mp3"))).toHaveLength(0);
     const record = JSON.parse(
-      (await archive.getBlobClient(names.find((name) => name.endsWith(".byos.json")) ?? "").downloadToBuffer()).toString("utf8"),
+      (
+        await archive.getBlobClient(names.find((name) => name.endsWith(".byos.json")) ?? "").downloadToBuffer()
+      ).toString("utf8"),
     ) as Record<string, unknown>;
     expect(record).toMatchObject({
       version: 1,
@@ -107,7 +128,11 @@ describe("bring-your-own-storage chunks (Azurite)", () => {
       storageType: "AzureBlob",
       account: `${proxy.url}/devstoreaccount1`,
       container: `${proxy.url}/devstoreaccount1/${byosContainer}`,
-      media: { bytes: recording.media.length, contentType: "audio/mpeg", contentMD5: createHash("md5").update(recording.media).digest("base64") },
+      media: {
+        bytes: recording.media.length,
+        contentType: "audio/mpeg",
+        contentMD5: createHash("md5").update(recording.media).digest("base64"),
+      },
       metadata: { archivedBlob: names.find((name) => name.endsWith(".metadata.json")) },
     });
     // The BYOS blobs were only looked at (HEAD, metadata GET), with Storage auth; nothing ACS-signed.
@@ -119,9 +144,15 @@ describe("bring-your-own-storage chunks (Azurite)", () => {
     }
     // The versions catalogued, by ETag: a later erasure deletes a customer's blob only while it is still that version.
     const customer = blobs.getContainerClient(byosContainer);
-    expect((record["media"] as { etag?: string }).etag).toBe((await customer.getBlobClient(recording.mediaName).getProperties()).etag);
+    expect((record["media"] as { etag?: string }).etag).toBe(
+      (await customer.getBlobClient(recording.mediaName).getProperties()).etag,
+    );
     expect((record["metadata"] as { etag?: string }).etag).toBe(
-      (await customer.getBlobClient(recording.mediaName.replace(/0-audiomp3\.(.+)\.mp3$/, "0-acsmetadata.$1.json")).getProperties()).etag,
+      (
+        await customer
+          .getBlobClient(recording.mediaName.replace(/0-audiomp3\.(.+)\.mp3$/, "0-acsmetadata.$1.json"))
+          .getProperties()
+      ).etag,
     );
 
     const participants = services.participants;
@@ -139,7 +170,9 @@ describe("bring-your-own-storage chunks (Azurite)", () => {
     // The recording is complete in the catalog: its manifest names the media where ACS put it, and the status API agrees.
     const manifestName = (await listBlobs(archive, "calls/")).find((name) => name.endsWith("/manifest.json"));
     expect(manifestName).toBeDefined();
-    const manifest = JSON.parse((await archive.getBlobClient(manifestName ?? "").downloadToBuffer()).toString("utf8")) as {
+    const manifest = JSON.parse(
+      (await archive.getBlobClient(manifestName ?? "").downloadToBuffer()).toString("utf8"),
+    ) as {
       callId: string;
       chunks: { media: Record<string, unknown> }[];
       participantIds: string[];
@@ -155,7 +188,10 @@ describe("bring-your-own-storage chunks (Azurite)", () => {
     });
     expect(manifest.participantIds).toEqual([PARTICIPANT]);
     const status = await services.callStatus.read(manifest.callId);
-    expect(status?.recordings[0]).toMatchObject({ complete: true, chunks: [{ state: "archived", media: { store: "byos", bytes: recording.media.length } }] });
+    expect(status?.recordings[0]).toMatchObject({
+      complete: true,
+      chunks: [{ state: "archived", media: { store: "byos", bytes: recording.media.length } }],
+    });
 
     // Export fetches the catalogued media from the customer's account and verifies it against the recorded MD5.
     const out = mkdtempSync(join(tmpdir(), "byos-export-"));
@@ -170,7 +206,11 @@ describe("bring-your-own-storage chunks (Azurite)", () => {
       });
       expect(exported.totals).toMatchObject({ files: 4, failed: 0 }); // media, metadata, catalogue record, manifest
       const media = exported.files.find((file) => file.blob.startsWith("http"));
-      expect(media).toMatchObject({ status: "downloaded", verifiedAgainst: "contentMD5", bytes: recording.media.length });
+      expect(media).toMatchObject({
+        status: "downloaded",
+        verifiedAgainst: "contentMD5",
+        bytes: recording.media.length,
+      });
       expect(readFileSync(join(out, media?.path ?? "")).equals(recording.media)).toBe(true);
     } finally {
       rmSync(out, { recursive: true, force: true });
@@ -211,9 +251,13 @@ describe("bring-your-own-storage chunks (Azurite)", () => {
         .exists(),
     ).toBe(true);
 
-    const cloud = JSON.parse(JSON.stringify(recording.event)) as { data: { recordingStorageInfo: { recordingChunks: { contentLocation: string }[] } } };
+    const cloud = JSON.parse(JSON.stringify(recording.event)) as {
+      data: { recordingStorageInfo: { recordingChunks: { contentLocation: string }[] } };
+    };
     const chunk = cloud.data.recordingStorageInfo.recordingChunks[0];
-    if (chunk) chunk.contentLocation = "https://contosorecordings.blob.core.windows.net/recordings/20231117/x/0-audiomp3.doc.mp3";
+    if (chunk)
+      chunk.contentLocation =
+        "https://contosorecordings.blob.core.windows.net/recordings/20231117/x/0-audiomp3.doc.mp3";
     const second = await intakeAndArchive(services, queue, cloud, quietLog());
     expect(second.report.rejected[0]?.message).toMatch(
       /https:\/\/contosorecordings\.blob\.core\.windows\.net, which is not a container listed in BYOS_STORAGE_ACCOUNTS/,
@@ -223,10 +267,15 @@ describe("bring-your-own-storage chunks (Azurite)", () => {
   it("with BYOS_COPY=true asks Storage to copy server-side (Copy Blob From URL, a read-only SAS source, no media bytes through the app)", async () => {
     const byosContainer = uniqueName("acs-byos");
     const recording = await byosRecording(byosContainer);
-    const { services, queue, container } = servicesFor({ BYOS_STORAGE_ACCOUNTS: `${proxy.url}/devstoreaccount1/${byosContainer}`, BYOS_COPY: "true" });
+    const { services, queue, container } = servicesFor({
+      BYOS_STORAGE_ACCOUNTS: `${proxy.url}/devstoreaccount1/${byosContainer}`,
+      BYOS_COPY: "true",
+    });
     const before = seen.length;
     const { results } = await intakeAndArchive(services, queue, recording.event, quietLog());
-    const copies = seen.slice(before).filter((request) => request.method === "PUT" && request.headers["x-ms-copy-source"] !== undefined);
+    const copies = seen
+      .slice(before)
+      .filter((request) => request.method === "PUT" && request.headers["x-ms-copy-source"] !== undefined);
     expect(copies).toHaveLength(1);
     const copy = copies[0];
     expect(copy?.url).toContain(`/${container}/calls/`);
@@ -235,7 +284,9 @@ describe("bring-your-own-storage chunks (Azurite)", () => {
     expect(String(copy?.headers["x-ms-copy-source"])).toMatch(/[?&]sp=r&/);
     expect(copy?.headers["content-length"] ?? "0").toBe("0");
     // The media bytes never travelled through the app: no GET of the media blob.
-    expect(seen.slice(before).filter((request) => request.method === "GET" && request.url.includes(recording.mediaName))).toHaveLength(0);
+    expect(
+      seen.slice(before).filter((request) => request.method === "GET" && request.url.includes(recording.mediaName)),
+    ).toHaveLength(0);
     // Azurite implements Copy Blob From URL with a SAS source (not with a Bearer source): the copy is real and verified.
     expect(results[0]).toMatchObject({ status: "archived", bytes: recording.media.length, downloadedBytes: 0 });
     const archive = blobs.getContainerClient(container);
@@ -243,7 +294,11 @@ describe("bring-your-own-storage chunks (Azurite)", () => {
     const copied = names.find((name) => name.endsWith(".mp3"));
     if (!copied) throw new Error(`no copy in ${names.join(", ")}`);
     expect((await archive.getBlobClient(copied).downloadToBuffer()).equals(recording.media)).toBe(true);
-    const record = JSON.parse((await archive.getBlobClient(names.find((name) => name.endsWith(".byos.json")) ?? "").downloadToBuffer()).toString("utf8")) as {
+    const record = JSON.parse(
+      (
+        await archive.getBlobClient(names.find((name) => name.endsWith(".byos.json")) ?? "").downloadToBuffer()
+      ).toString("utf8"),
+    ) as {
       media: { archivedCopy?: unknown };
     };
     expect(record.media.archivedCopy).toMatchObject({ blob: copied, bytes: recording.media.length });

@@ -14,7 +14,9 @@ const PREVIEW = "derived-docs-byos-quickstart.private-preview-2023.byos.eventgri
 
 function envelopeOf(
   file: string,
-  change?: (event: { data: { storageType?: string; recordingStorageInfo: { recordingChunks: Record<string, unknown>[] } } }) => void,
+  change?: (event: {
+    data: { storageType?: string; recordingStorageInfo: { recordingChunks: Record<string, unknown>[] } };
+  }) => void,
 ): EventEnvelope {
   const event = JSON.parse(readFileSync(join(FIXTURES, file), "utf8")) as Parameters<NonNullable<typeof change>>[0];
   change?.(event);
@@ -27,7 +29,11 @@ function envelopeOf(
 const CONTOSO = "https://contosorecordings.blob.core.windows.net/acs-recordings";
 
 const policy = (accounts = "") =>
-  parseConfig({ AzureWebJobsStorage: "UseDevelopmentStorage=true", ACS_CONNECTION_STRING: TEST_ACS_CONNECTION_STRING, BYOS_STORAGE_ACCOUNTS: accounts });
+  parseConfig({
+    AzureWebJobsStorage: "UseDevelopmentStorage=true",
+    ACS_CONNECTION_STRING: TEST_ACS_CONNECTION_STRING,
+    BYOS_STORAGE_ACCOUNTS: accounts,
+  });
 
 function rejection(run: () => unknown): InvalidEventError {
   try {
@@ -54,13 +60,19 @@ describe("the BYOS intake step", () => {
     expect(message).not.toHaveProperty("metadataLocation");
     // The queue message carries it through the archive side's parser.
     const config = policy(CONTOSO);
-    expect(parseChunkMessage(JSON.stringify(message), config.downloadHosts, config.byosContainers).byos).toEqual(message?.byos);
+    expect(parseChunkMessage(JSON.stringify(message), config.downloadHosts, config.byosContainers).byos).toEqual(
+      message?.byos,
+    );
   });
 
   it("quarantines a chunk in an account that is not listed, naming BYOS_STORAGE_ACCOUNTS", () => {
-    const error = rejection(() => chunkMessagesWithByos(envelopeOf(GA), policy("https://fabrikam.blob.core.windows.net/acs-recordings")));
+    const error = rejection(() =>
+      chunkMessagesWithByos(envelopeOf(GA), policy("https://fabrikam.blob.core.windows.net/acs-recordings")),
+    );
     expect(error.field).toBe("data.recordingStorageInfo.recordingChunks[0].contentLocation");
-    expect(error.message).toMatch(/https:\/\/contosorecordings\.blob\.core\.windows\.net, which is not a container listed in BYOS_STORAGE_ACCOUNTS/);
+    expect(error.message).toMatch(
+      /https:\/\/contosorecordings\.blob\.core\.windows\.net, which is not a container listed in BYOS_STORAGE_ACCOUNTS/,
+    );
   });
 
   it("refuses a listed account's URL with a query (a SAS) or a metadata document elsewhere", () => {
@@ -78,7 +90,8 @@ describe("the BYOS intake step", () => {
       chunkMessagesWithByos(
         envelopeOf(GA, (event) => {
           const chunk = event.data.recordingStorageInfo.recordingChunks[0] ?? {};
-          chunk["metadataLocation"] = "https://storage.asm.skype.com/v1/objects/0-eus-d12-801b3f3fc462fe8a01e6810cbff729b8/content/acsmetadata";
+          chunk["metadataLocation"] =
+            "https://storage.asm.skype.com/v1/objects/0-eus-d12-801b3f3fc462fe8a01e6810cbff729b8/content/acsmetadata";
         }),
         policy(CONTOSO),
       ),
@@ -111,7 +124,10 @@ describe("BYOS locations are bound to the chunk: its container, ACS's layout, it
     ["another media kind and extension", `${FOLDER}/0-audiowav.${DOCUMENT}.wav`],
     ["video", `${FOLDER}/0-videomp4.${DOCUMENT}.mp4`],
     ["another chunk id", `${FOLDER}/3-audiomp3.${DOCUMENT}.mp3`],
-    ["another date, call id (a server call id) and recording folder", `20260101/aHR0cHM6Ly9hcGkuZXhhbXBsZQ/abcdefgh-0000/0-audiomp3.${DOCUMENT}.mp3`],
+    [
+      "another date, call id (a server call id) and recording folder",
+      `20260101/aHR0cHM6Ly9hcGkuZXhhbXBsZQ/abcdefgh-0000/0-audiomp3.${DOCUMENT}.mp3`,
+    ],
     ["a percent-encoded but plain segment", `${FOLDER.replace("eyJQbGF0", "eyJQ%62GF0")}/0-audiomp3.${DOCUMENT}.mp3`],
   ])("accepts what varies in ACS's layout: %s", (_name, name) => {
     const [message] = chunkMessagesWithByos(withLocations(inContainer(name), metadata), policy(CONTOSO));
@@ -120,10 +136,22 @@ describe("BYOS locations are bound to the chunk: its container, ACS's layout, it
 
   it.each([
     ["an arbitrary blob of the container", inContainer("hr/salaries.csv"), /layout|documentId/],
-    ["the right layout with another documentId", inContainer(`${FOLDER}/0-audiomp3.0-eus-d12-someoneelse.mp3`), /does not name the chunk's documentId/],
-    ["the layout the 2025 code bases observed (no documentId in the name)", inContainer(`${FOLDER}/0-audiomp3.mp3`), /documentId/],
+    [
+      "the right layout with another documentId",
+      inContainer(`${FOLDER}/0-audiomp3.0-eus-d12-someoneelse.mp3`),
+      /does not name the chunk's documentId/,
+    ],
+    [
+      "the layout the 2025 code bases observed (no documentId in the name)",
+      inContainer(`${FOLDER}/0-audiomp3.mp3`),
+      /documentId/,
+    ],
     ["a folder too many", inContainer(`x/${FOLDER}/0-audiomp3.${DOCUMENT}.mp3`), /layout/],
-    ["a %2e%2e segment", inContainer(`%2e%2e/${FOLDER.split("/").slice(1).join("/")}/0-audiomp3.${DOCUMENT}.mp3`), /'\.\.' segment/],
+    [
+      "a %2e%2e segment",
+      inContainer(`%2e%2e/${FOLDER.split("/").slice(1).join("/")}/0-audiomp3.${DOCUMENT}.mp3`),
+      /'\.\.' segment/,
+    ],
     ["a literal .. segment", inContainer(`${FOLDER}/../0-audiomp3.${DOCUMENT}.mp3`), /'\.\.' segment/],
     ["an encoded slash", inContainer(`${FOLDER}/a%2F0-audiomp3.${DOCUMENT}.mp3`), /encoded slash/],
     ["an encoded backslash", inContainer(`${FOLDER}/a%5C0-audiomp3.${DOCUMENT}.mp3`), /backslash/],
@@ -135,7 +163,11 @@ describe("BYOS locations are bound to the chunk: its container, ACS's layout, it
       `https://contosorecordings.blob.core.windows.net/hr-data/${FOLDER}/0-audiomp3.${DOCUMENT}.mp3`,
       /not a container listed/,
     ],
-    ["the $logs container", "https://contosorecordings.blob.core.windows.net/$logs/blob/2026/12/01/0000/000000.log", /not a container listed/],
+    [
+      "the $logs container",
+      "https://contosorecordings.blob.core.windows.net/$logs/blob/2026/12/01/0000/000000.log",
+      /not a container listed/,
+    ],
     [
       "the container name in capitals",
       `https://contosorecordings.blob.core.windows.net/ACS-RECORDINGS/${FOLDER}/0-audiomp3.${DOCUMENT}.mp3`,
@@ -149,23 +181,28 @@ describe("BYOS locations are bound to the chunk: its container, ACS's layout, it
 
   it("quarantines a metadata URL that is not the chunk's metadata document, or in another container", () => {
     const media = inContainer(`${FOLDER}/0-audiomp3.${DOCUMENT}.mp3`);
-    for (const url of [inContainer(`${FOLDER}/0-audiomp3.${DOCUMENT}.mp3`), inContainer(`${FOLDER}/0-acsmetadata.other-doc.json`), inContainer("x.json")]) {
+    for (const url of [
+      inContainer(`${FOLDER}/0-audiomp3.${DOCUMENT}.mp3`),
+      inContainer(`${FOLDER}/0-acsmetadata.other-doc.json`),
+      inContainer("x.json"),
+    ]) {
       expect(rejection(() => chunkMessagesWithByos(withLocations(media, url), policy(CONTOSO))).field, url).toBe(
         "data.recordingStorageInfo.recordingChunks[0].metadataLocation",
       );
     }
     const twoContainers = `${CONTOSO},https://contosorecordings.blob.core.windows.net/second`;
     const elsewhere = `https://contosorecordings.blob.core.windows.net/second/${FOLDER}/0-acsmetadata.${DOCUMENT}.json`;
-    expect(rejection(() => chunkMessagesWithByos(withLocations(media, elsewhere), policy(twoContainers))).message).toMatch(
-      /same BYOS_STORAGE_ACCOUNTS container/,
-    );
+    expect(
+      rejection(() => chunkMessagesWithByos(withLocations(media, elsewhere), policy(twoContainers))).message,
+    ).toMatch(/same BYOS_STORAGE_ACCOUNTS container/);
   });
 
   it("the queue-side parser refuses a BYOS message whose blobs leave the binding, naming the field; none without configured containers", () => {
     const config = policy(CONTOSO);
     const [message] = chunkMessagesWithByos(envelopeOf(GA), config);
     if (!message?.byos) throw new Error("no BYOS message");
-    const tampered = (byos: Partial<NonNullable<typeof message.byos>>) => JSON.stringify({ ...message, byos: { ...message.byos, ...byos } });
+    const tampered = (byos: Partial<NonNullable<typeof message.byos>>) =>
+      JSON.stringify({ ...message, byos: { ...message.byos, ...byos } });
     const refusal = (text: string, containers = config.byosContainers): string => {
       try {
         parseChunkMessage(text, config.downloadHosts, containers);

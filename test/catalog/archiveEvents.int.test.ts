@@ -22,7 +22,10 @@ afterAll(async () => {
 });
 
 function eventsOfType(type: string, subject?: string): Record<string, unknown>[] {
-  return receiver.events.filter((event) => (event["eventType"] ?? event["type"]) === type && (subject === undefined || event["subject"] === subject));
+  return receiver.events.filter(
+    (event) =>
+      (event["eventType"] ?? event["type"]) === type && (subject === undefined || event["subject"] === subject),
+  );
 }
 
 describe("events for downstream systems, through EventGridPublisherClient to a loopback topic", () => {
@@ -42,7 +45,10 @@ describe("events for downstream systems, through EventGridPublisherClient to a l
     const subject = `recordings/call-events/${messages[0]!.recordingStartTime}`;
     const [event] = eventsOfType(ARCHIVE_EVENT_TYPES.recordingArchived, subject);
     expect(event).toBeDefined();
-    expect(event).toMatchObject({ id: archiveEventId(ARCHIVE_EVENT_TYPES.recordingArchived, folder), dataVersion: "1.0" });
+    expect(event).toMatchObject({
+      id: archiveEventId(ARCHIVE_EVENT_TYPES.recordingArchived, folder),
+      dataVersion: "1.0",
+    });
     const data = event!["data"] as { manifest: unknown; manifestBlob: string; manifestUrl: string };
     // The stored manifest, with its participants as a count only: no raw participant id leaves the archive.
     const stored = await readManifest(harness.container, manifestName(folder));
@@ -51,7 +57,11 @@ describe("events for downstream systems, through EventGridPublisherClient to a l
     expect(data.manifest).not.toHaveProperty("participantIds");
     expect(data.manifestBlob).toBe(`${harness.container.containerName}/${manifestName(folder)}`);
     expect(data.manifestUrl).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/devstoreaccount1\/.+manifest\.json$/);
-    expect(receiver.publishes.every((publish) => publish.auth === "key" && publish.contentType.startsWith("application/json"))).toBe(true);
+    expect(
+      receiver.publishes.every(
+        (publish) => publish.auth === "key" && publish.contentType.startsWith("application/json"),
+      ),
+    ).toBe(true);
     // A redelivered chunk re-publishes the same event: same id, so consumers drop the duplicate.
     expect((await harness.catalogJob.run(messages[0], context)).status).toBe("alreadyArchived");
     const again = eventsOfType(ARCHIVE_EVENT_TYPES.recordingArchived, subject);
@@ -61,7 +71,10 @@ describe("events for downstream systems, through EventGridPublisherClient to a l
 
   it("a refused publish hands the chunk back for a retry; the retry re-downloads nothing and publishes the same id", async () => {
     const harness = catalogHarness(sim, inject("azuriteConnectionString"), { receiver });
-    const [message] = harness.messagesFor({ callId: "call-refused", chunks: [{ documentId: "refused-doc-0", size: 400_000 }] });
+    const [message] = harness.messagesFor({
+      callId: "call-refused",
+      chunks: [{ documentId: "refused-doc-0", size: 400_000 }],
+    });
     const { context } = capturingContext();
     receiver.refuseNext(1, 403);
     const before = receiver.publishes.length;
@@ -75,7 +88,10 @@ describe("events for downstream systems, through EventGridPublisherClient to a l
     const second = await harness.catalogJob.run(message, context);
     expect(second.status).toBe("alreadyArchived");
     expect(sim.counters.documents["refused-doc-0"]!.contentBytesServed).toBe(served);
-    const published = eventsOfType(ARCHIVE_EVENT_TYPES.recordingArchived, `recordings/call-refused/${message!.recordingStartTime}`);
+    const published = eventsOfType(
+      ARCHIVE_EVENT_TYPES.recordingArchived,
+      `recordings/call-refused/${message!.recordingStartTime}`,
+    );
     expect(published).toHaveLength(1);
     expect(published[0]!["id"]).toBe(refused!.events[0]!["id"]);
   });
@@ -83,12 +99,20 @@ describe("events for downstream systems, through EventGridPublisherClient to a l
   it("publishes ChunkArchiveFailed with the outcome record's facts and no secrets", async () => {
     const harness = catalogHarness(sim, inject("azuriteConnectionString"), { receiver });
     sim.addDocument("failed-doc-0", { size: 1_000, faults: [{ kind: "status", status: 400 }] });
-    const [message] = harness.messagesFor({ callId: "call-failed", chunks: [{ documentId: "failed-doc-0", size: 1_000 }] });
+    const [message] = harness.messagesFor({
+      callId: "call-failed",
+      chunks: [{ documentId: "failed-doc-0", size: 1_000 }],
+    });
     const { context } = capturingContext();
     const result = await harness.catalogJob.run(message, context);
     expect(result.status).toBe("failed");
-    const [event] = eventsOfType(ARCHIVE_EVENT_TYPES.chunkArchiveFailed, `recordings/call-failed/${message!.recordingStartTime}`);
-    expect(event).toMatchObject({ id: archiveEventId(ARCHIVE_EVENT_TYPES.chunkArchiveFailed, `${message!.chunkKey}|failed`) });
+    const [event] = eventsOfType(
+      ARCHIVE_EVENT_TYPES.chunkArchiveFailed,
+      `recordings/call-failed/${message!.recordingStartTime}`,
+    );
+    expect(event).toMatchObject({
+      id: archiveEventId(ARCHIVE_EVENT_TYPES.chunkArchiveFailed, `${message!.chunkKey}|failed`),
+    });
     expect(event!["data"]).toMatchObject({
       chunkKey: message!.chunkKey,
       callId: "call-failed",
@@ -116,7 +140,10 @@ describe("events for downstream systems, through EventGridPublisherClient to a l
     const { context } = capturingContext();
     const result = await harness.catalogJob.run(template, context);
     expect(result.status).toBe("retry");
-    const [event] = eventsOfType(ARCHIVE_EVENT_TYPES.chunkDeadlineAtRisk, `recordings/call-risk/${template!.recordingStartTime}`);
+    const [event] = eventsOfType(
+      ARCHIVE_EVENT_TYPES.chunkDeadlineAtRisk,
+      `recordings/call-risk/${template!.recordingStartTime}`,
+    );
     expect(event).toMatchObject({
       specversion: "1.0",
       source: "recording-archiver",
@@ -127,7 +154,9 @@ describe("events for downstream systems, through EventGridPublisherClient to a l
       deadline: template!.deadline,
       hoursLeft: Math.round((window / 8 / 3_600_000) * 100) / 100,
     });
-    const publish = receiver.publishes.find((item) => item.events.includes(event!) || item.events.some((candidate) => candidate["id"] === event!["id"]));
+    const publish = receiver.publishes.find(
+      (item) => item.events.includes(event!) || item.events.some((candidate) => candidate["id"] === event!["id"]),
+    );
     expect(publish?.contentType).toMatch(/^application\/cloudevents-batch\+json/);
   });
 });

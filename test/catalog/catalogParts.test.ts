@@ -1,7 +1,18 @@
 import { describe, expect, it } from "vitest";
 import { archiveEventId, ARCHIVE_EVENT_TYPES, inLastQuarter, recordingSubject } from "../../src/catalog/archiveEvents";
-import { deadlineHour, deadlineHoursBetween, deadlineMarkerName, deadlineMarkers, recordingFolderOfMarker } from "../../src/catalog/deadlineMarkers";
-import { catalogCallFolder, catalogFolder, expectedRecordName, recordingFolderOf } from "../../src/layout/catalogLayout";
+import {
+  deadlineHour,
+  deadlineHoursBetween,
+  deadlineMarkerName,
+  deadlineMarkers,
+  recordingFolderOfMarker,
+} from "../../src/catalog/deadlineMarkers";
+import {
+  catalogCallFolder,
+  catalogFolder,
+  expectedRecordName,
+  recordingFolderOf,
+} from "../../src/layout/catalogLayout";
 import { participantIdsOf } from "../../src/layout/metadataDocument";
 import { OPERATIONAL_PREFIXES, recordingFolder } from "../../src/layout/blobLayout";
 import type { ExpectedRecording } from "../../src/catalog/expectedRecords";
@@ -17,16 +28,27 @@ describe("archive event ids and subjects", () => {
   });
 
   it("name the call (escaped as in blob names) and the recording start", () => {
-    expect(recordingSubject({ callId: "a/b", eventTime: "2026-01-01T00:00:00.000Z", recordingStartTime: "2025-12-31T23:00:00.000Z" })).toBe(
-      "recordings/a~2Fb/2025-12-31T23:00:00.000Z",
+    expect(
+      recordingSubject({
+        callId: "a/b",
+        eventTime: "2026-01-01T00:00:00.000Z",
+        recordingStartTime: "2025-12-31T23:00:00.000Z",
+      }),
+    ).toBe("recordings/a~2Fb/2025-12-31T23:00:00.000Z");
+    expect(recordingSubject({ serverCallId: "srv", eventTime: "2026-01-01T00:00:00.000Z" })).toBe(
+      "recordings/srv/2026-01-01T00:00:00.000Z",
     );
-    expect(recordingSubject({ serverCallId: "srv", eventTime: "2026-01-01T00:00:00.000Z" })).toBe("recordings/srv/2026-01-01T00:00:00.000Z");
   });
 });
 
 describe("the catalog's names", () => {
   it("mirror a recording's folder under the operational prefix, never under calls/", () => {
-    const folder = recordingFolder({ callId: "call/1", recordingId: "r", recordingStartTime: "2026-11-22T10:15:00.123Z", eventTime: "2026-11-22T10:20:00Z" });
+    const folder = recordingFolder({
+      callId: "call/1",
+      recordingId: "r",
+      recordingStartTime: "2026-11-22T10:15:00.123Z",
+      eventTime: "2026-11-22T10:20:00Z",
+    });
     expect(catalogFolder(folder)).toBe(`${OPERATIONAL_PREFIXES.catalog}call~2F1/20261122T101500123Z-r/`);
     expect(expectedRecordName(folder).startsWith("calls/")).toBe(false);
     expect(recordingFolderOf(expectedRecordName(folder))).toBe(folder);
@@ -37,7 +59,12 @@ describe("the catalog's names", () => {
 });
 
 describe("deadline markers and the last quarter of a window", () => {
-  const folder = recordingFolder({ callId: "call/1", recordingId: "r", recordingStartTime: "2026-11-22T10:15:00.123Z", eventTime: "2026-11-22T10:20:00Z" });
+  const folder = recordingFolder({
+    callId: "call/1",
+    recordingId: "r",
+    recordingStartTime: "2026-11-22T10:15:00.123Z",
+    eventTime: "2026-11-22T10:20:00Z",
+  });
 
   it("name a recording under its deadline hour, outside calls/ and archive-catalog/, and read back to its folder", () => {
     expect(deadlineHour("2026-11-23T10:20:00.000Z")).toBe("20261123T10");
@@ -55,8 +82,15 @@ describe("deadline markers and the last quarter of a window", () => {
       { deadline: "2026-11-23T10:50:00.000Z" },
       { deadline: "2026-11-23T11:05:00.000Z" },
     ]);
-    expect(markers.map((marker) => marker.name)).toEqual([deadlineMarkerName("20261123T10", folder), deadlineMarkerName("20261123T11", folder)]);
-    expect(JSON.parse(markers[0]!.text)).toEqual({ schemaVersion: 1, recordingFolder: folder, deadline: "2026-11-23T10:20:00.000Z" });
+    expect(markers.map((marker) => marker.name)).toEqual([
+      deadlineMarkerName("20261123T10", folder),
+      deadlineMarkerName("20261123T11", folder),
+    ]);
+    expect(JSON.parse(markers[0]!.text)).toEqual({
+      schemaVersion: 1,
+      recordingFolder: folder,
+      deadline: "2026-11-23T10:20:00.000Z",
+    });
   });
 
   it("list the hours between two times, both ends included", () => {
@@ -79,13 +113,25 @@ describe("deadline markers and the last quarter of a window", () => {
 
 describe("participantIdsOf (metadata documents, read tolerantly)", () => {
   it("reads participants[].participantId in its casing variants and plain strings", () => {
-    const document = { participants: [{ participantId: "8:acs:a" }, { participantID: "8:acs:b" }, "8:acs:c", { channel: 1 }, { participantId: 7 }, null] };
+    const document = {
+      participants: [
+        { participantId: "8:acs:a" },
+        { participantID: "8:acs:b" },
+        "8:acs:c",
+        { channel: 1 },
+        { participantId: 7 },
+        null,
+      ],
+    };
     expect(participantIdsOf(Buffer.from(JSON.stringify(document)))).toEqual(["8:acs:a", "8:acs:b", "8:acs:c"]);
-    expect(participantIdsOf(Buffer.from(`\uFEFF${JSON.stringify({ Participants: [{ participantid: "x" }] })}`))).toEqual(["x"]);
+    expect(
+      participantIdsOf(Buffer.from(`\uFEFF${JSON.stringify({ Participants: [{ participantid: "x" }] })}`)),
+    ).toEqual(["x"]);
   });
 
   it("gives none for what is not a metadata document", () => {
-    for (const text of ["not json", "[]", "{}", '{"participants": "x"}', "null"]) expect(participantIdsOf(Buffer.from(text))).toEqual([]);
+    for (const text of ["not json", "[]", "{}", '{"participants": "x"}', "null"])
+      expect(participantIdsOf(Buffer.from(text))).toEqual([]);
   });
 });
 
@@ -104,7 +150,14 @@ describe("intake traces: how a chunk joined its recording's folder", () => {
     channelType: null,
     formatType: null,
     chunkCount: documents.length,
-    chunks: documents.map((documentId, index) => ({ index, documentId, deadline: "", eventTime: "", mediaBlob: "", metadataBlob: "" })),
+    chunks: documents.map((documentId, index) => ({
+      index,
+      documentId,
+      deadline: "",
+      eventTime: "",
+      mediaBlob: "",
+      metadataBlob: "",
+    })),
   });
   const first = trace("e1", "/acs/a", ["d0", "d1"]);
   const traces = { first, later: [trace("e2", "/acs/a", ["d2"]), trace("e3", "/acs/b", ["d3"])], truncated: false };
@@ -122,8 +175,12 @@ describe("intake traces: how a chunk joined its recording's folder", () => {
   });
 
   it("names a later trace by its event and chunks (a redelivery writes the same blob), and knows a redelivered first event", () => {
-    expect(laterTraceName("calls/c/r/", trace("e2", "/acs/a", ["d2", "d3"]))).toBe(laterTraceName("calls/c/r/", trace("e2", "/acs/a", ["d3", "d2"])));
-    expect(laterTraceName("calls/c/r/", trace("e2", "/acs/a", ["d2"]))).not.toBe(laterTraceName("calls/c/r/", trace("e2", "/acs/b", ["d2"])));
+    expect(laterTraceName("calls/c/r/", trace("e2", "/acs/a", ["d2", "d3"]))).toBe(
+      laterTraceName("calls/c/r/", trace("e2", "/acs/a", ["d3", "d2"])),
+    );
+    expect(laterTraceName("calls/c/r/", trace("e2", "/acs/a", ["d2"]))).not.toBe(
+      laterTraceName("calls/c/r/", trace("e2", "/acs/b", ["d2"])),
+    );
     expect(laterTraceName("calls/c/r/", first).startsWith(`${OPERATIONAL_PREFIXES.catalog}c/r/traces/`)).toBe(true);
     expect(coversEvent(first, trace("e1", "/acs/a", ["d1"]))).toBe(true);
     expect(coversEvent(first, trace("e1", "/acs/b", ["d1"]))).toBe(false);

@@ -23,7 +23,10 @@ beforeAll(async () => {
   const blobPort = Number(/BlobEndpoint=http:\/\/127\.0\.0\.1:(\d+)\//.exec(azurite)?.[1]);
   counter = await StorageRequestCounter.start(blobPort);
   // Blob requests go through the counting proxy; everything else goes straight to Azurite.
-  storage = azurite.replace(/BlobEndpoint=http:\/\/127\.0\.0\.1:\d+\//, `BlobEndpoint=http://127.0.0.1:${counter.port}/`);
+  storage = azurite.replace(
+    /BlobEndpoint=http:\/\/127\.0\.0\.1:\d+\//,
+    `BlobEndpoint=http://127.0.0.1:${counter.port}/`,
+  );
 });
 afterAll(async () => {
   await counter.close();
@@ -33,23 +36,35 @@ afterAll(async () => {
 /** A harness whose archive container exists and whose archiver has made its one-time container check. */
 async function warmHarness(options: { participantIndexKey?: string } = {}): Promise<CatalogHarness> {
   const harness = catalogHarness(sim, storage, { blockSize: 8 * MIB, ...options });
-  const [warmUp] = harness.messagesFor({ callId: `warm-${Date.now()}`, chunks: [{ documentId: `warm-${Date.now()}`, size: 10 }] });
+  const [warmUp] = harness.messagesFor({
+    callId: `warm-${Date.now()}`,
+    chunks: [{ documentId: `warm-${Date.now()}`, size: 10 }],
+  });
   await harness.catalogJob.run(warmUp, capturingContext().context, { dequeueCount: 1 });
   return harness;
 }
 
 /** The Storage requests (by operation) and ACS requests one delivery of `message` makes. */
-async function roundTrips(harness: CatalogHarness, message: ChunkMessage): Promise<{ storage: Record<string, number>; acs: number; status: string }> {
+async function roundTrips(
+  harness: CatalogHarness,
+  message: ChunkMessage,
+): Promise<{ storage: Record<string, number>; acs: number; status: string }> {
   counter.take();
   const acsBefore = sim.requests.length;
-  const result = await harness.catalogJob.run(message, capturingContext().context, { dequeueCount: 1, maxDequeueCount: 5 });
+  const result = await harness.catalogJob.run(message, capturingContext().context, {
+    dequeueCount: 1,
+    maxDequeueCount: 5,
+  });
   return { storage: Object.fromEntries(counter.take()), acs: sim.requests.length - acsBefore, status: result.status };
 }
 
 describe("what one chunk costs in round trips (first delivery, intake's record written)", () => {
   it("a one-chunk recording: two ACS GETs side by side; the archive and the erasure tombstones looked at side by side; media, metadata and manifest written once each; intake's record read; only the later-event traces listed", async () => {
     const harness = await warmHarness();
-    const message = harness.messagesFor({ callId: "trips-single", chunks: [{ documentId: "trips-single-doc", size: MIB }] })[0]!;
+    const message = harness.messagesFor({
+      callId: "trips-single",
+      chunks: [{ documentId: "trips-single-doc", size: MIB }],
+    })[0]!;
     await harness.expected.write([message]);
     const trips = await roundTrips(harness, message);
     expect(trips).toEqual({
@@ -74,10 +89,18 @@ describe("what one chunk costs in round trips (first delivery, intake's record w
     expect(fast.chunks[0]?.intakeTrace).toBe("announced");
     expect(fast.participantIds.length).toBeGreaterThan(0);
     await harness.container.getBlobClient(manifestName(folder)).delete();
-    const listed = await harness.catalog.completeRecording(folder, recordingInfoOf(message), recordingSubject(message), capturingContext().context);
+    const listed = await harness.catalog.completeRecording(
+      folder,
+      recordingInfoOf(message),
+      recordingSubject(message),
+      capturingContext().context,
+    );
     expect(listed.status).toBe("written");
     const { completedAt: _a, ...fromMemory } = fast;
-    const { completedAt: _b, ...fromListing } = (await readManifest(harness.container, manifestName(folder))) as RecordingManifest;
+    const { completedAt: _b, ...fromListing } = (await readManifest(
+      harness.container,
+      manifestName(folder),
+    )) as RecordingManifest;
     expect(fromMemory).toEqual(fromListing);
   });
 
@@ -86,9 +109,15 @@ describe("what one chunk costs in round trips (first delivery, intake's record w
     const harness = await warmHarness({ participantIndexKey: randomBytes(32).toString("base64") });
     sim.addDocument("trips-indexed-doc", {
       size: MIB,
-      metadata: { chunkDocumentId: "trips-indexed-doc", participants: [{ participantId: "8:acs:one" }, { participantId: "8:acs:two" }] },
+      metadata: {
+        chunkDocumentId: "trips-indexed-doc",
+        participants: [{ participantId: "8:acs:one" }, { participantId: "8:acs:two" }],
+      },
     });
-    const message = harness.messagesFor({ callId: "trips-indexed", chunks: [{ documentId: "trips-indexed-doc", size: MIB }] })[0]!;
+    const message = harness.messagesFor({
+      callId: "trips-indexed",
+      chunks: [{ documentId: "trips-indexed-doc", size: MIB }],
+    })[0]!;
     await harness.expected.write([message]);
     const trips = await roundTrips(harness, message);
     expect(trips).toEqual({
@@ -118,8 +147,15 @@ describe("what one chunk costs in round trips (first delivery, intake's record w
     // manifest carries): one listing each, once per recording.
     expect(last.storage["List Blobs"]).toBe(4);
     expect(last.storage["Put Blob"]).toBe(3); // media, metadata, manifest
-    const manifest = (await readManifest(harness.container, manifestName(chunkBlobNames(messages[0]!).folder))) as RecordingManifest;
-    expect(manifest.chunks.map((chunk) => chunk.documentId)).toEqual(["trips-multi-0", "trips-multi-1", "trips-multi-2"]);
+    const manifest = (await readManifest(
+      harness.container,
+      manifestName(chunkBlobNames(messages[0]!).folder),
+    )) as RecordingManifest;
+    expect(manifest.chunks.map((chunk) => chunk.documentId)).toEqual([
+      "trips-multi-0",
+      "trips-multi-1",
+      "trips-multi-2",
+    ]);
   });
 
   it("a chunk missing because an erasure removed it is not waited for: the recording completes without it, named in erasedChunks", async () => {
@@ -141,26 +177,40 @@ describe("what one chunk costs in round trips (first delivery, intake's record w
     // Chunk 2 missing but erased (HEAD, HEAD), chunk 1 missing and not erased (HEAD, HEAD): no listing yet.
     expect(first.storage["List Blobs"]).toBeUndefined();
     expect(await readManifest(harness.container, manifestName(folder))).toBeUndefined();
-    const last = await harness.catalogJob.run(messages[1]!, capturingContext().context, { dequeueCount: 1, maxDequeueCount: 5 });
+    const last = await harness.catalogJob.run(messages[1]!, capturingContext().context, {
+      dequeueCount: 1,
+      maxDequeueCount: 5,
+    });
     expect(last.status).toBe("archived");
     const manifest = (await readManifest(harness.container, manifestName(folder))) as RecordingManifest;
     expect(manifest.chunks.map((chunk) => chunk.documentId)).toEqual(["trips-erased-0", "trips-erased-1"]);
     expect(manifest.erasedChunks).toEqual([{ index: 2, documentId: "trips-erased-2" }]);
     // Its own message, delivered again, is refused by its tombstone: nothing archived.
-    expect((await harness.catalogJob.run(messages[2]!, capturingContext().context, { dequeueCount: 1 })).status).toBe("erased");
+    expect((await harness.catalogJob.run(messages[2]!, capturingContext().context, { dequeueCount: 1 })).status).toBe(
+      "erased",
+    );
   });
 
   it("a one-chunk recording whose folder a later event joined: its manifest comes from the listing and lists the later chunk, marked", async () => {
     const harness = await warmHarness();
-    const same = { callId: "trips-joined", recordingId: "trips-joined-rec", recordingStartTime: new Date(Date.now() - 600_000).toISOString() };
+    const same = {
+      callId: "trips-joined",
+      recordingId: "trips-joined-rec",
+      recordingStartTime: new Date(Date.now() - 600_000).toISOString(),
+    };
     const [announced] = harness.messagesFor({ ...same, chunks: [{ documentId: "trips-joined-0", size: 300_000 }] });
-    const [joined] = harness.messagesFor({ ...same, chunks: [{ documentId: "trips-joined-1", size: 300_000, index: 1 }] });
+    const [joined] = harness.messagesFor({
+      ...same,
+      chunks: [{ documentId: "trips-joined-1", size: 300_000, index: 1 }],
+    });
     await harness.expected.write([announced!]);
     await harness.expected.write([joined!]);
     const folder = chunkBlobNames(announced!).folder;
     expect(chunkBlobNames(joined!).folder).toBe(folder);
     // The later chunk first: the recording's first trace does not name it, and that trace's chunk is missing.
-    expect((await harness.catalogJob.run(joined!, capturingContext().context, { dequeueCount: 1 })).status).toBe("archived");
+    expect((await harness.catalogJob.run(joined!, capturingContext().context, { dequeueCount: 1 })).status).toBe(
+      "archived",
+    );
     expect(await readManifest(harness.container, manifestName(folder))).toBeUndefined();
     const trips = await roundTrips(harness, announced!);
     expect(trips.status).toBe("archived");

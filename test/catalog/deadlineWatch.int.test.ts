@@ -28,7 +28,9 @@ afterAll(async () => Promise.all([sim.close(), receiver.close()]));
 
 function atRiskEvents(callId: string): Record<string, unknown>[] {
   return receiver.events.filter(
-    (event) => event["eventType"] === ARCHIVE_EVENT_TYPES.recordingDeadlineAtRisk && String(event["subject"]).startsWith(`recordings/${callId}/`),
+    (event) =>
+      event["eventType"] === ARCHIVE_EVENT_TYPES.recordingDeadlineAtRisk &&
+      String(event["subject"]).startsWith(`recordings/${callId}/`),
   );
 }
 
@@ -44,7 +46,9 @@ function harnessAt(clock: Clock): CatalogHarness {
 function watchOf(
   harness: CatalogHarness,
   clock: Clock,
-  events = eventSinkFor(archiveEventsSetting({ ARCHIVE_EVENTS_ENDPOINT: receiver.endpoint, ARCHIVE_EVENTS_KEY: receiver.key })),
+  events = eventSinkFor(
+    archiveEventsSetting({ ARCHIVE_EVENTS_ENDPOINT: receiver.endpoint, ARCHIVE_EVENTS_KEY: receiver.key }),
+  ),
 ): DeadlineWatch {
   return new DeadlineWatch({
     container: harness.container,
@@ -56,7 +60,13 @@ function watchOf(
 }
 
 /** One recording intake has seen (its expected record and markers written), its event `hoursAgo` old. */
-async function intake(harness: CatalogHarness, callId: string, hoursAgo: number, documents: string[], now: Date): Promise<ChunkMessage[]> {
+async function intake(
+  harness: CatalogHarness,
+  callId: string,
+  hoursAgo: number,
+  documents: string[],
+  now: Date,
+): Promise<ChunkMessage[]> {
   const messages = harness.messagesFor({
     callId,
     recordingId: `${callId}-rec`,
@@ -88,7 +98,11 @@ describe("the deadline watch (RecordingDeadlineAtRisk for chunks never archived)
     const folder = chunkBlobNames(messages[0]!).folder;
     const name = deadlineMarkerName(deadlineHour(messages[0]!.deadline)!, folder);
     expect(name).toMatch(/^archive-deadlines\/\d{8}T\d{2}\//);
-    expect(await readJsonBlob(harness.container, name, 4096)).toEqual({ schemaVersion: 1, recordingFolder: folder, deadline: messages[0]!.deadline });
+    expect(await readJsonBlob(harness.container, name, 4096)).toEqual({
+      schemaVersion: 1,
+      recordingFolder: folder,
+      deadline: messages[0]!.deadline,
+    });
     // A redelivery finds the marker there (If-None-Match: *): no error, still one marker.
     expect((await harness.expected.write(messages)).recordings).toBe(1);
     const markers: string[] = [];
@@ -123,7 +137,15 @@ describe("the deadline watch (RecordingDeadlineAtRisk for chunks never archived)
         atRiskCount: 1,
         earliestDeadline: lateMessage!.deadline,
         hoursLeft: 4,
-        chunks: [{ chunkKey: lateMessage!.chunkKey, index: 0, documentId: "late-doc-0", deadline: lateMessage!.deadline, hoursLeft: 4 }],
+        chunks: [
+          {
+            chunkKey: lateMessage!.chunkKey,
+            index: 0,
+            documentId: "late-doc-0",
+            deadline: lateMessage!.deadline,
+            hoursLeft: 4,
+          },
+        ],
         chunksOmitted: 0,
       },
     });
@@ -131,7 +153,9 @@ describe("the deadline watch (RecordingDeadlineAtRisk for chunks never archived)
     expect(atRiskEvents(archived)).toEqual([]);
     const warnings = logs.filter((log) => log.level === "warning");
     expect(warnings).toHaveLength(1);
-    expect(warnings[0]?.message).toMatch(/1 chunk\(s\) not archived .* 1 .*RecordingDeadlineAtRisk event\(s\) published/);
+    expect(warnings[0]?.message).toMatch(
+      /1 chunk\(s\) not archived .* 1 .*RecordingDeadlineAtRisk event\(s\) published/,
+    );
     expect(warnings[0]?.message).not.toContain(late);
 
     // The next run publishes it again, with the same id (consumers drop the duplicate).
@@ -163,7 +187,11 @@ describe("the deadline watch (RecordingDeadlineAtRisk for chunks never archived)
     const now = clock.now;
     await intake(harness, uniqueName("nosink"), 19, ["nosink-doc-0", "nosink-doc-1"], now);
     const { context, logs } = capturingContext();
-    expect(await watchOf(harness, clock, NO_EVENTS).run(context)).toMatchObject({ recordings: 1, atRisk: 2, published: 0 });
+    expect(await watchOf(harness, clock, NO_EVENTS).run(context)).toMatchObject({
+      recordings: 1,
+      atRisk: 2,
+      published: 0,
+    });
     const warnings = logs.filter((log) => log.level === "warning");
     expect(warnings).toHaveLength(1);
     expect(warnings[0]?.message).toMatch(/2 chunk\(s\).*no event sink configured \(ARCHIVE_EVENTS_ENDPOINT\)/);
@@ -178,7 +206,8 @@ describe("the deadline watch (RecordingDeadlineAtRisk for chunks never archived)
     const clock = { now: new Date() };
     const harness = harnessAt(clock);
     const now = clock.now;
-    for (const call of ["bound-a", "bound-b", "bound-c"]) await intake(harness, uniqueName(call), 21, [`${call}-doc`], now);
+    for (const call of ["bound-a", "bound-b", "bound-c"])
+      await intake(harness, uniqueName(call), 21, [`${call}-doc`], now);
     const watch = new DeadlineWatch({
       container: harness.container,
       status: harness.status,
@@ -246,11 +275,24 @@ describe("the deadline watch (RecordingDeadlineAtRisk for chunks never archived)
       },
     };
     const watch = (bounds: { maxRecordings?: number; maxChunks?: number; maxEvents?: number }): DeadlineWatch =>
-      new DeadlineWatch({ container: harness.container, status, events, retentionHours: 24, now: () => clock.now, ...bounds });
+      new DeadlineWatch({
+        container: harness.container,
+        status,
+        events,
+        retentionHours: 24,
+        now: () => clock.now,
+        ...bounds,
+      });
 
     // Events bound: 250 recordings at risk reported, in publishes of at most 100 events, sent while reading goes on.
     const byEvents = await watch({ maxEvents: 250 }).run(capturingContext().context);
-    expect(byEvents).toMatchObject({ atRiskRecordings: 250, atRisk: 250 * CHUNKS, published: 250, unpublished: 0, truncated: true });
+    expect(byEvents).toMatchObject({
+      atRiskRecordings: 250,
+      atRisk: 250 * CHUNKS,
+      published: 250,
+      unpublished: 0,
+      truncated: true,
+    });
     expect(batches.map((batch) => batch.count)).toEqual([100, 100, 50]);
     expect(batches.every((batch) => batch.bytes <= 512 * 1024)).toBe(true);
     expect(batches.flatMap((batch) => batch.chunks).every((count) => count === CHUNKS)).toBe(true);
@@ -278,7 +320,13 @@ describe("the deadline watch (RecordingDeadlineAtRisk for chunks never archived)
     readings = 0;
     batches.length = 0;
     const all = await watch({}).run(capturingContext().context);
-    expect(all).toMatchObject({ recordings: RECORDINGS, atRiskRecordings: RECORDINGS, atRisk: RECORDINGS * CHUNKS, published: RECORDINGS, truncated: false });
+    expect(all).toMatchObject({
+      recordings: RECORDINGS,
+      atRiskRecordings: RECORDINGS,
+      atRisk: RECORDINGS * CHUNKS,
+      published: RECORDINGS,
+      truncated: false,
+    });
     expect(readings).toBe(RECORDINGS);
     expect(Math.max(...batches.map((batch) => batch.count))).toBeLessThanOrEqual(100);
     expect(peakInFlight).toBeLessThanOrEqual(4);
@@ -297,9 +345,13 @@ describe("the deadline watch (RecordingDeadlineAtRisk for chunks never archived)
     );
     const sent: ArchiveEvent[] = [];
     const events: ArchiveEventSink = { enabled: true, publish: (batch) => Promise.resolve(void sent.push(...batch)) };
-    const result = await new DeadlineWatch({ container: harness.container, status: harness.status, events, retentionHours: 24, now: () => clock.now }).run(
-      capturingContext().context,
-    );
+    const result = await new DeadlineWatch({
+      container: harness.container,
+      status: harness.status,
+      events,
+      retentionHours: 24,
+      now: () => clock.now,
+    }).run(capturingContext().context);
     expect(result).toMatchObject({ atRisk: 260, atRiskRecordings: 1, published: 1 });
     const data = sent[0]?.data as { atRiskCount: number; chunks: unknown[]; chunksOmitted: number };
     expect(data.atRiskCount).toBe(260);

@@ -5,16 +5,25 @@ import { OPERATIONAL_PREFIXES, recordingFolder } from "../../src/layout/blobLayo
 import { documentTombstoneName, ErasureTombstones, tombstoneName } from "../../src/catalog/erasureTombstones";
 import { uniqueName } from "../support/testSettings";
 
-const folder = recordingFolder({ callId: "call/1", recordingId: "rec-1", recordingStartTime: "2026-11-22T10:15:00.123Z", eventTime: "2026-11-22T10:20:00Z" });
+const folder = recordingFolder({
+  callId: "call/1",
+  recordingId: "rec-1",
+  recordingStartTime: "2026-11-22T10:15:00.123Z",
+  eventTime: "2026-11-22T10:20:00Z",
+});
 
 describe("erasure tombstones", () => {
   it("are named by folder and escaped documentId under their own operational prefix, never under calls/", () => {
-    expect(tombstoneName(folder, "doc/../x")).toBe(`${OPERATIONAL_PREFIXES.erased}call~2F1/20261122T101500123Z-rec-1/doc~2F..~2Fx.json`);
+    expect(tombstoneName(folder, "doc/../x")).toBe(
+      `${OPERATIONAL_PREFIXES.erased}call~2F1/20261122T101500123Z-rec-1/doc~2F..~2Fx.json`,
+    );
     expect(tombstoneName(folder, "d").startsWith("calls/")).toBe(false);
   });
 
   it("are written once, found by one HEAD or one listing of the folder, and say nothing of other chunks or folders", async () => {
-    const container = BlobServiceClient.fromConnectionString(inject("azuriteConnectionString")).getContainerClient(uniqueName("tombstones"));
+    const container = BlobServiceClient.fromConnectionString(inject("azuriteConnectionString")).getContainerClient(
+      uniqueName("tombstones"),
+    );
     await container.create();
     const tombstones = new ErasureTombstones(container);
     const other = recordingFolder({
@@ -23,7 +32,12 @@ describe("erasure tombstones", () => {
       recordingStartTime: "2026-11-22T10:15:00.123Z",
       eventTime: "2026-11-22T10:20:00Z",
     });
-    const entry = { recordingFolder: folder, documentId: "doc-a", erasedAt: "2026-12-02T08:00:00.000Z", receipt: "participant-erasures/r.json" };
+    const entry = {
+      recordingFolder: folder,
+      documentId: "doc-a",
+      erasedAt: "2026-12-02T08:00:00.000Z",
+      receipt: "participant-erasures/r.json",
+    };
 
     expect(await tombstones.record(entry)).toBe(true);
     expect(await tombstones.record({ ...entry, erasedAt: "2026-12-03T08:00:00.000Z" })).toBe(false);
@@ -33,12 +47,16 @@ describe("erasure tombstones", () => {
     const erased = await tombstones.erasedIn(folder);
     expect([erased.size, erased.truncated, erased.has("doc-a"), erased.has("doc-b")]).toEqual([1, false, true, false]);
     expect((await tombstones.erasedIn(other)).size).toBe(0);
-    const body = JSON.parse((await container.getBlobClient(tombstoneName(folder, "doc-a")).downloadToBuffer()).toString("utf8")) as unknown;
+    const body = JSON.parse(
+      (await container.getBlobClient(tombstoneName(folder, "doc-a")).downloadToBuffer()).toString("utf8"),
+    ) as unknown;
     expect(body).toEqual({ schemaVersion: 1, ...entry });
   });
 
   it("keep a document erased in any folder an event names it in: the other folder gets its own tombstone when asked", async () => {
-    const container = BlobServiceClient.fromConnectionString(inject("azuriteConnectionString")).getContainerClient(uniqueName("tombstones"));
+    const container = BlobServiceClient.fromConnectionString(inject("azuriteConnectionString")).getContainerClient(
+      uniqueName("tombstones"),
+    );
     await container.create();
     const tombstones = new ErasureTombstones(container);
     // The same recording with a start time one millisecond later: another folder.
@@ -48,7 +66,12 @@ describe("erasure tombstones", () => {
       recordingStartTime: "2026-11-22T10:15:00.124Z",
       eventTime: "2026-11-22T10:20:00Z",
     });
-    const entry = { recordingFolder: folder, documentId: "doc-a", erasedAt: "2026-12-02T08:00:00.000Z", receipt: "participant-erasures/r.json" };
+    const entry = {
+      recordingFolder: folder,
+      documentId: "doc-a",
+      erasedAt: "2026-12-02T08:00:00.000Z",
+      receipt: "participant-erasures/r.json",
+    };
     await tombstones.record(entry);
     expect(await container.getBlobClient(documentTombstoneName("doc-a")).exists()).toBe(true);
     expect(documentTombstoneName("doc-a").startsWith(`${OPERATIONAL_PREFIXES.erased}~documents/`)).toBe(true);
@@ -59,6 +82,11 @@ describe("erasure tombstones", () => {
     // Now the other folder's listing (status, deadline watch, manifest) says so too.
     expect((await tombstones.erasedIn(other)).has("doc-a")).toBe(true);
     const copied = await tombstones.read(tombstoneName(other, "doc-a"));
-    expect(copied).toMatchObject({ recordingFolder: other, documentId: "doc-a", erasedAt: entry.erasedAt, receipt: entry.receipt });
+    expect(copied).toMatchObject({
+      recordingFolder: other,
+      documentId: "doc-a",
+      erasedAt: entry.erasedAt,
+      receipt: entry.receipt,
+    });
   });
 });

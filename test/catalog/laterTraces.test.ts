@@ -31,12 +31,15 @@ function countingContainer(): { container: ContainerClient; names: string[]; mos
 
 describe("the later traces of a recording named by many events of one delivery", () => {
   it("are written side by side, at most the writes' bound at once, one per event", async () => {
-    const config = parseConfig({ AzureWebJobsStorage: "UseDevelopmentStorage=true", ACS_CONNECTION_STRING: TEST_ACS_CONNECTION_STRING });
+    const config = parseConfig({
+      AzureWebJobsStorage: "UseDevelopmentStorage=true",
+      ACS_CONNECTION_STRING: TEST_ACS_CONNECTION_STRING,
+    });
     const subject = "/recording/call/many-events/serverCallId/c2VydmVy/recordingId/rec-many";
     // 80 events of one recording, each naming a chunk of its own: one expected record, 79 later traces.
-    const messages = Array.from({ length: 80 }, (_, i) => eventGridEvent({ subject, data: gaData([gaChunk(i)]) })).flatMap((event) =>
-      chunkMessagesFromEvent(readEnvelope(event)!, config),
-    );
+    const messages = Array.from({ length: 80 }, (_, i) =>
+      eventGridEvent({ subject, data: gaData([gaChunk(i)]) }),
+    ).flatMap((event) => chunkMessagesFromEvent(readEnvelope(event)!, config));
     const { container, names, mostInFlight } = countingContainer();
     const summary = await new ExpectedRecords(container, 16).write(messages);
     expect(summary).toMatchObject({ recordings: 1, laterEvents: 79 });

@@ -21,8 +21,14 @@ function metadataWith(participants: unknown[]): string {
 describe("the manifest of a recording", () => {
   it("is written once, when the last chunk lands, whatever the order, with every chunk and the distinct participants", async () => {
     const harness = catalogHarness(sim, inject("azuriteConnectionString"));
-    sim.addDocument("man-doc-0", { size: 300_001, metadata: metadataWith([{ participantId: "8:acs:alice" }, { participantId: "8:acs:bob" }]) });
-    sim.addDocument("man-doc-1", { size: 200_000, metadata: metadataWith([{ participantID: "8:acs:bob" }, "8:acs:carol", { nothing: 1 }]) });
+    sim.addDocument("man-doc-0", {
+      size: 300_001,
+      metadata: metadataWith([{ participantId: "8:acs:alice" }, { participantId: "8:acs:bob" }]),
+    });
+    sim.addDocument("man-doc-1", {
+      size: 200_000,
+      metadata: metadataWith([{ participantID: "8:acs:bob" }, "8:acs:carol", { nothing: 1 }]),
+    });
     sim.addDocument("man-doc-2", { size: 5, metadata: "not json at all" });
     const messages = harness.messagesFor({
       callId: "call-manifest",
@@ -87,7 +93,12 @@ describe("the manifest of a recording", () => {
     // Every racer saw the recording complete; one wrote, the others found an equivalent manifest.
     expect(logs.filter((line) => line.message.includes("is complete: wrote"))).toHaveLength(1);
     expect(logs.filter((line) => line.level === "error")).toEqual([]);
-    expect(results.map((result) => result.status)).toEqual(["alreadyArchived", "alreadyArchived", "alreadyArchived", "alreadyArchived"]);
+    expect(results.map((result) => result.status)).toEqual([
+      "alreadyArchived",
+      "alreadyArchived",
+      "alreadyArchived",
+      "alreadyArchived",
+    ]);
     const manifests = (await listBlobs(first.container, folder)).filter((name) => name.endsWith("manifest.json"));
     expect(manifests).toEqual([manifestName(folder)]);
     const manifest = (await readManifest(first.container, manifestName(folder))) as RecordingManifest;
@@ -133,6 +144,8 @@ describe("the manifest of a recording", () => {
     expect(await readManifest(harness.container, manifestName(folder))).toBeUndefined();
     expect((await harness.catalogJob.run(messages[1], context)).status).toBe("archived");
     expect((await readManifest(harness.container, manifestName(folder)))?.chunks).toHaveLength(2);
-    expect((await listBlobs(harness.container, "archive-catalog/")).filter((name) => name.endsWith("expected.json"))).toHaveLength(1);
+    expect(
+      (await listBlobs(harness.container, "archive-catalog/")).filter((name) => name.endsWith("expected.json")),
+    ).toHaveLength(1);
   });
 });

@@ -13,7 +13,9 @@ import { uniqueName } from "../support/testSettings";
 const CHUNKS_PER_EVENT = 1000;
 let container: ContainerClient;
 beforeAll(async () => {
-  container = BlobServiceClient.fromConnectionString(inject("azuriteConnectionString")).getContainerClient(uniqueName("flood"));
+  container = BlobServiceClient.fromConnectionString(inject("azuriteConnectionString")).getContainerClient(
+    uniqueName("flood"),
+  );
   await container.create();
 });
 
@@ -46,7 +48,9 @@ async function recordingWith(laterEvents: number, chunks: number): Promise<strin
     8,
     async (event) => {
       const text = trace(folder, event, chunks);
-      await container.getBlockBlobClient(`${tracesFolder(folder)}${String(event).padStart(40, "0")}.json`).upload(text, text.length);
+      await container
+        .getBlockBlobClient(`${tracesFolder(folder)}${String(event).padStart(40, "0")}.json`)
+        .upload(text, text.length);
     },
   );
   return folder;

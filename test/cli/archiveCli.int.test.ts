@@ -13,8 +13,10 @@ import { useSimAndAzurite } from "../support/simAndAzurite";
 import { uniqueName, simSettings } from "../support/testSettings";
 
 /** The compiled CLI, run in this file's work directory unless told otherwise. */
-const runCompiledCli = (args: readonly string[], options: { env?: Record<string, string>; cwd?: string; stdin?: string } = {}): Promise<CliRun> =>
-  runCli(args, { cwd: setup.workDir, ...options });
+const runCompiledCli = (
+  args: readonly string[],
+  options: { env?: Record<string, string>; cwd?: string; stdin?: string } = {},
+): Promise<CliRun> => runCli(args, { cwd: setup.workDir, ...options });
 
 const setup = useSimAndAzurite({ workDirPrefix: "archive-cli-", compiledCli: true });
 
@@ -84,7 +86,9 @@ describe("recording-archiver archive (compiled, against the simulator and Azurit
     const first = await runCompiledCli(["archive", "--event", file], { env: settings });
     expect(first.code, first.stderr).toBe(0);
     const summary = summaryOf(first);
-    expect(summary.chunks.map(({ documentId, index, bytes, outcome }) => ({ documentId, index, bytes, outcome }))).toEqual([
+    expect(
+      summary.chunks.map(({ documentId, index, bytes, outcome }) => ({ documentId, index, bytes, outcome })),
+    ).toEqual([
       { documentId: "cli-ga-0", index: 0, bytes: 1_000_003, outcome: "archived" },
       { documentId: "cli-ga-1", index: 1, bytes: 600_000, outcome: "archived" },
       { documentId: "cli-ga-2", index: 2, bytes: 0, outcome: "archived" },
@@ -93,17 +97,31 @@ describe("recording-archiver archive (compiled, against the simulator and Azurit
       chunkKey: `${event.topic.toLowerCase()}|cli-ga-0|0`,
       eventId: event.id,
       blob: expect.stringMatching(
-        new RegExp(`^${settings["RECORDINGS_CONTAINER"]}/calls/cli-call-ga/\\d{8}T\\d{9}Z-[0-9a-f-]+/0000-cli-ga-0\\.mp4$`),
+        new RegExp(
+          `^${settings["RECORDINGS_CONTAINER"]}/calls/cli-call-ga/\\d{8}T\\d{9}Z-[0-9a-f-]+/0000-cli-ga-0\\.mp4$`,
+        ),
       ) as unknown,
       metadataBlob: expect.stringMatching(/\/0000-cli-ga-0\.metadata\.json$/) as unknown,
     });
-    expect(summary.totals).toEqual({ chunks: 3, archived: 3, alreadyArchived: 0, erased: 0, failed: 0, rejectedEvents: 0, bytes: 1_600_003 });
+    expect(summary.totals).toEqual({
+      chunks: 3,
+      archived: 3,
+      alreadyArchived: 0,
+      erased: 0,
+      failed: 0,
+      rejectedEvents: 0,
+      bytes: 1_600_003,
+    });
     expect(summary.events).toEqual({ received: 1, accepted: 1, ignored: 0, rejected: [] });
     await expectArchivedExactly(summary);
 
     const again = await runCompiledCli(["archive", "--event", file], { env: settings });
     expect(again.code, again.stderr).toBe(0);
-    expect(summaryOf(again).chunks.map((chunk) => chunk.outcome)).toEqual(["alreadyArchived", "alreadyArchived", "alreadyArchived"]);
+    expect(summaryOf(again).chunks.map((chunk) => chunk.outcome)).toEqual([
+      "alreadyArchived",
+      "alreadyArchived",
+      "alreadyArchived",
+    ]);
     expectNoSecrets(first, again);
   });
 
@@ -116,14 +134,23 @@ describe("recording-archiver archive (compiled, against the simulator and Azurit
     });
     const cwd = mkdtempSync(join(setup.workDir, "settings-"));
     const { DOWNLOAD_CONCURRENCY: _concurrency, ...fileValues } = settingsFor();
-    writeFileSync(join(cwd, "local.settings.json"), JSON.stringify({ IsEncrypted: false, Values: { ...fileValues, DOWNLOAD_CONCURRENCY: "lots" } }));
-    const run = await runCompiledCli(["archive", "--event", "-"], { cwd, stdin: JSON.stringify(event), env: { DOWNLOAD_CONCURRENCY: "2" } });
+    writeFileSync(
+      join(cwd, "local.settings.json"),
+      JSON.stringify({ IsEncrypted: false, Values: { ...fileValues, DOWNLOAD_CONCURRENCY: "lots" } }),
+    );
+    const run = await runCompiledCli(["archive", "--event", "-"], {
+      cwd,
+      stdin: JSON.stringify(event),
+      env: { DOWNLOAD_CONCURRENCY: "2" },
+    });
     expect(run.code, run.stderr).toBe(0);
     const summary = summaryOf(run);
     expect(summary.chunks).toMatchObject([{ documentId: "cli-preview-0", bytes: 700_001, outcome: "archived" }]);
     expect(summary.recordingsContainer).toBe(fileValues["RECORDINGS_CONTAINER"]);
     await expectArchivedExactly(summary);
-    expect(setup.sim.requests.some((request) => request.url.startsWith("/recording/download/cli-preview-0"))).toBe(true);
+    expect(setup.sim.requests.some((request) => request.url.startsWith("/recording/download/cli-preview-0"))).toBe(
+      true,
+    );
 
     const fromFileOnly = await runCompiledCli(["archive", "--event", "-"], { cwd, stdin: JSON.stringify(event) });
     expect(fromFileOnly.code).toBe(2);
@@ -133,9 +160,14 @@ describe("recording-archiver archive (compiled, against the simulator and Azurit
   });
 
   it("quarantines invalid events exactly as intake does, archives the valid one and exits 1", async () => {
-    const valid = setup.sim.recordingEvent({ callId: "cli-call-mixed", chunks: [{ documentId: "cli-mixed-ok", size: 300_000 }] });
+    const valid = setup.sim.recordingEvent({
+      callId: "cli-call-mixed",
+      chunks: [{ documentId: "cli-mixed-ok", size: 300_000 }],
+    });
     const copy = (): EventGridEvent =>
-      JSON.parse(JSON.stringify(setup.sim.recordingEvent({ chunks: [{ documentId: "cli-mixed-bad", size: 1000 }] }))) as EventGridEvent;
+      JSON.parse(
+        JSON.stringify(setup.sim.recordingEvent({ chunks: [{ documentId: "cli-mixed-bad", size: 1000 }] })),
+      ) as EventGridEvent;
     const hostile = copy();
     const hostileChunk = hostile.data.recordingStorageInfo.recordingChunks[0];
     if (hostileChunk) hostileChunk.contentLocation = `${setup.sim.foreignUrl}/v1/objects/cli-mixed-bad/content/video`;
@@ -145,7 +177,10 @@ describe("recording-archiver archive (compiled, against the simulator and Azurit
     const noTime = { ...copy(), eventTime: "yesterday" };
     const other = { ...copy(), eventType: "Microsoft.Communication.CallStarted" };
     const settings = settingsFor();
-    const run = await runCompiledCli(["archive", "--event", writeEvents("mixed.json", [valid, hostile, badDocument, 42, noTime, other])], { env: settings });
+    const run = await runCompiledCli(
+      ["archive", "--event", writeEvents("mixed.json", [valid, hostile, badDocument, 42, noTime, other])],
+      { env: settings },
+    );
     expect(run.code, run.stderr).toBe(1);
     const summary = summaryOf(run);
     expect(summary.chunks).toMatchObject([{ documentId: "cli-mixed-ok", outcome: "archived", bytes: 300_000 }]);
@@ -163,7 +198,11 @@ describe("recording-archiver archive (compiled, against the simulator and Azurit
     const quarantine = setup.blobs.getContainerClient("rejected-events");
     for (const entry of rejected) {
       expect(entry.keptAt).toMatch(/^rejected-events\//);
-      const kept = JSON.parse((await quarantine.getBlobClient((entry.keptAt ?? "").slice("rejected-events/".length)).downloadToBuffer()).toString("utf8")) as {
+      const kept = JSON.parse(
+        (
+          await quarantine.getBlobClient((entry.keptAt ?? "").slice("rejected-events/".length)).downloadToBuffer()
+        ).toString("utf8"),
+      ) as {
         reason: { code: string; field?: string };
         receivedVia: string;
         input: unknown;
@@ -181,7 +220,10 @@ describe("recording-archiver archive (compiled, against the simulator and Azurit
   });
 
   it("records a chunk that fails for good (wrong key), exits 1, and replays it from its failure record", async () => {
-    const event = setup.sim.recordingEvent({ callId: "cli-call-key", chunks: [{ documentId: "cli-key-0", size: 400_000 }] });
+    const event = setup.sim.recordingEvent({
+      callId: "cli-call-key",
+      chunks: [{ documentId: "cli-key-0", size: 400_000 }],
+    });
     const wrongKey = Buffer.alloc(32, 9).toString("base64");
     const settings = settingsFor({ ACS_CONNECTION_STRING: `endpoint=${setup.sim.endpointUrl}/;accesskey=${wrongKey}` });
     const failed = await runCompiledCli(["archive", "--event", writeEvents("key.json", event)], { env: settings });
@@ -215,10 +257,15 @@ describe("recording-archiver archive (compiled, against the simulator and Azurit
       setup.sim.recordingEvent({ eventTime: minutesAgo(120), chunks: [{ documentId: "cli-expired-0", size: 1000 }] }),
       setup.sim.recordingEvent({ eventTime: minutesAgo(0), chunks: [{ documentId: "cli-busy-early", size: 1000 }] }),
       setup.sim.recordingEvent({ eventTime: minutesAgo(59), chunks: [{ documentId: "cli-busy-late", size: 1000 }] }),
-      setup.sim.recordingEvent({ eventTime: minutesAgo(26 * 60), chunks: [{ documentId: "cli-busy-long-past", size: 1000 }] }),
+      setup.sim.recordingEvent({
+        eventTime: minutesAgo(26 * 60),
+        chunks: [{ documentId: "cli-busy-long-past", size: 1000 }],
+      }),
     ];
     const settings = settingsFor({ RETENTION_HOURS: "1" });
-    const run = await runCompiledCli(["archive", "--event", writeEvents("late.json", events), "--attempts", "2"], { env: settings });
+    const run = await runCompiledCli(["archive", "--event", writeEvents("late.json", events), "--attempts", "2"], {
+      env: settings,
+    });
     expect(run.code, run.stderr).toBe(1);
     const [expired, requeued, requeuedAtDeadline, exhausted] = summaryOf(run).chunks;
     expect(expired).toMatchObject({
@@ -227,7 +274,12 @@ describe("recording-archiver archive (compiled, against the simulator and Azurit
       attempts: 1,
       failureRecord: expect.stringMatching(/archive-failures\/.*-expired-/) as unknown,
     });
-    expect(requeued).toMatchObject({ documentId: "cli-busy-early", outcome: "requeued", attempts: 2, requeuedForSeconds: 300 });
+    expect(requeued).toMatchObject({
+      documentId: "cli-busy-early",
+      outcome: "requeued",
+      attempts: 2,
+      requeuedForSeconds: 300,
+    });
     expect(requeuedAtDeadline).toMatchObject({ documentId: "cli-busy-late", outcome: "requeued", attempts: 2 });
     expect(exhausted).toMatchObject({
       documentId: "cli-busy-long-past",
@@ -237,27 +289,44 @@ describe("recording-archiver archive (compiled, against the simulator and Azurit
     });
     expect(exhausted?.reason).toMatch(/503/);
     expect(run.stderr).toMatch(/run 1 of 2 failed for now; retrying/);
-    const queue = QueueServiceClient.fromConnectionString(inject("azuriteConnectionString")).getQueueClient(settings["CHUNK_QUEUE"] ?? "");
+    const queue = QueueServiceClient.fromConnectionString(inject("azuriteConnectionString")).getQueueClient(
+      settings["CHUNK_QUEUE"] ?? "",
+    );
     expect((await queue.getProperties()).approximateMessagesCount).toBe(2);
     expectNoSecrets(run);
   });
 
   it("exits 2 naming the setting or the usage problem, with nothing on stdout and no secret anywhere", async () => {
-    const file = writeEvents("usage.json", setup.sim.recordingEvent({ chunks: [{ documentId: "cli-usage-0", size: 10 }] }));
+    const file = writeEvents(
+      "usage.json",
+      setup.sim.recordingEvent({ chunks: [{ documentId: "cli-usage-0", size: 10 }] }),
+    );
     const cases: { args: string[]; env: Record<string, string>; expected: RegExp }[] = [
-      { args: ["archive", "--event", file], env: { ...settingsFor(), ACS_CONNECTION_STRING: "" }, expected: /Setting ACS_CONNECTION_STRING is required/ },
+      {
+        args: ["archive", "--event", file],
+        env: { ...settingsFor(), ACS_CONNECTION_STRING: "" },
+        expected: /Setting ACS_CONNECTION_STRING is required/,
+      },
       {
         args: ["archive", "--event", file],
         env: { ...settingsFor(), ACS_CONNECTION_STRING: `endpoint=ftp://x/;accesskey=${setup.sim.accessKey}` },
         expected: /Setting ACS_CONNECTION_STRING must use an https endpoint/,
       },
-      { args: ["archive", "--event", file], env: settingsFor({ DOWNLOAD_BLOCK_SIZE: "huge" }), expected: /Setting DOWNLOAD_BLOCK_SIZE/ },
+      {
+        args: ["archive", "--event", file],
+        env: settingsFor({ DOWNLOAD_BLOCK_SIZE: "huge" }),
+        expected: /Setting DOWNLOAD_BLOCK_SIZE/,
+      },
       {
         args: ["archive", "--event", file],
         env: settingsFor({ AzureWebJobsStorage: `AccountKey=${AZURITE_KEY}` }),
         expected: /Setting AzureWebJobsStorage is not a Storage connection string/,
       },
-      { args: ["archive", "--event", join(setup.workDir, "missing.json")], env: settingsFor(), expected: /cannot read .*missing\.json/ },
+      {
+        args: ["archive", "--event", join(setup.workDir, "missing.json")],
+        env: settingsFor(),
+        expected: /cannot read .*missing\.json/,
+      },
       { args: ["archive", "--event", "-"], env: settingsFor(), expected: /stdin is not JSON/ },
       { args: ["archive"], env: settingsFor(), expected: /archive needs --event/ },
       { args: ["archive", "--event", file, "--bogus"], env: settingsFor(), expected: /unknown argument "--bogus"/ },

@@ -58,14 +58,20 @@ describe("recording-archiver manifest / status (compiled CLI)", () => {
     expect(printed.recordings).toEqual([expect.objectContaining({ folder, status: "written", chunks: 2 })]);
     const manifest = (await readManifest(harness.container, manifestName(folder))) as RecordingManifest;
     expect(manifest.callId).toBe("cli-old-call");
-    expect(manifest.chunks.map((chunk) => [chunk.documentId, chunk.media.sha256, chunk.media.store === "archive" ? chunk.media.sha256Source : "byos"])).toEqual(
-      [
-        ["cli-old-0", sim.contentSha256("cli-old-0"), "blobMetadata"],
-        ["cli-old-1", sim.contentSha256("cli-old-1"), "archiveRead"],
-      ],
-    );
+    expect(
+      manifest.chunks.map((chunk) => [
+        chunk.documentId,
+        chunk.media.sha256,
+        chunk.media.store === "archive" ? chunk.media.sha256Source : "byos",
+      ]),
+    ).toEqual([
+      ["cli-old-0", sim.contentSha256("cli-old-0"), "blobMetadata"],
+      ["cli-old-1", sim.contentSha256("cli-old-1"), "archiveRead"],
+    ]);
     const events = receiver.events.filter(
-      (event) => event["eventType"] === ARCHIVE_EVENT_TYPES.recordingArchived && String(event["subject"]).startsWith("recordings/cli-old-call/"),
+      (event) =>
+        event["eventType"] === ARCHIVE_EVENT_TYPES.recordingArchived &&
+        String(event["subject"]).startsWith("recordings/cli-old-call/"),
     );
     expect(events).toHaveLength(1);
     expect(`${run.stdout}${run.stderr}`).not.toContain(receiver.key);
@@ -94,7 +100,9 @@ describe("recording-archiver manifest / status (compiled CLI)", () => {
     const status = JSON.parse(json.stdout) as CallStatus;
     expect(status.recordings).toHaveLength(1);
     expect(status.recordings[0]).toMatchObject({ recordingId: "cli-status-rec", expectedChunks: 2, complete: false });
-    expect(status.recordings[0]!.chunks).toEqual([expect.objectContaining({ index: 0, documentId: "cli-st-0", state: "archived" })]);
+    expect(status.recordings[0]!.chunks).toEqual([
+      expect.objectContaining({ index: 0, documentId: "cli-st-0", state: "archived" }),
+    ]);
 
     const table = await cli(["status", "--call", "cli-status-call"], harness);
     expect(table.code).toBe(0);

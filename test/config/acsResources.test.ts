@@ -19,7 +19,8 @@ const id = (name: string): string =>
 const CONTOSO = id("contoso-acs");
 const FABRIKAM = id("fabrikam-acs");
 const OTHER = id("other-acs");
-const connection = (name: string, key: string): string => `endpoint=https://${name}.communication.azure.com/;accesskey=${key}`;
+const connection = (name: string, key: string): string =>
+  `endpoint=https://${name}.communication.azure.com/;accesskey=${key}`;
 
 const STORAGE = "UseDevelopmentStorage=true";
 const TWO_RESOURCES: Settings = {
@@ -60,7 +61,10 @@ describe("ACS_RESOURCES__<n>__* settings: several ACS resources", () => {
     const [contoso, fabrikam] = acsResources.groups;
     expect(contoso?.primary.accessKey).toBe(KEYS.contoso);
     expect(contoso?.secondary?.accessKey).toBe(KEYS.contosoSecondary);
-    expect(contoso?.keySettings).toEqual({ primary: "ACS_RESOURCES__0__CONNECTION_STRING", secondary: "ACS_RESOURCES__0__SECONDARY_CONNECTION_STRING" });
+    expect(contoso?.keySettings).toEqual({
+      primary: "ACS_RESOURCES__0__CONNECTION_STRING",
+      secondary: "ACS_RESOURCES__0__SECONDARY_CONNECTION_STRING",
+    });
     expect(fabrikam?.secondary).toBeUndefined();
     expect(acsResources.defaultConnection).toBeUndefined();
     expect(acsResources.nextGroupIndex).toBe(2);
@@ -74,9 +78,15 @@ describe("ACS_RESOURCES__<n>__* settings: several ACS resources", () => {
   });
 
   it("lets every configured endpoint receive signed requests", () => {
-    expect(downloadUrlProblem(config.downloadHosts, "https://contoso-acs.communication.azure.com/recording/download/x")).toBeUndefined();
-    expect(downloadUrlProblem(config.downloadHosts, "https://fabrikam-acs.communication.azure.com/recording/download/x")).toBeUndefined();
-    expect(downloadUrlProblem(config.downloadHosts, "https://other-acs.communication.azure.com/recording/download/x")).toBeDefined();
+    expect(
+      downloadUrlProblem(config.downloadHosts, "https://contoso-acs.communication.azure.com/recording/download/x"),
+    ).toBeUndefined();
+    expect(
+      downloadUrlProblem(config.downloadHosts, "https://fabrikam-acs.communication.azure.com/recording/download/x"),
+    ).toBeUndefined();
+    expect(
+      downloadUrlProblem(config.downloadHosts, "https://other-acs.communication.azure.com/recording/download/x"),
+    ).toBeDefined();
   });
 
   it("implies the allowlist: only configured resources are accepted, an unknown one names the settings to add", () => {
@@ -93,17 +103,25 @@ describe("ACS_RESOURCES__<n>__* settings: several ACS resources", () => {
 
   it("adds the configured resources to ALLOWED_ACS_RESOURCES when it is set", () => {
     const withAllowlist = parseConfig({ ...TWO_RESOURCES, ALLOWED_ACS_RESOURCES: OTHER });
-    expect([...withAllowlist.allowedAcsResources].sort()).toEqual([CONTOSO, FABRIKAM, OTHER].map((value) => value.toLowerCase()).sort());
+    expect([...withAllowlist.allowedAcsResources].sort()).toEqual(
+      [CONTOSO, FABRIKAM, OTHER].map((value) => value.toLowerCase()).sort(),
+    );
     // OTHER is allowed but has no key: a BYOS chunk of it is fine, a chunk needing a signed request is not.
     expect(unservedResourceProblem(withAllowlist.acsResources, OTHER, false)).toBeUndefined();
     expect(unservedResourceProblem(withAllowlist.acsResources, OTHER, true)).toMatch(
       /which ALLOWED_ACS_RESOURCES lists but no access key serves: set ACS_CONNECTION_STRING, or add ACS_RESOURCES__2__RESOURCE_ID/,
     );
-    expect(acsResourceWarnings(withAllowlist.acsResources).join("\n")).toMatch(/ALLOWED_ACS_RESOURCES lists other-acs, but no access key serves it/);
+    expect(acsResourceWarnings(withAllowlist.acsResources).join("\n")).toMatch(
+      /ALLOWED_ACS_RESOURCES lists other-acs, but no access key serves it/,
+    );
   });
 
   it("recognises the group settings as the app's (so the template may set them)", () => {
-    for (const name of ["ACS_RESOURCES__0__RESOURCE_ID", "ACS_RESOURCES__99__CONNECTION_STRING", "ACS_RESOURCES__3__SECONDARY_CONNECTION_STRING"]) {
+    for (const name of [
+      "ACS_RESOURCES__0__RESOURCE_ID",
+      "ACS_RESOURCES__99__CONNECTION_STRING",
+      "ACS_RESOURCES__3__SECONDARY_CONNECTION_STRING",
+    ]) {
       expect(settingFor(name)?.name).toBe("ACS_RESOURCES");
     }
     expect(settingFor("ACS_RESOURCES__0__ACCESS_KEY")).toBeUndefined();
@@ -118,19 +136,30 @@ describe("ACS_CONNECTION_STRING alongside the groups (backwards compatible)", ()
 
   it("alone, signs for every resource as before, whatever the event names", () => {
     const { acsResources } = parseConfig({ AzureWebJobsStorage: STORAGE, ACS_CONNECTION_STRING: LEGACY });
-    for (const resource of [CONTOSO, OTHER, ""]) expect(acsConnectionFor(acsResources, resource)?.label).toBe("ACS_CONNECTION_STRING");
+    for (const resource of [CONTOSO, OTHER, ""])
+      expect(acsConnectionFor(acsResources, resource)?.label).toBe("ACS_CONNECTION_STRING");
     expect(unservedResourceProblem(acsResources, OTHER, true)).toBeUndefined();
     expect(acsResourceWarnings(acsResources)).toEqual([]);
   });
 
   it("warns when ALLOWED_ACS_RESOURCES lists several resources for its one key", () => {
-    const { acsResources } = parseConfig({ AzureWebJobsStorage: STORAGE, ACS_CONNECTION_STRING: LEGACY, ALLOWED_ACS_RESOURCES: `${CONTOSO},${FABRIKAM}` });
+    const { acsResources } = parseConfig({
+      AzureWebJobsStorage: STORAGE,
+      ACS_CONNECTION_STRING: LEGACY,
+      ALLOWED_ACS_RESOURCES: `${CONTOSO},${FABRIKAM}`,
+    });
     expect(acsConnectionFor(acsResources, FABRIKAM)?.label).toBe("ACS_CONNECTION_STRING");
-    expect(acsResourceWarnings(acsResources).join("\n")).toMatch(/ALLOWED_ACS_RESOURCES lists 2 resources, but ACS_CONNECTION_STRING holds the key of one/);
+    expect(acsResourceWarnings(acsResources).join("\n")).toMatch(
+      /ALLOWED_ACS_RESOURCES lists 2 resources, but ACS_CONNECTION_STRING holds the key of one/,
+    );
   });
 
   it("with groups, signs only for the ALLOWED_ACS_RESOURCES entries without a group of their own", () => {
-    const { acsResources } = parseConfig({ ...TWO_RESOURCES, ACS_CONNECTION_STRING: LEGACY, ALLOWED_ACS_RESOURCES: `${OTHER},${CONTOSO}` });
+    const { acsResources } = parseConfig({
+      ...TWO_RESOURCES,
+      ACS_CONNECTION_STRING: LEGACY,
+      ALLOWED_ACS_RESOURCES: `${OTHER},${CONTOSO}`,
+    });
     expect(acsConnectionFor(acsResources, OTHER)?.label).toBe("ACS_CONNECTION_STRING");
     expect(acsConnectionFor(acsResources, CONTOSO)?.label).toBe("contoso-acs");
     expect(acsConnectionFor(acsResources, id("unlisted-acs"))).toBeUndefined();
@@ -139,32 +168,67 @@ describe("ACS_CONNECTION_STRING alongside the groups (backwards compatible)", ()
 
   it("warns when, with groups, it serves no resource at all", () => {
     const { acsResources } = parseConfig({ ...TWO_RESOURCES, ACS_CONNECTION_STRING: LEGACY });
-    expect(acsResourceWarnings(acsResources).join("\n")).toMatch(/ACS_CONNECTION_STRING is set but signs for no resource/);
+    expect(acsResourceWarnings(acsResources).join("\n")).toMatch(
+      /ACS_CONNECTION_STRING is set but signs for no resource/,
+    );
   });
 
   it("takes ACS_SECONDARY_CONNECTION_STRING as its secondary key", () => {
     const secondary = connection("legacy-acs", KEYS.contosoSecondary);
-    const { acsResources } = parseConfig({ AzureWebJobsStorage: STORAGE, ACS_CONNECTION_STRING: LEGACY, ACS_SECONDARY_CONNECTION_STRING: secondary });
+    const { acsResources } = parseConfig({
+      AzureWebJobsStorage: STORAGE,
+      ACS_CONNECTION_STRING: LEGACY,
+      ACS_SECONDARY_CONNECTION_STRING: secondary,
+    });
     expect(acsResources.defaultConnection?.secondary?.accessKey).toBe(KEYS.contosoSecondary);
   });
 });
 
 describe("ACS resource settings: errors name the setting, never a key", () => {
   const cases: [string, Settings, string, RegExp][] = [
-    ["no connection at all", { AzureWebJobsStorage: STORAGE }, "ACS_CONNECTION_STRING", /ACS_RESOURCES__0__RESOURCE_ID/],
-    ["a misspelt field", { ...TWO_RESOURCES, ACS_RESOURCES__1__CONNECTIONSTRING: "x" }, "ACS_RESOURCES__1__CONNECTIONSTRING", /not an ACS resource setting/],
-    ["a lower-case name", { ...TWO_RESOURCES, acs_resources__2__resource_id: OTHER }, "acs_resources__2__resource_id", /upper case/],
-    ["an index with a leading zero", { ...TWO_RESOURCES, ACS_RESOURCES__01__RESOURCE_ID: OTHER }, "ACS_RESOURCES__01__RESOURCE_ID", /n from 0 to 99/],
+    [
+      "no connection at all",
+      { AzureWebJobsStorage: STORAGE },
+      "ACS_CONNECTION_STRING",
+      /ACS_RESOURCES__0__RESOURCE_ID/,
+    ],
+    [
+      "a misspelt field",
+      { ...TWO_RESOURCES, ACS_RESOURCES__1__CONNECTIONSTRING: "x" },
+      "ACS_RESOURCES__1__CONNECTIONSTRING",
+      /not an ACS resource setting/,
+    ],
+    [
+      "a lower-case name",
+      { ...TWO_RESOURCES, acs_resources__2__resource_id: OTHER },
+      "acs_resources__2__resource_id",
+      /upper case/,
+    ],
+    [
+      "an index with a leading zero",
+      { ...TWO_RESOURCES, ACS_RESOURCES__01__RESOURCE_ID: OTHER },
+      "ACS_RESOURCES__01__RESOURCE_ID",
+      /n from 0 to 99/,
+    ],
     [
       "a group without its id",
       { ...TWO_RESOURCES, ACS_RESOURCES__2__CONNECTION_STRING: connection("other-acs", KEYS.legacy) },
       "ACS_RESOURCES__2__RESOURCE_ID",
       /required/,
     ],
-    ["a group without its connection", { ...TWO_RESOURCES, ACS_RESOURCES__2__RESOURCE_ID: OTHER }, "ACS_RESOURCES__2__CONNECTION_STRING", /required/],
+    [
+      "a group without its connection",
+      { ...TWO_RESOURCES, ACS_RESOURCES__2__RESOURCE_ID: OTHER },
+      "ACS_RESOURCES__2__CONNECTION_STRING",
+      /required/,
+    ],
     [
       "a secondary without a primary",
-      { ...TWO_RESOURCES, ACS_RESOURCES__1__CONNECTION_STRING: "", ACS_RESOURCES__1__SECONDARY_CONNECTION_STRING: connection("fabrikam-acs", KEYS.fabrikam) },
+      {
+        ...TWO_RESOURCES,
+        ACS_RESOURCES__1__CONNECTION_STRING: "",
+        ACS_RESOURCES__1__SECONDARY_CONNECTION_STRING: connection("fabrikam-acs", KEYS.fabrikam),
+      },
       "ACS_RESOURCES__1__CONNECTION_STRING",
       /required/,
     ],
@@ -188,7 +252,10 @@ describe("ACS resource settings: errors name the setting, never a key", () => {
     ],
     [
       "a secondary of another resource",
-      { ...TWO_RESOURCES, ACS_RESOURCES__0__SECONDARY_CONNECTION_STRING: connection("fabrikam-acs", KEYS.contosoSecondary) },
+      {
+        ...TWO_RESOURCES,
+        ACS_RESOURCES__0__SECONDARY_CONNECTION_STRING: connection("fabrikam-acs", KEYS.contosoSecondary),
+      },
       "ACS_RESOURCES__0__SECONDARY_CONNECTION_STRING",
       /same endpoint/,
     ],
@@ -200,13 +267,20 @@ describe("ACS resource settings: errors name the setting, never a key", () => {
     ],
     [
       "a key that is not base64",
-      { ...TWO_RESOURCES, ACS_RESOURCES__0__SECONDARY_CONNECTION_STRING: `endpoint=https://contoso-acs.communication.azure.com/;accesskey=${KEYS.contoso}!!` },
+      {
+        ...TWO_RESOURCES,
+        ACS_RESOURCES__0__SECONDARY_CONNECTION_STRING: `endpoint=https://contoso-acs.communication.azure.com/;accesskey=${KEYS.contoso}!!`,
+      },
       "ACS_RESOURCES__0__SECONDARY_CONNECTION_STRING",
       /base64/,
     ],
     [
       "an unresolved Key Vault reference",
-      { ...TWO_RESOURCES, ACS_RESOURCES__1__CONNECTION_STRING: "@Microsoft.KeyVault(SecretUri=https://kv.vault.azure.net/secrets/fabrikam)" },
+      {
+        ...TWO_RESOURCES,
+        ACS_RESOURCES__1__CONNECTION_STRING:
+          "@Microsoft.KeyVault(SecretUri=https://kv.vault.azure.net/secrets/fabrikam)",
+      },
       "ACS_RESOURCES__1__CONNECTION_STRING",
       /Key Vault reference/,
     ],
@@ -226,9 +300,14 @@ describe("ACS resource settings: errors name the setting, never a key", () => {
   });
 
   it("warns (without a key) when a group's endpoint does not look like its resource's", () => {
-    const { acsResources } = parseConfig({ ...TWO_RESOURCES, ACS_RESOURCES__1__CONNECTION_STRING: connection("someone-else", KEYS.fabrikam) });
+    const { acsResources } = parseConfig({
+      ...TWO_RESOURCES,
+      ACS_RESOURCES__1__CONNECTION_STRING: connection("someone-else", KEYS.fabrikam),
+    });
     const warnings = acsResourceWarnings(acsResources).join("\n");
-    expect(warnings).toMatch(/ACS_RESOURCES__1__CONNECTION_STRING has an endpoint whose host does not start with "fabrikam-acs\."/);
+    expect(warnings).toMatch(
+      /ACS_RESOURCES__1__CONNECTION_STRING has an endpoint whose host does not start with "fabrikam-acs\."/,
+    );
     expectNoKeys(warnings);
   });
 });

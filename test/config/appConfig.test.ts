@@ -54,7 +54,11 @@ describe("parseConfig: defaults", () => {
   });
 
   it("keeps the host storage connection string and uses it for recordings too", () => {
-    expect(config.hostStorage).toEqual({ kind: "connectionString", setting: "AzureWebJobsStorage", connectionString: STORAGE });
+    expect(config.hostStorage).toEqual({
+      kind: "connectionString",
+      setting: "AzureWebJobsStorage",
+      connectionString: STORAGE,
+    });
     expect(config.recordingsStorage).toEqual(config.hostStorage);
   });
 
@@ -68,13 +72,19 @@ describe("parseConfig: defaults", () => {
   });
 
   it("allows the ACS endpoint host and the built-in ACS storage hosts for downloads", () => {
-    expect(downloadUrlProblem(config.downloadHosts, "https://contoso-test.communication.azure.com/recording/download/x")).toBeUndefined();
-    expect(downloadUrlProblem(config.downloadHosts, "https://storage.asm.skype.com/v1/objects/x/content/video")).toBeUndefined();
+    expect(
+      downloadUrlProblem(config.downloadHosts, "https://contoso-test.communication.azure.com/recording/download/x"),
+    ).toBeUndefined();
+    expect(
+      downloadUrlProblem(config.downloadHosts, "https://storage.asm.skype.com/v1/objects/x/content/video"),
+    ).toBeUndefined();
     expect(downloadUrlProblem(config.downloadHosts, "https://example.com/x")).toBeDefined();
   });
 
   it("treats blank settings as unset", () => {
-    const blank = parseConfig(settings({ CHUNK_QUEUE: "  ", RETENTION_HOURS: "", ALLOWED_ACS_RESOURCES: " ", DELETE_AFTER_ARCHIVE: "" }));
+    const blank = parseConfig(
+      settings({ CHUNK_QUEUE: "  ", RETENTION_HOURS: "", ALLOWED_ACS_RESOURCES: " ", DELETE_AFTER_ARCHIVE: "" }),
+    );
     expect(blank.chunkQueue).toBe("recording-chunks");
     expect(blank.retentionHours).toBe(24);
     expect(blank.allowedAcsResources).toEqual([]);
@@ -104,9 +114,9 @@ describe("parseConfig: accepted values", () => {
   });
 
   it("refuses AzureWebJobsStorage__accountName alone: no public-cloud host names are guessed (sovereign clouds)", () => {
-    expect(configError({ AzureWebJobsStorage: undefined, AzureWebJobsStorage__accountName: "contosoarchive" }).setting).toBe(
-      "AzureWebJobsStorage__blobServiceUri",
-    );
+    expect(
+      configError({ AzureWebJobsStorage: undefined, AzureWebJobsStorage__accountName: "contosoarchive" }).setting,
+    ).toBe("AzureWebJobsStorage__blobServiceUri");
   });
 
   it("uses RECORDINGS_STORAGE (connection string or identity) for the archive when set", () => {
@@ -116,7 +126,10 @@ describe("parseConfig: accepted values", () => {
       setting: "RECORDINGS_STORAGE",
       connectionString: other,
     });
-    expect(parseConfig(settings({ RECORDINGS_STORAGE__blobServiceUri: "https://archive.blob.core.windows.net" })).recordingsStorage).toMatchObject({
+    expect(
+      parseConfig(settings({ RECORDINGS_STORAGE__blobServiceUri: "https://archive.blob.core.windows.net" }))
+        .recordingsStorage,
+    ).toMatchObject({
       kind: "identity",
       setting: "RECORDINGS_STORAGE",
       blobServiceUri: "https://archive.blob.core.windows.net",
@@ -124,13 +137,15 @@ describe("parseConfig: accepted values", () => {
   });
 
   it("accepts an http ACS endpoint on loopback (the local simulator) and lets it serve http downloads", () => {
-    const config = parseConfig(settings({ ACS_CONNECTION_STRING: `AccessKey=${ACS_KEY};Endpoint=http://127.0.0.1:7777/` }));
+    const config = parseConfig(
+      settings({ ACS_CONNECTION_STRING: `AccessKey=${ACS_KEY};Endpoint=http://127.0.0.1:7777/` }),
+    );
     expect(config.acsResources.defaultConnection?.primary.endpoint).toBe("http://127.0.0.1:7777");
     expect(config.acsResources.defaultConnection?.primary.endpointHost).toBe("127.0.0.1:7777");
     expect(downloadUrlProblem(config.downloadHosts, "http://127.0.0.1:7777/recording/download/doc")).toBeUndefined();
     expect(
-      parseConfig(settings({ ACS_CONNECTION_STRING: `endpoint=http://localhost:7777;accesskey=${ACS_KEY}` })).acsResources.defaultConnection?.primary
-        .endpointHost,
+      parseConfig(settings({ ACS_CONNECTION_STRING: `endpoint=http://localhost:7777;accesskey=${ACS_KEY}` }))
+        .acsResources.defaultConnection?.primary.endpointHost,
     ).toBe("localhost:7777");
   });
 
@@ -171,11 +186,15 @@ describe("parseConfig: accepted values", () => {
     ["16MiB", 16 * 1024 ** 2],
     ["1.5 GB", 1_500_000_000],
   ])("ARCHIVE_MEMORY_BUDGET=%s gives %d bytes", (raw, bytes) => {
-    expect(parseConfig(settings(raw === undefined ? {} : { ARCHIVE_MEMORY_BUDGET: raw })).archiveMemoryBudget).toBe(bytes);
+    expect(parseConfig(settings(raw === undefined ? {} : { ARCHIVE_MEMORY_BUDGET: raw })).archiveMemoryBudget).toBe(
+      bytes,
+    );
   });
 
   it("ARCHIVE_MEMORY_BUDGET must hold two of the largest ranged GETs (DOWNLOAD_BLOCK_SIZE)", () => {
-    expect(parseConfig(settings({ ARCHIVE_MEMORY_BUDGET: "64MiB", DOWNLOAD_BLOCK_SIZE: "32MiB" })).archiveMemoryBudget).toBe(64 * 1024 ** 2);
+    expect(
+      parseConfig(settings({ ARCHIVE_MEMORY_BUDGET: "64MiB", DOWNLOAD_BLOCK_SIZE: "32MiB" })).archiveMemoryBudget,
+    ).toBe(64 * 1024 ** 2);
     const error = configError({ ARCHIVE_MEMORY_BUDGET: "64MiB", DOWNLOAD_BLOCK_SIZE: "64MiB" });
     expect(error.setting).toBe("ARCHIVE_MEMORY_BUDGET");
     expect(error.message).toMatch(/at least twice DOWNLOAD_BLOCK_SIZE/);
@@ -202,7 +221,9 @@ describe("parseConfig: accepted values", () => {
   });
 
   it("accepts a custom CHUNK_QUEUE and extra download hosts", () => {
-    const config = parseConfig(settings({ CHUNK_QUEUE: "chunks-2", ALLOWED_DOWNLOAD_HOSTS: "127.0.0.1:10000, .contoso.example" }));
+    const config = parseConfig(
+      settings({ CHUNK_QUEUE: "chunks-2", ALLOWED_DOWNLOAD_HOSTS: "127.0.0.1:10000, .contoso.example" }),
+    );
     expect(config.chunkQueue).toBe("chunks-2");
     expect(downloadUrlProblem(config.downloadHosts, "http://127.0.0.1:10000/x")).toBeUndefined();
     expect(downloadUrlProblem(config.downloadHosts, "https://files.contoso.example/x")).toBeUndefined();
@@ -218,16 +239,30 @@ interface BadCase {
 const BAD: readonly BadCase[] = [
   { name: "AzureWebJobsStorage missing", changes: { AzureWebJobsStorage: undefined }, setting: "AzureWebJobsStorage" },
   { name: "AzureWebJobsStorage blank", changes: { AzureWebJobsStorage: "   " }, setting: "AzureWebJobsStorage" },
-  { name: "AzureWebJobsStorage not a connection string", changes: { AzureWebJobsStorage: "hello world" }, setting: "AzureWebJobsStorage" },
-  { name: "AzureWebJobsStorage key without account", changes: { AzureWebJobsStorage: `AccountKey=${STORAGE_KEY}` }, setting: "AzureWebJobsStorage" },
+  {
+    name: "AzureWebJobsStorage not a connection string",
+    changes: { AzureWebJobsStorage: "hello world" },
+    setting: "AzureWebJobsStorage",
+  },
+  {
+    name: "AzureWebJobsStorage key without account",
+    changes: { AzureWebJobsStorage: `AccountKey=${STORAGE_KEY}` },
+    setting: "AzureWebJobsStorage",
+  },
   {
     name: "AzureWebJobsStorage__queueServiceUri not a URL",
-    changes: { AzureWebJobsStorage: undefined, AzureWebJobsStorage__queueServiceUri: "contosoarchive.queue.core.windows.net" },
+    changes: {
+      AzureWebJobsStorage: undefined,
+      AzureWebJobsStorage__queueServiceUri: "contosoarchive.queue.core.windows.net",
+    },
     setting: "AzureWebJobsStorage__queueServiceUri",
   },
   {
     name: "AzureWebJobsStorage__queueServiceUri not http(s)",
-    changes: { AzureWebJobsStorage: undefined, AzureWebJobsStorage__queueServiceUri: "ftp://contosoarchive.queue.core.windows.net" },
+    changes: {
+      AzureWebJobsStorage: undefined,
+      AzureWebJobsStorage__queueServiceUri: "ftp://contosoarchive.queue.core.windows.net",
+    },
     setting: "AzureWebJobsStorage__queueServiceUri",
   },
   {
@@ -254,23 +289,47 @@ const BAD: readonly BadCase[] = [
     changes: { RECORDINGS_STORAGE__blobServiceUri: "javascript:alert(1)" },
     setting: "RECORDINGS_STORAGE__blobServiceUri",
   },
-  { name: "RECORDINGS_STORAGE not a connection string", changes: { RECORDINGS_STORAGE: "nonsense" }, setting: "RECORDINGS_STORAGE" },
-  { name: "CHUNK_QUEUE upper case and underscore", changes: { CHUNK_QUEUE: "Recording_Chunks" }, setting: "CHUNK_QUEUE" },
+  {
+    name: "RECORDINGS_STORAGE not a connection string",
+    changes: { RECORDINGS_STORAGE: "nonsense" },
+    setting: "RECORDINGS_STORAGE",
+  },
+  {
+    name: "CHUNK_QUEUE upper case and underscore",
+    changes: { CHUNK_QUEUE: "Recording_Chunks" },
+    setting: "CHUNK_QUEUE",
+  },
   { name: "CHUNK_QUEUE too short", changes: { CHUNK_QUEUE: "ab" }, setting: "CHUNK_QUEUE" },
   { name: "CHUNK_QUEUE too long", changes: { CHUNK_QUEUE: "a".repeat(64) }, setting: "CHUNK_QUEUE" },
   { name: "CHUNK_QUEUE double hyphen", changes: { CHUNK_QUEUE: "recording--chunks" }, setting: "CHUNK_QUEUE" },
   { name: "CHUNK_QUEUE leading hyphen", changes: { CHUNK_QUEUE: "-chunks" }, setting: "CHUNK_QUEUE" },
   { name: "CHUNK_QUEUE trailing hyphen", changes: { CHUNK_QUEUE: "chunks-" }, setting: "CHUNK_QUEUE" },
   { name: "CHUNK_QUEUE with a dot", changes: { CHUNK_QUEUE: "recording.chunks" }, setting: "CHUNK_QUEUE" },
-  { name: "RECORDINGS_CONTAINER invalid", changes: { RECORDINGS_CONTAINER: "Recordings" }, setting: "RECORDINGS_CONTAINER" },
-  { name: "ACS_CONNECTION_STRING missing", changes: { ACS_CONNECTION_STRING: undefined }, setting: "ACS_CONNECTION_STRING" },
-  { name: "ACS_CONNECTION_STRING garbage", changes: { ACS_CONNECTION_STRING: `garbage ${ACS_KEY}` }, setting: "ACS_CONNECTION_STRING" },
+  {
+    name: "RECORDINGS_CONTAINER invalid",
+    changes: { RECORDINGS_CONTAINER: "Recordings" },
+    setting: "RECORDINGS_CONTAINER",
+  },
+  {
+    name: "ACS_CONNECTION_STRING missing",
+    changes: { ACS_CONNECTION_STRING: undefined },
+    setting: "ACS_CONNECTION_STRING",
+  },
+  {
+    name: "ACS_CONNECTION_STRING garbage",
+    changes: { ACS_CONNECTION_STRING: `garbage ${ACS_KEY}` },
+    setting: "ACS_CONNECTION_STRING",
+  },
   {
     name: "ACS_CONNECTION_STRING without accesskey",
     changes: { ACS_CONNECTION_STRING: "endpoint=https://contoso-test.communication.azure.com/" },
     setting: "ACS_CONNECTION_STRING",
   },
-  { name: "ACS_CONNECTION_STRING without endpoint", changes: { ACS_CONNECTION_STRING: `accesskey=${ACS_KEY}` }, setting: "ACS_CONNECTION_STRING" },
+  {
+    name: "ACS_CONNECTION_STRING without endpoint",
+    changes: { ACS_CONNECTION_STRING: `accesskey=${ACS_KEY}` },
+    setting: "ACS_CONNECTION_STRING",
+  },
   {
     name: "ACS_CONNECTION_STRING endpoint not a URL",
     changes: { ACS_CONNECTION_STRING: `endpoint=contoso-test.communication.azure.com;accesskey=${ACS_KEY}` },
@@ -293,22 +352,30 @@ const BAD: readonly BadCase[] = [
   },
   {
     name: "ACS_CONNECTION_STRING endpoint with a path",
-    changes: { ACS_CONNECTION_STRING: `endpoint=https://contoso-test.communication.azure.com/api/;accesskey=${ACS_KEY}` },
+    changes: {
+      ACS_CONNECTION_STRING: `endpoint=https://contoso-test.communication.azure.com/api/;accesskey=${ACS_KEY}`,
+    },
     setting: "ACS_CONNECTION_STRING",
   },
   {
     name: "ACS_CONNECTION_STRING endpoint with a query",
-    changes: { ACS_CONNECTION_STRING: `endpoint=https://contoso-test.communication.azure.com/?x=1;accesskey=${ACS_KEY}` },
+    changes: {
+      ACS_CONNECTION_STRING: `endpoint=https://contoso-test.communication.azure.com/?x=1;accesskey=${ACS_KEY}`,
+    },
     setting: "ACS_CONNECTION_STRING",
   },
   {
     name: "ACS_CONNECTION_STRING endpoint with userinfo",
-    changes: { ACS_CONNECTION_STRING: `endpoint=https://${ACS_KEY.slice(0, 20)}@contoso-test.communication.azure.com/;accesskey=${ACS_KEY}` },
+    changes: {
+      ACS_CONNECTION_STRING: `endpoint=https://${ACS_KEY.slice(0, 20)}@contoso-test.communication.azure.com/;accesskey=${ACS_KEY}`,
+    },
     setting: "ACS_CONNECTION_STRING",
   },
   {
     name: "ACS_CONNECTION_STRING key not base64",
-    changes: { ACS_CONNECTION_STRING: `endpoint=https://contoso-test.communication.azure.com/;accesskey=${ACS_KEY.slice(0, 20)}!!${ACS_KEY.slice(20)}` },
+    changes: {
+      ACS_CONNECTION_STRING: `endpoint=https://contoso-test.communication.azure.com/;accesskey=${ACS_KEY.slice(0, 20)}!!${ACS_KEY.slice(20)}`,
+    },
     setting: "ACS_CONNECTION_STRING",
   },
   {
@@ -321,10 +388,16 @@ const BAD: readonly BadCase[] = [
     changes: { ACS_CONNECTION_STRING: "endpoint=https://contoso-test.communication.azure.com/;accesskey=" },
     setting: "ACS_CONNECTION_STRING",
   },
-  { name: "ALLOWED_ACS_RESOURCES a bare name", changes: { ALLOWED_ACS_RESOURCES: "contoso-acs" }, setting: "ALLOWED_ACS_RESOURCES" },
+  {
+    name: "ALLOWED_ACS_RESOURCES a bare name",
+    changes: { ALLOWED_ACS_RESOURCES: "contoso-acs" },
+    setting: "ALLOWED_ACS_RESOURCES",
+  },
   {
     name: "ALLOWED_ACS_RESOURCES another resource type",
-    changes: { ALLOWED_ACS_RESOURCES: "/subscriptions/1/resourceGroups/rg/providers/Microsoft.Storage/storageAccounts/contoso" },
+    changes: {
+      ALLOWED_ACS_RESOURCES: "/subscriptions/1/resourceGroups/rg/providers/Microsoft.Storage/storageAccounts/contoso",
+    },
     setting: "ALLOWED_ACS_RESOURCES",
   },
   {
@@ -332,35 +405,103 @@ const BAD: readonly BadCase[] = [
     changes: { ALLOWED_ACS_RESOURCES: `${TEST_ACS_RESOURCE},/subscriptions/1` },
     setting: "ALLOWED_ACS_RESOURCES",
   },
-  { name: "ALLOWED_ACS_RESOURCES with a sub-path", changes: { ALLOWED_ACS_RESOURCES: `${TEST_ACS_RESOURCE}/extra` }, setting: "ALLOWED_ACS_RESOURCES" },
-  { name: "ALLOWED_DOWNLOAD_HOSTS with a path", changes: { ALLOWED_DOWNLOAD_HOSTS: "files.contoso.example/recordings" }, setting: "ALLOWED_DOWNLOAD_HOSTS" },
-  { name: "ALLOWED_DOWNLOAD_HOSTS with userinfo", changes: { ALLOWED_DOWNLOAD_HOSTS: "user@files.contoso.example" }, setting: "ALLOWED_DOWNLOAD_HOSTS" },
-  { name: "ALLOWED_DOWNLOAD_HOSTS with user:password", changes: { ALLOWED_DOWNLOAD_HOSTS: "user:pw@127.0.0.1:10000" }, setting: "ALLOWED_DOWNLOAD_HOSTS" },
-  { name: "ALLOWED_DOWNLOAD_HOSTS with a scheme", changes: { ALLOWED_DOWNLOAD_HOSTS: "https://files.contoso.example" }, setting: "ALLOWED_DOWNLOAD_HOSTS" },
-  { name: "ALLOWED_DOWNLOAD_HOSTS with a query", changes: { ALLOWED_DOWNLOAD_HOSTS: "files.contoso.example?x=1" }, setting: "ALLOWED_DOWNLOAD_HOSTS" },
-  { name: "ALLOWED_DOWNLOAD_HOSTS a one-label suffix", changes: { ALLOWED_DOWNLOAD_HOSTS: ".com" }, setting: "ALLOWED_DOWNLOAD_HOSTS" },
-  { name: "ALLOWED_DOWNLOAD_HOSTS a bad port", changes: { ALLOWED_DOWNLOAD_HOSTS: "127.0.0.1:99999" }, setting: "ALLOWED_DOWNLOAD_HOSTS" },
+  {
+    name: "ALLOWED_ACS_RESOURCES with a sub-path",
+    changes: { ALLOWED_ACS_RESOURCES: `${TEST_ACS_RESOURCE}/extra` },
+    setting: "ALLOWED_ACS_RESOURCES",
+  },
+  {
+    name: "ALLOWED_DOWNLOAD_HOSTS with a path",
+    changes: { ALLOWED_DOWNLOAD_HOSTS: "files.contoso.example/recordings" },
+    setting: "ALLOWED_DOWNLOAD_HOSTS",
+  },
+  {
+    name: "ALLOWED_DOWNLOAD_HOSTS with userinfo",
+    changes: { ALLOWED_DOWNLOAD_HOSTS: "user@files.contoso.example" },
+    setting: "ALLOWED_DOWNLOAD_HOSTS",
+  },
+  {
+    name: "ALLOWED_DOWNLOAD_HOSTS with user:password",
+    changes: { ALLOWED_DOWNLOAD_HOSTS: "user:pw@127.0.0.1:10000" },
+    setting: "ALLOWED_DOWNLOAD_HOSTS",
+  },
+  {
+    name: "ALLOWED_DOWNLOAD_HOSTS with a scheme",
+    changes: { ALLOWED_DOWNLOAD_HOSTS: "https://files.contoso.example" },
+    setting: "ALLOWED_DOWNLOAD_HOSTS",
+  },
+  {
+    name: "ALLOWED_DOWNLOAD_HOSTS with a query",
+    changes: { ALLOWED_DOWNLOAD_HOSTS: "files.contoso.example?x=1" },
+    setting: "ALLOWED_DOWNLOAD_HOSTS",
+  },
+  {
+    name: "ALLOWED_DOWNLOAD_HOSTS a one-label suffix",
+    changes: { ALLOWED_DOWNLOAD_HOSTS: ".com" },
+    setting: "ALLOWED_DOWNLOAD_HOSTS",
+  },
+  {
+    name: "ALLOWED_DOWNLOAD_HOSTS a bad port",
+    changes: { ALLOWED_DOWNLOAD_HOSTS: "127.0.0.1:99999" },
+    setting: "ALLOWED_DOWNLOAD_HOSTS",
+  },
   { name: "RETENTION_HOURS 0", changes: { RETENTION_HOURS: "0" }, setting: "RETENTION_HOURS" },
   { name: "RETENTION_HOURS abc", changes: { RETENTION_HOURS: "abc" }, setting: "RETENTION_HOURS" },
   { name: "RETENTION_HOURS negative", changes: { RETENTION_HOURS: "-24" }, setting: "RETENTION_HOURS" },
   { name: "RETENTION_HOURS exponent", changes: { RETENTION_HOURS: "1e3" }, setting: "RETENTION_HOURS" },
   { name: "RETENTION_HOURS over a year", changes: { RETENTION_HOURS: "8761" }, setting: "RETENTION_HOURS" },
   { name: "RETENTION_HOURS with a unit", changes: { RETENTION_HOURS: "24h" }, setting: "RETENTION_HOURS" },
-  { name: "DOWNLOAD_BLOCK_SIZE below 256 KiB", changes: { DOWNLOAD_BLOCK_SIZE: "1000" }, setting: "DOWNLOAD_BLOCK_SIZE" },
-  { name: "DOWNLOAD_BLOCK_SIZE above 256 MiB", changes: { DOWNLOAD_BLOCK_SIZE: "257MiB" }, setting: "DOWNLOAD_BLOCK_SIZE" },
-  { name: "DOWNLOAD_BLOCK_SIZE unknown unit", changes: { DOWNLOAD_BLOCK_SIZE: "8 TB" }, setting: "DOWNLOAD_BLOCK_SIZE" },
-  { name: "DOWNLOAD_BLOCK_SIZE not a whole number of bytes", changes: { DOWNLOAD_BLOCK_SIZE: "1.0000001MiB" }, setting: "DOWNLOAD_BLOCK_SIZE" },
+  {
+    name: "DOWNLOAD_BLOCK_SIZE below 256 KiB",
+    changes: { DOWNLOAD_BLOCK_SIZE: "1000" },
+    setting: "DOWNLOAD_BLOCK_SIZE",
+  },
+  {
+    name: "DOWNLOAD_BLOCK_SIZE above 256 MiB",
+    changes: { DOWNLOAD_BLOCK_SIZE: "257MiB" },
+    setting: "DOWNLOAD_BLOCK_SIZE",
+  },
+  {
+    name: "DOWNLOAD_BLOCK_SIZE unknown unit",
+    changes: { DOWNLOAD_BLOCK_SIZE: "8 TB" },
+    setting: "DOWNLOAD_BLOCK_SIZE",
+  },
+  {
+    name: "DOWNLOAD_BLOCK_SIZE not a whole number of bytes",
+    changes: { DOWNLOAD_BLOCK_SIZE: "1.0000001MiB" },
+    setting: "DOWNLOAD_BLOCK_SIZE",
+  },
   { name: "DOWNLOAD_BLOCK_SIZE negative", changes: { DOWNLOAD_BLOCK_SIZE: "-8MiB" }, setting: "DOWNLOAD_BLOCK_SIZE" },
-  { name: "DOWNLOAD_BLOCK_SIZE words", changes: { DOWNLOAD_BLOCK_SIZE: "eight megabytes" }, setting: "DOWNLOAD_BLOCK_SIZE" },
+  {
+    name: "DOWNLOAD_BLOCK_SIZE words",
+    changes: { DOWNLOAD_BLOCK_SIZE: "eight megabytes" },
+    setting: "DOWNLOAD_BLOCK_SIZE",
+  },
   { name: "DOWNLOAD_CONCURRENCY 0", changes: { DOWNLOAD_CONCURRENCY: "0" }, setting: "DOWNLOAD_CONCURRENCY" },
   { name: "DOWNLOAD_CONCURRENCY 65", changes: { DOWNLOAD_CONCURRENCY: "65" }, setting: "DOWNLOAD_CONCURRENCY" },
   { name: "DOWNLOAD_CONCURRENCY fraction", changes: { DOWNLOAD_CONCURRENCY: "2.5" }, setting: "DOWNLOAD_CONCURRENCY" },
   { name: "DOWNLOAD_CONCURRENCY negative", changes: { DOWNLOAD_CONCURRENCY: "-1" }, setting: "DOWNLOAD_CONCURRENCY" },
   { name: "DOWNLOAD_CONCURRENCY words", changes: { DOWNLOAD_CONCURRENCY: "eight" }, setting: "DOWNLOAD_CONCURRENCY" },
-  { name: "ARCHIVE_MEMORY_BUDGET below 16 MiB", changes: { ARCHIVE_MEMORY_BUDGET: "8MiB" }, setting: "ARCHIVE_MEMORY_BUDGET" },
-  { name: "ARCHIVE_MEMORY_BUDGET above 64 GiB", changes: { ARCHIVE_MEMORY_BUDGET: "65GiB" }, setting: "ARCHIVE_MEMORY_BUDGET" },
-  { name: "ARCHIVE_MEMORY_BUDGET words", changes: { ARCHIVE_MEMORY_BUDGET: "a gigabyte" }, setting: "ARCHIVE_MEMORY_BUDGET" },
-  { name: "ARCHIVE_MEMORY_BUDGET negative", changes: { ARCHIVE_MEMORY_BUDGET: "-1GiB" }, setting: "ARCHIVE_MEMORY_BUDGET" },
+  {
+    name: "ARCHIVE_MEMORY_BUDGET below 16 MiB",
+    changes: { ARCHIVE_MEMORY_BUDGET: "8MiB" },
+    setting: "ARCHIVE_MEMORY_BUDGET",
+  },
+  {
+    name: "ARCHIVE_MEMORY_BUDGET above 64 GiB",
+    changes: { ARCHIVE_MEMORY_BUDGET: "65GiB" },
+    setting: "ARCHIVE_MEMORY_BUDGET",
+  },
+  {
+    name: "ARCHIVE_MEMORY_BUDGET words",
+    changes: { ARCHIVE_MEMORY_BUDGET: "a gigabyte" },
+    setting: "ARCHIVE_MEMORY_BUDGET",
+  },
+  {
+    name: "ARCHIVE_MEMORY_BUDGET negative",
+    changes: { ARCHIVE_MEMORY_BUDGET: "-1GiB" },
+    setting: "ARCHIVE_MEMORY_BUDGET",
+  },
   { name: "DELETE_AFTER_ARCHIVE maybe", changes: { DELETE_AFTER_ARCHIVE: "maybe" }, setting: "DELETE_AFTER_ARCHIVE" },
   { name: "DELETE_AFTER_ARCHIVE 2", changes: { DELETE_AFTER_ARCHIVE: "2" }, setting: "DELETE_AFTER_ARCHIVE" },
 ];
@@ -378,7 +519,9 @@ describe("parseConfig: a bad value fails fast, naming the setting", () => {
 });
 
 describe("parseConfig: the result is read-only", () => {
-  const config = parseConfig(settings({ ALLOWED_ACS_RESOURCES: TEST_ACS_RESOURCE, ALLOWED_DOWNLOAD_HOSTS: "127.0.0.1:10000" }));
+  const config = parseConfig(
+    settings({ ALLOWED_ACS_RESOURCES: TEST_ACS_RESOURCE, ALLOWED_DOWNLOAD_HOSTS: "127.0.0.1:10000" }),
+  );
 
   it("freezes the config and everything in it", () => {
     const pending: unknown[] = [config];
@@ -395,7 +538,11 @@ describe("parseConfig: the result is read-only", () => {
   });
 
   it("throws on any attempt to change it", () => {
-    const mutable = config as unknown as { chunkQueue: string; allowedAcsResources: string[]; downloadHosts: { suffixes: string[] } };
+    const mutable = config as unknown as {
+      chunkQueue: string;
+      allowedAcsResources: string[];
+      downloadHosts: { suffixes: string[] };
+    };
     expect(() => {
       mutable.chunkQueue = "other";
     }).toThrow(TypeError);
@@ -420,7 +567,10 @@ describe("identity-based storage URIs must be https (tokens are never sent over 
   it.each([
     [
       "AzureWebJobsStorage__queueServiceUri",
-      { AzureWebJobsStorage: undefined, AzureWebJobsStorage__queueServiceUri: "http://contosoarchive.queue.core.windows.net" },
+      {
+        AzureWebJobsStorage: undefined,
+        AzureWebJobsStorage__queueServiceUri: "http://contosoarchive.queue.core.windows.net",
+      },
     ],
     [
       "AzureWebJobsStorage__blobServiceUri",
@@ -430,7 +580,10 @@ describe("identity-based storage URIs must be https (tokens are never sent over 
         AzureWebJobsStorage__blobServiceUri: "http://contosoarchive.blob.core.windows.net",
       },
     ],
-    ["RECORDINGS_STORAGE__blobServiceUri", { RECORDINGS_STORAGE__blobServiceUri: "http://archive.blob.core.windows.net" }],
+    [
+      "RECORDINGS_STORAGE__blobServiceUri",
+      { RECORDINGS_STORAGE__blobServiceUri: "http://archive.blob.core.windows.net" },
+    ],
   ])("%s over http is refused at startup", (setting, changes) => {
     expect(configError(changes).setting).toBe(setting);
   });
@@ -439,19 +592,25 @@ describe("identity-based storage URIs must be https (tokens are never sent over 
 describe("a setting the platform left as an unresolved Key Vault reference", () => {
   const REFERENCE = "@Microsoft.KeyVault(SecretUri=https://kv-contoso.vault.azure.net/secrets/acs-connection/)";
 
-  it.each(["ACS_CONNECTION_STRING", "AzureWebJobsStorage", "RECORDINGS_STORAGE", "ALLOWED_ACS_RESOURCES", "RETENTION_HOURS", "CHUNK_QUEUE"])(
-    "%s: refused as such, naming the setting and not the reference",
-    (setting) => {
-      const error = configError({ [setting]: `  ${REFERENCE}` });
-      expect(error.setting).toBe(setting);
-      expect(error.problemKind).toBe("unresolvedKeyVaultReference");
-      expect(error.message).toMatch(/Key Vault reference/);
-      expect(error.message).not.toContain("kv-contoso");
-    },
-  );
+  it.each([
+    "ACS_CONNECTION_STRING",
+    "AzureWebJobsStorage",
+    "RECORDINGS_STORAGE",
+    "ALLOWED_ACS_RESOURCES",
+    "RETENTION_HOURS",
+    "CHUNK_QUEUE",
+  ])("%s: refused as such, naming the setting and not the reference", (setting) => {
+    const error = configError({ [setting]: `  ${REFERENCE}` });
+    expect(error.setting).toBe(setting);
+    expect(error.problemKind).toBe("unresolvedKeyVaultReference");
+    expect(error.message).toMatch(/Key Vault reference/);
+    expect(error.message).not.toContain("kv-contoso");
+  });
 
   it("is recognised in any letter case (the platform's own check is case-insensitive)", () => {
-    expect(configError({ ACS_CONNECTION_STRING: "@microsoft.keyvault(VaultName=kv;SecretName=acs)" }).problemKind).toBe("unresolvedKeyVaultReference");
+    expect(configError({ ACS_CONNECTION_STRING: "@microsoft.keyvault(VaultName=kv;SecretName=acs)" }).problemKind).toBe(
+      "unresolvedKeyVaultReference",
+    );
   });
 });
 
@@ -476,12 +635,18 @@ describe("AppNotConfiguredError: what a refused request is told", () => {
 
 describe("identity-based connections name every service they are used for (checked at start, not at first use)", () => {
   it("host storage without a queue service URI", () => {
-    const error = configError({ AzureWebJobsStorage: undefined, AzureWebJobsStorage__blobServiceUri: "https://contosoarchive.blob.core.windows.net" });
+    const error = configError({
+      AzureWebJobsStorage: undefined,
+      AzureWebJobsStorage__blobServiceUri: "https://contosoarchive.blob.core.windows.net",
+    });
     expect(error.setting).toBe("AzureWebJobsStorage__queueServiceUri");
   });
 
   it("archive storage without a blob service URI", () => {
-    const error = configError({ AzureWebJobsStorage: undefined, AzureWebJobsStorage__queueServiceUri: "https://contosoarchive.queue.core.windows.net" });
+    const error = configError({
+      AzureWebJobsStorage: undefined,
+      AzureWebJobsStorage__queueServiceUri: "https://contosoarchive.queue.core.windows.net",
+    });
     expect(error.setting).toBe("AzureWebJobsStorage__blobServiceUri");
   });
 });
@@ -492,7 +657,9 @@ describe("triggerQueueName: what the queue triggers register on", () => {
     expect(triggerQueueName({})).toBe("recording-chunks");
     expect(triggerQueueName({ CHUNK_QUEUE: "Bad_Name" })).toBe("recording-chunks");
     expect(triggerQueueName({ CHUNK_QUEUE: "a".repeat(57) })).toBe("recording-chunks");
-    expect(triggerQueueName({ CHUNK_QUEUE: "@Microsoft.KeyVault(SecretUri=https://kv/secrets/q)" })).toBe("recording-chunks");
+    expect(triggerQueueName({ CHUNK_QUEUE: "@Microsoft.KeyVault(SecretUri=https://kv/secrets/q)" })).toBe(
+      "recording-chunks",
+    );
   });
 });
 
@@ -524,9 +691,21 @@ describe("participant index and bring-your-own-storage settings: PARTICIPANT_IND
         account: "https://contosorecordings.blob.core.windows.net",
         container: "acs-recordings",
       },
-      { url: "https://fabrikamrec.blob.core.chinacloudapi.cn/calls", account: "https://fabrikamrec.blob.core.chinacloudapi.cn", container: "calls" },
-      { url: "http://127.0.0.1:10000/devstoreaccount1/acs-byos", account: "http://127.0.0.1:10000/devstoreaccount1", container: "acs-byos" },
-      { url: "https://contosorecordings.blob.core.windows.net/second", account: "https://contosorecordings.blob.core.windows.net", container: "second" },
+      {
+        url: "https://fabrikamrec.blob.core.chinacloudapi.cn/calls",
+        account: "https://fabrikamrec.blob.core.chinacloudapi.cn",
+        container: "calls",
+      },
+      {
+        url: "http://127.0.0.1:10000/devstoreaccount1/acs-byos",
+        account: "http://127.0.0.1:10000/devstoreaccount1",
+        container: "acs-byos",
+      },
+      {
+        url: "https://contosorecordings.blob.core.windows.net/second",
+        account: "https://contosorecordings.blob.core.windows.net",
+        container: "second",
+      },
     ]);
     expect(config.byosStorageAccounts).toEqual([
       "https://contosorecordings.blob.core.windows.net",
@@ -539,7 +718,10 @@ describe("participant index and bring-your-own-storage settings: PARTICIPANT_IND
   it.each([
     ["PARTICIPANT_INDEX_KEY", { PARTICIPANT_INDEX_KEY: "too-short-key" }],
     ["BYOS_STORAGE_ACCOUNTS", { BYOS_STORAGE_ACCOUNTS: "http://contosorecordings.blob.core.windows.net/acs" }],
-    ["BYOS_STORAGE_ACCOUNTS", { BYOS_STORAGE_ACCOUNTS: "https://contosorecordings.blob.core.windows.net/acs?sv=2024&sig=abc" }],
+    [
+      "BYOS_STORAGE_ACCOUNTS",
+      { BYOS_STORAGE_ACCOUNTS: "https://contosorecordings.blob.core.windows.net/acs?sv=2024&sig=abc" },
+    ],
     ["BYOS_COPY", { BYOS_COPY: "sometimes" }],
   ])("refuses a bad %s, naming it without echoing the key", (setting, changes) => {
     const error = configError(changes);
@@ -569,7 +751,8 @@ describe("configuration cannot send tokens or personal data to a typo", () => {
     const error = configError({ BYOS_STORAGE_ACCOUNTS: entry });
     expect(error.setting).toBe("BYOS_STORAGE_ACCOUNTS");
     expect(error.message).toContain("https://<account>.blob.core.windows.net/<container>");
-    for (const part of ["attacker", "contoso", "devstoreaccount1", "$logs", "20231117", "pw@"]) expect(error.message).not.toContain(part);
+    for (const part of ["attacker", "contoso", "devstoreaccount1", "$logs", "20231117", "pw@"])
+      expect(error.message).not.toContain(part);
   });
 
   it("BYOS_STORAGE_ACCOUNTS accepts the sovereign clouds' blob endpoints, private-link and DNS-zone names, and another host only when ALLOWED_CUSTOM_SERVICE_HOSTS lists it", () => {
@@ -580,13 +763,21 @@ describe("configuration cannot send tokens or personal data to a typo", () => {
       "https://acct4.z17.blob.storage.azure.net/cn4",
       "https://acct5.blob.core.sovcloud-api.fr/cn5",
     ];
-    expect(parseConfig(settings({ BYOS_STORAGE_ACCOUNTS: entries.join(",") })).byosContainers.map((container) => container.url)).toEqual(entries);
+    expect(
+      parseConfig(settings({ BYOS_STORAGE_ACCOUNTS: entries.join(",") })).byosContainers.map(
+        (container) => container.url,
+      ),
+    ).toEqual(entries);
     const custom = "https://recordings.stack.contoso.example/acs";
     expect(configError({ BYOS_STORAGE_ACCOUNTS: custom }).message).toMatch(/ALLOWED_CUSTOM_SERVICE_HOSTS/);
-    expect(parseConfig(settings({ BYOS_STORAGE_ACCOUNTS: custom, ALLOWED_CUSTOM_SERVICE_HOSTS: "recordings.stack.contoso.example" })).byosContainers).toEqual([
-      { url: custom, account: "https://recordings.stack.contoso.example", container: "acs" },
-    ]);
-    expect(configError({ ALLOWED_CUSTOM_SERVICE_HOSTS: "https://recordings.stack.contoso.example/x" }).setting).toBe("ALLOWED_CUSTOM_SERVICE_HOSTS");
+    expect(
+      parseConfig(
+        settings({ BYOS_STORAGE_ACCOUNTS: custom, ALLOWED_CUSTOM_SERVICE_HOSTS: "recordings.stack.contoso.example" }),
+      ).byosContainers,
+    ).toEqual([{ url: custom, account: "https://recordings.stack.contoso.example", container: "acs" }]);
+    expect(configError({ ALLOWED_CUSTOM_SERVICE_HOSTS: "https://recordings.stack.contoso.example/x" }).setting).toBe(
+      "ALLOWED_CUSTOM_SERVICE_HOSTS",
+    );
   });
 
   const KEY = (bytes: Buffer): string => bytes.toString("base64");
@@ -617,7 +808,10 @@ describe("configuration cannot send tokens or personal data to a typo", () => {
   });
 
   it.each([
-    ["RECORDINGS_CONTAINER", { RECORDINGS_CONTAINER: `endpoint=https://contoso.communication.azure.com/;accesskey=${ACS_KEY}` }],
+    [
+      "RECORDINGS_CONTAINER",
+      { RECORDINGS_CONTAINER: `endpoint=https://contoso.communication.azure.com/;accesskey=${ACS_KEY}` },
+    ],
     ["CHUNK_QUEUE", { CHUNK_QUEUE: `DefaultEndpointsProtocol=https;AccountName=x;AccountKey=${STORAGE_KEY}` }],
     ["RETENTION_HOURS", { RETENTION_HOURS: `AccountKey=${STORAGE_KEY}` }],
     ["DOWNLOAD_BLOCK_SIZE", { DOWNLOAD_BLOCK_SIZE: `AccountKey=${STORAGE_KEY}` }],
@@ -646,8 +840,12 @@ describe("configuration cannot send tokens or personal data to a typo", () => {
 describe("the data-subject command line's configuration", () => {
   it("reads the windows the deployment states for previous versions and soft delete (what erasure receipts state), and refuses a bad one by name", () => {
     expect(parseParticipantConfig(settings({}))).not.toHaveProperty("versionLifecycleDays");
-    const stated = parseParticipantConfig(settings({ ARCHIVE_VERSION_DELETE_AFTER_DAYS: "7", ARCHIVE_SOFT_DELETE_DAYS: "14" }));
+    const stated = parseParticipantConfig(
+      settings({ ARCHIVE_VERSION_DELETE_AFTER_DAYS: "7", ARCHIVE_SOFT_DELETE_DAYS: "14" }),
+    );
     expect([stated.versionLifecycleDays, stated.softDeleteDays]).toEqual([7, 14]);
-    expect(() => parseParticipantConfig(settings({ ARCHIVE_SOFT_DELETE_DAYS: "two weeks" }))).toThrow(/ARCHIVE_SOFT_DELETE_DAYS/);
+    expect(() => parseParticipantConfig(settings({ ARCHIVE_SOFT_DELETE_DAYS: "two weeks" }))).toThrow(
+      /ARCHIVE_SOFT_DELETE_DAYS/,
+    );
   });
 });

@@ -1,22 +1,39 @@
 import { describe, expect, it } from "vitest";
-import { ACS_DOWNLOAD_HOST_SUFFIXES, buildDownloadHostPolicy, downloadUrlProblem, isLoopbackHost } from "../../src/config/downloadHosts";
+import {
+  ACS_DOWNLOAD_HOST_SUFFIXES,
+  buildDownloadHostPolicy,
+  downloadUrlProblem,
+  isLoopbackHost,
+} from "../../src/config/downloadHosts";
 import { ConfigError } from "../../src/errors";
 
 const ENDPOINT = "https://contoso-test.communication.azure.com";
 /** Loopback entries with ports (local simulation), one https-only extra host, and one extra suffix. */
-const policy = buildDownloadHostPolicy(["127.0.0.1:10000", "[::1]:10001", "localhost:7071", "files.contoso.example", ".media.contoso.example"], [ENDPOINT]);
+const policy = buildDownloadHostPolicy(
+  ["127.0.0.1:10000", "[::1]:10001", "localhost:7071", "files.contoso.example", ".media.contoso.example"],
+  [ENDPOINT],
+);
 /** Only the built-ins and the endpoint. */
 const builtIn = buildDownloadHostPolicy([], [ENDPOINT]);
 
 const ALLOWED: readonly (readonly [string, string])[] = [
-  ["ACS storage host", "https://storage.asm.skype.com/v1/objects/0-eus-d12-801b3f3fc462fe8a01e6810cbff729b8/content/video"],
-  ["regional ACS storage host", "https://us-storage.asm.skype.com/v1/objects/0-eus-d1-83e9599991e21ad21220427d78fbf558"],
+  [
+    "ACS storage host",
+    "https://storage.asm.skype.com/v1/objects/0-eus-d12-801b3f3fc462fe8a01e6810cbff729b8/content/video",
+  ],
+  [
+    "regional ACS storage host",
+    "https://us-storage.asm.skype.com/v1/objects/0-eus-d1-83e9599991e21ad21220427d78fbf558",
+  ],
   ["Teams async gateway", "https://emea.asyncgw.teams.microsoft.com/v1/objects/x/content/video"],
   ["Teams government", "https://gov.ams.gov.teams.microsoft.us/v1/objects/x"],
   ["upper-case host", "https://STORAGE.ASM.SKYPE.COM/v1/objects/x"],
   ["explicit default port 443", "https://storage.asm.skype.com:443/v1/objects/x"],
   ["query string", "https://storage.asm.skype.com/v1/objects/x/content/video?sv=1&sig=abc"],
-  ["the ACS endpoint itself", "https://contoso-test.communication.azure.com/recording/download/doc?api-version=2021-04-15-preview1"],
+  [
+    "the ACS endpoint itself",
+    "https://contoso-test.communication.azure.com/recording/download/doc?api-version=2021-04-15-preview1",
+  ],
   ["listed loopback over http", "http://127.0.0.1:10000/devstoreaccount1/x"],
   ["listed loopback over https", "https://127.0.0.1:10000/devstoreaccount1/x"],
   ["listed IPv6 loopback over http", "http://[::1]:10001/x"],
@@ -53,8 +70,16 @@ const REJECTED: readonly (readonly [string, string, RegExp])[] = [
   ["listed host on another port", "https://files.contoso.example:8443/x", /port/],
   ["suffix host over http", "http://eu.media.contoso.example/x", /http/],
   ["the ACS endpoint over http", "http://contoso-test.communication.azure.com/recording/download/doc", /http/],
-  ["the ACS endpoint on another port", "https://contoso-test.communication.azure.com:444/recording/download/doc", /port/],
-  ["another communication.azure.com resource", "https://other.communication.azure.com/recording/download/doc", /not an allowed/],
+  [
+    "the ACS endpoint on another port",
+    "https://contoso-test.communication.azure.com:444/recording/download/doc",
+    /port/,
+  ],
+  [
+    "another communication.azure.com resource",
+    "https://other.communication.azure.com/recording/download/doc",
+    /not an allowed/,
+  ],
   ["file:", "file:///etc/passwd", /scheme file:/],
   ["javascript:", "javascript:alert(1)", /scheme javascript:/],
   ["data:", "data:text/plain,hello", /scheme data:/],
@@ -73,7 +98,8 @@ describe("downloadUrlProblem: URLs that may receive a signed request", () => {
   });
 
   it("allows the built-in suffixes and the endpoint without any ALLOWED_DOWNLOAD_HOSTS", () => {
-    for (const suffix of ACS_DOWNLOAD_HOST_SUFFIXES) expect(downloadUrlProblem(builtIn, `https://x${suffix}/v1/objects/x`)).toBeUndefined();
+    for (const suffix of ACS_DOWNLOAD_HOST_SUFFIXES)
+      expect(downloadUrlProblem(builtIn, `https://x${suffix}/v1/objects/x`)).toBeUndefined();
     expect(downloadUrlProblem(builtIn, `${ENDPOINT}/recording/download/doc`)).toBeUndefined();
   });
 });
@@ -118,7 +144,11 @@ describe("buildDownloadHostPolicy", () => {
   it("keeps the built-in suffixes first and adds the endpoint host last", () => {
     expect(policy.suffixes.slice(0, ACS_DOWNLOAD_HOST_SUFFIXES.length)).toEqual([...ACS_DOWNLOAD_HOST_SUFFIXES]);
     expect(policy.suffixes).toContain(".media.contoso.example");
-    expect(policy.hosts.at(-1)).toEqual({ hostname: "contoso-test.communication.azure.com", port: "", allowHttp: false });
+    expect(policy.hosts.at(-1)).toEqual({
+      hostname: "contoso-test.communication.azure.com",
+      port: "",
+      allowHttp: false,
+    });
   });
 
   it("allows http only for loopback entries", () => {
@@ -129,13 +159,18 @@ describe("buildDownloadHostPolicy", () => {
     expect(byName.get("files.contoso.example:")).toBe(false);
   });
 
-  it.each(["files.contoso.example/x", "user@files.contoso.example", "https://files.contoso.example", ".com", "bad host", "[::1", "127.0.0.1:99999"])(
-    "refuses the entry %j, naming ALLOWED_DOWNLOAD_HOSTS",
-    (entry) => {
-      expect(() => buildDownloadHostPolicy([entry], [ENDPOINT])).toThrow(ConfigError);
-      expect(() => buildDownloadHostPolicy([entry], [ENDPOINT])).toThrow(/ALLOWED_DOWNLOAD_HOSTS/);
-    },
-  );
+  it.each([
+    "files.contoso.example/x",
+    "user@files.contoso.example",
+    "https://files.contoso.example",
+    ".com",
+    "bad host",
+    "[::1",
+    "127.0.0.1:99999",
+  ])("refuses the entry %j, naming ALLOWED_DOWNLOAD_HOSTS", (entry) => {
+    expect(() => buildDownloadHostPolicy([entry], [ENDPOINT])).toThrow(ConfigError);
+    expect(() => buildDownloadHostPolicy([entry], [ENDPOINT])).toThrow(/ALLOWED_DOWNLOAD_HOSTS/);
+  });
 });
 
 describe("isLoopbackHost", () => {

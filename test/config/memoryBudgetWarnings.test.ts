@@ -4,8 +4,11 @@ import { TEST_ACS_CONNECTION_STRING } from "../support/testSettings";
 
 const MIB = 1024 * 1024;
 const budgetOf = (value: string): number =>
-  parseConfig({ AzureWebJobsStorage: "UseDevelopmentStorage=true", ACS_CONNECTION_STRING: TEST_ACS_CONNECTION_STRING, ARCHIVE_MEMORY_BUDGET: value })
-    .archiveMemoryBudget;
+  parseConfig({
+    AzureWebJobsStorage: "UseDevelopmentStorage=true",
+    ACS_CONNECTION_STRING: TEST_ACS_CONNECTION_STRING,
+    ARCHIVE_MEMORY_BUDGET: value,
+  }).archiveMemoryBudget;
 
 describe("ARCHIVE_MEMORY_BUDGET against the memory the process may use", () => {
   it("is quiet for the default on a 2,048 MB instance and for 2.5 GiB on a 4,096 MB one", () => {

@@ -51,11 +51,13 @@ function writtenNames(setting: SettingName): string[] {
 /** Settings the example leaves out, each with the reason. */
 const NOT_IN_THE_EXAMPLE: Readonly<Record<string, string>> = {
   ACS_RESOURCES: "a group: ACS_RESOURCES__0__RESOURCE_ID and __CONNECTION_STRING are added per resource",
-  WEBSITE_AUTH_ENABLED: "set by App Service only: set by hand it would make the app trust principal headers anyone can send",
+  WEBSITE_AUTH_ENABLED:
+    "set by App Service only: set by hand it would make the app trust principal headers anyone can send",
 };
 /** Settings the example has that the app does not read, each with the reason. */
 const LOCAL_ONLY: Readonly<Record<string, string>> = {
-  FUNCTIONS_WORKER_RUNTIME: "Core Tools needs it locally; Flex Consumption takes the runtime from the template's functionAppConfig",
+  FUNCTIONS_WORKER_RUNTIME:
+    "Core Tools needs it locally; Flex Consumption takes the runtime from the template's functionAppConfig",
 };
 
 describe("settings: one list (src/config/settingNames.ts), checked everywhere a setting is written", () => {
@@ -77,7 +79,9 @@ describe("settings: one list (src/config/settingNames.ts), checked everywhere a 
     const withDefaults = SETTING_NAMES.filter((setting) => setting.default !== undefined);
     expect(withDefaults.length).toBeGreaterThan(10);
     for (const setting of withDefaults) {
-      expect(parseConfig({ ...base, [setting.name]: setting.default }), `${setting.name}=${setting.default}`).toEqual(unset);
+      expect(parseConfig({ ...base, [setting.name]: setting.default }), `${setting.name}=${setting.default}`).toEqual(
+        unset,
+      );
     }
     // The comparison sees a value that is not the default.
     expect(parseConfig({ ...base, DOWNLOAD_CONCURRENCY: "4" })).not.toEqual(unset);
@@ -96,10 +100,13 @@ describe("settings: one list (src/config/settingNames.ts), checked everywhere a 
       for (const name of writtenNames(setting)) {
         const row = rows.find((candidate) => candidate.names.includes(name));
         expect(row, `docs/settings.md has no row for \`${name}\``).toBeDefined();
-        if (setting.default !== undefined) expect(row?.defaultCell, `docs/settings.md: the default of ${name}`).toContain(`\`${setting.default}\``);
+        if (setting.default !== undefined)
+          expect(row?.defaultCell, `docs/settings.md: the default of ${name}`).toContain(`\`${setting.default}\``);
       }
     }
-    const unknown = rows.flatMap((row) => row.names.slice(0, 1)).filter((name) => settingFor(name.replace("<n>", "0")) === undefined);
+    const unknown = rows
+      .flatMap((row) => row.names.slice(0, 1))
+      .filter((name) => settingFor(name.replace("<n>", "0")) === undefined);
     expect(unknown, "rows of docs/settings.md naming a setting src/config/settingNames.ts does not list").toEqual([]);
   });
 
@@ -107,12 +114,16 @@ describe("settings: one list (src/config/settingNames.ts), checked everywhere a 
     const values = (JSON.parse(read("local.settings.json.example")) as { Values: Record<string, string> }).Values;
     const unknown = Object.keys(values).filter((name) => settingFor(name) === undefined && !(name in LOCAL_ONLY));
     expect(unknown, "in local.settings.json.example but not in src/config/settingNames.ts").toEqual([]);
-    const absent = SETTING_NAMES.filter((setting) => setting.readBy === "app" && !(setting.name in values) && !(setting.name in NOT_IN_THE_EXAMPLE));
+    const absent = SETTING_NAMES.filter(
+      (setting) => setting.readBy === "app" && !(setting.name in values) && !(setting.name in NOT_IN_THE_EXAMPLE),
+    );
     expect(
       absent.map((setting) => setting.name),
       "missing from local.settings.json.example",
     ).toEqual([]);
-    for (const setting of SETTING_NAMES.filter((candidate) => candidate.default !== undefined && candidate.name in values)) {
+    for (const setting of SETTING_NAMES.filter(
+      (candidate) => candidate.default !== undefined && candidate.name in values,
+    )) {
       expect(values[setting.name], `local.settings.json.example ${setting.name}`).toBe(setting.default);
     }
   });
@@ -120,7 +131,9 @@ describe("settings: one list (src/config/settingNames.ts), checked everywhere a 
   it("prints in the command line's --help every setting the command line reads", () => {
     const settingsHelp = USAGE.slice(USAGE.indexOf("Settings:"), USAGE.indexOf("Output:"));
     for (const setting of SETTING_NAMES.filter((candidate) => candidate.readBy === "app")) {
-      const listed = new RegExp(`[\\s,]${settingDisplayName(setting).replace(/[<>]/g, "\\$&")}[\\s,.(]`).test(settingsHelp);
+      const listed = new RegExp(`[\\s,]${settingDisplayName(setting).replace(/[<>]/g, "\\$&")}[\\s,.(]`).test(
+        settingsHelp,
+      );
       expect(listed, `${setting.name} in --help`).toBe(setting.functionsOnly !== true);
     }
   });

@@ -20,9 +20,14 @@ function documentationPages(): string[] {
   const toolReadmes = readdirSync(join(ROOT, "tools"))
     .filter((name) => existsSync(join(ROOT, "tools", name, "README.md")))
     .map((name) => `tools/${name}/README.md`);
-  return ["README.md", "CONTRIBUTING.md", ...inFolder("docs"), "bench/README.md", "infra/README.md", ...toolReadmes].filter((page) =>
-    existsSync(join(ROOT, page)),
-  );
+  return [
+    "README.md",
+    "CONTRIBUTING.md",
+    ...inFolder("docs"),
+    "bench/README.md",
+    "infra/README.md",
+    ...toolReadmes,
+  ].filter((page) => existsSync(join(ROOT, page)));
 }
 
 /** Lines outside fenced code blocks, with their line numbers. */
@@ -77,7 +82,10 @@ function brokenLinks(page: string, markdown: string): string[] {
       const file = path === "" ? pageFile : resolve(dirname(pageFile), decodeURIComponent(path));
       const where = `${page}:${line} ${target}`;
       if (!existsSync(file)) broken.push(`${where} (no such file)`);
-      else if (anchor !== undefined && !(statSync(file).isFile() && file.endsWith(".md") && anchorsOf(file).has(anchor))) {
+      else if (
+        anchor !== undefined &&
+        !(statSync(file).isFile() && file.endsWith(".md") && anchorsOf(file).has(anchor))
+      ) {
         broken.push(`${where} (no heading with that anchor in ${relative(ROOT, file)})`);
       }
     }
@@ -103,12 +111,22 @@ describe("documentation links", () => {
   const pages = documentationPages();
 
   it("reads the README, CONTRIBUTING.md, docs/ and the READMEs of bench/, infra/ and tools/", () => {
-    expect(pages).toEqual(expect.arrayContaining(["README.md", "CONTRIBUTING.md", "docs/settings.md", "bench/README.md", "infra/README.md"]));
+    expect(pages).toEqual(
+      expect.arrayContaining([
+        "README.md",
+        "CONTRIBUTING.md",
+        "docs/settings.md",
+        "bench/README.md",
+        "infra/README.md",
+      ]),
+    );
     expect(pages.some((page) => page.startsWith("tools/"))).toBe(true);
   });
 
   it("computes anchors as GitHub does", () => {
-    const anchors = headingAnchors("# Health check: `GET /api/health`\n## Intake's trace: what is expected\n## Notes\n## Notes\n```\n# not a heading\n```\n");
+    const anchors = headingAnchors(
+      "# Health check: `GET /api/health`\n## Intake's trace: what is expected\n## Notes\n## Notes\n```\n# not a heading\n```\n",
+    );
     expect([...anchors]).toEqual(["health-check-get-apihealth", "intakes-trace-what-is-expected", "notes", "notes-1"]);
   });
 

@@ -6,7 +6,16 @@ import { encodeChunkMessage, MAX_ENCODED_MESSAGE_BYTES, type ChunkMessage } from
 import { readEnvelope, RECORDING_FILE_STATUS_UPDATED } from "../../src/events/eventEnvelope";
 import { chunkMessagesFromEvent, type RecordingEventPolicy } from "../../src/events/recordingEvent";
 import { InvalidEventError } from "../../src/errors";
-import { cloudEvent, DEFAULT_EVENT_TIME, eventGridEvent, gaChunk, gaData, previewChunk, type EventInit, type Json } from "../support/recordingEvents";
+import {
+  cloudEvent,
+  DEFAULT_EVENT_TIME,
+  eventGridEvent,
+  gaChunk,
+  gaData,
+  previewChunk,
+  type EventInit,
+  type Json,
+} from "../support/recordingEvents";
 import { TEST_ACS_CONNECTION_STRING, TEST_ACS_RESOURCE } from "../support/testSettings";
 
 const HOUR = 3_600_000;
@@ -51,7 +60,11 @@ function only<T>(items: readonly T[]): T {
 describe("valid events: today's (GA) shape", () => {
   const documentId = "0-eus-d12-801b3f3fc462fe8a01e6810cbff729b8";
   const chunk = gaChunk(0, { documentId });
-  const init: EventInit = { id: "evt-ga-1", subject: "/recording/call/call-1/serverCallId/c2VydmVy/recordingId/rec-1", data: gaData([chunk]) };
+  const init: EventInit = {
+    id: "evt-ga-1",
+    subject: "/recording/call/call-1/serverCallId/c2VydmVy/recordingId/rec-1",
+    data: gaData([chunk]),
+  };
 
   it("turns an Event Grid event into one complete chunk message", () => {
     expect(parse(eventGridEvent(init))).toEqual([
@@ -90,17 +103,33 @@ describe("valid events: today's (GA) shape", () => {
 
   it("carries audio-only, unmixed recordings' types through", () => {
     const message = only(
-      parse(eventGridEvent({ data: gaData([gaChunk()], { recordingContentType: "Audio", recordingChannelType: "Unmixed", recordingFormatType: "Wav" }) })),
+      parse(
+        eventGridEvent({
+          data: gaData([gaChunk()], {
+            recordingContentType: "Audio",
+            recordingChannelType: "Unmixed",
+            recordingFormatType: "Wav",
+          }),
+        }),
+      ),
     );
     expect(message).toMatchObject({ contentType: "Audio", channelType: "Unmixed", formatType: "Wav" });
   });
 
   it("fans out a multi-chunk recording in event order, with chunkCount and a distinct chunkKey each", () => {
-    const chunks = [gaChunk(2), gaChunk(0, { endReason: "ChunkMaximumSizeExceeded" }), gaChunk(1, { endReason: "ChunkMaximumSizeExceeded" })];
+    const chunks = [
+      gaChunk(2),
+      gaChunk(0, { endReason: "ChunkMaximumSizeExceeded" }),
+      gaChunk(1, { endReason: "ChunkMaximumSizeExceeded" }),
+    ];
     const messages = parse(cloudEvent({ data: gaData(chunks) }));
     expect(messages.map((m) => m.index)).toEqual([2, 0, 1]);
     expect(messages.map((m) => m.documentId)).toEqual(chunks.map((c) => c["documentId"]));
-    expect(messages.map((m) => m.endReason)).toEqual(["SessionEnded", "ChunkMaximumSizeExceeded", "ChunkMaximumSizeExceeded"]);
+    expect(messages.map((m) => m.endReason)).toEqual([
+      "SessionEnded",
+      "ChunkMaximumSizeExceeded",
+      "ChunkMaximumSizeExceeded",
+    ]);
     expect(new Set(messages.map((m) => m.chunkKey)).size).toBe(3);
     for (const message of messages) {
       expect(message.chunkCount).toBe(3);
@@ -110,7 +139,14 @@ describe("valid events: today's (GA) shape", () => {
 
   it("accepts null for optional fields and leaves them out of the message", () => {
     const message = only(
-      parse(eventGridEvent({ data: gaData([gaChunk(0, { endReason: null, deleteLocation: null })], { recordingContentType: null, sessionEndReason: null }) })),
+      parse(
+        eventGridEvent({
+          data: gaData([gaChunk(0, { endReason: null, deleteLocation: null })], {
+            recordingContentType: null,
+            sessionEndReason: null,
+          }),
+        }),
+      ),
     );
     expect(message).not.toHaveProperty("endReason");
     expect(message).not.toHaveProperty("deleteLocation");
@@ -120,7 +156,9 @@ describe("valid events: today's (GA) shape", () => {
   });
 
   it("accepts events without the optional recording fields", () => {
-    const message = only(parse(eventGridEvent({ subject: undefined, data: { recordingStorageInfo: { recordingChunks: [gaChunk(0)] } } })));
+    const message = only(
+      parse(eventGridEvent({ subject: undefined, data: { recordingStorageInfo: { recordingChunks: [gaChunk(0)] } } })),
+    );
     for (const field of [
       "callId",
       "serverCallId",
@@ -166,7 +204,10 @@ describe("topic / source: the ACS resource id shape, even without ALLOWED_ACS_RE
     ["only a subscription (the Go SDK's CloudEvent)", "/subscriptions/{subscription-id}"],
     ["another provider", "/subscriptions/x/resourceGroups/y/providers/Other/things/z"],
     ["a child path", `${TEST_ACS_RESOURCE}/child`],
-    ["a line break (a forged log line)", `${TEST_ACS_RESOURCE.replace("contoso-acs", "x")}\n2026-12-02 [Information] archived chunk fake`],
+    [
+      "a line break (a forged log line)",
+      `${TEST_ACS_RESOURCE.replace("contoso-acs", "x")}\n2026-12-02 [Information] archived chunk fake`,
+    ],
     ["a bidi override (U+202E)", TEST_ACS_RESOURCE.replace("contoso-acs", "contoso\u202eeca")],
     ["a zero-width space", TEST_ACS_RESOURCE.replace("contoso-acs", "contoso\u200b-acs")],
     ["a space", TEST_ACS_RESOURCE.replace("recordings-rg", "recordings rg")],
@@ -203,7 +244,16 @@ describe("valid events: the 2021 preview shape (seeds)", () => {
       callId: "43563209-4ec6-4119-be5b-88398cda2caf",
       recordingDurationMs: 15000,
     });
-    for (const field of ["contentLocation", "metadataLocation", "deleteLocation", "serverCallId", "recordingId", "contentType", "channelType", "formatType"]) {
+    for (const field of [
+      "contentLocation",
+      "metadataLocation",
+      "deleteLocation",
+      "serverCallId",
+      "recordingId",
+      "contentType",
+      "channelType",
+      "formatType",
+    ]) {
       expect(message).not.toHaveProperty(field);
     }
   });
@@ -235,9 +285,19 @@ describe("valid events: bring-your-own-storage", () => {
 
   it("takes recordingId from data when the subject has none (BYOS subject shape)", () => {
     const message = only(
-      parse(eventGridEvent({ subject: "/recording/call/c1/serverCallId/s1", data: gaData([gaChunk()], { storageType: "acsstorage", recordingId: "r-data" }) })),
+      parse(
+        eventGridEvent({
+          subject: "/recording/call/c1/serverCallId/s1",
+          data: gaData([gaChunk()], { storageType: "acsstorage", recordingId: "r-data" }),
+        }),
+      ),
     );
-    expect(message).toMatchObject({ callId: "c1", serverCallId: "s1", recordingId: "r-data", storageType: "acsstorage" });
+    expect(message).toMatchObject({
+      callId: "c1",
+      serverCallId: "s1",
+      recordingId: "r-data",
+      storageType: "acsstorage",
+    });
   });
 });
 
@@ -255,12 +315,16 @@ describe("the deadline is eventTime + RETENTION_HOURS", () => {
   });
 
   it("normalizes offsets and missing zones to UTC", () => {
-    expect(only(parse(eventGridEvent({ time: "2024-05-06T09:10:11+02:00" }))).deadline).toBe("2024-05-08T07:10:11.000Z");
+    expect(only(parse(eventGridEvent({ time: "2024-05-06T09:10:11+02:00" }))).deadline).toBe(
+      "2024-05-08T07:10:11.000Z",
+    );
     expect(only(parse(eventGridEvent({ time: "2024-05-06T07:10:11" }))).eventTime).toBe("2024-05-06T07:10:11.000Z");
   });
 
   it("does not depend on the clock (an old event keeps its old deadline)", () => {
-    expect(only(parse(eventGridEvent({ time: "2017-08-16T03:54:38.2696833Z" }))).deadline).toBe("2017-08-18T03:54:38.269Z");
+    expect(only(parse(eventGridEvent({ time: "2017-08-16T03:54:38.2696833Z" }))).deadline).toBe(
+      "2017-08-18T03:54:38.269Z",
+    );
   });
 });
 
@@ -374,75 +438,160 @@ const BAD_EVENTS: readonly BadEvent[] = [
   { name: "CloudEvents id missing", event: () => cloudEvent({ id: undefined }), field: "id" },
   { name: "eventTime missing", event: () => eventGridEvent({ time: undefined }), field: "eventTime" },
   { name: "eventTime a word", event: () => eventGridEvent({ time: "yesterday" }), field: "eventTime" },
-  { name: "eventTime impossible date", event: () => eventGridEvent({ time: "2021-02-30T10:00:00Z" }), field: "eventTime" },
+  {
+    name: "eventTime impossible date",
+    event: () => eventGridEvent({ time: "2021-02-30T10:00:00Z" }),
+    field: "eventTime",
+  },
   { name: "eventTime hour 25", event: () => eventGridEvent({ time: "2021-07-27T25:00:00Z" }), field: "eventTime" },
   { name: "eventTime date only", event: () => eventGridEvent({ time: "2021-07-27" }), field: "eventTime" },
   { name: "eventTime epoch number", event: () => eventGridEvent({ time: 1627399234 }), field: "eventTime" },
-  { name: "eventTime RFC 1123", event: () => eventGridEvent({ time: "Tue, 27 Jul 2021 15:20:34 GMT" }), field: "eventTime" },
+  {
+    name: "eventTime RFC 1123",
+    event: () => eventGridEvent({ time: "Tue, 27 Jul 2021 15:20:34 GMT" }),
+    field: "eventTime",
+  },
   { name: "CloudEvents time bad", event: () => cloudEvent({ time: "not a time" }), field: "time" },
   { name: "CloudEvents time missing", event: () => cloudEvent({ time: undefined }), field: "time" },
   { name: "eventTime in year 9999", event: () => eventGridEvent({ time: "9999-12-31T23:59:59Z" }), field: "eventTime" },
-  { name: "eventTime two hours ahead", event: () => eventGridEvent({ time: new Date(Date.now() + 2 * 3_600_000).toISOString() }), field: "eventTime" },
-  { name: "CloudEvents time a day ahead", event: () => cloudEvent({ time: new Date(Date.now() + 24 * 3_600_000).toISOString() }), field: "time" },
+  {
+    name: "eventTime two hours ahead",
+    event: () => eventGridEvent({ time: new Date(Date.now() + 2 * 3_600_000).toISOString() }),
+    field: "eventTime",
+  },
+  {
+    name: "CloudEvents time a day ahead",
+    event: () => cloudEvent({ time: new Date(Date.now() + 24 * 3_600_000).toISOString() }),
+    field: "time",
+  },
   // a chunk's URLs must name the chunk's own documentId
   {
     name: "contentLocation of another document",
-    event: () => withChunk({ documentId: "0-eus-d12-mine", contentLocation: "https://storage.asm.skype.com/v1/objects/0-eus-d12-other/content/video" }),
+    event: () =>
+      withChunk({
+        documentId: "0-eus-d12-mine",
+        contentLocation: "https://storage.asm.skype.com/v1/objects/0-eus-d12-other/content/video",
+      }),
     field: `${C0}.contentLocation`,
   },
   {
     name: "metadataLocation of another document",
-    event: () => withChunk({ documentId: "0-eus-d12-mine", metadataLocation: "https://storage.asm.skype.com/v1/objects/0-eus-d12-other/content/acsmetadata" }),
+    event: () =>
+      withChunk({
+        documentId: "0-eus-d12-mine",
+        metadataLocation: "https://storage.asm.skype.com/v1/objects/0-eus-d12-other/content/acsmetadata",
+      }),
     field: `${C0}.metadataLocation`,
   },
   {
     name: "2021 preview API download URL of another document",
-    event: () => withChunk({ documentId: "0-eus-d12-mine", contentLocation: "https://storage.asm.skype.com/recording/download/0-eus-d12-other" }),
+    event: () =>
+      withChunk({
+        documentId: "0-eus-d12-mine",
+        contentLocation: "https://storage.asm.skype.com/recording/download/0-eus-d12-other",
+      }),
     field: `${C0}.contentLocation`,
   },
   {
     name: "own document, then .. to another",
-    event: () => withChunk({ documentId: "0-eus-d12-mine", contentLocation: "https://storage.asm.skype.com/v1/objects/0-eus-d12-mine/../0-eus-d12-other" }),
+    event: () =>
+      withChunk({
+        documentId: "0-eus-d12-mine",
+        contentLocation: "https://storage.asm.skype.com/v1/objects/0-eus-d12-mine/../0-eus-d12-other",
+      }),
     field: `${C0}.contentLocation`,
   },
   {
     name: "own document only in the query",
-    event: () => withChunk({ documentId: "0-eus-d12-mine", contentLocation: "https://storage.asm.skype.com/v1/other?doc=/v1/objects/0-eus-d12-mine" }),
+    event: () =>
+      withChunk({
+        documentId: "0-eus-d12-mine",
+        contentLocation: "https://storage.asm.skype.com/v1/other?doc=/v1/objects/0-eus-d12-mine",
+      }),
     field: `${C0}.contentLocation`,
   },
   {
     name: "own document with an encoded slash",
     event: () =>
-      withChunk({ documentId: "0-eus-d12-mine", contentLocation: "https://storage.asm.skype.com/v1/objects/0-eus-d12-mine%2F..%2Fother/content/video" }),
+      withChunk({
+        documentId: "0-eus-d12-mine",
+        contentLocation: "https://storage.asm.skype.com/v1/objects/0-eus-d12-mine%2F..%2Fother/content/video",
+      }),
     field: `${C0}.contentLocation`,
   },
   {
     name: "an unknown URL shape",
-    event: () => withChunk({ documentId: "0-eus-d12-mine", contentLocation: "https://storage.asm.skype.com/download?id=0-eus-d12-mine" }),
+    event: () =>
+      withChunk({
+        documentId: "0-eus-d12-mine",
+        contentLocation: "https://storage.asm.skype.com/download?id=0-eus-d12-mine",
+      }),
     field: `${C0}.contentLocation`,
   },
   { name: "topic a number", event: () => eventGridEvent({ source: 7 }), field: "topic", policy: open },
-  { name: "topic missing (no allowlist)", event: () => eventGridEvent({ source: undefined }), field: "topic", policy: open },
-  { name: "CloudEvents source an object", event: () => cloudEvent({ source: { id: TEST_ACS_RESOURCE } }), field: "source", policy: open },
-  { name: "unknown topic (allowlist set)", event: () => eventGridEvent({ source: TEST_ACS_RESOURCE.replace("contoso-acs", "mallory-acs") }), field: "topic" },
-  { name: "topic extends an allowed one", event: () => eventGridEvent({ source: `${TEST_ACS_RESOURCE}-evil` }), field: "topic" },
-  { name: "topic is a sub-path of an allowed one", event: () => eventGridEvent({ source: `${TEST_ACS_RESOURCE}/child` }), field: "topic" },
+  {
+    name: "topic missing (no allowlist)",
+    event: () => eventGridEvent({ source: undefined }),
+    field: "topic",
+    policy: open,
+  },
+  {
+    name: "CloudEvents source an object",
+    event: () => cloudEvent({ source: { id: TEST_ACS_RESOURCE } }),
+    field: "source",
+    policy: open,
+  },
+  {
+    name: "unknown topic (allowlist set)",
+    event: () => eventGridEvent({ source: TEST_ACS_RESOURCE.replace("contoso-acs", "mallory-acs") }),
+    field: "topic",
+  },
+  {
+    name: "topic extends an allowed one",
+    event: () => eventGridEvent({ source: `${TEST_ACS_RESOURCE}-evil` }),
+    field: "topic",
+  },
+  {
+    name: "topic is a sub-path of an allowed one",
+    event: () => eventGridEvent({ source: `${TEST_ACS_RESOURCE}/child` }),
+    field: "topic",
+  },
   { name: "topic missing (allowlist set)", event: () => eventGridEvent({ source: undefined }), field: "topic" },
   { name: "topic empty (allowlist set)", event: () => eventGridEvent({ source: "" }), field: "topic" },
-  { name: "unknown CloudEvents source (allowlist set)", event: () => cloudEvent({ source: "/subscriptions/{subscription-id}" }), field: "source" },
+  {
+    name: "unknown CloudEvents source (allowlist set)",
+    event: () => cloudEvent({ source: "/subscriptions/{subscription-id}" }),
+    field: "source",
+  },
   // data
   { name: "data missing", event: () => eventGridEvent({ data: undefined }), field: "data" },
   { name: "data a string that is not JSON", event: () => eventGridEvent({ data: "recording" }), field: "data" },
-  { name: "data JSON text without recordingStorageInfo", event: () => eventGridEvent({ data: "{}" }), field: "data.recordingStorageInfo" },
+  {
+    name: "data JSON text without recordingStorageInfo",
+    event: () => eventGridEvent({ data: "{}" }),
+    field: "data.recordingStorageInfo",
+  },
   { name: "data an array", event: () => eventGridEvent({ data: [gaData()] }), field: "data" },
   {
     name: "recordingStorageInfo missing",
     event: () => eventGridEvent({ data: { recordingStartTime: "2024-05-06T07:08:09Z" } }),
     field: "data.recordingStorageInfo",
   },
-  { name: "recordingStorageInfo a string", event: () => eventGridEvent({ data: { recordingStorageInfo: "chunks" } }), field: "data.recordingStorageInfo" },
-  { name: "recordingChunks missing", event: () => eventGridEvent({ data: { recordingStorageInfo: {} } }), field: "data.recordingStorageInfo.recordingChunks" },
-  { name: "recordingChunks empty", event: () => eventGridEvent({ data: gaData([]) }), field: "data.recordingStorageInfo.recordingChunks" },
+  {
+    name: "recordingStorageInfo a string",
+    event: () => eventGridEvent({ data: { recordingStorageInfo: "chunks" } }),
+    field: "data.recordingStorageInfo",
+  },
+  {
+    name: "recordingChunks missing",
+    event: () => eventGridEvent({ data: { recordingStorageInfo: {} } }),
+    field: "data.recordingStorageInfo.recordingChunks",
+  },
+  {
+    name: "recordingChunks empty",
+    event: () => eventGridEvent({ data: gaData([]) }),
+    field: "data.recordingStorageInfo.recordingChunks",
+  },
   {
     name: "recordingChunks an object",
     event: () => eventGridEvent({ data: { recordingStorageInfo: { recordingChunks: { 0: gaChunk() } } } }),
@@ -455,7 +604,11 @@ const BAD_EVENTS: readonly BadEvent[] = [
   { name: "documentId missing", event: () => withChunk({ documentId: undefined }), field: `${C0}.documentId` },
   { name: "documentId empty", event: () => withChunk({ documentId: "" }), field: `${C0}.documentId` },
   { name: "documentId a number", event: () => withChunk({ documentId: 12345 }), field: `${C0}.documentId` },
-  { name: "documentId path traversal ../", event: () => withChunk({ documentId: "../../recordings/other" }), field: `${C0}.documentId` },
+  {
+    name: "documentId path traversal ../",
+    event: () => withChunk({ documentId: "../../recordings/other" }),
+    field: `${C0}.documentId`,
+  },
   { name: "documentId just ..", event: () => withChunk({ documentId: ".." }), field: `${C0}.documentId` },
   { name: "documentId with ..", event: () => withChunk({ documentId: "0-eus..d12" }), field: `${C0}.documentId` },
   { name: "documentId with /", event: () => withChunk({ documentId: "0-eus/d12" }), field: `${C0}.documentId` },
@@ -465,10 +618,22 @@ const BAD_EVENTS: readonly BadEvent[] = [
   { name: "documentId with newline", event: () => withChunk({ documentId: "0-eus\nd12" }), field: `${C0}.documentId` },
   { name: "documentId with tab", event: () => withChunk({ documentId: "0-eus\td12" }), field: `${C0}.documentId` },
   { name: "documentId with DEL", event: () => withChunk({ documentId: "0-eus\u007fd12" }), field: `${C0}.documentId` },
-  { name: "documentId with C1 control (NEL)", event: () => withChunk({ documentId: "0-eus\u0085d12" }), field: `${C0}.documentId` },
+  {
+    name: "documentId with C1 control (NEL)",
+    event: () => withChunk({ documentId: "0-eus\u0085d12" }),
+    field: `${C0}.documentId`,
+  },
   { name: "documentId leading space", event: () => withChunk({ documentId: " 0-eus-d12" }), field: `${C0}.documentId` },
-  { name: "documentId trailing space", event: () => withChunk({ documentId: "0-eus-d12 " }), field: `${C0}.documentId` },
-  { name: "documentId over 200 characters", event: () => withChunk({ documentId: "d".repeat(201) }), field: `${C0}.documentId` },
+  {
+    name: "documentId trailing space",
+    event: () => withChunk({ documentId: "0-eus-d12 " }),
+    field: `${C0}.documentId`,
+  },
+  {
+    name: "documentId over 200 characters",
+    event: () => withChunk({ documentId: "d".repeat(201) }),
+    field: `${C0}.documentId`,
+  },
   { name: "index missing", event: () => withChunk({ index: undefined }), field: `${C0}.index` },
   { name: "index -1", event: () => withChunk({}, -1), field: `${C0}.index` },
   { name: "index 1.5", event: () => withChunk({}, 1.5), field: `${C0}.index` },
@@ -476,7 +641,11 @@ const BAD_EVENTS: readonly BadEvent[] = [
   { name: "index null", event: () => withChunk({ index: null }), field: `${C0}.index` },
   { name: "index true", event: () => withChunk({ index: true }), field: `${C0}.index` },
   { name: "index beyond safe integers", event: () => withChunk({}, 2 ** 53), field: `${C0}.index` },
-  { name: "contentLocation a number", event: () => withChunk({ contentLocation: 443 }), field: `${C0}.contentLocation` },
+  {
+    name: "contentLocation a number",
+    event: () => withChunk({ contentLocation: 443 }),
+    field: `${C0}.contentLocation`,
+  },
   ...HOSTILE_URLS.map(([what, url]): BadEvent => ({
     name: `contentLocation ${what}`,
     event: () => withChunk({ contentLocation: url }),
@@ -489,7 +658,8 @@ const BAD_EVENTS: readonly BadEvent[] = [
   })),
   {
     name: "a hostile URL in the last chunk only",
-    event: () => eventGridEvent({ data: gaData([gaChunk(0), gaChunk(1, { contentLocation: "https://evil.example.com/x" })]) }),
+    event: () =>
+      eventGridEvent({ data: gaData([gaChunk(0), gaChunk(1, { contentLocation: "https://evil.example.com/x" })]) }),
     field: `${C1}.contentLocation`,
   },
 ];
@@ -503,7 +673,9 @@ describe("invalid events are rejected naming the field", () => {
   });
 
   it("returns nothing at all when any chunk is bad (URLs are checked before anything is enqueued)", () => {
-    const event = eventGridEvent({ data: gaData([gaChunk(0), gaChunk(1), gaChunk(2, { metadataLocation: "https://evil.example.com/x" })]) });
+    const event = eventGridEvent({
+      data: gaData([gaChunk(0), gaChunk(1), gaChunk(2, { metadataLocation: "https://evil.example.com/x" })]),
+    });
     let result: ChunkMessage[] | undefined;
     expect(() => {
       result = parse(event);
@@ -530,7 +702,8 @@ describe("invalid events are rejected naming the field", () => {
       },
       { contentLocation: `https://storage.asm.skype.com/v1/objects/${encodeURIComponent(documentId)}/content/audio` },
     ];
-    for (const locations of own) expect(only(parse(withChunk({ documentId, ...locations }), open))).toMatchObject(locations);
+    for (const locations of own)
+      expect(only(parse(withChunk({ documentId, ...locations }), open))).toMatchObject(locations);
   });
 
   it("accepts what the bad table rejects once it is fixed (the table is not rejecting everything)", () => {
@@ -555,17 +728,30 @@ interface OddEvent {
 const ODD_EVENTS: readonly OddEvent[] = [
   {
     name: "deleteLocation of another document (the published GA sample's shape)",
-    event: () => withChunk({ documentId: "0-eus-d12-mine", deleteLocation: "https://us-storage.asm.skype.com/v1/objects/0-eus-d12-other" }),
+    event: () =>
+      withChunk({
+        documentId: "0-eus-d12-mine",
+        deleteLocation: "https://us-storage.asm.skype.com/v1/objects/0-eus-d12-other",
+      }),
     anomalies: ["deleteLocationNamesOtherDocument"],
     leftOut: ["deleteLocation"],
   },
   {
     name: "deleteLocation: own document, then .. to another",
-    event: () => withChunk({ documentId: "0-eus-d12-mine", deleteLocation: "https://storage.asm.skype.com/v1/objects/0-eus-d12-mine/../0-eus-d12-other" }),
+    event: () =>
+      withChunk({
+        documentId: "0-eus-d12-mine",
+        deleteLocation: "https://storage.asm.skype.com/v1/objects/0-eus-d12-mine/../0-eus-d12-other",
+      }),
     anomalies: ["deleteLocationNamesOtherDocument"],
     leftOut: ["deleteLocation"],
   },
-  { name: "deleteLocation a number", event: () => withChunk({ deleteLocation: 443 }), anomalies: ["deleteLocationNotAllowed"], leftOut: ["deleteLocation"] },
+  {
+    name: "deleteLocation a number",
+    event: () => withChunk({ deleteLocation: 443 }),
+    anomalies: ["deleteLocationNotAllowed"],
+    leftOut: ["deleteLocation"],
+  },
   ...HOSTILE_URLS.map(([what, url]): OddEvent => ({
     name: `deleteLocation ${what}`,
     event: () => withChunk({ deleteLocation: url }),
@@ -620,12 +806,25 @@ const ODD_EVENTS: readonly OddEvent[] = [
     anomalies: ["recordingFieldUnreadable"],
     leftOut: ["sessionEndReason"],
   },
-  { name: "storageType a number", event: () => withData({ storageType: 2 }), anomalies: ["recordingFieldUnreadable"], leftOut: ["storageType"] },
-  { name: "endReason a number", event: () => withChunk({ endReason: 3 }), anomalies: ["endReasonUnreadable"], leftOut: ["endReason"] },
+  {
+    name: "storageType a number",
+    event: () => withData({ storageType: 2 }),
+    anomalies: ["recordingFieldUnreadable"],
+    leftOut: ["storageType"],
+  },
+  {
+    name: "endReason a number",
+    event: () => withChunk({ endReason: 3 }),
+    anomalies: ["endReasonUnreadable"],
+    leftOut: ["endReason"],
+  },
   { name: 'index "0" (a decimal string)', event: () => withChunk({ index: "0" }), anomalies: ["indexAsText"] },
   {
     name: "the same chunk listed twice",
-    event: () => eventGridEvent({ data: gaData([gaChunk(0, { documentId: "0-eus-d12-twice" }), gaChunk(0, { documentId: "0-eus-d12-twice" })]) }),
+    event: () =>
+      eventGridEvent({
+        data: gaData([gaChunk(0, { documentId: "0-eus-d12-twice" }), gaChunk(0, { documentId: "0-eus-d12-twice" })]),
+      }),
     anomalies: ["chunkListedTwice"],
   },
   {
@@ -636,7 +835,10 @@ const ODD_EVENTS: readonly OddEvent[] = [
   },
   {
     name: "a documentId repeated with another index",
-    event: () => eventGridEvent({ data: gaData([gaChunk(0, { documentId: "0-eus-d12-same" }), gaChunk(1, { documentId: "0-eus-d12-same" })]) }),
+    event: () =>
+      eventGridEvent({
+        data: gaData([gaChunk(0, { documentId: "0-eus-d12-same" }), gaChunk(1, { documentId: "0-eus-d12-same" })]),
+      }),
     anomalies: ["documentIdRepeated"],
     messages: 2,
   },
@@ -657,10 +859,18 @@ describe("odd but safe events are archived, the oddity recorded on each chunk", 
   it("records every anomaly of a chunk, sorted, and none on a normal chunk", () => {
     const [odd, normal] = parse(
       eventGridEvent({
-        data: gaData([gaChunk(0, { index: "0", deleteLocation: "https://evil.example.com/x", endReason: 1 }), gaChunk(1)], { recordingFormatType: 3 }),
+        data: gaData(
+          [gaChunk(0, { index: "0", deleteLocation: "https://evil.example.com/x", endReason: 1 }), gaChunk(1)],
+          { recordingFormatType: 3 },
+        ),
       }),
     );
-    expect(odd?.anomalies).toEqual(["deleteLocationNotAllowed", "endReasonUnreadable", "indexAsText", "recordingFieldUnreadable"]);
+    expect(odd?.anomalies).toEqual([
+      "deleteLocationNotAllowed",
+      "endReasonUnreadable",
+      "indexAsText",
+      "recordingFieldUnreadable",
+    ]);
     expect(normal?.anomalies).toEqual(["recordingFieldUnreadable"]);
     expect(only(parse(eventGridEvent()))).not.toHaveProperty("anomalies");
   });
@@ -697,7 +907,11 @@ const DOCS_DOCUMENT = "0-eus-d12-801b3f3fc462fe8a01e6810cbff729b8";
 const DOCS_CONTENT = `https://storage.asm.skype.com/v1/objects/${DOCS_DOCUMENT}/content/video`;
 const DOCS_METADATA = `https://storage.asm.skype.com/v1/objects/${DOCS_DOCUMENT}/content/acsmetadata`;
 const DOCS_DELETE = "https://us-storage.asm.skype.com/v1/objects/0-eus-d1-83e9599991e21ad21220427d78fbf558";
-const DOCS_RECORDING = { recordingStartTime: "2021-07-27T15:20:23.608Z", recordingDurationMs: 6620, sessionEndReason: "CallEnded" } as const;
+const DOCS_RECORDING = {
+  recordingStartTime: "2021-07-27T15:20:23.608Z",
+  recordingDurationMs: 6620,
+  sessionEndReason: "CallEnded",
+} as const;
 
 const EXPECTED: Record<string, FixtureExpectation> = {
   "seeds-quickstart-2021.preview.eventgrid.json": {
@@ -716,7 +930,17 @@ const EXPECTED: Record<string, FixtureExpectation> = {
         sessionEndReason: "CallEnded",
       },
     ],
-    absent: ["contentLocation", "metadataLocation", "deleteLocation", "serverCallId", "recordingId", "contentType", "channelType", "formatType", "storageType"],
+    absent: [
+      "contentLocation",
+      "metadataLocation",
+      "deleteLocation",
+      "serverCallId",
+      "recordingId",
+      "contentType",
+      "channelType",
+      "formatType",
+      "storageType",
+    ],
   },
   "docs-eventgrid-acs-voice-video-events.public-preview-2021.recordingid-subject.eventgrid.json": {
     messages: [
@@ -753,7 +977,14 @@ const EXPECTED: Record<string, FixtureExpectation> = {
     absent: ["deleteLocation"],
   },
   "derived-docs-eventgrid-acs-voice-video-events.ga.cloudevents.json": {
-    messages: [{ documentId: DOCS_DOCUMENT, contentLocation: DOCS_CONTENT, metadataLocation: DOCS_METADATA, anomalies: ["deleteLocationNamesOtherDocument"] }],
+    messages: [
+      {
+        documentId: DOCS_DOCUMENT,
+        contentLocation: DOCS_CONTENT,
+        metadataLocation: DOCS_METADATA,
+        anomalies: ["deleteLocationNamesOtherDocument"],
+      },
+    ],
     absent: ["deleteLocation"],
   },
   // The SDKs' test events name no ACS resource (no topic; a CloudEvent source of only /subscriptions/{id}): no real
@@ -780,13 +1011,17 @@ const EXPECTED: Record<string, FixtureExpectation> = {
   "docs-byos-quickstart.private-preview-2023.byos.eventgrid.schema-verbatim.json": { invalidField: "eventTime" },
   "docs-byos-quickstart.ga-2023.byos.eventgrid.schema-verbatim.json": { invalidField: "eventTime" },
   // Blob URLs in the customer's account: accepted only through the BYOS step (test/byos/byosIntake.test.ts).
-  "derived-docs-byos-quickstart.ga-2023.azureblob.eventgrid.json": { invalidField: "data.recordingStorageInfo.recordingChunks[0].contentLocation" },
+  "derived-docs-byos-quickstart.ga-2023.azureblob.eventgrid.json": {
+    invalidField: "data.recordingStorageInfo.recordingChunks[0].contentLocation",
+  },
 };
 
 /** A resource id usable in ALLOWED_ACS_RESOURCES, or undefined (the docs' samples use placeholders that still fit the pattern). */
 function allowlistable(source: unknown): string | undefined {
   if (typeof source !== "string") return undefined;
-  return /^\/subscriptions\/[^/]+\/resourceGroups\/[^/]+\/providers\/Microsoft\.Communication\/communicationServices\/[^/]+\/?$/i.test(source)
+  return /^\/subscriptions\/[^/]+\/resourceGroups\/[^/]+\/providers\/Microsoft\.Communication\/communicationServices\/[^/]+\/?$/i.test(
+    source,
+  )
     ? source
     : undefined;
 }
@@ -796,42 +1031,46 @@ describe.skipIf(fixtureFiles.length === 0)("published samples (test/fixtures/eve
     expect(fixtureFiles).toEqual(expect.arrayContaining(Object.keys(EXPECTED)));
   });
 
-  it.each(fixtureFiles)("%s: every recording event mirrors its chunks into messages, or is rejected as expected", (file) => {
-    const expectation = EXPECTED[file];
-    const events = fixtureEvents(file);
-    expect(events.length).toBeGreaterThan(0);
-    for (const event of events) {
-      const envelope = readEnvelope(event);
-      expect(envelope).toBeDefined();
-      if (!envelope) continue;
-      expect(envelope.schema).toBe(file.includes("cloudevents") ? "CloudEvents" : "EventGrid");
-      if (expectation?.invalidField) {
-        expect(() => chunkMessagesFromEvent(envelope, open)).toThrow(InvalidEventError);
-        expect(rejection(event, open).field).toBe(expectation.invalidField);
-        continue;
+  it.each(fixtureFiles)(
+    "%s: every recording event mirrors its chunks into messages, or is rejected as expected",
+    (file) => {
+      const expectation = EXPECTED[file];
+      const events = fixtureEvents(file);
+      expect(events.length).toBeGreaterThan(0);
+      for (const event of events) {
+        const envelope = readEnvelope(event);
+        expect(envelope).toBeDefined();
+        if (!envelope) continue;
+        expect(envelope.schema).toBe(file.includes("cloudevents") ? "CloudEvents" : "EventGrid");
+        if (expectation?.invalidField) {
+          expect(() => chunkMessagesFromEvent(envelope, open)).toThrow(InvalidEventError);
+          expect(rejection(event, open).field).toBe(expectation.invalidField);
+          continue;
+        }
+        expect(envelope.type).toBe(RECORDING_FILE_STATUS_UPDATED);
+        const messages = chunkMessagesFromEvent(envelope, open);
+        const data = event["data"] as { recordingStorageInfo: { recordingChunks: Json[] } };
+        const chunks = data.recordingStorageInfo.recordingChunks;
+        expect(messages).toHaveLength(chunks.length);
+        messages.forEach((message, position) => {
+          const chunk = chunks[position] as Json;
+          expect(message.documentId).toBe(chunk["documentId"]);
+          expect(message.index).toBe(chunk["index"]);
+          expect(message.endReason).toBe(chunk["endReason"]);
+          expect(message.contentLocation).toBe(chunk["contentLocation"]);
+          expect(message.metadataLocation).toBe(chunk["metadataLocation"]);
+          // A deleteLocation that does not name the chunk's document is left out and recorded, never carried.
+          if (message.anomalies?.includes("deleteLocationNamesOtherDocument"))
+            expect(message.deleteLocation).toBeUndefined();
+          else expect(message.deleteLocation).toBe(chunk["deleteLocation"]);
+          expect(message.eventId).toBe(envelope.id);
+          expect(message.chunkCount).toBe(chunks.length);
+          expect(Date.parse(message.deadline) - Date.parse(message.eventTime)).toBe(48 * HOUR);
+          expect(Buffer.byteLength(encodeChunkMessage(message))).toBeLessThan(MAX_ENCODED_MESSAGE_BYTES);
+        });
       }
-      expect(envelope.type).toBe(RECORDING_FILE_STATUS_UPDATED);
-      const messages = chunkMessagesFromEvent(envelope, open);
-      const data = event["data"] as { recordingStorageInfo: { recordingChunks: Json[] } };
-      const chunks = data.recordingStorageInfo.recordingChunks;
-      expect(messages).toHaveLength(chunks.length);
-      messages.forEach((message, position) => {
-        const chunk = chunks[position] as Json;
-        expect(message.documentId).toBe(chunk["documentId"]);
-        expect(message.index).toBe(chunk["index"]);
-        expect(message.endReason).toBe(chunk["endReason"]);
-        expect(message.contentLocation).toBe(chunk["contentLocation"]);
-        expect(message.metadataLocation).toBe(chunk["metadataLocation"]);
-        // A deleteLocation that does not name the chunk's document is left out and recorded, never carried.
-        if (message.anomalies?.includes("deleteLocationNamesOtherDocument")) expect(message.deleteLocation).toBeUndefined();
-        else expect(message.deleteLocation).toBe(chunk["deleteLocation"]);
-        expect(message.eventId).toBe(envelope.id);
-        expect(message.chunkCount).toBe(chunks.length);
-        expect(Date.parse(message.deadline) - Date.parse(message.eventTime)).toBe(48 * HOUR);
-        expect(Buffer.byteLength(encodeChunkMessage(message))).toBeLessThan(MAX_ENCODED_MESSAGE_BYTES);
-      });
-    }
-  });
+    },
+  );
 
   it.each(Object.entries(EXPECTED).filter(([file, e]) => fixtureFiles.includes(file) && e.messages))(
     "%s: parses into the expected chunk messages",
@@ -855,7 +1094,9 @@ describe.skipIf(fixtureFiles.length === 0)("published samples (test/fixtures/eve
         const source = allowlistable(envelope?.source);
         if (source) {
           const own = policyFor({ ALLOWED_ACS_RESOURCES: source });
-          expect(parse(event, own).map((m) => m.resource)).toEqual(expectation.messages?.map(() => source.toLowerCase()));
+          expect(parse(event, own).map((m) => m.resource)).toEqual(
+            expectation.messages?.map(() => source.toLowerCase()),
+          );
           expect(rejection(event, strict).field).toBe(envelope?.fields.source);
         } else {
           expect(expectation.strictRejects).toBeDefined();
@@ -869,14 +1110,16 @@ describe.skipIf(fixtureFiles.length === 0)("published samples (test/fixtures/eve
     const file = "docs-eventgrid-acs-voice-video-events.ga.servercallid-subject.eventgrid.json";
     if (!fixtureFiles.includes(file)) return;
     const published = only(fixtureEvents(file));
-    expect((published["data"] as { recordingStorageInfo: { recordingChunks: Json[] } }).recordingStorageInfo.recordingChunks[0]?.["deleteLocation"]).toBe(
-      DOCS_DELETE,
-    );
+    expect(
+      (published["data"] as { recordingStorageInfo: { recordingChunks: Json[] } }).recordingStorageInfo
+        .recordingChunks[0]?.["deleteLocation"],
+    ).toBe(DOCS_DELETE);
     const message = only(parse(published, open));
     expect(message).not.toHaveProperty("deleteLocation");
     expect(message.anomalies).toEqual(["deleteLocationNamesOtherDocument"]);
     const fixed = structuredClone(published);
-    const chunk = (fixed["data"] as { recordingStorageInfo: { recordingChunks: Json[] } }).recordingStorageInfo.recordingChunks[0] as Json;
+    const chunk = (fixed["data"] as { recordingStorageInfo: { recordingChunks: Json[] } }).recordingStorageInfo
+      .recordingChunks[0] as Json;
     const ownDelete = `https://us-storage.asm.skype.com/v1/objects/${DOCS_DOCUMENT}`;
     chunk["deleteLocation"] = ownDelete;
     expect(parse(fixed, open)).toEqual([

@@ -6,7 +6,11 @@ const SERVER_CALL_ID_WITH_SLASHES = "aHR0cHM6Ly9hcGkuZmxpZ2h0cHJveHkuc2t5cGUuY29
 
 describe("parseRecordingSubject: the known shapes", () => {
   it.each([
-    ["/recording/call/{callId}", "/recording/call/43563209-4ec6-4119-be5b-88398cda2caf", { callId: "43563209-4ec6-4119-be5b-88398cda2caf" }],
+    [
+      "/recording/call/{callId}",
+      "/recording/call/43563209-4ec6-4119-be5b-88398cda2caf",
+      { callId: "43563209-4ec6-4119-be5b-88398cda2caf" },
+    ],
     [
       "/recording/call/{callId}/recordingId/{recordingId}",
       "/recording/call/43563209-4ec6-4119-be5b-88398cda2caf/recordingId/eyJQbGF0Zm9ybUVuZHBvaW50SWQiOiJ4In0",
@@ -34,7 +38,9 @@ describe("parseRecordingSubject: the known shapes", () => {
 
 describe("parseRecordingSubject: serverCallId containing '/'", () => {
   it("keeps the whole serverCallId up to /recordingId/", () => {
-    expect(parseRecordingSubject(`/recording/call/c1/serverCallId/${SERVER_CALL_ID_WITH_SLASHES}/recordingId/r1`)).toEqual({
+    expect(
+      parseRecordingSubject(`/recording/call/c1/serverCallId/${SERVER_CALL_ID_WITH_SLASHES}/recordingId/r1`),
+    ).toEqual({
       callId: "c1",
       serverCallId: SERVER_CALL_ID_WITH_SLASHES,
       recordingId: "r1",
@@ -55,7 +61,11 @@ describe("parseRecordingSubject: serverCallId containing '/'", () => {
 
 describe("parseRecordingSubject: tolerant of formatting", () => {
   it.each([
-    ["upper case keywords", "/Recording/Call/c1/ServerCallId/s1/RecordingId/r1", { callId: "c1", serverCallId: "s1", recordingId: "r1" }],
+    [
+      "upper case keywords",
+      "/Recording/Call/c1/ServerCallId/s1/RecordingId/r1",
+      { callId: "c1", serverCallId: "s1", recordingId: "r1" },
+    ],
     ["no leading slash", "recording/call/c1", { callId: "c1" }],
     ["a trailing slash", "/recording/call/c1/recordingId/r1/", { callId: "c1", recordingId: "r1" }],
     ["surrounding whitespace", "  /recording/call/c1  ", { callId: "c1" }],

@@ -49,14 +49,22 @@ afterAll(async () => sim.close());
 
 interface IntakeAnswer {
   readonly enqueued: number;
-  readonly rejected: readonly { readonly code: string; readonly field?: string; readonly message: string; readonly keptAt: string }[];
+  readonly rejected: readonly {
+    readonly code: string;
+    readonly field?: string;
+    readonly message: string;
+    readonly keptAt: string;
+  }[];
 }
 
 async function deliver(events: readonly object[]): Promise<IntakeAnswer> {
   const { context } = capturingContext("recordingEventsWebhook");
   const answer = await invokeHttp(
     webhook,
-    webhookRequest({ body: JSON.stringify(events), headers: { "content-type": "application/json", "aeg-event-type": "Notification" } }),
+    webhookRequest({
+      body: JSON.stringify(events),
+      headers: { "content-type": "application/json", "aeg-event-type": "Notification" },
+    }),
     context,
   );
   expect(answer.status).toBe(200);
@@ -104,7 +112,10 @@ function allKeys(): string[] {
 
 describe("several ACS resources, one archiver", () => {
   it("archives recordings of two resources with different keys side by side, each signed with its own resource's key", async () => {
-    const contosoEvent = sim.recordingEvent({ resourceId: sim.resourceId, chunks: [{ documentId: "multi-contoso-0", size: 700_000 }] });
+    const contosoEvent = sim.recordingEvent({
+      resourceId: sim.resourceId,
+      chunks: [{ documentId: "multi-contoso-0", size: 700_000 }],
+    });
     const fabrikamEvent = sim.recordingEvent({
       resourceId: fabrikam.resourceId,
       chunks: [
@@ -116,7 +127,11 @@ describe("several ACS resources, one archiver", () => {
     expect(answer).toMatchObject({ enqueued: 3, rejected: [] });
 
     const delivered = await receiveAsHost();
-    expect(delivered.map((message) => message.body.documentId).sort()).toEqual(["multi-contoso-0", "multi-fabrikam-0", "multi-fabrikam-1"]);
+    expect(delivered.map((message) => message.body.documentId).sort()).toEqual([
+      "multi-contoso-0",
+      "multi-fabrikam-0",
+      "multi-fabrikam-1",
+    ]);
     const logs = (await Promise.all(delivered.map((message) => runArchive(message.body, message.dequeueCount)))).flat();
 
     for (const [documentId, owner] of [
@@ -128,7 +143,12 @@ describe("several ACS resources, one archiver", () => {
       const requests = requestsFor(documentId);
       expect(requests.length).toBeGreaterThan(1);
       // The simulator refuses another resource's signature (403) and a wrong key (401): none happened.
-      expect(requests.every((request) => request.authorized && request.resourceId === owner.resourceId && request.signedWith === "primary")).toBe(true);
+      expect(
+        requests.every(
+          (request) =>
+            request.authorized && request.resourceId === owner.resourceId && request.signedWith === "primary",
+        ),
+      ).toBe(true);
     }
     expect(logs.filter((line) => line.level === "warning" || line.level === "error")).toEqual([]);
     const text = logs.map((line) => line.message).join("\n");
@@ -158,13 +178,18 @@ describe("several ACS resources, one archiver", () => {
     }
     // contoso's secondary key was tried (a refusal may be a rotation), fabrikam's primary only.
     expect(requestsFor("multi-forged-fabrikam").map((request) => request.signedWith)).toContain("secondary");
-    expect(new Set(requestsFor("multi-forged-contoso").map((request) => request.signedWith))).toEqual(new Set(["primary"]));
+    expect(new Set(requestsFor("multi-forged-contoso").map((request) => request.signedWith))).toEqual(
+      new Set(["primary"]),
+    );
     const text = logs.map((line) => line.message).join("\n");
     for (const key of allKeys()) expect(text).not.toContain(key);
   });
 
   it("quarantines at intake an event from a resource without a key, naming the settings to add, and signs nothing", async () => {
-    const event = sim.recordingEvent({ resourceId: stranger.resourceId, chunks: [{ documentId: "multi-stranger-0", size: 10_000 }] });
+    const event = sim.recordingEvent({
+      resourceId: stranger.resourceId,
+      chunks: [{ documentId: "multi-stranger-0", size: 10_000 }],
+    });
     const answer = await deliver([event]);
     expect(answer.enqueued).toBe(0);
     expect(answer.rejected).toHaveLength(1);
@@ -176,7 +201,12 @@ describe("several ACS resources, one archiver", () => {
     // Kept where an operator finds it, with the event as received (to replay once the key is configured).
     const kept = rejection?.keptAt.slice(rejection.keptAt.indexOf("/") + 1) ?? "";
     const record = JSON.parse(
-      (await BlobServiceClient.fromConnectionString(azurite()).getContainerClient("rejected-events").getBlobClient(kept).downloadToBuffer()).toString(),
+      (
+        await BlobServiceClient.fromConnectionString(azurite())
+          .getContainerClient("rejected-events")
+          .getBlobClient(kept)
+          .downloadToBuffer()
+      ).toString(),
     ) as { reason: { message: string }; input: { topic: string } };
     expect(record.reason.message).toContain("ACS_RESOURCES__2__CONNECTION_STRING");
     expect(record.input.topic).toBe(stranger.resourceId);
@@ -238,15 +268,23 @@ describe("several ACS resources, one archiver", () => {
     const queued = delivered.filter((message) => message !== first);
 
     const transfer = runArchive(first?.body);
-    await eventually(() => (requestsFor(stalled).some((request) => request.authorized && request.fault === "stall") ? true : undefined), "a stalled range");
+    await eventually(
+      () =>
+        requestsFor(stalled).some((request) => request.authorized && request.fault === "stall") ? true : undefined,
+      "a stalled range",
+    );
     const oldPrimary = sim.accessKey;
     // The operator regenerates the primary key the app still has in ACS_RESOURCES__0__CONNECTION_STRING.
     sim.regenerateKey("primary");
     const transferLogs = await transfer;
-    const queuedLogs = (await Promise.all(queued.map((message) => runArchive(message.body, message.dequeueCount)))).flat();
+    const queuedLogs = (
+      await Promise.all(queued.map((message) => runArchive(message.body, message.dequeueCount)))
+    ).flat();
 
     for (const documentId of [stalled, "multi-rotate-1", "multi-rotate-2"]) await expectArchived(documentId);
-    expect(await listBlobs(container(), "archive-failures/")).not.toContainEqual(expect.stringContaining("multi-rotate"));
+    expect(await listBlobs(container(), "archive-failures/")).not.toContainEqual(
+      expect.stringContaining("multi-rotate"),
+    );
 
     // The transfer in progress met the rotation: refused ranges were asked again with the secondary key.
     const refused = requestsFor(stalled).filter((request) => request.status === 401);
@@ -255,7 +293,9 @@ describe("several ACS resources, one archiver", () => {
     expect(requestsFor(stalled).some((request) => request.authorized && request.signedWith === "secondary")).toBe(true);
     // The queued chunks did not pay a 401 each: the process remembered the key that works.
     for (const documentId of ["multi-rotate-1", "multi-rotate-2"]) {
-      expect(requestsFor(documentId).every((request) => request.authorized && request.signedWith === "secondary")).toBe(true);
+      expect(requestsFor(documentId).every((request) => request.authorized && request.signedWith === "secondary")).toBe(
+        true,
+      );
     }
 
     const warnings = transferLogs.filter((line) => line.level === "warning").map((line) => line.message);

@@ -39,7 +39,10 @@ async function receiveAsHost(queue: QueueClient): Promise<{ body: unknown; deque
   }));
 }
 
-function queueContext(dequeueCount: number): { context: InvocationContext; logs: { level: string; message: string }[] } {
+function queueContext(dequeueCount: number): {
+  context: InvocationContext;
+  logs: { level: string; message: string }[];
+} {
   const logs: { level: string; message: string }[] = [];
   const context = new InvocationContext({
     functionName: "archiveChunk",
@@ -76,7 +79,9 @@ describe("archiveChunk, registered by the compiled app", () => {
       const { context: invocation } = queueContext(message.dequeueCount);
       await archiveChunk.handler(message.body, invocation);
     }
-    const container = BlobServiceClient.fromConnectionString(inject("azuriteConnectionString")).getContainerClient(containerName);
+    const container = BlobServiceClient.fromConnectionString(inject("azuriteConnectionString")).getContainerClient(
+      containerName,
+    );
     const blobs = await listBlobs(container);
     for (const chunk of chunks) {
       const media = blobs.find((name) => name.endsWith(`${chunk.documentId}.mp4`));
@@ -113,7 +118,9 @@ describe("archiveChunk, registered by the compiled app", () => {
     const { context, logs } = queueContext(1);
     await archiveChunk.handler("not a chunk message", context);
     expect(logs.some((line) => line.level === "error" && line.message.includes("unreadable"))).toBe(true);
-    const container = BlobServiceClient.fromConnectionString(inject("azuriteConnectionString")).getContainerClient(containerName);
+    const container = BlobServiceClient.fromConnectionString(inject("azuriteConnectionString")).getContainerClient(
+      containerName,
+    );
     expect((await listBlobs(container, "archive-failures/")).length).toBeGreaterThan(0);
   });
 

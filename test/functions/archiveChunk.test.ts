@@ -8,7 +8,14 @@ import { fakeService, notConfigured } from "../support/handlerHarness";
 import { type CapturedLog } from "../support/testSettings";
 
 const MESSAGE = { chunkKey: "k", documentId: "d" };
-const ARCHIVED = { mediaBlob: "c/r/0-d.mp4", metadataBlob: "c/r/0-d.json", bytes: 10, downloadedBytes: 10, resumedBlocks: 0, deletedFromAcs: false };
+const ARCHIVED = {
+  mediaBlob: "c/r/0-d.mp4",
+  metadataBlob: "c/r/0-d.json",
+  bytes: 10,
+  downloadedBytes: 10,
+  resumedBlocks: 0,
+  deletedFromAcs: false,
+};
 
 interface Run {
   readonly input: unknown;

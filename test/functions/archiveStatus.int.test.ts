@@ -35,7 +35,10 @@ async function deliver(events: object[]): Promise<void> {
   const { context } = capturingContext();
   const answer = await invokeHttp(
     webhook,
-    webhookRequest({ body: JSON.stringify(events), headers: { "content-type": "application/json", "aeg-event-type": "Notification" } }),
+    webhookRequest({
+      body: JSON.stringify(events),
+      headers: { "content-type": "application/json", "aeg-event-type": "Notification" },
+    }),
     context,
   );
   expect(answer.status, answer.text).toBe(200);
@@ -47,9 +50,14 @@ async function drainInto(handler: RegisteredFunction): Promise<void> {
     const { receivedMessageItems } = await queue.receiveMessages({ numberOfMessages: 32 });
     if (receivedMessageItems.length === 0) return;
     for (const item of receivedMessageItems) {
-      const context = new InvocationContext({ functionName: "archiveChunk", triggerMetadata: { dequeueCount: item.dequeueCount } });
+      const context = new InvocationContext({
+        functionName: "archiveChunk",
+        triggerMetadata: { dequeueCount: item.dequeueCount },
+      });
       // A transient failure throws (the queue would redeliver); this test only needs the chunks that archive.
-      await Promise.resolve(handler.handler(JSON.parse(Buffer.from(item.messageText, "base64").toString("utf8")) as unknown, context)).catch(() => undefined);
+      await Promise.resolve(
+        handler.handler(JSON.parse(Buffer.from(item.messageText, "base64").toString("utf8")) as unknown, context),
+      ).catch(() => undefined);
       await queue.deleteMessage(item.messageId, item.popReceipt);
     }
   }
@@ -57,7 +65,11 @@ async function drainInto(handler: RegisteredFunction): Promise<void> {
 
 async function status(callId: string): Promise<{ status: number; json: unknown }> {
   const { context } = capturingContext();
-  const request = new HttpRequest({ method: "GET", url: `http://localhost:7071/api/archive/calls/${encodeURIComponent(callId)}?code=key`, params: { callId } });
+  const request = new HttpRequest({
+    method: "GET",
+    url: `http://localhost:7071/api/archive/calls/${encodeURIComponent(callId)}?code=key`,
+    params: { callId },
+  });
   return invokeHttp(archiveStatus, request, context);
 }
 
@@ -106,13 +118,20 @@ describe("GET /api/archive/calls/{callId} (compiled app)", () => {
     for (const item of receivedMessageItems) {
       const body = JSON.parse(Buffer.from(item.messageText, "base64").toString("utf8")) as { documentId: string };
       if (body.documentId === "st-doc-2") continue;
-      const context = new InvocationContext({ functionName: "archiveChunk", triggerMetadata: { dequeueCount: item.dequeueCount } });
+      const context = new InvocationContext({
+        functionName: "archiveChunk",
+        triggerMetadata: { dequeueCount: item.dequeueCount },
+      });
       await archiveChunk.handler(body, context);
       await queue.deleteMessage(item.messageId, item.popReceipt);
     }
     const later = (await status("status-call")).json as CallStatus;
     const chunksNow = later.recordings.find((recording) => recording.recordingId === "status-rec")!.chunks;
-    expect(chunksNow[0]).toMatchObject({ state: "archived", documentId: "st-doc-0", media: { bytes: 300_000, sha256: sim.contentSha256("st-doc-0") } });
+    expect(chunksNow[0]).toMatchObject({
+      state: "archived",
+      documentId: "st-doc-0",
+      media: { bytes: 300_000, sha256: sim.contentSha256("st-doc-0") },
+    });
     expect(chunksNow[0]!.media!.blob).toMatch(/\/calls\/status-call\/.+0000-st-doc-0\.mp4$/);
     expect(chunksNow[1]).toMatchObject({
       state: "failed",

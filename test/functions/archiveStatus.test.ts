@@ -6,7 +6,10 @@ import { callHttp, fakeService, functionRequest, loggedText, notConfigured } fro
 const STATUS: CallStatus = { call: "call-1", checkedAt: "2026-12-02T10:00:00.000Z", recordings: [], truncated: false };
 
 function statusRequest(callId: string | undefined) {
-  return functionRequest({ path: `archive/calls/${encodeURIComponent(callId ?? "")}`, params: callId === undefined ? {} : { callId } });
+  return functionRequest({
+    path: `archive/calls/${encodeURIComponent(callId ?? "")}`,
+    params: callId === undefined ? {} : { callId },
+  });
 }
 
 function readerOf(read: (call: string) => Promise<CallStatus | undefined>, asked: string[] = []) {
@@ -22,7 +25,10 @@ function readerOf(read: (call: string) => Promise<CallStatus | undefined>, asked
 describe("archiveStatus: GET /api/archive/calls/{callId}", () => {
   it("200 with what the reader found, for the call the route names", async () => {
     const asked: string[] = [];
-    const answer = await callHttp(archiveStatus(readerOf(() => Promise.resolve(STATUS), asked)), statusRequest("call-1"));
+    const answer = await callHttp(
+      archiveStatus(readerOf(() => Promise.resolve(STATUS), asked)),
+      statusRequest("call-1"),
+    );
     expect(answer.status).toBe(200);
     expect(answer.json).toEqual(STATUS);
     expect(asked).toEqual(["call-1"]);
@@ -36,29 +42,46 @@ describe("archiveStatus: GET /api/archive/calls/{callId}", () => {
     const asked: string[] = [];
     const answer = await callHttp(archiveStatus(readerOf(() => Promise.resolve(STATUS), asked)), statusRequest(callId));
     expect(answer.status).toBe(400);
-    expect(answer.json).toEqual({ error: { code: "InvalidCallId", message: "callId must be 1 to 1024 characters.", target: "callId" } });
+    expect(answer.json).toEqual({
+      error: { code: "InvalidCallId", message: "callId must be 1 to 1024 characters.", target: "callId" },
+    });
     expect(asked).toEqual([]);
   });
 
   it("accepts a callId of exactly 1024 characters", async () => {
-    const answer = await callHttp(archiveStatus(readerOf(() => Promise.resolve(STATUS))), statusRequest("c".repeat(1024)));
+    const answer = await callHttp(
+      archiveStatus(readerOf(() => Promise.resolve(STATUS))),
+      statusRequest("c".repeat(1024)),
+    );
     expect(answer.status).toBe(200);
   });
 
   it("404 CallNotFound when the archive has never seen the call", async () => {
-    const answer = await callHttp(archiveStatus(readerOf(() => Promise.resolve(undefined))), statusRequest("call-unknown"));
+    const answer = await callHttp(
+      archiveStatus(readerOf(() => Promise.resolve(undefined))),
+      statusRequest("call-unknown"),
+    );
     expect(answer.status).toBe(404);
     expect(answer.json).toEqual({
-      error: { code: "CallNotFound", message: "The archive has never seen this call (no recording, chunk or outcome)." },
+      error: {
+        code: "CallNotFound",
+        message: "The archive has never seen this call (no recording, chunk or outcome).",
+      },
     });
   });
 
   it("503 ConfigurationError naming the setting, with Retry-After 60, while a setting is bad", async () => {
-    const answer = await callHttp(archiveStatus(notConfigured<CallStatusReader>("RECORDINGS_CONTAINER")), statusRequest("call-1"));
+    const answer = await callHttp(
+      archiveStatus(notConfigured<CallStatusReader>("RECORDINGS_CONTAINER")),
+      statusRequest("call-1"),
+    );
     expect(answer.status).toBe(503);
     expect(answer.headers.get("retry-after")).toBe("60");
     expect(answer.json).toEqual({
-      error: { code: "ConfigurationError", message: expect.stringContaining("setting RECORDINGS_CONTAINER is not set") as string },
+      error: {
+        code: "ConfigurationError",
+        message: expect.stringContaining("setting RECORDINGS_CONTAINER is not set") as string,
+      },
     });
   });
 
@@ -67,7 +90,9 @@ describe("archiveStatus: GET /api/archive/calls/{callId}", () => {
     const answer = await callHttp(archiveStatus(readerOf(() => Promise.reject(failure))), statusRequest("call-1"));
     expect(answer.status).toBe(503);
     expect(answer.headers.get("retry-after")).toBe("10");
-    expect(answer.json).toEqual({ error: { code: "StorageUnavailable", message: "The archive could not be read; retry later." } });
+    expect(answer.json).toEqual({
+      error: { code: "StorageUnavailable", message: "The archive could not be read; retry later." },
+    });
     expect(answer.text).not.toContain("ECONNREFUSED");
     expect(answer.logs.filter((line) => line.level === "error")).toHaveLength(1);
     expect(loggedText(answer.logs)).toContain("ECONNREFUSED");

@@ -11,7 +11,10 @@ const root = resolve(__dirname, "..", "..");
  * In a fresh process (as the worker starts): loads the compiled app through tools/functionsHost.ts, optionally runs
  * one function, and lists the npm packages that got loaded. Needs dist/ (npm test builds it first).
  */
-function packagesLoaded(afterLoad = "", storage = "UseDevelopmentStorage=true"): { functions: string[]; packages: string[] } {
+function packagesLoaded(
+  afterLoad = "",
+  storage = "UseDevelopmentStorage=true",
+): { functions: string[]; packages: string[] } {
   const script = `
     const { loadCompiledApp } = require(${JSON.stringify(join(root, "dist", "tools", "functionsHost.js"))});
     // What the stand-in host itself loads (its glob library) is not the app's doing.
@@ -25,8 +28,18 @@ function packagesLoaded(afterLoad = "", storage = "UseDevelopmentStorage=true"):
     };
     Promise.resolve((async () => { ${afterLoad} })()).then(done);
   `;
-  const settings = { AzureWebJobsStorage: storage, ACS_CONNECTION_STRING: TEST_ACS_CONNECTION_STRING, ALLOWED_ACS_RESOURCES: TEST_ACS_RESOURCE };
-  return JSON.parse(execFileSync(process.execPath, ["-e", script], { cwd: root, env: { ...process.env, ...settings }, encoding: "utf8" })) as {
+  const settings = {
+    AzureWebJobsStorage: storage,
+    ACS_CONNECTION_STRING: TEST_ACS_CONNECTION_STRING,
+    ALLOWED_ACS_RESOURCES: TEST_ACS_RESOURCE,
+  };
+  return JSON.parse(
+    execFileSync(process.execPath, ["-e", script], {
+      cwd: root,
+      env: { ...process.env, ...settings },
+      encoding: "utf8",
+    }),
+  ) as {
     functions: string[];
     packages: string[];
   };

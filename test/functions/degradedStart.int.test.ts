@@ -12,9 +12,15 @@ import { APP_FUNCTIONS } from "../support/appFunctions";
 import { capturingContext, TEST_ACS_RESOURCE, uniqueName } from "../support/testSettings";
 
 const connectionString = inject("azuriteConnectionString");
-const KEY_VAULT_REFERENCE = "@Microsoft.KeyVault(SecretUri=https://kv-archiver-test.vault.azure.net/secrets/acs-connection-string/)";
+const KEY_VAULT_REFERENCE =
+  "@Microsoft.KeyVault(SecretUri=https://kv-archiver-test.vault.azure.net/secrets/acs-connection-string/)";
 const CONTROL_CALLS = [
-  { name: "startRecording", method: "POST", path: "recordings", body: JSON.stringify({ serverCallId: "aHR0cHM6Ly9leGFtcGxlLmNvbS9jYWxs" }) },
+  {
+    name: "startRecording",
+    method: "POST",
+    path: "recordings",
+    body: JSON.stringify({ serverCallId: "aHR0cHM6Ly9leGFtcGxlLmNvbS9jYWxs" }),
+  },
   { name: "getRecordingState", method: "GET", path: "recordings/rec-1" },
   { name: "pauseRecording", method: "POST", path: "recordings/rec-1/pause" },
   { name: "resumeRecording", method: "POST", path: "recordings/rec-1/resume" },
@@ -42,7 +48,12 @@ function queueContext(functionName: string, dequeueCount: number): InvocationCon
 }
 
 const cases = [
-  { label: "an unresolved Key Vault reference", value: KEY_VAULT_REFERENCE, problem: "unresolvedKeyVaultReference", words: /Key Vault reference/ },
+  {
+    label: "an unresolved Key Vault reference",
+    value: KEY_VAULT_REFERENCE,
+    problem: "unresolvedKeyVaultReference",
+    words: /Key Vault reference/,
+  },
   { label: "no setting at all", value: undefined, problem: "missing", words: /is not set/ },
 ] as const;
 
@@ -74,9 +85,15 @@ describe.each(cases)("the compiled app started with $label in ACS_CONNECTION_STR
     vi.restoreAllMocks();
   });
 
-  async function webhook(request: Parameters<typeof webhookRequest>[0]): Promise<Awaited<ReturnType<typeof invokeHttp>>> {
+  async function webhook(
+    request: Parameters<typeof webhookRequest>[0],
+  ): Promise<Awaited<ReturnType<typeof invokeHttp>>> {
     const { context, logs } = capturingContext("recordingEventsWebhook");
-    const answer = await invokeHttp(findFunction(functions, "recordingEventsWebhook"), webhookRequest(request), context);
+    const answer = await invokeHttp(
+      findFunction(functions, "recordingEventsWebhook"),
+      webhookRequest(request),
+      context,
+    );
     seen.push(answer.text, ...logs.map((log) => log.message));
     return answer;
   }
@@ -94,7 +111,9 @@ describe.each(cases)("the compiled app started with $label in ACS_CONNECTION_STR
 
   it("registers every function, on the configured queue", () => {
     expect(functions.map((fn) => fn.metadata.name).sort()).toEqual([...APP_FUNCTIONS].sort());
-    const trigger = Object.values(findFunction(functions, "archiveChunk").metadata.bindings).find((binding) => binding.direction === "in");
+    const trigger = Object.values(findFunction(functions, "archiveChunk").metadata.bindings).find(
+      (binding) => binding.direction === "in",
+    );
     expect(trigger).toMatchObject({ type: "queueTrigger", queueName, connection: "AzureWebJobsStorage" });
   });
 
@@ -134,24 +153,34 @@ describe.each(cases)("the compiled app started with $label in ACS_CONNECTION_STR
   });
 
   it("refuses an unusable webhook body with 503 too: it cannot be quarantined yet, so Event Grid keeps it", async () => {
-    const answer = await webhook({ body: "not json", headers: { "content-type": "application/json", "aeg-event-type": "Notification" } });
+    const answer = await webhook({
+      body: "not json",
+      headers: { "content-type": "application/json", "aeg-event-type": "Notification" },
+    });
     expect(answer.status).toBe(503);
     expect(errorBody(answer).code).toBe("ConfigurationError");
   });
 
   it("throws for an Event Grid trigger delivery (Event Grid retries it)", async () => {
     const error = await rejection(() =>
-      findFunction(functions, "recordingEventsGrid").handler(eventGridEvent(), capturingContext("recordingEventsGrid").context),
+      findFunction(functions, "recordingEventsGrid").handler(
+        eventGridEvent(),
+        capturingContext("recordingEventsGrid").context,
+      ),
     );
     expect(error).toMatchObject({ code: "ConfigurationError", setting: "ACS_CONNECTION_STRING", problemKind: problem });
   });
 
   it("throws for a chunk message on every delivery, the last included: it is neither completed, re-queued nor recorded", async () => {
     for (const dequeueCount of [1, 5]) {
-      const error = await rejection(() => findFunction(functions, "archiveChunk").handler(chunkMessage(), queueContext("archiveChunk", dequeueCount)));
+      const error = await rejection(() =>
+        findFunction(functions, "archiveChunk").handler(chunkMessage(), queueContext("archiveChunk", dequeueCount)),
+      );
       expect(error).toMatchObject({ code: "ConfigurationError", setting: "ACS_CONNECTION_STRING" });
     }
-    const rescued = await rejection(() => findFunction(functions, "rescuePoisonedChunk").handler(chunkMessage(), queueContext("rescuePoisonedChunk", 1)));
+    const rescued = await rejection(() =>
+      findFunction(functions, "rescuePoisonedChunk").handler(chunkMessage(), queueContext("rescuePoisonedChunk", 1)),
+    );
     expect(rescued).toMatchObject({ code: "ConfigurationError", setting: "ACS_CONNECTION_STRING" });
     const queue = QueueServiceClient.fromConnectionString(connectionString).getQueueClient(queueName);
     expect(await queue.exists()).toBe(false);
@@ -160,30 +189,45 @@ describe.each(cases)("the compiled app started with $label in ACS_CONNECTION_STR
   });
 
   it("throws for a deadline-watch timer run (the next run tries again), touching no storage", async () => {
-    const error = await rejection(() => findFunction(functions, "watchDeadlines").handler({ isPastDue: false }, capturingContext("watchDeadlines").context));
+    const error = await rejection(() =>
+      findFunction(functions, "watchDeadlines").handler(
+        { isPastDue: false },
+        capturingContext("watchDeadlines").context,
+      ),
+    );
     expect(error).toMatchObject({ code: "ConfigurationError", setting: "ACS_CONNECTION_STRING", problemKind: problem });
     const container = BlobServiceClient.fromConnectionString(connectionString).getContainerClient(containerName);
     expect(await container.exists()).toBe(false);
   });
 
-  it.each(CONTROL_CALLS)("answers $name with 503 {code: ConfigurationError, message} naming the setting", async ({ name, method, path, ...rest }) => {
-    const request = new HttpRequest({
-      method,
-      url: `http://localhost:7071/api/${path}`,
-      headers: { "content-type": "application/json" },
-      params: path.startsWith("recordings/") ? { recordingId: "rec-1" } : {},
-      ...("body" in rest ? { body: { string: rest.body } } : {}),
-    });
-    const { context } = capturingContext(name);
-    const answer = await invokeHttp(findFunction(functions, name), request, context);
-    seen.push(answer.text);
-    expect(answer.status).toBe(503);
-    expect(answer.json).toEqual({ code: "ConfigurationError", message: expect.stringContaining("ACS_CONNECTION_STRING") as unknown });
-  });
+  it.each(CONTROL_CALLS)(
+    "answers $name with 503 {code: ConfigurationError, message} naming the setting",
+    async ({ name, method, path, ...rest }) => {
+      const request = new HttpRequest({
+        method,
+        url: `http://localhost:7071/api/${path}`,
+        headers: { "content-type": "application/json" },
+        params: path.startsWith("recordings/") ? { recordingId: "rec-1" } : {},
+        ...("body" in rest ? { body: { string: rest.body } } : {}),
+      });
+      const { context } = capturingContext(name);
+      const answer = await invokeHttp(findFunction(functions, name), request, context);
+      seen.push(answer.text);
+      expect(answer.status).toBe(503);
+      expect(answer.json).toEqual({
+        code: "ConfigurationError",
+        message: expect.stringContaining("ACS_CONNECTION_STRING") as unknown,
+      });
+    },
+  );
 
   it("reports the setting on GET /api/health with 503, and that storage answers", async () => {
     const { context } = capturingContext("health");
-    const answer = await invokeHttp(findFunction(functions, "health"), new HttpRequest({ method: "GET", url: "http://localhost:7071/api/health" }), context);
+    const answer = await invokeHttp(
+      findFunction(functions, "health"),
+      new HttpRequest({ method: "GET", url: "http://localhost:7071/api/health" }),
+      context,
+    );
     seen.push(answer.text);
     expect(answer.status).toBe(503);
     expect(answer.json).toMatchObject({

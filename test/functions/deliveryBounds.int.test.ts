@@ -17,7 +17,11 @@ import { capturingContext, TEST_ACS_CONNECTION_STRING, TEST_ACS_RESOURCE, unique
 // own Azurite (every quarantine blob in it is this file's), and the Event Grid trigger as the host calls it.
 
 const JSON_HEADERS = { "content-type": "application/json", "aeg-event-type": "Notification" };
-const LOW_BOUNDS = { INTAKE_MAX_EVENTS_PER_DELIVERY: "40", INTAKE_MAX_RECORDINGS_PER_DELIVERY: "10", INTAKE_MAX_CHUNKS_PER_DELIVERY: "20" };
+const LOW_BOUNDS = {
+  INTAKE_MAX_EVENTS_PER_DELIVERY: "40",
+  INTAKE_MAX_RECORDINGS_PER_DELIVERY: "10",
+  INTAKE_MAX_CHUNKS_PER_DELIVERY: "20",
+};
 
 let azurite: RunningAzurite;
 const servers: FunctionHttpServer[] = [];
@@ -37,7 +41,10 @@ interface App {
   readonly recordings: ContainerClient;
 }
 
-function appWith(settings: Record<string, string>, names = { queue: uniqueName("bounds-chunks"), container: uniqueName("bounds-rec") }): Promise<App> {
+function appWith(
+  settings: Record<string, string>,
+  names = { queue: uniqueName("bounds-chunks"), container: uniqueName("bounds-rec") },
+): Promise<App> {
   return (async () => {
     const functions = loadCompiledApp({
       AzureWebJobsStorage: azurite.connectionString,
@@ -60,10 +67,16 @@ function appWith(settings: Record<string, string>, names = { queue: uniqueName("
 
 const post = (app: App, events: readonly unknown[]): Promise<StreamedAnswer> => {
   const body = Buffer.from(JSON.stringify(events));
-  return streamingPost(app.url, { ...JSON_HEADERS, "content-length": String(body.length) }, repeated(body, body.length));
+  return streamingPost(
+    app.url,
+    { ...JSON_HEADERS, "content-length": String(body.length) },
+    repeated(body, body.length),
+  );
 };
-const queued = async (app: App): Promise<ChunkMessage[]> => (await drainQueue(app.queue)).map((text) => decodeAsQueueTrigger(text) as ChunkMessage);
-const quarantine = (): ContainerClient => BlobServiceClient.fromConnectionString(azurite.connectionString).getContainerClient("rejected-events");
+const queued = async (app: App): Promise<ChunkMessage[]> =>
+  (await drainQueue(app.queue)).map((text) => decodeAsQueueTrigger(text) as ChunkMessage);
+const quarantine = (): ContainerClient =>
+  BlobServiceClient.fromConnectionString(azurite.connectionString).getContainerClient("rejected-events");
 
 /** A recording event of `chunks` chunks (today's shape), its call id marking it. */
 function recording(call: string, chunks: number, shape: "ga" | "preview" = "ga"): Json {
@@ -75,7 +88,10 @@ function recording(call: string, chunks: number, shape: "ga" | "preview" = "ga")
 }
 
 /** The 413 answer's error, and the delivery kept whole in quarantine (found by a text only it contains). */
-async function refused(answer: StreamedAnswer, marker: string): Promise<{ code: string; target: string; message: string; keptBody: string }> {
+async function refused(
+  answer: StreamedAnswer,
+  marker: string,
+): Promise<{ code: string; target: string; message: string; keptBody: string }> {
   expect(answer.status, answer.text).toBe(413);
   const { error } = JSON.parse(answer.text) as { error: { code: string; target: string; message: string } };
   const kept = await listQuarantined(quarantine(), (name) => name.startsWith("events/no-event-id-"));
@@ -121,10 +137,19 @@ describe("per-delivery bounds (INTAKE_MAX_*_PER_DELIVERY): 413 naming the bound,
 
   it("at every bound at once: 200, everything queued", async () => {
     const call = uniqueName("at-bounds");
-    const events = [...Array.from({ length: 10 }, (_, i) => recording(`${call}-${i}`, 2)), ...Array.from({ length: 30 }, () => otherAcsEvent())];
+    const events = [
+      ...Array.from({ length: 10 }, (_, i) => recording(`${call}-${i}`, 2)),
+      ...Array.from({ length: 30 }, () => otherAcsEvent()),
+    ];
     const answer = await post(app, events);
     expect(answer.status, answer.text).toBe(200);
-    expect(JSON.parse(answer.text)).toMatchObject({ received: 40, accepted: 10, ignored: 30, enqueued: 20, alreadyQueued: 0 });
+    expect(JSON.parse(answer.text)).toMatchObject({
+      received: 40,
+      accepted: 10,
+      ignored: 30,
+      enqueued: 20,
+      alreadyQueued: 0,
+    });
     expect(await queued(app)).toHaveLength(20);
   });
 
@@ -133,9 +158,13 @@ describe("per-delivery bounds (INTAKE_MAX_*_PER_DELIVERY): 413 naming the bound,
     const { context, logs } = capturingContext("recordingEventsGrid");
     await expect(app.grid.handler(recording(call, 21), context)).resolves.toBeUndefined();
     expect(await queued(app)).toEqual([]);
-    const kept = (await listQuarantined(quarantine())).find((blob) => typeof blob.json.input === "string" && blob.json.input.includes(call));
+    const kept = (await listQuarantined(quarantine())).find(
+      (blob) => typeof blob.json.input === "string" && blob.json.input.includes(call),
+    );
     expect(kept?.json).toMatchObject({ reason: { code: "TooManyChunks" }, receivedVia: "eventGridTrigger" });
-    expect(logs.some((line) => line.level === "error" && line.message.includes("INTAKE_MAX_CHUNKS_PER_DELIVERY"))).toBe(true);
+    expect(logs.some((line) => line.level === "error" && line.message.includes("INTAKE_MAX_CHUNKS_PER_DELIVERY"))).toBe(
+      true,
+    );
     // At the bound it is queued as usual.
     await app.grid.handler(recording(`${call}-ok`, 20), capturingContext("recordingEventsGrid").context);
     expect(await queued(app)).toHaveLength(20);
@@ -162,7 +191,11 @@ describe("the default bounds", () => {
     [
       "TooManyChunks",
       "INTAKE_MAX_CHUNKS_PER_DELIVERY",
-      (call: string) => [recording(`${call}-a`, 1_000, "preview"), recording(`${call}-b`, 1_000, "preview"), recording(`${call}-c`, 1, "preview")],
+      (call: string) => [
+        recording(`${call}-a`, 1_000, "preview"),
+        recording(`${call}-b`, 1_000, "preview"),
+        recording(`${call}-c`, 1, "preview"),
+      ],
     ],
   ] as const)("answer 413 %s above %s", async (code, target, delivery) => {
     const call = uniqueName(code);
@@ -210,8 +243,12 @@ describe("enqueueing is idempotent per chunk across redeliveries of the same del
       const failed = await post(crashing, delivery);
       expect(failed.status, failed.text).toBe(503);
       // The crash came after messages went out (and before they were recorded as queued).
-      expect((await crashing.queue.peekMessages({ numberOfMessages: 32 })).peekedMessageItems.length).toBeGreaterThan(0);
-      expect((await listBlobs(crashing.recordings, "archive-catalog/")).filter((name) => name.includes("/queued/"))).toEqual([]);
+      expect((await crashing.queue.peekMessages({ numberOfMessages: 32 })).peekedMessageItems.length).toBeGreaterThan(
+        0,
+      );
+      expect(
+        (await listBlobs(crashing.recordings, "archive-catalog/")).filter((name) => name.includes("/queued/")),
+      ).toEqual([]);
       const healthy = await appWith({}, names);
       const retried = await post(healthy, delivery);
       expect(retried.status, retried.text).toBe(200);

@@ -46,7 +46,10 @@ afterAll(async () => Promise.all([sim.close(), receiver.close()]));
 function recording(callId: string): { event: object; documents: string[]; folder: string } {
   const documents = [`0-eus-d1-${callId}-a`, `0-eus-d1-${callId}-b`];
   for (const documentId of documents)
-    sim.addDocument(documentId, { size: 200_000, metadata: { chunkDocumentId: documentId, participants: [{ participantId: ALICE }, { participantId: BOB }] } });
+    sim.addDocument(documentId, {
+      size: 200_000,
+      metadata: { chunkDocumentId: documentId, participants: [{ participantId: ALICE }, { participantId: BOB }] },
+    });
   const eventTime = new Date(Date.now() - 20 * HOUR).toISOString();
   const recordingStartTime = new Date(Date.parse(eventTime) - 10 * 60_000).toISOString();
   const event = sim.recordingEvent({
@@ -56,15 +59,33 @@ function recording(callId: string): { event: object; documents: string[]; folder
     recordingStartTime,
     chunks: documents.map((documentId) => ({ documentId, size: 200_000 })),
   });
-  return { event, documents, folder: recordingFolder({ callId, recordingId: `${callId}-rec`, recordingStartTime, eventTime }) };
+  return {
+    event,
+    documents,
+    folder: recordingFolder({ callId, recordingId: `${callId}-rec`, recordingStartTime, eventTime }),
+  };
 }
 
 /** What `participants erase` leaves: a tombstone per chunk, the recording's blobs gone (catalog records optionally too). */
-async function eraseAsErasureDoes(pipeline: CompiledPipeline, folder: string, documents: readonly string[], catalogToo: boolean): Promise<void> {
+async function eraseAsErasureDoes(
+  pipeline: CompiledPipeline,
+  folder: string,
+  documents: readonly string[],
+  catalogToo: boolean,
+): Promise<void> {
   const tombstones = new ErasureTombstones(pipeline.recordings);
   for (const [index, documentId] of documents.entries())
-    await tombstones.record({ recordingFolder: folder, documentId, index, erasedAt: new Date().toISOString(), receipt: "participant-erasures/test.json" });
-  const doomed = [...(await listBlobs(pipeline.recordings, folder)), ...(catalogToo ? await listBlobs(pipeline.recordings, catalogFolder(folder)) : [])];
+    await tombstones.record({
+      recordingFolder: folder,
+      documentId,
+      index,
+      erasedAt: new Date().toISOString(),
+      receipt: "participant-erasures/test.json",
+    });
+  const doomed = [
+    ...(await listBlobs(pipeline.recordings, folder)),
+    ...(catalogToo ? await listBlobs(pipeline.recordings, catalogFolder(folder)) : []),
+  ];
   for (const name of doomed) await pipeline.recordings.getBlobClient(name).delete();
 }
 
@@ -85,10 +106,14 @@ describe("an erased recording stays erased (compiled app, Azurite, ACS simulator
     expect(messages).toHaveLength(4);
     const ours = messages.filter((message) => documents.includes((message as { documentId: string }).documentId));
     for (const message of ours) await pipeline.archive(message);
-    expect((await listBlobs(pipeline.recordings, folder)).filter((name) => name.endsWith("manifest.json"))).toHaveLength(1);
+    expect(
+      (await listBlobs(pipeline.recordings, folder)).filter((name) => name.endsWith("manifest.json")),
+    ).toHaveLength(1);
 
     // RecordingArchived went out: the manifest's participants as a count, never a raw id, in any event.
-    const archived = receiver.events.filter((item) => item["eventType"] === ARCHIVE_EVENT_TYPES.recordingArchived && String(item["subject"]).includes(callId));
+    const archived = receiver.events.filter(
+      (item) => item["eventType"] === ARCHIVE_EVENT_TYPES.recordingArchived && String(item["subject"]).includes(callId),
+    );
     expect(archived).toHaveLength(1);
     expect(archived[0]?.["data"]).toMatchObject({ manifest: { participantCount: 2, chunkCount: 2 } });
     expect(JSON.stringify(receiver.events)).not.toContain(ALICE);
@@ -106,7 +131,9 @@ describe("an erased recording stays erased (compiled app, Azurite, ACS simulator
     // The same event again: nothing queued, nothing expected again.
     await pipeline.deliver(event);
     expect(await pipeline.drain()).toEqual([]);
-    expect(pipeline.logs.some((line) => /Skipped 2 chunk\(s\) that a data-subject erasure removed/.test(line.message))).toBe(true);
+    expect(
+      pipeline.logs.some((line) => /Skipped 2 chunk\(s\) that a data-subject erasure removed/.test(line.message)),
+    ).toBe(true);
     expect(await listBlobs(pipeline.recordings, folder)).toEqual([]);
     expect(served(documents)).toBe(bytesBefore);
     expect(receiver.events.slice(eventsBefore).filter((item) => String(item["subject"]).includes(callId))).toEqual([]);
@@ -114,7 +141,9 @@ describe("an erased recording stays erased (compiled app, Azurite, ACS simulator
     // Status: erased, not pending; the recording is not complete and has no manifest.
     const answer = await pipeline.status(callId);
     expect(answer.status).toBe(200);
-    const status = answer.json as { recordings: { complete: boolean; manifest: string | null; chunks: { index: number; state: string }[] }[] };
+    const status = answer.json as {
+      recordings: { complete: boolean; manifest: string | null; chunks: { index: number; state: string }[] }[];
+    };
     expect(status.recordings).toHaveLength(1);
     expect(status.recordings[0]).toMatchObject({
       complete: false,
@@ -129,7 +158,8 @@ describe("an erased recording stays erased (compiled app, Azurite, ACS simulator
     await pipeline.watch();
     // One RecordingDeadlineAtRisk per recording, listing its chunks at risk.
     const atRisk = receiver.events.filter((item) => item["eventType"] === ARCHIVE_EVENT_TYPES.recordingDeadlineAtRisk);
-    const listed = (item: Record<string, unknown>): string[] => (item["data"] as { chunks: { documentId: string }[] }).chunks.map((chunk) => chunk.documentId);
+    const listed = (item: Record<string, unknown>): string[] =>
+      (item["data"] as { chunks: { documentId: string }[] }).chunks.map((chunk) => chunk.documentId);
     const forPending = atRisk.filter((item) => String(item["subject"]).includes(pendingCall));
     expect(forPending).toHaveLength(1);
     expect(forPending[0]?.["data"]).toMatchObject({ atRiskCount: 2 });
@@ -145,7 +175,10 @@ describe("an erased recording stays erased (compiled app, Azurite, ACS simulator
         env: settings,
       });
       expect(run.code, run.stderr).toBe(0);
-      const summary = JSON.parse(run.stdout) as { chunks: { outcome: string }[]; totals: { erased: number; failed: number } };
+      const summary = JSON.parse(run.stdout) as {
+        chunks: { outcome: string }[];
+        totals: { erased: number; failed: number };
+      };
       expect(summary.chunks.map((chunk) => chunk.outcome)).toEqual(["erased", "erased"]);
       expect(summary.totals).toMatchObject({ erased: 2, failed: 0 });
       // `recording-archiver replay --failure` of a record holding one of the chunk messages: erased, nothing written.
@@ -154,7 +187,9 @@ describe("an erased recording stays erased (compiled app, Azurite, ACS simulator
         env: settings,
       });
       expect(replay.code, replay.stderr).toBe(0);
-      expect((JSON.parse(replay.stdout) as { chunks: { outcome: string }[] }).chunks.map((chunk) => chunk.outcome)).toEqual(["erased"]);
+      expect(
+        (JSON.parse(replay.stdout) as { chunks: { outcome: string }[] }).chunks.map((chunk) => chunk.outcome),
+      ).toEqual(["erased"]);
     } finally {
       rmSync(work, { recursive: true, force: true });
     }
@@ -196,7 +231,10 @@ describe("an erased recording stays erased (compiled app, Azurite, ACS simulator
     const callId = uniqueName("erased-refolder");
     const carol = `8:acs:11111111-aaaa-4aaa-8aaa-000000000003_00000003-${callId}`;
     const documentId = `0-eus-d1-${callId}-a`;
-    sim.addDocument(documentId, { size: 60_000, metadata: { chunkDocumentId: documentId, participants: [{ participantId: carol }] } });
+    sim.addDocument(documentId, {
+      size: 60_000,
+      metadata: { chunkDocumentId: documentId, participants: [{ participantId: carol }] },
+    });
     const eventTime = new Date(Date.now() - 2 * HOUR).toISOString();
     const recordingStartTime = new Date(Date.parse(eventTime) - 10 * 60_000).toISOString();
     const fields = { callId, recordingId: `${callId}-rec`, eventTime, chunks: [{ documentId, size: 60_000 }] };
@@ -210,7 +248,12 @@ describe("an erased recording stays erased (compiled app, Azurite, ACS simulator
     // The same chunk, its recording's start one millisecond later: another recording folder.
     const laterStart = new Date(Date.parse(recordingStartTime) + 1).toISOString();
     const moved = sim.recordingEvent({ ...fields, recordingStartTime: laterStart });
-    const otherFolder = recordingFolder({ callId, recordingId: `${callId}-rec`, recordingStartTime: laterStart, eventTime });
+    const otherFolder = recordingFolder({
+      callId,
+      recordingId: `${callId}-rec`,
+      recordingStartTime: laterStart,
+      eventTime,
+    });
     await pipeline.deliver(moved);
     for (const message of await pipeline.drain()) await pipeline.archive(message);
     const work = mkdtempSync(join(tmpdir(), "erased-refolder-"));
@@ -218,19 +261,27 @@ describe("an erased recording stays erased (compiled app, Azurite, ACS simulator
       writeFileSync(join(work, "event.json"), JSON.stringify(moved));
       const run = await runCompiledCli(["archive", "--event", join(work, "event.json"), "--no-progress"], { env });
       expect(run.code, run.stderr).toBe(0);
-      expect((JSON.parse(run.stdout) as { chunks: { outcome: string }[] }).chunks.map((chunk) => chunk.outcome)).toEqual(["erased"]);
+      expect(
+        (JSON.parse(run.stdout) as { chunks: { outcome: string }[] }).chunks.map((chunk) => chunk.outcome),
+      ).toEqual(["erased"]);
     } finally {
       rmSync(work, { recursive: true, force: true });
     }
-    expect(await listBlobs(pipeline.recordings, `calls/`).then((names) => names.filter((name) => name.includes(documentId)))).toEqual([]);
+    expect(
+      await listBlobs(pipeline.recordings, `calls/`).then((names) => names.filter((name) => name.includes(documentId))),
+    ).toEqual([]);
     expect(served([documentId])).toBe(bytesBefore);
     const found = await runCompiledCli(["participants", "find", carol, "--json"], { env });
     expect(JSON.parse(found.stdout)).toMatchObject({ matched: false, totals: { chunks: 0 } });
     // The other folder's status says erased, not pending.
-    const status = (await pipeline.status(callId)).json as { recordings: { folder?: string; chunks: { documentId: string; state: string }[] }[] };
+    const status = (await pipeline.status(callId)).json as {
+      recordings: { folder?: string; chunks: { documentId: string; state: string }[] }[];
+    };
     const states = status.recordings.flatMap((recording) => recording.chunks.map((chunk) => chunk.state));
     expect(states.length).toBeGreaterThan(0);
     expect(states.every((state) => state === "erased")).toBe(true);
-    expect(otherFolder).not.toBe(recordingFolder({ callId, recordingId: `${callId}-rec`, recordingStartTime, eventTime }));
+    expect(otherFolder).not.toBe(
+      recordingFolder({ callId, recordingId: `${callId}-rec`, recordingStartTime, eventTime }),
+    );
   });
 });

@@ -35,7 +35,10 @@ describe("a chunk that joins a recording's folder from another event (compiled a
     const recordingStartTime = new Date(Date.parse(eventTime) - 600_000).toISOString();
     const document = (name: string, participant: string): string => {
       const documentId = `0-eus-d2-${callId}-${name}`;
-      sim.addDocument(documentId, { size: 50_000, metadata: { chunkDocumentId: documentId, participants: [{ participantId: participant }] } });
+      sim.addDocument(documentId, {
+        size: 50_000,
+        metadata: { chunkDocumentId: documentId, participants: [{ participantId: participant }] },
+      });
       return documentId;
     };
     const victim = [document("v0", VICTIM), document("v1", VICTIM)];
@@ -44,7 +47,9 @@ describe("a chunk that joins a recording's folder from another event (compiled a
     const same = { callId, recordingId, recordingStartTime, eventTime };
 
     // The victim's recording: its first event announces two chunks; only the first is archived yet.
-    await pipeline.deliver(sim.recordingEvent({ ...same, chunks: victim.map((documentId) => ({ documentId, size: 50_000 })) }));
+    await pipeline.deliver(
+      sim.recordingEvent({ ...same, chunks: victim.map((documentId) => ({ documentId, size: 50_000 })) }),
+    );
     const [first, second] = await pipeline.drain();
     await pipeline.archive(first);
     // The forged events: same call, recording id and start; one from the victim's ACS resource, one from another.
@@ -55,15 +60,29 @@ describe("a chunk that joins a recording's folder from another event (compiled a
     await pipeline.deliver(...forgedEvents);
     // Not quarantined: queued like any chunk, and pending (marked) in the status API until archived.
     const joined = await pipeline.drain();
-    expect(joined.map((message) => (message as { documentId: string }).documentId).sort()).toEqual([foreign, forged].sort());
+    expect(joined.map((message) => (message as { documentId: string }).documentId).sort()).toEqual(
+      [foreign, forged].sort(),
+    );
     // Their redelivery queues nothing again: the recording's queued records cover later events too.
     await pipeline.deliver(...forgedEvents);
     expect(await pipeline.drain()).toEqual([]);
     const pendingStatus = (await pipeline.status(callId)).json as StatusBody;
     expect(pendingStatus.recordings).toHaveLength(1);
-    expect(chunkOf(pendingStatus, forged)).toMatchObject({ state: "pending", intakeTrace: "laterEvent", anomalies: ["unannounced"] });
-    expect(chunkOf(pendingStatus, foreign)).toMatchObject({ state: "pending", intakeTrace: "otherResource", anomalies: ["unannounced"] });
-    expect(pipeline.logs.some((line) => line.level === "warning" && /1 of them from another ACS resource/.test(line.message))).toBe(true);
+    expect(chunkOf(pendingStatus, forged)).toMatchObject({
+      state: "pending",
+      intakeTrace: "laterEvent",
+      anomalies: ["unannounced"],
+    });
+    expect(chunkOf(pendingStatus, foreign)).toMatchObject({
+      state: "pending",
+      intakeTrace: "otherResource",
+      anomalies: ["unannounced"],
+    });
+    expect(
+      pipeline.logs.some(
+        (line) => line.level === "warning" && /1 of them from another ACS resource/.test(line.message),
+      ),
+    ).toBe(true);
 
     for (const message of [...joined, second]) await pipeline.archive(message);
 
@@ -104,6 +123,9 @@ interface StatusBody {
   }[];
 }
 
-function chunkOf(status: StatusBody, documentId: string): StatusBody["recordings"][number]["chunks"][number] | undefined {
+function chunkOf(
+  status: StatusBody,
+  documentId: string,
+): StatusBody["recordings"][number]["chunks"][number] | undefined {
   return status.recordings.flatMap((recording) => recording.chunks).find((chunk) => chunk.documentId === documentId);
 }

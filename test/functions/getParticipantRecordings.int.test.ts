@@ -25,7 +25,11 @@ interface SearchAnswer {
   flaggedChunks?: number;
 }
 
-async function post(functions: readonly RegisteredFunction[], body: unknown, logs: CapturedLog[] = []): Promise<HttpAnswer> {
+async function post(
+  functions: readonly RegisteredFunction[],
+  body: unknown,
+  logs: CapturedLog[] = [],
+): Promise<HttpAnswer> {
   const text = typeof body === "string" ? body : JSON.stringify(body);
   const request = new HttpRequest({
     method: "POST",
@@ -57,11 +61,21 @@ describe("POST /api/archive/participants/search on the compiled app (Azurite + s
 
   it("takes the id in the body only, indexes through the queue function, answers without the keyed hash, and says when nothing matched", async () => {
     const functions = loadCompiledApp(settings);
-    const trigger = Object.values(findFunction(functions, "getParticipantRecordings").metadata.bindings).find((binding) => binding.direction === "in");
-    expect(trigger).toMatchObject({ type: "httpTrigger", authLevel: "admin", route: "archive/participants/search", methods: ["POST"] });
+    const trigger = Object.values(findFunction(functions, "getParticipantRecordings").metadata.bindings).find(
+      (binding) => binding.direction === "in",
+    );
+    expect(trigger).toMatchObject({
+      type: "httpTrigger",
+      authLevel: "admin",
+      route: "archive/participants/search",
+      methods: ["POST"],
+    });
 
     const documentId = `0-eus-d3-${uniqueName("api").replace(/-/g, "")}`;
-    sim.addDocument(documentId, { size: 100_000, metadata: { participants: [{ participantId: PARTICIPANT }, { participantId: "4:+1 (425) 555-0123" }] } });
+    sim.addDocument(documentId, {
+      size: 100_000,
+      metadata: { participants: [{ participantId: PARTICIPANT }, { participantId: "4:+1 (425) 555-0123" }] },
+    });
     const envelope = readEnvelope(sim.recordingEvent({ chunks: [{ documentId, size: 100_000 }] }));
     if (!envelope) throw new Error("no event");
     const [message] = chunkMessagesFromEvent(envelope, parseConfig(settings));
@@ -92,7 +106,11 @@ describe("POST /api/archive/participants/search on the compiled app (Azurite + s
 
     const nobody = await post(functions, { participantId: "8:acs:nobody" });
     expect(nobody.status).toBe(200);
-    expect(nobody.json).toMatchObject({ matched: false, chunks: [], message: "No archived chunk lists this participant." });
+    expect(nobody.json).toMatchObject({
+      matched: false,
+      chunks: [],
+      message: "No archived chunk lists this participant.",
+    });
   });
 
   it("refuses ids anywhere but a JSON body, and the old GET route answers 410 pointing to the POST", async () => {
@@ -136,7 +154,11 @@ describe("POST /api/archive/participants/search on the compiled app (Azurite + s
     const blobs = BlobServiceClient.fromConnectionString(inject("azuriteConnectionString"));
     const recordings = blobs.getContainerClient(busy.RECORDINGS_CONTAINER);
     await recordings.create();
-    const index = new ParticipantIndex(blobs.getContainerClient(PARTICIPANT_INDEX_CONTAINER), key, recordings.containerName);
+    const index = new ParticipantIndex(
+      blobs.getContainerClient(PARTICIPANT_INDEX_CONTAINER),
+      key,
+      recordings.containerName,
+    );
     // A contact-centre agent: 1,200 chunks over 24 recordings, each chunk's metadata listing them (and a caller).
     const CHUNKS = 1_200;
     const refs = Array.from({ length: CHUNKS }, (_, position) => ({
@@ -145,11 +167,21 @@ describe("POST /api/archive/participants/search on the compiled app (Azurite + s
     }));
     const log = { debug: () => undefined, info: () => undefined, warn: () => undefined, error: () => undefined };
     const written = await mapConcurrent(refs, 16, async (ref, position) => {
-      const body = JSON.stringify({ participants: [{ participantId: PARTICIPANT }, { participantId: `4:+1425555${String(position).padStart(4, "0")}` }] });
+      const body = JSON.stringify({
+        participants: [
+          { participantId: PARTICIPANT },
+          { participantId: `4:+1425555${String(position).padStart(4, "0")}` },
+        ],
+      });
       await recordings
         .getBlockBlobClient(`${ref.folder}${ref.stem}.metadata.json`)
         .upload(body, Buffer.byteLength(body), { metadata: { documentid: `doc${position}` } });
-      await index.indexChunk(recordings, ref, { source: "archive", log, documentId: `doc${position}`, recordKey: "archive" });
+      await index.indexChunk(recordings, ref, {
+        source: "archive",
+        log,
+        documentId: `doc${position}`,
+        recordKey: "archive",
+      });
     });
     expect(written.filter((result) => result.status === "rejected")).toEqual([]);
 
@@ -158,7 +190,11 @@ describe("POST /api/archive/participants/search on the compiled app (Azurite + s
     let token: string | undefined;
     let pages = 0;
     do {
-      const answer = await post(functions, { participantId: PARTICIPANT, pageSize: 100, ...(token ? { continuationToken: token } : {}) });
+      const answer = await post(functions, {
+        participantId: PARTICIPANT,
+        pageSize: 100,
+        ...(token ? { continuationToken: token } : {}),
+      });
       expect(answer.status, answer.text).toBe(200);
       const body = answer.json as SearchAnswer;
       expect(body.chunks.length).toBeLessThanOrEqual(100);

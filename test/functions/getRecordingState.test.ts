@@ -8,8 +8,13 @@ import { controlsOf } from "../support/recordingControlFakes";
 const STATE = { recordingId: "rec-1", recordingState: "inactive" };
 
 const stateOf = (recordingId: string, query?: Record<string, string>) =>
-  functionRequest({ path: `recordings/${encodeURIComponent(recordingId)}`, params: { recordingId }, ...(query ? { query } : {}) });
-const answering = (outcome: unknown) => controlsOf(() => (outcome instanceof Error ? Promise.reject(outcome) : Promise.resolve(outcome)));
+  functionRequest({
+    path: `recordings/${encodeURIComponent(recordingId)}`,
+    params: { recordingId },
+    ...(query ? { query } : {}),
+  });
+const answering = (outcome: unknown) =>
+  controlsOf(() => (outcome instanceof Error ? Promise.reject(outcome) : Promise.resolve(outcome)));
 
 describe("getRecordingState: GET /api/recordings/{recordingId}", () => {
   it("200 with the service's state of the route's recording", async () => {
@@ -22,7 +27,9 @@ describe("getRecordingState: GET /api/recordings/{recordingId}", () => {
 
   it("404 NotFound, bare, target recordingId, for a recording the service does not know", async () => {
     const answer = await callHttp(
-      getRecordingState(answering(new RecordingNotFoundError({ operation: "getState", status: 404 }, "recordingId")).lazy),
+      getRecordingState(
+        answering(new RecordingNotFoundError({ operation: "getState", status: 404 }, "recordingId")).lazy,
+      ),
       stateOf("rec-9"),
     );
     expect(answer.status).toBe(404);
@@ -35,7 +42,9 @@ describe("getRecordingState: GET /api/recordings/{recordingId}", () => {
 
   it("502 UpstreamFailure when the service did not answer in time", async () => {
     const answer = await callHttp(
-      getRecordingState(answering(new RecordingServiceError({ operation: "getState" }, "it did not answer within 30 s.")).lazy),
+      getRecordingState(
+        answering(new RecordingServiceError({ operation: "getState" }, "it did not answer within 30 s.")).lazy,
+      ),
       stateOf("rec-1"),
     );
     expect(answer.status).toBe(502);
@@ -46,7 +55,10 @@ describe("getRecordingState: GET /api/recordings/{recordingId}", () => {
   });
 
   it("400 naming acsResource for a resource the app does not serve", async () => {
-    const answer = await callHttp(getRecordingState(controlsOf(() => Promise.resolve(STATE), "two").lazy), stateOf("rec-1", { acsResource: "nobody" }));
+    const answer = await callHttp(
+      getRecordingState(controlsOf(() => Promise.resolve(STATE), "two").lazy),
+      stateOf("rec-1", { acsResource: "nobody" }),
+    );
     expect(answer.status).toBe(400);
     expect(answer.json).toMatchObject({ code: "InvalidRequest", target: "acsResource" });
   });

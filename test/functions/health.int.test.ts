@@ -15,7 +15,10 @@ const connectionString = inject("azuriteConnectionString");
 interface Report {
   readonly healthy: boolean;
   readonly configuration: { readonly valid: boolean; readonly invalidSetting?: string };
-  readonly dependencies: Record<"hostStorage" | "archiveContainer" | "acsEndpoint", { readonly ok: boolean; readonly detail: string; readonly ms: number }>;
+  readonly dependencies: Record<
+    "hostStorage" | "archiveContainer" | "acsEndpoint",
+    { readonly ok: boolean; readonly detail: string; readonly ms: number }
+  >;
 }
 
 let sim: AcsSimulator;
@@ -47,7 +50,11 @@ afterAll(async () => {
 async function health(settings: Record<string, string>): Promise<{ answer: HttpAnswer; report: Report }> {
   const fn = findFunction(loadCompiledApp({ ALLOWED_ACS_RESOURCES: TEST_ACS_RESOURCE, ...settings }), "health");
   const { context, logs } = capturingContext("health");
-  const answer = await invokeHttp(fn, new HttpRequest({ method: "GET", url: "http://localhost:7071/api/health?code=test-function-key" }), context);
+  const answer = await invokeHttp(
+    fn,
+    new HttpRequest({ method: "GET", url: "http://localhost:7071/api/health?code=test-function-key" }),
+    context,
+  );
   answers.push(answer);
   logLines.push(...logs.map((log) => log.message));
   return { answer, report: answer.json as Report };
@@ -83,7 +90,10 @@ describe("GET /api/health (compiled app)", () => {
   });
 
   it("answers 503 naming both storage checks when the storage endpoint is down", async () => {
-    const { answer, report } = await health({ AzureWebJobsStorage: await closedStorageConnectionString(), ACS_CONNECTION_STRING: sim.connectionString });
+    const { answer, report } = await health({
+      AzureWebJobsStorage: await closedStorageConnectionString(),
+      ACS_CONNECTION_STRING: sim.connectionString,
+    });
     expect(answer.status).toBe(503);
     expect(report.healthy).toBe(false);
     expect(report.configuration.valid).toBe(true);
@@ -111,7 +121,10 @@ describe("GET /api/health (compiled app)", () => {
       ACS_CONNECTION_STRING: `endpoint=http://127.0.0.1:${port}/;accesskey=${sim.accessKey}`,
     });
     expect(answer.status).toBe(503);
-    expect(report.dependencies.acsEndpoint).toMatchObject({ ok: false, detail: expect.stringMatching(/did not answer/) as unknown });
+    expect(report.dependencies.acsEndpoint).toMatchObject({
+      ok: false,
+      detail: expect.stringMatching(/did not answer/) as unknown,
+    });
     expect(report.dependencies.hostStorage.ok).toBe(true);
   });
 
@@ -122,7 +135,10 @@ describe("GET /api/health (compiled app)", () => {
     });
     expect(answer.status).toBe(503);
     for (const name of ["hostStorage", "archiveContainer", "acsEndpoint"] as const) {
-      expect(report.dependencies[name]).toMatchObject({ ok: false, detail: expect.stringMatching(/within|timed out/) as unknown });
+      expect(report.dependencies[name]).toMatchObject({
+        ok: false,
+        detail: expect.stringMatching(/within|timed out/) as unknown,
+      });
     }
   });
 

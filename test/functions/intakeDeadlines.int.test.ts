@@ -35,7 +35,10 @@ afterAll(async () => {
   await silent?.stop();
 });
 
-const postToWebhook = (body: unknown, headers: Record<string, string> = JSON_HEADERS): ReturnType<typeof streamingPost> => {
+const postToWebhook = (
+  body: unknown,
+  headers: Record<string, string> = JSON_HEADERS,
+): ReturnType<typeof streamingPost> => {
   const text = JSON.stringify(body);
   return streamingPost(`${webhook.url}/api/recording-events`, headers, repeated(Buffer.from(text), text.length));
 };

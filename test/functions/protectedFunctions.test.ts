@@ -12,7 +12,13 @@ import { callHttp, functionRequest, type FunctionRequestInit } from "../support/
 const registered = vi.hoisted(() => new Map<string, Functions.HttpFunctionOptions>());
 vi.mock("@azure/functions", async (importOriginal) => {
   const library = await importOriginal<typeof Functions>();
-  return { ...library, app: { ...library.app, http: (name: string, options: Functions.HttpFunctionOptions) => registered.set(name, options) } };
+  return {
+    ...library,
+    app: {
+      ...library.app,
+      http: (name: string, options: Functions.HttpFunctionOptions) => registered.set(name, options),
+    },
+  };
 });
 
 const PARTICIPANT = "8:acs:22222222-bbbb-4bbb-8bbb-000000000002_00000002-dana";
@@ -37,9 +43,19 @@ const PROTECTED: readonly ProtectedFunction[] = [
     method: "POST",
     role: API_ROLES.participants,
     envelope: "error",
-    request: { method: "POST", path: "archive/participants/search", body: JSON.stringify({ participantId: PARTICIPANT }) },
+    request: {
+      method: "POST",
+      path: "archive/participants/search",
+      body: JSON.stringify({ participantId: PARTICIPANT }),
+    },
   },
-  { name: "startRecording", route: "recordings", method: "POST", ...CONTROL, request: { method: "POST", path: "recordings", body: '{"serverCallId":"s"}' } },
+  {
+    name: "startRecording",
+    route: "recordings",
+    method: "POST",
+    ...CONTROL,
+    request: { method: "POST", path: "recordings", body: '{"serverCallId":"s"}' },
+  },
   {
     name: "getRecordingState",
     route: "recordings/{recordingId}",
@@ -79,7 +95,10 @@ function principal(roles: readonly string[]): Record<string, string> {
   return {
     "x-ms-client-principal-id": "00000000-aaaa-4aaa-8aaa-000000000001",
     "x-ms-client-principal-name": "dana@contoso.example",
-    "x-ms-client-principal": Buffer.from(JSON.stringify({ auth_typ: "aad", claims, role_typ: "roles" }), "utf8").toString("base64"),
+    "x-ms-client-principal": Buffer.from(
+      JSON.stringify({ auth_typ: "aad", claims, role_typ: "roles" }),
+      "utf8",
+    ).toString("base64"),
   };
 }
 
@@ -91,7 +110,10 @@ function errorOf(fn: ProtectedFunction, json: unknown): { code?: unknown; messag
 async function call(fn: ProtectedFunction, headers: Record<string, string>) {
   const options = registered.get(fn.name);
   if (!options) throw new Error(`${fn.name} was not registered`);
-  const answer = await callHttp(options.handler, functionRequest({ ...fn.request, headers: { ...fn.request.headers, ...headers } }));
+  const answer = await callHttp(
+    options.handler,
+    functionRequest({ ...fn.request, headers: { ...fn.request.headers, ...headers } }),
+  );
   const line = answer.logs.find((entry) => entry.message.startsWith("Audit: "));
   if (!line) throw new Error(`no audit line for ${fn.name}`);
   return { ...answer, audit: JSON.parse(line.message.slice("Audit: ".length)) as Record<string, unknown> };
@@ -125,7 +147,10 @@ describe.each(PROTECTED)("$name, as registered", (fn) => {
     const otherRole = fn.role === API_ROLES.participants ? API_ROLES.recordingControl : API_ROLES.participants;
     const answer = await call(fn, principal([otherRole]));
     expect(answer.status).toBe(403);
-    expect(errorOf(fn, answer.json)).toEqual({ code: "Forbidden", message: `The caller does not have the app role ${fn.role}.` });
+    expect(errorOf(fn, answer.json)).toEqual({
+      code: "Forbidden",
+      message: `The caller does not have the app role ${fn.role}.`,
+    });
     expect(answer.audit).toMatchObject({ caller: "entra:00000000-aaaa-4aaa-8aaa-000000000001", outcome: 403 });
   });
 
@@ -134,7 +159,10 @@ describe.each(PROTECTED)("$name, as registered", (fn) => {
     expect(answer.status).toBe(503);
     expect(errorOf(fn, answer.json)).toMatchObject({ code: "ConfigurationError" });
     expect(answer.audit).toMatchObject({ outcome: 503, ...(fn.audited ? { recordingId: fn.audited } : {}) });
-    expect(answer.audit).toMatchObject({ caller: "entra:00000000-aaaa-4aaa-8aaa-000000000001", callerName: "dana@contoso.example" });
+    expect(answer.audit).toMatchObject({
+      caller: "entra:00000000-aaaa-4aaa-8aaa-000000000001",
+      callerName: "dana@contoso.example",
+    });
     expect(answer.logs.map((line) => line.message).join("\n")).not.toContain(PARTICIPANT);
   });
 });

@@ -21,7 +21,13 @@ import { capturingContext, uniqueName, type CapturedLog } from "../support/testS
 // document on another host: the chunk is archived, that URL is never called (DELETE_AFTER_ARCHIVE=true), and the
 // anomaly is recorded once on the chunk (status API, manifest) and logged.
 
-const SAMPLE = join(__dirname, "..", "fixtures", "events", "docs-eventgrid-acs-voice-video-events.ga.servercallid-subject.eventgrid.json");
+const SAMPLE = join(
+  __dirname,
+  "..",
+  "fixtures",
+  "events",
+  "docs-eventgrid-acs-voice-video-events.ga.servercallid-subject.eventgrid.json",
+);
 /** SHA-256 of the published bytes (/work/shared/fixtures/published/azure-docs--voice-video-events-current--recording-file-status-updated.json). */
 const PUBLISHED_SHA256 = "bcdb6e4f631375e254cefa8235fa582829de224867784101c7dcb7e1cf7e02db";
 const DOCUMENT = "0-eus-d12-801b3f3fc462fe8a01e6810cbff729b8";
@@ -68,12 +74,17 @@ async function appWith(settings: Record<string, string>): Promise<App> {
     archiveChunk: findFunction(functions, "archiveChunk"),
     archiveStatus: findFunction(functions, "archiveStatus"),
     queue: new QueueClient(inject("azuriteConnectionString"), queueName),
-    container: BlobServiceClient.fromConnectionString(inject("azuriteConnectionString")).getContainerClient(containerName),
+    container: BlobServiceClient.fromConnectionString(inject("azuriteConnectionString")).getContainerClient(
+      containerName,
+    ),
   };
 }
 
 /** POSTs `body` as Event Grid does, then archives every queued message as the host would hand it over. */
-async function deliverAndArchive(app: App, body: Buffer): Promise<{ report: Record<string, unknown>; logs: CapturedLog[] }> {
+async function deliverAndArchive(
+  app: App,
+  body: Buffer,
+): Promise<{ report: Record<string, unknown>; logs: CapturedLog[] }> {
   const answer = await streamingPost(
     `${app.server.url}/api/recording-events`,
     { "content-type": "application/json", "aeg-event-type": "Notification", "content-length": String(body.length) },
@@ -89,7 +100,10 @@ async function deliverAndArchive(app: App, body: Buffer): Promise<{ report: Reco
       triggerMetadata: { dequeueCount: item.dequeueCount },
       logHandler: (level, ...args) => logs.push({ level, message: args.map(String).join(" ") }),
     });
-    await app.archiveChunk.handler(JSON.parse(Buffer.from(item.messageText, "base64").toString("utf8")) as unknown, context);
+    await app.archiveChunk.handler(
+      JSON.parse(Buffer.from(item.messageText, "base64").toString("utf8")) as unknown,
+      context,
+    );
     await app.queue.deleteMessage(item.messageId, item.popReceipt);
   }
   return { report: JSON.parse(answer.text) as Record<string, unknown>, logs };
@@ -103,7 +117,9 @@ describe("the documentation's sample event, byte for byte, through the compiled 
   it("is the published text (a TAB-indented deleteLocation naming another document on another host)", () => {
     const bytes = readFileSync(SAMPLE);
     expect(sha256(bytes)).toBe(PUBLISHED_SHA256);
-    expect(bytes.toString("utf8")).toContain(`\t  "deleteLocation": "https://us-storage.asm.skype.com/v1/objects/${FOREIGN_DOCUMENT}"`);
+    expect(bytes.toString("utf8")).toContain(
+      `\t  "deleteLocation": "https://us-storage.asm.skype.com/v1/objects/${FOREIGN_DOCUMENT}"`,
+    );
   });
 
   it("archives the chunk byte for byte, never calls its foreign deleteLocation (even with DELETE_AFTER_ARCHIVE=true), and records the anomaly once", async () => {
@@ -125,25 +141,49 @@ describe("the documentation's sample event, byte for byte, through the compiled 
       // No DELETE anywhere; nothing at all reached the host of the foreign deleteLocation; its document is still there.
       expect(sim.counters.totals.deletes).toBe(0);
       expect(sim.requests.filter((request) => request.method === "DELETE")).toEqual([]);
-      expect(sim.requests.filter((request) => request.listener === "regional" || request.hostHeader?.startsWith("us-storage"))).toEqual([]);
-      expect(sim.requests.filter((request) => request.listener === "storage" && request.hostHeader === "storage.asm.skype.com").length).toBeGreaterThan(1);
+      expect(
+        sim.requests.filter(
+          (request) => request.listener === "regional" || request.hostHeader?.startsWith("us-storage"),
+        ),
+      ).toEqual([]);
+      expect(
+        sim.requests.filter(
+          (request) => request.listener === "storage" && request.hostHeader === "storage.asm.skype.com",
+        ).length,
+      ).toBeGreaterThan(1);
       expect(sim.document(FOREIGN_DOCUMENT)?.deleted).toBe(false);
       expect(sim.document(DOCUMENT)?.deleted).toBe(false);
       expect(sim.counters.totals.unauthorized).toBe(0);
 
       // Recorded once on the chunk: the status API and the manifest show it; intake and the archiver say it in the log.
-      const answer = await invokeHttp(app.archiveStatus, statusRequest(CALL), capturingContext("archiveStatus").context);
+      const answer = await invokeHttp(
+        app.archiveStatus,
+        statusRequest(CALL),
+        capturingContext("archiveStatus").context,
+      );
       expect(answer.status, answer.text).toBe(200);
-      const recording = (answer.json as { recordings: { complete: boolean; manifest: string | null; chunks: Record<string, unknown>[] }[] }).recordings[0];
+      const recording = (
+        answer.json as {
+          recordings: { complete: boolean; manifest: string | null; chunks: Record<string, unknown>[] }[];
+        }
+      ).recordings[0];
       expect(recording?.complete).toBe(true);
       expect(recording?.chunks).toEqual([
-        expect.objectContaining({ documentId: DOCUMENT, state: "archived", anomalies: ["deleteLocationNamesOtherDocument"] }),
+        expect.objectContaining({
+          documentId: DOCUMENT,
+          state: "archived",
+          anomalies: ["deleteLocationNamesOtherDocument"],
+        }),
       ]);
       const manifestName = (recording?.manifest ?? "").slice(app.container.containerName.length + 1);
-      const manifest = JSON.parse((await app.container.getBlobClient(manifestName).downloadToBuffer()).toString("utf8")) as {
+      const manifest = JSON.parse(
+        (await app.container.getBlobClient(manifestName).downloadToBuffer()).toString("utf8"),
+      ) as {
         chunks: Record<string, unknown>[];
       };
-      expect(manifest.chunks).toEqual([expect.objectContaining({ documentId: DOCUMENT, anomalies: ["deleteLocationNamesOtherDocument"] })]);
+      expect(manifest.chunks).toEqual([
+        expect.objectContaining({ documentId: DOCUMENT, anomalies: ["deleteLocationNamesOtherDocument"] }),
+      ]);
       const queuedRecords = await listBlobs(app.container, "archive-catalog/");
       expect(queuedRecords.filter((name) => name.includes("/queued/"))).toHaveLength(1);
       const said = logs.filter((line) => line.message.includes("deleteLocation"));
@@ -178,5 +218,9 @@ describe("the documentation's sample event, byte for byte, through the compiled 
 });
 
 function statusRequest(call: string): HttpRequest {
-  return new HttpRequest({ method: "GET", url: `http://localhost:7071/api/archive/calls/${encodeURIComponent(call)}`, params: { callId: call } });
+  return new HttpRequest({
+    method: "GET",
+    url: `http://localhost:7071/api/archive/calls/${encodeURIComponent(call)}`,
+    params: { callId: call },
+  });
 }

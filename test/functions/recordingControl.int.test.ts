@@ -40,7 +40,9 @@ type FunctionName = keyof typeof ROUTES;
 let callSequence = 0;
 function newCallId(): string {
   callSequence += 1;
-  return Buffer.from(`https://api.flightproxy.skype.com/api/v2/cp/conv-sim/conversations/fn-${callSequence}`).toString("base64url");
+  return Buffer.from(`https://api.flightproxy.skype.com/api/v2/cp/conv-sim/conversations/fn-${callSequence}`).toString(
+    "base64url",
+  );
 }
 
 describe("recording control HTTP functions (compiled app) against the simulated Call Automation API", () => {
@@ -53,13 +55,29 @@ describe("recording control HTTP functions (compiled app) against the simulated 
   const originalAzureLog = azureLogger.AzureLogger.log;
 
   function settingsFor(connectionString: string): Record<string, string> {
-    return { AzureWebJobsStorage: "UseDevelopmentStorage=true", ACS_CONNECTION_STRING: connectionString, ALLOWED_ACS_RESOURCES: TEST_ACS_RESOURCE };
+    return {
+      AzureWebJobsStorage: "UseDevelopmentStorage=true",
+      ACS_CONNECTION_STRING: connectionString,
+      ALLOWED_ACS_RESOURCES: TEST_ACS_RESOURCE,
+    };
   }
 
-  async function invokeIn(app: readonly RegisteredFunction[], name: FunctionName, options: InvokeOptions = {}): Promise<Invocation> {
+  async function invokeIn(
+    app: readonly RegisteredFunction[],
+    name: FunctionName,
+    options: InvokeOptions = {},
+  ): Promise<Invocation> {
     const { route, methods } = ROUTES[name];
-    const path = options.recordingId === undefined ? route : route.replace("{recordingId}", encodeURIComponent(options.recordingId));
-    const body = options.body === undefined ? undefined : typeof options.body === "string" ? options.body : JSON.stringify(options.body);
+    const path =
+      options.recordingId === undefined
+        ? route
+        : route.replace("{recordingId}", encodeURIComponent(options.recordingId));
+    const body =
+      options.body === undefined
+        ? undefined
+        : typeof options.body === "string"
+          ? options.body
+          : JSON.stringify(options.body);
     const request = new HttpRequest({
       method: methods[0],
       url: `http://localhost:7071/api/${path}`,
@@ -74,7 +92,8 @@ describe("recording control HTTP functions (compiled app) against the simulated 
     return { status: response.status ?? 200, body: response.jsonBody, logs: lines };
   }
 
-  const invoke = (name: FunctionName, options: InvokeOptions = {}): Promise<Invocation> => invokeIn(functions, name, options);
+  const invoke = (name: FunctionName, options: InvokeOptions = {}): Promise<Invocation> =>
+    invokeIn(functions, name, options);
 
   async function startedRecording(): Promise<{ serverCallId: string; recordingId: string }> {
     const serverCallId = newCallId();
@@ -86,8 +105,12 @@ describe("recording control HTTP functions (compiled app) against the simulated 
 
   /** The 2021 preview API's error shape, and nothing else (no stack, no request). */
   function expectErrorShape(body: unknown): void {
-    expect(body).toEqual(expect.objectContaining({ code: expect.any(String) as unknown, message: expect.any(String) as unknown }));
-    expect(Object.keys(body as object).every((key) => ["code", "message", "target", "details"].includes(key))).toBe(true);
+    expect(body).toEqual(
+      expect.objectContaining({ code: expect.any(String) as unknown, message: expect.any(String) as unknown }),
+    );
+    expect(Object.keys(body as object).every((key) => ["code", "message", "target", "details"].includes(key))).toBe(
+      true,
+    );
     expect(JSON.stringify(body)).not.toMatch(/\n\s+at |RestError|stack|HMAC-SHA256|authorization/i);
   }
 
@@ -118,7 +141,9 @@ describe("recording control HTTP functions (compiled app) against the simulated 
 
   it("registers the five functions at admin level (the master key, never the default function key), on exactly the issue's routes and methods", () => {
     for (const [name, { route, methods }] of Object.entries(ROUTES)) {
-      const trigger = Object.values(findFunction(functions, name).metadata.bindings).find((binding) => binding.direction === "in");
+      const trigger = Object.values(findFunction(functions, name).metadata.bindings).find(
+        (binding) => binding.direction === "in",
+      );
       expect(trigger, name).toMatchObject({ type: "httpTrigger", authLevel: "admin", route });
       expect(trigger?.["methods"], name).toEqual(methods);
     }
@@ -129,22 +154,39 @@ describe("recording control HTTP functions (compiled app) against the simulated 
       const serverCallId = newCallId();
       calls.addCall(serverCallId);
 
-      const started = await invoke("startRecording", { body: { serverCallId, content: "audioVideo", channel: "mixed", format: "mp4" } });
+      const started = await invoke("startRecording", {
+        body: { serverCallId, content: "audioVideo", channel: "mixed", format: "mp4" },
+      });
       expect(started).toMatchObject({
         status: 200,
-        body: { recordingId: expect.any(String) as unknown, recordingState: "active", recordingKind: "azureCommunicationServices", serverCallId },
+        body: {
+          recordingId: expect.any(String) as unknown,
+          recordingState: "active",
+          recordingKind: "azureCommunicationServices",
+          serverCallId,
+        },
       });
       const { recordingId } = started.body as { recordingId: string };
-      expect(started.logs.join("\n")).toContain(`Started recording ${recordingId} (active) of server call ${serverCallId}`);
+      expect(started.logs.join("\n")).toContain(
+        `Started recording ${recordingId} (active) of server call ${serverCallId}`,
+      );
 
       expect(await invoke("getRecordingState", { recordingId })).toMatchObject({
         status: 200,
         body: { recordingId, recordingState: "active", recordingKind: "azureCommunicationServices" },
       });
       expect(await invoke("pauseRecording", { recordingId })).toMatchObject({ status: 202, body: {} });
-      expect(await invoke("getRecordingState", { recordingId })).toMatchObject({ status: 200, body: { recordingState: "inactive" } });
-      expect(await invoke("resumeRecording", { recordingId, body: { operationContext: "user-clicked-resume" } })).toMatchObject({ status: 202, body: {} });
-      expect(await invoke("getRecordingState", { recordingId })).toMatchObject({ status: 200, body: { recordingState: "active" } });
+      expect(await invoke("getRecordingState", { recordingId })).toMatchObject({
+        status: 200,
+        body: { recordingState: "inactive" },
+      });
+      expect(
+        await invoke("resumeRecording", { recordingId, body: { operationContext: "user-clicked-resume" } }),
+      ).toMatchObject({ status: 202, body: {} });
+      expect(await invoke("getRecordingState", { recordingId })).toMatchObject({
+        status: 200,
+        body: { recordingState: "active" },
+      });
       const stop = await invoke("stopRecording", { recordingId, body: "" });
       expect(stop).toMatchObject({ status: 200, body: {} });
       expect(stop.logs.join("\n")).toContain(`Stopped recording ${recordingId}`);
@@ -158,7 +200,11 @@ describe("recording control HTTP functions (compiled app) against the simulated 
         ["getState", 200],
         ["stop", 204],
       ]);
-      expect(calls.recording(recordingId)).toMatchObject({ phase: "stopped", endReason: "stopped", pauses: [expect.any(Object)] });
+      expect(calls.recording(recordingId)).toMatchObject({
+        phase: "stopped",
+        endReason: "stopped",
+        pauses: [expect.any(Object)],
+      });
     });
 
     it("takes conversationId as an alias of serverCallId", async () => {
@@ -166,7 +212,9 @@ describe("recording control HTTP functions (compiled app) against the simulated 
       calls.addCall(serverCallId);
       const started = await invoke("startRecording", { body: { conversationId: serverCallId } });
       expect(started).toMatchObject({ status: 200, body: { serverCallId } });
-      expect(JSON.parse(calls.requests.at(-1)?.body ?? "")).toMatchObject({ callLocator: { kind: "serverCallLocator", serverCallId } });
+      expect(JSON.parse(calls.requests.at(-1)?.body ?? "")).toMatchObject({
+        callLocator: { kind: "serverCallLocator", serverCallId },
+      });
     });
 
     it("base64url-encodes a conversationUrl into the serverCallId it sends", async () => {
@@ -212,7 +260,11 @@ describe("recording control HTTP functions (compiled app) against the simulated 
       ["no serverCallId", { body: { format: "mp4" } }, "serverCallId"],
       ["an empty serverCallId", { body: { serverCallId: "" } }, "serverCallId"],
       ["a serverCallId that is not a string", { body: { serverCallId: 12 } }, "serverCallId"],
-      ["serverCallId and conversationId together", { body: { serverCallId: "a", conversationId: "a" } }, "conversationId"],
+      [
+        "serverCallId and conversationId together",
+        { body: { serverCallId: "a", conversationId: "a" } },
+        "conversationId",
+      ],
       ["a conversationUrl that is not a URL", { body: { conversationUrl: "conv-1" } }, "conversationUrl"],
       ["a bad content", { body: { serverCallId: "a", content: "video" } }, "content"],
       ["a bad channel", { body: { serverCallId: "a", channel: "stereo" } }, "channel"],
@@ -222,7 +274,11 @@ describe("recording control HTTP functions (compiled app) against the simulated 
         { body: { serverCallId: "a", recordingStateCallbackUri: "ftp://x.example/cb" } },
         "recordingStateCallbackUri",
       ],
-      ["an operationContext that is not a string", { body: { serverCallId: "a", operationContext: { id: 1 } } }, "operationContext"],
+      [
+        "an operationContext that is not a string",
+        { body: { serverCallId: "a", operationContext: { id: 1 } } },
+        "operationContext",
+      ],
       ["an unknown field (a typo of format)", { body: { serverCallId: "a", fromat: "mp3" } }, "fromat"],
     ];
 
@@ -230,22 +286,33 @@ describe("recording control HTTP functions (compiled app) against the simulated 
       const before = calls.requests.length;
       const answer = await invoke("startRecording", options);
       expect(answer.status).toBe(400);
-      expect(answer.body).toMatchObject({ code: "InvalidRequest", target, message: expect.stringMatching(new RegExp(`^${target} `)) as unknown });
+      expect(answer.body).toMatchObject({
+        code: "InvalidRequest",
+        target,
+        message: expect.stringMatching(new RegExp(`^${target} `)) as unknown,
+      });
       expectErrorShape(answer.body);
       expect(calls.requests.length).toBe(before);
     });
 
     it("lists the allowed values when one is wrong", async () => {
       const answer = await invoke("startRecording", { body: { serverCallId: "a", channel: "stereo" } });
-      expect(answer.body).toEqual({ code: "InvalidRequest", target: "channel", message: 'channel must be one of "mixed", "unmixed".' });
+      expect(answer.body).toEqual({
+        code: "InvalidRequest",
+        target: "channel",
+        message: 'channel must be one of "mixed", "unmixed".',
+      });
     });
 
-    it.each(["getRecordingState", "pauseRecording", "resumeRecording", "stopRecording"] as const)("%s with a malformed recording id", async (name) => {
-      const before = calls.requests.length;
-      const answer = await invoke(name, { recordingId: "not an id" });
-      expect(answer).toMatchObject({ status: 400, body: { code: "InvalidRequest", target: "recordingId" } });
-      expect(calls.requests.length).toBe(before);
-    });
+    it.each(["getRecordingState", "pauseRecording", "resumeRecording", "stopRecording"] as const)(
+      "%s with a malformed recording id",
+      async (name) => {
+        const before = calls.requests.length;
+        const answer = await invoke(name, { recordingId: "not an id" });
+        expect(answer).toMatchObject({ status: 400, body: { code: "InvalidRequest", target: "recordingId" } });
+        expect(calls.requests.length).toBe(before);
+      },
+    );
 
     // Ids that would steer the service URL (/calling/recordings/{id}) or are not ids at all: 400, and nothing reaches ACS.
     const PATH_TRICKS: readonly (readonly [string, string])[] = [
@@ -278,13 +345,22 @@ describe("recording control HTTP functions (compiled app) against the simulated 
       },
     );
 
-    it.each(["pauseRecording", "resumeRecording", "stopRecording"] as const)("%s with a body other than { operationContext }", async (name) => {
-      const { recordingId } = await startedRecording();
-      const before = calls.requests.length;
-      expect(await invoke(name, { recordingId, body: { reason: "x" } })).toMatchObject({ status: 400, body: { code: "InvalidRequest", target: "reason" } });
-      expect(await invoke(name, { recordingId, body: "{oops" })).toMatchObject({ status: 400, body: { code: "InvalidRequest", target: "body" } });
-      expect(calls.requests.length).toBe(before);
-    });
+    it.each(["pauseRecording", "resumeRecording", "stopRecording"] as const)(
+      "%s with a body other than { operationContext }",
+      async (name) => {
+        const { recordingId } = await startedRecording();
+        const before = calls.requests.length;
+        expect(await invoke(name, { recordingId, body: { reason: "x" } })).toMatchObject({
+          status: 400,
+          body: { code: "InvalidRequest", target: "reason" },
+        });
+        expect(await invoke(name, { recordingId, body: "{oops" })).toMatchObject({
+          status: 400,
+          body: { code: "InvalidRequest", target: "body" },
+        });
+        expect(calls.requests.length).toBe(before);
+      },
+    );
   });
 
   describe("what the service refuses", () => {
@@ -296,17 +372,29 @@ describe("recording control HTTP functions (compiled app) against the simulated 
         code: "NotFound",
         target: "serverCallId",
         message: "The recording service knows no call with this serverCallId (or the call has ended).",
-        details: [{ code: "CallNotFound", message: "No call in progress has this serverCallId.", target: "callLocator.serverCallId" }],
+        details: [
+          {
+            code: "CallNotFound",
+            message: "No call in progress has this serverCallId.",
+            target: "callLocator.serverCallId",
+          },
+        ],
       });
       const alias = await invoke("startRecording", { body: { conversationId: serverCallId } });
       expect(alias).toMatchObject({ status: 404, body: { target: "conversationId" } });
     });
 
-    it.each(["getRecordingState", "pauseRecording", "resumeRecording", "stopRecording"] as const)("404 from %s for an unknown recording", async (name) => {
-      const answer = await invoke(name, { recordingId: "eyJ1bmtub3duIjp0cnVlfQ" });
-      expect(answer).toMatchObject({ status: 404, body: { code: "NotFound", target: "recordingId", details: [{ code: "RecordingNotFound" }] } });
-      expectErrorShape(answer.body);
-    });
+    it.each(["getRecordingState", "pauseRecording", "resumeRecording", "stopRecording"] as const)(
+      "404 from %s for an unknown recording",
+      async (name) => {
+        const answer = await invoke(name, { recordingId: "eyJ1bmtub3duIjp0cnVlfQ" });
+        expect(answer).toMatchObject({
+          status: 404,
+          body: { code: "NotFound", target: "recordingId", details: [{ code: "RecordingNotFound" }] },
+        });
+        expectErrorShape(answer.body);
+      },
+    );
 
     it("404 for every operation once a recording is stopped", async () => {
       const { recordingId } = await startedRecording();
@@ -323,7 +411,8 @@ describe("recording control HTTP functions (compiled app) against the simulated 
       expect(answer.status).toBe(400);
       expect(answer.body).toEqual({
         code: "RequestRejected",
-        message: "The recording service refused to pause the recording: The recording is not active, so it cannot be paused.",
+        message:
+          "The recording service refused to pause the recording: The recording is not active, so it cannot be paused.",
         details: [{ code: "RecordingNotActive", message: "The recording is not active, so it cannot be paused." }],
       });
       expect(answer.logs.join("\n")).toContain("service said RecordingNotActive");
@@ -332,22 +421,34 @@ describe("recording control HTTP functions (compiled app) against the simulated 
     it("400 when resuming a recording that is not paused", async () => {
       const { recordingId } = await startedRecording();
       const answer = await invoke("resumeRecording", { recordingId });
-      expect(answer).toMatchObject({ status: 400, body: { code: "RequestRejected", details: [{ code: "RecordingNotPaused" }] } });
+      expect(answer).toMatchObject({
+        status: 400,
+        body: { code: "RequestRejected", details: [{ code: "RecordingNotPaused" }] },
+      });
     });
 
     it("400 when the call is already being recorded", async () => {
       const { serverCallId } = await startedRecording();
       const answer = await invoke("startRecording", { body: { serverCallId } });
-      expect(answer).toMatchObject({ status: 400, body: { code: "RequestRejected", details: [{ code: "RecordingAlreadyInProgress" }] } });
+      expect(answer).toMatchObject({
+        status: 400,
+        body: { code: "RequestRejected", details: [{ code: "RecordingAlreadyInProgress" }] },
+      });
     });
 
     it("400 with the service's target for a combination it does not support (unmixed mp3)", async () => {
       const serverCallId = newCallId();
       calls.addCall(serverCallId);
-      const answer = await invoke("startRecording", { body: { serverCallId, content: "audio", channel: "unmixed", format: "mp3" } });
+      const answer = await invoke("startRecording", {
+        body: { serverCallId, content: "audio", channel: "unmixed", format: "mp3" },
+      });
       expect(answer).toMatchObject({
         status: 400,
-        body: { code: "RequestRejected", target: "recordingFormatType", details: [{ code: "UnsupportedRecordingConfiguration" }] },
+        body: {
+          code: "RequestRejected",
+          target: "recordingFormatType",
+          details: [{ code: "UnsupportedRecordingConfiguration" }],
+        },
       });
     });
   });
@@ -373,7 +474,9 @@ describe("recording control HTTP functions (compiled app) against the simulated 
       expect(answer.status).toBe(502);
       expect(answer.body).toEqual({
         code: "UpstreamFailure",
-        message: expect.stringMatching(/^The recording service failed to .+: it answered HTTP 500 \(8500\)\.$/) as unknown,
+        message: expect.stringMatching(
+          /^The recording service failed to .+: it answered HTTP 500 \(8500\)\.$/,
+        ) as unknown,
       });
       expectErrorShape(answer.body);
       expect(JSON.stringify(answer.body)).not.toContain("Internal detail");
@@ -391,7 +494,10 @@ describe("recording control HTTP functions (compiled app) against the simulated 
       const answer = await invoke("getRecordingState", { recordingId });
       expect(answer).toMatchObject({
         status: 502,
-        body: { code: "UpstreamFailure", message: "The recording service failed to report the recording's state: it answered HTTP 503." },
+        body: {
+          code: "UpstreamFailure",
+          message: "The recording service failed to report the recording's state: it answered HTTP 503.",
+        },
       });
       expectErrorShape(answer.body);
     });
@@ -408,7 +514,11 @@ describe("recording control HTTP functions (compiled app) against the simulated 
       const answer = await invokeIn(offline, "getRecordingState", { recordingId: "eyJhIjoxfQ" });
       expect(answer).toMatchObject({
         status: 502,
-        body: { code: "UpstreamFailure", message: "The recording service failed to report the recording's state: it could not be reached (ECONNREFUSED)." },
+        body: {
+          code: "UpstreamFailure",
+          message:
+            "The recording service failed to report the recording's state: it could not be reached (ECONNREFUSED).",
+        },
       });
     });
 

@@ -3,7 +3,11 @@ import { HttpRequest, type HttpResponseInit } from "@azure/functions";
 import { QueueClient } from "@azure/storage-queue";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { startAcsSimulator, type AcsSimulator } from "../../tools/acsSimulator";
-import { createCallRecordingSimulator, type CallRecordingSimulator, type StoppedRecording } from "../../tools/acsSimulator/callAutomation";
+import {
+  createCallRecordingSimulator,
+  type CallRecordingSimulator,
+  type StoppedRecording,
+} from "../../tools/acsSimulator/callAutomation";
 import { findFunction, loadCompiledApp, type RegisteredFunction } from "../support/compiledApp";
 import { capturingContext, TEST_ACS_RESOURCE, uniqueName, simSettings } from "../support/testSettings";
 
@@ -12,7 +16,13 @@ const FORMAT_TYPES = { mp4: "Mp4", mp3: "Mp3", wav: "Wav" } as const;
 async function invoke(
   functions: readonly RegisteredFunction[],
   name: string,
-  init: { method: string; path: string; params?: Record<string, string>; body?: string; headers?: Record<string, string> },
+  init: {
+    method: string;
+    path: string;
+    params?: Record<string, string>;
+    body?: string;
+    headers?: Record<string, string>;
+  },
 ): Promise<{ status: number; body: unknown }> {
   const request = new HttpRequest({
     method: init.method,
@@ -21,7 +31,10 @@ async function invoke(
     params: init.params ?? {},
     ...(init.body === undefined ? {} : { body: { string: init.body } }),
   });
-  const response = (await findFunction(functions, name).handler(request, capturingContext(name).context)) as HttpResponseInit;
+  const response = (await findFunction(functions, name).handler(
+    request,
+    capturingContext(name).context,
+  )) as HttpResponseInit;
   return { status: response.status ?? 200, body: response.jsonBody };
 }
 
@@ -80,22 +93,39 @@ describe("start -> pause -> resume -> stop -> RecordingFileStatusUpdated -> inta
     const params = { recordingId };
     const path = `recordings/${encodeURIComponent(recordingId)}`;
 
-    expect(await invoke(functions, "pauseRecording", { method: "POST", path: `${path}/pause`, params })).toMatchObject({ status: 202 });
-    expect(await invoke(functions, "getRecordingState", { method: "GET", path, params })).toMatchObject({ body: { recordingState: "inactive" } });
-    expect(await invoke(functions, "resumeRecording", { method: "POST", path: `${path}/resume`, params })).toMatchObject({ status: 202 });
-    expect(await invoke(functions, "stopRecording", { method: "DELETE", path, params })).toMatchObject({ status: 200, body: {} });
+    expect(await invoke(functions, "pauseRecording", { method: "POST", path: `${path}/pause`, params })).toMatchObject({
+      status: 202,
+    });
+    expect(await invoke(functions, "getRecordingState", { method: "GET", path, params })).toMatchObject({
+      body: { recordingState: "inactive" },
+    });
+    expect(
+      await invoke(functions, "resumeRecording", { method: "POST", path: `${path}/resume`, params }),
+    ).toMatchObject({ status: 202 });
+    expect(await invoke(functions, "stopRecording", { method: "DELETE", path, params })).toMatchObject({
+      status: 200,
+      body: {},
+    });
     await calls.drain();
 
     expect(deliveries).toHaveLength(1);
     const [delivery] = deliveries;
-    expect(delivery?.stopped).toMatchObject({ recordingId, serverCallId, format: "mp3", endReason: "stopped", pauseResumeIntervals: [expect.any(Object)] });
+    expect(delivery?.stopped).toMatchObject({
+      recordingId,
+      serverCallId,
+      format: "mp3",
+      endReason: "stopped",
+      pauseResumeIntervals: [expect.any(Object)],
+    });
     expect(delivery?.status).toBe(200);
     expect(delivery?.body).toMatchObject({ received: 1, accepted: 1, enqueued: 1, rejected: [] });
 
     const queue = new QueueClient(inject("azuriteConnectionString"), queueName);
     const { receivedMessageItems } = await queue.receiveMessages({ numberOfMessages: 32 });
     expect(receivedMessageItems).toHaveLength(1);
-    const message = JSON.parse(Buffer.from(receivedMessageItems[0]?.messageText ?? "", "base64").toString("utf8")) as Record<string, unknown>;
+    const message = JSON.parse(
+      Buffer.from(receivedMessageItems[0]?.messageText ?? "", "base64").toString("utf8"),
+    ) as Record<string, unknown>;
     const urls = sim.urls(documentId);
     expect(message).toMatchObject({
       documentId,

@@ -48,7 +48,8 @@ describe("recording control and health with two ACS resources", () => {
     return answer;
   }
 
-  const callId = (label: string): string => Buffer.from(`https://api.flightproxy.skype.com/api/v2/cp/conv-sim/conversations/${label}`).toString("base64url");
+  const callId = (label: string): string =>
+    Buffer.from(`https://api.flightproxy.skype.com/api/v2/cp/conv-sim/conversations/${label}`).toString("base64url");
 
   beforeAll(async () => {
     sim = await startAcsSimulator({ name: "contoso-acs" });
@@ -75,7 +76,9 @@ describe("recording control and health with two ACS resources", () => {
     const answer = await invoke("startRecording", "recordings", { body: { serverCallId } });
     expect(answer.status).toBe(400);
     expect(answer.json).toMatchObject({ code: "InvalidRequest", target: "acsResource" });
-    expect((answer.json as { message: string }).message).toMatch(/acsResource is required: this app serves 2 ACS resources \(contoso-acs, fabrikam-acs\)/);
+    expect((answer.json as { message: string }).message).toMatch(
+      /acsResource is required: this app serves 2 ACS resources \(contoso-acs, fabrikam-acs\)/,
+    );
     expect(fabrikamCalls.requests).toEqual([]);
     expect(contosoCalls.requests).toEqual([]);
   });
@@ -98,24 +101,39 @@ describe("recording control and health with two ACS resources", () => {
     const state = await invoke("getRecordingState", byId, { method: "GET", recordingId });
     expect(state.status).toBe(200);
     expect(state.json).toMatchObject({ recordingId, recordingState: "active" });
-    const paused = await invoke("pauseRecording", `recordings/${encodeURIComponent(recordingId)}/pause?acsResource=fabrikam-acs`, { recordingId });
+    const paused = await invoke(
+      "pauseRecording",
+      `recordings/${encodeURIComponent(recordingId)}/pause?acsResource=fabrikam-acs`,
+      { recordingId },
+    );
     expect(paused.status).toBe(202);
-    const stopped = await invoke("stopRecording", `recordings/${encodeURIComponent(recordingId)}?acsResource=fabrikam-acs`, { method: "DELETE", recordingId });
+    const stopped = await invoke(
+      "stopRecording",
+      `recordings/${encodeURIComponent(recordingId)}?acsResource=fabrikam-acs`,
+      { method: "DELETE", recordingId },
+    );
     expect(stopped.status).toBe(200);
     expect(fabrikamCalls.requests.map((request) => request.operation)).toEqual(["start", "getState", "pause", "stop"]);
 
     // The other resource knows nothing of that recording: asked there, it answers 404.
-    const elsewhere = await invoke("getRecordingState", `recordings/${encodeURIComponent(recordingId)}?acsResource=contoso-acs`, {
-      method: "GET",
-      recordingId,
-    });
+    const elsewhere = await invoke(
+      "getRecordingState",
+      `recordings/${encodeURIComponent(recordingId)}?acsResource=contoso-acs`,
+      {
+        method: "GET",
+        recordingId,
+      },
+    );
     expect(elsewhere.status).toBe(404);
     expect(contosoCalls.requests.map((request) => request.operation)).toEqual(["getState"]);
   });
 
   it("refuses a resource it does not serve (400), before any request", async () => {
     const before = sim.requests.length;
-    const answer = await invoke("getRecordingState", "recordings/abc?acsResource=unknown-acs", { method: "GET", recordingId: "abc" });
+    const answer = await invoke("getRecordingState", "recordings/abc?acsResource=unknown-acs", {
+      method: "GET",
+      recordingId: "abc",
+    });
     expect(answer.status).toBe(400);
     expect(answer.json).toMatchObject({ target: "acsResource" });
     expect((answer.json as { message: string }).message).toMatch(
@@ -130,9 +148,15 @@ describe("recording control and health with two ACS resources", () => {
     fabrikamCalls.addCall(serverCallId);
     const started = await invoke("startRecording", "recordings?acsResource=fabrikam-acs", { body: { serverCallId } });
     expect(started.status).toBe(200);
-    expect(sim.requests.filter((request) => request.url.startsWith("/calling/recordings")).at(-1)).toMatchObject({ signedWith: "secondary" });
+    expect(sim.requests.filter((request) => request.url.startsWith("/calling/recordings")).at(-1)).toMatchObject({
+      signedWith: "secondary",
+    });
     expect(
-      logs.some((line) => line.startsWith("warning:") && line.includes("the secondary key (ACS_RESOURCES__1__SECONDARY_CONNECTION_STRING) was accepted")),
+      logs.some(
+        (line) =>
+          line.startsWith("warning:") &&
+          line.includes("the secondary key (ACS_RESOURCES__1__SECONDARY_CONNECTION_STRING) was accepted"),
+      ),
     ).toBe(true);
   });
 
@@ -148,12 +172,16 @@ describe("recording control and health with two ACS resources", () => {
     const answer = await invoke("health", "health", { method: "GET", app });
     const report = answer.json as { dependencies: { acsEndpoint: { ok: boolean; detail: string } } };
     expect(report.dependencies.acsEndpoint.ok).toBe(false);
-    expect(report.dependencies.acsEndpoint.detail).toMatch(/contoso-acs: the ACS endpoint answered .*; fabrikam-acs: the ACS endpoint did not answer/);
+    expect(report.dependencies.acsEndpoint.detail).toMatch(
+      /contoso-acs: the ACS endpoint answered .*; fabrikam-acs: the ACS endpoint did not answer/,
+    );
     const probes = sim.requests.slice(before);
     expect(probes.map((request) => request.resourceId ?? request.hostHeader)).toEqual([sim.endpointHost]);
     for (const probe of probes) expect(probe.headers["authorization"]).toBeUndefined();
 
     const healthy = await invoke("health", "health", { method: "GET" });
-    expect((healthy.json as { dependencies: { acsEndpoint: { ok: boolean; detail: string } } }).dependencies.acsEndpoint).toMatchObject({ ok: true });
+    expect(
+      (healthy.json as { dependencies: { acsEndpoint: { ok: boolean; detail: string } } }).dependencies.acsEndpoint,
+    ).toMatchObject({ ok: true });
   });
 });

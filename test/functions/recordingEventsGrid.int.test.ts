@@ -7,8 +7,20 @@ import { AZURITE_KEY } from "../../tools/azurite";
 import { findFunction, loadCompiledApp, type RegisteredFunction } from "../support/compiledApp";
 import { invokeEventGrid } from "../support/functionInvoke";
 import { cloudEvent, eventGridEvent, gaChunk, gaData, otherAcsEvent, previewChunk } from "../support/recordingEvents";
-import { closedStorageConnectionString, decodeAsQueueTrigger, drainQueue, listQuarantined, type QuarantinedBlob } from "../support/storageProbe";
-import { capturingContext, TEST_ACS_CONNECTION_STRING, TEST_ACS_RESOURCE, uniqueName, type CapturedLog } from "../support/testSettings";
+import {
+  closedStorageConnectionString,
+  decodeAsQueueTrigger,
+  drainQueue,
+  listQuarantined,
+  type QuarantinedBlob,
+} from "../support/storageProbe";
+import {
+  capturingContext,
+  TEST_ACS_CONNECTION_STRING,
+  TEST_ACS_RESOURCE,
+  uniqueName,
+  type CapturedLog,
+} from "../support/testSettings";
 
 const connectionString = inject("azuriteConnectionString");
 const ACS_ACCESS_KEY = /accesskey=([^;]+)/i.exec(TEST_ACS_CONNECTION_STRING)?.[1] ?? "";
@@ -92,12 +104,18 @@ describe("Event Grid trigger (compiled app)", () => {
 
   it("quarantines an invalid event with its reason, logs an error, and does not throw (no pointless retries)", async () => {
     const id = uniqueName("evt-grid-bad");
-    const event = eventGridEvent({ id, data: gaData([gaChunk(0, { contentLocation: "https://storage.asm.skype.com.evil.example/x" })]) });
+    const event = eventGridEvent({
+      id,
+      data: gaData([gaChunk(0, { contentLocation: "https://storage.asm.skype.com.evil.example/x" })]),
+    });
     const logs = await deliver(grid, event);
     expect(await queued()).toEqual([]);
     const kept = await quarantinedFor(id);
     expect(kept).toHaveLength(1);
-    expect(kept[0]?.json.reason).toMatchObject({ code: "InvalidEvent", field: "data.recordingStorageInfo.recordingChunks[0].contentLocation" });
+    expect(kept[0]?.json.reason).toMatchObject({
+      code: "InvalidEvent",
+      field: "data.recordingStorageInfo.recordingChunks[0].contentLocation",
+    });
     expect(kept[0]?.json.input).toEqual(event);
     expect(kept[0]?.json.receivedVia).toMatch(/^eventGridTrigger/);
     expect(logs.some((log) => log.level === "error" && log.message.includes(id))).toBe(true);
@@ -113,7 +131,9 @@ describe("Event Grid trigger (compiled app)", () => {
   it("acknowledges and ignores other event types (debug log only)", async () => {
     const logs = await deliver(grid, otherAcsEvent());
     expect(await queued()).toEqual([]);
-    expect(logs.some((log) => log.level === "debug" && log.message.includes("Microsoft.Communication.CallStarted"))).toBe(true);
+    expect(
+      logs.some((log) => log.level === "debug" && log.message.includes("Microsoft.Communication.CallStarted")),
+    ).toBe(true);
     expect(logs.filter((log) => log.level === "error")).toEqual([]);
   });
 });
@@ -140,7 +160,9 @@ describe("Event Grid trigger with storage down", () => {
   });
 
   it("throws when an invalid event cannot be quarantined (instead of losing it)", async () => {
-    await expect(deliver(down, eventGridEvent({ data: gaData([gaChunk(0, { documentId: "a/b" })]) }))).rejects.toMatchObject({
+    await expect(
+      deliver(down, eventGridEvent({ data: gaData([gaChunk(0, { documentId: "a/b" })]) })),
+    ).rejects.toMatchObject({
       name: "StorageUnavailableError",
     });
   });

@@ -6,7 +6,16 @@ import type { IntakeReport, RecordingIntake } from "../../src/intake/recordingIn
 import { fakeService, notConfigured } from "../support/handlerHarness";
 import { capturingContext } from "../support/testSettings";
 
-const REPORT: IntakeReport = { received: 1, accepted: 1, ignored: 0, enqueued: 1, alreadyQueued: 0, skippedErased: 0, rejectedCount: 0, rejected: [] };
+const REPORT: IntakeReport = {
+  received: 1,
+  accepted: 1,
+  ignored: 0,
+  enqueued: 1,
+  alreadyQueued: 0,
+  skippedErased: 0,
+  rejectedCount: 0,
+  rejected: [],
+};
 
 function gridEvent(id: string): EventGridEvent {
   return {
@@ -21,8 +30,14 @@ function gridEvent(id: string): EventGridEvent {
   };
 }
 
-function intakeOf(receive: () => Promise<IntakeReport>, quarantine: () => Promise<string> = () => Promise.resolve("kept.json")) {
-  const calls = { received: [] as (readonly unknown[])[], quarantined: [] as { body: string; code: string; via: string }[] };
+function intakeOf(
+  receive: () => Promise<IntakeReport>,
+  quarantine: () => Promise<string> = () => Promise.resolve("kept.json"),
+) {
+  const calls = {
+    received: [] as (readonly unknown[])[],
+    quarantined: [] as { body: string; code: string; via: string }[],
+  };
   const intake = fakeService<RecordingIntake>({
     receive: (events, via) => {
       expect(via).toBe("eventGridTrigger");
@@ -57,10 +72,14 @@ describe("recordingEventsGrid: the Event Grid trigger's acknowledge-or-retry dec
   });
 
   it("an event over a per-delivery bound is kept whole in quarantine and acknowledged (a retry could only be refused again)", async () => {
-    const refusal = new InvalidDeliveryError("TooManyChunks", "too many chunks", { target: "INTAKE_MAX_CHUNKS_PER_DELIVERY" });
+    const refusal = new InvalidDeliveryError("TooManyChunks", "too many chunks", {
+      target: "INTAKE_MAX_CHUNKS_PER_DELIVERY",
+    });
     const { lazy, calls } = intakeOf(() => Promise.reject(refusal));
     await deliver(lazy, gridEvent("e1"));
-    expect(calls.quarantined).toEqual([{ body: JSON.stringify(gridEvent("e1")), code: "TooManyChunks", via: "eventGridTrigger" }]);
+    expect(calls.quarantined).toEqual([
+      { body: JSON.stringify(gridEvent("e1")), code: "TooManyChunks", via: "eventGridTrigger" },
+    ]);
   });
 
   it("throws (Event Grid retries) when the refused event could not be quarantined", async () => {
@@ -81,6 +100,8 @@ describe("recordingEventsGrid: the Event Grid trigger's acknowledge-or-retry dec
   });
 
   it("throws AppNotConfiguredError while a setting is bad (retried until it is fixed)", async () => {
-    await expect(deliver(notConfigured<RecordingIntake>(), gridEvent("e1"))).rejects.toBeInstanceOf(AppNotConfiguredError);
+    await expect(deliver(notConfigured<RecordingIntake>(), gridEvent("e1"))).rejects.toBeInstanceOf(
+      AppNotConfiguredError,
+    );
   });
 });

@@ -6,7 +6,16 @@ import type { ChunkMessage } from "../../src/queue/chunkMessage";
 import { AZURITE_KEY } from "../../tools/azurite";
 import { findFunction, loadCompiledApp, type RegisteredFunction } from "../support/compiledApp";
 import { errorBody, invokeHttp, webhookRequest, type HttpAnswer } from "../support/functionInvoke";
-import { cloudEvent, eventGridEvent, gaChunk, gaData, otherAcsEvent, previewChunk, subscriptionValidationEvent, type Json } from "../support/recordingEvents";
+import {
+  cloudEvent,
+  eventGridEvent,
+  gaChunk,
+  gaData,
+  otherAcsEvent,
+  previewChunk,
+  subscriptionValidationEvent,
+  type Json,
+} from "../support/recordingEvents";
 import {
   blobNameFromKeptAt,
   closedStorageConnectionString,
@@ -16,7 +25,13 @@ import {
   readQuarantined,
   type QuarantinedBlob,
 } from "../support/storageProbe";
-import { capturingContext, TEST_ACS_CONNECTION_STRING, TEST_ACS_RESOURCE, uniqueName, type CapturedLog } from "../support/testSettings";
+import {
+  capturingContext,
+  TEST_ACS_CONNECTION_STRING,
+  TEST_ACS_RESOURCE,
+  uniqueName,
+  type CapturedLog,
+} from "../support/testSettings";
 
 const connectionString = inject("azuriteConnectionString");
 const ACS_ACCESS_KEY = /accesskey=([^;]+)/i.exec(TEST_ACS_CONNECTION_STRING)?.[1] ?? "";
@@ -57,8 +72,10 @@ async function call(fn: RegisteredFunction, request: Parameters<typeof webhookRe
   return { answer, logs, startedAt };
 }
 
-const post = (body: unknown, headers: Record<string, string> = { "content-type": "application/json", "aeg-event-type": "Notification" }): Promise<Call> =>
-  call(webhook, { body: typeof body === "string" ? body : JSON.stringify(body), headers });
+const post = (
+  body: unknown,
+  headers: Record<string, string> = { "content-type": "application/json", "aeg-event-type": "Notification" },
+): Promise<Call> => call(webhook, { body: typeof body === "string" ? body : JSON.stringify(body), headers });
 
 async function queued(): Promise<ChunkMessage[]> {
   return (await drainQueue(queue)).map((text) => decodeAsQueueTrigger(text) as ChunkMessage);
@@ -67,7 +84,9 @@ async function queued(): Promise<ChunkMessage[]> {
 /** Quarantine blobs written since `since` for a whole delivery whose body was exactly `body`. */
 async function quarantinedDeliveries(body: string, since: Date): Promise<QuarantinedBlob[]> {
   const kept = await listQuarantined(quarantine, (name) => name.includes("no-event-id-"));
-  const mine = kept.filter((blob) => Date.parse(blob.json.rejectedAt) >= since.getTime() - 1000 && blob.json.input === body);
+  const mine = kept.filter(
+    (blob) => Date.parse(blob.json.rejectedAt) >= since.getTime() - 1000 && blob.json.input === body,
+  );
   seenTexts.push(...mine.map((blob) => blob.text));
   return mine;
 }
@@ -84,7 +103,12 @@ interface Report {
   readonly ignored: number;
   readonly enqueued: number;
   readonly alreadyQueued: number;
-  readonly rejected: readonly { readonly eventId?: string; readonly code: string; readonly message: string; readonly keptAt: string }[];
+  readonly rejected: readonly {
+    readonly eventId?: string;
+    readonly code: string;
+    readonly message: string;
+    readonly keptAt: string;
+  }[];
 }
 
 const report = (answer: HttpAnswer): Report => answer.json as Report;
@@ -114,20 +138,29 @@ describe("webhook handshakes", () => {
   it("refuses a validation event without a validationCode (400)", async () => {
     const event = subscriptionValidationEvent("x");
     event["data"] = { validationUrl: "https://rp-westeurope.eventgrid.azure.net/validate" };
-    const { answer } = await post([event], { "content-type": "application/json", "aeg-event-type": "SubscriptionValidation" });
+    const { answer } = await post([event], {
+      "content-type": "application/json",
+      "aeg-event-type": "SubscriptionValidation",
+    });
     expect(answer.status).toBe(400);
     expect(errorBody(answer).code).toBe("InvalidBody");
   });
 
   it("acknowledges SubscriptionDeletion with 200 and enqueues nothing", async () => {
-    const { answer, logs } = await post([eventGridEvent()], { "content-type": "application/json", "aeg-event-type": "SubscriptionDeletion" });
+    const { answer, logs } = await post([eventGridEvent()], {
+      "content-type": "application/json",
+      "aeg-event-type": "SubscriptionDeletion",
+    });
     expect(answer.status).toBe(200);
     expect(logs.some((log) => log.level === "warning" && /deleted/i.test(log.message))).toBe(true);
     expect(await queued()).toEqual([]);
   });
 
   it("answers the CloudEvents OPTIONS abuse-protection handshake, echoing WebHook-Request-Origin", async () => {
-    const { answer } = await call(webhook, { method: "OPTIONS", headers: { "WebHook-Request-Origin": "eventgrid.azure.net", "WebHook-Request-Rate": "120" } });
+    const { answer } = await call(webhook, {
+      method: "OPTIONS",
+      headers: { "WebHook-Request-Origin": "eventgrid.azure.net", "WebHook-Request-Rate": "120" },
+    });
     expect(answer.status).toBe(200);
     expect(answer.headers.get("webhook-allowed-origin")).toBe("eventgrid.azure.net");
     expect(answer.headers.get("webhook-allowed-rate")).toBeTruthy();
@@ -155,7 +188,9 @@ describe("webhook deliveries", () => {
   });
 
   it("enqueues a single CloudEvent (application/cloudevents+json)", async () => {
-    const event = cloudEvent({ data: gaData([gaChunk(0)], { recordingFormatType: "Mp3", recordingContentType: "Audio" }) });
+    const event = cloudEvent({
+      data: gaData([gaChunk(0)], { recordingFormatType: "Mp3", recordingContentType: "Audio" }),
+    });
     const { answer } = await post(event, { "content-type": "application/cloudevents+json; charset=utf-8" });
     expect(answer.status).toBe(200);
     expect(report(answer)).toMatchObject({ received: 1, accepted: 1, enqueued: 1 });
@@ -216,7 +251,10 @@ describe("webhook deliveries", () => {
 
   it("answers 200 to a mixed batch: valid enqueued, invalid quarantined, other types ignored", async () => {
     const valid = eventGridEvent();
-    const invalid = eventGridEvent({ id: uniqueName("evt-mixed"), data: gaData([gaChunk(0, { contentLocation: "https://user@evil/" })]) });
+    const invalid = eventGridEvent({
+      id: uniqueName("evt-mixed"),
+      data: gaData([gaChunk(0, { contentLocation: "https://user@evil/" })]),
+    });
     const { answer, logs } = await post([valid, otherAcsEvent(), invalid]);
     expect(answer.status).toBe(200);
     const r = report(answer);
@@ -257,10 +295,31 @@ function oversizedBatch(): string {
 }
 
 const BAD_DELIVERIES: readonly BadDelivery[] = [
-  { name: "malformed JSON", body: `[{"id": "${uniqueName("m")}", "eventType": `, headers: JSON_HEADERS, status: 400, code: "InvalidJson", quarantined: true },
-  { name: "not JSON at all", body: `<xml>${uniqueName("m")}</xml>`, headers: JSON_HEADERS, status: 400, code: "InvalidJson", quarantined: true },
+  {
+    name: "malformed JSON",
+    body: `[{"id": "${uniqueName("m")}", "eventType": `,
+    headers: JSON_HEADERS,
+    status: 400,
+    code: "InvalidJson",
+    quarantined: true,
+  },
+  {
+    name: "not JSON at all",
+    body: `<xml>${uniqueName("m")}</xml>`,
+    headers: JSON_HEADERS,
+    status: 400,
+    code: "InvalidJson",
+    quarantined: true,
+  },
   { name: "a JSON number", body: "42", headers: JSON_HEADERS, status: 400, code: "InvalidBody", quarantined: true },
-  { name: "a JSON string", body: JSON.stringify(uniqueName("str")), headers: JSON_HEADERS, status: 400, code: "InvalidBody", quarantined: true },
+  {
+    name: "a JSON string",
+    body: JSON.stringify(uniqueName("str")),
+    headers: JSON_HEADERS,
+    status: 400,
+    code: "InvalidBody",
+    quarantined: true,
+  },
   { name: "JSON null", body: "null", headers: JSON_HEADERS, status: 400, code: "InvalidBody", quarantined: true },
   { name: "an empty array", body: "[]", headers: JSON_HEADERS, status: 400, code: "InvalidBody", quarantined: true },
   { name: "an empty body", body: "", headers: JSON_HEADERS, status: 400, code: "InvalidJson", quarantined: true },
@@ -280,8 +339,22 @@ const BAD_DELIVERIES: readonly BadDelivery[] = [
     code: "InvalidBody",
     quarantined: true,
   },
-  { name: "text/plain", body: validBatch(), headers: { "content-type": "text/plain" }, status: 415, code: "UnsupportedMediaType", quarantined: true },
-  { name: "application/xml", body: validBatch(), headers: { "content-type": "application/xml" }, status: 415, code: "UnsupportedMediaType", quarantined: true },
+  {
+    name: "text/plain",
+    body: validBatch(),
+    headers: { "content-type": "text/plain" },
+    status: 415,
+    code: "UnsupportedMediaType",
+    quarantined: true,
+  },
+  {
+    name: "application/xml",
+    body: validBatch(),
+    headers: { "content-type": "application/xml" },
+    status: 415,
+    code: "UnsupportedMediaType",
+    quarantined: true,
+  },
   {
     name: "form-encoded",
     body: validBatch(),
@@ -298,10 +371,33 @@ const BAD_DELIVERIES: readonly BadDelivery[] = [
     code: "BodyTooLarge",
     quarantined: false,
   },
-  { name: "over 1 MiB, no Content-Length (chunked)", body: oversizedBatch(), headers: JSON_HEADERS, status: 413, code: "BodyTooLarge", quarantined: false },
+  {
+    name: "over 1 MiB, no Content-Length (chunked)",
+    body: oversizedBatch(),
+    headers: JSON_HEADERS,
+    status: 413,
+    code: "BodyTooLarge",
+    quarantined: false,
+  },
   { name: "GET", method: "GET", headers: {}, status: 405, code: "MethodNotAllowed", quarantined: false },
-  { name: "PUT with a valid batch", method: "PUT", body: validBatch(), headers: JSON_HEADERS, status: 405, code: "MethodNotAllowed", quarantined: false },
-  { name: "PATCH with a valid batch", method: "PATCH", body: validBatch(), headers: JSON_HEADERS, status: 405, code: "MethodNotAllowed", quarantined: false },
+  {
+    name: "PUT with a valid batch",
+    method: "PUT",
+    body: validBatch(),
+    headers: JSON_HEADERS,
+    status: 405,
+    code: "MethodNotAllowed",
+    quarantined: false,
+  },
+  {
+    name: "PATCH with a valid batch",
+    method: "PATCH",
+    body: validBatch(),
+    headers: JSON_HEADERS,
+    status: 405,
+    code: "MethodNotAllowed",
+    quarantined: false,
+  },
   { name: "DELETE", method: "DELETE", headers: {}, status: 405, code: "MethodNotAllowed", quarantined: false },
 ];
 
@@ -339,33 +435,86 @@ const C0 = "data.recordingStorageInfo.recordingChunks[0]";
 const chunkWith = (overrides: Json) => (id: string) => eventGridEvent({ id, data: gaData([gaChunk(0, overrides)]) });
 
 const BAD_EVENTS: readonly BadEvent[] = [
-  { name: "another host", event: chunkWith({ contentLocation: "https://evil.example.com/v1/objects/x" }), field: `${C0}.contentLocation` },
-  { name: "http", event: chunkWith({ metadataLocation: "http://storage.asm.skype.com/v1/objects/x/content/acsmetadata" }), field: `${C0}.metadataLocation` },
-  { name: "userinfo https://user@evil/", event: chunkWith({ contentLocation: "https://user@evil/" }), field: `${C0}.contentLocation` },
-  { name: "allowed host as userinfo", event: chunkWith({ metadataLocation: "https://storage.asm.skype.com@evil.com/" }), field: `${C0}.metadataLocation` },
-  { name: "a non-default port", event: chunkWith({ contentLocation: "https://storage.asm.skype.com:8443/v1/objects/x" }), field: `${C0}.contentLocation` },
-  { name: "an IPv4 literal", event: chunkWith({ contentLocation: "https://169.254.169.254/metadata" }), field: `${C0}.contentLocation` },
+  {
+    name: "another host",
+    event: chunkWith({ contentLocation: "https://evil.example.com/v1/objects/x" }),
+    field: `${C0}.contentLocation`,
+  },
+  {
+    name: "http",
+    event: chunkWith({ metadataLocation: "http://storage.asm.skype.com/v1/objects/x/content/acsmetadata" }),
+    field: `${C0}.metadataLocation`,
+  },
+  {
+    name: "userinfo https://user@evil/",
+    event: chunkWith({ contentLocation: "https://user@evil/" }),
+    field: `${C0}.contentLocation`,
+  },
+  {
+    name: "allowed host as userinfo",
+    event: chunkWith({ metadataLocation: "https://storage.asm.skype.com@evil.com/" }),
+    field: `${C0}.metadataLocation`,
+  },
+  {
+    name: "a non-default port",
+    event: chunkWith({ contentLocation: "https://storage.asm.skype.com:8443/v1/objects/x" }),
+    field: `${C0}.contentLocation`,
+  },
+  {
+    name: "an IPv4 literal",
+    event: chunkWith({ contentLocation: "https://169.254.169.254/metadata" }),
+    field: `${C0}.contentLocation`,
+  },
   { name: "an IPv6 literal", event: chunkWith({ contentLocation: "https://[::1]/x" }), field: `${C0}.contentLocation` },
   { name: "a decimal IP", event: chunkWith({ contentLocation: "http://2130706433/" }), field: `${C0}.contentLocation` },
-  { name: "path traversal in documentId", event: chunkWith({ documentId: "../../recordings/victim" }), field: `${C0}.documentId` },
+  {
+    name: "path traversal in documentId",
+    event: chunkWith({ documentId: "../../recordings/victim" }),
+    field: `${C0}.documentId`,
+  },
   { name: "index -1", event: chunkWith({ index: -1 }), field: `${C0}.index` },
   { name: 'index "int"', event: chunkWith({ index: "int" }), field: `${C0}.index` },
-  { name: "missing chunks", event: (id) => eventGridEvent({ id, data: gaData([]) }), field: "data.recordingStorageInfo.recordingChunks" },
+  {
+    name: "missing chunks",
+    event: (id) => eventGridEvent({ id, data: gaData([]) }),
+    field: "data.recordingStorageInfo.recordingChunks",
+  },
   { name: "bad eventTime", event: (id) => eventGridEvent({ id, time: "2021-02-30T00:00:00Z" }), field: "eventTime" },
-  { name: "eventTime in year 9999", event: (id) => eventGridEvent({ id, time: "9999-01-01T00:00:00Z" }), field: "eventTime" },
-  { name: "CloudEvents time two hours ahead", event: (id) => cloudEvent({ id, time: new Date(Date.now() + 7_200_000).toISOString() }), field: "time" },
+  {
+    name: "eventTime in year 9999",
+    event: (id) => eventGridEvent({ id, time: "9999-01-01T00:00:00Z" }),
+    field: "eventTime",
+  },
+  {
+    name: "CloudEvents time two hours ahead",
+    event: (id) => cloudEvent({ id, time: new Date(Date.now() + 7_200_000).toISOString() }),
+    field: "time",
+  },
   {
     name: "contentLocation naming another document",
-    event: chunkWith({ contentLocation: "https://storage.asm.skype.com/v1/objects/0-eus-d12-someone-elses/content/video" }),
+    event: chunkWith({
+      contentLocation: "https://storage.asm.skype.com/v1/objects/0-eus-d12-someone-elses/content/video",
+    }),
     field: `${C0}.contentLocation`,
   },
   {
     name: "metadataLocation of the 2021 preview API shape naming another document",
-    event: chunkWith({ metadataLocation: "https://contoso-test.communication.azure.com/recording/download/0-eus-d12-someone-elses/metadata" }),
+    event: chunkWith({
+      metadataLocation:
+        "https://contoso-test.communication.azure.com/recording/download/0-eus-d12-someone-elses/metadata",
+    }),
     field: `${C0}.metadataLocation`,
   },
-  { name: "unknown topic", event: (id) => eventGridEvent({ id, source: TEST_ACS_RESOURCE.replace("contoso-acs", "mallory-acs") }), field: "topic" },
-  { name: "unknown CloudEvents source", event: (id) => cloudEvent({ id, source: "/subscriptions/{subscription-id}" }), field: "source" },
+  {
+    name: "unknown topic",
+    event: (id) => eventGridEvent({ id, source: TEST_ACS_RESOURCE.replace("contoso-acs", "mallory-acs") }),
+    field: "topic",
+  },
+  {
+    name: "unknown CloudEvents source",
+    event: (id) => cloudEvent({ id, source: "/subscriptions/{subscription-id}" }),
+    field: "source",
+  },
 ];
 
 describe("webhook: each invalid event is answered 200, quarantined with its reason, and not enqueued", () => {
@@ -394,18 +543,27 @@ describe("webhook: an odd but safe event is archived, not quarantined", () => {
       { deleteLocation: "https://us-storage.asm.skype.com/v1/objects/0-eus-d12-someone-elses" },
       "deleteLocationNamesOtherDocument",
     ],
-    ["a deleteLocation on a host that may not be called", { deleteLocation: "https://storage.asm.skype.com@evil.com/" }, "deleteLocationNotAllowed"],
+    [
+      "a deleteLocation on a host that may not be called",
+      { deleteLocation: "https://storage.asm.skype.com@evil.com/" },
+      "deleteLocationNotAllowed",
+    ],
     ['index "0" (a decimal string)', { index: "0" }, "indexAsText"],
-  ] as const)("%s: answered 200, queued without what was unsafe, the anomaly on the chunk, one warning", async (_name, overrides, anomaly) => {
-    const id = uniqueName("evt-odd");
-    const { answer, logs } = await post([chunkWith(overrides)(id)]);
-    expect(answer.status).toBe(200);
-    expect(report(answer)).toMatchObject({ received: 1, accepted: 1, enqueued: 1, rejectedCount: 0 });
-    const [message] = await queued();
-    expect(message?.anomalies).toEqual([anomaly]);
-    if (anomaly.startsWith("deleteLocation")) expect(message).not.toHaveProperty("deleteLocation");
-    expect(logs.filter((log) => log.level === "warning" && log.message.includes(anomaly) && log.message.includes(id))).toHaveLength(1);
-  });
+  ] as const)(
+    "%s: answered 200, queued without what was unsafe, the anomaly on the chunk, one warning",
+    async (_name, overrides, anomaly) => {
+      const id = uniqueName("evt-odd");
+      const { answer, logs } = await post([chunkWith(overrides)(id)]);
+      expect(answer.status).toBe(200);
+      expect(report(answer)).toMatchObject({ received: 1, accepted: 1, enqueued: 1, rejectedCount: 0 });
+      const [message] = await queued();
+      expect(message?.anomalies).toEqual([anomaly]);
+      if (anomaly.startsWith("deleteLocation")) expect(message).not.toHaveProperty("deleteLocation");
+      expect(
+        logs.filter((log) => log.level === "warning" && log.message.includes(anomaly) && log.message.includes(id)),
+      ).toHaveLength(1);
+    },
+  );
 });
 
 describe("webhook: storage down", () => {
@@ -430,7 +588,10 @@ describe("webhook: storage down", () => {
   });
 
   it("answers 503 when an invalid event cannot be quarantined (so Event Grid retries, nothing lost)", async () => {
-    const { answer } = await call(down, { body: JSON.stringify([eventGridEvent({ data: gaData([]) })]), headers: JSON_HEADERS });
+    const { answer } = await call(down, {
+      body: JSON.stringify([eventGridEvent({ data: gaData([]) })]),
+      headers: JSON_HEADERS,
+    });
     expect(answer.status).toBe(503);
   });
 
@@ -449,7 +610,11 @@ describe("webhook: storage down", () => {
 describe("webhook: secrets", () => {
   it("never puts the ACS access key into a log line, an answer or a quarantine blob", async () => {
     // Every kind of answer again, to be sure this test has something to look at.
-    await post([eventGridEvent(), eventGridEvent({ data: gaData([gaChunk(0, { contentLocation: "https://evil.example.com/x" })]) }), otherAcsEvent()]);
+    await post([
+      eventGridEvent(),
+      eventGridEvent({ data: gaData([gaChunk(0, { contentLocation: "https://evil.example.com/x" })]) }),
+      otherAcsEvent(),
+    ]);
     await post("{broken");
     await queued();
     expect(ACS_ACCESS_KEY.length).toBeGreaterThan(20);

@@ -4,9 +4,27 @@ import { recordingEventsWebhook } from "../../src/functions/recordingEventsWebho
 import type { IntakeReport, RecordingIntake } from "../../src/intake/recordingIntake";
 import { callHttp, fakeService, functionRequest, loggedText, notConfigured } from "../support/handlerHarness";
 
-const REPORT: IntakeReport = { received: 1, accepted: 1, ignored: 0, enqueued: 2, alreadyQueued: 0, skippedErased: 0, rejectedCount: 0, rejected: [] };
+const REPORT: IntakeReport = {
+  received: 1,
+  accepted: 1,
+  ignored: 0,
+  enqueued: 2,
+  alreadyQueued: 0,
+  skippedErased: 0,
+  rejectedCount: 0,
+  rejected: [],
+};
 const NOTIFICATION = { "content-type": "application/json", "aeg-event-type": "Notification" };
-const EVENTS = [{ id: "e1", eventType: "Microsoft.Communication.RecordingFileStatusUpdated", subject: "s", data: {}, eventTime: "t", dataVersion: "1" }];
+const EVENTS = [
+  {
+    id: "e1",
+    eventType: "Microsoft.Communication.RecordingFileStatusUpdated",
+    subject: "s",
+    data: {},
+    eventTime: "t",
+    dataVersion: "1",
+  },
+];
 
 interface IntakeCalls {
   readonly received: { events: readonly unknown[]; via: string }[];
@@ -14,7 +32,10 @@ interface IntakeCalls {
 }
 
 /** A fake intake: `receive` answers with `outcome` (a report, or a thrown error); `rejectDelivery` records what it keeps. */
-function intakeOf(outcome: IntakeReport | Error, options: { quarantineFails?: boolean } = {}): { lazy: () => RecordingIntake; calls: IntakeCalls } {
+function intakeOf(
+  outcome: IntakeReport | Error,
+  options: { quarantineFails?: boolean } = {},
+): { lazy: () => RecordingIntake; calls: IntakeCalls } {
   const calls: IntakeCalls = { received: [], quarantined: [] };
   const intake = fakeService<RecordingIntake>({
     receive: (events, via) => {
@@ -23,7 +44,9 @@ function intakeOf(outcome: IntakeReport | Error, options: { quarantineFails?: bo
     },
     rejectDelivery: (body, problem, via) => {
       calls.quarantined.push({ body, code: problem.code, via });
-      return options.quarantineFails ? Promise.reject(new Error("quarantine down")) : Promise.resolve("archive-quarantine/x.json");
+      return options.quarantineFails
+        ? Promise.reject(new Error("quarantine down"))
+        : Promise.resolve("archive-quarantine/x.json");
     },
   });
   return { lazy: () => intake, calls };
@@ -43,10 +66,15 @@ describe("recordingEventsWebhook: the Event Grid webhook", () => {
   });
 
   it("answers the subscription validation handshake without any setting", async () => {
-    const validation = [{ id: "v", eventType: "Microsoft.EventGrid.SubscriptionValidationEvent", data: { validationCode: "code-123" } }];
+    const validation = [
+      { id: "v", eventType: "Microsoft.EventGrid.SubscriptionValidationEvent", data: { validationCode: "code-123" } },
+    ];
     const answer = await callHttp(
       recordingEventsWebhook(notConfigured<RecordingIntake>()),
-      post(JSON.stringify(validation), { "content-type": "application/json", "aeg-event-type": "SubscriptionValidation" }),
+      post(JSON.stringify(validation), {
+        "content-type": "application/json",
+        "aeg-event-type": "SubscriptionValidation",
+      }),
     );
     expect(answer.status).toBe(200);
     expect(answer.json).toEqual({ validationResponse: "code-123" });
@@ -64,7 +92,11 @@ describe("recordingEventsWebhook: the Event Grid webhook", () => {
   it("OPTIONS: the CloudEvents abuse-protection handshake allows the requesting origin, without any setting", async () => {
     const answer = await callHttp(
       recordingEventsWebhook(notConfigured<RecordingIntake>()),
-      functionRequest({ method: "OPTIONS", path: "recording-events", headers: { "WebHook-Request-Origin": "eventgrid.azure.net" } }),
+      functionRequest({
+        method: "OPTIONS",
+        path: "recording-events",
+        headers: { "WebHook-Request-Origin": "eventgrid.azure.net" },
+      }),
     );
     expect(answer.status).toBe(200);
     expect(answer.headers.get("webhook-allowed-origin")).toBe("eventgrid.azure.net");
@@ -73,18 +105,29 @@ describe("recordingEventsWebhook: the Event Grid webhook", () => {
   });
 
   it("OPTIONS without WebHook-Request-Origin: 400 MissingOrigin", async () => {
-    const answer = await callHttp(recordingEventsWebhook(intakeOf(REPORT).lazy), functionRequest({ method: "OPTIONS", path: "recording-events" }));
+    const answer = await callHttp(
+      recordingEventsWebhook(intakeOf(REPORT).lazy),
+      functionRequest({ method: "OPTIONS", path: "recording-events" }),
+    );
     expect(answer.status).toBe(400);
     expect(answer.json).toEqual({
-      error: { code: "MissingOrigin", message: "OPTIONS requests must carry a WebHook-Request-Origin header (CloudEvents abuse protection)." },
+      error: {
+        code: "MissingOrigin",
+        message: "OPTIONS requests must carry a WebHook-Request-Origin header (CloudEvents abuse protection).",
+      },
     });
   });
 
   it.each(["GET", "PUT", "PATCH", "DELETE"])("%s: 405 MethodNotAllowed with Allow", async (method) => {
-    const answer = await callHttp(recordingEventsWebhook(intakeOf(REPORT).lazy), functionRequest({ method, path: "recording-events" }));
+    const answer = await callHttp(
+      recordingEventsWebhook(intakeOf(REPORT).lazy),
+      functionRequest({ method, path: "recording-events" }),
+    );
     expect(answer.status).toBe(405);
     expect(answer.headers.get("allow")).toBe("POST, OPTIONS");
-    expect(answer.json).toEqual({ error: { code: "MethodNotAllowed", message: `${method} is not supported; Event Grid POSTs events here.` } });
+    expect(answer.json).toEqual({
+      error: { code: "MethodNotAllowed", message: `${method} is not supported; Event Grid POSTs events here.` },
+    });
   });
 
   it("413 BodyTooLarge for a declared Content-Length over 1 MiB: never read, so nothing is quarantined", async () => {
@@ -97,14 +140,22 @@ describe("recordingEventsWebhook: the Event Grid webhook", () => {
     });
     const answer = await callHttp(recordingEventsWebhook(lazy), request);
     expect(answer.status).toBe(413);
-    expect(answer.json).toEqual({ error: { code: "BodyTooLarge", message: "The body is larger than 1048576 bytes, Event Grid's maximum delivery size." } });
+    expect(answer.json).toEqual({
+      error: {
+        code: "BodyTooLarge",
+        message: "The body is larger than 1048576 bytes, Event Grid's maximum delivery size.",
+      },
+    });
     expect(calls.quarantined).toEqual([]);
     expect(calls.received).toEqual([]);
   });
 
   it("415 UnsupportedMediaType for a body that is not JSON by its Content-Type; the body is quarantined", async () => {
     const { lazy, calls } = intakeOf(REPORT);
-    const answer = await callHttp(recordingEventsWebhook(lazy), post("a=b", { "content-type": "application/x-www-form-urlencoded" }));
+    const answer = await callHttp(
+      recordingEventsWebhook(lazy),
+      post("a=b", { "content-type": "application/x-www-form-urlencoded" }),
+    );
     expect(answer.status).toBe(415);
     expect((answer.json as { error: { code: string } }).error.code).toBe("UnsupportedMediaType");
     expect(calls.quarantined).toEqual([{ body: "a=b", code: "UnsupportedMediaType", via: "webhook" }]);
@@ -121,7 +172,9 @@ describe("recordingEventsWebhook: the Event Grid webhook", () => {
   it("400 InvalidBody for an empty array", async () => {
     const answer = await callHttp(recordingEventsWebhook(intakeOf(REPORT).lazy), post("[]"));
     expect(answer.status).toBe(400);
-    expect(answer.json).toEqual({ error: { code: "InvalidBody", message: "The body is an empty array: there are no events." } });
+    expect(answer.json).toEqual({
+      error: { code: "InvalidBody", message: "The body is an empty array: there are no events." },
+    });
   });
 
   const DELIVERY_STATUS: readonly (readonly [DeliveryProblem, number])[] = [
@@ -134,15 +187,20 @@ describe("recordingEventsWebhook: the Event Grid webhook", () => {
     ["InvalidJson", 400],
     ["InvalidBody", 400],
   ];
-  it.each(DELIVERY_STATUS)("intake's refusal %s answers %i with the bound's setting as target, after quarantining the body", async (code, status) => {
-    const refusal = new InvalidDeliveryError(code, `refused: ${code}.`, { target: "INTAKE_MAX_EVENTS_PER_DELIVERY" });
-    const { lazy, calls } = intakeOf(refusal);
-    const body = JSON.stringify(EVENTS);
-    const answer = await callHttp(recordingEventsWebhook(lazy), post(body));
-    expect(answer.status).toBe(status);
-    expect(answer.json).toEqual({ error: { code, message: `refused: ${code}.`, target: "INTAKE_MAX_EVENTS_PER_DELIVERY" } });
-    expect(calls.quarantined).toEqual([{ body, code, via: "webhook" }]);
-  });
+  it.each(DELIVERY_STATUS)(
+    "intake's refusal %s answers %i with the bound's setting as target, after quarantining the body",
+    async (code, status) => {
+      const refusal = new InvalidDeliveryError(code, `refused: ${code}.`, { target: "INTAKE_MAX_EVENTS_PER_DELIVERY" });
+      const { lazy, calls } = intakeOf(refusal);
+      const body = JSON.stringify(EVENTS);
+      const answer = await callHttp(recordingEventsWebhook(lazy), post(body));
+      expect(answer.status).toBe(status);
+      expect(answer.json).toEqual({
+        error: { code, message: `refused: ${code}.`, target: "INTAKE_MAX_EVENTS_PER_DELIVERY" },
+      });
+      expect(calls.quarantined).toEqual([{ body, code, via: "webhook" }]);
+    },
+  );
 
   it("still answers the refusal when the quarantine write fails, and logs that it could not keep the body", async () => {
     const { lazy } = intakeOf(REPORT, { quarantineFails: true });
@@ -152,7 +210,10 @@ describe("recordingEventsWebhook: the Event Grid webhook", () => {
   });
 
   it("a refused body while a setting is bad: 503 ConfigurationError (Event Grid retries, the body is not lost)", async () => {
-    const answer = await callHttp(recordingEventsWebhook(notConfigured<RecordingIntake>("AzureWebJobsStorage")), post("not json"));
+    const answer = await callHttp(
+      recordingEventsWebhook(notConfigured<RecordingIntake>("AzureWebJobsStorage")),
+      post("not json"),
+    );
     expect(answer.status).toBe(503);
     expect(answer.headers.get("retry-after")).toBe("60");
     expect((answer.json as { error: { code: string; message: string } }).error.code).toBe("ConfigurationError");
@@ -160,7 +221,10 @@ describe("recordingEventsWebhook: the Event Grid webhook", () => {
   });
 
   it("a notification while a setting is bad: 503 ConfigurationError with Retry-After 60", async () => {
-    const answer = await callHttp(recordingEventsWebhook(notConfigured<RecordingIntake>()), post(JSON.stringify(EVENTS)));
+    const answer = await callHttp(
+      recordingEventsWebhook(notConfigured<RecordingIntake>()),
+      post(JSON.stringify(EVENTS)),
+    );
     expect(answer.status).toBe(503);
     expect(answer.headers.get("retry-after")).toBe("60");
     expect((answer.json as { error: { code: string } }).error.code).toBe("ConfigurationError");
@@ -173,14 +237,21 @@ describe("recordingEventsWebhook: the Event Grid webhook", () => {
     );
     expect(answer.status).toBe(503);
     expect(answer.headers.get("retry-after")).toBe("10");
-    expect(answer.json).toEqual({ error: { code: "StorageUnavailable", message: "Storage is unavailable; retry later." } });
+    expect(answer.json).toEqual({
+      error: { code: "StorageUnavailable", message: "Storage is unavailable; retry later." },
+    });
     expect(loggedText(answer.logs)).toContain("ECONNRESET");
   });
 
   it("500 InternalError for anything unexpected, without its message", async () => {
-    const answer = await callHttp(recordingEventsWebhook(intakeOf(new TypeError("secret-ish detail")).lazy), post(JSON.stringify(EVENTS)));
+    const answer = await callHttp(
+      recordingEventsWebhook(intakeOf(new TypeError("secret-ish detail")).lazy),
+      post(JSON.stringify(EVENTS)),
+    );
     expect(answer.status).toBe(500);
-    expect(answer.json).toEqual({ error: { code: "InternalError", message: "The delivery could not be processed; retry later." } });
+    expect(answer.json).toEqual({
+      error: { code: "InternalError", message: "The delivery could not be processed; retry later." },
+    });
     expect(answer.text).not.toContain("secret-ish");
     expect(answer.logs.filter((line) => line.level === "error")).toHaveLength(1);
   });

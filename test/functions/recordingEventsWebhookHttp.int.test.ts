@@ -44,8 +44,10 @@ afterAll(async () => {
 
 const post = (body: string, headers: Record<string, string> = JSON_HEADERS): Promise<StreamedAnswer> =>
   streamingPost(`${server.url}/api/recording-events`, headers, repeated(Buffer.from(body), body.length));
-const errorCode = (answer: StreamedAnswer): unknown => (JSON.parse(answer.text) as { error?: { code?: unknown } }).error?.code;
-const queued = async (): Promise<ChunkMessage[]> => (await drainQueue(queue)).map((text) => decodeAsQueueTrigger(text) as ChunkMessage);
+const errorCode = (answer: StreamedAnswer): unknown =>
+  (JSON.parse(answer.text) as { error?: { code?: unknown } }).error?.code;
+const queued = async (): Promise<ChunkMessage[]> =>
+  (await drainQueue(queue)).map((text) => decodeAsQueueTrigger(text) as ChunkMessage);
 
 interface Report {
   readonly received: number;
@@ -58,7 +60,11 @@ interface Report {
 describe("webhook over HTTP: the body limit counts bytes as they arrive", () => {
   it("refuses a chunked body (no Content-Length) past 1 MiB with 413 after reading about 1 MiB of it, not the 64 MiB sent", async () => {
     const before = server.bodyBytesRead;
-    const answer = await streamingPost(`${server.url}/api/recording-events`, JSON_HEADERS, repeated(Buffer.from("[".padEnd(64 * 1024, " ")), 64 * MIB));
+    const answer = await streamingPost(
+      `${server.url}/api/recording-events`,
+      JSON_HEADERS,
+      repeated(Buffer.from("[".padEnd(64 * 1024, " ")), 64 * MIB),
+    );
     expect(answer.status).toBe(413);
     expect(errorCode(answer)).toBe("BodyTooLarge");
     const read = server.bodyBytesRead - before;
@@ -84,9 +90,15 @@ describe("webhook over HTTP: the body limit counts bytes as they arrive", () => 
     const json = JSON.stringify(events);
     const padded = `${json.slice(0, -1)}${" ".repeat(MIB - json.length)}]`;
     expect(Buffer.byteLength(padded)).toBe(MIB);
-    const answer = await streamingPost(`${server.url}/api/recording-events`, JSON_HEADERS, repeated(Buffer.from(padded), padded.length));
+    const answer = await streamingPost(
+      `${server.url}/api/recording-events`,
+      JSON_HEADERS,
+      repeated(Buffer.from(padded), padded.length),
+    );
     expect(answer.status).toBe(200);
-    expect((await queued()).map((message) => message.eventId).sort()).toEqual(events.map((event) => String(event["id"])).sort());
+    expect((await queued()).map((message) => message.eventId).sort()).toEqual(
+      events.map((event) => String(event["id"])).sort(),
+    );
   });
 });
 
@@ -105,7 +117,9 @@ describe("webhook over HTTP: junk costs little", () => {
     const report = JSON.parse(first.text) as Report;
     expect(report).toMatchObject({ received: 5_000, accepted: 2, enqueued: 2, rejectedCount: 4_998 });
     expect(report.rejected.length).toBeLessThanOrEqual(16);
-    expect((await queued()).map((message) => message.eventId).sort()).toEqual(valid.map((event) => String(event["id"])).sort());
+    expect((await queued()).map((message) => message.eventId).sort()).toEqual(
+      valid.map((event) => String(event["id"])).sort(),
+    );
 
     const blobs = await listQuarantined(quarantine, (name) => name.startsWith("deliveries/"));
     expect(blobs).toHaveLength(1);
@@ -113,7 +127,9 @@ describe("webhook over HTTP: junk costs little", () => {
     expect(record.rejections).toHaveLength(4_998);
     expect(record.input).toHaveLength(4_998);
     // Every rejected element is findable: its position in the delivery, its reason, the element itself.
-    expect(record.rejections.map((rejection) => rejection.position)).toEqual(elements.flatMap((element, position) => (element === 1 ? [position] : [])));
+    expect(record.rejections.map((rejection) => rejection.position)).toEqual(
+      elements.flatMap((element, position) => (element === 1 ? [position] : [])),
+    );
     expect(new Set(record.input)).toEqual(new Set([1]));
     const errors = server.logs.slice(logsBefore).filter((log) => log.level === "error");
     expect(errors).toHaveLength(1);
@@ -131,7 +147,9 @@ describe("webhook over HTTP: junk costs little", () => {
     const body = JSON.stringify(Array.from({ length: 20_000 }, () => 2));
     const answer = await post(body);
     expect(answer.status).toBe(413);
-    expect(JSON.parse(answer.text)).toMatchObject({ error: { code: "TooManyEvents", target: "INTAKE_MAX_EVENTS_PER_DELIVERY" } });
+    expect(JSON.parse(answer.text)).toMatchObject({
+      error: { code: "TooManyEvents", target: "INTAKE_MAX_EVENTS_PER_DELIVERY" },
+    });
     const kept = await listQuarantined(quarantine, (name) => name.startsWith("events/no-event-id-"));
     expect(kept.filter((blob) => blob.json.input === body)).toHaveLength(1);
     expect(await queued()).toEqual([]);

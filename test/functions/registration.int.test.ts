@@ -36,13 +36,22 @@ describe("the compiled app, loaded as the Functions runtime loads it", () => {
   it("registers the poison-queue rescue on <CHUNK_QUEUE>-poison", () => {
     const rescue = findFunction(functions, "rescuePoisonedChunk");
     const trigger = Object.values(rescue.metadata.bindings).find((binding) => binding.direction === "in");
-    expect(trigger).toMatchObject({ type: "queueTrigger", queueName: `${queue}-poison`, connection: "AzureWebJobsStorage" });
+    expect(trigger).toMatchObject({
+      type: "queueTrigger",
+      queueName: `${queue}-poison`,
+      connection: "AzureWebJobsStorage",
+    });
   });
 
   it("registers the archive status API as a function-key GET on archive/calls/{callId}", () => {
     const api = findFunction(functions, "archiveStatus");
     const trigger = Object.values(api.metadata.bindings).find((binding) => binding.direction === "in");
-    expect(trigger).toMatchObject({ type: "httpTrigger", authLevel: "function", route: "archive/calls/{callId}", methods: ["GET"] });
+    expect(trigger).toMatchObject({
+      type: "httpTrigger",
+      authLevel: "function",
+      route: "archive/calls/{callId}",
+      methods: ["GET"],
+    });
   });
 
   it("registers the deadline watch as a timer every 15 minutes, not run on startup", () => {
@@ -56,7 +65,9 @@ describe("the compiled app, loaded as the Functions runtime loads it", () => {
   });
 
   it("host.json decodes queue messages as intake encodes them, and retries as the archiver expects", () => {
-    const host = JSON.parse(readFileSync(join(__dirname, "..", "..", "host.json"), "utf8")) as { extensions: { queues: Record<string, unknown> } };
+    const host = JSON.parse(readFileSync(join(__dirname, "..", "..", "host.json"), "utf8")) as {
+      extensions: { queues: Record<string, unknown> };
+    };
     expect(host.extensions.queues["messageEncoding"]).toBe("base64");
     expect(host.extensions.queues["maxDequeueCount"]).toBe(MAX_DEQUEUE_COUNT);
   });
@@ -75,8 +86,12 @@ describe("the compiled app, loaded as the Functions runtime loads it", () => {
       CHUNK_QUEUE: "Not_A_Queue",
     });
     expect(names(malformed)).toEqual(names(functions));
-    const archiver = Object.values(findFunction(malformed, "archiveChunk").metadata.bindings).find((binding) => binding.direction === "in");
-    const rescue = Object.values(findFunction(malformed, "rescuePoisonedChunk").metadata.bindings).find((binding) => binding.direction === "in");
+    const archiver = Object.values(findFunction(malformed, "archiveChunk").metadata.bindings).find(
+      (binding) => binding.direction === "in",
+    );
+    const rescue = Object.values(findFunction(malformed, "rescuePoisonedChunk").metadata.bindings).find(
+      (binding) => binding.direction === "in",
+    );
     expect(archiver?.["queueName"]).toBe("recording-chunks");
     expect(rescue?.["queueName"]).toBe("recording-chunks-poison");
   });

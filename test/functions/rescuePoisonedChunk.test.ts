@@ -24,11 +24,14 @@ describe("rescuePoisonedChunk: the poison queue trigger's complete-or-retry deci
     { status: "requeued", chunkKey: "k", delaySeconds: 60 },
     { status: "recorded", recordedAt: "archive-failures/x.json" },
     { status: "erased", chunkKey: "k" },
-  ])("completes the poisoned message once it is $status, having handed the rescue the message as it came", async (outcome) => {
-    const inputs: unknown[] = [];
-    await deliver(rescueOf(outcome, inputs), "raw text message");
-    expect(inputs).toEqual(["raw text message"]);
-  });
+  ])(
+    "completes the poisoned message once it is $status, having handed the rescue the message as it came",
+    async (outcome) => {
+      const inputs: unknown[] = [];
+      await deliver(rescueOf(outcome, inputs), "raw text message");
+      expect(inputs).toEqual(["raw text message"]);
+    },
+  );
 
   it("throws when Storage fails, so that the host tries again (the message is never completed unrescued)", async () => {
     const down = new StorageUnavailableError("The chunk queue did not answer.");

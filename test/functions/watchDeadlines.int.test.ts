@@ -34,7 +34,9 @@ afterAll(async () => receiver.close());
 
 describe("watchDeadlines (compiled app)", () => {
   it("is a timer every 15 minutes that does not run on startup", () => {
-    const trigger = Object.values(findFunction(functions, "watchDeadlines").metadata.bindings).find((binding) => binding.direction === "in");
+    const trigger = Object.values(findFunction(functions, "watchDeadlines").metadata.bindings).find(
+      (binding) => binding.direction === "in",
+    );
     expect(trigger).toMatchObject({ type: "timerTrigger", schedule: "0 */15 * * * *", runOnStartup: false });
   });
 
@@ -45,24 +47,33 @@ describe("watchDeadlines (compiled app)", () => {
     const event = eventGridEvent({
       time: eventTime,
       subject: `/recording/call/${callId}/serverCallId/c2VydmVyLWNhbGw/recordingId/rec-${callId}`,
-      data: gaData([gaChunk(0, { documentId })], { recordingStartTime: new Date(Date.parse(eventTime) - 120_000).toISOString() }),
+      data: gaData([gaChunk(0, { documentId })], {
+        recordingStartTime: new Date(Date.parse(eventTime) - 120_000).toISOString(),
+      }),
     });
     const { context: deliveryContext } = capturingContext("recordingEventsWebhook");
     const answer = await invokeHttp(
       findFunction(functions, "recordingEventsWebhook"),
-      webhookRequest({ body: JSON.stringify([event]), headers: { "content-type": "application/json", "aeg-event-type": "Notification" } }),
+      webhookRequest({
+        body: JSON.stringify([event]),
+        headers: { "content-type": "application/json", "aeg-event-type": "Notification" },
+      }),
       deliveryContext,
     );
     expect(answer.status, answer.text).toBe(200);
     // Intake left the deadline marker the watch lists.
     const markers: string[] = [];
-    const container = BlobServiceClient.fromConnectionString(inject("azuriteConnectionString")).getContainerClient(containerName);
+    const container = BlobServiceClient.fromConnectionString(inject("azuriteConnectionString")).getContainerClient(
+      containerName,
+    );
     for await (const blob of container.listBlobsFlat({ prefix: "archive-deadlines/" })) markers.push(blob.name);
     expect(markers).toHaveLength(1);
 
     const { context, logs } = capturingContext("watchDeadlines");
     await findFunction(functions, "watchDeadlines").handler({ isPastDue: false }, context);
-    const published = receiver.events.filter((item) => item["eventType"] === ARCHIVE_EVENT_TYPES.recordingDeadlineAtRisk);
+    const published = receiver.events.filter(
+      (item) => item["eventType"] === ARCHIVE_EVENT_TYPES.recordingDeadlineAtRisk,
+    );
     expect(published).toHaveLength(1);
     expect(published[0]?.["data"]).toMatchObject({
       callId,
@@ -70,6 +81,8 @@ describe("watchDeadlines (compiled app)", () => {
       chunks: [{ chunkKey: chunkKey(TEST_ACS_RESOURCE, documentId, 0), documentId, index: 0 }],
       chunksOmitted: 0,
     });
-    expect(logs.filter((log) => log.level === "warning").map((log) => log.message)).toEqual([expect.stringMatching(/^Deadline watch: 1 chunk\(s\)/)]);
+    expect(logs.filter((log) => log.level === "warning").map((log) => log.message)).toEqual([
+      expect.stringMatching(/^Deadline watch: 1 chunk\(s\)/),
+    ]);
   });
 });

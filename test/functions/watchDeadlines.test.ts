@@ -6,7 +6,11 @@ import { watchDeadlines } from "../../src/functions/watchDeadlines";
 import { fakeService, notConfigured } from "../support/handlerHarness";
 import { capturingContext } from "../support/testSettings";
 
-const TIMER: Timer = { isPastDue: false, schedule: { adjustForDST: true }, scheduleStatus: { last: "", next: "", lastUpdated: "" } };
+const TIMER: Timer = {
+  isPastDue: false,
+  schedule: { adjustForDST: true },
+  scheduleStatus: { last: "", next: "", lastUpdated: "" },
+};
 const RESULT: DeadlineWatchResult = {
   recordings: 2,
   chunks: 5,
@@ -41,6 +45,8 @@ describe("watchDeadlines: the timer's decisions", () => {
   });
 
   it("throws AppNotConfiguredError while a setting is bad", async () => {
-    await expect(watchDeadlines(notConfigured<DeadlineWatch>())(TIMER, capturingContext().context)).rejects.toBeInstanceOf(AppNotConfiguredError);
+    await expect(
+      watchDeadlines(notConfigured<DeadlineWatch>())(TIMER, capturingContext().context),
+    ).rejects.toBeInstanceOf(AppNotConfiguredError);
   });
 });

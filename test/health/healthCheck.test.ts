@@ -37,7 +37,11 @@ describe("HealthCheck: every probe bounded, healthy only when all answer and the
       signal.addEventListener("abort", () => (aborted = true));
       return new Promise<ProbeResult>(() => undefined);
     };
-    const report = await new HealthCheck(VALID, { hostStorage: ok, archiveContainer: ok, acsEndpoint: silent }, 20).run();
+    const report = await new HealthCheck(
+      VALID,
+      { hostStorage: ok, archiveContainer: ok, acsEndpoint: silent },
+      20,
+    ).run();
     expect(report.healthy).toBe(false);
     expect(report.dependencies.acsEndpoint).toMatchObject({ ok: false, detail: "no answer within 0.02 s" });
     expect(aborted).toBe(true);
@@ -50,7 +54,11 @@ describe("HealthCheck: every probe bounded, healthy only when all answer and the
       problem: "invalid" as const,
       message: "setting RECORDINGS_CONTAINER is not valid",
     };
-    const report = await new HealthCheck(configuration, { hostStorage: ok, archiveContainer: ok, acsEndpoint: ok }).run();
+    const report = await new HealthCheck(configuration, {
+      hostStorage: ok,
+      archiveContainer: ok,
+      acsEndpoint: ok,
+    }).run();
     expect(report.healthy).toBe(false);
     expect(report.configuration).toEqual(configuration);
   });

@@ -5,7 +5,11 @@ import { API_ROLES, platformAuthenticationEnabled, protectedApi, type ProtectedA
 const PARTICIPANT = "8:acs:22222222-bbbb-4bbb-8bbb-000000000002_00000002-dana";
 const AT = new Date("2026-12-01T10:00:00.000Z");
 
-const PARTICIPANTS_API: ProtectedApi = { api: "participants", action: "find participant recordings", role: API_ROLES.participants };
+const PARTICIPANTS_API: ProtectedApi = {
+  api: "participants",
+  action: "find participant recordings",
+  role: API_ROLES.participants,
+};
 const STOP_API: ProtectedApi = {
   api: "recordingControl",
   action: "stop recording",
@@ -15,7 +19,9 @@ const STOP_API: ProtectedApi = {
 
 function principalHeader(roles: readonly string[]): string {
   const claims = [{ typ: "name", val: "Dana Operator" }, ...roles.map((role) => ({ typ: "roles", val: role }))];
-  return Buffer.from(JSON.stringify({ auth_typ: "aad", claims, name_typ: "name", role_typ: "roles" }), "utf8").toString("base64");
+  return Buffer.from(JSON.stringify({ auth_typ: "aad", claims, name_typ: "name", role_typ: "roles" }), "utf8").toString(
+    "base64",
+  );
 }
 
 function entraHeaders(roles: readonly string[]): Record<string, string> {
@@ -34,7 +40,12 @@ interface Invocation {
   readonly audit: Record<string, unknown>;
 }
 
-async function invoke(api: ProtectedApi, platformAuthentication: boolean, request: HttpRequest, inner?: HttpHandler): Promise<Invocation> {
+async function invoke(
+  api: ProtectedApi,
+  platformAuthentication: boolean,
+  request: HttpRequest,
+  inner?: HttpHandler,
+): Promise<Invocation> {
   const logs: string[] = [];
   const context = new InvocationContext({
     invocationId: "11111111-2222-4333-8444-555555555555",
@@ -92,7 +103,11 @@ describe("the participant and recording control APIs: who may call, and the audi
   it("with App Service authentication: a caller with the app role is let through and audited by id and name", async () => {
     const run = await invoke(PARTICIPANTS_API, true, participantRequest(entraHeaders([API_ROLES.participants])));
     expect(run.handled).toBe(true);
-    expect(run.audit).toMatchObject({ caller: "entra:00000000-aaaa-4aaa-8aaa-000000000001", callerName: "dana@contoso.example", outcome: 200 });
+    expect(run.audit).toMatchObject({
+      caller: "entra:00000000-aaaa-4aaa-8aaa-000000000001",
+      callerName: "dana@contoso.example",
+      outcome: 200,
+    });
   });
 
   it("with App Service authentication: 403 without the API's role (another API's role does not count), audited", async () => {
@@ -104,23 +119,43 @@ describe("the participant and recording control APIs: who may call, and the audi
   });
 
   it("with App Service authentication: 401 for a request without a principal, in the API's own envelope", async () => {
-    const request = new HttpRequest({ method: "DELETE", url: "https://func.example/api/recordings/rec-1", params: { recordingId: "rec-1" } });
+    const request = new HttpRequest({
+      method: "DELETE",
+      url: "https://func.example/api/recordings/rec-1",
+      params: { recordingId: "rec-1" },
+    });
     const run = await invoke(STOP_API, true, request);
     expect(run.handled).toBe(false);
     expect(run.response).toMatchObject({ status: 401, jsonBody: { code: "Unauthenticated" } });
-    expect(run.audit).toMatchObject({ api: "recordingControl", action: "stop recording", caller: "anonymous", outcome: 401, recordingId: "rec-1" });
+    expect(run.audit).toMatchObject({
+      api: "recordingControl",
+      action: "stop recording",
+      caller: "anonymous",
+      outcome: 401,
+      recordingId: "rec-1",
+    });
   });
 
   it("audits the recording acted on (escaped) and the outcome the handler gave", async () => {
-    const request = new HttpRequest({ method: "DELETE", url: "https://func.example/api/recordings/x", params: { recordingId: "rec-2\nAudit: forged" } });
-    const run = await invoke(STOP_API, false, request, () => ({ status: 404, jsonBody: { code: "RecordingNotFound", message: "m" } }));
+    const request = new HttpRequest({
+      method: "DELETE",
+      url: "https://func.example/api/recordings/x",
+      params: { recordingId: "rec-2\nAudit: forged" },
+    });
+    const run = await invoke(STOP_API, false, request, () => ({
+      status: 404,
+      jsonBody: { code: "RecordingNotFound", message: "m" },
+    }));
     expect(run.audit).toMatchObject({ outcome: 404, recordingId: "rec-2\\u000aAudit: forged" });
     expect(run.logs.filter((line) => line.startsWith("Audit: "))).toHaveLength(1);
   });
 
   it("audits a handler that throws as 'error', and lets the error through", async () => {
     const logs: string[] = [];
-    const context = new InvocationContext({ invocationId: "i", logHandler: (_level, ...args) => logs.push(args.map(String).join(" ")) });
+    const context = new InvocationContext({
+      invocationId: "i",
+      logHandler: (_level, ...args) => logs.push(args.map(String).join(" ")),
+    });
     const failing = protectedApi(
       STOP_API,
       () => {
@@ -129,7 +164,14 @@ describe("the participant and recording control APIs: who may call, and the audi
       { platformAuthentication: () => false },
     );
     await expect(
-      failing(new HttpRequest({ method: "DELETE", url: "https://func.example/api/recordings/r", params: { recordingId: "r" } }), context),
+      failing(
+        new HttpRequest({
+          method: "DELETE",
+          url: "https://func.example/api/recordings/r",
+          params: { recordingId: "r" },
+        }),
+        context,
+      ),
     ).rejects.toThrow("boom");
     expect(logs.some((line) => line.startsWith("Audit: ") && line.includes('"outcome":"error"'))).toBe(true);
   });

@@ -46,15 +46,21 @@ describe("the one error map: a code's status, each API's envelope", () => {
   });
 
   it("StorageUnavailable gets the API's own words and Retry-After 10; anything unforeseen never shows its message", async () => {
-    const storage = await httpAnswer(toErrorResponse(new StorageUnavailableError("socket hang up at 10.0.0.4"), "recordingEvents"));
+    const storage = await httpAnswer(
+      toErrorResponse(new StorageUnavailableError("socket hang up at 10.0.0.4"), "recordingEvents"),
+    );
     expect(storage.status).toBe(503);
     expect(storage.headers.get("retry-after")).toBe("10");
-    expect(storage.json).toEqual({ error: { code: "StorageUnavailable", message: "Storage is unavailable; retry later." } });
+    expect(storage.json).toEqual({
+      error: { code: "StorageUnavailable", message: "Storage is unavailable; retry later." },
+    });
     const unforeseen = await httpAnswer(toErrorResponse(new Error("secret detail"), "recordingControl"));
     expect(unforeseen.status).toBe(500);
     expect(JSON.stringify(unforeseen.json)).not.toContain("secret detail");
     const statusRead = await httpAnswer(toErrorResponse(new Error("secret detail"), "archiveStatus"));
     expect(statusRead.status).toBe(503);
-    expect(statusRead.json).toEqual({ error: { code: "StorageUnavailable", message: "The archive could not be read; retry later." } });
+    expect(statusRead.json).toEqual({
+      error: { code: "StorageUnavailable", message: "The archive could not be read; retry later." },
+    });
   });
 });

@@ -16,7 +16,10 @@ function templateAppSettingNames(): string[] {
   }
   const appSettingsProperty = root
     .descendantsOfType("object_property")
-    .find((property) => property.namedChildren[0]?.text === "appSettings" && property.parent?.parent?.type === "object_property");
+    .find(
+      (property) =>
+        property.namedChildren[0]?.text === "appSettings" && property.parent?.parent?.type === "object_property",
+    );
   if (!appSettingsProperty) throw new Error("siteConfig.appSettings not found in infra/main.bicep");
 
   const names: string[] = [];
@@ -55,14 +58,16 @@ function templateAppSettingNames(): string[] {
  * that is neither, so that a new setting is a decision about the deployment, not an accident.
  */
 const LEFT_TO_THE_OPERATOR: Readonly<Record<string, string>> = {
-  ALLOWED_DOWNLOAD_HOSTS: "the built-in ACS download hosts are the default; an operator adds hosts only for a new ACS endpoint",
+  ALLOWED_DOWNLOAD_HOSTS:
+    "the built-in ACS download hosts are the default; an operator adds hosts only for a new ACS endpoint",
   DOWNLOAD_BLOCK_SIZE: "tuning; the default suits Flex Consumption",
   DOWNLOAD_CONCURRENCY: "tuning; the default suits Flex Consumption",
   ARCHIVE_MEMORY_BUDGET: "tuning; the default suits a 2,048 MB Flex Consumption instance",
   ARCHIVE_EVENTS_KEY: "the template's archive events topic takes the app's identity (no key)",
   ACS_RESOURCES:
     "the template subscribes one ACS resource (ACS_CONNECTION_STRING + ACS_SECONDARY_CONNECTION_STRING); more resources are added by the operator (infra/README.md, several ACS resources)",
-  ALLOWED_CUSTOM_SERVICE_HOSTS: "an opt-in for a BYOS or archive-events host outside the known Azure suffixes; empty is the safe default",
+  ALLOWED_CUSTOM_SERVICE_HOSTS:
+    "an opt-in for a BYOS or archive-events host outside the known Azure suffixes; empty is the safe default",
   WEBSITE_AUTH_ENABLED: "set by App Service itself when its authentication is on (apiEntraClientId)",
   INTAKE_MAX_EVENTS_PER_DELIVERY: "tuning; defaults suit Event Grid's 1 MB batches",
   INTAKE_MAX_RECORDINGS_PER_DELIVERY: "tuning; defaults suit Event Grid's 1 MB batches",
@@ -80,19 +85,29 @@ describe("app settings: the template and the app agree (src/config/settingNames.
 
   it("sets only settings the app (or its SDKs and host) reads", () => {
     const unknown = templateNames.filter((name) => settingFor(name) === undefined);
-    expect(unknown, `set by infra/main.bicep but not listed in src/config/settingNames.ts: ${unknown.join(", ")}`).toEqual([]);
+    expect(
+      unknown,
+      `set by infra/main.bicep but not listed in src/config/settingNames.ts: ${unknown.join(", ")}`,
+    ).toEqual([]);
   });
 
   it("decides every setting the app reads: set by the template, or listed as left to the operator with a reason", () => {
     const undecided = SETTING_NAMES.filter((setting) => setting.readBy === "app")
-      .filter((setting) => !templateNames.some((name) => name === setting.name || (setting.connection === true && name.startsWith(`${setting.name}__`))))
+      .filter(
+        (setting) =>
+          !templateNames.some(
+            (name) => name === setting.name || (setting.connection === true && name.startsWith(`${setting.name}__`)),
+          ),
+      )
       .filter((setting) => !(setting.name in LEFT_TO_THE_OPERATOR))
       .map((setting) => setting.name);
     expect(
       undecided,
       `read by the app, but infra/main.bicep does not set them and test/infra/appSettings.test.ts does not say why: ${undecided.join(", ")}`,
     ).toEqual([]);
-    const stale = Object.keys(LEFT_TO_THE_OPERATOR).filter((name) => !SETTING_NAMES.some((setting) => setting.name === name) || templateNames.includes(name));
+    const stale = Object.keys(LEFT_TO_THE_OPERATOR).filter(
+      (name) => !SETTING_NAMES.some((setting) => setting.name === name) || templateNames.includes(name),
+    );
     expect(stale, "listed as left to the operator, but unknown to settingNames.ts or set by the template").toEqual([]);
   });
 
@@ -106,7 +121,10 @@ describe("app settings: the template and the app agree (src/config/settingNames.
 
   it("sets every required setting (a connection by its identity-based __ settings)", () => {
     const missing = SETTING_NAMES.filter((setting) => setting.required).filter(
-      (setting) => !templateNames.some((name) => name === setting.name || (setting.connection === true && name.startsWith(`${setting.name}__`))),
+      (setting) =>
+        !templateNames.some(
+          (name) => name === setting.name || (setting.connection === true && name.startsWith(`${setting.name}__`)),
+        ),
     );
     expect(missing.map((setting) => setting.name)).toEqual([]);
   });
@@ -137,6 +155,9 @@ describe("app settings: the template and the app agree (src/config/settingNames.
     parseConfig(settings);
     const unlisted = [...read].filter((key) => settingFor(key) === undefined);
     expect(read.size).toBeGreaterThan(5);
-    expect(unlisted, `read by parseConfig but not listed in src/config/settingNames.ts: ${unlisted.join(", ")}`).toEqual([]);
+    expect(
+      unlisted,
+      `read by parseConfig but not listed in src/config/settingNames.ts: ${unlisted.join(", ")}`,
+    ).toEqual([]);
   });
 });

@@ -36,7 +36,13 @@ describe("azure.yaml (azd)", () => {
     const [name, service] = services[0] ?? ["", {}];
     expect(name).toBe("api"); // the Function App's azd-service-name tag in infra/main.bicep
     expect(readRepoFile("infra/main.bicep")).toContain("'azd-service-name': 'api'");
-    expect(service).toMatchObject({ project: ".", language: "ts", host: "function", remoteBuild: false, dist: ".deploy/package" });
+    expect(service).toMatchObject({
+      project: ".",
+      language: "ts",
+      host: "function",
+      remoteBuild: false,
+      dist: ".deploy/package",
+    });
     expect(service.hooks?.["prepackage"]?.posix?.run).toBe("npm run deploy:stage");
     expect(service.hooks?.["prepackage"]?.windows?.run).toBe("npm run deploy:stage");
     const scripts = (JSON.parse(readRepoFile("package.json")) as { scripts: Record<string, string> }).scripts;
@@ -53,27 +59,33 @@ describe("azure.yaml (azd)", () => {
     expect(existsSync(join(repoRoot, "infra", "main.parameters.json"))).toBe(true);
   });
 
-  it.each(["preprovision", "postdeploy", "predown"])("has a %s hook for sh and PowerShell whose scripts exist", (hookName) => {
-    const hook = azureYaml.hooks?.[hookName];
-    expect(hook?.posix?.shell).toBe("sh");
-    expect(hook?.windows?.shell).toBe("pwsh");
-    for (const command of [hook?.posix?.run, hook?.windows?.run]) {
-      expect(command).toMatch(/^\.\/infra\/hooks\/[a-z]+\.(sh|ps1)$/);
-      const path = join(repoRoot, command ?? "");
-      expect(existsSync(path), path).toBe(true);
-      if (path.endsWith(".sh")) expect(statSync(path).mode & 0o111, `${command} is not executable`).not.toBe(0);
-    }
-  });
+  it.each(["preprovision", "postdeploy", "predown"])(
+    "has a %s hook for sh and PowerShell whose scripts exist",
+    (hookName) => {
+      const hook = azureYaml.hooks?.[hookName];
+      expect(hook?.posix?.shell).toBe("sh");
+      expect(hook?.windows?.shell).toBe("pwsh");
+      for (const command of [hook?.posix?.run, hook?.windows?.run]) {
+        expect(command).toMatch(/^\.\/infra\/hooks\/[a-z]+\.(sh|ps1)$/);
+        const path = join(repoRoot, command ?? "");
+        expect(existsSync(path), path).toBe(true);
+        if (path.endsWith(".sh")) expect(statSync(path).mode & 0o111, `${command} is not executable`).not.toBe(0);
+      }
+    },
+  );
 
   it("maps the azd environment onto the template's parameters, the ACS connection string as a secure parameter", () => {
-    const parameters = (JSON.parse(readRepoFile("infra/main.parameters.json")) as { parameters: Record<string, { value: unknown }> }).parameters;
+    const parameters = (
+      JSON.parse(readRepoFile("infra/main.parameters.json")) as { parameters: Record<string, { value: unknown }> }
+    ).parameters;
     expect(parameters["environmentName"]?.value).toBe("${AZURE_ENV_NAME}");
     expect(parameters["location"]?.value).toBe("${AZURE_LOCATION}");
     expect(parameters["acsResourceId"]?.value).toBe("${ACS_RESOURCE_ID}");
     expect(parameters["acsConnectionString"]?.value).toBe("${ACS_CONNECTION_STRING=}");
     const bicep = readRepoFile("infra/main.bicep");
     expect(bicep).toMatch(/@secure\(\)\n@description\([^\n]*\)\nparam acsConnectionString string/);
-    for (const name of Object.keys(parameters)) expect(bicep, `parameter ${name}`).toMatch(new RegExp(`^param ${name} `, "m"));
+    for (const name of Object.keys(parameters))
+      expect(bicep, `parameter ${name}`).toMatch(new RegExp(`^param ${name} `, "m"));
   });
 
   it("creates the Event Grid subscription in the postdeploy hook only, not in Bicep (one subscription, no double delivery)", () => {

@@ -17,7 +17,9 @@ describe("Bicep files parse (tree-sitter-bicep: syntax only, no compiler here)",
   });
 
   it("reports a broken file with its name and line", () => {
-    const tree = parseBicep("param ok string\nresource r 'Microsoft.Storage/storageAccounts@2023-05-01' = {\n  name: 'x'\n  properties: {\n}\n");
+    const tree = parseBicep(
+      "param ok string\nresource r 'Microsoft.Storage/storageAccounts@2023-05-01' = {\n  name: 'x'\n  properties: {\n}\n",
+    );
     const problems = syntaxErrors("broken.bicep", tree);
     expect(tree.rootNode.hasError).toBe(true);
     expect(problems.join("\n")).toMatch(/^broken\.bicep:\d+:\d+: /m);

@@ -2,7 +2,15 @@ import { spawnSync } from "node:child_process";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { readRepoFile, repoRoot } from "../support/bicepTree";
-import { HOOKS_FOLDER, hookContract, hookNames, parsePowerShell, powerShellSyntaxErrors, putBodyKeys, unassignedSplats } from "../support/hookScripts";
+import {
+  HOOKS_FOLDER,
+  hookContract,
+  hookNames,
+  parsePowerShell,
+  powerShellSyntaxErrors,
+  putBodyKeys,
+  unassignedSplats,
+} from "../support/hookScripts";
 
 // Both hook languages are checked here without Azure: the sh hooks by shellcheck (a Debian package; .ci/run installs
 // it), the PowerShell hooks by a parser and a splatting rule, and the two twins against each other. The sh hooks also
@@ -11,7 +19,10 @@ import { HOOKS_FOLDER, hookContract, hookNames, parsePowerShell, powerShellSynta
 const names = hookNames();
 const shellcheck = spawnSync("shellcheck", ["--version"], { encoding: "utf8" });
 const shellcheckAvailable = shellcheck.status === 0;
-if (!shellcheckAvailable) console.warn("shellcheck is not installed (apt-get install shellcheck; .ci/run installs it): the sh hook lint is skipped.");
+if (!shellcheckAvailable)
+  console.warn(
+    "shellcheck is not installed (apt-get install shellcheck; .ci/run installs it): the sh hook lint is skipped.",
+  );
 
 describe("the hooks exist in both languages", () => {
   it("has preprovision, postdeploy and predown as .sh and .ps1", () => {
@@ -20,22 +31,29 @@ describe("the hooks exist in both languages", () => {
   });
 });
 
-describe.skipIf(!shellcheckAvailable)(`sh hooks: shellcheck${shellcheckAvailable ? "" : " (skipped: shellcheck is not installed)"}`, () => {
-  it.each(names)("%s.sh is clean (POSIX sh)", (name) => {
-    const run = spawnSync("shellcheck", ["--shell=sh", "--severity=style", "--format=gcc", join(repoRoot, HOOKS_FOLDER, `${name}.sh`)], { encoding: "utf8" });
-    expect(run.stdout + run.stderr, `shellcheck ${name}.sh`).toBe("");
-    expect(run.status).toBe(0);
-  });
-
-  it("reports a problem in a broken copy (so a clean run means something)", () => {
-    const run = spawnSync("shellcheck", ["--shell=sh", "--format=gcc", "-"], {
-      input: '#!/bin/sh\nfor f in $(ls *.sh); do echo $f; done\n[[ -n "$x" ]]\n',
-      encoding: "utf8",
+describe.skipIf(!shellcheckAvailable)(
+  `sh hooks: shellcheck${shellcheckAvailable ? "" : " (skipped: shellcheck is not installed)"}`,
+  () => {
+    it.each(names)("%s.sh is clean (POSIX sh)", (name) => {
+      const run = spawnSync(
+        "shellcheck",
+        ["--shell=sh", "--severity=style", "--format=gcc", join(repoRoot, HOOKS_FOLDER, `${name}.sh`)],
+        { encoding: "utf8" },
+      );
+      expect(run.stdout + run.stderr, `shellcheck ${name}.sh`).toBe("");
+      expect(run.status).toBe(0);
     });
-    expect(run.status).not.toBe(0);
-    expect(run.stdout).toMatch(/SC\d{4}/);
-  });
-});
+
+    it("reports a problem in a broken copy (so a clean run means something)", () => {
+      const run = spawnSync("shellcheck", ["--shell=sh", "--format=gcc", "-"], {
+        input: '#!/bin/sh\nfor f in $(ls *.sh); do echo $f; done\n[[ -n "$x" ]]\n',
+        encoding: "utf8",
+      });
+      expect(run.status).not.toBe(0);
+      expect(run.stdout).toMatch(/SC\d{4}/);
+    });
+  },
+);
 
 describe("PowerShell hooks: parsed by tree-sitter-powershell", () => {
   it.each(names)("%s.ps1 parses without a syntax error", async (name) => {
@@ -50,7 +68,10 @@ describe("PowerShell hooks: parsed by tree-sitter-powershell", () => {
   });
 
   it("flags the splat of the script's own @args where @kvArgs was meant (the old Key Vault recovery bug)", async () => {
-    const broken = readRepoFile(`${HOOKS_FOLDER}/preprovision.ps1`).replace("az keyvault show @kvArgs", "az keyvault show @args");
+    const broken = readRepoFile(`${HOOKS_FOLDER}/preprovision.ps1`).replace(
+      "az keyvault show @kvArgs",
+      "az keyvault show @args",
+    );
     expect(broken).toContain("az keyvault show @args");
     expect(unassignedSplats(await parsePowerShell(broken))).toEqual([expect.stringMatching(/^\d+: @args$/)]);
   });

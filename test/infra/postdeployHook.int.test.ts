@@ -7,7 +7,8 @@ import { FakeAzure, type FakeAzRule } from "../support/fakeAzure";
 
 const APP_ID = "/subscriptions/s/resourceGroups/rg/providers/Microsoft.Web/sites/func-x";
 const FUNCTION_ID = `${APP_ID}/functions/recordingEventsGrid`;
-const OTHER_FUNCTION_ID = "/subscriptions/s/resourceGroups/rg-dev/providers/Microsoft.Web/sites/func-dev/functions/recordingEventsGrid";
+const OTHER_FUNCTION_ID =
+  "/subscriptions/s/resourceGroups/rg-dev/providers/Microsoft.Web/sites/func-dev/functions/recordingEventsGrid";
 const TOPIC_ID = "/subscriptions/a/resourceGroups/acs-rg/providers/Microsoft.EventGrid/systemTopics/evgt-acs";
 const SUBSCRIPTION = "recording-archiver-prod";
 const SUBSCRIPTION_URL = `${TOPIC_ID}/eventSubscriptions/${SUBSCRIPTION}?api-version=2025-02-15`;
@@ -34,10 +35,20 @@ function subscriptionLookup(destination: string | undefined): FakeAzRule {
     : { match, stdout: `${destination}\tNone\n` };
 }
 
-function postdeployRules(options: { unresolvedReads?: number; listedAfter?: number; existing?: string } = {}): FakeAzRule[] {
+function postdeployRules(
+  options: { unresolvedReads?: number; listedAfter?: number; existing?: string } = {},
+): FakeAzRule[] {
   return [
-    { match: "--method get .*configreferences/appsettings\\?", until: options.unresolvedReads ?? 0, stdout: "ACS_CONNECTION_STRING\tAccessToKeyVaultDenied\n" },
-    { match: "--method get .*/functions\\?", from: options.listedAfter ?? 1, stdout: "func-x/archiveChunk\nfunc-x/recordingEventsGrid\n" },
+    {
+      match: "--method get .*configreferences/appsettings\\?",
+      until: options.unresolvedReads ?? 0,
+      stdout: "ACS_CONNECTION_STRING\tAccessToKeyVaultDenied\n",
+    },
+    {
+      match: "--method get .*/functions\\?",
+      from: options.listedAfter ?? 1,
+      stdout: "func-x/archiveChunk\nfunc-x/recordingEventsGrid\n",
+    },
     subscriptionLookup(options.existing),
     { match: "--query properties\\.provisioningState", stdout: "Succeeded\n" },
     {
@@ -70,14 +81,22 @@ describe("postdeploy hook (infra/hooks/postdeploy.sh) against a fake az", () => 
         destination: { endpointType: string; properties: { resourceId: string } };
         filter: { includedEventTypes: string[] };
         retryPolicy: { maxDeliveryAttempts: number; eventTimeToLiveInMinutes: number };
-        deadLetterWithResourceIdentity: { identity: { type: string }; deadLetterDestination: { properties: { blobContainerName: string } } };
+        deadLetterWithResourceIdentity: {
+          identity: { type: string };
+          deadLetterDestination: { properties: { blobContainerName: string } };
+        };
       };
     }>();
-    expect(body.properties.destination).toMatchObject({ endpointType: "AzureFunction", properties: { resourceId: FUNCTION_ID } });
+    expect(body.properties.destination).toMatchObject({
+      endpointType: "AzureFunction",
+      properties: { resourceId: FUNCTION_ID },
+    });
     expect(body.properties.filter.includedEventTypes).toEqual(["Microsoft.Communication.RecordingFileStatusUpdated"]);
     expect(body.properties.retryPolicy).toEqual({ maxDeliveryAttempts: 30, eventTimeToLiveInMinutes: 1440 });
     expect(body.properties.deadLetterWithResourceIdentity.identity.type).toBe("SystemAssigned");
-    expect(body.properties.deadLetterWithResourceIdentity.deadLetterDestination.properties.blobContainerName).toBe("eventgrid-deadletter");
+    expect(body.properties.deadLetterWithResourceIdentity.deadLetterDestination.properties.blobContainerName).toBe(
+      "eventgrid-deadletter",
+    );
   });
 
   it("is idempotent: a second run updates its own subscription (PUT to the same name), nothing else", () => {
@@ -93,7 +112,10 @@ describe("postdeploy hook (infra/hooks/postdeploy.sh) against a fake az", () => 
   });
 
   it("never takes over a subscription of the same name that delivers to another environment's app", () => {
-    const run = azure.run("postdeploy", { rules: postdeployRules({ existing: OTHER_FUNCTION_ID }), env: POSTDEPLOY_ENV });
+    const run = azure.run("postdeploy", {
+      rules: postdeployRules({ existing: OTHER_FUNCTION_ID }),
+      env: POSTDEPLOY_ENV,
+    });
     expect(run.status).toBe(1);
     expect(run.stderr).toContain(`Event Grid subscription ${SUBSCRIPTION} already exists and delivers to another app`);
     expect(run.stderr).toContain("azd env set EVENTGRID_SUBSCRIPTION_NAME");
@@ -138,14 +160,20 @@ describe("postdeploy hook (infra/hooks/postdeploy.sh) against a fake az", () => 
   });
 
   it("with EVENT_DELIVERY=webhook creates no Event Grid subscription and says what to do", () => {
-    const run = azure.run("postdeploy", { rules: postdeployRules(), env: { ...POSTDEPLOY_ENV, EVENT_DELIVERY: "Webhook" } });
+    const run = azure.run("postdeploy", {
+      rules: postdeployRules(),
+      env: { ...POSTDEPLOY_ENV, EVENT_DELIVERY: "Webhook" },
+    });
     expect(run.status, run.stderr).toBe(0);
     expect(puts(run.calls)).toEqual([]);
     expect(run.stdout).toContain("https://func-x.azurewebsites.net/api/recording-events");
   });
 
   it("refuses to run without the template's outputs, naming the missing one", () => {
-    const run = azure.run("postdeploy", { rules: postdeployRules(), env: { ...POSTDEPLOY_ENV, EVENTGRID_SYSTEM_TOPIC_ID: "" } });
+    const run = azure.run("postdeploy", {
+      rules: postdeployRules(),
+      env: { ...POSTDEPLOY_ENV, EVENTGRID_SYSTEM_TOPIC_ID: "" },
+    });
     expect(run.status).toBe(1);
     expect(run.stderr).toContain("EVENTGRID_SYSTEM_TOPIC_ID is not set");
   });
@@ -165,13 +193,28 @@ describe("predown hook (infra/hooks/predown.sh) against a fake az", () => {
   };
   const LOCK_ID = `${ARCHIVE_ID}/providers/Microsoft.Authorization/locks/recording-archive-do-not-delete`;
 
-  function predownRules(options: { locks?: string; blobs?: string; listing?: "denied"; destination?: string | undefined }): FakeAzRule[] {
+  function predownRules(options: {
+    locks?: string;
+    blobs?: string;
+    listing?: "denied";
+    destination?: string | undefined;
+  }): FakeAzRule[] {
     return [
-      { match: "--method get .*/resourceGroups/rg/providers/Microsoft\\.Authorization/locks\\?api-version=2020-05-01", stdout: options.locks ?? "" },
+      {
+        match: "--method get .*/resourceGroups/rg/providers/Microsoft\\.Authorization/locks\\?api-version=2020-05-01",
+        stdout: options.locks ?? "",
+      },
       { match: `--method get --url ${ARCHIVE_ID}\\?`, stdout: `${ARCHIVE}\n` },
       options.listing === "denied"
-        ? { match: "storage blob list", exit: 1, stderr: "ERROR: You do not have the required permissions needed to perform this operation.\n" }
-        : { match: `storage blob list --auth-mode login --account-name ${ARCHIVE} --container-name recordings --include dv`, stdout: options.blobs ?? "" },
+        ? {
+            match: "storage blob list",
+            exit: 1,
+            stderr: "ERROR: You do not have the required permissions needed to perform this operation.\n",
+          }
+        : {
+            match: `storage blob list --auth-mode login --account-name ${ARCHIVE} --container-name recordings --include dv`,
+            stdout: options.blobs ?? "",
+          },
       subscriptionLookup(options.destination),
     ];
   }
@@ -191,7 +234,10 @@ describe("predown hook (infra/hooks/predown.sh) against a fake az", () => {
   });
 
   it("refuses while a delete lock is on the archive, before deleting anything, and says how to tear down deliberately", () => {
-    const run = azure.run("predown", { rules: predownRules({ locks: `${LOCK_ID}\n`, destination: FUNCTION_ID }), env: PREDOWN_ENV });
+    const run = azure.run("predown", {
+      rules: predownRules({ locks: `${LOCK_ID}\n`, destination: FUNCTION_ID }),
+      env: PREDOWN_ENV,
+    });
     expect(run.status).toBe(1);
     expect(run.stderr).toContain(LOCK_ID);
     expect(run.stderr).toContain("az lock delete --ids");
@@ -216,7 +262,10 @@ describe("predown hook (infra/hooks/predown.sh) against a fake az", () => {
   });
 
   it("refuses when the archive cannot be listed (it cannot tell), unless confirmed", () => {
-    const run = azure.run("predown", { rules: predownRules({ listing: "denied", destination: FUNCTION_ID }), env: PREDOWN_ENV });
+    const run = azure.run("predown", {
+      rules: predownRules({ listing: "denied", destination: FUNCTION_ID }),
+      env: PREDOWN_ENV,
+    });
     expect(run.status).toBe(1);
     expect(run.stderr).toContain("could not list the archive account");
     expect(run.stderr).toContain("Storage Blob Data Reader");
@@ -224,7 +273,10 @@ describe("predown hook (infra/hooks/predown.sh) against a fake az", () => {
   });
 
   it("reads the environment from azd when run by hand, and does nothing when no subscription was recorded", () => {
-    const run = azure.run("predown", { rules: predownRules({}), azdEnv: { ARCHIVE_STORAGE_ACCOUNT_NAME: ARCHIVE, ARCHIVE_STORAGE_ACCOUNT_ID: ARCHIVE_ID } });
+    const run = azure.run("predown", {
+      rules: predownRules({}),
+      azdEnv: { ARCHIVE_STORAGE_ACCOUNT_NAME: ARCHIVE, ARCHIVE_STORAGE_ACCOUNT_ID: ARCHIVE_ID },
+    });
     expect(run.status, run.stderr).toBe(0);
     expect(run.calls.some((call) => call.includes(`--account-name ${ARCHIVE}`))).toBe(true);
     expect(run.stdout).toContain("nothing to delete");

@@ -4,10 +4,13 @@ import { FakeAzure, type FakeAzRule } from "../support/fakeAzure";
 
 // Runs infra/hooks/preprovision.sh (POSIX sh) against a fake `az` and `azd` (test/support/fakeAzure.ts).
 
-const ACS_ID = "/subscriptions/acs-sub/resourceGroups/acs-rg/providers/Microsoft.Communication/communicationServices/acs-prod";
-const TOPIC_ID = "/subscriptions/acs-sub/resourceGroups/events-rg/providers/Microsoft.EventGrid/systemTopics/portal-topic";
+const ACS_ID =
+  "/subscriptions/acs-sub/resourceGroups/acs-rg/providers/Microsoft.Communication/communicationServices/acs-prod";
+const TOPIC_ID =
+  "/subscriptions/acs-sub/resourceGroups/events-rg/providers/Microsoft.EventGrid/systemTopics/portal-topic";
 const VAULT_ID = "/subscriptions/s/resourceGroups/rg/providers/Microsoft.KeyVault/vaults/kv-recarch-abc";
-const UAMI = "/subscriptions/acs-sub/resourceGroups/events-rg/providers/Microsoft.ManagedIdentity/userAssignedIdentities/events-writer";
+const UAMI =
+  "/subscriptions/acs-sub/resourceGroups/events-rg/providers/Microsoft.ManagedIdentity/userAssignedIdentities/events-writer";
 
 const BASE_ENV = {
   AZURE_ENV_NAME: "prod",
@@ -31,21 +34,48 @@ interface Situation {
 function rules(situation: Situation = {}): FakeAzRule[] {
   const secretRule: FakeAzRule =
     situation.secret === "exists"
-      ? { match: "secrets/participant-index-key\\?api-version=2023-07-01", stdout: `${VAULT_ID}/secrets/participant-index-key\n` }
+      ? {
+          match: "secrets/participant-index-key\\?api-version=2023-07-01",
+          stdout: `${VAULT_ID}/secrets/participant-index-key\n`,
+        }
       : situation.secret === "forbidden"
-        ? { match: "secrets/participant-index-key", exit: 1, stderr: "ERROR: (AuthorizationFailed) The client does not have authorization.\n" }
-        : { match: "secrets/participant-index-key", exit: 3, stderr: "ERROR: (ResourceNotFound) The Resource was not found.\n" };
+        ? {
+            match: "secrets/participant-index-key",
+            exit: 1,
+            stderr: "ERROR: (AuthorizationFailed) The client does not have authorization.\n",
+          }
+        : {
+            match: "secrets/participant-index-key",
+            exit: 3,
+            stderr: "ERROR: (ResourceNotFound) The Resource was not found.\n",
+          };
   return [
-    { match: "functionapp list-flexconsumption-locations --subscription s", stdout: situation.regions ?? "eastus\nwesteurope\nswedencentral\n" },
-    { match: "functionapp list-flexconsumption-runtimes --subscription s --location westeurope --runtime node", stdout: situation.nodeVersions ?? "22\n20\n" },
-    { match: "provider show --subscription s --namespace Microsoft.App", stdout: `${situation.appProvider ?? "NotRegistered"}\n` },
+    {
+      match: "functionapp list-flexconsumption-locations --subscription s",
+      stdout: situation.regions ?? "eastus\nwesteurope\nswedencentral\n",
+    },
+    {
+      match: "functionapp list-flexconsumption-runtimes --subscription s --location westeurope --runtime node",
+      stdout: situation.nodeVersions ?? "22\n20\n",
+    },
+    {
+      match: "provider show --subscription s --namespace Microsoft.App",
+      stdout: `${situation.appProvider ?? "NotRegistered"}\n`,
+    },
     { match: "eventgrid system-topic list --subscription acs-sub", stdout: situation.topics ?? "" },
     { match: `--method get --url ${TOPIC_ID}\\?api-version=2025-02-15 --query location`, stdout: "global\n" },
-    { match: `--method get --url ${TOPIC_ID}\\?api-version=2025-02-15 --query identity\\.type`, stdout: `${situation.topicIdentity ?? "SystemAssigned"}\n` },
-    { match: `--query keys\\(identity\\.userAssignedIdentities\\)`, stdout: `${UAMI}\n` },
-    { match: `--method get --url ${TOPIC_ID}\\?api-version=2025-02-15 --query tags`, stdout: '{\n  "cost-center": "42"\n}\n' },
     {
-      match: "resource list --subscription s --tag azd-env-name=prod --query \\[\\?type=='Microsoft\\.KeyVault/vaults'\\]\\.id",
+      match: `--method get --url ${TOPIC_ID}\\?api-version=2025-02-15 --query identity\\.type`,
+      stdout: `${situation.topicIdentity ?? "SystemAssigned"}\n`,
+    },
+    { match: `--query keys\\(identity\\.userAssignedIdentities\\)`, stdout: `${UAMI}\n` },
+    {
+      match: `--method get --url ${TOPIC_ID}\\?api-version=2025-02-15 --query tags`,
+      stdout: '{\n  "cost-center": "42"\n}\n',
+    },
+    {
+      match:
+        "resource list --subscription s --tag azd-env-name=prod --query \\[\\?type=='Microsoft\\.KeyVault/vaults'\\]\\.id",
       stdout: situation.vaults ?? "",
     },
     secretRule,
@@ -62,7 +92,11 @@ describe("preprovision hook (infra/hooks/preprovision.sh) against a fake az and 
   it("on a first deployment: checks region and runtime, and lets the deployment write a new participant index key", () => {
     const run = azure.run("preprovision", { rules: rules(), azdEnv: BASE_ENV });
     expect(run.status, run.stderr).toBe(0);
-    expect(run.azdEnv).toMatchObject({ PARTICIPANT_INDEX_KEY_WRITE: "true", KEY_VAULT_CREATE_MODE: "default", EVENTGRID_SYSTEM_TOPIC_USER_IDENTITIES: "" });
+    expect(run.azdEnv).toMatchObject({
+      PARTICIPANT_INDEX_KEY_WRITE: "true",
+      KEY_VAULT_CREATE_MODE: "default",
+      EVENTGRID_SYSTEM_TOPIC_USER_IDENTITIES: "",
+    });
     expect(run.azdEnv["PARTICIPANT_INDEX_KEY"]).toBeUndefined(); // generated inside the deployment, never here
     expect(run.calls.some((call) => call.includes("provider register"))).toBe(false);
     expect(run.azdSets.join("\n")).not.toMatch(/PARTICIPANT_INDEX_KEY=./);
@@ -82,7 +116,10 @@ describe("preprovision hook (infra/hooks/preprovision.sh) against a fake az and 
   });
 
   it("refuses when it cannot tell whether the vault holds a key (a new one would orphan the index)", () => {
-    const run = azure.run("preprovision", { rules: rules({ vaults: `${VAULT_ID}\n`, secret: "forbidden" }), azdEnv: BASE_ENV });
+    const run = azure.run("preprovision", {
+      rules: rules({ vaults: `${VAULT_ID}\n`, secret: "forbidden" }),
+      azdEnv: BASE_ENV,
+    });
     expect(run.status).toBe(1);
     expect(run.stderr).toContain("could not check whether Key Vault");
     expect(run.azdEnv["PARTICIPANT_INDEX_KEY_WRITE"]).toBeUndefined();
@@ -112,7 +149,9 @@ describe("preprovision hook (infra/hooks/preprovision.sh) against a fake az and 
       EVENTGRID_SYSTEM_TOPIC_RESOURCE_GROUP: "events-rg",
       EVENTGRID_SYSTEM_TOPIC_USER_IDENTITIES: UAMI,
     });
-    expect(JSON.parse(Buffer.from(run.azdEnv["EVENTGRID_SYSTEM_TOPIC_TAGS"] ?? "", "base64").toString("utf8"))).toEqual({ "cost-center": "42" });
+    expect(JSON.parse(Buffer.from(run.azdEnv["EVENTGRID_SYSTEM_TOPIC_TAGS"] ?? "", "base64").toString("utf8"))).toEqual(
+      { "cost-center": "42" },
+    );
   });
 
   it("fails clearly when a topic name was set by hand that is not the ACS resource's system topic", () => {
@@ -125,12 +164,18 @@ describe("preprovision hook (infra/hooks/preprovision.sh) against a fake az and 
   });
 
   it("offers only regions with Flex Consumption, and only Node versions the region offers", () => {
-    const region = azure.run("preprovision", { rules: rules({ regions: "eastus\nswedencentral\n" }), azdEnv: BASE_ENV });
+    const region = azure.run("preprovision", {
+      rules: rules({ regions: "eastus\nswedencentral\n" }),
+      azdEnv: BASE_ENV,
+    });
     expect(region.status).toBe(1);
     expect(region.stderr).toContain("region westeurope does not offer Flex Consumption");
     expect(region.stderr).toContain("  swedencentral");
 
-    const node = azure.run("preprovision", { rules: rules({ nodeVersions: "20\n22\n" }), azdEnv: { ...BASE_ENV, NODE_VERSION: "24" } });
+    const node = azure.run("preprovision", {
+      rules: rules({ nodeVersions: "20\n22\n" }),
+      azdEnv: { ...BASE_ENV, NODE_VERSION: "24" },
+    });
     expect(node.status).toBe(1);
     expect(node.stderr).toContain("Node.js 24 is not offered on Flex Consumption in westeurope");
     expect(node.stderr).toContain("supported by this template: 22");
@@ -139,8 +184,13 @@ describe("preprovision hook (infra/hooks/preprovision.sh) against a fake az and 
   it("registers Microsoft.App when the VNet option is on and it is not registered yet", () => {
     const run = azure.run("preprovision", { rules: rules(), azdEnv: { ...BASE_ENV, VNET_ENABLED: "true" } });
     expect(run.status, run.stderr).toBe(0);
-    expect(run.calls).toContain("provider register --subscription s --namespace Microsoft.App --wait --only-show-errors");
-    const registered = azure.run("preprovision", { rules: rules({ appProvider: "Registered" }), azdEnv: { ...BASE_ENV, VNET_ENABLED: "true" } });
+    expect(run.calls).toContain(
+      "provider register --subscription s --namespace Microsoft.App --wait --only-show-errors",
+    );
+    const registered = azure.run("preprovision", {
+      rules: rules({ appProvider: "Registered" }),
+      azdEnv: { ...BASE_ENV, VNET_ENABLED: "true" },
+    });
     expect(registered.calls.some((call) => call.includes("provider register"))).toBe(false);
   });
 
@@ -149,7 +199,10 @@ describe("preprovision hook (infra/hooks/preprovision.sh) against a fake az and 
     const refused = azure.run("preprovision", { rules: rules(), azdEnv: withoutEmail });
     expect(refused.status).toBe(1);
     expect(refused.stderr).toContain("set ALERT_EMAIL");
-    const optedOut = azure.run("preprovision", { rules: rules(), azdEnv: { ...withoutEmail, ALERT_EMAIL_OPTIONAL: "true" } });
+    const optedOut = azure.run("preprovision", {
+      rules: rules(),
+      azdEnv: { ...withoutEmail, ALERT_EMAIL_OPTIONAL: "true" },
+    });
     expect(optedOut.status, optedOut.stderr).toBe(0);
     expect(optedOut.stdout).toContain("WARNING: ALERT_EMAIL is empty");
   });

@@ -43,7 +43,12 @@ function messagesOf(event: Json, rig: Awaited<ReturnType<typeof erasingRig>>): C
 }
 
 const erase = (rig: Awaited<ReturnType<typeof erasingRig>>, message: ChunkMessage) =>
-  rig.tombstones.record({ recordingFolder: chunkBlobNames(message).folder, documentId: message.documentId, erasedAt: new Date().toISOString(), receipt: "r" });
+  rig.tombstones.record({
+    recordingFolder: chunkBlobNames(message).folder,
+    documentId: message.documentId,
+    erasedAt: new Date().toISOString(),
+    receipt: "r",
+  });
 
 /**
  * A delivery of three recordings: A untouched, B with one of its two chunks erased, C erased whole. Whichever way the
@@ -74,7 +79,10 @@ describe.each([
     const [cErased] = messagesOf(c, rig);
     if (!bErased || !cErased) throw new Error("events without chunks");
     // Tombstones of other recordings, as years of erasures leave them.
-    const others = Array.from({ length: unrelated }, (_, i) => messagesOf(eventGridEvent({ data: gaData([gaChunk(i)]) }), rig)[0] as ChunkMessage);
+    const others = Array.from(
+      { length: unrelated },
+      (_, i) => messagesOf(eventGridEvent({ data: gaData([gaChunk(i)]) }), rig)[0] as ChunkMessage,
+    );
     const written = await mapConcurrent([bErased, cErased, ...others], 32, (message) => erase(rig, message));
     expect(written.every((result) => result.status === "fulfilled")).toBe(true);
 
@@ -91,6 +99,8 @@ describe.each([
     );
     expect(await rig.recordings.getBlobClient(expectedRecordName(chunkBlobNames(cErased).folder)).exists()).toBe(false);
     expect(await rig.recordings.getBlobClient(expectedRecordName(chunkBlobNames(bErased).folder)).exists()).toBe(true);
-    expect(log.at("info").some((line) => line.startsWith("Skipped 2 chunk(s) that a data-subject erasure removed"))).toBe(true);
+    expect(
+      log.at("info").some((line) => line.startsWith("Skipped 2 chunk(s) that a data-subject erasure removed")),
+    ).toBe(true);
   }, 120_000);
 });

@@ -35,7 +35,10 @@ async function outcome(work: () => Promise<unknown>): Promise<{ error: StorageUn
   throw new Error("reported success against storage that never answers");
 }
 
-function messagesOf(event: Record<string, unknown>, rig: ReturnType<typeof intakeRig>): ReturnType<typeof chunkMessagesFromEvent> {
+function messagesOf(
+  event: Record<string, unknown>,
+  rig: ReturnType<typeof intakeRig>,
+): ReturnType<typeof chunkMessagesFromEvent> {
   const envelope = readEnvelope(event);
   if (!envelope) throw new Error("not an event");
   return chunkMessagesFromEvent(envelope, rig.config);
@@ -46,7 +49,9 @@ describe.concurrent("intake against Storage that never answers", () => {
 
   it("ChunkQueue.enqueue gives up with StorageUnavailableError, saying Storage did not answer in time", async () => {
     const rig = hung();
-    const { error, elapsedMs } = await outcome(() => rig.chunkQueue.enqueue(messagesOf(eventGridEvent({ data: gaData([gaChunk(0), gaChunk(1)]) }), rig)));
+    const { error, elapsedMs } = await outcome(() =>
+      rig.chunkQueue.enqueue(messagesOf(eventGridEvent({ data: gaData([gaChunk(0), gaChunk(1)]) }), rig)),
+    );
     expect(error.message).toContain(rig.queue.name);
     expect(error.message).toMatch(/did not answer in time/);
     // The calls reached the silent server: the deadline, not a refused connection, ended them.
@@ -76,14 +81,18 @@ describe.concurrent("intake against Storage that never answers", () => {
     const log = new RecordingLog();
     const invalid = eventGridEvent({ id: "evt-never-kept", data: gaData([]) });
     const { elapsedMs } = await outcome(() => rig.intake.receive([eventGridEvent(), invalid], "test", log));
-    expect(log.at("error").some((line) => line.includes("evt-never-kept") && line.includes("could NOT be quarantined"))).toBe(true);
+    expect(
+      log.at("error").some((line) => line.includes("evt-never-kept") && line.includes("could NOT be quarantined")),
+    ).toBe(true);
     expect(log.at("info")).toEqual([]);
     expect(elapsedMs).toBeLessThan(WELL_INSIDE_EVENT_GRID_WINDOW_MS);
   });
 
   it("a Storage answer whose body never comes (status and headers, then silence) ends the same way", async () => {
     const rig = intakeRig(stalling.connectionString);
-    const { elapsedMs } = await outcome(() => rig.intake.receive([eventGridEvent(), eventGridEvent({ data: gaData([]) })], "test", new RecordingLog()));
+    const { elapsedMs } = await outcome(() =>
+      rig.intake.receive([eventGridEvent(), eventGridEvent({ data: gaData([]) })], "test", new RecordingLog()),
+    );
     expect(stalling.connections).toBeGreaterThan(0);
     expect(elapsedMs).toBeLessThan(WELL_INSIDE_EVENT_GRID_WINDOW_MS);
   });

@@ -11,7 +11,15 @@ import type { IntakeReport } from "../../src/intake/recordingIntake";
 import { ChunkQueue } from "../../src/queue/chunkQueue";
 import { createQueueServiceClient } from "../../src/storage/storageClients";
 import { azuriteProbes, intakeRig, RecordingLog, type IntakeRig, type IntakeRigOptions } from "../support/intakeRig";
-import { cloudEvent, eventGridEvent, gaChunk, gaData, otherAcsEvent, previewChunk, type Json } from "../support/recordingEvents";
+import {
+  cloudEvent,
+  eventGridEvent,
+  gaChunk,
+  gaData,
+  otherAcsEvent,
+  previewChunk,
+  type Json,
+} from "../support/recordingEvents";
 import {
   blobNameFromKeptAt,
   closedStorageConnectionString,
@@ -68,7 +76,9 @@ describe("RecordingIntake against Azurite: fan-out", () => {
   });
 
   it("writes messages the Functions queue trigger decodes (host.json messageEncoding) into the exact chunk message", async () => {
-    const event = cloudEvent({ data: gaData([gaChunk(0), gaChunk(1, { endReason: "ChunkMaximumSizeExceeded" })], { storageType: "blobstorage" }) });
+    const event = cloudEvent({
+      data: gaData([gaChunk(0), gaChunk(1, { endReason: "ChunkMaximumSizeExceeded" })], { storageType: "blobstorage" }),
+    });
     await r.intake.receive([event], "test", new RecordingLog());
     const raw = await drainQueue(probeQueue(r.queue));
     expect(raw).toHaveLength(2);
@@ -93,7 +103,10 @@ describe("RecordingIntake against Azurite: fan-out", () => {
   });
 
   it("keeps non-ASCII text intact through the encoding", async () => {
-    const event = eventGridEvent({ subject: "/recording/call/appel-été-通話", data: gaData([previewChunk(0)], { sessionEndReason: "Beëindigd" }) });
+    const event = eventGridEvent({
+      subject: "/recording/call/appel-été-通話",
+      data: gaData([previewChunk(0)], { sessionEndReason: "Beëindigd" }),
+    });
     await r.intake.receive([event], "test", new RecordingLog());
     const [message] = await receivedMessages(r.queue);
     expect(message?.callId).toBe("appel-été-通話");
@@ -142,9 +155,15 @@ describe("RecordingIntake against Azurite: a mixed batch", () => {
   it("enqueues the valid events, quarantines each invalid one with its reason, ignores other types, drops nothing", async () => {
     const validGrid = eventGridEvent({ data: gaData([gaChunk(0), gaChunk(1)]) });
     const validCloud = cloudEvent({ data: gaData([previewChunk(0)]) });
-    const hostile = eventGridEvent({ id: "evt-hostile/../x", data: gaData([gaChunk(0, { contentLocation: "https://user@evil/" })]) });
+    const hostile = eventGridEvent({
+      id: "evt-hostile/../x",
+      data: gaData([gaChunk(0, { contentLocation: "https://user@evil/" })]),
+    });
     const badIndex = cloudEvent({ id: "evt-bad-index", data: gaData([gaChunk(0), gaChunk(-1)]) });
-    const foreign = eventGridEvent({ id: "evt-foreign", source: TEST_ACS_RESOURCE.replace("contoso-acs", "mallory-acs") });
+    const foreign = eventGridEvent({
+      id: "evt-foreign",
+      source: TEST_ACS_RESOURCE.replace("contoso-acs", "mallory-acs"),
+    });
     const noId = eventGridEvent({ id: undefined });
     const notAnEvent = 42;
     const batch: unknown[] = [validGrid, hostile, otherAcsEvent(), badIndex, notAnEvent, validCloud, foreign, noId];
@@ -170,7 +189,9 @@ describe("RecordingIntake against Azurite: a mixed batch", () => {
       { id: undefined, input: noId, field: "id" },
     ];
     const kept = await Promise.all(
-      report.rejected.map((rejected) => readQuarantined(probeContainer(r.container), blobNameFromKeptAt(r.container, rejected.keptAt))),
+      report.rejected.map((rejected) =>
+        readQuarantined(probeContainer(r.container), blobNameFromKeptAt(r.container, rejected.keptAt)),
+      ),
     );
     for (const expected of expectations) {
       const blob = kept.find((candidate) => JSON.stringify(candidate.json.input) === JSON.stringify(expected.input));
@@ -198,7 +219,12 @@ describe("RecordingIntake against Azurite: a mixed batch", () => {
   it("keeps a whole unreadable delivery with its reason", async () => {
     const body = `{"not": "json" ${uniqueName("marker")}`;
     const log = new RecordingLog();
-    const keptAt = await r.intake.rejectDelivery(body, new InvalidDeliveryError("InvalidJson", "The body is not valid JSON."), "webhook", log);
+    const keptAt = await r.intake.rejectDelivery(
+      body,
+      new InvalidDeliveryError("InvalidJson", "The body is not valid JSON."),
+      "webhook",
+      log,
+    );
     const blob = await readQuarantined(probeContainer(r.container), blobNameFromKeptAt(r.container, keptAt));
     expect(blob.json.input).toBe(body);
     expect(blob.json.reason).toEqual({ code: "InvalidJson", message: "The body is not valid JSON." });
@@ -215,7 +241,10 @@ describe("RecordingIntake against Azurite: duplicates", () => {
 
   it("queues each chunk of an event carried twice in one delivery once; without the catalog, a redelivery makes identical duplicates", async () => {
     const event = eventGridEvent({ data: gaData([gaChunk(0), gaChunk(1)]) });
-    expect(await r.intake.receive([event, event], "test", new RecordingLog())).toMatchObject({ accepted: 2, enqueued: 2 });
+    expect(await r.intake.receive([event, event], "test", new RecordingLog())).toMatchObject({
+      accepted: 2,
+      enqueued: 2,
+    });
     // (With the catalog, the app's wiring, a redelivery sends nothing again: test/functions/deliveryBounds.int.test.ts.)
     await r.intake.receive([structuredClone(event)], "test", new RecordingLog());
     const messages = await receivedMessages(r.queue);
@@ -232,7 +261,11 @@ describe("RecordingIntake against Azurite: duplicates", () => {
   it("gives the same chunk the same chunkKey whichever schema or event id delivered it", async () => {
     const chunk = gaChunk(0);
     const data = gaData([chunk]);
-    await r.intake.receive([eventGridEvent({ data }), cloudEvent({ data, source: TEST_ACS_RESOURCE.toUpperCase() })], "test", new RecordingLog());
+    await r.intake.receive(
+      [eventGridEvent({ data }), cloudEvent({ data, source: TEST_ACS_RESOURCE.toUpperCase() })],
+      "test",
+      new RecordingLog(),
+    );
     const messages = await receivedMessages(r.queue);
     expect(messages).toHaveLength(2);
     expect(messages[0]?.chunkKey).toBe(messages[1]?.chunkKey);
@@ -267,7 +300,10 @@ describe("RecordingIntake against Azurite: storage down", () => {
 
   it("when the queue is down, still quarantines the invalid events of the batch, and still throws", async () => {
     const r = rig({ queueConnection: closed, fastFail: true });
-    const invalid = eventGridEvent({ id: uniqueName("evt-invalid"), data: gaData([gaChunk(0, { documentId: "../escape" })]) });
+    const invalid = eventGridEvent({
+      id: uniqueName("evt-invalid"),
+      data: gaData([gaChunk(0, { documentId: "../escape" })]),
+    });
     await failure(r.intake.receive([eventGridEvent(), invalid], "test", new RecordingLog()));
     const kept = await listQuarantined(probeContainer(r.container));
     expect(kept.map((blob) => blob.json.eventId)).toEqual([invalid["id"]]);
@@ -279,7 +315,9 @@ describe("RecordingIntake against Azurite: storage down", () => {
     const invalid = eventGridEvent({ id: "evt-unkept", data: gaData([gaChunk(0, { index: "int" })]) });
     const log = new RecordingLog();
     await failure(r.intake.receive([valid, invalid], "test", log));
-    expect(log.at("error").some((line) => line.includes("evt-unkept") && line.includes("could NOT be quarantined"))).toBe(true);
+    expect(
+      log.at("error").some((line) => line.includes("evt-unkept") && line.includes("could NOT be quarantined")),
+    ).toBe(true);
     // Deterministic: intake answers only after the queue write has finished, whatever the quarantine did.
     // The valid event's chunk was queued; Event Grid's redelivery makes a duplicate, which the archiver ignores.
     expect((await receivedMessages(r.queue)).map((m) => m.eventId)).toEqual([valid["id"]]);
@@ -287,7 +325,14 @@ describe("RecordingIntake against Azurite: storage down", () => {
 
   it("throws StorageUnavailableError for a rejected delivery that cannot be kept", async () => {
     const r = rig({ blobConnection: closed, fastFail: true });
-    await failure(r.intake.rejectDelivery("nope", new InvalidDeliveryError("InvalidJson", "not JSON"), "webhook", new RecordingLog()));
+    await failure(
+      r.intake.rejectDelivery(
+        "nope",
+        new InvalidDeliveryError("InvalidJson", "not JSON"),
+        "webhook",
+        new RecordingLog(),
+      ),
+    );
   });
 
   it("reports the outage within seconds with the app's own retry settings (STORAGE_RETRY)", async () => {

@@ -20,12 +20,19 @@ beforeAll(async () => {
   const azurite = inject("azuriteConnectionString");
   const blobPort = Number(/BlobEndpoint=http:\/\/127\.0\.0\.1:(\d+)\//.exec(azurite)?.[1]);
   counter = await StorageRequestCounter.start(blobPort);
-  storage = azurite.replace(/BlobEndpoint=http:\/\/127\.0\.0\.1:\d+\//, `BlobEndpoint=http://127.0.0.1:${counter.port}/`);
+  storage = azurite.replace(
+    /BlobEndpoint=http:\/\/127\.0\.0\.1:\d+\//,
+    `BlobEndpoint=http://127.0.0.1:${counter.port}/`,
+  );
 });
 afterAll(async () => counter.close());
 
 /** Intake as the app wires it (queued records, traces), its recordings container behind the counting proxy. */
-function intakeWithCatalog(): { intake: RecordingIntake; recordings: ContainerClient; names: (prefix: string) => Promise<string[]> } {
+function intakeWithCatalog(): {
+  intake: RecordingIntake;
+  recordings: ContainerClient;
+  names: (prefix: string) => Promise<string[]>;
+} {
   const rig = intakeRig(inject("azuriteConnectionString"));
   const recordings = BlobServiceClient.fromConnectionString(storage).getContainerClient(uniqueName("redelivery"));
   const intake = new RecordingIntake({

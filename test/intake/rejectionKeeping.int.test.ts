@@ -23,7 +23,8 @@ afterAll(async () => {
   }
 });
 
-const invalidEvent = (n: number): Record<string, unknown> => eventGridEvent({ id: `evt-invalid-${n}`, data: gaData([gaChunk(0, { index: -1 })]) });
+const invalidEvent = (n: number): Record<string, unknown> =>
+  eventGridEvent({ id: `evt-invalid-${n}`, data: gaData([gaChunk(0, { index: -1 })]) });
 
 describe("quarantine: bounded, content-named, aggregated", () => {
   it(`keeps up to ${MAX_SEPARATE_RECORDS} rejected events as one record each, logged in ONE line`, async () => {
@@ -37,7 +38,9 @@ describe("quarantine: bounded, content-named, aggregated", () => {
     expect(report.rejectedCount).toBe(MAX_SEPARATE_RECORDS);
     expect(new Set(report.rejected.map((rejected) => rejected.keptAt)).size).toBe(MAX_SEPARATE_RECORDS);
     const blobs = await listQuarantined(probes.container(r.container));
-    expect(blobs.map((blob) => blob.name).sort()).toEqual(report.rejected.map((rejected) => blobNameFromKeptAt(r.container, rejected.keptAt)).sort());
+    expect(blobs.map((blob) => blob.name).sort()).toEqual(
+      report.rejected.map((rejected) => blobNameFromKeptAt(r.container, rejected.keptAt)).sort(),
+    );
     expect(blobs.every((blob) => /^events\/evt-invalid-\d+-[0-9a-f]{32}\.json$/.test(blob.name))).toBe(true);
     expect(log.at("error")).toHaveLength(1);
     expect(log.at("error")[0]).toMatch(
@@ -96,7 +99,11 @@ describe("quarantine: bounded, content-named, aggregated", () => {
 
   it("keeps different content apart: the same event id with another body gets its own record", async () => {
     const r = rig();
-    const report = await r.intake.receive([invalidEvent(9), eventGridEvent({ id: "evt-invalid-9", data: gaData([]) })], "test", new RecordingLog());
+    const report = await r.intake.receive(
+      [invalidEvent(9), eventGridEvent({ id: "evt-invalid-9", data: gaData([]) })],
+      "test",
+      new RecordingLog(),
+    );
     expect(new Set(report.rejected.map((rejected) => rejected.keptAt)).size).toBe(2);
     expect(await listQuarantined(probes.container(r.container))).toHaveLength(2);
   });

@@ -4,7 +4,13 @@ import { readWebhookDelivery } from "../../src/intake/webhookDelivery";
 
 const JSON_TYPE = { "content-type": "application/json" };
 const EVENT = { id: "e1", eventType: "Microsoft.Communication.RecordingFileStatusUpdated", subject: "s", data: {} };
-const CLOUD_EVENT = { specversion: "1.0", id: "c1", type: "Microsoft.Communication.RecordingFileStatusUpdated", source: "/x", data: {} };
+const CLOUD_EVENT = {
+  specversion: "1.0",
+  id: "c1",
+  type: "Microsoft.Communication.RecordingFileStatusUpdated",
+  source: "/x",
+  data: {},
+};
 
 function refusedWith(body: string, headers: Record<string, string> = JSON_TYPE): DeliveryProblem {
   try {
@@ -18,7 +24,12 @@ function refusedWith(body: string, headers: Record<string, string> = JSON_TYPE):
 
 describe("readWebhookDelivery: what an HTTP delivery asks for", () => {
   it("an Event Grid schema array: its events", () => {
-    expect(readWebhookDelivery(JSON.stringify([EVENT, EVENT]), new Headers({ ...JSON_TYPE, "aeg-event-type": "Notification" }))).toEqual({
+    expect(
+      readWebhookDelivery(
+        JSON.stringify([EVENT, EVENT]),
+        new Headers({ ...JSON_TYPE, "aeg-event-type": "Notification" }),
+      ),
+    ).toEqual({
       kind: "events",
       events: [EVENT, EVENT],
       schema: "EventGrid",
@@ -26,14 +37,21 @@ describe("readWebhookDelivery: what an HTTP delivery asks for", () => {
   });
 
   it("CloudEvents: one event (application/cloudevents+json), a batch, or an object with specversion", () => {
-    expect(readWebhookDelivery(JSON.stringify(CLOUD_EVENT), new Headers({ "content-type": "application/cloudevents+json; charset=utf-8" }))).toEqual({
+    expect(
+      readWebhookDelivery(
+        JSON.stringify(CLOUD_EVENT),
+        new Headers({ "content-type": "application/cloudevents+json; charset=utf-8" }),
+      ),
+    ).toEqual({
       kind: "events",
       events: [CLOUD_EVENT],
       schema: "CloudEvents",
     });
     const batch = new Headers({ "content-type": "application/cloudevents-batch+json" });
     expect(readWebhookDelivery(JSON.stringify([CLOUD_EVENT]), batch)).toMatchObject({ schema: "CloudEvents" });
-    expect(readWebhookDelivery(JSON.stringify([CLOUD_EVENT]), new Headers(JSON_TYPE))).toMatchObject({ schema: "CloudEvents" });
+    expect(readWebhookDelivery(JSON.stringify([CLOUD_EVENT]), new Headers(JSON_TYPE))).toMatchObject({
+      schema: "CloudEvents",
+    });
   });
 
   it("a body without a Content-Type is read as JSON", () => {
@@ -41,16 +59,25 @@ describe("readWebhookDelivery: what an HTTP delivery asks for", () => {
   });
 
   it("the subscription validation handshake: its code", () => {
-    const validation = [{ id: "v", eventType: "Microsoft.EventGrid.SubscriptionValidationEvent", data: { validationCode: "512d38b6" } }];
-    expect(readWebhookDelivery(JSON.stringify(validation), new Headers(JSON_TYPE))).toEqual({ kind: "validation", validationCode: "512d38b6" });
+    const validation = [
+      { id: "v", eventType: "Microsoft.EventGrid.SubscriptionValidationEvent", data: { validationCode: "512d38b6" } },
+    ];
+    expect(readWebhookDelivery(JSON.stringify(validation), new Headers(JSON_TYPE))).toEqual({
+      kind: "validation",
+      validationCode: "512d38b6",
+    });
   });
 
   it("a validation event without a code is refused", () => {
-    expect(refusedWith(JSON.stringify([{ eventType: "Microsoft.EventGrid.SubscriptionValidationEvent", data: {} }]))).toBe("InvalidBody");
+    expect(
+      refusedWith(JSON.stringify([{ eventType: "Microsoft.EventGrid.SubscriptionValidationEvent", data: {} }])),
+    ).toBe("InvalidBody");
   });
 
   it("the subscription deletion notice, whatever the body", () => {
-    expect(readWebhookDelivery("", new Headers({ "aeg-event-type": "SubscriptionDeletion" }))).toEqual({ kind: "subscriptionDeleted" });
+    expect(readWebhookDelivery("", new Headers({ "aeg-event-type": "SubscriptionDeletion" }))).toEqual({
+      kind: "subscriptionDeleted",
+    });
   });
 
   it.each<[string, string, Record<string, string>, DeliveryProblem]>([

@@ -29,7 +29,10 @@ beforeAll(async () => {
   ensureCompiledCli();
   const azurite = inject("azuriteConnectionString");
   // A plain hop in front of Azurite: the archive and the customer's container share its account (the shared key works for both).
-  proxy = await startStorageRefusalProxy(new URL(/BlobEndpoint=([^;]+)/.exec(azurite)?.[1] ?? "").origin, () => undefined);
+  proxy = await startStorageRefusalProxy(
+    new URL(/BlobEndpoint=([^;]+)/.exec(azurite)?.[1] ?? "").origin,
+    () => undefined,
+  );
   archiveStorage = azurite.replace(/BlobEndpoint=[^;]+/, `BlobEndpoint=${proxy.url}/devstoreaccount1`);
   blobs = BlobServiceClient.fromConnectionString(archiveStorage);
 });
@@ -51,7 +54,11 @@ async function plant(
   byos: ContainerClient,
   index: ParticipantIndex,
   destination: string,
-  options: { mediaName?: (documentId: string) => string; record?: (record: Record<string, unknown>) => Record<string, unknown>; claimAlsoFor?: ChunkRef } = {},
+  options: {
+    mediaName?: (documentId: string) => string;
+    record?: (record: Record<string, unknown>) => Record<string, unknown>;
+    claimAlsoFor?: ChunkRef;
+  } = {},
 ): Promise<Planted> {
   const documentId = `0-eus-d5-${randomBytes(10).toString("hex")}`;
   const folder = `calls/${randomBytes(6).toString("hex")}/20261201T100000000Z-rec/`;
@@ -73,11 +80,18 @@ async function plant(
     eventId: "e",
     account: destination,
     media: { url: mediaUrl, bytes: 5, etag: media.etag },
-    metadata: { url: metadataUrl, bytes: Buffer.byteLength(metadata), archivedBlob: `${folder}${ref.stem}.metadata.json`, etag: document.etag },
+    metadata: {
+      url: metadataUrl,
+      bytes: Buffer.byteLength(metadata),
+      archivedBlob: `${folder}${ref.stem}.metadata.json`,
+      etag: document.etag,
+    },
     cataloguedAt: new Date().toISOString(),
   };
   const text = JSON.stringify(options.record ? options.record(record) : record);
-  await archive.getBlockBlobClient(`${folder}${ref.stem}.byos.json`).upload(text, Buffer.byteLength(text), { metadata: { documentid: documentId } });
+  await archive
+    .getBlockBlobClient(`${folder}${ref.stem}.byos.json`)
+    .upload(text, Buffer.byteLength(text), { metadata: { documentid: documentId } });
   await archive
     .getBlockBlobClient(`${folder}${ref.stem}.metadata.json`)
     .upload(metadata, Buffer.byteLength(metadata), { metadata: { documentid: documentId } });
@@ -94,7 +108,11 @@ describe("erasing the customer's BYOS blobs", () => {
     const byos = blobs.getContainerClient(uniqueName("acs-byos"));
     await byos.create();
     const destination = `${proxy.url}/devstoreaccount1/${byos.containerName}`;
-    const index = new ParticipantIndex(blobs.getContainerClient(PARTICIPANT_INDEX_CONTAINER), randomBytes(32).toString("base64"), archive.containerName);
+    const index = new ParticipantIndex(
+      blobs.getContainerClient(PARTICIPANT_INDEX_CONTAINER),
+      randomBytes(32).toString("base64"),
+      archive.containerName,
+    );
 
     const fine = await plant(archive, byos, index, destination);
     const changed = await plant(archive, byos, index, destination);
@@ -107,8 +125,17 @@ describe("erasing the customer's BYOS blobs", () => {
       record: (record) => ({ ...record, media: { url: (record["media"] as { url: string }).url, bytes: 5 } }),
     });
 
-    const access = byosAccess(parseConfig({ AzureWebJobsStorage: archiveStorage, ACS_CONNECTION_STRING: TEST_ACS_CONNECTION_STRING }).recordingsStorage);
-    const options = { index, recordings: archive, identity: "test", log: quiet, byos: { access, containers: [byosContainer(destination, [])] } };
+    const access = byosAccess(
+      parseConfig({ AzureWebJobsStorage: archiveStorage, ACS_CONNECTION_STRING: TEST_ACS_CONNECTION_STRING })
+        .recordingsStorage,
+    );
+    const options = {
+      index,
+      recordings: archive,
+      identity: "test",
+      log: quiet,
+      byos: { access, containers: [byosContainer(destination, [])] },
+    };
     const plan = await eraseParticipant(PARTICIPANT, { ...options, dryRun: true });
     const planned = plan.chunks.flatMap((chunk) => chunk.byos);
     expect(planned).toEqual(expect.arrayContaining([fine.mediaUrl, fine.metadataUrl, changed.mediaUrl]));
@@ -126,9 +153,14 @@ describe("erasing the customer's BYOS blobs", () => {
     });
     expect(refusalOf(unbound.mediaUrl)).toMatchObject({
       kind: "retained",
-      reason: expect.stringMatching(/not this chunk's blob in a BYOS_STORAGE_ACCOUNTS container \(ACS's layout, naming the chunk's documentId\)/) as unknown,
+      reason: expect.stringMatching(
+        /not this chunk's blob in a BYOS_STORAGE_ACCOUNTS container \(ACS's layout, naming the chunk's documentId\)/,
+      ) as unknown,
     });
-    expect(refusalOf(noEtag.mediaUrl)).toMatchObject({ kind: "retained", reason: expect.stringMatching(/holds no ETag/) as unknown });
+    expect(refusalOf(noEtag.mediaUrl)).toMatchObject({
+      kind: "retained",
+      reason: expect.stringMatching(/holds no ETag/) as unknown,
+    });
     const left = await listBlobs(byos);
     expect(left).not.toContain(fine.mediaName);
     for (const kept of [changed, namedTwice, unbound, noEtag]) expect(left).toContain(kept.mediaName);
@@ -151,21 +183,32 @@ describe("BYOS blobs outside the BYOS_STORAGE_ACCOUNTS container", () => {
     await hr.create();
     const accountUrl = `${proxy.url}/devstoreaccount1`;
     const destination = `${accountUrl}/${byos.containerName}`;
-    const index = new ParticipantIndex(blobs.getContainerClient(PARTICIPANT_INDEX_CONTAINER), indexKey, archive.containerName);
+    const index = new ParticipantIndex(
+      blobs.getContainerClient(PARTICIPANT_INDEX_CONTAINER),
+      indexKey,
+      archive.containerName,
+    );
     const secret = "name,salary\nalice,123456\n";
     let target = "";
     const planted = await plant(archive, byos, index, destination, {
       record: (record) => {
         const documentId = record["documentId"] as string;
         target = `20261201/payroll/q3/0-audiomp3.${documentId}.mp3`;
-        return { ...record, account: accountUrl, media: { url: `${accountUrl}/${hr.containerName}/${target}`, bytes: secret.length } };
+        return {
+          ...record,
+          account: accountUrl,
+          media: { url: `${accountUrl}/${hr.containerName}/${target}`, bytes: secret.length },
+        };
       },
     });
     const written = await hr.getBlockBlobClient(target).upload(secret, secret.length);
     const targetUrl = `${accountUrl}/${hr.containerName}/${target}`;
     // The record's ETag and claim, as the app identity would write them for a blob it catalogued.
     const recordName = `${planted.ref.folder}${planted.ref.stem}.byos.json`;
-    const record = JSON.parse((await archive.getBlobClient(recordName).downloadToBuffer()).toString("utf8")) as Record<string, unknown>;
+    const record = JSON.parse((await archive.getBlobClient(recordName).downloadToBuffer()).toString("utf8")) as Record<
+      string,
+      unknown
+    >;
     const text = JSON.stringify({ ...record, media: { ...(record["media"] as object), etag: written.etag } });
     await archive.getBlockBlobClient(recordName).upload(text, Buffer.byteLength(text));
     await index.claimByosLocations(planted.ref, [targetUrl]);
@@ -180,7 +223,9 @@ describe("BYOS blobs outside the BYOS_STORAGE_ACCOUNTS container", () => {
     const work = mkdtempSync(join(tmpdir(), "byos-bound-"));
     try {
       const out = join(work, "export");
-      const exported = await runCompiledCli(["participants", "export", PARTICIPANT, "--out", out, "--no-progress"], { env });
+      const exported = await runCompiledCli(["participants", "export", PARTICIPANT, "--out", out, "--no-progress"], {
+        env,
+      });
       expect(exported.code, exported.stderr).toBe(0);
       const report = JSON.parse(readFileSync(join(out, "export.json"), "utf8")) as { files: { blob: string }[] };
       expect(report.files.map((file) => file.blob)).not.toContain(targetUrl);
@@ -200,7 +245,9 @@ describe("BYOS blobs outside the BYOS_STORAGE_ACCOUNTS container", () => {
       chunks: { byos: string[]; deleted: string[]; refused: { blob: string; reason: string }[] }[];
     };
     expect(report.chunks.flatMap((chunk) => chunk.deleted)).not.toContain(targetUrl);
-    expect(report.chunks.flatMap((chunk) => chunk.refused).find((refusal) => refusal.blob === targetUrl)?.reason).toMatch(/BYOS_STORAGE_ACCOUNTS container/);
+    expect(
+      report.chunks.flatMap((chunk) => chunk.refused).find((refusal) => refusal.blob === targetUrl)?.reason,
+    ).toMatch(/BYOS_STORAGE_ACCOUNTS container/);
     expect(report.complete).toBe(false);
     expect(await listBlobs(hr)).toEqual([target]);
   });

@@ -4,7 +4,12 @@ import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { HttpRequest } from "@azure/functions";
 import { request as httpRequest } from "node:http";
-import { BlobSASPermissions, generateBlobSASQueryParameters, StorageSharedKeyCredential, type ContainerClient } from "@azure/storage-blob";
+import {
+  BlobSASPermissions,
+  generateBlobSASQueryParameters,
+  StorageSharedKeyCredential,
+  type ContainerClient,
+} from "@azure/storage-blob";
 import { QueueClient } from "@azure/storage-queue";
 import { describe, expect, inject, it } from "vitest";
 import { ErasureTombstones } from "../../src/catalog/erasureTombstones";
@@ -61,7 +66,10 @@ class App {
     const { context, logs } = capturingContext("recordingEventsWebhook");
     const answer = await invokeHttp(
       findFunction(this.functions, "recordingEventsWebhook"),
-      webhookRequest({ body: JSON.stringify(events), headers: { "content-type": "application/json", "aeg-event-type": "Notification" } }),
+      webhookRequest({
+        body: JSON.stringify(events),
+        headers: { "content-type": "application/json", "aeg-event-type": "Notification" },
+      }),
       context,
     );
     expect(answer.status, answer.text).toBe(200);
@@ -81,7 +89,11 @@ class App {
       headers: { "content-type": "application/json" },
       body: { bytes: Buffer.from(JSON.stringify({ participantId })) },
     });
-    const answer = await invokeHttp(findFunction(this.functions, "getParticipantRecordings"), request, capturingContext("getParticipantRecordings").context);
+    const answer = await invokeHttp(
+      findFunction(this.functions, "getParticipantRecordings"),
+      request,
+      capturingContext("getParticipantRecordings").context,
+    );
     return { status: answer.status, json: answer.json, text: answer.text };
   }
 }
@@ -92,7 +104,9 @@ function document(participants: readonly string[] | string, size = 120_000): { d
   setup.sim.addDocument(documentId, {
     size,
     metadata:
-      typeof participants === "string" ? participants : { chunkDocumentId: documentId, participants: participants.map((participantId) => ({ participantId })) },
+      typeof participants === "string"
+        ? participants
+        : { chunkDocumentId: documentId, participants: participants.map((participantId) => ({ participantId })) },
   });
   return { documentId, size };
 }
@@ -120,7 +134,9 @@ describe("a forged chunk that joins another recording's folder (webhook → queu
     await app.deliverAndArchive([setup.sim.recordingEvent({ ...recording, chunks: [victimChunk] })]);
     // The forger's own recording document, announced with the victim's call id, recording id and start time.
     const forgedChunk = { ...document([ATTACKER], 90_000), index: 1 };
-    const archiveLines = await app.deliverAndArchive([setup.sim.recordingEvent({ ...recording, chunks: [forgedChunk] })]);
+    const archiveLines = await app.deliverAndArchive([
+      setup.sim.recordingEvent({ ...recording, chunks: [forgedChunk] }),
+    ]);
     const names = await listBlobs(app.container, "calls/");
     const folders = new Set(names.map((name) => name.slice(0, name.lastIndexOf("/") + 1)));
     expect(folders.size).toBe(1); // the forged chunk did land in the victim's folder
@@ -138,7 +154,9 @@ describe("a forged chunk that joins another recording's folder (webhook → queu
     // The API (POST, id in the body) answers the same, without the keyed hash.
     const api = await app.search(ATTACKER);
     expect(api.status, api.text).toBe(200);
-    expect((api.json as { chunks: { documentId: string }[] }).chunks.map((chunk) => chunk.documentId)).toEqual([forgedChunk.documentId]);
+    expect((api.json as { chunks: { documentId: string }[] }).chunks.map((chunk) => chunk.documentId)).toEqual([
+      forgedChunk.documentId,
+    ]);
     expect(api.text).not.toContain(victimChunk.documentId);
     expect(api.text).not.toContain(createHmac("sha256", key).update(ATTACKER).digest("hex"));
 
@@ -146,8 +164,13 @@ describe("a forged chunk that joins another recording's folder (webhook → queu
     const out = join(setup.workDir, "forger-export");
     const exported = await cli(["participants", "export", ATTACKER, "--out", out], app.settings);
     expect(exported.code, exported.stderr).toBe(0);
-    const report = JSON.parse(readFileSync(join(out, "export.json"), "utf8")) as { files: { blob: string }[]; withheld: { blob: string; reason: string }[] };
-    expect(report.files.map((file) => file.blob).sort()).toEqual(names.filter((name) => name.includes(forgedChunk.documentId)).sort());
+    const report = JSON.parse(readFileSync(join(out, "export.json"), "utf8")) as {
+      files: { blob: string }[];
+      withheld: { blob: string; reason: string }[];
+    };
+    expect(report.files.map((file) => file.blob).sort()).toEqual(
+      names.filter((name) => name.includes(forgedChunk.documentId)).sort(),
+    );
     expect(report.withheld).toEqual([expect.objectContaining({ blob: manifest })]);
     const everything = JSON.stringify(report) + readdirSync(out, { recursive: true }).join("\n");
     expect(everything).not.toContain(victimChunk.documentId);
@@ -162,14 +185,18 @@ describe("a forged chunk that joins another recording's folder (webhook → queu
       recordings: { retained: { blob: string }[] }[];
     };
     expect(receipt.complete).toBe(true);
-    expect(receipt.chunks.map((chunk) => [chunk.documentId, chunk.outcome])).toEqual([[forgedChunk.documentId, "erased"]]);
+    expect(receipt.chunks.map((chunk) => [chunk.documentId, chunk.outcome])).toEqual([
+      [forgedChunk.documentId, "erased"],
+    ]);
     // Intake's expected record covers the victim's chunk: retained, with the reason.
     expect(receipt.recordings[0]?.retained.some((record) => record.blob.endsWith("/expected.json"))).toBe(true);
     const after = await listBlobs(app.container, "calls/");
     expect(after).toContain(victimMedia);
     expect(after).toContain(manifest);
     expect(after.some((name) => name.includes(forgedChunk.documentId))).toBe(false);
-    expect(await new ErasureTombstones(app.container).isErased([...folders][0] as string, victimChunk.documentId)).toBe(false);
+    expect(await new ErasureTombstones(app.container).isErased([...folders][0] as string, victimChunk.documentId)).toBe(
+      false,
+    );
     const victim = JSON.parse((await cli(["participants", "find", VICTIM, "--json"], app.settings)).stdout) as FindJson;
     expect(victim.chunks.map((chunk) => chunk.documentId)).toEqual([victimChunk.documentId]);
     expectNoRawId(found.stderr + exported.stderr + erased.stdout + erased.stderr + archiveLines.join("\n"));
@@ -190,7 +217,9 @@ describe("PARTICIPANT_INDEX_KEY that the index was not built with", () => {
     ]) {
       const run = await cli(args, rotated);
       expect(run.code, `${args[1] ?? ""}: ${run.stderr}`).toBe(2);
-      expect(run.stderr).toMatch(/PARTICIPANT_INDEX_KEY is not the key the participant index of container .+ was built with/);
+      expect(run.stderr).toMatch(
+        /PARTICIPANT_INDEX_KEY is not the key the participant index of container .+ was built with/,
+      );
       expect(run.stderr).toMatch(/participants reindex --rotate-key/);
       expect(run.stdout).not.toMatch(/"complete"/);
     }
@@ -211,16 +240,31 @@ describe("PARTICIPANT_INDEX_KEY that the index was not built with", () => {
 
   it("a chunk archived while the key is being rotated is not lost: reindex --rotate-key indexes it under the new key, find and erase reach it", async () => {
     const settings = settingsFor(strongKey());
-    await new App(settings).deliverAndArchive([setup.sim.recordingEvent({ callId: uniqueName("m-call"), chunks: [document([VICTIM])] })]);
+    await new App(settings).deliverAndArchive([
+      setup.sim.recordingEvent({ callId: uniqueName("m-call"), chunks: [document([VICTIM])] }),
+    ]);
     // The rotation: the app gets the new key, and reindex --rotate-key runs; it is part way through the archive ...
     const rotated = { ...settings, PARTICIPANT_INDEX_KEY: strongKey() };
     const container = setup.blobs.getContainerClient(settings["RECORDINGS_CONTAINER"] as string);
-    const index = new ParticipantIndex(setup.blobs.getContainerClient(PARTICIPANT_INDEX_CONTAINER), rotated["PARTICIPANT_INDEX_KEY"], container.containerName);
+    const index = new ParticipantIndex(
+      setup.blobs.getContainerClient(PARTICIPANT_INDEX_CONTAINER),
+      rotated["PARTICIPANT_INDEX_KEY"],
+      container.containerName,
+    );
     const quiet = { debug: () => undefined, info: () => undefined, warn: () => undefined, error: () => undefined };
-    const first = await reindexParticipants({ index, recordings: container, log: quiet, rotateKey: true, pageSize: 1, maxPages: 2 });
+    const first = await reindexParticipants({
+      index,
+      recordings: container,
+      log: quiet,
+      rotateKey: true,
+      pageSize: 1,
+      maxPages: 2,
+    });
     expect(first.finishedAt).toBe("");
     // ... when a recording arrives whose folder the listing has already passed (the index still records the old key).
-    const during = await new App(rotated).deliverAndArchive([setup.sim.recordingEvent({ callId: uniqueName("a-call"), chunks: [document([VICTIM])] })]);
+    const during = await new App(rotated).deliverAndArchive([
+      setup.sim.recordingEvent({ callId: uniqueName("a-call"), chunks: [document([VICTIM])] }),
+    ]);
     expect(during.some((line) => /PARTICIPANT_INDEX_KEY is not the key/.test(line))).toBe(true);
     const rest = await cli(["participants", "reindex", "--rotate-key"], rotated);
     expect(rest.code, rest.stderr).toBe(0);
@@ -257,13 +301,19 @@ describe("listed names are data, not paths", () => {
     const app = new App(settings);
     const chunk = document([VICTIM]);
     await app.deliverAndArchive([setup.sim.recordingEvent({ chunks: [chunk] })]);
-    const metadata = (await listBlobs(app.container, "calls/")).find((name) => name.endsWith(".metadata.json")) as string;
+    const metadata = (await listBlobs(app.container, "calls/")).find((name) =>
+      name.endsWith(".metadata.json"),
+    ) as string;
     const stem = metadata.slice(0, -".metadata.json".length);
     // A blob in another container, and names under the chunk that resolve to it (or above --out when exported).
     const elsewhere = setup.blobs.getContainerClient(uniqueName("keep-me"));
     await elsewhere.create();
     await elsewhere.getBlockBlobClient("keep-me.json").upload("{}", 2);
-    const planted = [`${stem}./../../../../${elsewhere.containerName}/keep-me.json`, `${stem}.mp4/../../../../../outside.txt`, `${stem}.x//y`];
+    const planted = [
+      `${stem}./../../../../${elsewhere.containerName}/keep-me.json`,
+      `${stem}.mp4/../../../../../outside.txt`,
+      `${stem}.x//y`,
+    ];
     // Raw PUTs keep the dot segments in the names (the SDK and fetch would resolve them before sending).
     for (const name of planted) expect(await rawPut(app.container, name, "planted")).toBe(201);
     const listed = await listBlobs(app.container, "calls/");
@@ -274,21 +324,29 @@ describe("listed names are data, not paths", () => {
     expect(exported.code, exported.stderr).toBe(0);
     expect(existsSync(join(out, "..", "outside.txt"))).toBe(false);
     expect(existsSync(join(setup.workDir, "outside.txt"))).toBe(false);
-    const report = JSON.parse(readFileSync(join(out, "export.json"), "utf8")) as { files: { blob: string; path: string }[]; unsafeNames: string[] };
+    const report = JSON.parse(readFileSync(join(out, "export.json"), "utf8")) as {
+      files: { blob: string; path: string }[];
+      unsafeNames: string[];
+    };
     expect(report.files).toHaveLength(3); // media, metadata, and the manifest (every chunk it names is theirs)
     for (const file of report.files) expect(file.path.startsWith("..")).toBe(false);
     expect(report.unsafeNames.length).toBeGreaterThanOrEqual(2);
 
     const erased = await cli(["participants", "erase", VICTIM, "--yes"], settings);
     expect(erased.code).toBe(1); // the refused names keep the erasure from being complete
-    const receipt = JSON.parse(erased.stdout) as { complete: boolean; unsafeNames: string[]; chunks: { outcome: string }[] };
+    const receipt = JSON.parse(erased.stdout) as {
+      complete: boolean;
+      unsafeNames: string[];
+      chunks: { outcome: string }[];
+    };
     expect(receipt.complete).toBe(false);
     expect(receipt.chunks.map((entry) => entry.outcome)).toEqual(["erased"]);
     expect(receipt.unsafeNames.length).toBeGreaterThanOrEqual(2);
     expect(erased.stderr).toMatch(/Refused a blob name under .*not usable as a name/);
     expect(await listBlobs(elsewhere)).toEqual(["keep-me.json"]);
     const left = await listBlobs(app.container, "calls/");
-    for (const name of listed.filter((candidate) => candidate.includes("/../") || candidate.includes("//"))) expect(left).toContain(name);
+    for (const name of listed.filter((candidate) => candidate.includes("/../") || candidate.includes("//")))
+      expect(left).toContain(name);
   });
 
   it("export creates its directory 0700 and its files 0600", async () => {
@@ -302,7 +360,8 @@ describe("listed names are data, not paths", () => {
     expect(statSync(out).mode & 0o777).toBe(0o700);
     const entries = readdirSync(out, { recursive: true, withFileTypes: true });
     expect(entries.filter((entry) => entry.isFile())).toHaveLength(4); // media, metadata, the manifest (every chunk it names is theirs), export.json
-    for (const entry of entries) expect(statSync(join(entry.parentPath, entry.name)).mode & 0o777).toBe(entry.isFile() ? 0o600 : 0o700);
+    for (const entry of entries)
+      expect(statSync(join(entry.parentPath, entry.name)).mode & 0o777).toBe(entry.isFile() ? 0o600 : 0o700);
   });
 });
 
@@ -321,7 +380,9 @@ describe("what the index cannot name is said, not hidden", () => {
 
     // An entry as the previous version wrote it: per recording folder, not per chunk.
     const keyed = createHmac("sha256", key).update(VICTIM).digest("hex");
-    const victimFolder = (names.find((name) => name.endsWith(".metadata.json") && name !== brokenFolder) as string).replace(/[^/]+$/, "");
+    const victimFolder = (
+      names.find((name) => name.endsWith(".metadata.json") && name !== brokenFolder) as string
+    ).replace(/[^/]+$/, "");
     const legacy = `participants/${keyed}/${app.container.containerName}/${victimFolder.slice("calls/".length, -1)}.json`;
     const index = setup.blobs.getContainerClient(PARTICIPANT_INDEX_CONTAINER);
     await index.getBlockBlobClient(legacy).upload("{}", 2);
@@ -348,7 +409,11 @@ describe("what the index cannot name is said, not hidden", () => {
 /** A PUT of `name` exactly as written (dot segments kept), with a short-lived container SAS; the status. */
 function rawPut(container: ContainerClient, name: string, body: string): Promise<number> {
   const sas = generateBlobSASQueryParameters(
-    { containerName: container.containerName, permissions: BlobSASPermissions.parse("rcw"), expiresOn: new Date(Date.now() + 600_000) },
+    {
+      containerName: container.containerName,
+      permissions: BlobSASPermissions.parse("rcw"),
+      expiresOn: new Date(Date.now() + 600_000),
+    },
     new StorageSharedKeyCredential("devstoreaccount1", AZURITE_KEY),
   ).toString();
   const url = new URL(container.url);
@@ -359,7 +424,11 @@ function rawPut(container: ContainerClient, name: string, body: string): Promise
         port: url.port,
         method: "PUT",
         path: `${url.pathname}/${name}?${sas}`,
-        headers: { "x-ms-blob-type": "BlockBlob", "content-length": Buffer.byteLength(body), "x-ms-version": "2021-12-02" },
+        headers: {
+          "x-ms-blob-type": "BlockBlob",
+          "content-length": Buffer.byteLength(body),
+          "x-ms-version": "2021-12-02",
+        },
       },
       (answer) => {
         answer.resume();

@@ -33,7 +33,10 @@ function settingsFor(): Record<string, string> {
   });
 }
 
-const through = (settings: Record<string, string>, connectionString: string): Record<string, string> => ({ ...settings, RECORDINGS_STORAGE: connectionString });
+const through = (settings: Record<string, string>, connectionString: string): Record<string, string> => ({
+  ...settings,
+  RECORDINGS_STORAGE: connectionString,
+});
 
 function cli(args: readonly string[], settings: Record<string, string>): Promise<CliRun> {
   return runCompiledCli(args, { env: settings, cwd: setup.workDir });
@@ -42,7 +45,12 @@ function cli(args: readonly string[], settings: Record<string, string>): Promise
 interface Receipt {
   complete: boolean;
   receipt: string;
-  chunks: { folder: string; outcome: string; versionsDeleted: number; refused: { blob: string; versionId?: string; kind: string; reason: string }[] }[];
+  chunks: {
+    folder: string;
+    outcome: string;
+    versionsDeleted: number;
+    refused: { blob: string; versionId?: string; kind: string; reason: string }[];
+  }[];
   residual: {
     softDelete: { days?: number; until?: string; note: string };
     previousVersions: { notDeleted: number; lifecycleDays: number; until?: string; note: string };
@@ -70,7 +78,11 @@ describe("erasure on a versioned account (a stand-in answers List Blobs include=
       expect(report.chunks.reduce((sum, chunk) => sum + chunk.versionsDeleted, 0)).toBe(5);
       expect(stand.versions(container)).toEqual([]);
       expect(stand.versions(PARTICIPANT_INDEX_CONTAINER)).toEqual([]); // the entries' versions went too
-      expect(stand.requests.some((request) => request.method === "DELETE" && request.url.includes(`versionid=${encodeURIComponent(older)}`))).toBe(true);
+      expect(
+        stand.requests.some(
+          (request) => request.method === "DELETE" && request.url.includes(`versionid=${encodeURIComponent(older)}`),
+        ),
+      ).toBe(true);
       expect(report.residual.softDelete).toMatchObject({ days: 14 });
       expect(report.residual.softDelete.note).toMatch(/recoverable .* for 14 days, until about .* cannot purge/);
       expect(report.residual.previousVersions).toMatchObject({ notDeleted: 0, lifecycleDays: 7 });
@@ -98,7 +110,11 @@ describe("erasure on a versioned account (a stand-in answers List Blobs include=
                 message: "This request is not authorized to perform this operation using this permission.",
               }
             : version.name === secondMetadata && version.body.toString().includes("held")
-              ? { status: 409, code: "BlobImmutableDueToLegalHold", message: "This operation is not permitted as the blob is immutable due to a legal hold." }
+              ? {
+                  status: 409,
+                  code: "BlobImmutableDueToLegalHold",
+                  message: "This operation is not permitted as the blob is immutable due to a legal hold.",
+                }
               : undefined,
     });
     try {
@@ -109,7 +125,10 @@ describe("erasure on a versioned account (a stand-in answers List Blobs include=
         Buffer.from(JSON.stringify({ participants: [{ participantId: ALICE }], note: "held" })),
         "application/json",
       );
-      const run = await cli(["participants", "erase", ALICE, "--yes", "--version-lifecycle-days", "30"], through(settings, stand.connectionString));
+      const run = await cli(
+        ["participants", "erase", ALICE, "--yes", "--version-lifecycle-days", "30"],
+        through(settings, stand.connectionString),
+      );
       expect(run.code, run.stderr).toBe(1);
       const report = JSON.parse(run.stdout) as Receipt;
       expect(report.complete).toBe(false);
@@ -125,7 +144,9 @@ describe("erasure on a versioned account (a stand-in answers List Blobs include=
       expect(refusals.every((refusal) => refusal.kind === "retained" || refusal.versionId !== undefined)).toBe(true);
       expect(report.residual.previousVersions).toMatchObject({ lifecycleDays: 30 });
       expect(report.residual.previousVersions.notDeleted).toBeGreaterThanOrEqual(2);
-      expect(report.residual.previousVersions.note).toMatch(/lifecycle rule deletes a previous version once it is 30 days old \(counted from its creation/);
+      expect(report.residual.previousVersions.note).toMatch(
+        /lifecycle rule deletes a previous version once it is 30 days old \(counted from its creation/,
+      );
       expect(run.stderr).toMatch(/Complete: no/);
 
       // With the right (and the hold lifted) the same command finishes: the evidence is the metadata's own last version.
@@ -149,7 +170,11 @@ describe("the records that concern an erased chunk", () => {
       const parsed = parseChunkMessage(message, parseConfig(settings).downloadHosts);
       const error = new Error("ACS answered 503");
       const failureRecord = await new FailureRecords(container).record({ outcome: "failed", error, message: parsed });
-      await writeChunkOutcome(container, parsed, chunkOutcome(parsed, "failed", error, new Date().toISOString(), failureRecord));
+      await writeChunkOutcome(
+        container,
+        parsed,
+        chunkOutcome(parsed, "failed", error, new Date().toISOString(), failureRecord),
+      );
     });
     const before = await listBlobs(container);
     for (const prefix of ["archive-failures/", "archive-catalog/", "archive-deadlines/"])
@@ -157,7 +182,9 @@ describe("the records that concern an erased chunk", () => {
         before.some((name) => name.startsWith(prefix)),
         prefix,
       ).toBe(true);
-    expect(before.filter((name) => /^archive-catalog\/.+\/queued\/\d+-.+-[0-9a-f]{16}\.json$/.test(name))).toHaveLength(1);
+    expect(before.filter((name) => /^archive-catalog\/.+\/queued\/\d+-.+-[0-9a-f]{16}\.json$/.test(name))).toHaveLength(
+      1,
+    );
     const run = await cli(["participants", "erase", ALICE, "--yes"], settings);
     expect(run.code, run.stderr).toBe(0);
     const report = JSON.parse(run.stdout) as { recordings: { deleted: string[]; retained: unknown[] }[] };
@@ -170,7 +197,9 @@ describe("the records that concern an erased chunk", () => {
       ).toBe(true);
     expect(deleted.some((name) => name.includes("/outcomes/"))).toBe(true);
     const after = await listBlobs(container);
-    expect(after.filter((name) => !name.startsWith("archive-erasures/") && !name.startsWith("participant-erasures/"))).toEqual([]);
+    expect(
+      after.filter((name) => !name.startsWith("archive-erasures/") && !name.startsWith("participant-erasures/")),
+    ).toEqual([]);
   });
 });
 
@@ -183,18 +212,30 @@ describe("the records that concern another chunk", () => {
     let bobsRecord = "";
     await archiveRecordings(setup.sim, azurite(), settings, [[bob]], quiet, 1, async (message) => {
       const parsed = parseChunkMessage(message, parseConfig(settings).downloadHosts);
-      bobsRecord = await new FailureRecords(container).record({ outcome: "failed", error: new Error("ACS answered 503"), message: parsed });
+      bobsRecord = await new FailureRecords(container).record({
+        outcome: "failed",
+        error: new Error("ACS answered 503"),
+        message: parsed,
+      });
     });
     // Alice's chunk carries an outcome record that names Bob's failure record (written by a compromised app identity).
     await archiveRecordings(setup.sim, azurite(), settings, [[ALICE]], quiet, 1, async (message) => {
       const parsed = parseChunkMessage(message, parseConfig(settings).downloadHosts);
-      await writeChunkOutcome(container, parsed, chunkOutcome(parsed, "failed", new Error("ACS answered 503"), new Date().toISOString(), bobsRecord));
+      await writeChunkOutcome(
+        container,
+        parsed,
+        chunkOutcome(parsed, "failed", new Error("ACS answered 503"), new Date().toISOString(), bobsRecord),
+      );
     });
     const bobsBlob = bobsRecord.slice(container.containerName.length + 1);
     expect(await container.getBlobClient(bobsBlob).exists()).toBe(true);
     const run = await cli(["participants", "erase", ALICE, "--yes"], settings);
     expect(run.code, run.stderr).toBe(0);
-    expect((JSON.parse(run.stdout) as { recordings: { deleted: string[] }[] }).recordings.flatMap((recording) => recording.deleted)).not.toContain(bobsBlob);
+    expect(
+      (JSON.parse(run.stdout) as { recordings: { deleted: string[] }[] }).recordings.flatMap(
+        (recording) => recording.deleted,
+      ),
+    ).not.toContain(bobsBlob);
     expect(await container.getBlobClient(bobsBlob).exists()).toBe(true);
   });
 });
@@ -204,7 +245,9 @@ describe("a receipt written as the erasure proceeds", () => {
     const settings = settingsFor();
     await archiveRecordings(setup.sim, azurite(), settings, [[ALICE], [ALICE]], quiet);
     const container = setup.blobs.getContainerClient(settings["RECORDINGS_CONTAINER"] as string);
-    const folders = [...new Set((await listBlobs(container, "calls/")).map((name) => name.slice(0, name.lastIndexOf("/") + 1)))].sort();
+    const folders = [
+      ...new Set((await listBlobs(container, "calls/")).map((name) => name.slice(0, name.lastIndexOf("/") + 1))),
+    ].sort();
     expect(folders).toHaveLength(2);
     const [first, second] = folders as [string, string];
     // Deletes in the second recording never get an answer: the erasure is stopped (killed) there.
@@ -212,10 +255,18 @@ describe("a receipt written as the erasure proceeds", () => {
       request.method === "DELETE" && decodeURIComponent(request.url ?? "").includes(`/${second}`) ? "hang" : undefined,
     );
     try {
-      const child = spawnCompiledCli(["participants", "erase", ALICE, "--yes"], { env: through(settings, hostile.connectionString), cwd: setup.workDir });
+      const child = spawnCompiledCli(["participants", "erase", ALICE, "--yes"], {
+        env: through(settings, hostile.connectionString),
+        cwd: setup.workDir,
+      });
       const exited = new Promise<number | null>((resolve) => child.once("exit", (code) => resolve(code)));
       await eventually(
-        () => (hostile.requests.some((request) => request.method === "DELETE" && decodeURIComponent(request.url).includes(`/${second}`)) ? true : undefined),
+        () =>
+          hostile.requests.some(
+            (request) => request.method === "DELETE" && decodeURIComponent(request.url).includes(`/${second}`),
+          )
+            ? true
+            : undefined,
         "a delete in the second recording",
         { timeoutMs: 60_000 },
       );
@@ -226,12 +277,21 @@ describe("a receipt written as the erasure proceeds", () => {
     }
     const receipts = await listBlobs(container, OPERATIONAL_PREFIXES.erasures);
     const steps = receipts.map((name) => name.split("/").pop());
-    expect(steps).toEqual(["000000-started.json", "000001-chunk.json", "000002-chunk.json", "000003-recordingRecords.json"]);
+    expect(steps).toEqual([
+      "000000-started.json",
+      "000001-chunk.json",
+      "000002-chunk.json",
+      "000003-recordingRecords.json",
+    ]);
     expect(receipts.some((name) => name.endsWith("/receipt.json"))).toBe(false);
     const firstSteps = await Promise.all(
-      receipts
-        .slice(1, 3)
-        .map(async (name) => JSON.parse((await container.getBlobClient(name).downloadToBuffer()).toString("utf8")) as { folder: string; outcome: string }),
+      receipts.slice(1, 3).map(
+        async (name) =>
+          JSON.parse((await container.getBlobClient(name).downloadToBuffer()).toString("utf8")) as {
+            folder: string;
+            outcome: string;
+          },
+      ),
     );
     expect(firstSteps.map((step) => [step.folder, step.outcome])).toEqual([
       [first, "erased"],

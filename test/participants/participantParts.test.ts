@@ -38,19 +38,27 @@ describe("participant ids: one spelling at index and lookup time", () => {
   });
 
   it("reads a metadata document's participants: normalised, capped, and says when it cannot", () => {
-    const many = { participants: Array.from({ length: MAX_PARTICIPANTS_PER_DOCUMENT + 5 }, (_, n) => ({ participantId: `8:acs:${n}` })) };
+    const many = {
+      participants: Array.from({ length: MAX_PARTICIPANTS_PER_DOCUMENT + 5 }, (_, n) => ({
+        participantId: `8:acs:${n}`,
+      })),
+    };
     const read = readParticipants(Buffer.from(JSON.stringify(many)));
     expect(read).toMatchObject({ kind: "listed", overflow: 5 });
     expect(read.kind === "listed" ? read.ids.length : 0).toBe(MAX_PARTICIPANTS_PER_DOCUMENT);
     expect(readParticipants(Buffer.from("{ not json"))).toEqual({ kind: "invalidJson" });
     expect(readParticipants(Buffer.from('{"chunkDocumentId":"x"}'))).toEqual({ kind: "noParticipantList" });
-    expect(readParticipants(Buffer.from('{"Participants":[{"participantid":" 4:+1 (425) 555-0123 "},"4:+14255550123"]}'))).toEqual({
+    expect(
+      readParticipants(Buffer.from('{"Participants":[{"participantid":" 4:+1 (425) 555-0123 "},"4:+14255550123"]}')),
+    ).toEqual({
       kind: "listed",
       ids: ["4:+14255550123"],
       overflow: 0,
     });
     // The manifest keeps ids as ACS wrote them.
-    expect(participantIdsOf(Buffer.from('{"participants":[{"participantId":"4:+1 425 555 0123"}]}'))).toEqual(["4:+1 425 555 0123"]);
+    expect(participantIdsOf(Buffer.from('{"participants":[{"participantId":"4:+1 425 555 0123"}]}'))).toEqual([
+      "4:+1 425 555 0123",
+    ]);
   });
 });
 
@@ -58,8 +66,10 @@ describe("listed names are data, not paths", () => {
   const container = new ContainerClient("http://127.0.0.1:10000/devstoreaccount1/recordings");
 
   it("refuses dot segments, empty segments and backslashes", () => {
-    for (const name of ["calls/a/../b", "calls/a/./b", "calls//b", "calls/a\\..\\b", "..", "calls/a/b/"]) expect(blobNameProblem(name), name).toBeDefined();
-    for (const name of ["calls/a/b/0000-x.mp4", "calls/a/b/0000-..x.mp4", "calls/a/b/%2e%2e"]) expect(blobNameProblem(name), name).toBeUndefined();
+    for (const name of ["calls/a/../b", "calls/a/./b", "calls//b", "calls/a\\..\\b", "..", "calls/a/b/"])
+      expect(blobNameProblem(name), name).toBeDefined();
+    for (const name of ["calls/a/b/0000-x.mp4", "calls/a/b/0000-..x.mp4", "calls/a/b/%2e%2e"])
+      expect(blobNameProblem(name), name).toBeUndefined();
   });
 
   it("addresses exactly the named blob, inside its folder, or nothing", () => {
@@ -89,8 +99,16 @@ describe("listed names are data, not paths", () => {
     const name = entryName(key, "recordings", ref);
     expect(name).toBe(`participants/${key}/recordings/call-1/20261201T100000000Z-rec/0003-doc.json`);
     expect(parseEntryTail("call-1/20261201T100000000Z-rec/0003-doc.json")).toEqual({ kind: "chunk", ref });
-    expect(parseEntryTail("call-1/20261201T100000000Z-rec.json")).toEqual({ kind: "legacy", folder: "calls/call-1/20261201T100000000Z-rec/" });
-    for (const tail of ["call-1/../0003-doc.json", "../../x/0003-doc.json", "a/b/c/d.json", "call-1/rec/notachunk.json"])
+    expect(parseEntryTail("call-1/20261201T100000000Z-rec.json")).toEqual({
+      kind: "legacy",
+      folder: "calls/call-1/20261201T100000000Z-rec/",
+    });
+    for (const tail of [
+      "call-1/../0003-doc.json",
+      "../../x/0003-doc.json",
+      "a/b/c/d.json",
+      "call-1/rec/notachunk.json",
+    ])
       expect(parseEntryTail(tail).kind, tail).toBe("unusable");
   });
 });
@@ -103,20 +121,30 @@ describe("continuation tokens", () => {
     expect(token).not.toContain(marker);
     expect(openMarker(key, "recordings\nalice", token)).toBe(marker);
     expect(() => openMarker(key, "recordings\nbob", token)).toThrow(InvalidContinuationTokenError);
-    expect(() => openMarker(randomBytes(32).toString("base64"), "recordings\nalice", token)).toThrow(InvalidContinuationTokenError);
+    expect(() => openMarker(randomBytes(32).toString("base64"), "recordings\nalice", token)).toThrow(
+      InvalidContinuationTokenError,
+    );
     expect(() => openMarker(key, "recordings\nalice", "not-a-token")).toThrow(InvalidContinuationTokenError);
   });
 });
 
 describe("participants erase arguments", () => {
   it("--include-shared is its own switch; --yes alone does not imply it", () => {
-    expect(parseParticipantsArgs(["erase", "8:acs:x", "--yes"])).toMatchObject({ kind: "erase", yes: true, includeShared: false });
-    expect(parseParticipantsArgs(["erase", "8:acs:x", "--yes", "--include-shared", "--version-lifecycle-days", "30"])).toMatchObject({
+    expect(parseParticipantsArgs(["erase", "8:acs:x", "--yes"])).toMatchObject({
+      kind: "erase",
+      yes: true,
+      includeShared: false,
+    });
+    expect(
+      parseParticipantsArgs(["erase", "8:acs:x", "--yes", "--include-shared", "--version-lifecycle-days", "30"]),
+    ).toMatchObject({
       includeShared: true,
       versionLifecycleDays: 30,
     });
     expect(parseParticipantsArgs(["reindex", "--rotate-key"])).toMatchObject({ kind: "reindex", rotateKey: true });
     expect(() => parseParticipantsArgs(["find", "8:acs:x", "--include-shared"])).toThrow(UsageError);
-    expect(() => parseParticipantsArgs(["erase", "8:acs:x", "--version-lifecycle-days", "soon"])).toThrow(/whole number/);
+    expect(() => parseParticipantsArgs(["erase", "8:acs:x", "--version-lifecycle-days", "soon"])).toThrow(
+      /whole number/,
+    );
   });
 });

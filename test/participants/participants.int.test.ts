@@ -55,21 +55,36 @@ function settingsFor(overrides: Record<string, string> = {}): Record<string, str
   });
 }
 
-function archiveRecordings(settings: Record<string, string>, recordings: readonly (readonly string[])[], log: Log): Promise<void> {
+function archiveRecordings(
+  settings: Record<string, string>,
+  recordings: readonly (readonly string[])[],
+  log: Log,
+): Promise<void> {
   return archiveAll(setup.sim, inject("azuriteConnectionString"), settings, recordings, log);
 }
 
 async function indexBlobs(): Promise<{ name: string; body: string }[]> {
   const container = setup.blobs.getContainerClient(PARTICIPANT_INDEX_CONTAINER);
   const names = await listBlobs(container);
-  return Promise.all(names.map(async (name) => ({ name, body: (await container.getBlobClient(name).downloadToBuffer()).toString("utf8") })));
+  return Promise.all(
+    names.map(async (name) => ({
+      name,
+      body: (await container.getBlobClient(name).downloadToBuffer()).toString("utf8"),
+    })),
+  );
 }
 
 interface FoundJson {
   participant: string;
   matched: boolean;
   message: string;
-  chunks: { folder: string; chunk: string; index: number; chunkCount?: number; files: { name: string; kind: string; sha256?: string; bytes: number }[] }[];
+  chunks: {
+    folder: string;
+    chunk: string;
+    index: number;
+    chunkCount?: number;
+    files: { name: string; kind: string; sha256?: string; bytes: number }[];
+  }[];
   totals: { chunks: number; recordings: number };
 }
 
@@ -86,11 +101,25 @@ describe("participant index at archive time, find, export, erase (Azurite + simu
   }, 120_000);
 
   it("indexes every participant at archive time under keyed hashes only: no raw id in any index blob name, body or log line", async () => {
-    const entries = (await indexBlobs()).filter((entry) => entry.body.includes(shared["RECORDINGS_CONTAINER"] as string));
+    const entries = (await indexBlobs()).filter((entry) =>
+      entry.body.includes(shared["RECORDINGS_CONTAINER"] as string),
+    );
     // One entry per participant and chunk (each recording has two chunks), named after the chunk.
-    expect(entries.filter((entry) => entry.name.startsWith(`participants/${keyed(ALICE)}/${shared["RECORDINGS_CONTAINER"] as string}/`))).toHaveLength(4);
-    expect(entries.filter((entry) => entry.name.startsWith(`participants/${keyed(BOB)}/${shared["RECORDINGS_CONTAINER"] as string}/`))).toHaveLength(4);
-    expect(entries.filter((entry) => entry.name.startsWith(`participants/${keyed(CAROL)}/${shared["RECORDINGS_CONTAINER"] as string}/`))).toHaveLength(2);
+    expect(
+      entries.filter((entry) =>
+        entry.name.startsWith(`participants/${keyed(ALICE)}/${shared["RECORDINGS_CONTAINER"] as string}/`),
+      ),
+    ).toHaveLength(4);
+    expect(
+      entries.filter((entry) =>
+        entry.name.startsWith(`participants/${keyed(BOB)}/${shared["RECORDINGS_CONTAINER"] as string}/`),
+      ),
+    ).toHaveLength(4);
+    expect(
+      entries.filter((entry) =>
+        entry.name.startsWith(`participants/${keyed(CAROL)}/${shared["RECORDINGS_CONTAINER"] as string}/`),
+      ),
+    ).toHaveLength(2);
     for (const entry of entries.filter((candidate) => candidate.name.startsWith("participants/")))
       expect(entry.name).toMatch(/^participants\/[0-9a-f]{64}\/[a-z0-9-]+\/[^/]+\/[^/]+\/\d{4}-[^/]+\.json$/);
     for (const entry of entries) {
@@ -110,7 +139,8 @@ describe("participant index at archive time, find, export, erase (Azurite + simu
     for (const chunk of found.chunks) {
       expect(chunk.chunkCount).toBe(2);
       expect(chunk.files.map((file) => file.kind).sort()).toEqual(["media", "metadata"]);
-      for (const file of chunk.files.filter((candidate) => candidate.kind === "media")) expect(file.sha256).toMatch(/^[0-9a-f]{64}$/);
+      for (const file of chunk.files.filter((candidate) => candidate.kind === "media"))
+        expect(file.sha256).toMatch(/^[0-9a-f]{64}$/);
     }
     expectNoRawId(run.stderr);
     expectNoRawId(run.stdout);
@@ -126,7 +156,11 @@ describe("participant index at archive time, find, export, erase (Azurite + simu
   it("find normalises the id (a phone number in any spelling) and says plainly when nothing matched", async () => {
     const spelled = await runCli(["participants", "find", "4:+31 (6) 1234-5678", "--json"], settings());
     expect(spelled.code, spelled.stderr).toBe(0);
-    expect(JSON.parse(spelled.stdout)).toMatchObject({ participant: keyed(CAROL), matched: true, totals: { chunks: 2 } });
+    expect(JSON.parse(spelled.stdout)).toMatchObject({
+      participant: keyed(CAROL),
+      matched: true,
+      totals: { chunks: 2 },
+    });
     const padded = await runCli(["participants", "find", "-", "--json"], settings(), `  ${ALICE}  \n`);
     expect(JSON.parse(padded.stdout)).toMatchObject({ totals: { chunks: 4 } });
     const nobody = await runCli(["participants", "find", "8:acs:nobody-at-all"], settings());
@@ -146,10 +180,14 @@ describe("participant index at archive time, find, export, erase (Azurite + simu
     // 2 recordings x (2 chunks x (media + metadata) + the manifest: every chunk it names lists Alice)
     expect(report.files).toHaveLength(10);
     expect(report.files.every((file) => file.status === "downloaded")).toBe(true);
-    expect(report.files.filter((file) => file.blob.endsWith(".mp4")).every((file) => file.verifiedAgainst === "manifest")).toBe(true);
+    expect(
+      report.files.filter((file) => file.blob.endsWith(".mp4")).every((file) => file.verifiedAgainst === "manifest"),
+    ).toBe(true);
     const container = setup.blobs.getContainerClient(shared["RECORDINGS_CONTAINER"] as string);
     for (const file of report.files) {
-      expect(readFileSync(join(out, file.path)).equals(await container.getBlobClient(file.blob).downloadToBuffer())).toBe(true);
+      expect(
+        readFileSync(join(out, file.path)).equals(await container.getBlobClient(file.blob).downloadToBuffer()),
+      ).toBe(true);
     }
     expectNoRawId(readFileSync(join(out, "export.json"), "utf8"));
 
@@ -209,10 +247,15 @@ describe("participant index at archive time, find, export, erase (Azurite + simu
     // Carol's chunks (recording 2) list Alice too: the dry run names Alice by keyed-hash prefix and count, never raw.
     const dry = await runCli(["participants", "erase", CAROL], settings());
     expect(dry.code, dry.stderr).toBe(0);
-    const plan = JSON.parse(dry.stdout) as { chunks: { outcome: string; otherParticipants?: { count: number; keyedHashPrefixes: string[] } }[] };
+    const plan = JSON.parse(dry.stdout) as {
+      chunks: { outcome: string; otherParticipants?: { count: number; keyedHashPrefixes: string[] } }[];
+    };
     expect(plan.chunks.map((chunk) => chunk.outcome)).toEqual(["wouldSkipShared", "wouldSkipShared"]);
-    for (const chunk of plan.chunks) expect(chunk.otherParticipants).toEqual({ count: 1, keyedHashPrefixes: [keyed(ALICE).slice(0, 12)] });
-    expect(dry.stderr).toMatch(/2 chunk\(s\) are shared with other participants and are erased only with --include-shared/);
+    for (const chunk of plan.chunks)
+      expect(chunk.otherParticipants).toEqual({ count: 1, keyedHashPrefixes: [keyed(ALICE).slice(0, 12)] });
+    expect(dry.stderr).toMatch(
+      /2 chunk\(s\) are shared with other participants and are erased only with --include-shared/,
+    );
     expect(await listBlobs(container, "calls/")).toEqual(before);
 
     // --yes alone deletes nothing of a shared chunk: listed as skipped, the erasure is not complete (exit 1).
@@ -230,7 +273,14 @@ describe("participant index at archive time, find, export, erase (Azurite + simu
       participant: string;
       receipt: string;
       complete: boolean;
-      chunks: { folder: string; documentId: string; outcome: string; deleted: string[]; tombstone: string; indexEntriesDeleted: number }[];
+      chunks: {
+        folder: string;
+        documentId: string;
+        outcome: string;
+        deleted: string[];
+        tombstone: string;
+        indexEntriesDeleted: number;
+      }[];
       recordings: { folder: string; deleted: string[]; retained: unknown[] }[];
       residual: { notReached: string[]; softDelete: { note: string } };
     };
@@ -244,7 +294,11 @@ describe("participant index at archive time, find, export, erase (Azurite + simu
     }
     // The folder's manifest, intake's expected record and the deadline markers went with the last chunks.
     expect(report.recordings[0]?.deleted.some((name) => name.endsWith("/manifest.json"))).toBe(true);
-    expect(report.recordings[0]?.deleted.some((name) => name.startsWith("archive-catalog/") && name.endsWith("/expected.json"))).toBe(true);
+    expect(
+      report.recordings[0]?.deleted.some(
+        (name) => name.startsWith("archive-catalog/") && name.endsWith("/expected.json"),
+      ),
+    ).toBe(true);
     expect(report.recordings[0]?.deleted.some((name) => name.startsWith("archive-deadlines/"))).toBe(true);
     expect(report.recordings[0]?.retained).toEqual([]);
     expect((await listBlobs(container, folder)).length).toBe(0);
@@ -257,10 +311,20 @@ describe("participant index at archive time, find, export, erase (Azurite + simu
     expect(alice.chunks.map((chunk) => chunk.folder)).not.toContain(folder);
     expect(alice.totals).toMatchObject({ chunks: 2, recordings: 1 });
 
-    expect(report.receipt).toMatch(new RegExp(`^${container.containerName}/${OPERATIONAL_PREFIXES.erasures}\\d{4}-\\d{2}-\\d{2}/[^/]+/receipt\\.json$`));
+    expect(report.receipt).toMatch(
+      new RegExp(
+        `^${container.containerName}/${OPERATIONAL_PREFIXES.erasures}\\d{4}-\\d{2}-\\d{2}/[^/]+/receipt\\.json$`,
+      ),
+    );
     const receiptName = report.receipt.slice(container.containerName.length + 1);
     const receipt = (await container.getBlobClient(receiptName).downloadToBuffer()).toString("utf8");
-    expect(JSON.parse(receipt)).toMatchObject({ kind: "participantErasure", participant: keyed(CAROL), dryRun: false, includeShared: true, complete: true });
+    expect(JSON.parse(receipt)).toMatchObject({
+      kind: "participantErasure",
+      participant: keyed(CAROL),
+      dryRun: false,
+      includeShared: true,
+      complete: true,
+    });
     expect(receipt).toMatch(/"identity": ".+ via a connection string \(account devstoreaccount1\)"/);
     // The steps written as it went: started, one per chunk, the recording's records, then the summary.
     const steps = await listBlobs(container, receiptName.replace(/receipt\.json$/, ""));
@@ -284,7 +348,11 @@ describe("erase under an immutability policy (Azurite has none: a real HTTP hop 
     const blobEndpoint = /BlobEndpoint=([^;]+)/.exec(inject("azuriteConnectionString"))?.[1] ?? "";
     const proxy = await startStorageRefusalProxy(new URL(blobEndpoint).origin, (request) =>
       request.method === "DELETE" && /\.mp4(\?|$)/.test(request.url ?? "")
-        ? { status: 409, code: "BlobImmutableDueToPolicy", message: "This operation is not permitted as the blob is immutable due to a policy." }
+        ? {
+            status: 409,
+            code: "BlobImmutableDueToPolicy",
+            message: "This operation is not permitted as the blob is immutable due to a policy.",
+          }
         : undefined,
     );
     try {
@@ -318,8 +386,12 @@ describe("erase under an immutability policy (Azurite has none: a real HTTP hop 
         expect(chunk.indexEntriesDeleted).toBe(0);
       }
       expect(proxy.refused.length).toBeGreaterThanOrEqual(2);
-      expect(run.stderr).toMatch(/Not erased: .*\.mp4: Storage keeps it under an immutability policy or legal hold \(BlobImmutableDueToPolicy\)/);
-      expect(run.stderr).toMatch(/4 blob\(s\) or version\(s\) NOT erased \(2 under an immutability policy or legal hold\)/);
+      expect(run.stderr).toMatch(
+        /Not erased: .*\.mp4: Storage keeps it under an immutability policy or legal hold \(BlobImmutableDueToPolicy\)/,
+      );
+      expect(run.stderr).toMatch(
+        /4 blob\(s\) or version\(s\) NOT erased \(2 under an immutability policy or legal hold\)/,
+      );
       const found = JSON.parse((await runCli(["participants", "find", ALICE, "--json"], shared)).stdout) as FoundJson;
       expect(found.totals).toMatchObject({ chunks: 2, recordings: 1 });
       expect(found.chunks[0]?.files.map((file) => file.kind).sort()).toEqual(["media", "metadata"]);
@@ -336,7 +408,11 @@ describe("manifest.json is optional input (written by the catalogue step once a 
     const shared = settingsFor();
     await archiveRecordings(shared, [[CAROL]], capturingLog());
     const recordings = setup.blobs.getContainerClient(shared["RECORDINGS_CONTAINER"] as string);
-    const index = new ParticipantIndex(setup.blobs.getContainerClient(PARTICIPANT_INDEX_CONTAINER), INDEX_KEY, recordings.containerName);
+    const index = new ParticipantIndex(
+      setup.blobs.getContainerClient(PARTICIPANT_INDEX_CONTAINER),
+      INDEX_KEY,
+      recordings.containerName,
+    );
     const names = await listBlobs(recordings, "calls/");
     const folder = (names[0] ?? "").replace(/[^/]+$/, "");
     const media = names.filter((name) => name.endsWith(".mp4"));
@@ -363,16 +439,29 @@ describe("manifest.json is optional input (written by the catalogue step once a 
         ),
         participantIds: [],
       });
-    await recordings.getBlockBlobClient(`${folder}manifest.json`).upload(await manifest(false), Buffer.byteLength(await manifest(false)));
+    await recordings
+      .getBlockBlobClient(`${folder}manifest.json`)
+      .upload(await manifest(false), Buffer.byteLength(await manifest(false)));
     const found = await findParticipant(index, recordings, CAROL);
     expect(found.totals).toMatchObject({ chunks: 2, recordings: 1 });
     const out = join(setup.workDir, "export-manifest");
-    const report = await exportParticipant(CAROL, { index, recordings, directory: out, idleTimeoutMs: 30_000, log: capturingLog() });
+    const report = await exportParticipant(CAROL, {
+      index,
+      recordings,
+      directory: out,
+      idleTimeoutMs: 30_000,
+      log: capturingLog(),
+    });
     expect(report.files.find((file) => file.blob.endsWith("manifest.json"))?.status).toBe("downloaded");
-    expect(report.files.filter((file) => file.blob.endsWith(".mp4")).map((file) => file.verifiedAgainst)).toEqual(["manifest", "manifest"]);
+    expect(report.files.filter((file) => file.blob.endsWith(".mp4")).map((file) => file.verifiedAgainst)).toEqual([
+      "manifest",
+      "manifest",
+    ]);
 
     // A manifest that disagrees with the bytes: the file fails verification (so the manifest is really used).
-    await recordings.getBlockBlobClient(`${folder}manifest.json`).upload(await manifest(true), Buffer.byteLength(await manifest(true)));
+    await recordings
+      .getBlockBlobClient(`${folder}manifest.json`)
+      .upload(await manifest(true), Buffer.byteLength(await manifest(true)));
     const wrong = await exportParticipant(CAROL, {
       index,
       recordings,
@@ -391,20 +480,36 @@ describe("participants reindex (archives made before the index)", () => {
     const { PARTICIPANT_INDEX_KEY: _unused, ...withoutKey } = base;
     await archiveRecordings(withoutKey, [[ALICE], [BOB], [ALICE, BOB]], capturingLog());
     const recordings: ContainerClient = setup.blobs.getContainerClient(base["RECORDINGS_CONTAINER"] as string);
-    const index = new ParticipantIndex(setup.blobs.getContainerClient(PARTICIPANT_INDEX_CONTAINER), INDEX_KEY, recordings.containerName);
+    const index = new ParticipantIndex(
+      setup.blobs.getContainerClient(PARTICIPANT_INDEX_CONTAINER),
+      INDEX_KEY,
+      recordings.containerName,
+    );
     expect((await index.entriesPage(keyed(ALICE), { pageSize: 10 })).entries).toEqual([]);
 
     // An interrupted run: one page of 3 setup.blobs, then stop. The checkpoint is there.
     const log = capturingLog();
     const progress: number[] = [];
-    const partial = await reindexParticipants({ index, recordings, log, pageSize: 3, maxPages: 1, onProgress: (state) => progress.push(state.scannedBlobs) });
+    const partial = await reindexParticipants({
+      index,
+      recordings,
+      log,
+      pageSize: 3,
+      maxPages: 1,
+      onProgress: (state) => progress.push(state.scannedBlobs),
+    });
     expect(partial.scannedBlobs).toBe(3);
     expect(await index.container.getBlobClient(checkpointName(recordings.containerName)).exists()).toBe(true);
 
     // The CLI resumes from it and finishes.
     const run = await runCli(["participants", "reindex", "--verbose"], base);
     expect(run.code, run.stderr).toBe(0);
-    const report = JSON.parse(run.stdout) as { resumed: boolean; scannedBlobs: number; metadataDocuments: number; entries: number };
+    const report = JSON.parse(run.stdout) as {
+      resumed: boolean;
+      scannedBlobs: number;
+      metadataDocuments: number;
+      entries: number;
+    };
     expect(report.resumed).toBe(true);
     expect(report.scannedBlobs).toBe(15); // 3 recordings x (2 chunks x (media + metadata) + manifest)
     expect(report.metadataDocuments).toBe(6);

@@ -32,7 +32,12 @@ describe("simulated Call Automation recording routes", () => {
 
   it("refuses unsigned requests before any route runs", async () => {
     const before = calls.requests.length;
-    const response = await send(new URL(`${sim.endpointUrl}/calling/recordings?${API}`), "POST", { "Content-Type": "application/json" }, "{}");
+    const response = await send(
+      new URL(`${sim.endpointUrl}/calling/recordings?${API}`),
+      "POST",
+      { "Content-Type": "application/json" },
+      "{}",
+    );
     expect(response.status).toBe(401);
     expect(calls.requests.length).toBe(before);
   });
@@ -45,7 +50,11 @@ describe("simulated Call Automation recording routes", () => {
     expect(start.status).toBe(200);
     expect(start.headers["content-type"]).toMatch(/^application\/json/);
     const { recordingId } = json(start) as { recordingId: string };
-    expect(json(start)).toEqual({ recordingId, recordingState: "inactive", recordingKind: "azureCommunicationServices" });
+    expect(json(start)).toEqual({
+      recordingId,
+      recordingState: "inactive",
+      recordingKind: "azureCommunicationServices",
+    });
 
     const path = `/calling/recordings/${encodeURIComponent(recordingId)}`;
     expect((await signed("POST", `${path}:resume?${API}`)).status).toBe(202);
@@ -53,7 +62,9 @@ describe("simulated Call Automation recording routes", () => {
     expect((await signed("POST", `${path}:pause?${API}`)).status).toBe(202);
     const again = await signed("POST", `${path}:pause?${API}`);
     expect(again.status).toBe(400);
-    expect(json(again)).toEqual({ error: { code: "RecordingNotActive", message: "The recording is not active, so it cannot be paused." } });
+    expect(json(again)).toEqual({
+      error: { code: "RecordingNotActive", message: "The recording is not active, so it cannot be paused." },
+    });
     const stop = await signed("DELETE", `${path}?${API}`);
     expect(stop.status).toBe(204);
     expect(stop.body.length).toBe(0);
@@ -67,7 +78,10 @@ describe("simulated Call Automation recording routes", () => {
       expect(gone.status, `${method} ${suffix}`).toBe(404);
       expect(json(gone)).toMatchObject({ error: { code: "RecordingNotFound", target: "recordingId" } });
     }
-    expect(calls.recording(recordingId)).toMatchObject({ phase: "stopped", pauses: [expect.any(Object), expect.any(Object)] });
+    expect(calls.recording(recordingId)).toMatchObject({
+      phase: "stopped",
+      pauses: [expect.any(Object), expect.any(Object)],
+    });
   });
 
   it("answers like the service to malformed requests", async () => {
@@ -78,7 +92,9 @@ describe("simulated Call Automation recording routes", () => {
     expect((await signed("GET", `/calling/recordings?${API}`)).status).toBe(405);
     const noLocator = await signed("POST", `/calling/recordings?${API}`, { recordingFormatType: "mp4" });
     expect(json(noLocator)).toMatchObject({ error: { code: "InvalidRequest", target: "callLocator" } });
-    const group = await signed("POST", `/calling/recordings?${API}`, { callLocator: { kind: "groupCallLocator", groupCallId: "g" } });
+    const group = await signed("POST", `/calling/recordings?${API}`, {
+      callLocator: { kind: "groupCallLocator", groupCallId: "g" },
+    });
     expect(json(group)).toMatchObject({ error: { target: "callLocator.kind" } });
     const badFormat = await signed("POST", `/calling/recordings?${API}`, {
       callLocator: { kind: "serverCallLocator", serverCallId: "call-b" },
@@ -102,13 +118,22 @@ describe("simulated Call Automation recording routes", () => {
 
   it("replays a start with the same Repeatability-Request-ID instead of starting again", async () => {
     const body = JSON.stringify({ callLocator: { kind: "serverCallLocator", serverCallId: "call-b" } });
-    const headers = { "Content-Type": "application/json", "Repeatability-Request-ID": "5f0e6c1e-2f8a-4a36-9d0b-2f3b1f1d0c11" };
+    const headers = {
+      "Content-Type": "application/json",
+      "Repeatability-Request-ID": "5f0e6c1e-2f8a-4a36-9d0b-2f3b1f1d0c11",
+    };
     const url = `${sim.endpointUrl}/calling/recordings?${API}`;
     const first = await handSignedRequest({ accessKey: sim.accessKey, method: "POST", url, body, headers });
     const second = await handSignedRequest({ accessKey: sim.accessKey, method: "POST", url, body, headers });
     expect(first.status).toBe(200);
     expect(json(second)).toEqual(json(first));
-    const third = await handSignedRequest({ accessKey: sim.accessKey, method: "POST", url, body, headers: { "Content-Type": "application/json" } });
+    const third = await handSignedRequest({
+      accessKey: sim.accessKey,
+      method: "POST",
+      url,
+      body,
+      headers: { "Content-Type": "application/json" },
+    });
     expect(json(third)).toMatchObject({ error: { code: "RecordingAlreadyInProgress" } });
   });
 

@@ -1,7 +1,11 @@
 import { describe, expect, it } from "vitest";
 import { serverCallIdFromConversationUrl } from "../../src/recordingControl/conversationId";
 import { InvalidRecordingRequestError } from "../../src/recordingControl/errors";
-import { parseControlRequest, parseRecordingId, parseStartRecordingRequest } from "../../src/recordingControl/requestValidation";
+import {
+  parseControlRequest,
+  parseRecordingId,
+  parseStartRecordingRequest,
+} from "../../src/recordingControl/requestValidation";
 
 /** The field an InvalidRecordingRequestError names, or a failure when something else happened. */
 function refusedField(parse: () => unknown): string {
@@ -42,11 +46,17 @@ describe("start request validation", () => {
   });
 
   it("leaves the options out when they are absent or null, so the service applies its defaults", () => {
-    expect(parseStartRecordingRequest({ serverCallId: "abc", content: null })).toEqual({ serverCallId: "abc", callIdField: "serverCallId" });
+    expect(parseStartRecordingRequest({ serverCallId: "abc", content: null })).toEqual({
+      serverCallId: "abc",
+      callIdField: "serverCallId",
+    });
   });
 
   it("takes conversationId, the 2021 preview API's name, as an alias of serverCallId", () => {
-    expect(parseStartRecordingRequest({ conversationId: "conv-1" })).toEqual({ serverCallId: "conv-1", callIdField: "conversationId" });
+    expect(parseStartRecordingRequest({ conversationId: "conv-1" })).toEqual({
+      serverCallId: "conv-1",
+      callIdField: "conversationId",
+    });
   });
 
   it("base64url-encodes a conversationUrl into the id (not plain base64)", () => {
@@ -68,8 +78,12 @@ describe("start request validation", () => {
   });
 
   it("refuses naming the call twice, naming the second field", () => {
-    expect(refusedField(() => parseStartRecordingRequest({ serverCallId: "a", conversationId: "a" }))).toBe("conversationId");
-    expect(refusedField(() => parseStartRecordingRequest({ conversationId: "a", conversationUrl: "https://x.example/c" }))).toBe("conversationUrl");
+    expect(refusedField(() => parseStartRecordingRequest({ serverCallId: "a", conversationId: "a" }))).toBe(
+      "conversationId",
+    );
+    expect(
+      refusedField(() => parseStartRecordingRequest({ conversationId: "a", conversationUrl: "https://x.example/c" })),
+    ).toBe("conversationUrl");
   });
 
   it.each([
@@ -95,12 +109,17 @@ describe("start request validation", () => {
     expect(refusedField(() => parseStartRecordingRequest(body))).toBe(field);
   });
 
-  it.each([[null], [[]], ["serverCallId"], [undefined]])("refuses a body that is not an object (%j), naming body", (body) => {
-    expect(refusedField(() => parseStartRecordingRequest(body))).toBe("body");
-  });
+  it.each([[null], [[]], ["serverCallId"], [undefined]])(
+    "refuses a body that is not an object (%j), naming body",
+    (body) => {
+      expect(refusedField(() => parseStartRecordingRequest(body))).toBe("body");
+    },
+  );
 
   it("lists the allowed values in the message", () => {
-    expect(() => parseStartRecordingRequest({ serverCallId: "a", format: "ogg" })).toThrow('format must be one of "mp4", "mp3", "wav".');
+    expect(() => parseStartRecordingRequest({ serverCallId: "a", format: "ogg" })).toThrow(
+      'format must be one of "mp4", "mp3", "wav".',
+    );
   });
 });
 
@@ -109,9 +128,12 @@ describe("recording id and control body validation", () => {
     expect(parseRecordingId(" eyJQbGF0Zm9ybUVuZHBvaW50SWQiOiIxIn0= ")).toBe("eyJQbGF0Zm9ybUVuZHBvaW50SWQiOiIxIn0=");
   });
 
-  it.each([[undefined], [""], ["a b"], ["x".repeat(1025)], [5]])("refuses recording id %j, naming recordingId", (value) => {
-    expect(refusedField(() => parseRecordingId(value))).toBe("recordingId");
-  });
+  it.each([[undefined], [""], ["a b"], ["x".repeat(1025)], [5]])(
+    "refuses recording id %j, naming recordingId",
+    (value) => {
+      expect(refusedField(() => parseRecordingId(value))).toBe("recordingId");
+    },
+  );
 
   it("accepts no body, an empty object, or an operationContext", () => {
     expect(parseControlRequest(undefined)).toEqual({});

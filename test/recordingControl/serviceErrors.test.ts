@@ -1,6 +1,10 @@
 import { createHttpHeaders, createPipelineRequest, RestError, type PipelineResponse } from "@azure/core-rest-pipeline";
 import { describe, expect, it } from "vitest";
-import { RecordingNotFoundError, RecordingRequestRejectedError, RecordingServiceError } from "../../src/recordingControl/errors";
+import {
+  RecordingNotFoundError,
+  RecordingRequestRejectedError,
+  RecordingServiceError,
+} from "../../src/recordingControl/errors";
 import { fromServiceFailure } from "../../src/recordingControl/serviceErrors";
 
 const SIGNED = createPipelineRequest({
@@ -9,9 +13,15 @@ const SIGNED = createPipelineRequest({
 });
 
 /** A RestError as the Call Automation client throws it: the parsed `{ error }` body (when there was one) on its response. */
-function restError(statusCode: number | undefined, parsedBody?: unknown, options: { code?: string; message?: string } = {}): RestError {
+function restError(
+  statusCode: number | undefined,
+  parsedBody?: unknown,
+  options: { code?: string; message?: string } = {},
+): RestError {
   const response =
-    statusCode === undefined ? undefined : ({ status: statusCode, headers: createHttpHeaders(), request: SIGNED, parsedBody } as PipelineResponse);
+    statusCode === undefined
+      ? undefined
+      : ({ status: statusCode, headers: createHttpHeaders(), request: SIGNED, parsedBody } as PipelineResponse);
   return new RestError(options.message ?? "raw body text", {
     ...(statusCode !== undefined ? { statusCode } : {}),
     ...(options.code ? { code: options.code } : {}),
@@ -34,11 +44,19 @@ describe("fromServiceFailure: the Call Automation client's failures as domain er
   it("400 -> RecordingRequestRejectedError with the service's message", () => {
     const error = fromServiceFailure(restError(400, SERVICE_BODY), "pause", "recordingId", 30_000);
     expect(error).toBeInstanceOf(RecordingRequestRejectedError);
-    expect((error as Error).message).toBe("The recording service refused to pause the recording: Recording is not active.");
+    expect((error as Error).message).toBe(
+      "The recording service refused to pause the recording: Recording is not active.",
+    );
   });
 
   it("401/403 -> RecordingServiceError naming the key settings tried, never the key", () => {
-    const error = fromServiceFailure(restError(401), "start", "serverCallId", 30_000, "ACS_RESOURCES__0__CONNECTION_STRING");
+    const error = fromServiceFailure(
+      restError(401),
+      "start",
+      "serverCallId",
+      30_000,
+      "ACS_RESOURCES__0__CONNECTION_STRING",
+    );
     expect(error).toBeInstanceOf(RecordingServiceError);
     expect((error as Error).message).toBe(
       "The recording service failed to start the recording: it refused this app's credentials (HTTP 401); check ACS_RESOURCES__0__CONNECTION_STRING.",
@@ -47,28 +65,47 @@ describe("fromServiceFailure: the Call Automation client's failures as domain er
   });
 
   it("5xx -> RecordingServiceError naming the status and the service's code, not its text", () => {
-    const error = fromServiceFailure(restError(503, SERVICE_BODY), "stop", "recordingId", 30_000) as RecordingServiceError;
+    const error = fromServiceFailure(
+      restError(503, SERVICE_BODY),
+      "stop",
+      "recordingId",
+      30_000,
+    ) as RecordingServiceError;
     expect(error).toBeInstanceOf(RecordingServiceError);
     expect(error.message).toBe("The recording service failed to stop the recording: it answered HTTP 503 (8522).");
     expect(error.answer.status).toBe(503);
   });
 
   it("a body that did not parse: the raw text is not taken as the service's message", () => {
-    const error = fromServiceFailure(restError(400, undefined, { message: "<html>proxy error</html>" }), "resume", "recordingId", 30_000);
+    const error = fromServiceFailure(
+      restError(400, undefined, { message: "<html>proxy error</html>" }),
+      "resume",
+      "recordingId",
+      30_000,
+    );
     expect((error as RecordingRequestRejectedError).answer.serviceError).toBeUndefined();
     expect((error as Error).message).toBe("The recording service refused to resume the recording.");
   });
 
   it("long service texts are clipped", () => {
     const long = { error: { code: "c".repeat(300), message: "m".repeat(2000) } };
-    const detail = (fromServiceFailure(restError(400, long), "pause", "recordingId", 30_000) as RecordingRequestRejectedError).answer.serviceError;
+    const detail = (
+      fromServiceFailure(restError(400, long), "pause", "recordingId", 30_000) as RecordingRequestRejectedError
+    ).answer.serviceError;
     expect(detail?.code.length).toBeLessThanOrEqual(101);
     expect(detail?.message.length).toBeLessThanOrEqual(501);
   });
 
   it("no answer -> RecordingServiceError 'could not be reached', with the network code when it is one", () => {
-    const error = fromServiceFailure(restError(undefined, undefined, { code: "ECONNREFUSED" }), "getState", "recordingId", 30_000);
-    expect((error as Error).message).toBe("The recording service failed to report the recording's state: it could not be reached (ECONNREFUSED).");
+    const error = fromServiceFailure(
+      restError(undefined, undefined, { code: "ECONNREFUSED" }),
+      "getState",
+      "recordingId",
+      30_000,
+    );
+    expect((error as Error).message).toBe(
+      "The recording service failed to report the recording's state: it could not be reached (ECONNREFUSED).",
+    );
   });
 
   it("an abort or timeout -> RecordingServiceError saying how long it waited", () => {

@@ -20,7 +20,9 @@ describe("npm start's advice when Core Tools is missing", () => {
 
   it("with npm 12 gives the global install that allows the install script", () => {
     const advice = coreToolsAdvice({ node: "24.1.0", npm: "12.0.0" });
-    expect(advice).toContain("npm install --global --allow-scripts=azure-functions-core-tools azure-functions-core-tools@4");
+    expect(advice).toContain(
+      "npm install --global --allow-scripts=azure-functions-core-tools azure-functions-core-tools@4",
+    );
     expect(advice).not.toContain("Or install it globally: npm install --global azure-functions-core-tools@4");
   });
 

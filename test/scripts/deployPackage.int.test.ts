@@ -16,7 +16,9 @@ describe("deployment package (scripts/deployPackage.ts, staged by azd's prepacka
   it("is staged with a .funcignore of its own that ignores nothing, so no azd version drops node_modules", () => {
     const out = mkdtempSync(join(tmpdir(), "stage-"));
     try {
-      const sample = deploymentFiles(root).filter((file) => file.path === "host.json" || file.path.startsWith("node_modules/@azure/functions/"));
+      const sample = deploymentFiles(root).filter(
+        (file) => file.path === "host.json" || file.path.startsWith("node_modules/@azure/functions/"),
+      );
       stageDeployment(root, join(out, "package"), sample);
       const staged = readdirSync(join(out, "package"));
       expect(staged).toEqual(expect.arrayContaining([".funcignore", "host.json", "node_modules"]));
@@ -35,7 +37,10 @@ describe("deployment package (scripts/deployPackage.ts, staged by azd's prepacka
     expect(fileSet.has("dist/src/index.js")).toBe(true);
     expect(fileSet.has("dist/src/functions/archiveChunk.js")).toBe(true);
     expect(fileSet.has("dist/src/functions/recordingEventsGrid.js")).toBe(true);
-    const dependencies = Object.keys((JSON.parse(readFileSync(join(root, "package.json"), "utf8")) as { dependencies: Record<string, string> }).dependencies);
+    const dependencies = Object.keys(
+      (JSON.parse(readFileSync(join(root, "package.json"), "utf8")) as { dependencies: Record<string, string> })
+        .dependencies,
+    );
     for (const name of dependencies) expect(fileSet.has(`node_modules/${name}/package.json`), name).toBe(true);
   });
 
@@ -56,7 +61,17 @@ describe("deployment package (scripts/deployPackage.ts, staged by azd's prepacka
     expect(files.filter((path) => excludedPrefixes.some((prefix) => path.startsWith(prefix)))).toEqual([]);
     expect(files.filter((path) => path.endsWith(".js.map") && path.startsWith("dist/"))).toEqual([]);
     expect(files.filter((path) => path === "local.settings.json" || path === "package-lock.json")).toEqual([]);
-    for (const dev of ["azure-functions-core-tools", "vitest", "typescript", "azurite", "esbuild", "eslint", "tree-sitter", "tree-sitter-bicep", "knip"]) {
+    for (const dev of [
+      "azure-functions-core-tools",
+      "vitest",
+      "typescript",
+      "azurite",
+      "esbuild",
+      "eslint",
+      "tree-sitter",
+      "tree-sitter-bicep",
+      "knip",
+    ]) {
       expect(
         files.some((path) => path.startsWith(`node_modules/${dev}/`)),
         dev,
@@ -115,7 +130,9 @@ describe("deployment package (scripts/deployPackage.ts, staged by azd's prepacka
     });
     expect(run.status, run.stderr).toBe(0);
     const loaded = JSON.parse(run.stdout) as { functions: string[]; blocked: string[] };
-    const registered = readdirSync(join(root, "dist", "src", "functions")).filter((file) => file.endsWith(".js")).length;
+    const registered = readdirSync(join(root, "dist", "src", "functions")).filter((file) =>
+      file.endsWith(".js"),
+    ).length;
     expect(loaded.functions).toContain("recordingEventsGrid");
     expect(loaded.functions).toContain("archiveChunk");
     expect(loaded.functions.length).toBe(registered);

@@ -22,10 +22,22 @@ describe("parseByteSize", () => {
     expect(parseByteSize(text)).toBe(bytes);
   });
 
-  it.each(["", "lots", "MiB", "-1MiB", "1e6", "1.5", "1.5B", "0.0001KB", "1.", ".5MiB", "8 Mbit", "8MiBs", "1,000", "9999999TiB"])(
-    "rejects %j (not a byte size, or not a whole, safe number of bytes)",
-    (text) => {
-      expect(parseByteSize(text)).toBeUndefined();
-    },
-  );
+  it.each([
+    "",
+    "lots",
+    "MiB",
+    "-1MiB",
+    "1e6",
+    "1.5",
+    "1.5B",
+    "0.0001KB",
+    "1.",
+    ".5MiB",
+    "8 Mbit",
+    "8MiBs",
+    "1,000",
+    "9999999TiB",
+  ])("rejects %j (not a byte size, or not a whole, safe number of bytes)", (text) => {
+    expect(parseByteSize(text)).toBeUndefined();
+  });
 });

@@ -20,7 +20,10 @@ function problem(argv: readonly string[], allowPositionals = false): string {
 
 describe("parseCommandLine", () => {
   it("reads string, repeatable and boolean flags, inline values and stdin's -", () => {
-    const { values, positionals } = parseCommandLine(["--port", "40001", "-v", "--document", "a:1MiB", "--document=b:2MiB", "--event", "-"], FLAGS);
+    const { values, positionals } = parseCommandLine(
+      ["--port", "40001", "-v", "--document", "a:1MiB", "--document=b:2MiB", "--event", "-"],
+      FLAGS,
+    );
     expect(values).toEqual({ port: "40001", verbose: true, document: ["a:1MiB", "b:2MiB"], event: "-" });
     expect(positionals).toEqual([]);
     expect(parseCommandLine(["--port=-1"], FLAGS).values.port).toBe("-1");
@@ -38,7 +41,12 @@ describe("parseCommandLine", () => {
   });
 
   it("takes positionals only when asked to, and ends the message with the usage when given", () => {
-    expect(parseCommandLine(["find", "--port", "1", "x"], FLAGS, { allowPositionals: true }).positionals).toEqual(["find", "x"]);
-    expect(() => parseCommandLine(["--bogus"], FLAGS, { usage: "Usage: tool [options]" })).toThrow(/^unknown argument "--bogus"\nUsage: tool \[options\]$/);
+    expect(parseCommandLine(["find", "--port", "1", "x"], FLAGS, { allowPositionals: true }).positionals).toEqual([
+      "find",
+      "x",
+    ]);
+    expect(() => parseCommandLine(["--bogus"], FLAGS, { usage: "Usage: tool [options]" })).toThrow(
+      /^unknown argument "--bogus"\nUsage: tool \[options\]$/,
+    );
   });
 });

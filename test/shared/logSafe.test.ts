@@ -35,11 +35,14 @@ const UNSAFE = [
 ];
 
 describe("the one escaper for logs and terminals", () => {
-  it.each(UNSAFE.map((char) => [char.codePointAt(0)?.toString(16) ?? "?", char] as const))("escapes U+%s", (_code, char) => {
-    const escaped = escapeControlCharacters(`a${char}b`);
-    expect(escaped).not.toContain(char);
-    expect(escaped).toMatch(/^a\\u(\{[0-9a-f]+\}|[0-9a-f]{4})b$/);
-  });
+  it.each(UNSAFE.map((char) => [char.codePointAt(0)?.toString(16) ?? "?", char] as const))(
+    "escapes U+%s",
+    (_code, char) => {
+      const escaped = escapeControlCharacters(`a${char}b`);
+      expect(escaped).not.toContain(char);
+      expect(escaped).toMatch(/^a\\u(\{[0-9a-f]+\}|[0-9a-f]{4})b$/);
+    },
+  );
 
   it("leaves readable text alone, letters of any script and emoji included", () => {
     const text = "chunk /subscriptions/x|0-eus-d12-abc|0 Zürich 東京 مرحبا 🎙️ (ok) ~%~";
@@ -78,7 +81,11 @@ const SRC = join(__dirname, "..", "..", "src");
 
 function sourceFiles(folder: string): string[] {
   return readdirSync(folder, { withFileTypes: true }).flatMap((entry) =>
-    entry.isDirectory() ? sourceFiles(join(folder, entry.name)) : entry.name.endsWith(".ts") ? [join(folder, entry.name)] : [],
+    entry.isDirectory()
+      ? sourceFiles(join(folder, entry.name))
+      : entry.name.endsWith(".ts")
+        ? [join(folder, entry.name)]
+        : [],
   );
 }
 
@@ -102,7 +109,12 @@ describe("no raw log site (source check)", () => {
         const handedOn = line.replace(/escapingLog\(context\)/g, "").match(/[(,]\s*context\s*[,)]/);
         // A wrapper (src/http/apiAccess.ts) hands the context on to the function it wraps, which is checked itself.
         const wrapped = /\bhandler\(\s*request\s*,\s*context\s*\)/.test(line);
-        if (handedOn && !wrapped && !/\(\s*_?request\s*(:[^,]*)?,\s*context\s*:/.test(line) && !/\bcontext\s*:\s*InvocationContext/.test(line))
+        if (
+          handedOn &&
+          !wrapped &&
+          !/\(\s*_?request\s*(:[^,]*)?,\s*context\s*:/.test(line) &&
+          !/\bcontext\s*:\s*InvocationContext/.test(line)
+        )
           offenders.push(where);
       });
     }

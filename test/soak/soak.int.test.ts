@@ -19,7 +19,12 @@ describe("short soak: the queue trigger on Azurite, with faults in ACS and kille
     const worker = compiledWorkerScript();
     expect(existsSync(worker), `${worker} is missing: npm test builds dist/ before vitest runs`).toBe(true);
     const progress: string[] = [];
-    const report = await runSoak({ ...SHORT_SOAK, seed: SEED, workerLogPath: join(scratch, "worker.log"), log: (line) => progress.push(line) });
+    const report = await runSoak({
+      ...SHORT_SOAK,
+      seed: SEED,
+      workerLogPath: join(scratch, "worker.log"),
+      log: (line) => progress.push(line),
+    });
     const summary = `${renderMarkdown(report)}\n\nworker log: ${report.logs.path}\n${progress.join("\n")}`;
 
     expect(report.failures, summary).toEqual([]);

@@ -31,7 +31,10 @@ export function archiveHarness(
   sim: AcsSimulator,
   storage: string,
   overrides: Partial<
-    Pick<ChunkArchiverOptions, "blockSize" | "concurrency" | "memory" | "deleteAfterArchive" | "idleTimeoutMs" | "invocationBudgetMs" | "now">
+    Pick<
+      ChunkArchiverOptions,
+      "blockSize" | "concurrency" | "memory" | "deleteAfterArchive" | "idleTimeoutMs" | "invocationBudgetMs" | "now"
+    >
   > & {
     retry?: RetryPolicy;
     settings?: Record<string, string>;

@@ -24,7 +24,12 @@ interface PropertyInfo {
   readonly flags: number;
 }
 type TypeEntry =
-  | { readonly $type: "ObjectType"; readonly name: string; readonly properties?: Record<string, PropertyInfo>; readonly additionalProperties?: Ref }
+  | {
+      readonly $type: "ObjectType";
+      readonly name: string;
+      readonly properties?: Record<string, PropertyInfo>;
+      readonly additionalProperties?: Ref;
+    }
   | {
       readonly $type: "DiscriminatedObjectType";
       readonly name: string;
@@ -67,7 +72,10 @@ const DROPPED_WITH_DESCRIPTIONS = "description";
 const BICEP_RESOURCE_KEYWORDS = new Set(["parent", "scope", "dependsOn"]);
 
 export class BicepTypeLibrary {
-  private readonly resources = new Map<string, { file: readonly TypeEntry[]; resource: Extract<TypeEntry, { $type: "ResourceType" }> }>();
+  private readonly resources = new Map<
+    string,
+    { file: readonly TypeEntry[]; resource: Extract<TypeEntry, { $type: "ResourceType" }> }
+  >();
 
   private constructor() {}
 
@@ -85,7 +93,9 @@ export class BicepTypeLibrary {
     return library;
   }
 
-  resource(typeAndVersion: string): { file: readonly TypeEntry[]; resource: Extract<TypeEntry, { $type: "ResourceType" }> } | undefined {
+  resource(
+    typeAndVersion: string,
+  ): { file: readonly TypeEntry[]; resource: Extract<TypeEntry, { $type: "ResourceType" }> } | undefined {
     return this.resources.get(typeAndVersion.toLowerCase());
   }
 
@@ -117,9 +127,20 @@ interface WalkState {
  * Checks every resource and module declaration of a template's source. `file` (relative to `root`) names it in
  * problems and locates the modules it calls.
  */
-export function checkTemplateTypes(file: string, source: string, types: BicepTypeLibrary, root: string): TypeCheckReport {
+export function checkTemplateTypes(
+  file: string,
+  source: string,
+  types: BicepTypeLibrary,
+  root: string,
+): TypeCheckReport {
   const tree = parseBicep(source);
-  const state: WalkState = { file, variables: declarations(tree.rootNode, "variable_declaration"), problems: [], properties: 0, following: new Set() };
+  const state: WalkState = {
+    file,
+    variables: declarations(tree.rootNode, "variable_declaration"),
+    problems: [],
+    properties: 0,
+    following: new Set(),
+  };
   let resources = 0;
   let modules = 0;
   for (const declaration of tree.rootNode.descendantsOfType("resource_declaration")) {
@@ -165,13 +186,18 @@ function checkResource(declaration: Node, types: BicepTypeLibrary, state: WalkSt
     report(
       state,
       typeNode ?? declaration,
-      `resource ${symbol.text}: no type data for ${typeString}` + (known.length > 0 ? ` (known versions: ${known.join(", ")})` : " (unknown resource type)"),
+      `resource ${symbol.text}: no type data for ${typeString}` +
+        (known.length > 0 ? ` (known versions: ${known.join(", ")})` : " (unknown resource type)"),
     );
     return;
   }
   const existing = declaration.children.some((child) => child.type === "existing");
   if (!existing && found.resource.writableScopes === 0)
-    report(state, typeNode ?? declaration, `resource ${symbol.text}: ${typeString} cannot be deployed (read-only type)`);
+    report(
+      state,
+      typeNode ?? declaration,
+      `resource ${symbol.text}: ${typeString} cannot be deployed (read-only type)`,
+    );
   const body = resourceBody(declaration);
   if (!body) {
     report(state, declaration, `resource ${symbol.text}: body not found`);
@@ -182,7 +208,8 @@ function checkResource(declaration: Node, types: BicepTypeLibrary, state: WalkSt
     // An existing resource is only named: check that nothing else is set.
     for (const property of objectProperties(body)) {
       const key = propertyKey(property);
-      if (key && !["name", "parent", "scope"].includes(key)) report(state, property, `existing resource ${symbol.text} sets '${key}'`);
+      if (key && !["name", "parent", "scope"].includes(key))
+        report(state, property, `existing resource ${symbol.text} sets '${key}'`);
     }
     return;
   }
@@ -294,7 +321,9 @@ function checkObject(object: Node, type: TypeAt, state: WalkState, walk: Walk): 
   const entry = type.entry;
   if (entry.$type === "AnyType") return;
   if (entry.$type === "UnionType") {
-    const candidates = entry.elements.map((ref) => resolve(type.file, ref)).filter((candidate) => isObjectLike(candidate.entry));
+    const candidates = entry.elements
+      .map((ref) => resolve(type.file, ref))
+      .filter((candidate) => isObjectLike(candidate.entry));
     if (candidates.length === 0) {
       report(state, object, `${walk.path}: an object where the type does not take one`);
       return;
@@ -324,7 +353,9 @@ function checkObject(object: Node, type: TypeAt, state: WalkState, walk: Walk): 
     state.properties++;
     const path = `${walk.path}.${key}`;
     const declared = shape.properties[key];
-    const caseInsensitive = declared ? undefined : Object.keys(shape.properties).find((name) => name.toLowerCase() === key.toLowerCase());
+    const caseInsensitive = declared
+      ? undefined
+      : Object.keys(shape.properties).find((name) => name.toLowerCase() === key.toLowerCase());
     if (!declared && caseInsensitive) {
       report(state, property, `${path}: property name differs in case from '${caseInsensitive}' (${shape.name})`);
       continue;
@@ -337,7 +368,11 @@ function checkObject(object: Node, type: TypeAt, state: WalkState, walk: Walk): 
           checkValue(valueNode, resolve(type.file, shape.additionalProperties), state, { path, complete: true });
         continue;
       }
-      report(state, property, `${path}: unknown property '${key}' (${shape.name} has ${Object.keys(shape.properties).sort().join(", ")})`);
+      report(
+        state,
+        property,
+        `${path}: unknown property '${key}' (${shape.name} has ${Object.keys(shape.properties).sort().join(", ")})`,
+      );
       continue;
     }
     if ((declared.flags & READ_ONLY) !== 0) {
@@ -345,7 +380,11 @@ function checkObject(object: Node, type: TypeAt, state: WalkState, walk: Walk): 
       continue;
     }
     if (valueNode && valueNode !== property.namedChildren[0]) {
-      checkValue(valueNode, resolve(type.file, declared.type), state, { path, complete: true, owner: `${shape.name}.${key}` });
+      checkValue(valueNode, resolve(type.file, declared.type), state, {
+        path,
+        complete: true,
+        owner: `${shape.name}.${key}`,
+      });
     }
   }
   if (walk.complete && shape.exact) {
@@ -383,7 +422,8 @@ function objectShape(object: Node, type: TypeAt, state: WalkState, walk: Walk): 
   if (entry.$type !== "DiscriminatedObjectType") return undefined;
   const base = entry.baseProperties ?? {};
   const elements = Object.entries(entry.elements);
-  const discriminator = objectProperties(object).find((property) => propertyKey(property) === entry.discriminator)?.namedChildren[1];
+  const discriminator = objectProperties(object).find((property) => propertyKey(property) === entry.discriminator)
+    ?.namedChildren[1];
   const chosen = discriminator ? plainString(discriminator) : undefined;
   const propertiesOf = (ref: Ref): Record<string, PropertyInfo> => {
     const element = resolve(type.file, ref).entry;
@@ -393,7 +433,10 @@ function objectShape(object: Node, type: TypeAt, state: WalkState, walk: Walk): 
     // Not a literal (or supplied by another part of a union()): any element's properties may appear.
     return {
       name: entry.name,
-      properties: Object.assign({}, base, ...elements.map(([, ref]) => propertiesOf(ref))) as Record<string, PropertyInfo>,
+      properties: Object.assign({}, base, ...elements.map(([, ref]) => propertiesOf(ref))) as Record<
+        string,
+        PropertyInfo
+      >,
       exact: false,
     };
   }
@@ -413,7 +456,9 @@ function checkArray(array: Node, type: TypeAt, state: WalkState, walk: Walk): vo
   const entry = type.entry;
   if (entry.$type === "AnyType") return;
   if (entry.$type === "UnionType") {
-    const arrayMember = entry.elements.map((ref) => resolve(type.file, ref)).find((candidate) => candidate.entry.$type === "ArrayType");
+    const arrayMember = entry.elements
+      .map((ref) => resolve(type.file, ref))
+      .find((candidate) => candidate.entry.$type === "ArrayType");
     if (arrayMember) checkArray(array, arrayMember, state, walk);
     return;
   }
@@ -444,7 +489,12 @@ function enumValues(type: TypeAt, owner: string | undefined): string[] | undefin
 function checkString(node: Node, type: TypeAt, state: WalkState, walk: Walk): void {
   const entry = type.entry;
   const literal = plainString(node);
-  if (entry.$type === "IntegerType" || entry.$type === "BooleanType" || entry.$type === "ObjectType" || entry.$type === "ArrayType") {
+  if (
+    entry.$type === "IntegerType" ||
+    entry.$type === "BooleanType" ||
+    entry.$type === "ObjectType" ||
+    entry.$type === "ArrayType"
+  ) {
     report(state, node, `${walk.path}: a string where the type is ${describe(entry)}`);
     return;
   }
@@ -470,7 +520,11 @@ function checkScalar(node: Node, type: TypeAt, state: WalkState, walk: Walk): vo
     const members = entry.elements.map((ref) => resolve(type.file, ref).entry);
     if (members.some((member) => member.$type === expected || member.$type === "AnyType")) return;
   }
-  report(state, node, `${walk.path}: ${node.type === "number" ? "a number" : "a boolean"} where the type is ${describe(entry)}`);
+  report(
+    state,
+    node,
+    `${walk.path}: ${node.type === "number" ? "a number" : "a boolean"} where the type is ${describe(entry)}`,
+  );
 }
 
 function describe(entry: TypeEntry): string {
@@ -510,17 +564,25 @@ function checkModuleCall(declaration: Node, root: string, state: WalkState): voi
     if (name) parameters.set(name, hasDefault);
   }
   const body = resourceBody(declaration);
-  const params = body ? objectProperties(body).find((property) => propertyKey(property) === "params")?.namedChildren[1] : undefined;
+  const params = body
+    ? objectProperties(body).find((property) => propertyKey(property) === "params")?.namedChildren[1]
+    : undefined;
   const passed = new Set<string>();
   if (params?.type === "object") {
     for (const property of objectProperties(params)) {
       const key = propertyKey(property);
       if (key === undefined) continue;
       passed.add(key);
-      if (!parameters.has(key)) report(state, property, `module ${modulePath}: no parameter '${key}' (declared: ${[...parameters.keys()].join(", ")})`);
+      if (!parameters.has(key))
+        report(
+          state,
+          property,
+          `module ${modulePath}: no parameter '${key}' (declared: ${[...parameters.keys()].join(", ")})`,
+        );
     }
   }
   for (const [name, hasDefault] of parameters) {
-    if (!hasDefault && !passed.has(name)) report(state, declaration, `module ${modulePath}: required parameter '${name}' is not passed`);
+    if (!hasDefault && !passed.has(name))
+      report(state, declaration, `module ${modulePath}: required parameter '${name}' is not passed`);
   }
 }

@@ -34,17 +34,32 @@ export async function startByosAccount(azurite: string): Promise<ByosAccount> {
     return undefined;
   });
   const storage = azurite.replace(/BlobEndpoint=[^;]+/, `BlobEndpoint=${proxy.url}/devstoreaccount1`);
-  return { proxy, seen, blobs: BlobServiceClient.fromConnectionString(storage), storage, accountUrl: `${proxy.url}/devstoreaccount1` };
+  return {
+    proxy,
+    seen,
+    blobs: BlobServiceClient.fromConnectionString(storage),
+    storage,
+    accountUrl: `${proxy.url}/devstoreaccount1`,
+  };
 }
 
-const FIXTURE = join(__dirname, "..", "fixtures", "events", "derived-docs-byos-quickstart.ga-2023.azureblob.eventgrid.json");
+const FIXTURE = join(
+  __dirname,
+  "..",
+  "fixtures",
+  "events",
+  "derived-docs-byos-quickstart.ga-2023.azureblob.eventgrid.json",
+);
 
 export interface ByosRecording {
   /** The BYOS quickstart's event (the derived GA fixture) naming this recording's blobs. */
   readonly event: {
     readonly id: string;
     readonly subject: string;
-    readonly data: { readonly recordingId: string; readonly recordingStorageInfo: { readonly recordingChunks: Record<string, unknown>[] } };
+    readonly data: {
+      readonly recordingId: string;
+      readonly recordingStorageInfo: { readonly recordingChunks: Record<string, unknown>[] };
+    };
   };
   readonly media: Buffer;
   /** Blob names in the customer's container. */
@@ -55,7 +70,11 @@ export interface ByosRecording {
 }
 
 /** A BYOS recording as ACS leaves it in the customer's container, in the BYOS quickstart's layout, and its event. */
-export async function byosRecording(account: ByosAccount, byosContainer: string, participantId: string): Promise<ByosRecording> {
+export async function byosRecording(
+  account: ByosAccount,
+  byosContainer: string,
+  participantId: string,
+): Promise<ByosRecording> {
   const container = account.blobs.getContainerClient(byosContainer);
   await container.createIfNotExists();
   const documentId = `0-eus-d4-${randomBytes(16).toString("hex")}`;
@@ -65,9 +84,9 @@ export async function byosRecording(account: ByosAccount, byosContainer: string,
   const media = randomBytes(300_000);
   const mediaName = `${folder}/0-audiomp3.${documentId}.mp3`;
   const metadataName = `${folder}/0-acsmetadata.${documentId}.json`;
-  await container
-    .getBlockBlobClient(mediaName)
-    .uploadData(media, { blobHTTPHeaders: { blobContentType: "audio/mpeg", blobContentMD5: createHash("md5").update(media).digest() } });
+  await container.getBlockBlobClient(mediaName).uploadData(media, {
+    blobHTTPHeaders: { blobContentType: "audio/mpeg", blobContentMD5: createHash("md5").update(media).digest() },
+  });
   const metadata = JSON.stringify({ chunkDocumentId: documentId, chunkIndex: 0, participants: [{ participantId }] });
   await container.getBlockBlobClient(metadataName).upload(metadata, Buffer.byteLength(metadata));
   const template = JSON.parse(readFileSync(FIXTURE, "utf8")) as {
@@ -85,7 +104,14 @@ export async function byosRecording(account: ByosAccount, byosContainer: string,
         ...template.data,
         recordingId,
         recordingStorageInfo: {
-          recordingChunks: [{ ...chunk, documentId, contentLocation: `${base}/${mediaName}`, metadataLocation: `${base}/${metadataName}` }],
+          recordingChunks: [
+            {
+              ...chunk,
+              documentId,
+              contentLocation: `${base}/${mediaName}`,
+              metadataLocation: `${base}/${metadataName}`,
+            },
+          ],
         },
       },
     },

@@ -52,7 +52,11 @@ export function catalogHarness(
         }),
       )
     : NO_EVENTS;
-  const catalog = new RecordingCatalog({ container: harness.container, events, ...(options.now ? { now: options.now } : {}) });
+  const catalog = new RecordingCatalog({
+    container: harness.container,
+    events,
+    ...(options.now ? { now: options.now } : {}),
+  });
   const catalogJob = new ChunkArchiveJob({
     archiver: harness.archiver,
     failures: new FailureRecords(harness.container),
@@ -74,5 +78,11 @@ export function catalogHarness(
     ...(options.now ? { now: options.now } : {}),
     ...(options.requeue ? { requeue: options.requeue } : {}),
   });
-  return { ...harness, catalogJob, catalog, expected: new ExpectedRecords(harness.container), status: new CallStatusReader(harness.container, options.now) };
+  return {
+    ...harness,
+    catalogJob,
+    catalog,
+    expected: new ExpectedRecords(harness.container),
+    status: new CallStatusReader(harness.container, options.now),
+  };
 }

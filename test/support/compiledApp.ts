@@ -14,7 +14,8 @@ const appRequire = createRequire(join(root, "package.json"));
  */
 export function loadCompiledApp(settings: Record<string, string>): RegisteredFunction[] {
   for (const key of Object.keys(appRequire.cache)) {
-    if (key.startsWith(join(root, "dist")) || key.includes(`${join("node_modules", "@azure", "functions")}/`)) delete appRequire.cache[key];
+    if (key.startsWith(join(root, "dist")) || key.includes(`${join("node_modules", "@azure", "functions")}/`))
+      delete appRequire.cache[key];
   }
   const previous = { ...process.env };
   Object.assign(process.env, settings);
@@ -30,6 +31,9 @@ export function loadCompiledApp(settings: Record<string, string>): RegisteredFun
 
 export function findFunction(functions: readonly RegisteredFunction[], name: string): RegisteredFunction {
   const found = functions.find((fn) => fn.metadata.name === name);
-  if (!found) throw new Error(`Function ${name} is not registered; registered: ${functions.map((fn) => fn.metadata.name).join(", ")}`);
+  if (!found)
+    throw new Error(
+      `Function ${name} is not registered; registered: ${functions.map((fn) => fn.metadata.name).join(", ")}`,
+    );
   return found;
 }

@@ -17,7 +17,8 @@ export function staleCompiledApp(root: string): string | undefined {
     for (const source of filesUnder(join(root, folder), ".ts")) {
       const compiled = join(dist, relative(root, source)).replace(/\.ts$/, ".js");
       if (!existsSync(compiled)) return `${relative(root, compiled)} is missing`;
-      if (statSync(compiled).mtimeMs < statSync(source).mtimeMs) return `${relative(root, source)} is newer than ${relative(root, compiled)}`;
+      if (statSync(compiled).mtimeMs < statSync(source).mtimeMs)
+        return `${relative(root, source)} is newer than ${relative(root, compiled)}`;
     }
     for (const compiled of filesUnder(join(dist, folder), ".js")) {
       const source = join(root, relative(dist, compiled)).replace(/\.js$/, ".ts");
@@ -37,7 +38,10 @@ export function ensureCompiledApp(root: string, log: (line: string) => void): vo
   try {
     execFileSync(process.execPath, [tsc, "-p", join(root, "tsconfig.json")], { cwd: root, stdio: "inherit" });
   } catch (error) {
-    throw new Error("The build failed (see the tsc output above); integration tests need dist/. Fix it, or run npm run build.", { cause: error });
+    throw new Error(
+      "The build failed (see the tsc output above); integration tests need dist/. Fix it, or run npm run build.",
+      { cause: error },
+    );
   }
 }
 

@@ -16,11 +16,18 @@ export interface CliRun {
 /** Compiles the app once when dist/ is missing (a test file run on its own). */
 export function ensureCompiledCli(): void {
   if (!existsSync(CLI_PATH))
-    execFileSync(process.execPath, [join(root, "node_modules", "typescript", "bin", "tsc"), "-p", join(root, "tsconfig.json")], { stdio: "inherit" });
+    execFileSync(
+      process.execPath,
+      [join(root, "node_modules", "typescript", "bin", "tsc"), "-p", join(root, "tsconfig.json")],
+      { stdio: "inherit" },
+    );
 }
 
 /** Starts the compiled CLI in a clean environment (only PATH plus `env`), in `cwd`: for a test that stops it midway. */
-export function spawnCompiledCli(args: readonly string[], options: { env?: Record<string, string>; cwd?: string } = {}): ChildProcessWithoutNullStreams {
+export function spawnCompiledCli(
+  args: readonly string[],
+  options: { env?: Record<string, string>; cwd?: string } = {},
+): ChildProcessWithoutNullStreams {
   return spawn(process.execPath, [CLI_PATH, ...args], {
     cwd: options.cwd ?? tmpdir(),
     env: { PATH: process.env["PATH"] ?? "", ...options.env },
@@ -29,7 +36,10 @@ export function spawnCompiledCli(args: readonly string[], options: { env?: Recor
 }
 
 /** Runs the compiled CLI in a clean environment (only PATH plus `env`), in `cwd`, with optional stdin. */
-export function runCompiledCli(args: readonly string[], options: { env?: Record<string, string>; cwd?: string; stdin?: string } = {}): Promise<CliRun> {
+export function runCompiledCli(
+  args: readonly string[],
+  options: { env?: Record<string, string>; cwd?: string; stdin?: string } = {},
+): Promise<CliRun> {
   return new Promise((done, fail) => {
     const child = spawnCompiledCli(args, options);
     let stdout = "";

@@ -33,7 +33,12 @@ export interface CompiledPipeline {
 export function compiledPipeline(azurite: string, settings: Record<string, string>): CompiledPipeline {
   const chunkQueue = settings["CHUNK_QUEUE"] ?? uniqueName("pipe-chunks");
   const recordingsContainer = settings["RECORDINGS_CONTAINER"] ?? uniqueName("pipe-rec");
-  const functions = loadCompiledApp({ AzureWebJobsStorage: azurite, CHUNK_QUEUE: chunkQueue, RECORDINGS_CONTAINER: recordingsContainer, ...settings });
+  const functions = loadCompiledApp({
+    AzureWebJobsStorage: azurite,
+    CHUNK_QUEUE: chunkQueue,
+    RECORDINGS_CONTAINER: recordingsContainer,
+    ...settings,
+  });
   const logs: CapturedLog[] = [];
   const context = (functionName: string, dequeueCount?: number): InvocationContext =>
     new InvocationContext({
@@ -48,7 +53,8 @@ export function compiledPipeline(azurite: string, settings: Record<string, strin
     recordings: BlobServiceClient.fromConnectionString(azurite).getContainerClient(recordingsContainer),
     logs,
     async deliver(...events) {
-      for (const event of events) await invokeEventGrid(findFunction(functions, "recordingEventsGrid"), event, context("recordingEventsGrid"));
+      for (const event of events)
+        await invokeEventGrid(findFunction(functions, "recordingEventsGrid"), event, context("recordingEventsGrid"));
     },
     async drain() {
       if (!(await queue.exists())) return [];
@@ -67,7 +73,11 @@ export function compiledPipeline(azurite: string, settings: Record<string, strin
     },
     async status(callId) {
       const { HttpRequest } = await import("@azure/functions");
-      const request = new HttpRequest({ method: "GET", url: `http://localhost:7071/api/archive/calls/${encodeURIComponent(callId)}`, params: { callId } });
+      const request = new HttpRequest({
+        method: "GET",
+        url: `http://localhost:7071/api/archive/calls/${encodeURIComponent(callId)}`,
+        params: { callId },
+      });
       return invokeHttp(findFunction(functions, "archiveStatus"), request, context("archiveStatus"));
     },
     async watch() {

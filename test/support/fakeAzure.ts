@@ -98,8 +98,12 @@ export class FakeAzure {
    * Runs infra/hooks/<hook>.sh with these az rules. `azdEnv` is the azd environment (the fake azd's; absent: no azd
    * on the PATH is simulated by an empty environment file), `env` the process environment azd would export.
    */
-  run(hook: string, options: { rules?: readonly FakeAzRule[]; azdEnv?: Record<string, string>; env?: Record<string, string> } = {}): HookRun {
-    for (const file of ["calls.log", "counts.json", "azd-sets.log", "body.json"]) rmSync(join(this.dir, file), { force: true });
+  run(
+    hook: string,
+    options: { rules?: readonly FakeAzRule[]; azdEnv?: Record<string, string>; env?: Record<string, string> } = {},
+  ): HookRun {
+    for (const file of ["calls.log", "counts.json", "azd-sets.log", "body.json"])
+      rmSync(join(this.dir, file), { force: true });
     writeFileSync(join(this.dir, "rules.json"), JSON.stringify(options.rules ?? []));
     writeFileSync(join(this.dir, "azd-env.json"), JSON.stringify(options.azdEnv ?? {}));
     const run = spawnSync("sh", [join(repoRoot, "infra", "hooks", `${hook}.sh`)], {

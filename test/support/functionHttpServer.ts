@@ -29,14 +29,20 @@ export async function serveHttpFunction(fn: RegisteredFunction): Promise<Functio
   const server = createServer((req, res) => {
     const { context, logs: invocationLogs } = capturingContext(fn.metadata.name);
     const counted = countedBody(req, (bytes) => (bodyBytesRead += bytes));
-    const init: StreamingInit = { nativeRequest: new Request(`http://127.0.0.1${req.url ?? "/"}`, requestInit(req, counted)) };
+    const init: StreamingInit = {
+      nativeRequest: new Request(`http://127.0.0.1${req.url ?? "/"}`, requestInit(req, counted)),
+    };
     // The invocation's log lines are recorded before its answer leaves, so a client that has the answer sees them.
     Promise.resolve(fn.handler(new HttpRequest(init), context))
       .then(async (result) => {
         const response = new HttpResponse(result as HttpResponseInit);
         const body = Buffer.from(await response.arrayBuffer());
         logs.push(...invocationLogs);
-        res.writeHead(response.status, { ...Object.fromEntries(response.headers), "content-length": String(body.length), connection: "close" });
+        res.writeHead(response.status, {
+          ...Object.fromEntries(response.headers),
+          "content-length": String(body.length),
+          connection: "close",
+        });
         res.end(body);
       })
       .catch((error: unknown) => {
@@ -68,7 +74,8 @@ export async function serveHttpFunction(fn: RegisteredFunction): Promise<Functio
 function requestInit(req: IncomingMessage, body: ReadableStream<Uint8Array>): RequestInit & { duplex: "half" } {
   const headers = new Headers();
   for (const [name, value] of Object.entries(req.headers)) {
-    if (value !== undefined && !["host", "connection", "transfer-encoding"].includes(name)) headers.set(name, Array.isArray(value) ? value.join(", ") : value);
+    if (value !== undefined && !["host", "connection", "transfer-encoding"].includes(name))
+      headers.set(name, Array.isArray(value) ? value.join(", ") : value);
   }
   const method = req.method ?? "GET";
   return { method, headers, duplex: "half", ...(method === "GET" || method === "HEAD" ? {} : { body }) };

@@ -17,18 +17,28 @@ const WEBHOOK_URL = "http://localhost:7071/api/recording-events?code=test-functi
  * An HTTP request as the Functions worker builds it from the host's RPC data: the body arrives as bytes
  * (a string body would make the fetch Request add `content-type: text/plain`, which the host does not).
  */
-export function webhookRequest(options: { method?: string; body?: string; headers?: Record<string, string> }): HttpRequest {
+export function webhookRequest(options: {
+  method?: string;
+  body?: string;
+  headers?: Record<string, string>;
+}): HttpRequest {
   const method = options.method ?? "POST";
   return new HttpRequest({
     method,
     url: WEBHOOK_URL,
     headers: options.headers ?? {},
-    ...(options.body !== undefined && method !== "GET" && method !== "HEAD" ? { body: { bytes: Buffer.from(options.body, "utf8") } } : {}),
+    ...(options.body !== undefined && method !== "GET" && method !== "HEAD"
+      ? { body: { bytes: Buffer.from(options.body, "utf8") } }
+      : {}),
   });
 }
 
 /** Calls a registered HTTP handler and reads its answer the way the Functions worker would send it. */
-export async function invokeHttp(fn: RegisteredFunction, request: HttpRequest, context: InvocationContext): Promise<HttpAnswer> {
+export async function invokeHttp(
+  fn: RegisteredFunction,
+  request: HttpRequest,
+  context: InvocationContext,
+): Promise<HttpAnswer> {
   return httpAnswer((await fn.handler(request, context)) as HttpResponseInit);
 }
 
@@ -57,6 +67,10 @@ export function errorBody(answer: HttpAnswer): { code: string; message: string }
 }
 
 /** Calls a registered Event Grid handler with one event. */
-export async function invokeEventGrid(fn: RegisteredFunction, event: unknown, context: InvocationContext): Promise<void> {
+export async function invokeEventGrid(
+  fn: RegisteredFunction,
+  event: unknown,
+  context: InvocationContext,
+): Promise<void> {
   await fn.handler(event, context);
 }

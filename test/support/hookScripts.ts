@@ -50,13 +50,16 @@ export function unassignedSplats(tree: Parser.Tree): string[] {
         if (ancestor.type === "left_assignment_expression") onLeftOfAssignment = true;
         if (ancestor.type === "assignment_expression" || ancestor.type === "program") break;
       }
-      if (onLeftOfAssignment || parent?.type === "foreach_statement" || parent?.type === "script_parameter") assigned.add(name);
+      if (onLeftOfAssignment || parent?.type === "foreach_statement" || parent?.type === "script_parameter")
+        assigned.add(name);
     }
     if (node.type === "variable" && node.text.startsWith("@")) splats.push(node);
     for (const child of node.children) visit(child);
   };
   visit(tree.rootNode);
-  return splats.filter((node) => !assigned.has(node.text.replace(/^@/, "").toLowerCase())).map((node) => `${node.startPosition.row + 1}: ${node.text}`);
+  return splats
+    .filter((node) => !assigned.has(node.text.replace(/^@/, "").toLowerCase()))
+    .map((node) => `${node.startPosition.row + 1}: ${node.text}`);
 }
 
 /** `line:column: text` of every ERROR or MISSING node. */
@@ -64,7 +67,9 @@ export function powerShellSyntaxErrors(tree: Parser.Tree): string[] {
   const problems: string[] = [];
   const visit = (node: Parser.SyntaxNode): void => {
     if (node.type === "ERROR" || node.isMissing) {
-      problems.push(`${node.startPosition.row + 1}:${node.startPosition.column + 1}: ${JSON.stringify(node.text.slice(0, 60))}`);
+      problems.push(
+        `${node.startPosition.row + 1}:${node.startPosition.column + 1}: ${JSON.stringify(node.text.slice(0, 60))}`,
+      );
       return;
     }
     for (const child of node.children) visit(child);
@@ -106,7 +111,9 @@ export function hookContract(file: string): HookContract {
   const queries = [...code.matchAll(/--query\s+(?:"([^"]*)"|'([^']*)'|([^\s"'`]+))/g)].map((match) =>
     normaliseVariables(match[1] ?? match[2] ?? match[3] ?? ""),
   );
-  const azdSets = [...code.matchAll(/(?:azd env set|set_env|Set-EnvValue)\s+'?([A-Z][A-Z0-9_]+)'?/g)].map((match) => match[1] ?? "");
+  const azdSets = [...code.matchAll(/(?:azd env set|set_env|Set-EnvValue)\s+'?([A-Z][A-Z0-9_]+)'?/g)].map(
+    (match) => match[1] ?? "",
+  );
   return {
     apiVersions: unique([...code.matchAll(/\b(20\d\d-\d\d-\d\d(?:-preview)?)\b/g)].map((match) => match[1] ?? "")),
     urlPaths: unique([...code.matchAll(/((?:\/[A-Za-z][\w.-]*)+)\?api-version=/g)].map((match) => match[1] ?? "")),
@@ -142,5 +149,9 @@ export function putBodyKeys(file: string): string[] {
       break;
     }
   }
-  return unique([...text.slice(start, end).matchAll(/\b([A-Za-z]+)\s*=\s*(?!=)/g)].map((match) => match[1] ?? "").filter((key) => key !== "body"));
+  return unique(
+    [...text.slice(start, end).matchAll(/\b([A-Za-z]+)\s*=\s*(?!=)/g)]
+      .map((match) => match[1] ?? "")
+      .filter((key) => key !== "body"),
+  );
 }

@@ -16,7 +16,10 @@ export interface HostileStorage {
  * A Blob Storage endpoint that misbehaves on purpose, in front of the test Azurite (real sockets): each
  * request is forwarded unless `decide` answers it with a status (an Azure-style error) or lets it hang.
  */
-export async function startHostileStorage(azuriteConnectionString: string, decide: (req: IncomingMessage) => StorageVerdict): Promise<HostileStorage> {
+export async function startHostileStorage(
+  azuriteConnectionString: string,
+  decide: (req: IncomingMessage) => StorageVerdict,
+): Promise<HostileStorage> {
   const blobEndpoint = /BlobEndpoint=([^;]+)/.exec(azuriteConnectionString)?.[1];
   if (!blobEndpoint) throw new Error("the Azurite connection string has no BlobEndpoint");
   const target = new URL(blobEndpoint);
@@ -34,13 +37,23 @@ export async function startHostileStorage(azuriteConnectionString: string, decid
       req.resume();
       req.on("end", () => {
         const body = `<?xml version="1.0" encoding="utf-8"?><Error><Code>ServerBusy</Code><Message>hostile storage says ${verdict.answer}</Message></Error>`;
-        res.writeHead(verdict.answer, { "Content-Type": "application/xml", "Content-Length": Buffer.byteLength(body), "x-ms-error-code": "ServerBusy" });
+        res.writeHead(verdict.answer, {
+          "Content-Type": "application/xml",
+          "Content-Length": Buffer.byteLength(body),
+          "x-ms-error-code": "ServerBusy",
+        });
         res.end(body);
       });
       return;
     }
     const upstream = request(
-      { host: target.hostname, port: target.port, method: req.method, path: req.url, headers: { ...req.headers, host: target.host } },
+      {
+        host: target.hostname,
+        port: target.port,
+        method: req.method,
+        path: req.url,
+        headers: { ...req.headers, host: target.host },
+      },
       (answer) => {
         res.writeHead(answer.statusCode ?? 502, answer.headers);
         answer.pipe(res);

@@ -76,6 +76,7 @@ export function azuriteProbes(azurite: string): {
   return {
     queue: (queue) => queues.getQueueClient(queue.name),
     container: (container) => blobs.getContainerClient(container.containerName),
-    messages: async (queue) => (await drainQueue(queues.getQueueClient(queue.name))).map((text) => decodeAsQueueTrigger(text) as ChunkMessage),
+    messages: async (queue) =>
+      (await drainQueue(queues.getQueueClient(queue.name))).map((text) => decodeAsQueueTrigger(text) as ChunkMessage),
   };
 }

@@ -29,7 +29,10 @@ export async function archiveRecordings(
       const documentId = `0-eus-d1-${randomBytes(12).toString("hex")}`;
       sim.addDocument(documentId, {
         size: 200_000 + position * 1_000,
-        metadata: { chunkDocumentId: documentId, participants: participants.map((participantId) => ({ participantId })) },
+        metadata: {
+          chunkDocumentId: documentId,
+          participants: participants.map((participantId) => ({ participantId })),
+        },
       });
       return { documentId, size: 200_000 + position * 1_000 };
     });

@@ -6,7 +6,11 @@ import type { HttpHandler } from "@azure/functions";
 import { describe, expect, it } from "vitest";
 import type { Lazy } from "../../src/app/serviceProvider";
 import { parseAcsResources } from "../../src/config/acsResources";
-import { RecordingNotFoundError, RecordingRequestRejectedError, RecordingServiceError } from "../../src/recordingControl/errors";
+import {
+  RecordingNotFoundError,
+  RecordingRequestRejectedError,
+  RecordingServiceError,
+} from "../../src/recordingControl/errors";
 import type { ControlOutcome, RecordingControl } from "../../src/recordingControl/recordingControl";
 import { RecordingControls } from "../../src/recordingControl/recordingControls";
 import { callHttp, fakeService, functionRequest, notConfigured } from "./handlerHarness";
@@ -58,7 +62,9 @@ export function controlsOf(
       resume: (recordingId) => run("resume", recordingId),
       stop: (recordingId) => run("stop", recordingId),
     });
-    Object.defineProperty(control, "resourceName", { value: connection.resourceId === undefined ? undefined : resource });
+    Object.defineProperty(control, "resourceName", {
+      value: connection.resourceId === undefined ? undefined : resource,
+    });
     return control;
   });
   return { lazy: () => controls, calls };
@@ -71,7 +77,10 @@ export const SERVICE_DETAIL = { code: "8522", message: "Recording is not active.
  * The cases every pause, resume and stop handler answers alike (they share one handler): `factory` is the function's
  * handler factory, `operation` what it asks of the resource.
  */
-export function describeRecordingAction(factory: (control: Lazy<RecordingControls>) => HttpHandler, operation: "pause" | "resume" | "stop"): void {
+export function describeRecordingAction(
+  factory: (control: Lazy<RecordingControls>) => HttpHandler,
+  operation: "pause" | "resume" | "stop",
+): void {
   const method = operation === "stop" ? "DELETE" : "POST";
   const path = operation === "stop" ? "recordings/rec-1" : `recordings/rec-1/${operation}`;
   const request = (init: { body?: string; recordingId?: string; query?: Record<string, string> } = {}) =>
@@ -82,7 +91,8 @@ export function describeRecordingAction(factory: (control: Lazy<RecordingControl
       ...(init.body !== undefined ? { body: init.body } : {}),
       ...(init.query ? { query: init.query } : {}),
     });
-  const answering = (outcome: ControlOutcome | Error) => controlsOf(() => (outcome instanceof Error ? Promise.reject(outcome) : Promise.resolve(outcome)));
+  const answering = (outcome: ControlOutcome | Error) =>
+    controlsOf(() => (outcome instanceof Error ? Promise.reject(outcome) : Promise.resolve(outcome)));
 
   describe(`${operation}: ${method} /api/${path}`, () => {
     it("202 {} when the service accepted it for asynchronous completion, for the route's recording", async () => {
@@ -105,16 +115,21 @@ export function describeRecordingAction(factory: (control: Lazy<RecordingControl
       ["a recording id that is a path", { recordingId: "../calls" }, "recordingId"],
       ["a body that is not JSON", { body: "{" }, "body"],
       ["an unknown body field", { body: JSON.stringify({ operationContext: "x", force: true }) }, "force"],
-    ])("400 InvalidRequest, bare, naming the field, for %s; nothing reaches the service", async (_case, init, target) => {
-      const { lazy, calls } = answering({ accepted: true });
-      const answer = await callHttp(factory(lazy), request(init));
-      expect(answer.status).toBe(400);
-      expect(answer.json).toMatchObject({ code: "InvalidRequest", target });
-      expect(calls).toEqual([]);
-    });
+    ])(
+      "400 InvalidRequest, bare, naming the field, for %s; nothing reaches the service",
+      async (_case, init, target) => {
+        const { lazy, calls } = answering({ accepted: true });
+        const answer = await callHttp(factory(lazy), request(init));
+        expect(answer.status).toBe(400);
+        expect(answer.json).toMatchObject({ code: "InvalidRequest", target });
+        expect(calls).toEqual([]);
+      },
+    );
 
     it("404 NotFound, bare, with the service's detail, for a recording the service does not know", async () => {
-      const { lazy } = answering(new RecordingNotFoundError({ operation, status: 404, serviceError: SERVICE_DETAIL }, "recordingId"));
+      const { lazy } = answering(
+        new RecordingNotFoundError({ operation, status: 404, serviceError: SERVICE_DETAIL }, "recordingId"),
+      );
       const answer = await callHttp(factory(lazy), request());
       expect(answer.status).toBe(404);
       expect(answer.json).toEqual({
@@ -127,12 +142,21 @@ export function describeRecordingAction(factory: (control: Lazy<RecordingControl
 
     it("400 RequestRejected when the service refused it; 502 UpstreamFailure when it failed", async () => {
       const rejected = await callHttp(
-        factory(answering(new RecordingRequestRejectedError({ operation, status: 400, serviceError: SERVICE_DETAIL })).lazy),
+        factory(
+          answering(new RecordingRequestRejectedError({ operation, status: 400, serviceError: SERVICE_DETAIL })).lazy,
+        ),
         request(),
       );
       expect(rejected.status).toBe(400);
-      expect(rejected.json).toMatchObject({ code: "RequestRejected", target: "recordingId", details: [SERVICE_DETAIL] });
-      const failed = await callHttp(factory(answering(new RecordingServiceError({ operation, status: 500 }, "it answered HTTP 500.")).lazy), request());
+      expect(rejected.json).toMatchObject({
+        code: "RequestRejected",
+        target: "recordingId",
+        details: [SERVICE_DETAIL],
+      });
+      const failed = await callHttp(
+        factory(answering(new RecordingServiceError({ operation, status: 500 }, "it answered HTTP 500.")).lazy),
+        request(),
+      );
       expect(failed.status).toBe(502);
       expect(failed.json).toMatchObject({ code: "UpstreamFailure" });
     });

@@ -65,7 +65,10 @@ function defaults(init: EventInit): Required<EventInit> {
     id: "id" in init ? init.id : randomUUID(),
     type: "type" in init ? init.type : RECORDING_EVENT_TYPE,
     source: "source" in init ? init.source : TEST_ACS_RESOURCE,
-    subject: "subject" in init ? init.subject : `/recording/call/${callId}/serverCallId/c2VydmVyLWNhbGw/recordingId/rec-${callId}`,
+    subject:
+      "subject" in init
+        ? init.subject
+        : `/recording/call/${callId}/serverCallId/c2VydmVyLWNhbGw/recordingId/rec-${callId}`,
     time: "time" in init ? init.time : DEFAULT_EVENT_TIME,
     data: "data" in init ? init.data : gaData(),
   };
@@ -128,6 +131,10 @@ export function otherAcsEvent(): Json {
   return eventGridEvent({
     type: "Microsoft.Communication.CallStarted",
     subject: "call/aHR0cHM6Ly9leGFtcGxl/startedBy/8:acs:1bdaa2b9",
-    data: { startedBy: { communicationIdentifier: { rawId: "8:acs:1bdaa2b9" } }, serverCallId: "aHR0cHM6Ly9leGFtcGxl", isTwoParty: true },
+    data: {
+      startedBy: { communicationIdentifier: { rawId: "8:acs:1bdaa2b9" } },
+      serverCallId: "aHR0cHM6Ly9leGFtcGxl",
+      isTwoParty: true,
+    },
   });
 }

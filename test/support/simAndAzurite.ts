@@ -21,7 +21,9 @@ export interface SimAndAzurite {
 }
 
 /** Starts the ACS simulator, makes a work directory and a Blob client of the tier's Azurite; close() undoes it. */
-async function startSimAndAzurite(options: { workDirPrefix?: string; simulator?: StartAcsSimulatorOptions } = {}): Promise<SimAndAzurite> {
+async function startSimAndAzurite(
+  options: { workDirPrefix?: string; simulator?: StartAcsSimulatorOptions } = {},
+): Promise<SimAndAzurite> {
   const sim = await startAcsSimulator(options.simulator);
   const azurite = inject("azuriteConnectionString");
   const workDir = mkdtempSync(join(tmpdir(), options.workDirPrefix ?? "sim-azurite-"));
@@ -42,7 +44,9 @@ async function startSimAndAzurite(options: { workDirPrefix?: string; simulator?:
  * The file's set-up, once for all its tests: registers beforeAll (the simulator, the work directory; the compiled CLI
  * built first when `compiledCli`) and afterAll (closed). Read its fields inside tests and hooks.
  */
-export function useSimAndAzurite(options: { workDirPrefix?: string; simulator?: StartAcsSimulatorOptions; compiledCli?: boolean } = {}): SimAndAzurite {
+export function useSimAndAzurite(
+  options: { workDirPrefix?: string; simulator?: StartAcsSimulatorOptions; compiledCli?: boolean } = {},
+): SimAndAzurite {
   let current: SimAndAzurite | undefined;
   beforeAll(async () => {
     if (options.compiledCli) ensureCompiledCli();
@@ -50,7 +54,8 @@ export function useSimAndAzurite(options: { workDirPrefix?: string; simulator?: 
   }, 120_000);
   afterAll(() => current?.close());
   const started = (): SimAndAzurite => {
-    if (!current) throw new Error("The simulator and Azurite set-up starts in beforeAll: read it inside a test or a hook.");
+    if (!current)
+      throw new Error("The simulator and Azurite set-up starts in beforeAll: read it inside a test or a hook.");
     return current;
   };
   return {

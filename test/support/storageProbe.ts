@@ -14,7 +14,8 @@ export function hostJsonMessageEncoding(): "base64" | "none" {
     extensions?: { queues?: { messageEncoding?: unknown } };
   };
   const encoding = host.extensions?.queues?.messageEncoding ?? "base64";
-  if (encoding !== "base64" && encoding !== "none") throw new Error(`host.json has an unknown messageEncoding ${JSON.stringify(encoding)}`);
+  if (encoding !== "base64" && encoding !== "none")
+    throw new Error(`host.json has an unknown messageEncoding ${JSON.stringify(encoding)}`);
   return encoding;
 }
 
@@ -30,7 +31,8 @@ export function decodeAsQueueTrigger(messageText: string): unknown {
       throw new Error(`Not strict base64; the host would poison this message: ${messageText.slice(0, 80)}`);
     }
     const bytes = Buffer.from(messageText, "base64");
-    if (bytes.toString("base64") !== messageText) throw new Error("base64 does not round-trip; the host would reject it.");
+    if (bytes.toString("base64") !== messageText)
+      throw new Error("base64 does not round-trip; the host would reject it.");
     text = new TextDecoder("utf-8", { fatal: true }).decode(bytes);
   }
   return JSON.parse(text) as unknown;
@@ -51,7 +53,12 @@ export async function drainQueue(queue: QueueClient): Promise<string[]> {
 }
 
 /** Short retries for clients aimed at storage that is down, so a test fails over in well under a second. */
-export const FAST_FAIL_RETRY: StorageRetryOptions = { maxTries: 2, retryDelayInMs: 20, maxRetryDelayInMs: 50, tryTimeoutInMs: 2_000 };
+export const FAST_FAIL_RETRY: StorageRetryOptions = {
+  maxTries: 2,
+  retryDelayInMs: 20,
+  maxRetryDelayInMs: 50,
+  tryTimeoutInMs: 2_000,
+};
 
 /** A connection string in Azurite's format for loopback ports on which nothing listens: storage that is down. */
 export async function closedStorageConnectionString(): Promise<string> {
@@ -74,7 +81,10 @@ export async function readQuarantined(container: ContainerClient, name: string):
 }
 
 /** Every quarantine blob whose name passes `nameFilter` (all, when omitted); absent container = none. */
-export async function listQuarantined(container: ContainerClient, nameFilter: (name: string) => boolean = () => true): Promise<QuarantinedBlob[]> {
+export async function listQuarantined(
+  container: ContainerClient,
+  nameFilter: (name: string) => boolean = () => true,
+): Promise<QuarantinedBlob[]> {
   if (!(await container.exists())) return [];
   const found: QuarantinedBlob[] = [];
   for await (const blob of container.listBlobsFlat()) {

@@ -14,7 +14,11 @@ export interface StreamedAnswer {
  * answers, whichever comes first, and resolves with the answer. Errors after the answer (the server
  * dropping the rest) are expected and ignored.
  */
-export function streamingPost(url: string, headers: Record<string, string>, body: AsyncIterable<Buffer> | Iterable<Buffer>): Promise<StreamedAnswer> {
+export function streamingPost(
+  url: string,
+  headers: Record<string, string>,
+  body: AsyncIterable<Buffer> | Iterable<Buffer>,
+): Promise<StreamedAnswer> {
   return new Promise((resolve, reject) => {
     let answered = false;
     let bytesSent = 0;
@@ -23,7 +27,14 @@ export function streamingPost(url: string, headers: Record<string, string>, body
       answered = true;
       const parts: Buffer[] = [];
       res.on("data", (part: Buffer) => parts.push(part));
-      res.on("end", () => resolve({ status: res.statusCode ?? 0, headers: res.headers, text: Buffer.concat(parts).toString("utf8"), bytesSent }));
+      res.on("end", () =>
+        resolve({
+          status: res.statusCode ?? 0,
+          headers: res.headers,
+          text: Buffer.concat(parts).toString("utf8"),
+          bytesSent,
+        }),
+      );
       res.on("error", reject);
     });
     req.on("error", (error) => {
@@ -34,7 +45,8 @@ export function streamingPost(url: string, headers: Record<string, string>, body
         for await (const piece of body) {
           if (answered || req.destroyed) return;
           bytesSent += piece.length;
-          if (!req.write(piece)) await new Promise<void>((drained) => req.once("drain", drained).once("close", drained));
+          if (!req.write(piece))
+            await new Promise<void>((drained) => req.once("drain", drained).once("close", drained));
         }
         if (!answered && !req.destroyed) req.end();
       } catch (error) {

@@ -36,7 +36,10 @@ export function capturingContext(functionName = "test"): { context: InvocationCo
  * the allowed download hosts) and the integration tier's Azurite as AzureWebJobsStorage. `overrides` add settings or
  * replace these (e.g. another AzureWebJobsStorage).
  */
-export function simSettings(sim: Pick<AcsSimulator, "connectionString" | "allowedHosts">, overrides: Record<string, string> = {}): Record<string, string> {
+export function simSettings(
+  sim: Pick<AcsSimulator, "connectionString" | "allowedHosts">,
+  overrides: Record<string, string> = {},
+): Record<string, string> {
   return {
     AzureWebJobsStorage: inject("azuriteConnectionString"),
     ACS_CONNECTION_STRING: sim.connectionString,

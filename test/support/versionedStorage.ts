@@ -42,7 +42,10 @@ export interface VersionedStorageOptions {
  * Everything else is forwarded to Azurite as it is (Shared Key signatures do not cover the Host header). Previous
  * versions are added to the first listing page only (tests list small prefixes).
  */
-export async function startVersionedStorage(azuriteConnectionString: string, options: VersionedStorageOptions = {}): Promise<VersionedStorage> {
+export async function startVersionedStorage(
+  azuriteConnectionString: string,
+  options: VersionedStorageOptions = {},
+): Promise<VersionedStorage> {
   const blobEndpoint = /BlobEndpoint=([^;]+)/.exec(azuriteConnectionString)?.[1];
   if (!blobEndpoint) throw new Error("the Azurite connection string has no BlobEndpoint");
   const target = new URL(blobEndpoint);
@@ -68,7 +71,9 @@ export async function startVersionedStorage(azuriteConnectionString: string, opt
     const versionId = url.searchParams.get("versionid");
     if (versionId !== null && name !== "") {
       req.resume();
-      const at = previous.findIndex((version) => version.container === container && version.name === name && version.versionId === versionId);
+      const at = previous.findIndex(
+        (version) => version.container === container && version.name === name && version.versionId === versionId,
+      );
       const version = previous[at];
       if (!version) return storageError(res, 404, "BlobNotFound", "The specified blob does not exist.");
       if (req.method === "DELETE") {
@@ -99,7 +104,10 @@ export async function startVersionedStorage(azuriteConnectionString: string, opt
       const blob = azurite.getContainerClient(container).getBlobClient(name);
       const kept = await blob
         .downloadToBuffer()
-        .then(async (body) => ({ body, contentType: (await blob.getProperties()).contentType ?? "application/octet-stream" }))
+        .then(async (body) => ({
+          body,
+          contentType: (await blob.getProperties()).contentType ?? "application/octet-stream",
+        }))
         .catch(() => undefined);
       const answer = await forward(req, target);
       if (answer.status === 202 && kept) {
@@ -128,7 +136,9 @@ export async function startVersionedStorage(azuriteConnectionString: string, opt
               `<Blob><Name>${escapeXml(version.name)}</Name><VersionId>${version.versionId}</VersionId><Properties><Last-Modified>${new Date().toUTCString()}</Last-Modified><Etag>0x1</Etag><Content-Length>${version.body.length}</Content-Length><Content-Type>${escapeXml(version.contentType)}</Content-Type><BlobType>BlockBlob</BlobType></Properties><Metadata /></Blob>`,
           )
           .join("");
-        xml = /<Blobs\s*\/>/.test(xml) ? xml.replace(/<Blobs\s*\/>/, `<Blobs>${extra}</Blobs>`) : xml.replace("</Blobs>", `${extra}</Blobs>`);
+        xml = /<Blobs\s*\/>/.test(xml)
+          ? xml.replace(/<Blobs\s*\/>/, `<Blobs>${extra}</Blobs>`)
+          : xml.replace("</Blobs>", `${extra}</Blobs>`);
       }
       return send(res, { ...answer, body: Buffer.from(xml, "utf8") });
     }
@@ -180,12 +190,17 @@ function forward(req: IncomingMessage, target: URL): Promise<Answer> {
   return new Promise((resolve, reject) => {
     const headers = { ...req.headers, host: target.host };
     delete headers["accept-encoding"];
-    const upstream = request({ host: target.hostname, port: target.port, method: req.method, path: req.url, headers }, (answer) => {
-      const pieces: Buffer[] = [];
-      answer.on("data", (piece: Buffer) => pieces.push(piece));
-      answer.on("end", () => resolve({ status: answer.statusCode ?? 502, headers: answer.headers, body: Buffer.concat(pieces) }));
-      answer.on("error", reject);
-    });
+    const upstream = request(
+      { host: target.hostname, port: target.port, method: req.method, path: req.url, headers },
+      (answer) => {
+        const pieces: Buffer[] = [];
+        answer.on("data", (piece: Buffer) => pieces.push(piece));
+        answer.on("end", () =>
+          resolve({ status: answer.statusCode ?? 502, headers: answer.headers, body: Buffer.concat(pieces) }),
+        );
+        answer.on("error", reject);
+      },
+    );
     upstream.on("error", reject);
     req.pipe(upstream);
   });

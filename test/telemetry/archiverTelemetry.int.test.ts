@@ -1,6 +1,12 @@
 // Integration tier. Needs: Azurite, the ACS simulator, loopback servers.
 import { metrics, trace } from "@opentelemetry/api";
-import { MeterProvider, MetricReader, type DataPoint, type Histogram, type ResourceMetrics } from "@opentelemetry/sdk-metrics";
+import {
+  MeterProvider,
+  MetricReader,
+  type DataPoint,
+  type Histogram,
+  type ResourceMetrics,
+} from "@opentelemetry/sdk-metrics";
 import { BasicTracerProvider, InMemorySpanExporter, SimpleSpanProcessor } from "@opentelemetry/sdk-trace-base";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createServices, type AppServices } from "../../src/app/services";
@@ -49,12 +55,16 @@ async function collected(): Promise<Map<string, { points: DataPoint<number | His
   const { resourceMetrics } = (await reader.collect()) as { resourceMetrics: ResourceMetrics };
   const found = new Map<string, { points: DataPoint<number | Histogram>[] }>();
   for (const scope of resourceMetrics.scopeMetrics) {
-    for (const metric of scope.metrics) found.set(metric.descriptor.name, { points: metric.dataPoints as DataPoint<number | Histogram>[] });
+    for (const metric of scope.metrics)
+      found.set(metric.descriptor.name, { points: metric.dataPoints as DataPoint<number | Histogram>[] });
   }
   return found;
 }
 
-function sum(points: readonly DataPoint<number | Histogram>[] | undefined, attributes: Record<string, string> = {}): number {
+function sum(
+  points: readonly DataPoint<number | Histogram>[] | undefined,
+  attributes: Record<string, string> = {},
+): number {
   return (points ?? [])
     .filter((point) => Object.entries(attributes).every(([key, value]) => point.attributes[key] === value))
     .reduce((total, point) => total + (typeof point.value === "number" ? point.value : point.value.count), 0);
@@ -66,10 +76,18 @@ describe("telemetry through the OpenTelemetry API, read with in-memory exporters
     sim.addDocument("tel-doc-1", { size: 1_000, faults: [{ kind: "status", status: 400 }] });
     const good = sim.recordingEvent({ callId: "tel-call", chunks: [{ documentId: "tel-doc-0", size: 600_000 }] });
     const bad = sim.recordingEvent({ callId: "tel-call-bad", chunks: [{ documentId: "tel-doc-1", size: 1_000 }] });
-    const forged = sim.recordingEvent({ callId: "tel-forged", topic: `${DEFAULT_TOPIC}-other`, chunks: [{ documentId: "tel-forged-0", size: 1 }] });
+    const forged = sim.recordingEvent({
+      callId: "tel-forged",
+      topic: `${DEFAULT_TOPIC}-other`,
+      chunks: [{ documentId: "tel-forged-0", size: 1 }],
+    });
     const { context } = capturingContext();
     // One delivery: two recording events accepted, one other ACS event ignored, one broken event rejected.
-    const report = await services.intake.receive([good, bad, otherAcsEvent(), { ...forged, data: "broken" }], "test", context);
+    const report = await services.intake.receive(
+      [good, bad, otherAcsEvent(), { ...forged, data: "broken" }],
+      "test",
+      context,
+    );
     expect(report).toMatchObject({ accepted: 2, ignored: 1 });
     expect(report.rejected).toHaveLength(1);
 
@@ -98,7 +116,13 @@ describe("telemetry through the OpenTelemetry API, read with in-memory exporters
     expect(sum(found.get("archiver.bytes.redownloaded")?.points)).toBe(0);
 
     const names = spans.getFinishedSpans().map((span) => span.name);
-    for (const name of ["archive chunk", "ACS GET", "Storage write manifest", "Storage write expected records", "EventGrid publish"])
+    for (const name of [
+      "archive chunk",
+      "ACS GET",
+      "Storage write manifest",
+      "Storage write expected records",
+      "EventGrid publish",
+    ])
       expect(names).toContain(name);
     // A recording of one chunk is complete with it: its manifest is written without listing the folder.
     expect(names).not.toContain("Storage list recording");

@@ -2,7 +2,12 @@
 import { createServer, type IncomingMessage, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { dirname } from "node:path";
-import { createHttpHeaders, type HttpClient, type PipelineRequest, type PipelineResponse } from "@azure/core-rest-pipeline";
+import {
+  createHttpHeaders,
+  type HttpClient,
+  type PipelineRequest,
+  type PipelineResponse,
+} from "@azure/core-rest-pipeline";
 import { BasicTracerProvider, SimpleSpanProcessor, type SpanExporter } from "@opentelemetry/sdk-trace-base";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { azureMonitorOptions, startTelemetry, telemetryCredential } from "../../src/telemetry/azureMonitor";
@@ -15,7 +20,8 @@ import { eventually } from "../support/polling";
 // a recorder, so nothing is sent anywhere.
 
 const CLIENT_ID = "7d1d3d4e-0000-4000-8000-00000000c11d";
-const CONNECTION_STRING = "InstrumentationKey=00000000-0000-4000-8000-000000000000;IngestionEndpoint=https://ingestion.example/";
+const CONNECTION_STRING =
+  "InstrumentationKey=00000000-0000-4000-8000-000000000000;IngestionEndpoint=https://ingestion.example/";
 
 interface TokenRequest {
   readonly url: string;
@@ -81,9 +87,13 @@ class RecordingHttpClient implements HttpClient {
 
 /** The trace exporter of the Azure Monitor distro the app uses (the version it depends on, not any other in node_modules). */
 function distroTraceExporter(options: object): SpanExporter {
-  const exporterPath = require.resolve("@azure/monitor-opentelemetry-exporter", { paths: [dirname(require.resolve("@azure/monitor-opentelemetry"))] });
+  const exporterPath = require.resolve("@azure/monitor-opentelemetry-exporter", {
+    paths: [dirname(require.resolve("@azure/monitor-opentelemetry"))],
+  });
   // eslint-disable-next-line @typescript-eslint/no-require-imports -- the distro's own copy, resolved from its folder
-  const { AzureMonitorTraceExporter } = require(exporterPath) as { AzureMonitorTraceExporter: new (options: object) => SpanExporter };
+  const { AzureMonitorTraceExporter } = require(exporterPath) as {
+    AzureMonitorTraceExporter: new (options: object) => SpanExporter;
+  };
   return new AzureMonitorTraceExporter(options);
 }
 
@@ -96,7 +106,9 @@ describe("telemetry credential (APPLICATIONINSIGHTS_AUTHENTICATION_STRING)", () 
     expect(options?.azureMonitorExporterOptions?.credential).toBeDefined();
     const recorder = new RecordingHttpClient();
     const provider = new BasicTracerProvider({
-      spanProcessors: [new SimpleSpanProcessor(distroTraceExporter({ ...options?.azureMonitorExporterOptions, httpClient: recorder }))],
+      spanProcessors: [
+        new SimpleSpanProcessor(distroTraceExporter({ ...options?.azureMonitorExporterOptions, httpClient: recorder })),
+      ],
     });
     provider.getTracer("telemetry-credential-test").startSpan("archive one chunk").end();
     await provider.forceFlush();
@@ -112,7 +124,9 @@ describe("telemetry credential (APPLICATIONINSIGHTS_AUTHENTICATION_STRING)", () 
   });
 
   it("reads the keys in any order and case; Authorization=AAD alone is the system-assigned identity", () => {
-    expect(telemetryCredential({ APPLICATIONINSIGHTS_AUTHENTICATION_STRING: ` clientid=${CLIENT_ID} ; authorization=aad ` })).toBeDefined();
+    expect(
+      telemetryCredential({ APPLICATIONINSIGHTS_AUTHENTICATION_STRING: ` clientid=${CLIENT_ID} ; authorization=aad ` }),
+    ).toBeDefined();
     expect(telemetryCredential({ APPLICATIONINSIGHTS_AUTHENTICATION_STRING: "Authorization=AAD" })).toBeDefined();
   });
 
@@ -125,9 +139,9 @@ describe("telemetry credential (APPLICATIONINSIGHTS_AUTHENTICATION_STRING)", () 
   });
 
   it("refuses an authentication string it cannot honour, naming the setting and not its value; the app still starts", () => {
-    expect(() => telemetryCredential({ APPLICATIONINSIGHTS_AUTHENTICATION_STRING: "Authorization=Key;Secret=s3cr3t" })).toThrow(
-      /^Setting APPLICATIONINSIGHTS_AUTHENTICATION_STRING must be Authorization=AAD/,
-    );
+    expect(() =>
+      telemetryCredential({ APPLICATIONINSIGHTS_AUTHENTICATION_STRING: "Authorization=Key;Secret=s3cr3t" }),
+    ).toThrow(/^Setting APPLICATIONINSIGHTS_AUTHENTICATION_STRING must be Authorization=AAD/);
     const warnings: string[] = [];
     const originalWarn = console.warn;
     console.warn = (...args: unknown[]) => warnings.push(args.map(String).join(" "));

@@ -23,7 +23,11 @@ describe("ACS simulator: HMAC-SHA256 as ACS verifies it", () => {
     const parsed = parseClientArguments(sim.connectionString);
     expect(parsed.url).toBe(`${sim.endpointUrl}/`);
     expect(sim.connectionString).toBe(`endpoint=${sim.endpointUrl}/;accesskey=${sim.accessKey}`);
-    expect(sim.allowedHosts).toEqual([new URL(sim.endpointUrl).host, new URL(sim.storageUrl).host, new URL(sim.regionalUrl).host]);
+    expect(sim.allowedHosts).toEqual([
+      new URL(sim.endpointUrl).host,
+      new URL(sim.storageUrl).host,
+      new URL(sim.regionalUrl).host,
+    ]);
     expect(sim.allowedHosts).not.toContain(new URL(sim.foreignUrl).host);
   });
 
@@ -47,7 +51,11 @@ describe("ACS simulator: HMAC-SHA256 as ACS verifies it", () => {
   });
 
   it("accepts the original 2021 quickstart's `Date` header variant", async () => {
-    const response = await handSignedRequest({ accessKey: sim.accessKey, url: sim.urls(DOC).preview2021Metadata, dateHeader: "date" });
+    const response = await handSignedRequest({
+      accessKey: sim.accessKey,
+      url: sim.urls(DOC).preview2021Metadata,
+      dateHeader: "date",
+    });
     expect(response.status).toBe(200);
     expect(response.body.equals(sim.metadataBytes(DOC))).toBe(true);
   });
@@ -84,7 +92,12 @@ describe("ACS simulator: HMAC-SHA256 as ACS verifies it", () => {
     const missing = await handSignedRequest({ accessKey: sim.accessKey, url, omit: ["x-ms-date"] });
     expect(missing.status).toBe(401);
     expect(sim.requests.at(-1)?.authFailure).toMatch(/missing x-ms-date/);
-    const withinSkew = await handSignedRequest({ accessKey: sim.accessKey, url, date: new Date(Date.now() - 14 * 60_000), headers: { Range: "bytes=0-0" } });
+    const withinSkew = await handSignedRequest({
+      accessKey: sim.accessKey,
+      url,
+      date: new Date(Date.now() - 14 * 60_000),
+      headers: { Range: "bytes=0-0" },
+    });
     expect(withinSkew.status).toBe(206);
   });
 
@@ -109,7 +122,12 @@ describe("ACS simulator: HMAC-SHA256 as ACS verifies it", () => {
     const contentUrl = sim.urls(DOC).contentLocation;
     const signedPath = new URL(contentUrl).pathname;
     const endpointHost = new URL(sim.endpointUrl).host;
-    const missing = await handSignedRequest({ accessKey: sim.accessKey, url: contentUrl, signedPathAndQuery: signedPath, signedHost: endpointHost });
+    const missing = await handSignedRequest({
+      accessKey: sim.accessKey,
+      url: contentUrl,
+      signedPathAndQuery: signedPath,
+      signedHost: endpointHost,
+    });
     expect(missing.status).toBe(401);
     expect(sim.requests.at(-1)?.authFailure).toMatch(/missing x-ms-host/);
     const storageHost = new URL(sim.storageUrl).host;

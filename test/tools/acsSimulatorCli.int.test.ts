@@ -68,7 +68,14 @@ describe("ACS simulator CLI", () => {
     const webhookUrl = `http://127.0.0.1:${(webhook.address() as AddressInfo).port}/hook`;
     const lines: string[] = [];
     const sim = await runCli(
-      parseCliArgs(["--document", "cli-doc:64KiB", "--fault", "cli-doc:status:status=500,times=1", "--post-event", webhookUrl]),
+      parseCliArgs([
+        "--document",
+        "cli-doc:64KiB",
+        "--fault",
+        "cli-doc:status:status=500,times=1",
+        "--post-event",
+        webhookUrl,
+      ]),
       (line) => lines.push(line),
     );
     try {

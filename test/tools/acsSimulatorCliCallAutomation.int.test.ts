@@ -29,16 +29,23 @@ afterAll(() => new Promise<void>((resolve) => hook.close(() => resolve())));
 describe("npm run sim serves the Call Automation recording routes", () => {
   it("starts and stops a recording, then posts the recording's event to --post-event", async () => {
     const lines: string[] = [];
-    const sim: AcsSimulator = await runCli({ documents: [], faults: [], postEventUrls: [hookUrl], eventSchema: "eventgrid", era: "ga" }, (line) =>
-      lines.push(line),
+    const sim: AcsSimulator = await runCli(
+      { documents: [], faults: [], postEventUrls: [hookUrl], eventSchema: "eventgrid", era: "ga" },
+      (line) => lines.push(line),
     );
     try {
       const control = RecordingControl.forAcs(parseAcsConnectionString(sim.connectionString));
       const started = await control.start({ serverCallId: "c2VydmVyLWNhbGwtMQ", callIdField: "serverCallId" });
       expect(started.recordingState).toBe("active");
       await control.stop(started.recordingId);
-      await eventually(() => (received.length > 0 ? true : undefined), "the recording's event to be posted to --post-event");
-      const [delivery] = received as { subject: string; data: { recordingStorageInfo: { recordingChunks: { documentId: string }[] } } }[][];
+      await eventually(
+        () => (received.length > 0 ? true : undefined),
+        "the recording's event to be posted to --post-event",
+      );
+      const [delivery] = received as {
+        subject: string;
+        data: { recordingStorageInfo: { recordingChunks: { documentId: string }[] } };
+      }[][];
       expect(delivery?.[0]?.subject).toContain(`/serverCallId/c2VydmVyLWNhbGwtMQ/recordingId/${started.recordingId}`);
       const documentId = delivery?.[0]?.data.recordingStorageInfo.recordingChunks[0]?.documentId as string;
       expect(sim.document(documentId)?.size).toBe(4 * 1024 * 1024);

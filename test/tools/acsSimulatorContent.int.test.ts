@@ -92,7 +92,14 @@ describe("ACS simulator: media, metadata and delete", () => {
     const parsed = JSON.parse(metadata.toString()) as Record<string, unknown>;
     expect(parsed).toMatchObject({ chunkDocumentId: MEDIA, chunkIndex: 0, recordingInfo: { format: "mp4" } });
     expect(Object.keys(parsed)).toEqual(
-      expect.arrayContaining(["resourceId", "callId", "chunkStartTime", "chunkDuration", "pauseResumeIntervals", "participants"]),
+      expect.arrayContaining([
+        "resourceId",
+        "callId",
+        "chunkStartTime",
+        "chunkDuration",
+        "pauseResumeIntervals",
+        "participants",
+      ]),
     );
     const part = await sdk.storage("GET", sim.urls(MEDIA).metadataLocation, { Range: "bytes=0-9" });
     expect(part.status).toBe(206);

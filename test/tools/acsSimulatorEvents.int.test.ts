@@ -3,7 +3,14 @@ import { createServer, type IncomingHttpHeaders, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { EventGridDeserializer, isSystemEvent } from "@azure/eventgrid";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { DEFAULT_TOPIC, RECORDING_EVENT_TYPE, startAcsSimulator, type AcsSimulator, type CloudEvent, type EventGridEvent } from "../../tools/acsSimulator";
+import {
+  DEFAULT_TOPIC,
+  RECORDING_EVENT_TYPE,
+  startAcsSimulator,
+  type AcsSimulator,
+  type CloudEvent,
+  type EventGridEvent,
+} from "../../tools/acsSimulator";
 import { SdkSigningClient } from "./support/sdkSigningClient";
 
 interface Delivery {
@@ -80,10 +87,18 @@ describe("ACS simulator: RecordingFileStatusUpdated events", () => {
   });
 
   it("builds the 2021 preview shape: chunks with documentId, index and endReason only", () => {
-    const event = sim.recordingEvent({ era: "preview", callId: "call-2", chunks: [{ documentId: "preview-0", size: 10 }] });
+    const event = sim.recordingEvent({
+      era: "preview",
+      callId: "call-2",
+      chunks: [{ documentId: "preview-0", size: 10 }],
+    });
     expect(event.subject).toBe("/recording/call/call-2");
-    expect(event.data.recordingStorageInfo.recordingChunks).toEqual([{ documentId: "preview-0", index: 0, endReason: "SessionEnded" }]);
-    expect(Object.keys(event.data).sort()).toEqual(["recordingDurationMs", "recordingStartTime", "recordingStorageInfo", "sessionEndReason"].sort());
+    expect(event.data.recordingStorageInfo.recordingChunks).toEqual([
+      { documentId: "preview-0", index: 0, endReason: "SessionEnded" },
+    ]);
+    expect(Object.keys(event.data).sort()).toEqual(
+      ["recordingDurationMs", "recordingStartTime", "recordingStorageInfo", "sessionEndReason"].sort(),
+    );
   });
 
   it("builds CloudEvents 1.0 envelopes and every subject shape", async () => {
@@ -111,7 +126,8 @@ describe("ACS simulator: RecordingFileStatusUpdated events", () => {
     const [parsed] = await new EventGridDeserializer().deserializeCloudEvents(JSON.stringify([event]));
     expect(parsed?.type).toBe(RECORDING_EVENT_TYPE);
     const shapes = (["call", "recordingId", "serverCallId"] as const).map(
-      (subjectShape) => sim.recordingEvent({ subjectShape, callId: "c", chunks: [{ documentId: "shape", size: 1 }] }).subject,
+      (subjectShape) =>
+        sim.recordingEvent({ subjectShape, callId: "c", chunks: [{ documentId: "shape", size: 1 }] }).subject,
     );
     expect(shapes[0]).toBe("/recording/call/c");
     expect(shapes[1]).toMatch(/^\/recording\/call\/c\/recordingId\/[^/]+$/);

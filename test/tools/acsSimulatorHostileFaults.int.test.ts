@@ -1,7 +1,12 @@
 // Integration tier. Needs: the ACS simulator.
 import { createHash } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startAcsSimulator, type AcsSimulator, type FaultSpec, type SimDocumentOptions } from "../../tools/acsSimulator";
+import {
+  startAcsSimulator,
+  type AcsSimulator,
+  type FaultSpec,
+  type SimDocumentOptions,
+} from "../../tools/acsSimulator";
 import { signedStorageGet, type RawResponse } from "./support/handSignedRequest";
 
 // The simulator's hostile-server faults behave as tools/acsSimulator/README.md says.
@@ -23,8 +28,16 @@ describe("ACS simulator: hostile-server faults", () => {
     return documentId;
   }
 
-  function get(url: string, headers: Record<string, string> = {}, timeoutMs?: number, maxBodyBytes?: number): Promise<RawResponse> {
-    return signedStorageGet(sim, url, headers, { ...(timeoutMs === undefined ? {} : { timeoutMs }), ...(maxBodyBytes === undefined ? {} : { maxBodyBytes }) });
+  function get(
+    url: string,
+    headers: Record<string, string> = {},
+    timeoutMs?: number,
+    maxBodyBytes?: number,
+  ): Promise<RawResponse> {
+    return signedStorageGet(sim, url, headers, {
+      ...(timeoutMs === undefined ? {} : { timeoutMs }),
+      ...(maxBodyBytes === undefined ? {} : { maxBodyBytes }),
+    });
   }
 
   it("closeDelimited: 200 with no length or chunked framing, N bytes, then a clean close — even for a ranged request", async () => {
@@ -59,9 +72,15 @@ describe("ACS simulator: hostile-server faults", () => {
 
   it("resize: the answer describes another size; skipRequests lets earlier requests pass", async () => {
     const id = documentWith([{ kind: "resize", size: 5000, skipRequests: 1, times: 1 }]);
-    expect((await get(sim.urls(id).contentLocation, { Range: "bytes=0-9" })).headers["content-range"]).toBe(`bytes 0-9/${SIZE}`);
-    expect((await get(sim.urls(id).contentLocation, { Range: "bytes=0-9" })).headers["content-range"]).toBe("bytes 0-9/5000");
-    expect((await get(sim.urls(id).contentLocation, { Range: "bytes=0-9" })).headers["content-range"]).toBe(`bytes 0-9/${SIZE}`);
+    expect((await get(sim.urls(id).contentLocation, { Range: "bytes=0-9" })).headers["content-range"]).toBe(
+      `bytes 0-9/${SIZE}`,
+    );
+    expect((await get(sim.urls(id).contentLocation, { Range: "bytes=0-9" })).headers["content-range"]).toBe(
+      "bytes 0-9/5000",
+    );
+    expect((await get(sim.urls(id).contentLocation, { Range: "bytes=0-9" })).headers["content-range"]).toBe(
+      `bytes 0-9/${SIZE}`,
+    );
   });
 
   it("contentMd5 sends the whole file's Content-MD5 on a 200; badMd5 sends a wrong one", async () => {

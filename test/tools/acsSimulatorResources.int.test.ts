@@ -22,8 +22,15 @@ describe("ACS simulator: several ACS resources and key rotation", () => {
     expect(fabrikam.endpointHost).not.toBe(sim.endpointHost);
     expect(new Set([sim.accessKey, sim.secondaryKey, fabrikam.accessKey, fabrikam.secondaryKey]).size).toBe(4);
     expect(fabrikam.connectionString).toBe(`endpoint=${fabrikam.endpointUrl}/;accesskey=${fabrikam.accessKey}`);
-    expect(fabrikam.secondaryConnectionString).toBe(`endpoint=${fabrikam.endpointUrl}/;accesskey=${fabrikam.secondaryKey}`);
-    expect(sim.allowedHosts).toEqual([sim.endpointHost, fabrikam.endpointHost, new URL(sim.storageUrl).host, new URL(sim.regionalUrl).host]);
+    expect(fabrikam.secondaryConnectionString).toBe(
+      `endpoint=${fabrikam.endpointUrl}/;accesskey=${fabrikam.secondaryKey}`,
+    );
+    expect(sim.allowedHosts).toEqual([
+      sim.endpointHost,
+      fabrikam.endpointHost,
+      new URL(sim.storageUrl).host,
+      new URL(sim.regionalUrl).host,
+    ]);
   });
 
   it("serves a resource's recordings on the shared storage host to either of its keys, and says which signed", async () => {
@@ -36,24 +43,39 @@ describe("ACS simulator: several ACS resources and key rotation", () => {
       const response = await new SdkSigningClient(key, fabrikam.endpointUrl).storage("GET", url);
       expect(response.status).toBe(200);
       expect(response.body.equals(sim.contentRange("res-doc-fabrikam", 0, 20_000))).toBe(true);
-      expect(sim.requests.at(-1)).toMatchObject({ authorized: true, resourceId: fabrikam.resourceId, signedWith: name });
+      expect(sim.requests.at(-1)).toMatchObject({
+        authorized: true,
+        resourceId: fabrikam.resourceId,
+        signedWith: name,
+      });
     }
     // 2021 preview API URLs live on the owning resource's endpoint.
     expect(new URL(sim.urls("res-doc-fabrikam").preview2021Content).host).toBe(fabrikam.endpointHost);
-    const preview2021 = await new SdkSigningClient(fabrikam.accessKey, fabrikam.endpointUrl).getPreview2021(sim.urls("res-doc-fabrikam").preview2021Content);
+    const preview2021 = await new SdkSigningClient(fabrikam.accessKey, fabrikam.endpointUrl).getPreview2021(
+      sim.urls("res-doc-fabrikam").preview2021Content,
+    );
     expect(preview2021.status).toBe(200);
   });
 
   it("refuses another resource's valid signature for a recording (403), and a host that is no resource's (401)", async () => {
-    const firstKeyOnFabrikam = await new SdkSigningClient(sim.accessKey, sim.endpointUrl).storage("GET", sim.urls("res-doc-fabrikam").contentLocation);
+    const firstKeyOnFabrikam = await new SdkSigningClient(sim.accessKey, sim.endpointUrl).storage(
+      "GET",
+      sim.urls("res-doc-fabrikam").contentLocation,
+    );
     expect(firstKeyOnFabrikam.status).toBe(403);
     expect(sim.requests.at(-1)).toMatchObject({ authorized: false, status: 403 });
     expect(sim.requests.at(-1)?.authFailure).toMatch(/another ACS resource/);
 
     // The first resource's key on fabrikam's endpoint (x-ms-host fabrikam): the signature does not verify.
-    const wrongKey = await new SdkSigningClient(sim.accessKey, fabrikam.endpointUrl).storage("GET", sim.urls("res-doc-fabrikam").contentLocation);
+    const wrongKey = await new SdkSigningClient(sim.accessKey, fabrikam.endpointUrl).storage(
+      "GET",
+      sim.urls("res-doc-fabrikam").contentLocation,
+    );
     expect(wrongKey.status).toBe(401);
-    const unknownHost = await new SdkSigningClient(sim.accessKey, sim.foreignUrl).storage("GET", sim.urls("res-doc-first").contentLocation);
+    const unknownHost = await new SdkSigningClient(sim.accessKey, sim.foreignUrl).storage(
+      "GET",
+      sim.urls("res-doc-first").contentLocation,
+    );
     expect(unknownHost.status).toBe(401);
     expect(sim.requests.at(-1)?.authFailure).toMatch(/not the host of an ACS resource/);
   });
@@ -75,12 +97,18 @@ describe("ACS simulator: several ACS resources and key rotation", () => {
   });
 
   it("names an event's topic and registers its recordings for the resource it names", () => {
-    const event = sim.recordingEvent({ resourceId: fabrikam.resourceId, chunks: [{ documentId: "res-doc-event", size: 1000 }] });
+    const event = sim.recordingEvent({
+      resourceId: fabrikam.resourceId,
+      chunks: [{ documentId: "res-doc-event", size: 1000 }],
+    });
     expect(event.topic).toBe(fabrikam.resourceId);
     expect(sim.document("res-doc-event")?.resourceId).toBe(fabrikam.resourceId);
     expect(sim.recordingEvent({ chunks: [{ documentId: "res-doc-default", size: 1000 }] }).topic).toBe(sim.resourceId);
     expect(() =>
-      sim.addDocument("res-doc-nobody", { size: 1, resourceId: "/subscriptions/x/resourceGroups/y/providers/Microsoft.Communication/communicationServices/z" }),
+      sim.addDocument("res-doc-nobody", {
+        size: 1,
+        resourceId: "/subscriptions/x/resourceGroups/y/providers/Microsoft.Communication/communicationServices/z",
+      }),
     ).toThrow(/no resource/);
   });
 });

@@ -23,7 +23,9 @@ describe("mainEntryFiles: package.json main expanded as the Functions worker glo
       "dist/src/functions/a.js.map",
       "dist/src/other.js",
     ]);
-    expect(mainEntryFiles(root)).toEqual(["dist/src/functions/a.js", "dist/src/functions/b.js", "dist/src/index.js"].map((file) => join(root, file)));
+    expect(mainEntryFiles(root)).toEqual(
+      ["dist/src/functions/a.js", "dist/src/functions/b.js", "dist/src/index.js"].map((file) => join(root, file)),
+    );
   });
 
   it("expands ** across folders and takes a plain file name as it is", () => {
@@ -34,6 +36,8 @@ describe("mainEntryFiles: package.json main expanded as the Functions worker glo
   });
 
   it("refuses a main that matches nothing, saying to build", () => {
-    expect(() => mainEntryFiles(appWith("dist/src/{index.js,functions/*.js}", []))).toThrow(/matches no file.*npm run build/);
+    expect(() => mainEntryFiles(appWith("dist/src/{index.js,functions/*.js}", []))).toThrow(
+      /matches no file.*npm run build/,
+    );
   });
 });

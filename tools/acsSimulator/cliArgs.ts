@@ -29,7 +29,16 @@ const CLI_USAGE = `Usage: acs-sim [options]
   --event-schema <eventgrid|cloudevents>   schema of posted events (default eventgrid)
   --era <ga|preview>             shape of posted events (default ga)`;
 
-const NUMERIC_FAULT_FIELDS = ["times", "afterBytes", "status", "retryAfterSeconds", "bytesPerSecond", "stallMs", "size", "skipRequests"] as const;
+const NUMERIC_FAULT_FIELDS = [
+  "times",
+  "afterBytes",
+  "status",
+  "retryAfterSeconds",
+  "bytesPerSecond",
+  "stallMs",
+  "size",
+  "skipRequests",
+] as const;
 const FLAGS = {
   port: { type: "string" },
   host: { type: "string" },
@@ -62,7 +71,8 @@ export function parseCliArgs(argv: readonly string[]): CliOptions {
 /** "64MiB" -> 67108864, "1.5GiB" -> 1610612736, "10MB" -> 10000000, "123" -> 123 (src/shared/byteSize.ts). */
 export function parseSize(text: string): number {
   const bytes = parseByteSize(text);
-  if (bytes === undefined) throw new Error(`invalid size "${text}" (use a whole number of bytes, e.g. 64MiB, 1.5GiB, 10MB, 12345)`);
+  if (bytes === undefined)
+    throw new Error(`invalid size "${text}" (use a whole number of bytes, e.g. 64MiB, 1.5GiB, 10MB, 12345)`);
   return bytes;
 }
 
@@ -84,7 +94,8 @@ function parseFault(text: string): { documentId: string; fault: FaultSpec } {
     const raw = pair.slice(equals + 1);
     if (equals <= 0) throw new Error(`--fault setting "${pair}" is not k=v`);
     if ((NUMERIC_FAULT_FIELDS as readonly string[]).includes(key)) {
-      fault[key as (typeof NUMERIC_FAULT_FIELDS)[number]] = key === "bytesPerSecond" || key === "size" ? parseSize(raw) : parseInteger(raw, key);
+      fault[key as (typeof NUMERIC_FAULT_FIELDS)[number]] =
+        key === "bytesPerSecond" || key === "size" ? parseSize(raw) : parseInteger(raw, key);
     } else if (key === "target") {
       fault.target = oneOf(raw, ["content", "metadata", "delete", "any"] as const, key);
     } else if (key === "redirectTo") {
@@ -98,7 +109,8 @@ function parseFault(text: string): { documentId: string; fault: FaultSpec } {
 
 function parseInteger(text: string, name: string): number {
   const value = Number(text);
-  if (!Number.isSafeInteger(value) || value < 0) throw new Error(`${name} must be a non-negative integer, got "${text}"`);
+  if (!Number.isSafeInteger(value) || value < 0)
+    throw new Error(`${name} must be a non-negative integer, got "${text}"`);
   return value;
 }
 

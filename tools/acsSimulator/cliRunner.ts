@@ -21,11 +21,15 @@ export async function runCli(options: CliOptions, print: (line: string) => void)
     }
     // The Call Automation recording routes too (any serverCallId counts as a call in progress), so the
     // control API can be tried against `func start`; a stopped recording is announced like ACS would.
-    const calls = createCallRecordingSimulator({ acceptAnyCall: true, onStopped: (stopped) => announceStopped(simulator, options, stopped, print) });
+    const calls = createCallRecordingSimulator({
+      acceptAnyCall: true,
+      onStopped: (stopped) => announceStopped(simulator, options, stopped, print),
+    });
     simulator.addEndpointRoute(calls.route);
     describe(simulator, options, print);
     // With no --document, --post-event URLs only receive the events of recordings stopped later.
-    if (options.documents.length > 0) for (const url of options.postEventUrls) await postEvent(simulator, options, url, print);
+    if (options.documents.length > 0)
+      for (const url of options.postEventUrls) await postEvent(simulator, options, url, print);
     return simulator;
   } catch (error) {
     await simulator.close();
@@ -60,7 +64,12 @@ function describe(simulator: AcsSimulator, options: CliOptions, print: (line: st
   }
 }
 
-async function postEvent(simulator: AcsSimulator, options: CliOptions, url: string, print: (line: string) => void): Promise<void> {
+async function postEvent(
+  simulator: AcsSimulator,
+  options: CliOptions,
+  url: string,
+  print: (line: string) => void,
+): Promise<void> {
   const event = simulator.recordingEvent({
     schema: options.eventSchema,
     era: options.era,
@@ -68,14 +77,21 @@ async function postEvent(simulator: AcsSimulator, options: CliOptions, url: stri
   });
   try {
     const result = await simulator.postEvents(url, [event], { schema: options.eventSchema });
-    print(`  posted event ${event.id} to ${url}: HTTP ${result.status}${result.body ? ` ${result.body.slice(0, 200)}` : ""}`);
+    print(
+      `  posted event ${event.id} to ${url}: HTTP ${result.status}${result.body ? ` ${result.body.slice(0, 200)}` : ""}`,
+    );
   } catch (error) {
     print(`  posting the event to ${url} failed: ${error instanceof Error ? error.message : String(error)}`);
   }
 }
 
 /** Registers the stopped recording's file and posts its RecordingFileStatusUpdated to every --post-event URL. */
-async function announceStopped(simulator: AcsSimulator, options: CliOptions, stopped: StoppedRecording, print: (line: string) => void): Promise<void> {
+async function announceStopped(
+  simulator: AcsSimulator,
+  options: CliOptions,
+  stopped: StoppedRecording,
+  print: (line: string) => void,
+): Promise<void> {
   const documentId = `rec-${stopped.recordingId}`.replace(/[^A-Za-z0-9-]/g, "-").slice(0, 100);
   simulator.addDocument(documentId, { size: 4 * 1024 * 1024, format: stopped.format });
   print(`  recording ${stopped.recordingId} stopped (${stopped.endReason}); its file is document ${documentId}`);

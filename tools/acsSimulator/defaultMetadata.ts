@@ -30,7 +30,11 @@ export function defaultMetadata(context: MetadataContext): object {
       channelType: audioOnly ? "audio" : "audioVideo",
       format: context.format,
       audioConfiguration: { sampleRate: "16000", bitRate: 128000, channels: 1 },
-      ...(audioOnly ? {} : { videoConfiguration: { longerSideLength: 1920, shorterSideLength: 1080, framerate: 8, bitRate: 1_000_000 } }),
+      ...(audioOnly
+        ? {}
+        : {
+            videoConfiguration: { longerSideLength: 1920, shorterSideLength: 1080, framerate: 8, bitRate: 1_000_000 },
+          }),
     },
     participants: [
       { participantId: "8:acs:00000000-0000-0000-0000-000000000001_00000000-0000-0000-0000-00000000000a" },

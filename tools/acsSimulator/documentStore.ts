@@ -39,7 +39,12 @@ export class DocumentStore {
   private readonly documents = new Map<string, StoredDocument>();
 
   /** `owner` finds the resource a document names (the first one when it names none) and throws for an unknown one. */
-  constructor(private readonly owner: (resourceId: string | undefined) => { readonly resourceId: string; readonly metadataResourceId: string }) {}
+  constructor(
+    private readonly owner: (resourceId: string | undefined) => {
+      readonly resourceId: string;
+      readonly metadataResourceId: string;
+    },
+  ) {}
 
   add(documentId: string, options: SimDocumentOptions, context: Partial<MetadataContext> = {}): SimDocument {
     if (!documentId) throw new Error("documentId must not be empty");
@@ -48,7 +53,8 @@ export class DocumentStore {
     }
     const format = options.format ?? "mp4";
     const owner = this.owner(options.resourceId);
-    const metadata = options.metadata ?? defaultMetadata({ ...context, documentId, format, resourceId: owner.metadataResourceId });
+    const metadata =
+      options.metadata ?? defaultMetadata({ ...context, documentId, format, resourceId: owner.metadataResourceId });
     const document = new StoredDocument(
       documentId,
       owner.resourceId,
@@ -93,7 +99,9 @@ export class DocumentStore {
   takeFault(documentId: string, resource: RecordingResource, listener: SimListenerName): FaultSpec | undefined {
     const document = this.documents.get(documentId);
     if (!document) return undefined;
-    const matching = document.faults.filter((armed) => armed.remaining > 0 && targets(armed.spec, resource) && !redirectsToItself(armed.spec, listener));
+    const matching = document.faults.filter(
+      (armed) => armed.remaining > 0 && targets(armed.spec, resource) && !redirectsToItself(armed.spec, listener),
+    );
     const fault = matching.find((armed) => armed.skip === 0);
     for (const waiting of matching) if (waiting.skip > 0) waiting.skip -= 1;
     if (!fault) return undefined;
@@ -109,13 +117,18 @@ export class DocumentStore {
 }
 
 function arm(faults: FaultSpec[]): MutableFault[] {
-  return faults.map((spec) => ({ spec: checkedFault(spec), remaining: spec.times ?? Number.POSITIVE_INFINITY, skip: spec.skipRequests ?? 0 }));
+  return faults.map((spec) => ({
+    spec: checkedFault(spec),
+    remaining: spec.times ?? Number.POSITIVE_INFINITY,
+    skip: spec.skipRequests ?? 0,
+  }));
 }
 
 function checkedFault(spec: FaultSpec): FaultSpec {
   const positive = (value: number | undefined): boolean => value !== undefined && value > 0;
   if (spec.kind === "status" && spec.status === undefined) throw new Error("a status fault needs `status`");
-  if (spec.kind === "bandwidth" && !positive(spec.bytesPerSecond)) throw new Error("a bandwidth fault needs `bytesPerSecond` > 0");
+  if (spec.kind === "bandwidth" && !positive(spec.bytesPerSecond))
+    throw new Error("a bandwidth fault needs `bytesPerSecond` > 0");
   if (spec.kind === "stall" && !positive(spec.stallMs)) throw new Error("a stall fault needs `stallMs` > 0");
   if (spec.kind === "resize" && !(spec.size !== undefined && Number.isSafeInteger(spec.size) && spec.size >= 0))
     throw new Error("a resize fault needs `size` >= 0");

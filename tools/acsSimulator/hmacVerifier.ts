@@ -16,7 +16,8 @@ const SIGNED_HEADER_LISTS: ReadonlyMap<string, "x-ms-date" | "date"> = new Map([
   ["date;host;x-ms-content-sha256", "date"],
 ]);
 
-const RFC1123 = /^(Mon|Tue|Wed|Thu|Fri|Sat|Sun), \d{2} (Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec) \d{4} \d{2}:\d{2}:\d{2} GMT$/;
+const RFC1123 =
+  /^(Mon|Tue|Wed|Thu|Fri|Sat|Sun), \d{2} (Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec) \d{4} \d{2}:\d{2}:\d{2} GMT$/;
 
 export interface HmacCheck {
   headers: IncomingHttpHeaders;

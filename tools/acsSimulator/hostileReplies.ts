@@ -11,7 +11,12 @@ import type { FaultSpec, SimRequestRecord } from "./types";
 const ENDLESS_PIECE = Buffer.alloc(16 * 1024, 0x20);
 
 /** Response headers adjusted for the framing a fault asks for; call before writeHead. */
-export function hostileFraming(res: ServerResponse, fault: FaultSpec | undefined, headers: OutgoingHttpHeaders, size: number): number | undefined {
+export function hostileFraming(
+  res: ServerResponse,
+  fault: FaultSpec | undefined,
+  headers: OutgoingHttpHeaders,
+  size: number,
+): number | undefined {
   if (fault?.kind === "closeDelimited") {
     // HTTP/1.1 without Content-Length and without chunked framing: the body ends when the connection does.
     res.useChunkedEncodingByDefault = false;
@@ -34,7 +39,11 @@ export function wholeFileMd5(fault: FaultSpec | undefined, correct: () => string
 }
 
 /** endlessErrorBody: the fault's status (503 by default) with a JSON-looking body that never ends. */
-export async function replyEndlessError(res: ServerResponse, record: SimRequestRecord, fault: FaultSpec): Promise<void> {
+export async function replyEndlessError(
+  res: ServerResponse,
+  record: SimRequestRecord,
+  fault: FaultSpec,
+): Promise<void> {
   const status = fault.status ?? 503;
   record.status = status;
   res.writeHead(status, { "Content-Type": "application/json; charset=utf-8" });

@@ -17,14 +17,26 @@ export function replyError(
   replyJson(res, record, status, { error: { code, message } }, headers);
 }
 
-function replyJson(res: ServerResponse, record: SimRequestRecord, status: number, value: unknown, headers: OutgoingHttpHeaders = {}): void {
+function replyJson(
+  res: ServerResponse,
+  record: SimRequestRecord,
+  status: number,
+  value: unknown,
+  headers: OutgoingHttpHeaders = {},
+): void {
   replyBytes(res, record, status, Buffer.from(JSON.stringify(value), "utf8"), {
     "Content-Type": "application/json; charset=utf-8",
     ...headers,
   });
 }
 
-export function replyBytes(res: ServerResponse, record: SimRequestRecord, status: number, body: Buffer, headers: OutgoingHttpHeaders = {}): void {
+export function replyBytes(
+  res: ServerResponse,
+  record: SimRequestRecord,
+  status: number,
+  body: Buffer,
+  headers: OutgoingHttpHeaders = {},
+): void {
   record.status = status;
   res.writeHead(status, { ...headers, "Content-Length": body.length });
   res.end(body);

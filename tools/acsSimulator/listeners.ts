@@ -28,7 +28,12 @@ export async function startListeners(
     await closeListeners(started);
     throw error;
   }
-  const [endpoint, storage, regional, foreign] = started as [RunningListener, RunningListener, RunningListener, RunningListener];
+  const [endpoint, storage, regional, foreign] = started as [
+    RunningListener,
+    RunningListener,
+    RunningListener,
+    RunningListener,
+  ];
   return { endpoint, storage, regional, foreign };
 }
 

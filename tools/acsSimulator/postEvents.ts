@@ -5,7 +5,11 @@ import type { PostEventsOptions } from "./types";
  * schema as `application/json` with `aeg-event-type: Notification`, CloudEvents as
  * `application/cloudevents-batch+json`. The schema defaults to what the first event looks like.
  */
-export async function postEvents(url: string, events: object[], options: PostEventsOptions = {}): Promise<{ status: number; body: string }> {
+export async function postEvents(
+  url: string,
+  events: object[],
+  options: PostEventsOptions = {},
+): Promise<{ status: number; body: string }> {
   const schema = options.schema ?? (events[0] && "specversion" in events[0] ? "cloudevents" : "eventgrid");
   const headers: Record<string, string> = {
     "Content-Type": schema === "cloudevents" ? "application/cloudevents-batch+json; charset=utf-8" : "application/json",

@@ -25,7 +25,10 @@ export interface RecordingEventDependencies {
 const FORMAT_TYPES: Record<MediaFormat, "Mp4" | "Mp3" | "Wav"> = { mp4: "Mp4", mp3: "Mp3", wav: "Wav" };
 
 /** Builds a Microsoft.Communication.RecordingFileStatusUpdated event in Event Grid or CloudEvents schema. */
-export function buildRecordingEvent(spec: RecordingEventSpec, deps: RecordingEventDependencies): EventGridEvent | CloudEvent {
+export function buildRecordingEvent(
+  spec: RecordingEventSpec,
+  deps: RecordingEventDependencies,
+): EventGridEvent | CloudEvent {
   if (spec.chunks.length === 0) throw new Error("a recording event needs at least one chunk");
   const era = spec.era ?? "ga";
   const callId = spec.callId ?? randomUUID();
@@ -80,7 +83,16 @@ export function buildRecordingEvent(spec: RecordingEventSpec, deps: RecordingEve
       datacontenttype: "application/json",
     };
   }
-  return { id, topic, subject, eventType: RECORDING_EVENT_TYPE, eventTime, data, dataVersion: "1.0", metadataVersion: "1" };
+  return {
+    id,
+    topic,
+    subject,
+    eventType: RECORDING_EVENT_TYPE,
+    eventTime,
+    data,
+    dataVersion: "1.0",
+    metadataVersion: "1",
+  };
 }
 
 function subjectOf(shape: SubjectShape, callId: string, serverCallId?: string, recordingId?: string): string {
@@ -93,5 +105,7 @@ function subjectOf(shape: SubjectShape, callId: string, serverCallId?: string, r
 
 /** A serverCallId looks like base64url of a conversation URL (reference section 2). */
 function defaultServerCallId(callId: string): string {
-  return Buffer.from(`https://api.flightproxy.skype.com/api/v2/cp/conv-sim/conversations/${callId}`).toString("base64url");
+  return Buffer.from(`https://api.flightproxy.skype.com/api/v2/cp/conv-sim/conversations/${callId}`).toString(
+    "base64url",
+  );
 }

@@ -82,10 +82,18 @@ function answeredByFault(exchange: RecordingExchange, fault: FaultSpec): boolean
   }
 }
 
-async function sendBody(exchange: RecordingExchange, document: SimDocument, fault: FaultSpec | undefined): Promise<void> {
+async function sendBody(
+  exchange: RecordingExchange,
+  document: SimDocument,
+  fault: FaultSpec | undefined,
+): Promise<void> {
   const { context, route, res, record } = exchange;
   const isContent = route.resource === "content";
-  const size = isContent ? (fault?.kind === "resize" ? (fault.size ?? document.size) : document.size) : document.metadata.length;
+  const size = isContent
+    ? fault?.kind === "resize"
+      ? (fault.size ?? document.size)
+      : document.size
+    : document.metadata.length;
   const honourRange = !(isContent && document.ignoreRange);
   const range = honourRange ? parseRange(exchange.range, size) : { kind: "whole" as const };
   if (range.kind === "unsatisfiable") {
@@ -101,7 +109,8 @@ async function sendBody(exchange: RecordingExchange, document: SimDocument, faul
   };
   if (honourRange) headers["Accept-Ranges"] = "bytes";
   // Metadata carries Content-Range even on 200 (a quirk of the real service).
-  if (range.kind === "partial" || (!isContent && size > 0)) headers["Content-Range"] = contentRangeHeader(start, end, size);
+  if (range.kind === "partial" || (!isContent && size > 0))
+    headers["Content-Range"] = contentRangeHeader(start, end, size);
   if (isContent && range.kind === "whole" && (document.contentMd5 || fault?.kind === "badMd5")) {
     headers["Content-MD5"] = wholeFileMd5(fault, () => context.content.md5Base64(document.documentId, size));
   }
@@ -112,7 +121,9 @@ async function sendBody(exchange: RecordingExchange, document: SimDocument, faul
   const plan: BodyPlan = {
     start,
     end,
-    read: isContent ? (from, to) => context.content.bytes(document.documentId, from, to) : (from, to) => document.metadata.subarray(from, to),
+    read: isContent
+      ? (from, to) => context.content.bytes(document.documentId, from, to)
+      : (from, to) => document.metadata.subarray(from, to),
     onBytes: (bytes) => {
       record.bytesSent += bytes;
       count(context.counters, document.documentId, (counts) => {

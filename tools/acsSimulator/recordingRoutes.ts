@@ -35,7 +35,10 @@ export function matchStorageRoute(pathname: string): RecordingRoute | undefined 
   return { documentId, resource: kind === "acsmetadata" ? "metadata" : "content", method: "GET" };
 }
 
-export function storagePaths(documentId: string, format: MediaFormat): { content: string; metadata: string; object: string } {
+export function storagePaths(
+  documentId: string,
+  format: MediaFormat,
+): { content: string; metadata: string; object: string } {
   const object = `/v1/objects/${encodeURIComponent(documentId)}`;
   return {
     content: `${object}/content/${format === "mp4" ? "video" : "audio"}`,

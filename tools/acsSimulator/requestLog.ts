@@ -5,7 +5,12 @@ import type { SimListenerName, SimRequestRecord } from "./types";
  * Appends a record for a request as it arrives and keeps it up to date: status once headers are sent, bytes as
  * they are written, `done` when the exchange is over (finished, or the socket closed or was reset).
  */
-export function logRequest(log: SimRequestRecord[], listener: SimListenerName, req: IncomingMessage, res: ServerResponse): SimRequestRecord {
+export function logRequest(
+  log: SimRequestRecord[],
+  listener: SimListenerName,
+  req: IncomingMessage,
+  res: ServerResponse,
+): SimRequestRecord {
   const record: SimRequestRecord = {
     at: new Date(),
     listener,

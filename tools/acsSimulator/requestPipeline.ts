@@ -110,11 +110,27 @@ function authenticate(
   return verifyWithKeys(resource, req, body, msHost, pathname, context.maxClockSkewMs);
 }
 
-function verifyWithKeys(resource: SimResourceState, req: IncomingMessage, body: Buffer, host: string, pathAndQuery: string, maxClockSkewMs: number): Signer {
+function verifyWithKeys(
+  resource: SimResourceState,
+  req: IncomingMessage,
+  body: Buffer,
+  host: string,
+  pathAndQuery: string,
+  maxClockSkewMs: number,
+): Signer {
   // The primary key's reason is the one reported (a stale date or a wrong host fails with either key alike).
   let reason: string | undefined;
   for (const [key, secret] of resource.signingKeys()) {
-    const verdict = verifyHmac({ headers: req.headers, method: req.method ?? "GET", body, key: secret, maxClockSkewMs, now: Date.now(), host, pathAndQuery });
+    const verdict = verifyHmac({
+      headers: req.headers,
+      method: req.method ?? "GET",
+      body,
+      key: secret,
+      maxClockSkewMs,
+      now: Date.now(),
+      host,
+      pathAndQuery,
+    });
     if (verdict.ok) return { ok: true, resource, key };
     reason ??= verdict.reason;
   }
@@ -130,7 +146,9 @@ function checkRequest(
   record: SimRequestRecord,
 ): boolean {
   if ((req.method ?? "GET") !== route.method) {
-    replyError(res, record, 405, "MethodNotAllowed", `${req.method ?? "?"} is not allowed here`, { Allow: route.method });
+    replyError(res, record, 405, "MethodNotAllowed", `${req.method ?? "?"} is not allowed here`, {
+      Allow: route.method,
+    });
     return false;
   }
   if (listener === "endpoint") {
@@ -143,7 +161,13 @@ function checkRequest(
   return true;
 }
 
-async function tryEndpointRoutes(context: SimContext, resource: SimResourceState, req: IncomingMessage, res: ServerResponse, body: Buffer): Promise<boolean> {
+async function tryEndpointRoutes(
+  context: SimContext,
+  resource: SimResourceState,
+  req: IncomingMessage,
+  res: ServerResponse,
+  body: Buffer,
+): Promise<boolean> {
   for (const route of resource.endpointRoutes) {
     if (await route(req, res, body)) {
       context.counters.totals.endpointRouteRequests += 1;

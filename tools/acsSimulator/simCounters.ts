@@ -44,7 +44,11 @@ export function documentCounts(counters: SimCounters, documentId: string): SimCo
 }
 
 /** Applies `change` to the totals and, when a document is named, to that document's counts. */
-export function count(counters: SimCounters, documentId: string | undefined, change: (counts: SimCounts) => void): void {
+export function count(
+  counters: SimCounters,
+  documentId: string | undefined,
+  change: (counts: SimCounts) => void,
+): void {
   change(counters.totals);
   if (documentId !== undefined) change(documentCounts(counters, documentId));
 }

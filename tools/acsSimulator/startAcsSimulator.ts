@@ -10,7 +10,15 @@ import { handleRequest } from "./requestPipeline";
 import type { SimContext } from "./simContext";
 import { createCounters, documentCounts, resetCounters } from "./simCounters";
 import { SimResourceState } from "./simResources";
-import type { AcsSimulator, DocumentUrls, SimDocumentOptions, SimListenerName, SimResource, SimResourceOptions, StartAcsSimulatorOptions } from "./types";
+import type {
+  AcsSimulator,
+  DocumentUrls,
+  SimDocumentOptions,
+  SimListenerName,
+  SimResource,
+  SimResourceOptions,
+  StartAcsSimulatorOptions,
+} from "./types";
 
 const DEFAULT_RESOURCE_NAME = "acs-sim";
 
@@ -106,14 +114,19 @@ export async function startAcsSimulator(options: StartAcsSimulatorOptions = {}):
     regionalUrl: baseUrls.regional,
     foreignUrl: baseUrls.foreign,
     get allowedHosts() {
-      return [...resources.map((resource) => resource.endpointHost), listeners.storage.authority, listeners.regional.authority];
+      return [
+        ...resources.map((resource) => resource.endpointHost),
+        listeners.storage.authority,
+        listeners.regional.authority,
+      ];
     },
     addDocument: (documentId, documentOptions) => addDocument(documentId, documentOptions),
     document: (documentId) => store.get(documentId),
     setFaults: (documentId, faults) => store.setFaults(documentId, faults),
     contentRange: (documentId, start, end) => {
       const document = store.require(documentId);
-      if (end > document.size) throw new RangeError(`end ${end} is past the size of "${documentId}" (${document.size})`);
+      if (end > document.size)
+        throw new RangeError(`end ${end} is past the size of "${documentId}" (${document.size})`);
       return content.bytes(documentId, start, end);
     },
     contentSha256: (documentId) => content.sha256Hex(documentId, store.require(documentId).size),
@@ -141,7 +154,10 @@ export async function startAcsSimulator(options: StartAcsSimulatorOptions = {}):
 
 /** The resource with this id (case-insensitive), the first one when none is named; throws for an unknown id. */
 function resourceNamed(resources: readonly SimResourceState[], resourceId: string | undefined): SimResourceState {
-  const found = resourceId === undefined ? resources[0] : resources.find((resource) => resource.resourceId.toLowerCase() === resourceId.toLowerCase());
+  const found =
+    resourceId === undefined
+      ? resources[0]
+      : resources.find((resource) => resource.resourceId.toLowerCase() === resourceId.toLowerCase());
   if (!found) throw new Error(`the simulator has no resource ${resourceId ?? "(none)"}`);
   return found;
 }

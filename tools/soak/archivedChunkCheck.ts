@@ -25,18 +25,33 @@ export async function checkArchivedChunk(
     const size = media.properties.contentLength ?? -1;
     const tags = media.metadata ?? {};
     if (media.properties.contentType !== chunk.contentType)
-      problems.push({ kind: "corrupt", detail: `${who}: content type ${media.properties.contentType ?? "(none)"}, expected ${chunk.contentType}` });
+      problems.push({
+        kind: "corrupt",
+        detail: `${who}: content type ${media.properties.contentType ?? "(none)"}, expected ${chunk.contentType}`,
+      });
     if (size !== chunk.size) problems.push({ kind: "partial", detail: `${who}: committed ${size} bytes` });
-    if (tags["bytecount"] !== String(chunk.size)) problems.push({ kind: "partial", detail: `${who}: metadata bytecount=${tags["bytecount"] ?? "(none)"}` });
+    if (tags["bytecount"] !== String(chunk.size))
+      problems.push({ kind: "partial", detail: `${who}: metadata bytecount=${tags["bytecount"] ?? "(none)"}` });
     if (tags["documentid"] !== chunk.documentId || tags["chunkindex"] !== String(chunk.index)) {
-      problems.push({ kind: "corrupt", detail: `${who}: identity metadata documentid=${tags["documentid"] ?? "?"} chunkindex=${tags["chunkindex"] ?? "?"}` });
+      problems.push({
+        kind: "corrupt",
+        detail: `${who}: identity metadata documentid=${tags["documentid"] ?? "?"} chunkindex=${tags["chunkindex"] ?? "?"}`,
+      });
     }
     const digests = await blobDigests(container, chunk.mediaName);
     if (digests.sha256 !== sim.contentSha256(chunk.documentId))
-      problems.push({ kind: "corrupt", detail: `${who}: SHA-256 differs from the source (${digests.bytes} bytes read)` });
-    const declaredMd5 = media.properties.contentMD5 ? Buffer.from(media.properties.contentMD5).toString("base64") : undefined;
+      problems.push({
+        kind: "corrupt",
+        detail: `${who}: SHA-256 differs from the source (${digests.bytes} bytes read)`,
+      });
+    const declaredMd5 = media.properties.contentMD5
+      ? Buffer.from(media.properties.contentMD5).toString("base64")
+      : undefined;
     if (declaredMd5 !== undefined && declaredMd5 !== digests.md5)
-      problems.push({ kind: "corrupt", detail: `${who}: Content-MD5 ${declaredMd5} does not match the bytes (${digests.md5})` });
+      problems.push({
+        kind: "corrupt",
+        detail: `${who}: Content-MD5 ${declaredMd5} does not match the bytes (${digests.md5})`,
+      });
     if (tags["contentmd5"] !== undefined && tags["contentmd5"] !== digests.md5)
       problems.push({ kind: "corrupt", detail: `${who}: metadata contentmd5 does not match the bytes` });
     if (tags["contentsha256"] !== undefined && tags["contentsha256"] !== digests.sha256)

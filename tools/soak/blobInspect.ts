@@ -10,7 +10,10 @@ export async function listCommitted(container: ContainerClient): Promise<Map<str
 }
 
 /** SHA-256 (hex) and MD5 (base64) of a blob's committed content, streamed. */
-export async function blobDigests(container: ContainerClient, name: string): Promise<{ sha256: string; md5: string; bytes: number }> {
+export async function blobDigests(
+  container: ContainerClient,
+  name: string,
+): Promise<{ sha256: string; md5: string; bytes: number }> {
   const sha256 = createHash("sha256");
   const md5 = createHash("md5");
   let bytes = 0;
@@ -39,7 +42,11 @@ export async function uncommittedBlockCount(container: ContainerClient, name: st
 }
 
 /** Runs `work` over `items`, `limit` at a time, in order of completion. */
-export async function forEachLimited<T>(items: readonly T[], limit: number, work: (item: T) => Promise<void>): Promise<void> {
+export async function forEachLimited<T>(
+  items: readonly T[],
+  limit: number,
+  work: (item: T) => Promise<void>,
+): Promise<void> {
   let next = 0;
   const lane = async (): Promise<void> => {
     while (next < items.length) {

@@ -23,7 +23,15 @@ export class ActivityLog {
   }
 
   started(chunkKey: string, dequeueCount: number): void {
-    const activity = this.chunks.get(chunkKey) ?? { invocations: 0, succeeded: 0, failed: 0, killed: 0, overlapped: false, maxDequeueCount: 0, running: 0 };
+    const activity = this.chunks.get(chunkKey) ?? {
+      invocations: 0,
+      succeeded: 0,
+      failed: 0,
+      killed: 0,
+      overlapped: false,
+      maxDequeueCount: 0,
+      running: 0,
+    };
     activity.invocations += 1;
     activity.running += 1;
     if (activity.running > 1) activity.overlapped = true;

@@ -50,7 +50,8 @@ function documentId(rng: Prng): string {
 /** Chunk sizes: a few large (the first at exactly maxSize), some medium, the rest small, one empty file. */
 function planSizes(rng: Prng, options: SoakOptions, count: number): number[] {
   const cap = (value: number): number => Math.min(value, options.maxSize);
-  const large = options.largeShare > 0 && options.maxSize > 32 * MIB ? Math.max(1, Math.round(count * options.largeShare)) : 0;
+  const large =
+    options.largeShare > 0 && options.maxSize > 32 * MIB ? Math.max(1, Math.round(count * options.largeShare)) : 0;
   const medium = Math.round(count * options.mediumShare);
   const sizes: number[] = count >= 20 ? [0] : [];
   for (let i = 0; i < large; i++) sizes.push(i === 0 ? options.maxSize : rng.logUniform(32 * MIB, options.maxSize));
@@ -59,17 +60,32 @@ function planSizes(rng: Prng, options: SoakOptions, count: number): number[] {
   return rng.shuffle(sizes.slice(0, count));
 }
 
-function recording(rng: Prng, options: SoakOptions, sizes: number[], permanent?: PermanentExpectation["kind"]): PlannedRecording {
+function recording(
+  rng: Prng,
+  options: SoakOptions,
+  sizes: number[],
+  permanent?: PermanentExpectation["kind"],
+): PlannedRecording {
   const era = rng.chance(options.previewRate) ? "preview" : "ga";
   const format: MediaFormat = era === "preview" ? "mp4" : rng.pick(["mp4", "mp4", "mp3", "wav"] as const);
   const chunks = sizes.map((size, index): PlannedChunk => {
     const id = documentId(rng);
     if (permanent) {
       const planned = permanentFaults(permanent);
-      return { documentId: id, index, size, ignoreRange: false, faults: planned.faults, faultLabels: planned.labels, permanent: planned.expectation };
+      return {
+        documentId: id,
+        index,
+        size,
+        ignoreRange: false,
+        faults: planned.faults,
+        faultLabels: planned.labels,
+        permanent: planned.expectation,
+      };
     }
     const faulty = rng.chance(options.faultRate);
-    const planned = faulty ? transientFaults(rng, size, options.blockSize, rng.chance(options.exhaustingShare), era === "ga") : { faults: [], labels: [] };
+    const planned = faulty
+      ? transientFaults(rng, size, options.blockSize, rng.chance(options.exhaustingShare), era === "ga")
+      : { faults: [], labels: [] };
     const ignoreRange = size <= 32 * MIB && rng.chance(options.ignoreRangeRate);
     return { documentId: id, index, size, ignoreRange, faults: planned.faults, faultLabels: planned.labels };
   });
@@ -90,7 +106,8 @@ function recording(rng: Prng, options: SoakOptions, sizes: number[], permanent?:
  * few single-chunk recordings that fail for good (one kind after another), in shuffled order.
  */
 export function planRecordings(rng: Prng, options: SoakOptions): PlannedRecording[] {
-  const permanentCount = options.permanentRate > 0 ? Math.max(1, Math.round(options.chunks * options.permanentRate)) : 0;
+  const permanentCount =
+    options.permanentRate > 0 ? Math.max(1, Math.round(options.chunks * options.permanentRate)) : 0;
   const sizes = planSizes(rng.derive("sizes"), options, options.chunks - permanentCount);
   const shapes = rng.derive("recordings");
   const recordings: PlannedRecording[] = [];
@@ -101,7 +118,9 @@ export function planRecordings(rng: Prng, options: SoakOptions): PlannedRecordin
   }
   for (let i = 0; i < permanentCount; i++) {
     const kind = PERMANENT_KINDS[i % PERMANENT_KINDS.length] as PermanentExpectation["kind"];
-    recordings.push(recording(shapes, options, [shapes.logUniform(options.minSize, Math.min(options.maxSize, MIB))], kind));
+    recordings.push(
+      recording(shapes, options, [shapes.logUniform(options.minSize, Math.min(options.maxSize, MIB))], kind),
+    );
   }
   return rng.derive("order").shuffle(recordings);
 }

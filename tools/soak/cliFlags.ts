@@ -55,7 +55,10 @@ function number(flag: string, value: string, min: number, max: number): number {
 }
 
 /** Parses the command line; throws with a readable message on a bad flag. `help` asks for the usage text. */
-export function parseSoakFlags(argv: readonly string[], log: (line: string) => void): { options: SoakOptions; help: boolean } {
+export function parseSoakFlags(
+  argv: readonly string[],
+  log: (line: string) => void,
+): { options: SoakOptions; help: boolean } {
   const { values } = parseCommandLine(argv, FLAGS, { usage: USAGE });
   const seed = values.seed === undefined ? randomSeed() : Math.round(number("--seed", values.seed, 0, 2 ** 31));
   const base = values.short === true ? SHORT_SOAK : FULL_SOAK;
@@ -68,7 +71,8 @@ export function parseSoakFlags(argv: readonly string[], log: (line: string) => v
     const value = values[flag];
     return typeof value === "string" ? number(`--${flag}`, value, 0, 1) : undefined;
   };
-  const timeLimit = values["time-limit"] === undefined ? undefined : number("--time-limit", values["time-limit"], 5, 24 * 3600) * 1000;
+  const timeLimit =
+    values["time-limit"] === undefined ? undefined : number("--time-limit", values["time-limit"], 5, 24 * 3600) * 1000;
   let profile: Omit<SoakOptions, "seed" | "log"> = {
     ...base,
     ...defined({
@@ -81,7 +85,8 @@ export function parseSoakFlags(argv: readonly string[], log: (line: string) => v
       invocationsPerWorker: whole("per-worker", 1, 32),
       blockSize: values["block-size"] === undefined ? undefined : size("--block-size", values["block-size"]),
       concurrency: whole("concurrency", 1, 64),
-      memoryBudget: values["memory-budget"] === undefined ? undefined : size("--memory-budget", values["memory-budget"]),
+      memoryBudget:
+        values["memory-budget"] === undefined ? undefined : size("--memory-budget", values["memory-budget"]),
       timeLimitMs: timeLimit,
       azuriteLocation: values["azurite-location"],
       deleteAfterArchive: values["delete-after-archive"],
@@ -93,5 +98,7 @@ export function parseSoakFlags(argv: readonly string[], log: (line: string) => v
 
 /** The entries of `values` that are set (so that they override the profile, and unset ones do not). */
 function defined<T extends Record<string, unknown>>(values: T): Partial<{ [K in keyof T]: Exclude<T[K], undefined> }> {
-  return Object.fromEntries(Object.entries(values).filter(([, value]) => value !== undefined)) as Partial<{ [K in keyof T]: Exclude<T[K], undefined> }>;
+  return Object.fromEntries(Object.entries(values).filter(([, value]) => value !== undefined)) as Partial<{
+    [K in keyof T]: Exclude<T[K], undefined>;
+  }>;
 }

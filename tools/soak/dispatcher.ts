@@ -73,7 +73,10 @@ export class Dispatcher {
         await this.slotFreed(200);
         continue;
       }
-      const batch = await this.queue.receiveMessages({ numberOfMessages: Math.min(32, free), visibilityTimeout: this.options.lockSeconds });
+      const batch = await this.queue.receiveMessages({
+        numberOfMessages: Math.min(32, free),
+        visibilityTimeout: this.options.lockSeconds,
+      });
       if (batch.receivedMessageItems.length > 0 || this.active.size > 0) lastActivity = Date.now();
       if (batch.receivedMessageItems.length > 0) {
         idlePoll = 50;
@@ -125,7 +128,9 @@ export class Dispatcher {
       decoded = false;
     }
     const identity = chunkIdentity(input);
-    const label = identity ? `${identity.documentId}#${identity.chunkKey.split("|").pop() ?? "?"}` : `message ${item.messageId}`;
+    const label = identity
+      ? `${identity.documentId}#${identity.chunkKey.split("|").pop() ?? "?"}`
+      : `message ${item.messageId}`;
     const lease = new MessageLease(item, this.queue, this.poison, this.stats, label);
     if (item.dequeueCount > this.options.maxDequeueCount) {
       this.stats.poisonedUnprocessed += 1;

@@ -26,14 +26,21 @@ export interface PreparedFeed {
  * arms its faults, and cuts the events into deliveries spread over `feedSpreadMs`: first copies in batches of
  * 1-6 events, repeats as separate deliveries soon after (so they race the first) or late (after it is archived).
  */
-export function prepareFeed(sim: AcsSimulator, recordings: readonly PlannedRecording[], rng: Prng, options: SoakOptions, now = Date.now()): PreparedFeed {
+export function prepareFeed(
+  sim: AcsSimulator,
+  recordings: readonly PlannedRecording[],
+  rng: Prng,
+  options: SoakOptions,
+  now = Date.now(),
+): PreparedFeed {
   const expected: ExpectedChunk[] = [];
   const firsts: { at: number; event: object }[] = [];
   const repeats: Delivery[] = [];
   const times = recordings.map(() => rng.real(0, options.feedSpreadMs)).sort((a, b) => a - b);
   recordings.forEach((recording, position) => {
     for (const chunk of recording.chunks) {
-      if (chunk.ignoreRange) sim.addDocument(chunk.documentId, { size: chunk.size, format: recording.format, ignoreRange: true });
+      if (chunk.ignoreRange)
+        sim.addDocument(chunk.documentId, { size: chunk.size, format: recording.format, ignoreRange: true });
     }
     const event: EventGridEvent | CloudEvent = sim.recordingEvent({
       schema: recording.schema,
@@ -41,7 +48,12 @@ export function prepareFeed(sim: AcsSimulator, recordings: readonly PlannedRecor
       id: recording.eventId,
       callId: recording.callId,
       eventTime: new Date(now - recording.eventAgeMs).toISOString(),
-      chunks: recording.chunks.map((chunk) => ({ documentId: chunk.documentId, size: chunk.size, format: recording.format, index: chunk.index })),
+      chunks: recording.chunks.map((chunk) => ({
+        documentId: chunk.documentId,
+        size: chunk.size,
+        format: recording.format,
+        index: chunk.index,
+      })),
     });
     for (const chunk of recording.chunks) {
       if (chunk.faults.length > 0) sim.setFaults(chunk.documentId, chunk.faults);

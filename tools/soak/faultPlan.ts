@@ -16,20 +16,46 @@ function cutPoint(rng: Prng, size: number, blockSize: number): number {
 }
 
 const TRANSIENT: readonly TransientMaker[] = [
-  (rng, size, block) => ({ fault: { kind: "reset", afterBytes: cutPoint(rng, size, block), times: rng.int(1, 3) }, label: "reset mid-body" }),
+  (rng, size, block) => ({
+    fault: { kind: "reset", afterBytes: cutPoint(rng, size, block), times: rng.int(1, 3) },
+    label: "reset mid-body",
+  }),
   (rng) => ({ fault: { kind: "reset", times: rng.int(1, 2) }, label: "reset before answer" }),
-  (rng, size, block) => ({ fault: { kind: "truncate", afterBytes: cutPoint(rng, size, block), times: rng.int(1, 3) }, label: "truncated body" }),
-  (rng) => ({ fault: { kind: "status", status: rng.pick([500, 502, 503, 504, 408]), times: rng.int(1, 3) }, label: "5xx/408" }),
-  (rng) => ({ fault: { kind: "status", status: 429, retryAfterSeconds: rng.int(1, 2), times: rng.int(1, 2) }, label: "429 Retry-After" }),
+  (rng, size, block) => ({
+    fault: { kind: "truncate", afterBytes: cutPoint(rng, size, block), times: rng.int(1, 3) },
+    label: "truncated body",
+  }),
+  (rng) => ({
+    fault: { kind: "status", status: rng.pick([500, 502, 503, 504, 408]), times: rng.int(1, 3) },
+    label: "5xx/408",
+  }),
+  (rng) => ({
+    fault: { kind: "status", status: 429, retryAfterSeconds: rng.int(1, 2), times: rng.int(1, 2) },
+    label: "429 Retry-After",
+  }),
   (rng) => ({ fault: { kind: "status", status: 429, times: rng.int(1, 2) }, label: "429" }),
-  (rng) => ({ fault: { kind: "bandwidth", bytesPerSecond: rng.int(1, 8) * MIB, times: rng.int(1, 4) }, label: "slow link" }),
+  (rng) => ({
+    fault: { kind: "bandwidth", bytesPerSecond: rng.int(1, 8) * MIB, times: rng.int(1, 4) },
+    label: "slow link",
+  }),
   (rng) => ({ fault: { kind: "stall", stallMs: rng.int(300, 2_500), times: rng.int(1, 2) }, label: "stall" }),
   () => ({ fault: { kind: "expired", times: 1 }, label: "404 not ready" }),
-  (rng) => ({ fault: { kind: rng.pick(["reset", "truncate"] as const), target: "metadata", times: rng.int(1, 2) }, label: "metadata broken" }),
-  (rng) => ({ fault: { kind: "status", status: 503, target: "metadata", times: rng.int(1, 2) }, label: "metadata 503" }),
+  (rng) => ({
+    fault: { kind: rng.pick(["reset", "truncate"] as const), target: "metadata", times: rng.int(1, 2) },
+    label: "metadata broken",
+  }),
+  (rng) => ({
+    fault: { kind: "status", status: 503, target: "metadata", times: rng.int(1, 2) },
+    label: "metadata 503",
+  }),
   (rng) => ({ fault: { kind: "dropTerminator", times: rng.int(1, 3) }, label: "dropped chunked terminator" }),
   (rng) => ({
-    fault: { kind: "endlessErrorBody", status: rng.pick([500, 503]), target: rng.pick(["content", "metadata"] as const), times: rng.int(1, 2) },
+    fault: {
+      kind: "endlessErrorBody",
+      status: rng.pick([500, 503]),
+      target: rng.pick(["content", "metadata"] as const),
+      times: rng.int(1, 2),
+    },
     label: "endless error body",
   }),
   (rng) => ({
@@ -42,13 +68,22 @@ const TRANSIENT: readonly TransientMaker[] = [
  * A 302 to the regional storage host keeps the path: only today's storage URLs (GA era) can be redirected there
  * (the simulator's regional host does not serve the 2021 preview API's /recording/download/ paths).
  */
-const REDIRECT: TransientMaker = (rng) => ({ fault: { kind: "redirect", redirectTo: "regional", times: rng.int(1, 3) }, label: "302 regional" });
+const REDIRECT: TransientMaker = (rng) => ({
+  fault: { kind: "redirect", redirectTo: "regional", times: rng.int(1, 3) },
+  label: "302 regional",
+});
 
 /**
  * One to three transient faults for a document. With `exhausting`, the first is a burst of 503s longer than
  * the archiver's in-invocation retries (6 attempts), so the queue has to deliver the message again.
  */
-export function transientFaults(rng: Prng, size: number, blockSize: number, exhausting: boolean, storageUrls: boolean): PlannedFaults {
+export function transientFaults(
+  rng: Prng,
+  size: number,
+  blockSize: number,
+  exhausting: boolean,
+  storageUrls: boolean,
+): PlannedFaults {
   const makers = storageUrls ? [...TRANSIENT, REDIRECT] : TRANSIENT;
   const faults: FaultSpec[] = [];
   const labels: string[] = [];
@@ -95,8 +130,16 @@ export function permanentFaults(kind: PermanentKind): PlannedFaults & { expectat
         expectation: { kind, outcome: "failed" },
       };
     case "expired":
-      return { faults: [{ kind: "expired", target: "any" }], labels: ["404 after the deadline"], expectation: { kind, outcome: "expired", httpStatus: 404 } };
+      return {
+        faults: [{ kind: "expired", target: "any" }],
+        labels: ["404 after the deadline"],
+        expectation: { kind, outcome: "expired", httpStatus: 404 },
+      };
     case "unverifiable":
-      return { faults: [{ kind: "closeDelimited" }], labels: ["no length (close-delimited 200)"], expectation: { kind, outcome: "unverifiable" } };
+      return {
+        faults: [{ kind: "closeDelimited" }],
+        labels: ["no length (close-delimited 200)"],
+        expectation: { kind, outcome: "unverifiable" },
+      };
   }
 }

@@ -26,7 +26,12 @@ function sleep(ms: number): Promise<void> {
  * Plays the deliveries into the real intake core at their due times, like Event Grid posting to the webhook:
  * a delivery the intake refuses is tried again (up to 5 times).
  */
-export async function runFeed(deliveries: readonly Delivery[], intake: RecordingIntake, stop: () => boolean, log: Log = QUIET): Promise<FeedReport> {
+export async function runFeed(
+  deliveries: readonly Delivery[],
+  intake: RecordingIntake,
+  stop: () => boolean,
+  log: Log = QUIET,
+): Promise<FeedReport> {
   const report: FeedReport = {
     deliveries: 0,
     eventsDelivered: 0,

@@ -34,7 +34,13 @@ export class KillPlanner {
     private readonly sizeOf: (documentId: string) => number | undefined,
   ) {}
 
-  consider(pool: WorkerPool, invocation: Invocation, key: { chunkKey: string; documentId: string } | undefined, dequeueCount: number, attempt: number): void {
+  consider(
+    pool: WorkerPool,
+    invocation: Invocation,
+    key: { chunkKey: string; documentId: string } | undefined,
+    dequeueCount: number,
+    attempt: number,
+  ): void {
     if (!key || dequeueCount > this.killMaxDequeue || this.killRate <= 0) return;
     const rng = this.rng.derive("kill", key.chunkKey, dequeueCount, attempt);
     if (!rng.chance(this.killRate)) return;

@@ -29,12 +29,18 @@ export function renderMarkdown(report: SoakReport): string {
       ["chunk identities", v.chunks],
       ["archived byte for byte (SHA-256 = source)", `${v.archived} (${mib(v.archivedBytes)})`],
       ["failed for good, with an outcome record", `${v.recorded} of ${plan.permanentChunks}`],
-      ["missing / duplicated / partial / corrupt", `${v.missing.length} / ${v.duplicated.length} / ${v.partial.length} / ${v.corrupt.length}`],
+      [
+        "missing / duplicated / partial / corrupt",
+        `${v.missing.length} / ${v.duplicated.length} / ${v.partial.length} / ${v.corrupt.length}`,
+      ],
       ["metadata problems / stray blobs", `${v.metadata.length} / ${v.stray.length}`],
       ["unexpected outcome records", v.unexpectedRecords.length],
       ["poison messages", dispatch.poisoned],
       ["hung invocations (no answer within the watchdog)", dispatch.hung.length],
-      ["resume bound (<= concurrency x block per interruption)", `${v.resumeChecked - v.resumeBoundViolations.length} of ${v.resumeChecked} chunks within`],
+      [
+        "resume bound (<= concurrency x block per interruption)",
+        `${v.resumeChecked - v.resumeBoundViolations.length} of ${v.resumeChecked} chunks within`,
+      ],
       ["secrets in logs", report.logs.secretLeaks],
     ]),
     "",
@@ -42,10 +48,19 @@ export function renderMarkdown(report: SoakReport): string {
     table([
       ["recordings (preview era)", `${plan.recordings} (${plan.previewRecordings})`],
       ["chunk sizes", `${mib(plan.totalBytes)} in all, largest ${mib(plan.largestBytes)}`],
-      ["event deliveries / events delivered / repeats", `${feed.deliveries} / ${feed.eventsDelivered} / ${feed.repeatsDelivered}`],
+      [
+        "event deliveries / events delivered / repeats",
+        `${feed.deliveries} / ${feed.eventsDelivered} / ${feed.repeatsDelivered}`,
+      ],
       ["queue messages from intake", feed.messagesEnqueued],
-      ["invocations (succeeded / released / killed)", `${dispatch.invocations} (${dispatch.succeeded} / ${dispatch.released} / ${kills.invocationsKilled})`],
-      ["invocation time p50 / p95 / max", `${dispatch.invocationMs.p50} / ${dispatch.invocationMs.p95} / ${dispatch.invocationMs.max} ms`],
+      [
+        "invocations (succeeded / released / killed)",
+        `${dispatch.invocations} (${dispatch.succeeded} / ${dispatch.released} / ${kills.invocationsKilled})`,
+      ],
+      [
+        "invocation time p50 / p95 / max",
+        `${dispatch.invocationMs.p50} / ${dispatch.invocationMs.p95} / ${dispatch.invocationMs.max} ms`,
+      ],
       ["highest dequeue count", dispatch.maxDequeueCount],
       ["documents with faults / served without Range", `${plan.faultyDocuments} / ${plan.ignoreRangeDocuments}`],
     ]),
@@ -53,7 +68,10 @@ export function renderMarkdown(report: SoakReport): string {
     "### Faults and kills survived",
     table([
       ...faults.map(([kind, count]): [string, number] => [`fault: ${kind}`, count]),
-      ["worker SIGKILLs (planned, fired, missed, spared)", `${kills.kills} (${kills.planned}, ${kills.fired}, ${kills.missed}, ${kills.spared})`],
+      [
+        "worker SIGKILLs (planned, fired, missed, spared)",
+        `${kills.kills} (${kills.planned}, ${kills.fired}, ${kills.missed}, ${kills.spared})`,
+      ],
       ["worker processes started", kills.spawned],
       [
         "worker peak RSS (ARCHIVE_MEMORY_BUDGET)",
@@ -69,8 +87,12 @@ export function renderMarkdown(report: SoakReport): string {
       ["re-download overhead", `${bytes.overheadPercent.toFixed(1)} %`],
     ]),
     "",
-    v.topOverheads.length > 0 ? `Most bytes downloaded again:\n${v.topOverheads.map((line) => `- ${line}`).join("\n")}\n` : "",
-    reasons.length > 0 ? `Why invocations failed: ${reasons.map(([reason, count]) => `${count} x ${reason}`).join("; ")}` : "",
+    v.topOverheads.length > 0
+      ? `Most bytes downloaded again:\n${v.topOverheads.map((line) => `- ${line}`).join("\n")}\n`
+      : "",
+    reasons.length > 0
+      ? `Why invocations failed: ${reasons.map(([reason, count]) => `${count} x ${reason}`).join("; ")}`
+      : "",
     report.failures.length > 0 ? `\n**Failures**\n${report.failures.map((line) => `- ${line}`).join("\n")}` : "",
   ].join("\n");
 }

@@ -45,7 +45,9 @@ export class MessageLease {
   fail(maxDequeueCount: number, delaySeconds: number): Promise<void> {
     if (this.item.dequeueCount >= maxDequeueCount) return this.toPoison();
     this.stats.released += 1;
-    return this.end(() => this.queue.updateMessage(this.item.messageId, this.receipt, undefined, delaySeconds).then(() => undefined));
+    return this.end(() =>
+      this.queue.updateMessage(this.item.messageId, this.receipt, undefined, delaySeconds).then(() => undefined),
+    );
   }
 
   /** As the host does: the body as a new message on `<queue>-poison`, then the original is deleted. */

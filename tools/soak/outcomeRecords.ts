@@ -20,14 +20,19 @@ function text(value: unknown): string | undefined {
 }
 
 /** Reads every record and checks its shape: outcome, time, reason, and the message it is about. */
-export async function readOutcomeRecords(container: ContainerClient, names: readonly string[], secrets: readonly string[]): Promise<OutcomeRecord[]> {
+export async function readOutcomeRecords(
+  container: ContainerClient,
+  names: readonly string[],
+  secrets: readonly string[],
+): Promise<OutcomeRecord[]> {
   const records: OutcomeRecord[] = [];
   for (const name of names) {
     const problems: string[] = [];
     let body: unknown;
     try {
       const text = (await blobBytes(container, name)).toString("utf8");
-      if (secrets.some((secret) => text.includes(secret)) || /Signature=/.test(text)) problems.push("carries the access key or a signature");
+      if (secrets.some((secret) => text.includes(secret)) || /Signature=/.test(text))
+        problems.push("carries the access key or a signature");
       body = JSON.parse(text);
     } catch {
       problems.push("is not JSON");

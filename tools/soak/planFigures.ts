@@ -5,7 +5,8 @@ import type { SoakReport } from "./soakReport";
 export function planFigures(recordings: readonly PlannedRecording[]): SoakReport["plan"] {
   const chunks = recordings.flatMap((recording) => recording.chunks);
   const faultsPlanned: Record<string, number> = {};
-  for (const label of chunks.flatMap((chunk) => chunk.faultLabels)) faultsPlanned[label] = (faultsPlanned[label] ?? 0) + 1;
+  for (const label of chunks.flatMap((chunk) => chunk.faultLabels))
+    faultsPlanned[label] = (faultsPlanned[label] ?? 0) + 1;
   return {
     recordings: recordings.length,
     chunks: chunks.length,

@@ -34,7 +34,9 @@ export async function runSoak(options: SoakOptions): Promise<SoakReport> {
   const rng = new Prng(options.seed);
   const azurite = await startAzurite(options.azuriteLocation ? { location: options.azuriteLocation } : {});
   const sim = await startAcsSimulator();
-  const workerLog = new WorkerLog(options.workerLogPath ?? join(tmpdir(), `soak-${options.seed}-${process.pid}.log`), [sim.accessKey]);
+  const workerLog = new WorkerLog(options.workerLogPath ?? join(tmpdir(), `soak-${options.seed}-${process.pid}.log`), [
+    sim.accessKey,
+  ]);
   let pool: WorkerPool | undefined;
   let snapshot: AppSnapshot | undefined;
   try {
@@ -57,12 +59,19 @@ export async function runSoak(options: SoakOptions): Promise<SoakReport> {
     });
     const binding = await pool.start();
     if (binding.queueName !== config.chunkQueue)
-      throw new Error(`the app's queue trigger listens on "${binding.queueName}", intake writes to "${config.chunkQueue}"`);
+      throw new Error(
+        `the app's queue trigger listens on "${binding.queueName}", intake writes to "${config.chunkQueue}"`,
+      );
     const queues = QueueServiceClient.fromConnectionString(azurite.connectionString);
     const queue = queues.getQueueClient(binding.queueName);
     await queue.createIfNotExists();
     const activity = new ActivityLog();
-    const killer = new KillPlanner(rng.derive("kills"), options.killRate, options.killMaxDequeue, (documentId) => sim.document(documentId)?.size);
+    const killer = new KillPlanner(
+      rng.derive("kills"),
+      options.killRate,
+      options.killMaxDequeue,
+      (documentId) => sim.document(documentId)?.size,
+    );
     const setupDone = Date.now();
     options.log(
       `Seed ${options.seed}: ${feed.expected.length} chunks in ${recordings.length} recordings, ${feed.deliveries.length} deliveries; workers ready.`,
@@ -70,25 +79,34 @@ export async function runSoak(options: SoakOptions): Promise<SoakReport> {
 
     let feedDone = false;
     const workers = pool;
-    const dispatcher = new Dispatcher(queue, queues.getQueueClient(`${binding.queueName}-poison`), workers, killer, activity, {
-      lockSeconds: options.lockSeconds,
-      retryDelaySeconds: options.retryDelaySeconds,
-      maxDequeueCount: options.maxDequeueCount,
-      deadline: started + options.timeLimitMs,
-      feedDone: () => feedDone,
-      hangMs: options.hangMs,
-      describeChunk: (chunkKey) => {
-        const chunk = feed.expected.find((candidate) => candidate.chunkKey === chunkKey);
-        if (!chunk) return chunkKey;
-        return `${chunk.documentId}#${chunk.index} (${chunk.size} bytes${chunk.ignoreRange ? ", no Range" : ""}; faults: ${chunk.faultLabels.join(", ") || "none"})`;
+    const dispatcher = new Dispatcher(
+      queue,
+      queues.getQueueClient(`${binding.queueName}-poison`),
+      workers,
+      killer,
+      activity,
+      {
+        lockSeconds: options.lockSeconds,
+        retryDelaySeconds: options.retryDelaySeconds,
+        maxDequeueCount: options.maxDequeueCount,
+        deadline: started + options.timeLimitMs,
+        feedDone: () => feedDone,
+        hangMs: options.hangMs,
+        describeChunk: (chunkKey) => {
+          const chunk = feed.expected.find((candidate) => candidate.chunkKey === chunkKey);
+          if (!chunk) return chunkKey;
+          return `${chunk.documentId}#${chunk.index} (${chunk.size} bytes${chunk.ignoreRange ? ", no Range" : ""}; faults: ${chunk.faultLabels.join(", ") || "none"})`;
+        },
+        progress: (stats) =>
+          options.log(
+            `[${((Date.now() - started) / 1000).toFixed(0)} s] ${stats.received} received, ${stats.succeeded} done, ${stats.released} released, ` +
+              `${workers.stats.kills} kills, ${stats.poisoned} poison, ${(sim.counters.totals.contentBytesServed / 2 ** 20).toFixed(0)} MiB downloaded`,
+          ),
       },
-      progress: (stats) =>
-        options.log(
-          `[${((Date.now() - started) / 1000).toFixed(0)} s] ${stats.received} received, ${stats.succeeded} done, ${stats.released} released, ` +
-            `${workers.stats.kills} kills, ${stats.poisoned} poison, ${(sim.counters.totals.contentBytesServed / 2 ** 20).toFixed(0)} MiB downloaded`,
-        ),
-    });
-    const feeding = runFeed(feed.deliveries, services.intake, () => Date.now() > started + options.timeLimitMs).finally(() => (feedDone = true));
+    );
+    const feeding = runFeed(feed.deliveries, services.intake, () => Date.now() > started + options.timeLimitMs).finally(
+      () => (feedDone = true),
+    );
     const dispatch = await dispatcher.run();
     const feedReport = await feeding;
     await pool.close();
@@ -145,7 +163,10 @@ export async function runSoak(options: SoakOptions): Promise<SoakReport> {
       bytes: {
         contentServed: served,
         archived: verification.archivedBytes,
-        overheadPercent: verification.archivedBytes > 0 ? ((served - verification.archivedBytes) / verification.archivedBytes) * 100 : 0,
+        overheadPercent:
+          verification.archivedBytes > 0
+            ? ((served - verification.archivedBytes) / verification.archivedBytes) * 100
+            : 0,
         metadataServed: sim.counters.totals.metadataBytesServed,
       },
       logs: workerLog.figures,

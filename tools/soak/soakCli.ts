@@ -25,7 +25,10 @@ async function main(): Promise<number> {
   }
   const results = join(repoRoot(), "bench", "results");
   mkdirSync(results, { recursive: true });
-  const options = { ...parsed.options, workerLogPath: parsed.options.workerLogPath ?? join(results, "soak-latest.log") };
+  const options = {
+    ...parsed.options,
+    workerLogPath: parsed.options.workerLogPath ?? join(results, "soak-latest.log"),
+  };
   log(`Soak seed ${options.seed} (replay with --seed ${options.seed}); worker log: ${options.workerLogPath}`);
   const report = await runSoak(options);
   const markdown = renderMarkdown(report);

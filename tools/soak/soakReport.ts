@@ -12,7 +12,13 @@ export interface SoakReport {
   readonly startedAt: string;
   /** The code under test: git commit, and files of src/ changed since (others may be editing them). */
   readonly source: { readonly commit: string; readonly changedFiles: readonly string[] };
-  readonly machine: { readonly cpus: number; readonly cpuModel: string; readonly memoryGiB: number; readonly node: string; readonly platform: string };
+  readonly machine: {
+    readonly cpus: number;
+    readonly cpuModel: string;
+    readonly memoryGiB: number;
+    readonly node: string;
+    readonly platform: string;
+  };
   readonly settings: Record<string, string | number>;
   readonly durationMs: number;
   readonly phasesMs: { readonly setup: number; readonly archive: number; readonly verify: number };
@@ -32,7 +38,12 @@ export interface SoakReport {
   readonly dispatch: DispatchStats;
   readonly kills: KillStats & PoolStats;
   readonly faultsInjected: Record<FaultKind, number>;
-  readonly bytes: { readonly contentServed: number; readonly archived: number; readonly overheadPercent: number; readonly metadataServed: number };
+  readonly bytes: {
+    readonly contentServed: number;
+    readonly archived: number;
+    readonly overheadPercent: number;
+    readonly metadataServed: number;
+  };
   readonly logs: LogFigures;
   readonly verification: Verification;
   readonly passed: boolean;
@@ -44,7 +55,8 @@ export function failuresOf(report: Omit<SoakReport, "passed" | "failures">): str
   const { verification: v, dispatch, feed, kills, logs } = report;
   const failures: string[] = [];
   const list = (label: string, items: readonly string[]): void => {
-    if (items.length > 0) failures.push(`${items.length} ${label}: ${items.slice(0, 5).join("; ")}${items.length > 5 ? "; ..." : ""}`);
+    if (items.length > 0)
+      failures.push(`${items.length} ${label}: ${items.slice(0, 5).join("; ")}${items.length > 5 ? "; ..." : ""}`);
   };
   list("missing", v.missing);
   list("duplicated", v.duplicated);
@@ -61,9 +73,13 @@ export function failuresOf(report: Omit<SoakReport, "passed" | "failures">): str
   if (v.quarantined > 0) failures.push(`${v.quarantined} events were quarantined by intake`);
   if (v.foreignRequests > 0) failures.push(`${v.foreignRequests} requests reached the foreign (non-ACS) host`);
   if (dispatch.poisoned > 0)
-    failures.push(`${dispatch.poisoned} messages went to poison (every fault was transient or recorded): ${dispatch.poisonedMessages.slice(0, 5).join("; ")}`);
+    failures.push(
+      `${dispatch.poisoned} messages went to poison (every fault was transient or recorded): ${dispatch.poisonedMessages.slice(0, 5).join("; ")}`,
+    );
   if (dispatch.strandedMessages > 0)
-    failures.push(`${dispatch.strandedMessages} messages were left on the queue with a long delay (re-queued after their deliveries ran out)`);
+    failures.push(
+      `${dispatch.strandedMessages} messages were left on the queue with a long delay (re-queued after their deliveries ran out)`,
+    );
   if (dispatch.timedOut) failures.push("the run hit its time limit before the queue was drained");
   if (feed.lostDeliveries > 0 || feed.eventsRejected > 0)
     failures.push(`intake lost ${feed.lostDeliveries} deliveries and rejected ${feed.eventsRejected} events`);

@@ -14,7 +14,9 @@ function send(message: WorkerMessage): void {
 }
 
 function text(args: readonly unknown[]): string {
-  return args.map((arg) => (typeof arg === "string" ? arg : inspect(arg, { depth: 3, breakLength: Infinity }))).join(" ");
+  return args
+    .map((arg) => (typeof arg === "string" ? arg : inspect(arg, { depth: 3, breakLength: Infinity })))
+    .join(" ");
 }
 
 /** Peak resident set size of this process so far (bytes). */
@@ -38,7 +40,14 @@ async function invoke(fn: RegisteredFunction, request: InvokeRequest): Promise<v
     await fn.handler(request.input, context);
     send({ type: "result", id: request.id, ok: true, ms: Date.now() - started, maxRssBytes: maxRss() });
   } catch (error) {
-    send({ type: "result", id: request.id, ok: false, error: describe(error), ms: Date.now() - started, maxRssBytes: maxRss() });
+    send({
+      type: "result",
+      id: request.id,
+      ok: false,
+      error: describe(error),
+      ms: Date.now() - started,
+      maxRssBytes: maxRss(),
+    });
   }
 }
 

@@ -3,7 +3,11 @@ import { repoRoot } from "./repoRoot";
 
 function git(args: string[]): string {
   try {
-    return execFileSync("git", args, { cwd: repoRoot(), encoding: "utf8", stdio: ["ignore", "pipe", "ignore"] }).trimEnd();
+    return execFileSync("git", args, {
+      cwd: repoRoot(),
+      encoding: "utf8",
+      stdio: ["ignore", "pipe", "ignore"],
+    }).trimEnd();
   } catch {
     return "";
   }

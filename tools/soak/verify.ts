@@ -50,7 +50,11 @@ export interface Verification {
 
 function topOverheads(expected: readonly ExpectedChunk[], inputs: VerifyInputs): string[] {
   return expected
-    .map((chunk) => ({ chunk, excess: (inputs.sim.counters.documents[chunk.documentId]?.contentBytesServed ?? 0) - (chunk.permanent ? 0 : chunk.size) }))
+    .map((chunk) => ({
+      chunk,
+      excess:
+        (inputs.sim.counters.documents[chunk.documentId]?.contentBytesServed ?? 0) - (chunk.permanent ? 0 : chunk.size),
+    }))
     .filter((entry) => entry.excess > 0)
     .sort((a, b) => b.excess - a.excess)
     .slice(0, 5)
@@ -84,7 +88,9 @@ export async function verifyArchive(inputs: VerifyInputs): Promise<Verification>
     stray: [],
     unexpectedRecords: [],
     acsCopies: [],
-    recordProblems: records.filter((record) => record.problems.length > 0).map((record) => `${record.name}: ${record.problems.join(", ")}`),
+    recordProblems: records
+      .filter((record) => record.problems.length > 0)
+      .map((record) => `${record.name}: ${record.problems.join(", ")}`),
     resumeChecked: 0,
     topOverheads: [],
     resumeBoundViolations: [],
@@ -114,10 +120,12 @@ export async function verifyArchive(inputs: VerifyInputs): Promise<Verification>
       const expectedOutcome = chunk.permanent;
       const matching = chunkRecords.find(
         (record) =>
-          record.outcome === expectedOutcome.outcome && (expectedOutcome.httpStatus === undefined || record.httpStatus === expectedOutcome.httpStatus),
+          record.outcome === expectedOutcome.outcome &&
+          (expectedOutcome.httpStatus === undefined || record.httpStatus === expectedOutcome.httpStatus),
       );
       if (media) result.stray.push(`${who}: media committed although it must fail (${expectedOutcome.kind})`);
-      if (sim.document(chunk.documentId)?.deleted === true) result.acsCopies.push(`${who}: not archived, but its ACS copy was deleted`);
+      if (sim.document(chunk.documentId)?.deleted === true)
+        result.acsCopies.push(`${who}: not archived, but its ACS copy was deleted`);
       if (matching) result.recorded += 1;
       else if (chunkRecords.length > 0)
         result.unexpectedRecords.push(
@@ -136,9 +144,21 @@ export async function verifyArchive(inputs: VerifyInputs): Promise<Verification>
       result.archived += 1;
       result.archivedBytes += chunk.size;
     }
-    if (inputs.deleteAfterArchive && chunk.deletable && media && metadata && sim.document(chunk.documentId)?.deleted !== true)
+    if (
+      inputs.deleteAfterArchive &&
+      chunk.deletable &&
+      media &&
+      metadata &&
+      sim.document(chunk.documentId)?.deleted !== true
+    )
       result.acsCopies.push(`${who}: archived, but its ACS copy was not deleted`);
-    const bound = resumeBound(chunk, inputs.activity.get(chunk.chunkKey), sim.counters.documents[chunk.documentId], inputs.blockSize, inputs.concurrency);
+    const bound = resumeBound(
+      chunk,
+      inputs.activity.get(chunk.chunkKey),
+      sim.counters.documents[chunk.documentId],
+      inputs.blockSize,
+      inputs.concurrency,
+    );
     if (bound.checked) result.resumeChecked += 1;
     if (bound.violation) result.resumeBoundViolations.push(`${who}: ${bound.violation}`);
   });
@@ -150,7 +170,8 @@ export async function verifyArchive(inputs: VerifyInputs): Promise<Verification>
   }
   for (const [folder, allArchive] of recordings) {
     accounted.add(`${folder}manifest.json`);
-    if (allArchive && !blobs.has(`${folder}manifest.json`)) result.missing.push(`${folder}: every chunk archived, but no manifest.json`);
+    if (allArchive && !blobs.has(`${folder}manifest.json`))
+      result.missing.push(`${folder}: every chunk archived, but no manifest.json`);
   }
   // Intake's catalog records (expected chunks, failure outcomes) and deadline markers live under their own prefixes.
   const operational = [OPERATIONAL_PREFIXES.catalog, OPERATIONAL_PREFIXES.deadlines];

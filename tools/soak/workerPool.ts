@@ -7,7 +7,10 @@ export type { Invocation, InvocationOutcome, PoolStats, WorkerPoolOptions } from
 interface Worker {
   readonly id: number;
   readonly child: ChildProcess;
-  readonly running: Map<number, { started: number; dequeueCount: number; finish: (outcome: InvocationOutcome) => void }>;
+  readonly running: Map<
+    number,
+    { started: number; dequeueCount: number; finish: (outcome: InvocationOutcome) => void }
+  >;
   ready: boolean;
   killedByUs: boolean;
 }
@@ -37,11 +40,16 @@ export class WorkerPool {
   }
 
   freeSlots(): number {
-    return this.workers.filter((worker) => worker.ready).reduce((free, worker) => free + this.options.invocationsPerWorker - worker.running.size, 0);
+    return this.workers
+      .filter((worker) => worker.ready)
+      .reduce((free, worker) => free + this.options.invocationsPerWorker - worker.running.size, 0);
   }
 
   /** Runs the function once on the least busy ready worker, waiting for a free slot first. */
-  async invoke(input: unknown, triggerMetadata: Record<string, unknown> & { dequeueCount: number }): Promise<Invocation> {
+  async invoke(
+    input: unknown,
+    triggerMetadata: Record<string, unknown> & { dequeueCount: number },
+  ): Promise<Invocation> {
     for (;;) {
       if (this.closing) throw new Error("the worker pool is closed");
       const worker = this.workers
@@ -52,7 +60,11 @@ export class WorkerPool {
     }
   }
 
-  private dispatchTo(worker: Worker, input: unknown, triggerMetadata: Record<string, unknown> & { dequeueCount: number }): Invocation {
+  private dispatchTo(
+    worker: Worker,
+    input: unknown,
+    triggerMetadata: Record<string, unknown> & { dequeueCount: number },
+  ): Invocation {
     const id = this.nextInvocationId++;
     const outcome = new Promise<InvocationOutcome>((resolve) => {
       worker.running.set(id, { started: Date.now(), dequeueCount: triggerMetadata.dequeueCount, finish: resolve });
@@ -158,7 +170,13 @@ export class WorkerPool {
     if (!entry) return;
     worker.running.delete(message.id);
     this.lastLines.delete(message.id);
-    entry.finish({ ok: message.ok, ...(message.error === undefined ? {} : { error: message.error }), killed: false, crashed: false, ms: message.ms });
+    entry.finish({
+      ok: message.ok,
+      ...(message.error === undefined ? {} : { error: message.error }),
+      killed: false,
+      crashed: false,
+      ms: message.ms,
+    });
     this.slotsChanged();
   }
 
@@ -178,6 +196,7 @@ export class WorkerPool {
       });
     }
     worker.running.clear();
-    if (!this.closing) this.spawn().catch((error: unknown) => this.options.onOutput(`respawn failed: ${(error as Error).message}\n`));
+    if (!this.closing)
+      this.spawn().catch((error: unknown) => this.options.onOutput(`respawn failed: ${(error as Error).message}\n`));
   }
 }

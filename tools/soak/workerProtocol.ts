@@ -13,11 +13,23 @@ export interface InvokeRequest {
 export type WorkerMessage =
   | { readonly type: "ready"; readonly queueName: string; readonly connection: string }
   | { readonly type: "log"; readonly id: number; readonly level: string; readonly text: string }
-  | { readonly type: "result"; readonly id: number; readonly ok: boolean; readonly error?: string; readonly ms: number; readonly maxRssBytes: number }
+  | {
+      readonly type: "result";
+      readonly id: number;
+      readonly ok: boolean;
+      readonly error?: string;
+      readonly ms: number;
+      readonly maxRssBytes: number;
+    }
   | { readonly type: "fatal"; readonly error: string };
 
 export function isInvokeRequest(value: unknown): value is InvokeRequest {
-  return isRecord(value) && value["type"] === "invoke" && typeof value["id"] === "number" && isRecord(value["triggerMetadata"]);
+  return (
+    isRecord(value) &&
+    value["type"] === "invoke" &&
+    typeof value["id"] === "number" &&
+    isRecord(value["triggerMetadata"])
+  );
 }
 
 export function isWorkerMessage(value: unknown): value is WorkerMessage {
@@ -28,7 +40,9 @@ export function isWorkerMessage(value: unknown): value is WorkerMessage {
     case "log":
       return typeof value["id"] === "number" && typeof value["text"] === "string";
     case "result":
-      return typeof value["id"] === "number" && typeof value["ok"] === "boolean" && typeof value["maxRssBytes"] === "number";
+      return (
+        typeof value["id"] === "number" && typeof value["ok"] === "boolean" && typeof value["maxRssBytes"] === "number"
+      );
     case "fatal":
       return typeof value["error"] === "string";
     default:

@@ -35,7 +35,11 @@ export function stagedBlockSize(rangeSize: number): number {
 }
 
 /** Byte bounds of block `index` when ranges are `rangeSize` long (the last one cut at `total`). */
-export function blockBounds(index: number, rangeSize: number, total = Number.POSITIVE_INFINITY): { start: number; end: number } {
+export function blockBounds(
+  index: number,
+  rangeSize: number,
+  total = Number.POSITIVE_INFINITY,
+): { start: number; end: number } {
   const perRange = blocksPerRange(rangeSize);
   const blockSize = stagedBlockSize(rangeSize);
   const range = Math.floor(index / perRange);
@@ -49,7 +53,9 @@ export function planRanges(total: number, rangeSize: number): PlannedRange[] {
   const perRange = blocksPerRange(rangeSize);
   const count = Math.ceil(total / rangeSize);
   if (count * perRange > MAX_BLOCKS)
-    throw new RangeError(`${total} bytes need ${count * perRange} blocks; the limit is ${MAX_BLOCKS}. Raise DOWNLOAD_BLOCK_SIZE.`);
+    throw new RangeError(
+      `${total} bytes need ${count * perRange} blocks; the limit is ${MAX_BLOCKS}. Raise DOWNLOAD_BLOCK_SIZE.`,
+    );
   return Array.from({ length: count }, (_, index) => {
     const start = index * rangeSize;
     const end = Math.min(total, start + rangeSize);
@@ -72,7 +78,9 @@ export function planRanges(total: number, rangeSize: number): PlannedRange[] {
  * (a commit discards the uncommitted blocks it does not name). Same length as the v2 ids before it.
  */
 export function blockId(index: number, rangeSize: number, total: number): string {
-  return Buffer.from(`v3-${String(index).padStart(7, "0")}-${String(total).padStart(13, "0")}-${layoutTag(rangeSize)}`).toString("base64");
+  return Buffer.from(
+    `v3-${String(index).padStart(7, "0")}-${String(total).padStart(13, "0")}-${layoutTag(rangeSize)}`,
+  ).toString("base64");
 }
 
 /** The source sizes that blocks staged under this layout were cut for (normally one, or none). */
@@ -104,6 +112,7 @@ export function parseContentRange(value: string | undefined): ContentRange | und
   const full = /^bytes\s+(\d+)-(\d+)\/(\d+)$/i.exec(value.trim());
   if (full) return { start: Number(full[1]), end: Number(full[2]), total: Number(full[3]) };
   const unsatisfied = /^bytes\s+\*\/(\d+)$/i.exec(value.trim());
-  if (unsatisfied) return { start: Number(unsatisfied[1]), end: Number(unsatisfied[1]) - 1, total: Number(unsatisfied[1]) };
+  if (unsatisfied)
+    return { start: Number(unsatisfied[1]), end: Number(unsatisfied[1]) - 1, total: Number(unsatisfied[1]) };
   return undefined;
 }

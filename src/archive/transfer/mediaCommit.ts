@@ -14,7 +14,11 @@ const COMMIT_TIMEOUT_MS = 60_000;
  * The committed media blob's size when it already holds this chunk, undefined when no blob is
  * committed. A blob holding another document is a conflict: it is never overwritten.
  */
-export async function findArchivedMedia(blob: BlockBlobClient, message: ChunkMessage, { abortSignal: signal }: AbortOptions = {}): Promise<number | undefined> {
+export async function findArchivedMedia(
+  blob: BlockBlobClient,
+  message: ChunkMessage,
+  { abortSignal: signal }: AbortOptions = {},
+): Promise<number | undefined> {
   let properties;
   try {
     properties = await blob.getProperties({ abortSignal: storageSignal(signal) });
@@ -60,7 +64,8 @@ export async function commitMedia(
     throw error;
   }
   const size = (await blob.getProperties({ abortSignal: storageSignal(signal) })).contentLength;
-  if (size !== media.bytes) throw new ArchiveConflictError(`${blob.name} holds ${size} bytes after commit; ${media.bytes} were staged.`);
+  if (size !== media.bytes)
+    throw new ArchiveConflictError(`${blob.name} holds ${size} bytes after commit; ${media.bytes} were staged.`);
   return true;
 }
 
@@ -95,7 +100,10 @@ export async function committedBefore(
   // 409: someone committed it first. InvalidBlockList: a concurrent commit discarded our blocks.
   if (status !== 409 && status !== 412 && code !== "InvalidBlockList") return false;
   if ((await findArchivedMedia(blob, message, { abortSignal: signal })) === bytes) return true;
-  throw new TransferInterruptedError(`writing ${blob.name} failed (${code ?? status}) and no complete blob is there; the chunk will be retried.`, {
-    cause: error,
-  });
+  throw new TransferInterruptedError(
+    `writing ${blob.name} failed (${code ?? status}) and no complete blob is there; the chunk will be retried.`,
+    {
+      cause: error,
+    },
+  );
 }

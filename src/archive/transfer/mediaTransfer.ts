@@ -33,7 +33,9 @@ export interface SourceProbe {
 }
 
 /** What transferMedia did: wrote the chunk whole, staged blocks for the caller to commit, or found it written by another delivery. */
-export type MediaOutcome = { readonly kind: "stored" | "staged"; readonly media: MediaTransferResult } | { readonly kind: "archived"; readonly bytes: number };
+export type MediaOutcome =
+  | { readonly kind: "stored" | "staged"; readonly media: MediaTransferResult }
+  | { readonly kind: "archived"; readonly bytes: number };
 
 /**
  * Moves a chunk's media into the archive blob. The first GET asks for the first range; its answer declares the
@@ -43,7 +45,11 @@ export type MediaOutcome = { readonly kind: "stored" | "staged"; readonly media:
  * read); the caller commits it. When the source's size changes mid-download, the plan no longer fits: the
  * transfer starts over once with a new plan (block ids carry the size, so no block of the old layout is mixed in).
  */
-export async function transferMedia(context: TransferContext, commit: WholeChunkCommit, fresh: boolean): Promise<MediaOutcome> {
+export async function transferMedia(
+  context: TransferContext,
+  commit: WholeChunkCommit,
+  fresh: boolean,
+): Promise<MediaOutcome> {
   try {
     return await transferOnce(context, commit, fresh);
   } catch (error) {
@@ -56,13 +62,16 @@ export async function transferMedia(context: TransferContext, commit: WholeChunk
 async function transferOnce(context: TransferContext, commit: WholeChunkCommit, fresh: boolean): Promise<MediaOutcome> {
   // Resume is only a saving: a first delivery (which had no predecessor to stage anything) stages every block
   // afresh (deterministic ids: staging one again is harmless, and a commit names only the blocks of this plan).
-  const staged = fresh ? new Map<string, number>() : await uncommittedBlocks(context.blob, { abortSignal: context.abortSignal });
+  const staged = fresh
+    ? new Map<string, number>()
+    : await uncommittedBlocks(context.blob, { abortSignal: context.abortSignal });
   const probe = await probeSource(context, staged);
   if (probe.start === 0 && probe.response.status !== 200 && probe.total <= context.blockSize) {
     const media = await storeWhole(context, probe, commit);
     return media ? { kind: "stored", media } : { kind: "archived", bytes: probe.total };
   }
-  if (probe.response.status === 200) return { kind: "staged", media: await sequentialTransfer(context, probe.response, staged) };
+  if (probe.response.status === 200)
+    return { kind: "staged", media: await sequentialTransfer(context, probe.response, staged) };
   return { kind: "staged", media: await stageRanges(context, probe, staged) };
 }
 
@@ -72,22 +81,33 @@ async function transferOnce(context: TransferContext, commit: WholeChunkCommit, 
  */
 async function probeSource(context: TransferContext, staged: Map<string, number>): Promise<SourceProbe> {
   const start = resumePoint(context.blockSize, staged);
-  const end = (Math.floor(blockIndexAt(start, context.blockSize) / blocksPerRange(context.blockSize)) + 1) * context.blockSize - 1;
+  const end =
+    (Math.floor(blockIndexAt(start, context.blockSize) / blocksPerRange(context.blockSize)) + 1) * context.blockSize -
+    1;
   return withRetries(
     async () => {
-      const response = await context.acs.get(context.url, { field: context.field, range: { start, end }, abortSignal: context.abortSignal });
+      const response = await context.acs.get(context.url, {
+        field: context.field,
+        range: { start, end },
+        abortSignal: context.abortSignal,
+      });
       if (response.status === 416) {
         const total = parseContentRange(response.headers.get("content-range"))?.total;
         // A 416 is an answer only when the size it declares is at or before where we asked to start.
         if (total === undefined || total > start)
-          throw new TransferInterruptedError(`a 416 for bytes from ${start} declaring ${response.headers.get("content-range") ?? "no size"}`);
+          throw new TransferInterruptedError(
+            `a 416 for bytes from ${start} declaring ${response.headers.get("content-range") ?? "no size"}`,
+          );
         return { response, start, total };
       }
       try {
-        if (response.status !== 200 && response.status !== 206) throw new AcsHttpError(response.status, "The first ranged GET", "no media body");
+        if (response.status !== 200 && response.status !== 206)
+          throw new AcsHttpError(response.status, "The first ranged GET", "no media body");
         const total = declaredTotal(response);
         if (response.status === 206 && parseContentRange(response.headers.get("content-range"))?.start !== start) {
-          throw new TransferInterruptedError(`asked for bytes from ${start}, got ${response.headers.get("content-range") ?? "no Content-Range"}`);
+          throw new TransferInterruptedError(
+            `asked for bytes from ${start}, got ${response.headers.get("content-range") ?? "no Content-Range"}`,
+          );
         }
         return { response, start, total };
       } catch (error) {

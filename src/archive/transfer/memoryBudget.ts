@@ -34,9 +34,11 @@ export class MemoryBudget {
     /** Told how long each admitted chunk waited for its floor (telemetry). */
     private readonly onAdmitted: (waitedMs: number) => void = () => undefined,
   ) {
-    if (!Number.isSafeInteger(bufferBytes) || bufferBytes < 1) throw new RangeError(`a buffer must be at least one byte; got ${bufferBytes}`);
+    if (!Number.isSafeInteger(bufferBytes) || bufferBytes < 1)
+      throw new RangeError(`a buffer must be at least one byte; got ${bufferBytes}`);
     this.capacity = Math.floor(limitBytes / bufferBytes);
-    if (this.capacity < 1) throw new RangeError(`a budget of ${limitBytes} bytes holds no buffer of ${bufferBytes} bytes`);
+    if (this.capacity < 1)
+      throw new RangeError(`a budget of ${limitBytes} bytes holds no buffer of ${bufferBytes} bytes`);
   }
 
   /** Buffers needed to hold `bytes` (a small chunk's whole body). */
@@ -50,18 +52,30 @@ export class MemoryBudget {
    */
   admit(floor: number, options: { abortSignal?: AbortSignal } = {}): Promise<BufferLease> {
     if (!Number.isSafeInteger(floor) || floor < 0 || floor > this.capacity) {
-      return Promise.reject(new RangeError(`a chunk needing ${floor} buffers of ${this.bufferBytes} bytes can never fit a budget of ${this.capacity}`));
+      return Promise.reject(
+        new RangeError(
+          `a chunk needing ${floor} buffers of ${this.bufferBytes} bytes can never fit a budget of ${this.capacity}`,
+        ),
+      );
     }
     const { abortSignal } = options;
     if (abortSignal?.aborted)
-      return Promise.reject(abortSignal.reason instanceof Error ? abortSignal.reason : new Error("admission to the memory budget was aborted"));
+      return Promise.reject(
+        abortSignal.reason instanceof Error
+          ? abortSignal.reason
+          : new Error("admission to the memory budget was aborted"),
+      );
     const asked = performance.now();
     return new Promise((resolve, reject) => {
       const onAbort = (): void => {
         const at = this.admissions.indexOf(admission);
         if (at < 0) return;
         this.admissions.splice(at, 1);
-        reject(abortSignal?.reason instanceof Error ? abortSignal.reason : new Error("admission to the memory budget was aborted"));
+        reject(
+          abortSignal?.reason instanceof Error
+            ? abortSignal.reason
+            : new Error("admission to the memory budget was aborted"),
+        );
         this.pump();
       };
       const admission: Admission = {
@@ -79,7 +93,13 @@ export class MemoryBudget {
   }
 
   /** What the budget holds now and at most so far (bytes), and who waits. */
-  usage(): { heldBytes: number; highWaterBytes: number; allocatedBytes: number; waitingChunks: number; waitingBuffers: number } {
+  usage(): {
+    heldBytes: number;
+    highWaterBytes: number;
+    allocatedBytes: number;
+    waitingChunks: number;
+    waitingBuffers: number;
+  } {
     return {
       heldBytes: this.granted * this.bufferBytes,
       highWaterBytes: this.highWater * this.bufferBytes,
@@ -136,7 +156,11 @@ export class MemoryBudget {
       for (let i = 1; i < this.requests.length; i++) {
         const candidate = this.requests[i] as ExtraRequest;
         const best = this.requests[chosen] as ExtraRequest;
-        if (candidate.holding() < best.holding() || (candidate.holding() === best.holding() && candidate.sequence < best.sequence)) chosen = i;
+        if (
+          candidate.holding() < best.holding() ||
+          (candidate.holding() === best.holding() && candidate.sequence < best.sequence)
+        )
+          chosen = i;
       }
       const [request] = this.requests.splice(chosen, 1);
       request?.grant(this.take());

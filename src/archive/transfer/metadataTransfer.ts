@@ -60,7 +60,9 @@ export async function transferMetadata(context: MetadataContext): Promise<Metada
     JSON.parse(body.toString("utf8").replace(/^\uFEFF/, ""));
   } catch {
     validJson = false;
-    context.log.warn(`The metadata of ${context.blob.name} is not valid JSON; it is stored as served and flagged jsonvalid=false.`);
+    context.log.warn(
+      `The metadata of ${context.blob.name} is not valid JSON; it is stored as served and flagged jsonvalid=false.`,
+    );
   }
   try {
     await context.blob.upload(body, body.length, {
@@ -86,13 +88,18 @@ async function downloadSmall(context: MetadataContext): Promise<Buffer> {
   if (!response.body) throw new AcsHttpError(response.status, "GET metadata", "no body");
   const lengthHeader = response.headers.get("content-length");
   const declared =
-    lengthHeader !== undefined && /^\d+$/.test(lengthHeader.trim()) ? Number(lengthHeader) : parseContentRange(response.headers.get("content-range"))?.total;
+    lengthHeader !== undefined && /^\d+$/.test(lengthHeader.trim())
+      ? Number(lengthHeader)
+      : parseContentRange(response.headers.get("content-range"))?.total;
   const chunked = /\bchunked\b/i.test(response.headers.get("transfer-encoding") ?? "");
   if (declared !== undefined && declared > MAX_METADATA_BYTES) {
     response.body.resume();
     throw new AcsHttpError(response.status, "GET metadata", `declares ${declared} bytes; metadata documents are small`);
   }
-  const { bytes, complete } = await readBounded(response.body, MAX_METADATA_BYTES, { idleTimeoutMs: context.idleTimeoutMs, abortSignal: context.abortSignal });
+  const { bytes, complete } = await readBounded(response.body, MAX_METADATA_BYTES, {
+    idleTimeoutMs: context.idleTimeoutMs,
+    abortSignal: context.abortSignal,
+  });
   if (!complete) throw new AcsHttpError(response.status, "GET metadata", `is larger than ${MAX_METADATA_BYTES} bytes`);
   if (declared !== undefined && bytes.length !== declared)
     throw new TransferInterruptedError(`the metadata body ended after ${bytes.length} of ${declared} bytes`);

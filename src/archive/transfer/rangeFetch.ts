@@ -76,7 +76,8 @@ async function readAnswer(
   skipped: () => void,
 ): Promise<void> {
   // Inside a known size a 416 is the server's mistake (or a replica behind): transient, never permanent.
-  if (response.status === 416) throw unsatisfiedRangeError(context.total, response, `bytes ${cursor.position}-${planned.end - 1}`);
+  if (response.status === 416)
+    throw unsatisfiedRangeError(context.total, response, `bytes ${cursor.position}-${planned.end - 1}`);
   if (!response.body) throw new AcsHttpError(response.status, "A ranged GET", "no body");
   const answer = parseContentRange(response.headers.get("content-range"));
   const ignoredRange = response.status === 200;

@@ -19,14 +19,19 @@ const SPARE_RANGES = 1;
  * and asks for more as ranges start, never more than `(concurrency + 1) x blockSize` (the window of ranges).
  * Blocks an earlier attempt staged for this size are skipped.
  */
-export async function stageRanges(context: TransferContext, probe: SourceProbe, staged: Map<string, number>): Promise<MediaTransferResult> {
+export async function stageRanges(
+  context: TransferContext,
+  probe: SourceProbe,
+  staged: Map<string, number>,
+): Promise<MediaTransferResult> {
   const { blockSize } = context;
   const ranges = planRanges(probe.total, blockSize);
   const isStaged = (block: PlannedBlock): boolean => staged.get(block.id) === block.end - block.start;
   const todo = ranges.filter((planned) => planned.blocks.some((block) => !isStaged(block)));
   const resumedBlocks = ranges.reduce((sum, planned) => sum + planned.blocks.filter(isStaged).length, 0);
   const hasher = resumedBlocks === 0 ? new OrderedHasher(0) : undefined;
-  const resumesAt = (planned: PlannedRange): number | undefined => planned.blocks.find((block) => !isStaged(block))?.start;
+  const resumesAt = (planned: PlannedRange): number | undefined =>
+    planned.blocks.find((block) => !isStaged(block))?.start;
   const probeFor = probe.response.status === 206 && todo[0] && resumesAt(todo[0]) === probe.start ? todo[0] : undefined;
   if (!probeFor) discardBody(probe.response.body);
   let lease: BufferLease;
@@ -63,10 +68,16 @@ export async function stageRanges(context: TransferContext, probe: SourceProbe, 
         window.finish(position);
         lease.reconsider(); // a newer range may be the oldest now, and get the chunk's own buffer
       };
-      const buffers: RangeBuffers = { acquire: () => lease.acquire(() => window.isOldest(position)), release: (buffer) => lease.release(buffer) };
+      const buffers: RangeBuffers = {
+        acquire: () => lease.acquire(() => window.isOldest(position)),
+        release: (buffer) => lease.release(buffer),
+      };
       const stage = (block: PlannedBlock, data: Buffer, buffer: Buffer): void => {
         const staging = stageBlock({ ...context, abortSignal: signal }, block.id, data).then(
-          () => (hasher ? hasher.add(block.index, data, () => (lease.release(buffer), settle())) : (lease.release(buffer), settle())),
+          () =>
+            hasher
+              ? hasher.add(block.index, data, () => (lease.release(buffer), settle()))
+              : (lease.release(buffer), settle()),
           (error: unknown) => {
             lease.release(buffer);
             stop(error);
@@ -78,15 +89,26 @@ export async function stageRanges(context: TransferContext, probe: SourceProbe, 
       // Memory first, then the connection: a range that waits for a buffer holds no answer open meanwhile.
       const answered = planned === probeFor ? probe.response : undefined;
       const firstBuffer = answered ? undefined : await buffers.acquire();
-      await fetchRange({ ...context, abortSignal: signal, buffers, isStaged, total: probe.total }, planned, answered, stage, settle, firstBuffer);
+      await fetchRange(
+        { ...context, abortSignal: signal, buffers, isStaged, total: probe.total },
+        planned,
+        answered,
+        stage,
+        settle,
+        firstBuffer,
+      );
     }
   };
   try {
     const settled = await Promise.allSettled(
-      Array.from({ length: context.concurrency }, () => worker().catch((error: unknown) => (stop(error), Promise.reject(error)))),
+      Array.from({ length: context.concurrency }, () =>
+        worker().catch((error: unknown) => (stop(error), Promise.reject(error))),
+      ),
     );
     const stageResults = await Promise.allSettled(stages);
-    const failure = [...settled, ...stageResults].find((result): result is PromiseRejectedResult => result.status === "rejected");
+    const failure = [...settled, ...stageResults].find(
+      (result): result is PromiseRejectedResult => result.status === "rejected",
+    );
     if (failure) throw cause ? cause.error : failure.reason;
   } finally {
     lease.close();

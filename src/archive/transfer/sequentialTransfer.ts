@@ -15,7 +15,11 @@ import { stageBlock, type TransferContext } from "./transferContext";
  * a body that ends short of it is resumed with Range from the last complete block. A whole-file
  * Content-MD5 is checked against the bytes staged (then no earlier delivery's blocks are reused).
  */
-export async function sequentialTransfer(context: TransferContext, first: AcsResponse, staged: Map<string, number>): Promise<MediaTransferResult> {
+export async function sequentialTransfer(
+  context: TransferContext,
+  first: AcsResponse,
+  staged: Map<string, number>,
+): Promise<MediaTransferResult> {
   let total: number;
   try {
     total = declaredTotal(first);
@@ -32,25 +36,42 @@ export async function sequentialTransfer(context: TransferContext, first: AcsRes
     throw error;
   }
   const buffer = await lease.acquire();
-  const blocks = new SequentialBlocks(context, total, expectedMd5 === undefined ? staged : new Map<string, number>(), buffer);
+  const blocks = new SequentialBlocks(
+    context,
+    total,
+    expectedMd5 === undefined ? staged : new Map<string, number>(),
+    buffer,
+  );
   let pending: AcsResponse | undefined = first;
   try {
     await withRetries(
       async () => {
         if (blocks.offset === total) return; // every byte is in (a connection dropped after the last one)
         const response: AcsResponse =
-          pending ?? (await context.acs.get(context.url, { field: context.field, range: { start: blocks.offset }, abortSignal: context.abortSignal }));
+          pending ??
+          (await context.acs.get(context.url, {
+            field: context.field,
+            range: { start: blocks.offset },
+            abortSignal: context.abortSignal,
+          }));
         pending = undefined;
         await blocks.readAnswer(response);
       },
-      { policy: context.retry, deadlinePassed: context.deadlinePassed, abortSignal: context.abortSignal, progress: () => blocks.offset },
+      {
+        policy: context.retry,
+        deadlinePassed: context.deadlinePassed,
+        abortSignal: context.abortSignal,
+        progress: () => blocks.offset,
+      },
     );
   } finally {
     lease.release(buffer);
     lease.close();
   }
   if (expectedMd5 !== undefined && blocks.md5() !== expectedMd5) {
-    throw new UnverifiableSourceError(`the body's MD5 ${blocks.md5()} does not match the Content-MD5 ${expectedMd5} the source sent; nothing is committed`);
+    throw new UnverifiableSourceError(
+      `the body's MD5 ${blocks.md5()} does not match the Content-MD5 ${expectedMd5} the source sent; nothing is committed`,
+    );
   }
   return { ...blocks.result(), ...(expectedMd5 ? { sourceContentMd5: expectedMd5 } : azureBlobMd5(first)) };
 }
@@ -80,19 +101,25 @@ class SequentialBlocks {
     try {
       expectSameSource(this.total, response);
       if (response.status === 206 && parseContentRange(response.headers.get("content-range"))?.start !== this.offset) {
-        throw new TransferInterruptedError(`asked for bytes from ${this.offset}, got ${response.headers.get("content-range") ?? "no Content-Range"}`);
+        throw new TransferInterruptedError(
+          `asked for bytes from ${this.offset}, got ${response.headers.get("content-range") ?? "no Content-Range"}`,
+        );
       }
     } catch (error) {
       discardBody(response.body);
       throw error;
     }
     let skip = response.status === 200 ? this.offset : 0;
-    for await (const piece of guardIdle(response.body, { idleTimeoutMs: this.context.idleTimeoutMs, abortSignal: this.context.abortSignal })) {
+    for await (const piece of guardIdle(response.body, {
+      idleTimeoutMs: this.context.idleTimeoutMs,
+      abortSignal: this.context.abortSignal,
+    })) {
       const dropped = Math.min(skip, piece.length);
       skip -= dropped;
       await this.take(piece.subarray(dropped));
     }
-    if (this.offset + this.fill !== this.total) throw new TransferInterruptedError(`the body ended after ${this.offset + this.fill} of ${this.total} bytes`);
+    if (this.offset + this.fill !== this.total)
+      throw new TransferInterruptedError(`the body ended after ${this.offset + this.fill} of ${this.total} bytes`);
     if (this.fill > 0) await this.flush();
   }
 
@@ -111,7 +138,8 @@ class SequentialBlocks {
   }
 
   private async take(piece: Buffer): Promise<void> {
-    if (this.offset + this.fill + piece.length > this.total) throw new TransferInterruptedError(`the body holds more than the ${this.total} bytes declared`);
+    if (this.offset + this.fill + piece.length > this.total)
+      throw new TransferInterruptedError(`the body holds more than the ${this.total} bytes declared`);
     this.context.received.bytes += piece.length;
     let data = piece;
     while (data.length > 0) {

@@ -10,17 +10,24 @@ import { parseContentRange } from "./blockPlan";
 export function declaredTotal(response: AcsResponse): number {
   const range = parseContentRange(response.headers.get("content-range"));
   const lengthHeader = response.headers.get("content-length");
-  const length = lengthHeader !== undefined && /^\d+$/.test(lengthHeader.trim()) ? Number(lengthHeader.trim()) : undefined;
+  const length =
+    lengthHeader !== undefined && /^\d+$/.test(lengthHeader.trim()) ? Number(lengthHeader.trim()) : undefined;
   if (response.status === 206) {
     if (range && range.start <= range.end) return range.total;
-    throw new UnverifiableSourceError(`a 206 answer came without a usable Content-Range (${response.headers.get("content-range") ?? "none"})`);
+    throw new UnverifiableSourceError(
+      `a 206 answer came without a usable Content-Range (${response.headers.get("content-range") ?? "none"})`,
+    );
   }
   if (length !== undefined && range && range.total !== length) {
-    throw new UnverifiableSourceError(`a 200 answer declares ${length} bytes in Content-Length and ${range.total} in Content-Range`);
+    throw new UnverifiableSourceError(
+      `a 200 answer declares ${length} bytes in Content-Length and ${range.total} in Content-Range`,
+    );
   }
   const total = length ?? range?.total;
   if (total === undefined)
-    throw new UnverifiableSourceError("a 200 answer came without Content-Length or Content-Range: its end cannot be told from a dropped connection");
+    throw new UnverifiableSourceError(
+      "a 200 answer came without Content-Length or Content-Range: its end cannot be told from a dropped connection",
+    );
   return total;
 }
 
@@ -28,7 +35,9 @@ export function declaredTotal(response: AcsResponse): number {
 export function expectSameSource(expectedTotal: number, response: AcsResponse): void {
   const total = declaredTotal(response);
   if (total !== expectedTotal) {
-    throw new SourceChangedError(`the source's size changed from ${expectedTotal} to ${total} bytes mid-download; the chunk starts over`);
+    throw new SourceChangedError(
+      `the source's size changed from ${expectedTotal} to ${total} bytes mid-download; the chunk starts over`,
+    );
   }
 }
 
@@ -39,6 +48,8 @@ export function expectSameSource(expectedTotal: number, response: AcsResponse): 
 export function unsatisfiedRangeError(expectedTotal: number, response: AcsResponse, asked: string): Error {
   const declared = parseContentRange(response.headers.get("content-range"))?.total;
   if (declared !== undefined && declared !== expectedTotal)
-    return new SourceChangedError(`a 416 for ${asked} declares ${declared} bytes; the source had ${expectedTotal}: the chunk starts over`);
+    return new SourceChangedError(
+      `a 416 for ${asked} declares ${declared} bytes; the source had ${expectedTotal}: the chunk starts over`,
+    );
   return new TransferInterruptedError(`a 416 for ${asked} of a ${expectedTotal}-byte source`);
 }

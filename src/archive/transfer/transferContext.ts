@@ -65,10 +65,13 @@ export async function withStageRetries<T>(
       return await call(storageSignal(context.abortSignal, STAGE_CALL_TIMEOUT_MS));
     } catch (error) {
       const status = isRestError(error) ? error.statusCode : undefined;
-      if (attempt >= STAGE_ATTEMPTS || status === undefined || !RETRIED_HERE.has(status) || context.abortSignal.aborted) throw error;
+      if (attempt >= STAGE_ATTEMPTS || status === undefined || !RETRIED_HERE.has(status) || context.abortSignal.aborted)
+        throw error;
       const delay = Math.min(context.retry.maxDelayMs, context.retry.baseDelayMs * 2 ** attempt);
       context.retry.onRetry?.();
-      context.log.warn(`${what} of ${context.blob.name} answered ${status}; retrying in ${Math.round(delay)} ms (attempt ${attempt} of ${STAGE_ATTEMPTS}).`);
+      context.log.warn(
+        `${what} of ${context.blob.name} answered ${status}; retrying in ${Math.round(delay)} ms (attempt ${attempt} of ${STAGE_ATTEMPTS}).`,
+      );
       await sleep(delay, { abortSignal: context.abortSignal });
     }
   }
@@ -78,7 +81,10 @@ export async function withStageRetries<T>(
 export const MAX_STAGE_REQUESTS = STAGE_ATTEMPTS * (STORAGE_RETRY.maxTries ?? 1);
 
 /** Sizes of the blocks an earlier attempt staged but did not commit (the basis of resume). */
-export async function uncommittedBlocks(blob: BlockBlobClient, { abortSignal: signal }: Required<AbortOptions>): Promise<Map<string, number>> {
+export async function uncommittedBlocks(
+  blob: BlockBlobClient,
+  { abortSignal: signal }: Required<AbortOptions>,
+): Promise<Map<string, number>> {
   try {
     const list = await blob.getBlockList("uncommitted", { abortSignal: storageSignal(signal) });
     return new Map((list.uncommittedBlocks ?? []).map((block) => [block.name, block.size]));

@@ -26,7 +26,11 @@ export interface WholeChunkCommit {
  * size to read back. A body that breaks off is resumed by Range like any range. Returns undefined when the chunk
  * was already committed (by an earlier or concurrent delivery).
  */
-export async function storeWhole(context: TransferContext, probe: SourceProbe, commit: WholeChunkCommit): Promise<MediaTransferResult | undefined> {
+export async function storeWhole(
+  context: TransferContext,
+  probe: SourceProbe,
+  commit: WholeChunkCommit,
+): Promise<MediaTransferResult | undefined> {
   const { total } = probe;
   let lease: BufferLease;
   try {
@@ -41,7 +45,13 @@ export async function storeWhole(context: TransferContext, probe: SourceProbe, c
     if (range) {
       const stage = (_block: PlannedBlock, data: Buffer, buffer: Buffer): void => void pieces.push({ data, buffer });
       const buffers = { acquire: () => lease.acquire(), release: (buffer: Buffer) => lease.release(buffer) };
-      await fetchRange({ ...context, buffers, isStaged: () => false, total }, range, probe.response, stage, () => undefined);
+      await fetchRange(
+        { ...context, buffers, isStaged: () => false, total },
+        range,
+        probe.response,
+        stage,
+        () => undefined,
+      );
     } else {
       discardBody(probe.response.body);
     }
@@ -73,7 +83,8 @@ export async function storeWhole(context: TransferContext, probe: SourceProbe, c
         }),
       );
     } catch (error) {
-      if (await committedBefore(context.blob, commit.message, total, error, { abortSignal: context.abortSignal })) return undefined;
+      if (await committedBefore(context.blob, commit.message, total, error, { abortSignal: context.abortSignal }))
+        return undefined;
       throw error;
     }
     return media;

@@ -33,5 +33,7 @@ export class CliLog implements Log {
 /** One line per call, as escapingLog makes it for the Functions host: a line break in event-derived text (a chunk key of a
  * tampered message, an error's message) is shown escaped, never obeyed, so no value can forge a line of the output. */
 function text(args: readonly unknown[]): string {
-  return escapeControlCharacters(args.map((arg) => (arg instanceof Error ? `${arg.name}: ${arg.message}` : String(arg))).join(" "));
+  return escapeControlCharacters(
+    args.map((arg) => (arg instanceof Error ? `${arg.name}: ${arg.message}` : String(arg))).join(" "),
+  );
 }

@@ -9,7 +9,12 @@ export interface Progress {
   stop(): void;
 }
 
-export const NO_PROGRESS: Progress = { startChunk: () => undefined, retried: () => undefined, finishChunk: () => undefined, stop: () => undefined };
+export const NO_PROGRESS: Progress = {
+  startChunk: () => undefined,
+  retried: () => undefined,
+  finishChunk: () => undefined,
+  stop: () => undefined,
+};
 
 const BAR_WIDTH = 20;
 const REDRAW_MS = 200;
@@ -76,7 +81,9 @@ export class ProgressBar implements Progress {
   }
 
   private draw(): void {
-    this.terminal.setStatus(renderProgress({ ...this.current, done: this.done, failed: this.failed, total: this.total, now: Date.now() }));
+    this.terminal.setStatus(
+      renderProgress({ ...this.current, done: this.done, failed: this.failed, total: this.total, now: Date.now() }),
+    );
   }
 }
 
@@ -96,7 +103,8 @@ export interface ProgressState {
 export function renderProgress(state: ProgressState): string {
   const filled = state.total === 0 ? BAR_WIDTH : Math.round((state.done / state.total) * BAR_WIDTH);
   const bar = `[${"█".repeat(filled)}${"░".repeat(BAR_WIDTH - filled)}]`;
-  if (state.done >= state.total) return `${bar} ${state.done}/${state.total} chunks done${state.failed ? `, ${state.failed} failed` : ""}`;
+  if (state.done >= state.total)
+    return `${bar} ${state.done}/${state.total} chunks done${state.failed ? `, ${state.failed} failed` : ""}`;
   const parts = [`${formatBytes(state.staged)} staged`];
   if (state.retries > 0) parts.push(`${state.retries} ${state.retries === 1 ? "retry" : "retries"}`);
   parts.push(`${Math.floor((state.now - state.started) / 1000)}s`);

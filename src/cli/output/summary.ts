@@ -106,7 +106,9 @@ export function exitCodeOf(totals: Totals): 0 | 1 {
 /** One human line for stderr: `3 chunks: 2 archived, 1 already archived (12.0 MiB); 0 failed; 0 events rejected`. */
 export function summaryLine(summary: RunSummary, formatBytes: (bytes: number) => string): string {
   const { totals } = summary;
-  const events = summary.events ? `; ${totals.rejectedEvents} event(s) rejected, ${summary.events.ignored} ignored` : "";
+  const events = summary.events
+    ? `; ${totals.rejectedEvents} event(s) rejected, ${summary.events.ignored} ignored`
+    : "";
   const erased = totals.erased > 0 ? `; ${totals.erased} erased (not archived again)` : "";
   return `${totals.chunks} chunk(s): ${totals.archived} archived, ${totals.alreadyArchived} already archived (${formatBytes(totals.bytes)})${erased}; ${totals.failed} failed${events}.`;
 }

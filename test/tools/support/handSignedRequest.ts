@@ -45,7 +45,9 @@ export function handSignedRequest(options: HandSignedRequest): Promise<RawRespon
   const pathAndQuery = options.signedPathAndQuery ?? `${url.pathname}${url.search}`;
   const host = options.signedHost ?? url.host;
   const stringToSign = `${method}\n${pathAndQuery}\n${date};${host};${contentHash}`;
-  const signature = createHmac("sha256", Buffer.from(options.accessKey, "base64")).update(stringToSign).digest("base64");
+  const signature = createHmac("sha256", Buffer.from(options.accessKey, "base64"))
+    .update(stringToSign)
+    .digest("base64");
   const headers: Record<string, string> = {
     [dateHeader]: date,
     "x-ms-content-sha256": contentHash,
@@ -56,7 +58,14 @@ export function handSignedRequest(options: HandSignedRequest): Promise<RawRespon
   return send(url, method, headers, body, options.timeoutMs, options.maxBodyBytes);
 }
 
-export function send(url: URL, method: string, headers: Record<string, string>, body = "", timeoutMs?: number, maxBodyBytes?: number): Promise<RawResponse> {
+export function send(
+  url: URL,
+  method: string,
+  headers: Record<string, string>,
+  body = "",
+  timeoutMs?: number,
+  maxBodyBytes?: number,
+): Promise<RawResponse> {
   return new Promise((resolve) => {
     let status = 0;
     let responseHeaders: RawResponse["headers"] = {};

@@ -1,7 +1,13 @@
 import { createHash } from "node:crypto";
 import { AzureKeyCredential } from "@azure/core-auth";
 import { createCommunicationAccessKeyCredentialPolicy } from "@azure/communication-common";
-import { createDefaultHttpClient, createEmptyPipeline, createHttpHeaders, createPipelineRequest, type PipelinePolicy } from "@azure/core-rest-pipeline";
+import {
+  createDefaultHttpClient,
+  createEmptyPipeline,
+  createHttpHeaders,
+  createPipelineRequest,
+  type PipelinePolicy,
+} from "@azure/core-rest-pipeline";
 
 export interface SdkResponse {
   status: number;

@@ -110,17 +110,26 @@ export function createCallRecordingSimulator(options: CallRecordingSimulatorOpti
   };
 
   const takeFault = (operation: CallRecordingOperation): CallRecordingFault | undefined => {
-    const armed = faults.find((fault) => fault.remaining > 0 && ((fault.spec.operation ?? "any") === "any" || fault.spec.operation === operation));
+    const armed = faults.find(
+      (fault) =>
+        fault.remaining > 0 && ((fault.spec.operation ?? "any") === "any" || fault.spec.operation === operation),
+    );
     if (!armed) return undefined;
     armed.remaining -= 1;
     return armed.spec;
   };
 
-  const handle = (operation: CallRecordingOperation, recordingId: string | undefined, req: IncomingMessage, body: Buffer): Reply => {
+  const handle = (
+    operation: CallRecordingOperation,
+    recordingId: string | undefined,
+    req: IncomingMessage,
+    body: Buffer,
+  ): Reply => {
     const contentType = req.headers["content-type"] ?? "";
     switch (operation) {
       case "start": {
-        if (!/json/i.test(contentType)) return refusal(new ServiceRefusal(415, "UnsupportedMediaType", "The request body must be application/json."));
+        if (!/json/i.test(contentType))
+          return refusal(new ServiceRefusal(415, "UnsupportedMediaType", "The request body must be application/json."));
         const replayKey = single(req.headers["repeatability-request-id"]);
         const replay = replayKey ? replays.get(replayKey) : undefined;
         if (replay) return { status: 200, json: replay };
@@ -152,7 +161,11 @@ export function createCallRecordingSimulator(options: CallRecordingSimulatorOpti
     let recordingId: string | undefined;
     if (pathname === RECORDINGS_PATH) {
       if (method !== "POST")
-        return send(res, refusal(new ServiceRefusal(405, "MethodNotAllowed", `${method} is not allowed on ${pathname}.`)), { Allow: "POST" });
+        return send(
+          res,
+          refusal(new ServiceRefusal(405, "MethodNotAllowed", `${method} is not allowed on ${pathname}.`)),
+          { Allow: "POST" },
+        );
       operation = "start";
     } else {
       const match = RECORDING_PATH.exec(pathname);
@@ -160,14 +173,24 @@ export function createCallRecordingSimulator(options: CallRecordingSimulatorOpti
       try {
         recordingId = decodeURIComponent(match[1] ?? "");
       } catch {
-        return send(res, refusal(new ServiceRefusal(400, "InvalidRequest", "The recording id is not properly encoded.", "recordingId")));
+        return send(
+          res,
+          refusal(
+            new ServiceRefusal(400, "InvalidRequest", "The recording id is not properly encoded.", "recordingId"),
+          ),
+        );
       }
       const action = match[2];
       const allowed = action ? "POST" : "GET, DELETE";
       if (!allowed.split(", ").includes(method)) {
-        return send(res, refusal(new ServiceRefusal(405, "MethodNotAllowed", `${method} is not allowed on ${pathname}.`)), { Allow: allowed });
+        return send(
+          res,
+          refusal(new ServiceRefusal(405, "MethodNotAllowed", `${method} is not allowed on ${pathname}.`)),
+          { Allow: allowed },
+        );
       }
-      operation = action === "pause" ? "pause" : action === "resume" ? "resume" : method === "GET" ? "getState" : "stop";
+      operation =
+        action === "pause" ? "pause" : action === "resume" ? "resume" : method === "GET" ? "getState" : "stop";
     }
 
     const apiVersion = new URLSearchParams(queryText).get("api-version") ?? undefined;
@@ -184,9 +207,13 @@ export function createCallRecordingSimulator(options: CallRecordingSimulatorOpti
     requests.push(record);
     let reply: Reply;
     if (!apiVersion) {
-      reply = refusal(new ServiceRefusal(400, "MissingApiVersionParameter", "The api-version query parameter is required."));
+      reply = refusal(
+        new ServiceRefusal(400, "MissingApiVersionParameter", "The api-version query parameter is required."),
+      );
     } else if (!API_VERSION.test(apiVersion)) {
-      reply = refusal(new ServiceRefusal(400, "UnsupportedApiVersion", `The api-version "${apiVersion}" is not supported.`));
+      reply = refusal(
+        new ServiceRefusal(400, "UnsupportedApiVersion", `The api-version "${apiVersion}" is not supported.`),
+      );
     } else {
       const fault = takeFault(operation);
       if (fault) {
@@ -258,15 +285,25 @@ function stateResponse(recording: SimRecording): object {
 }
 
 function refusal(error: ServiceRefusal): Reply {
-  return { status: error.status, json: { error: { code: error.code, message: error.message, ...(error.target ? { target: error.target } : {}) } } };
+  return {
+    status: error.status,
+    json: { error: { code: error.code, message: error.message, ...(error.target ? { target: error.target } : {}) } },
+  };
 }
 
 function faultReply(fault: CallRecordingFault): Reply {
-  const headers: Record<string, string> = fault.retryAfterSeconds !== undefined ? { "Retry-After": String(fault.retryAfterSeconds) } : {};
+  const headers: Record<string, string> =
+    fault.retryAfterSeconds !== undefined ? { "Retry-After": String(fault.retryAfterSeconds) } : {};
   if (typeof fault.body === "string") {
-    return { status: fault.status, text: { body: fault.body, contentType: fault.contentType ?? "text/html; charset=utf-8" }, headers };
+    return {
+      status: fault.status,
+      text: { body: fault.body, contentType: fault.contentType ?? "text/html; charset=utf-8" },
+      headers,
+    };
   }
-  const json = fault.body ?? { error: { code: fault.status >= 500 ? "InternalServerError" : `Http${fault.status}`, message: "Simulated failure." } };
+  const json = fault.body ?? {
+    error: { code: fault.status >= 500 ? "InternalServerError" : `Http${fault.status}`, message: "Simulated failure." },
+  };
   return { status: fault.status, json, headers };
 }
 

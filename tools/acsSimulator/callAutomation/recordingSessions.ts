@@ -109,7 +109,9 @@ export class RecordingSessions {
   /** Ends a call; a recording still running in it stops (returned so the caller can announce it). */
   endCall(serverCallId: string): StoppedRecording | undefined {
     this.calls.delete(serverCallId);
-    const running = [...this.recordings.values()].find((recording) => recording.serverCallId === serverCallId && recording.phase !== "stopped");
+    const running = [...this.recordings.values()].find(
+      (recording) => recording.serverCallId === serverCallId && recording.phase !== "stopped",
+    );
     return running ? this.finish(running, "callEnded") : undefined;
   }
 
@@ -123,11 +125,22 @@ export class RecordingSessions {
 
   start(spec: StartSpec): SimRecording {
     if (!this.acceptAnyCall && !this.calls.has(spec.serverCallId)) {
-      throw new ServiceRefusal(404, "CallNotFound", "No call in progress has this serverCallId.", "callLocator.serverCallId");
+      throw new ServiceRefusal(
+        404,
+        "CallNotFound",
+        "No call in progress has this serverCallId.",
+        "callLocator.serverCallId",
+      );
     }
-    const running = [...this.recordings.values()].find((recording) => recording.serverCallId === spec.serverCallId && recording.phase !== "stopped");
+    const running = [...this.recordings.values()].find(
+      (recording) => recording.serverCallId === spec.serverCallId && recording.phase !== "stopped",
+    );
     if (running) {
-      throw new ServiceRefusal(400, "RecordingAlreadyInProgress", `The call is already being recorded (recording ${running.recordingId}).`);
+      throw new ServiceRefusal(
+        400,
+        "RecordingAlreadyInProgress",
+        `The call is already being recorded (recording ${running.recordingId}).`,
+      );
     }
     const startedAt = this.now();
     const recording: MutableRecording = {
@@ -148,14 +161,16 @@ export class RecordingSessions {
 
   pause(recordingId: string): void {
     const recording = this.require(recordingId);
-    if (recording.phase !== "active") throw new ServiceRefusal(400, "RecordingNotActive", "The recording is not active, so it cannot be paused.");
+    if (recording.phase !== "active")
+      throw new ServiceRefusal(400, "RecordingNotActive", "The recording is not active, so it cannot be paused.");
     recording.phase = "paused";
     recording.pausedSince = this.now();
   }
 
   resume(recordingId: string): void {
     const recording = this.require(recordingId);
-    if (recording.phase !== "paused") throw new ServiceRefusal(400, "RecordingNotPaused", "The recording is not paused, so it cannot be resumed.");
+    if (recording.phase !== "paused")
+      throw new ServiceRefusal(400, "RecordingNotPaused", "The recording is not paused, so it cannot be resumed.");
     this.closePause(recording);
     recording.phase = "active";
   }

@@ -1,4 +1,10 @@
-import { ServiceRefusal, type SimRecordingChannel, type SimRecordingContent, type SimRecordingFormat, type StartSpec } from "./recordingSessions";
+import {
+  ServiceRefusal,
+  type SimRecordingChannel,
+  type SimRecordingContent,
+  type SimRecordingFormat,
+  type StartSpec,
+} from "./recordingSessions";
 
 const CONTENTS: readonly SimRecordingContent[] = ["audioVideo", "audio"];
 const CHANNELS: readonly SimRecordingChannel[] = ["mixed", "unmixed"];
@@ -20,7 +26,12 @@ export function parseStartRequest(body: Buffer): StartSpec {
   if (!isObject(parsed)) throw new ServiceRefusal(400, "InvalidRequest", "The request body must be a JSON object.");
   const locator = parsed["callLocator"];
   if (parsed["callConnectionId"] !== undefined && locator === undefined) {
-    throw new ServiceRefusal(400, "InvalidRequest", "This simulator knows server calls only; use a serverCallLocator.", "callConnectionId");
+    throw new ServiceRefusal(
+      400,
+      "InvalidRequest",
+      "This simulator knows server calls only; use a serverCallLocator.",
+      "callConnectionId",
+    );
   }
   if (!isObject(locator)) throw new ServiceRefusal(400, "InvalidRequest", "callLocator is required.", "callLocator");
   if (locator["kind"] !== "serverCallLocator") {
@@ -33,7 +44,12 @@ export function parseStartRequest(body: Buffer): StartSpec {
   }
   const serverCallId = locator["serverCallId"];
   if (typeof serverCallId !== "string" || serverCallId.length === 0) {
-    throw new ServiceRefusal(400, "InvalidRequest", "callLocator.serverCallId is required.", "callLocator.serverCallId");
+    throw new ServiceRefusal(
+      400,
+      "InvalidRequest",
+      "callLocator.serverCallId is required.",
+      "callLocator.serverCallId",
+    );
   }
   const content = choice(parsed["recordingContentType"], "recordingContentType", CONTENTS) ?? "audioVideo";
   const channel = choice(parsed["recordingChannelType"], "recordingChannelType", CHANNELS) ?? "mixed";
@@ -52,7 +68,12 @@ export function parseStartRequest(body: Buffer): StartSpec {
   }
   const callbackUri = parsed["recordingStateCallbackUri"];
   if (callbackUri !== undefined && (typeof callbackUri !== "string" || !isHttpUrl(callbackUri))) {
-    throw new ServiceRefusal(400, "InvalidRequest", "recordingStateCallbackUri must be an absolute http(s) URL.", "recordingStateCallbackUri");
+    throw new ServiceRefusal(
+      400,
+      "InvalidRequest",
+      "recordingStateCallbackUri must be an absolute http(s) URL.",
+      "recordingStateCallbackUri",
+    );
   }
   const pauseOnStart = parsed["pauseOnStart"];
   if (pauseOnStart !== undefined && typeof pauseOnStart !== "boolean") {
@@ -71,7 +92,8 @@ export function parseStartRequest(body: Buffer): StartSpec {
 function choice<T extends string>(value: unknown, field: string, choices: readonly T[]): T | undefined {
   if (value === undefined) return undefined;
   const match = choices.find((item) => item === value);
-  if (match === undefined) throw new ServiceRefusal(400, "InvalidRequest", `${field} must be one of ${choices.join(", ")}.`, field);
+  if (match === undefined)
+    throw new ServiceRefusal(400, "InvalidRequest", `${field} must be one of ${choices.join(", ")}.`, field);
   return match;
 }
 
