@@ -1,21 +1,17 @@
 // Integration tier. Needs: Azurite, the ACS simulator.
-import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
+import { describe, expect, inject, it } from "vitest";
 import { AcsClients } from "../../src/acs/acsClients";
 import { deleteFromAcs } from "../../src/archive/acsCleanup";
 import { chunkBlobNames } from "../../src/layout/blobLayout";
 import { DEFAULT_RETRY } from "../../src/archive/retryPolicy";
-import { startAcsSimulator, type AcsSimulator } from "../../tools/acsSimulator";
 import { archiveHarness } from "../support/archiveHarness";
 import { capturingContext } from "../support/testSettings";
+import { useAcsSimulator } from "../support/simAndAzurite";
 
 // DELETE_AFTER_ARCHIVE deletes only after reading the committed blobs back and matching them;
 // a blob that merely exists is not proof that the recording is archived.
 
-let sim: AcsSimulator;
-beforeAll(async () => {
-  sim = await startAcsSimulator();
-});
-afterAll(async () => sim.close());
+const sim = useAcsSimulator();
 
 async function committed(documentId: string, media: { bytes: number; metadata: Record<string, string> }) {
   const harness = archiveHarness(sim, inject("azuriteConnectionString"), { deleteAfterArchive: true });

@@ -1,14 +1,11 @@
 // Integration tier. Needs: Azurite, the ACS simulator.
-import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
-import { startAcsSimulator, type AcsSimulator, type FaultSpec } from "../../tools/acsSimulator";
+import { describe, expect, inject, it } from "vitest";
+import { type FaultSpec } from "../../tools/acsSimulator";
 import { archiveHarness, listBlobs } from "../support/archiveHarness";
 import { capturingContext } from "../support/testSettings";
+import { useAcsSimulator } from "../support/simAndAzurite";
 
-let sim: AcsSimulator;
-beforeAll(async () => {
-  sim = await startAcsSimulator();
-});
-afterAll(async () => sim.close());
+const sim = useAcsSimulator();
 
 const BLOCK = 256 * 1024;
 

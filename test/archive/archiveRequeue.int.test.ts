@@ -1,18 +1,14 @@
 // Integration tier. Needs: Azurite, the ACS simulator.
 import { QueueClient } from "@azure/storage-queue";
-import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
+import { describe, expect, inject, it } from "vitest";
 import { FailureRecords } from "../../src/archive/failureRecords";
 import { PoisonedChunkRescue } from "../../src/pipeline/poisonedChunkRescue";
 import { ChunkQueue } from "../../src/queue/chunkQueue";
-import { startAcsSimulator, type AcsSimulator } from "../../tools/acsSimulator";
 import { archiveHarness, listBlobs } from "../support/archiveHarness";
 import { capturingContext, uniqueName } from "../support/testSettings";
+import { useAcsSimulator } from "../support/simAndAzurite";
 
-let sim: AcsSimulator;
-beforeAll(async () => {
-  sim = await startAcsSimulator();
-});
-afterAll(async () => sim.close());
+const sim = useAcsSimulator();
 
 describe("when the queue's deliveries run out before the deadline", () => {
   it("re-queues the chunk as a fresh, delayed message instead of sending it to poison", async () => {

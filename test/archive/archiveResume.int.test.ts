@@ -1,15 +1,11 @@
 // Integration tier. Needs: Azurite, the ACS simulator.
-import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
+import { describe, expect, inject, it } from "vitest";
 import { chunkBlobNames } from "../../src/layout/blobLayout";
-import { startAcsSimulator, type AcsSimulator } from "../../tools/acsSimulator";
 import { archiveHarness, listBlobs } from "../support/archiveHarness";
 import { capturingContext } from "../support/testSettings";
+import { useAcsSimulator } from "../support/simAndAzurite";
 
-let sim: AcsSimulator;
-beforeAll(async () => {
-  sim = await startAcsSimulator();
-});
-afterAll(async () => sim.close());
+const sim = useAcsSimulator();
 
 const BLOCK = 256 * 1024;
 const CONCURRENCY = 4;

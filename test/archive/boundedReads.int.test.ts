@@ -1,17 +1,14 @@
 // Integration tier. Needs: Azurite, the ACS simulator.
-import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
-import { startAcsSimulator, type AcsSimulator, type FaultSpec } from "../../tools/acsSimulator";
+import { describe, expect, inject, it } from "vitest";
+import { type FaultSpec } from "../../tools/acsSimulator";
 import { archiveHarness, listBlobs } from "../support/archiveHarness";
 import { capturingContext } from "../support/testSettings";
+import { useAcsSimulator } from "../support/simAndAzurite";
 
 // "Every read has a deadline and a size bound": error bodies that never end and metadata
 // bodies that stall cost one bounded read each, then a retry — never the invocation's whole budget.
 
-let sim: AcsSimulator;
-beforeAll(async () => {
-  sim = await startAcsSimulator();
-});
-afterAll(async () => sim.close());
+const sim = useAcsSimulator();
 
 const BLOCK = 256 * 1024;
 

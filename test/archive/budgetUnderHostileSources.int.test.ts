@@ -1,10 +1,11 @@
 // Integration tier. Needs: Azurite, the ACS simulator.
-import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
+import { describe, expect, inject, it } from "vitest";
 import { stagedBlockSize } from "../../src/archive/transfer/blockPlan";
 import { MemoryBudget } from "../../src/archive/transfer/memoryBudget";
-import { startAcsSimulator, type AcsSimulator, type SimDocumentOptions } from "../../tools/acsSimulator";
+import { type SimDocumentOptions } from "../../tools/acsSimulator";
 import { archiveHarness } from "../support/archiveHarness";
 import { capturingContext } from "../support/testSettings";
+import { useAcsSimulator } from "../support/simAndAzurite";
 
 // Hostile and broken sources against one shared memory budget: whatever a server does (more or fewer bytes than it
 // announced, a huge announced size, stalls, resets, error bodies that never end), every buffer goes back to the budget
@@ -13,11 +14,7 @@ import { capturingContext } from "../support/testSettings";
 const BLOCK = 256 * 1024;
 const LAST_DELIVERY = { dequeueCount: 5, maxDequeueCount: 5 };
 
-let sim: AcsSimulator;
-beforeAll(async () => {
-  sim = await startAcsSimulator();
-});
-afterAll(async () => sim.close());
+const sim = useAcsSimulator();
 
 const HOSTILE: readonly [string, SimDocumentOptions][] = [
   ["whole, fewer bytes than announced", { size: BLOCK - 10, faults: [{ kind: "truncate", afterBytes: 1000 }] }],

@@ -1,14 +1,10 @@
 // Integration tier. Needs: Azurite, the ACS simulator.
-import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
-import { startAcsSimulator, type AcsSimulator } from "../../tools/acsSimulator";
+import { describe, expect, inject, it } from "vitest";
 import { archiveHarness, listBlobs } from "../support/archiveHarness";
 import { capturingContext } from "../support/testSettings";
+import { useAcsSimulator } from "../support/simAndAzurite";
 
-let sim: AcsSimulator;
-beforeAll(async () => {
-  sim = await startAcsSimulator();
-});
-afterAll(async () => sim.close());
+const sim = useAcsSimulator();
 
 describe("archiving a multi-chunk recording", () => {
   it("archives every chunk and its metadata byte for byte (GA URLs)", async () => {

@@ -1,22 +1,18 @@
 // Integration tier. Needs: Azurite, the ACS simulator, loopback servers.
-import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
+import { describe, expect, inject, it } from "vitest";
 import { FailureRecords } from "../../src/archive/failureRecords";
 import { StorageUnavailableError } from "../../src/errors";
 import { BlobServiceClient } from "@azure/storage-blob";
-import { startAcsSimulator, type AcsSimulator } from "../../tools/acsSimulator";
 import { archiveHarness, listBlobs } from "../support/archiveHarness";
 import { startHostileStorage } from "../support/hostileStorage";
 import { capturingContext, uniqueName } from "../support/testSettings";
+import { useAcsSimulator } from "../support/simAndAzurite";
 
 // Failure records: one record per chunk and outcome (stable name, never overwritten), without the query
 // strings of location URLs, under OPERATIONAL_PREFIXES.failures; and a Storage that never answers
 // cannot hold a record write for ever.
 
-let sim: AcsSimulator;
-beforeAll(async () => {
-  sim = await startAcsSimulator();
-});
-afterAll(async () => sim.close());
+const sim = useAcsSimulator();
 
 describe("failure records", () => {
   it("are written once per chunk and outcome, however often the chunk fails, and keep no query string", async () => {

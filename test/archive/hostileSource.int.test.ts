@@ -1,23 +1,15 @@
 // Integration tier. Needs: Azurite, the ACS simulator.
 import { createHash } from "node:crypto";
-import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
-import {
-  startAcsSimulator,
-  type AcsSimulator,
-  type FaultSpec,
-  type SimDocumentOptions,
-} from "../../tools/acsSimulator";
+import { describe, expect, inject, it } from "vitest";
+import { type FaultSpec, type SimDocumentOptions } from "../../tools/acsSimulator";
 import { archiveHarness, listBlobs, type ArchiveHarness } from "../support/archiveHarness";
 import { capturingContext } from "../support/testSettings";
+import { useAcsSimulator } from "../support/simAndAzurite";
 
 // "A chunk is committed only when its whole length is known and received": servers that
 // cannot prove a body complete, sizes that change, hashes that lie, and retries after the last byte.
 
-let sim: AcsSimulator;
-beforeAll(async () => {
-  sim = await startAcsSimulator();
-});
-afterAll(async () => sim.close());
+const sim = useAcsSimulator();
 
 const BLOCK = 256 * 1024;
 const LAST_DELIVERY = { dequeueCount: 5, maxDequeueCount: 5 };

@@ -1,20 +1,16 @@
 // Integration tier. Needs: Azurite, the ACS simulator.
 import { createHash } from "node:crypto";
-import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
+import { describe, expect, inject, it } from "vitest";
 import { stagedBlockSize } from "../../src/archive/transfer/blockPlan";
 import { MemoryBudget } from "../../src/archive/transfer/memoryBudget";
-import { startAcsSimulator, type AcsSimulator } from "../../tools/acsSimulator";
 import { archiveHarness, listBlobs } from "../support/archiveHarness";
 import { capturingContext } from "../support/testSettings";
+import { useAcsSimulator } from "../support/simAndAzurite";
 
 const KIB = 1024;
 const BLOCK_SIZE = 256 * KIB;
 
-let sim: AcsSimulator;
-beforeAll(async () => {
-  sim = await startAcsSimulator();
-});
-afterAll(async () => sim.close());
+const sim = useAcsSimulator();
 
 describe("one memory budget for every chunk in flight", () => {
   it("archives many chunks at once, small and large, with faults, under a budget far below their demand: every byte right, never over budget", async () => {

@@ -1,12 +1,12 @@
 // Integration tier. Needs: Azurite, the ACS simulator.
-import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
+import { describe, expect, inject, it } from "vitest";
 import { requeuePlan } from "../../src/pipeline/requeuePlan";
 import { deadlineAtRisk, notFoundMeansExpired } from "../../src/archive/retention";
 import { parseConfig } from "../../src/config/appConfig";
 import type { ChunkMessage } from "../../src/queue/chunkMessage";
-import { startAcsSimulator, type AcsSimulator } from "../../tools/acsSimulator";
 import { archiveHarness } from "../support/archiveHarness";
 import { capturingContext, TEST_ACS_CONNECTION_STRING } from "../support/testSettings";
+import { useAcsSimulator } from "../support/simAndAzurite";
 
 // Retention: 24 h by default; the deadline drives urgency, warnings and records, never
 // a reason to stop while ACS serves the chunk; a 404 is `expired` only near or after the deadline.
@@ -15,11 +15,7 @@ const HOUR = 3_600_000;
 const NOW = new Date("2026-11-29T12:00:00Z");
 const at = (hoursFromNow: number): string => new Date(NOW.getTime() + hoursFromNow * HOUR).toISOString();
 
-let sim: AcsSimulator;
-beforeAll(async () => {
-  sim = await startAcsSimulator();
-});
-afterAll(async () => sim.close());
+const sim = useAcsSimulator();
 
 describe("the retention window", () => {
   it("defaults to 24 hours (today's ACS documentation)", () => {

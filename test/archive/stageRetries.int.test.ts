@@ -1,5 +1,5 @@
 // Integration tier. Needs: Azurite, the ACS simulator, loopback servers.
-import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
+import { describe, expect, inject, it } from "vitest";
 import { AcsClients } from "../../src/acs/acsClients";
 import { ChunkArchiveJob } from "../../src/pipeline/chunkArchiveJob";
 import { ChunkArchiver } from "../../src/archive/chunkArchiver";
@@ -9,19 +9,15 @@ import { parseConfig } from "../../src/config/appConfig";
 import { readEnvelope } from "../../src/events/eventEnvelope";
 import { chunkMessagesFromEvent } from "../../src/events/recordingEvent";
 import { createBlobServiceClient } from "../../src/storage/storageClients";
-import { startAcsSimulator, type AcsSimulator } from "../../tools/acsSimulator";
 import { FAST_RETRY } from "../support/archiveHarness";
 import { startHostileStorage, type HostileStorage } from "../support/hostileStorage";
 import { capturingContext, uniqueName, simSettings } from "../support/testSettings";
+import { useAcsSimulator } from "../support/simAndAzurite";
 
 // "One retry layer": a block costs a bounded number of Storage requests however Storage
 // fails — the SDK retries network errors, 500 and 503; our layer only what the SDK does not.
 
-let sim: AcsSimulator;
-beforeAll(async () => {
-  sim = await startAcsSimulator();
-});
-afterAll(async () => sim.close());
+const sim = useAcsSimulator();
 
 const BLOCK = 256 * 1024;
 

@@ -1,18 +1,14 @@
 // Integration tier. Needs: Azurite, the ACS simulator.
-import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
+import { describe, expect, inject, it } from "vitest";
 import { manifestName } from "../../src/layout/blobLayout";
 import { readManifest, type RecordingManifest } from "../../src/catalog/recordingManifest";
 import { chunkBlobNames } from "../../src/layout/blobLayout";
-import { startAcsSimulator, type AcsSimulator } from "../../tools/acsSimulator";
 import { listBlobs } from "../support/archiveHarness";
 import { catalogHarness } from "../support/catalogHarness";
 import { capturingContext } from "../support/testSettings";
+import { useAcsSimulator } from "../support/simAndAzurite";
 
-let sim: AcsSimulator;
-beforeAll(async () => {
-  sim = await startAcsSimulator();
-});
-afterAll(async () => sim.close());
+const sim = useAcsSimulator();
 
 function metadataWith(participants: unknown[]): string {
   return JSON.stringify({ resourceId: "r", callId: "c", chunkDocumentId: "d", chunkIndex: 0, participants });
