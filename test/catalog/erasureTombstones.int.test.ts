@@ -1,5 +1,5 @@
 // Integration tier. Needs: Azurite.
-import { BlobServiceClient } from "@azure/storage-blob";
+import { BlobServiceClient, type ContainerClient } from "@azure/storage-blob";
 import { describe, expect, inject, it } from "vitest";
 import { OPERATIONAL_PREFIXES, recordingFolder } from "../../src/layout/blobLayout";
 import { documentTombstoneName, ErasureTombstones, tombstoneName } from "../../src/catalog/erasureTombstones";
@@ -12,6 +12,22 @@ const folder = recordingFolder({
   eventTime: "2026-11-22T10:20:00Z",
 });
 
+const ENTRY = {
+  recordingFolder: folder,
+  documentId: "doc-a",
+  erasedAt: "2026-12-02T08:00:00.000Z",
+  receipt: "participant-erasures/r.json",
+};
+
+/** A container of its own and the tombstones in it. */
+async function freshTombstones(): Promise<{ container: ContainerClient; tombstones: ErasureTombstones }> {
+  const container = BlobServiceClient.fromConnectionString(inject("azuriteConnectionString")).getContainerClient(
+    uniqueName("tombstones"),
+  );
+  await container.create();
+  return { container, tombstones: new ErasureTombstones(container) };
+}
+
 describe("erasure tombstones", () => {
   it("are named by folder and escaped documentId under their own operational prefix, never under calls/", () => {
     expect(tombstoneName(folder, "doc/../x")).toBe(
@@ -21,23 +37,14 @@ describe("erasure tombstones", () => {
   });
 
   it("are written once, found by one HEAD or one listing of the folder, and say nothing of other chunks or folders", async () => {
-    const container = BlobServiceClient.fromConnectionString(inject("azuriteConnectionString")).getContainerClient(
-      uniqueName("tombstones"),
-    );
-    await container.create();
-    const tombstones = new ErasureTombstones(container);
+    const { container, tombstones } = await freshTombstones();
     const other = recordingFolder({
       callId: "call/1",
       recordingId: "rec-2",
       recordingStartTime: "2026-11-22T10:15:00.123Z",
       eventTime: "2026-11-22T10:20:00Z",
     });
-    const entry = {
-      recordingFolder: folder,
-      documentId: "doc-a",
-      erasedAt: "2026-12-02T08:00:00.000Z",
-      receipt: "participant-erasures/r.json",
-    };
+    const entry = { ...ENTRY };
 
     expect(await tombstones.record(entry)).toBe(true);
     expect(await tombstones.record({ ...entry, erasedAt: "2026-12-03T08:00:00.000Z" })).toBe(false);
@@ -54,11 +61,7 @@ describe("erasure tombstones", () => {
   });
 
   it("keep a document erased in any folder an event names it in: the other folder gets its own tombstone when asked", async () => {
-    const container = BlobServiceClient.fromConnectionString(inject("azuriteConnectionString")).getContainerClient(
-      uniqueName("tombstones"),
-    );
-    await container.create();
-    const tombstones = new ErasureTombstones(container);
+    const { container, tombstones } = await freshTombstones();
     // The same recording with a start time one millisecond later: another folder.
     const other = recordingFolder({
       callId: "call/1",
@@ -66,12 +69,7 @@ describe("erasure tombstones", () => {
       recordingStartTime: "2026-11-22T10:15:00.124Z",
       eventTime: "2026-11-22T10:20:00Z",
     });
-    const entry = {
-      recordingFolder: folder,
-      documentId: "doc-a",
-      erasedAt: "2026-12-02T08:00:00.000Z",
-      receipt: "participant-erasures/r.json",
-    };
+    const entry = { ...ENTRY };
     await tombstones.record(entry);
     expect(await container.getBlobClient(documentTombstoneName("doc-a")).exists()).toBe(true);
     expect(documentTombstoneName("doc-a").startsWith(`${OPERATIONAL_PREFIXES.erased}~documents/`)).toBe(true);

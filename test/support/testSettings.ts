@@ -3,7 +3,9 @@ import { inject } from "vitest";
 import type { AcsSimulator } from "../../tools/acsSimulator";
 
 /** A syntactically valid ACS connection string for a resource nobody can reach (intake never calls it). */
-export const TEST_ACS_CONNECTION_STRING = `endpoint=https://contoso-test.communication.azure.com/;accesskey=${Buffer.alloc(32, 7).toString("base64")}`;
+/** The access key of TEST_ACS_CONNECTION_STRING (base64), for tests that sign or look for it in logs. */
+export const TEST_ACS_ACCESS_KEY = Buffer.alloc(32, 7).toString("base64");
+export const TEST_ACS_CONNECTION_STRING = `endpoint=https://contoso-test.communication.azure.com/;accesskey=${TEST_ACS_ACCESS_KEY}`;
 
 export const TEST_ACS_RESOURCE =
   "/subscriptions/11111111-2222-3333-4444-555555555555/resourceGroups/recordings-rg/providers/Microsoft.Communication/communicationServices/contoso-acs";
