@@ -21,7 +21,7 @@ export interface BenchReport {
 
 const rate = (measurement: BenchMeasurement): number => measurement.bytes / MIB / measurement.seconds;
 
-/** The README table: MiB/s of limit, baseline and ours, the ratios, and ours' peak RSS. */
+/** The bench/README.md table: MiB/s of limit, baseline and ours, the ratios, and ours' peak RSS. */
 export function markdownTable(report: BenchReport): string {
   const lines = [
     `Benchmark ${report.date.slice(0, 10)} on ${report.machine}; best of ${report.runsPerCell} after a warm-up;`,

@@ -120,7 +120,7 @@ function describe(m: BurstMeasurement): string {
   );
 }
 
-/** The README tables of the queue cells. */
+/** The bench/README.md tables of the queue cells. */
 export function queueTables(cells: QueueCells): string {
   const lines = [
     "| drained by | in flight | chunks/s | MiB/s | CPU per chunk (worker) | Azurite / simulator CPU per chunk | peak RSS | load |",

@@ -2,7 +2,7 @@
  * `npm run bench:startup`: how long loading the app takes, the way the Functions worker loads it on every cold start
  * and scale-out (every file package.json `main` names, with an injected @azure/functions-core), in fresh processes,
  * median of `--runs` (default 15), next to a bare `require("@azure/functions")`. `--bundle` also measures the app
- * bundled into one file by esbuild (the alternative to loading on first use; see the README's benchmark section);
+ * bundled into one file by esbuild (the alternative to loading on first use; see bench/README.md);
  * `--compare <folder>` another compiled checkout (e.g. an older commit, built, with node_modules) the same way.
  */
 import { execFileSync } from "node:child_process";

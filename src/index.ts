@@ -7,5 +7,5 @@ import { appConfiguration } from "./app/serviceProvider";
 app.setup({ enableHttpStream: false });
 
 // Reads the settings once, at start: a bad one is logged here, once, by name; the functions still register and
-// refuse work that needs it (see "A start that cannot fail silently" in the README).
+// refuse work that needs it (see "A bad setting at start" in docs/operations.md).
 appConfiguration();

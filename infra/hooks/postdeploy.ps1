@@ -76,7 +76,7 @@ $webhookDelivery = "$env:EVENT_DELIVERY" -eq 'webhook'
 if ($webhookDelivery) {
   Say 'EVENT_DELIVERY=webhook: no Event Grid subscription is created here (recordingEventsGrid is disabled).'
   Say "Create one Web Hook subscription to https://$($v.AZURE_FUNCTION_APP_HOSTNAME)/api/recording-events with a key of its own"
-  Say '(README "Who can call what"), and remove any subscription that still targets recordingEventsGrid.'
+  Say '(docs/deployment.md, "Who can call what"), and remove any subscription that still targets recordingEventsGrid.'
 }
 
 if (-not $webhookDelivery) {

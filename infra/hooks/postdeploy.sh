@@ -12,7 +12,7 @@
 #     twice leaves one subscription): RecordingFileStatusUpdated only, Azure Function destination,
 #     retry policy, dead-lettering into the archive account with the system topic's identity. A subscription of
 #     that name that delivers to ANOTHER app (another environment on the same ACS resource) is never taken over.
-#     With EVENT_DELIVERY=webhook, steps 2-4 are skipped: the Web Hook subscription is yours to create (README).
+#     With EVENT_DELIVERY=webhook, steps 2-4 are skipped: the Web Hook subscription is yours to create (docs/deployment.md).
 #  4. Warns about any OTHER subscription on the topic that delivers to this app (double delivery).
 #  5. Prints GET /api/health (configuration validity and dependencies; no secrets).
 #
@@ -83,7 +83,7 @@ fi
 if [ "$(printf '%s' "${EVENT_DELIVERY:-EventGridTrigger}" | tr '[:upper:]' '[:lower:]')" = "webhook" ]; then
   say "EVENT_DELIVERY=webhook: no Event Grid subscription is created here (recordingEventsGrid is disabled)."
   say "Create one Web Hook subscription to https://$AZURE_FUNCTION_APP_HOSTNAME/api/recording-events with a key of its own"
-  say "(README \"Who can call what\"), and remove any subscription that still targets recordingEventsGrid."
+  say "(docs/deployment.md, \"Who can call what\"), and remove any subscription that still targets recordingEventsGrid."
   EVENTGRID_SKIP=true
 else
   EVENTGRID_SKIP=false

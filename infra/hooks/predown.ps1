@@ -37,7 +37,7 @@ if ($env:AZURE_SUBSCRIPTION_ID -and $env:AZURE_RESOURCE_GROUP) {
     $account = if ($env:ARCHIVE_STORAGE_ACCOUNT_NAME) { $env:ARCHIVE_STORAGE_ACCOUNT_NAME } else { '<archive account>' }
     Fail ("resource group $($env:AZURE_RESOURCE_GROUP) has delete locks, so azd down would fail; nothing was deleted:`n" +
       (($locks | ForEach-Object { "  $("$_".Trim())" }) -join "`n") +
-      "`nThe archive account's lock protects every recording. For a deliberate teardown (README `"Teardown`"):`n" +
+      "`nThe archive account's lock protects every recording. For a deliberate teardown (docs/deployment.md, `"Teardown`"):`n" +
       "  1. copy out what you must keep (the archive CLI, or azcopy with your own identity);`n" +
       "  2. az lock delete --ids <lock id above>;`n" +
       "  3. ARCHIVE_DELETE_CONFIRM=$account azd down")
@@ -68,7 +68,7 @@ if ($account) {
     if (@($held | Where-Object { "$_".Trim() -and "$_" -notmatch '^WARNING' }).Count -gt 0) {
       Fail ("the archive account $account still holds recordings (container $container); azd down would delete them all.`n" +
         "Copy out what you must keep, then confirm by naming the account:`n" +
-        "  ARCHIVE_DELETE_CONFIRM=$account azd down        (README `"Teardown`")")
+        "  ARCHIVE_DELETE_CONFIRM=$account azd down        (docs/deployment.md, `"Teardown`")")
     }
     Say "the archive's $container container is empty."
   }

@@ -8,7 +8,7 @@
 #  3. Delete this environment's Event Grid subscription — only if it delivers to this environment's function app
 #     (another environment on the same ACS resource may use the same name).
 # The system topic lives in the ACS resource's resource group (an ACS resource has one, possibly shared) and is left
-# in place: it costs nothing without subscriptions. Delete it yourself if nothing else uses it (README).
+# in place: it costs nothing without subscriptions. Delete it yourself if nothing else uses it (docs/deployment.md).
 set -eu
 
 EVENTGRID_API=2025-02-15
@@ -35,7 +35,7 @@ if [ -n "${AZURE_SUBSCRIPTION_ID:-}" ] && [ -n "${AZURE_RESOURCE_GROUP:-}" ]; th
     if [ -n "$locks" ]; then
       fail "resource group $AZURE_RESOURCE_GROUP has delete locks, so azd down would fail; nothing was deleted:
 $(printf '%s\n' "$locks" | tr -d '\r' | sed 's/^/  /')
-The archive account's lock protects every recording. For a deliberate teardown (README \"Teardown\"):
+The archive account's lock protects every recording. For a deliberate teardown (docs/deployment.md, \"Teardown\"):
   1. copy out what you must keep (the archive CLI, or azcopy with your own identity);
   2. az lock delete --ids <lock id above>;
   3. ARCHIVE_DELETE_CONFIRM=${ARCHIVE_STORAGE_ACCOUNT_NAME:-<archive account>} azd down"
@@ -67,7 +67,7 @@ if [ -n "$account" ]; then
       if [ -n "$(printf '%s' "$held" | grep -v '^WARNING' || true)" ]; then
         fail "the archive account $account still holds recordings (container $container); azd down would delete them all.
 Copy out what you must keep, then confirm by naming the account:
-  ARCHIVE_DELETE_CONFIRM=$account azd down        (README \"Teardown\")"
+  ARCHIVE_DELETE_CONFIRM=$account azd down        (docs/deployment.md, \"Teardown\")"
       fi
       say "the archive's $container container is empty."
     else

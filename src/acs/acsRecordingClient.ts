@@ -117,7 +117,7 @@ export interface AcsClientOptions {
 /**
  * Signed access to ACS recording files of one resource. Every request (and every redirect hop) is checked against
  * the download host allowlist before it is signed; each attempt is signed afresh by the pipeline. A request whose
- * key is refused (401/403) is sent once more with the resource's other key, when it has one (key rotation: README,
+ * key is refused (401/403) is sent once more with the resource's other key, when it has one (key rotation: docs/architecture.md,
  * "Several ACS resources and key rotation"); the key that worked is remembered for the process.
  */
 export class AcsRecordingClient {

@@ -10,7 +10,7 @@ import type * as HealthProbes from "../health/healthProbes";
 /**
  * What a handler factory takes instead of a built dependency: called on each invocation, it builds the dependency on
  * first use and throws AppNotConfiguredError (naming the setting) while the app's settings are bad. Registration thus
- * never depends on settings, and loading a function file loads no Azure SDK (see "Cold start" in the README).
+ * never depends on settings, and loading a function file loads no Azure SDK (see "Startup (cold start)" in bench/README.md).
  */
 export type Lazy<T> = () => T;
 

@@ -81,7 +81,7 @@ export interface RecordingManifest extends Omit<RecordingInfo, "chunkCount"> {
   readonly schemaVersion: typeof MANIFEST_SCHEMA_VERSION;
   readonly chunkCount: number;
   readonly chunks: readonly ManifestChunk[];
-  /** Distinct participant ids of all chunks' metadata documents (personal data: see README). */
+  /** Distinct participant ids of all chunks' metadata documents (personal data: see docs/data-subject-requests.md). */
   readonly participantIds: readonly string[];
   /** Chunks of the recording's first trace that a data-subject erasure removed (absent when none). */
   readonly erasedChunks?: readonly { readonly index: number; readonly documentId: string }[];

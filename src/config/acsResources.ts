@@ -6,7 +6,7 @@ import { isLoopbackHost } from "./downloadHosts";
 import { optionalSetting, type Settings } from "./settingParsers";
 
 /**
- * The ACS resources the app signs requests for, and with which access keys (README, "Several ACS resources").
+ * The ACS resources the app signs requests for, and with which access keys (docs/architecture.md, "Several ACS resources and key rotation").
  *
  * - `ACS_CONNECTION_STRING` (+ optional `ACS_SECONDARY_CONNECTION_STRING`): the default connection. Without
  *   resource groups it signs for every event, as it always did.

@@ -91,7 +91,7 @@ export function parseConfig(settings: Settings): AppConfig {
     allowedAcsResources:
       allowed.length === 0 ? [] : [...new Set([...allowed, ...acsResources.groups.map((group) => group.resourceId)])],
     downloadHosts: buildDownloadHostPolicy(listSetting(settings, "ALLOWED_DOWNLOAD_HOSTS"), acsEndpoints(acsResources)),
-    // Today's ACS documentation keeps recordings 24 h; the 2021 preview API documentation said 48 (README, Settings).
+    // Today's ACS documentation keeps recordings 24 h; the 2021 preview API documentation said 48 (docs/settings.md).
     retentionHours: numberSetting(settings, "RETENTION_HOURS", 24, { min: 1, max: 24 * 365 }),
     downloadBlockSize: byteSizeSetting(settings, "DOWNLOAD_BLOCK_SIZE", 8 * MIB, { min: 256 * 1024, max: 256 * MIB }),
     downloadConcurrency: integerSetting(settings, "DOWNLOAD_CONCURRENCY", 8, { min: 1, max: 64 }),
@@ -126,7 +126,7 @@ function memoryBudgetSetting(settings: Settings): number {
   return budget;
 }
 
-/** What the process needs besides the budget: the Functions host beside it and the worker's own (README, Settings). */
+/** What the process needs besides the budget: the Functions host beside it and the worker's own (docs/settings.md). */
 const OUTSIDE_THE_BUDGET = 512 * MIB;
 
 /**

@@ -13,7 +13,7 @@ export interface IntakeLimits {
 
 /**
  * The defaults, far above any real delivery and low enough that the worst one is answered well inside Event Grid's
- * 30 s (README, "Per-delivery bounds"; measured by `npm run bench:intake`):
+ * 30 s (docs/architecture.md, "Per-delivery bounds"; measured by `npm run bench:intake`):
  * - events: 5,000 is Event Grid's own largest batch;
  * - recordings: a GA RecordingFileStatusUpdated event is at least ~1 KB (three chunk URLs, ids, times), so a
  *   1 MB delivery holds at most about 1,000 of them, and a real batch (events arrive a few per minute) far fewer;
@@ -29,7 +29,7 @@ export const INTAKE_LIMIT_SETTINGS = {
   maxChunks: "INTAKE_MAX_CHUNKS_PER_DELIVERY",
 } as const satisfies Record<keyof IntakeLimits, string>;
 
-/** INTAKE_MAX_*_PER_DELIVERY; raising one above its default costs answer time (README, bench:intake). */
+/** INTAKE_MAX_*_PER_DELIVERY; raising one above its default costs answer time (docs/architecture.md, bench/README.md). */
 export function intakeLimitsSetting(settings: Settings): IntakeLimits {
   return {
     maxEvents: integerSetting(settings, INTAKE_LIMIT_SETTINGS.maxEvents, DEFAULT_INTAKE_LIMITS.maxEvents, {

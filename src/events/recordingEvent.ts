@@ -141,7 +141,7 @@ function chunkMessage(recording: RecordingFields, chunk: RecordingChunk, chunkCo
  * `topic` / `source`: required, with the shape of an ACS resource id, whether or not ALLOWED_ACS_RESOURCES is set.
  * Event Grid names the sending resource in every event it delivers (the webhook's and the Event Grid trigger's
  * alike), so refusing an event without one loses no real recording; the SDKs' own test events, which have none or
- * only `/subscriptions/{id}`, are refused (README, intake rules).
+ * only `/subscriptions/{id}`, are refused (docs/architecture.md, "Which rules refuse, and which only record").
  */
 function checkSource(event: EventEnvelope, policy: RecordingEventPolicy): string {
   const source = event.source;

@@ -29,7 +29,7 @@ export interface ProtectedApi {
   readonly auditedParams?: readonly string[];
 }
 
-/** App roles the template's documentation asks you to create on the app registration (README "Who can call what"). */
+/** App roles the template's documentation asks you to create on the app registration (docs/deployment.md, "Who can call what"). */
 export const API_ROLES = {
   participants: "Archive.DataSubjectRequests",
   recordingControl: "Recordings.Control",

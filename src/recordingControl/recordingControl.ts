@@ -48,7 +48,7 @@ interface ControlKeys {
  * Run-time recording control (start, state, pause, resume, stop) of the ACS Call Automation recording API, keyed by
  * a server call id. Wraps the official client's CallRecording; its failures become domain errors (see serviceErrors).
  * A request whose key is refused (401/403) is sent once more with the resource's secondary key when it has one, as
- * downloads are (README, "Several ACS resources and key rotation").
+ * downloads are (docs/architecture.md, "Several ACS resources and key rotation").
  */
 export class RecordingControl {
   private constructor(

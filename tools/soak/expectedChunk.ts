@@ -27,7 +27,7 @@ function compact(iso: string): string {
 }
 
 /**
- * The documented layout (README, "Archive layout"): `calls/<callId>/<recordingStartTime, compact UTC with ms>[-<recordingId>]/`
+ * The documented layout (docs/architecture.md, "The archive"): `calls/<callId>/<recordingStartTime, compact UTC with ms>[-<recordingId>]/`
  * `<index, zero-padded>-<documentId>.<ext>` and `...-<documentId>.metadata.json` beside it; the index is padded to 4
  * digits, or more for long recordings. The soak's ids need no escaping.
  */

@@ -10,7 +10,7 @@ function table(rows: readonly (readonly [string, string | number])[]): string {
   return ["| | |", "|---|---|", ...rows.map(([label, value]) => `| ${label} | ${value} |`)].join("\n");
 }
 
-/** The soak's figures as Markdown (printed by the CLI, pasted into the README). */
+/** The soak's figures as Markdown (printed by the CLI, pasted into bench/README.md). */
 export function renderMarkdown(report: SoakReport): string {
   const { verification: v, dispatch, kills, bytes, plan, feed } = report;
   const faults = Object.entries(report.faultsInjected).filter(([, count]) => count > 0);

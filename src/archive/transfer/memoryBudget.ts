@@ -1,7 +1,7 @@
 /**
  * ARCHIVE_MEMORY_BUDGET's default, 1 GiB: a Flex Consumption instance of 2,048 MB holds the Functions host
  * (a few hundred MB), the Node.js worker beside its buffers (measured: at most about 150 MiB more than the
- * budget), and keeps a few hundred MB of headroom (README, Settings).
+ * budget), and keeps a few hundred MB of headroom (docs/settings.md).
  */
 export const DEFAULT_MEMORY_BUDGET = 1024 * 1024 * 1024;
 

@@ -34,7 +34,7 @@ export interface TransferContext {
 const STAGE_CALL_TIMEOUT_MS = 60_000;
 
 /**
- * Retry layers for a block, decided once (README, "Failures"): the Storage SDK's pipeline
+ * Retry layers for a block, decided once (docs/architecture.md, "Failures"): the Storage SDK's pipeline
  * (STORAGE_RETRY, maxTries 3) retries network errors, 500 and 503 on every Storage call. This layer
  * retries only what the SDK does not — 408, 429, 502, 504 — up to STAGE_ATTEMPTS times, so one block
  * costs at most STAGE_ATTEMPTS x maxTries (9) Storage requests in one delivery; anything else fails
