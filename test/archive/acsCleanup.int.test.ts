@@ -6,7 +6,7 @@ import { chunkBlobNames } from "../../src/layout/blobLayout";
 import { DEFAULT_RETRY } from "../../src/archive/retryPolicy";
 import { archiveHarness } from "../support/archiveHarness";
 import { capturingContext } from "../support/testSettings";
-import { useAcsSimulator } from "../support/simAndAzurite";
+import { useAcsSimulator } from "../support/useAcsSimulator";
 
 // DELETE_AFTER_ARCHIVE deletes only after reading the committed blobs back and matching them;
 // a blob that merely exists is not proof that the recording is archived.

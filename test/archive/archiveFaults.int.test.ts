@@ -3,7 +3,7 @@ import { describe, expect, inject, it } from "vitest";
 import { type FaultSpec } from "../../tools/acsSimulator";
 import { archiveHarness, listBlobs } from "../support/archiveHarness";
 import { capturingContext } from "../support/testSettings";
-import { useAcsSimulator } from "../support/simAndAzurite";
+import { useAcsSimulator } from "../support/useAcsSimulator";
 
 const sim = useAcsSimulator();
 

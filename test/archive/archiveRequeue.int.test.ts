@@ -6,7 +6,7 @@ import { PoisonedChunkRescue } from "../../src/pipeline/poisonedChunkRescue";
 import { ChunkQueue } from "../../src/queue/chunkQueue";
 import { archiveHarness, listBlobs } from "../support/archiveHarness";
 import { capturingContext, uniqueName } from "../support/testSettings";
-import { useAcsSimulator } from "../support/simAndAzurite";
+import { useAcsSimulator } from "../support/useAcsSimulator";
 
 const sim = useAcsSimulator();
 

@@ -3,7 +3,7 @@ import { describe, expect, inject, it } from "vitest";
 import { chunkBlobNames } from "../../src/layout/blobLayout";
 import { archiveHarness, listBlobs } from "../support/archiveHarness";
 import { capturingContext } from "../support/testSettings";
-import { useAcsSimulator } from "../support/simAndAzurite";
+import { useAcsSimulator } from "../support/useAcsSimulator";
 
 const sim = useAcsSimulator();
 

@@ -3,7 +3,7 @@ import { describe, expect, inject, it } from "vitest";
 import { type FaultSpec } from "../../tools/acsSimulator";
 import { archiveHarness, listBlobs } from "../support/archiveHarness";
 import { capturingContext } from "../support/testSettings";
-import { useAcsSimulator } from "../support/simAndAzurite";
+import { useAcsSimulator } from "../support/useAcsSimulator";
 
 // "Every read has a deadline and a size bound": error bodies that never end and metadata
 // bodies that stall cost one bounded read each, then a retry — never the invocation's whole budget.

@@ -5,7 +5,7 @@ import { MemoryBudget } from "../../src/archive/transfer/memoryBudget";
 import { type SimDocumentOptions } from "../../tools/acsSimulator";
 import { archiveHarness } from "../support/archiveHarness";
 import { capturingContext } from "../support/testSettings";
-import { useAcsSimulator } from "../support/simAndAzurite";
+import { useAcsSimulator } from "../support/useAcsSimulator";
 
 // Hostile and broken sources against one shared memory budget: whatever a server does (more or fewer bytes than it
 // announced, a huge announced size, stalls, resets, error bodies that never end), every buffer goes back to the budget

@@ -2,7 +2,7 @@
 import { describe, expect, inject, it } from "vitest";
 import { archiveHarness, listBlobs } from "../support/archiveHarness";
 import { capturingContext } from "../support/testSettings";
-import { useAcsSimulator } from "../support/simAndAzurite";
+import { useAcsSimulator } from "../support/useAcsSimulator";
 
 const sim = useAcsSimulator();
 

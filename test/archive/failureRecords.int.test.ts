@@ -6,7 +6,7 @@ import { BlobServiceClient } from "@azure/storage-blob";
 import { archiveHarness, listBlobs } from "../support/archiveHarness";
 import { startHostileStorage } from "../support/hostileStorage";
 import { capturingContext, uniqueName } from "../support/testSettings";
-import { useAcsSimulator } from "../support/simAndAzurite";
+import { useAcsSimulator } from "../support/useAcsSimulator";
 
 // Failure records: one record per chunk and outcome (stable name, never overwritten), without the query
 // strings of location URLs, under OPERATIONAL_PREFIXES.failures; and a Storage that never answers

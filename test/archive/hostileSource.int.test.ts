@@ -4,7 +4,7 @@ import { describe, expect, inject, it } from "vitest";
 import { type FaultSpec, type SimDocumentOptions } from "../../tools/acsSimulator";
 import { archiveHarness, listBlobs, type ArchiveHarness } from "../support/archiveHarness";
 import { capturingContext } from "../support/testSettings";
-import { useAcsSimulator } from "../support/simAndAzurite";
+import { useAcsSimulator } from "../support/useAcsSimulator";
 
 // "A chunk is committed only when its whole length is known and received": servers that
 // cannot prove a body complete, sizes that change, hashes that lie, and retries after the last byte.

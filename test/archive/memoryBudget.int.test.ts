@@ -5,7 +5,7 @@ import { stagedBlockSize } from "../../src/archive/transfer/blockPlan";
 import { MemoryBudget } from "../../src/archive/transfer/memoryBudget";
 import { archiveHarness, listBlobs } from "../support/archiveHarness";
 import { capturingContext } from "../support/testSettings";
-import { useAcsSimulator } from "../support/simAndAzurite";
+import { useAcsSimulator } from "../support/useAcsSimulator";
 
 const KIB = 1024;
 const BLOCK_SIZE = 256 * KIB;

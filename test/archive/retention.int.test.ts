@@ -6,7 +6,7 @@ import { parseConfig } from "../../src/config/appConfig";
 import type { ChunkMessage } from "../../src/queue/chunkMessage";
 import { archiveHarness } from "../support/archiveHarness";
 import { capturingContext, TEST_ACS_CONNECTION_STRING } from "../support/testSettings";
-import { useAcsSimulator } from "../support/simAndAzurite";
+import { useAcsSimulator } from "../support/useAcsSimulator";
 
 // Retention: 24 h by default; the deadline drives urgency, warnings and records, never
 // a reason to stop while ACS serves the chunk; a 404 is `expired` only near or after the deadline.

@@ -12,7 +12,7 @@ import { createBlobServiceClient } from "../../src/storage/storageClients";
 import { FAST_RETRY } from "../support/archiveHarness";
 import { startHostileStorage, type HostileStorage } from "../support/hostileStorage";
 import { capturingContext, uniqueName, simSettings } from "../support/testSettings";
-import { useAcsSimulator } from "../support/simAndAzurite";
+import { useAcsSimulator } from "../support/useAcsSimulator";
 
 // "One retry layer": a block costs a bounded number of Storage requests however Storage
 // fails — the SDK retries network errors, 500 and 503; our layer only what the SDK does not.

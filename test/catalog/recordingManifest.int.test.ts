@@ -6,7 +6,7 @@ import { chunkBlobNames } from "../../src/layout/blobLayout";
 import { listBlobs } from "../support/archiveHarness";
 import { catalogHarness } from "../support/catalogHarness";
 import { capturingContext } from "../support/testSettings";
-import { useAcsSimulator } from "../support/simAndAzurite";
+import { useAcsSimulator } from "../support/useAcsSimulator";
 
 const sim = useAcsSimulator();
 
