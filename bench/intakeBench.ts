@@ -2,7 +2,7 @@
  * Intake benchmark: how fast is a maximal (1 MiB) Event Grid delivery of RecordingFileStatusUpdated events
  * answered, against a real Azurite on this machine, and how many Storage calls does it cost?
  *
- *   npm run bench:intake [-- --runs <n>]   (= npm run build && node dist/bench/intakeBench.js)
+ *   npm run bench:intake [-- --runs <n>]   (= npm run build && node dist/bench/intakeBench.js; BENCH_TRACE=1 shows stalls)
  *
  * Starts its own Azurite (in memory, free ports) and measures, each with one warm-up run and --runs timed runs
  * (default BENCH_RUNS, else 3):
@@ -237,6 +237,29 @@ subscribe("http.client.request.start", (message) => {
   else if (request.method === "GET" && /[?&]comp=list/.test(path)) calls.listings += 1;
   else calls.other += 1;
 });
+
+// BENCH_TRACE=1: every second of a run without a new Storage call, say what is in flight (to tell a stalled
+// Storage answer from a stalled intake).
+const inFlight = new Map<ClientRequest, { started: number; what: string }>();
+let lastStart = 0;
+if (process.env["BENCH_TRACE"]) {
+  subscribe("http.client.request.start", (message) => {
+    if (!counting) return;
+    const request = (message as { request: ClientRequest }).request;
+    lastStart = performance.now();
+    inFlight.set(request, { started: lastStart, what: `${request.method} ${request.path.slice(0, 90)}` });
+  });
+  subscribe("http.client.response.finish", (message) => {
+    inFlight.delete((message as { request: ClientRequest }).request);
+  });
+  setInterval(() => {
+    if (!counting || performance.now() - lastStart < 1_000) return;
+    const oldest = [...inFlight.values()].sort((a, b) => a.started - b.started).slice(0, 3);
+    process.stderr.write(
+      `    idle ${((performance.now() - lastStart) / 1000).toFixed(1)} s after ${calls.total} calls; in flight ${inFlight.size}: ${oldest.map((o) => `${o.what} (${((performance.now() - o.started) / 1000).toFixed(1)} s)`).join("; ")}\n`,
+    );
+  }, 1_000).unref();
+}
 
 function countCalls<T>(work: () => Promise<T>): Promise<{ value: T; calls: StorageCalls }> {
   for (const key of Object.keys(calls) as (keyof StorageCalls)[]) calls[key] = 0;
